@@ -1,0 +1,179 @@
+// The datastore contract shared by the agent and the desktop: table names and the JSON shape of each row
+// (record ids as "table:id" strings, datetimes as ISO strings — what `jsonify` from the SurrealDB SDK yields).
+
+export const NAMESPACE = 'mono';
+export const DATABASE = 'agent';
+
+export const TABLES = [
+  'contact',
+  'conversation',
+  'message',
+  'job',
+  'job_run',
+  'event',
+  'usage',
+  'setting',
+  'pairing',
+  'agent_status',
+] as const;
+export type TableName = (typeof TABLES)[number];
+
+export type ChannelName = 'telegram' | 'whatsapp' | 'email';
+
+/** Someone who wrote to the agent on one channel. */
+export interface ContactRow {
+  id: string;
+  channel: ChannelName;
+  /** The channel's own user id (Telegram user id, WhatsApp phone number, email address). */
+  external_id: string;
+  name: string;
+  username?: string;
+  /** Allowed to reach the model (allowlist or an approved pairing). */
+  allowed: boolean;
+  created_at: string;
+}
+
+/** One chat on one channel; turns run one at a time per conversation. */
+export interface ConversationRow {
+  id: string;
+  channel: ChannelName;
+  /** The channel's own chat id. */
+  chat_id: string;
+  contact?: string;
+  title: string;
+  last_message_at?: string;
+  last_message_preview?: string;
+  unread: number;
+  created_at: string;
+}
+
+/**
+ * Inbound: received → processing → answered | failed | ignored.
+ * Outbound (the agent's replies and notices): pending → sent | failed.
+ */
+export type InboundStatus = 'received' | 'processing' | 'answered' | 'failed' | 'ignored';
+export type OutboundStatus = 'pending' | 'sent' | 'failed';
+
+export interface TokenUsage {
+  model: string;
+  input_tokens: number;
+  output_tokens: number;
+  cache_creation_input_tokens: number;
+  cache_read_input_tokens: number;
+  cost_usd: number;
+}
+
+export interface ToolCallRecord {
+  id: string;
+  name: string;
+  input: unknown;
+  result?: unknown;
+  is_error?: boolean;
+}
+
+export interface MessageRow {
+  id: string;
+  conversation: string;
+  channel: ChannelName;
+  direction: 'in' | 'out';
+  /** user: the person; assistant: Claude's reply; notice: a message from MONO itself (pairing code, errors). */
+  role: 'user' | 'assistant' | 'notice';
+  text: string;
+  status: InboundStatus | OutboundStatus;
+  /** The channel's own message id (inbound: the dedup key; outbound: set once sent). */
+  external_id?: string;
+  /** For replies: the inbound message this answers (exactly one reply per inbound message). */
+  reply_to?: string;
+  tool_calls?: ToolCallRecord[];
+  usage?: TokenUsage;
+  error?: string;
+  attempts?: number;
+  created_at: string;
+  updated_at: string;
+}
+
+/** Token use and cost per day and model (id: usage:[day, model]). */
+export interface UsageRow {
+  id: string;
+  day: string;
+  model: string;
+  requests: number;
+  input_tokens: number;
+  output_tokens: number;
+  cache_creation_input_tokens: number;
+  cache_read_input_tokens: number;
+  cost_usd: number;
+}
+
+/** Owner settings (id: setting:<key>), e.g. setting:system_prompt. Secrets never live here. */
+export interface SettingRow {
+  id: string;
+  key: string;
+  value: unknown;
+  updated_at: string;
+}
+
+/** A stranger asking to talk to the agent; the owner approves or denies the code. */
+export interface PairingRow {
+  id: string;
+  channel: ChannelName;
+  external_id: string;
+  chat_id: string;
+  name: string;
+  code: string;
+  status: 'pending' | 'approved' | 'denied';
+  created_at: string;
+  decided_at?: string;
+}
+
+export type ChannelState = 'polling' | 'webhook' | 'connected' | 'connecting' | 'error' | 'off';
+
+/** One row (agent_status:current) the agent keeps fresh for the desktop. */
+export interface AgentStatusRow {
+  id: string;
+  version: string;
+  started_at: string;
+  heartbeat_at: string;
+  paused: boolean;
+  channels: Partial<Record<ChannelName, { state: ChannelState; detail?: string; updated_at: string }>>;
+}
+
+/** A scheduled job or one-off reminder (issue: jobs). */
+export interface JobRow {
+  id: string;
+  name: string;
+  prompt: string;
+  /** cron expression, or null for a one-off */
+  cron?: string;
+  interval_s?: number;
+  run_at?: string;
+  timezone: string;
+  conversation: string;
+  enabled: boolean;
+  next_run_at?: string;
+  last_slot?: string;
+  created_at: string;
+}
+
+export interface JobRunRow {
+  id: string;
+  job: string;
+  slot: string;
+  status: 'running' | 'ok' | 'failed';
+  late: boolean;
+  started_at: string;
+  finished_at?: string;
+  duration_ms?: number;
+  error?: string;
+}
+
+/** An inbound webhook event (Stripe and generic hooks), deduplicated on the source's event id. */
+export interface EventRow {
+  id: string;
+  source: string;
+  external_id: string;
+  type: string;
+  payload: unknown;
+  status: 'received' | 'processed' | 'failed' | 'ignored';
+  received_at: string;
+}

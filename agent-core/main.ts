@@ -1,0 +1,2 @@
+// Placeholder entry; replaced by the real agent.
+console.log('mono-agent');
