@@ -1,2 +1,52 @@
-// Placeholder entry; replaced by the real agent.
-console.log('mono-agent');
+// mono-agent: the headless agent's entry point (the deployable bundle agent-core/dist/mono-agent.js).
+// Configuration from the environment; exit code 2 for bad configuration, 1 for a failed start.
+import { startAgent } from './agent-app.ts';
+import { ConfigError, loadConfig } from './config/config.ts';
+import { createLogger } from './log/logger.ts';
+
+const SHUTDOWN_DEADLINE_MS = 5000;
+
+async function main(): Promise<void> {
+  let config: ReturnType<typeof loadConfig>;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(error.message);
+      process.exit(2);
+    }
+    throw error;
+  }
+  const log = createLogger({ level: config.logLevel, name: 'mono-agent' });
+  let agent: Awaited<ReturnType<typeof startAgent>>;
+  try {
+    agent = await startAgent(config, log);
+  } catch (error) {
+    log.fatal(
+      { err: error },
+      `MONO could not start: ${error instanceof Error ? error.message : String(error)}`,
+    );
+    // The embedded engine can keep the process alive: exit explicitly.
+    process.exit(1);
+  }
+
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'stopping');
+    // Whatever happens, the process is gone before systemd's or the user's patience runs out.
+    setTimeout(() => process.exit(0), SHUTDOWN_DEADLINE_MS).unref();
+    agent
+      .stop(SHUTDOWN_DEADLINE_MS - 1000)
+      .catch((error) => log.error({ err: error }, 'error while stopping'))
+      .finally(() => {
+        log.info('stopped');
+        process.exit(0);
+      });
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+}
+
+await main();

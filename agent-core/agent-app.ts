@@ -1,0 +1,142 @@
+// Assembles the agent from its parts (datastore, hub, HTTP, channels, turn runner) and takes it apart again.
+import { join } from 'node:path';
+import type { Surreal } from 'surrealdb';
+import { createClaudeClient } from './agent/claude.ts';
+import { Settings } from './agent/settings.ts';
+import { TurnRunner } from './agent/turns.ts';
+import type { Channel, InboundMessage } from './channels/channel.ts';
+import { TelegramChannel } from './channels/telegram/telegram-channel.ts';
+import type { AgentConfig, Allowlist } from './config/config.ts';
+import type { ChannelName } from './contract/tables.ts';
+import { type Datastore, openDatastore } from './db/datastore.ts';
+import { applySchema } from './db/schema.ts';
+import { createHttpApp, listen, type RunningServer } from './http/app.ts';
+import type { Logger } from './log/logger.ts';
+import { PairingWatcher } from './pairing/pairing-watcher.ts';
+import { AgentStatus } from './store/agent-status.ts';
+import { storeInbound } from './store/messages.ts';
+import { VERSION } from './version.ts';
+
+export interface RunningAgent {
+  http: RunningServer['address'];
+  hubAddress?: string;
+  db: Surreal;
+  /** Stops taking work, finishes or parks turns in flight (at most `graceMs`), closes everything. */
+  stop(graceMs?: number): Promise<void>;
+}
+
+export async function startAgent(config: AgentConfig, log: Logger): Promise<RunningAgent> {
+  const startedAt = Date.now();
+  const datastore: Datastore = await openDatastore({
+    url: config.dbUrl ?? `surrealkv://${join(config.dataDir, 'db')}`,
+    ...(config.dbCredentials ? { credentials: config.dbCredentials } : {}),
+    log,
+  });
+  const { db } = datastore;
+  await applySchema(db, log);
+
+  const settings = new Settings(db, log);
+  await settings.load();
+
+  const channels = new Map<ChannelName, Channel>();
+  const allowlists = new Map<ChannelName, Allowlist>();
+  if (config.telegram) {
+    channels.set('telegram', new TelegramChannel(config.telegram, log.child({ channel: 'telegram' })));
+    allowlists.set('telegram', config.telegram.allow);
+  }
+  if (channels.size === 0) {
+    log.warn('no channel is configured: set TELEGRAM_BOT_TOKEN so people can talk to the agent');
+  }
+
+  const runner = new TurnRunner({
+    db,
+    channels,
+    claude: config.anthropic.apiKey
+      ? createClaudeClient({
+          apiKey: config.anthropic.apiKey,
+          baseUrl: config.anthropic.baseUrl,
+          model: config.anthropic.model,
+        })
+      : undefined,
+    settings,
+    isAllowed: (channel, userId) => {
+      const allow = allowlists.get(channel);
+      return allow ? allow.everyone || allow.ids.has(userId) : false;
+    },
+    log,
+  });
+
+  const status = new AgentStatus(db, VERSION, channels, log);
+  await status.start();
+
+  const hub = undefined as { address: string; close(): Promise<void> } | undefined; // TODO(hub)
+
+  const app = createHttpApp({
+    log,
+    health: async () => {
+      const dbOk = await datastore.health();
+      return {
+        status: dbOk ? 'ok' : 'degraded',
+        version: VERSION,
+        uptime_s: Math.round((Date.now() - startedAt) / 1000),
+        db: dbOk ? 'ok' : 'error',
+        channels: {
+          telegram: channels.get('telegram') ? (channels.get('telegram') as TelegramChannel).mode : 'off',
+        },
+      };
+    },
+    routes: [
+      (routes) => {
+        routes.post('/telegram', async (c) => {
+          const telegram = channels.get('telegram') as TelegramChannel | undefined;
+          if (!telegram) return c.text('telegram is not configured', 404);
+          const result = await telegram.handleWebhook(
+            c.req.header('x-telegram-bot-api-secret-token'),
+            await c.req.text(),
+          );
+          return c.text(result.body, result.status as 200);
+        });
+      },
+    ],
+  });
+  const http = await listen(app, config.http.host, config.http.port);
+
+  // Store first, then schedule: a message is acknowledged to its channel only after it is in the datastore.
+  const receive = async (message: InboundMessage) => {
+    const stored = await storeInbound(db, message);
+    if (stored.isNew) runner.answer(stored.id, stored.conversation);
+  };
+  await runner.resume();
+  const pairings = new PairingWatcher(db, runner, log);
+  await pairings.start();
+  for (const channel of channels.values()) await channel.start(receive);
+
+  log.info(
+    {
+      version: VERSION,
+      http: `${http.address.host}:${http.address.port}`,
+      hub: hub?.address,
+      db: datastore.url,
+      channels: Object.fromEntries([...channels].map(([name, channel]) => [name, channel.state().state])),
+      startup_ms: Date.now() - startedAt,
+    },
+    'ready',
+  );
+
+  return {
+    http: http.address,
+    ...(hub ? { hubAddress: hub.address } : {}),
+    db,
+    async stop(graceMs = 4000) {
+      const deadline = Date.now() + graceMs;
+      await Promise.allSettled([...channels.values()].map((channel) => channel.stop()));
+      await http.close();
+      await runner.drain(Math.max(0, deadline - Date.now() - 500));
+      await pairings.stop();
+      await settings.close();
+      await status.stop();
+      await hub?.close();
+      await datastore.close();
+    },
+  };
+}

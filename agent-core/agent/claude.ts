@@ -1,0 +1,132 @@
+// Calls Claude through the official SDK: streaming (large max_tokens are refused without it), the SDK's own
+// retries for 429/529/5xx (it honours retry-after), token usage and cost of every call.
+import Anthropic from '@anthropic-ai/sdk';
+import type { Secret } from '../config/secret.ts';
+import type { TokenUsage } from '../contract/tables.ts';
+import { costUsd } from './pricing.ts';
+
+export interface ChatTurn {
+  role: 'user' | 'assistant';
+  text: string;
+}
+
+export interface ClaudeReply {
+  text: string;
+  usage: TokenUsage;
+  stopReason: string | null;
+}
+
+/** Claude could not be reached or refused; `retryable` when trying again later may help. */
+export class ClaudeError extends Error {
+  constructor(
+    message: string,
+    readonly status: number | undefined,
+    readonly retryable: boolean,
+  ) {
+    super(message);
+    this.name = 'ClaudeError';
+  }
+}
+
+export interface ClaudeClient {
+  reply(input: { system: string; history: ChatTurn[]; signal?: AbortSignal }): Promise<ClaudeReply>;
+}
+
+export function createClaudeClient(options: {
+  apiKey: Secret;
+  baseUrl?: string;
+  model: string;
+  maxTokens?: number;
+  maxRetries?: number;
+}): ClaudeClient {
+  const client = new Anthropic({
+    apiKey: options.apiKey.reveal(),
+    ...(options.baseUrl ? { baseURL: options.baseUrl } : {}),
+    maxRetries: options.maxRetries ?? 4,
+    timeout: 120_000,
+  });
+  const maxTokens = options.maxTokens ?? 4096;
+
+  return {
+    async reply({ system, history, signal }) {
+      try {
+        const stream = client.messages.stream(
+          {
+            model: options.model,
+            max_tokens: maxTokens,
+            // The system prompt is the stable prefix of every call: cache it.
+            system: [{ type: 'text', text: system, cache_control: { type: 'ephemeral' } }],
+            messages: toMessages(history),
+          },
+          signal ? { signal } : undefined,
+        );
+        const message = await stream.finalMessage();
+        const text = message.content
+          .filter((block) => block.type === 'text')
+          .map((block) => block.text)
+          .join('')
+          .trim();
+        const counts = {
+          input_tokens: message.usage.input_tokens ?? 0,
+          output_tokens: message.usage.output_tokens ?? 0,
+          cache_creation_input_tokens: message.usage.cache_creation_input_tokens ?? 0,
+          cache_read_input_tokens: message.usage.cache_read_input_tokens ?? 0,
+        };
+        return {
+          text,
+          stopReason: message.stop_reason,
+          usage: {
+            model: message.model || options.model,
+            ...counts,
+            cost_usd: costUsd(options.model, counts),
+          },
+        };
+      } catch (error) {
+        throw toClaudeError(error);
+      }
+    },
+  };
+}
+
+/** The Messages API wants alternating turns that start with the user: merge neighbours with the same role. */
+export function toMessages(history: ChatTurn[]): Anthropic.MessageParam[] {
+  const messages: { role: 'user' | 'assistant'; content: string }[] = [];
+  for (const turn of history) {
+    if (!turn.text) continue;
+    const last = messages[messages.length - 1];
+    if (last && last.role === turn.role) last.content += `\n\n${turn.text}`;
+    else if (messages.length > 0 || turn.role === 'user')
+      messages.push({ role: turn.role, content: turn.text });
+  }
+  return messages;
+}
+
+function toClaudeError(error: unknown): ClaudeError {
+  if (error instanceof ClaudeError) return error;
+  if (error instanceof Anthropic.APIUserAbortError)
+    return new ClaudeError('The request to Claude was cancelled.', undefined, true);
+  if (error instanceof Anthropic.AuthenticationError) {
+    return new ClaudeError('Claude refused the API key (401): check ANTHROPIC_API_KEY.', 401, false);
+  }
+  if (error instanceof Anthropic.PermissionDeniedError) {
+    return new ClaudeError('Claude denied access (403): check the API key and its workspace.', 403, false);
+  }
+  if (error instanceof Anthropic.BadRequestError) {
+    return new ClaudeError(`Claude rejected the request (400): ${error.message}`, 400, false);
+  }
+  if (error instanceof Anthropic.APIError && error.status) {
+    return new ClaudeError(
+      `Claude answered ${error.status} after retries: ${error.message}`,
+      error.status,
+      true,
+    );
+  }
+  if (error instanceof Anthropic.APIConnectionError) {
+    return new ClaudeError('Claude could not be reached (network error) after retries.', undefined, true);
+  }
+  return new ClaudeError(
+    `Calling Claude failed: ${error instanceof Error ? error.message : String(error)}`,
+    undefined,
+    true,
+  );
+}

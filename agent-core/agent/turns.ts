@@ -1,0 +1,233 @@
+// The turn runner: answers stored inbound messages one at a time per conversation (concurrently across
+// conversations), delivers replies, and on start finishes whatever a crash left behind.
+import type { RecordId, Surreal } from 'surrealdb';
+import type { Channel } from '../channels/channel.ts';
+import { ChannelSendError } from '../channels/channel.ts';
+import type { ChannelName } from '../contract/tables.ts';
+import type { Logger } from '../log/logger.ts';
+import { ensurePairing } from '../pairing/pairing.ts';
+import {
+  type ClaimedInbound,
+  claimInbound,
+  loadHistory,
+  loadUnfinished,
+  type MessageRecord,
+  markOutboundFailed,
+  recordDelivery,
+  recordReply,
+  setInboundStatus,
+} from '../store/messages.ts';
+import { sleep } from '../util/sleep.ts';
+import { type ClaudeClient, ClaudeError } from './claude.ts';
+import * as notices from './notices.ts';
+import type { Settings } from './settings.ts';
+import { splitMessage } from './split.ts';
+
+export interface TurnDeps {
+  db: Surreal;
+  channels: ReadonlyMap<ChannelName, Channel>;
+  claude: ClaudeClient | undefined;
+  settings: Settings;
+  /** The allowlist from the environment (MONO_ALLOW_<CHANNEL>); approved pairings are checked in the datastore. */
+  isAllowed(channel: ChannelName, userId: string): boolean;
+  log: Logger;
+  historyLimit?: number;
+}
+
+const TYPING_EVERY_MS = 4500;
+const SEND_RETRY_DELAYS_MS = [1000, 5000, 15000];
+
+export class TurnRunner {
+  readonly #chains = new Map<string, Promise<void>>();
+  readonly #shutdown = new AbortController();
+
+  constructor(private readonly deps: TurnDeps) {}
+
+  /** A stored inbound message waits for its turn in its conversation. */
+  answer(id: RecordId, conversation: RecordId): void {
+    this.#enqueue(conversation, () => this.#answer(id));
+  }
+
+  /** Delivers an outbound message that is already stored (a notice, a job's answer). */
+  deliver(message: MessageRecord, chatId: string): void {
+    this.#enqueue(message.conversation, () => this.#deliver(message, chatId));
+  }
+
+  /** Finishes what the last run left: unsent replies first, then unanswered messages, oldest first. */
+  async resume(): Promise<{ replies: number; messages: number }> {
+    const { outbound, inbound } = await loadUnfinished(this.deps.db);
+    for (const message of outbound) {
+      const chatId = (message as MessageRecord & { chat_id?: string }).chat_id;
+      if (chatId) this.deliver(message, chatId);
+    }
+    for (const message of inbound) this.answer(message.id, message.conversation);
+    if (outbound.length + inbound.length > 0) {
+      this.deps.log.info({ replies: outbound.length, messages: inbound.length }, 'resuming unfinished work');
+    }
+    return { replies: outbound.length, messages: inbound.length };
+  }
+
+  get busy(): number {
+    return this.#chains.size;
+  }
+
+  /** Waits up to `ms` for turns in flight; then cancels the rest, which stay stored and resume on the next start. */
+  async drain(ms: number): Promise<void> {
+    const all = Promise.allSettled([...this.#chains.values()]);
+    const timer = new Promise((resolve) => setTimeout(resolve, ms).unref());
+    await Promise.race([all, timer]);
+    this.#shutdown.abort();
+    await Promise.race([all, new Promise((resolve) => setTimeout(resolve, 300).unref())]);
+  }
+
+  #enqueue(conversation: RecordId, work: () => Promise<void>): void {
+    if (this.#shutdown.signal.aborted) return;
+    const key = conversation.toString();
+    const previous = this.#chains.get(key) ?? Promise.resolve();
+    const next = previous
+      .then(work)
+      .catch((error) => this.deps.log.error({ err: error, conversation: key }, 'turn failed'))
+      .finally(() => {
+        if (this.#chains.get(key) === next) this.#chains.delete(key);
+      });
+    this.#chains.set(key, next);
+  }
+
+  async #answer(id: RecordId): Promise<void> {
+    if (this.#shutdown.signal.aborted) return;
+    const { db, log } = this.deps;
+    const message = await claimInbound(db, id);
+    if (!message) return; // answered already (a redelivery, or a restart raced with a live turn)
+    const channel = this.deps.channels.get(message.channel);
+    if (!channel) {
+      await setInboundStatus(db, id, 'failed', `The ${message.channel} channel is not configured.`);
+      return;
+    }
+
+    const allowed =
+      message.contact?.allowed || this.deps.isAllowed(message.channel, message.contact?.external_id ?? '');
+    if (!allowed) return this.#pair(message, channel);
+    if (!message.readable) {
+      return this.#reply(message, channel, {
+        role: 'notice',
+        text: notices.unreadable(),
+        inboundStatus: 'ignored',
+      });
+    }
+    if (!this.deps.claude) {
+      log.warn('a message arrived but ANTHROPIC_API_KEY is not set');
+      return this.#reply(message, channel, {
+        role: 'notice',
+        text: notices.notConfigured(),
+        inboundStatus: 'failed',
+        error: 'ANTHROPIC_API_KEY is not set.',
+      });
+    }
+
+    const stopTyping = keepTyping(channel, message.chat_id);
+    let reply: Awaited<ReturnType<ClaudeClient['reply']>>;
+    try {
+      const history = await loadHistory(
+        db,
+        message.conversation,
+        message.created_at,
+        this.deps.historyLimit ?? 40,
+      );
+      reply = await this.deps.claude.reply({
+        system: this.deps.settings.systemPrompt(),
+        history,
+        signal: this.#shutdown.signal,
+      });
+    } catch (error) {
+      if (this.#shutdown.signal.aborted) return; // parked: the message stays 'processing' and resumes at next start
+      const reason = error instanceof ClaudeError ? error.message : String(error);
+      log.error({ message: id.toString(), reason }, 'Claude could not answer');
+      return this.#reply(message, channel, {
+        role: 'notice',
+        text: notices.claudeUnavailable(),
+        inboundStatus: 'failed',
+        error: reason,
+      });
+    } finally {
+      stopTyping();
+    }
+    const text = reply.text || notices.emptyReply();
+    return this.#reply(message, channel, {
+      role: 'assistant',
+      text,
+      inboundStatus: 'answered',
+      usage: reply.usage,
+    });
+  }
+
+  async #pair(message: ClaimedInbound, channel: Channel): Promise<void> {
+    const { pairing, created } = await ensurePairing(this.deps.db, {
+      channel: message.channel,
+      external_id: message.contact.external_id,
+      chat_id: message.chat_id,
+      name: message.contact.name,
+    });
+    this.deps.log.info(
+      { channel: message.channel, code: pairing.code, created },
+      'message from an unknown sender',
+    );
+    if (!created) return setInboundStatus(this.deps.db, message.id, 'ignored');
+    return this.#reply(message, channel, {
+      role: 'notice',
+      text: notices.pairingCode(pairing.code),
+      inboundStatus: 'ignored',
+    });
+  }
+
+  async #reply(
+    message: ClaimedInbound,
+    channel: Channel,
+    reply: Pick<Parameters<typeof recordReply>[1], 'role' | 'text' | 'inboundStatus' | 'error' | 'usage'>,
+  ): Promise<void> {
+    const stored = await recordReply(this.deps.db, {
+      inbound: message.id,
+      conversation: message.conversation,
+      channel: channel.name,
+      ...reply,
+    });
+    if (stored.status === 'pending') await this.#deliver(stored, message.chat_id);
+  }
+
+  async #deliver(message: MessageRecord, chatId: string): Promise<void> {
+    const { db, log } = this.deps;
+    const channel = this.deps.channels.get(message.channel);
+    if (!channel)
+      return markOutboundFailed(db, message.id, `The ${message.channel} channel is not configured.`);
+    const parts = splitMessage(message.text, channel.maxMessageLength);
+    for (let index = message.parts_sent ?? 0; index < parts.length; index++) {
+      let externalId: string | undefined;
+      for (let attempt = 0; externalId === undefined; attempt++) {
+        try {
+          externalId = await channel.send(chatId, parts[index]!);
+        } catch (error) {
+          const permanent = error instanceof ChannelSendError && error.permanent;
+          const delay = SEND_RETRY_DELAYS_MS[attempt];
+          if (permanent || delay === undefined || this.#shutdown.signal.aborted) {
+            const reason = error instanceof Error ? error.message : String(error);
+            if (!this.#shutdown.signal.aborted) await markOutboundFailed(db, message.id, reason);
+            log.error({ message: message.id.toString(), reason }, 'reply could not be sent');
+            return;
+          }
+          await sleep(delay, this.#shutdown.signal);
+        }
+      }
+      await recordDelivery(db, message.id, {
+        partsSent: index + 1,
+        done: index === parts.length - 1,
+        externalId,
+      });
+    }
+  }
+}
+
+function keepTyping(channel: Channel, chatId: string): () => void {
+  const tick = () => void channel.typing(chatId).catch(() => {});
+  tick();
+  const timer = setInterval(tick, TYPING_EVERY_MS);
+  return () => clearInterval(timer);
+}

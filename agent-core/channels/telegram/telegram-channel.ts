@@ -1,0 +1,197 @@
+// Telegram through the Bot API (grammY's API client): long polling by default, or a webhook with a secret.
+// Updates are stored before they are acknowledged: the polling offset only moves past an update once
+// `receive` resolved, and the webhook answers 200 only then. (@grammyjs/runner confirms updates when it
+// fetches them, which would lose them in a crash — hence this small loop.)
+import { timingSafeEqual } from 'node:crypto';
+import { autoRetry } from '@grammyjs/auto-retry';
+import { Api, GrammyError, HttpError } from 'grammy';
+import type { TelegramConfig } from '../../config/config.ts';
+import type { ChannelState } from '../../contract/tables.ts';
+import type { Logger } from '../../log/logger.ts';
+import { sleep } from '../../util/sleep.ts';
+import { type Channel, ChannelSendError, type Receive } from '../channel.ts';
+import { markdownToTelegramHtml } from './format.ts';
+import { parseUpdate } from './updates.ts';
+
+const POLL_TIMEOUT_S = 25;
+// grammY types its signal parameter with an AbortSignal polyfill; Node's own is what it gets at run time.
+type GrammySignal = Parameters<Api['getUpdates']>[1];
+const MAX_BACKOFF_MS = 30_000;
+
+export class TelegramChannel implements Channel {
+  readonly name = 'telegram' as const;
+  // Telegram's limit is 4096 characters; the HTML tags added by formatting need some room.
+  readonly maxMessageLength = 4000;
+  readonly api: Api;
+  #receive: Receive | undefined;
+  #state: { state: ChannelState; detail?: string } = { state: 'off' };
+  #polling: Promise<void> | undefined;
+  readonly #stop = new AbortController();
+  readonly #signal = this.#stop.signal as unknown as GrammySignal;
+
+  constructor(
+    private readonly config: TelegramConfig,
+    private readonly log: Logger,
+  ) {
+    this.api = new Api(config.token.reveal(), { apiRoot: config.apiRoot });
+    // Telegram's 429 says how long to wait (retry_after); 5xx are retried too.
+    this.api.config.use(autoRetry({ maxRetryAttempts: 5, maxDelaySeconds: 120 }));
+  }
+
+  get mode(): 'webhook' | 'polling' {
+    return this.config.webhookSecret ? 'webhook' : 'polling';
+  }
+
+  state() {
+    return this.#state;
+  }
+
+  async start(receive: Receive): Promise<void> {
+    this.#receive = receive;
+    if (this.mode === 'webhook') {
+      this.#state = { state: 'webhook' };
+      if (this.config.webhookUrl) {
+        await this.api.setWebhook(this.config.webhookUrl, {
+          secret_token: this.config.webhookSecret!.reveal(),
+          allowed_updates: ['message'],
+        });
+        this.log.info({ url: this.config.webhookUrl }, 'telegram webhook registered');
+      }
+      return;
+    }
+    this.#state = { state: 'polling' };
+    this.#polling = this.#poll();
+  }
+
+  async stop(): Promise<void> {
+    this.#stop.abort();
+    await this.#polling;
+  }
+
+  /** POST /telegram: checks the secret header, stores the update, then answers 200 so Telegram stops retrying. */
+  async handleWebhook(
+    secretHeader: string | undefined,
+    body: string,
+  ): Promise<{ status: number; body: string }> {
+    if (!this.config.webhookSecret || !this.#receive) return { status: 404, body: 'telegram webhook is off' };
+    if (!secretHeader || !safeEqual(secretHeader, this.config.webhookSecret.reveal())) {
+      this.log.warn('telegram webhook call with a wrong or missing secret token');
+      return { status: 401, body: 'wrong secret token' };
+    }
+    let update: unknown;
+    try {
+      update = JSON.parse(body);
+    } catch {
+      return { status: 400, body: 'body is not JSON' };
+    }
+    const parsed = parseUpdate(update);
+    if (parsed.kind === 'invalid') {
+      this.log.warn({ reason: parsed.reason }, 'malformed telegram update refused');
+      return { status: 400, body: `not a valid update: ${parsed.reason}` };
+    }
+    if (parsed.kind === 'message') await this.#receive(parsed.message);
+    return { status: 200, body: 'ok' };
+  }
+
+  async send(chatId: string, text: string): Promise<string> {
+    try {
+      const sent = await this.api.sendMessage(chatId, markdownToTelegramHtml(text), { parse_mode: 'HTML' });
+      return String(sent.message_id);
+    } catch (error) {
+      if (
+        error instanceof GrammyError &&
+        error.error_code === 400 &&
+        /parse entities|too long/i.test(error.description)
+      ) {
+        // Formatting Telegram would not take: the words matter more than the bold.
+        return this.#sendPlain(chatId, text);
+      }
+      throw toSendError(error);
+    }
+  }
+
+  async typing(chatId: string): Promise<void> {
+    await this.api.sendChatAction(chatId, 'typing', undefined, this.#signal);
+  }
+
+  async #sendPlain(chatId: string, text: string): Promise<string> {
+    try {
+      const sent = await this.api.sendMessage(chatId, text);
+      return String(sent.message_id);
+    } catch (error) {
+      throw toSendError(error);
+    }
+  }
+
+  async #poll(): Promise<void> {
+    let offset: number | undefined;
+    let failures = 0;
+    try {
+      // A webhook left over from another setup would make getUpdates fail with 409.
+      await this.api.deleteWebhook({ drop_pending_updates: false }, this.#signal);
+    } catch (error) {
+      if (!this.#stop.signal.aborted)
+        this.log.warn({ reason: describe(error) }, 'could not clear the telegram webhook');
+    }
+    while (!this.#stop.signal.aborted) {
+      try {
+        const updates = await this.api.getUpdates(
+          {
+            timeout: POLL_TIMEOUT_S,
+            allowed_updates: ['message'],
+            ...(offset !== undefined ? { offset } : {}),
+          },
+          this.#signal,
+        );
+        for (const update of updates) {
+          const parsed = parseUpdate(update);
+          if (parsed.kind === 'message') await this.#receive!(parsed.message);
+          else this.log.debug({ reason: parsed.reason }, 'telegram update skipped');
+          // Only now is the update confirmed: the next getUpdates carries an offset past it.
+          const id = (update as { update_id?: number }).update_id;
+          if (typeof id === 'number') offset = id + 1;
+        }
+        if (failures > 0) this.log.info('telegram polling recovered');
+        failures = 0;
+        this.#state = { state: 'polling' };
+      } catch (error) {
+        if (this.#stop.signal.aborted) break;
+        failures++;
+        const detail = describe(error);
+        this.#state = { state: 'error', detail };
+        if (error instanceof GrammyError && error.error_code === 401) {
+          this.log.error(
+            'Telegram refused the bot token (401 Unauthorized): check TELEGRAM_BOT_TOKEN with @BotFather',
+          );
+        } else {
+          this.log.warn({ reason: detail, failures }, 'telegram polling failed; retrying');
+        }
+        await sleep(Math.min(MAX_BACKOFF_MS, 500 * 2 ** Math.min(failures, 6)), this.#stop.signal);
+      }
+    }
+    this.#state = { state: 'off' };
+  }
+}
+
+function toSendError(error: unknown): ChannelSendError {
+  if (error instanceof GrammyError) {
+    // 400 chat not found, 403 blocked by the user: retrying cannot help.
+    const permanent = error.error_code === 400 || error.error_code === 403;
+    return new ChannelSendError('telegram', `Telegram refused the message: ${error.description}`, permanent);
+  }
+  return new ChannelSendError('telegram', `Telegram could not be reached: ${describe(error)}`, false);
+}
+
+function describe(error: unknown): string {
+  if (error instanceof GrammyError) return `${error.error_code} ${error.description}`;
+  // HttpError messages can contain the request URL, which contains the bot token.
+  if (error instanceof HttpError)
+    return `network error calling Telegram (${(error.error as Error)?.name ?? 'error'})`;
+  return error instanceof Error ? error.message : String(error);
+}
+
+function safeEqual(a: string, b: string): boolean {
+  const left = Buffer.from(a);
+  const right = Buffer.from(b);
+  return left.length === right.length && timingSafeEqual(left, right);
+}

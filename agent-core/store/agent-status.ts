@@ -1,0 +1,65 @@
+// Keeps the row agent_status:current fresh (version, start time, heartbeat, channel states) for the desktop.
+import { RecordId, type Surreal } from 'surrealdb';
+import type { Channel } from '../channels/channel.ts';
+import type { ChannelName } from '../contract/tables.ts';
+import type { Logger } from '../log/logger.ts';
+
+const HEARTBEAT_MS = 15_000;
+export const AGENT_STATUS_ID = new RecordId('agent_status', 'current');
+
+export class AgentStatus {
+  #timer: NodeJS.Timeout | undefined;
+  #last = '';
+
+  constructor(
+    private readonly db: Surreal,
+    private readonly version: string,
+    private readonly channels: ReadonlyMap<ChannelName, Channel>,
+    private readonly log: Logger,
+  ) {}
+
+  async start(): Promise<void> {
+    await this.db
+      .query(
+        `UPSERT $id SET version = $version, started_at = time::now(), heartbeat_at = time::now(),
+           paused = paused ?? false, channels = $channels`,
+        { id: AGENT_STATUS_ID, version: this.version, channels: this.#channels() },
+      )
+      .collect();
+    this.#timer = setInterval(
+      () => void this.beat().catch((error) => this.log.warn({ err: error }, 'heartbeat failed')),
+      HEARTBEAT_MS,
+    );
+    this.#timer.unref();
+  }
+
+  /** Writes the heartbeat, and the channel states when they changed. */
+  async beat(): Promise<void> {
+    const channels = this.#channels();
+    const snapshot = JSON.stringify(Object.entries(channels).map(([name, c]) => [name, c.state, c.detail]));
+    const changed = snapshot !== this.#last;
+    this.#last = snapshot;
+    await this.db
+      .query(
+        changed
+          ? 'UPDATE $id SET heartbeat_at = time::now(), channels = $channels'
+          : 'UPDATE $id SET heartbeat_at = time::now()',
+        {
+          id: AGENT_STATUS_ID,
+          channels,
+        },
+      )
+      .collect();
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.#timer);
+  }
+
+  #channels() {
+    const now = new Date();
+    return Object.fromEntries(
+      [...this.channels].map(([name, channel]) => [name, { ...channel.state(), updated_at: now }]),
+    );
+  }
+}

@@ -1,0 +1,213 @@
+// Messages in the datastore: store inbound (deduplicated), claim a turn, record a reply, track delivery.
+// Each function is one round trip (one multi-statement query), because every message passes through them.
+import { RecordId, type Surreal } from 'surrealdb';
+import type { InboundMessage } from '../channels/channel.ts';
+import type { ChannelName, TokenUsage } from '../contract/tables.ts';
+import { transaction } from './transaction.ts';
+
+export interface StoredInbound {
+  id: RecordId;
+  conversation: RecordId;
+  /** False when the channel delivered this message before (it was stored then). */
+  isNew: boolean;
+  /** The contact was approved in the datastore (pairing); allowlists from the environment are checked by the caller. */
+  contactAllowed: boolean;
+}
+
+export interface MessageRecord {
+  id: RecordId;
+  conversation: RecordId;
+  sender?: RecordId;
+  readable: boolean;
+  channel: ChannelName;
+  direction: 'in' | 'out';
+  role: 'user' | 'assistant' | 'notice';
+  text: string;
+  status: string;
+  reply_to?: RecordId;
+  parts_sent: number;
+  attempts: number;
+  created_at: Date;
+}
+
+export function conversationId(channel: ChannelName, chatId: string): RecordId {
+  return new RecordId('conversation', [channel, chatId]);
+}
+
+export function contactId(channel: ChannelName, userId: string): RecordId {
+  return new RecordId('contact', [channel, userId]);
+}
+
+const PREVIEW_LENGTH = 120;
+
+/** Stores an inbound message unless the channel delivered it before. */
+export async function storeInbound(db: Surreal, message: InboundMessage): Promise<StoredInbound> {
+  const dedup = `${message.channel}:${message.chatId}:${message.messageId}`;
+  const result = await transaction<{ id: RecordId; isNew: boolean; allowed: boolean }>(
+    db,
+    `LET $existing = (SELECT VALUE id FROM message WHERE dedup = $dedup LIMIT 1)[0];
+       LET $contact = (UPSERT $contact_id MERGE { channel: $channel, external_id: $user, name: $name, username: $username })[0];
+       LET $id = IF $existing { $existing } ELSE {
+         UPSERT $conversation SET channel = $channel, chat_id = $chat, contact = $contact_id, title = $name,
+           last_message_at = $at, last_message_preview = $preview, unread += 1;
+         (CREATE message CONTENT {
+           conversation: $conversation, channel: $channel, direction: 'in', role: 'user', text: $text,
+           sender: $contact_id, readable: $readable, status: 'received', dedup: $dedup, external_id: $message_id,
+           created_at: $at, updated_at: time::now()
+         })[0].id
+       };
+       RETURN { id: $id, isNew: $existing = NONE, allowed: $contact.allowed ?? false };`,
+    {
+      dedup,
+      contact_id: contactId(message.channel, message.userId),
+      conversation: conversationId(message.channel, message.chatId),
+      channel: message.channel,
+      user: message.userId,
+      chat: message.chatId,
+      name: message.name,
+      username: message.username,
+      text: message.text,
+      readable: message.readable,
+      message_id: message.messageId,
+      at: message.at,
+      preview: message.text.slice(0, PREVIEW_LENGTH),
+    },
+  );
+  return {
+    id: result.id,
+    conversation: conversationId(message.channel, message.chatId),
+    isNew: result.isNew,
+    contactAllowed: result.allowed,
+  };
+}
+
+export interface ClaimedInbound extends MessageRecord {
+  /** The sender's contact row, for the allowlist and pairing checks. */
+  contact: { external_id: string; name: string; allowed: boolean };
+  chat_id: string;
+}
+
+/** Marks an inbound message as being answered; resolves to undefined when it is already answered or failed. */
+export async function claimInbound(db: Surreal, id: RecordId): Promise<ClaimedInbound | undefined> {
+  const [rows] = await db
+    .query<[ClaimedInbound[]]>(
+      `UPDATE $id SET status = 'processing', attempts += 1, updated_at = time::now()
+       WHERE status IN ['received', 'processing']
+       RETURN *, sender.{ external_id, name, allowed } AS contact, conversation.chat_id AS chat_id`,
+      { id },
+    )
+    .collect();
+  return rows[0];
+}
+
+export async function setInboundStatus(
+  db: Surreal,
+  id: RecordId,
+  status: 'ignored' | 'failed',
+  error?: string,
+) {
+  await db
+    .query(`UPDATE $id SET status = $status, error = $error, updated_at = time::now()`, { id, status, error })
+    .collect();
+}
+
+/** The conversation up to and including `until`: user messages and the agent's replies, oldest first. */
+export async function loadHistory(db: Surreal, conversation: RecordId, until: Date, limit: number) {
+  const [rows] = await db
+    .query<[{ role: 'user' | 'assistant'; text: string }[]]>(
+      `SELECT role, text, created_at FROM (
+         SELECT role, text, created_at FROM message
+         WHERE conversation = $conversation AND created_at <= $until
+           AND ((role = 'user' AND status != 'ignored') OR role = 'assistant')
+         ORDER BY created_at DESC LIMIT $limit
+       ) ORDER BY created_at ASC`,
+      { conversation, until, limit },
+    )
+    .collect();
+  return rows;
+}
+
+export interface NewReply {
+  inbound: RecordId;
+  conversation: RecordId;
+  channel: ChannelName;
+  role: 'assistant' | 'notice';
+  text: string;
+  /** Status given to the inbound message in the same transaction. */
+  inboundStatus: 'answered' | 'failed' | 'ignored';
+  error?: string;
+  usage?: TokenUsage;
+}
+
+/**
+ * Records the reply to an inbound message (pending delivery) and settles the inbound message, atomically.
+ * The unique index on reply_to makes a second reply to the same message impossible, even across crashes:
+ * then the existing reply is returned instead.
+ */
+export async function recordReply(db: Surreal, reply: NewReply): Promise<MessageRecord> {
+  const usage = reply.usage;
+  return transaction<MessageRecord>(
+    db,
+    `LET $existing = (SELECT * FROM message WHERE reply_to = $inbound LIMIT 1)[0];
+       RETURN IF $existing { $existing } ELSE {
+         UPDATE $inbound SET status = $inbound_status, error = $error, updated_at = time::now();
+         UPDATE $conversation SET last_message_at = time::now(), last_message_preview = $preview;
+         IF $usage {
+           UPSERT type::record('usage', [time::format(time::now(), '%Y-%m-%d'), $usage.model]) SET
+             day = time::format(time::now(), '%Y-%m-%d'), model = $usage.model,
+             requests += 1, input_tokens += $usage.input_tokens, output_tokens += $usage.output_tokens,
+             cache_creation_input_tokens += $usage.cache_creation_input_tokens,
+             cache_read_input_tokens += $usage.cache_read_input_tokens, cost_usd += $usage.cost_usd;
+         };
+         (CREATE message CONTENT {
+           conversation: $conversation, channel: $channel, direction: 'out', role: $role, text: $text,
+           status: 'pending', reply_to: $inbound, usage: $usage, created_at: time::now(), updated_at: time::now()
+         })[0]
+       };`,
+    {
+      inbound: reply.inbound,
+      conversation: reply.conversation,
+      channel: reply.channel,
+      role: reply.role,
+      text: reply.text,
+      inbound_status: reply.inboundStatus,
+      error: reply.error,
+      usage,
+      preview: reply.text.slice(0, PREVIEW_LENGTH),
+    },
+  );
+}
+
+/** Records that parts [0, partsSent) of an outbound message went out; the last part marks it sent. */
+export async function recordDelivery(
+  db: Surreal,
+  id: RecordId,
+  progress: { partsSent: number; done: boolean; externalId?: string },
+): Promise<void> {
+  await db
+    .query(
+      `UPDATE $id SET parts_sent = $parts, status = IF $done { 'sent' } ELSE { status },
+         external_id = external_id ?? $external_id, updated_at = time::now()`,
+      { id, parts: progress.partsSent, done: progress.done, external_id: progress.externalId },
+    )
+    .collect();
+}
+
+export async function markOutboundFailed(db: Surreal, id: RecordId, error: string): Promise<void> {
+  await db
+    .query(`UPDATE $id SET status = 'failed', error = $error, updated_at = time::now()`, { id, error })
+    .collect();
+}
+
+/** What a restart must finish: replies not (fully) sent, and inbound messages not yet answered. */
+export async function loadUnfinished(
+  db: Surreal,
+): Promise<{ outbound: MessageRecord[]; inbound: MessageRecord[] }> {
+  const [outbound, inbound] = await db
+    .query<[MessageRecord[], MessageRecord[]]>(
+      `SELECT *, conversation.chat_id AS chat_id FROM message WHERE status = 'pending' ORDER BY created_at ASC;
+       SELECT * FROM message WHERE status IN ['received', 'processing'] ORDER BY created_at ASC;`,
+    )
+    .collect();
+  return { outbound, inbound };
+}
