@@ -1,0 +1,59 @@
+// `mono deploy HOST`: install MONO on a fresh VPS or update it (see src-main/provision/deploy.ts).
+import { fileURLToPath } from 'node:url';
+import { deploy } from '../../provision/deploy.ts';
+import { requireOne, runCommand } from '../../provision/terminal/command.ts';
+import { expandHome, seconds, targetFrom } from '../../provision/terminal/options.ts';
+import { formatBytes, formatMs } from '../../provision/terminal/render.ts';
+
+export const DEPLOY_OPTIONS = {
+  'env-file': { type: 'string' },
+  release: { type: 'string' },
+  'node-mirror': { type: 'string' },
+  'node-version': { type: 'string' },
+  'health-timeout': { type: 'string' },
+} as const;
+
+export const DEPLOY_HELP = `Installs MONO on the VPS, or updates it to this build. Safe to run again.
+  --env-file FILE            the agent's secrets (KEY=value lines), uploaded to /etc/mono/agent.env (0600)
+  --release DIR              the agent build to deploy (default: agent-core/dist, made by "npm run build")
+  --node-mirror URL          where the VPS downloads Node when it has none (default https://nodejs.org/dist)
+  --node-version X.Y.Z       which Node to install then
+  --health-timeout SECONDS   how long the new release may take to report healthy (default 30)`;
+
+export function deployOptionsFrom(values: Record<string, unknown>) {
+  return {
+    releaseDir: typeof values.release === 'string' ? expandHome(values.release) : defaultReleaseDir(),
+    envFile: typeof values['env-file'] === 'string' ? expandHome(values['env-file']) : undefined,
+    nodeMirror: values['node-mirror'] as string | undefined,
+    nodeVersion: values['node-version'] as string | undefined,
+    healthTimeoutMs: seconds(values['health-timeout'], 'health-timeout'),
+    lockTimeoutMs: seconds(values['lock-timeout'], 'lock-timeout'),
+  };
+}
+
+export function defaultReleaseDir(): string {
+  return fileURLToPath(new URL('../../../agent-core/dist/', import.meta.url));
+}
+
+export async function run(argv: string[]): Promise<number> {
+  return runCommand(
+    'deploy',
+    argv,
+    {
+      usage: 'deploy [user@]host[:port] --identity KEY [--env-file FILE]',
+      options: DEPLOY_OPTIONS,
+      help: DEPLOY_HELP,
+    },
+    async ({ values, positionals, output, interactive }) => {
+      const target = targetFrom(requireOne(positionals, 'host'), values, interactive);
+      const r = await deploy({ target, ...deployOptionsFrom(values), onProgress: output.listener });
+      output.result(
+        { ...r },
+        r.changed
+          ? `MONO ${r.version} is running on ${r.host}${r.previousVersion ? ` (was ${r.previousVersion})` : ''}; ${formatBytes(r.uploadedBytes)} sent in ${formatMs(r.durationMs)}${r.securityScore ? `; systemd-analyze security: ${r.securityScore}` : ''}.`
+          : `${r.host} is already at ${r.version}, nothing to do.`,
+      );
+      return 0;
+    },
+  );
+}

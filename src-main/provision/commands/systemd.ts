@@ -1,0 +1,146 @@
+// The agent's systemd unit (hardened, journald, restart on failure) and the commands that manage the service.
+import { LAYOUT } from '../layout.ts';
+import { script } from '../shell.ts';
+import type { RemoteCommand } from './remote.ts';
+
+export interface UnitOptions {
+  /** Absolute path of the node binary to run the agent with. */
+  nodePath: string;
+  httpPort: number;
+}
+
+export function unitText(o: UnitOptions): string {
+  const L = LAYOUT;
+  return `# Written by "mono deploy"; changes here are replaced on the next deploy.
+[Unit]
+Description=MONO personal AI agent
+Documentation=https://github.com/mono-agent/mono
+Wants=network-online.target
+After=network-online.target
+
+[Service]
+Type=simple
+User=${L.user}
+Group=${L.user}
+WorkingDirectory=${L.current}
+ExecStart=${o.nodePath} ${L.current}/mono-agent.js
+Environment=NODE_ENV=production
+Environment=MONO_DATA_DIR=${L.dataDir}
+Environment=MONO_HTTP_HOST=127.0.0.1
+Environment=MONO_HTTP_PORT=${o.httpPort}
+Environment=MONO_HUB_SOCKET=${L.hubSocket}
+EnvironmentFile=${L.envFile}
+Restart=on-failure
+RestartSec=1s
+# The agent parks in-flight turns and exits within 5 s of SIGTERM.
+KillMode=mixed
+TimeoutStopSec=10s
+StandardOutput=journal
+StandardError=journal
+SyslogIdentifier=mono-agent
+StateDirectory=mono
+StateDirectoryMode=0700
+# The db hub's socket: only the agent's user (and root) may open it.
+RuntimeDirectory=mono
+RuntimeDirectoryMode=0700
+UMask=0077
+LimitNOFILE=65536
+
+# Sandbox: the agent needs the network, its data directory and nothing else.
+NoNewPrivileges=yes
+CapabilityBoundingSet=
+AmbientCapabilities=
+ProtectSystem=strict
+ProtectHome=yes
+PrivateTmp=yes
+PrivateDevices=yes
+DevicePolicy=closed
+ProtectKernelTunables=yes
+ProtectKernelModules=yes
+ProtectKernelLogs=yes
+ProtectControlGroups=yes
+ProtectClock=yes
+ProtectHostname=yes
+ProtectProc=invisible
+ProcSubset=pid
+RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6
+RestrictNamespaces=yes
+RestrictRealtime=yes
+RestrictSUIDSGID=yes
+LockPersonality=yes
+RemoveIPC=yes
+PrivateUsers=yes
+SystemCallArchitectures=native
+SystemCallFilter=@system-service
+SystemCallFilter=~@privileged @resources
+SystemCallErrorNumber=EPERM
+# V8's JIT needs writable+executable memory, so MemoryDenyWriteExecute stays off.
+
+[Install]
+WantedBy=multi-user.target
+`;
+}
+
+export const UNIT_EXIT = { verify: 41 } as const;
+
+/**
+ * Installs the unit text from stdin after `systemd-analyze verify` accepts it (its complaints are printed as
+ * `verify:` lines), reloads systemd, enables the service and prints its `systemd-analyze security` score.
+ */
+export function installUnitCommand(): RemoteCommand {
+  const L = LAYOUT;
+  return {
+    step: 'unit',
+    root: true,
+    script: script(
+      'tmp=$(mktemp -d)',
+      `trap 'rm -rf "$tmp"' EXIT`,
+      `cat > "$tmp/${L.unitName}"`,
+      `out=$(systemd-analyze verify "$tmp/${L.unitName}" 2>&1) || { printf '%s\\n' "$out" | sed 's/^/verify:/'; exit ${UNIT_EXIT.verify}; }`,
+      `[ -z "$out" ] || printf '%s\\n' "$out" | sed 's/^/verify:/'`,
+      `install -m 0644 -o root -g root "$tmp/${L.unitName}" ${L.unitPath}`,
+      'systemctl daemon-reload',
+      `systemctl enable ${L.unitName} 2>/dev/null`,
+      securityScoreLine(),
+    ),
+  };
+}
+
+/** `score=<exposure> <verdict>` from systemd-analyze security (lower is safer; 10 is no sandbox at all). */
+function securityScoreLine(): string {
+  return `echo "score=$(systemd-analyze security ${LAYOUT.unitName} --no-pager 2>/dev/null | sed -n 's/.*Overall exposure level for [^:]*: *//p' | awk '{print $1, $2}')"`;
+}
+
+export function securityCommand(): RemoteCommand {
+  return { step: 'unit', root: true, script: script(securityScoreLine()) };
+}
+
+export function restartCommand(): RemoteCommand {
+  return {
+    step: 'restart',
+    root: true,
+    script: script(`systemctl restart ${LAYOUT.unitName}`, serviceStateLines()),
+  };
+}
+
+export function stopCommand(): RemoteCommand {
+  return { step: 'rollback', root: true, script: script(`systemctl stop ${LAYOUT.unitName}`) };
+}
+
+function serviceStateLines(): string {
+  return `systemctl show ${LAYOUT.unitName} -p ActiveState -p SubState -p NRestarts -p MainPID -p ExecMainStatus -p MemoryCurrent -p LoadState`;
+}
+
+/** The service's state as `systemctl show` properties (ActiveState, SubState, NRestarts, MainPID, …). */
+export function serviceStateCommand(step = 'health'): RemoteCommand {
+  return { step, root: false, script: serviceStateLines() };
+}
+
+/** The agent's journal; `follow` streams until the caller closes the channel. */
+export function journalCommand(o: { lines: number; follow?: boolean; plain?: boolean }): RemoteCommand {
+  return {
+    step: 'logs',
+    root: true,
+    script: `exec journalctl -u ${LAYOUT.unitName} --no-pager -n ${Math.max(0, Math.floor(o.lines))} -o ${o.plain ? 'cat' : 'short-iso'}${o.follow ? ' -f' : ''}`,
+  };
+}

@@ -1,0 +1,49 @@
+// Removing MONO from a VPS: the service, its files, data, secrets, user and lock. Nothing of MONO stays.
+import { LAYOUT } from '../layout.ts';
+import { script } from '../shell.ts';
+import type { RemoteCommand } from './remote.ts';
+
+/** Every path MONO creates on a VPS (the verify step checks that none is left). */
+export const MONO_PATHS = [
+  LAYOUT.unitPath,
+  LAYOUT.root,
+  LAYOUT.dataDir,
+  LAYOUT.configDir,
+  LAYOUT.runtimeDir,
+  `/etc/systemd/system/multi-user.target.wants/${LAYOUT.unitName}`,
+] as const;
+
+export function uninstallCommand(): RemoteCommand {
+  const L = LAYOUT;
+  return {
+    step: 'uninstall',
+    root: true,
+    script: script(
+      `systemctl disable --now ${L.unitName} >/dev/null 2>&1 || true`,
+      `rm -f ${MONO_PATHS.filter((p) => p.endsWith('.service')).join(' ')}`,
+      'systemctl daemon-reload',
+      `systemctl reset-failed ${L.unitName} >/dev/null 2>&1 || true`,
+      `rm -rf ${L.root} ${L.dataDir} ${L.configDir} ${L.runtimeDir}`,
+      `if id -u ${L.user} >/dev/null 2>&1; then userdel ${L.user}; fi`,
+      `if getent group ${L.user} >/dev/null; then groupdel ${L.user}; fi`,
+      // The lock goes last: it was held until everything else was gone.
+      `rm -rf ${L.lockDir}`,
+    ),
+  };
+}
+
+/** Prints `left=<what>` for anything of MONO still on the VPS; prints nothing when it is clean. */
+export function verifyUninstalledCommand(): RemoteCommand {
+  const L = LAYOUT;
+  return {
+    step: 'verify',
+    root: true,
+    script: [
+      `for p in ${MONO_PATHS.join(' ')} ${L.lockDir}; do [ ! -e "$p" ] && [ ! -L "$p" ] || echo "left=$p"; done`,
+      `id -u ${L.user} >/dev/null 2>&1 && echo "left=user ${L.user}"`,
+      `getent group ${L.user} >/dev/null && echo "left=group ${L.user}"`,
+      `[ "$(systemctl show ${L.unitName} -p LoadState --value 2>/dev/null)" = not-found ] || echo "left=unit ${L.unitName}"`,
+      'true',
+    ].join('\n'),
+  };
+}

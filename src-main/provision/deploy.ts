@@ -1,0 +1,358 @@
+// Install or update MONO on one VPS: the step sequence of DESIGN.md, with the health gate and automatic rollback.
+import { createHash, randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { promisify } from 'node:util';
+import { gzip } from 'node:zlib';
+import type { Secret } from '../../agent-core/config/secret.ts';
+import { type Installed, inspectCommand, toInstalled } from './commands/inspect.ts';
+import { installNodeCommand, NODE_EXIT } from './commands/node-runtime.ts';
+import { prepareCommand } from './commands/prepare.ts';
+import {
+  pruneCommand,
+  removeReleaseCommand,
+  switchCommand,
+  uploadReleaseCommand,
+} from './commands/release.ts';
+import { ensureSecretsFileCommand, writeSecretsCommand } from './commands/secrets.ts';
+import {
+  installUnitCommand,
+  journalCommand,
+  restartCommand,
+  stopCommand,
+  unitText,
+} from './commands/systemd.ts';
+import { connectStep, preflightStep, type Target, targetName } from './connect.ts';
+import { type AgentEnv, parseAgentEnv, readAgentEnv } from './env-file.ts';
+import { HealthCheckError, ProvisionError } from './errors.ts';
+import { type Health, probeHealth, waitHealthy } from './health.ts';
+import { acquireHostLock, type HeldLock, heartbeat, releaseHostLock } from './host-lock.ts';
+import {
+  DEFAULT_HTTP_PORT,
+  DEFAULT_NODE_MIRROR,
+  DEFAULT_NODE_VERSION,
+  KEEP_RELEASES,
+  LAYOUT,
+} from './layout.ts';
+import { DEPLOY_STEPS, type ProgressListener, StepReporter } from './progress.ts';
+import { type LocalRelease, readLocalRelease, reusablePaths } from './release.ts';
+import type { Session } from './session.ts';
+import { createTar } from './tar.ts';
+
+export interface DeployOptions {
+  target: Target;
+  /** The agent build to deploy (agent-core/dist or `node agent-core/build.mjs --out DIR`). */
+  releaseDir: string;
+  /** The agent's secrets: a KEY=value file path, or its content (the desktop keeps it in safeStorage). */
+  envFile?: string;
+  env?: Secret;
+  nodeMirror?: string;
+  nodeVersion?: string;
+  /** How long /healthz may take to report the new version (30 s). */
+  healthTimeoutMs?: number;
+  /** How long to wait for another deploy's lock (0: fail at once with LockedError). */
+  lockTimeoutMs?: number;
+  keepReleases?: number;
+  onProgress?: ProgressListener;
+  signal?: AbortSignal;
+}
+
+export interface DeployResult {
+  host: string;
+  version: string;
+  previousVersion?: string;
+  /** False when the host already ran this exact release with this configuration. */
+  changed: boolean;
+  nodeInstalled: boolean;
+  uploadedBytes: number;
+  securityScore?: string;
+  health?: Health;
+  durationMs: number;
+}
+
+const gzipAsync = promisify(gzip);
+
+export async function deploy(o: DeployOptions): Promise<DeployResult> {
+  const started = performance.now();
+  const reporter = new StepReporter(targetName(o.target), DEPLOY_STEPS, o.onProgress);
+  // Secrets are read and checked before connecting: a typo fails before anything changes on the VPS.
+  const env = o.envFile
+    ? await readAgentEnv(o.envFile)
+    : o.env
+      ? parseAgentEnv(o.env.reveal(), 'the secrets')
+      : undefined;
+  const session = await connectStep(o.target, reporter);
+  let lock: HeldLock | undefined;
+  try {
+    if (env) session.addSecrets(env.values);
+    const facts = await preflightStep(session, reporter);
+    const release = await readLocalRelease(o.releaseDir, facts.nodeArch!);
+    lock = await reporter.run(
+      'lock',
+      `Taking the deploy lock (${LAYOUT.lockDir})`,
+      () => acquireHostLock(session, { timeoutMs: o.lockTimeoutMs, signal: o.signal }),
+      (l) => (l.tookOverFrom ? `Lock taken (a stale lock of ${l.tookOverFrom} was replaced)` : 'Lock taken'),
+    );
+    const installed = await reporter.run(
+      'inspect',
+      'Reading what is installed',
+      async () => {
+        const r = await session.run(inspectCommand());
+        return toInstalled(r.stdout, r.facts);
+      },
+      (i) => (i.current ? `Installed: ${i.current} (${i.active})` : 'Nothing installed yet'),
+    );
+    const result = await deployLocked(session, reporter, o, release, env, facts.node, installed, lock);
+    return { ...result, durationMs: Math.round(performance.now() - started) };
+  } finally {
+    if (lock) {
+      const held = lock;
+      await reporter
+        .run('unlock', 'Releasing the deploy lock', () => releaseHostLock(session, held))
+        .catch(() => {});
+    }
+    session.close();
+  }
+}
+
+async function deployLocked(
+  session: Session,
+  reporter: StepReporter,
+  o: DeployOptions,
+  release: LocalRelease,
+  env: AgentEnv | undefined,
+  existingNode: { path: string; version: string } | undefined,
+  installed: Installed,
+  lock: HeldLock,
+): Promise<Omit<DeployResult, 'durationMs'>> {
+  const version = release.version;
+  const port = env?.httpPort ?? DEFAULT_HTTP_PORT;
+  const nodePath = existingNode?.path ?? `${LAYOUT.nodeDir}/bin/node`;
+  const unit = unitText({ nodePath, httpPort: port });
+  const unitSha = sha256(unit);
+  const sameRelease = installed.current === version && installed.manifest === release.manifest;
+  const changes = {
+    files: !sameRelease,
+    secrets: env ? installed.envSha !== env.sha256 : !installed.envSha,
+    unit: installed.unitSha !== unitSha,
+    switch: installed.current !== version,
+  };
+  const result: Omit<DeployResult, 'durationMs'> = {
+    host: reporter.host,
+    version,
+    previousVersion: installed.current,
+    changed: true,
+    nodeInstalled: false,
+    uploadedBytes: 0,
+  };
+
+  // Idempotence: the same release, unit and secrets, running and healthy → touch nothing.
+  if (!changes.files && !changes.secrets && !changes.unit && installed.active === 'active') {
+    const probe = await probeHealth(session, port);
+    if (probe.health?.version === version && !probe.problem) {
+      for (const step of ['prepare', 'node', 'upload', 'secrets', 'unit', 'switch', 'restart'])
+        reporter.skip(step, `already at ${version}`);
+      reporter.emit('health', 'ok', `Healthy: ${version}`, { detail: { ...probe.health } });
+      reporter.skip('prune', 'nothing to prune');
+      return { ...result, changed: false, health: probe.health };
+    }
+  }
+
+  await reporter.run('prepare', `Creating the ${LAYOUT.user} user and directories`, () =>
+    session.run(prepareCommand()),
+  );
+
+  if (existingNode) reporter.skip('node', `Using Node ${existingNode.version} at ${existingNode.path}`);
+  else {
+    await heartbeat(session, lock);
+    const nodeVersion = o.nodeVersion ?? DEFAULT_NODE_VERSION;
+    const mirror = o.nodeMirror ?? DEFAULT_NODE_MIRROR;
+    await reporter.run(
+      'node',
+      `Installing Node v${nodeVersion.replace(/^v/, '')} from ${mirror}`,
+      async () => {
+        const r = await session.run(
+          installNodeCommand({ mirror, version: nodeVersion, arch: release.arch }),
+          {
+            allowFailure: true,
+          },
+        );
+        if (r.code !== 0) throw nodeInstallError(r.code, r.stderr.trim(), mirror, session.name);
+      },
+    );
+    result.nodeInstalled = true;
+  }
+
+  if (!changes.files) reporter.skip('upload', `Release ${version} is already on the VPS`);
+  else {
+    await heartbeat(session, lock);
+    const reuse = installed.current ? reusablePaths(release, installed.manifest) : [];
+    const upload = release.files.filter((f) => !reuse.includes(f.path));
+    await reporter.run(
+      'upload',
+      `Uploading release ${version} (${upload.length} of ${release.files.length} files)`,
+      async (note) => {
+        const entries = await Promise.all(
+          upload.map(async (f) => ({ name: f.path, data: await readFile(f.absolute) })),
+        );
+        entries.push({ name: LAYOUT.manifest, data: Buffer.from(release.manifest) });
+        const archive = await gzipAsync(createTar(entries), { level: 1 });
+        result.uploadedBytes = archive.length;
+        note({ bytes: archive.length, files: upload.length, reused: reuse.length });
+        await session.run(
+          uploadReleaseCommand({
+            version,
+            nonce: randomBytes(4).toString('hex'),
+            reuseFrom: installed.current,
+            reuse,
+          }),
+          {
+            stdin: archive,
+            hint: 'The upload was discarded and nothing was switched. Check free disk space on the VPS and deploy again.',
+          },
+        );
+      },
+      () =>
+        `Release ${version} uploaded and verified (${(result.uploadedBytes / 1048576).toFixed(1)} MB sent)`,
+    );
+  }
+
+  if (env && changes.secrets)
+    await reporter.run('secrets', `Writing ${LAYOUT.envFile} (0600, ${env.keys.length} settings)`, () =>
+      session.run(writeSecretsCommand(), { stdin: env.content }),
+    );
+  else if (!env && !installed.envSha)
+    await reporter.run('secrets', `Creating an empty ${LAYOUT.envFile} (no --env-file given)`, () =>
+      session.run(ensureSecretsFileCommand()),
+    );
+  else reporter.skip('secrets', env ? 'Secrets unchanged' : 'Keeping the secrets already on the VPS');
+
+  if (!changes.unit) reporter.skip('unit', `${LAYOUT.unitName} unchanged`);
+  else
+    await reporter.run(
+      'unit',
+      `Installing ${LAYOUT.unitName}`,
+      async (note) => {
+        const r = await session.run(installUnitCommand(), {
+          stdin: unit,
+          hint: 'systemd rejected the unit (see the verify lines); please report this with the output.',
+        });
+        result.securityScore = r.facts.score || undefined;
+        const warnings = r.stdout.split('\n').filter((l) => l.startsWith('verify:'));
+        note({ security: result.securityScore, verify_warnings: warnings.length });
+      },
+      () =>
+        `${LAYOUT.unitName} installed and enabled (systemd-analyze security: ${result.securityScore ?? 'n/a'})`,
+    );
+
+  const previous =
+    installed.current && installed.current !== version ? installed.current : installed.previous;
+  if (!changes.switch) reporter.skip('switch', `current is already ${version}`);
+  else
+    await reporter.run('switch', `Switching current → ${version}`, () =>
+      session.run(switchCommand({ current: version, previous })),
+    );
+
+  const restarted = await reporter.run(`restart`, `Restarting ${LAYOUT.unitName}`, async () => {
+    const r = await session.run(restartCommand(), {
+      hint: `systemd could not start the agent; see "mono logs ${session.name}".`,
+    });
+    return Number(r.facts.NRestarts ?? 0);
+  });
+
+  const timeoutMs = o.healthTimeoutMs ?? 30_000;
+  const outcome = await reporter.run(
+    `health`,
+    `Waiting for /healthz to report ${version}`,
+    async (note) => {
+      const h = await waitHealthy(session, {
+        port,
+        version,
+        timeoutMs,
+        baseRestarts: restarted,
+        signal: o.signal,
+      });
+      note({ waited_ms: Math.round(h.waitedMs) });
+      if (h.ok) return h.health;
+      const logTail = await lastLogLines(session);
+      const rolledBackTo = await rollBack(session, reporter, {
+        failed: version,
+        to: previous,
+        port,
+        timeoutMs,
+      });
+      throw new HealthCheckError(version, h.last, logTail, rolledBackTo, session.name);
+    },
+    (h) => `Healthy: ${h.version}, db ${h.db ?? '?'}, telegram ${h.channels?.telegram ?? '?'}`,
+  );
+  result.health = outcome;
+
+  await reporter.run(
+    'prune',
+    `Removing old releases (keeping ${o.keepReleases ?? KEEP_RELEASES})`,
+    async () => {
+      const r = await session.run(pruneCommand(o.keepReleases ?? KEEP_RELEASES));
+      return r.stdout
+        .split('\n')
+        .filter((l) => l.startsWith('removed='))
+        .map((l) => l.slice(8));
+    },
+    (removed) => (removed.length ? `Removed ${removed.join(', ')}` : 'Nothing to prune'),
+  );
+  return result;
+}
+
+/** After a failed health check: switch back to the previous release (if any) and make sure it is healthy. */
+async function rollBack(
+  session: Session,
+  reporter: StepReporter,
+  o: { failed: string; to: string | undefined; port: number; timeoutMs: number },
+): Promise<string | undefined> {
+  const to = o.to;
+  if (!to) {
+    await reporter
+      .run('rollback', 'No previous release: stopping the agent', () => session.run(stopCommand()))
+      .catch(() => {});
+    return undefined;
+  }
+  try {
+    await reporter.run('rollback', `Switching back to ${to}`, async () => {
+      await session.run(switchCommand({ current: to }));
+      const r = await session.run(restartCommand());
+      const back = await waitHealthy(session, {
+        port: o.port,
+        version: to,
+        timeoutMs: o.timeoutMs,
+        baseRestarts: Number(r.facts.NRestarts ?? 0),
+      });
+      if (!back.ok)
+        throw new ProvisionError(
+          'rollback',
+          `the previous release ${to} is not healthy either (${back.last})`,
+          `Check "mono logs ${session.name}".`,
+        );
+      await session.run(removeReleaseCommand(o.failed));
+    });
+    return to;
+  } catch {
+    return undefined;
+  }
+}
+
+async function lastLogLines(session: Session): Promise<string[]> {
+  const r = await session.run(journalCommand({ lines: 15, plain: true }), { allowFailure: true });
+  return r.stdout.split('\n').filter(Boolean).slice(-15);
+}
+
+function nodeInstallError(code: number | null, stderr: string, mirror: string, host: string): ProvisionError {
+  const hint =
+    code === NODE_EXIT.download
+      ? `Check that the VPS can reach ${mirror} (or pass --node-mirror with a reachable mirror).`
+      : code === NODE_EXIT.mismatch || code === NODE_EXIT.noChecksum
+        ? 'The download does not match the release checksums: the mirror is broken or tampered with. Use another --node-mirror.'
+        : 'Install Node ≥ 20.12 on the VPS yourself, or check free disk space and deploy again.';
+  return new ProvisionError('node', stderr.split('\n').slice(-3).join(' ') || `exit ${code}`, hint, { host });
+}
+
+function sha256(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}

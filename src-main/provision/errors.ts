@@ -1,0 +1,147 @@
+// Named provisioning errors: each says which step failed, why, and what the user can do about it.
+
+export interface ErrorSummary {
+  name: string;
+  step: string;
+  reason: string;
+  hint: string;
+  host?: string;
+}
+
+export class ProvisionError extends Error {
+  override name = 'ProvisionError';
+  readonly step: string;
+  readonly reason: string;
+  readonly hint: string;
+  host?: string;
+
+  constructor(step: string, reason: string, hint: string, options: { cause?: unknown; host?: string } = {}) {
+    super(`${step} failed: ${reason}${hint ? `. ${hint}` : ''}`, { cause: options.cause });
+    this.step = step;
+    this.reason = reason;
+    this.hint = hint;
+    this.host = options.host;
+  }
+
+  summary(): ErrorSummary {
+    return { name: this.name, step: this.step, reason: this.reason, hint: this.hint, host: this.host };
+  }
+}
+
+export type SshFailure = 'unreachable' | 'refused' | 'timeout' | 'auth' | 'key' | 'disconnected';
+
+export class SshError extends ProvisionError {
+  override name = 'SshError';
+  constructor(
+    readonly code: SshFailure,
+    reason: string,
+    hint: string,
+    options: { cause?: unknown; host?: string } = {},
+  ) {
+    super('connect', reason, hint, options);
+  }
+}
+
+export class HostKeyError extends ProvisionError {
+  override name = 'HostKeyError';
+  constructor(
+    readonly kind: 'unknown' | 'changed',
+    readonly fingerprint: string,
+    readonly knownFingerprint: string | undefined,
+    reason: string,
+    hint: string,
+    host?: string,
+  ) {
+    super('connect', reason, hint, { host });
+  }
+}
+
+export class PreflightError extends ProvisionError {
+  override name = 'PreflightError';
+  constructor(
+    readonly problems: { reason: string; hint: string }[],
+    host?: string,
+  ) {
+    super('preflight', problems.map((p) => p.reason).join('; '), problems.map((p) => p.hint).join(' '), {
+      host,
+    });
+  }
+}
+
+export class LockedError extends ProvisionError {
+  override name = 'LockedError';
+  constructor(
+    readonly owner: string,
+    readonly since: Date | undefined,
+    host?: string,
+  ) {
+    super(
+      'lock',
+      `another deploy holds the lock on this host (${owner}${since ? `, since ${since.toISOString()}` : ''})`,
+      'Wait for it to finish and run the command again (or pass --lock-timeout SECONDS to wait). A lock left by a crashed deploy is taken over automatically after 10 minutes.',
+      { host },
+    );
+  }
+}
+
+export class RemoteCommandError extends ProvisionError {
+  override name = 'RemoteCommandError';
+  constructor(
+    step: string,
+    readonly exitCode: number | null,
+    readonly output: string,
+    hint: string,
+    host?: string,
+  ) {
+    super(step, `the command on the VPS exited with ${exitCode}${output ? `: ${output}` : ''}`, hint, {
+      host,
+    });
+  }
+}
+
+export class HealthCheckError extends ProvisionError {
+  override name = 'HealthCheckError';
+  constructor(
+    readonly version: string,
+    readonly lastResult: string,
+    readonly logTail: string[],
+    readonly rolledBackTo: string | undefined,
+    host?: string,
+  ) {
+    super(
+      'health',
+      `release ${version} did not report healthy within the time limit (last answer: ${lastResult})` +
+        (rolledBackTo ? `; switched back to ${rolledBackTo}` : '') +
+        (logTail.length ? `\nlast log lines:\n  ${logTail.join('\n  ')}` : ''),
+      rolledBackTo
+        ? 'The previous release is running again. Fix the cause shown in the log lines and deploy again.'
+        : 'The agent is stopped. Fix the cause shown in the log lines (often a missing or wrong setting in the env file) and deploy again.',
+      { host },
+    );
+  }
+}
+
+export class NotInstalledError extends ProvisionError {
+  override name = 'NotInstalledError';
+  constructor(step: string, host?: string) {
+    super(step, 'MONO is not installed on this host', 'Run "mono deploy" first.', { host });
+  }
+}
+
+/** Any thrown value as a ProvisionError of the step it happened in. */
+export function asProvisionError(error: unknown, step: string, host?: string): ProvisionError {
+  if (error instanceof ProvisionError) {
+    error.host ??= host;
+    return error;
+  }
+  const reason = error instanceof Error ? error.message : String(error);
+  return new ProvisionError(
+    step,
+    reason,
+    'This looks like a bug in MONO; please report it with the output above.',
+    {
+      cause: error,
+      host,
+    },
+  );
+}

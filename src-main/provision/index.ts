@@ -1,0 +1,34 @@
+// Provisioning MONO on a VPS over SSH: what the CLI and the desktop call (no Electron, no terminal in here).
+
+export type { HostKey } from '../ssh/known-hosts.ts';
+export { defaultKnownHostsPath } from '../ssh/known-hosts.ts';
+export type { Target } from './connect.ts';
+export { targetName } from './connect.ts';
+export { type DeployOptions, type DeployResult, deploy } from './deploy.ts';
+export {
+  type ErrorSummary,
+  HealthCheckError,
+  HostKeyError,
+  LockedError,
+  NotInstalledError,
+  PreflightError,
+  ProvisionError,
+  RemoteCommandError,
+  SshError,
+} from './errors.ts';
+export { type FleetHostOutcome, type FleetOptions, type FleetResult, fleetDeploy } from './fleet.ts';
+export { formatHostSpec, type HostSpec, HostSpecError, parseHostSpec, parseHostsFile } from './host-spec.ts';
+export { LAYOUT } from './layout.ts';
+export { type LogsOptions, logs } from './logs.ts';
+export {
+  DEPLOY_STEPS,
+  type ProgressEvent,
+  type ProgressListener,
+  ROLLBACK_STEPS,
+  STATUS_STEPS,
+  type StepStatus,
+  UNINSTALL_STEPS,
+} from './progress.ts';
+export { type RollbackOptions, type RollbackResult, rollback } from './rollback.ts';
+export { type StatusReport, status } from './status.ts';
+export { uninstall } from './uninstall.ts';

@@ -1,0 +1,93 @@
+// One connected host: runs RemoteCommands through the SSH executor as root (sudo when needed), redacting secrets.
+import { redact, Secret } from '../../agent-core/config/secret.ts';
+import { type ConnectOptions, SshExecutor } from '../ssh/executor.ts';
+import { commandLine, parseFacts, type RemoteCommand } from './commands/remote.ts';
+import { ProvisionError, RemoteCommandError } from './errors.ts';
+
+export interface RunResult {
+  stdout: string;
+  stderr: string;
+  code: number | null;
+  facts: Record<string, string>;
+}
+
+export interface RunOptions {
+  stdin?: string | Buffer | Secret;
+  /** Resolve with the result instead of throwing on a non-zero exit. */
+  allowFailure?: boolean;
+  /** What the user should do when this command fails. */
+  hint?: string;
+  signal?: AbortSignal;
+  onStdout?: (chunk: Buffer) => void;
+}
+
+export class Session {
+  readonly secrets: Secret[] = [];
+
+  constructor(
+    readonly ssh: SshExecutor,
+    /** How the host is named in events and errors (user@host:port). */
+    readonly name: string,
+  ) {}
+
+  static async open(target: ConnectOptions, name: string): Promise<Session> {
+    return new Session(await SshExecutor.connect(target), name);
+  }
+
+  /** Marks values that must never appear in anything this session reports. */
+  addSecrets(values: Iterable<string>): void {
+    for (const v of values) if (v.length >= 4) this.secrets.push(new Secret(v));
+  }
+
+  redact(text: string): string {
+    return redact(text, this.secrets);
+  }
+
+  async run(command: RemoteCommand, options: RunOptions = {}): Promise<RunResult> {
+    const stdin = options.stdin instanceof Secret ? options.stdin.reveal() : options.stdin;
+    const result = await this.ssh.exec(commandLine(command, this.ssh.isRoot), {
+      stdin,
+      signal: options.signal,
+      onStdout: options.onStdout,
+    });
+    const stdout = this.redact(result.stdout);
+    const stderr = this.redact(result.stderr);
+    if (result.code !== 0 && !options.allowFailure) {
+      if (command.root && !this.ssh.isRoot && isSudoRefusal(stderr))
+        throw noSudoError(this.ssh.username, command.step, this.name);
+      const output = tail(stderr.trim() || stdout.trim(), 8);
+      throw new RemoteCommandError(
+        command.step,
+        result.code,
+        output,
+        options.hint ??
+          'Run the command again; if it keeps failing, check the VPS (disk space, "journalctl -xe").',
+        this.name,
+      );
+    }
+    return { stdout, stderr, code: result.code, facts: parseFacts(stdout) };
+  }
+
+  close(): void {
+    this.ssh.close();
+  }
+}
+
+export function isSudoRefusal(stderr: string): boolean {
+  return /sudo: (a password is required|a terminal is required|.*not in the sudoers|.*command not found|not found)|sudo: command not found|sudo: not found|is not allowed to run sudo/i.test(
+    stderr,
+  );
+}
+
+export function noSudoError(user: string, step: string, host?: string): ProvisionError {
+  return new ProvisionError(
+    step,
+    `the user ${user} cannot run commands as root without a password (sudo -n refused)`,
+    `Connect as root, or allow ${user} passwordless sudo on the VPS (echo '${user} ALL=(ALL) NOPASSWD:ALL' > /etc/sudoers.d/mono).`,
+    { host },
+  );
+}
+
+function tail(text: string, lines: number): string {
+  return text.split('\n').slice(-lines).join('\n');
+}

@@ -1,0 +1,73 @@
+// `mono status`: version, uptime, health, memory and channels of the agent on a VPS.
+import { statusCommand } from './commands/status.ts';
+import { connectStep, type Target, targetName } from './connect.ts';
+import { type Health, probeHealth } from './health.ts';
+import { DEFAULT_HTTP_PORT } from './layout.ts';
+import { type ProgressListener, STATUS_STEPS, StepReporter } from './progress.ts';
+
+export interface StatusReport {
+  host: string;
+  installed: boolean;
+  /** The release `current` points at. */
+  version?: string;
+  /** systemd's view: active, activating, failed, inactive… */
+  service: string;
+  since?: string;
+  restarts: number;
+  memoryBytes?: number;
+  uptimeS?: number;
+  healthy: boolean;
+  health?: Health;
+  healthProblem?: string;
+  channels?: Record<string, string>;
+}
+
+export async function status(o: {
+  target: Target;
+  httpPort?: number;
+  onProgress?: ProgressListener;
+}): Promise<StatusReport> {
+  const reporter = new StepReporter(targetName(o.target), STATUS_STEPS, o.onProgress);
+  const session = await connectStep(o.target, reporter);
+  try {
+    return await reporter.run(
+      'status',
+      'Reading the agent state',
+      async () => {
+        const { facts } = await session.run(statusCommand());
+        const installed = facts.LoadState === 'loaded' || Boolean(facts.current);
+        const probe =
+          facts.ActiveState === 'active'
+            ? await probeHealth(session, o.httpPort ?? DEFAULT_HTTP_PORT)
+            : { problem: 'not running' };
+        const memory = Number(facts.MemoryCurrent);
+        const report: StatusReport = {
+          host: reporter.host,
+          installed,
+          version: facts.current || undefined,
+          service: `${facts.ActiveState ?? 'unknown'}${facts.SubState ? ` (${facts.SubState})` : ''}`,
+          since: facts.ActiveEnterTimestamp || undefined,
+          restarts: Number(facts.NRestarts ?? 0),
+          memoryBytes:
+            Number.isFinite(memory) && memory > 0
+              ? memory
+              : facts.rss_kb
+                ? Number(facts.rss_kb) * 1024
+                : undefined,
+          uptimeS: probe.health?.uptime_s,
+          healthy: !probe.problem && probe.health?.status === 'ok',
+          health: probe.health,
+          healthProblem: probe.problem,
+          channels: probe.health?.channels,
+        };
+        return report;
+      },
+      (r) =>
+        r.installed
+          ? `${r.version ?? '?'}: ${r.service}, ${r.healthy ? 'healthy' : `unhealthy (${r.healthProblem})`}`
+          : 'MONO is not installed',
+    );
+  } finally {
+    session.close();
+  }
+}
