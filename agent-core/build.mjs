@@ -28,10 +28,14 @@ await build({
   target: 'node20',
   format: 'esm',
   minify: true,
+  // node-fetch (under grammY) recognises AbortSignal by its class name: mangled names break every API call.
+  keepNames: true,
   sourcemap: 'linked',
   legalComments: 'none',
   // CommonJS dependencies call require() for Node's built-ins; give the ESM bundle a real one.
-  banner: { js: "import { createRequire as __monoRequire } from 'node:module'; const require = __monoRequire(import.meta.url);" },
+  banner: {
+    js: "import { createRequire as __monoRequire } from 'node:module'; const require = __monoRequire(import.meta.url);",
+  },
   define: { __MONO_VERSION__: JSON.stringify(version) },
   logLevel: 'warning',
 });

@@ -18,6 +18,8 @@ async function main(): Promise<void> {
     throw error;
   }
   const log = createLogger({ level: config.logLevel, name: 'mono-agent' });
+  // A bug in one turn must not take the agent down for everyone: log it loudly and carry on.
+  process.on('unhandledRejection', (reason) => log.error({ err: reason }, 'unhandled promise rejection'));
   let agent: Awaited<ReturnType<typeof startAgent>>;
   try {
     agent = await startAgent(config, log);

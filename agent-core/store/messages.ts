@@ -53,7 +53,7 @@ export async function storeInbound(db: Surreal, message: InboundMessage): Promis
          (CREATE message CONTENT {
            conversation: $conversation, channel: $channel, direction: 'in', role: 'user', text: $text,
            sender: $contact_id, readable: $readable, status: 'received', dedup: $dedup, external_id: $message_id,
-           created_at: $at, updated_at: time::now()
+           created_at: time::now(), updated_at: time::now()
          })[0].id
        };
        RETURN { id: $id, isNew: $existing = NONE, allowed: $contact.allowed ?? false };`,
