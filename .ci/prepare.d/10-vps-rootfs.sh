@@ -31,6 +31,8 @@ if [ ! -e "$rootfs/.mono-ready" ]; then
   touch "$rootfs.partial/.mono-ready"
   mv -T "$rootfs.partial" "$rootfs"
 fi
+# Tests read the path from here, so a new recipe never leaves them on an old tree.
+echo "$rootfs" > "$cache/vps-rootfs.path"
 
 # The Node mirror: the official layout (v<version>/node-v<version>-linux-x64.tar.xz + SHASUMS256.txt), packed
 # from this machine's node binary, which links only libc and libstdc++ (both in the root file system).

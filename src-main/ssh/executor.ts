@@ -185,6 +185,8 @@ export class SshExecutor {
   async httpGet(port: number, path: string, timeoutMs = 2000, host = '127.0.0.1'): Promise<HttpResult> {
     const channel = await this.ssh.forwardOut('127.0.0.1', 0, host, port);
     return new Promise<HttpResult>((resolve, reject) => {
+      // An ssh2 channel is not a net.Socket (no setTimeout): time the request out ourselves.
+      const timer = setTimeout(() => req.destroy(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
       const req = request(
         {
           host,
@@ -197,14 +199,15 @@ export class SshExecutor {
         (res) => {
           const chunks: Buffer[] = [];
           res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('end', () =>
-            resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }),
-          );
+          res.on('end', () => {
+            clearTimeout(timer);
+            resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') });
+          });
           res.on('error', reject);
         },
       );
-      req.setTimeout(timeoutMs, () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
       req.on('error', (e) => {
+        clearTimeout(timer);
         channel.destroy();
         reject(e);
       });
