@@ -1,0 +1,90 @@
+// Starting and stopping the built agent: configuration errors, no channel, a locked datastore, SIGTERM mid-turn.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { FakeAnthropic } from '../../fakes/anthropic-server.ts';
+import { FakeTelegram } from '../../fakes/telegram-server.ts';
+import { agentEnv } from '../../helpers/agent-env.ts';
+import { AgentProcess, runAgentToExit, tempDataDir } from '../../helpers/agent-process.ts';
+
+describe('agent lifecycle', { timeout: 60_000 }, () => {
+  const telegram = new FakeTelegram();
+  const anthropic = new FakeAnthropic();
+  before(async () => {
+    await telegram.start();
+    await anthropic.start();
+  });
+  after(async () => {
+    await telegram.close();
+    await anthropic.close();
+  });
+
+  test('bad configuration: one message naming every problem, exit code 2', async () => {
+    const data = tempDataDir();
+    const { code, output } = await runAgentToExit({
+      MONO_DATA_DIR: data.dir,
+      MONO_HTTP_PORT: 'eighty',
+      MONO_LOG_LEVEL: 'loud',
+      TELEGRAM_BOT_TOKEN: 'not-a-token',
+      MONO_ALLOW_TELEGRAM: 'alice,bob',
+    });
+    data.remove();
+    assert.equal(code, 2);
+    assert.match(output, /MONO_HTTP_PORT/);
+    assert.match(output, /MONO_LOG_LEVEL/);
+    assert.match(output, /TELEGRAM_BOT_TOKEN does not look like a bot token/);
+    assert.match(output, /MONO_ALLOW_TELEGRAM/);
+    assert.match(output, /ANTHROPIC_API_KEY/);
+    assert.doesNotMatch(output, /not-a-token/, 'the token itself is never printed');
+  });
+
+  test('with no channel configured the agent starts and says so', async () => {
+    const data = tempDataDir();
+    const agent = await new AgentProcess({ MONO_DATA_DIR: data.dir }).start();
+    try {
+      const { status, body } = await agent.health();
+      assert.equal(status, 200);
+      assert.deepEqual(body.channels, { telegram: 'off' });
+      assert.ok(agent.logs.some((l) => /no channel is configured/.test(l.msg)));
+    } finally {
+      await agent.stop();
+      data.remove();
+    }
+  });
+
+  test('a second agent on the same data directory stops with a clear message', async () => {
+    const data = tempDataDir();
+    const first = await new AgentProcess({ MONO_DATA_DIR: data.dir }).start();
+    try {
+      const { code, output } = await runAgentToExit({ MONO_DATA_DIR: data.dir, MONO_HTTP_PORT: '0' });
+      assert.equal(code, 1);
+      assert.match(output, /already|in use|locked/i);
+    } finally {
+      await first.stop();
+      data.remove();
+    }
+  });
+
+  test('SIGTERM in the middle of a turn: exits within 5 s, and the restart answers the message', async () => {
+    const data = tempDataDir();
+    const env = agentEnv(data.dir, { telegram, anthropic }, { MONO_ALLOW_TELEGRAM: '*' });
+    let agent = await new AgentProcess(env).start();
+    anthropic.hold();
+    const sentBefore = telegram.sent.length;
+    telegram.sendText({ chatId: 90, userId: 90, text: 'parked question' });
+    await anthropic.waitForHeld(1, { timeoutMs: 10_000 });
+    const stopping = Date.now();
+    const code = await agent.stop();
+    const took = Date.now() - stopping;
+    anthropic.release();
+    assert.equal(code, 0);
+    assert.ok(took < 5000, `stopped in ${took} ms`);
+    agent = await new AgentProcess(env).start();
+    try {
+      await telegram.waitForSent(sentBefore + 1, { timeoutMs: 10_000 });
+      assert.equal(telegram.sent.filter((s) => s.text.includes('parked question')).length, 1);
+    } finally {
+      await agent.stop();
+      data.remove();
+    }
+  });
+});
