@@ -5,7 +5,7 @@ import { createClaudeClient } from './agent/claude.ts';
 import { Settings } from './agent/settings.ts';
 import { TurnRunner } from './agent/turns.ts';
 import type { Channel, InboundMessage } from './channels/channel.ts';
-import { TelegramChannel } from './channels/telegram/telegram-channel.ts';
+import { CHANNEL_NAMES, setupChannels } from './channels/registry.ts';
 import type { AgentConfig, Allowlist } from './config/config.ts';
 import type { ChannelName } from './contract/tables.ts';
 import { type Datastore, openDatastore } from './db/datastore.ts';
@@ -38,13 +38,12 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Runn
   const settings = new Settings(db, log);
   await settings.load();
 
-  const channels = new Map<ChannelName, Channel>();
-  const allowlists = new Map<ChannelName, Allowlist>();
-  if (config.telegram) {
-    channels.set('telegram', new TelegramChannel(config.telegram, log.child({ channel: 'telegram' })));
-    allowlists.set('telegram', config.telegram.allow);
-  }
-  if (channels.size === 0) {
+  const setups = setupChannels(config, log);
+  const channels = new Map<ChannelName, Channel>(setups.map((setup) => [setup.channel.name, setup.channel]));
+  const allowlists = new Map<ChannelName, Allowlist>(
+    setups.map((setup) => [setup.channel.name, setup.allow]),
+  );
+  if (setups.length === 0) {
     log.warn('no channel is configured: set TELEGRAM_BOT_TOKEN so people can talk to the agent');
   }
 
@@ -80,24 +79,15 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Runn
         version: VERSION,
         uptime_s: Math.round((Date.now() - startedAt) / 1000),
         db: dbOk ? 'ok' : 'error',
-        channels: {
-          telegram: channels.get('telegram') ? (channels.get('telegram') as TelegramChannel).mode : 'off',
-        },
+        channels: Object.fromEntries(
+          CHANNEL_NAMES.map((name) => [
+            name,
+            setups.find((setup) => setup.channel.name === name)?.mode() ?? 'off',
+          ]),
+        ),
       };
     },
-    routes: [
-      (routes) => {
-        routes.post('/telegram', async (c) => {
-          const telegram = channels.get('telegram') as TelegramChannel | undefined;
-          if (!telegram) return c.text('telegram is not configured', 404);
-          const result = await telegram.handleWebhook(
-            c.req.header('x-telegram-bot-api-secret-token'),
-            await c.req.text(),
-          );
-          return c.text(result.body, result.status as 200);
-        });
-      },
-    ],
+    routes: setups.flatMap((setup) => (setup.routes ? [setup.routes] : [])),
   });
   const http = await listen(app, config.http.host, config.http.port);
 

@@ -1,0 +1,40 @@
+// The shape of a tool Claude can call (jobs, memory, messaging, email…). Tools are plain objects collected in
+// one list and handed to the turn runner; each feature folder exports its own.
+import type { RecordId, Surreal } from 'surrealdb';
+import type { ChannelName } from '../contract/tables.ts';
+import type { Logger } from '../log/logger.ts';
+
+export interface ToolContext {
+  db: Surreal;
+  log: Logger;
+  /** The conversation the turn belongs to, and who is talking. */
+  conversation: RecordId;
+  channel: ChannelName;
+  chatId: string;
+  /** True when the person talking is the owner (an explicit allowlist id), not a paired guest. */
+  isOwner: boolean;
+  now: Date;
+  signal?: AbortSignal;
+}
+
+export interface ToolResult {
+  /** What Claude reads back (JSON-serialisable). */
+  content: unknown;
+  isError?: boolean;
+}
+
+export interface AgentTool {
+  name: string;
+  /** What Claude reads to decide when to use the tool. */
+  description: string;
+  /** JSON Schema of the input object (the Messages API `input_schema`). */
+  inputSchema: { type: 'object'; properties: Record<string, unknown>; required?: string[] };
+  /**
+   * The tool acts outside MONO (sends an email, a message to someone else…): the agent asks the owner and
+   * runs it only after they confirm.
+   */
+  needsConfirmation?: boolean;
+  /** Only the owner may use it (guests never see it). */
+  ownerOnly?: boolean;
+  run(input: Record<string, unknown>, context: ToolContext): Promise<ToolResult>;
+}
