@@ -1,0 +1,123 @@
+// `mono start` (`npm start`): opens the desktop app when Electron's binary is usable; otherwise serves the same
+// UI through the local bridge, runs the local agent, and prints the URL to open.
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { homedir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+
+export async function run(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      browser: { type: 'boolean', default: false },
+      port: { type: 'string' },
+      'data-dir': { type: 'string' },
+    },
+  });
+  const dataDir = values['data-dir'] ?? process.env.MONO_DESKTOP_DIR ?? join(homedir(), '.mono', 'desktop');
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+
+  if (!values.browser) {
+    const electron = electronBinary(dataDir);
+    if (electron) return runElectron(electron);
+  }
+
+  if (!ensureBuilt()) return 1;
+  const { startBrowserApp } = await import('../../bridge/browser-app.ts');
+  const version = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version as string;
+  const app = await startBrowserApp({
+    version,
+    dataDir,
+    rendererDir: join(root, 'dist', 'renderer'),
+    agentPath: join(root, 'agent-core', 'dist', 'mono-agent.js'),
+    endpoints: {
+      telegramApiRoot: process.env.TELEGRAM_API_ROOT ?? 'https://api.telegram.org',
+      model: process.env.MONO_MODEL ?? 'claude-sonnet-5-5',
+      ...(process.env.ANTHROPIC_BASE_URL && { anthropicBaseUrl: process.env.ANTHROPIC_BASE_URL }),
+    },
+    agentEnv: {
+      TELEGRAM_API_ROOT: process.env.TELEGRAM_API_ROOT,
+      ANTHROPIC_BASE_URL: process.env.ANTHROPIC_BASE_URL,
+      MONO_MODEL: process.env.MONO_MODEL,
+      MONO_LOG_LEVEL: process.env.MONO_LOG_LEVEL,
+    },
+    port: Number(values.port ?? process.env.MONO_BRIDGE_PORT ?? 0),
+    log: (message, error) =>
+      console.error(`mono: ${message}${error instanceof Error ? `: ${error.message}` : ''}`),
+  });
+  console.log(`\n  MONO is running. Open this address in your browser:\n\n    ${app.bridge.openUrl}\n`);
+  console.log('  (Electron is not installed here, so MONO runs as a web page. Press Ctrl+C to stop.)\n');
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  await app.close();
+  return 0;
+}
+
+/** Electron's binary path if it is there; tries Electron's own installer once per machine when it is not. */
+function electronBinary(dataDir: string): string | undefined {
+  const require = createRequire(import.meta.url);
+  let packageDir: string;
+  try {
+    packageDir = dirname(require.resolve('electron/package.json'));
+  } catch {
+    return undefined;
+  }
+  const locate = () => {
+    try {
+      const path = readFileSync(join(packageDir, 'path.txt'), 'utf8').trim();
+      const binary = join(packageDir, 'dist', path);
+      return existsSync(binary) ? binary : undefined;
+    } catch {
+      return undefined;
+    }
+  };
+  const found = locate();
+  if (found) return found;
+  const marker = join(dataDir, '.electron-install-failed');
+  if (existsSync(marker)) return undefined;
+  console.log('mono: Electron is installed without its binary; trying to download it once…');
+  const result = spawnSync(process.execPath, [join(packageDir, 'install.js')], {
+    stdio: 'ignore',
+    timeout: 60_000,
+  });
+  const after = result.status === 0 ? locate() : undefined;
+  if (!after) {
+    writeFileSync(marker, `${new Date().toISOString()}\n`);
+    console.log('mono: could not get Electron here; using the browser instead.');
+  }
+  return after;
+}
+
+function runElectron(binary: string): Promise<number> {
+  const build = spawnSync(process.execPath, [join(root, 'src-main', 'electron', 'build.mjs')], {
+    stdio: 'inherit',
+  });
+  if (build.status !== 0) return Promise.resolve(1);
+  const child = spawn(binary, [root], { stdio: 'inherit' });
+  return new Promise((resolve) => child.on('exit', (code) => resolve(code ?? 0)));
+}
+
+/** The renderer and the agent are built artifacts; build what is missing so `npm start` just works. */
+function ensureBuilt(): boolean {
+  if (!existsSync(join(root, 'agent-core', 'dist', 'mono-agent.js'))) {
+    const result = spawnSync(process.execPath, [join(root, 'agent-core', 'build.mjs')], { stdio: 'inherit' });
+    if (result.status !== 0) return false;
+  }
+  if (!existsSync(join(root, 'dist', 'renderer', 'index.html'))) {
+    console.log('mono: building the interface (once)…');
+    const vite = join(root, 'node_modules', 'vite', 'bin', 'vite.js');
+    const result = spawnSync(process.execPath, [vite, 'build', '--logLevel', 'warn'], {
+      stdio: 'inherit',
+      cwd: root,
+    });
+    if (result.status !== 0) return false;
+  }
+  return true;
+}

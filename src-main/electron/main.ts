@@ -1,0 +1,197 @@
+// The Electron main process: one instance, one locked-down window serving the renderer from app://mono, the
+// tray, notifications, and the IPC contract bound to the shared main-process services.
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, extname, join, normalize, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  app,
+  BrowserWindow,
+  ipcMain,
+  Menu,
+  Notification,
+  nativeImage,
+  protocol,
+  safeStorage,
+  session,
+  shell,
+  Tray,
+} from 'electron';
+import type { EventName, EventPayloads } from '../ipc/contract.ts';
+import { createAppServices } from '../services/app-services.ts';
+import { trayState } from '../services/attention.ts';
+import { eventChannel, registerIpc } from './ipc-register.ts';
+import {
+  APP_ORIGIN,
+  CONTENT_SECURITY_POLICY,
+  isExternalLinkAllowed,
+  isTrustedFrameUrl,
+  mainWindowOptions,
+} from './security.ts';
+import { trayIconName, trayMenuTemplate } from './tray.ts';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = app.isPackaged ? process.resourcesPath : join(here, '..', '..');
+const rendererDir = app.isPackaged ? join(here, '..', 'renderer') : join(root, 'dist', 'renderer');
+const assetsDir = join(root, 'assets');
+const agentPath = app.isPackaged
+  ? join(root, 'agent', 'mono-agent.js')
+  : join(root, 'agent-core', 'dist', 'mono-agent.js');
+
+protocol.registerSchemesAsPrivileged([
+  { scheme: 'app', privileges: { standard: true, secure: true, supportFetchAPI: true } },
+]);
+
+if (!app.requestSingleInstanceLock()) {
+  app.quit();
+} else {
+  let window: BrowserWindow | undefined;
+  let tray: Tray | undefined;
+  let quitting = false;
+  let updating = false;
+  let pendingPairings = 0;
+
+  const services = createAppServices({
+    version: app.getVersion(),
+    shell: 'electron',
+    dataDir: join(app.getPath('userData'), 'data'),
+    safeStorage,
+    agentPath,
+    // The packaged app has no separate Node: Electron runs the agent as plain Node.
+    agentEnv: { ELECTRON_RUN_AS_NODE: '1' },
+    endpoints: {
+      telegramApiRoot: 'https://api.telegram.org',
+      model: process.env.MONO_MODEL ?? 'claude-sonnet-5-5',
+    },
+    emit: <E extends EventName>(event: E, payload: EventPayloads[E]) => {
+      window?.webContents.send(eventChannel(event), payload);
+      if (event === 'sync.status' || event === 'install.progress' || event === 'app.state') refreshTray();
+      if (event === 'db.change' && (payload as EventPayloads['db.change']).table === 'pairing')
+        void countPairings();
+      if (event === 'install.progress') updating = (payload as EventPayloads['install.progress']).running;
+    },
+    notify: (notice) => {
+      if (Notification.isSupported()) new Notification({ title: notice.title, body: notice.body }).show();
+    },
+    log: (message, error) => console.error(`mono: ${message}`, error instanceof Error ? error.message : ''),
+  });
+
+  function showWindow(): void {
+    if (!window) createWindow();
+    window?.show();
+    window?.focus();
+  }
+
+  function createWindow(): void {
+    window = new BrowserWindow(
+      mainWindowOptions({
+        preload: join(here, 'preload.cjs'),
+        icon: join(assetsDir, 'icons', 'icon-512.png'),
+      }),
+    );
+    window.once('ready-to-show', () => window?.show());
+    // Closing hides to the tray: the agent keeps working 24/7.
+    window.on('close', (event) => {
+      if (quitting) return;
+      event.preventDefault();
+      window?.hide();
+    });
+    window.on('closed', () => {
+      window = undefined;
+    });
+    void window.loadURL(`${APP_ORIGIN}/index.html`);
+  }
+
+  function refreshTray(): void {
+    if (!tray) return;
+    const state = services.appState();
+    const { state: current, tooltip } = trayState({
+      wizardDone: state.wizard.done,
+      sync: services.sync.status().state,
+      paused: services.isPaused(),
+      updating,
+      pendingPairings,
+      budgetReached: false,
+      updateFailed: Boolean(services.install.state().error),
+    });
+    tray.setImage(nativeImage.createFromPath(join(assetsDir, 'tray', trayIconName(current))));
+    tray.setToolTip(tooltip);
+    tray.setContextMenu(
+      Menu.buildFromTemplate(
+        trayMenuTemplate(
+          current,
+          tooltip,
+          { canUpdate: state.mode === 'vps' },
+          {
+            open: showWindow,
+            pause: () => void services.handlers['agent.pause'](undefined).then(refreshTray),
+            resume: () => void services.handlers['agent.resume'](undefined).then(refreshTray),
+            update: () => void services.handlers['server.update'](undefined).catch(() => showWindow()),
+            quit: () => {
+              quitting = true;
+              app.quit();
+            },
+          },
+        ),
+      ),
+    );
+  }
+
+  app.on('second-instance', showWindow);
+  app.on('web-contents-created', (_, contents) => {
+    contents.on('will-navigate', (event) => event.preventDefault());
+    contents.on('will-attach-webview', (event) => event.preventDefault());
+    contents.setWindowOpenHandler(({ url }) => {
+      if (isExternalLinkAllowed(url)) void shell.openExternal(url);
+      return { action: 'deny' };
+    });
+  });
+  app.on('before-quit', () => {
+    quitting = true;
+  });
+  app.on('will-quit', (event) => {
+    event.preventDefault();
+    void services.stop().finally(() => app.exit(0));
+  });
+
+  void app.whenReady().then(async () => {
+    session.defaultSession.setPermissionRequestHandler((_, __, allow) => allow(false));
+    protocol.handle('app', (request) => serveRenderer(request.url));
+    registerIpc(
+      ipcMain,
+      services.handlers,
+      (event) => event.sender === window?.webContents && isTrustedFrameUrl(event.senderFrame?.url),
+      (channel, error) => console.error(`mono: ${channel} failed`, error),
+    );
+    tray = new Tray(nativeImage.createFromPath(join(assetsDir, 'tray', 'tray-offline.png')));
+    tray.on('click', showWindow);
+    createWindow();
+    refreshTray();
+    await services.start();
+    await countPairings();
+  });
+
+  async function countPairings(): Promise<void> {
+    const pairings = await services.handlers['pairing.list'](undefined).catch(() => []);
+    pendingPairings = pairings.filter((p) => p.status === 'pending').length;
+    refreshTray();
+  }
+}
+
+function serveRenderer(url: string): Response {
+  const pathname = decodeURIComponent(new URL(url).pathname);
+  let file = normalize(join(rendererDir, pathname));
+  if (!file.startsWith(rendererDir + sep) || !existsSync(file)) file = join(rendererDir, 'index.html');
+  const types: Record<string, string> = {
+    '.html': 'text/html',
+    '.js': 'text/javascript',
+    '.css': 'text/css',
+    '.svg': 'image/svg+xml',
+    '.png': 'image/png',
+  };
+  return new Response(readFileSync(file), {
+    headers: {
+      'content-type': types[extname(file)] ?? 'application/octet-stream',
+      'content-security-policy': CONTENT_SECURITY_POLICY,
+    },
+  });
+}

@@ -1,0 +1,47 @@
+// The tray: an icon per agent state and a menu (open, pause/resume, update, quit), built as plain data so the
+// state → icon/menu mapping is tested without Electron.
+import type { MenuItemConstructorOptions } from 'electron';
+import type { TrayState } from '../services/attention.ts';
+
+export interface TrayActions {
+  open(): void;
+  pause(): void;
+  resume(): void;
+  update(): void;
+  quit(): void;
+}
+
+export function trayIconName(state: TrayState): string {
+  const file: Record<TrayState, string> = {
+    setup: 'tray-offline',
+    online: 'tray-online',
+    offline: 'tray-offline',
+    updating: 'tray-updating',
+    paused: 'tray-paused',
+    attention: 'tray-attention',
+  };
+  return `${file[state]}.png`;
+}
+
+export function trayMenuTemplate(
+  state: TrayState,
+  tooltip: string,
+  opts: { canUpdate: boolean },
+  actions: TrayActions,
+): MenuItemConstructorOptions[] {
+  return [
+    { label: tooltip.replace(/^MONO — /, ''), enabled: false },
+    { type: 'separator' },
+    { label: 'Open MONO', click: actions.open },
+    state === 'paused'
+      ? { label: 'Resume the agent', click: actions.resume }
+      : {
+          label: 'Pause the agent',
+          click: actions.pause,
+          enabled: state !== 'setup' && state !== 'updating',
+        },
+    { label: 'Update the agent', click: actions.update, enabled: opts.canUpdate && state !== 'updating' },
+    { type: 'separator' },
+    { label: 'Quit MONO', click: actions.quit },
+  ];
+}

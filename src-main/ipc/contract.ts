@@ -1,0 +1,310 @@
+// The one IPC contract between the renderer and the main-process services: channel names, zod schemas, and the
+// `window.mono` type derived from them. The preload, the bridge and the renderer all derive from this module.
+import { z } from 'zod';
+import type {
+  ContactRow,
+  ConversationRow,
+  JobRow,
+  JobRunRow,
+  MessageRow,
+  PairingRow,
+  SettingRow,
+  TableName,
+  UsageRow,
+} from '../../agent-core/contract/tables.ts';
+
+const none = z.undefined().or(z.object({}).strict());
+const id = (table: string) =>
+  z
+    .string()
+    .regex(new RegExp(`^${table}:[A-Za-z0-9_⟨⟩\\-\\[\\]'",.:]+$`), `Expected a ${table} record id.`)
+    .max(200);
+
+export const SECRET_NAMES = [
+  'anthropic_api_key',
+  'telegram_bot_token',
+  'whatsapp_access_token',
+  'whatsapp_app_secret',
+  'stripe_secret_key',
+  'stripe_webhook_secret',
+  'webhook_secret',
+] as const;
+export type SecretName = (typeof SECRET_NAMES)[number];
+
+export const WIZARD_STEPS = ['claude', 'telegram', 'whatsapp', 'where', 'install', 'done'] as const;
+export type WizardStep = (typeof WIZARD_STEPS)[number];
+
+const VpsTarget = z.object({
+  host: z.string().trim().min(1, 'Enter the server address.').max(253),
+  user: z.string().trim().min(1, 'Enter the user name.').max(64),
+  port: z.number().int().min(1).max(65535).default(22),
+  keyPath: z.string().trim().min(1, 'Choose a key file.').max(4096),
+});
+export type VpsTarget = z.infer<typeof VpsTarget>;
+
+export interface AppState {
+  version: string;
+  shell: 'electron' | 'browser';
+  mode: 'local' | 'vps' | null;
+  wizard: {
+    step: WizardStep;
+    done: boolean;
+    claude?: { model: string };
+    telegram?: { botName: string; username: string; link: string };
+    whatsapp?: { mode: 'skip' | 'cloud'; phoneNumberId?: string };
+    vps?: VpsTarget;
+  };
+  secrets: { name: SecretName; set: boolean }[];
+}
+
+export type SyncState = 'connecting' | 'online' | 'offline';
+export interface SyncStatus {
+  state: SyncState;
+  /** Increments after every (re)connect: the renderer re-selects what is on screen when it changes. */
+  epoch: number;
+  since: string;
+  attempt: number;
+  nextRetryAt?: string;
+  error?: string;
+}
+
+export interface InstallStep {
+  step: string;
+  status: 'pending' | 'running' | 'done' | 'failed' | 'skipped';
+  message: string;
+}
+export interface InstallState {
+  running: boolean;
+  steps: InstallStep[];
+  log: string[];
+  error?: { step: string; message: string; hint?: string };
+  finishedAt?: string;
+}
+
+export interface ServerStatus {
+  mode: 'local' | 'vps' | null;
+  reachable: boolean;
+  paused: boolean;
+  version?: string;
+  uptime_s?: number;
+  memory_mb?: number;
+  db?: string;
+  channels: Record<string, string>;
+  address?: string;
+  error?: string;
+}
+
+export interface PreflightCheck {
+  name: string;
+  ok: boolean;
+  detail: string;
+}
+
+export interface DbChange {
+  table: TableName;
+  action: 'CREATE' | 'UPDATE' | 'DELETE';
+  id: string;
+  row?: Record<string, unknown>;
+}
+
+/** Every request channel: input schema (validated in main) and output type (a phantom, never validated). */
+export const channels = {
+  'app.state': { input: none, output: z.custom<AppState>() },
+  'wizard.checkClaude': {
+    input: z.object({ apiKey: z.string().trim().min(1, 'Paste your Claude API key.').max(400) }),
+    output: z.custom<{ model: string }>(),
+  },
+  'wizard.checkTelegram': {
+    input: z.object({
+      token: z
+        .string()
+        .trim()
+        .regex(
+          /^\d{5,}:[A-Za-z0-9_-]{20,}$/,
+          'A bot token looks like 123456789:AA… — copy it from @BotFather.',
+        ),
+    }),
+    output: z.custom<{ botName: string; username: string; link: string }>(),
+  },
+  'wizard.saveWhatsApp': {
+    input: z.discriminatedUnion('mode', [
+      z.object({ mode: z.literal('skip') }),
+      z.object({
+        mode: z.literal('cloud'),
+        phoneNumberId: z
+          .string()
+          .trim()
+          .regex(/^\d{6,20}$/, 'The phone number ID is a long number from Meta.'),
+        accessToken: z.string().trim().min(20, 'Paste the permanent access token.').max(1000),
+        appSecret: z.string().trim().min(8, 'Paste the app secret.').max(200),
+      }),
+    ]),
+    output: z.custom<{ saved: true }>(),
+  },
+  'wizard.goto': { input: z.object({ step: z.enum(WIZARD_STEPS) }), output: z.custom<AppState>() },
+  'wizard.chooseLocal': { input: none, output: z.custom<AppState>() },
+  'wizard.chooseVps': { input: VpsTarget, output: z.custom<AppState>() },
+  'wizard.finish': { input: none, output: z.custom<AppState>() },
+  'ssh.generateKey': { input: none, output: z.custom<{ keyPath: string; publicKeyLine: string }>() },
+  'ssh.test': { input: VpsTarget, output: z.custom<{ ok: boolean; checks: PreflightCheck[] }>() },
+  'install.start': { input: none, output: z.custom<InstallState>() },
+  'install.state': { input: none, output: z.custom<InstallState>() },
+  'sync.status': { input: none, output: z.custom<SyncStatus>() },
+  'conversation.list': {
+    input: z.object({ search: z.string().max(200).optional() }).optional(),
+    output: z.custom<ConversationRow[]>(),
+  },
+  'conversation.messages': {
+    input: z.object({
+      conversation: id('conversation'),
+      limit: z.number().int().min(1).max(20000).optional(),
+    }),
+    output: z.custom<MessageRow[]>(),
+  },
+  'conversation.markRead': {
+    input: z.object({ conversation: id('conversation') }),
+    output: z.custom<{ ok: true }>(),
+  },
+  'message.retry': { input: z.object({ message: id('message') }), output: z.custom<{ ok: true }>() },
+  'pairing.list': { input: none, output: z.custom<PairingRow[]>() },
+  'pairing.decide': {
+    input: z.object({ id: id('pairing'), decision: z.enum(['approved', 'denied']) }),
+    output: z.custom<{ ok: true }>(),
+  },
+  'contact.list': { input: none, output: z.custom<ContactRow[]>() },
+  'contact.setAllowed': {
+    input: z.object({ id: id('contact'), allowed: z.boolean() }),
+    output: z.custom<{ ok: true }>(),
+  },
+  'setting.list': { input: none, output: z.custom<SettingRow[]>() },
+  'setting.set': {
+    input: z.object({
+      key: z.string().regex(/^[a-z][a-z0-9_]{0,63}$/, 'Setting keys are lower_snake_case.'),
+      value: z.union([
+        z.string().max(20000),
+        z.number(),
+        z.boolean(),
+        z.null(),
+        z.array(z.string().max(200)),
+      ]),
+    }),
+    output: z.custom<{ ok: true }>(),
+  },
+  'secret.set': {
+    input: z.object({
+      name: z.enum(SECRET_NAMES),
+      value: z.string().trim().min(1, 'Enter a value.').max(4000),
+    }),
+    output: z.custom<{ applied: 'restarted' | 'sent' | 'saved' }>(),
+  },
+  'job.list': { input: none, output: z.custom<JobRow[]>() },
+  'job.create': {
+    input: z
+      .object({
+        name: z.string().trim().min(1, 'Give the job a name.').max(120),
+        prompt: z.string().trim().min(1, 'Tell the agent what to do.').max(8000),
+        cron: z
+          .string()
+          .trim()
+          .regex(/^(\S+\s+){4}\S+$/, 'A schedule has five fields, e.g. "0 8 * * *" for 8:00 every day.')
+          .optional(),
+        runAt: z.string().datetime({ offset: true }).optional(),
+        timezone: z.string().min(1).max(64),
+        conversation: id('conversation'),
+      })
+      .refine((j) => Boolean(j.cron) !== Boolean(j.runAt), 'Choose either a schedule or a single time.'),
+    output: z.custom<JobRow>(),
+  },
+  'job.setEnabled': {
+    input: z.object({ id: id('job'), enabled: z.boolean() }),
+    output: z.custom<{ ok: true }>(),
+  },
+  'job.delete': { input: z.object({ id: id('job') }), output: z.custom<{ ok: true }>() },
+  'job.runs': { input: z.object({ job: id('job') }), output: z.custom<JobRunRow[]>() },
+  'usage.list': {
+    input: z.object({ days: z.number().int().min(1).max(366) }),
+    output: z.custom<UsageRow[]>(),
+  },
+  'server.status': { input: none, output: z.custom<ServerStatus>() },
+  'server.update': { input: none, output: z.custom<InstallState>() },
+  'server.rollback': { input: none, output: z.custom<{ ok: true; message: string }>() },
+  'server.logs': {
+    input: z.object({ limit: z.number().int().min(1).max(5000) }),
+    output: z.custom<string[]>(),
+  },
+  'agent.pause': { input: none, output: z.custom<ServerStatus>() },
+  'agent.resume': { input: none, output: z.custom<ServerStatus>() },
+} as const;
+
+/** Events pushed from main to the renderer (no reply). */
+export interface EventPayloads {
+  'sync.status': SyncStatus;
+  'db.change': DbChange;
+  'install.progress': InstallState;
+  'server.log': { line: string };
+  'app.state': AppState;
+}
+export const EVENT_NAMES = [
+  'sync.status',
+  'db.change',
+  'install.progress',
+  'server.log',
+  'app.state',
+] as const;
+
+export type Channel = keyof typeof channels;
+export type ChannelInput<C extends Channel> = z.input<(typeof channels)[C]['input']>;
+export type ChannelOutput<C extends Channel> = z.output<(typeof channels)[C]['output']>;
+export type EventName = keyof EventPayloads;
+
+/** What every invoke returns over the wire: errors are values, so their message survives IPC intact. */
+export type Envelope<T> = { ok: true; value: T } | { ok: false; error: { name: string; message: string } };
+
+type DomainOf<C> = C extends `${infer D}.${string}` ? D : never;
+type VerbOf<C, D extends string> = C extends `${D}.${infer V}` ? V : never;
+type Args<C extends Channel> =
+  undefined extends ChannelInput<C> ? [input?: ChannelInput<C>] : [input: ChannelInput<C>];
+
+/** `window.mono`: one async function per channel (`mono.conversation.list()`), plus `on` for events. */
+export type MonoApi = {
+  [D in DomainOf<Channel>]: {
+    [V in VerbOf<Channel, D>]: `${D}.${V}` extends infer C extends Channel
+      ? (...args: Args<C>) => Promise<ChannelOutput<C>>
+      : never;
+  };
+} & {
+  on<E extends EventName>(event: E, handler: (payload: EventPayloads[E]) => void): () => void;
+};
+
+export const CHANNEL_NAMES = Object.keys(channels) as Channel[];
+
+/** Builds the named-function API from a transport; used by the Electron preload (the bridge client mirrors it). */
+export function buildApi(
+  invoke: (channel: Channel, input: unknown) => Promise<Envelope<unknown>>,
+  on: (event: EventName, handler: (payload: unknown) => void) => () => void,
+): MonoApi {
+  const api: Record<string, Record<string, unknown>> = {};
+  for (const channel of CHANNEL_NAMES) {
+    const [domain, verb] = channel.split('.') as [string, string];
+    api[domain] ??= {};
+    api[domain][verb] = async (input?: unknown) => unwrap(await invoke(channel, input));
+  }
+  return Object.assign(api, {
+    on: (event: EventName, handler: (payload: unknown) => void) => on(event, handler),
+  }) as unknown as MonoApi;
+}
+
+export class IpcError extends Error {
+  override name = 'IpcError';
+  constructor(
+    message: string,
+    readonly kind: string,
+  ) {
+    super(message);
+  }
+}
+
+export function unwrap<T>(envelope: Envelope<T>): T {
+  if (envelope.ok) return envelope.value;
+  throw new IpcError(envelope.error.message, envelope.error.name);
+}

@@ -1,0 +1,171 @@
+// Local mode: runs the built agent (agent-core/dist/mono-agent.js) as a child process, finds its HTTP address in
+// the "ready" log line, keeps the last log lines for the Server screen, and restarts it with backoff if it dies.
+import type { ChildProcess, spawn as spawnFn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { backoffDelay, RESTART_BACKOFF } from './backoff.ts';
+
+export type AgentProcessState = 'stopped' | 'starting' | 'running' | 'crashed' | 'paused';
+
+export interface AgentProcessStatus {
+  state: AgentProcessState;
+  httpUrl?: string;
+  pid?: number;
+  restarts: number;
+  lastExit?: { code: number | null; signal: string | null; at: string };
+}
+
+export interface AgentSupervisorDeps {
+  spawn: typeof spawnFn;
+  nodePath: string;
+  agentPath: string;
+  /** Computed at every start, so a changed secret or setting is picked up by a restart. */
+  env: () => Record<string, string>;
+  onLog?: (line: string) => void;
+  onState?: (status: AgentProcessStatus) => void;
+  startTimeoutMs?: number;
+  logLimit?: number;
+}
+
+export interface AgentSupervisor {
+  start(): Promise<AgentProcessStatus>;
+  stop(options?: { paused?: boolean }): Promise<void>;
+  restart(): Promise<AgentProcessStatus>;
+  status(): AgentProcessStatus;
+  logs(limit: number): string[];
+}
+
+export class AgentStartError extends Error {
+  override name = 'AgentStartError';
+}
+
+/** The agent logs `{"msg":"ready", …}` with its HTTP address under some field; accept any http URL or port. */
+export function readyAddress(line: string): string | undefined {
+  let record: Record<string, unknown>;
+  try {
+    record = JSON.parse(line);
+  } catch {
+    return undefined;
+  }
+  if (record.msg !== 'ready') return undefined;
+  for (const value of Object.values(record)) {
+    if (typeof value === 'string' && /^https?:\/\/[^/\s]+/.test(value)) return value.replace(/\/$/, '');
+    if (value && typeof value === 'object') {
+      const nested = value as Record<string, unknown>;
+      if (typeof nested.url === 'string') return nested.url.replace(/\/$/, '');
+      if (typeof nested.port === 'number')
+        return `http://${String(nested.host ?? '127.0.0.1')}:${nested.port}`;
+    }
+  }
+  if (typeof record.port === 'number') return `http://${String(record.host ?? '127.0.0.1')}:${record.port}`;
+  return undefined;
+}
+
+export function createAgentSupervisor(deps: AgentSupervisorDeps): AgentSupervisor {
+  const logLimit = deps.logLimit ?? 2000;
+  const lines: string[] = [];
+  let child: ChildProcess | undefined;
+  let status: AgentProcessStatus = { state: 'stopped', restarts: 0 };
+  let wanted = false;
+  let restartTimer: NodeJS.Timeout | undefined;
+  let consecutiveCrashes = 0;
+
+  function setStatus(patch: Partial<AgentProcessStatus>): void {
+    status = { ...status, ...patch };
+    deps.onState?.(status);
+  }
+
+  function log(line: string): void {
+    lines.push(line);
+    if (lines.length > logLimit) lines.splice(0, lines.length - logLimit);
+    deps.onLog?.(line);
+  }
+
+  function launch(): Promise<AgentProcessStatus> {
+    setStatus({ state: 'starting', httpUrl: undefined });
+    const proc = deps.spawn(deps.nodePath, [deps.agentPath], {
+      env: deps.env(),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child = proc;
+    return new Promise((resolve, reject) => {
+      let settled = false;
+      const timer = setTimeout(
+        () =>
+          fail(
+            new AgentStartError('The agent did not report ready in time. See the log on the Server screen.'),
+          ),
+        deps.startTimeoutMs ?? 20_000,
+      );
+      function fail(error: Error): void {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        reject(error);
+      }
+      for (const stream of [proc.stdout, proc.stderr]) {
+        if (!stream) continue;
+        createInterface({ input: stream }).on('line', (line) => {
+          log(line);
+          const address = !settled ? readyAddress(line) : undefined;
+          if (address) {
+            settled = true;
+            clearTimeout(timer);
+            consecutiveCrashes = 0;
+            setStatus({ state: 'running', httpUrl: address, pid: proc.pid });
+            resolve(status);
+          }
+        });
+      }
+      proc.on('error', (error) => fail(new AgentStartError(`Could not start the agent: ${error.message}`)));
+      proc.on('exit', (code, signal) => {
+        if (child === proc) child = undefined;
+        const lastExit = { code, signal, at: new Date().toISOString() };
+        if (!settled) {
+          const tail = lines.slice(-5).join('\n');
+          fail(new AgentStartError(`The agent stopped while starting (exit ${code ?? signal}).\n${tail}`));
+        }
+        if (!wanted) return;
+        consecutiveCrashes += 1;
+        setStatus({ state: 'crashed', lastExit, httpUrl: undefined, pid: undefined });
+        const delay = backoffDelay(consecutiveCrashes, RESTART_BACKOFF);
+        restartTimer = setTimeout(() => {
+          restartTimer = undefined;
+          if (!wanted) return;
+          setStatus({ restarts: status.restarts + 1 });
+          launch().catch(() => {});
+        }, delay);
+      });
+    });
+  }
+
+  async function stop(options: { paused?: boolean } = {}): Promise<void> {
+    wanted = false;
+    if (restartTimer) clearTimeout(restartTimer);
+    restartTimer = undefined;
+    const proc = child;
+    if (proc && proc.exitCode === null && proc.signalCode === null) {
+      const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
+      proc.kill('SIGTERM');
+      const killer = setTimeout(() => proc.kill('SIGKILL'), 6_000);
+      await exited;
+      clearTimeout(killer);
+    }
+    setStatus({ state: options.paused ? 'paused' : 'stopped', httpUrl: undefined, pid: undefined });
+  }
+
+  return {
+    async start() {
+      if (wanted && child) return status;
+      wanted = true;
+      return launch();
+    },
+    stop,
+    async restart() {
+      await stop();
+      wanted = true;
+      return launch();
+    },
+    status: () => status,
+    logs: (limit) => lines.slice(-limit),
+  };
+}

@@ -1,0 +1,111 @@
+// What the dashboard reads and changes in the agent's datastore, as SurrealQL over the sync connection. The agent
+// watches these rows (pairings, settings, jobs) and reacts live; nothing here needs the agent to restart.
+import type {
+  ContactRow,
+  ConversationRow,
+  JobRow,
+  JobRunRow,
+  MessageRow,
+  PairingRow,
+  SettingRow,
+  UsageRow,
+} from '../../agent-core/contract/tables.ts';
+import type { ChannelInput } from '../ipc/contract.ts';
+import { recordId, type Sync } from './sync.ts';
+
+export function createData(sync: Pick<Sync, 'query'>) {
+  async function rows<T>(sql: string, vars?: Record<string, unknown>): Promise<T[]> {
+    const results = await sync.query<T>(sql, vars);
+    return results.at(-1) ?? [];
+  }
+
+  return {
+    async conversations(search?: string): Promise<ConversationRow[]> {
+      const all = await rows<ConversationRow>(
+        'SELECT * FROM conversation ORDER BY last_message_at DESC NULLS LAST LIMIT 1000',
+      );
+      const q = search?.trim().toLowerCase();
+      if (!q) return all;
+      return all.filter((c) => `${c.title} ${c.last_message_preview ?? ''}`.toLowerCase().includes(q));
+    },
+    async messages(conversation: string, limit = 10_000): Promise<MessageRow[]> {
+      const latest = await rows<MessageRow>(
+        'SELECT * FROM message WHERE conversation = $conversation ORDER BY created_at DESC LIMIT $limit',
+        { conversation: recordId(conversation), limit },
+      );
+      return latest.reverse();
+    },
+    async markRead(conversation: string): Promise<{ ok: true }> {
+      await rows('UPDATE $id SET unread = 0', { id: recordId(conversation) });
+      return { ok: true };
+    },
+    async retryMessage(message: string): Promise<{ ok: true }> {
+      // Inbound: back to "received" so the agent answers it again; outbound: back to "pending" so it is resent.
+      await rows(
+        `UPDATE $id SET status = IF direction = 'in' THEN 'received' ELSE 'pending' END,
+           error = NONE, updated_at = time::now() WHERE status = 'failed'`,
+        { id: recordId(message) },
+      );
+      return { ok: true };
+    },
+    pairings: () => rows<PairingRow>('SELECT * FROM pairing ORDER BY created_at DESC LIMIT 500'),
+    async decidePairing(id: string, decision: 'approved' | 'denied'): Promise<{ ok: true }> {
+      await rows('UPDATE $id SET status = $decision, decided_at = time::now()', {
+        id: recordId(id),
+        decision,
+      });
+      return { ok: true };
+    },
+    contacts: () => rows<ContactRow>('SELECT * FROM contact ORDER BY created_at DESC LIMIT 2000'),
+    async setContactAllowed(id: string, allowed: boolean): Promise<{ ok: true }> {
+      await rows('UPDATE $id SET allowed = $allowed', { id: recordId(id), allowed });
+      return { ok: true };
+    },
+    settings: () => rows<SettingRow>('SELECT * FROM setting'),
+    async setSetting(key: string, value: unknown): Promise<{ ok: true }> {
+      await rows('UPSERT $id CONTENT { key: $key, value: $value, updated_at: time::now() }', {
+        id: recordId(`setting:${key}`),
+        key,
+        value,
+      });
+      return { ok: true };
+    },
+    jobs: () => rows<JobRow>('SELECT * FROM job ORDER BY created_at DESC'),
+    async createJob(input: ChannelInput<'job.create'>): Promise<JobRow> {
+      const [job] = await rows<JobRow>(
+        `CREATE job CONTENT {
+           name: $name, prompt: $prompt, timezone: $timezone, conversation: $conversation, enabled: true,
+           cron: $cron, run_at: IF $run_at THEN <datetime>$run_at ELSE NONE END, created_at: time::now()
+         }`,
+        {
+          name: input.name,
+          prompt: input.prompt,
+          timezone: input.timezone,
+          conversation: recordId(input.conversation),
+          cron: input.cron ?? undefined,
+          run_at: input.runAt ?? undefined,
+        },
+      );
+      if (!job) throw new Error('The job was not created.');
+      return job;
+    },
+    async setJobEnabled(id: string, enabled: boolean): Promise<{ ok: true }> {
+      await rows('UPDATE $id SET enabled = $enabled', { id: recordId(id), enabled });
+      return { ok: true };
+    },
+    async deleteJob(id: string): Promise<{ ok: true }> {
+      await rows('DELETE job_run WHERE job = $id; DELETE $id', { id: recordId(id) });
+      return { ok: true };
+    },
+    jobRuns: (job: string) =>
+      rows<JobRunRow>('SELECT * FROM job_run WHERE job = $job ORDER BY started_at DESC LIMIT 50', {
+        job: recordId(job),
+      }),
+    usage(days: number): Promise<UsageRow[]> {
+      const since = new Date(Date.now() - (days - 1) * 86_400_000).toISOString().slice(0, 10);
+      return rows<UsageRow>('SELECT * FROM usage WHERE day >= $since ORDER BY day', { since });
+    },
+  };
+}
+
+export type Data = ReturnType<typeof createData>;

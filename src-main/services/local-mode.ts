@@ -1,0 +1,115 @@
+// Local mode ("this computer"): the agent's environment built from the vault and prefs, its health, and the
+// install steps the wizard shows while the desktop starts its own agent for the first time.
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { Secret } from '../../agent-core/config/secret.ts';
+import type { ServerStatus } from '../ipc/contract.ts';
+import type { Vault } from './vault.ts';
+
+export const HUB_USER = 'mono-desktop';
+
+export function hubPassword(vault: Vault): Secret {
+  if (!vault.has('hub_password')) vault.set('hub_password', randomBytes(24).toString('base64url'));
+  return vault.get('hub_password') as Secret;
+}
+
+/** A free loopback port, chosen once and kept, so a restarted agent's hub is found at the same address. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export function localAgentEnv(opts: {
+  dataDir: string;
+  hubPort: number;
+  vault: Vault;
+  /** Upstream overrides (tests point these at the local fakes) and anything else the agent should get. */
+  extra: Record<string, string | undefined>;
+}): Record<string, string> {
+  const { vault } = opts;
+  const env: Record<string, string | undefined> = {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    LANG: process.env.LANG,
+    MONO_DATA_DIR: join(opts.dataDir, 'agent'),
+    MONO_HTTP_HOST: '127.0.0.1',
+    MONO_HTTP_PORT: '0',
+    MONO_HUB_LISTEN: `127.0.0.1:${opts.hubPort}`,
+    MONO_DB_USER: HUB_USER,
+    MONO_DB_PASS: hubPassword(vault).reveal(),
+    ANTHROPIC_API_KEY: vault.get('anthropic_api_key')?.reveal(),
+    TELEGRAM_BOT_TOKEN: vault.get('telegram_bot_token')?.reveal(),
+    WHATSAPP_ACCESS_TOKEN: vault.get('whatsapp_access_token')?.reveal(),
+    WHATSAPP_APP_SECRET: vault.get('whatsapp_app_secret')?.reveal(),
+    STRIPE_SECRET_KEY: vault.get('stripe_secret_key')?.reveal(),
+    STRIPE_WEBHOOK_SECRET: vault.get('stripe_webhook_secret')?.reveal(),
+    ...opts.extra,
+  };
+  return Object.fromEntries(
+    Object.entries(env).filter((e): e is [string, string] => typeof e[1] === 'string'),
+  );
+}
+
+export interface Healthz {
+  status: string;
+  version: string;
+  uptime_s: number;
+  db: string;
+  channels: Record<string, string>;
+}
+
+export async function fetchHealth(httpUrl: string): Promise<Healthz> {
+  const response = await fetch(`${httpUrl}/healthz`, { signal: AbortSignal.timeout(3_000) });
+  return (await response.json()) as Healthz;
+}
+
+/** Resident memory of a local process in MB (Linux /proc; elsewhere unknown). */
+export function processMemoryMb(pid: number | undefined): number | undefined {
+  if (!pid) return undefined;
+  try {
+    const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match ? Math.round(Number(match[1]) / 1024) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export async function localServerStatus(
+  agent: { state: string; httpUrl?: string; pid?: number },
+  paused: boolean,
+): Promise<ServerStatus> {
+  const base: ServerStatus = { mode: 'local', reachable: false, paused, channels: {} };
+  if (!agent.httpUrl) {
+    return { ...base, error: paused ? 'The agent is paused.' : `The agent is ${agent.state}.` };
+  }
+  try {
+    const health = await fetchHealth(agent.httpUrl);
+    const memory = processMemoryMb(agent.pid);
+    return {
+      ...base,
+      reachable: true,
+      version: health.version,
+      uptime_s: health.uptime_s,
+      db: health.db,
+      channels: health.channels ?? {},
+      address: agent.httpUrl,
+      ...(memory !== undefined && { memory_mb: memory }),
+    };
+  } catch (error) {
+    return {
+      ...base,
+      address: agent.httpUrl,
+      error: `No answer from the agent: ${(error as Error).message}`,
+    };
+  }
+}
+
+export { Secret };

@@ -1,0 +1,57 @@
+// The desktop's view of provisioning (src-main/provision/, another module): an interface the Install and Server
+// screens call, plus the adapter used until a VPS target is possible in this build.
+import { execFile } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import type { Secret } from '../../agent-core/config/secret.ts';
+import type { PreflightCheck, ServerStatus, VpsTarget } from '../ipc/contract.ts';
+import { UserError } from '../ipc/dispatch.ts';
+
+/** One provisioning progress event, as `deploy` emits them (and `mono deploy --json` prints them). */
+export interface ProvisionEvent {
+  step: string;
+  status: 'running' | 'done' | 'failed' | 'skipped';
+  message: string;
+}
+
+export interface ProvisionAdapter {
+  testConnection(target: VpsTarget): Promise<{ ok: boolean; checks: PreflightCheck[] }>;
+  deploy(
+    target: VpsTarget,
+    secrets: Record<string, Secret>,
+    onEvent: (event: ProvisionEvent) => void,
+  ): Promise<void>;
+  status(target: VpsTarget): Promise<Omit<ServerStatus, 'mode' | 'paused'>>;
+  logs(target: VpsTarget, limit: number): Promise<string[]>;
+  rollback(target: VpsTarget): Promise<string>;
+  /** Where the db hub of that VPS is reachable from this computer (an SSH streamlocal forward). */
+  hubUrl(target: VpsTarget): Promise<string>;
+}
+
+export const VPS_UNAVAILABLE =
+  'Installing on a VPS is not available in this build yet. Choose "This computer" for now; you can move later.';
+
+/** Used until the provisioning module is wired in: every VPS action explains itself instead of failing oddly. */
+export function createUnavailableProvision(): ProvisionAdapter {
+  const fail = async (): Promise<never> => {
+    throw new UserError(VPS_UNAVAILABLE, 'Unavailable');
+  };
+  return { testConnection: fail, deploy: fail, status: fail, logs: fail, rollback: fail, hubUrl: fail };
+}
+
+const run = promisify(execFile);
+
+/** A new ed25519 key for MONO in the desktop's folder, and the line to add to the server's authorized_keys. */
+export async function generateSshKey(dir: string): Promise<{ keyPath: string; publicKeyLine: string }> {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const keyPath = join(dir, 'id_ed25519_mono');
+  if (!existsSync(keyPath)) {
+    try {
+      await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'mono-desktop', '-f', keyPath]);
+    } catch {
+      throw new UserError('Could not create a key: OpenSSH (ssh-keygen) is not installed on this computer.');
+    }
+  }
+  return { keyPath, publicKeyLine: readFileSync(`${keyPath}.pub`, 'utf8').trim() };
+}

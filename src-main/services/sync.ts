@@ -1,0 +1,171 @@
+// Sync with the agent's datastore through its db hub, using the official SurrealDB SDK: sign in, LIVE SELECT the
+// tables the app shows, and on every lost connection reconnect with backoff, re-subscribe, and bump the epoch so
+// the renderer re-selects what is on screen. Queries made while away fail fast with an "offline" message.
+import { jsonify, StringRecordId, Surreal, Table } from 'surrealdb';
+import type { Secret } from '../../agent-core/config/secret.ts';
+import { DATABASE, NAMESPACE, type TableName } from '../../agent-core/contract/tables.ts';
+import type { DbChange, SyncStatus } from '../ipc/contract.ts';
+import { UserError } from '../ipc/dispatch.ts';
+import { type BackoffOptions, backoffDelay, SYNC_BACKOFF } from './backoff.ts';
+
+export interface HubTarget {
+  url: string;
+  username: string;
+  password: Secret;
+}
+
+export interface SyncDeps {
+  /** Where the hub is now (local: the supervised agent; VPS: the SSH forward); undefined while there is none. */
+  target: () => Promise<HubTarget | undefined>;
+  websocketImpl: unknown;
+  tables: readonly TableName[];
+  onChange: (change: DbChange) => void;
+  onStatus: (status: SyncStatus) => void;
+  onError?: (error: unknown) => void;
+  backoff?: BackoffOptions;
+  connectTimeoutMs?: number;
+}
+
+export interface Sync {
+  start(): void;
+  stop(): Promise<void>;
+  status(): SyncStatus;
+  /** Retry now instead of waiting out the backoff (e.g. right after the local agent came up). */
+  kick(): void;
+  query<T = Record<string, unknown>>(sql: string, vars?: Record<string, unknown>): Promise<T[][]>;
+}
+
+export const recordId = (id: string) => new StringRecordId(id);
+
+export function createSync(deps: SyncDeps): Sync {
+  const backoff = deps.backoff ?? SYNC_BACKOFF;
+  let db: Surreal | undefined;
+  let running = false;
+  let connecting = false;
+  let timer: NodeJS.Timeout | undefined;
+  let status: SyncStatus = { state: 'connecting', epoch: 0, since: new Date().toISOString(), attempt: 0 };
+
+  function setStatus(patch: Partial<SyncStatus>): void {
+    const stateChanged = patch.state !== undefined && patch.state !== status.state;
+    status = { ...status, ...patch, ...(stateChanged && { since: new Date().toISOString() }) };
+    if (patch.state === 'online') {
+      delete status.error;
+      delete status.nextRetryAt;
+    }
+    deps.onStatus(status);
+  }
+
+  function schedule(error?: unknown): void {
+    if (!running || timer) return;
+    const attempt = status.attempt + 1;
+    const delay = backoffDelay(attempt, backoff);
+    setStatus({
+      state: status.epoch === 0 && status.state === 'connecting' && attempt < 3 ? 'connecting' : 'offline',
+      attempt,
+      nextRetryAt: new Date(Date.now() + delay).toISOString(),
+      ...(error !== undefined && { error: describe(error) }),
+    });
+    timer = setTimeout(() => {
+      timer = undefined;
+      void connect();
+    }, delay);
+  }
+
+  async function connect(): Promise<void> {
+    if (!running || connecting) return;
+    connecting = true;
+    const next = new Surreal({ websocketImpl: deps.websocketImpl as typeof WebSocket });
+    try {
+      const target = await deps.target();
+      if (!target) throw new Error('The agent is not running.');
+      await withTimeout(
+        (async () => {
+          await next.connect(target.url, { reconnect: false, versionCheck: false });
+          await next.signin({ username: target.username, password: target.password.reveal() });
+          await next.use({ namespace: NAMESPACE, database: DATABASE });
+          for (const table of deps.tables) {
+            const live = await next.live(new Table(table));
+            live.subscribe((message) => {
+              if (message.action === 'KILLED' || db !== next) return;
+              deps.onChange({
+                table,
+                action: message.action,
+                id: String(jsonify(message.recordId)),
+                row: jsonify(message.value) as Record<string, unknown>,
+              });
+            });
+          }
+        })(),
+        deps.connectTimeoutMs ?? 5_000,
+      );
+      if (!running) {
+        await next.close().catch(() => {});
+        return;
+      }
+      next.subscribe('disconnected', () => {
+        if (db !== next) return;
+        db = undefined;
+        void next.close().catch(() => {});
+        schedule(new Error('Connection to the agent was lost.'));
+      });
+      db = next;
+      setStatus({ state: 'online', epoch: status.epoch + 1, attempt: 0 });
+    } catch (error) {
+      await next.close().catch(() => {});
+      deps.onError?.(error);
+      schedule(error);
+    } finally {
+      connecting = false;
+    }
+  }
+
+  return {
+    start() {
+      if (running) return;
+      running = true;
+      void connect();
+    },
+    async stop() {
+      running = false;
+      if (timer) clearTimeout(timer);
+      timer = undefined;
+      const current = db;
+      db = undefined;
+      await current?.close().catch(() => {});
+    },
+    status: () => status,
+    kick() {
+      if (!running || db || connecting) return;
+      if (timer) clearTimeout(timer);
+      timer = undefined;
+      void connect();
+    },
+    async query<T>(sql: string, vars?: Record<string, unknown>): Promise<T[][]> {
+      const current = db;
+      if (!current) {
+        throw new UserError(
+          'MONO cannot reach your agent right now. It will reconnect by itself.',
+          'Offline',
+        );
+      }
+      const results = await current.query(sql, vars).json();
+      return results as T[][];
+    },
+  };
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`No answer from the agent's database within ${ms} ms.`)), ms);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

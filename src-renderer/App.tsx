@@ -1,0 +1,39 @@
+// Top level: a splash while MONO's services answer, then the setup wizard until it is done, then the dashboard.
+import { useEffect } from 'react';
+import { ErrorState } from './components/ui.tsx';
+import { Dashboard } from './features/shell/Dashboard.tsx';
+import { Wizard } from './features/wizard/Wizard.tsx';
+import { init } from './store/actions.ts';
+import { useStore } from './store/store.ts';
+
+export function App() {
+  const app = useStore((s) => s.app);
+  const appError = useStore((s) => s.appError);
+
+  useEffect(() => {
+    let off: (() => void) | undefined;
+    let cancelled = false;
+    void init().then((dispose) => {
+      if (cancelled) dispose();
+      else off = dispose;
+    });
+    return () => {
+      cancelled = true;
+      off?.();
+    };
+  }, []);
+
+  if (!app) {
+    return (
+      <div className="splash">
+        <div className="brand-mark brand-mark-large" aria-hidden="true" />
+        {appError ? (
+          <ErrorState message={appError} onRetry={() => window.location.reload()} />
+        ) : (
+          <p className="splash-text">Starting MONO…</p>
+        )}
+      </div>
+    );
+  }
+  return app.wizard.done ? <Dashboard /> : <Wizard />;
+}

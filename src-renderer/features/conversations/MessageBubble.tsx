@@ -1,0 +1,81 @@
+// One message: the person's on the left, the agent's on the right, MONO's notices centred; tool calls folded
+// open on demand; a failed message says why and offers a retry.
+import { memo, useState } from 'react';
+import type { MessageRow } from '../../../agent-core/contract/tables.ts';
+import { Icon } from '../../components/icons.tsx';
+import { clock } from '../../lib/format.ts';
+import { act } from '../../store/actions.ts';
+
+const STATUS_LABEL: Record<string, string> = {
+  received: 'received',
+  processing: 'thinking…',
+  answered: '',
+  ignored: 'ignored',
+  pending: 'sending…',
+  sent: '',
+  failed: 'failed',
+};
+
+export const MessageBubble = memo(function MessageBubble({ message }: { message: MessageRow }) {
+  const [retrying, setRetrying] = useState(false);
+  const [retryError, setRetryError] = useState<string>();
+  const side = message.role === 'notice' ? 'notice' : message.direction === 'in' ? 'in' : 'out';
+  const failed = message.status === 'failed';
+  const status = STATUS_LABEL[message.status] ?? message.status;
+
+  return (
+    <div
+      className={`msg msg-${side}${failed ? ' msg-failed' : ''}`}
+      data-testid="message"
+      data-role={message.role}
+    >
+      <div className="bubble">
+        {message.tool_calls && message.tool_calls.length > 0 && (
+          <div className="tools">
+            {message.tool_calls.map((call) => (
+              <details key={call.id} className={`tool${call.is_error ? ' tool-error' : ''}`}>
+                <summary>
+                  <Icon.Tool /> {call.name}
+                  {call.is_error && <span className="tool-failed">failed</span>}
+                </summary>
+                <pre>{JSON.stringify(call.input, null, 2)}</pre>
+                {call.result !== undefined && <pre className="tool-result">{stringify(call.result)}</pre>}
+              </details>
+            ))}
+          </div>
+        )}
+        <p className="msg-text">{message.text}</p>
+        <span className="msg-meta">
+          {status && <span className={`msg-status status-${message.status}`}>{status}</span>}
+          <time>{clock(message.created_at)}</time>
+          {message.status === 'sent' && <Icon.Check />}
+        </span>
+      </div>
+      {failed && (
+        <div className="msg-failure">
+          <Icon.Alert />
+          <span>{message.error ?? 'This message could not be handled.'}</span>
+          <button
+            type="button"
+            className="link"
+            disabled={retrying}
+            onClick={() => {
+              setRetrying(true);
+              act
+                .retry(message.id)
+                .catch((e: Error) => setRetryError(e.message))
+                .finally(() => setRetrying(false));
+            }}
+          >
+            {retrying ? 'Retrying…' : 'Retry'}
+          </button>
+          {retryError && <span className="field-error">{retryError}</span>}
+        </div>
+      )}
+    </div>
+  );
+});
+
+function stringify(value: unknown): string {
+  return typeof value === 'string' ? value : JSON.stringify(value, null, 2);
+}

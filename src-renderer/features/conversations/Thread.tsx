@@ -1,0 +1,86 @@
+// One conversation, live: a virtualised list (smooth with tens of thousands of messages) that sticks to the
+// newest message while you are at the bottom, with day separators, tool calls, failures and retry.
+import { useVirtualizer } from '@tanstack/react-virtual';
+import { useEffect, useLayoutEffect, useRef } from 'react';
+import type { MessageRow } from '../../../agent-core/contract/tables.ts';
+import { Icon } from '../../components/icons.tsx';
+import { EmptyState, ErrorState, Spinner } from '../../components/ui.tsx';
+import { dayLabel, initials } from '../../lib/format.ts';
+import { openThread } from '../../store/actions.ts';
+import { useStore } from '../../store/store.ts';
+import { MessageBubble } from './MessageBubble.tsx';
+
+export function Thread({ title, channel }: { title: string; channel: string }) {
+  const thread = useStore((s) => s.thread);
+  const scroller = useRef<HTMLDivElement>(null);
+  const atBottom = useRef(true);
+  const messages = thread.items;
+
+  const virtualizer = useVirtualizer({
+    count: messages.length,
+    getScrollElement: () => scroller.current,
+    estimateSize: () => 76,
+    overscan: 8,
+    getItemKey: (index) => messages[index]?.id ?? index,
+  });
+
+  // Jump to the newest message when a thread opens, and follow new ones while the reader is at the bottom.
+  const conversation = thread.conversation;
+  // biome-ignore lint/correctness/useExhaustiveDependencies: runs when another conversation opens
+  useLayoutEffect(() => {
+    atBottom.current = true;
+  }, [conversation]);
+  useEffect(() => {
+    if (atBottom.current && messages.length > 0)
+      virtualizer.scrollToIndex(messages.length - 1, { align: 'end' });
+  }, [messages.length, virtualizer]);
+
+  function onScroll() {
+    const el = scroller.current;
+    if (el) atBottom.current = el.scrollHeight - el.scrollTop - el.clientHeight < 80;
+  }
+
+  return (
+    <div className="thread">
+      <header className="thread-head">
+        <span className="avatar">{initials(title || '?')}</span>
+        <div>
+          <strong>{title}</strong>
+          <span className={`channel channel-${channel}`}>{channel}</span>
+        </div>
+        <span className="thread-count">{messages.length.toLocaleString()} messages</span>
+      </header>
+      {thread.status === 'loading' && <Spinner label="Loading messages…" />}
+      {thread.status === 'error' && (
+        <ErrorState
+          message={thread.error ?? ''}
+          onRetry={() => conversation && void openThread(conversation)}
+        />
+      )}
+      {thread.status === 'ready' && messages.length === 0 && (
+        <EmptyState icon={<Icon.Chat />} title="No messages yet" />
+      )}
+      <div className="thread-scroll" ref={scroller} onScroll={onScroll} data-testid="thread">
+        <div className="thread-inner" style={{ height: virtualizer.getTotalSize() }}>
+          {virtualizer.getVirtualItems().map((item) => {
+            const message = messages[item.index] as MessageRow;
+            const previous = messages[item.index - 1];
+            const newDay = !previous || previous.created_at.slice(0, 10) !== message.created_at.slice(0, 10);
+            return (
+              <div
+                key={item.key}
+                data-index={item.index}
+                ref={virtualizer.measureElement}
+                className="thread-row"
+                style={{ transform: `translateY(${item.start}px)` }}
+              >
+                {newDay && <div className="day-sep">{dayLabel(message.created_at)}</div>}
+                <MessageBubble message={message} />
+              </div>
+            );
+          })}
+        </div>
+      </div>
+    </div>
+  );
+}

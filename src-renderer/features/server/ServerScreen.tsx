@@ -1,0 +1,210 @@
+// Server: where the agent runs and how it is doing (version, uptime, memory, channels), pause/resume, one-click
+// update with progress, rollback, and its log as it is written.
+import { useEffect, useRef, useState } from 'react';
+import { Icon } from '../../components/icons.tsx';
+import { Badge, Button, Card, PageHeader, Spinner } from '../../components/ui.tsx';
+import { duration } from '../../lib/format.ts';
+import { errorMessage } from '../../lib/mono.ts';
+import { act, loadServer } from '../../store/actions.ts';
+import { useStore } from '../../store/store.ts';
+import { InstallProgress } from './InstallProgress.tsx';
+
+const CHANNEL_TONE: Record<string, 'good' | 'warn' | 'bad' | 'neutral'> = {
+  polling: 'good',
+  webhook: 'good',
+  connected: 'good',
+  connecting: 'warn',
+  error: 'bad',
+  off: 'neutral',
+};
+
+export function ServerScreen() {
+  const server = useStore((s) => s.server);
+  const loading = useStore((s) => s.serverLoading);
+  const logs = useStore((s) => s.logs);
+  const install = useStore((s) => s.install);
+  const vps = useStore((s) => s.app?.wizard.vps);
+  const sync = useStore((s) => s.sync.state);
+  const [busy, setBusy] = useState<string>();
+  const [notice, setNotice] = useState<{ tone: 'good' | 'bad'; text: string }>();
+  const logRef = useRef<HTMLPreElement>(null);
+
+  useEffect(() => {
+    void loadServer();
+    const timer = setInterval(() => void loadServer(), 10_000);
+    return () => clearInterval(timer);
+  }, []);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: re-stat when the connection comes back
+  useEffect(() => {
+    void loadServer();
+  }, [sync]);
+  useEffect(() => {
+    const el = logRef.current;
+    if (el && logs.length) el.scrollTop = el.scrollHeight;
+  }, [logs.length]);
+
+  async function run(name: string, fn: () => Promise<unknown>, done?: string) {
+    setBusy(name);
+    setNotice(undefined);
+    try {
+      await fn();
+      if (done) setNotice({ tone: 'good', text: done });
+      await loadServer();
+    } catch (e) {
+      setNotice({ tone: 'bad', text: errorMessage(e) });
+    } finally {
+      setBusy(undefined);
+    }
+  }
+
+  const where = server?.mode === 'vps' && vps ? `${vps.user}@${vps.host}` : 'This computer';
+  const healthy = server?.reachable && !server.paused;
+
+  return (
+    <div className="page">
+      <PageHeader
+        title="Server"
+        subtitle={where}
+        actions={
+          <>
+            {server?.paused ? (
+              <Button
+                busy={busy === 'resume'}
+                onClick={() => void run('resume', act.resume, 'Your agent is running again.')}
+              >
+                Resume agent
+              </Button>
+            ) : (
+              <Button
+                busy={busy === 'pause'}
+                disabled={!server?.reachable}
+                onClick={() =>
+                  void run('pause', act.pause, 'Your agent is paused. Messages wait until you resume.')
+                }
+              >
+                Pause agent
+              </Button>
+            )}
+            {server?.mode === 'vps' && (
+              <>
+                <Button
+                  busy={busy === 'rollback'}
+                  onClick={() => void run('rollback', act.rollback, 'Switched back to the previous release.')}
+                >
+                  Roll back
+                </Button>
+                <Button
+                  kind="primary"
+                  busy={busy === 'update' || install.running}
+                  onClick={() => void run('update', act.update)}
+                >
+                  Update agent
+                </Button>
+              </>
+            )}
+          </>
+        }
+      />
+      {notice && (
+        <div className={notice.tone === 'good' ? 'success-box' : 'error-box'} role="status">
+          {notice.tone === 'good' ? <Icon.Check /> : <Icon.Alert />} {notice.text}
+        </div>
+      )}
+      {!server && loading && <Spinner label="Asking your agent…" />}
+      {server && (
+        <div className="stats">
+          <div className="stat">
+            <span className="stat-label">Status</span>
+            <strong className="stat-value">
+              <span
+                className={`status-dot ${healthy ? 'dot-good' : server.paused ? 'dot-warn' : 'dot-bad'}`}
+              />
+              {healthy ? 'Healthy' : server.paused ? 'Paused' : 'Unreachable'}
+            </strong>
+            <span className="stat-sub">{server.error ?? `database ${server.db ?? '—'}`}</span>
+          </div>
+          <div className="stat">
+            <span className="stat-label">Version</span>
+            <strong className="stat-value">{server.version ?? '—'}</strong>
+            <span className="stat-sub">{server.mode === 'vps' ? 'on your VPS' : 'bundled with the app'}</span>
+          </div>
+          <div className="stat">
+            <span className="stat-label">Uptime</span>
+            <strong className="stat-value">{duration(server.uptime_s)}</strong>
+            <span className="stat-sub">since the last start</span>
+          </div>
+          <div className="stat">
+            <span className="stat-label">Memory</span>
+            <strong className="stat-value">
+              {server.memory_mb !== undefined ? `${server.memory_mb} MB` : '—'}
+            </strong>
+            <span className="stat-sub">resident</span>
+          </div>
+        </div>
+      )}
+      <Card title="Channels">
+        <ul className="rows">
+          {Object.entries(server?.channels ?? {}).length === 0 && (
+            <li className="muted">No channel information yet.</li>
+          )}
+          {Object.entries(server?.channels ?? {}).map(([name, state]) => (
+            <li key={name} className="row-item">
+              <span className={`channel channel-${name}`}>{name}</span>
+              <span className="row-main" />
+              <Badge tone={CHANNEL_TONE[state] ?? 'neutral'}>{state}</Badge>
+            </li>
+          ))}
+        </ul>
+      </Card>
+      {(install.running || (install.steps.length > 0 && server?.mode === 'vps')) && (
+        <Card title="Update">
+          <InstallProgress state={install} />
+        </Card>
+      )}
+      <Card title="Log" actions={<span className="muted">live</span>}>
+        {logs.length === 0 ? (
+          <p className="muted">Nothing logged yet.</p>
+        ) : (
+          <pre className="log log-tall" ref={logRef} data-testid="server-log">
+            {logs.map(formatLogLine).join('\n')}
+          </pre>
+        )}
+      </Card>
+    </div>
+  );
+}
+
+/** Agent log lines are JSON (pino); show them as "time level message key=value". */
+function formatLogLine(line: string): string {
+  try {
+    const {
+      time,
+      level,
+      msg,
+      name: _n,
+      pid: _p,
+      hostname: _h,
+      ...rest
+    } = JSON.parse(line) as Record<string, unknown>;
+    const levels: Record<number, string> = {
+      10: 'trace',
+      20: 'debug',
+      30: 'info',
+      40: 'warn',
+      50: 'error',
+      60: 'fatal',
+    };
+    const when =
+      typeof time === 'string'
+        ? time.slice(11, 19)
+        : typeof time === 'number'
+          ? new Date(time).toISOString().slice(11, 19)
+          : '';
+    const extra = Object.entries(rest)
+      .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
+      .join(' ');
+    return `${when} ${(levels[Number(level)] ?? String(level ?? '')).padEnd(5)} ${String(msg ?? '')} ${extra}`.trim();
+  } catch {
+    return line;
+  }
+}

@@ -1,0 +1,49 @@
+// The banner shown while the agent cannot be reached: what is happening, that nothing is lost, when MONO retries.
+import { useEffect, useState } from 'react';
+import { useStore } from '../../store/store.ts';
+
+export function OfflineBanner() {
+  const sync = useStore((s) => s.sync);
+  const bridgeConnected = useStore((s) => s.bridgeConnected);
+  const paused = useStore((s) => s.server?.paused ?? false);
+  const [, tick] = useState(0);
+
+  useEffect(() => {
+    const timer = setInterval(() => tick((n) => n + 1), 1000);
+    return () => clearInterval(timer);
+  }, []);
+
+  if (!bridgeConnected) {
+    return (
+      <div className="banner banner-bad" role="alert" data-testid="offline-banner">
+        <span className="pulse-dot" />
+        <strong>MONO's background service stopped.</strong>
+        <span>
+          Start it again with <code>npm start</code> — this page reconnects by itself.
+        </span>
+      </div>
+    );
+  }
+  if (sync.state === 'online') return null;
+  if (sync.state === 'connecting' && sync.epoch === 0) {
+    return (
+      <div className="banner banner-info" role="status" data-testid="connecting-banner">
+        <span className="pulse-dot" />
+        Connecting to your agent…
+      </div>
+    );
+  }
+  const retryIn = sync.nextRetryAt
+    ? Math.max(0, Math.ceil((Date.parse(sync.nextRetryAt) - Date.now()) / 1000))
+    : 0;
+  return (
+    <div className="banner banner-warn" role="alert" data-testid="offline-banner">
+      <span className="pulse-dot" />
+      <strong>{paused ? 'Your agent is paused.' : 'Your agent is offline.'}</strong>
+      <span>
+        Messages people send now are kept and answered when it is back.{' '}
+        {retryIn > 0 ? `Reconnecting in ${retryIn} s…` : 'Reconnecting…'}
+      </span>
+    </div>
+  );
+}

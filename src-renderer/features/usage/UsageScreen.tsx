@@ -1,0 +1,163 @@
+// Usage: tokens and cost per day as a chart, today's and this month's totals, and the budget caps the agent
+// stops at (settings it applies live).
+import { useEffect, useState } from 'react';
+import { Icon } from '../../components/icons.tsx';
+import { Button, Card, ErrorState, Field, PageHeader, Spinner } from '../../components/ui.tsx';
+import { tokens, usd } from '../../lib/format.ts';
+import { errorMessage } from '../../lib/mono.ts';
+import { act, loaders, USAGE_DAYS } from '../../store/actions.ts';
+import { settingValue, useStore } from '../../store/store.ts';
+import { totalsByDay, UsageChart } from './UsageChart.tsx';
+
+export function UsageScreen() {
+  const usage = useStore((s) => s.usage);
+  const settings = useStore((s) => s.settings);
+
+  useEffect(() => {
+    void loaders.usage();
+    void loaders.settings();
+  }, []);
+
+  const data = totalsByDay(usage.items, USAGE_DAYS);
+  const today = data.at(-1);
+  const month = new Date().toISOString().slice(0, 7);
+  const monthCost = usage.items.filter((r) => r.day.startsWith(month)).reduce((n, r) => n + r.cost_usd, 0);
+  const daily = Number(settingValue(settings.items, 'budget_daily_usd', 0)) || undefined;
+  const monthly = Number(settingValue(settings.items, 'budget_monthly_usd', 0)) || undefined;
+
+  return (
+    <div className="page">
+      <PageHeader
+        title="Usage"
+        subtitle="What your agent spends on Claude, per day. Budgets stop it before it costs too much."
+      />
+      {usage.status === 'loading' && <Spinner label="Loading usage…" />}
+      {usage.status === 'error' && (
+        <ErrorState message={usage.error ?? ''} onRetry={() => void loaders.usage()} />
+      )}
+      <div className="stats">
+        <Stat
+          label="Today"
+          value={usd(today?.cost ?? 0)}
+          sub={daily ? `of ${usd(daily)} budget` : 'no daily budget'}
+        />
+        <Stat
+          label="This month"
+          value={usd(monthCost)}
+          sub={monthly ? `of ${usd(monthly)} budget` : 'no monthly budget'}
+        />
+        <Stat
+          label="Tokens today"
+          value={tokens((today?.input ?? 0) + (today?.output ?? 0))}
+          sub={`${today?.requests ?? 0} requests`}
+        />
+        <Stat
+          label="Last 30 days"
+          value={usd(data.reduce((n, d) => n + d.cost, 0))}
+          sub={`${tokens(data.reduce((n, d) => n + d.input + d.output, 0))} tokens`}
+        />
+      </div>
+      <Card title="Cost per day">
+        {usage.status === 'ready' && usage.items.length === 0 ? (
+          <p className="muted chart-empty">
+            No usage yet. Costs appear here after your agent's first answer.
+          </p>
+        ) : (
+          <UsageChart data={data} {...(daily !== undefined && { budget: daily })} />
+        )}
+      </Card>
+      {settings.status === 'ready' && (
+        <BudgetCard daily={daily} monthly={monthly} key={`${daily}-${monthly}`} />
+      )}
+    </div>
+  );
+}
+
+function Stat({ label, value, sub }: { label: string; value: string; sub: string }) {
+  return (
+    <div className="stat">
+      <span className="stat-label">{label}</span>
+      <strong className="stat-value">{value}</strong>
+      <span className="stat-sub">{sub}</span>
+    </div>
+  );
+}
+
+function BudgetCard({ daily, monthly }: { daily?: number; monthly?: number }) {
+  const [form, setForm] = useState({
+    daily: daily ? String(daily) : '',
+    monthly: monthly ? String(monthly) : '',
+  });
+  const [busy, setBusy] = useState(false);
+  const [saved, setSaved] = useState(false);
+  const [error, setError] = useState<string>();
+  const parse = (v: string) => (v.trim() === '' ? null : Number(v));
+  const invalid = [form.daily, form.monthly].some((v) => v.trim() !== '' && !(Number(v) >= 0));
+
+  const save = () => {
+    setBusy(true);
+    setError(undefined);
+    Promise.all([
+      act.setSetting('budget_daily_usd', parse(form.daily)),
+      act.setSetting('budget_monthly_usd', parse(form.monthly)),
+    ])
+      .then(() => setSaved(true))
+      .catch((e) => setError(errorMessage(e)))
+      .finally(() => setBusy(false));
+  };
+
+  return (
+    <Card title="Budgets">
+      <div className="form form-grid">
+        <Field
+          label="Daily budget (USD)"
+          hint="Leave empty for no limit."
+          error={invalid ? 'Enter an amount like 2.50.' : undefined}
+        >
+          {(id, note) => (
+            <input
+              id={id}
+              aria-describedby={note}
+              inputMode="decimal"
+              placeholder="e.g. 2"
+              value={form.daily}
+              onChange={(e) => {
+                setForm({ ...form, daily: e.target.value });
+                setSaved(false);
+              }}
+            />
+          )}
+        </Field>
+        <Field
+          label="Monthly budget (USD)"
+          hint="When reached, your agent answers with a short notice instead of Claude."
+          error={error}
+        >
+          {(id, note) => (
+            <input
+              id={id}
+              aria-describedby={note}
+              inputMode="decimal"
+              placeholder="e.g. 40"
+              value={form.monthly}
+              onChange={(e) => {
+                setForm({ ...form, monthly: e.target.value });
+                setSaved(false);
+              }}
+            />
+          )}
+        </Field>
+        <div className="form-actions span-all">
+          {saved && (
+            <span className="saved" role="status">
+              <Icon.Check /> Budgets applied
+            </span>
+          )}
+          <Button kind="primary" busy={busy} disabled={invalid} onClick={save}>
+            Save budgets
+          </Button>
+        </div>
+      </div>
+    </Card>
+  );
+}

@@ -1,0 +1,86 @@
+// Step 1: the Claude API key, checked with a real one-token call before it is kept.
+import { useState } from 'react';
+import { Icon } from '../../components/icons.tsx';
+import { Button, Field } from '../../components/ui.tsx';
+import { errorMessage, mono } from '../../lib/mono.ts';
+import { useStore } from '../../store/store.ts';
+
+export function ClaudeStep() {
+  const verified = useStore((s) => s.app?.wizard.claude);
+  const [apiKey, setApiKey] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string>();
+  const [replacing, setReplacing] = useState(!verified);
+
+  async function check(event: React.FormEvent) {
+    event.preventDefault();
+    setBusy(true);
+    setError(undefined);
+    try {
+      await mono.wizard.checkClaude({ apiKey });
+      setApiKey('');
+      setReplacing(false);
+    } catch (e) {
+      setError(errorMessage(e));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <>
+      <p className="eyebrow">Step 1 of 6</p>
+      <h1>Connect Claude</h1>
+      <p className="lead">
+        Your agent thinks with Claude. Create an API key at <strong>console.anthropic.com → API Keys</strong>{' '}
+        and paste it here. MONO checks it with a tiny request and keeps it encrypted on this computer.
+      </p>
+      {verified && !replacing ? (
+        <div className="success-box" data-testid="claude-ok">
+          <Icon.Check />
+          <div>
+            <strong>Claude is connected</strong>
+            <span>Your agent will use {verified.model}.</span>
+          </div>
+          <Button kind="ghost" small onClick={() => setReplacing(true)}>
+            Use another key
+          </Button>
+        </div>
+      ) : (
+        <form onSubmit={check} className="form">
+          <Field
+            label="Claude API key"
+            hint="It starts with sk-ant-. You will not see it again after this step."
+            error={error}
+          >
+            {(id, note) => (
+              <input
+                id={id}
+                aria-describedby={note}
+                type="password"
+                autoComplete="off"
+                spellCheck={false}
+                placeholder="sk-ant-…"
+                value={apiKey}
+                onChange={(e) => setApiKey(e.target.value)}
+              />
+            )}
+          </Field>
+          <div className="form-actions">
+            <Button type="submit" kind="primary" busy={busy} disabled={!apiKey.trim()}>
+              {busy ? 'Checking with Claude…' : 'Check key'}
+            </Button>
+          </div>
+        </form>
+      )}
+      {verified && !replacing && (
+        <div className="wizard-nav">
+          <span />
+          <Button kind="primary" onClick={() => void mono.wizard.goto({ step: 'telegram' })}>
+            Continue <Icon.Arrow />
+          </Button>
+        </div>
+      )}
+    </>
+  );
+}

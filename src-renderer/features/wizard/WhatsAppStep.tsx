@@ -1,0 +1,139 @@
+// Step 3 (optional): WhatsApp through Meta's Cloud API, or skip for now and add it later from Integrations.
+import { useState } from 'react';
+import { Icon } from '../../components/icons.tsx';
+import { Button, Field } from '../../components/ui.tsx';
+import { errorMessage, mono } from '../../lib/mono.ts';
+
+export function WhatsAppStep() {
+  const [choice, setChoice] = useState<'skip' | 'cloud' | 'personal'>('skip');
+  const [form, setForm] = useState({ phoneNumberId: '', accessToken: '', appSecret: '' });
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string>();
+
+  async function save() {
+    setBusy(true);
+    setError(undefined);
+    try {
+      if (choice === 'cloud') await mono.wizard.saveWhatsApp({ mode: 'cloud', ...form });
+      else await mono.wizard.saveWhatsApp({ mode: 'skip' });
+    } catch (e) {
+      setError(errorMessage(e));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  const set = (key: keyof typeof form) => (e: React.ChangeEvent<HTMLInputElement>) =>
+    setForm({ ...form, [key]: e.target.value });
+
+  return (
+    <>
+      <p className="eyebrow">Step 3 of 6 · optional</p>
+      <h1>WhatsApp</h1>
+      <p className="lead">
+        Your agent can answer on WhatsApp too. You can always add it later from Integrations.
+      </p>
+      <div className="choices" role="radiogroup" aria-label="WhatsApp">
+        <Choice
+          checked={choice === 'skip'}
+          onSelect={() => setChoice('skip')}
+          title="Not now"
+          text="Telegram only for now."
+        />
+        <Choice
+          checked={choice === 'cloud'}
+          onSelect={() => setChoice('cloud')}
+          title="WhatsApp Business (Cloud API)"
+          text="A business number through Meta's developer console."
+        />
+        <Choice
+          checked={choice === 'personal'}
+          onSelect={() => setChoice('personal')}
+          title="My personal number"
+          text="Link it like WhatsApp Web, with a code shown in MONO."
+        />
+      </div>
+      {choice === 'cloud' && (
+        <div className="form">
+          <Field label="Phone number ID" hint="developers.facebook.com → your app → WhatsApp → API Setup.">
+            {(id, note) => (
+              <input
+                id={id}
+                aria-describedby={note}
+                value={form.phoneNumberId}
+                onChange={set('phoneNumberId')}
+              />
+            )}
+          </Field>
+          <Field label="Permanent access token">
+            {(id, note) => (
+              <input
+                id={id}
+                aria-describedby={note}
+                type="password"
+                value={form.accessToken}
+                onChange={set('accessToken')}
+              />
+            )}
+          </Field>
+          <Field label="App secret" hint="Used to check that webhooks really come from Meta.">
+            {(id, note) => (
+              <input
+                id={id}
+                aria-describedby={note}
+                type="password"
+                value={form.appSecret}
+                onChange={set('appSecret')}
+              />
+            )}
+          </Field>
+        </div>
+      )}
+      {choice === 'personal' && (
+        <div className="info-box">
+          Linking a personal number needs your agent running: finish the setup, then open{' '}
+          <strong>Integrations → WhatsApp</strong> and scan the code with WhatsApp → Linked devices.
+        </div>
+      )}
+      {error && (
+        <p className="field-error" role="alert">
+          <Icon.Alert /> {error}
+        </p>
+      )}
+      <div className="wizard-nav">
+        <Button kind="ghost" onClick={() => void mono.wizard.goto({ step: 'telegram' })}>
+          Back
+        </Button>
+        <Button kind="primary" busy={busy} onClick={() => void save()}>
+          {choice === 'cloud' ? 'Save and continue' : 'Continue'} <Icon.Arrow />
+        </Button>
+      </div>
+    </>
+  );
+}
+
+export function Choice(props: {
+  checked: boolean;
+  onSelect: () => void;
+  title: string;
+  text: string;
+  icon?: React.ReactNode;
+}) {
+  return (
+    // biome-ignore lint/a11y/useSemanticElements: a card-sized radio needs a button; role and aria-checked make it one
+    <button
+      type="button"
+      role="radio"
+      aria-checked={props.checked}
+      className={`choice${props.checked ? ' choice-on' : ''}`}
+      onClick={props.onSelect}
+    >
+      {props.icon && <span className="choice-icon">{props.icon}</span>}
+      <span className="choice-text">
+        <strong>{props.title}</strong>
+        <span>{props.text}</span>
+      </span>
+      <span className="radio" aria-hidden="true" />
+    </button>
+  );
+}

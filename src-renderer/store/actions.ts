@@ -1,0 +1,139 @@
+// Everything the UI asks of MONO, as plain functions over the store: load with loading/error states, change
+// through IPC, and re-select what is on screen after every reconnect.
+import type { ChannelInput, SecretName } from '../../src-main/ipc/contract.ts';
+import { errorMessage, mono, onBridgeConnection } from '../lib/mono.ts';
+import { applyChange } from './live.ts';
+import { getState, type Screen, type Store, setState } from './store.ts';
+import type { Loadable } from './types.ts';
+
+type CollectionKey = 'conversations' | 'pairings' | 'contacts' | 'settings' | 'jobs' | 'usage';
+
+async function load<K extends CollectionKey>(key: K, fetch: () => Promise<Store[K]['items']>): Promise<void> {
+  const previous = getState()[key] as Loadable<unknown>;
+  setState({
+    [key]: { ...previous, status: previous.status === 'ready' ? 'ready' : 'loading' },
+  } as Partial<Store>);
+  try {
+    const items = await fetch();
+    setState({ [key]: { status: 'ready', items } } as Partial<Store>);
+  } catch (error) {
+    setState({ [key]: { ...previous, status: 'error', error: errorMessage(error) } } as Partial<Store>);
+  }
+}
+
+export const USAGE_DAYS = 30;
+
+export const loaders: Record<CollectionKey, () => Promise<void>> = {
+  conversations: () => load('conversations', () => mono.conversation.list({ search: getState().search })),
+  pairings: () => load('pairings', () => mono.pairing.list()),
+  contacts: () => load('contacts', () => mono.contact.list()),
+  settings: () => load('settings', () => mono.setting.list()),
+  jobs: () => load('jobs', () => mono.job.list()),
+  usage: () => load('usage', () => mono.usage.list({ days: USAGE_DAYS })),
+};
+
+export async function init(): Promise<() => void> {
+  const offs = [
+    mono.on('app.state', (app) => setState({ app })),
+    mono.on('install.progress', (install) => setState({ install })),
+    mono.on('db.change', applyChange),
+    mono.on('server.log', ({ line }) => setState((s) => ({ logs: [...s.logs, line].slice(-2000) }))),
+    mono.on('sync.status', (sync) => {
+      const before = getState().sync;
+      setState({ sync });
+      if (sync.state === 'online' && sync.epoch !== before.epoch) void refreshVisible();
+    }),
+    onBridgeConnection((connected) => {
+      setState({ bridgeConnected: connected });
+      if (connected) void Promise.all([loadApp(), mono.sync.status().then((sync) => setState({ sync }))]);
+    }),
+  ];
+  await loadApp();
+  const [sync, install] = await Promise.all([mono.sync.status(), mono.install.state()]);
+  setState({ sync, install });
+  return () => {
+    for (const off of offs) off();
+  };
+}
+
+async function loadApp(): Promise<void> {
+  try {
+    setState({ app: await mono.app.state(), appError: undefined });
+  } catch (error) {
+    setState({ appError: errorMessage(error) });
+  }
+}
+
+/** After a (re)connect: select again everything that is on screen (live changes resume by themselves). */
+export async function refreshVisible(): Promise<void> {
+  const state = getState();
+  const jobs: Promise<void>[] = [];
+  for (const key of Object.keys(loaders) as CollectionKey[]) {
+    if (state[key].status !== 'idle') jobs.push(loaders[key]());
+  }
+  if (state.thread.conversation) jobs.push(openThread(state.thread.conversation, { quiet: true }));
+  if (state.selectedJob) jobs.push(selectJob(state.selectedJob));
+  await Promise.all(jobs);
+}
+
+export function go(screen: Screen): void {
+  setState({ screen });
+}
+
+export async function openThread(conversation: string, opts: { quiet?: boolean } = {}): Promise<void> {
+  const current = getState().thread;
+  setState({
+    selected: conversation,
+    thread:
+      opts.quiet && current.conversation === conversation
+        ? current
+        : { status: 'loading', items: [], conversation },
+  });
+  try {
+    const items = await mono.conversation.messages({ conversation });
+    if (getState().selected !== conversation) return;
+    setState({ thread: { status: 'ready', items, conversation } });
+    void mono.conversation.markRead({ conversation }).catch(() => {});
+  } catch (error) {
+    setState({ thread: { status: 'error', items: current.items, conversation, error: errorMessage(error) } });
+  }
+}
+
+export async function selectJob(job: string): Promise<void> {
+  setState({ selectedJob: job, jobRuns: { status: 'loading', items: [] } });
+  try {
+    setState({ jobRuns: { status: 'ready', items: await mono.job.runs({ job }) } });
+  } catch (error) {
+    setState({ jobRuns: { status: 'error', items: [], error: errorMessage(error) } });
+  }
+}
+
+export async function loadServer(): Promise<void> {
+  setState({ serverLoading: true });
+  try {
+    const [server, logs] = await Promise.all([mono.server.status(), mono.server.logs({ limit: 500 })]);
+    setState({ server, logs });
+  } catch (error) {
+    setState({
+      server: { mode: null, reachable: false, paused: false, channels: {}, error: errorMessage(error) },
+    });
+  } finally {
+    setState({ serverLoading: false });
+  }
+}
+
+export const act = {
+  decidePairing: (id: string, decision: 'approved' | 'denied') => mono.pairing.decide({ id, decision }),
+  setAllowed: (id: string, allowed: boolean) => mono.contact.setAllowed({ id, allowed }),
+  setSetting: (key: string, value: string | number | boolean | null | string[]) =>
+    mono.setting.set({ key, value }),
+  setSecret: (name: SecretName, value: string) => mono.secret.set({ name, value }),
+  createJob: (input: ChannelInput<'job.create'>) => mono.job.create(input),
+  setJobEnabled: (id: string, enabled: boolean) => mono.job.setEnabled({ id, enabled }),
+  deleteJob: (id: string) => mono.job.delete({ id }),
+  retry: (message: string) => mono.message.retry({ message }),
+  pause: async () => setState({ server: await mono.agent.pause() }),
+  resume: async () => setState({ server: await mono.agent.resume() }),
+  update: async () => setState({ install: await mono.server.update() }),
+  rollback: () => mono.server.rollback(),
+};

@@ -1,0 +1,90 @@
+// Applies one live change from the agent's datastore to the store, so every screen updates without a reload.
+import type {
+  AgentStatusRow,
+  ContactRow,
+  ConversationRow,
+  JobRow,
+  JobRunRow,
+  MessageRow,
+  PairingRow,
+  SettingRow,
+  UsageRow,
+} from '../../agent-core/contract/tables.ts';
+import type { DbChange } from '../../src-main/ipc/contract.ts';
+import { getState, type Store, setState } from './store.ts';
+import { type Loadable, remove, upsert } from './types.ts';
+
+type Row = { id: string };
+
+function apply<T extends Row>(
+  list: Loadable<T>,
+  change: DbChange,
+  before?: (a: T, b: T) => boolean,
+): Loadable<T> {
+  if (list.status === 'idle') return list;
+  if (change.action === 'DELETE') return { ...list, items: remove(list.items, change.id) };
+  const row = { ...(change.row as unknown as T), id: change.id };
+  return { ...list, items: upsert(list.items, row, before) };
+}
+
+const newestFirst =
+  <T extends Row>(field: keyof T) =>
+  (a: T, b: T) =>
+    String(a[field] ?? '') > String(b[field] ?? '');
+
+export function applyChange(change: DbChange): void {
+  const state = getState();
+  const patch: Partial<Store> = {};
+  switch (change.table) {
+    case 'conversation': {
+      const next = apply<ConversationRow>(state.conversations, change, newestFirst('last_message_at'));
+      // A conversation whose last message changed moves to the top.
+      next.items = [...next.items].sort((a, b) =>
+        String(b.last_message_at ?? '').localeCompare(String(a.last_message_at ?? '')),
+      );
+      patch.conversations = next;
+      break;
+    }
+    case 'message': {
+      const row = change.row as unknown as MessageRow | undefined;
+      if (
+        state.thread.conversation &&
+        (change.action === 'DELETE' || row?.conversation === state.thread.conversation)
+      ) {
+        patch.thread = {
+          ...apply<MessageRow>(state.thread, change, (a, b) => a.created_at < b.created_at),
+          conversation: state.thread.conversation,
+        };
+      }
+      break;
+    }
+    case 'pairing':
+      patch.pairings = apply<PairingRow>(state.pairings, change, newestFirst('created_at'));
+      break;
+    case 'contact':
+      patch.contacts = apply<ContactRow>(state.contacts, change, newestFirst('created_at'));
+      break;
+    case 'setting':
+      patch.settings = apply<SettingRow>(state.settings, change);
+      break;
+    case 'job':
+      patch.jobs = apply<JobRow>(state.jobs, change, newestFirst('created_at'));
+      break;
+    case 'job_run': {
+      const row = change.row as unknown as JobRunRow | undefined;
+      if (state.selectedJob && row?.job === state.selectedJob) {
+        patch.jobRuns = apply<JobRunRow>(state.jobRuns, change, newestFirst('started_at'));
+      }
+      break;
+    }
+    case 'usage':
+      patch.usage = apply<UsageRow>(state.usage, change, (a, b) => a.day < b.day);
+      break;
+    case 'agent_status':
+      if (change.row) patch.agentStatus = { ...(change.row as unknown as AgentStatusRow), id: change.id };
+      break;
+    default:
+      return;
+  }
+  setState(patch);
+}

@@ -1,0 +1,79 @@
+// The app's one zustand store, made of slices (app + sync, data collections, the open thread, install). Actions
+// live in actions.ts and the live-change reducer in live.ts; components only select.
+import { create } from 'zustand';
+import type {
+  AgentStatusRow,
+  ContactRow,
+  ConversationRow,
+  JobRow,
+  JobRunRow,
+  MessageRow,
+  PairingRow,
+  SettingRow,
+  UsageRow,
+} from '../../agent-core/contract/tables.ts';
+import type { AppState, InstallState, ServerStatus, SyncStatus } from '../../src-main/ipc/contract.ts';
+import { empty, type Loadable } from './types.ts';
+
+export type Screen = 'conversations' | 'access' | 'integrations' | 'jobs' | 'usage' | 'server';
+
+export interface AppSlice {
+  app?: AppState;
+  appError?: string;
+  bridgeConnected: boolean;
+  sync: SyncStatus;
+  screen: Screen;
+}
+
+export interface DataSlice {
+  conversations: Loadable<ConversationRow>;
+  search: string;
+  pairings: Loadable<PairingRow>;
+  contacts: Loadable<ContactRow>;
+  settings: Loadable<SettingRow>;
+  jobs: Loadable<JobRow>;
+  usage: Loadable<UsageRow>;
+  agentStatus?: AgentStatusRow;
+}
+
+export interface ThreadSlice {
+  selected?: string;
+  thread: Loadable<MessageRow> & { conversation?: string };
+  selectedJob?: string;
+  jobRuns: Loadable<JobRunRow>;
+}
+
+export interface ServerSlice {
+  server?: ServerStatus;
+  serverLoading: boolean;
+  logs: string[];
+  install: InstallState;
+}
+
+export type Store = AppSlice & DataSlice & ThreadSlice & ServerSlice;
+
+export const useStore = create<Store>()(() => ({
+  bridgeConnected: true,
+  sync: { state: 'connecting', epoch: 0, since: new Date().toISOString(), attempt: 0 },
+  screen: 'conversations',
+  conversations: empty(),
+  search: '',
+  pairings: empty(),
+  contacts: empty(),
+  settings: empty(),
+  jobs: empty(),
+  usage: empty(),
+  thread: empty(),
+  jobRuns: empty(),
+  serverLoading: false,
+  logs: [],
+  install: { running: false, steps: [], log: [] },
+}));
+
+export const setState = useStore.setState;
+export const getState = useStore.getState;
+
+export function settingValue<T>(settings: SettingRow[], key: string, fallback: T): T {
+  const row = settings.find((s) => s.key === key || s.id === `setting:${key}`);
+  return row === undefined || row.value === undefined || row.value === null ? fallback : (row.value as T);
+}
