@@ -140,6 +140,23 @@ describe('FakeTelegram with grammY', { timeout: 10_000 }, () => {
     assert.equal(unknown.description, 'Not Found');
   });
 
+  test('parameters arrive as query, urlencoded or multipart just like JSON', async () => {
+    const base = `${apiRoot}/bot${FAKE_TELEGRAM_TOKEN}/sendMessage`;
+    const form = new FormData();
+    form.set('chat_id', '11');
+    form.set('text', '123');
+    form.set('reply_markup', JSON.stringify({ inline_keyboard: [] }));
+    const answers = await Promise.all([
+      fetch(`${base}?chat_id=11&text=query`),
+      fetch(base, { method: 'POST', body: new URLSearchParams({ chat_id: '11', text: 'urlencoded' }) }),
+      fetch(base, { method: 'POST', body: form }),
+    ]);
+    for (const answer of answers) assert.equal((await answer.json()).ok, true);
+    const mine = fake.sent.filter((s) => s.chat_id === 11);
+    assert.deepEqual(mine.map((s) => s.text).sort(), ['123', 'query', 'urlencoded']);
+    assert.deepEqual(mine.find((s) => s.text === '123')!.reply_markup, { inline_keyboard: [] });
+  });
+
   test('waitFor rejects with a clear list of what was recorded', async () => {
     await assert.rejects(
       fake.waitFor((c) => c.method === 'sendPhoto', { timeoutMs: 20 }),

@@ -151,6 +151,14 @@ export class FakeAnthropic {
     this.#failAlways = undefined;
   }
 
+  /** Forgets what was recorded (requests, log, responses); faults, hold and the prompt cache stay. */
+  clearRecords(): void {
+    this.requests.length = 0;
+    this.log.length = 0;
+    this.countTokensRequests.length = 0;
+    this.responses.length = 0;
+  }
+
   /** New requests wait (connection open, nothing sent) until release(). Cheap: one closure per request. */
   hold(): void {
     this.#holding = true;

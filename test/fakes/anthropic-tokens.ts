@@ -23,7 +23,9 @@ interface Segment {
 
 type Block = Record<string, unknown>;
 
+/** The cache key of a block: a string is the same prompt as one text block; markers are not content. */
 function withoutMarker(block: unknown): unknown {
+  if (typeof block === 'string') return { type: 'text', text: block };
   if (block && typeof block === 'object' && 'cache_control' in block) {
     const { cache_control: _ignored, ...rest } = block as Block;
     return rest;

@@ -298,6 +298,12 @@ export class FakeTelegram {
     this.blockedChats.add(chatId);
   }
 
+  /** Forgets recorded calls and sent messages; pending updates, webhook and faults stay. */
+  clearRecords(): void {
+    this.calls.length = 0;
+    this.sent.length = 0;
+  }
+
   clearFaults(): void {
     this.#faults.clear();
     this.delays.clear();
