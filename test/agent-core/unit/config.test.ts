@@ -1,0 +1,60 @@
+// Configuration from the environment: defaults, every problem reported at once, secrets kept secret.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { inspect } from 'node:util';
+import { ConfigError, DEFAULT_MODEL, loadConfig } from '../../../agent-core/config/config.ts';
+
+const TOKEN = '123456:ABCdefGHIjklMNOpqrSTUvwxYZ012345';
+
+test('defaults: local data dir, 127.0.0.1:7420, the default model, no channel', () => {
+  const config = loadConfig({ HOME: '/home/ada' });
+  assert.equal(config.http.host, '127.0.0.1');
+  assert.equal(config.http.port, 7420);
+  assert.match(config.dataDir, /\.mono\/agent$/);
+  assert.equal(config.anthropic.model, DEFAULT_MODEL);
+  assert.equal(config.telegram, undefined);
+});
+
+test('telegram: token, allowlist, webhook mode', () => {
+  const config = loadConfig({
+    ANTHROPIC_API_KEY: 'sk-ant-x',
+    TELEGRAM_BOT_TOKEN: TOKEN,
+    MONO_ALLOW_TELEGRAM: '42, 43',
+    TELEGRAM_WEBHOOK_SECRET: 'abc_DEF-1',
+    TELEGRAM_API_ROOT: 'http://127.0.0.1:9/',
+  });
+  assert.equal(config.telegram?.apiRoot, 'http://127.0.0.1:9');
+  assert.deepEqual(config.telegram?.allow, { everyone: false, ids: new Set(['42', '43']) });
+  assert.equal(config.telegram?.webhookSecret?.reveal(), 'abc_DEF-1');
+});
+
+test('every problem is named in one error, without the secret values', () => {
+  assert.throws(
+    () =>
+      loadConfig({
+        MONO_HTTP_PORT: '70000',
+        TELEGRAM_BOT_TOKEN: 'secret-but-wrong',
+        TELEGRAM_WEBHOOK_SECRET: 'has spaces',
+        MONO_ALLOW_TELEGRAM: 'ada',
+        MONO_DB_URL: 'http://db',
+      }),
+    (error: unknown) => {
+      assert.ok(error instanceof ConfigError);
+      assert.equal(error.problems.length, 7, error.message);
+      assert.doesNotMatch(error.message, /secret-but-wrong/);
+      return true;
+    },
+  );
+});
+
+test('secrets print as [redacted] in logs, JSON and inspect', () => {
+  const config = loadConfig({ ANTHROPIC_API_KEY: 'sk-ant-very-secret', TELEGRAM_BOT_TOKEN: TOKEN });
+  const printed = [
+    JSON.stringify(config),
+    inspect(config, { depth: 5 }),
+    String(config.anthropic.apiKey),
+  ].join('\n');
+  assert.doesNotMatch(printed, /sk-ant-very-secret/);
+  assert.doesNotMatch(printed, new RegExp(TOKEN));
+  assert.equal(config.anthropic.apiKey?.reveal(), 'sk-ant-very-secret');
+});
