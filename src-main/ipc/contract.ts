@@ -14,11 +14,14 @@ import type {
 } from '../../agent-core/contract/tables.ts';
 
 const none = z.undefined().or(z.object({}).strict());
+/** A record id as the datastore gives it (`message:abc`, `conversation:['telegram', '42']`); sent as a parameter. */
 const id = (table: string) =>
   z
     .string()
-    .regex(new RegExp(`^${table}:[A-Za-z0-9_⟨⟩\\-\\[\\]'",.:]+$`), `Expected a ${table} record id.`)
-    .max(200);
+    .max(300)
+    .refine((v) => v.startsWith(`${table}:`) && v.length > table.length + 1 && !/[\u0000-\u001f]/.test(v), {
+      message: `Expected a ${table} record id.`,
+    });
 
 export const SECRET_NAMES = [
   'anthropic_api_key',

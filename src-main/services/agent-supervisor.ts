@@ -47,6 +47,8 @@ export function readyAddress(line: string): string | undefined {
     return undefined;
   }
   if (record.msg !== 'ready') return undefined;
+  // The agent logs `http: "host:port"`; accept a full URL or a {host, port} object too.
+  if (typeof record.http === 'string' && /^[^\s/]+:\d+$/.test(record.http)) return `http://${record.http}`;
   for (const value of Object.values(record)) {
     if (typeof value === 'string' && /^https?:\/\/[^/\s]+/.test(value)) return value.replace(/\/$/, '');
     if (value && typeof value === 'object') {

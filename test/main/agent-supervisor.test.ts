@@ -1,0 +1,84 @@
+// The local agent supervisor with a real child process standing in for the agent: it finds the HTTP address in
+// the "ready" line, keeps the log, restarts a crashed agent, and stops it cleanly.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import {
+  type AgentProcessStatus,
+  createAgentSupervisor,
+  readyAddress,
+} from '../../src-main/services/agent-supervisor.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'mono-supervisor-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+// Logs like the agent; exits with code 3 when CRASH_AFTER_MS is set, to exercise the restart.
+const fakeAgent = join(dir, 'agent.mjs');
+writeFileSync(
+  fakeAgent,
+  `console.log(JSON.stringify({ level: 30, msg: 'starting' }));
+   console.log(JSON.stringify({ level: 30, msg: 'ready', http: '127.0.0.1:' + (40000 + (process.pid % 1000)), version: process.env.FAKE_VERSION }));
+   if (process.env.CRASH_AFTER_MS) setTimeout(() => process.exit(3), Number(process.env.CRASH_AFTER_MS));
+   process.on('SIGTERM', () => { console.log(JSON.stringify({ msg: 'stopping' })); process.exit(0); });
+   setInterval(() => {}, 1000);`,
+);
+
+test('readyAddress reads the agent ready line in its known shapes', () => {
+  assert.equal(readyAddress('{"msg":"ready","http":"127.0.0.1:7420"}'), 'http://127.0.0.1:7420');
+  assert.equal(readyAddress('{"msg":"ready","url":"http://127.0.0.1:9/"}'), 'http://127.0.0.1:9');
+  assert.equal(readyAddress('{"msg":"ready","http":{"host":"127.0.0.1","port":5}}'), 'http://127.0.0.1:5');
+  assert.equal(readyAddress('{"msg":"starting","http":"127.0.0.1:7420"}'), undefined);
+  assert.equal(readyAddress('not json'), undefined);
+});
+
+test('starts the agent, keeps its log, restarts it after a crash, and stops it', async () => {
+  const states: AgentProcessStatus['state'][] = [];
+  let crash = true;
+  const supervisor = createAgentSupervisor({
+    spawn,
+    nodePath: process.execPath,
+    agentPath: fakeAgent,
+    env: () => ({
+      PATH: process.env.PATH ?? '',
+      FAKE_VERSION: '1.2.3',
+      ...(crash ? { CRASH_AFTER_MS: '100' } : {}),
+    }),
+    onState: (s) => states.push(s.state),
+  });
+  try {
+    const first = await supervisor.start();
+    assert.equal(first.state, 'running');
+    assert.match(first.httpUrl ?? '', /^http:\/\/127\.0\.0\.1:\d+$/);
+    const firstPid = first.pid;
+    crash = false;
+    const deadline = Date.now() + 10_000;
+    while (!(supervisor.status().state === 'running' && supervisor.status().pid !== firstPid)) {
+      assert.ok(Date.now() < deadline, `no restart; states: ${states.join(',')}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.ok(states.includes('crashed'));
+    assert.equal(supervisor.status().restarts, 1);
+    assert.equal(supervisor.status().lastExit?.code, 3);
+    assert.ok(supervisor.logs(100).some((line) => line.includes('"version":"1.2.3"')));
+  } finally {
+    await supervisor.stop();
+  }
+  assert.equal(supervisor.status().state, 'stopped');
+  assert.ok(supervisor.logs(1)[0]?.includes('stopping'), 'stopped with SIGTERM, not killed');
+});
+
+test('an agent that exits while starting fails with its last log lines', async () => {
+  const broken = join(dir, 'broken.mjs');
+  writeFileSync(broken, `console.error('Missing configuration: set TELEGRAM_BOT_TOKEN'); process.exit(2);`);
+  const supervisor = createAgentSupervisor({
+    spawn,
+    nodePath: process.execPath,
+    agentPath: broken,
+    env: () => ({}),
+  });
+  await assert.rejects(supervisor.start(), /stopped while starting \(exit 2\)[\s\S]*TELEGRAM_BOT_TOKEN/);
+  await supervisor.stop();
+});

@@ -1,0 +1,121 @@
+// IPC registration and validation: every contract channel is registered, untrusted senders are refused, inputs
+// are validated before a handler runs, and errors come back as readable values without internals.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { IpcMainInvokeEvent } from 'electron';
+import { type IpcMainLike, registerIpc } from '../../src-main/electron/ipc-register.ts';
+import { CHANNEL_NAMES, channels } from '../../src-main/ipc/contract.ts';
+import { type Handlers, UserError } from '../../src-main/ipc/dispatch.ts';
+
+type Listener = (event: IpcMainInvokeEvent, ...args: unknown[]) => Promise<unknown>;
+
+function fakeIpcMain() {
+  const handlers = new Map<string, Listener>();
+  const ipc: IpcMainLike = {
+    handle: (channel, listener) => {
+      assert.ok(!handlers.has(channel), `${channel} registered twice`);
+      handlers.set(channel, listener);
+    },
+    removeHandler: (channel) => handlers.delete(channel),
+  };
+  return { ipc, handlers };
+}
+
+function handlersWith(overrides: Partial<Handlers>): { handlers: Handlers; calls: string[] } {
+  const calls: string[] = [];
+  const handlers = Object.fromEntries(
+    CHANNEL_NAMES.map((name) => [
+      name,
+      async (input: unknown) => {
+        calls.push(name);
+        return overrides[name]
+          ? (overrides[name] as (i: unknown) => Promise<unknown>)(input)
+          : { echoed: input };
+      },
+    ]),
+  ) as unknown as Handlers;
+  return { handlers, calls };
+}
+
+const trusted = { sender: 'main-window' } as unknown as IpcMainInvokeEvent;
+const stranger = { sender: 'other' } as unknown as IpcMainInvokeEvent;
+const isTrusted = (event: IpcMainInvokeEvent) =>
+  (event as unknown as { sender: string }).sender === 'main-window';
+
+test('every contract channel is registered once and removed again', () => {
+  const { ipc, handlers } = fakeIpcMain();
+  const off = registerIpc(ipc, handlersWith({}).handlers, isTrusted);
+  assert.deepEqual([...handlers.keys()].sort(), Object.keys(channels).sort());
+  for (const name of handlers.keys()) assert.match(name, /^[a-z]+\.[a-zA-Z]+$/, 'domain.verb');
+  off();
+  assert.equal(handlers.size, 0);
+});
+
+test('a sender that is not the app window is refused before anything runs', async () => {
+  const { ipc, handlers } = fakeIpcMain();
+  const { handlers: h, calls } = handlersWith({});
+  registerIpc(ipc, h, isTrusted);
+  const result = await handlers.get('pairing.decide')?.(stranger, { id: 'pairing:x', decision: 'approved' });
+  assert.deepEqual(result, {
+    ok: false,
+    error: { name: 'Forbidden', message: 'This window may not talk to MONO.' },
+  });
+  assert.deepEqual(calls, []);
+});
+
+test('invalid input is rejected with the schema message and the handler never runs', async () => {
+  const { ipc, handlers } = fakeIpcMain();
+  const { handlers: h, calls } = handlersWith({});
+  registerIpc(ipc, h, isTrusted);
+  const bad = await handlers.get('wizard.checkTelegram')?.(trusted, { token: 'not a token' });
+  assert.equal((bad as { ok: boolean }).ok, false);
+  assert.match((bad as { error: { message: string } }).error.message, /BotFather/);
+  const wrongTable = await handlers.get('pairing.decide')?.(trusted, {
+    id: 'message:1',
+    decision: 'approved',
+  });
+  assert.match((wrongTable as { error: { message: string } }).error.message, /pairing record id/);
+  const extra = await handlers.get('pairing.decide')?.(trusted, { id: 'pairing:1', decision: 'maybe' });
+  assert.equal((extra as { error: { name: string } }).error.name, 'ValidationError');
+  assert.deepEqual(calls, []);
+  const good = await handlers.get('pairing.decide')?.(trusted, {
+    id: "pairing:['telegram', '42']",
+    decision: 'approved',
+  });
+  assert.equal((good as { ok: boolean }).ok, true);
+  assert.deepEqual(calls, ['pairing.decide']);
+});
+
+test('a UserError reaches the renderer as is; anything else becomes a generic message', async () => {
+  const { ipc, handlers } = fakeIpcMain();
+  const seen: unknown[] = [];
+  const { handlers: h } = handlersWith({
+    'setting.list': async () => {
+      throw new UserError('MONO cannot reach your agent right now.', 'Offline');
+    },
+    'job.list': async () => {
+      throw new Error('ECONNRESET at secret-internal-path sk-ant-123456');
+    },
+  });
+  registerIpc(ipc, h, isTrusted, (channel, error) => seen.push([channel, (error as Error).message]));
+  assert.deepEqual(await handlers.get('setting.list')?.(trusted, undefined), {
+    ok: false,
+    error: { name: 'Offline', message: 'MONO cannot reach your agent right now.' },
+  });
+  const hidden = (await handlers.get('job.list')?.(trusted, undefined)) as { error: { message: string } };
+  assert.doesNotMatch(hidden.error.message, /sk-ant|ECONNRESET/);
+  assert.equal(seen.length, 1);
+});
+
+test('job.create accepts a schedule or a time, not both and not neither', () => {
+  const base = { name: 'Brief', prompt: 'Summarise', timezone: 'UTC', conversation: 'conversation:1' };
+  const schema = channels['job.create'].input;
+  assert.equal(schema.safeParse({ ...base, cron: '0 8 * * *' }).success, true);
+  assert.equal(schema.safeParse({ ...base, runAt: '2030-01-01T08:00:00.000Z' }).success, true);
+  assert.equal(schema.safeParse(base).success, false);
+  assert.equal(schema.safeParse({ ...base, cron: '0 8 * *' }).success, false);
+  assert.equal(
+    schema.safeParse({ ...base, cron: '0 8 * * *', runAt: '2030-01-01T08:00:00.000Z' }).success,
+    false,
+  );
+});

@@ -1,0 +1,77 @@
+// Tray state mapping and menus, and the notifications worth interrupting the owner for.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { trayIconName, trayMenuTemplate } from '../../src-main/electron/tray.ts';
+import { createNotifier, type Notice, type TrayInput, trayState } from '../../src-main/services/attention.ts';
+import { backoffDelay, SYNC_BACKOFF } from '../../src-main/services/backoff.ts';
+
+const base: TrayInput = {
+  wizardDone: true,
+  sync: 'online',
+  paused: false,
+  updating: false,
+  pendingPairings: 0,
+  budgetReached: false,
+  updateFailed: false,
+};
+
+test('the tray shows online, offline, updating, paused and needs-attention states', () => {
+  assert.equal(trayState(base).state, 'online');
+  assert.equal(trayState({ ...base, sync: 'offline' }).state, 'offline');
+  assert.equal(trayState({ ...base, sync: 'offline', updating: true }).state, 'updating');
+  assert.equal(trayState({ ...base, paused: true, sync: 'offline' }).state, 'paused');
+  assert.equal(trayState({ ...base, wizardDone: false }).state, 'setup');
+  const attention = trayState({ ...base, pendingPairings: 2, budgetReached: true });
+  assert.equal(attention.state, 'attention');
+  assert.match(attention.tooltip, /2 pairing requests, budget reached/);
+  assert.match(trayState({ ...base, pendingPairings: 1 }).tooltip, /1 pairing request$/);
+});
+
+test('each tray state has its own icon, and the menu offers what makes sense', () => {
+  const icons = new Set(
+    ['online', 'offline', 'updating', 'paused', 'attention'].map((s) => trayIconName(s as never)),
+  );
+  assert.equal(icons.size, 5);
+  const noop = () => {};
+  const actions = { open: noop, pause: noop, resume: noop, update: noop, quit: noop };
+  const online = trayMenuTemplate('online', 'MONO — your agent is online', { canUpdate: true }, actions);
+  const labels = online.map((i) => i.label).filter(Boolean);
+  assert.deepEqual(labels, [
+    'your agent is online',
+    'Open MONO',
+    'Pause the agent',
+    'Update the agent',
+    'Quit MONO',
+  ]);
+  const paused = trayMenuTemplate('paused', 'MONO — paused', { canUpdate: false }, actions);
+  assert.ok(paused.some((i) => i.label === 'Resume the agent'));
+  assert.equal(paused.find((i) => i.label === 'Update the agent')?.enabled, false);
+});
+
+test('notifications: a new pairing request, a failed update, the budget once a day', () => {
+  const notices: Notice[] = [];
+  const notifier = createNotifier((n) => notices.push(n));
+  notifier.change({
+    table: 'pairing',
+    action: 'CREATE',
+    id: 'pairing:1',
+    row: { status: 'pending', name: 'Ada', channel: 'telegram', code: 'K7P2QX' },
+  });
+  notifier.change({ table: 'pairing', action: 'UPDATE', id: 'pairing:1', row: { status: 'approved' } });
+  notifier.install({ running: false, steps: [], log: [], error: { step: 'health', message: 'no answer' } });
+  notifier.budget('2030-01-01', 2.5, 2);
+  notifier.budget('2030-01-01', 3, 2);
+  notifier.budget('2030-01-01', 1, undefined);
+  notifier.dispose();
+  assert.deepEqual(
+    notices.map((n) => n.title),
+    ['Someone wants to talk to your agent', 'Update failed', 'Daily budget reached'],
+  );
+  assert.match(notices[0]?.body ?? '', /Ada on telegram — code K7P2QX/);
+});
+
+test('reconnect delays grow exponentially up to a cap', () => {
+  const delays = [1, 2, 3, 4, 5, 10].map((n) => backoffDelay(n, SYNC_BACKOFF, 0.5));
+  assert.deepEqual(delays, [250, 500, 1000, 2000, 4000, 5000]);
+  assert.ok(backoffDelay(1, SYNC_BACKOFF, 0) >= 200 && backoffDelay(1, SYNC_BACKOFF, 0.999) <= 300);
+});
