@@ -19,9 +19,13 @@ const id = (table: string) =>
   z
     .string()
     .max(300)
-    .refine((v) => v.startsWith(`${table}:`) && v.length > table.length + 1 && !/[\u0000-\u001f]/.test(v), {
-      message: `Expected a ${table} record id.`,
-    });
+    .refine(
+      (v) =>
+        v.startsWith(`${table}:`) && v.length > table.length + 1 && ![...v].some((c) => c.charCodeAt(0) < 32),
+      {
+        message: `Expected a ${table} record id.`,
+      },
+    );
 
 export const SECRET_NAMES = [
   'anthropic_api_key',

@@ -47,8 +47,8 @@ test('the page is served on loopback with the strict CSP; unknown paths fall bac
   assert.match(await page.text(), /<title>MONO/);
   const js = await fetch(`${bridge.url}assets/app.js`);
   assert.match(js.headers.get('content-type') ?? '', /javascript/);
-  const escape = await fetch(`${bridge.url}..%2f..%2fetc%2fpasswd`);
-  assert.doesNotMatch(await escape.text(), /root:/);
+  const traversal = await fetch(`${bridge.url}..%2f..%2fetc%2fpasswd`);
+  assert.doesNotMatch(await traversal.text(), /root:/);
 });
 
 test('a request with a foreign Host header is refused (DNS rebinding)', async () => {
