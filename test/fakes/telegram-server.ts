@@ -18,6 +18,21 @@ import {
 import { handleTelegramControl } from './telegram-control.ts';
 import { canonicalMethod, type MethodResult, runMethod } from './telegram-methods.ts';
 import { BadParamsError, type Params, parseParams } from './telegram-params.ts';
+import type {
+  SendTextInput,
+  SentMessage,
+  TelegramCall,
+  TelegramErrorBody,
+  WebhookState,
+} from './telegram-types.ts';
+
+export type {
+  SendTextInput,
+  SentMessage,
+  TelegramCall,
+  TelegramErrorBody,
+  WebhookState,
+} from './telegram-types.ts';
 
 /** The token FakeTelegram accepts when no `tokens` option is given. Test data, not a secret. */
 export const FAKE_TELEGRAM_TOKEN = '7000000001:AAFakeTelegramTokenForMonoTests000000';
@@ -25,59 +40,6 @@ export const FAKE_TELEGRAM_TOKEN = '7000000001:AAFakeTelegramTokenForMonoTests00
 export interface FakeTelegramOptions {
   /** Bot tokens the server accepts; any other token gets 401 Unauthorized. */
   tokens?: string[];
-}
-
-/** Every Bot API request the server received, in arrival order. */
-export interface TelegramCall {
-  method: string;
-  params: Params;
-  token: string;
-  /** Epoch ms (sub-ms precision) when the request arrived. */
-  time: number;
-  /** HTTP status of the answer; undefined while the request is still open (a held long poll). */
-  status?: number;
-  /** The JSON body that was answered. */
-  response?: unknown;
-}
-
-/** A message the bot successfully sent (what the user would see in the chat). */
-export interface SentMessage {
-  chat_id: number | string;
-  text: string;
-  parse_mode?: string;
-  reply_to_message_id?: number;
-  reply_parameters?: { message_id: number; [key: string]: unknown };
-  reply_markup?: unknown;
-  message_id: number;
-  message: Message;
-  token: string;
-  time: number;
-}
-
-export interface WebhookState {
-  url: string;
-  secret_token?: string;
-  max_connections: number;
-  allowed_updates?: string[];
-  ip_address?: string;
-  last_error_date?: number;
-  last_error_message?: string;
-}
-
-export interface SendTextInput {
-  chatId: number;
-  userId: number;
-  text: string;
-  firstName?: string;
-  lastName?: string;
-  username?: string;
-  languageCode?: string;
-}
-
-export interface TelegramErrorBody {
-  error_code: number;
-  description: string;
-  parameters?: { retry_after?: number; migrate_to_chat_id?: number };
 }
 
 interface Poller {
