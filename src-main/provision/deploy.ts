@@ -274,9 +274,13 @@ async function deployLocked(
       note({ waited_ms: Math.round(h.waitedMs) });
       if (h.ok) return h.health;
       const logTail = await lastLogLines(session);
+      // Going back to `previous` keeps the release before it as the new previous (so `mono rollback` still works).
+      const before =
+        installed.previous !== version && installed.previous !== previous ? installed.previous : undefined;
       const rolledBackTo = await rollBack(session, reporter, {
         failed: version,
         to: previous,
+        before,
         port,
         timeoutMs,
       });
@@ -305,7 +309,7 @@ async function deployLocked(
 async function rollBack(
   session: Session,
   reporter: StepReporter,
-  o: { failed: string; to: string | undefined; port: number; timeoutMs: number },
+  o: { failed: string; to: string | undefined; before: string | undefined; port: number; timeoutMs: number },
 ): Promise<string | undefined> {
   const to = o.to;
   if (!to) {
@@ -316,7 +320,7 @@ async function rollBack(
   }
   try {
     await reporter.run('rollback', `Switching back to ${to}`, async () => {
-      await session.run(switchCommand({ current: to }));
+      await session.run(switchCommand({ current: to, previous: o.before }));
       const r = await session.run(restartCommand());
       const back = await waitHealthy(session, {
         port: o.port,

@@ -118,7 +118,12 @@ export function restartCommand(): RemoteCommand {
   return {
     step: 'restart',
     root: true,
-    script: script(`systemctl restart ${LAYOUT.unitName}`, serviceStateLines()),
+    // A crash loop before (a failed release) must not leave systemd refusing our deliberate start.
+    script: script(
+      `systemctl reset-failed ${LAYOUT.unitName} 2>/dev/null || true`,
+      `systemctl restart ${LAYOUT.unitName}`,
+      serviceStateLines(),
+    ),
   };
 }
 

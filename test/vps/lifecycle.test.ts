@@ -1,0 +1,275 @@
+// One VPS through a product's life: fresh install with a Telegram round trip, no-op re-deploy, update, kill -9,
+// a broken release rolled back by itself, `mono rollback`, the deploy lock, and uninstall leaving nothing.
+import assert from 'node:assert/strict';
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import {
+  deploy,
+  HealthCheckError,
+  LockedError,
+  type ProgressEvent,
+  status,
+} from '../../src-main/provision/index.ts';
+import { logs } from '../../src-main/provision/logs.ts';
+import { type AgentFakes, FAKE_ANTHROPIC_KEY, FAKE_TELEGRAM_TOKEN, startAgentFakes } from './agent-fakes.ts';
+import { runMono } from './cli.ts';
+import {
+  buildRelease,
+  createTestKey,
+  removeBuilds,
+  startMirror,
+  type TestKey,
+  tempMonoHome,
+  Vps,
+} from './harness.ts';
+
+describe('a VPS from install to uninstall', { timeout: 300_000 }, () => {
+  let key: TestKey;
+  let vps: Vps;
+  let fakes: AgentFakes;
+  let mirror: Awaited<ReturnType<typeof startMirror>>;
+  let home: string;
+  let envFile: string;
+  const events: ProgressEvent[] = [];
+  const target = () => ({
+    host: vps.host,
+    identity: key.identity,
+    knownHostsPath: join(home, 'known_hosts'),
+  });
+  const cliEnv = () => ({ MONO_HOME: home });
+  const base = () => ({
+    nodeMirror: mirror.url,
+    nodeVersion: process.versions.node,
+    envFile,
+    onProgress: (e: ProgressEvent) => events.push(e),
+  });
+  let chat = 1000;
+  const roundTrip = async (text: string) => {
+    const chatId = ++chat;
+    const before = fakes.telegram.sent.length;
+    fakes.telegram.sendText({ chatId, userId: chatId, text });
+    await fakes.telegram.waitForSent(before + 1, { timeoutMs: 30_000 });
+    return fakes.telegram.sent.filter((m) => m.chat_id === chatId);
+  };
+
+  before(async () => {
+    key = await createTestKey();
+    home = await tempMonoHome();
+    vps = await Vps.boot(key);
+    mirror = await startMirror(vps.hostIp);
+    fakes = await startAgentFakes(vps.hostIp);
+    envFile = await fakes.writeEnvFile(home);
+  });
+
+  after(async () => {
+    await Promise.allSettled([mirror?.close(), fakes?.close()]);
+    await vps?.stop();
+    await rm(home, { recursive: true, force: true });
+    await rm(key.dir, { recursive: true, force: true });
+    await removeBuilds();
+  });
+
+  it('installs on a fresh VPS (Node from the mirror, hardened unit) and answers on Telegram', async () => {
+    const r = await deploy({
+      target: { ...target(), acceptNewHostKey: true },
+      releaseDir: await buildRelease('1.0.0'),
+      ...base(),
+    });
+    assert.equal(r.changed, true);
+    assert.equal(r.version, '1.0.0');
+    assert.equal(r.nodeInstalled, true);
+    assert.ok(mirror.requests.some((p) => p.endsWith(`node-v${process.versions.node}-linux-x64.tar.xz`)));
+    assert.match(r.securityScore ?? '', /^\d+(\.\d+)? /);
+    assert.ok(Number.parseFloat(r.securityScore!) < 3, `exposure ${r.securityScore}`);
+    // The health gate saw the agent's real /healthz, with the Telegram channel polling the fake.
+    assert.equal(r.health?.db, 'ok');
+    assert.equal(r.health?.channels?.telegram, 'polling');
+
+    const verify = await vps.ssh('systemd-analyze verify /etc/systemd/system/mono-agent.service');
+    assert.equal(verify.code, 0);
+    assert.equal(verify.stdout + verify.stderr, '', 'systemd-analyze verify is clean');
+    assert.equal((await vps.must('stat -c "%a %U" /etc/mono/agent.env')).trim(), '600 root');
+    assert.equal((await vps.must('stat -c "%a %U" /var/lib/mono /run/mono')).trim(), '700 mono\n700 mono');
+    assert.equal((await vps.must('readlink /opt/mono/current')).trim(), 'releases/1.0.0');
+    // Only this VPS's native addon was uploaded.
+    assert.deepEqual(
+      (await vps.must('ls /opt/mono/current | grep "\\.node$"')).trim(),
+      'surrealdb-node.linux-x64-gnu.node',
+    );
+    assert.equal((await vps.must('/opt/mono/node/bin/node -v')).trim(), `v${process.versions.node}`);
+
+    const replies = await roundTrip('hello from the VPS test');
+    assert.equal(replies.length, 1);
+    assert.match(replies[0]!.text, /hello from the VPS test/);
+    assert.ok(fakes.anthropic.requests.length >= 1, 'Claude (the fake) was asked');
+
+    const json = JSON.stringify(events);
+    for (const secret of [FAKE_TELEGRAM_TOKEN, FAKE_ANTHROPIC_KEY])
+      assert.ok(!json.includes(secret), 'no secret in progress events');
+    const steps = events.filter((e) => e.status === 'ok').map((e) => e.step);
+    assert.deepEqual(steps, [
+      'connect',
+      'preflight',
+      'lock',
+      'inspect',
+      'prepare',
+      'node',
+      'upload',
+      'secrets',
+      'unit',
+      'switch',
+      'restart',
+      'health',
+      'prune',
+      'unlock',
+    ]);
+  });
+
+  it('deploying the same release again changes nothing and says so', async () => {
+    const pid = (await vps.must('systemctl show -p MainPID --value mono-agent')).trim();
+    const cli = await runMono(
+      [
+        'deploy',
+        `root@${vps.host}`,
+        '--identity',
+        key.identity,
+        '--release',
+        await buildRelease('1.0.0'),
+        '--env-file',
+        envFile,
+      ],
+      cliEnv(),
+    );
+    assert.equal(cli.code, 0, cli.stderr);
+    assert.match(cli.stdout, /already at 1\.0\.0, nothing to do/);
+    assert.equal(
+      (await vps.must('systemctl show -p MainPID --value mono-agent')).trim(),
+      pid,
+      'the agent was not restarted',
+    );
+  });
+
+  it('updates to a new version, uploading only what changed, and keeps answering', async () => {
+    events.length = 0;
+    const r = await deploy({ target: target(), releaseDir: await buildRelease('1.0.1'), ...base() });
+    assert.equal(r.changed, true);
+    assert.equal(r.previousVersion, '1.0.0');
+    assert.equal(r.nodeInstalled, false);
+    assert.ok(
+      r.uploadedBytes < 2 * 1024 * 1024,
+      `the 23 MB addon was reused, not sent (${r.uploadedBytes} bytes)`,
+    );
+    assert.equal((await vps.must('readlink /opt/mono/previous')).trim(), 'releases/1.0.0');
+    assert.equal((await roundTrip('after the update')).length, 1);
+  });
+
+  it('kill -9 of the agent: systemd restarts it and no message is lost or answered twice', async () => {
+    const restarts = Number((await vps.must('systemctl show -p NRestarts --value mono-agent')).trim());
+    fakes.anthropic.delayMs = 1500;
+    const first = ++chat;
+    const before = fakes.telegram.sent.length;
+    fakes.telegram.sendText({ chatId: first, userId: first, text: 'in flight when killed' });
+    await fakes.telegram.waitFor(
+      (c) => c.method === 'sendChatAction' && String(c.params.chat_id) === String(first),
+      { timeoutMs: 15_000 },
+    );
+    await vps.must('kill -9 "$(systemctl show -p MainPID --value mono-agent)"');
+    const second = ++chat;
+    fakes.telegram.sendText({ chatId: second, userId: second, text: 'sent while it was down' });
+    fakes.anthropic.delayMs = 0;
+    await fakes.telegram.waitForSent(before + 2, { timeoutMs: 30_000 });
+    await new Promise((r) => setTimeout(r, 1500));
+    assert.equal(fakes.telegram.sent.filter((m) => m.chat_id === first).length, 1);
+    assert.equal(fakes.telegram.sent.filter((m) => m.chat_id === second).length, 1);
+    assert.ok(Number((await vps.must('systemctl show -p NRestarts --value mono-agent')).trim()) > restarts);
+  });
+
+  it('a release that fails its health check is rolled back automatically', async () => {
+    events.length = 0;
+    await assert.rejects(
+      deploy({ target: target(), releaseDir: await buildRelease('1.0.2', { broken: true }), ...base() }),
+      (error: unknown) => {
+        assert.ok(error instanceof HealthCheckError);
+        assert.equal(error.step, 'health');
+        assert.equal(error.rolledBackTo, '1.0.1');
+        assert.ok(
+          error.logTail.some((l) => l.includes('broken on purpose')),
+          error.logTail.join('\n'),
+        );
+        assert.match(error.hint, /previous release is running again/);
+        return true;
+      },
+    );
+    assert.ok(events.some((e) => e.step === 'rollback' && e.status === 'ok'));
+    assert.equal((await vps.must('readlink /opt/mono/current')).trim(), 'releases/1.0.1');
+    assert.equal((await vps.ssh('test -e /opt/mono/releases/1.0.2')).code, 1, 'the failed release is gone');
+    const s = await status({ target: target() });
+    assert.equal(s.healthy, true);
+    assert.equal(s.health?.version, '1.0.1');
+    assert.equal((await roundTrip('after the rollback')).length, 1);
+  });
+
+  it('mono rollback switches to the previous release; status and logs read the VPS', async () => {
+    const cli = await runMono(['rollback', `root@${vps.host}`, '-i', key.identity, '--json'], cliEnv());
+    assert.equal(cli.code, 0, cli.stderr + cli.stdout);
+    const result = cli.events.at(-1)!;
+    assert.equal(result.type, 'result');
+    assert.equal(result.to, '1.0.0');
+    assert.ok(cli.events.some((e) => e.step === 'health' && e.status === 'ok'));
+    const st = await runMono(['status', `root@${vps.host}`, '-i', key.identity], cliEnv());
+    assert.equal(st.code, 0, st.stderr);
+    assert.match(st.stdout, /version\s+1\.0\.0/);
+    assert.match(st.stdout, /telegram: polling/);
+    assert.match(st.stdout, /memory\s+\d/);
+    let text = '';
+    await logs({ target: target(), lines: 500, onData: (t) => (text += t) });
+    assert.match(text, /ready/);
+    for (const secret of [FAKE_TELEGRAM_TOKEN, FAKE_ANTHROPIC_KEY]) assert.ok(!text.includes(secret));
+  });
+
+  it('two deploys at once: the second stops with a lock message; a stale lock is taken over', async () => {
+    const releaseDir = await buildRelease('1.0.1');
+    const results = await Promise.allSettled([
+      deploy({ target: target(), releaseDir, ...base(), onProgress: () => {} }),
+      new Promise((r) => setTimeout(r, 50)).then(() =>
+        deploy({ target: target(), releaseDir, ...base(), onProgress: () => {} }),
+      ),
+    ]);
+    const failed = results.filter((r) => r.status === 'rejected');
+    assert.equal(failed.length, 1, JSON.stringify(results.map((r) => r.status)));
+    const error = (failed[0] as PromiseRejectedResult).reason;
+    assert.ok(error instanceof LockedError, String(error));
+    assert.match(error.message, /another deploy holds the lock .*pid \d+/);
+
+    // A lock left by a deploy that died long ago (old heartbeat, another machine) is recognised as stale.
+    await vps.must(
+      "mkdir -p /var/lock/mono-deploy && printf 'owner=ghost@elsewhere pid 1\\nmachine=elsewhere\\npid=1\\ntoken=dead\\nsince=1000\\nheartbeat=1000\\n' > /var/lock/mono-deploy/info",
+    );
+    const taken: ProgressEvent[] = [];
+    await deploy({
+      target: target(),
+      releaseDir: await buildRelease('1.0.0'),
+      ...base(),
+      onProgress: (e) => taken.push(e),
+    });
+    assert.match(
+      taken.find((e) => e.step === 'lock' && e.status === 'ok')!.message,
+      /stale lock of ghost@elsewhere/,
+    );
+    assert.equal((await vps.ssh('test -e /var/lock/mono-deploy')).code, 1, 'the lock is released');
+  });
+
+  it('uninstall removes everything MONO put on the VPS', async () => {
+    const refused = await runMono(['uninstall', `root@${vps.host}`, '-i', key.identity], cliEnv());
+    assert.equal(refused.code, 2, 'without --yes and without a terminal it refuses');
+    assert.equal((await vps.ssh('test -e /opt/mono')).code, 0);
+    const cli = await runMono(['uninstall', `root@${vps.host}`, '-i', key.identity, '--yes'], cliEnv());
+    assert.equal(cli.code, 0, cli.stderr + cli.stdout);
+    assert.match(cli.stdout, /Nothing of MONO is left/);
+    const left = await vps.ssh(
+      'for p in /opt/mono /var/lib/mono /etc/mono /run/mono /var/lock/mono-deploy /etc/systemd/system/mono-agent.service /etc/systemd/system/multi-user.target.wants/mono-agent.service; do [ -e "$p" ] && echo "$p"; done; id mono 2>/dev/null; getent group mono; pgrep -u 999 -l . ; systemctl show -p LoadState --value mono-agent; true',
+    );
+    assert.equal(left.stdout.trim(), 'not-found');
+  });
+});
