@@ -1,7 +1,7 @@
 // The disposable VPS: a Debian 12 root file system booted with systemd-nspawn (real systemd, real sshd) in its
 // own network namespace, reachable from the host over a veth pair. Every VPS is thrown away by stop().
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { createReadStream } from 'node:fs';
+import { type ChildProcess, execFile, spawn, spawnSync } from 'node:child_process';
+import { createReadStream, rmSync } from 'node:fs';
 import { chmod, copyFile, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -58,6 +58,12 @@ async function claimLink(): Promise<number> {
   }
   throw new Error('no free veth name mvh1..mvh250');
 }
+
+/** Live VPSes of this process: if it dies without stop() (a crash), they are powered off on exit anyway. */
+const live = new Set<Vps>();
+process.once('exit', () => {
+  for (const vps of live) vps.stopSync();
+});
 
 export interface ExecResult {
   code: number;
@@ -119,6 +125,7 @@ export class Vps {
         { stdio: ['ignore', 'pipe', 'pipe'] },
       );
       vps.proc = proc;
+      live.add(vps);
       const keep = (chunk: Buffer) => {
         vps.log.push(chunk.toString());
         if (vps.log.length > 400) vps.log.splice(0, 100);
@@ -202,8 +209,24 @@ export class Vps {
     await this.waitForSsh(15_000);
   }
 
+  /** Last resort from an exit handler: no awaiting, so signal, wait a little and delete synchronously. */
+  stopSync(): void {
+    const pid = this.proc?.pid;
+    if (pid && this.proc?.exitCode === null) {
+      this.proc.kill('SIGTERM');
+      spawnSync('sh', [
+        '-c',
+        `for i in $(seq 50); do kill -0 ${pid} 2>/dev/null || exit 0; sleep 0.1; done; kill -9 ${pid}`,
+      ]);
+    }
+    spawnSync('ip', ['netns', 'del', this.netns]);
+    spawnSync('ip', ['link', 'del', `mvh${this.n}`]);
+    rmSync(this.keysDir, { recursive: true, force: true });
+  }
+
   /** Powers the VPS off and removes its namespace, veth pair and files; safe to call twice. */
   async stop(): Promise<void> {
+    live.delete(this);
     const proc = this.proc;
     this.proc = undefined;
     if (proc && proc.exitCode === null && proc.signalCode === null) {

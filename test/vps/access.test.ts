@@ -1,0 +1,178 @@
+// Getting in: host keys pinned on first use and refused when changed, the sudo path, and the errors a user
+// sees for a wrong key, a closed port or a user without sudo.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { deploy, HostKeyError, ProvisionError, SshError, status } from '../../src-main/provision/index.ts';
+import { runMono } from './cli.ts';
+import {
+  buildRelease,
+  createTestKey,
+  removeBuilds,
+  startMirror,
+  type TestKey,
+  tempMonoHome,
+  Vps,
+} from './harness.ts';
+
+describe('connecting to a VPS', { timeout: 240_000 }, () => {
+  let key: TestKey;
+  let otherKey: TestKey;
+  let vps: Vps;
+  let mirror: Awaited<ReturnType<typeof startMirror>>;
+  let home: string;
+  const knownHosts = () => join(home, 'known_hosts');
+  const hostFingerprint = () =>
+    execFileSync('ssh-keygen', ['-lf', join(vps.keysDir, 'ssh_host_ed25519_key.pub')], {
+      encoding: 'utf8',
+    }).split(' ')[1]!;
+
+  before(async () => {
+    [key, otherKey] = await Promise.all([createTestKey(), createTestKey()]);
+    home = await tempMonoHome();
+    vps = await Vps.boot(key);
+    mirror = await startMirror(vps.hostIp);
+  });
+
+  after(async () => {
+    await mirror?.close();
+    await vps?.stop();
+    for (const dir of [home, key?.dir, otherKey?.dir])
+      if (dir) await rm(dir, { recursive: true, force: true });
+    await removeBuilds();
+  });
+
+  it('an unknown host key is refused without consent, showing its fingerprint, and nothing is pinned', async () => {
+    const cli = await runMono(['status', `root@${vps.host}`, '-i', key.identity], { MONO_HOME: home });
+    assert.equal(cli.code, 1);
+    assert.match(cli.stderr, /connect failed .*host key .* is not known yet/);
+    assert.ok(cli.stderr.includes(hostFingerprint()), 'the fingerprint OpenSSH shows is printed');
+    assert.match(cli.stderr, /--accept-new-host-key/);
+    await assert.rejects(readFile(knownHosts(), 'utf8'), { code: 'ENOENT' });
+  });
+
+  it('a person who confirms the fingerprint gets it pinned in MONO known_hosts', async () => {
+    let asked = '';
+    const s = await status({
+      target: {
+        host: vps.host,
+        identity: key.identity,
+        knownHostsPath: knownHosts(),
+        confirmHostKey: async ({ key: k }) => {
+          asked = k.fingerprint;
+          return true;
+        },
+      },
+    });
+    assert.equal(s.installed, false);
+    assert.equal(asked, hostFingerprint());
+    assert.match(
+      await readFile(knownHosts(), 'utf8'),
+      new RegExp(`^${vps.host.replace(/\./g, '\\.')} ssh-ed25519 AAAA`),
+    );
+  });
+
+  it('deploys through sudo as a non-root user', async () => {
+    const r = await deploy({
+      target: { host: vps.host, username: 'deployer', identity: key.identity, knownHostsPath: knownHosts() },
+      releaseDir: await buildRelease('2.0.0'),
+      nodeMirror: mirror.url,
+      nodeVersion: process.versions.node,
+    });
+    assert.equal(r.changed, true);
+    assert.equal(r.health?.version, '2.0.0');
+    assert.equal(
+      (await vps.must('stat -c %U /opt/mono/releases/2.0.0/mono-agent.js /etc/mono/agent.env')).trim(),
+      'root\nroot',
+    );
+    assert.equal((await vps.must('systemctl show -p User --value mono-agent')).trim(), 'mono');
+  });
+
+  it('a user without sudo is told what to do', async () => {
+    await assert.rejects(
+      status({
+        target: { host: vps.host, username: 'nosudo', identity: key.identity, knownHostsPath: knownHosts() },
+      }).then(() =>
+        deploy({
+          target: {
+            host: vps.host,
+            username: 'nosudo',
+            identity: key.identity,
+            knownHostsPath: knownHosts(),
+          },
+          releaseDir: join(home, 'unused'),
+        }),
+      ),
+      (error: unknown) => {
+        assert.ok(error instanceof ProvisionError, String(error));
+        assert.equal(error.step, 'preflight');
+        assert.match(error.reason, /nosudo cannot run commands as root/);
+        assert.match(error.hint, /NOPASSWD/);
+        return true;
+      },
+    );
+  });
+
+  it('a key the VPS does not accept, and a closed port, fail at connect with the reason', async () => {
+    await assert.rejects(
+      status({ target: { host: vps.host, identity: otherKey.identity, knownHostsPath: knownHosts() } }),
+      (e: unknown) =>
+        e instanceof SshError &&
+        e.code === 'auth' &&
+        /did not accept the key/.test(e.reason) &&
+        /authorized_keys/.test(e.hint),
+    );
+    await assert.rejects(
+      status({
+        target: {
+          host: vps.host,
+          port: 2222,
+          identity: key.identity,
+          knownHostsPath: knownHosts(),
+          acceptNewHostKey: true,
+        },
+      }),
+      (e: unknown) => e instanceof SshError && e.code === 'refused',
+    );
+  });
+
+  it('a changed host key is refused, even with --accept-new-host-key, and nothing runs on the VPS', async () => {
+    const pinned = await readFile(knownHosts(), 'utf8');
+    await vps.rotateHostKey();
+    const cli = await runMono(
+      [
+        'deploy',
+        `root@${vps.host}`,
+        '-i',
+        key.identity,
+        '--accept-new-host-key',
+        '--json',
+        '--release',
+        await buildRelease('2.0.1'),
+      ],
+      { MONO_HOME: home },
+    );
+    assert.equal(cli.code, 1);
+    const result = cli.events.at(-1) as {
+      ok: boolean;
+      error: { name: string; step: string; reason: string };
+    };
+    assert.equal(result.ok, false);
+    assert.equal(result.error.name, 'HostKeyError');
+    assert.equal(result.error.step, 'connect');
+    assert.match(result.error.reason, /changed/);
+    assert.ok(result.error.reason.includes(hostFingerprint()));
+    assert.equal(await readFile(knownHosts(), 'utf8'), pinned, 'the pinned key was not replaced');
+    assert.equal(
+      (await vps.must('readlink /opt/mono/current')).trim(),
+      'releases/2.0.0',
+      'nothing was deployed',
+    );
+    await assert.rejects(
+      status({ target: { host: vps.host, identity: key.identity, knownHostsPath: knownHosts() } }),
+      (e: unknown) => e instanceof HostKeyError && e.kind === 'changed',
+    );
+  });
+});
