@@ -1,0 +1,122 @@
+// Loads SurrealDB's embedded engine (the raw `SurrealNodeEngine` class inside @surrealdb/node's platform addon),
+// both from node_modules in development and from beside the bundle in agent-core/dist/.
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** Options the embedded engine accepts at connect (same as @surrealdb/node's ConnectionOptions). */
+export interface RawEngineOptions {
+  strict?: boolean;
+  query_timeout?: number;
+  transaction_timeout?: number;
+  capabilities?: boolean | Record<string, unknown>;
+}
+
+/** One embedded datastore. `execute` takes and returns CBOR: the WebSocket RPC request / its result or `{error}`. */
+export interface RawEngine {
+  execute(request: Uint8Array): Promise<Uint8Array>;
+  notifications(): Promise<RawNotificationReceiver>;
+  import(sql: string): Promise<void>;
+  export(options: Uint8Array): Promise<string>;
+  free(): void;
+}
+
+/** The single stream of live-query notifications of one engine (CBOR; `null` once the engine is gone). */
+export interface RawNotificationReceiver {
+  recv(): Promise<Uint8Array | null>;
+}
+
+export interface RawEngineClass {
+  connect(url: string, options?: RawEngineOptions): Promise<RawEngine>;
+  version?(): string;
+}
+
+/** The addon could not be found or loaded; says where it looked. */
+export class NativeEngineLoadError extends Error {
+  override readonly name = 'NativeEngineLoadError';
+  constructor(
+    readonly addon: string,
+    readonly tried: string[],
+    readonly causes: unknown[],
+  ) {
+    super(
+      `SurrealDB's native addon ${addon} could not be loaded (looked in: ${tried.join(', ') || 'nowhere'}). ` +
+        'Rebuild the agent with `npm run build` (the addon must sit beside mono-agent.js), reinstall node_modules, ' +
+        'or point NAPI_RS_NATIVE_LIBRARY_PATH at the .node file. @surrealdb/node 3.x needs glibc >= 2.35.',
+    );
+  }
+}
+
+let cached: RawEngineClass | undefined;
+
+/** The raw engine class, loaded once per process. */
+export function loadNativeEngine(): RawEngineClass {
+  if (cached) return cached;
+  const addon = `surrealdb-node.${platformAddonName()}.node`;
+  const require = createRequire(import.meta.url);
+  const tried: string[] = [];
+  const causes: unknown[] = [];
+  for (const file of candidateFiles(addon)) {
+    tried.push(file);
+    if (!existsSync(file)) continue;
+    try {
+      const binding = require(file) as { SurrealNodeEngine?: RawEngineClass };
+      if (typeof binding.SurrealNodeEngine?.connect !== 'function') {
+        causes.push(new Error(`${file} has no SurrealNodeEngine.connect`));
+        continue;
+      }
+      cached = binding.SurrealNodeEngine;
+      return cached;
+    } catch (error) {
+      causes.push(error);
+    }
+  }
+  throw new NativeEngineLoadError(addon, tried, causes);
+}
+
+/**
+ * Where the addon may be, in order: an explicit override (the variable @surrealdb/node itself honours), beside
+ * this module (the bundle: dist/mono-agent.js with the .node files next to it), then the installed package.
+ */
+function candidateFiles(addon: string): string[] {
+  const files: string[] = [];
+  const override = process.env.NAPI_RS_NATIVE_LIBRARY_PATH;
+  if (override) files.push(override);
+  const here = dirname(fileURLToPath(import.meta.url));
+  files.push(join(here, addon));
+  const packageDir = installedPackageDir();
+  if (packageDir) files.push(join(packageDir, addon));
+  // Walk up from here to find node_modules (a copy of the source tree without a resolvable package entry).
+  let dir = here;
+  for (let i = 0; i < 6; i++) {
+    files.push(join(dir, 'node_modules', '@surrealdb', 'node', 'dist', addon));
+    const parent = dirname(dir);
+    if (parent === dir) break;
+    dir = parent;
+  }
+  return [...new Set(files)];
+}
+
+function installedPackageDir(): string | undefined {
+  // The specifier sits in a variable so that esbuild leaves it alone in the bundle, where it may not resolve.
+  const specifier = '@surrealdb/node';
+  try {
+    return dirname(fileURLToPath(import.meta.resolve(specifier)));
+  } catch {
+    return undefined;
+  }
+}
+
+/** napi-rs's name for this platform (same as agent-core/build.mjs ships). */
+export function platformAddonName(): string {
+  const { platform, arch } = process;
+  if (platform === 'linux') return `linux-${arch}-${isMusl() ? 'musl' : 'gnu'}`;
+  if (platform === 'win32') return `win32-${arch}-msvc`;
+  return `${platform}-${arch}`;
+}
+
+function isMusl(): boolean {
+  const report = process.report?.getReport() as { header?: { glibcVersionRuntime?: string } } | undefined;
+  return !report?.header?.glibcVersionRuntime;
+}

@@ -1,0 +1,118 @@
+// Applies the datastore schema: every agent-core/db/schema/NNN-name.surql in order, each once, recorded in the
+// `migration` table. The files sit beside this module in development and in dist/schema/ beside the bundle.
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Surreal } from 'surrealdb';
+import type { Logger } from '../log/logger.ts';
+import { MigrationError } from './errors.ts';
+
+const FILE_NAME = /^(\d{3})-[a-z0-9][a-z0-9-]*\.surql$/;
+/** The runner's own table; its file is idempotent and runs every time, before the others are checked. */
+const BOOTSTRAP = '000-migration';
+
+export interface SchemaFile {
+  name: string;
+  sql: string;
+  checksum: string;
+}
+
+export interface AppliedSchema {
+  applied: string[];
+  skipped: string[];
+}
+
+/**
+ * The schema directory: `./schema/` next to this module. In the bundle `import.meta.url` is dist/mono-agent.js,
+ * and the build copies the files to dist/schema/, so the same expression finds both.
+ */
+export function schemaDir(): string {
+  return fileURLToPath(new URL('./schema/', import.meta.url));
+}
+
+export function readSchemaFiles(dir: string = schemaDir()): SchemaFile[] {
+  if (!existsSync(dir)) {
+    throw new MigrationError(
+      '(none)',
+      `the schema directory ${dir} is missing; rebuild the agent (npm run build)`,
+    );
+  }
+  return readdirSync(dir)
+    .filter((name) => FILE_NAME.test(name))
+    .sort()
+    .map((name) => {
+      const sql = readFileSync(join(dir, name), 'utf8');
+      return {
+        name: name.replace(/\.surql$/, ''),
+        sql,
+        checksum: createHash('sha256').update(sql).digest('hex'),
+      };
+    });
+}
+
+export async function applySchema(
+  db: Surreal,
+  log: Logger,
+  dir: string = schemaDir(),
+): Promise<AppliedSchema> {
+  const files = readSchemaFiles(dir);
+  const bootstrap = files.find((file) => file.name === BOOTSTRAP);
+  if (bootstrap) await run(db, bootstrap, false);
+  const rows = await db
+    .query('SELECT name, checksum FROM migration')
+    .collect<[{ name: string; checksum: string }[]]>()
+    .catch((error: unknown) => {
+      throw new MigrationError(BOOTSTRAP, (error as Error).message, { cause: error });
+    });
+  const done = new Map(rows[0].map((row) => [row.name, row.checksum]));
+  const result: AppliedSchema = { applied: [], skipped: [] };
+  for (const file of files) {
+    if (file.name === BOOTSTRAP) continue;
+    const checksum = done.get(file.name);
+    if (checksum !== undefined) {
+      // Applied files are history: edits to them never run again. Say so instead of silently ignoring them.
+      if (checksum !== file.checksum)
+        log.warn(
+          { migration: file.name },
+          'schema file changed after it was applied; add a new file instead',
+        );
+      result.skipped.push(file.name);
+      continue;
+    }
+    const started = performance.now();
+    await run(db, file, true);
+    log.info(
+      { migration: file.name, ms: Math.round(performance.now() - started) },
+      'schema migration applied',
+    );
+    result.applied.push(file.name);
+  }
+  return result;
+}
+
+/**
+ * One file in one transaction together with its `migration` row, so a failure leaves nothing half-applied
+ * (unless the file manages its own transactions, which then run as written).
+ */
+async function run(db: Surreal, file: SchemaFile, record: boolean): Promise<void> {
+  const ownTransaction = /\b(BEGIN|COMMIT|CANCEL)\b/i.test(stripComments(file.sql));
+  const body = file.sql.trim().replace(/;?\s*$/, ';');
+  const recordRow = record
+    ? 'CREATE type::record("migration", $name) SET name = $name, checksum = $checksum, applied_at = time::now();'
+    : '';
+  const sql = ownTransaction
+    ? `${body}\n${recordRow}`
+    : `BEGIN TRANSACTION;\n${body}\n${recordRow}\nCOMMIT TRANSACTION;`;
+  try {
+    await db.query(sql, { name: file.name, checksum: file.checksum }).collect();
+  } catch (error) {
+    throw new MigrationError(file.name, (error as Error).message, { cause: error });
+  }
+}
+
+function stripComments(sql: string): string {
+  return sql
+    .replace(/--[^\n]*|\/\/[^\n]*|#[^\n]*|\/\*[\s\S]*?\*\//g, '')
+    .replace(/'(?:\\.|[^'\\])*'|"(?:\\.|[^"\\])*"/g, '');
+}

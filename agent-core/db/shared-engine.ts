@@ -1,0 +1,179 @@
+// One embedded SurrealDB engine shared by the agent's own SDK connection and the db hub: executes CBOR RPC
+// requests and is the single consumer of the engine's live-query notifications, routing each to its owner.
+
+import { CborCodec, Uuid } from 'surrealdb';
+import type { Logger } from '../log/logger.ts';
+import type { RawEngine, RawNotificationReceiver } from './native-engine.ts';
+
+/** A live-query notification as the engine emits it (`session` is absent for the default session and KILLED). */
+export interface LiveNotification {
+  id: Uuid;
+  action: 'CREATE' | 'UPDATE' | 'DELETE' | 'KILLED';
+  record?: unknown;
+  result?: unknown;
+  session?: Uuid;
+}
+
+export type NotificationSink = (notification: LiveNotification) => void;
+
+/** The RPC error object of SurrealDB's protocol (`{code, message, kind?, details?}`). */
+export interface RpcErrorObject {
+  code: number;
+  message: string;
+  kind?: string;
+  details?: unknown;
+}
+
+/**
+ * The engine answers a request with its bare result or with `{error: {code, message, …}}`; a record that merely
+ * has an `error` field is told apart by the shape of the value.
+ */
+export function asRpcError(value: unknown): RpcErrorObject | undefined {
+  if (!value || typeof value !== 'object' || Array.isArray(value)) return undefined;
+  const keys = Object.keys(value);
+  if (keys.length !== 1 || keys[0] !== 'error') return undefined;
+  const error = (value as { error: unknown }).error;
+  if (error && typeof error === 'object' && typeof (error as RpcErrorObject).code === 'number') {
+    return error as RpcErrorObject;
+  }
+  return undefined;
+}
+
+/** Key under which a session's notifications are routed; the engine's default session has none. */
+export function sessionKey(session: unknown): string {
+  return session === undefined || session === null ? '' : String(session);
+}
+
+export class SharedEngine {
+  /** The SDK's own codec: the same value mapping its WebSocket engine uses on the wire. */
+  readonly codec = new CborCodec({});
+  readonly #raw: RawEngine;
+  readonly #log: Logger;
+  readonly #bySession = new Map<string, NotificationSink>();
+  readonly #byLive = new Map<string, NotificationSink>();
+  #receiver: RawNotificationReceiver | undefined;
+  #closed = false;
+  #nextId = 0;
+
+  constructor(raw: RawEngine, log: Logger) {
+    this.#raw = raw;
+    this.#log = log;
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Start the one notification consumer (the engine allows a single receiver). */
+  async start(): Promise<void> {
+    this.#receiver = await this.#raw.notifications();
+    void this.#consume(this.#receiver);
+  }
+
+  /** Run one CBOR-encoded RPC request; resolves to the CBOR-encoded result or `{error}`. */
+  executeRaw(request: Uint8Array): Promise<Uint8Array> {
+    if (this.#closed) return Promise.reject(new Error('the datastore is closed'));
+    return this.#raw.execute(request);
+  }
+
+  /** Run one RPC request given as a value; resolves to its result or throws its error as an RpcCallError. */
+  async call(request: { method: string; params?: unknown[]; session?: Uuid; txn?: Uuid }): Promise<unknown> {
+    const response = this.codec.decode(
+      await this.executeRaw(this.codec.encode({ id: `m${++this.#nextId}`, ...request })),
+    );
+    const error = asRpcError(response);
+    if (error) throw new RpcCallError(request.method, error);
+    return response;
+  }
+
+  /** Deliver the notifications of one engine session to `sink`; returns the unroute function. */
+  routeSession(session: Uuid | undefined, sink: NotificationSink): () => void {
+    const key = sessionKey(session);
+    this.#bySession.set(key, sink);
+    return () => {
+      if (this.#bySession.get(key) === sink) this.#bySession.delete(key);
+    };
+  }
+
+  /** Deliver the notifications of one live query to `sink` (KILLED notifications carry no session). */
+  routeLive(liveId: Uuid | string, sink: NotificationSink): () => void {
+    const key = String(liveId);
+    this.#byLive.set(key, sink);
+    return () => {
+      if (this.#byLive.get(key) === sink) this.#byLive.delete(key);
+    };
+  }
+
+  import(sql: string): Promise<void> {
+    return this.#raw.import(sql);
+  }
+
+  export(options: Uint8Array): Promise<string> {
+    return this.#raw.export(options);
+  }
+
+  /** Free the engine. Its files stay locked until the process exits if an index was ever defined (see DESIGN). */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#bySession.clear();
+    this.#byLive.clear();
+    this.#raw.free();
+  }
+
+  async #consume(receiver: RawNotificationReceiver): Promise<void> {
+    while (!this.#closed) {
+      let bytes: Uint8Array | null;
+      try {
+        bytes = await receiver.recv();
+      } catch (error) {
+        if (!this.#closed) this.#log.error({ err: error }, 'live-query notification stream failed');
+        return;
+      }
+      if (bytes === null) return;
+      try {
+        this.#dispatch(this.codec.decode(bytes) as LiveNotification);
+      } catch (error) {
+        this.#log.warn({ err: error }, 'could not deliver a live-query notification');
+      }
+    }
+  }
+
+  #dispatch(notification: LiveNotification): void {
+    const bySession = this.#bySession.get(sessionKey(notification.session));
+    if (bySession && (notification.session !== undefined || !this.#byLive.has(String(notification.id)))) {
+      bySession(notification);
+      return;
+    }
+    const byLive = this.#byLive.get(String(notification.id));
+    if (byLive) {
+      byLive(notification);
+      return;
+    }
+    if (bySession) {
+      bySession(notification);
+      return;
+    }
+    if (notification.action === 'KILLED') return;
+    // Nobody owns this live query any more (its connection is gone): stop it instead of feeding nobody.
+    this.#log.debug({ live: String(notification.id) }, 'killing an orphaned live query');
+    this.call({
+      method: 'kill',
+      params: [notification.id],
+      ...(notification.session ? { session: notification.session } : {}),
+    }).catch(() => this.call({ method: 'kill', params: [notification.id] }).catch(() => {}));
+  }
+}
+
+/** An RPC request the datastore refused; carries the engine's own error object. */
+export class RpcCallError extends Error {
+  override readonly name = 'RpcCallError';
+  constructor(
+    readonly method: string,
+    readonly rpcError: RpcErrorObject,
+  ) {
+    super(`SurrealDB refused ${method}: ${rpcError.message}`);
+  }
+}
+
+export { Uuid };
