@@ -313,8 +313,16 @@ async function rollBack(
 ): Promise<string | undefined> {
   const to = o.to;
   if (!to) {
+    // A first install that never got healthy: stop it and leave no broken release behind as `current`.
     await reporter
-      .run('rollback', 'No previous release: stopping the agent', () => session.run(stopCommand()))
+      .run(
+        'rollback',
+        'No previous release: stopping the agent and removing the failed release',
+        async () => {
+          await session.run(stopCommand());
+          await session.run(removeReleaseCommand(o.failed, { unsetCurrent: true }));
+        },
+      )
       .catch(() => {});
     return undefined;
   }

@@ -254,33 +254,62 @@ export async function bootMany(key: TestKey, count: number): Promise<Vps[]> {
   return ok;
 }
 
-/** Serves the Node mirror (v<version>/node-v…-linux-x64.tar.xz + SHASUMS256.txt) on one address, port 0. */
+/** Serves the Node mirror (v<version>/node-v…-linux-x64.tar.xz + SHASUMS256.txt) on one address; port 0 picks one. */
 export async function startMirror(
   host: string,
-): Promise<{ url: string; requests: string[]; close(): Promise<void> }> {
+  port = 0,
+): Promise<{ url: string; port: number; requests: string[]; close(): Promise<void> }> {
   const { mirror } = await ensureFixtures();
   const requests: string[] = [];
   const server: Server = createServer(async (req, res) => {
     const path = normalize(decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname));
     requests.push(path);
     const file = join(mirror, path);
-    if (!file.startsWith(mirror) || !(await stat(file).catch(() => undefined))?.isFile()) {
+    const info = file.startsWith(mirror) ? await stat(file).catch(() => undefined) : undefined;
+    if (!info?.isFile()) {
       res.writeHead(404).end('not found');
       return;
     }
-    res.writeHead(200, { 'content-length': (await stat(file)).size });
+    res.writeHead(200, { 'content-length': info.size });
     createReadStream(file).pipe(res);
   });
-  await new Promise<void>((r) => server.listen(0, host, r));
-  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, resolve);
+  });
+  const bound = (server.address() as AddressInfo).port;
   return {
-    url: `http://${host}:${port}`,
+    url: `http://${host}:${bound}`,
+    port: bound,
     requests,
     close: () =>
       new Promise<void>((r) => {
         server.closeAllConnections();
         server.close(() => r());
       }),
+  };
+}
+
+/**
+ * One mirror URL for a whole fleet (as a real fleet shares one --node-mirror): every VPS reaches only its own
+ * veth peer, so the mirror listens on each peer address with the same port, and each VPS resolves the name
+ * mono-mirror.test to its own peer in /etc/hosts (its overlay, thrown away with it).
+ */
+export async function startFleetMirror(
+  fleet: Vps[],
+): Promise<{ url: string; requests: string[]; close(): Promise<void> }> {
+  const first = await startMirror(fleet[0]!.hostIp);
+  const rest = await Promise.all(fleet.slice(1).map((v) => startMirror(v.hostIp, first.port)));
+  const all = [first, ...rest];
+  await Promise.all(fleet.map((v) => v.must(`echo '${v.hostIp} mono-mirror.test' >> /etc/hosts`)));
+  return {
+    url: `http://mono-mirror.test:${first.port}`,
+    get requests() {
+      return all.flatMap((m) => m.requests);
+    },
+    close: async () => {
+      await Promise.all(all.map((m) => m.close()));
+    },
   };
 }
 

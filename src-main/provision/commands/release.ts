@@ -67,11 +67,15 @@ export function switchCommand(o: { current: string; previous?: string }): Remote
 }
 
 /** Removes one release (a release that failed its health check, so `rollback` never picks it). */
-export function removeReleaseCommand(version: string): RemoteCommand {
+export function removeReleaseCommand(version: string, o: { unsetCurrent?: boolean } = {}): RemoteCommand {
+  const v = assertVersion(version);
   return {
     step: 'rollback',
     root: true,
-    script: script(`rm -rf ${LAYOUT.releases}/${assertVersion(version)}`),
+    script: script(
+      o.unsetCurrent && `[ "$(readlink ${LAYOUT.current})" != releases/${v} ] || rm -f ${LAYOUT.current}`,
+      `rm -rf ${LAYOUT.releases}/${v}`,
+    ),
   };
 }
 

@@ -121,6 +121,7 @@ export function restartCommand(): RemoteCommand {
     // A crash loop before (a failed release) must not leave systemd refusing our deliberate start.
     script: script(
       `systemctl reset-failed ${LAYOUT.unitName} 2>/dev/null || true`,
+      `systemctl enable --quiet ${LAYOUT.unitName} 2>/dev/null`,
       `systemctl restart ${LAYOUT.unitName}`,
       serviceStateLines(),
     ),
@@ -128,7 +129,12 @@ export function restartCommand(): RemoteCommand {
 }
 
 export function stopCommand(): RemoteCommand {
-  return { step: 'rollback', root: true, script: script(`systemctl stop ${LAYOUT.unitName}`) };
+  // Disabled too: a release that never started must not crash-loop after the next reboot.
+  return {
+    step: 'rollback',
+    root: true,
+    script: script(`systemctl disable --now ${LAYOUT.unitName} 2>/dev/null`),
+  };
 }
 
 function serviceStateLines(): string {
