@@ -1,0 +1,61 @@
+// The hub's raw path into SurrealDB: fails when @surrealdb/node's hidden SurrealNodeEngine class or its RPC shape change.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { test } from 'node:test';
+import { CborCodec } from 'surrealdb';
+import { loadNativeEngine } from '../../../agent-core/db/native-engine.ts';
+
+test('SurrealNodeEngine exists with connect, execute and notifications', { timeout: 20_000 }, async () => {
+  const Engine = loadNativeEngine();
+  assert.equal(typeof Engine.connect, 'function');
+  const engine = await Engine.connect('mem://', {});
+  try {
+    assert.equal(typeof engine.execute, 'function');
+    assert.equal(typeof engine.notifications, 'function');
+    const receiver = await engine.notifications();
+    assert.equal(typeof receiver.recv, 'function');
+  } finally {
+    engine.free();
+  }
+});
+
+test('execute runs a CBOR {id, method, params, session} request and answers with its result or {error}', {
+  timeout: 20_000,
+}, async () => {
+  const codec = new CborCodec({});
+  const engine = await loadNativeEngine().connect('mem://', {});
+  const call = async (request: Record<string, unknown>) =>
+    codec.decode(await engine.execute(codec.encode({ id: 1, ...request }))) as unknown;
+  try {
+    assert.match(String(await call({ method: 'version' })), /^surrealdb-3\./);
+    await call({ method: 'use', params: ['mono', 'agent'] });
+    const results = (await call({ method: 'query', params: ['RETURN $x + 1', { x: 41 }] })) as {
+      status: string;
+      result: unknown;
+    }[];
+    assert.equal(results[0]?.status, 'OK');
+    assert.equal(results[0]?.result, 42);
+    const failed = (await call({ method: 'no-such-method' })) as {
+      error?: { code: number; message: string };
+    };
+    assert.equal(typeof failed.error?.code, 'number');
+  } finally {
+    engine.free();
+  }
+});
+
+test('surrealdb and @surrealdb/node are pinned to exact versions (the raw path and the SDK patch depend on them)', () => {
+  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as {
+    dependencies: Record<string, string>;
+  };
+  assert.equal(pkg.dependencies['@surrealdb/node'], '3.0.3');
+  assert.equal(pkg.dependencies.surrealdb, '2.0.8');
+  const installed = (name: string) =>
+    (
+      JSON.parse(
+        readFileSync(new URL(`../../../node_modules/${name}/package.json`, import.meta.url), 'utf8'),
+      ) as { version: string }
+    ).version;
+  assert.equal(installed('@surrealdb/node'), '3.0.3');
+  assert.equal(installed('surrealdb'), '2.0.8');
+});
