@@ -1,0 +1,67 @@
+// The remote `mono` commands without a VPS: usage errors exit 2 with the usage, and a down host fails at connect.
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { runMono } from '../../vps/cli.ts';
+
+describe('mono remote commands', { timeout: 60_000 }, () => {
+  it('wrong usage exits 2 and shows the usage', async () => {
+    const cases: [string[], RegExp][] = [
+      [['deploy'], /expected exactly one host/],
+      [['deploy', 'a', 'b'], /expected exactly one host/],
+      [['deploy', 'bad host'], /is not a host/],
+      [['status', 'h', '--bogus'], /Unknown option '--bogus'/],
+      [['fleet', 'roll', 'x'], /expected: fleet deploy HOSTS_FILE/],
+      [['fleet', 'deploy', '/nonexistent/hosts'], /cannot read \/nonexistent\/hosts/],
+      [['fleet', 'deploy', 'x', '--parallel', '0'], /--parallel takes a whole number/],
+      [['uninstall', 'h'], /pass --yes to confirm/],
+    ];
+    const results = await Promise.all(cases.map(([args]) => runMono(args)));
+    results.forEach((r, i) => {
+      assert.equal(r.code, 2, `${cases[i]![0].join(' ')}: ${r.stderr}`);
+      assert.match(r.stderr, cases[i]![1]);
+      assert.match(r.stderr, /Usage: mono /);
+    });
+  });
+
+  it('--help lists the connection options', async () => {
+    const r = await runMono(['deploy', '--help']);
+    assert.equal(r.code, 0);
+    assert.match(r.stdout, /--accept-new-host-key/);
+    assert.match(r.stdout, /--env-file FILE/);
+  });
+
+  it('a host where nothing listens fails at connect, saying why and what to do (text and --json)', async () => {
+    const server = createServer();
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as { port: number }).port;
+    await new Promise<void>((r) => server.close(() => r()));
+    const home = await mkdtemp(join(tmpdir(), 'mono-cli-unit-'));
+    try {
+      const text = await runMono(['status', `root@127.0.0.1:${port}`], { MONO_HOME: home });
+      assert.equal(text.code, 1);
+      assert.match(
+        text.stderr,
+        new RegExp(
+          `mono status: connect failed on root@127\\.0\\.0\\.1:${port}: root@127\\.0\\.0\\.1:${port} refused the connection\\n  → Check the host and port`,
+        ),
+      );
+      const json = await runMono(
+        ['deploy', `root@127.0.0.1:${port}`, '--json', '--release', join(home, 'none')],
+        { MONO_HOME: home },
+      );
+      assert.equal(json.code, 1);
+      const last = json.events.at(-1) as { type: string; ok: boolean; error: { name: string; step: string } };
+      assert.deepEqual(
+        [last.type, last.ok, last.error.name, last.error.step],
+        ['result', false, 'SshError', 'connect'],
+      );
+      assert.ok(json.events.some((e) => e.step === 'connect' && e.status === 'fail'));
+    } finally {
+      await rm(home, { recursive: true, force: true });
+    }
+  });
+});

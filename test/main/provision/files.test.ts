@@ -1,0 +1,104 @@
+// The local side of a release: which files a VPS gets, their manifest (checked by the real sha256sum), the tar
+// stream (unpacked by the real tar) and the agent's env file.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { gzipSync } from 'node:zlib';
+import { Secret } from '../../../agent-core/config/secret.ts';
+import { parseAgentEnv } from '../../../src-main/provision/env-file.ts';
+import { ProvisionError } from '../../../src-main/provision/errors.ts';
+import { readLocalRelease, reusablePaths, wantedOnVps } from '../../../src-main/provision/release.ts';
+import { createTar } from '../../../src-main/provision/tar.ts';
+
+describe('local release', () => {
+  let dir: string;
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'mono-release-unit-'));
+    await mkdir(join(dir, 'schema'));
+    await writeFile(join(dir, 'package.json'), '{"version":"4.5.6","type":"module"}');
+    await writeFile(join(dir, 'mono-agent.js'), 'console.log(1)');
+    await writeFile(join(dir, 'schema', '001-core.surql'), 'DEFINE TABLE x;');
+    await writeFile(join(dir, 'surrealdb-node.linux-x64-gnu.node'), 'x64 addon');
+    await writeFile(join(dir, 'surrealdb-node.linux-arm64-gnu.node'), 'arm64 addon');
+    await writeFile(join(dir, 'surrealdb-node.darwin-arm64.node'), 'mac addon');
+  });
+  after(() => rm(dir, { recursive: true, force: true }));
+
+  it('keeps only the VPS architecture’s addon, with a manifest sha256sum accepts', async () => {
+    const release = await readLocalRelease(dir, 'arm64');
+    assert.equal(release.version, '4.5.6');
+    assert.deepEqual(
+      release.files.map((f) => f.path),
+      ['mono-agent.js', 'package.json', 'schema/001-core.surql', 'surrealdb-node.linux-arm64-gnu.node'],
+    );
+    await writeFile(join(dir, '.mono-manifest'), release.manifest);
+    execFileSync('sha256sum', ['--quiet', '--strict', '-c', '.mono-manifest'], { cwd: dir });
+    await rm(join(dir, '.mono-manifest'));
+    assert.equal(wantedOnVps('surrealdb-node.linux-x64-gnu.node', 'arm64'), false);
+  });
+
+  it('files with the same checksum in the installed manifest are reused, others uploaded', async () => {
+    const release = await readLocalRelease(dir, 'x64');
+    const addon = release.files.find((f) => f.path.endsWith('.node'))!;
+    const remote = `${addon.sha256}  ${addon.path}\n${'0'.repeat(64)}  mono-agent.js\n`;
+    assert.deepEqual(reusablePaths(release, remote), [addon.path]);
+  });
+
+  it('a directory that is not a build says how to make one', async () => {
+    await assert.rejects(
+      readLocalRelease(join(dir, 'schema'), 'x64'),
+      (e: unknown) => e instanceof ProvisionError && /npm run build/.test(e.hint),
+    );
+  });
+});
+
+describe('tar stream', () => {
+  it('real tar unpacks what createTar wrote, byte for byte, including nested and long paths', async () => {
+    const out = await mkdtemp(join(tmpdir(), 'mono-tar-unit-'));
+    try {
+      const long = `${'d'.repeat(60)}/${'f'.repeat(80)}.txt`;
+      const entries = [
+        { name: 'a.txt', data: Buffer.from('hello') },
+        { name: 'schema/001.surql', data: Buffer.alloc(1500, 7) },
+        { name: long, data: Buffer.from('long') },
+        { name: 'empty', data: Buffer.alloc(0) },
+      ];
+      execFileSync('tar', ['-xzf', '-', '-C', out], { input: gzipSync(createTar(entries)) });
+      for (const e of entries) assert.deepEqual(await readFile(join(out, e.name)), e.data);
+    } finally {
+      await rm(out, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('agent env file', () => {
+  it('collects keys and values (to redact), the HTTP port override, and a stable hash', () => {
+    const env = parseAgentEnv(
+      '# c\nTELEGRAM_BOT_TOKEN=123:abc\nexport ANTHROPIC_API_KEY="sk-xyz-1"\nMONO_HTTP_PORT=8000\n',
+    );
+    assert.deepEqual(env.keys, ['TELEGRAM_BOT_TOKEN', 'ANTHROPIC_API_KEY', 'MONO_HTTP_PORT']);
+    assert.deepEqual(env.values, ['123:abc', 'sk-xyz-1', '8000']);
+    assert.equal(env.httpPort, 8000);
+    assert.ok(env.content instanceof Secret);
+    assert.equal(String(env.content), '[redacted]');
+    assert.equal(
+      env.sha256,
+      parseAgentEnv(
+        '# c\nTELEGRAM_BOT_TOKEN=123:abc\nexport ANTHROPIC_API_KEY="sk-xyz-1"\nMONO_HTTP_PORT=8000',
+      ).sha256,
+    );
+  });
+
+  it('a malformed line is reported by number, never by value', () => {
+    assert.throws(
+      () => parseAgentEnv('GOOD=1\nsk-secret-value-without-key\n'),
+      (e: unknown) =>
+        e instanceof ProvisionError &&
+        /line 2 is not KEY=value/.test(e.message) &&
+        !e.message.includes('sk-secret'),
+    );
+  });
+});
