@@ -1,11 +1,14 @@
 // Builds the configured channels with what the rest of the agent needs from each: the allowlist, the HTTP
 // routes it serves (webhooks), and the mode it reports on /healthz. Add a channel here, nowhere else.
 import type { Hono } from 'hono';
+import type { Surreal } from 'surrealdb';
 import type { AgentConfig, Allowlist } from '../config/config.ts';
 import type { ChannelName } from '../contract/tables.ts';
 import type { Logger } from '../log/logger.ts';
+import type { MessageRecord } from '../store/messages.ts';
 import type { Channel } from './channel.ts';
 import { TelegramChannel } from './telegram/telegram-channel.ts';
+import { whatsAppCloudSetup } from './whatsapp/setup.ts';
 
 export interface ChannelSetup {
   channel: Channel;
@@ -14,10 +17,20 @@ export interface ChannelSetup {
   routes?: (app: Hono) => void;
   /** What /healthz says about this channel (e.g. "polling", "webhook"). */
   mode(): string;
+  /** Called once the datastore and turn runner exist, before start: for channels that keep rows of their own. */
+  attach?(context: ChannelContext): Promise<void>;
+}
+
+export interface ChannelContext {
+  db: Surreal;
+  /** Delivers an outbound message that is already stored (a notice to the owner). */
+  deliver(message: MessageRecord, chatId: string): void;
+  /** The channel's state() changed: write it to agent_status now rather than at the next heartbeat. */
+  stateChanged(): void;
 }
 
 /** Every channel MONO knows, so /healthz can say "off" for the ones not configured. */
-export const CHANNEL_NAMES: ChannelName[] = ['telegram'];
+export const CHANNEL_NAMES: ChannelName[] = ['telegram', 'whatsapp', 'email'];
 
 export function setupChannels(config: AgentConfig, log: Logger): ChannelSetup[] {
   const setups: ChannelSetup[] = [];
@@ -35,5 +48,6 @@ export function setupChannels(config: AgentConfig, log: Logger): ChannelSetup[] 
         }),
     });
   }
+  if (config.whatsapp) setups.push(whatsAppCloudSetup(config.whatsapp, log.child({ channel: 'whatsapp' })));
   return setups;
 }

@@ -1,6 +1,12 @@
 // The agent's configuration: read once from the environment, every problem collected into one ConfigError.
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import {
+  loadWhatsAppCloud,
+  loadWhatsAppLinked,
+  type WhatsAppCloudConfig,
+  type WhatsAppLinkedConfig,
+} from '../channels/whatsapp/config.ts';
 import { Secret } from './secret.ts';
 
 export const DEFAULT_MODEL = 'claude-sonnet-5-5';
@@ -27,6 +33,8 @@ export interface AgentConfig {
   hub: { socketPath?: string; tcp?: { host: string; port: number } };
   anthropic: { apiKey?: Secret; baseUrl?: string; model: string };
   telegram?: TelegramConfig;
+  whatsapp?: WhatsAppCloudConfig;
+  whatsappLinked?: WhatsAppLinkedConfig;
   logLevel: string;
 }
 
@@ -90,6 +98,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AgentConfig {
     );
   }
 
+  const whatsapp = loadWhatsAppCloud(text, problems);
+  const whatsappLinked = loadWhatsAppLinked(text, problems);
+  if (whatsapp && whatsappLinked) {
+    problems.push(
+      'Use either the WhatsApp Cloud API (WHATSAPP_TOKEN…) or a linked device (MONO_WHATSAPP_LINKED=1), not both.',
+    );
+  }
+  if ((whatsapp || whatsappLinked) && !apiKey) {
+    problems.push(
+      'WhatsApp is configured but ANTHROPIC_API_KEY is not: set your Claude API key so the agent can answer.',
+    );
+  }
+
   if (problems.length > 0) throw new ConfigError(problems);
 
   return {
@@ -103,6 +124,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AgentConfig {
     },
     anthropic: { ...(apiKey ? { apiKey: new Secret(apiKey) } : {}), ...(baseUrl ? { baseUrl } : {}), model },
     ...(telegram ? { telegram } : {}),
+    ...(whatsapp ? { whatsapp } : {}),
+    ...(whatsappLinked ? { whatsappLinked } : {}),
     logLevel,
   };
 }

@@ -43,7 +43,7 @@ describe('agent lifecycle', { timeout: 60_000 }, () => {
     try {
       const { status, body } = await agent.health();
       assert.equal(status, 200);
-      assert.deepEqual(body.channels, { telegram: 'off' });
+      assert.deepEqual(body.channels, { telegram: 'off', whatsapp: 'off', email: 'off' });
       assert.ok(agent.logs.some((l) => /no channel is configured/.test(l.msg)));
     } finally {
       await agent.stop();

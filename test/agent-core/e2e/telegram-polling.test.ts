@@ -35,7 +35,7 @@ describe('telegram over long polling', { timeout: 60_000 }, () => {
     assert.equal(status, 200);
     assert.equal(body.status, 'ok');
     assert.equal(body.db, 'ok');
-    assert.deepEqual(body.channels, { telegram: 'polling' });
+    assert.deepEqual(body.channels, { telegram: 'polling', whatsapp: 'off', email: 'off' });
     assert.equal(typeof body.version, 'string');
   });
 

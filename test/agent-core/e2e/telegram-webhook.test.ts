@@ -38,7 +38,7 @@ describe('telegram over a webhook', { timeout: 60_000 }, () => {
 
   test('health says webhook; no long polling happens', async () => {
     const { body } = await agent.health();
-    assert.deepEqual(body.channels, { telegram: 'webhook' });
+    assert.deepEqual(body.channels, { telegram: 'webhook', whatsapp: 'off', email: 'off' });
     assert.equal(telegram.calls.filter((c) => c.method === 'getUpdates').length, 0);
   });
 

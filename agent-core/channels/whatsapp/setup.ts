@@ -1,0 +1,39 @@
+// Wires the WhatsApp Cloud API channel into the agent: GET/POST /whatsapp on the one HTTP server, and failed
+// deliveries (reported later by status webhooks) recorded on the reply they concern.
+import type { Logger } from '../../log/logger.ts';
+import type { ChannelSetup } from '../registry.ts';
+import { WhatsAppCloudChannel } from './cloud-channel.ts';
+import type { WhatsAppCloudConfig } from './config.ts';
+
+export function whatsAppCloudSetup(config: WhatsAppCloudConfig, log: Logger): ChannelSetup {
+  const channel = new WhatsAppCloudChannel(config, log);
+  return {
+    channel,
+    allow: config.allow,
+    mode: () => 'webhook',
+    routes: (app) => {
+      app.get('/whatsapp', (c) => {
+        const result = channel.verify(c.req.query());
+        return c.text(result.body, result.status as 200);
+      });
+      app.post('/whatsapp', async (c) => {
+        // The signature covers the exact bytes Meta sent: read them raw, never re-serialised.
+        const raw = new Uint8Array(await c.req.arrayBuffer());
+        const result = await channel.handleWebhook(raw, c.req.header('x-hub-signature-256'));
+        return c.text(result.body, result.status as 200);
+      });
+    },
+    async attach({ db, stateChanged }) {
+      channel.onStateChange = stateChanged;
+      channel.onDeliveryFailure = async (messageId, reason) => {
+        await db
+          .query(
+            `UPDATE message SET status = 'failed', error = $reason, updated_at = time::now()
+             WHERE external_id = $id AND direction = 'out' AND channel = 'whatsapp'`,
+            { id: messageId, reason },
+          )
+          .collect();
+      };
+    },
+  };
+}
