@@ -2,7 +2,7 @@
 // own network namespace, reachable from the host over a veth pair. Every VPS is thrown away by stop().
 import { type ChildProcess, execFile, spawn, spawnSync } from 'node:child_process';
 import { createReadStream, rmSync } from 'node:fs';
-import { chmod, copyFile, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, mkdtemp, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -314,6 +314,26 @@ export async function startFleetMirror(
 }
 
 const builds = new Map<string, Promise<string>>();
+let source: Promise<string> | undefined;
+
+/**
+ * The agent sources to build from: the last commit (git archive), so a teammate's half-saved file in the shared
+ * working tree cannot break these tests. MONO_VPS_AGENT_SOURCE=worktree builds the working tree instead, any
+ * other value is taken as a git revision.
+ */
+function agentSource(): Promise<string> {
+  source ??= (async () => {
+    const rev = process.env.MONO_VPS_AGENT_SOURCE ?? 'HEAD';
+    if (rev === 'worktree') return REPO;
+    const dir = await mkdtemp(join(tmpdir(), 'mono-agent-src-'));
+    await run('sh', ['-c', `git -C ${REPO} archive ${rev} agent-core package.json | tar -x -C ${dir}`], {
+      timeout: 60_000,
+    });
+    await symlink(join(REPO, 'node_modules'), join(dir, 'node_modules'));
+    return dir;
+  })();
+  return source;
+}
 
 /**
  * A release of the real agent with the given version (`node agent-core/build.mjs --out DIR --version X`).
@@ -324,9 +344,10 @@ export function buildRelease(version: string, o: { broken?: boolean } = {}): Pro
   let build = builds.get(id);
   if (!build) {
     build = (async () => {
+      const root = await agentSource();
       const out = await mkdtemp(join(tmpdir(), `mono-release-${id}-`));
-      await run(process.execPath, [join(REPO, 'agent-core/build.mjs'), '--out', out, '--version', version], {
-        cwd: REPO,
+      await run(process.execPath, [join(root, 'agent-core/build.mjs'), '--out', out, '--version', version], {
+        cwd: root,
         timeout: 120_000,
       });
       if (o.broken)
@@ -342,8 +363,12 @@ export function buildRelease(version: string, o: { broken?: boolean } = {}): Pro
 }
 
 export async function removeBuilds(): Promise<void> {
-  for (const b of builds.values()) await rm(await b, { recursive: true, force: true }).catch(() => {});
+  for (const b of builds.values())
+    await rm(await b.catch(() => ''), { recursive: true, force: true }).catch(() => {});
   builds.clear();
+  const src = await source?.catch(() => undefined);
+  if (src && src !== REPO) await rm(src, { recursive: true, force: true });
+  source = undefined;
 }
 
 /** A fresh MONO home (known_hosts) per test, so pinned keys never leak between tests. */

@@ -1,9 +1,12 @@
 // One VPS through a product's life: fresh install with a Telegram round trip, no-op re-deploy, update, kill -9,
 // a broken release rolled back by itself, `mono rollback`, the deploy lock, and uninstall leaving nothing.
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { gzipSync } from 'node:zlib';
+import { uploadReleaseCommand } from '../../src-main/provision/commands/release.ts';
 import {
   deploy,
   HealthCheckError,
@@ -12,6 +15,8 @@ import {
   status,
 } from '../../src-main/provision/index.ts';
 import { logs } from '../../src-main/provision/logs.ts';
+import { Session } from '../../src-main/provision/session.ts';
+import { createTar } from '../../src-main/provision/tar.ts';
 import { type AgentFakes, FAKE_ANTHROPIC_KEY, FAKE_TELEGRAM_TOKEN, startAgentFakes } from './agent-fakes.ts';
 import { runMono } from './cli.ts';
 import {
@@ -162,6 +167,40 @@ describe('a VPS from install to uninstall', { timeout: 300_000 }, () => {
     );
     assert.equal((await vps.must('readlink /opt/mono/previous')).trim(), 'releases/1.0.0');
     assert.equal((await roundTrip('after the update')).length, 1);
+  });
+
+  it('an interrupted or corrupted upload never becomes a release, let alone current', async () => {
+    const session = await Session.open(target(), 'test');
+    try {
+      const manifest = `${createHash('sha256').update('the real bundle').digest('hex')}  mono-agent.js\n`;
+      const archive = gzipSync(
+        createTar([
+          { name: 'mono-agent.js', data: Buffer.from('the real bundle') },
+          { name: '.mono-manifest', data: Buffer.from(manifest) },
+        ]),
+      );
+      const cut = await session.run(uploadReleaseCommand({ version: '9.9.9', nonce: 'cut', reuse: [] }), {
+        stdin: archive.subarray(0, archive.length - 40),
+        allowFailure: true,
+      });
+      assert.notEqual(cut.code, 0, 'a truncated stream fails');
+      const tampered = gzipSync(
+        createTar([
+          { name: 'mono-agent.js', data: Buffer.from('something else') },
+          { name: '.mono-manifest', data: Buffer.from(manifest) },
+        ]),
+      );
+      const bad = await session.run(uploadReleaseCommand({ version: '9.9.9', nonce: 'bad', reuse: [] }), {
+        stdin: tampered,
+        allowFailure: true,
+      });
+      assert.equal(bad.code, 31);
+      assert.match(bad.stderr, /do not match their checksums/);
+    } finally {
+      session.close();
+    }
+    assert.equal((await vps.ssh('test -e /opt/mono/releases/9.9.9')).code, 1);
+    assert.equal((await vps.must('readlink /opt/mono/current')).trim(), 'releases/1.0.1');
   });
 
   it('kill -9 of the agent: systemd restarts it and no message is lost or answered twice', async () => {
