@@ -1,20 +1,27 @@
 // Assembles the agent from its parts (datastore, hub, HTTP, channels, turn runner) and takes it apart again.
 import { join } from 'node:path';
 import type { Surreal } from 'surrealdb';
+import { Assistant } from './agent/assistant.ts';
 import { createClaudeClient } from './agent/claude.ts';
+import { Owner } from './agent/owner.ts';
 import { Settings } from './agent/settings.ts';
 import { TurnRunner } from './agent/turns.ts';
+import { BudgetGuard } from './budget/guard.ts';
 import type { Channel, InboundMessage } from './channels/channel.ts';
 import { CHANNEL_NAMES, setupChannels } from './channels/registry.ts';
+import { OwnerCommands } from './commands/owner-commands.ts';
 import type { AgentConfig, Allowlist } from './config/config.ts';
 import type { ChannelName } from './contract/tables.ts';
 import { type Datastore, openDatastore } from './db/datastore.ts';
 import { applySchema } from './db/schema.ts';
+import { Hooks } from './hooks/routes.ts';
 import { createHttpApp, listen, type RunningServer } from './http/app.ts';
+import { Scheduler } from './jobs/scheduler.ts';
 import type { Logger } from './log/logger.ts';
 import { PairingWatcher } from './pairing/pairing-watcher.ts';
 import { AgentStatus } from './store/agent-status.ts';
-import { storeInbound } from './store/messages.ts';
+import { type MessageRecord, storeInbound } from './store/messages.ts';
+import { collectTools } from './tools/index.ts';
 import { VERSION } from './version.ts';
 
 export interface RunningAgent {
@@ -47,22 +54,53 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Runn
     log.warn('no channel is configured: set TELEGRAM_BOT_TOKEN so people can talk to the agent');
   }
 
-  const runner = new TurnRunner({
+  const owner = new Owner(allowlists, settings, config.features.timezone);
+  const budget = new BudgetGuard(db, settings);
+  const claude = config.anthropic.apiKey
+    ? createClaudeClient({
+        apiKey: config.anthropic.apiKey,
+        baseUrl: config.anthropic.baseUrl,
+        model: config.anthropic.model,
+      })
+    : undefined;
+  // Tools, jobs and hooks deliver through the runner's per-conversation queue (created just below).
+  const deliver = (message: MessageRecord, chatId: string) => runner.deliver(message, chatId);
+  const tools = collectTools({
+    owner,
+    channels: () => [...channels.keys()],
+    deliver,
+    wakeScheduler: () => scheduler.wake(),
+  });
+  const assistant = new Assistant({ db, log, claude, settings, owner, budget, tools: () => tools, deliver });
+  const commands = new OwnerCommands({
+    db,
+    settings,
+    budget,
+    version: VERSION,
+    startedAt,
+    channels: () => Object.fromEntries([...channels].map(([name, channel]) => [name, channel.state().state])),
+    tools: () => tools,
+  });
+  const runner: TurnRunner = new TurnRunner({
     db,
     channels,
-    claude: config.anthropic.apiKey
-      ? createClaudeClient({
-          apiKey: config.anthropic.apiKey,
-          baseUrl: config.anthropic.baseUrl,
-          model: config.anthropic.model,
-        })
-      : undefined,
-    settings,
+    claude,
+    assistant,
+    commands,
     isAllowed: (channel, userId) => {
       const allow = allowlists.get(channel);
       return allow ? allow.everyone || allow.ids.has(userId) : false;
     },
     log,
+    historyLimit: config.features.historyLimit,
+  });
+  const scheduler: Scheduler = new Scheduler({
+    db,
+    log: log.child({ part: 'jobs' }),
+    assistant,
+    deliver,
+    tickMs: config.features.jobTickMs,
+    lateAfterMs: config.features.jobLateAfterMs,
   });
 
   const status = new AgentStatus(db, VERSION, channels, log);
@@ -70,6 +108,13 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Runn
 
   const hub = undefined as { address: string; close(): Promise<void> } | undefined; // TODO(hub)
 
+  const hooks = new Hooks({
+    db,
+    log: log.child({ part: 'hooks' }),
+    settings,
+    assistant,
+    config: config.features,
+  });
   const app = createHttpApp({
     log,
     health: async () => {
@@ -87,7 +132,7 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Runn
         ),
       };
     },
-    routes: setups.flatMap((setup) => (setup.routes ? [setup.routes] : [])),
+    routes: [...setups.flatMap((setup) => (setup.routes ? [setup.routes] : [])), hooks.routes],
   });
   const http = await listen(app, config.http.host, config.http.port);
 
@@ -108,6 +153,8 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Runn
   const pairings = new PairingWatcher(db, runner, log);
   await pairings.start();
   for (const channel of channels.values()) await channel.start(receive);
+  await scheduler.start();
+  await hooks.resume();
 
   log.info(
     {
@@ -129,6 +176,8 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Runn
       const deadline = Date.now() + graceMs;
       await Promise.allSettled([...channels.values()].map((channel) => channel.stop()));
       await http.close();
+      await scheduler.stop(Math.max(0, deadline - Date.now() - 1500));
+      await hooks.stop(Math.max(0, deadline - Date.now() - 1500));
       await runner.drain(Math.max(0, deadline - Date.now() - 500));
       await pairings.stop();
       await settings.close();

@@ -16,6 +16,27 @@ export interface ClaudeReply {
   stopReason: string | null;
 }
 
+/** A tool as the Messages API sees it. */
+export interface ToolSpec {
+  name: string;
+  description: string;
+  input_schema: Anthropic.Tool.InputSchema;
+}
+
+export interface ClaudeCall {
+  /** The stable prefix (with the tools): marked for prompt caching. */
+  system: string;
+  /** Per-turn system text after the cached prefix (recalled memory, the conversation summary, the time). */
+  context?: string;
+  messages: Anthropic.MessageParam[];
+  tools?: ToolSpec[];
+  signal?: AbortSignal;
+}
+
+export interface ClaudeResponse extends ClaudeReply {
+  content: Anthropic.ContentBlock[];
+}
+
 /** Claude could not be reached or refused; `retryable` when trying again later may help. */
 export class ClaudeError extends Error {
   constructor(
@@ -29,6 +50,9 @@ export class ClaudeError extends Error {
 }
 
 export interface ClaudeClient {
+  readonly model: string;
+  /** One Messages API call with tools; the caller runs the tool loop. */
+  call(input: ClaudeCall): Promise<ClaudeResponse>;
   reply(input: { system: string; history: ChatTurn[]; signal?: AbortSignal }): Promise<ClaudeReply>;
 }
 
@@ -47,43 +71,65 @@ export function createClaudeClient(options: {
   });
   const maxTokens = options.maxTokens ?? 4096;
 
+  async function call({ system, context, messages, tools, signal }: ClaudeCall): Promise<ClaudeResponse> {
+    try {
+      const toolParams: Anthropic.Tool[] = (tools ?? []).map((tool, index, all) => ({
+        ...tool,
+        // Tools come first in the cached prefix; one marker on the system prompt covers both, and this one
+        // keeps the tools cached when the system prompt is edited.
+        ...(index === all.length - 1 ? { cache_control: { type: 'ephemeral' as const } } : {}),
+      }));
+      const stream = client.messages.stream(
+        {
+          model: options.model,
+          max_tokens: maxTokens,
+          // The system prompt is the stable prefix of every call: cache it. Per-turn context goes after it.
+          system: [
+            { type: 'text', text: system, cache_control: { type: 'ephemeral' } },
+            ...(context ? [{ type: 'text' as const, text: context }] : []),
+          ],
+          messages,
+          ...(toolParams.length > 0 ? { tools: toolParams } : {}),
+        },
+        signal ? { signal } : undefined,
+      );
+      const message = await stream.finalMessage();
+      const text = message.content
+        .filter((block) => block.type === 'text')
+        .map((block) => block.text)
+        .join('')
+        .trim();
+      const counts = {
+        input_tokens: message.usage.input_tokens ?? 0,
+        output_tokens: message.usage.output_tokens ?? 0,
+        cache_creation_input_tokens: message.usage.cache_creation_input_tokens ?? 0,
+        cache_read_input_tokens: message.usage.cache_read_input_tokens ?? 0,
+      };
+      return {
+        text,
+        content: message.content,
+        stopReason: message.stop_reason,
+        usage: {
+          model: message.model || options.model,
+          ...counts,
+          cost_usd: costUsd(options.model, counts),
+        },
+      };
+    } catch (error) {
+      throw toClaudeError(error);
+    }
+  }
+
   return {
+    model: options.model,
+    call,
     async reply({ system, history, signal }) {
-      try {
-        const stream = client.messages.stream(
-          {
-            model: options.model,
-            max_tokens: maxTokens,
-            // The system prompt is the stable prefix of every call: cache it.
-            system: [{ type: 'text', text: system, cache_control: { type: 'ephemeral' } }],
-            messages: toMessages(history),
-          },
-          signal ? { signal } : undefined,
-        );
-        const message = await stream.finalMessage();
-        const text = message.content
-          .filter((block) => block.type === 'text')
-          .map((block) => block.text)
-          .join('')
-          .trim();
-        const counts = {
-          input_tokens: message.usage.input_tokens ?? 0,
-          output_tokens: message.usage.output_tokens ?? 0,
-          cache_creation_input_tokens: message.usage.cache_creation_input_tokens ?? 0,
-          cache_read_input_tokens: message.usage.cache_read_input_tokens ?? 0,
-        };
-        return {
-          text,
-          stopReason: message.stop_reason,
-          usage: {
-            model: message.model || options.model,
-            ...counts,
-            cost_usd: costUsd(options.model, counts),
-          },
-        };
-      } catch (error) {
-        throw toClaudeError(error);
-      }
+      const { text, usage, stopReason } = await call({
+        system,
+        messages: toMessages(history),
+        ...(signal ? { signal } : {}),
+      });
+      return { text, usage, stopReason };
     },
   };
 }

@@ -16,3 +16,5 @@ export const claudeUnavailable = () =>
   `Sorry — I can't reach my AI service right now, so I couldn't answer this message. Please try again in a few minutes.`;
 
 export const emptyReply = () => `…`;
+
+export const paused = () => `I'm paused by my owner right now, so I can't answer. Please try again later.`;

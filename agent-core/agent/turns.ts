@@ -3,13 +3,15 @@
 import type { RecordId, Surreal } from 'surrealdb';
 import type { Channel } from '../channels/channel.ts';
 import { ChannelSendError } from '../channels/channel.ts';
+import { type OwnerCommands, parseCommand } from '../commands/owner-commands.ts';
+import { isPaused } from '../commands/pause.ts';
 import type { ChannelName } from '../contract/tables.ts';
 import type { Logger } from '../log/logger.ts';
+import { boundedHistory } from '../memory/summary.ts';
 import { ensurePairing } from '../pairing/pairing.ts';
 import {
   type ClaimedInbound,
   claimInbound,
-  loadHistory,
   loadUnfinished,
   type MessageRecord,
   markOutboundFailed,
@@ -17,17 +19,19 @@ import {
   recordReply,
   setInboundStatus,
 } from '../store/messages.ts';
+import { confirmationPrompt } from '../tools/confirmations.ts';
 import { sleep } from '../util/sleep.ts';
-import { type ClaudeClient, ClaudeError } from './claude.ts';
+import type { Assistant } from './assistant.ts';
+import { type ClaudeClient, ClaudeError, toMessages } from './claude.ts';
 import * as notices from './notices.ts';
-import type { Settings } from './settings.ts';
 import { splitMessage } from './split.ts';
 
 export interface TurnDeps {
   db: Surreal;
   channels: ReadonlyMap<ChannelName, Channel>;
   claude: ClaudeClient | undefined;
-  settings: Settings;
+  assistant: Assistant;
+  commands: OwnerCommands;
   /** The allowlist from the environment (MONO_ALLOW_<CHANNEL>); approved pairings are checked in the datastore. */
   isAllowed(channel: ChannelName, userId: string): boolean;
   log: Logger;
@@ -114,6 +118,22 @@ export class TurnRunner {
         inboundStatus: 'ignored',
       });
     }
+    const { assistant } = this.deps;
+    const isOwner = assistant.owner.isOwner(message.channel, message.contact?.external_id ?? '');
+    // The owner's commands are answered by MONO itself: they work when paused, over budget or without Claude.
+    const command = isOwner ? parseCommand(message.text) : undefined;
+    if (command) {
+      const text = await this.deps.commands.run(command, {
+        db,
+        log,
+        conversation: message.conversation,
+        channel: message.channel,
+        chatId: message.chat_id,
+        isOwner,
+        now: new Date(),
+      });
+      return this.#reply(message, channel, { role: 'notice', text, inboundStatus: 'answered' });
+    }
     if (!this.deps.claude) {
       log.warn('a message arrived but ANTHROPIC_API_KEY is not set');
       return this.#reply(message, channel, {
@@ -123,19 +143,48 @@ export class TurnRunner {
         error: 'ANTHROPIC_API_KEY is not set.',
       });
     }
+    if (await isPaused(db)) {
+      return this.#reply(message, channel, {
+        role: 'notice',
+        text: notices.paused(),
+        inboundStatus: 'ignored',
+      });
+    }
+    const gate = await assistant.budgetGate();
+    if (!gate.ok) {
+      const reason = `Not answered: the ${gate.state.period} budget cap is reached.`;
+      if (gate.notice && isOwner) {
+        return this.#reply(message, channel, {
+          role: 'notice',
+          text: gate.notice,
+          inboundStatus: 'failed',
+          error: reason,
+        });
+      }
+      if (gate.notice) await assistant.notifyOwner(gate.notice);
+      return setInboundStatus(db, id, 'failed', reason);
+    }
 
     const stopTyping = keepTyping(channel, message.chat_id);
-    let reply: Awaited<ReturnType<ClaudeClient['reply']>>;
+    let result: Awaited<ReturnType<Assistant['respond']>>;
     try {
-      const history = await loadHistory(
+      const history = await boundedHistory({
         db,
-        message.conversation,
-        message.created_at,
-        this.deps.historyLimit ?? 40,
-      );
-      reply = await this.deps.claude.reply({
-        system: this.deps.settings.systemPrompt(),
-        history,
+        claude: this.deps.claude,
+        conversation: message.conversation,
+        until: message.created_at,
+        limit: this.deps.historyLimit ?? 40,
+        log,
+        signal: this.#shutdown.signal,
+      });
+      result = await assistant.respond({
+        conversation: message.conversation,
+        channel: message.channel,
+        chatId: message.chat_id,
+        isOwner,
+        messages: toMessages(history.turns),
+        recallQuery: message.text,
+        ...(history.summary ? { summary: history.summary } : {}),
         signal: this.#shutdown.signal,
       });
     } catch (error) {
@@ -151,12 +200,14 @@ export class TurnRunner {
     } finally {
       stopTyping();
     }
-    const text = reply.text || notices.emptyReply();
+    const parts = [result.text || notices.emptyReply()];
+    if (result.awaiting.length > 0) parts.push(confirmationPrompt(result.awaiting));
     return this.#reply(message, channel, {
       role: 'assistant',
-      text,
+      text: parts.join('\n\n'),
       inboundStatus: 'answered',
-      usage: reply.usage,
+      ...(result.usage ? { usage: result.usage } : {}),
+      toolCalls: result.toolCalls,
     });
   }
 
@@ -182,7 +233,10 @@ export class TurnRunner {
   async #reply(
     message: ClaimedInbound,
     channel: Channel,
-    reply: Pick<Parameters<typeof recordReply>[1], 'role' | 'text' | 'inboundStatus' | 'error' | 'usage'>,
+    reply: Pick<
+      Parameters<typeof recordReply>[1],
+      'role' | 'text' | 'inboundStatus' | 'error' | 'usage' | 'toolCalls'
+    >,
   ): Promise<void> {
     const stored = await recordReply(this.deps.db, {
       inbound: message.id,

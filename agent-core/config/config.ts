@@ -36,6 +36,26 @@ export interface AgentConfig {
   whatsapp?: WhatsAppCloudConfig;
   whatsappLinked?: WhatsAppLinkedConfig;
   logLevel: string;
+  features: FeatureConfig;
+}
+
+/** Jobs, webhooks, memory and history (issue 5); every period is configurable so tests can run fast. */
+export interface FeatureConfig {
+  /** The owner's IANA time zone when the `timezone` setting is unset (MONO_TIMEZONE, else the machine's). */
+  timezone: string;
+  /** How often the scheduler looks for due jobs (MONO_JOB_TICK_MS, default 5000). */
+  jobTickMs: number;
+  /** A run this long after its slot is marked late (MONO_JOB_LATE_AFTER_S, default 120). */
+  jobLateAfterMs: number;
+  /** Messages of a conversation sent to Claude; older ones are summarized (MONO_HISTORY_LIMIT, default 40). */
+  historyLimit: number;
+  stripeWebhookSecret?: Secret;
+  /** Generic hooks: MONO_HOOK_SECRET_<NAME> is the HMAC secret or bearer token of /hooks/<name>. */
+  hookSecrets: ReadonlyMap<string, Secret>;
+  /** Requests per minute per hook source before 429 (MONO_HOOK_RATE_PER_MIN, default 60). */
+  hookRatePerMinute: number;
+  /** Largest webhook body (MONO_HOOK_MAX_BYTES, default 262144). */
+  hookMaxBytes: number;
 }
 
 export class ConfigError extends Error {
@@ -98,6 +118,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AgentConfig {
     );
   }
 
+  const features = loadFeatures(env, text, problems);
+
   const whatsapp = loadWhatsAppCloud(text, problems);
   const whatsappLinked = loadWhatsAppLinked(text, problems);
   if (whatsapp && whatsappLinked) {
@@ -127,6 +149,51 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AgentConfig {
     ...(whatsapp ? { whatsapp } : {}),
     ...(whatsappLinked ? { whatsappLinked } : {}),
     logLevel,
+    features,
+  };
+}
+
+function loadFeatures(
+  env: NodeJS.ProcessEnv,
+  text: (name: string) => string | undefined,
+  problems: string[],
+): FeatureConfig {
+  const int = (name: string, fallback: number, min: number) => {
+    const value = text(name);
+    if (value === undefined) return fallback;
+    if (!/^\d+$/.test(value) || Number(value) < min) {
+      problems.push(`${name} must be a whole number of at least ${min}.`);
+      return fallback;
+    }
+    return Number(value);
+  };
+  const timezone = text('MONO_TIMEZONE') ?? Intl.DateTimeFormat().resolvedOptions().timeZone ?? 'UTC';
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: timezone });
+  } catch {
+    problems.push(`MONO_TIMEZONE must be an IANA time zone such as Europe/Berlin (got "${timezone}").`);
+  }
+  const hookSecrets = new Map<string, Secret>();
+  for (const [name, value] of Object.entries(env)) {
+    const match = /^MONO_HOOK_SECRET_([A-Z0-9_]+)$/.exec(name);
+    if (!match || !value?.trim()) continue;
+    if (value.trim().length < 16) problems.push(`${name} must be at least 16 characters long.`);
+    hookSecrets.set(match[1]!.toLowerCase().replace(/_/g, '-'), new Secret(value.trim()));
+  }
+  const stripe = text('STRIPE_WEBHOOK_SECRET');
+  if (stripe && !stripe.startsWith('whsec_'))
+    problems.push(
+      'STRIPE_WEBHOOK_SECRET must be the signing secret (whsec_…) of your Stripe webhook endpoint.',
+    );
+  return {
+    timezone,
+    jobTickMs: int('MONO_JOB_TICK_MS', 5000, 50),
+    jobLateAfterMs: int('MONO_JOB_LATE_AFTER_S', 120, 1) * 1000,
+    historyLimit: int('MONO_HISTORY_LIMIT', 40, 4),
+    ...(stripe ? { stripeWebhookSecret: new Secret(stripe) } : {}),
+    hookSecrets,
+    hookRatePerMinute: int('MONO_HOOK_RATE_PER_MIN', 60, 1),
+    hookMaxBytes: int('MONO_HOOK_MAX_BYTES', 262_144, 1024),
   };
 }
 

@@ -15,6 +15,8 @@ export const TABLES = [
   'setting',
   'pairing',
   'agent_status',
+  'memory',
+  'action',
 ] as const;
 export type TableName = (typeof TABLES)[number];
 
@@ -44,6 +46,9 @@ export interface ConversationRow {
   last_message_at?: string;
   last_message_preview?: string;
   unread: number;
+  /** Older turns, summarized once they no longer fit the history sent to Claude. */
+  summary?: string;
+  summary_until?: string;
   created_at: string;
 }
 
@@ -135,6 +140,8 @@ export interface AgentStatusRow {
   started_at: string;
   heartbeat_at: string;
   paused: boolean;
+  /** The budget period ("day:YYYY-MM-DD" / "month:YYYY-MM") the owner was last told about. */
+  budget_notice?: string;
   channels: Partial<Record<ChannelName, { state: ChannelState; detail?: string; updated_at: string }>>;
 }
 
@@ -143,7 +150,7 @@ export interface JobRow {
   id: string;
   name: string;
   prompt: string;
-  /** cron expression, or null for a one-off */
+  /** Exactly one of cron (in `timezone`), interval_s (≥ 60) and run_at (a one-off) says when it runs. */
   cron?: string;
   interval_s?: number;
   run_at?: string;
@@ -165,6 +172,8 @@ export interface JobRunRow {
   finished_at?: string;
   duration_ms?: number;
   error?: string;
+  /** The answer delivered for this run. */
+  message?: string;
 }
 
 /** An inbound webhook event (Stripe and generic hooks), deduplicated on the source's event id. */
@@ -175,5 +184,31 @@ export interface EventRow {
   type: string;
   payload: unknown;
   status: 'received' | 'processed' | 'failed' | 'ignored';
+  /** What the owner was told. */
+  summary?: string;
+  error?: string;
   received_at: string;
+}
+
+/** A fact about the owner the agent remembers (recalled by full-text relevance). */
+export interface MemoryRow {
+  id: string;
+  text: string;
+  key: string;
+  conversation?: string;
+  source: 'tool' | 'summary' | 'owner';
+  created_at: string;
+}
+
+/** A tool call with effects outside MONO, waiting for the owner's /yes or /no. */
+export interface ActionRow {
+  id: string;
+  conversation: string;
+  tool: string;
+  input: Record<string, unknown>;
+  summary: string;
+  status: 'pending' | 'done' | 'failed' | 'cancelled';
+  result?: string;
+  created_at: string;
+  decided_at?: string;
 }

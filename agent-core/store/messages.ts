@@ -2,7 +2,7 @@
 // Each function is one round trip (one multi-statement query), because every message passes through them.
 import { RecordId, type Surreal } from 'surrealdb';
 import type { InboundMessage } from '../channels/channel.ts';
-import type { ChannelName, TokenUsage } from '../contract/tables.ts';
+import type { ChannelName, TokenUsage, ToolCallRecord } from '../contract/tables.ts';
 import { transaction } from './transaction.ts';
 
 export interface StoredInbound {
@@ -111,17 +111,26 @@ export async function setInboundStatus(
     .collect();
 }
 
-/** The conversation up to and including `until`: user messages and the agent's replies, oldest first. */
-export async function loadHistory(db: Surreal, conversation: RecordId, until: Date, limit: number) {
+/**
+ * The conversation up to and including `until` (and after `since`, where older turns are summarized): user
+ * messages and the agent's replies, oldest first.
+ */
+export async function loadHistory(
+  db: Surreal,
+  conversation: RecordId,
+  until: Date,
+  limit: number,
+  since?: Date,
+) {
   const [rows] = await db
-    .query<[{ role: 'user' | 'assistant'; text: string }[]]>(
+    .query<[{ role: 'user' | 'assistant'; text: string; created_at: Date }[]]>(
       `SELECT role, text, created_at FROM (
          SELECT role, text, created_at FROM message
-         WHERE conversation = $conversation AND created_at <= $until
+         WHERE conversation = $conversation AND created_at <= $until AND ($since = NONE OR created_at > $since)
            AND ((role = 'user' AND status != 'ignored') OR role = 'assistant')
          ORDER BY created_at DESC LIMIT $limit
        ) ORDER BY created_at ASC`,
-      { conversation, until, limit },
+      { conversation, until, limit, since },
     )
     .collect();
   return rows;
@@ -137,6 +146,8 @@ export interface NewReply {
   inboundStatus: 'answered' | 'failed' | 'ignored';
   error?: string;
   usage?: TokenUsage;
+  /** The tools Claude used for this reply, with their results (shown by the desktop). */
+  toolCalls?: ToolCallRecord[];
 }
 
 /**
@@ -161,7 +172,8 @@ export async function recordReply(db: Surreal, reply: NewReply): Promise<Message
          };
          (CREATE message CONTENT {
            conversation: $conversation, channel: $channel, direction: 'out', role: $role, text: $text,
-           status: 'pending', reply_to: $inbound, usage: $usage, created_at: time::now(), updated_at: time::now()
+           status: 'pending', reply_to: $inbound, usage: $usage, tool_calls: $tool_calls,
+           created_at: time::now(), updated_at: time::now()
          })[0]
        };`,
     {
@@ -173,7 +185,45 @@ export async function recordReply(db: Surreal, reply: NewReply): Promise<Message
       inbound_status: reply.inboundStatus,
       error: reply.error,
       usage,
+      tool_calls: reply.toolCalls?.length ? reply.toolCalls : undefined,
       preview: reply.text.slice(0, PREVIEW_LENGTH),
+    },
+  );
+}
+
+export interface NewOutbound {
+  channel: ChannelName;
+  chatId: string;
+  role: 'assistant' | 'notice';
+  text: string;
+  usage?: TokenUsage;
+  toolCalls?: ToolCallRecord[];
+}
+
+/**
+ * Stores a message MONO starts itself (a job's answer, a notice to the owner, a hook summary), pending
+ * delivery; the conversation is created when the chat has none yet. Resolves to the record and its chat id.
+ */
+export async function recordOutbound(db: Surreal, message: NewOutbound): Promise<MessageRecord> {
+  const conversation = conversationId(message.channel, message.chatId);
+  return transaction<MessageRecord>(
+    db,
+    `UPSERT $conversation SET channel = $channel, chat_id = $chat, title = title ?? $chat,
+       last_message_at = time::now(), last_message_preview = $preview;
+     LET $created = (CREATE message CONTENT {
+       conversation: $conversation, channel: $channel, direction: 'out', role: $role, text: $text,
+       status: 'pending', usage: $usage, tool_calls: $tool_calls, created_at: time::now(), updated_at: time::now()
+     })[0];
+     RETURN $created;`,
+    {
+      conversation,
+      channel: message.channel,
+      chat: message.chatId,
+      role: message.role,
+      text: message.text,
+      usage: message.usage,
+      tool_calls: message.toolCalls?.length ? message.toolCalls : undefined,
+      preview: message.text.slice(0, PREVIEW_LENGTH),
     },
   );
 }

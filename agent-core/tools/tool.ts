@@ -31,9 +31,12 @@ export interface AgentTool {
   inputSchema: { type: 'object'; properties: Record<string, unknown>; required?: string[] };
   /**
    * The tool acts outside MONO (sends an email, a message to someone else…): the agent asks the owner and
-   * runs it only after they confirm.
+   * runs it only after they confirm (a /yes in the chat). A function decides per call (e.g. a message to the
+   * owner needs no confirmation, one to someone else does).
    */
-  needsConfirmation?: boolean;
+  needsConfirmation?: boolean | ((input: Record<string, unknown>, context: ToolContext) => boolean);
+  /** One line the owner reads when asked to confirm ("Send an email to ada@example.com: …"). */
+  describeAction?(input: Record<string, unknown>): string;
   /** Only the owner may use it (guests never see it). */
   ownerOnly?: boolean;
   run(input: Record<string, unknown>, context: ToolContext): Promise<ToolResult>;

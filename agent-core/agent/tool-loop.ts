@@ -1,0 +1,124 @@
+// The tool-use loop: call Claude with the tools, run the tools it asks for, hand back their results, repeat
+// until it answers in text. Every call and result is collected for the conversation record; tools with effects
+// outside MONO are not run but parked for the owner's confirmation.
+import type Anthropic from '@anthropic-ai/sdk';
+import { addUsage } from '../budget/usage.ts';
+import type { TokenUsage, ToolCallRecord } from '../contract/tables.ts';
+import { needsConfirmation, type PendingAction, requestConfirmation } from '../tools/confirmations.ts';
+import type { AgentTool, ToolContext, ToolResult } from '../tools/tool.ts';
+import type { ClaudeClient, ToolSpec } from './claude.ts';
+
+export interface LoopInput {
+  claude: ClaudeClient;
+  system: string;
+  context?: string;
+  messages: Anthropic.MessageParam[];
+  tools: readonly AgentTool[];
+  toolContext: ToolContext;
+  /** Claude calls per turn at most (a model stuck calling tools must not spend without end). */
+  maxCalls?: number;
+  signal?: AbortSignal;
+}
+
+export interface LoopResult {
+  text: string;
+  usage: TokenUsage | undefined;
+  calls: number;
+  toolCalls: ToolCallRecord[];
+  awaiting: PendingAction[];
+}
+
+const MAX_RESULT_CHARS = 20_000;
+
+export function toolSpecs(tools: readonly AgentTool[]): ToolSpec[] {
+  return tools.map((tool) => ({
+    name: tool.name,
+    description: tool.description,
+    input_schema: tool.inputSchema as Anthropic.Tool.InputSchema,
+  }));
+}
+
+export async function runToolLoop(input: LoopInput): Promise<LoopResult> {
+  const { claude, toolContext } = input;
+  const tools = new Map(input.tools.map((tool) => [tool.name, tool]));
+  const specs = toolSpecs(input.tools);
+  const messages = [...input.messages];
+  const result: LoopResult = { text: '', usage: undefined, calls: 0, toolCalls: [], awaiting: [] };
+  const texts: string[] = [];
+  const maxCalls = input.maxCalls ?? 8;
+
+  while (result.calls < maxCalls) {
+    const last = result.calls === maxCalls - 1;
+    const response = await claude.call({
+      system: input.system,
+      ...(input.context ? { context: input.context } : {}),
+      messages,
+      // The last allowed call gets no tools, so it must answer in words.
+      ...(specs.length > 0 && !last ? { tools: specs } : {}),
+      ...(input.signal ? { signal: input.signal } : {}),
+    });
+    result.calls += 1;
+    result.usage = addUsage(result.usage, response.usage);
+    if (response.text) texts.push(response.text);
+    const uses = response.content.filter((block) => block.type === 'tool_use');
+    if (response.stopReason !== 'tool_use' || uses.length === 0) {
+      result.text = response.text || texts.join('\n\n');
+      return result;
+    }
+    messages.push({ role: 'assistant', content: response.content as Anthropic.ContentBlockParam[] });
+    const answers: Anthropic.ToolResultBlockParam[] = [];
+    for (const use of uses) {
+      const toolInput = isObject(use.input) ? use.input : {};
+      const outcome = await runOne(tools.get(use.name), use.name, toolInput, toolContext, result);
+      result.toolCalls.push({
+        id: use.id,
+        name: use.name,
+        input: toolInput,
+        result: outcome.content,
+        ...(outcome.isError ? { is_error: true } : {}),
+      });
+      const content = typeof outcome.content === 'string' ? outcome.content : JSON.stringify(outcome.content);
+      answers.push({
+        type: 'tool_result',
+        tool_use_id: use.id,
+        content: content.length > MAX_RESULT_CHARS ? `${content.slice(0, MAX_RESULT_CHARS)}…` : content,
+        ...(outcome.isError ? { is_error: true } : {}),
+      });
+    }
+    messages.push({ role: 'user', content: answers });
+  }
+  result.text = texts.join('\n\n');
+  return result;
+}
+
+async function runOne(
+  tool: AgentTool | undefined,
+  name: string,
+  input: Record<string, unknown>,
+  context: ToolContext,
+  result: LoopResult,
+): Promise<ToolResult> {
+  if (!tool) return { content: `There is no tool named ${name}.`, isError: true };
+  try {
+    if (needsConfirmation(tool, input, context)) {
+      const action = await requestConfirmation(context.db, context.conversation, tool, input);
+      result.awaiting.push(action);
+      return {
+        content:
+          'Not done yet: this has effects outside MONO, so the owner must confirm it first. MONO has asked ' +
+          'them to reply /yes or /no; tell them briefly what you are about to do.',
+      };
+    }
+    return await tool.run(input, context);
+  } catch (error) {
+    context.log.warn({ tool: name, err: error }, 'tool failed');
+    return {
+      content: `The tool failed: ${error instanceof Error ? error.message : String(error)}`,
+      isError: true,
+    };
+  }
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

@@ -1,0 +1,42 @@
+// Spending in the datastore: token use and cost per UTC day and model (table `usage`), for calls that are not
+// a reply to a message (jobs, hooks, summaries; replies record theirs with the reply), and the sums a budget
+// check needs.
+import type { Surreal } from 'surrealdb';
+import type { TokenUsage } from '../contract/tables.ts';
+import { dayKey, monthKey, type Spending } from './budget.ts';
+
+export async function recordUsage(db: Surreal, usage: TokenUsage, requests = 1): Promise<void> {
+  await db
+    .query(
+      `UPSERT type::record('usage', [$day, $usage.model]) SET day = $day, model = $usage.model,
+         requests += $requests, input_tokens += $usage.input_tokens, output_tokens += $usage.output_tokens,
+         cache_creation_input_tokens += $usage.cache_creation_input_tokens,
+         cache_read_input_tokens += $usage.cache_read_input_tokens, cost_usd += $usage.cost_usd`,
+      { day: dayKey(new Date()), usage, requests },
+    )
+    .collect();
+}
+
+export async function spending(db: Surreal, now: Date): Promise<Spending> {
+  const [day, month] = await db
+    .query<[number, number]>(
+      `RETURN math::sum((SELECT VALUE cost_usd FROM usage WHERE day = $day));
+       RETURN math::sum((SELECT VALUE cost_usd FROM usage WHERE string::starts_with(day, $month)));`,
+      { day: dayKey(now), month: monthKey(now) },
+    )
+    .collect();
+  return { day: Number(day) || 0, month: Number(month) || 0 };
+}
+
+/** Adds up the usage of several calls to the same model (a tool loop) into one record. */
+export function addUsage(total: TokenUsage | undefined, next: TokenUsage): TokenUsage {
+  if (!total) return { ...next };
+  return {
+    model: next.model,
+    input_tokens: total.input_tokens + next.input_tokens,
+    output_tokens: total.output_tokens + next.output_tokens,
+    cache_creation_input_tokens: total.cache_creation_input_tokens + next.cache_creation_input_tokens,
+    cache_read_input_tokens: total.cache_read_input_tokens + next.cache_read_input_tokens,
+    cost_usd: total.cost_usd + next.cost_usd,
+  };
+}

@@ -1,0 +1,133 @@
+// The owner's chat commands, answered by MONO itself (never by Claude, and so never by a prompt):
+// /status, /pause, /resume, /budget [day|month <usd>|off], /jobs, /yes, /no, /help.
+import type { Surreal } from 'surrealdb';
+import type { Settings } from '../agent/settings.ts';
+import { formatUsd } from '../budget/budget.ts';
+import { type BudgetGuard, DAILY_CAP_SETTING, MONTHLY_CAP_SETTING } from '../budget/guard.ts';
+import { spending } from '../budget/usage.ts';
+import type { ChannelState } from '../contract/tables.ts';
+import { listJobs } from '../jobs/job-store.ts';
+import { decideActions } from '../tools/confirmations.ts';
+import type { AgentTool, ToolContext } from '../tools/tool.ts';
+import { isPaused, setPaused } from './pause.ts';
+
+export interface Command {
+  name: string;
+  args: string[];
+}
+
+const NAMES = new Set(['status', 'pause', 'resume', 'budget', 'jobs', 'yes', 'no', 'help']);
+
+/** "/budget day 5" → { name: 'budget', args: ['day', '5'] }; undefined for anything else (including "/unknown"). */
+export function parseCommand(text: string): Command | undefined {
+  const match = /^\/([a-z]+)(?:@\w+)?(?:\s+(.*))?$/is.exec(text.trim());
+  if (!match) return undefined;
+  const name = match[1]!.toLowerCase();
+  if (!NAMES.has(name)) return undefined;
+  return { name, args: (match[2] ?? '').trim().split(/\s+/).filter(Boolean) };
+}
+
+export interface CommandDeps {
+  db: Surreal;
+  settings: Settings;
+  budget: BudgetGuard;
+  version: string;
+  startedAt: number;
+  channels(): Record<string, ChannelState>;
+  tools(): readonly AgentTool[];
+}
+
+export class OwnerCommands {
+  constructor(private readonly deps: CommandDeps) {}
+
+  async run(command: Command, context: ToolContext): Promise<string> {
+    switch (command.name) {
+      case 'status':
+        return this.#status();
+      case 'pause':
+        await setPaused(this.deps.db, true);
+        return 'Paused: I will not call Claude or run jobs until you send /resume.';
+      case 'resume':
+        await setPaused(this.deps.db, false);
+        return 'Resumed: I am answering again.';
+      case 'budget':
+        return this.#budget(command.args);
+      case 'jobs':
+        return this.#jobs();
+      case 'yes':
+      case 'no': {
+        const tools = new Map(this.deps.tools().map((tool) => [tool.name, tool]));
+        const lines = await decideActions(
+          this.deps.db,
+          context.conversation,
+          command.name === 'yes',
+          tools,
+          context,
+        );
+        return lines.length > 0 ? lines.join('\n') : 'There is nothing waiting for your confirmation.';
+      }
+      default:
+        return [
+          '/status — version, uptime, today’s cost, channels',
+          '/pause, /resume — stop and restart answering and jobs',
+          '/budget — spending and caps; /budget day 5, /budget month 50, /budget day off',
+          '/jobs — scheduled jobs and reminders',
+          '/yes, /no — confirm or cancel what I asked you about',
+        ].join('\n');
+    }
+  }
+
+  async #status(): Promise<string> {
+    const now = new Date();
+    const spent = await spending(this.deps.db, now);
+    const paused = await isPaused(this.deps.db);
+    const uptime = Math.round((Date.now() - this.deps.startedAt) / 1000);
+    const channels = Object.entries(this.deps.channels())
+      .map(([name, state]) => `${name}: ${state}`)
+      .join(', ');
+    return [
+      `MONO ${this.deps.version}${paused ? ' — paused' : ''}`,
+      `Up for ${formatDuration(uptime)}`,
+      `Cost today: ${formatUsd(spent.day)} (this month ${formatUsd(spent.month)})`,
+      `Channels: ${channels || 'none'}`,
+    ].join('\n');
+  }
+
+  async #budget(args: string[]): Promise<string> {
+    const [period, amount] = args;
+    if (period === 'day' || period === 'month') {
+      const key = period === 'day' ? DAILY_CAP_SETTING : MONTHLY_CAP_SETTING;
+      if (amount === 'off' || amount === '0') {
+        await this.deps.settings.set(key, null);
+        return `The ${period === 'day' ? 'daily' : 'monthly'} cap is off.`;
+      }
+      const value = Number(amount?.replace(/^\$/, ''));
+      if (!Number.isFinite(value) || value <= 0)
+        return `Give the cap in US dollars, e.g. /budget ${period} ${period === 'day' ? 5 : 50}, or /budget ${period} off.`;
+      await this.deps.settings.set(key, value);
+    } else if (period !== undefined) {
+      return 'Use /budget, /budget day <usd>, /budget month <usd>, or /budget day off.';
+    }
+    const caps = this.deps.budget.caps();
+    const spent = await spending(this.deps.db, new Date());
+    const state = await this.deps.budget.check();
+    return [
+      `Today: ${formatUsd(spent.day)} of ${caps.dayUsd ? formatUsd(caps.dayUsd) : 'no cap'}`,
+      `This month: ${formatUsd(spent.month)} of ${caps.monthUsd ? formatUsd(caps.monthUsd) : 'no cap'}`,
+      state.over ? `Over the ${state.period} cap: I am not calling Claude.` : 'Within budget.',
+    ].join('\n');
+  }
+
+  async #jobs(): Promise<string> {
+    const jobs = await listJobs(this.deps.db);
+    if (jobs.length === 0) return 'No scheduled jobs or reminders.';
+    return jobs.map((job) => `• ${job.name} — ${job.when} (${job.id})`).join('\n');
+  }
+}
+
+function formatDuration(seconds: number): string {
+  if (seconds < 60) return `${seconds} s`;
+  if (seconds < 3600) return `${Math.floor(seconds / 60)} min`;
+  if (seconds < 86400) return `${Math.floor(seconds / 3600)} h ${Math.floor((seconds % 3600) / 60)} min`;
+  return `${Math.floor(seconds / 86400)} d ${Math.floor((seconds % 86400) / 3600)} h`;
+}

@@ -1,0 +1,164 @@
+// The scheduler: every tick it picks the jobs whose next slot has come, claims the slot (at most once, see
+// job-store.ts) and runs the job's prompt through the assistant; the answer goes to the job's conversation.
+// Timers live here; the math is in schedule.ts.
+import type { Surreal } from 'surrealdb';
+import type { Assistant } from '../agent/assistant.ts';
+import { recordUsage } from '../budget/usage.ts';
+import { isPaused } from '../commands/pause.ts';
+import type { ChannelName } from '../contract/tables.ts';
+import type { Logger } from '../log/logger.ts';
+import { type MessageRecord, recordOutbound } from '../store/messages.ts';
+import { confirmationPrompt } from '../tools/confirmations.ts';
+import {
+  claimSlot,
+  dueJobs,
+  failInterruptedRuns,
+  finishRun,
+  type JobRecord,
+  scheduleOf,
+  setNextRun,
+} from './job-store.ts';
+import { formatLocal } from './local-time.ts';
+import { dueSlot, nextSlot, scheduleProblem } from './schedule.ts';
+
+export interface SchedulerDeps {
+  db: Surreal;
+  log: Logger;
+  assistant: Assistant;
+  deliver(message: MessageRecord, chatId: string): void;
+  tickMs: number;
+  lateAfterMs: number;
+}
+
+export class Scheduler {
+  #timer: NodeJS.Timeout | undefined;
+  #ticking: Promise<void> | undefined;
+  readonly #running = new Map<string, Promise<void>>();
+  readonly #stop = new AbortController();
+
+  constructor(private readonly deps: SchedulerDeps) {}
+
+  async start(): Promise<void> {
+    const interrupted = await failInterruptedRuns(this.deps.db);
+    if (interrupted > 0) this.deps.log.warn({ runs: interrupted }, 'job runs interrupted by the last stop');
+    // Jobs that came due while the agent was down run now (one-offs late, recurring ones once).
+    await this.tick();
+    this.#timer = setInterval(() => void this.tick(), this.deps.tickMs);
+    this.#timer.unref();
+  }
+
+  /** Looks for due jobs now (after a job was created), instead of at the next tick. */
+  wake(): void {
+    setImmediate(() => void this.tick());
+  }
+
+  async stop(graceMs: number): Promise<void> {
+    clearInterval(this.#timer);
+    this.#stop.abort();
+    await Promise.race([
+      Promise.allSettled([this.#ticking, ...this.#running.values()]),
+      new Promise((resolve) => setTimeout(resolve, graceMs).unref()),
+    ]);
+  }
+
+  tick(): Promise<void> {
+    if (this.#stop.signal.aborted) return Promise.resolve();
+    // One tick at a time: a slow datastore must not start overlapping ticks.
+    this.#ticking ??= this.#tick()
+      .catch((error) => this.deps.log.error({ err: error }, 'scheduler tick failed'))
+      .finally(() => {
+        this.#ticking = undefined;
+      });
+    return this.#ticking;
+  }
+
+  async #tick(): Promise<void> {
+    const { db, log } = this.deps;
+    if (await isPaused(db)) return;
+    const now = new Date();
+    for (const job of await dueJobs(db, now)) {
+      if (this.#stop.signal.aborted) return;
+      const key = String(job.id);
+      if (this.#running.has(key)) continue; // the previous slot is still running: this one waits
+      const schedule = scheduleOf(job);
+      const problem = scheduleProblem(schedule);
+      if (problem) {
+        log.warn({ job: key, problem }, 'job has an unusable schedule; disabled');
+        await setNextRun(db, job.id, undefined);
+        continue;
+      }
+      const due = dueSlot(
+        schedule,
+        job.last_slot ? new Date(job.last_slot) : undefined,
+        now,
+        this.deps.lateAfterMs,
+      );
+      if (!due) {
+        // Not due yet (a new row from the desktop): remember when it will be.
+        await setNextRun(db, job.id, nextSlot(schedule, job.last_slot ? new Date(job.last_slot) : now));
+        continue;
+      }
+      const run = await claimSlot(db, job.id, due.slot, due.late, due.next);
+      if (!run) continue;
+      log.info({ job: key, slot: due.slot.toISOString(), late: due.late }, 'job due');
+      const work = this.#run(job, run, due.slot, due.late).finally(() => this.#running.delete(key));
+      this.#running.set(key, work);
+    }
+  }
+
+  async #run(job: JobRecord, run: JobRecord['id'], slot: Date, late: boolean): Promise<void> {
+    const { db, log, assistant } = this.deps;
+    const started = performance.now();
+    const finish = (ok: boolean, error?: string, message?: MessageRecord) =>
+      finishRun(db, run, {
+        ok,
+        durationMs: performance.now() - started,
+        ...(error ? { error } : {}),
+        ...(message ? { message: message.id } : {}),
+      });
+    try {
+      if (!assistant.configured) return await finish(false, 'ANTHROPIC_API_KEY is not set.');
+      const gate = await assistant.budgetGate();
+      if (!gate.ok) {
+        if (gate.notice) await assistant.notifyOwner(gate.notice);
+        return await finish(false, `Skipped: the ${gate.state.period} budget cap is reached.`);
+      }
+      const channel = job.channel as ChannelName;
+      const chatId = job.chat_id;
+      if (!channel || !chatId) return await finish(false, 'The job’s conversation does not exist.');
+      const when = formatLocal(slot, job.timezone);
+      const instruction =
+        `[Scheduled job "${job.name}", due ${when} ${job.timezone}${late ? ', running late because MONO was offline' : ''}]\n` +
+        `${job.prompt}\n\nWrite the message to send to the owner now.`;
+      const result = await assistant.respond({
+        conversation: job.conversation,
+        channel,
+        chatId,
+        isOwner: true,
+        messages: [{ role: 'user', content: instruction }],
+        recallQuery: job.prompt,
+        signal: this.#stop.signal,
+      });
+      if (result.usage) await recordUsage(db, result.usage, result.calls);
+      const answer = [
+        result.text || job.prompt,
+        ...(result.awaiting.length > 0 ? [confirmationPrompt(result.awaiting)] : []),
+      ].join('\n\n');
+      const text = late ? `(Late — I was offline at ${when}.)\n${answer}` : answer;
+      const message = await recordOutbound(db, {
+        channel,
+        chatId,
+        role: 'assistant',
+        text,
+        ...(result.usage ? { usage: result.usage } : {}),
+        toolCalls: result.toolCalls,
+      });
+      await finish(true, undefined, message);
+      this.deps.deliver(message, chatId);
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      log.error({ job: String(job.id), reason }, 'job failed');
+      await finish(false, reason).catch(() => {});
+    }
+  }
+}

@@ -1,0 +1,114 @@
+// Long conversations: the history sent to Claude is bounded. Once more than `limit` turns are unsummarized,
+// the older ones are summarized into the conversation's `summary`, and the facts about the owner found in
+// them are saved to memory first — nothing leaves the window before that.
+import type Anthropic from '@anthropic-ai/sdk';
+import type { RecordId, Surreal } from 'surrealdb';
+import type { ClaudeClient } from '../agent/claude.ts';
+import { recordUsage } from '../budget/usage.ts';
+import type { Logger } from '../log/logger.ts';
+import { loadHistory } from '../store/messages.ts';
+import { remember } from './memory-store.ts';
+
+export interface HistoryTurn {
+  role: 'user' | 'assistant';
+  text: string;
+  created_at: Date;
+}
+
+export interface BoundedHistory {
+  turns: HistoryTurn[];
+  summary?: string;
+}
+
+const SUMMARY_SYSTEM =
+  'You keep the long-term memory of a personal assistant. Read the earlier summary and the conversation ' +
+  'excerpt. Answer with one line starting with "SUMMARY:" (what was discussed and decided, at most 120 words), ' +
+  'then one line per lasting fact about the owner (preferences, people, dates, plans), each starting with ' +
+  '"FACT:". No other text.';
+
+export function parseSummary(text: string): { summary: string; facts: string[] } {
+  const facts: string[] = [];
+  const summary: string[] = [];
+  let inSummary = false;
+  for (const line of text.split('\n')) {
+    const fact = /^\s*[-*•]?\s*FACT:\s*(.+)$/i.exec(line);
+    if (fact) {
+      facts.push(fact[1]!.trim());
+      inSummary = false;
+      continue;
+    }
+    const head = /^\s*SUMMARY:\s*(.*)$/i.exec(line);
+    if (head) {
+      inSummary = true;
+      if (head[1]) summary.push(head[1].trim());
+    } else if (inSummary && line.trim()) summary.push(line.trim());
+  }
+  return { summary: summary.join(' ') || text.trim().slice(0, 1000), facts };
+}
+
+/** The history for a turn: at most `limit` turns, older ones folded into the summary first. */
+export async function boundedHistory(input: {
+  db: Surreal;
+  claude: ClaudeClient;
+  conversation: RecordId;
+  until: Date;
+  limit: number;
+  log: Logger;
+  signal?: AbortSignal;
+}): Promise<BoundedHistory> {
+  const { db, conversation, limit } = input;
+  const [state] = await db
+    .query<[{ summary?: string; summary_until?: Date } | undefined]>(
+      'SELECT summary, summary_until FROM ONLY $conversation',
+      { conversation },
+    )
+    .collect();
+  const turns = (await loadHistory(
+    db,
+    conversation,
+    input.until,
+    limit * 4,
+    state?.summary_until,
+  )) as HistoryTurn[];
+  if (turns.length <= limit) return { turns, ...(state?.summary ? { summary: state.summary } : {}) };
+
+  const keep = Math.max(2, Math.floor(limit / 2));
+  const older = turns.slice(0, turns.length - keep);
+  const recent = turns.slice(turns.length - keep);
+  try {
+    const excerpt = older
+      .map((turn) => `${turn.role === 'user' ? 'Owner' : 'Assistant'}: ${turn.text}`)
+      .join('\n');
+    const messages: Anthropic.MessageParam[] = [
+      {
+        role: 'user',
+        content: `Earlier summary: ${state?.summary ?? '(none)'}\n\nConversation excerpt:\n${excerpt}`,
+      },
+    ];
+    const response = await input.claude.call({
+      system: SUMMARY_SYSTEM,
+      messages,
+      ...(input.signal ? { signal: input.signal } : {}),
+    });
+    await recordUsage(db, response.usage);
+    const parsed = parseSummary(response.text);
+    // Facts first: once summary_until moves, these turns are never sent again.
+    for (const fact of parsed.facts) await remember(db, fact, { conversation, source: 'summary' });
+    await db
+      .query('UPDATE $conversation SET summary = $summary, summary_until = $until', {
+        conversation,
+        summary: parsed.summary,
+        until: older[older.length - 1]!.created_at,
+      })
+      .collect();
+    input.log.info(
+      { conversation: conversation.toString(), summarized: older.length, facts: parsed.facts.length },
+      'older turns summarized',
+    );
+    return { turns: recent, summary: parsed.summary };
+  } catch (error) {
+    // Without a summary the turn still goes ahead with the latest turns; the next turn tries again.
+    input.log.warn({ err: error }, 'could not summarize older turns');
+    return { turns: turns.slice(-limit), ...(state?.summary ? { summary: state.summary } : {}) };
+  }
+}

@@ -1,0 +1,91 @@
+// Tool calls with effects outside MONO wait for the owner: stored as `action` rows, run only on the owner's
+// /yes in the same conversation (a command MONO handles itself, so no prompt can confirm on their behalf).
+import { type RecordId, StringRecordId, type Surreal } from 'surrealdb';
+import type { AgentTool, ToolContext } from './tool.ts';
+
+export interface PendingAction {
+  id: RecordId;
+  tool: string;
+  input: Record<string, unknown>;
+  summary: string;
+}
+
+export function needsConfirmation(tool: AgentTool, input: Record<string, unknown>, context: ToolContext) {
+  const rule = tool.needsConfirmation;
+  return typeof rule === 'function' ? rule(input, context) : rule === true;
+}
+
+export function describeAction(tool: AgentTool, input: Record<string, unknown>): string {
+  const text = tool.describeAction?.(input) ?? `${tool.name} ${JSON.stringify(input)}`;
+  return text.length > 300 ? `${text.slice(0, 299)}…` : text;
+}
+
+export async function requestConfirmation(
+  db: Surreal,
+  conversation: RecordId,
+  tool: AgentTool,
+  input: Record<string, unknown>,
+): Promise<PendingAction> {
+  const summary = describeAction(tool, input);
+  const [rows] = await db
+    .query<[PendingAction[]]>(
+      `CREATE action CONTENT { conversation: $conversation, tool: $tool, input: $input, summary: $summary,
+         status: 'pending', created_at: time::now() } RETURN id, tool, input, summary`,
+      { conversation, tool: tool.name, input, summary },
+    )
+    .collect();
+  return rows[0]!;
+}
+
+export function confirmationPrompt(actions: PendingAction[]): string {
+  const lines = actions.map((action) => `• ${action.summary}`).join('\n');
+  return `Before I do this, please confirm:\n${lines}\nReply /yes to go ahead or /no to cancel.`;
+}
+
+/**
+ * The owner's answer: each pending action of the conversation is claimed (so it runs at most once) and run
+ * on yes, or cancelled on no. Resolves to one line per action for the reply.
+ */
+export async function decideActions(
+  db: Surreal,
+  conversation: RecordId,
+  approve: boolean,
+  tools: ReadonlyMap<string, AgentTool>,
+  context: ToolContext,
+): Promise<string[]> {
+  const [claimed] = await db
+    .query<[PendingAction[]]>(
+      `UPDATE action SET status = $status, decided_at = time::now()
+       WHERE conversation = $conversation AND status = 'pending' RETURN id, tool, input, summary`,
+      { conversation, status: approve ? 'done' : 'cancelled' },
+    )
+    .collect();
+  const lines: string[] = [];
+  for (const action of claimed) {
+    if (!approve) {
+      lines.push(`Cancelled: ${action.summary}`);
+      continue;
+    }
+    const tool = tools.get(action.tool);
+    let result: string;
+    let failed = false;
+    try {
+      if (!tool) throw new Error(`the tool ${action.tool} is no longer available`);
+      const outcome = await tool.run(action.input, context);
+      failed = outcome.isError === true;
+      result = typeof outcome.content === 'string' ? outcome.content : JSON.stringify(outcome.content);
+    } catch (error) {
+      failed = true;
+      result = error instanceof Error ? error.message : String(error);
+    }
+    await db
+      .query('UPDATE $id SET status = $status, result = $result', {
+        id: new StringRecordId(String(action.id)),
+        status: failed ? 'failed' : 'done',
+        result: result.slice(0, 2000),
+      })
+      .collect();
+    lines.push(`${failed ? 'Failed' : 'Done'}: ${action.summary}${failed ? ` (${result})` : ''}`);
+  }
+  return lines;
+}
