@@ -53,6 +53,8 @@ export function localAgentEnv(opts: {
     STRIPE_WEBHOOK_SECRET: vault.get('stripe_webhook_secret')?.reveal(),
     ...opts.extra,
   };
+  // The supervisor finds the agent's address in its "ready" info line, and the Server screen shows the log.
+  if (!['trace', 'debug', 'info'].includes(env.MONO_LOG_LEVEL ?? '')) env.MONO_LOG_LEVEL = 'info';
   return Object.fromEntries(
     Object.entries(env).filter((e): e is [string, string] => typeof e[1] === 'string'),
   );

@@ -21,6 +21,9 @@ export function Thread({ title, channel }: { title: string; channel: string }) {
     getScrollElement: () => scroller.current,
     estimateSize: () => 76,
     overscan: 8,
+    paddingStart: 8,
+    paddingEnd: 20,
+    scrollPaddingEnd: 20,
     getItemKey: (index) => messages[index]?.id ?? index,
   });
 

@@ -41,7 +41,7 @@ export function TelegramStep() {
       {bot && !replacing ? (
         <div className="bot-card" data-testid="telegram-ok">
           <div className="avatar avatar-bot">{bot.botName.slice(0, 1).toUpperCase()}</div>
-          <div>
+          <div className="bot-meta">
             <strong>{bot.botName}</strong>
             <span>@{bot.username}</span>
           </div>

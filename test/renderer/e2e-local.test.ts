@@ -1,0 +1,168 @@
+// End to end in local mode: the real UI in Chromium, MONO's services behind the bridge, the real built agent,
+// and the fake Telegram and Anthropic servers. The tests run in order on one stack, as a user would.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { FAKE_ANTHROPIC_KEY } from '../fakes/anthropic-server.ts';
+import { FAKE_TELEGRAM_TOKEN } from '../fakes/telegram-server.ts';
+import { type Stack, screenshot, startStack } from './harness.ts';
+
+let stack: Stack;
+const OWNER = { chatId: 5551001, userId: 5551001, firstName: 'Ada', lastName: 'Lovelace', username: 'ada' };
+
+before(async () => {
+  stack = await startStack();
+});
+after(async () => {
+  await stack?.close();
+});
+
+test('the wizard checks each key with a helpful message and finishes in local mode', {
+  timeout: 90_000,
+}, async () => {
+  const { page } = stack;
+  await page.getByRole('heading', { name: 'Connect Claude' }).waitFor();
+  await screenshot(page, 'wizard-claude');
+
+  const key = page.getByLabel('Claude API key');
+  await key.fill('sk-ant-not-a-real-key');
+  await page.getByRole('button', { name: 'Check key' }).click();
+  await page.getByRole('alert').filter({ hasText: 'Claude did not accept this key' }).waitFor();
+  await key.fill(FAKE_ANTHROPIC_KEY);
+  await page.getByRole('button', { name: 'Check key' }).click();
+  await page.getByTestId('claude-ok').waitFor();
+  await page.getByRole('button', { name: 'Continue' }).click();
+
+  await page.getByRole('heading', { name: 'Create your Telegram bot' }).waitFor();
+  const token = page.getByLabel('Bot token');
+  await token.fill('hello');
+  await page.getByRole('button', { name: 'Check token' }).click();
+  await page.getByRole('alert').filter({ hasText: 'copy it from @BotFather' }).waitFor();
+  await token.fill('7000000099:AAUnknownTokenUnknownTokenUnknown00');
+  await page.getByRole('button', { name: 'Check token' }).click();
+  await page.getByRole('alert').filter({ hasText: 'Telegram does not know this token' }).waitFor();
+  await token.fill(FAKE_TELEGRAM_TOKEN);
+  await page.getByRole('button', { name: 'Check token' }).click();
+  const bot = page.getByTestId('telegram-ok');
+  await bot.waitFor();
+  const botName = stack.telegram.botFor(FAKE_TELEGRAM_TOKEN);
+  assert.match(await bot.innerText(), new RegExp(`@${botName.username}`));
+  assert.equal(await bot.getByRole('link').getAttribute('href'), `https://t.me/${botName.username}`);
+  await screenshot(page, 'wizard-telegram');
+
+  // Resumable: a reload lands on the same step with the bot still known.
+  await page.reload();
+  await page.getByTestId('telegram-ok').waitFor();
+  await page.getByRole('button', { name: 'Continue' }).click();
+
+  await page.getByRole('heading', { name: 'WhatsApp' }).waitFor();
+  await page.getByRole('button', { name: 'Continue' }).click();
+  await page.getByRole('heading', { name: 'Where should your agent live?' }).waitFor();
+  await screenshot(page, 'wizard-where');
+  await page.getByRole('button', { name: 'Run on this computer' }).click();
+
+  await page.getByRole('heading', { name: 'Your agent is alive' }).waitFor({ timeout: 60_000 });
+  await screenshot(page, 'wizard-done');
+  await page.getByRole('button', { name: 'Open the dashboard' }).click();
+  await page.getByRole('heading', { name: 'No conversations yet' }).waitFor();
+  await page.getByTestId('agent-state').filter({ hasText: 'Agent online' }).waitFor();
+  const secrets = JSON.stringify(await page.evaluate(() => document.documentElement.outerHTML));
+  assert.doesNotMatch(
+    secrets,
+    new RegExp(FAKE_TELEGRAM_TOKEN.split(':')[1] ?? 'x'),
+    'the token never reaches the page',
+  );
+});
+
+test('a stranger asks to pair; approving lets them in', { timeout: 60_000 }, async () => {
+  const { page, telegram } = stack;
+  telegram.sendText({ ...OWNER, text: 'hello?' });
+  // The request appears live and the sidebar counts it.
+  await page.getByRole('button', { name: /Contacts & access\s*1/ }).waitFor({ timeout: 20_000 });
+  await page.getByRole('button', { name: /Contacts & access/ }).click();
+  const request = page.getByTestId('pairing-request');
+  await request.waitFor();
+  assert.match(await request.innerText(), /Ada/);
+  await screenshot(page, 'contacts-access');
+  await request.getByRole('button', { name: 'Approve' }).click();
+  await page.getByText('Recently decided').waitFor();
+  await page.getByRole('heading', { name: 'No one is waiting' }).waitFor();
+});
+
+test('a Telegram message appears in the thread live and the reply follows', { timeout: 60_000 }, async () => {
+  const { page, telegram } = stack;
+  await page.getByRole('button', { name: /Conversations/ }).click();
+  telegram.sendText({ ...OWNER, text: 'What can you do for me?' });
+  const item = page.getByTestId('conversation-item').filter({ hasText: 'Ada' });
+  await item.waitFor({ timeout: 20_000 });
+  await item.click();
+  const thread = page.getByTestId('thread');
+  await thread.getByText('What can you do for me?').waitFor({ timeout: 20_000 });
+  await thread.getByText('Echo: What can you do for me?').waitFor({ timeout: 20_000 });
+  // And a second one while the thread is open: no reload, no click.
+  telegram.sendText({ ...OWNER, text: 'Second question' });
+  await thread.getByText('Echo: Second question').waitFor({ timeout: 20_000 });
+  await screenshot(page, 'conversations');
+});
+
+test('a changed setting is used by the agent for the next message', { timeout: 60_000 }, async () => {
+  const { page, telegram, anthropic } = stack;
+  await page.getByRole('button', { name: /Integrations/ }).click();
+  await page.getByLabel('Instructions').fill('You are Captain Mono. Always answer like a pirate.');
+  await page.getByRole('button', { name: 'Save instructions' }).click();
+  await page.getByText('Applied — your agent uses it now').waitFor();
+  await screenshot(page, 'integrations');
+  const before = anthropic.requests.length;
+  telegram.sendText({ ...OWNER, text: 'Ahoy?' });
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    const last = anthropic.requests.slice(before).at(-1);
+    if (last && JSON.stringify(last.system ?? '').includes('Captain Mono')) break;
+    assert.ok(Date.now() < deadline, 'the agent did not use the new instructions');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+});
+
+test('a job is created from the Jobs screen', { timeout: 30_000 }, async () => {
+  const { page } = stack;
+  await page.getByRole('button', { name: /^Jobs/ }).click();
+  await page.getByRole('button', { name: 'Create your first job' }).click();
+  await page.getByLabel('Name').fill('Morning briefing');
+  await page.getByLabel('What should your agent do?').fill('Tell me three things to focus on today.');
+  await page.getByLabel('Time').fill('07:30');
+  await page.getByRole('button', { name: 'Create job' }).click();
+  const job = page.getByTestId('job').filter({ hasText: 'Morning briefing' });
+  await job.waitFor();
+  assert.match(await job.innerText(), /Every day at 07:30/);
+  const jobs = await stack.app.services.handlers['job.list'](undefined);
+  assert.equal(jobs.length, 1);
+  assert.equal(jobs[0]?.cron, '30 7 * * *');
+  await screenshot(page, 'jobs');
+});
+
+test('usage and server screens show the agent', { timeout: 30_000 }, async () => {
+  const { page } = stack;
+  await page.getByRole('button', { name: /Usage/ }).click();
+  await page.getByRole('img', { name: 'Cost per day' }).waitFor();
+  await screenshot(page, 'usage');
+  await page.getByRole('button', { name: /Server/ }).click();
+  await page.getByText('Healthy').waitFor({ timeout: 15_000 });
+  await page.getByTestId('server-log').waitFor();
+  await screenshot(page, 'server');
+});
+
+test('the offline banner shows while the agent is down, and everything catches up when it returns', {
+  timeout: 90_000,
+}, async () => {
+  const { page, telegram, app } = stack;
+  await page.getByRole('button', { name: /Conversations/ }).click();
+  await app.services.agent.stop();
+  const banner = page.getByTestId('offline-banner');
+  await banner.waitFor({ timeout: 20_000 });
+  assert.match(await banner.innerText(), /Your agent is offline/);
+  await screenshot(page, 'offline');
+  telegram.sendText({ ...OWNER, text: 'Are you there while I was away?' });
+  await app.services.agent.start();
+  await banner.waitFor({ state: 'detached', timeout: 30_000 });
+  const thread = page.getByTestId('thread');
+  await thread.getByText('Echo: Are you there while I was away?').waitFor({ timeout: 30_000 });
+});

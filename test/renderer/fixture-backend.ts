@@ -1,0 +1,130 @@
+// A scripted, in-memory stand-in for MONO's main-process services, for tests of the UI alone (rendering 10,000
+// messages, banners, re-selects) and the first-render benchmark. It speaks the same IPC contract over the real
+// bridge; the end-to-end tests use the real services and agent instead.
+import type {
+  ConversationRow,
+  JobRow,
+  MessageRow,
+  PairingRow,
+  UsageRow,
+} from '../../agent-core/contract/tables.ts';
+import { type Bridge, startBridge } from '../../src-main/bridge/server.ts';
+import { type AppState, CHANNEL_NAMES, type SyncStatus } from '../../src-main/ipc/contract.ts';
+import type { Handlers } from '../../src-main/ipc/dispatch.ts';
+import { RENDERER_DIR } from './harness.ts';
+
+const T0 = Date.now() - 3_600_000;
+const iso = (ms: number) => new Date(ms).toISOString();
+
+export function makeThread(conversation: string, count: number): MessageRow[] {
+  const out: MessageRow[] = [];
+  for (let i = 0; i < count; i++) {
+    const inbound = i % 2 === 0;
+    const at = iso(T0 - (count - i) * 45_000);
+    out.push({
+      id: `message:m${String(i).padStart(6, '0')}`,
+      conversation,
+      channel: 'telegram',
+      direction: inbound ? 'in' : 'out',
+      role: inbound ? 'user' : 'assistant',
+      text: inbound ? `Question number ${i}` : `Answer number ${i - 1}: here is what I found.`,
+      status: inbound ? 'answered' : 'sent',
+      created_at: at,
+      updated_at: at,
+    });
+  }
+  return out;
+}
+
+export interface FixtureOptions {
+  threadSize?: number;
+}
+
+export async function startFixture(options: FixtureOptions = {}) {
+  const calls: string[] = [];
+  const conversations: ConversationRow[] = [
+    {
+      id: "conversation:['telegram', '1']",
+      channel: 'telegram',
+      chat_id: '1',
+      title: 'Ada Lovelace',
+      last_message_at: iso(T0),
+      last_message_preview: 'Answer number 9998: here is what I found.',
+      unread: 0,
+      created_at: iso(T0 - 86_400_000 * 30),
+    },
+  ];
+  const thread = makeThread(conversations[0]!.id, options.threadSize ?? 10_000);
+  const pairings: PairingRow[] = [];
+  const jobs: JobRow[] = [];
+  const usage: UsageRow[] = [];
+  let sync: SyncStatus = { state: 'online', epoch: 1, since: iso(T0), attempt: 0 };
+  const app: AppState = {
+    version: '0.1.0',
+    shell: 'browser',
+    mode: 'local',
+    wizard: {
+      step: 'done',
+      done: true,
+      claude: { model: 'claude-sonnet-5-5' },
+      telegram: { botName: 'Mono', username: 'my_mono_bot', link: 'https://t.me/my_mono_bot' },
+    },
+    secrets: [
+      { name: 'anthropic_api_key', set: true },
+      { name: 'telegram_bot_token', set: true },
+    ],
+  };
+
+  const specific: Partial<Handlers> = {
+    'app.state': async () => app,
+    'sync.status': async () => sync,
+    'install.state': async () => ({ running: false, steps: [], log: [] }),
+    'conversation.list': async () => conversations,
+    'conversation.messages': async ({ conversation }) =>
+      thread.filter((m) => m.conversation === conversation),
+    'conversation.markRead': async () => ({ ok: true }),
+    'pairing.list': async () => pairings,
+    'job.list': async () => jobs,
+    'usage.list': async () => usage,
+    'setting.list': async () => [],
+    'contact.list': async () => [],
+    'server.logs': async () => [],
+    'server.status': async () => ({
+      mode: 'local',
+      reachable: true,
+      paused: false,
+      channels: { telegram: 'polling' },
+    }),
+  };
+  const handlers = Object.fromEntries(
+    CHANNEL_NAMES.map((name) => [
+      name,
+      async (input: unknown) => {
+        calls.push(name);
+        const handler = specific[name] as ((i: unknown) => Promise<unknown>) | undefined;
+        if (!handler) throw new Error(`fixture: ${name} not scripted`);
+        return handler(input);
+      },
+    ]),
+  ) as unknown as Handlers;
+
+  const bridge: Bridge = await startBridge({ handlers, rendererDir: RENDERER_DIR });
+  return {
+    bridge,
+    calls,
+    conversations,
+    thread,
+    setSync(next: Partial<SyncStatus>) {
+      sync = { ...sync, ...next };
+      bridge.broadcast('sync.status', sync);
+    },
+    /** A message row written by the agent, as the live query delivers it. */
+    pushMessage(row: MessageRow) {
+      thread.push(row);
+      bridge.broadcast('db.change', { table: 'message', action: 'CREATE', id: row.id, row: { ...row } });
+    },
+    close: () => bridge.close(),
+  };
+}
+
+export type Fixture = Awaited<ReturnType<typeof startFixture>>;

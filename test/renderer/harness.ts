@@ -1,0 +1,141 @@
+// The end-to-end stack: the fake Telegram and Anthropic servers, MONO's main-process services behind the local
+// bridge (running the real built agent in local mode), and Debian's Chromium driven by playwright-core.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { type BrowserApp, startBrowserApp } from '../../src-main/bridge/browser-app.ts';
+import { FakeAnthropic } from '../fakes/anthropic-server.ts';
+import { FakeTelegram } from '../fakes/telegram-server.ts';
+
+export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const RENDERER_DIR = join(ROOT, 'dist', 'renderer');
+export const AGENT_PATH = join(ROOT, 'agent-core', 'dist', 'mono-agent.js');
+export const SCREENSHOTS = join(ROOT, 'assets', 'screenshots');
+
+export const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--disable-quic',
+  '--no-first-run',
+];
+
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: process.env.MONO_CHROMIUM ?? '/usr/bin/chromium',
+    args: CHROMIUM_ARGS,
+  });
+}
+
+function newestMtime(dir: string): number {
+  let newest = 0;
+  for (const name of readdirSync(dir)) {
+    const path = join(dir, name);
+    const stat = statSync(path);
+    newest = Math.max(newest, stat.isDirectory() ? newestMtime(path) : stat.mtimeMs);
+  }
+  return newest;
+}
+
+/** Builds the renderer when it is missing or older than its sources (one builder at a time across test files). */
+export function ensureRendererBuilt(): void {
+  const index = join(RENDERER_DIR, 'index.html');
+  const fresh = () => existsSync(index) && statSync(index).mtimeMs >= newestMtime(join(ROOT, 'src-renderer'));
+  if (fresh()) return;
+  const lock = join(ROOT, 'dist', '.renderer-build.lock');
+  mkdirSync(join(ROOT, 'dist'), { recursive: true });
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    try {
+      mkdirSync(lock);
+      break;
+    } catch {
+      if (Date.now() > deadline) throw new Error('renderer build lock held too long');
+      spawnSync('sleep', ['0.2']);
+    }
+  }
+  try {
+    if (fresh()) return;
+    const vite = join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js');
+    const result = spawnSync(process.execPath, [vite, 'build', '--logLevel', 'error'], {
+      cwd: ROOT,
+      stdio: 'inherit',
+    });
+    if (result.status !== 0) throw new Error('vite build failed');
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
+  }
+}
+
+export interface Stack {
+  app: BrowserApp;
+  telegram: FakeTelegram;
+  anthropic: FakeAnthropic;
+  browser: Browser;
+  page: Page;
+  dataDir: string;
+  close(): Promise<void>;
+}
+
+export async function startStack(): Promise<Stack> {
+  ensureRendererBuilt();
+  if (!existsSync(AGENT_PATH)) throw new Error('The agent is not built: run `npm run build` first.');
+  const telegram = new FakeTelegram();
+  const anthropic = new FakeAnthropic();
+  const dataDir = mkdtempSync(join(tmpdir(), 'mono-e2e-'));
+  const cleanups: (() => Promise<unknown> | unknown)[] = [
+    () => rmSync(dataDir, { recursive: true, force: true }),
+  ];
+  try {
+    const { url: telegramUrl } = await telegram.start();
+    cleanups.unshift(() => telegram.close());
+    const { url: anthropicUrl } = await anthropic.start();
+    cleanups.unshift(() => anthropic.close());
+    const app = await startBrowserApp({
+      version: '0.1.0',
+      dataDir,
+      rendererDir: RENDERER_DIR,
+      agentPath: AGENT_PATH,
+      endpoints: { telegramApiRoot: telegramUrl, anthropicBaseUrl: anthropicUrl, model: 'claude-sonnet-5-5' },
+      agentEnv: { TELEGRAM_API_ROOT: telegramUrl, ANTHROPIC_BASE_URL: anthropicUrl },
+      log: (message, error) => {
+        if (process.env.MONO_E2E_DEBUG) console.error('[mono]', message, error);
+      },
+    });
+    cleanups.unshift(() => app.close());
+    const browser = await launchChromium();
+    cleanups.unshift(() => browser.close());
+    const context = await browser.newContext({
+      viewport: { width: 1280, height: 800 },
+      deviceScaleFactor: 1,
+    });
+    const page = await context.newPage();
+    page.on('pageerror', (error) => console.error('[page error]', error.message));
+    await page.goto(app.bridge.openUrl);
+    return {
+      app,
+      telegram,
+      anthropic,
+      browser,
+      page,
+      dataDir,
+      async close() {
+        for (const cleanup of cleanups) await Promise.resolve(cleanup()).catch(() => {});
+      },
+    };
+  } catch (error) {
+    for (const cleanup of cleanups) await Promise.resolve(cleanup()).catch(() => {});
+    throw error;
+  }
+}
+
+export async function screenshot(page: Page, name: string): Promise<void> {
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  await page.waitForTimeout(150); // let transitions settle so the picture is not mid-animation
+  await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`) });
+}

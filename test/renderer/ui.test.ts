@@ -1,0 +1,101 @@
+// The UI alone, against a scripted backend over the real bridge: a 10,000-message thread renders only what is
+// visible and follows live messages; the offline banner follows the sync state and a reconnect re-selects.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import type { Browser, Page } from 'playwright-core';
+import { type Fixture, startFixture } from './fixture-backend.ts';
+import { ensureRendererBuilt, launchChromium, screenshot } from './harness.ts';
+
+let fixture: Fixture;
+let browser: Browser;
+let page: Page;
+
+before(async () => {
+  ensureRendererBuilt();
+  fixture = await startFixture({ threadSize: 10_000 });
+  browser = await launchChromium();
+  page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  await page.goto(fixture.bridge.openUrl);
+});
+after(async () => {
+  await browser?.close();
+  await fixture?.close();
+});
+
+test('a 10,000-message thread opens at the newest message and keeps the page small', {
+  timeout: 30_000,
+}, async () => {
+  await page.getByTestId('conversation-item').first().click();
+  const thread = page.getByTestId('thread');
+  await thread.getByText('Answer number 9998: here is what I found.').waitFor();
+  const rendered = await thread.getByTestId('message').count();
+  assert.ok(rendered > 5 && rendered < 80, `rendered ${rendered} message elements for 10,000 messages`);
+  assert.equal(await page.getByText('10,000 messages').count(), 1);
+  await screenshot(page, 'conversations-10k');
+  // Scrolling to the top brings the first message in, still with a small page.
+  await thread.evaluate((el) => {
+    el.scrollTop = 0;
+  });
+  await thread.getByText('Question number 0', { exact: true }).waitFor();
+  assert.ok((await thread.getByTestId('message').count()) < 80);
+});
+
+test('a live message is appended and followed when the reader is at the bottom', {
+  timeout: 30_000,
+}, async () => {
+  const thread = page.getByTestId('thread');
+  await thread.evaluate((el) => {
+    el.scrollTop = el.scrollHeight;
+  });
+  const conversation = fixture.conversations[0]!.id;
+  const at = new Date().toISOString();
+  fixture.pushMessage({
+    id: 'message:live1',
+    conversation,
+    channel: 'telegram',
+    direction: 'out',
+    role: 'assistant',
+    text: 'A reply that failed to send',
+    status: 'failed',
+    error: 'Telegram refused the message (chat not found).',
+    created_at: at,
+    updated_at: at,
+  });
+  await thread.getByText('A reply that failed to send').waitFor();
+  await thread.getByText('Telegram refused the message (chat not found).').waitFor();
+  assert.equal(await thread.getByRole('button', { name: 'Retry' }).count(), 1);
+});
+
+test('the offline banner follows the sync state, and a reconnect selects the screen again', {
+  timeout: 30_000,
+}, async () => {
+  const banner = page.getByTestId('offline-banner');
+  fixture.setSync({ state: 'offline', attempt: 3, nextRetryAt: new Date(Date.now() + 4000).toISOString() });
+  await banner.waitFor();
+  assert.match(await banner.innerText(), /Your agent is offline\.[\s\S]*kept and answered/);
+  assert.equal(await page.getByTestId('agent-state').filter({ hasText: 'Agent offline' }).count(), 1);
+  const before = fixture.calls.filter((c) => c === 'conversation.messages').length;
+  fixture.setSync({ state: 'online', epoch: 2, attempt: 0 });
+  await banner.waitFor({ state: 'detached' });
+  const deadline = Date.now() + 10_000;
+  while (fixture.calls.filter((c) => c === 'conversation.messages').length === before) {
+    assert.ok(Date.now() < deadline, 'the open thread was not selected again after the reconnect');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+});
+
+test('when MONO itself stops, the page says so and how to start it', { timeout: 30_000 }, async () => {
+  const page2 = await browser.newPage();
+  const second = await startFixture({ threadSize: 3 });
+  try {
+    await page2.goto(second.bridge.openUrl);
+    await page2.getByTestId('conversation-item').first().waitFor();
+    await second.close();
+    const banner = page2.getByTestId('offline-banner');
+    await banner.waitFor();
+    assert.match(await banner.innerText(), /background service stopped[\s\S]*npm start/);
+  } finally {
+    await page2.close();
+    await second.close().catch(() => {});
+  }
+});
