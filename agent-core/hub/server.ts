@@ -1,0 +1,187 @@
+// The db hub: SurrealDB's own WebSocket RPC endpoint (/rpc, subprotocol "cbor") in front of the embedded engine,
+// on a unix socket (mode 0600) on a VPS or on 127.0.0.1 in local mode, so the desktop's official SDK can use it.
+import { chmodSync, existsSync, lstatSync, unlinkSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { connect } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { type WebSocket, WebSocketServer } from 'ws';
+import type { Secret } from '../config/secret.ts';
+import type { Datastore } from '../db/datastore.ts';
+import type { Logger } from '../log/logger.ts';
+import { HubConnection } from './connection.ts';
+import { defineHubUser } from './credentials.ts';
+
+export type HubListen = { path: string } | { host: string; port: number };
+
+export interface HubOptions {
+  listen: HubListen;
+  credentials: { username: string; password: Secret };
+  log: Logger;
+  /** A connection that has not signed in after this long is closed. Default 30 s. */
+  signinTimeoutMs?: number;
+  /** Largest request frame accepted. Default 16 MiB. */
+  maxPayloadBytes?: number;
+}
+
+export interface Hub {
+  /** ws://host:port/rpc, or ws+unix://<path>:/rpc (the `ws` package's form) for a unix socket. */
+  address: string;
+  /** Open client connections. */
+  readonly connections: number;
+  /** Stop accepting, close every connection (killing its live queries, detaching its sessions), remove the socket. */
+  close(): Promise<void>;
+}
+
+/** The hub cannot run: no embedded datastore, or its address is taken. Says what to do. */
+export class HubError extends Error {
+  override readonly name = 'HubError';
+}
+
+export const HUB_RPC_PATH = '/rpc';
+
+export async function startHub(ds: Datastore, options: HubOptions): Promise<Hub> {
+  const engine = ds.engine;
+  if (!engine) {
+    throw new HubError(
+      'the db hub serves the embedded datastore only; with MONO_DB_URL, connect the desktop to that SurrealDB server instead',
+    );
+  }
+  const { log } = options;
+  await defineHubUser(ds.db, options.credentials);
+
+  const connections = new Map<WebSocket, HubConnection>();
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: options.maxPayloadBytes ?? 16 * 1024 * 1024,
+    // The SDK asks for "cbor"; the hub speaks nothing else.
+    handleProtocols: (protocols) => (protocols.has('cbor') ? 'cbor' : false),
+  });
+  const server = createServer((_req, res) => {
+    res.writeHead(426, { 'content-type': 'text/plain' });
+    res.end(`MONO db hub: connect with SurrealDB's SDK over WebSocket to ${HUB_RPC_PATH}\n`);
+  });
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const path = new URL(req.url ?? '/', 'http://hub').pathname;
+    if (path !== HUB_RPC_PATH) {
+      socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
+  });
+  wss.on('connection', (ws: WebSocket) => {
+    if (ws.protocol !== 'cbor') {
+      ws.close(1002, 'use the cbor subprotocol');
+      return;
+    }
+    const connection = new HubConnection(ws, engine, log);
+    connections.set(ws, connection);
+    log.debug({ connections: connections.size }, 'db hub connection opened');
+    const signinTimer = setTimeout(() => {
+      if (!connection.authenticated) ws.close(1008, 'sign in first');
+    }, options.signinTimeoutMs ?? 30_000);
+    signinTimer.unref();
+    ws.on('error', (error) => log.debug({ err: error }, 'db hub connection error'));
+    ws.on('close', () => {
+      clearTimeout(signinTimer);
+      connections.delete(ws);
+      connection
+        .dispose()
+        .catch((error) => log.warn({ err: error }, 'could not clean up a db hub connection'))
+        .finally(() => log.debug({ connections: connections.size }, 'db hub connection closed'));
+    });
+  });
+
+  const address = await listen(server, options.listen);
+  log.info({ address }, 'db hub listening');
+
+  let closing: Promise<void> | undefined;
+  return {
+    address,
+    get connections() {
+      return connections.size;
+    },
+    close() {
+      closing ??= (async () => {
+        const disposing = [...connections.entries()].map(([ws, connection]) => {
+          ws.terminate();
+          return connection.dispose();
+        });
+        connections.clear();
+        await Promise.allSettled(disposing);
+        wss.close();
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+        if ('path' in options.listen) removeSocket(options.listen.path);
+      })();
+      return closing;
+    },
+  };
+}
+
+async function listen(server: Server, where: HubListen): Promise<string> {
+  if ('path' in where) {
+    await clearStaleSocket(where.path);
+    // Bind with a umask that leaves the socket to its owner (0600) from its first instant; bind is synchronous
+    // inside listen(), so the process-wide umask is back before any other code runs.
+    const previous = process.umask(0o177);
+    try {
+      server.listen(where.path);
+    } finally {
+      process.umask(previous);
+    }
+    await listening(server);
+    chmodSync(where.path, 0o600);
+    return `ws+unix://${where.path}:${HUB_RPC_PATH}`;
+  }
+  server.listen(where.port, where.host);
+  await listening(server);
+  const bound = server.address();
+  const port = typeof bound === 'object' && bound ? bound.port : where.port;
+  const host = where.host.includes(':') ? `[${where.host}]` : where.host;
+  return `ws://${host}:${port}${HUB_RPC_PATH}`;
+}
+
+function listening(server: Server): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onError = (error: NodeJS.ErrnoException) => {
+      server.off('listening', onListening);
+      reject(
+        error.code === 'EADDRINUSE'
+          ? new HubError(`the db hub address is in use (${error.message}); is another mono-agent running?`)
+          : new HubError(`the db hub cannot listen: ${error.message}; check MONO_HUB_LISTEN`),
+      );
+    };
+    const onListening = () => {
+      server.off('error', onError);
+      resolve();
+    };
+    server.once('error', onError);
+    server.once('listening', onListening);
+  });
+}
+
+/** A socket file left by a killed agent is removed; one that still answers belongs to a running agent. */
+async function clearStaleSocket(path: string): Promise<void> {
+  if (!existsSync(path)) return;
+  if (!lstatSync(path).isSocket()) {
+    throw new HubError(`${path} exists and is not a socket; remove it or choose another hub socket path`);
+  }
+  const alive = await new Promise<boolean>((resolve) => {
+    const probe = connect(path);
+    probe.once('connect', () => {
+      probe.destroy();
+      resolve(true);
+    });
+    probe.once('error', () => resolve(false));
+  });
+  if (alive)
+    throw new HubError(`another process is serving the db hub at ${path}; is another mono-agent running?`);
+  unlinkSync(path);
+}
+
+function removeSocket(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch {
+    // Already gone.
+  }
+}

@@ -1,0 +1,71 @@
+// Hub credentials: from the environment, or generated once into the data dir (0600) and reused.
+import assert from 'node:assert/strict';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { inspect } from 'node:util';
+import {
+  HUB_CREDENTIALS_FILE,
+  HubCredentialsError,
+  loadHubCredentials,
+  surqlStringLiteral,
+} from '../../../agent-core/hub/credentials.ts';
+
+function withDir(run: (dir: string) => void): void {
+  const dir = mkdtempSync(join(tmpdir(), 'mono-cred-'));
+  try {
+    run(join(dir, 'data'));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+test('first start generates credentials into a 0600 file; later starts reuse them', () => {
+  withDir((dataDir) => {
+    const first = loadHubCredentials(dataDir, {});
+    assert.equal(first.source, 'generated');
+    assert.equal(first.username, 'mono');
+    assert.ok(first.password.reveal().length >= 24);
+    const file = join(dataDir, HUB_CREDENTIALS_FILE);
+    assert.equal(statSync(file).mode & 0o777, 0o600);
+    assert.equal(JSON.parse(readFileSync(file, 'utf8')).password, first.password.reveal());
+    const again = loadHubCredentials(dataDir, {});
+    assert.equal(again.source, 'file');
+    assert.equal(again.password.reveal(), first.password.reveal());
+    assert.ok(!inspect(again).includes(first.password.reveal()), 'the password never prints');
+    assert.ok(!JSON.stringify(again).includes(first.password.reveal()));
+  });
+});
+
+test('MONO_DB_USER and MONO_DB_PASS win over the file, and must come together', () => {
+  withDir((dataDir) => {
+    loadHubCredentials(dataDir, {});
+    const fromEnv = loadHubCredentials(dataDir, { MONO_DB_USER: 'owner', MONO_DB_PASS: 'from-env' });
+    assert.equal(fromEnv.source, 'env');
+    assert.equal(fromEnv.username, 'owner');
+    assert.equal(fromEnv.password.reveal(), 'from-env');
+    assert.throws(() => loadHubCredentials(dataDir, { MONO_DB_USER: 'owner' }), HubCredentialsError);
+    assert.throws(() => loadHubCredentials(dataDir, { MONO_DB_PASS: 'x' }), /MONO_DB_USER and MONO_DB_PASS/);
+    assert.throws(
+      () => loadHubCredentials(dataDir, { MONO_DB_USER: 'bad name;', MONO_DB_PASS: 'x' }),
+      /letters, digits/,
+    );
+  });
+});
+
+test('a loosened credentials file is tightened back to 0600; a broken one says to delete it', () => {
+  withDir((dataDir) => {
+    loadHubCredentials(dataDir, {});
+    const file = join(dataDir, HUB_CREDENTIALS_FILE);
+    chmodSync(file, 0o644);
+    loadHubCredentials(dataDir, {});
+    assert.equal(statSync(file).mode & 0o777, 0o600);
+    writeFileSync(file, '{not json');
+    assert.throws(() => loadHubCredentials(dataDir, {}), /delete it/);
+  });
+});
+
+test('password literals escape quotes and backslashes', () => {
+  assert.equal(surqlStringLiteral(`a'b\\c"d`), `'a\\'b\\\\c"d'`);
+});

@@ -1,0 +1,235 @@
+// The db hub with the official SDK in a second process: sign-in first, queries, live notifications for the agent's
+// writes, isolation between connections, cleanup when a connection closes, and MONO_DB_URL against a hub.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { Uuid } from 'surrealdb';
+import { Secret } from '../../../agent-core/config/secret.ts';
+import { type Datastore, openDatastore } from '../../../agent-core/db/datastore.ts';
+import { type Hub, HubError, startHub } from '../../../agent-core/hub/server.ts';
+import { silentLogger } from '../../../agent-core/log/logger.ts';
+import { ClientProcess } from './client-process.ts';
+import { RawRpcClient } from './raw-client.ts';
+
+// Quotes and a backslash: DEFINE USER takes the password as a literal, so it must be escaped right.
+const PASSWORD = `s3cr'et\\"pw`;
+const USER = 'mono';
+let ds: Datastore;
+let hub: Hub;
+const clients: ClientProcess[] = [];
+
+function client(): ClientProcess {
+  const created = new ClientProcess();
+  clients.push(created);
+  return created;
+}
+
+async function signedIn(): Promise<ClientProcess> {
+  const c = client();
+  await c.run('connect', { url: hub.address, username: USER, password: PASSWORD });
+  return c;
+}
+
+/** The live queries the engine holds on a table (server side, not what any client believes). */
+async function livesOn(table: string): Promise<string[]> {
+  const [info] = await ds.db.query(`INFO FOR TABLE ${table}`).collect<[{ lives: Record<string, string> }]>();
+  return Object.keys(info.lives);
+}
+
+async function eventually(check: () => Promise<boolean>, what: string, ms = 10_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > deadline) assert.fail(`still not true after ${ms} ms: ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+before(async () => {
+  ds = await openDatastore({ url: 'mem://', log: silentLogger });
+  await ds.db
+    .query('DEFINE TABLE message SCHEMALESS; DEFINE TABLE note SCHEMALESS; DEFINE TABLE gone SCHEMALESS')
+    .collect();
+  hub = await startHub(ds, {
+    listen: { host: '127.0.0.1', port: 0 },
+    credentials: { username: USER, password: new Secret(PASSWORD) },
+    log: silentLogger,
+  });
+});
+
+after(async () => {
+  await Promise.all(clients.map((c) => c.stop()));
+  await hub?.close();
+  await ds?.close();
+});
+
+test('a wrong password or user is refused', { timeout: 30_000 }, async () => {
+  const c = client();
+  await assert.rejects(
+    c.run('connect', { url: hub.address, username: USER, password: 'wrong' }),
+    /authentication/i,
+  );
+  const d = client();
+  await assert.rejects(
+    d.run('connect', { url: hub.address, username: 'nobody', password: PASSWORD }),
+    /authentication/i,
+  );
+});
+
+test('nothing but sign-in works before signing in', { timeout: 30_000 }, async () => {
+  const c = client();
+  await c.run('connect', { url: hub.address, signin: false });
+  await assert.rejects(c.run('query', { sql: 'RETURN 1' }), /sign in/i);
+  await assert.rejects(c.run('query', { sql: 'CREATE note:sneaky' }), /sign in/i);
+  // The SDK reports a refused LIVE as "Live subscription failed to listen" (the hub's reason is its cause).
+  await assert.rejects(c.run('live', { table: 'note', name: 'x' }), /sign in|failed to listen/i);
+  assert.deepEqual(await livesOn('note'), []);
+  assert.deepEqual(await ds.db.query('SELECT * FROM note:sneaky').collect(), [[]]);
+  await c.run('signin', { username: USER, password: PASSWORD });
+  assert.deepEqual(await c.run('query', { sql: 'RETURN 1' }), [1]);
+});
+
+test('a signed-in client queries and gets live notifications for the agent’s writes', {
+  timeout: 30_000,
+}, async () => {
+  const c = await signedIn();
+  await ds.db.query('CREATE message:first SET text = "hello"').collect();
+  assert.deepEqual(await c.run('query', { sql: 'SELECT text FROM message:first' }), [[{ text: 'hello' }]]);
+  await c.run('live', { table: 'message', name: 'messages' });
+  // Many rows in one query: notifications arrive in bursts, which the unpatched SDK partly drops.
+  const creates = Array.from({ length: 25 }, (_, i) => `CREATE message:n${i} SET text = "m${i}";`).join(' ');
+  await ds.db.query(`${creates} UPDATE message:first SET text = "changed"`).collect();
+  const events = await c.waitForEvents('messages', 26);
+  assert.equal(events.filter((e) => e.action === 'CREATE').length, 25);
+  const update = events.find((e) => e.action === 'UPDATE');
+  assert.equal(update?.record, 'message:first');
+  assert.equal(update?.value?.text, 'changed');
+});
+
+test('two connections cannot touch each other’s sessions, transactions or live queries', {
+  timeout: 30_000,
+}, async () => {
+  const a = await signedIn();
+  const b = await signedIn();
+  const aLive = await a.run<string>('live', { table: 'note', name: 'a-notes' });
+  await b.run('live', { table: 'note', name: 'b-notes' });
+  await a.run('query', { sql: 'LET $mine = "a"' });
+  assert.deepEqual(await b.run('query', { sql: 'RETURN $mine' }), [null]);
+
+  // B may not kill A's live query, whether by KILL statement or by parameter.
+  await assert.rejects(b.run('query', { sql: `KILL u"${aLive}"` }), /not one of this connection/);
+  await assert.rejects(
+    b.run('query', { sql: 'KILL $id', vars: { id: new Uuid(aLive).toString() } }),
+    /not one of/,
+  );
+  await ds.db.query('CREATE note:shared SET n = 1').collect();
+  const [aEvent] = await a.waitForEvents('a-notes', 1);
+  const [bEvent] = await b.waitForEvents('b-notes', 1);
+  assert.equal(aEvent?.record, 'note:shared');
+  assert.equal(bEvent?.record, 'note:shared');
+  assert.ok(!b.events.some((e) => e.name === 'a-notes') && !a.events.some((e) => e.name === 'b-notes'));
+
+  // A transaction belongs to the connection that began it.
+  const owner = new RawRpcClient(hub.address);
+  const other = new RawRpcClient(hub.address);
+  try {
+    for (const raw of [owner, other]) {
+      assert.equal((await raw.call('signin', [{ user: USER, pass: PASSWORD }])).error, undefined);
+      await raw.call('use', ['mono', 'agent']);
+    }
+    const { result: txn } = await owner.call('begin');
+    assert.ok(txn instanceof Uuid);
+    const stolen = await other.call('query', ['CREATE note:stolen'], { txn });
+    assert.match(stolen.error?.message ?? '', /Transaction .* not found/);
+    assert.match((await other.call('cancel', [txn])).error?.message ?? '', /not found/);
+    assert.equal((await owner.call('query', ['CREATE note:owned'], { txn })).error, undefined);
+    assert.equal((await owner.call('commit', [txn])).error, undefined);
+    // The sessions a connection sees are its own.
+    const session = Uuid.v4();
+    assert.equal((await owner.call('attach', undefined, { session })).error, undefined);
+    const seen = await other.call('sessions');
+    assert.deepEqual(seen.result, []);
+    assert.match((await other.call('query', ['RETURN 1'], { session })).error?.message ?? '', /not found/);
+  } finally {
+    await owner.close();
+    await other.close();
+  }
+  const [ids] = await ds.db.query('RETURN (SELECT VALUE meta::id(id) FROM note)').collect<[string[]]>();
+  assert.deepEqual(ids.sort(), ['owned', 'shared']);
+});
+
+test('a closed connection’s live queries are killed on the server', { timeout: 30_000 }, async () => {
+  const c = await signedIn();
+  await c.run('live', { table: 'gone', name: 'g1' });
+  await c.run('rawLive', { sql: 'LIVE SELECT * FROM gone WHERE n > 1', name: 'g2' });
+  assert.equal((await livesOn('gone')).length, 2);
+  await c.stop();
+  await eventually(
+    async () => (await livesOn('gone')).length === 0,
+    'the closed connection’s live queries are gone',
+  );
+});
+
+test('a connection that never signs in is closed, and the hub answers health itself', {
+  timeout: 30_000,
+}, async () => {
+  const strict = await startHub(ds, {
+    listen: { host: '127.0.0.1', port: 0 },
+    credentials: { username: USER, password: new Secret(PASSWORD) },
+    log: silentLogger,
+    signinTimeoutMs: 300,
+  });
+  try {
+    const raw = new RawRpcClient(strict.address);
+    assert.equal((await raw.call('health')).error, undefined);
+    assert.match((await raw.call('select', ['note'])).error?.message ?? '', /sign in/i);
+    await raw.closed;
+  } finally {
+    await strict.close();
+  }
+});
+
+test('MONO_DB_URL: openDatastore in another process uses this hub', { timeout: 30_000 }, async () => {
+  const c = client();
+  assert.equal(
+    await c.run('openDatastore', { url: hub.address, username: USER, password: PASSWORD }),
+    'remote',
+  );
+  assert.equal(await c.run('health'), true);
+  assert.deepEqual(await c.run('query', { sql: 'RETURN [session::ns(), session::db()]' }), [
+    ['mono', 'agent'],
+  ]);
+  await c.run('transaction', { statements: ['CREATE note:remote1', 'CREATE note:remote2'] });
+  const [ids] = await ds.db
+    .query('RETURN (SELECT VALUE meta::id(id) FROM note WHERE meta::id(id) CONTAINS "remote")')
+    .collect<[string[]]>();
+  assert.deepEqual(ids.sort(), ['remote1', 'remote2']);
+  await c.run('live', { table: 'message', name: 'remote-live' });
+  await ds.db.query('CREATE message:for_remote; UPDATE message:for_remote SET seen = true').collect();
+  const events = await c.waitForEvents('remote-live', 2);
+  assert.deepEqual(events.map((e) => e.action).sort(), ['CREATE', 'UPDATE']);
+  await c.run('close');
+});
+
+test('MONO_DB_URL with a wrong password fails with what to check', { timeout: 30_000 }, async () => {
+  const c = client();
+  await assert.rejects(
+    c.run('openDatastore', { url: hub.address, username: USER, password: 'nope' }),
+    (error: Error) => {
+      assert.equal(error.name, 'RemoteDatastoreError');
+      assert.match(error.message, /MONO_DB_PASS/);
+      assert.ok(!error.message.includes('nope'));
+      return true;
+    },
+  );
+});
+
+test('the hub needs the embedded datastore', { timeout: 10_000 }, async () => {
+  const remote = { ...ds, engine: undefined, kind: 'remote' as const };
+  await assert.rejects(
+    startHub(remote, {
+      listen: { host: '127.0.0.1', port: 0 },
+      credentials: { username: USER, password: new Secret(PASSWORD) },
+      log: silentLogger,
+    }),
+    HubError,
+  );
+});

@@ -1,0 +1,51 @@
+// A bare SurrealDB RPC client (ws + the SDK's CBOR codec) for what the SDK will not send: another connection's
+// transaction id, requests without signing in, frames from a connection that never signs in.
+import { CborCodec } from 'surrealdb';
+import { WebSocket } from 'ws';
+
+export class RawRpcClient {
+  readonly #codec = new CborCodec({});
+  readonly #socket: WebSocket;
+  readonly #pending = new Map<
+    number,
+    (response: { result?: unknown; error?: { message: string; kind?: string } }) => void
+  >();
+  readonly opened: Promise<void>;
+  readonly closed: Promise<void>;
+  #nextId = 0;
+
+  constructor(url: string) {
+    this.#socket = new WebSocket(url, 'cbor');
+    this.opened = new Promise((resolve, reject) => {
+      this.#socket.once('open', () => resolve());
+      this.#socket.once('error', reject);
+    });
+    this.closed = new Promise((resolve) => this.#socket.once('close', () => resolve()));
+    this.#socket.on('message', (data: Buffer) => {
+      const message = this.#codec.decode(new Uint8Array(data)) as {
+        id?: number;
+        result?: unknown;
+        error?: { message: string };
+      };
+      if (typeof message.id === 'number') {
+        this.#pending.get(message.id)?.(message);
+        this.#pending.delete(message.id);
+      }
+    });
+  }
+
+  async call(method: string, params?: unknown[], extra: Record<string, unknown> = {}) {
+    await this.opened;
+    const id = ++this.#nextId;
+    const answer = new Promise<{ result?: unknown; error?: { message: string; kind?: string } }>((resolve) =>
+      this.#pending.set(id, resolve),
+    );
+    this.#socket.send(this.#codec.encode({ id, method, ...(params ? { params } : {}), ...extra }));
+    return answer;
+  }
+
+  close(): Promise<void> {
+    this.#socket.close();
+    return this.closed;
+  }
+}
