@@ -285,33 +285,4 @@ export type MonoApi = {
 
 export const CHANNEL_NAMES = Object.keys(channels) as Channel[];
 
-/** Builds the named-function API from a transport; used by the Electron preload (the bridge client mirrors it). */
-export function buildApi(
-  invoke: (channel: Channel, input: unknown) => Promise<Envelope<unknown>>,
-  on: (event: EventName, handler: (payload: unknown) => void) => () => void,
-): MonoApi {
-  const api: Record<string, Record<string, unknown>> = {};
-  for (const channel of CHANNEL_NAMES) {
-    const [domain, verb] = channel.split('.') as [string, string];
-    api[domain] ??= {};
-    api[domain][verb] = async (input?: unknown) => unwrap(await invoke(channel, input));
-  }
-  return Object.assign(api, {
-    on: (event: EventName, handler: (payload: unknown) => void) => on(event, handler),
-  }) as unknown as MonoApi;
-}
-
-export class IpcError extends Error {
-  override name = 'IpcError';
-  constructor(
-    message: string,
-    readonly kind: string,
-  ) {
-    super(message);
-  }
-}
-
-export function unwrap<T>(envelope: Envelope<T>): T {
-  if (envelope.ok) return envelope.value;
-  throw new IpcError(envelope.error.message, envelope.error.name);
-}
+export { buildApi, IpcError, unwrap } from './api.ts';

@@ -8,6 +8,7 @@ import {
   isTrustedFrameUrl,
   mainWindowOptions,
 } from '../../src-main/electron/security.ts';
+import { CHANNEL_NAMES } from '../../src-main/ipc/contract.ts';
 
 test('the main window is isolated, sandboxed and has no Node', () => {
   const options = mainWindowOptions({ preload: '/app/preload.cjs', icon: '/app/icon.png' });
@@ -21,6 +22,12 @@ test('the main window is isolated, sandboxed and has no Node', () => {
   assert.equal(web.allowRunningInsecureContent, false);
   assert.equal(web.preload, '/app/preload.cjs');
   assert.equal(options.show, false, 'shown once ready, no white flash');
+  const names = web.additionalArguments?.[0]?.replace('--mono-channels=', '').split(',') ?? [];
+  assert.deepEqual(
+    names.sort(),
+    [...CHANNEL_NAMES].sort(),
+    'the preload gets every channel, derived from the contract',
+  );
 });
 
 test('the CSP allows only our own scripts and styles and the loopback bridge', () => {
