@@ -8,7 +8,7 @@ import { Secret } from '../../agent-core/config/secret.ts';
 import type { ServerStatus } from '../ipc/contract.ts';
 import type { Vault } from './vault.ts';
 
-export const HUB_USER = 'mono-desktop';
+export const HUB_USER = 'mono_desktop';
 
 export function hubPassword(vault: Vault): Secret {
   if (!vault.has('hub_password')) vault.set('hub_password', randomBytes(24).toString('base64url'));
