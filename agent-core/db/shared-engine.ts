@@ -78,9 +78,12 @@ export class SharedEngine {
 
   /** Run one RPC request given as a value; resolves to its result or throws its error as an RpcCallError. */
   async call(request: { method: string; params?: unknown[]; session?: Uuid; txn?: Uuid }): Promise<unknown> {
-    const response = this.codec.decode(
-      await this.executeRaw(this.codec.encode({ id: `m${++this.#nextId}`, ...request })),
-    );
+    // Absent fields stay absent: CBOR would turn `undefined` into NONE, which the engine reads as a value.
+    const frame: Record<string, unknown> = { id: `m${++this.#nextId}`, method: request.method };
+    if (request.params !== undefined) frame.params = request.params;
+    if (request.session !== undefined) frame.session = request.session;
+    if (request.txn !== undefined) frame.txn = request.txn;
+    const response = this.codec.decode(await this.executeRaw(this.codec.encode(frame)));
     const error = asRpcError(response);
     if (error) throw new RpcCallError(request.method, error);
     return response;
@@ -141,27 +144,19 @@ export class SharedEngine {
 
   #dispatch(notification: LiveNotification): void {
     const bySession = this.#bySession.get(sessionKey(notification.session));
-    if (bySession && (notification.session !== undefined || !this.#byLive.has(String(notification.id)))) {
-      bySession(notification);
-      return;
-    }
     const byLive = this.#byLive.get(String(notification.id));
-    if (byLive) {
-      byLive(notification);
-      return;
-    }
-    if (bySession) {
-      bySession(notification);
+    // Notifications name their session, except KILLED ones (and the default session's): those go by live id.
+    const sink = notification.session !== undefined ? (bySession ?? byLive) : (byLive ?? bySession);
+    if (sink) {
+      sink(notification);
       return;
     }
     if (notification.action === 'KILLED') return;
     // Nobody owns this live query any more (its connection is gone): stop it instead of feeding nobody.
     this.#log.debug({ live: String(notification.id) }, 'killing an orphaned live query');
-    this.call({
-      method: 'kill',
-      params: [notification.id],
-      ...(notification.session ? { session: notification.session } : {}),
-    }).catch(() => this.call({ method: 'kill', params: [notification.id] }).catch(() => {}));
+    this.call({ method: 'kill', params: [notification.id], session: notification.session }).catch(() =>
+      this.call({ method: 'kill', params: [notification.id] }).catch(() => {}),
+    );
   }
 }
 

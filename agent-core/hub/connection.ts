@@ -34,6 +34,8 @@ const BEFORE_SIGNIN = new Set([
 const SIGNS_IN = new Set(['signin', 'signup', 'authenticate', 'refresh']);
 /** Methods after which the session is anonymous again. */
 const SIGNS_OUT = new Set(['invalidate', 'reset']);
+/** Sessions one connection may hold (attach works before sign-in, because the SDK re-attaches first). */
+const MAX_SESSIONS = 64;
 
 interface ClientSession {
   /** The client's own id for it (undefined: the connection's default session). */
@@ -41,6 +43,8 @@ interface ClientSession {
   /** The engine session the hub created for it; never shared with anyone. */
   engine: Uuid;
   authenticated: boolean;
+  /** `use` asked for before signing in: answered by the hub, run once the session has signed in. */
+  pendingUse?: unknown[];
   unroute: () => void;
 }
 
@@ -141,6 +145,7 @@ export class HubConnection {
     }
     try {
       await this.#ready;
+      if (this.#closed) return;
       const result = await this.#handle(request);
       this.#send({ id: request.id, result });
     } catch (error) {
@@ -163,6 +168,8 @@ export class HubConnection {
       const client = asUuid(request.session);
       if (!client) throw notAllowed('attach needs a session id');
       if (this.#sessions.has(client.toString())) throw notAllowed('that session is already attached');
+      if (this.#sessions.size >= MAX_SESSIONS)
+        throw notAllowed(`at most ${MAX_SESSIONS} sessions per connection`);
       await this.#attach(client);
       return undefined;
     }
@@ -173,6 +180,7 @@ export class HubConnection {
       return undefined;
     }
     if (!session.authenticated && !BEFORE_SIGNIN.has(method)) throw notSignedIn();
+    if (method === 'use' && !session.authenticated) return this.#deferUse(session, request.params);
     if (method === 'sessions') {
       return [...this.#sessions.values()].flatMap((s) => (s.client ? [s.client] : []));
     }
@@ -190,7 +198,10 @@ export class HubConnection {
       if (SIGNS_IN.has(method)) session.authenticated = false;
       throw error;
     }
-    if (SIGNS_IN.has(method)) session.authenticated = true;
+    if (SIGNS_IN.has(method)) {
+      session.authenticated = true;
+      await this.#applyPendingUse(session);
+    }
     if (SIGNS_OUT.has(method)) session.authenticated = false;
     if (method === 'begin') this.#transactions.set(String(result), session);
     if (method === 'commit' || method === 'cancel') this.#transactions.delete(String(params?.[0]));
@@ -198,6 +209,25 @@ export class HubConnection {
     if (method === 'kill') this.#forget(String(params?.[0]));
     if (method === 'query') this.#trackQueryResults(result, session, params);
     return result;
+  }
+
+  /**
+   * The SDK selects namespace and database before it signs in. The embedded engine would create them for an
+   * anonymous session, so the hub only remembers the choice and makes it right after a successful sign-in.
+   */
+  #deferUse(
+    session: ClientSession,
+    params: unknown[] | undefined,
+  ): { namespace?: unknown; database?: unknown } {
+    const [namespace, database] = Array.isArray(params) ? params : [];
+    session.pendingUse = [namespace, database];
+    return { namespace: namespace ?? undefined, database: database ?? undefined };
+  }
+
+  async #applyPendingUse(session: ClientSession): Promise<void> {
+    const params = session.pendingUse;
+    session.pendingUse = undefined;
+    if (params) await this.#call({ method: 'use', params, session: session.engine });
   }
 
   #session(raw: unknown): ClientSession {
@@ -286,6 +316,7 @@ export class HubConnection {
   }
 
   #notify(notification: LiveNotification, session: ClientSession): void {
+    if (this.#closed) return;
     const id = String(notification.id);
     // A live query started in a way the hub did not see (inside a block, say) is still this session's.
     if (notification.action !== 'KILLED' && !this.#lives.has(id)) this.#own(id, session);

@@ -1,8 +1,9 @@
 // The db hub: SurrealDB's own WebSocket RPC endpoint (/rpc, subprotocol "cbor") in front of the embedded engine,
 // on a unix socket (mode 0600) on a VPS or on 127.0.0.1 in local mode, so the desktop's official SDK can use it.
-import { chmodSync, existsSync, lstatSync, unlinkSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, mkdirSync, unlinkSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { connect } from 'node:net';
+import { dirname } from 'node:path';
 import type { Duplex } from 'node:stream';
 import { type WebSocket, WebSocketServer } from 'ws';
 import type { Secret } from '../config/secret.ts';
@@ -119,6 +120,13 @@ export async function startHub(ds: Datastore, options: HubOptions): Promise<Hub>
 
 async function listen(server: Server, where: HubListen): Promise<string> {
   if ('path' in where) {
+    // sun_path holds 107 bytes on Linux (103 on macOS); a longer path fails with an obscure EINVAL.
+    if (Buffer.byteLength(where.path) > 103) {
+      throw new HubError(
+        `the hub socket path ${where.path} is too long for a unix socket; choose a shorter one`,
+      );
+    }
+    mkdirSync(dirname(where.path), { recursive: true, mode: 0o700 });
     await clearStaleSocket(where.path);
     // Bind with a umask that leaves the socket to its owner (0600) from its first instant; bind is synchronous
     // inside listen(), so the process-wide umask is back before any other code runs.

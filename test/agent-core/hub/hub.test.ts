@@ -85,6 +85,33 @@ test('nothing but sign-in works before signing in', { timeout: 30_000 }, async (
   assert.deepEqual(await ds.db.query('SELECT * FROM note:sneaky').collect(), [[]]);
   await c.run('signin', { username: USER, password: PASSWORD });
   assert.deepEqual(await c.run('query', { sql: 'RETURN 1' }), [1]);
+  // The namespace and database chosen before signing in apply once signed in.
+  assert.deepEqual(await c.run('query', { sql: 'RETURN [session::ns(), session::db()]' }), [
+    ['mono', 'agent'],
+  ]);
+
+  // Below the SDK: anything but session set-up is refused, and `use` creates nothing before sign-in.
+  const raw = new RawRpcClient(hub.address);
+  try {
+    assert.match((await raw.call('query', ['INFO FOR ROOT'])).error?.message ?? '', /sign in/i);
+    assert.match((await raw.call('begin')).error?.message ?? '', /sign in/i);
+    assert.match((await raw.call('sessions')).error?.message ?? '', /sign in/i);
+    assert.deepEqual((await raw.call('use', ['sneaky_ns', 'sneaky_db'])).result, {
+      namespace: 'sneaky_ns',
+      database: 'sneaky_db',
+    });
+    const [root] = await ds.db.query('INFO FOR ROOT').collect<[{ namespaces: Record<string, string> }]>();
+    assert.ok(!('sneaky_ns' in root.namespaces), 'no namespace was created for an anonymous session');
+  } finally {
+    await raw.close();
+  }
+});
+
+test('the agent’s own connection keeps root rights next to the hub user', { timeout: 10_000 }, async () => {
+  const [root] = await ds.db.query('INFO FOR ROOT').collect<[{ users: Record<string, string> }]>();
+  assert.ok(USER in root.users, 'the hub user is defined on ROOT');
+  assert.ok(!root.users[USER]?.includes(PASSWORD), 'only a hash is stored');
+  await ds.db.query('DEFINE NAMESPACE IF NOT EXISTS scratch; REMOVE NAMESPACE scratch').collect();
 });
 
 test('a signed-in client queries and gets live notifications for the agent’s writes', {
