@@ -236,6 +236,47 @@ test('MONO_DB_URL: openDatastore in another process uses this hub', { timeout: 3
   await c.run('close');
 });
 
+test('MONO_DB_URL: the remote datastore reconnects and resubscribes after the server restarts', {
+  timeout: 60_000,
+}, async () => {
+  const options = {
+    credentials: { username: USER, password: new Secret(PASSWORD) },
+    log: silentLogger,
+  };
+  let server = await startHub(ds, { listen: { host: '127.0.0.1', port: 0 }, ...options });
+  const port = Number(new URL(server.address).port);
+  const c = client();
+  try {
+    await c.run('openDatastore', { url: server.address, username: USER, password: PASSWORD });
+    await c.run('live', { table: 'message', name: 'survives' });
+    const before = await livesOn('message');
+    await server.close();
+    server = await startHub(ds, { listen: { host: '127.0.0.1', port }, ...options });
+    // Back when a query works again (the SDK retries with backoff), then the live query was re-registered.
+    await eventually(
+      () =>
+        c.run('query', { sql: 'RETURN 7' }).then(
+          (r) => JSON.stringify(r) === '[7]',
+          () => false,
+        ),
+      'the remote datastore answers again after the restart',
+      30_000,
+    );
+    await eventually(async () => server.connections === 1, 'one connection to the restarted hub');
+    await eventually(
+      async () => (await livesOn('message')).some((id) => !before.includes(id)),
+      'the SDK registered its live query again',
+    );
+    await ds.db.query('CREATE message:after_restart').collect();
+    const events = await c.waitForEvents('survives', 1);
+    assert.equal(events[0]?.record, 'message:after_restart');
+    assert.equal(await c.run('health'), true);
+  } finally {
+    await c.stop();
+    await server.close();
+  }
+});
+
 test('MONO_DB_URL with a wrong password fails with what to check', { timeout: 30_000 }, async () => {
   const c = client();
   await assert.rejects(
