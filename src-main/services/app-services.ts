@@ -1,7 +1,8 @@
 // Composes the main-process services (vault, prefs, local agent, sync, provisioning, notifications) and exposes
 // them as the IPC handlers. Electron and the browser bridge both run exactly this; only the transport differs.
 import { spawn as nodeSpawn } from 'node:child_process';
-import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { dirname, join } from 'node:path';
 import WebSocket from 'ws';
 import type { Secret } from '../../agent-core/config/secret.ts';
 import type { TableName } from '../../agent-core/contract/tables.ts';
@@ -14,7 +15,8 @@ import { createData } from './data.ts';
 import { createInstallTracker } from './install.ts';
 import { freePort, HUB_USER, hubPassword, localAgentEnv, localServerStatus } from './local-mode.ts';
 import { createPrefsStore } from './prefs.ts';
-import { createUnavailableProvision, generateSshKey, type ProvisionAdapter } from './provision-adapter.ts';
+import { generateSshKey, type ProvisionAdapter } from './provision-adapter.ts';
+import { createVpsProvision } from './provision-vps.ts';
 import { createSync, type HubTarget } from './sync.ts';
 import { createVault, type SafeStorageLike } from './vault.ts';
 
@@ -51,7 +53,8 @@ export function createAppServices(deps: AppServicesDeps) {
   const log = deps.log ?? (() => {});
   const vault = createVault({ file: join(deps.dataDir, 'vault.json'), safeStorage: deps.safeStorage });
   const prefs = createPrefsStore(join(deps.dataDir, 'desktop.json'));
-  const provision = deps.provision ?? createUnavailableProvision();
+  const provision =
+    deps.provision ?? createVpsProvision({ releaseDir: dirname(deps.agentPath), hubUser: HUB_USER });
   const notifier = createNotifier(deps.notify ?? (() => {}));
   const install = createInstallTracker((state) => {
     deps.emit('install.progress', state);
@@ -181,6 +184,13 @@ export function createAppServices(deps: AppServicesDeps) {
     }
   }
 
+  /** Everything the VPS agent needs, including its own hub password (made once, kept in the vault). */
+  function vpsSecrets(): Record<string, Secret> {
+    if (!vault.has('vps_hub_password')) vault.set('vps_hub_password', randomBytes(24).toString('base64url'));
+    const names = vault.names().filter((n) => n !== 'hub_password');
+    return Object.fromEntries(names.flatMap((n) => (vault.get(n) ? [[n, vault.get(n) as Secret]] : [])));
+  }
+
   async function serverStatus(): Promise<ServerStatus> {
     const { mode, vps } = prefs.get();
     if (mode === 'vps' && vps) {
@@ -203,9 +213,7 @@ export function createAppServices(deps: AppServicesDeps) {
       return { applied: 'restarted' as const };
     }
     if (mode === 'vps' && vps) {
-      const secrets = Object.fromEntries(
-        vault.names().flatMap((n) => (vault.get(n) ? [[n, vault.get(n) as Secret]] : [])),
-      );
+      const secrets = vpsSecrets();
       await provision.deploy(vps, secrets, (event) => install.event(event));
       return { applied: 'sent' as const };
     }
@@ -251,7 +259,10 @@ export function createAppServices(deps: AppServicesDeps) {
       return publishState();
     },
     'wizard.chooseVps': async (target) => {
-      await provision.testConnection(target);
+      const test = await provision.testConnection(target);
+      const failed = test.checks.find((c) => !c.ok);
+      if (!test.ok)
+        throw new UserError(failed?.detail ?? 'Could not reach the server. Test the connection first.');
       prefs.update({ mode: 'vps', vps: target, wizardStep: 'install' });
       return publishState();
     },
@@ -324,9 +335,7 @@ export function createAppServices(deps: AppServicesDeps) {
   async function runVpsDeploy(vps: NonNullable<ReturnType<typeof prefs.get>['vps']>): Promise<void> {
     install.begin([]);
     try {
-      const secrets = Object.fromEntries(
-        vault.names().flatMap((n) => (vault.get(n) ? [[n, vault.get(n) as Secret]] : [])),
-      );
+      const secrets = vpsSecrets();
       await provision.deploy(vps, secrets, (event) => install.event(event));
       if (prefs.get().wizardStep === 'install') prefs.update({ wizardStep: 'done' });
       install.finish();

@@ -1,0 +1,144 @@
+// The desktop's VPS adapter over the provisioning module (src-main/provision/): test connection with preflight,
+// deploy with progress, status, logs, rollback. Secrets travel as one env file over SSH only.
+import { homedir } from 'node:os';
+import { Secret } from '../../agent-core/config/secret.ts';
+import type { PreflightCheck, VpsTarget } from '../ipc/contract.ts';
+import { UserError } from '../ipc/dispatch.ts';
+import { connectStep, preflightStep } from '../provision/connect.ts';
+import {
+  deploy,
+  logs,
+  type ProgressEvent,
+  ProvisionError,
+  rollback,
+  status,
+  type Target,
+  targetName,
+} from '../provision/index.ts';
+import { StepReporter } from '../provision/progress.ts';
+import type { Session } from '../provision/session.ts';
+import type { ProvisionAdapter, ProvisionEvent } from './provision-adapter.ts';
+
+/** Vault names → the agent's environment variables on the VPS. */
+export const SECRET_ENV: Record<string, string> = {
+  anthropic_api_key: 'ANTHROPIC_API_KEY',
+  telegram_bot_token: 'TELEGRAM_BOT_TOKEN',
+  whatsapp_access_token: 'WHATSAPP_ACCESS_TOKEN',
+  whatsapp_app_secret: 'WHATSAPP_APP_SECRET',
+  stripe_secret_key: 'STRIPE_SECRET_KEY',
+  stripe_webhook_secret: 'STRIPE_WEBHOOK_SECRET',
+  webhook_secret: 'MONO_WEBHOOK_SECRET',
+  vps_hub_password: 'MONO_DB_PASS',
+};
+
+export function toTarget(vps: VpsTarget): Target {
+  return {
+    host: vps.host,
+    port: vps.port,
+    username: vps.user,
+    identity: vps.keyPath.replace(/^~(?=\/|$)/, homedir()),
+    // Trust on first use: the fingerprint is shown in the log and pinned; a changed key is always refused.
+    acceptNewHostKey: true,
+  };
+}
+
+/** The env file sent to /etc/mono/agent.env (KEY=value lines; values never printed). */
+export function envFileFor(secrets: Record<string, Secret>, hubUser: string): Secret {
+  const lines = Object.entries(secrets).flatMap(([name, secret]) =>
+    SECRET_ENV[name] ? [`${SECRET_ENV[name]}=${secret.reveal()}`] : [],
+  );
+  if (secrets.vps_hub_password) lines.push(`MONO_DB_USER=${hubUser}`);
+  return new Secret(`${lines.join('\n')}\n`);
+}
+
+export function toEvent(event: ProgressEvent): ProvisionEvent {
+  const status = { start: 'running', ok: 'done', fail: 'failed', skip: 'skipped' } as const;
+  const message =
+    event.status === 'fail' && event.error ? `${event.error.reason}. ${event.error.hint}` : event.message;
+  return { step: event.step, status: status[event.status], message };
+}
+
+function userError(error: unknown): UserError {
+  if (error instanceof ProvisionError) return new UserError(`${error.reason}. ${error.hint}`, error.name);
+  return new UserError(error instanceof Error ? error.message : String(error));
+}
+
+export function createVpsProvision(deps: { releaseDir: string; hubUser: string }): ProvisionAdapter {
+  return {
+    async testConnection(vps) {
+      const events: ProgressEvent[] = [];
+      const reporter = new StepReporter(targetName(toTarget(vps)), ['connect', 'preflight'], (e) =>
+        events.push(e),
+      );
+      let session: Session | undefined;
+      try {
+        session = await connectStep(toTarget(vps), reporter);
+        await preflightStep(session, reporter);
+      } catch {
+        // The failed step is in the events, with its reason and what to do.
+      } finally {
+        session?.close();
+      }
+      const checks: PreflightCheck[] = events
+        .filter((e) => e.status === 'ok' || e.status === 'fail')
+        .map((e) => ({
+          name: e.step === 'connect' ? 'Connection' : 'Server check',
+          ok: e.status === 'ok',
+          detail: toEvent(e).message,
+        }));
+      return { ok: checks.length === 2 && checks.every((c) => c.ok), checks };
+    },
+    async deploy(vps, secrets, onEvent) {
+      try {
+        await deploy({
+          target: toTarget(vps),
+          releaseDir: deps.releaseDir,
+          env: envFileFor(secrets, deps.hubUser),
+          onProgress: (event) => onEvent(toEvent(event)),
+        });
+      } catch (error) {
+        throw userError(error);
+      }
+    },
+    async status(vps) {
+      try {
+        const report = await status({ target: toTarget(vps) });
+        return {
+          reachable: report.healthy,
+          channels: report.channels ?? {},
+          address: report.host,
+          ...(report.version && { version: report.version }),
+          ...(report.uptimeS !== undefined && { uptime_s: report.uptimeS }),
+          ...(report.memoryBytes !== undefined && { memory_mb: Math.round(report.memoryBytes / 1048576) }),
+          ...(report.health?.db && { db: String(report.health.db) }),
+          ...(report.healthProblem && { error: report.healthProblem }),
+        };
+      } catch (error) {
+        throw userError(error);
+      }
+    },
+    async logs(vps, limit) {
+      let text = '';
+      try {
+        await logs({ target: toTarget(vps), lines: limit, onData: (chunk) => (text += chunk) });
+      } catch (error) {
+        throw userError(error);
+      }
+      return text.split('\n').filter(Boolean);
+    },
+    async rollback(vps) {
+      try {
+        const result = await rollback({ target: toTarget(vps) });
+        return `Switched back from ${result.from} to ${result.to}.`;
+      } catch (error) {
+        throw userError(error);
+      }
+    },
+    async hubUrl() {
+      throw new UserError(
+        'Live conversations from a VPS need the SSH forward to its db hub, which this build does not have yet. Install, update, status, logs and rollback work.',
+        'Unavailable',
+      );
+    },
+  };
+}

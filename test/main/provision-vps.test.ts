@@ -1,0 +1,66 @@
+// The VPS adapter's pure parts: the desktop's target becomes the provisioning module's, secrets become one env
+// file (never printed), and provisioning events become the install screen's steps with reason and hint.
+import assert from 'node:assert/strict';
+import { homedir } from 'node:os';
+import { test } from 'node:test';
+import { inspect } from 'node:util';
+import { Secret } from '../../agent-core/config/secret.ts';
+import { envFileFor, toEvent, toTarget } from '../../src-main/services/provision-vps.ts';
+
+test('the VPS target keeps host, port and user, expands ~ in the key path, and pins on first use', () => {
+  const target = toTarget({ host: '203.0.113.7', user: 'deploy', port: 2222, keyPath: '~/.ssh/id_ed25519' });
+  assert.deepEqual(target, {
+    host: '203.0.113.7',
+    port: 2222,
+    username: 'deploy',
+    identity: `${homedir()}/.ssh/id_ed25519`,
+    acceptNewHostKey: true,
+  });
+});
+
+test('secrets become KEY=value lines for the agent, with the hub user, and never print', () => {
+  const env = envFileFor(
+    {
+      anthropic_api_key: new Secret('sk-ant-abc'),
+      telegram_bot_token: new Secret('123:tok'),
+      vps_hub_password: new Secret('hubpw'),
+      something_else: new Secret('ignored'),
+    },
+    'mono_desktop',
+  );
+  assert.equal(
+    env.reveal(),
+    'ANTHROPIC_API_KEY=sk-ant-abc\nTELEGRAM_BOT_TOKEN=123:tok\nMONO_DB_PASS=hubpw\nMONO_DB_USER=mono_desktop\n',
+  );
+  assert.doesNotMatch(inspect(env) + String(env) + JSON.stringify(env), /sk-ant-abc|hubpw/);
+});
+
+test('provisioning events map to install steps; a failure carries its reason and what to do', () => {
+  const base = { type: 'step' as const, host: 'root@vps', index: 6, total: 14, time: '2030-01-01T00:00:00Z' };
+  assert.deepEqual(toEvent({ ...base, step: 'upload', status: 'start', message: 'Uploading the release' }), {
+    step: 'upload',
+    status: 'running',
+    message: 'Uploading the release',
+  });
+  assert.equal(
+    toEvent({ ...base, step: 'node', status: 'skip', message: 'Node 20 is there' }).status,
+    'skipped',
+  );
+  const failed = toEvent({
+    ...base,
+    step: 'preflight',
+    status: 'fail',
+    message: 'Checking the VPS',
+    error: {
+      name: 'PreflightError',
+      step: 'preflight',
+      reason: 'glibc 2.31 is too old',
+      hint: 'Use Debian 12 or Ubuntu 22.04',
+    },
+  });
+  assert.deepEqual(failed, {
+    step: 'preflight',
+    status: 'failed',
+    message: 'glibc 2.31 is too old. Use Debian 12 or Ubuntu 22.04',
+  });
+});
