@@ -36,6 +36,8 @@ const SIGNS_IN = new Set(['signin', 'signup', 'authenticate', 'refresh']);
 const SIGNS_OUT = new Set(['invalidate', 'reset']);
 /** Sessions one connection may hold (attach works before sign-in, because the SDK re-attaches first). */
 const MAX_SESSIONS = 64;
+/** Bytes waiting to be sent to one client before the hub gives up on it. */
+const MAX_BUFFERED_BYTES = 64 * 1024 * 1024;
 
 interface ClientSession {
   /** The client's own id for it (undefined: the connection's default session). */
@@ -86,12 +88,13 @@ export class HubConnection {
   #closed = false;
   #nextId = 0;
 
-  constructor(socket: WebSocket, engine: SharedEngine, log: Logger) {
+  /** `userDefined`: settles once the hub user exists; nothing is answered before (sign-in would fail). */
+  constructor(socket: WebSocket, engine: SharedEngine, log: Logger, userDefined: Promise<void>) {
     this.#socket = socket;
     this.#engine = engine;
     this.#log = log;
     // The client's default session is an engine session of its own: never the engine's default (the agent's).
-    this.#ready = this.#attach(undefined).then(() => undefined);
+    this.#ready = userDefined.then(() => this.#attach(undefined)).then(() => undefined);
     socket.on('message', (data, isBinary) => void this.#onMessage(data as Buffer, isBinary));
   }
 
@@ -144,7 +147,13 @@ export class HubConnection {
       return;
     }
     try {
-      await this.#ready;
+      await this.#ready.catch((error: unknown) => {
+        throw new HubRefusal({
+          code: -32000,
+          kind: 'Internal',
+          message: `the MONO db hub is not usable: ${(error as Error).message}; see the agent's log`,
+        });
+      });
       if (this.#closed) return;
       const result = await this.#handle(request);
       this.#send({ id: request.id, result });
@@ -195,7 +204,10 @@ export class HubConnection {
     try {
       result = await this.#call({ method, params, session: session.engine, txn });
     } catch (error) {
-      if (SIGNS_IN.has(method)) session.authenticated = false;
+      if (SIGNS_IN.has(method)) {
+        session.authenticated = false;
+        this.#log.warn({ method }, 'db hub sign-in refused');
+      }
       throw error;
     }
     if (SIGNS_IN.has(method)) {
@@ -341,6 +353,13 @@ export class HubConnection {
 
   #send(message: Record<string, unknown>): void {
     if (this.#socket.readyState !== this.#socket.OPEN) return;
+    // A client that stops reading would make the agent buffer notifications without bound; it re-selects and
+    // re-subscribes when it reconnects, so dropping it loses nothing.
+    if (this.#socket.bufferedAmount > MAX_BUFFERED_BYTES) {
+      this.#log.warn({ buffered: this.#socket.bufferedAmount }, 'db hub client is not reading; closing it');
+      this.#socket.terminate();
+      return;
+    }
     try {
       this.#socket.send(this.#engine.codec.encode(message));
     } catch (error) {

@@ -29,6 +29,8 @@ export interface Hub {
   address: string;
   /** Open client connections. */
   readonly connections: number;
+  /** Settles once the hub user is defined (requests wait for it); rejects with the reason it could not be. */
+  readonly ready: Promise<void>;
   /** Stop accepting, close every connection (killing its live queries, detaching its sessions), remove the socket. */
   close(): Promise<void>;
 }
@@ -48,7 +50,12 @@ export async function startHub(ds: Datastore, options: HubOptions): Promise<Hub>
     );
   }
   const { log } = options;
-  await defineHubUser(ds.db, options.credentials);
+  // Hashing the password (argon2) takes tens of milliseconds: do it while the agent goes on starting, and hold
+  // every connection's requests until it is done.
+  const userDefined = defineHubUser(ds.db, options.credentials);
+  userDefined.catch((error) =>
+    log.error({ err: error }, 'the db hub user could not be defined; sign-ins will fail'),
+  );
 
   const connections = new Map<WebSocket, HubConnection>();
   const wss = new WebSocketServer({
@@ -74,7 +81,7 @@ export async function startHub(ds: Datastore, options: HubOptions): Promise<Hub>
       ws.close(1002, 'use the cbor subprotocol');
       return;
     }
-    const connection = new HubConnection(ws, engine, log);
+    const connection = new HubConnection(ws, engine, log, userDefined);
     connections.set(ws, connection);
     log.debug({ connections: connections.size }, 'db hub connection opened');
     const signinTimer = setTimeout(() => {
@@ -98,6 +105,7 @@ export async function startHub(ds: Datastore, options: HubOptions): Promise<Hub>
   let closing: Promise<void> | undefined;
   return {
     address,
+    ready: userDefined,
     get connections() {
       return connections.size;
     },

@@ -108,7 +108,7 @@ test('a data directory held by another process fails fast with what to do', { ti
   } finally {
     holder.stdin.end();
     await once(holder, 'exit');
-    rmSync(dir, { recursive: true, force: true });
+    rmSync(dir, { recursive: true, force: true, maxRetries: 10 });
   }
 });
 
@@ -126,7 +126,7 @@ test('a path that cannot be created fails with DatastoreOpenError', { timeout: 2
       },
     );
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    rmSync(dir, { recursive: true, force: true, maxRetries: 10 });
   }
 });
 
@@ -140,7 +140,7 @@ test('one path is opened once per process', { timeout: 20_000 }, async () => {
     );
   } finally {
     await ds.close();
-    rmSync(dir, { recursive: true, force: true });
+    rmSync(dir, { recursive: true, force: true, maxRetries: 10 });
   }
 });
 

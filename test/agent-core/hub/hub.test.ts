@@ -108,6 +108,7 @@ test('nothing but sign-in works before signing in', { timeout: 30_000 }, async (
 });
 
 test('the agent’s own connection keeps root rights next to the hub user', { timeout: 10_000 }, async () => {
+  await hub.ready;
   const [root] = await ds.db.query('INFO FOR ROOT').collect<[{ users: Record<string, string> }]>();
   assert.ok(USER in root.users, 'the hub user is defined on ROOT');
   assert.ok(!root.users[USER]?.includes(PASSWORD), 'only a hash is stored');

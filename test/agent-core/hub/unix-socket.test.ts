@@ -24,7 +24,7 @@ before(async () => {
 
 after(async () => {
   await ds?.close();
-  rmSync(dir, { recursive: true, force: true });
+  rmSync(dir, { recursive: true, force: true, maxRetries: 10 });
 });
 
 test('the SDK signs in, queries and gets live notifications over a 0600 unix socket', {
