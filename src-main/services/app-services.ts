@@ -10,6 +10,7 @@ import type { AppState, EventName, EventPayloads, SecretName, ServerStatus } fro
 import { type Handlers, UserError } from '../ipc/dispatch.ts';
 import { type AgentSupervisor, createAgentSupervisor } from './agent-supervisor.ts';
 import { createNotifier, type Notice } from './attention.ts';
+import { createBudgetWatch } from './budget-watch.ts';
 import { type CheckEndpoints, checkClaude, checkTelegram } from './checks.ts';
 import { createData } from './data.ts';
 import { createInstallTracker } from './install.ts';
@@ -61,6 +62,7 @@ export function createAppServices(deps: AppServicesDeps) {
     notifier.install(state);
   });
   let paused = false;
+  const budget = createBudgetWatch((day, spent, cap) => notifier.budget(day, spent, cap));
 
   const agent: AgentSupervisor = createAgentSupervisor({
     spawn: nodeSpawn,
@@ -102,6 +104,7 @@ export function createAppServices(deps: AppServicesDeps) {
     onChange: (change) => {
       deps.emit('db.change', change);
       notifier.change(change);
+      budget.change(change);
     },
     onStatus: (status) => {
       deps.emit('sync.status', status);

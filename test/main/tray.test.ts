@@ -75,3 +75,23 @@ test('reconnect delays grow exponentially up to a cap', () => {
   assert.deepEqual(delays, [250, 500, 1000, 2000, 4000, 5000]);
   assert.ok(backoffDelay(1, SYNC_BACKOFF, 0) >= 200 && backoffDelay(1, SYNC_BACKOFF, 0.999) <= 300);
 });
+
+test('the budget watch adds up today’s usage rows and knows the daily cap from settings', async () => {
+  const { createBudgetWatch } = await import('../../src-main/services/budget-watch.ts');
+  const seen: [string, number, number | undefined][] = [];
+  const watch = createBudgetWatch((day, spent, cap) => seen.push([day, spent, cap]));
+  const today = new Date().toISOString().slice(0, 10);
+  watch.change({
+    table: 'setting',
+    action: 'UPDATE',
+    id: 'setting:budget_daily_usd',
+    row: { key: 'budget_daily_usd', value: 1 },
+  });
+  watch.change({ table: 'usage', action: 'UPDATE', id: 'usage:a', row: { day: today, cost_usd: 0.4 } });
+  watch.change({ table: 'usage', action: 'UPDATE', id: 'usage:b', row: { day: today, cost_usd: 0.7 } });
+  watch.change({ table: 'usage', action: 'UPDATE', id: 'usage:a', row: { day: today, cost_usd: 0.5 } });
+  const last = seen.at(-1);
+  assert.equal(last?.[0], today);
+  assert.equal(Number(last?.[1].toFixed(2)), 1.2);
+  assert.equal(last?.[2], 1);
+});

@@ -1,0 +1,33 @@
+// Follows today's spend and the daily budget from live changes (usage and setting rows), so the owner is
+// notified once when the agent reaches its budget.
+import type { DbChange } from '../ipc/contract.ts';
+
+export function createBudgetWatch(
+  onReached: (day: string, spentUsd: number, capUsd: number | undefined) => void,
+) {
+  const spent = new Map<string, number>();
+  let cap: number | undefined;
+  let day = new Date().toISOString().slice(0, 10);
+  return {
+    change(change: DbChange): void {
+      const row = change.row ?? {};
+      if (
+        change.table === 'setting' &&
+        (row.key === 'budget_daily_usd' || change.id === 'setting:budget_daily_usd')
+      ) {
+        cap = typeof row.value === 'number' && row.value > 0 ? row.value : undefined;
+      } else if (change.table === 'usage' && typeof row.day === 'string') {
+        if (row.day !== day) {
+          if (row.day < day) return;
+          day = row.day;
+          spent.clear();
+        }
+        spent.set(change.id, Number(row.cost_usd ?? 0));
+      } else {
+        return;
+      }
+      const total = [...spent.values()].reduce((a, b) => a + b, 0);
+      onReached(day, total, cap);
+    },
+  };
+}
