@@ -22,6 +22,11 @@ export interface HubOptions {
   signinTimeoutMs?: number;
   /** Largest request frame accepted. Default 16 MiB. */
   maxPayloadBytes?: number;
+  /**
+   * Every this often each client must have answered the previous WebSocket ping (or sent anything), or it is
+   * dropped and its live queries killed: a vanished SSH tunnel must not keep live queries forever. Default 30 s.
+   */
+  heartbeatMs?: number;
 }
 
 export interface Hub {
@@ -58,6 +63,20 @@ export async function startHub(ds: Datastore, options: HubOptions): Promise<Hub>
   );
 
   const connections = new Map<WebSocket, HubConnection>();
+  /** Clients heard from since the last heartbeat. */
+  const heard = new WeakSet<WebSocket>();
+  const heartbeat = setInterval(() => {
+    for (const ws of connections.keys()) {
+      if (!heard.has(ws)) {
+        log.debug('db hub client stopped answering; dropping it');
+        ws.terminate();
+        continue;
+      }
+      heard.delete(ws);
+      ws.ping();
+    }
+  }, options.heartbeatMs ?? 30_000);
+  heartbeat.unref();
   const wss = new WebSocketServer({
     noServer: true,
     maxPayload: options.maxPayloadBytes ?? 16 * 1024 * 1024,
@@ -83,6 +102,9 @@ export async function startHub(ds: Datastore, options: HubOptions): Promise<Hub>
     }
     const connection = new HubConnection(ws, engine, log, userDefined);
     connections.set(ws, connection);
+    heard.add(ws);
+    ws.on('pong', () => heard.add(ws));
+    ws.on('message', () => heard.add(ws));
     log.debug({ connections: connections.size }, 'db hub connection opened');
     const signinTimer = setTimeout(() => {
       if (!connection.authenticated) ws.close(1008, 'sign in first');
@@ -111,6 +133,7 @@ export async function startHub(ds: Datastore, options: HubOptions): Promise<Hub>
     },
     close() {
       closing ??= (async () => {
+        clearInterval(heartbeat);
         const disposing = [...connections.entries()].map(([ws, connection]) => {
           ws.terminate();
           return connection.dispose();

@@ -215,6 +215,32 @@ test('a connection that never signs in is closed, and the hub answers health its
   }
 });
 
+test('a client that stops answering pings is dropped and its live queries killed', {
+  timeout: 30_000,
+}, async () => {
+  const watchful = await startHub(ds, {
+    listen: { host: '127.0.0.1', port: 0 },
+    credentials: { username: USER, password: new Secret(PASSWORD) },
+    log: silentLogger,
+    heartbeatMs: 200,
+  });
+  // autoPong off: a peer whose network vanished answers nothing.
+  const silent = new RawRpcClient(watchful.address, { autoPong: false });
+  try {
+    assert.equal((await silent.call('signin', [{ user: USER, pass: PASSWORD }])).error, undefined);
+    await silent.call('use', ['mono', 'agent']);
+    const { result: id } = await silent.call('live', ['gone']);
+    assert.ok((await livesOn('gone')).includes(String(id)));
+    await silent.closed;
+    await eventually(
+      async () => !(await livesOn('gone')).includes(String(id)),
+      'the dropped client’s live query is gone',
+    );
+  } finally {
+    await watchful.close();
+  }
+});
+
 test('MONO_DB_URL: openDatastore in another process uses this hub', { timeout: 30_000 }, async () => {
   const c = client();
   assert.equal(

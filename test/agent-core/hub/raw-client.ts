@@ -14,8 +14,8 @@ export class RawRpcClient {
   readonly closed: Promise<void>;
   #nextId = 0;
 
-  constructor(url: string) {
-    this.#socket = new WebSocket(url, 'cbor');
+  constructor(url: string, options: { autoPong?: boolean } = {}) {
+    this.#socket = new WebSocket(url, 'cbor', options);
     this.opened = new Promise((resolve, reject) => {
       this.#socket.once('open', () => resolve());
       this.#socket.once('error', reject);
