@@ -215,7 +215,10 @@ export class HubConnection {
       await this.#applyPendingUse(session);
     }
     if (SIGNS_OUT.has(method)) session.authenticated = false;
-    if (method === 'begin') this.#transactions.set(String(result), session);
+    if (method === 'begin') {
+      if (this.#closed) await this.#call({ method: 'cancel', params: [result], session: session.engine });
+      else this.#transactions.set(String(result), session);
+    }
     if (method === 'commit' || method === 'cancel') this.#transactions.delete(String(params?.[0]));
     if (method === 'live') this.#own(String(result), session);
     if (method === 'kill') this.#forget(String(params?.[0]));
@@ -286,6 +289,11 @@ export class HubConnection {
   }
 
   #own(id: string, session: ClientSession): void {
+    if (this.#closed) {
+      // Started by a request that was still running when the connection closed: nobody will listen to it.
+      this.#call({ method: 'kill', params: [new Uuid(id)], session: session.engine }).catch(() => {});
+      return;
+    }
     if (this.#lives.has(id)) return;
     // KILLED notifications carry no session: route this live query by its id as well.
     const unroute = this.#engine.routeLive(id, (notification) => this.#notify(notification, session));
@@ -304,6 +312,10 @@ export class HubConnection {
   async #attach(client: Uuid | undefined): Promise<ClientSession> {
     const engine = Uuid.v4();
     await this.#call({ method: 'attach', session: engine });
+    if (this.#closed && client) {
+      await this.#call({ method: 'detach', session: engine });
+      throw notFound('Connection');
+    }
     const session: ClientSession = { client, engine, authenticated: false, unroute: () => {} };
     session.unroute = this.#engine.routeSession(engine, (notification) =>
       this.#notify(notification, session),
