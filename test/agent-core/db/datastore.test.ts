@@ -151,3 +151,28 @@ test('an unknown URL scheme is refused with the supported forms', { timeout: 5_0
     return true;
   });
 });
+
+test('SDK sessions get their own live notifications; export and import work', {
+  timeout: 20_000,
+}, async () => {
+  const ds = await openDatastore({ url: 'mem://', log: silentLogger });
+  try {
+    await ds.db.query('DEFINE TABLE item SCHEMALESS').collect();
+    const session = await ds.db.newSession();
+    await session.use({ namespace: 'mono', database: 'agent' });
+    const live = await session.live(new Table('item'));
+    const arrived = new Promise<string>((resolve) =>
+      live.subscribe((message) => resolve(String(message.recordId))),
+    );
+    await ds.db.query('CREATE item:one').collect();
+    assert.equal(await arrived, 'item:one');
+    await live.kill();
+    await session.closeSession();
+    assert.match(await ds.db.export(), /DEFINE TABLE item/);
+    await ds.db.import('CREATE item:two;');
+    const [ids] = await ds.db.query('RETURN (SELECT VALUE meta::id(id) FROM item)').collect<[string[]]>();
+    assert.deepEqual(ids.sort(), ['one', 'two']);
+  } finally {
+    await ds.close();
+  }
+});
