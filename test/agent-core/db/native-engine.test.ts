@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { CborCodec } from 'surrealdb';
+import { CborCodec, Uuid } from 'surrealdb';
 import { loadNativeEngine } from '../../../agent-core/db/native-engine.ts';
 
 test('SurrealNodeEngine exists with connect, execute and notifications', { timeout: 20_000 }, async () => {
@@ -58,4 +58,35 @@ test('surrealdb and @surrealdb/node are pinned to exact versions (the raw path a
     ).version;
   assert.equal(installed('@surrealdb/node'), '3.0.3');
   assert.equal(installed('surrealdb'), '2.0.8');
+});
+
+test('notifications name their session, which the hub routes by', { timeout: 20_000 }, async () => {
+  const codec = new CborCodec({});
+  const engine = await loadNativeEngine().connect('mem://', {});
+  const call = async (request: Record<string, unknown>) =>
+    codec.decode(await engine.execute(codec.encode({ id: 1, ...request }))) as unknown;
+  try {
+    const receiver = await engine.notifications();
+    const session = Uuid.v4();
+    await call({ method: 'attach', session });
+    await call({ method: 'use', params: ['mono', 'agent'], session });
+    await call({ method: 'query', params: ['DEFINE TABLE ping SCHEMALESS'], session });
+    const live = await call({ method: 'live', params: ['ping'], session });
+    await call({ method: 'query', params: ['CREATE ping:1'], session });
+    const bytes = await receiver.recv();
+    assert.ok(bytes);
+    const notification = codec.decode(bytes) as {
+      id: Uuid;
+      session: Uuid;
+      action: string;
+      record: unknown;
+      result: unknown;
+    };
+    assert.equal(String(notification.session), String(session));
+    assert.equal(String(notification.id), String(live));
+    assert.equal(notification.action, 'CREATE');
+    assert.equal(String(notification.record), 'ping:1');
+  } finally {
+    engine.free();
+  }
 });
