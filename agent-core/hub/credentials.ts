@@ -102,7 +102,13 @@ export function surqlStringLiteral(value: string): string {
   return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 }
 
-/** Define (or redefine, so a changed password takes effect) the hub's user as a root OWNER. */
+/** Marks the users the hub defined, so a user left from earlier credentials can be told from the owner's own. */
+const HUB_USER_COMMENT = 'MONO db hub';
+
+/**
+ * Define (or redefine, so a changed password takes effect) the hub's user as a root OWNER, and remove hub users
+ * left from earlier credentials (say MONO_DB_USER changed): an old password must not keep working.
+ */
 export async function defineHubUser(
   db: Surreal,
   credentials: { username: string; password: Secret },
@@ -110,7 +116,7 @@ export async function defineHubUser(
   checkUserName(credentials.username, 'hub user');
   const sql =
     `DEFINE USER OVERWRITE ${credentials.username} ON ROOT PASSWORD ${surqlStringLiteral(credentials.password.reveal())} ` +
-    'ROLES OWNER DURATION FOR TOKEN 1h, FOR SESSION NONE';
+    `ROLES OWNER DURATION FOR TOKEN 1h, FOR SESSION NONE COMMENT '${HUB_USER_COMMENT}'`;
   try {
     await db.query(sql).collect();
   } catch (error) {
@@ -118,6 +124,12 @@ export async function defineHubUser(
     throw new HubCredentialsError(
       `could not define the hub user ${credentials.username}: ${redactedReason(error, credentials.password)}`,
     );
+  }
+  const [root] = await db.query('INFO FOR ROOT').collect<[{ users?: Record<string, string> }]>();
+  for (const [name, definition] of Object.entries(root.users ?? {})) {
+    if (name === credentials.username || !USER_NAME.test(name)) continue;
+    if (definition.includes(`COMMENT '${HUB_USER_COMMENT}'`))
+      await db.query(`REMOVE USER ${name} ON ROOT`).collect();
   }
 }
 

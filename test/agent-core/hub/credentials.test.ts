@@ -5,12 +5,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { inspect } from 'node:util';
+import { Secret } from '../../../agent-core/config/secret.ts';
+import { openDatastore } from '../../../agent-core/db/datastore.ts';
 import {
+  defineHubUser,
   HUB_CREDENTIALS_FILE,
   HubCredentialsError,
   loadHubCredentials,
   surqlStringLiteral,
 } from '../../../agent-core/hub/credentials.ts';
+import { silentLogger } from '../../../agent-core/log/logger.ts';
 
 function withDir(run: (dir: string) => void): void {
   const dir = mkdtempSync(join(tmpdir(), 'mono-cred-'));
@@ -68,4 +72,27 @@ test('a loosened credentials file is tightened back to 0600; a broken one says t
 
 test('password literals escape quotes and backslashes', () => {
   assert.equal(surqlStringLiteral(`a'b\\c"d`), `'a\\'b\\\\c"d'`);
+});
+
+test('the hub user is an OWNER on ROOT; a hub user from earlier credentials is removed, others stay', {
+  timeout: 20_000,
+}, async () => {
+  const ds = await openDatastore({ url: 'mem://', log: silentLogger });
+  try {
+    await ds.db.query("DEFINE USER owner_own ON ROOT PASSWORD 'kept' ROLES OWNER").collect();
+    await defineHubUser(ds.db, { username: 'mono', password: new Secret('first') });
+    await defineHubUser(ds.db, { username: 'mono_desktop', password: new Secret(`it's\\new`) });
+    const [root] = await ds.db.query('INFO FOR ROOT').collect<[{ users: Record<string, string> }]>();
+    assert.deepEqual(Object.keys(root.users).sort(), ['mono_desktop', 'owner_own']);
+    assert.match(root.users.mono_desktop ?? '', /ROLES OWNER/);
+    const [ok] = await ds.db
+      .query('RETURN crypto::argon2::compare($hash, $pass)', {
+        hash: /PASSHASH '([^']+)'/.exec(root.users.mono_desktop ?? '')?.[1],
+        pass: `it's\\new`,
+      })
+      .collect<[boolean]>();
+    assert.equal(ok, true, 'the literal kept the password exactly');
+  } finally {
+    await ds.close();
+  }
 });
