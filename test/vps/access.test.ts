@@ -2,10 +2,17 @@
 // sees for a wrong key, a closed port or a user without sudo.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { readFile, rm } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { deploy, HostKeyError, ProvisionError, SshError, status } from '../../src-main/provision/index.ts';
+import {
+  deploy,
+  HostKeyError,
+  type ProgressEvent,
+  ProvisionError,
+  SshError,
+  status,
+} from '../../src-main/provision/index.ts';
 import { runMono } from './cli.ts';
 import {
   buildRelease,
@@ -75,8 +82,15 @@ describe('connecting to a VPS', { timeout: 240_000 }, () => {
   });
 
   it('deploys through sudo as a non-root user', async () => {
+    const envFile = join(home, 'agent.env');
+    await writeFile(envFile, "MONO_LOG_LEVEL=debug\nANTHROPIC_API_KEY='sk-ant-through-sudo-0001'\n", {
+      mode: 0o600,
+    });
+    const events: ProgressEvent[] = [];
     const r = await deploy({
       target: { host: vps.host, username: 'deployer', identity: key.identity, knownHostsPath: knownHosts() },
+      envFile,
+      onProgress: (e) => events.push(e),
       releaseDir: await buildRelease('2.0.0'),
       nodeMirror: mirror.url,
       nodeVersion: process.versions.node,
@@ -88,6 +102,10 @@ describe('connecting to a VPS', { timeout: 240_000 }, () => {
       'root\nroot',
     );
     assert.equal((await vps.must('systemctl show -p User --value mono-agent')).trim(), 'mono');
+    // The secrets went through sudo on stdin, byte for byte, and never into a progress event.
+    assert.equal(await vps.must('cat /etc/mono/agent.env'), await readFile(envFile, 'utf8'));
+    assert.equal((await vps.must('stat -c %a /etc/mono/agent.env')).trim(), '600');
+    assert.ok(!JSON.stringify(events).includes('sk-ant-through-sudo-0001'));
   });
 
   it('a user without sudo is told what to do', async () => {

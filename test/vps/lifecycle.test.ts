@@ -267,6 +267,27 @@ describe('a VPS from install to uninstall', { timeout: 300_000 }, () => {
     for (const secret of [FAKE_TELEGRAM_TOKEN, FAKE_ANTHROPIC_KEY]) assert.ok(!text.includes(secret));
   });
 
+  it('logs --follow streams new journal lines until cancelled', async () => {
+    const abort = new AbortController();
+    let text = '';
+    const following = logs({
+      target: target(),
+      lines: 0,
+      follow: true,
+      signal: abort.signal,
+      onData: (t) => (text += t),
+    });
+    await new Promise((r) => setTimeout(r, 500));
+    await vps.must('systemctl restart mono-agent');
+    const deadline = Date.now() + 15_000;
+    while (!/Started mono-agent\.service/.test(text) && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 100));
+    abort.abort();
+    await following;
+    assert.match(text, /Stopping mono-agent\.service/);
+    assert.match(text, /Started mono-agent\.service/);
+  });
+
   it('two deploys at once: the second stops with a lock message; a stale lock is taken over', async () => {
     const releaseDir = await buildRelease('1.0.1');
     const results = await Promise.allSettled([

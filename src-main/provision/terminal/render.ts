@@ -45,7 +45,7 @@ export function createOutput(o: {
       clearBar();
       const width = 20;
       const filled = Math.round(((e.index - 1) / e.total) * width);
-      const cols = out.columns ?? 100;
+      const cols = out.columns || 100;
       const text = `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${e.index}/${e.total} ${e.step}: ${e.message}`;
       out.write(text.slice(0, Math.max(20, cols - 1)));
       barShown = true;
