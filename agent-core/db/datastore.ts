@@ -101,7 +101,7 @@ async function openEmbedded(options: OpenDatastoreOptions, scheme: string): Prom
       reconnect: false,
     });
   } catch (error) {
-    shared.close();
+    await shared.close();
     throw new DatastoreOpenError(url, (error as Error).message, { cause: error });
   }
   log.debug({ url, ms: Math.round(performance.now() - started) }, 'embedded datastore open');
@@ -113,7 +113,7 @@ async function openEmbedded(options: OpenDatastoreOptions, scheme: string): Prom
     health: () => healthy(db, () => !shared.closed),
     async close() {
       await db.close().catch(() => {});
-      shared.close();
+      await shared.close();
     },
   };
 }

@@ -52,6 +52,8 @@ export class SharedEngine {
   readonly #bySession = new Map<string, NotificationSink>();
   readonly #byLive = new Map<string, NotificationSink>();
   #receiver: RawNotificationReceiver | undefined;
+  /** Ends when the engine closes its notification stream, i.e. when it has really let go of the datastore. */
+  #consuming: Promise<void> = Promise.resolve();
   #closed = false;
   #nextId = 0;
 
@@ -67,7 +69,7 @@ export class SharedEngine {
   /** Start the one notification consumer (the engine allows a single receiver). */
   async start(): Promise<void> {
     this.#receiver = await this.#raw.notifications();
-    void this.#consume(this.#receiver);
+    this.#consuming = this.#consume(this.#receiver);
   }
 
   /** Run one CBOR-encoded RPC request; resolves to the CBOR-encoded result or `{error}`. */
@@ -115,13 +117,25 @@ export class SharedEngine {
     return this.#raw.export(options);
   }
 
-  /** Free the engine. Its files stay locked until the process exits if an index was ever defined (see DESIGN). */
-  close(): void {
+  /**
+   * Free the engine and wait (at most `waitMs`) until it has let go of its files. After any DEFINE INDEX it never
+   * does in this process: the files stay locked until the process exits (see DESIGN, known traps).
+   */
+  async close(waitMs = 2_000): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
     this.#bySession.clear();
     this.#byLive.clear();
     this.#raw.free();
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      this.#consuming,
+      new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, waitMs);
+        timer.unref();
+      }),
+    ]);
+    clearTimeout(timer);
   }
 
   async #consume(receiver: RawNotificationReceiver): Promise<void> {

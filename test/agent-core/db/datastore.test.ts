@@ -2,8 +2,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { Table } from 'surrealdb';
@@ -15,6 +14,7 @@ import {
   DatastoreUrlError,
 } from '../../../agent-core/db/errors.ts';
 import { silentLogger } from '../../../agent-core/log/logger.ts';
+import { makeTempDir, removeTempDir } from './temp-dir.ts';
 
 const fixture = join(import.meta.dirname, 'fixtures', 'hold-datastore.ts');
 
@@ -90,7 +90,7 @@ test('every live notification reaches an SDK subscriber, also for rows created i
 });
 
 test('a data directory held by another process fails fast with what to do', { timeout: 30_000 }, async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'mono-db-'));
+  const dir = makeTempDir();
   const holder = spawn(process.execPath, ['--import', 'tsx', fixture, `surrealkv://${dir}`], {
     stdio: ['pipe', 'pipe', 'inherit'],
   });
@@ -108,12 +108,12 @@ test('a data directory held by another process fails fast with what to do', { ti
   } finally {
     holder.stdin.end();
     await once(holder, 'exit');
-    rmSync(dir, { recursive: true, force: true, maxRetries: 10 });
+    await removeTempDir(dir);
   }
 });
 
 test('a path that cannot be created fails with DatastoreOpenError', { timeout: 20_000 }, async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'mono-db-'));
+  const dir = makeTempDir();
   const file = join(dir, 'not-a-dir');
   writeFileSync(file, '');
   try {
@@ -126,12 +126,12 @@ test('a path that cannot be created fails with DatastoreOpenError', { timeout: 2
       },
     );
   } finally {
-    rmSync(dir, { recursive: true, force: true, maxRetries: 10 });
+    await removeTempDir(dir);
   }
 });
 
 test('one path is opened once per process', { timeout: 20_000 }, async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'mono-db-'));
+  const dir = makeTempDir();
   const ds = await openDatastore({ url: `surrealkv://${dir}`, log: silentLogger });
   try {
     await assert.rejects(
@@ -140,7 +140,7 @@ test('one path is opened once per process', { timeout: 20_000 }, async () => {
     );
   } finally {
     await ds.close();
-    rmSync(dir, { recursive: true, force: true, maxRetries: 10 });
+    await removeTempDir(dir);
   }
 });
 
