@@ -118,10 +118,11 @@ export class SharedEngine {
   }
 
   /**
-   * Free the engine and wait (at most `waitMs`) until it has let go of its files. After any DEFINE INDEX it never
-   * does in this process: the files stay locked until the process exits (see DESIGN, known traps).
+   * Free the engine and wait (at most `waitMs`, kept short because shutdown has a budget) until it has let go of
+   * its files. After any DEFINE INDEX it never does in this process: the files stay locked until the process
+   * exits (see DESIGN, known traps), and the wait simply runs out.
    */
-  async close(waitMs = 2_000): Promise<void> {
+  async close(waitMs = 250): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
     this.#bySession.clear();
