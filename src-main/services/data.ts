@@ -10,10 +10,12 @@ import type {
   SettingRow,
   UsageRow,
 } from '../../agent-core/contract/tables.ts';
+import { decidePairing } from '../../agent-core/pairing/pairing.ts';
 import type { ChannelInput } from '../ipc/contract.ts';
+import { UserError } from '../ipc/dispatch.ts';
 import { recordId, type Sync } from './sync.ts';
 
-export function createData(sync: Pick<Sync, 'query'>) {
+export function createData(sync: Pick<Sync, 'query' | 'withDb'>) {
   async function rows<T>(sql: string, vars?: Record<string, unknown>): Promise<T[]> {
     const results = await sync.query<T>(sql, vars);
     return results.at(-1) ?? [];
@@ -21,9 +23,9 @@ export function createData(sync: Pick<Sync, 'query'>) {
 
   return {
     async conversations(search?: string): Promise<ConversationRow[]> {
-      const all = await rows<ConversationRow>(
-        'SELECT * FROM conversation ORDER BY last_message_at DESC NULLS LAST LIMIT 1000',
-      );
+      const all = (
+        await rows<ConversationRow>('SELECT * FROM conversation ORDER BY last_message_at DESC LIMIT 1000')
+      ).sort((a, b) => String(b.last_message_at ?? '').localeCompare(String(a.last_message_at ?? '')));
       const q = search?.trim().toLowerCase();
       if (!q) return all;
       return all.filter((c) => `${c.title} ${c.last_message_preview ?? ''}`.toLowerCase().includes(q));
@@ -50,10 +52,10 @@ export function createData(sync: Pick<Sync, 'query'>) {
     },
     pairings: () => rows<PairingRow>('SELECT * FROM pairing ORDER BY created_at DESC LIMIT 500'),
     async decidePairing(id: string, decision: 'approved' | 'denied'): Promise<{ ok: true }> {
-      await rows('UPDATE $id SET status = $decision, decided_at = time::now()', {
-        id: recordId(id),
-        decision,
-      });
+      // The agent's own decision (pairing row + the contact's access in one transaction), as `mono pairing` does.
+      const [pairing] = await rows<{ code: string }>('SELECT code FROM $id', { id: recordId(id) });
+      if (!pairing) throw new UserError('This request is gone — it may have been answered already.');
+      await sync.withDb((db) => decidePairing(db, pairing.code, decision));
       return { ok: true };
     },
     contacts: () => rows<ContactRow>('SELECT * FROM contact ORDER BY created_at DESC LIMIT 2000'),

@@ -33,6 +33,8 @@ export interface Sync {
   /** Retry now instead of waiting out the backoff (e.g. right after the local agent came up). */
   kick(): void;
   query<T = Record<string, unknown>>(sql: string, vars?: Record<string, unknown>): Promise<T[][]>;
+  /** The live SDK connection, for agent-core functions that take one (the one way to decide a pairing). */
+  withDb<T>(run: (db: Surreal) => Promise<T>): Promise<T>;
 }
 
 export const recordId = (id: string) => new StringRecordId(id);
@@ -119,6 +121,12 @@ export function createSync(deps: SyncDeps): Sync {
     }
   }
 
+  function connected(): Surreal {
+    if (!db)
+      throw new UserError('MONO cannot reach your agent right now. It will reconnect by itself.', 'Offline');
+    return db;
+  }
+
   return {
     start() {
       if (running) return;
@@ -141,16 +149,10 @@ export function createSync(deps: SyncDeps): Sync {
       void connect();
     },
     async query<T>(sql: string, vars?: Record<string, unknown>): Promise<T[][]> {
-      const current = db;
-      if (!current) {
-        throw new UserError(
-          'MONO cannot reach your agent right now. It will reconnect by itself.',
-          'Offline',
-        );
-      }
-      const results = await current.query(sql, vars).json();
+      const results = await connected().query(sql, vars).json();
       return results as T[][];
     },
+    withDb: (run) => run(connected()),
   };
 }
 

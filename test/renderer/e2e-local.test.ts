@@ -142,7 +142,8 @@ test('a job is created from the Jobs screen', { timeout: 30_000 }, async () => {
 test('usage and server screens show the agent', { timeout: 30_000 }, async () => {
   const { page } = stack;
   await page.getByRole('button', { name: /Usage/ }).click();
-  await page.getByRole('img', { name: 'Cost per day' }).waitFor();
+  // The replies above were paid for: the chart has today's bar.
+  await page.getByRole('img', { name: 'Cost per day' }).waitFor({ timeout: 15_000 });
   await screenshot(page, 'usage');
   await page.getByRole('button', { name: /Server/ }).click();
   await page.getByText('Healthy').waitFor({ timeout: 15_000 });

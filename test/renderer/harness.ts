@@ -12,7 +12,7 @@ import { FakeTelegram } from '../fakes/telegram-server.ts';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const RENDERER_DIR = join(ROOT, 'dist', 'renderer');
-export const AGENT_PATH = join(ROOT, 'agent-core', 'dist', 'mono-agent.js');
+export const AGENT_PATH = process.env.MONO_E2E_AGENT ?? join(ROOT, 'agent-core', 'dist', 'mono-agent.js');
 export const SCREENSHOTS = join(ROOT, 'assets', 'screenshots');
 
 export const CHROMIUM_ARGS = [

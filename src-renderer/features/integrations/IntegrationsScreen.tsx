@@ -1,6 +1,6 @@
 // Integrations: the agent's instructions and model (settings the agent applies live) and the credentials of each
 // service (kept in the vault, handed to the agent by a restart or over SSH, never shown again).
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import type { SecretName } from '../../../src-main/ipc/contract.ts';
 import { Icon } from '../../components/icons.tsx';
 import { Badge, Button, Card, ErrorState, Field, PageHeader, Spinner } from '../../components/ui.tsx';
@@ -29,10 +29,7 @@ export function IntegrationsScreen() {
         <ErrorState message={settings.error ?? ''} onRetry={() => void loaders.settings()} />
       )}
       {settings.status === 'ready' && (
-        <PromptCard
-          value={settingValue(settings.items, 'system_prompt', '')}
-          key={String(settingValue(settings.items, 'system_prompt', ''))}
-        />
+        <PromptCard value={settingValue(settings.items, 'system_prompt', '')} />
       )}
       <div className="grid-2">
         <Card
@@ -102,13 +99,21 @@ export function IntegrationsScreen() {
 function PromptCard({ value }: { value: string }) {
   const [draft, setDraft] = useState(value);
   const [state, setState] = useState<'idle' | 'saving' | 'saved'>('idle');
+  const edited = useRef(false);
+  // A change made elsewhere (another window, the CLI) shows up here unless the owner is typing.
+  useEffect(() => {
+    if (!edited.current) setDraft(value);
+  }, [value]);
   const [error, setError] = useState<string>();
   const save = () => {
     setState('saving');
     setError(undefined);
     act
       .setSetting('system_prompt', draft)
-      .then(() => setState('saved'))
+      .then(() => {
+        edited.current = false;
+        setState('saved');
+      })
       .catch((e) => {
         setError(errorMessage(e));
         setState('idle');
@@ -129,6 +134,7 @@ function PromptCard({ value }: { value: string }) {
             value={draft}
             placeholder="You are my personal assistant. Be brief and friendly…"
             onChange={(e) => {
+              edited.current = true;
               setDraft(e.target.value);
               setState('idle');
             }}

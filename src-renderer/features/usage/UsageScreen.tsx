@@ -66,9 +66,7 @@ export function UsageScreen() {
           <UsageChart data={data} {...(daily !== undefined && { budget: daily })} />
         )}
       </Card>
-      {settings.status === 'ready' && (
-        <BudgetCard daily={daily} monthly={monthly} key={`${daily}-${monthly}`} />
-      )}
+      {settings.status === 'ready' && <BudgetCard daily={daily} monthly={monthly} key={settings.status} />}
     </div>
   );
 }
