@@ -2,6 +2,7 @@
 
 export type { HostKey } from '../ssh/known-hosts.ts';
 export { defaultKnownHostsPath } from '../ssh/known-hosts.ts';
+export { checkHost, type HostCheck } from './check-host.ts';
 export type { Target } from './connect.ts';
 export { targetName } from './connect.ts';
 export { type DeployOptions, type DeployResult, deploy } from './deploy.ts';
@@ -18,6 +19,7 @@ export {
 } from './errors.ts';
 export { type FleetHostOutcome, type FleetOptions, type FleetResult, fleetDeploy } from './fleet.ts';
 export { formatHostSpec, type HostSpec, HostSpecError, parseHostSpec, parseHostsFile } from './host-spec.ts';
+export { type HubTunnel, openHubTunnel } from './hub-tunnel.ts';
 export { LAYOUT } from './layout.ts';
 export { type LogsOptions, logs } from './logs.ts';
 export {

@@ -2,7 +2,7 @@
 
 import { readFile } from 'node:fs/promises';
 import { request } from 'node:http';
-import { Readable } from 'node:stream';
+import { type Duplex, Readable } from 'node:stream';
 import { NodeSSH } from 'node-ssh';
 import type { Secret } from '../../agent-core/config/secret.ts';
 import { HostKeyError, SshError } from '../provision/errors.ts';
@@ -213,6 +213,11 @@ export class SshExecutor {
       });
       req.end();
     });
+  }
+
+  /** A stream to a unix socket on the VPS (an OpenSSH streamlocal forward), opened as the SSH user. */
+  async openUnixSocket(path: string): Promise<Duplex> {
+    return (await this.ssh.forwardOutStreamLocal(path)) as unknown as Duplex;
   }
 
   close(): void {

@@ -6,8 +6,10 @@ import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import {
+  checkHost,
   deploy,
   HostKeyError,
+  openHubTunnel,
   type ProgressEvent,
   ProvisionError,
   SshError,
@@ -108,6 +110,36 @@ describe('connecting to a VPS', { timeout: 240_000 }, () => {
     assert.ok(!JSON.stringify(events).includes('sk-ant-through-sudo-0001'));
   });
 
+  it('the db tunnel forwards a local port to a unix socket on the VPS, for root only', async () => {
+    await vps.must(
+      `systemd-run --unit mono-echo /opt/mono/node/bin/node -e "require('http').createServer((q, r) => r.end('via unix ' + q.url)).listen('/run/mono-echo.sock')" && for i in $(seq 50); do [ -S /run/mono-echo.sock ] && break; sleep 0.1; done`,
+    );
+    const tunnel = await openHubTunnel({
+      target: { host: vps.host, identity: key.identity, knownHostsPath: knownHosts() },
+      socketPath: '/run/mono-echo.sock',
+    });
+    try {
+      const answers = await Promise.all(
+        ['/a', '/b', '/c'].map(async (p) => (await fetch(`http://127.0.0.1:${tunnel.port}${p}`)).text()),
+      );
+      assert.deepEqual(answers, ['via unix /a', 'via unix /b', 'via unix /c']);
+    } finally {
+      await tunnel.close();
+      await vps.ssh('systemctl stop mono-echo');
+    }
+    await assert.rejects(
+      openHubTunnel({
+        target: {
+          host: vps.host,
+          username: 'deployer',
+          identity: key.identity,
+          knownHostsPath: knownHosts(),
+        },
+      }),
+      (e: unknown) => e instanceof ProvisionError && e.step === 'tunnel' && /connect as root/.test(e.hint),
+    );
+  });
+
   it('a user without sudo is told what to do', async () => {
     await assert.rejects(
       status({
@@ -131,6 +163,21 @@ describe('connecting to a VPS', { timeout: 240_000 }, () => {
         return true;
       },
     );
+  });
+
+  it('checkHost (the wizard\'s "test connection") answers with facts or the failed step, never throws', async () => {
+    const good = await checkHost({
+      target: { host: vps.host, identity: key.identity, knownHostsPath: knownHosts() },
+    });
+    assert.equal(good.ok, true);
+    assert.equal(good.facts?.glibc, '2.36');
+    assert.equal(good.hostKey?.fingerprint, hostFingerprint());
+    const bad = await checkHost({
+      target: { host: vps.host, username: 'nosudo', identity: key.identity, knownHostsPath: knownHosts() },
+    });
+    assert.equal(bad.ok, false);
+    assert.equal(bad.error?.step, 'preflight');
+    assert.match(bad.error?.hint ?? '', /sudoers/);
   });
 
   it('a key the VPS does not accept, and a closed port, fail at connect with the reason', async () => {

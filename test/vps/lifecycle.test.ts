@@ -11,12 +11,14 @@ import {
   deploy,
   HealthCheckError,
   LockedError,
+  openHubTunnel,
   type ProgressEvent,
   status,
 } from '../../src-main/provision/index.ts';
 import { logs } from '../../src-main/provision/logs.ts';
 import { Session } from '../../src-main/provision/session.ts';
 import { createTar } from '../../src-main/provision/tar.ts';
+import { ClientProcess } from '../agent-core/hub/client-process.ts';
 import { type AgentFakes, FAKE_ANTHROPIC_KEY, FAKE_TELEGRAM_TOKEN, startAgentFakes } from './agent-fakes.ts';
 import { runMono } from './cli.ts';
 import {
@@ -167,6 +169,32 @@ describe('a VPS from install to uninstall', { timeout: 300_000 }, () => {
     );
     assert.equal((await vps.must('readlink /opt/mono/previous')).trim(), 'releases/1.0.0');
     assert.equal((await roundTrip('after the update')).length, 1);
+  });
+
+  it('the desktop reaches the db hub through the SSH tunnel and sees a conversation live', async (t) => {
+    if ((await vps.ssh('test -S /run/mono/hub.sock')).code !== 0) {
+      t.skip('the agent does not start its db hub yet (MONO_HUB_SOCKET is set by the unit)');
+      return;
+    }
+    const creds = JSON.parse(await vps.must('cat /var/lib/mono/hub-credentials.json')) as {
+      username: string;
+      password: string;
+    };
+    const tunnel = await openHubTunnel({ target: target() });
+    const client = new ClientProcess();
+    try {
+      await client.run('connect', { url: tunnel.url, username: creds.username, password: creds.password });
+      await client.run('live', { table: 'message', name: 'tunnel' });
+      await roundTrip('seen live through the tunnel');
+      const events = await client.waitForEvents('tunnel', 2, 20_000);
+      assert.ok(events.some((e) => JSON.stringify(e.value ?? {}).includes('seen live through the tunnel')));
+    } finally {
+      await client.stop();
+      await tunnel.close();
+    }
+    // The socket itself is root's and the agent's only.
+    assert.equal((await vps.must('stat -c "%a %U" /run/mono/hub.sock')).trim(), '600 mono');
+    assert.notEqual((await vps.ssh('test -r /run/mono/hub.sock', { user: 'deployer' })).code, 0);
   });
 
   it('an interrupted or corrupted upload never becomes a release, let alone current', async () => {
