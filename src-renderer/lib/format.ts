@@ -16,7 +16,20 @@ export function dayLabel(iso: string): string {
   return new Date(iso).toLocaleDateString(undefined, { weekday: 'long', day: 'numeric', month: 'long' });
 }
 
-export const usd = (n: number) => `$${n < 10 ? n.toFixed(2) : n.toFixed(0)}`;
+export function usd(n: number): string {
+  if (n === 0) return '$0';
+  if (n < 0.01) return '<$0.01';
+  return `$${n < 100 ? n.toFixed(2) : n.toFixed(0)}`;
+}
+
+/** Three round axis steps (1, 2 or 5 × 10ⁿ) covering `max`, and how many decimals their labels need. */
+export function niceTicks(max: number): { ticks: number[]; top: number; decimals: number } {
+  const raw = Math.max(max, 1e-6) / 3;
+  const power = 10 ** Math.floor(Math.log10(raw));
+  const step = ([1, 2, 5, 10].find((m) => m * power >= raw) ?? 10) * power;
+  const decimals = Math.max(0, -Math.floor(Math.log10(step)));
+  return { ticks: [0, step, 2 * step, 3 * step], top: 3 * step, decimals };
+}
 
 export function tokens(n: number): string {
   if (n >= 1_000_000) return `${(n / 1_000_000).toFixed(1)}M`;

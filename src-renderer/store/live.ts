@@ -11,6 +11,7 @@ import type {
   UsageRow,
 } from '../../agent-core/contract/tables.ts';
 import type { DbChange } from '../../src-main/ipc/contract.ts';
+import { mono } from '../lib/mono.ts';
 import { getState, type Store, setState } from './store.ts';
 import { type Loadable, remove, upsert } from './types.ts';
 
@@ -55,6 +56,8 @@ export function applyChange(change: DbChange): void {
           ...apply<MessageRow>(state.thread, change, (a, b) => a.created_at < b.created_at),
           conversation: state.thread.conversation,
         };
+        // The owner is looking at this thread: a new message there is read already.
+        if (change.action === 'CREATE' && row?.direction === 'in') markReadSoon(state.thread.conversation);
       }
       break;
     }
@@ -87,4 +90,10 @@ export function applyChange(change: DbChange): void {
       return;
   }
   setState(patch);
+}
+
+let readTimer: ReturnType<typeof setTimeout> | undefined;
+function markReadSoon(conversation: string): void {
+  clearTimeout(readTimer);
+  readTimer = setTimeout(() => void mono.conversation.markRead({ conversation }).catch(() => {}), 300);
 }

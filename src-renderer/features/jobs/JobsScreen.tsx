@@ -16,18 +16,7 @@ import { clock, timeAgo } from '../../lib/format.ts';
 import { act, loaders, selectJob } from '../../store/actions.ts';
 import { useStore } from '../../store/store.ts';
 import { JobForm } from './JobForm.tsx';
-
-export function describeSchedule(job: Pick<JobRow, 'cron' | 'run_at' | 'interval_s'>): string {
-  if (job.run_at)
-    return `Once, ${new Date(job.run_at).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' })}`;
-  if (job.interval_s) return `Every ${Math.round(job.interval_s / 60)} min`;
-  const cron = job.cron ?? '';
-  const daily = /^(\d{1,2}) (\d{1,2}) \* \* \*$/.exec(cron);
-  if (daily) return `Every day at ${daily[2]?.padStart(2, '0')}:${daily[1]?.padStart(2, '0')}`;
-  const weekdays = /^(\d{1,2}) (\d{1,2}) \* \* 1-5$/.exec(cron);
-  if (weekdays) return `Weekdays at ${weekdays[2]?.padStart(2, '0')}:${weekdays[1]?.padStart(2, '0')}`;
-  return `Schedule ${cron}`;
-}
+import { describeSchedule } from './schedule.ts';
 
 export function JobsScreen() {
   const jobs = useStore((s) => s.jobs);

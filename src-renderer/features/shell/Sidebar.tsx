@@ -15,7 +15,9 @@ const ITEMS: { screen: Screen; label: string; icon: ReactNode }[] = [
 
 export function Sidebar() {
   const screen = useStore((s) => s.screen);
-  const unread = useStore((s) => s.conversations.items.reduce((n, c) => n + (c.unread ?? 0), 0));
+  const unread = useStore((s) =>
+    s.conversations.items.reduce((n, c) => n + (c.id === s.selected ? 0 : (c.unread ?? 0)), 0),
+  );
   const pending = useStore((s) => s.pairings.items.filter((p) => p.status === 'pending').length);
   const sync = useStore((s) => s.sync.state);
   const bot = useStore((s) => s.app?.wizard.telegram);

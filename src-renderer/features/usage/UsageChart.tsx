@@ -1,6 +1,6 @@
 // Cost per day as an SVG bar chart (no chart library): the last N days, a budget line, hover titles.
 import type { UsageRow } from '../../../agent-core/contract/tables.ts';
-import { tokens, usd } from '../../lib/format.ts';
+import { niceTicks, tokens, usd } from '../../lib/format.ts';
 
 export interface DayTotal {
   day: string;
@@ -33,11 +33,10 @@ export function UsageChart({ data, budget }: { data: DayTotal[]; budget?: number
   const width = 720;
   const height = 220;
   const pad = { top: 12, right: 8, bottom: 26, left: 44 };
-  const max = Math.max(0.01, budget ?? 0, ...data.map((d) => d.cost)) * 1.15;
+  const { ticks, top: max, decimals } = niceTicks(Math.max(budget ?? 0, ...data.map((d) => d.cost)) * 1.1);
   const inner = { w: width - pad.left - pad.right, h: height - pad.top - pad.bottom };
   const slot = inner.w / data.length;
   const y = (v: number) => pad.top + inner.h - (v / max) * inner.h;
-  const ticks = [0, max / 3, (2 * max) / 3];
 
   return (
     <svg className="chart" viewBox={`0 0 ${width} ${height}`} role="img" aria-label="Cost per day">
@@ -45,7 +44,7 @@ export function UsageChart({ data, budget }: { data: DayTotal[]; budget?: number
         <g key={t}>
           <line x1={pad.left} x2={width - pad.right} y1={y(t)} y2={y(t)} className="chart-grid" />
           <text x={pad.left - 8} y={y(t) + 4} className="chart-label" textAnchor="end">
-            {usd(t)}
+            ${t.toFixed(decimals)}
           </text>
         </g>
       ))}

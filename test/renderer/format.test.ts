@@ -1,0 +1,55 @@
+// Formatting the UI relies on: money that never shows a misleading $0.00, round chart axes, durations.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { describeSchedule } from '../../src-renderer/features/jobs/schedule.ts';
+import { totalsByDay } from '../../src-renderer/features/usage/UsageChart.tsx';
+import { duration, initials, niceTicks, usd } from '../../src-renderer/lib/format.ts';
+
+test('money: nothing, a fraction of a cent, cents, dollars', () => {
+  assert.equal(usd(0), '$0');
+  assert.equal(usd(0.0004), '<$0.01');
+  assert.equal(usd(1.5), '$1.50');
+  assert.equal(usd(250.4), '$250');
+});
+
+test('chart axes use round steps that cover the data', () => {
+  assert.deepEqual(niceTicks(2.7), { ticks: [0, 1, 2, 3], top: 3, decimals: 0 });
+  const small = niceTicks(0.0011);
+  assert.ok(small.top >= 0.0011 && small.decimals >= 3, JSON.stringify(small));
+  assert.deepEqual(niceTicks(14).ticks, [0, 5, 10, 15]);
+});
+
+test('usage rows become one total per day, oldest first, with empty days as zero', () => {
+  const today = new Date('2030-01-10T12:00:00Z');
+  const row = (day: string, cost: number) => ({
+    id: `usage:${day}`,
+    day,
+    model: 'm',
+    requests: 1,
+    input_tokens: 10,
+    output_tokens: 5,
+    cache_creation_input_tokens: 0,
+    cache_read_input_tokens: 2,
+    cost_usd: cost,
+  });
+  const days = totalsByDay([row('2030-01-10', 0.5), row('2030-01-08', 0.25), row('2029-12-01', 9)], 3, today);
+  assert.deepEqual(
+    days.map((d) => [d.day, d.cost, d.input]),
+    [
+      ['2030-01-08', 0.25, 12],
+      ['2030-01-09', 0, 0],
+      ['2030-01-10', 0.5, 12],
+    ],
+  );
+});
+
+test('schedules and durations read like a person wrote them', () => {
+  assert.equal(describeSchedule({ cron: '30 7 * * *' }), 'Every day at 07:30');
+  assert.equal(describeSchedule({ cron: '0 9 * * 1-5' }), 'Weekdays at 09:00');
+  assert.equal(describeSchedule({ cron: '*/5 * * * *' }), 'Schedule */5 * * * *');
+  assert.equal(describeSchedule({ interval_s: 900 }), 'Every 15 min');
+  assert.equal(duration(3 * 86_400 + 7200), '3 d 2 h');
+  assert.equal(duration(42), '42 s');
+  assert.equal(initials('Ada Lovelace'), 'AL');
+  assert.equal(initials(''), '?');
+});
