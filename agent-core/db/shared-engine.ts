@@ -56,6 +56,8 @@ export class SharedEngine {
   #consuming: Promise<void> = Promise.resolve();
   #closed = false;
   #nextId = 0;
+  /** Requests the engine is running: freeing it under one makes the addon panic and abort the process. */
+  readonly #inFlight = new Set<Promise<unknown>>();
 
   constructor(raw: RawEngine, log: Logger) {
     this.#raw = raw;
@@ -74,8 +76,7 @@ export class SharedEngine {
 
   /** Run one CBOR-encoded RPC request; resolves to the CBOR-encoded result or `{error}`. */
   executeRaw(request: Uint8Array): Promise<Uint8Array> {
-    if (this.#closed) return Promise.reject(new Error('the datastore is closed'));
-    return this.#raw.execute(request);
+    return this.#track(() => this.#raw.execute(request));
   }
 
   /** Run one RPC request given as a value; resolves to its result or throws its error as an RpcCallError. */
@@ -110,11 +111,21 @@ export class SharedEngine {
   }
 
   import(sql: string): Promise<void> {
-    return this.#raw.import(sql);
+    return this.#track(() => this.#raw.import(sql));
   }
 
   export(options: Uint8Array): Promise<string> {
-    return this.#raw.export(options);
+    return this.#track(() => this.#raw.export(options));
+  }
+
+  /** Run one engine call unless closed, and remember it until it settles (close() waits for it). */
+  #track<T>(run: () => Promise<T>): Promise<T> {
+    if (this.#closed) return Promise.reject(new Error('the datastore is closed'));
+    const running = run();
+    this.#inFlight.add(running);
+    const settled = () => this.#inFlight.delete(running);
+    running.then(settled, settled);
+    return running;
   }
 
   /**
@@ -127,6 +138,17 @@ export class SharedEngine {
     this.#closed = true;
     this.#bySession.clear();
     this.#byLive.clear();
+    if (this.#inFlight.size > 0) {
+      let wait: NodeJS.Timeout | undefined;
+      await Promise.race([
+        Promise.allSettled([...this.#inFlight]),
+        new Promise<void>((resolve) => {
+          wait = setTimeout(resolve, 5_000);
+          wait.unref();
+        }),
+      ]);
+      clearTimeout(wait);
+    }
     this.#raw.free();
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([

@@ -71,3 +71,18 @@ test('a live query whose owner is gone is killed at its next notification', { ti
     await ds.close();
   }
 });
+
+test('closing while the engine runs a request waits for it (freeing under it aborts the process)', {
+  timeout: 20_000,
+}, async () => {
+  const ds = await openDatastore({ url: 'mem://', log: silentLogger });
+  const engine = ds.engine!;
+  const running = engine.executeRaw(
+    engine.codec.encode({ id: 1, method: 'query', params: ['SLEEP 300ms; RETURN 7'] }),
+  );
+  await ds.close();
+  const results = engine.codec.decode(await running) as { result: unknown }[];
+  assert.equal(results[1]?.result, 7);
+  // And after close nothing reaches the freed engine (which would abort the process too).
+  await assert.rejects(engine.call({ method: 'ping' }), /closed/);
+});
