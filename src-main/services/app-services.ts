@@ -17,7 +17,7 @@ import { createInstallTracker } from './install.ts';
 import { freePort, HUB_USER, hubPassword, localAgentEnv, localServerStatus } from './local-mode.ts';
 import { createPrefsStore } from './prefs.ts';
 import { generateSshKey, type ProvisionAdapter } from './provision-adapter.ts';
-import { createVpsProvision } from './provision-vps.ts';
+import { createVpsProvision, VPS_INSTALL_STEPS } from './provision-vps.ts';
 import { createSync, type HubTarget } from './sync.ts';
 import { createVault, type SafeStorageLike } from './vault.ts';
 
@@ -336,7 +336,7 @@ export function createAppServices(deps: AppServicesDeps) {
   };
 
   async function runVpsDeploy(vps: NonNullable<ReturnType<typeof prefs.get>['vps']>): Promise<void> {
-    install.begin([]);
+    install.begin(VPS_INSTALL_STEPS);
     try {
       const secrets = vpsSecrets();
       await provision.deploy(vps, secrets, (event) => install.event(event));
@@ -373,6 +373,7 @@ export function createAppServices(deps: AppServicesDeps) {
       notifier.dispose();
       await sync.stop();
       await agent.stop();
+      await provision.close?.();
     },
   };
 }

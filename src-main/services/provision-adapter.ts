@@ -27,6 +27,8 @@ export interface ProvisionAdapter {
   rollback(target: VpsTarget): Promise<string>;
   /** Where the db hub of that VPS is reachable from this computer (an SSH streamlocal forward). */
   hubUrl(target: VpsTarget): Promise<string>;
+  /** Closes what stays open between calls (the database tunnel). */
+  close?(): Promise<void>;
 }
 
 export const VPS_UNAVAILABLE =

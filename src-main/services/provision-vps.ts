@@ -4,20 +4,37 @@ import { homedir } from 'node:os';
 import { Secret } from '../../agent-core/config/secret.ts';
 import type { PreflightCheck, VpsTarget } from '../ipc/contract.ts';
 import { UserError } from '../ipc/dispatch.ts';
-import { connectStep, preflightStep } from '../provision/connect.ts';
 import {
+  checkHost,
   deploy,
+  type HubTunnel,
   logs,
+  openHubTunnel,
   type ProgressEvent,
   ProvisionError,
   rollback,
   status,
   type Target,
-  targetName,
 } from '../provision/index.ts';
-import { StepReporter } from '../provision/progress.ts';
-import type { Session } from '../provision/session.ts';
 import type { ProvisionAdapter, ProvisionEvent } from './provision-adapter.ts';
+
+/** The deploy's steps as the install screen lists them before they run (the events then fill in details). */
+export const VPS_INSTALL_STEPS: { step: string; message: string }[] = [
+  { step: 'connect', message: 'Connect to your server' },
+  { step: 'preflight', message: 'Check the system (OS, architecture, disk, sudo)' },
+  { step: 'lock', message: 'Make sure no other install is running' },
+  { step: 'inspect', message: 'Look at what is installed' },
+  { step: 'prepare', message: 'Create the mono user and folders' },
+  { step: 'node', message: 'Install Node.js if needed' },
+  { step: 'upload', message: 'Upload your agent' },
+  { step: 'secrets', message: 'Store your keys on the server (readable by MONO only)' },
+  { step: 'unit', message: 'Set up the system service' },
+  { step: 'switch', message: 'Switch to the new release' },
+  { step: 'restart', message: 'Start your agent' },
+  { step: 'health', message: 'Check that it answers' },
+  { step: 'prune', message: 'Remove old releases' },
+  { step: 'unlock', message: 'Finish' },
+];
 
 /** Vault names → the agent's environment variables on the VPS. */
 export const SECRET_ENV: Record<string, string> = {
@@ -64,21 +81,11 @@ function userError(error: unknown): UserError {
 }
 
 export function createVpsProvision(deps: { releaseDir: string; hubUser: string }): ProvisionAdapter {
+  let tunnel: { key: string; tunnel: HubTunnel } | undefined;
   return {
     async testConnection(vps) {
       const events: ProgressEvent[] = [];
-      const reporter = new StepReporter(targetName(toTarget(vps)), ['connect', 'preflight'], (e) =>
-        events.push(e),
-      );
-      let session: Session | undefined;
-      try {
-        session = await connectStep(toTarget(vps), reporter);
-        await preflightStep(session, reporter);
-      } catch {
-        // The failed step is in the events, with its reason and what to do.
-      } finally {
-        session?.close();
-      }
+      const result = await checkHost({ target: toTarget(vps), onProgress: (e) => events.push(e) });
       const checks: PreflightCheck[] = events
         .filter((e) => e.status === 'ok' || e.status === 'fail')
         .map((e) => ({
@@ -86,7 +93,14 @@ export function createVpsProvision(deps: { releaseDir: string; hubUser: string }
           ok: e.status === 'ok',
           detail: toEvent(e).message,
         }));
-      return { ok: checks.length === 2 && checks.every((c) => c.ok), checks };
+      if (!result.ok && result.error && !checks.some((c) => !c.ok)) {
+        checks.push({
+          name: 'Connection',
+          ok: false,
+          detail: `${result.error.reason}. ${result.error.hint}`,
+        });
+      }
+      return { ok: result.ok, checks };
     },
     async deploy(vps, secrets, onEvent) {
       try {
@@ -134,11 +148,31 @@ export function createVpsProvision(deps: { releaseDir: string; hubUser: string }
         throw userError(error);
       }
     },
-    async hubUrl() {
-      throw new UserError(
-        'Live conversations from a VPS need the SSH forward to its db hub, which this build does not have yet. Install, update, status, logs and rollback work.',
-        'Unavailable',
-      );
+    async hubUrl(vps) {
+      const key = `${vps.user}@${vps.host}:${vps.port}`;
+      if (tunnel?.key === key) return tunnel.tunnel.url;
+      await tunnel?.tunnel.close().catch(() => {});
+      tunnel = undefined;
+      try {
+        const opened = await openHubTunnel({
+          target: toTarget(vps),
+          // A broken forward (the SSH connection died): drop it, the next reconnect opens a fresh one.
+          onError: () => {
+            if (tunnel?.tunnel === opened) {
+              tunnel = undefined;
+              void opened.close().catch(() => {});
+            }
+          },
+        });
+        tunnel = { key, tunnel: opened };
+        return opened.url;
+      } catch (error) {
+        throw userError(error);
+      }
+    },
+    async close() {
+      await tunnel?.tunnel.close().catch(() => {});
+      tunnel = undefined;
     },
   };
 }
