@@ -178,13 +178,42 @@ export async function finishRun(
     .collect();
 }
 
-/** Runs a crash left 'running' are not retried (their slot is spent): they are marked failed, with why. */
-export async function failInterruptedRuns(db: Surreal): Promise<number> {
-  const [rows] = await db
-    .query<[unknown[]]>(
+/** The SQL that settles a run as ok in the transaction that stores its answer (see recordOutbound). */
+export function settleRunStatement(run: RecordId, durationMs: number) {
+  return {
+    statement: `UPDATE $run SET status = 'ok', finished_at = time::now(), duration_ms = $duration, message = $created.id;`,
+    vars: { run, duration: Math.round(durationMs) },
+  };
+}
+
+export interface InterruptedRun {
+  id: RecordId;
+  job: JobRecord;
+  slot: Date;
+  late: boolean;
+  attempts: number;
+}
+
+/**
+ * Runs a crash left 'running'. Their answer was not stored (it is stored in the transaction that settles the
+ * run), so running them again cannot deliver twice; after three attempts they are given up.
+ */
+export async function interruptedRuns(db: Surreal): Promise<InterruptedRun[]> {
+  const [, rows] = await db
+    .query<[unknown, InterruptedRun[]]>(
       `UPDATE job_run SET status = 'failed', finished_at = time::now(),
-         error = 'Interrupted: the agent stopped while this run was in progress.' WHERE status = 'running' RETURN id`,
+         error = 'Interrupted three times: the agent stopped while this run was in progress.'
+         WHERE status = 'running' AND attempts >= 3;
+       SELECT id, slot, late, attempts, job.*, job.conversation.chat_id AS chat_id,
+         job.conversation.channel AS channel FROM job_run WHERE status = 'running';`,
     )
     .collect();
-  return rows.length;
+  return rows.map((row) => {
+    const raw = row as unknown as InterruptedRun & { chat_id?: string; channel?: string };
+    return { ...raw, job: { ...raw.job, chat_id: raw.chat_id, channel: raw.channel } as JobRecord };
+  });
+}
+
+export async function countAttempt(db: Surreal, run: RecordId): Promise<void> {
+  await db.query('UPDATE $run SET attempts += 1', { run }).collect();
 }

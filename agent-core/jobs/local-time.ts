@@ -13,8 +13,8 @@ export function localToInstant(value: string, timeZone: string): Date | undefine
   }
   const match = LOCAL.exec(text);
   if (!match) return undefined;
-  const [, y, mo, d, h, mi, s] = match.map(Number) as number[];
-  const wall = Date.UTC(y!, mo! - 1, d!, h!, mi!, s ?? 0);
+  const [y, mo, d, h, mi, s] = match.slice(1).map((part) => Number(part ?? 0)) as number[];
+  const wall = Date.UTC(y!, mo! - 1, d!, h!, mi!, s!);
   if (Number.isNaN(wall)) return undefined;
   // The offset at the guessed instant, then again at the corrected one (they differ around DST changes).
   let instant = wall - offsetMs(new Date(wall), timeZone);

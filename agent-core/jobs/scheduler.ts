@@ -11,12 +11,14 @@ import { type MessageRecord, recordOutbound } from '../store/messages.ts';
 import { confirmationPrompt } from '../tools/confirmations.ts';
 import {
   claimSlot,
+  countAttempt,
   dueJobs,
-  failInterruptedRuns,
   finishRun,
+  interruptedRuns,
   type JobRecord,
   scheduleOf,
   setNextRun,
+  settleRunStatement,
 } from './job-store.ts';
 import { formatLocal } from './local-time.ts';
 import { dueSlot, nextSlot, scheduleProblem } from './schedule.ts';
@@ -39,8 +41,19 @@ export class Scheduler {
   constructor(private readonly deps: SchedulerDeps) {}
 
   async start(): Promise<void> {
-    const interrupted = await failInterruptedRuns(this.deps.db);
-    if (interrupted > 0) this.deps.log.warn({ runs: interrupted }, 'job runs interrupted by the last stop');
+    // Runs a crash interrupted have no stored answer yet: run them again (their slot stays claimed).
+    for (const run of await interruptedRuns(this.deps.db)) {
+      this.deps.log.warn(
+        { job: String(run.job.id), slot: new Date(run.slot).toISOString() },
+        'job run interrupted by the last stop; running it again',
+      );
+      await countAttempt(this.deps.db, run.id);
+      const key = String(run.job.id);
+      const work = this.#run(run.job, run.id, new Date(run.slot), run.late).finally(() =>
+        this.#running.delete(key),
+      );
+      this.#running.set(key, work);
+    }
     // Jobs that came due while the agent was down run now (one-offs late, recurring ones once).
     await this.tick();
     this.#timer = setInterval(() => void this.tick(), this.deps.tickMs);
@@ -109,13 +122,8 @@ export class Scheduler {
   async #run(job: JobRecord, run: JobRecord['id'], slot: Date, late: boolean): Promise<void> {
     const { db, log, assistant } = this.deps;
     const started = performance.now();
-    const finish = (ok: boolean, error?: string, message?: MessageRecord) =>
-      finishRun(db, run, {
-        ok,
-        durationMs: performance.now() - started,
-        ...(error ? { error } : {}),
-        ...(message ? { message: message.id } : {}),
-      });
+    const finish = (ok: boolean, error?: string) =>
+      finishRun(db, run, { ok, durationMs: performance.now() - started, ...(error ? { error } : {}) });
     try {
       if (!assistant.configured) return await finish(false, 'ANTHROPIC_API_KEY is not set.');
       const gate = await assistant.budgetGate();
@@ -145,17 +153,23 @@ export class Scheduler {
         ...(result.awaiting.length > 0 ? [confirmationPrompt(result.awaiting)] : []),
       ].join('\n\n');
       const text = late ? `(Late — I was offline at ${when}.)\n${answer}` : answer;
-      const message = await recordOutbound(db, {
-        channel,
-        chatId,
-        role: 'assistant',
-        text,
-        ...(result.usage ? { usage: result.usage } : {}),
-        toolCalls: result.toolCalls,
-      });
-      await finish(true, undefined, message);
+      // The answer and the run's success are one transaction: a crash leaves either both or neither.
+      const message = await recordOutbound(
+        db,
+        {
+          channel,
+          chatId,
+          role: 'assistant',
+          text,
+          ...(result.usage ? { usage: result.usage } : {}),
+          toolCalls: result.toolCalls,
+        },
+        settleRunStatement(run, performance.now() - started),
+      );
       this.deps.deliver(message, chatId);
     } catch (error) {
+      // Stopping: the run stays 'running' and runs again at the next start.
+      if (this.#stop.signal.aborted) return;
       const reason = error instanceof Error ? error.message : String(error);
       log.error({ job: String(job.id), reason }, 'job failed');
       await finish(false, reason).catch(() => {});

@@ -204,7 +204,12 @@ export interface NewOutbound {
  * Stores a message MONO starts itself (a job's answer, a notice to the owner, a hook summary), pending
  * delivery; the conversation is created when the chat has none yet. Resolves to the record and its chat id.
  */
-export async function recordOutbound(db: Surreal, message: NewOutbound): Promise<MessageRecord> {
+export async function recordOutbound(
+  db: Surreal,
+  message: NewOutbound,
+  /** A statement run in the same transaction, after the message exists as `$created` (e.g. settle a job run). */
+  also?: { statement: string; vars: Record<string, unknown> },
+): Promise<MessageRecord> {
   const conversation = conversationId(message.channel, message.chatId);
   return transaction<MessageRecord>(
     db,
@@ -214,8 +219,10 @@ export async function recordOutbound(db: Surreal, message: NewOutbound): Promise
        conversation: $conversation, channel: $channel, direction: 'out', role: $role, text: $text,
        status: 'pending', usage: $usage, tool_calls: $tool_calls, created_at: time::now(), updated_at: time::now()
      })[0];
+     ${also?.statement ?? ''}
      RETURN $created;`,
     {
+      ...also?.vars,
       conversation,
       channel: message.channel,
       chat: message.chatId,
