@@ -34,6 +34,11 @@ const BEFORE_SIGNIN = new Set([
 const SIGNS_IN = new Set(['signin', 'signup', 'authenticate', 'refresh']);
 /** Methods after which the session is anonymous again. */
 const SIGNS_OUT = new Set(['invalidate', 'reset']);
+/**
+ * Session set-up the SDK sends before it signs in. The embedded engine would run it for an anonymous session
+ * (which it does not check: `use` even creates namespaces), so the hub keeps it until the session has signed in.
+ */
+const HELD_UNTIL_SIGNIN = new Set(['use', 'let', 'set', 'unset']);
 /** Sessions one connection may hold (attach works before sign-in, because the SDK re-attaches first). */
 const MAX_SESSIONS = 64;
 /** Bytes waiting to be sent to one client before the hub gives up on it. */
@@ -45,8 +50,8 @@ interface ClientSession {
   /** The engine session the hub created for it; never shared with anyone. */
   engine: Uuid;
   authenticated: boolean;
-  /** `use` asked for before signing in: answered by the hub, run once the session has signed in. */
-  pendingUse?: unknown[];
+  /** `use`/`let`/`unset` asked for before signing in: answered by the hub, run once the session has signed in. */
+  pending: { method: string; params: unknown[] | undefined }[];
   unroute: () => void;
 }
 
@@ -189,7 +194,8 @@ export class HubConnection {
       return undefined;
     }
     if (!session.authenticated && !BEFORE_SIGNIN.has(method)) throw notSignedIn();
-    if (method === 'use' && !session.authenticated) return this.#deferUse(session, request.params);
+    if (HELD_UNTIL_SIGNIN.has(method) && !session.authenticated)
+      return this.#hold(session, method, request.params);
     if (method === 'sessions') {
       return [...this.#sessions.values()].flatMap((s) => (s.client ? [s.client] : []));
     }
@@ -212,9 +218,12 @@ export class HubConnection {
     }
     if (SIGNS_IN.has(method)) {
       session.authenticated = true;
-      await this.#applyPendingUse(session);
+      await this.#applyHeld(session);
     }
-    if (SIGNS_OUT.has(method)) session.authenticated = false;
+    if (SIGNS_OUT.has(method)) {
+      session.authenticated = false;
+      session.pending = [];
+    }
     if (method === 'begin') {
       if (this.#closed) await this.#call({ method: 'cancel', params: [result], session: session.engine });
       else this.#transactions.set(String(result), session);
@@ -226,23 +235,19 @@ export class HubConnection {
     return result;
   }
 
-  /**
-   * The SDK selects namespace and database before it signs in. The embedded engine would create them for an
-   * anonymous session, so the hub only remembers the choice and makes it right after a successful sign-in.
-   */
-  #deferUse(
-    session: ClientSession,
-    params: unknown[] | undefined,
-  ): { namespace?: unknown; database?: unknown } {
-    const [namespace, database] = Array.isArray(params) ? params : [];
-    session.pendingUse = [namespace, database];
+  /** Answer session set-up now as the engine would, and run it once the session has signed in. */
+  #hold(session: ClientSession, method: string, params: unknown[] | undefined): unknown {
+    const args = Array.isArray(params) ? params : undefined;
+    session.pending.push({ method, params: args });
+    if (method !== 'use') return undefined;
+    const [namespace, database] = args ?? [];
     return { namespace: namespace ?? undefined, database: database ?? undefined };
   }
 
-  async #applyPendingUse(session: ClientSession): Promise<void> {
-    const params = session.pendingUse;
-    session.pendingUse = undefined;
-    if (params) await this.#call({ method: 'use', params, session: session.engine });
+  async #applyHeld(session: ClientSession): Promise<void> {
+    const held = session.pending;
+    session.pending = [];
+    for (const { method, params } of held) await this.#call({ method, params, session: session.engine });
   }
 
   #session(raw: unknown): ClientSession {
@@ -316,7 +321,7 @@ export class HubConnection {
       await this.#call({ method: 'detach', session: engine });
       throw notFound('Connection');
     }
-    const session: ClientSession = { client, engine, authenticated: false, unroute: () => {} };
+    const session: ClientSession = { client, engine, authenticated: false, pending: [], unroute: () => {} };
     session.unroute = this.#engine.routeSession(engine, (notification) =>
       this.#notify(notification, session),
     );

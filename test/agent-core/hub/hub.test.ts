@@ -102,6 +102,15 @@ test('nothing but sign-in works before signing in', { timeout: 30_000 }, async (
     });
     const [root] = await ds.db.query('INFO FOR ROOT').collect<[{ namespaces: Record<string, string> }]>();
     assert.ok(!('sneaky_ns' in root.namespaces), 'no namespace was created for an anonymous session');
+    // Held set-up runs, in order, once the session has signed in.
+    await raw.call('use', ['mono', 'agent']);
+    await raw.call('let', ['greeting', 'held']);
+    assert.equal((await raw.call('signin', [{ user: USER, pass: PASSWORD }])).error, undefined);
+    const [answer] = (await raw.call('query', ['RETURN [$greeting, session::ns(), session::db()]']))
+      .result as {
+      result: unknown;
+    }[];
+    assert.deepEqual(answer?.result, ['held', 'mono', 'agent']);
   } finally {
     await raw.close();
   }
