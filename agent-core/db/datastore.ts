@@ -137,7 +137,7 @@ async function connectRaw(url: string, options: OpenDatastoreOptions): Promise<R
     connecting.then((late) => late.free()).catch(() => {});
     if (error instanceof DatastoreOpenError) throw error;
     const message = String((error as Error)?.message ?? error);
-    if (/already locked|lock/i.test(message) && /locked/i.test(message)) {
+    if (/is already locked|locked by another process/i.test(message)) {
       throw new DatastoreLockedError(url.slice(url.indexOf('://') + 3));
     }
     throw new DatastoreOpenError(options.url, message.replace(/^Error: /, ''), { cause: error });
