@@ -132,7 +132,8 @@ export class TurnRunner {
         isOwner,
         now: new Date(),
       });
-      return this.#reply(message, channel, { role: 'notice', text, inboundStatus: 'answered' });
+      // 'ignored': commands and MONO's answers to them stay out of the history sent to Claude.
+      return this.#reply(message, channel, { role: 'notice', text, inboundStatus: 'ignored' });
     }
     if (!this.deps.claude) {
       log.warn('a message arrived but ANTHROPIC_API_KEY is not set');

@@ -1,0 +1,107 @@
+// Money and owner commands through the built agent: /status, /budget, /pause, /resume, /jobs; at the cap the
+// agent stops calling Claude, tells the owner once, and resumes when the cap is raised.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { FakeAnthropic } from '../../fakes/anthropic-server.ts';
+import { FakeTelegram } from '../../fakes/telegram-server.ts';
+import { agentEnv } from '../../helpers/agent-env.ts';
+import { AgentProcess, tempDataDir } from '../../helpers/agent-process.ts';
+import { queryDataDir } from '../../helpers/inspect-datastore.ts';
+import { sleep } from '../jobs/harness.ts';
+
+const OWNER = 4301;
+const GUEST = 4302;
+
+describe('budget and owner commands', { timeout: 90_000 }, () => {
+  const telegram = new FakeTelegram();
+  const anthropic = new FakeAnthropic();
+  const data = tempDataDir();
+  let agent: AgentProcess;
+
+  /** Sends a message and resolves to the next message sent to that chat. */
+  const ask = async (text: string, from = OWNER) => {
+    const before = telegram.sent.length;
+    telegram.sendText({ chatId: from, userId: from, text });
+    const sent = await telegram.waitForSent(before + 1, { timeoutMs: 10_000 });
+    return sent.slice(before).find((s) => String(s.chat_id) === String(from))?.text ?? '';
+  };
+
+  before(async () => {
+    await telegram.start();
+    await anthropic.start();
+    // Everyone may talk (`*`); the owner is named by the owner_chat setting, written while the agent is down.
+    const env = agentEnv(
+      data.dir,
+      { telegram, anthropic },
+      { MONO_ALLOW_TELEGRAM: '*', MONO_JOB_TICK_MS: '200' },
+    );
+    await (await new AgentProcess(env).start()).stop();
+    await queryDataDir(
+      data.dir,
+      `UPSERT setting:owner_chat SET key = 'owner_chat', value = 'telegram:${OWNER}'`,
+    );
+    agent = await new AgentProcess(env).start();
+  });
+
+  after(async () => {
+    await agent?.stop();
+    await telegram.close();
+    await anthropic.close();
+    data.remove();
+  });
+
+  test('/status tells version, uptime, today’s cost and channels — without calling Claude', async () => {
+    assert.match(await ask('hello'), /Echo: hello/);
+    const calls = anthropic.requests.length;
+    const status = await ask('/status');
+    assert.match(status, /^MONO \d+\.\d+\.\d+/);
+    assert.match(status, /Up for \d+ s/);
+    assert.match(status, /Cost today: \$0\.\d{4}/);
+    assert.match(status, /telegram: polling/);
+    assert.equal(anthropic.requests.length, calls);
+    assert.match(await ask('/jobs'), /No scheduled jobs/);
+  });
+
+  test('/pause stops answering (and calling Claude) until /resume', async () => {
+    assert.match(await ask('/pause'), /Paused/);
+    const calls = anthropic.requests.length;
+    assert.match(await ask('are you there?'), /paused/);
+    assert.match(await ask('/status'), /paused/);
+    assert.equal(anthropic.requests.length, calls);
+    assert.match(await ask('/resume'), /Resumed/);
+    assert.match(await ask('and now?'), /Echo: and now\?/);
+  });
+
+  test('at the daily cap: no more calls, the owner is told once, and raising the cap resumes', async () => {
+    assert.match(await ask('/budget day 0.000001'), /Today: \$0\.\d+ of \$0\.0000.*Over the day cap/s);
+    const calls = anthropic.requests.length;
+    // Over the cap: the owner hears it once, with how to raise it.
+    assert.match(await ask('what is the weather?'), /reached your daily budget.*\/budget day/s);
+    const sent = telegram.sent.length;
+    telegram.sendText({ chatId: OWNER, userId: OWNER, text: 'hello again?' });
+    telegram.sendText({ chatId: GUEST, userId: GUEST, text: 'hi from a guest' });
+    await sleep(1500);
+    assert.equal(telegram.sent.length, sent, 'no second notice, nothing for the guest');
+    assert.equal(anthropic.requests.length, calls, 'Claude was not called');
+
+    assert.match(await ask('/budget day 50'), /Today: .* of \$50\.00.*Within budget/s);
+    // Messages left unanswered at the cap stay in the history Claude sees next.
+    assert.match(await ask('back?'), /^Echo: what is the weather\?.*back\?$/s);
+    assert.match(await ask('/budget day off'), /daily cap is off/);
+    assert.match(await ask('/budget month abc'), /Give the cap in US dollars/);
+  });
+
+  test('guests cannot use owner commands; the spending is recorded per day and model', async () => {
+    assert.match(await ask('/pause', GUEST), /^Echo: .*\/pause$/s, 'a guest’s /pause goes to Claude as text');
+    await agent.stop();
+    const [usage, status] = await queryDataDir<[Record<string, unknown>[], Record<string, unknown>[]]>(
+      data.dir,
+      'SELECT * FROM usage; SELECT paused, budget_notice FROM agent_status;',
+    );
+    assert.equal(usage.length, 1);
+    assert.ok((usage[0]!.cost_usd as number) > 0);
+    assert.ok((usage[0]!.requests as number) >= 4);
+    assert.equal(status[0]!.paused, false);
+    assert.match(String(status[0]!.budget_notice), /^day:\d{4}-\d{2}-\d{2}$/);
+  });
+});
