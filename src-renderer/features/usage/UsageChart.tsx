@@ -32,8 +32,9 @@ export function totalsByDay(rows: UsageRow[], days: number, today = new Date()):
 export function UsageChart({ data, budget }: { data: DayTotal[]; budget?: number }) {
   const width = 720;
   const height = 220;
-  const pad = { top: 12, right: 8, bottom: 26, left: 44 };
   const { ticks, top: max, decimals } = niceTicks(Math.max(budget ?? 0, ...data.map((d) => d.cost)) * 1.1);
+  // Room on the left for the longest axis label ("$0.0015"), about 7 px per character.
+  const pad = { top: 12, right: 8, bottom: 26, left: 16 + 7 * `$${max.toFixed(decimals)}`.length };
   const inner = { w: width - pad.left - pad.right, h: height - pad.top - pad.bottom };
   const slot = inner.w / data.length;
   const y = (v: number) => pad.top + inner.h - (v / max) * inner.h;
