@@ -1,6 +1,7 @@
 // Webhook events in the datastore (table `event`), deduplicated on (source, external id): a sender's retry is
 // stored once and handled once.
 import type { RecordId, Surreal } from 'surrealdb';
+import { transaction } from '../store/transaction.ts';
 
 export interface EventRecord {
   id: RecordId;
@@ -15,16 +16,15 @@ export async function storeEvent(
   db: Surreal,
   event: { source: string; externalId: string; type: string; payload: unknown },
 ): Promise<{ event: EventRecord; isNew: boolean }> {
-  const [, result] = await db
-    .query<[unknown, { event: EventRecord; isNew: boolean }]>(
-      `LET $existing = (SELECT * FROM event WHERE source = $source AND external_id = $external_id LIMIT 1)[0];
-       RETURN IF $existing { { event: $existing, isNew: false } } ELSE {
-         { event: (CREATE event CONTENT { source: $source, external_id: $external_id, type: $type,
-             payload: $payload, status: 'received', received_at: time::now() })[0], isNew: true }
-       };`,
-      { source: event.source, external_id: event.externalId, type: event.type, payload: event.payload },
-    )
-    .collect();
+  const result = await transaction<{ event: EventRecord; isNew: boolean }>(
+    db,
+    `LET $existing = (SELECT * FROM event WHERE source = $source AND external_id = $external_id LIMIT 1)[0];
+     RETURN IF $existing { { event: $existing, isNew: false } } ELSE {
+       { event: (CREATE event CONTENT { source: $source, external_id: $external_id, type: $type,
+           payload: $payload, status: 'received', received_at: time::now() })[0], isNew: true }
+     };`,
+    { source: event.source, external_id: event.externalId, type: event.type, payload: event.payload },
+  );
   return result;
 }
 

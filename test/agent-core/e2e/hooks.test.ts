@@ -1,0 +1,188 @@
+// Webhooks through the built agent: Stripe (signed by the official library's test helper, forged, duplicate,
+// ignored types) and generic hooks (HMAC, bearer, 401, 404, 413, 429). Refused requests store nothing.
+import assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
+import { after, before, describe, test } from 'node:test';
+import Stripe from 'stripe';
+import { FakeAnthropic } from '../../fakes/anthropic-server.ts';
+import { lastUserText } from '../../fakes/anthropic-types.ts';
+import { FakeTelegram } from '../../fakes/telegram-server.ts';
+import { agentEnv } from '../../helpers/agent-env.ts';
+import { AgentProcess, tempDataDir } from '../../helpers/agent-process.ts';
+import { queryDataDir } from '../../helpers/inspect-datastore.ts';
+import { eventually, sleep } from '../jobs/harness.ts';
+
+const OWNER = 4401;
+const STRIPE_SECRET = 'whsec_mono_test_signing_secret';
+const DEPLOY_SECRET = 'deploy-hook-secret-0123456789';
+const ALERT_TOKEN = 'alert-hook-bearer-token-0123456789';
+
+describe('webhooks', { timeout: 90_000 }, () => {
+  const telegram = new FakeTelegram();
+  const anthropic = new FakeAnthropic();
+  const data = tempDataDir();
+  let agent: AgentProcess;
+  const post = (path: string, body: string | Buffer, headers: Record<string, string> = {}) =>
+    fetch(`${agent.httpUrl}${path}`, {
+      method: 'POST',
+      body,
+      headers: { 'content-type': 'application/json', ...headers },
+    });
+  const stripeEvent = (id: string, type: string, object: Record<string, unknown>) => {
+    const payload = JSON.stringify({ id, object: 'event', type, data: { object } });
+    return {
+      payload,
+      signature: Stripe.webhooks.generateTestHeaderString({ payload, secret: STRIPE_SECRET }),
+    };
+  };
+  const ownerMessages = () => telegram.sent.filter((s) => String(s.chat_id) === String(OWNER));
+
+  before(async () => {
+    await telegram.start();
+    await anthropic.start();
+    const env = agentEnv(
+      data.dir,
+      { telegram, anthropic },
+      {
+        MONO_ALLOW_TELEGRAM: String(OWNER),
+        STRIPE_WEBHOOK_SECRET: STRIPE_SECRET,
+        MONO_HOOK_SECRET_DEPLOYS: DEPLOY_SECRET,
+        MONO_HOOK_SECRET_ALERTS: ALERT_TOKEN,
+        MONO_HOOK_SECRET_FLOOD: ALERT_TOKEN,
+        MONO_HOOK_MAX_BYTES: '4096',
+        MONO_HOOK_RATE_PER_MIN: '20',
+      },
+    );
+    await (await new AgentProcess(env).start()).stop();
+    const hooks = {
+      deploys: { auth: 'hmac', prompt: 'Deploy event from {{name}}: {{body}}' },
+      alerts: { auth: 'bearer' },
+      flood: { auth: 'bearer' },
+    };
+    await queryDataDir(data.dir, `UPSERT setting:hooks SET key = 'hooks', value = ${JSON.stringify(hooks)}`);
+    agent = await new AgentProcess(env).start();
+  });
+
+  after(async () => {
+    await agent?.stop();
+    await telegram.close();
+    await anthropic.close();
+    data.remove();
+  });
+
+  test('a signed Stripe payment is stored once and summarized to the owner, without Claude', async () => {
+    const calls = anthropic.requests.length;
+    const event = stripeEvent('evt_pay_1', 'payment_intent.succeeded', {
+      amount_received: 1250,
+      currency: 'eur',
+      receipt_email: 'ada@example.com',
+    });
+    const first = await post('/hooks/stripe', event.payload, { 'stripe-signature': event.signature });
+    assert.equal(first.status, 200);
+    assert.deepEqual(await first.json(), { ok: true, duplicate: false });
+    const told = await eventually(
+      () => ownerMessages().find((s) => s.text.includes('Payment received')),
+      'the summary',
+    );
+    assert.equal(told.text, '💳 Payment received: 12.50 EUR from ada@example.com.');
+
+    // Stripe retries with a fresh signature: same event id, no second notice.
+    const again = stripeEvent('evt_pay_1', 'payment_intent.succeeded', {
+      amount_received: 1250,
+      currency: 'eur',
+    });
+    const retry = await post('/hooks/stripe', again.payload, { 'stripe-signature': again.signature });
+    assert.deepEqual(await retry.json(), { ok: true, duplicate: true });
+    const ignored = stripeEvent('evt_cust_1', 'customer.updated', { id: 'cus_1' });
+    assert.equal(
+      (await post('/hooks/stripe', ignored.payload, { 'stripe-signature': ignored.signature })).status,
+      200,
+    );
+    await sleep(500);
+    assert.equal(ownerMessages().filter((s) => s.text.includes('Payment received')).length, 1);
+    assert.equal(ownerMessages().length, 1, 'nothing said about customer.updated');
+    assert.equal(anthropic.requests.length, calls);
+  });
+
+  test('forged, tampered or unsigned Stripe bodies get 401', async () => {
+    const event = stripeEvent('evt_forged', 'charge.dispute.created', { amount: 5000, currency: 'usd' });
+    const forged = Stripe.webhooks.generateTestHeaderString({
+      payload: event.payload,
+      secret: 'whsec_attacker',
+    });
+    assert.equal((await post('/hooks/stripe', event.payload, { 'stripe-signature': forged })).status, 401);
+    const tampered = event.payload.replace('5000', '1');
+    assert.equal(
+      (await post('/hooks/stripe', tampered, { 'stripe-signature': event.signature })).status,
+      401,
+    );
+    assert.equal((await post('/hooks/stripe', event.payload)).status, 401);
+    assert.equal((await post('/hooks/stripe', 'not json', { 'stripe-signature': 't=1,v1=00' })).status, 401);
+  });
+
+  test('a generic hook with a valid HMAC is turned into a message by Claude, with no tools', async () => {
+    const body = JSON.stringify({ type: 'deploy.finished', app: 'shop', ok: true });
+    const signature = `sha256=${createHmac('sha256', DEPLOY_SECRET).update(body).digest('hex')}`;
+    const response = await post('/hooks/deploys', body, {
+      'x-signature-256': signature,
+      'x-event-id': 'dep-1',
+    });
+    assert.equal(response.status, 200);
+    const told = await eventually(
+      () => ownerMessages().find((s) => s.text.includes('Deploy event from deploys')),
+      'the hook message',
+    );
+    assert.match(told.text, /"app": "shop"/);
+    const request = anthropic.requests.find((r) => lastUserText(r).includes('Deploy event'))!;
+    assert.equal(request.tools, undefined, 'webhook bodies are untrusted: no tools');
+    assert.deepEqual(
+      await (
+        await post('/hooks/deploys', body, { 'x-signature-256': signature, 'x-event-id': 'dep-1' })
+      ).json(),
+      {
+        ok: true,
+        duplicate: true,
+      },
+    );
+
+    const bad = createHmac('sha256', 'wrong-secret-wrong-secret').update(body).digest('hex');
+    assert.equal((await post('/hooks/deploys', body, { 'x-signature-256': bad })).status, 401);
+    assert.equal((await post('/hooks/deploys', body)).status, 401);
+    assert.equal((await post('/hooks/alerts', body, { authorization: `Bearer ${ALERT_TOKEN}` })).status, 200);
+    assert.equal((await post('/hooks/alerts', body, { authorization: 'Bearer nope' })).status, 401);
+    assert.equal((await post('/hooks/unknown', body)).status, 404);
+  });
+
+  test('too large → 413, too many → 429 with Retry-After', async () => {
+    const big = JSON.stringify({ pad: 'x'.repeat(5000) });
+    const signature = createHmac('sha256', DEPLOY_SECRET).update(big).digest('hex');
+    assert.equal((await post('/hooks/deploys', big, { 'x-signature-256': signature })).status, 413);
+    const statuses: number[] = [];
+    let retryAfter: string | null = null;
+    for (let i = 0; i < 30; i++) {
+      const response = await post('/hooks/flood', '{}', { authorization: 'Bearer wrong' });
+      statuses.push(response.status);
+      if (response.status === 429) retryAfter = response.headers.get('retry-after');
+    }
+    assert.deepEqual([...new Set(statuses)], [401, 429]);
+    assert.equal(statuses.filter((s) => s === 401).length, 20, 'the rate (20/min) passes, then 429');
+    assert.ok(Number(retryAfter) >= 1);
+  });
+
+  test('only verified events were stored', async () => {
+    await agent.stop();
+    const [events] = await queryDataDir<[{ source: string; external_id: string; status: string }[]]>(
+      data.dir,
+      'SELECT source, external_id, status, received_at FROM event ORDER BY received_at',
+    );
+    assert.deepEqual(
+      events.map((e) => `${e.source}:${e.external_id}:${e.status}`),
+      [
+        'stripe:evt_pay_1:processed',
+        'stripe:evt_cust_1:ignored',
+        'deploys:dep-1:processed',
+        `alerts:${events[3]?.external_id}:processed`,
+      ],
+    );
+  });
+});
