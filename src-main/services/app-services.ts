@@ -4,6 +4,7 @@ import { spawn as nodeSpawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import WebSocket from 'ws';
+import { isPaused, setPaused } from '../../agent-core/commands/pause.ts';
 import type { Secret } from '../../agent-core/config/secret.ts';
 import type { TableName } from '../../agent-core/contract/tables.ts';
 import type { AppState, EventName, EventPayloads, SecretName, ServerStatus } from '../ipc/contract.ts';
@@ -102,6 +103,7 @@ export function createAppServices(deps: AppServicesDeps) {
     websocketImpl: WebSocket,
     tables: SYNCED_TABLES,
     onChange: (change) => {
+      if (change.table === 'agent_status' && change.row) paused = change.row.paused === true;
       deps.emit('db.change', change);
       notifier.change(change);
       budget.change(change);
@@ -196,6 +198,8 @@ export function createAppServices(deps: AppServicesDeps) {
 
   async function serverStatus(): Promise<ServerStatus> {
     const { mode, vps } = prefs.get();
+    // Paused lives in the agent's datastore (agent_status:current), shared with the owner's /pause command.
+    if (sync.status().state === 'online') paused = await sync.withDb(isPaused).catch(() => paused);
     if (mode === 'vps' && vps) {
       try {
         return { mode, paused, ...(await provision.status(vps)) };
@@ -211,7 +215,7 @@ export function createAppServices(deps: AppServicesDeps) {
     vault.set(name, value);
     publishState();
     const { mode, vps } = prefs.get();
-    if (mode === 'local' && agent.status().state !== 'stopped' && !paused) {
+    if (mode === 'local' && agent.status().state !== 'stopped') {
       await agent.restart();
       return { applied: 'restarted' as const };
     }
@@ -323,14 +327,16 @@ export function createAppServices(deps: AppServicesDeps) {
       if (mode === 'vps' && vps) return provision.logs(vps, limit);
       return agent.logs(limit);
     },
+    // Paused, the agent still receives and stores everything but answers with a short notice and runs no jobs.
     'agent.pause': async () => {
+      await sync.withDb((db) => setPaused(db, true));
       paused = true;
-      if (prefs.get().mode === 'local') await agent.stop({ paused: true });
       return serverStatus();
     },
     'agent.resume': async () => {
+      if (prefs.get().mode === 'local' && agent.status().state === 'stopped') await startLocal();
+      await sync.withDb((db) => setPaused(db, false));
       paused = false;
-      if (prefs.get().mode === 'local') await startLocal();
       return serverStatus();
     },
   };

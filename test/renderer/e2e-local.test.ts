@@ -174,6 +174,27 @@ test('usage and server screens show the agent', { timeout: 30_000, skip: hubMiss
   await screenshot(page, 'server');
 });
 
+test('pausing from the Server screen: people get a notice, the banner offers Resume', {
+  timeout: 60_000,
+  skip: hubMissing,
+}, async () => {
+  const { page, telegram } = stack;
+  await page.getByRole('button', { name: /Server/ }).click();
+  await page.getByRole('button', { name: 'Pause agent' }).click();
+  const banner = page.getByTestId('paused-banner');
+  await banner.waitFor({ timeout: 15_000 });
+  telegram.sendText({ ...OWNER, text: 'Anyone home?' });
+  await telegram.waitFor(
+    (call) => call.method === 'sendMessage' && /paused/i.test(String(call.params.text)),
+    {
+      timeoutMs: 20_000,
+    },
+  );
+  await banner.getByRole('button', { name: 'Resume' }).click();
+  await banner.waitFor({ state: 'detached', timeout: 15_000 });
+  await page.getByRole('button', { name: 'Pause agent' }).waitFor();
+});
+
 test('the offline banner shows while the agent is down, and everything catches up when it returns', {
   timeout: 90_000,
   skip: hubMissing,

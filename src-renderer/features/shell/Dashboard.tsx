@@ -1,6 +1,6 @@
 // The dashboard frame: sidebar, offline banner, and the current screen; loads the counts the sidebar shows.
 import { useEffect } from 'react';
-import { loaders } from '../../store/actions.ts';
+import { loaders, loadServer } from '../../store/actions.ts';
 import { useStore } from '../../store/store.ts';
 import { AccessScreen } from '../access/AccessScreen.tsx';
 import { ConversationsScreen } from '../conversations/ConversationsScreen.tsx';
@@ -19,6 +19,7 @@ export function Dashboard() {
     if (!online) return;
     if (useStore.getState().conversations.status === 'idle') void loaders.conversations();
     if (useStore.getState().pairings.status === 'idle') void loaders.pairings();
+    if (!useStore.getState().server) void loadServer();
   }, [online]);
 
   return (

@@ -1,11 +1,13 @@
 // The banner shown while the agent cannot be reached: what is happening, that nothing is lost, when MONO retries.
 import { useEffect, useState } from 'react';
+import { act } from '../../store/actions.ts';
 import { useStore } from '../../store/store.ts';
 
 export function OfflineBanner() {
   const sync = useStore((s) => s.sync);
   const bridgeConnected = useStore((s) => s.bridgeConnected);
-  const paused = useStore((s) => s.server?.paused ?? false);
+  const paused = useStore((s) => s.agentStatus?.paused ?? s.server?.paused ?? false);
+  const [resuming, setResuming] = useState(false);
   const [, tick] = useState(0);
 
   useEffect(() => {
@@ -24,6 +26,25 @@ export function OfflineBanner() {
       </div>
     );
   }
+  if (sync.state === 'online' && paused) {
+    return (
+      <div className="banner banner-info" role="status" data-testid="paused-banner">
+        <strong>Your agent is paused.</strong>
+        <span>People who write get a short notice; every message is kept. Jobs wait too.</span>
+        <button
+          type="button"
+          className="link banner-action"
+          disabled={resuming}
+          onClick={() => {
+            setResuming(true);
+            void act.resume().finally(() => setResuming(false));
+          }}
+        >
+          {resuming ? 'Resuming…' : 'Resume'}
+        </button>
+      </div>
+    );
+  }
   if (sync.state === 'online') return null;
   if (sync.state === 'connecting' && sync.epoch === 0) {
     return (
@@ -39,7 +60,7 @@ export function OfflineBanner() {
   return (
     <div className="banner banner-warn" role="alert" data-testid="offline-banner">
       <span className="pulse-dot" />
-      <strong>{paused ? 'Your agent is paused.' : 'Your agent is offline.'}</strong>
+      <strong>Your agent is offline.</strong>
       <span>
         Messages people send now are kept and answered when it is back.{' '}
         {retryIn > 0 ? `Reconnecting in ${retryIn} s…` : 'Reconnecting…'}
