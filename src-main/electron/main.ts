@@ -73,6 +73,7 @@ if (!app.requestSingleInstanceLock()) {
       if (Notification.isSupported()) new Notification({ title: notice.title, body: notice.body }).show();
     },
     log: (message, error) => console.error(`mono: ${message}`, error instanceof Error ? error.message : ''),
+    setLaunchAtLogin: (enabled) => app.setLoginItemSettings({ openAtLogin: enabled }),
   });
 
   function showWindow(): void {

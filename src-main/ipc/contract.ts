@@ -62,6 +62,8 @@ export interface AppState {
     vps?: VpsTarget;
   };
   secrets: { name: SecretName; set: boolean }[];
+  /** Start MONO when the user logs in; null where the shell cannot (the browser). */
+  launchAtLogin: boolean | null;
 }
 
 export type SyncState = 'connecting' | 'online' | 'offline';
@@ -117,6 +119,7 @@ export interface DbChange {
 /** Every request channel: input schema (validated in main) and output type (a phantom, never validated). */
 export const channels = {
   'app.state': { input: none, output: z.custom<AppState>() },
+  'app.setLaunchAtLogin': { input: z.object({ enabled: z.boolean() }), output: z.custom<AppState>() },
   'wizard.checkClaude': {
     input: z.object({ apiKey: z.string().trim().min(1, 'Paste your Claude API key.').max(400) }),
     output: z.custom<{ model: string }>(),

@@ -49,6 +49,8 @@ export interface AppServicesDeps {
   emit: <E extends EventName>(event: E, payload: EventPayloads[E]) => void;
   notify?: (notice: Notice) => void;
   log?: (message: string, error?: unknown) => void;
+  /** Electron: registers or removes MONO as a login item. Absent where the shell cannot. */
+  setLaunchAtLogin?: (enabled: boolean) => void;
 }
 
 export function createAppServices(deps: AppServicesDeps) {
@@ -120,7 +122,8 @@ export function createAppServices(deps: AppServicesDeps) {
     const secrets = (
       ['anthropic_api_key', 'telegram_bot_token', 'whatsapp_access_token', 'stripe_secret_key'] as const
     ).map((name) => ({ name, set: vault.has(name) }));
-    return prefs.appState({ version: deps.version, shell: deps.shell, secrets });
+    const launchAtLogin = deps.setLaunchAtLogin ? (prefs.get().launchAtLogin ?? false) : null;
+    return prefs.appState({ version: deps.version, shell: deps.shell, secrets, launchAtLogin });
   }
   const publishState = () => {
     const state = appState();
@@ -229,6 +232,13 @@ export function createAppServices(deps: AppServicesDeps) {
 
   const handlers: Handlers = {
     'app.state': async () => appState(),
+    'app.setLaunchAtLogin': async ({ enabled }) => {
+      if (!deps.setLaunchAtLogin)
+        throw new UserError('Starting at login is set by the desktop app, not in the browser.');
+      deps.setLaunchAtLogin(enabled);
+      prefs.update({ launchAtLogin: enabled });
+      return publishState();
+    },
     'wizard.checkClaude': async ({ apiKey }) => {
       const result = await checkClaude(apiKey, deps.endpoints);
       vault.set('anthropic_api_key', apiKey);

@@ -73,6 +73,7 @@ export async function startFixture(options: FixtureOptions = {}) {
       { name: 'anthropic_api_key', set: true },
       { name: 'telegram_bot_token', set: true },
     ],
+    launchAtLogin: null,
   };
 
   const specific: Partial<Handlers> = {

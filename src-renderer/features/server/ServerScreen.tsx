@@ -2,9 +2,9 @@
 // update with progress, rollback, and its log as it is written.
 import { useEffect, useRef, useState } from 'react';
 import { Icon } from '../../components/icons.tsx';
-import { Badge, Button, Card, PageHeader, Spinner } from '../../components/ui.tsx';
+import { Badge, Button, Card, PageHeader, Spinner, Switch } from '../../components/ui.tsx';
 import { duration } from '../../lib/format.ts';
-import { errorMessage } from '../../lib/mono.ts';
+import { errorMessage, mono } from '../../lib/mono.ts';
 import { act, loadServer } from '../../store/actions.ts';
 import { useStore } from '../../store/store.ts';
 import { InstallProgress } from './InstallProgress.tsx';
@@ -25,6 +25,7 @@ export function ServerScreen() {
   const install = useStore((s) => s.install);
   const vps = useStore((s) => s.app?.wizard.vps);
   const sync = useStore((s) => s.sync.state);
+  const launchAtLogin = useStore((s) => s.app?.launchAtLogin);
   const [busy, setBusy] = useState<string>();
   const [notice, setNotice] = useState<{ tone: 'good' | 'bad'; text: string }>();
   const logRef = useRef<HTMLPreElement>(null);
@@ -159,6 +160,23 @@ export function ServerScreen() {
       {(install.running || (install.steps.length > 0 && server?.mode === 'vps')) && (
         <Card title="Update">
           <InstallProgress state={install} />
+        </Card>
+      )}
+      {launchAtLogin !== null && launchAtLogin !== undefined && (
+        <Card title="This computer">
+          <div className="row-item">
+            <span className="row-main">
+              <strong>Start MONO when I log in</strong>
+              <small>
+                Keeps your agent watched (and, on this computer, running) without opening MONO yourself.
+              </small>
+            </span>
+            <Switch
+              checked={launchAtLogin}
+              label="Start MONO when I log in"
+              onChange={(enabled) => void mono.app.setLaunchAtLogin({ enabled })}
+            />
+          </div>
         </Card>
       )}
       <Card title="Log" actions={<span className="muted">live</span>}>
