@@ -32,7 +32,8 @@ if [ ! -e "$rootfs/.mono-ready" ]; then
   mv -T "$rootfs.partial" "$rootfs"
 fi
 # Tests read the path from here, so a new recipe never leaves them on an old tree.
-echo "$rootfs" > "$cache/vps-rootfs.path"
+# Written with a rename: a test reading it while another test process runs this script never sees it empty.
+echo "$rootfs" > "$cache/vps-rootfs.path.$$" && mv -f "$cache/vps-rootfs.path.$$" "$cache/vps-rootfs.path"
 
 # The Node mirror: the official layout (v<version>/node-v<version>-linux-x64.tar.xz + SHASUMS256.txt), packed
 # from this machine's node binary, which links only libc and libstdc++ (both in the root file system).

@@ -53,6 +53,7 @@ export interface DeployOptions {
   lockTimeoutMs?: number;
   keepReleases?: number;
   onProgress?: ProgressListener;
+  /** Cancels between steps until the switch (after it, the deploy finishes through its health check). */
   signal?: AbortSignal;
 }
 
@@ -157,10 +158,12 @@ async function deployLocked(
     }
   }
 
+  cancelPoint(reporter, o.signal, 'prepare');
   await reporter.run('prepare', `Creating the ${LAYOUT.user} user and directories`, () =>
     session.run(prepareCommand()),
   );
 
+  cancelPoint(reporter, o.signal, 'node');
   if (existingNode) reporter.skip('node', `Using Node ${existingNode.version} at ${existingNode.path}`);
   else {
     await heartbeat(session, lock);
@@ -182,6 +185,7 @@ async function deployLocked(
     result.nodeInstalled = true;
   }
 
+  cancelPoint(reporter, o.signal, 'upload');
   if (!changes.files) reporter.skip('upload', `Release ${version} is already on the VPS`);
   else {
     await heartbeat(session, lock);
@@ -216,6 +220,7 @@ async function deployLocked(
     );
   }
 
+  cancelPoint(reporter, o.signal, 'secrets');
   if (env && changes.secrets)
     await reporter.run('secrets', `Writing ${LAYOUT.envFile} (0600, ${env.keys.length} settings)`, () =>
       session.run(writeSecretsCommand(), { stdin: env.content }),
@@ -226,6 +231,7 @@ async function deployLocked(
     );
   else reporter.skip('secrets', env ? 'Secrets unchanged' : 'Keeping the secrets already on the VPS');
 
+  cancelPoint(reporter, o.signal, 'unit');
   if (!changes.unit) reporter.skip('unit', `${LAYOUT.unitName} unchanged`);
   else
     await reporter.run(
@@ -246,6 +252,7 @@ async function deployLocked(
 
   const previous =
     installed.current && installed.current !== version ? installed.current : installed.previous;
+  cancelPoint(reporter, o.signal, 'switch');
   if (!changes.switch) reporter.skip('switch', `current is already ${version}`);
   else
     await reporter.run('switch', `Switching current → ${version}`, () =>
@@ -269,7 +276,6 @@ async function deployLocked(
         version,
         timeoutMs,
         baseRestarts: restarted,
-        signal: o.signal,
       });
       note({ waited_ms: Math.round(h.waitedMs) });
       if (h.ok) return h.health;
@@ -303,6 +309,22 @@ async function deployLocked(
     (removed) => (removed.length ? `Removed ${removed.join(', ')}` : 'Nothing to prune'),
   );
   return result;
+}
+
+/**
+ * Cancelling (Ctrl-C in the CLI, a button in the desktop) takes effect between steps up to the switch; once the
+ * new release is current, the deploy runs to its health check so the host is never left unverified.
+ */
+function cancelPoint(reporter: StepReporter, signal: AbortSignal | undefined, step: string): void {
+  if (!signal?.aborted) return;
+  const error = new ProvisionError(
+    step,
+    'cancelled before this step',
+    'Nothing was switched: the running release is unchanged. Deploy again when ready.',
+    { host: reporter.host },
+  );
+  reporter.emit(step, 'fail', error.reason, { error: error.summary() });
+  throw error;
 }
 
 /** After a failed health check: switch back to the previous release (if any) and make sure it is healthy. */

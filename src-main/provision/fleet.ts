@@ -53,6 +53,11 @@ export async function fleetDeploy(o: FleetOptions): Promise<FleetResult> {
   const { targets, parallel, canary, onHostDone, ...deployOptions } = o;
   const one = async (target: Target): Promise<FleetHostOutcome> => {
     let outcome: FleetHostOutcome;
+    if (o.signal?.aborted) {
+      outcome = { host: targetName(target), status: 'skipped', reason: 'the rollout was cancelled' };
+      onHostDone?.(outcome);
+      return outcome;
+    }
     try {
       const result = await deploy({ ...deployOptions, target });
       outcome = { host: result.host, status: result.changed ? 'deployed' : 'unchanged', result };

@@ -1,7 +1,7 @@
 // A fleet of five VPSes: a broken release stops at its canary before the others are touched; a good one
 // rolls out to all of them in parallel through `mono fleet deploy`.
 import assert from 'node:assert/strict';
-import { rm, writeFile } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fleetDeploy } from '../../src-main/provision/index.ts';
@@ -68,6 +68,12 @@ describe('a fleet of VPSes', { timeout: 300_000 }, () => {
   });
 
   it('mono fleet deploy rolls a good release out to every host in parallel', async () => {
+    // One host already has a Node of its own (as many VPS images do): it is reused, not downloaded again.
+    const own = fleet[4]!;
+    await own.must(
+      'cat > /usr/local/bin/node && chmod 0755 /usr/local/bin/node',
+      await readFile(process.execPath),
+    );
     const hostsFile = join(home, 'hosts');
     await writeFile(hostsFile, `# the test fleet\n${fleet.map((v) => `root@${v.host}`).join('\n')}\n`);
     const cli = await runMono(
@@ -97,6 +103,12 @@ describe('a fleet of VPSes', { timeout: 300_000 }, () => {
     assert.match(cli.stdout, /5 deployed, 0 unchanged, 0 failed, 0 not touched/);
     for (const vps of fleet)
       assert.equal((await vps.must('readlink /opt/mono/current')).trim(), 'releases/3.0.1');
+    assert.equal(
+      (await own.must('systemctl show -p ExecStart --value mono-agent')).match(/path=(\S+)/)?.[1],
+      '/usr/local/bin/node',
+    );
+    assert.equal((await own.ssh('test -e /opt/mono/node')).code, 1, 'no second Node was installed');
+    assert.match(cli.stdout, /Using Node v\d+\.\d+\.\d+ at \/usr\/local\/bin\/node/);
     // The canary's broken release was cleaned up when it failed: it is neither kept nor a rollback target.
     assert.equal(
       (await fleet[0]!.ssh('ls /opt/mono/releases; readlink /opt/mono/previous')).stdout.trim(),

@@ -23,6 +23,8 @@ export function ensureFixtures(): Promise<{ rootfs: string; mirror: string; node
       timeout: 600_000,
     });
     const rootfs = (await readFile(join(CACHE, 'vps-rootfs.path'), 'utf8')).trim();
+    if (!rootfs || !(await stat(join(rootfs, '.mono-ready')).catch(() => undefined)))
+      throw new Error(`no VPS root file system at "${rootfs}": run .ci/prepare.d/10-vps-rootfs.sh`);
     return { rootfs, mirror: join(CACHE, 'node-mirror'), nodeVersion: process.versions.node };
   })();
   return fixtures;
@@ -162,9 +164,12 @@ export class Vps {
   }
 
   /** Runs a shell command on the VPS with OpenSSH's client (independent of the code under test). */
-  async ssh(command: string, o: { user?: string; timeoutS?: number } = {}): Promise<ExecResult> {
+  async ssh(
+    command: string,
+    o: { user?: string; timeoutS?: number; stdin?: Buffer } = {},
+  ): Promise<ExecResult> {
     return new Promise((resolve) => {
-      execFile(
+      const child = execFile(
         'ssh',
         [
           '-i',
@@ -192,12 +197,13 @@ export class Vps {
           resolve({ code, stdout: String(stdout), stderr: String(stderr) });
         },
       );
+      child.stdin?.end(o.stdin);
     });
   }
 
   /** Like ssh(), but fails the test on a non-zero exit. */
-  async must(command: string): Promise<string> {
-    const r = await this.ssh(command);
+  async must(command: string, stdin?: Buffer): Promise<string> {
+    const r = await this.ssh(command, { stdin });
     if (r.code !== 0) throw new Error(`on the VPS: ${command} → exit ${r.code}: ${r.stderr}`);
     return r.stdout;
   }

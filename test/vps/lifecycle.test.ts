@@ -348,6 +348,42 @@ describe('a VPS from install to uninstall', { timeout: 300_000 }, () => {
     assert.equal((await vps.ssh('test -e /var/lock/mono-deploy')).code, 1, 'the lock is released');
   });
 
+  it('a cancelled deploy stops before the switch and releases the lock', async () => {
+    const abort = new AbortController();
+    const seen: ProgressEvent[] = [];
+    await assert.rejects(
+      deploy({
+        target: target(),
+        releaseDir: await buildRelease('1.0.5'),
+        ...base(),
+        signal: abort.signal,
+        onProgress: (e) => {
+          seen.push(e);
+          if (e.step === 'upload' && e.status === 'start') abort.abort();
+        },
+      }),
+      /cancelled before this step/,
+    );
+    assert.ok(seen.some((e) => e.step === 'unlock' && e.status === 'ok'));
+    assert.ok(!seen.some((e) => e.step === 'switch' && e.status === 'ok'));
+    assert.equal((await vps.must('readlink /opt/mono/current')).trim(), 'releases/1.0.0');
+    assert.equal((await vps.ssh('test -e /var/lock/mono-deploy')).code, 1);
+  });
+
+  it('old releases are pruned, keeping the newest 3 (current and previous among them)', async () => {
+    for (const v of ['1.0.6', '1.0.7', '1.0.8'])
+      await deploy({ target: target(), releaseDir: await buildRelease(v), ...base() });
+    assert.deepEqual((await vps.must('ls /opt/mono/releases')).trim().split('\n'), [
+      '1.0.6',
+      '1.0.7',
+      '1.0.8',
+    ]);
+    assert.equal(
+      (await vps.must('readlink /opt/mono/current /opt/mono/previous')).trim(),
+      'releases/1.0.8\nreleases/1.0.7',
+    );
+  });
+
   it('uninstall removes everything MONO put on the VPS', async () => {
     const refused = await runMono(['uninstall', `root@${vps.host}`, '-i', key.identity], cliEnv());
     assert.equal(refused.code, 2, 'without --yes and without a terminal it refuses');

@@ -1,7 +1,7 @@
 // `mono deploy HOST`: install MONO on a fresh VPS or update it (see src-main/provision/deploy.ts).
 import { fileURLToPath } from 'node:url';
 import { deploy } from '../../provision/deploy.ts';
-import { requireOne, runCommand } from '../../provision/terminal/command.ts';
+import { requireOne, runCommand, withInterrupt } from '../../provision/terminal/command.ts';
 import { expandHome, seconds, targetFrom } from '../../provision/terminal/options.ts';
 import { formatBytes, formatMs } from '../../provision/terminal/render.ts';
 
@@ -46,7 +46,9 @@ export async function run(argv: string[]): Promise<number> {
     },
     async ({ values, positionals, output, interactive }) => {
       const target = targetFrom(requireOne(positionals, 'host'), values, interactive);
-      const r = await deploy({ target, ...deployOptionsFrom(values), onProgress: output.listener });
+      const r = await withInterrupt((signal) =>
+        deploy({ target, ...deployOptionsFrom(values), onProgress: output.listener, signal }),
+      );
       output.result(
         { ...r },
         r.changed

@@ -2,7 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import { fleetDeploy } from '../../provision/fleet.ts';
 import { parseHostsFile } from '../../provision/host-spec.ts';
-import { runCommand } from '../../provision/terminal/command.ts';
+import { runCommand, withInterrupt } from '../../provision/terminal/command.ts';
 import { targetFrom, UsageError } from '../../provision/terminal/options.ts';
 import { formatMs } from '../../provision/terminal/render.ts';
 import { DEPLOY_HELP, DEPLOY_OPTIONS, deployOptionsFrom } from './deploy.ts';
@@ -37,15 +37,18 @@ ${DEPLOY_HELP}`,
       }
       const hosts = parseHostsFile(text);
       if (hosts.length === 0) throw new UsageError(`${positionals[1]} lists no hosts`);
-      const r = await fleetDeploy({
-        targets: hosts.map((h) =>
-          targetFrom(`${h.username}@${h.host}:${h.port}`, values, interactive && parallel === 1),
-        ),
-        parallel,
-        canary,
-        ...deployOptionsFrom(values),
-        onProgress: output.listener,
-      });
+      const r = await withInterrupt((signal) =>
+        fleetDeploy({
+          signal,
+          targets: hosts.map((h) =>
+            targetFrom(`${h.username}@${h.host}:${h.port}`, values, interactive && parallel === 1),
+          ),
+          parallel,
+          canary,
+          ...deployOptionsFrom(values),
+          onProgress: output.listener,
+        }),
+      );
       const lines = r.outcomes.map((o) =>
         o.status === 'failed'
           ? `✗ ${o.host}  failed at ${o.error.step}: ${o.error.reason}\n    → ${o.error.hint}`

@@ -69,3 +69,22 @@ export function requireOne(positionals: string[], what: string): string {
   if (positionals.length !== 1) throw new UsageError(`expected exactly one ${what}`);
   return positionals[0]!;
 }
+
+/**
+ * Ctrl-C during a deploy: the first one cancels at the next safe point (the lock is released, nothing half
+ * switched); a second one exits at once.
+ */
+export async function withInterrupt<T>(work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const abort = new AbortController();
+  const onSigint = () => {
+    if (abort.signal.aborted) process.exit(130);
+    process.stderr.write('\nmono: cancelling at the next safe point (Ctrl-C again to quit now)…\n');
+    abort.abort();
+  };
+  process.on('SIGINT', onSigint);
+  try {
+    return await work(abort.signal);
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
+}
