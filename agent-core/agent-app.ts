@@ -65,12 +65,15 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Runn
     : undefined;
   // Tools, jobs and hooks deliver through the runner's per-conversation queue (created just below).
   const deliver = (message: MessageRecord, chatId: string) => runner.deliver(message, chatId);
-  const tools = collectTools({
-    owner,
-    channels: () => [...channels.keys()],
-    deliver,
-    wakeScheduler: () => scheduler.wake(),
-  });
+  const tools = [
+    ...collectTools({
+      owner,
+      channels: () => [...channels.keys()],
+      deliver,
+      wakeScheduler: () => scheduler.wake(),
+    }),
+    ...setups.flatMap((setup) => setup.tools ?? []),
+  ];
   const assistant = new Assistant({ db, log, claude, settings, owner, budget, tools: () => tools, deliver });
   const commands = new OwnerCommands({
     db,
@@ -145,6 +148,8 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Runn
     await setup.attach?.({
       db,
       deliver: (message, chatId) => runner.deliver(message, chatId),
+      owner: () => owner.target(),
+      ...(claude ? { claude } : {}),
       stateChanged: () =>
         void status.beat().catch((error) => log.warn({ err: error }, 'status update failed')),
     });

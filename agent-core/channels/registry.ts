@@ -2,11 +2,15 @@
 // routes it serves (webhooks), and the mode it reports on /healthz. Add a channel here, nowhere else.
 import type { Hono } from 'hono';
 import type { Surreal } from 'surrealdb';
+import type { ClaudeClient } from '../agent/claude.ts';
+import type { ChatTarget } from '../agent/owner.ts';
 import type { AgentConfig, Allowlist } from '../config/config.ts';
 import type { ChannelName } from '../contract/tables.ts';
 import type { Logger } from '../log/logger.ts';
 import type { MessageRecord } from '../store/messages.ts';
+import type { AgentTool } from '../tools/tool.ts';
 import type { Channel } from './channel.ts';
+import { emailSetup } from './email/setup.ts';
 import { TelegramChannel } from './telegram/telegram-channel.ts';
 import { whatsAppCloudSetup } from './whatsapp/setup.ts';
 
@@ -19,6 +23,8 @@ export interface ChannelSetup {
   mode(): string;
   /** Called once the datastore and turn runner exist, before start: for channels that keep rows of their own. */
   attach?(context: ChannelContext): Promise<void>;
+  /** Tools the channel gives Claude (e.g. reply to a mail). */
+  tools?: AgentTool[];
 }
 
 export interface ChannelContext {
@@ -27,6 +33,9 @@ export interface ChannelContext {
   deliver(message: MessageRecord, chatId: string): void;
   /** The channel's state() changed: write it to agent_status now rather than at the next heartbeat. */
   stateChanged(): void;
+  /** Where the owner is reached (their chat), for notices such as new mail or a dropped link. */
+  owner(): ChatTarget | undefined;
+  claude?: ClaudeClient;
 }
 
 /** Every channel MONO knows, so /healthz can say "off" for the ones not configured. */
@@ -49,5 +58,6 @@ export function setupChannels(config: AgentConfig, log: Logger): ChannelSetup[] 
     });
   }
   if (config.whatsapp) setups.push(whatsAppCloudSetup(config.whatsapp, log.child({ channel: 'whatsapp' })));
+  if (config.email) setups.push(emailSetup(config.email, log.child({ channel: 'email' })));
   return setups;
 }

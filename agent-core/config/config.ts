@@ -1,6 +1,7 @@
 // The agent's configuration: read once from the environment, every problem collected into one ConfigError.
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { type EmailConfig, loadEmail } from '../channels/email/config.ts';
 import {
   loadWhatsAppCloud,
   loadWhatsAppLinked,
@@ -35,6 +36,7 @@ export interface AgentConfig {
   telegram?: TelegramConfig;
   whatsapp?: WhatsAppCloudConfig;
   whatsappLinked?: WhatsAppLinkedConfig;
+  email?: EmailConfig;
   logLevel: string;
   features: FeatureConfig;
 }
@@ -133,6 +135,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AgentConfig {
     );
   }
 
+  const email = loadEmail(text, problems);
+
   if (problems.length > 0) throw new ConfigError(problems);
 
   return {
@@ -148,6 +152,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AgentConfig {
     ...(telegram ? { telegram } : {}),
     ...(whatsapp ? { whatsapp } : {}),
     ...(whatsappLinked ? { whatsappLinked } : {}),
+    ...(email ? { email } : {}),
     logLevel,
     features,
   };

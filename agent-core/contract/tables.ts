@@ -17,6 +17,8 @@ export const TABLES = [
   'agent_status',
   'memory',
   'action',
+  'mail',
+  'mail_cursor',
 ] as const;
 export type TableName = (typeof TABLES)[number];
 
@@ -211,4 +213,44 @@ export interface ActionRow {
   result?: string;
   created_at: string;
   decided_at?: string;
+}
+
+/** A mail of the watched mailbox (id: mail:[mailbox, uidvalidity, uid]), stored once per Message-ID. */
+export interface MailRow {
+  id: string;
+  mailbox: string;
+  uid: number;
+  uidvalidity: number;
+  message_id: string;
+  from_address: string;
+  from_name: string;
+  reply_to?: string;
+  to_addresses: string[];
+  cc_addresses: string[];
+  subject: string;
+  date: string;
+  /** Plain text, at most 20 000 characters. */
+  text: string;
+  in_reply_to?: string;
+  reference_ids: string[];
+  attachments: string[];
+  /** new → notified (the owner was told, see `notice`) | skipped (not worth a message) | failed. */
+  status: 'new' | 'notified' | 'skipped' | 'failed';
+  important?: boolean;
+  /** Claude's one- or two-sentence summary. */
+  summary?: string;
+  error?: string;
+  /** The notice message in the owner's chat. */
+  notice?: string;
+  replied_at?: string;
+  created_at: string;
+}
+
+/** How far the mailbox was read (id: mail_cursor:[mailbox]); UIDs above last_uid are new. */
+export interface MailCursorRow {
+  id: string;
+  mailbox: string;
+  uidvalidity: number;
+  last_uid: number;
+  updated_at: string;
 }

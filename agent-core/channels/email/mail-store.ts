@@ -1,0 +1,205 @@
+// Mail in the datastore: the UID cursor per mailbox, new mail stored once (Message-ID), triage results, and the
+// notice to the owner created exactly once per mail (claimed in the same transaction that creates it).
+import { RecordId, type Surreal } from 'surrealdb';
+import type { ChannelName, TokenUsage } from '../../contract/tables.ts';
+import type { MessageRecord } from '../../store/messages.ts';
+import { transaction } from '../../store/transaction.ts';
+import type { ParsedMail } from './parse.ts';
+
+export interface MailCursor {
+  uidvalidity: number;
+  last_uid: number;
+}
+
+export interface MailRecord {
+  id: RecordId;
+  mailbox: string;
+  uid: number;
+  message_id: string;
+  from_address: string;
+  from_name: string;
+  reply_to?: string;
+  to_addresses: string[];
+  cc_addresses: string[];
+  subject: string;
+  date: Date;
+  text: string;
+  in_reply_to?: string;
+  reference_ids: string[];
+  attachments: string[];
+  status: 'new' | 'notified' | 'skipped' | 'failed';
+  important?: boolean;
+  summary?: string;
+  replied_at?: Date;
+}
+
+const cursorId = (mailbox: string) => new RecordId('mail_cursor', [mailbox]);
+
+export async function loadCursor(db: Surreal, mailbox: string): Promise<MailCursor | undefined> {
+  const [rows] = await db
+    .query<[MailCursor[]]>('SELECT uidvalidity, last_uid FROM $id', { id: cursorId(mailbox) })
+    .collect();
+  return rows[0];
+}
+
+/** Starts (or restarts, after UIDVALIDITY changed) the cursor at `lastUid` without storing any mail. */
+export async function resetCursor(db: Surreal, mailbox: string, uidvalidity: number, lastUid: number) {
+  await db
+    .query(
+      'UPSERT $id SET mailbox = $mailbox, uidvalidity = $uidvalidity, last_uid = $last, updated_at = time::now()',
+      { id: cursorId(mailbox), mailbox, uidvalidity, last: lastUid },
+    )
+    .collect();
+}
+
+/**
+ * Stores one mail and moves the cursor past its UID, atomically: a crash between the two cannot lose or repeat
+ * it. A Message-ID already stored (the same mail again, e.g. after UIDVALIDITY changed) only moves the cursor.
+ */
+export async function storeMail(
+  db: Surreal,
+  mailbox: string,
+  uidvalidity: number,
+  uid: number,
+  mail: ParsedMail,
+): Promise<{ id: RecordId; isNew: boolean }> {
+  return transaction(
+    db,
+    `LET $existing = (SELECT VALUE id FROM mail WHERE message_id = $mail.messageId LIMIT 1)[0];
+     IF $existing = NONE {
+       CREATE $id CONTENT {
+         mailbox: $mailbox, uid: $uid, uidvalidity: $uidvalidity, message_id: $mail.messageId,
+         from_address: $mail.fromAddress, from_name: $mail.fromName, reply_to: $mail.replyTo,
+         to_addresses: $mail.to, cc_addresses: $mail.cc, subject: $mail.subject, date: $mail.date, text: $mail.text,
+         in_reply_to: $mail.inReplyTo, reference_ids: $mail.references, attachments: $mail.attachments,
+         status: 'new', created_at: time::now()
+       };
+     };
+     UPSERT $cursor SET mailbox = $mailbox, uidvalidity = $uidvalidity,
+       last_uid = IF last_uid > $uid { last_uid } ELSE { $uid }, updated_at = time::now();
+     RETURN { id: $existing ?? $id, isNew: $existing = NONE };`,
+    {
+      id: new RecordId('mail', [mailbox, uidvalidity, uid]),
+      cursor: cursorId(mailbox),
+      mailbox,
+      uidvalidity,
+      uid,
+      mail,
+    },
+  );
+}
+
+export async function mailsToTriage(db: Surreal): Promise<MailRecord[]> {
+  const [rows] = await db
+    .query<[MailRecord[]]>(`SELECT * FROM mail WHERE status = 'new' ORDER BY date ASC`)
+    .collect();
+  return rows;
+}
+
+/** Not worth a message (or triage failed): recorded so it is never looked at again. */
+export async function settleMail(
+  db: Surreal,
+  id: RecordId,
+  result: { status: 'skipped' | 'failed'; important?: boolean; summary?: string; error?: string },
+  usage?: TokenUsage,
+): Promise<void> {
+  await db
+    .query(
+      `UPDATE $id SET status = $status, important = $important, summary = $summary, error = $error
+         WHERE status = 'new';
+       ${USAGE_UPSERT}`,
+      { id, ...result, usage },
+    )
+    .collect();
+}
+
+/**
+ * Marks the mail notified and creates the notice in the owner's conversation in one transaction; resolves to
+ * the notice to deliver, or undefined when another run already did (so the owner is told once).
+ */
+export async function recordMailNotice(
+  db: Surreal,
+  id: RecordId,
+  target: { channel: ChannelName; chatId: string },
+  notice: { text: string; summary: string },
+  usage?: TokenUsage,
+): Promise<MessageRecord | undefined> {
+  return transaction<MessageRecord | undefined>(
+    db,
+    `LET $claimed = (UPDATE $id SET status = 'notified', important = true, summary = $summary
+                     WHERE status = 'new' RETURN AFTER)[0];
+     ${USAGE_UPSERT}
+     RETURN IF $claimed {
+       UPSERT $conversation SET channel = $channel, chat_id = $chat, title = title ?? $chat,
+         last_message_at = time::now(), last_message_preview = $preview;
+       LET $notice = (CREATE message CONTENT {
+         conversation: $conversation, channel: $channel, direction: 'out', role: 'notice', text: $text,
+         status: 'pending', created_at: time::now(), updated_at: time::now()
+       })[0];
+       UPDATE $id SET notice = $notice.id;
+       $notice
+     } ELSE { NONE };`,
+    {
+      id,
+      summary: notice.summary,
+      text: notice.text,
+      preview: notice.text.slice(0, 120),
+      conversation: new RecordId('conversation', [target.channel, target.chatId]),
+      channel: target.channel,
+      chat: target.chatId,
+      usage,
+    },
+  );
+}
+
+/** Recent mail for the tools, newest first; `query` matches sender, name or subject. */
+export async function recentMails(
+  db: Surreal,
+  query: string | undefined,
+  limit: number,
+): Promise<MailRecord[]> {
+  const [rows] = await db
+    .query<[MailRecord[]]>(
+      `SELECT * FROM mail WHERE $query = NONE OR string::lowercase(from_name) CONTAINS $query
+         OR from_address CONTAINS $query OR string::lowercase(subject) CONTAINS $query
+       ORDER BY date DESC LIMIT $limit`,
+      { query: query?.toLowerCase(), limit },
+    )
+    .collect();
+  return rows;
+}
+
+export async function getMail(db: Surreal, id: string): Promise<MailRecord | undefined> {
+  const key = parseKey(id);
+  const [rows] = await db
+    .query<[MailRecord[]]>(
+      key ? 'SELECT * FROM $rid' : 'SELECT * FROM mail WHERE message_id = $id LIMIT 1',
+      key ? { rid: new RecordId('mail', key) } : { id: id.trim() },
+    )
+    .collect();
+  return rows[0];
+}
+
+export async function markReplied(db: Surreal, id: RecordId): Promise<void> {
+  await db.query('UPDATE $id SET replied_at = time::now()', { id }).collect();
+}
+
+/** Tools refer to mails by a short handle: "INBOX/1795593846/17". */
+export function mailHandle(mail: Pick<MailRecord, 'id'>): string {
+  const [mailbox, uidvalidity, uid] = mail.id.id as [string, number, number];
+  return `${mailbox}/${uidvalidity}/${uid}`;
+}
+
+function parseKey(handle: string): unknown[] | undefined {
+  const match = /^(.+)\/(\d+)\/(\d+)$/.exec(handle.trim());
+  return match ? [match[1], Number(match[2]), Number(match[3])] : undefined;
+}
+
+// Token use of the triage call, added to the day's usage like any other Claude call.
+const USAGE_UPSERT = `IF $usage {
+  UPSERT type::record('usage', [time::format(time::now(), '%Y-%m-%d'), $usage.model]) SET
+    day = time::format(time::now(), '%Y-%m-%d'), model = $usage.model,
+    requests += 1, input_tokens += $usage.input_tokens, output_tokens += $usage.output_tokens,
+    cache_creation_input_tokens += $usage.cache_creation_input_tokens,
+    cache_read_input_tokens += $usage.cache_read_input_tokens, cost_usd += $usage.cost_usd;
+};`;

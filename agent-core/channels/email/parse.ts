@@ -1,0 +1,79 @@
+// Turns a raw RFC 5322 message (from IMAP) into the fields MONO keeps: sender, subject, plain text, threading.
+import { type AddressObject, simpleParser } from 'mailparser';
+
+const MAX_TEXT = 20_000;
+
+export interface ParsedMail {
+  messageId: string;
+  fromAddress: string;
+  fromName: string;
+  replyTo?: string;
+  to: string[];
+  cc: string[];
+  subject: string;
+  date: Date;
+  text: string;
+  inReplyTo?: string;
+  references: string[];
+  attachments: string[];
+  /** Bulk mail (newsletters, notifications): a hint for triage, not a verdict. */
+  bulk: boolean;
+}
+
+export async function parseMail(source: Buffer, fallbackId: string, receivedAt?: Date): Promise<ParsedMail> {
+  const mail = await simpleParser(source, { skipImageLinks: true, skipTextToHtml: true });
+  const from = firstAddress(mail.from);
+  const text = (mail.text ?? (typeof mail.html === 'string' ? stripHtml(mail.html) : '')).trim();
+  const references = Array.isArray(mail.references)
+    ? mail.references
+    : mail.references
+      ? [mail.references]
+      : [];
+  const headers = mail.headers;
+  const bulk =
+    headers.has('list-unsubscribe') ||
+    headers.has('list-id') ||
+    /^(bulk|list|junk)$/i.test(String(headers.get('precedence') ?? '')) ||
+    /^(no-?reply|mailer-daemon|notifications?)@/i.test(from?.address ?? '');
+  const replyTo = firstAddress(mail.replyTo)?.address;
+  return {
+    messageId: (mail.messageId ?? fallbackId).slice(0, 500),
+    fromAddress: (from?.address ?? '').toLowerCase(),
+    fromName: from?.name || from?.address || 'unknown sender',
+    ...(replyTo ? { replyTo } : {}),
+    to: addresses(mail.to),
+    cc: addresses(mail.cc),
+    subject: (mail.subject ?? '(no subject)').slice(0, 500),
+    date: mail.date ?? receivedAt ?? new Date(),
+    text: text.length > MAX_TEXT ? `${text.slice(0, MAX_TEXT)}…` : text,
+    ...(mail.inReplyTo ? { inReplyTo: mail.inReplyTo } : {}),
+    references: references.slice(-50),
+    attachments: mail.attachments.map((a) => a.filename ?? a.contentType).slice(0, 50),
+    bulk,
+  };
+}
+
+function firstAddress(value: AddressObject | AddressObject[] | undefined) {
+  const list = Array.isArray(value) ? value : value ? [value] : [];
+  return list.flatMap((object) => object.value)[0];
+}
+
+function addresses(value: AddressObject | AddressObject[] | undefined): string[] {
+  const list = Array.isArray(value) ? value : value ? [value] : [];
+  return list
+    .flatMap((object) => object.value)
+    .flatMap((address) => (address.address ? [address.address.toLowerCase()] : []))
+    .slice(0, 100);
+}
+
+function stripHtml(html: string): string {
+  return html
+    .replace(/<(script|style)[\s\S]*?<\/\1>/gi, '')
+    .replace(/<br\s*\/?>|<\/p>/gi, '\n')
+    .replace(/<[^>]+>/g, '')
+    .replace(/&nbsp;/g, ' ')
+    .replace(/&amp;/g, '&')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/\n{3,}/g, '\n\n');
+}
