@@ -55,7 +55,7 @@ test('the wizard checks each key for real, with a helpful message, and resumes a
   const bot = page.getByTestId('telegram-ok');
   await bot.waitFor();
   const botName = stack.telegram.botFor(FAKE_TELEGRAM_TOKEN);
-  assert.match(await bot.innerText(), new RegExp(`@${botName.username}`));
+  assert.match((await bot.textContent()) ?? '', new RegExp(`@${botName.username}`));
   assert.equal(await bot.getByRole('link').getAttribute('href'), `https://t.me/${botName.username}`);
   await screenshot(page, 'wizard-telegram');
 
@@ -98,7 +98,7 @@ test('a stranger asks to pair; approving lets them in', { timeout: 60_000, skip:
   await page.getByRole('button', { name: /Contacts & access/ }).click();
   const request = page.getByTestId('pairing-request');
   await request.waitFor();
-  assert.match(await request.innerText(), /Ada/);
+  assert.match((await request.textContent()) ?? '', /Ada/);
   await screenshot(page, 'contacts-access');
   await request.getByRole('button', { name: 'Approve' }).click();
   await page.getByText('Recently decided').waitFor();
@@ -155,7 +155,7 @@ test('a job is created from the Jobs screen', { timeout: 30_000, skip: hubMissin
   await page.getByRole('button', { name: 'Create job' }).click();
   const job = page.getByTestId('job').filter({ hasText: 'Morning briefing' });
   await job.waitFor();
-  assert.match(await job.innerText(), /Every day at 07:30/);
+  assert.match((await job.textContent()) ?? '', /Every day at 07:30/);
   const jobs = await stack.app.services.handlers['job.list'](undefined);
   assert.equal(jobs.length, 1);
   assert.equal(jobs[0]?.cron, '30 7 * * *');
@@ -204,7 +204,7 @@ test('the offline banner shows while the agent is down, and everything catches u
   await app.services.agent.stop();
   const banner = page.getByTestId('offline-banner');
   await banner.waitFor({ timeout: 20_000 });
-  assert.match(await banner.innerText(), /Your agent is offline/);
+  assert.match((await banner.textContent()) ?? '', /Your agent is offline/);
   await screenshot(page, 'offline');
   telegram.sendText({ ...OWNER, text: 'Are you there while I was away?' });
   await app.services.agent.start();

@@ -72,7 +72,7 @@ test('the offline banner follows the sync state, and a reconnect selects the scr
   const banner = page.getByTestId('offline-banner');
   fixture.setSync({ state: 'offline', attempt: 3, nextRetryAt: new Date(Date.now() + 4000).toISOString() });
   await banner.waitFor();
-  assert.match(await banner.innerText(), /Your agent is offline\.[\s\S]*kept and answered/);
+  assert.match((await banner.textContent()) ?? '', /Your agent is offline\.[\s\S]*kept and answered/);
   assert.equal(await page.getByTestId('agent-state').filter({ hasText: 'Agent offline' }).count(), 1);
   const before = fixture.calls.filter((c) => c === 'conversation.messages').length;
   fixture.setSync({ state: 'online', epoch: 2, attempt: 0 });
@@ -93,7 +93,7 @@ test('when MONO itself stops, the page says so and how to start it', { timeout: 
     await second.close();
     const banner = page2.getByTestId('offline-banner');
     await banner.waitFor();
-    assert.match(await banner.innerText(), /background service stopped[\s\S]*npm start/);
+    assert.match((await banner.textContent()) ?? '', /background service stopped[\s\S]*npm start/);
   } finally {
     await page2.close();
     await second.close().catch(() => {});
