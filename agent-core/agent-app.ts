@@ -16,6 +16,7 @@ import { type Datastore, openDatastore } from './db/datastore.ts';
 import { applySchema } from './db/schema.ts';
 import { Hooks } from './hooks/routes.ts';
 import { createHttpApp, listen, type RunningServer } from './http/app.ts';
+import { startAgentHub } from './hub/start-agent-hub.ts';
 import { Scheduler } from './jobs/scheduler.ts';
 import type { Logger } from './log/logger.ts';
 import { PairingWatcher } from './pairing/pairing-watcher.ts';
@@ -109,7 +110,13 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Runn
   const status = new AgentStatus(db, VERSION, channels, log);
   await status.start();
 
-  const hub = undefined as { address: string; close(): Promise<void> } | undefined; // TODO(hub)
+  // The db hub: how the desktop (and `mono pairing`) read and watch this datastore.
+  const hub = await startAgentHub(datastore, {
+    dataDir: config.dataDir,
+    socketPath: config.hub.socketPath,
+    tcp: config.hub.tcp,
+    log,
+  });
 
   const hooks = new Hooks({
     db,

@@ -2,7 +2,7 @@
 // or an external SurrealDB server (ws:// / wss://, MONO_DB_URL), as an official SDK `Surreal` on mono/agent.
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { createRemoteEngines, Surreal } from 'surrealdb';
+import { createRemoteEngines, Surreal, WebSocketEngine } from 'surrealdb';
 import { WebSocket } from 'ws';
 import type { Secret } from '../config/secret.ts';
 import { redact } from '../config/secret.ts';
@@ -54,8 +54,21 @@ export interface Datastore {
 }
 
 const EMBEDDED_SCHEMES = new Set(['mem', 'surrealkv', 'surrealkv+versioned', 'rocksdb']);
-const REMOTE_SCHEMES = new Set(['ws', 'wss']);
+// ws+unix://<socket path>:/rpc reaches a hub on a unix socket (the `ws` package's form): `mono` on the same host.
+const REMOTE_SCHEMES = new Set(['ws', 'wss', 'ws+unix']);
 const HEALTH_TIMEOUT_MS = 2_000;
+/**
+ * Concurrent turns write the same rows (today's usage, the agent status): SurrealDB then aborts one transaction
+ * with a conflict, which is safe to run again. The SDK does that for every query with these settings.
+ */
+const CONFLICT_RETRY = {
+  enabled: true,
+  attempts: 12,
+  retryDelay: 10,
+  retryDelayMax: 1000,
+  retryDelayMultiplier: 2,
+  retryDelayJitter: 0.5,
+};
 
 /** Paths opened by this process: SurrealDB cannot reopen one in the same process. */
 const openedPaths = new Set<string>();
@@ -99,6 +112,7 @@ async function openEmbedded(options: OpenDatastoreOptions, scheme: string): Prom
       namespace: NAMESPACE,
       database: DATABASE,
       reconnect: false,
+      retry: CONFLICT_RETRY,
     });
   } catch (error) {
     await shared.close();
@@ -151,7 +165,7 @@ async function openRemote(options: OpenDatastoreOptions): Promise<Datastore> {
   const shown = safeUrl(url);
   // Node 20 has no global WebSocket; the SDK takes the `ws` implementation.
   const db = new Surreal({
-    engines: createRemoteEngines(),
+    engines: { ...createRemoteEngines(), 'ws+unix': (context) => new WebSocketEngine(context) },
     websocketImpl: WebSocket as unknown as typeof globalThis.WebSocket,
   });
   db.subscribe('error', (error) =>
@@ -169,6 +183,7 @@ async function openRemote(options: OpenDatastoreOptions): Promise<Datastore> {
         ? () => ({ username: credentials.username, password: credentials.password.reveal() })
         : undefined,
       reconnect: { enabled: true, attempts: -1, retryDelay: 500, retryDelayMax: 10_000 },
+      retry: CONFLICT_RETRY,
     });
     await Promise.race([
       connecting,

@@ -1,5 +1,5 @@
 // The one structured logger (pino): JSON lines on stdout, levels from MONO_LOG_LEVEL, secret fields redacted.
-import { pino, type Logger } from 'pino';
+import { type Logger, pino } from 'pino';
 
 export type { Logger };
 
@@ -22,7 +22,9 @@ const REDACT_PATHS = [
   'authorization',
 ];
 
-export function createLogger(options: { level?: string; name?: string; destination?: NodeJS.WritableStream } = {}): Logger {
+export function createLogger(
+  options: { level?: string; name?: string; destination?: NodeJS.WritableStream } = {},
+): Logger {
   return pino(
     {
       level: options.level ?? 'info',

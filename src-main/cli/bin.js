@@ -4,4 +4,7 @@ import { register } from 'tsx/esm/api';
 
 register();
 const { main } = await import('./main.ts');
-process.exitCode = await main(process.argv.slice(2));
+const code = await main(process.argv.slice(2));
+process.exitCode = code;
+// A library may leave a socket or timer behind; once output has drained, the command is over.
+setTimeout(() => process.exit(code), 200).unref();
