@@ -48,8 +48,9 @@ export const SECRET_ENV: Record<string, string> = {
   vps_hub_password: 'MONO_DB_PASS',
 };
 
-export function toTarget(vps: VpsTarget): Target {
+export function toTarget(vps: VpsTarget, knownHostsPath?: string): Target {
   return {
+    ...(knownHostsPath && { knownHostsPath }),
     host: vps.host,
     port: vps.port,
     username: vps.user,
@@ -60,10 +61,15 @@ export function toTarget(vps: VpsTarget): Target {
 }
 
 /** The env file sent to /etc/mono/agent.env (KEY=value lines; values never printed). */
-export function envFileFor(secrets: Record<string, Secret>, hubUser: string): Secret {
+export function envFileFor(
+  secrets: Record<string, Secret>,
+  hubUser: string,
+  extraEnv: Record<string, string> = {},
+): Secret {
   const lines = Object.entries(secrets).flatMap(([name, secret]) =>
     SECRET_ENV[name] ? [`${SECRET_ENV[name]}=${secret.reveal()}`] : [],
   );
+  for (const [key, value] of Object.entries(extraEnv)) lines.push(`${key}=${value}`);
   if (secrets.vps_hub_password) lines.push(`MONO_DB_USER=${hubUser}`);
   return new Secret(`${lines.join('\n')}\n`);
 }
@@ -80,12 +86,25 @@ function userError(error: unknown): UserError {
   return new UserError(error instanceof Error ? error.message : String(error));
 }
 
-export function createVpsProvision(deps: { releaseDir: string; hubUser: string }): ProvisionAdapter {
+export interface VpsProvisionOptions {
+  /** The agent build to upload (agent-core/dist, or the app's bundled copy). */
+  releaseDir: string;
+  hubUser: string;
+  /** Where Node.js is downloaded from when the VPS has none (default: the official site). */
+  nodeMirror?: string;
+  nodeVersion?: string;
+  knownHostsPath?: string;
+  /** Non-secret settings for the agent's environment (tests: the fake upstreams' URLs). */
+  extraEnv?: Record<string, string>;
+}
+
+export function createVpsProvision(deps: VpsProvisionOptions): ProvisionAdapter {
+  const target = (vps: VpsTarget) => toTarget(vps, deps.knownHostsPath);
   let tunnel: { key: string; tunnel: HubTunnel } | undefined;
   return {
     async testConnection(vps) {
       const events: ProgressEvent[] = [];
-      const result = await checkHost({ target: toTarget(vps), onProgress: (e) => events.push(e) });
+      const result = await checkHost({ target: target(vps), onProgress: (e) => events.push(e) });
       const checks: PreflightCheck[] = events
         .filter((e) => e.status === 'ok' || e.status === 'fail')
         .map((e) => ({
@@ -105,9 +124,11 @@ export function createVpsProvision(deps: { releaseDir: string; hubUser: string }
     async deploy(vps, secrets, onEvent) {
       try {
         await deploy({
-          target: toTarget(vps),
+          target: target(vps),
           releaseDir: deps.releaseDir,
-          env: envFileFor(secrets, deps.hubUser),
+          env: envFileFor(secrets, deps.hubUser, deps.extraEnv),
+          ...(deps.nodeMirror && { nodeMirror: deps.nodeMirror }),
+          ...(deps.nodeVersion && { nodeVersion: deps.nodeVersion }),
           onProgress: (event) => onEvent(toEvent(event)),
         });
       } catch (error) {
@@ -116,7 +137,7 @@ export function createVpsProvision(deps: { releaseDir: string; hubUser: string }
     },
     async status(vps) {
       try {
-        const report = await status({ target: toTarget(vps) });
+        const report = await status({ target: target(vps) });
         return {
           reachable: report.healthy,
           channels: report.channels ?? {},
@@ -134,7 +155,7 @@ export function createVpsProvision(deps: { releaseDir: string; hubUser: string }
     async logs(vps, limit) {
       let text = '';
       try {
-        await logs({ target: toTarget(vps), lines: limit, onData: (chunk) => (text += chunk) });
+        await logs({ target: target(vps), lines: limit, onData: (chunk) => (text += chunk) });
       } catch (error) {
         throw userError(error);
       }
@@ -142,7 +163,7 @@ export function createVpsProvision(deps: { releaseDir: string; hubUser: string }
     },
     async rollback(vps) {
       try {
-        const result = await rollback({ target: toTarget(vps) });
+        const result = await rollback({ target: target(vps) });
         return `Switched back from ${result.from} to ${result.to}.`;
       } catch (error) {
         throw userError(error);
@@ -155,7 +176,7 @@ export function createVpsProvision(deps: { releaseDir: string; hubUser: string }
       tunnel = undefined;
       try {
         const opened = await openHubTunnel({
-          target: toTarget(vps),
+          target: target(vps),
           // A broken forward (the SSH connection died): drop it, the next reconnect opens a fresh one.
           onError: () => {
             if (tunnel?.tunnel === opened) {

@@ -169,7 +169,7 @@ test('usage and server screens show the agent', { timeout: 30_000, skip: hubMiss
   await page.getByRole('img', { name: 'Cost per day' }).waitFor({ timeout: 15_000 });
   await screenshot(page, 'usage');
   await page.getByRole('button', { name: /Server/ }).click();
-  await page.getByText('Healthy').waitFor({ timeout: 15_000 });
+  await page.getByText('Healthy', { exact: true }).waitFor({ timeout: 15_000 });
   await page.getByTestId('server-log').waitFor();
   await screenshot(page, 'server');
 });
