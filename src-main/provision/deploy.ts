@@ -7,24 +7,14 @@ import type { Secret } from '../../agent-core/config/secret.ts';
 import { type Installed, inspectCommand, toInstalled } from './commands/inspect.ts';
 import { installNodeCommand, NODE_EXIT } from './commands/node-runtime.ts';
 import { prepareCommand } from './commands/prepare.ts';
-import {
-  pruneCommand,
-  removeReleaseCommand,
-  switchCommand,
-  uploadReleaseCommand,
-} from './commands/release.ts';
+import { pruneCommand, switchCommand, uploadReleaseCommand } from './commands/release.ts';
 import { ensureSecretsFileCommand, writeSecretsCommand } from './commands/secrets.ts';
-import {
-  installUnitCommand,
-  journalCommand,
-  restartCommand,
-  stopCommand,
-  unitText,
-} from './commands/systemd.ts';
+import { installUnitCommand, restartCommand, unitText } from './commands/systemd.ts';
 import { connectStep, preflightStep, type Target, targetName } from './connect.ts';
 import { type AgentEnv, parseAgentEnv, readAgentEnv } from './env-file.ts';
-import { HealthCheckError, ProvisionError } from './errors.ts';
-import { type Health, probeHealth, waitHealthy } from './health.ts';
+import { ProvisionError } from './errors.ts';
+import { type Health, probeHealth } from './health.ts';
+import { healthGate } from './health-gate.ts';
 import { acquireHostLock, type HeldLock, heartbeat, releaseHostLock } from './host-lock.ts';
 import {
   DEFAULT_HTTP_PORT,
@@ -266,34 +256,17 @@ async function deployLocked(
     return Number(r.facts.NRestarts ?? 0);
   });
 
-  const timeoutMs = o.healthTimeoutMs ?? 30_000;
-  const outcome = await reporter.run(
-    `health`,
-    `Waiting for /healthz to report ${version}`,
-    async (note) => {
-      const h = await waitHealthy(session, {
-        port,
-        version,
-        timeoutMs,
-        baseRestarts: restarted,
-      });
-      note({ waited_ms: Math.round(h.waitedMs) });
-      if (h.ok) return h.health;
-      const logTail = await lastLogLines(session);
-      // Going back to `previous` keeps the release before it as the new previous (so `mono rollback` still works).
-      const before =
-        installed.previous !== version && installed.previous !== previous ? installed.previous : undefined;
-      const rolledBackTo = await rollBack(session, reporter, {
-        failed: version,
-        to: previous,
-        before,
-        port,
-        timeoutMs,
-      });
-      throw new HealthCheckError(version, h.last, logTail, rolledBackTo, session.name);
-    },
-    (h) => `Healthy: ${h.version}, db ${h.db ?? '?'}, telegram ${h.channels?.telegram ?? '?'}`,
-  );
+  // Going back to `previous` keeps the release before it as the new previous (so `mono rollback` still works).
+  const before =
+    installed.previous !== version && installed.previous !== previous ? installed.previous : undefined;
+  const outcome = await healthGate(session, reporter, {
+    version,
+    port,
+    timeoutMs: o.healthTimeoutMs ?? 30_000,
+    baseRestarts: restarted,
+    previous,
+    before,
+  });
   result.health = outcome;
 
   await reporter.run(
@@ -325,56 +298,6 @@ function cancelPoint(reporter: StepReporter, signal: AbortSignal | undefined, st
   );
   reporter.emit(step, 'fail', error.reason, { error: error.summary() });
   throw error;
-}
-
-/** After a failed health check: switch back to the previous release (if any) and make sure it is healthy. */
-async function rollBack(
-  session: Session,
-  reporter: StepReporter,
-  o: { failed: string; to: string | undefined; before: string | undefined; port: number; timeoutMs: number },
-): Promise<string | undefined> {
-  const to = o.to;
-  if (!to) {
-    // A first install that never got healthy: stop it and leave no broken release behind as `current`.
-    await reporter
-      .run(
-        'rollback',
-        'No previous release: stopping the agent and removing the failed release',
-        async () => {
-          await session.run(stopCommand());
-          await session.run(removeReleaseCommand(o.failed, { unsetCurrent: true }));
-        },
-      )
-      .catch(() => {});
-    return undefined;
-  }
-  try {
-    await reporter.run('rollback', `Switching back to ${to}`, async () => {
-      await session.run(switchCommand({ current: to, previous: o.before }));
-      const r = await session.run(restartCommand());
-      const back = await waitHealthy(session, {
-        port: o.port,
-        version: to,
-        timeoutMs: o.timeoutMs,
-        baseRestarts: Number(r.facts.NRestarts ?? 0),
-      });
-      if (!back.ok)
-        throw new ProvisionError(
-          'rollback',
-          `the previous release ${to} is not healthy either (${back.last})`,
-          `Check "mono logs ${session.name}".`,
-        );
-      await session.run(removeReleaseCommand(o.failed));
-    });
-    return to;
-  } catch {
-    return undefined;
-  }
-}
-
-async function lastLogLines(session: Session): Promise<string[]> {
-  const r = await session.run(journalCommand({ lines: 15, plain: true }), { allowFailure: true });
-  return r.stdout.split('\n').filter(Boolean).slice(-15);
 }
 
 function nodeInstallError(code: number | null, stderr: string, mirror: string, host: string): ProvisionError {

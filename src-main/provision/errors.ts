@@ -105,19 +105,30 @@ export class HealthCheckError extends ProvisionError {
     readonly version: string,
     readonly lastResult: string,
     readonly logTail: string[],
-    readonly rolledBackTo: string | undefined,
+    /** What happened after the failure: the previous release runs again, the agent was stopped, or neither. */
+    readonly rollback:
+      | { kind: 'switched-back'; to: string }
+      | { kind: 'stopped' }
+      | { kind: 'failed'; to?: string },
     host?: string,
   ) {
     super(
       'health',
-      `release ${version} did not report healthy within the time limit (last answer: ${lastResult})` +
-        (rolledBackTo ? `; switched back to ${rolledBackTo}` : '') +
+      `release ${version} did not report healthy in time (last answer: ${lastResult})` +
+        (rollback.kind === 'switched-back' ? `; switched back to ${rollback.to}` : '') +
         (logTail.length ? `\nlast log lines:\n  ${logTail.join('\n  ')}` : ''),
-      rolledBackTo
+      rollback.kind === 'switched-back'
         ? 'The previous release is running again. Fix the cause shown in the log lines and deploy again.'
-        : 'The agent is stopped. Fix the cause shown in the log lines (often a missing or wrong setting in the env file) and deploy again.',
+        : rollback.kind === 'stopped'
+          ? 'The agent is stopped. Fix the cause shown in the log lines (often a missing or wrong setting in the env file) and deploy again.'
+          : `Going back to ${'to' in rollback && rollback.to ? rollback.to : 'the previous release'} failed too: check "mono status" and "mono logs", then deploy a release that works.`,
       { host },
     );
+  }
+
+  /** The release running again after the failure, if the automatic rollback worked. */
+  get rolledBackTo(): string | undefined {
+    return this.rollback.kind === 'switched-back' ? this.rollback.to : undefined;
   }
 }
 
