@@ -14,7 +14,10 @@ export interface StatusReport {
   service: string;
   since?: string;
   restarts: number;
+  /** The agent process's resident memory (RSS). */
   memoryBytes?: number;
+  /** systemd's MemoryCurrent for the service (includes the page cache of its datastore files). */
+  cgroupMemoryBytes?: number;
   uptimeS?: number;
   healthy: boolean;
   health?: Health;
@@ -48,12 +51,8 @@ export async function status(o: {
           service: `${facts.ActiveState ?? 'unknown'}${facts.SubState ? ` (${facts.SubState})` : ''}`,
           since: facts.ActiveEnterTimestamp || undefined,
           restarts: Number(facts.NRestarts ?? 0),
-          memoryBytes:
-            Number.isFinite(memory) && memory > 0
-              ? memory
-              : facts.rss_kb
-                ? Number(facts.rss_kb) * 1024
-                : undefined,
+          memoryBytes: Number(facts.rss_kb) > 0 ? Number(facts.rss_kb) * 1024 : undefined,
+          cgroupMemoryBytes: Number.isFinite(memory) && memory > 0 ? memory : undefined,
           uptimeS: probe.health?.uptime_s,
           healthy: !probe.problem && probe.health?.status === 'ok',
           health: probe.health,

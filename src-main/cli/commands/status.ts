@@ -25,7 +25,7 @@ export async function run(argv: string[]): Promise<number> {
             `service   ${r.service}${r.restarts ? `, ${r.restarts} automatic restarts` : ''}`,
             `health    ${r.healthy ? `ok (db ${r.health?.db ?? '?'})` : `NOT healthy: ${r.healthProblem}`}`,
             `uptime    ${r.uptimeS !== undefined ? formatUptime(r.uptimeS) : 'n/a'}`,
-            `memory    ${formatBytes(r.memoryBytes)}`,
+            `memory    ${formatBytes(r.memoryBytes)} resident${r.cgroupMemoryBytes ? ` (${formatBytes(r.cgroupMemoryBytes)} with cache)` : ''}`,
             `channels  ${
               r.channels
                 ? Object.entries(r.channels)
