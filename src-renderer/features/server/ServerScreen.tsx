@@ -157,8 +157,8 @@ export function ServerScreen() {
           ))}
         </ul>
       </Card>
-      {(install.running || (install.steps.length > 0 && server?.mode === 'vps')) && (
-        <Card title="Update">
+      {(install.running || install.error) && (
+        <Card title={install.error ? 'The last update failed' : 'Updating your agent'}>
           <InstallProgress state={install} />
         </Card>
       )}

@@ -65,7 +65,7 @@ export function WhereStep() {
         />
       </div>
       {where === 'vps' && (
-        <div className="form form-grid">
+        <div className="form form-vps">
           <Field label="Server address" hint="An IP address or host name.">
             {(id, note) => (
               <input
@@ -81,32 +81,34 @@ export function WhereStep() {
           <Field label="SSH port">
             {(id) => <input id={id} inputMode="numeric" value={vps.port} onChange={set('port')} />}
           </Field>
-          <Field label="Private key" hint="The key file you log in with, e.g. ~/.ssh/id_ed25519.">
-            {(id, note) => (
-              <div className="input-row">
-                <input
-                  id={id}
-                  aria-describedby={note}
-                  placeholder="~/.ssh/id_ed25519"
-                  value={vps.keyPath}
-                  onChange={set('keyPath')}
-                />
-                <Button
-                  small
-                  busy={busy === 'key'}
-                  onClick={() =>
-                    void run('key', async () => {
-                      const key = await mono.ssh.generateKey();
-                      setVps({ ...vps, keyPath: key.keyPath });
-                      setPublicKey(key.publicKeyLine);
-                    })
-                  }
-                >
-                  Create a new key
-                </Button>
-              </div>
-            )}
-          </Field>
+          <div className="span-all">
+            <Field label="Private key" hint="The key file you log in with, e.g. ~/.ssh/id_ed25519.">
+              {(id, note) => (
+                <div className="input-row">
+                  <input
+                    id={id}
+                    aria-describedby={note}
+                    placeholder="~/.ssh/id_ed25519"
+                    value={vps.keyPath}
+                    onChange={set('keyPath')}
+                  />
+                  <Button
+                    small
+                    busy={busy === 'key'}
+                    onClick={() =>
+                      void run('key', async () => {
+                        const key = await mono.ssh.generateKey();
+                        setVps({ ...vps, keyPath: key.keyPath });
+                        setPublicKey(key.publicKeyLine);
+                      })
+                    }
+                  >
+                    Create a new key
+                  </Button>
+                </div>
+              )}
+            </Field>
+          </div>
           {publicKey && (
             <div className="info-box span-all">
               Add this line to <code>~/.ssh/authorized_keys</code> on the server, then test the connection:
@@ -117,7 +119,11 @@ export function WhereStep() {
             <ul className="checks span-all">
               {checks.map((c) => (
                 <li key={c.name} className={c.ok ? 'check-ok' : 'check-bad'}>
-                  {c.ok ? <Icon.Check /> : <Icon.Alert />} <strong>{c.name}</strong> {c.detail}
+                  <span className="check-icon">{c.ok ? <Icon.Check /> : <Icon.Alert />}</span>
+                  <span className="check-text">
+                    <strong>{c.name}</strong>
+                    <span>{c.detail}</span>
+                  </span>
                 </li>
               ))}
             </ul>
