@@ -1,5 +1,6 @@
 // The turn runner: answers stored inbound messages one at a time per conversation (concurrently across
 // conversations), delivers replies, and on start finishes whatever a crash left behind.
+import { setMaxListeners } from 'node:events';
 import type { RecordId, Surreal } from 'surrealdb';
 import type { Channel } from '../channels/channel.ts';
 import { ChannelSendError } from '../channels/channel.ts';
@@ -40,16 +41,35 @@ export interface TurnDeps {
 
 const TYPING_EVERY_MS = 4500;
 const SEND_RETRY_DELAYS_MS = [1000, 5000, 15000];
+const TURN_RETRY_DELAYS_MS = [1000, 5000, 30_000];
 
 export class TurnRunner {
   readonly #chains = new Map<string, Promise<void>>();
   readonly #shutdown = new AbortController();
 
-  constructor(private readonly deps: TurnDeps) {}
+  constructor(private readonly deps: TurnDeps) {
+    // Every turn in flight listens for shutdown: thousands of waiting conversations are normal.
+    setMaxListeners(0, this.#shutdown.signal);
+  }
 
-  /** A stored inbound message waits for its turn in its conversation. */
-  answer(id: RecordId, conversation: RecordId): void {
-    this.#enqueue(conversation, () => this.#answer(id));
+  /**
+   * A stored inbound message waits for its turn in its conversation. A turn that fails unexpectedly (the
+   * datastore briefly unavailable…) is tried again later; the message is never silently dropped.
+   */
+  answer(id: RecordId, conversation: RecordId, attempt = 0): void {
+    this.#enqueue(conversation, async () => {
+      try {
+        await this.#answer(id);
+      } catch (error) {
+        if (this.#shutdown.signal.aborted) return;
+        const delay = TURN_RETRY_DELAYS_MS[attempt];
+        this.deps.log.error(
+          { err: error, message: id.toString(), attempt },
+          delay === undefined ? 'turn failed; the message waits for the next start' : 'turn failed; retrying',
+        );
+        if (delay !== undefined) setTimeout(() => this.answer(id, conversation, attempt + 1), delay).unref();
+      }
+    });
   }
 
   /** Delivers an outbound message that is already stored (a notice, a job's answer). */

@@ -68,6 +68,10 @@ const CONFLICT_RETRY = {
   retryDelayMax: 1000,
   retryDelayMultiplier: 2,
   retryDelayJitter: 0.5,
+  // Inside BEGIN … COMMIT the engine reports the conflict as a plain statement error ("Query not executed:
+  // Transaction conflict … can be retried"), which the SDK's default predicate does not recognise.
+  retryable: (error: unknown) =>
+    error instanceof Error && /transaction conflict|can be retried/i.test(error.message),
 };
 
 /** Paths opened by this process: SurrealDB cannot reopen one in the same process. */
