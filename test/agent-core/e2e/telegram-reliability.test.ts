@@ -164,4 +164,21 @@ describe('reliability', { timeout: 120_000 }, () => {
       replies.reduce((sum, r) => sum + r.usage.input_tokens!, 0),
     );
   });
+
+  test('200 conversations answered at the same moment: every one exactly once', async () => {
+    data = tempDataDir();
+    agent = await new AgentProcess(env()).start();
+    anthropic.hold();
+    const sentBefore = telegram.sent.length;
+    const chats = Array.from({ length: 200 }, (_, i) => 80_000 + i);
+    for (const chat of chats) telegram.sendText({ chatId: chat, userId: chat, text: `crowd ${chat}` });
+    await anthropic.waitForHeld(chats.length, { timeoutMs: 30_000 });
+    // All replies are stored at once: they update the same usage row and must not lose a turn to a conflict.
+    anthropic.release();
+    await telegram.waitForSent(sentBefore + chats.length, { timeoutMs: 30_000 });
+    await sleep(500);
+    const replies = telegram.sent.slice(sentBefore);
+    assert.equal(replies.length, chats.length);
+    assert.equal(new Set(replies.map((r) => String(r.chat_id))).size, chats.length);
+  });
 });
