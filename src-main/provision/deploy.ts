@@ -5,7 +5,7 @@ import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
 import type { Secret } from '../../agent-core/config/secret.ts';
 import { type Installed, inspectCommand, toInstalled } from './commands/inspect.ts';
-import { installNodeCommand, NODE_EXIT } from './commands/node-runtime.ts';
+import { checkNodeSource, installNodeCommand, NODE_EXIT } from './commands/node-runtime.ts';
 import { prepareCommand } from './commands/prepare.ts';
 import { pruneCommand, switchCommand, uploadReleaseCommand } from './commands/release.ts';
 import { ensureSecretsFileCommand, writeSecretsCommand } from './commands/secrets.ts';
@@ -71,6 +71,7 @@ export async function deploy(o: DeployOptions): Promise<DeployResult> {
     : o.env
       ? parseAgentEnv(o.env.reveal(), 'the secrets')
       : undefined;
+  checkNodeSource(o.nodeMirror ?? DEFAULT_NODE_MIRROR, o.nodeVersion ?? DEFAULT_NODE_VERSION);
   const session = await connectStep(o.target, reporter);
   let lock: HeldLock | undefined;
   try {
@@ -80,7 +81,12 @@ export async function deploy(o: DeployOptions): Promise<DeployResult> {
     lock = await reporter.run(
       'lock',
       `Taking the deploy lock (${LAYOUT.lockDir})`,
-      () => acquireHostLock(session, { timeoutMs: o.lockTimeoutMs, signal: o.signal }),
+      () =>
+        acquireHostLock(session, {
+          timeoutMs: o.lockTimeoutMs,
+          signal: o.signal,
+          onWait: (owner) => reporter.emit('lock', 'start', `Waiting for the deploy lock held by ${owner}`),
+        }),
       (l) => (l.tookOverFrom ? `Lock taken (a stale lock of ${l.tookOverFrom} was replaced)` : 'Lock taken'),
     );
     const installed = await reporter.run(

@@ -40,11 +40,12 @@ function pidAlive(pid: number): boolean {
 
 export async function acquireHostLock(
   session: Session,
-  o: { timeoutMs?: number; signal?: AbortSignal } = {},
+  o: { timeoutMs?: number; signal?: AbortSignal; onWait?: (owner: string) => void } = {},
 ): Promise<HeldLock> {
   const me = localLockOwner();
   const deadline = performance.now() + (o.timeoutMs ?? 0);
   let takeOver: string | undefined;
+  let waiting = false;
   for (;;) {
     const { facts } = await session.run(acquireLockCommand(me, takeOver));
     if (facts.lock === 'acquired' || facts.lock === 'acquired-stale')
@@ -64,6 +65,8 @@ export async function acquireHostLock(
         session.name,
       );
     }
+    if (!waiting) o.onWait?.(facts.owner ?? 'unknown');
+    waiting = true;
     await new Promise((r) => setTimeout(r, 1000));
   }
 }

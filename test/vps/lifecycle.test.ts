@@ -330,6 +330,26 @@ describe('a VPS from install to uninstall', { timeout: 300_000 }, () => {
     assert.ok(error instanceof LockedError, String(error));
     assert.match(error.message, /another deploy holds the lock .*pid \d+/);
 
+    // With --lock-timeout the second one waits its turn instead.
+    const waited: ProgressEvent[] = [];
+    const both = await Promise.allSettled([
+      deploy({ target: target(), releaseDir: await buildRelease('1.0.0'), ...base(), onProgress: () => {} }),
+      new Promise((r) => setTimeout(r, 50)).then(() =>
+        deploy({
+          target: target(),
+          releaseDir,
+          ...base(),
+          lockTimeoutMs: 60_000,
+          onProgress: (e) => waited.push(e),
+        }),
+      ),
+    ]);
+    assert.deepEqual(
+      both.map((r) => r.status),
+      ['fulfilled', 'fulfilled'],
+    );
+    assert.ok(waited.some((e) => e.step === 'lock' && /Waiting for the deploy lock held by/.test(e.message)));
+
     // A lock left by a deploy that died long ago (old heartbeat, another machine) is recognised as stale.
     await vps.must(
       "mkdir -p /var/lock/mono-deploy && printf 'owner=ghost@elsewhere pid 1\\nmachine=elsewhere\\npid=1\\ntoken=dead\\nsince=1000\\nheartbeat=1000\\n' > /var/lock/mono-deploy/info",

@@ -1,4 +1,5 @@
 // Installs the official Node tarball for the VPS's architecture under /opt/mono/node, its SHA-256 checked first.
+import { ProvisionError } from '../errors.ts';
 import { LAYOUT } from '../layout.ts';
 import { script, sh } from '../shell.ts';
 import type { RemoteCommand } from './remote.ts';
@@ -9,11 +10,32 @@ export function nodeTarballName(version: string, arch: 'x64' | 'arm64'): string 
   return `node-v${version.replace(/^v/, '')}-linux-${arch}.tar.xz`;
 }
 
+/** The mirror and version end up in a root shell script: only plain http(s) URLs and X.Y.Z versions pass. */
+export function checkNodeSource(mirror: string, version: string): void {
+  let url: URL | undefined;
+  try {
+    url = new URL(mirror);
+  } catch {}
+  if (!url || !/^https?:$/.test(url.protocol) || /[\s'"`$\\;|&<>(){}]/.test(mirror))
+    throw new ProvisionError(
+      'node',
+      `"${mirror}" is not a usable Node mirror URL`,
+      'Pass --node-mirror as a plain http(s) URL, for example https://nodejs.org/dist.',
+    );
+  if (!/^v?\d+\.\d+\.\d+$/.test(version))
+    throw new ProvisionError(
+      'node',
+      `"${version}" is not a Node version`,
+      'Pass --node-version as X.Y.Z, for example 20.20.2.',
+    );
+}
+
 export function installNodeCommand(o: {
   mirror: string;
   version: string;
   arch: 'x64' | 'arm64';
 }): RemoteCommand {
+  checkNodeSource(o.mirror, o.version);
   const version = o.version.replace(/^v/, '');
   const base = `${o.mirror.replace(/\/+$/, '')}/v${version}`;
   const file = nodeTarballName(version, o.arch);

@@ -97,6 +97,25 @@ describe('node runtime', () => {
     assert.ok(compare > 0 && compare < untar);
     assert.ok(script.indexOf('mv -T "$tmp/node-v20.20.2-linux-arm64" /opt/mono/node') > untar);
   });
+
+  it('refuses mirror URLs and versions that could smuggle shell into the root script', () => {
+    for (const mirror of [
+      'ftp://x/dist',
+      'https://x/$(reboot)',
+      'https://x/`id`',
+      'not a url',
+      "https://x/'q",
+    ])
+      assert.throws(
+        () => installNodeCommand({ mirror, version: '20.20.2', arch: 'x64' }),
+        /not a usable Node mirror/,
+      );
+    for (const version of ['20', '20.1.2;id', '$(id)', 'latest'])
+      assert.throws(
+        () => installNodeCommand({ mirror: 'https://nodejs.org/dist', version, arch: 'x64' }),
+        /not a Node version/,
+      );
+  });
 });
 
 describe('secrets and unit', () => {
