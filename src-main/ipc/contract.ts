@@ -58,7 +58,7 @@ export interface AppState {
     done: boolean;
     claude?: { model: string };
     telegram?: { botName: string; username: string; link: string };
-    whatsapp?: { mode: 'skip' | 'cloud'; phoneNumberId?: string };
+    whatsapp?: { mode: 'skip' | 'cloud' | 'linked'; phoneNumberId?: string; pairingPhone?: string };
     vps?: VpsTarget;
   };
   secrets: { name: SecretName; set: boolean }[];
@@ -109,8 +109,23 @@ export interface PreflightCheck {
   detail: string;
 }
 
+/** The tables the desktop follows live: the shared contract's, plus the WhatsApp link state. */
+export type SyncedTable = TableName | 'whatsapp_link';
+
+/** whatsapp_link:current — the linked device's state: a QR to scan or a pairing code to type, then connected. */
+export interface WhatsAppLink {
+  id: string;
+  state: 'connecting' | 'qr' | 'pairing_code' | 'connected' | 'logged_out' | 'disconnected';
+  qr?: string;
+  pairing_code?: string;
+  pairing_phone?: string;
+  account?: string;
+  detail?: string;
+  updated_at?: string;
+}
+
 export interface DbChange {
-  table: TableName;
+  table: SyncedTable;
   action: 'CREATE' | 'UPDATE' | 'DELETE';
   id: string;
   row?: Record<string, unknown>;
@@ -140,6 +155,15 @@ export const channels = {
     input: z.discriminatedUnion('mode', [
       z.object({ mode: z.literal('skip') }),
       z.object({
+        mode: z.literal('linked'),
+        pairingPhone: z
+          .string()
+          .trim()
+          .regex(/^\+?[\d\s()-]{7,20}$/, 'Your number with country code, e.g. +49 151 12345678.')
+          .optional()
+          .or(z.literal('')),
+      }),
+      z.object({
         mode: z.literal('cloud'),
         phoneNumberId: z
           .string()
@@ -151,6 +175,7 @@ export const channels = {
     ]),
     output: z.custom<{ saved: true }>(),
   },
+  'whatsapp.link': { input: none, output: z.custom<WhatsAppLink | null>() },
   'wizard.goto': { input: z.object({ step: z.enum(WIZARD_STEPS) }), output: z.custom<AppState>() },
   'wizard.chooseLocal': { input: none, output: z.custom<AppState>() },
   'wizard.chooseVps': { input: VpsTarget, output: z.custom<AppState>() },

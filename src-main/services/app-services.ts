@@ -6,9 +6,16 @@ import { dirname, join } from 'node:path';
 import WebSocket from 'ws';
 import { isPaused, setPaused } from '../../agent-core/commands/pause.ts';
 import type { Secret } from '../../agent-core/config/secret.ts';
-import type { TableName } from '../../agent-core/contract/tables.ts';
-import type { AppState, EventName, EventPayloads, SecretName, ServerStatus } from '../ipc/contract.ts';
+import type {
+  AppState,
+  EventName,
+  EventPayloads,
+  SecretName,
+  ServerStatus,
+  SyncedTable,
+} from '../ipc/contract.ts';
 import { type Handlers, UserError } from '../ipc/dispatch.ts';
+import { settingsEnv } from './agent-env.ts';
 import { type AgentSupervisor, createAgentSupervisor } from './agent-supervisor.ts';
 import { createNotifier, type Notice } from './attention.ts';
 import { createBudgetWatch } from './budget-watch.ts';
@@ -22,7 +29,7 @@ import { createVpsProvision, VPS_INSTALL_STEPS } from './provision-vps.ts';
 import { createSync, type HubTarget } from './sync.ts';
 import { createVault, type SafeStorageLike } from './vault.ts';
 
-export const SYNCED_TABLES: readonly TableName[] = [
+export const SYNCED_TABLES: readonly SyncedTable[] = [
   'conversation',
   'message',
   'pairing',
@@ -32,6 +39,7 @@ export const SYNCED_TABLES: readonly TableName[] = [
   'job_run',
   'usage',
   'agent_status',
+  'whatsapp_link',
 ];
 
 export interface AppServicesDeps {
@@ -76,6 +84,7 @@ export function createAppServices(deps: AppServicesDeps) {
         dataDir: deps.dataDir,
         hubPort: prefs.get().hubPort ?? 0,
         vault,
+        prefs: prefs.get(),
         extra: deps.agentEnv ?? {},
       }),
     onLog: (line) => deps.emit('server.log', { line }),
@@ -217,6 +226,11 @@ export function createAppServices(deps: AppServicesDeps) {
   async function setSecret(name: SecretName, value: string) {
     vault.set(name, value);
     publishState();
+    return applyAgentEnv();
+  }
+
+  /** The agent reads secrets and channel choices from its environment: restart it locally, or redeploy the env. */
+  async function applyAgentEnv(): Promise<{ applied: 'restarted' | 'sent' | 'saved' }> {
     const { mode, vps } = prefs.get();
     if (mode === 'local' && agent.status().state !== 'stopped') {
       await agent.restart();
@@ -224,7 +238,7 @@ export function createAppServices(deps: AppServicesDeps) {
     }
     if (mode === 'vps' && vps) {
       const secrets = vpsSecrets();
-      await provision.deploy(vps, secrets, (event) => install.event(event));
+      await provision.deploy(vps, secrets, (event) => install.event(event), settingsEnv(prefs.get()));
       return { applied: 'sent' as const };
     }
     return { applied: 'saved' as const };
@@ -254,19 +268,26 @@ export function createAppServices(deps: AppServicesDeps) {
       return bot;
     },
     'wizard.saveWhatsApp': async (input) => {
+      // From the wizard it only moves on; later (Integrations) the running agent picks the change up.
+      const fromWizard = !prefs.get().wizardDone;
       if (input.mode === 'cloud') {
         vault.set('whatsapp_access_token', input.accessToken);
         vault.set('whatsapp_app_secret', input.appSecret);
-        prefs.update({
-          whatsapp: { mode: 'cloud', phoneNumberId: input.phoneNumberId },
-          wizardStep: 'where',
-        });
+        if (!vault.has('whatsapp_verify_token'))
+          vault.set('whatsapp_verify_token', randomBytes(18).toString('base64url'));
+        prefs.update({ whatsapp: { mode: 'cloud', phoneNumberId: input.phoneNumberId } });
+      } else if (input.mode === 'linked') {
+        const phone = input.pairingPhone?.replace(/[\s()-]/g, '') || undefined;
+        prefs.update({ whatsapp: { mode: 'linked', ...(phone && { pairingPhone: phone }) } });
       } else {
-        prefs.update({ whatsapp: { mode: 'skip' }, wizardStep: 'where' });
+        prefs.update({ whatsapp: { mode: 'skip' } });
       }
+      if (fromWizard) prefs.update({ wizardStep: 'where' });
+      else await applyAgentEnv();
       publishState();
       return { saved: true };
     },
+    'whatsapp.link': async () => data.whatsappLink(),
     'wizard.goto': async ({ step }) => {
       prefs.update({ wizardStep: step });
       return publishState();
@@ -355,7 +376,7 @@ export function createAppServices(deps: AppServicesDeps) {
     install.begin(VPS_INSTALL_STEPS);
     try {
       const secrets = vpsSecrets();
-      await provision.deploy(vps, secrets, (event) => install.event(event));
+      await provision.deploy(vps, secrets, (event) => install.event(event), settingsEnv(prefs.get()));
       if (prefs.get().wizardStep === 'install') prefs.update({ wizardStep: 'done' });
       install.finish();
       publishState();

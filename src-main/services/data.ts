@@ -11,7 +11,7 @@ import type {
   UsageRow,
 } from '../../agent-core/contract/tables.ts';
 import { decidePairing } from '../../agent-core/pairing/pairing.ts';
-import type { ChannelInput } from '../ipc/contract.ts';
+import type { ChannelInput, WhatsAppLink } from '../ipc/contract.ts';
 import { UserError } from '../ipc/dispatch.ts';
 import { recordId, type Sync } from './sync.ts';
 
@@ -103,6 +103,10 @@ export function createData(sync: Pick<Sync, 'query' | 'withDb'>) {
       rows<JobRunRow>('SELECT * FROM job_run WHERE job = $job ORDER BY started_at DESC LIMIT 50', {
         job: recordId(job),
       }),
+    async whatsappLink(): Promise<WhatsAppLink | null> {
+      const [row] = await rows<WhatsAppLink>('SELECT * FROM whatsapp_link:current');
+      return row ?? null;
+    },
     usage(days: number): Promise<UsageRow[]> {
       const since = new Date(Date.now() - (days - 1) * 86_400_000).toISOString().slice(0, 10);
       return rows<UsageRow>('SELECT * FROM usage WHERE day >= $since ORDER BY day', { since });

@@ -6,6 +6,8 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { Secret } from '../../agent-core/config/secret.ts';
 import type { ServerStatus } from '../ipc/contract.ts';
+import { secretsEnv, settingsEnv } from './agent-env.ts';
+import type { Prefs } from './prefs.ts';
 import type { Vault } from './vault.ts';
 
 export const HUB_USER = 'mono_desktop';
@@ -31,6 +33,7 @@ export function localAgentEnv(opts: {
   dataDir: string;
   hubPort: number;
   vault: Vault;
+  prefs: Prefs;
   /** Upstream overrides (tests point these at the local fakes) and anything else the agent should get. */
   extra: Record<string, string | undefined>;
 }): Record<string, string> {
@@ -45,12 +48,8 @@ export function localAgentEnv(opts: {
     MONO_HUB_LISTEN: `127.0.0.1:${opts.hubPort}`,
     MONO_DB_USER: HUB_USER,
     MONO_DB_PASS: hubPassword(vault).reveal(),
-    ANTHROPIC_API_KEY: vault.get('anthropic_api_key')?.reveal(),
-    TELEGRAM_BOT_TOKEN: vault.get('telegram_bot_token')?.reveal(),
-    WHATSAPP_ACCESS_TOKEN: vault.get('whatsapp_access_token')?.reveal(),
-    WHATSAPP_APP_SECRET: vault.get('whatsapp_app_secret')?.reveal(),
-    STRIPE_SECRET_KEY: vault.get('stripe_secret_key')?.reveal(),
-    STRIPE_WEBHOOK_SECRET: vault.get('stripe_webhook_secret')?.reveal(),
+    ...secretsEnv(vault, ['vps_hub_password']),
+    ...settingsEnv(opts.prefs),
     ...opts.extra,
   };
   // The supervisor finds the agent's address in its "ready" info line, and the Server screen shows the log.

@@ -9,7 +9,7 @@ export interface Prefs {
   wizardDone: boolean;
   claude?: { model: string };
   telegram?: { botName: string; username: string; link: string };
-  whatsapp?: { mode: 'skip' | 'cloud'; phoneNumberId?: string };
+  whatsapp?: { mode: 'skip' | 'cloud' | 'linked'; phoneNumberId?: string; pairingPhone?: string };
   vps?: VpsTarget;
   /** Local mode: the fixed loopback port of the agent's db hub, so a restarted agent is found again. */
   hubPort?: number;

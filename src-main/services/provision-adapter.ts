@@ -21,6 +21,8 @@ export interface ProvisionAdapter {
     target: VpsTarget,
     secrets: Record<string, Secret>,
     onEvent: (event: ProvisionEvent) => void,
+    /** Non-secret settings for the agent's environment. */
+    env?: Record<string, string>,
   ): Promise<void>;
   status(target: VpsTarget): Promise<Omit<ServerStatus, 'mode' | 'paused'>>;
   logs(target: VpsTarget, limit: number): Promise<string[]>;

@@ -16,6 +16,7 @@ import {
   status,
   type Target,
 } from '../provision/index.ts';
+import { SECRET_ENV } from './agent-env.ts';
 import type { ProvisionAdapter, ProvisionEvent } from './provision-adapter.ts';
 
 /** The deploy's steps as the install screen lists them before they run (the events then fill in details). */
@@ -35,18 +36,6 @@ export const VPS_INSTALL_STEPS: { step: string; message: string }[] = [
   { step: 'prune', message: 'Remove old releases' },
   { step: 'unlock', message: 'Finish' },
 ];
-
-/** Vault names → the agent's environment variables on the VPS. */
-export const SECRET_ENV: Record<string, string> = {
-  anthropic_api_key: 'ANTHROPIC_API_KEY',
-  telegram_bot_token: 'TELEGRAM_BOT_TOKEN',
-  whatsapp_access_token: 'WHATSAPP_ACCESS_TOKEN',
-  whatsapp_app_secret: 'WHATSAPP_APP_SECRET',
-  stripe_secret_key: 'STRIPE_SECRET_KEY',
-  stripe_webhook_secret: 'STRIPE_WEBHOOK_SECRET',
-  webhook_secret: 'MONO_WEBHOOK_SECRET',
-  vps_hub_password: 'MONO_DB_PASS',
-};
 
 export function toTarget(vps: VpsTarget, knownHostsPath?: string): Target {
   return {
@@ -121,12 +110,12 @@ export function createVpsProvision(deps: VpsProvisionOptions): ProvisionAdapter 
       }
       return { ok: result.ok, checks };
     },
-    async deploy(vps, secrets, onEvent) {
+    async deploy(vps, secrets, onEvent, env = {}) {
       try {
         await deploy({
           target: target(vps),
           releaseDir: deps.releaseDir,
-          env: envFileFor(secrets, deps.hubUser, deps.extraEnv),
+          env: envFileFor(secrets, deps.hubUser, { ...deps.extraEnv, ...env }),
           ...(deps.nodeMirror && { nodeMirror: deps.nodeMirror }),
           ...(deps.nodeVersion && { nodeVersion: deps.nodeVersion }),
           onProgress: (event) => onEvent(toEvent(event)),

@@ -3,8 +3,8 @@
 // the renderer re-selects what is on screen. Queries made while away fail fast with an "offline" message.
 import { jsonify, StringRecordId, Surreal, Table } from 'surrealdb';
 import type { Secret } from '../../agent-core/config/secret.ts';
-import { DATABASE, NAMESPACE, type TableName } from '../../agent-core/contract/tables.ts';
-import type { DbChange, SyncStatus } from '../ipc/contract.ts';
+import { DATABASE, NAMESPACE } from '../../agent-core/contract/tables.ts';
+import type { DbChange, SyncedTable, SyncStatus } from '../ipc/contract.ts';
 import { UserError } from '../ipc/dispatch.ts';
 import { type BackoffOptions, backoffDelay, SYNC_BACKOFF } from './backoff.ts';
 
@@ -18,7 +18,7 @@ export interface SyncDeps {
   /** Where the hub is now (local: the supervised agent; VPS: the SSH forward); undefined while there is none. */
   target: () => Promise<HubTarget | undefined>;
   websocketImpl: unknown;
-  tables: readonly TableName[];
+  tables: readonly SyncedTable[];
   onChange: (change: DbChange) => void;
   onStatus: (status: SyncStatus) => void;
   onError?: (error: unknown) => void;

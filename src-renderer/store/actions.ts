@@ -73,6 +73,7 @@ export async function refreshVisible(): Promise<void> {
   }
   if (state.thread.conversation) jobs.push(openThread(state.thread.conversation, { quiet: true }));
   if (state.selectedJob) jobs.push(selectJob(state.selectedJob));
+  if (state.whatsappLink !== undefined) jobs.push(loadWhatsAppLink());
   await Promise.all(jobs);
 }
 
@@ -119,6 +120,14 @@ export async function loadServer(): Promise<void> {
     });
   } finally {
     setState({ serverLoading: false });
+  }
+}
+
+export async function loadWhatsAppLink(): Promise<void> {
+  try {
+    setState({ whatsappLink: await mono.whatsapp.link() });
+  } catch {
+    // Offline: the live change brings it once connected.
   }
 }
 

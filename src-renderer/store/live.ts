@@ -10,7 +10,7 @@ import type {
   SettingRow,
   UsageRow,
 } from '../../agent-core/contract/tables.ts';
-import type { DbChange } from '../../src-main/ipc/contract.ts';
+import type { DbChange, WhatsAppLink } from '../../src-main/ipc/contract.ts';
 import { mono } from '../lib/mono.ts';
 import { getState, type Store, setState } from './store.ts';
 import { type Loadable, remove, upsert } from './types.ts';
@@ -85,6 +85,10 @@ export function applyChange(change: DbChange): void {
       break;
     case 'agent_status':
       if (change.row) patch.agentStatus = { ...(change.row as unknown as AgentStatusRow), id: change.id };
+      break;
+    case 'whatsapp_link':
+      patch.whatsappLink =
+        change.action === 'DELETE' ? null : ({ ...change.row, id: change.id } as unknown as WhatsAppLink);
       break;
     default:
       return;

@@ -12,7 +12,13 @@ import type {
   SettingRow,
   UsageRow,
 } from '../../agent-core/contract/tables.ts';
-import type { AppState, InstallState, ServerStatus, SyncStatus } from '../../src-main/ipc/contract.ts';
+import type {
+  AppState,
+  InstallState,
+  ServerStatus,
+  SyncStatus,
+  WhatsAppLink,
+} from '../../src-main/ipc/contract.ts';
 import { empty, type Loadable } from './types.ts';
 
 export type Screen = 'conversations' | 'access' | 'integrations' | 'jobs' | 'usage' | 'server';
@@ -34,6 +40,8 @@ export interface DataSlice {
   jobs: Loadable<JobRow>;
   usage: Loadable<UsageRow>;
   agentStatus?: AgentStatusRow;
+  /** undefined: not loaded; null: the agent has no linked WhatsApp device. */
+  whatsappLink?: WhatsAppLink | null;
 }
 
 export interface ThreadSlice {

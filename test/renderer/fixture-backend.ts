@@ -9,7 +9,12 @@ import type {
   UsageRow,
 } from '../../agent-core/contract/tables.ts';
 import { type Bridge, startBridge } from '../../src-main/bridge/server.ts';
-import { type AppState, CHANNEL_NAMES, type SyncStatus } from '../../src-main/ipc/contract.ts';
+import {
+  type AppState,
+  CHANNEL_NAMES,
+  type SyncStatus,
+  type WhatsAppLink,
+} from '../../src-main/ipc/contract.ts';
 import type { Handlers } from '../../src-main/ipc/dispatch.ts';
 import { RENDERER_DIR } from './harness.ts';
 
@@ -58,6 +63,7 @@ export async function startFixture(options: FixtureOptions = {}) {
   const pairings: PairingRow[] = [];
   const jobs: JobRow[] = [];
   const usage: UsageRow[] = [];
+  let link: WhatsAppLink | null = null;
   let sync: SyncStatus = { state: 'online', epoch: 1, since: iso(T0), attempt: 0 };
   const app: AppState = {
     version: '0.1.0',
@@ -68,6 +74,7 @@ export async function startFixture(options: FixtureOptions = {}) {
       done: true,
       claude: { model: 'claude-sonnet-5-5' },
       telegram: { botName: 'Mono', username: 'my_mono_bot', link: 'https://t.me/my_mono_bot' },
+      whatsapp: { mode: 'linked' },
     },
     secrets: [
       { name: 'anthropic_api_key', set: true },
@@ -90,6 +97,7 @@ export async function startFixture(options: FixtureOptions = {}) {
     'setting.list': async () => [],
     'contact.list': async () => [],
     'server.logs': async () => [],
+    'whatsapp.link': async () => link,
     'server.status': async () => ({
       mode: 'local',
       reachable: true,
@@ -123,6 +131,16 @@ export async function startFixture(options: FixtureOptions = {}) {
     pushMessage(row: MessageRow) {
       thread.push(row);
       bridge.broadcast('db.change', { table: 'message', action: 'CREATE', id: row.id, row: { ...row } });
+    },
+    /** The agent's linked-device state changing, as the live query delivers it. */
+    setLink(next: Omit<WhatsAppLink, 'id'>) {
+      link = { id: 'whatsapp_link:current', ...next };
+      bridge.broadcast('db.change', {
+        table: 'whatsapp_link',
+        action: 'UPDATE',
+        id: link.id,
+        row: { ...link },
+      });
     },
     close: () => bridge.close(),
   };

@@ -84,6 +84,26 @@ test('the offline banner follows the sync state, and a reconnect selects the scr
   }
 });
 
+test('linking a personal WhatsApp: the QR, then the pairing code, then linked — all live', {
+  timeout: 30_000,
+}, async () => {
+  await page.getByRole('button', { name: /Integrations/ }).click();
+  await page.getByText('Waiting for WhatsApp…').waitFor();
+  fixture.setLink({
+    state: 'qr',
+    qr: '2@Qm9ndXMgcXIgZm9yIGEgdGVzdA==,abcdefghijklmnop,qrstuvwxyz012345,ABCDEFG=',
+  });
+  const qr = page.getByRole('img', { name: 'QR code to link WhatsApp' });
+  await qr.waitFor();
+  await qr.evaluate((el) => el.closest('.card')?.scrollIntoView({ block: 'end' }));
+  await screenshot(page, 'integrations-whatsapp');
+  fixture.setLink({ state: 'pairing_code', pairing_code: 'K7P2-QX9M', pairing_phone: '4915112345678' });
+  await page.getByTestId('whatsapp-code').getByText('K7P2-QX9M').waitFor();
+  fixture.setLink({ state: 'connected', account: '+49 151 12345678' });
+  await page.getByTestId('whatsapp-linked').getByText('Your agent answers as +49 151 12345678.').waitFor();
+  assert.equal(await page.getByRole('img', { name: 'QR code to link WhatsApp' }).count(), 0);
+});
+
 test('when MONO itself stops, the page says so and how to start it', { timeout: 30_000 }, async () => {
   const page2 = await browser.newPage();
   const second = await startFixture({ threadSize: 3 });

@@ -7,6 +7,8 @@ import { Badge, Button, Card, ErrorState, Field, PageHeader, Spinner } from '../
 import { errorMessage } from '../../lib/mono.ts';
 import { act, loaders } from '../../store/actions.ts';
 import { settingValue, useStore } from '../../store/store.ts';
+import { SecretForm } from './SecretForm.tsx';
+import { WhatsAppCard } from './WhatsAppCard.tsx';
 
 export function IntegrationsScreen() {
   const settings = useStore((s) => s.settings);
@@ -61,17 +63,7 @@ export function IntegrationsScreen() {
           )}
           <SecretForm name="telegram_bot_token" label="New bot token" placeholder="123456789:AA…" />
         </Card>
-        <Card
-          title="WhatsApp"
-          actions={
-            <Badge tone={isSet('whatsapp_access_token') ? 'good' : 'neutral'}>
-              {isSet('whatsapp_access_token') ? 'Connected' : 'Not set up'}
-            </Badge>
-          }
-        >
-          <p className="muted">WhatsApp Business through Meta's Cloud API.</p>
-          <SecretForm name="whatsapp_access_token" label="Access token" />
-        </Card>
+        <WhatsAppCard />
         <Card
           title="Stripe"
           actions={
@@ -157,53 +149,5 @@ function PromptCard({ value }: { value: string }) {
         </Button>
       </div>
     </Card>
-  );
-}
-
-function SecretForm({ name, label, placeholder }: { name: SecretName; label: string; placeholder?: string }) {
-  const [value, setValue] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [message, setMessage] = useState<string>();
-  const [error, setError] = useState<string>();
-  const save = () => {
-    setBusy(true);
-    setError(undefined);
-    setMessage(undefined);
-    act
-      .setSecret(name, value)
-      .then(({ applied }) => {
-        setValue('');
-        setMessage(
-          applied === 'restarted'
-            ? 'Saved. Your agent restarted with it.'
-            : applied === 'sent'
-              ? 'Saved and sent to your server.'
-              : 'Saved.',
-        );
-      })
-      .catch((e) => setError(errorMessage(e)))
-      .finally(() => setBusy(false));
-  };
-  return (
-    <div className="secret-form">
-      <Field label={label} error={error} hint={message}>
-        {(id, note) => (
-          <div className="input-row">
-            <input
-              id={id}
-              aria-describedby={note}
-              type="password"
-              autoComplete="off"
-              placeholder={placeholder ?? '••••••••'}
-              value={value}
-              onChange={(e) => setValue(e.target.value)}
-            />
-            <Button small busy={busy} disabled={!value.trim()} onClick={save}>
-              Save
-            </Button>
-          </div>
-        )}
-      </Field>
-    </div>
   );
 }

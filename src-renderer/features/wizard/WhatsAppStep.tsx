@@ -7,6 +7,7 @@ import { errorMessage, mono } from '../../lib/mono.ts';
 export function WhatsAppStep() {
   const [choice, setChoice] = useState<'skip' | 'cloud' | 'personal'>('skip');
   const [form, setForm] = useState({ phoneNumberId: '', accessToken: '', appSecret: '' });
+  const [phone, setPhone] = useState('');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string>();
 
@@ -15,6 +16,7 @@ export function WhatsAppStep() {
     setError(undefined);
     try {
       if (choice === 'cloud') await mono.wizard.saveWhatsApp({ mode: 'cloud', ...form });
+      else if (choice === 'personal') await mono.wizard.saveWhatsApp({ mode: 'linked', pairingPhone: phone });
       else await mono.wizard.saveWhatsApp({ mode: 'skip' });
     } catch (e) {
       setError(errorMessage(e));
@@ -90,9 +92,26 @@ export function WhatsAppStep() {
         </div>
       )}
       {choice === 'personal' && (
-        <div className="info-box">
-          Linking a personal number needs your agent running: finish the setup, then open{' '}
-          <strong>Integrations → WhatsApp</strong> and scan the code with WhatsApp → Linked devices.
+        <div className="form">
+          <div className="info-box">
+            Once your agent runs, MONO shows a code here and in <strong>Integrations → WhatsApp</strong>: scan
+            it with WhatsApp → Linked devices, as for WhatsApp Web.
+          </div>
+          <Field
+            label="Your number (optional)"
+            hint="Give it to get an 8-letter code to type instead of a QR to scan."
+          >
+            {(id, note) => (
+              <input
+                id={id}
+                aria-describedby={note}
+                inputMode="tel"
+                placeholder="+49 151 12345678"
+                value={phone}
+                onChange={(e) => setPhone(e.target.value)}
+              />
+            )}
+          </Field>
         </div>
       )}
       {error && (
