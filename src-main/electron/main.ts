@@ -111,7 +111,7 @@ if (!app.requestSingleInstanceLock()) {
       paused: services.isPaused(),
       updating,
       pendingPairings,
-      budgetReached: false,
+      budgetReached: services.isBudgetReached(),
       updateFailed: Boolean(services.install.state().error),
     });
     tray.setImage(nativeImage.createFromPath(join(assetsDir, 'tray', trayIconName(current))));

@@ -73,7 +73,11 @@ export function createAppServices(deps: AppServicesDeps) {
     notifier.install(state);
   });
   let paused = false;
-  const budget = createBudgetWatch((day, spent, cap) => notifier.budget(day, spent, cap));
+  let budgetReached = false;
+  const budget = createBudgetWatch((day, spent, cap) => {
+    budgetReached = cap !== undefined && spent >= cap;
+    notifier.budget(day, spent, cap);
+  });
 
   const agent: AgentSupervisor = createAgentSupervisor({
     spawn: nodeSpawn,
@@ -397,6 +401,7 @@ export function createAppServices(deps: AppServicesDeps) {
     install,
     appState,
     isPaused: () => paused,
+    isBudgetReached: () => budgetReached,
     /** Called once at launch: a finished local setup starts its agent and sync at once. */
     async start(): Promise<void> {
       const { mode, wizardStep } = prefs.get();
