@@ -8,7 +8,7 @@ import { Settings } from './agent/settings.ts';
 import { TurnRunner } from './agent/turns.ts';
 import { BudgetGuard } from './budget/guard.ts';
 import type { Channel, InboundMessage } from './channels/channel.ts';
-import { CHANNEL_NAMES, setupChannels } from './channels/registry.ts';
+import { CHANNEL_NAMES, ownerTarget, setupChannels } from './channels/registry.ts';
 import { OwnerCommands } from './commands/owner-commands.ts';
 import type { AgentConfig, Allowlist } from './config/config.ts';
 import type { ChannelName } from './contract/tables.ts';
@@ -155,7 +155,7 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Runn
     await setup.attach?.({
       db,
       deliver: (message, chatId) => runner.deliver(message, chatId),
-      owner: () => owner.target(),
+      owner: (except) => ownerTarget(owner.target(), allowlists, except),
       ...(claude ? { claude } : {}),
       stateChanged: () =>
         void status.beat().catch((error) => log.warn({ err: error }, 'status update failed')),

@@ -40,6 +40,25 @@ await build({
   logLevel: 'warning',
 });
 
+// The WhatsApp linked device (Baileys, ~5 MB of protocol code) is its own file, loaded only when the owner
+// opted in (MONO_WHATSAPP_LINKED=1), so every other start does not parse it. Its media helpers are not used.
+await build({
+  entryPoints: [join(here, 'channels', 'whatsapp', 'linked', 'baileys-socket.ts')],
+  outfile: join(outDir, 'whatsapp-linked.js'),
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'esm',
+  minify: true,
+  keepNames: true,
+  legalComments: 'none',
+  external: ['sharp', 'jimp', 'link-preview-js', 'audio-decode'],
+  banner: {
+    js: "import { createRequire as __monoRequire } from 'node:module'; const require = __monoRequire(import.meta.url);",
+  },
+  logLevel: 'warning',
+});
+
 // The schema is read from beside the bundle at start (agent-core/db/schema in development).
 cpSync(join(here, 'db', 'schema'), join(outDir, 'schema'), { recursive: true });
 

@@ -12,6 +12,7 @@ import type { AgentTool } from '../tools/tool.ts';
 import type { Channel } from './channel.ts';
 import { emailSetup } from './email/setup.ts';
 import { TelegramChannel } from './telegram/telegram-channel.ts';
+import { whatsAppLinkedSetup } from './whatsapp/linked/setup.ts';
 import { whatsAppCloudSetup } from './whatsapp/setup.ts';
 
 export interface ChannelSetup {
@@ -33,8 +34,8 @@ export interface ChannelContext {
   deliver(message: MessageRecord, chatId: string): void;
   /** The channel's state() changed: write it to agent_status now rather than at the next heartbeat. */
   stateChanged(): void;
-  /** Where the owner is reached (their chat), for notices such as new mail or a dropped link. */
-  owner(): ChatTarget | undefined;
+  /** Where the owner is reached (their chat), for notices such as new mail; `except` skips a channel that is down. */
+  owner(except?: ChannelName): ChatTarget | undefined;
   claude?: ClaudeClient;
 }
 
@@ -58,6 +59,26 @@ export function setupChannels(config: AgentConfig, log: Logger): ChannelSetup[] 
     });
   }
   if (config.whatsapp) setups.push(whatsAppCloudSetup(config.whatsapp, log.child({ channel: 'whatsapp' })));
+  if (config.whatsappLinked) {
+    setups.push(
+      whatsAppLinkedSetup(config.whatsappLinked, config.dataDir, log.child({ channel: 'whatsapp' })),
+    );
+  }
   if (config.email) setups.push(emailSetup(config.email, log.child({ channel: 'email' })));
   return setups;
+}
+
+/** The owner's chat, or when that is on `except`, the first explicit allowlist id on another channel. */
+export function ownerTarget(
+  preferred: ChatTarget | undefined,
+  allowlists: ReadonlyMap<ChannelName, Allowlist>,
+  except?: ChannelName,
+): ChatTarget | undefined {
+  if (preferred && preferred.channel !== except) return preferred;
+  for (const [channel, allow] of allowlists) {
+    if (channel === except || allow.everyone) continue;
+    const [first] = allow.ids;
+    if (first) return { channel, chatId: first };
+  }
+  return undefined;
 }

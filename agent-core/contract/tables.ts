@@ -19,6 +19,7 @@ export const TABLES = [
   'action',
   'mail',
   'mail_cursor',
+  'whatsapp_link',
 ] as const;
 export type TableName = (typeof TABLES)[number];
 
@@ -252,5 +253,22 @@ export interface MailCursorRow {
   mailbox: string;
   uidvalidity: number;
   last_uid: number;
+  updated_at: string;
+}
+
+/**
+ * The WhatsApp linked device's pairing state (one row: whatsapp_link:current). While unlinked the desktop renders
+ * `qr` as a QR code (it changes every ~20 s) or shows `pairing_code` to type on the phone.
+ */
+export interface WhatsAppLinkRow {
+  id: string;
+  state: 'connecting' | 'qr' | 'pairing_code' | 'connected' | 'logged_out' | 'disconnected';
+  qr?: string;
+  /** 8 characters, entered on the phone under Linked devices > Link with phone number. */
+  pairing_code?: string;
+  pairing_phone?: string;
+  /** The linked account's JID once connected. */
+  account?: string;
+  detail?: string;
   updated_at: string;
 }

@@ -21,6 +21,8 @@ export interface WhatsAppLinkedConfig {
   authDir?: string;
   /** Set: ask WhatsApp for an 8-character pairing code for this number instead of (besides) the QR. */
   pairingPhone?: string;
+  /** WhatsApp Web's WebSocket address, replaced only by tests or a proxy (MONO_WHATSAPP_WEB_URL). */
+  webSocketUrl?: string;
   allow: Allowlist;
 }
 
@@ -85,7 +87,14 @@ export function loadWhatsAppLinked(text: Text, problems: string[]): WhatsAppLink
     );
   }
   const authDir = text('MONO_WHATSAPP_AUTH_DIR');
+  const webSocketUrl = text('MONO_WHATSAPP_WEB_URL');
+  if (webSocketUrl && !/^wss?:\/\/\S+$/.test(webSocketUrl)) {
+    problems.push(
+      'MONO_WHATSAPP_WEB_URL must be a ws:// or wss:// address (leave it unset for WhatsApp itself).',
+    );
+  }
   return {
+    ...(webSocketUrl ? { webSocketUrl } : {}),
     ...(authDir ? { authDir } : {}),
     ...(pairingPhone ? { pairingPhone } : {}),
     allow: allow ?? { everyone: false, ids: new Set() },

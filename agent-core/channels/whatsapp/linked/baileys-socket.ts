@@ -1,0 +1,44 @@
+// The production socket: Baileys (WhatsApp Web's multi-device protocol) with its auth state in files in the
+// data dir, so a restart or an update reconnects without a new QR. Imported lazily: only linked mode loads it.
+import type { SocketFactory } from './socket.ts';
+
+/** `webSocketUrl` replaces WhatsApp's server (tests point it at a local one). */
+export const baileysSocketFactory = async ({
+  authDir,
+  log,
+  webSocketUrl,
+}: Parameters<SocketFactory>[0] & { webSocketUrl?: string }): ReturnType<SocketFactory> => {
+  const baileys = await import('baileys');
+  const { state, saveCreds } = await baileys.useMultiFileAuthState(authDir);
+  const sock = baileys.makeWASocket({
+    auth: state,
+    // Baileys logs every frame at debug: keep only its warnings.
+    logger: log.child({ part: 'baileys' }, { level: 'warn' }) as never,
+    browser: baileys.Browsers.ubuntu('MONO'),
+    markOnlineOnConnect: false,
+    syncFullHistory: false,
+    // Do not fetch media or history the agent does not use.
+    shouldSyncHistoryMessage: () => false,
+    ...(webSocketUrl ? { waWebSocketUrl: webSocketUrl } : {}),
+  });
+  sock.ev.on('creds.update', () => void saveCreds());
+  return {
+    onConnection: (listener) => sock.ev.on('connection.update', (update) => listener(update as never)),
+    onMessages: (listener) => sock.ev.on('messages.upsert', (upsert) => listener(upsert as never)),
+    onFrame: (listener) => void sock.ws.on('frame', () => listener()),
+    get registered() {
+      return Boolean(state.creds.registered);
+    },
+    get userId() {
+      return sock.user?.id;
+    },
+    requestPairingCode: (phone) => sock.requestPairingCode(phone),
+    async sendText(jid, text) {
+      const sent = await sock.sendMessage(jid, { text });
+      return sent?.key.id ?? undefined;
+    },
+    markRead: (keys) => sock.readMessages(keys as never),
+    typing: (jid) => sock.sendPresenceUpdate('composing', jid),
+    end: (reason) => void sock.end(reason),
+  };
+};

@@ -1,0 +1,88 @@
+// Turns a WhatsApp Web message (Baileys' protobuf shape) into an InboundMessage, or a reason to skip it.
+// Only private chats: groups, status updates, channels and the owner's own messages are not for the agent.
+import type { InboundMessage } from '../../channel.ts';
+import type { LinkedMessage } from './socket.ts';
+
+const MEDIA: Record<string, string> = {
+  imageMessage: 'image',
+  videoMessage: 'video',
+  audioMessage: 'voice message',
+  documentMessage: 'document',
+  documentWithCaptionMessage: 'document',
+  stickerMessage: 'sticker',
+  locationMessage: 'location',
+  liveLocationMessage: 'location',
+  contactMessage: 'contact card',
+  contactsArrayMessage: 'contact cards',
+  pollCreationMessage: 'poll',
+};
+/** Wrappers around the real content (disappearing and view-once messages). */
+const WRAPPERS = ['ephemeralMessage', 'viewOnceMessage', 'viewOnceMessageV2', 'documentWithCaptionMessage'];
+
+export function parseLinkedMessage(message: LinkedMessage): InboundMessage | string {
+  const { key } = message;
+  const jid = key.remoteJid ?? '';
+  if (key.fromMe) return 'sent by the linked account itself';
+  if (!key.id || !jid) return 'message without id or chat';
+  if (!/@(s\.whatsapp\.net|lid)$/.test(jid)) return `not a private chat (${jid.split('@')[1] ?? jid})`;
+  const content = unwrap(message.message ?? {});
+  const kind = Object.keys(content).find((name) => name !== 'messageContextInfo');
+  if (
+    !kind ||
+    kind === 'protocolMessage' ||
+    kind === 'reactionMessage' ||
+    kind === 'senderKeyDistributionMessage'
+  ) {
+    return `no content (${kind ?? 'empty'})`;
+  }
+  const phoneJid = jid.endsWith('@s.whatsapp.net') ? jid : (key.remoteJidAlt ?? jid);
+  const userId = phoneJid.split('@')[0]!.split(':')[0]!;
+  const text = textOf(content);
+  const timestamp = toNumber(message.messageTimestamp);
+  return {
+    channel: 'whatsapp',
+    chatId: jid,
+    messageId: key.id.slice(0, 200),
+    userId,
+    name: (message.pushName || `+${userId}`).slice(0, 200),
+    text: text ?? describe(kind, content[kind]),
+    readable: text !== undefined && text.trim() !== '',
+    at: timestamp ? new Date(timestamp * 1000) : new Date(),
+  };
+}
+
+function unwrap(content: Record<string, unknown>): Record<string, unknown> {
+  for (const wrapper of WRAPPERS) {
+    const inner = (content[wrapper] as { message?: Record<string, unknown> } | undefined)?.message;
+    if (inner) return unwrap(inner);
+  }
+  return content;
+}
+
+function textOf(content: Record<string, unknown>): string | undefined {
+  if (typeof content.conversation === 'string') return content.conversation;
+  const extended = content.extendedTextMessage as { text?: unknown } | undefined;
+  if (typeof extended?.text === 'string') return extended.text;
+  const button = content.buttonsResponseMessage as { selectedDisplayText?: unknown } | undefined;
+  if (typeof button?.selectedDisplayText === 'string') return button.selectedDisplayText;
+  return undefined;
+}
+
+function describe(kind: string, body: unknown): string {
+  const label = MEDIA[kind] ?? 'message';
+  const b = (body ?? {}) as Record<string, unknown>;
+  if (kind === 'audioMessage' && b.ptt !== true) return '[audio]';
+  if (kind === 'locationMessage' || kind === 'liveLocationMessage') {
+    const at = [b.degreesLatitude, b.degreesLongitude].filter((n) => typeof n === 'number').join(',');
+    const place = [b.name, b.address].filter((p) => typeof p === 'string' && p).join(', ');
+    return `[location] ${[place, at].filter(Boolean).join(' ')}`.trim();
+  }
+  return typeof b.caption === 'string' && b.caption ? `[${label}] ${b.caption.slice(0, 1000)}` : `[${label}]`;
+}
+
+function toNumber(value: LinkedMessage['messageTimestamp']): number | undefined {
+  if (typeof value === 'number') return value;
+  if (typeof value === 'bigint') return Number(value);
+  if (value && typeof value === 'object' && typeof value.toNumber === 'function') return value.toNumber();
+  return undefined;
+}

@@ -1,0 +1,74 @@
+// The linked device through the built agent, up to WhatsApp's socket: the bundle loads Baileys from its own file
+// (whatsapp-linked.js) only in linked mode, keeps the keys in <data dir>/whatsapp-auth (0700), and when the
+// WhatsApp server hangs up it reconnects with backoff and shows the drop in the agent's status.
+import assert from 'node:assert/strict';
+import { existsSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { WebSocketServer } from 'ws';
+import { FakeAnthropic } from '../../fakes/anthropic-server.ts';
+import { FakeTelegram } from '../../fakes/telegram-server.ts';
+import { agentEnv } from '../../helpers/agent-env.ts';
+import { AGENT_BUNDLE, AgentProcess, tempDataDir } from '../../helpers/agent-process.ts';
+import { queryDataDir } from '../../helpers/inspect-datastore.ts';
+
+describe('whatsapp linked device end to end', { timeout: 60_000 }, () => {
+  const telegram = new FakeTelegram();
+  const anthropic = new FakeAnthropic();
+  const data = tempDataDir();
+  const server = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+  let connections = 0;
+  let agent: AgentProcess;
+
+  before(async () => {
+    await new Promise((resolve) => server.once('listening', resolve));
+    // Not WhatsApp: accept, then hang up, like a dropped connection.
+    server.on('connection', (socket) => {
+      connections++;
+      setTimeout(() => socket.close(), 20);
+    });
+    await telegram.start();
+    await anthropic.start();
+  });
+  after(async () => {
+    await agent?.stop();
+    await new Promise((resolve) => server.close(resolve));
+    await telegram.close();
+    await anthropic.close();
+    data.remove();
+  });
+
+  test('the linked device runs from its own bundle file, keeps its keys private, and reconnects after drops', async () => {
+    assert.ok(
+      existsSync(join(AGENT_BUNDLE, '..', 'whatsapp-linked.js')),
+      'the build ships whatsapp-linked.js',
+    );
+    const port = (server.address() as { port: number }).port;
+    agent = await new AgentProcess(
+      agentEnv(
+        data.dir,
+        { telegram, anthropic },
+        {
+          MONO_ALLOW_TELEGRAM: '1001',
+          MONO_WHATSAPP_LINKED: '1',
+          MONO_ALLOW_WHATSAPP: '+4915112345678',
+          MONO_WHATSAPP_WEB_URL: `ws://127.0.0.1:${port}/ws/chat`,
+        },
+      ),
+    ).start();
+    const { body } = await agent.health();
+    assert.deepEqual(body.channels, { telegram: 'polling', whatsapp: 'linked', email: 'off' });
+    const deadline = Date.now() + 20_000;
+    while (connections < 2 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.ok(connections >= 2, `reconnected after the drop (${connections} connections)`);
+    const auth = join(data.dir, 'whatsapp-auth');
+    assert.equal((statSync(auth).mode & 0o777).toString(8), '700');
+    await agent.stop();
+    const [[status]] = await queryDataDir<[{ channels: { whatsapp: { state: string; detail?: string } } }[]]>(
+      data.dir,
+      'SELECT channels FROM agent_status',
+    );
+    assert.equal(status!.channels.whatsapp.state, 'connecting');
+    assert.match(status!.channels.whatsapp.detail ?? '', /dropped/);
+  });
+});
