@@ -65,8 +65,11 @@ if (!app.requestSingleInstanceLock()) {
     emit: <E extends EventName>(event: E, payload: EventPayloads[E]) => {
       window?.webContents.send(eventChannel(event), payload);
       if (event === 'sync.status' || event === 'install.progress' || event === 'app.state') refreshTray();
-      if (event === 'db.change' && (payload as EventPayloads['db.change']).table === 'pairing')
-        void countPairings();
+      if (event === 'db.change') {
+        const table = (payload as EventPayloads['db.change']).table;
+        if (table === 'pairing') void countPairings();
+        if (table === 'usage' || table === 'setting' || table === 'agent_status') refreshTray();
+      }
       if (event === 'install.progress') updating = (payload as EventPayloads['install.progress']).running;
     },
     notify: (notice) => {
