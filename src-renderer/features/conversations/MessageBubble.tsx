@@ -7,10 +7,10 @@ import { clock } from '../../lib/format.ts';
 import { act } from '../../store/actions.ts';
 
 const STATUS_LABEL: Record<string, string> = {
-  received: 'received',
+  received: 'waiting',
   processing: 'thinking…',
   answered: '',
-  ignored: 'ignored',
+  ignored: '',
   pending: 'sending…',
   sent: '',
   failed: 'failed',
