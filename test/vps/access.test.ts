@@ -39,6 +39,7 @@ describe('connecting to a VPS', { timeout: 240_000 }, () => {
     }).split(' ')[1]!;
 
   before(async () => {
+    for (const v of ['2.0.0', '2.0.1']) buildRelease(v).catch(() => {});
     [key, otherKey] = await Promise.all([createTestKey(), createTestKey()]);
     home = await tempMonoHome();
     vps = await Vps.boot(key);

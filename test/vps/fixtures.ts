@@ -2,7 +2,7 @@
 // servers on the veth peers, agent builds, and a throwaway MONO home.
 import { execFile } from 'node:child_process';
 import { createReadStream } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -128,29 +128,41 @@ function agentSource(): Promise<string> {
 
 /**
  * A release of the real agent with the given version (`node agent-core/build.mjs --out DIR --version X`).
- * `broken`: the same build whose entry exits at once, so it can never pass a health check.
+ * `broken`: a copy of another build whose entry exits at once (so it never passes a health check), with its
+ * own version in package.json — no second bundling, which costs seconds on a busy machine.
  */
 export function buildRelease(version: string, o: { broken?: boolean } = {}): Promise<string> {
   const id = `${version}${o.broken ? '-broken' : ''}`;
   let build = builds.get(id);
   if (!build) {
-    build = (async () => {
-      const root = await agentSource();
-      const out = await mkdtemp(join(tmpdir(), `mono-release-${id}-`));
-      await run(process.execPath, [join(root, 'agent-core/build.mjs'), '--out', out, '--version', version], {
-        cwd: root,
-        timeout: 120_000,
-      });
-      if (o.broken)
-        await writeFile(
-          join(out, 'mono-agent.js'),
-          "console.error('mono-agent: this release is broken on purpose');\nprocess.exit(3);\n",
-        );
-      return out;
-    })();
+    build = o.broken ? brokenCopy(version, id) : bundle(version, id);
     builds.set(id, build);
   }
   return build;
+}
+
+async function bundle(version: string, id: string): Promise<string> {
+  const root = await agentSource();
+  const out = await mkdtemp(join(tmpdir(), `mono-release-${id}-`));
+  await run(process.execPath, [join(root, 'agent-core/build.mjs'), '--out', out, '--version', version], {
+    cwd: root,
+    timeout: 120_000,
+  });
+  return out;
+}
+
+async function brokenCopy(version: string, id: string): Promise<string> {
+  const good = [...builds.entries()].find(([k]) => !k.endsWith('-broken'))?.[1] ?? buildRelease('0.0.0-base');
+  const from = await good;
+  const out = await mkdtemp(join(tmpdir(), `mono-release-${id}-`));
+  await cp(from, out, { recursive: true });
+  const pkg = JSON.parse(await readFile(join(out, 'package.json'), 'utf8')) as Record<string, unknown>;
+  await writeFile(join(out, 'package.json'), `${JSON.stringify({ ...pkg, version }, null, 2)}\n`);
+  await writeFile(
+    join(out, 'mono-agent.js'),
+    "console.error('mono-agent: this release is broken on purpose');\nprocess.exit(3);\n",
+  );
+  return out;
 }
 
 export async function removeBuilds(): Promise<void> {

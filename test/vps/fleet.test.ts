@@ -24,6 +24,7 @@ describe('a fleet of VPSes', { timeout: 300_000 }, () => {
   let home: string;
 
   before(async () => {
+    buildRelease('3.0.1').catch(() => {});
     key = await createTestKey();
     home = await tempMonoHome();
     fleet = await bootMany(key, 5);
