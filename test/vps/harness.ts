@@ -77,39 +77,53 @@ export class Vps {
       await vps.writeHostKey();
       await copyFile(`${key.identity}.pub`, join(keysDir, 'authorized_keys'));
       await chmod(join(keysDir, 'authorized_keys'), 0o644);
-      const proc = spawn(
-        'systemd-nspawn',
-        [
-          '-q',
-          '-D',
-          rootfs,
-          '-b',
-          '--volatile=overlay',
-          '--register=no',
-          // Where systemd is PID 1 it gives the container a scope of its own; elsewhere (a bare container host)
-          // the container stays in the test's cgroup.
-          ...(existsSync('/run/systemd/system') ? [] : ['--keep-unit']),
-          `--network-namespace-path=/run/netns/${netns}`,
-          `--machine=mono-vps-${n}`,
-          '--hostname=vps',
-          `--bind-ro=${keysDir}:/etc/ssh/mono-test`,
-        ],
-        { stdio: ['ignore', 'pipe', 'pipe'] },
-      );
-      vps.proc = proc;
-      live.add(vps);
-      const keep = (chunk: Buffer) => {
-        vps.log.push(chunk.toString());
-        if (vps.log.length > 400) vps.log.splice(0, 100);
-      };
-      proc.stdout?.on('data', keep);
-      proc.stderr?.on('data', keep);
-      await vps.waitForSsh(45_000);
-      return vps;
+      // Where systemd is PID 1 it can give the container a scope of its own (over D-Bus); a bare container
+      // host (no systemd) keeps it in the test's cgroup. If the scope cannot be had, fall back to keeping it.
+      const variants = existsSync('/run/systemd/system') ? [[], ['--keep-unit']] : [['--keep-unit']];
+      for (const [i, variant] of variants.entries()) {
+        vps.start(rootfs, variant);
+        try {
+          await vps.waitForSsh(45_000);
+          return vps;
+        } catch (error) {
+          const early = vps.proc?.exitCode !== null && vps.proc?.exitCode !== undefined;
+          if (!early || i === variants.length - 1) throw error;
+          vps.proc = undefined;
+        }
+      }
+      throw new Error('unreachable');
     } catch (error) {
       await vps.stop();
       throw new Error(`VPS ${n} did not boot: ${(error as Error).message}\n${vps.log.join('').slice(-2000)}`);
     }
+  }
+
+  private start(rootfs: string, extra: string[]): void {
+    const proc = spawn(
+      'systemd-nspawn',
+      [
+        '-q',
+        '-D',
+        rootfs,
+        '-b',
+        '--volatile=overlay',
+        '--register=no',
+        ...extra,
+        `--network-namespace-path=/run/netns/${this.netns}`,
+        `--machine=mono-vps-${this.n}`,
+        '--hostname=vps',
+        `--bind-ro=${this.keysDir}:/etc/ssh/mono-test`,
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    this.proc = proc;
+    live.add(this);
+    const keep = (chunk: Buffer) => {
+      this.log.push(chunk.toString());
+      if (this.log.length > 400) this.log.splice(0, 100);
+    };
+    proc.stdout?.on('data', keep);
+    proc.stderr?.on('data', keep);
   }
 
   private async writeHostKey(): Promise<void> {
