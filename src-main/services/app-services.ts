@@ -327,7 +327,12 @@ export function createAppServices(deps: AppServicesDeps) {
     'conversation.list': async (input) => data.conversations(input?.search),
     'conversation.messages': async ({ conversation, limit }) => data.messages(conversation, limit),
     'conversation.markRead': async ({ conversation }) => data.markRead(conversation),
-    'message.retry': async ({ message }) => data.retryMessage(message),
+    'message.retry': async ({ message }) => {
+      await data.retryMessage(message);
+      // The agent picks pending replies up when it starts (it does not watch for them live yet).
+      if (prefs.get().mode === 'local' && agent.status().state === 'running') await agent.restart();
+      return { ok: true };
+    },
     'pairing.list': async () => data.pairings(),
     'pairing.decide': async ({ id, decision }) => data.decidePairing(id, decision),
     'contact.list': async () => data.contacts(),

@@ -41,13 +41,20 @@ export function createData(sync: Pick<Sync, 'query' | 'withDb'>) {
       await rows('UPDATE $id SET unread = 0', { id: recordId(conversation) });
       return { ok: true };
     },
+    /** A failed reply goes back to "pending": the agent sends every pending reply when it (re)starts. */
     async retryMessage(message: string): Promise<{ ok: true }> {
-      // Inbound: back to "received" so the agent answers it again; outbound: back to "pending" so it is resent.
-      await rows(
-        `UPDATE $id SET status = IF direction = 'in' THEN 'received' ELSE 'pending' END,
-           error = NONE, updated_at = time::now() WHERE status = 'failed'`,
-        { id: recordId(message) },
-      );
+      const [row] = await rows<{ direction: string; status: string }>('SELECT direction, status FROM $id', {
+        id: recordId(message),
+      });
+      if (row?.status !== 'failed') throw new UserError('This message is not failed (any more).');
+      if (row.direction !== 'out') {
+        throw new UserError(
+          'Your agent already told this person it could not answer. Ask them to send the message again.',
+        );
+      }
+      await rows("UPDATE $id SET status = 'pending', error = NONE, updated_at = time::now()", {
+        id: recordId(message),
+      });
       return { ok: true };
     },
     pairings: () => rows<PairingRow>('SELECT * FROM pairing ORDER BY created_at DESC LIMIT 500'),

@@ -145,6 +145,30 @@ test('a changed setting is used by the agent for the next message', {
   }
 });
 
+test('a reply Telegram refused shows as failed, and "Send again" delivers it', {
+  timeout: 60_000,
+  skip: hubMissing,
+}, async () => {
+  const { page, telegram } = stack;
+  await page.getByRole('button', { name: /Conversations/ }).click();
+  await page.getByTestId('conversation-item').filter({ hasText: 'Ada' }).click();
+  telegram.blockChat(OWNER.chatId);
+  telegram.sendText({ ...OWNER, text: 'Will this arrive?' });
+  const thread = page.getByTestId('thread');
+  const again = thread.getByRole('button', { name: 'Send again' });
+  await again.waitFor({ timeout: 30_000 });
+  telegram.blockedChats.delete(OWNER.chatId);
+  await again.click();
+  await telegram.waitFor(
+    (call) =>
+      call.method === 'sendMessage' &&
+      call.status === 200 &&
+      String(call.params.text).includes('Will this arrive?'),
+    { timeoutMs: 30_000 },
+  );
+  await again.waitFor({ state: 'detached', timeout: 30_000 });
+});
+
 test('a job is created from the Jobs screen', { timeout: 30_000, skip: hubMissing }, async () => {
   const { page } = stack;
   await page.getByRole('button', { name: /^Jobs/ }).click();

@@ -63,7 +63,7 @@ test('a live message is appended and followed when the reader is at the bottom',
   });
   await thread.getByText('A reply that failed to send').waitFor();
   await thread.getByText('Telegram refused the message (chat not found).').waitFor();
-  assert.equal(await thread.getByRole('button', { name: 'Retry' }).count(), 1);
+  assert.equal(await thread.getByRole('button', { name: 'Send again' }).count(), 1);
 });
 
 test('the offline banner follows the sync state, and a reconnect selects the screen again', {

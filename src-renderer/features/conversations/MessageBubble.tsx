@@ -55,20 +55,22 @@ export const MessageBubble = memo(function MessageBubble({ message }: { message:
         <div className="msg-failure">
           <Icon.Alert />
           <span>{message.error ?? 'This message could not be handled.'}</span>
-          <button
-            type="button"
-            className="link"
-            disabled={retrying}
-            onClick={() => {
-              setRetrying(true);
-              act
-                .retry(message.id)
-                .catch((e: Error) => setRetryError(e.message))
-                .finally(() => setRetrying(false));
-            }}
-          >
-            {retrying ? 'Retrying…' : 'Retry'}
-          </button>
+          {message.direction === 'out' && (
+            <button
+              type="button"
+              className="link"
+              disabled={retrying}
+              onClick={() => {
+                setRetrying(true);
+                act
+                  .retry(message.id)
+                  .catch((e: Error) => setRetryError(e.message))
+                  .finally(() => setRetrying(false));
+              }}
+            >
+              {retrying ? 'Sending again…' : 'Send again'}
+            </button>
+          )}
           {retryError && <span className="field-error">{retryError}</span>}
         </div>
       )}
