@@ -1,8 +1,5 @@
 // Install or update MONO on one VPS: the step sequence of DESIGN.md, with the health gate and automatic rollback.
 import { createHash, randomBytes } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
-import { promisify } from 'node:util';
-import { gzip } from 'node:zlib';
 import type { Secret } from '../../agent-core/config/secret.ts';
 import { type Installed, inspectCommand, toInstalled } from './commands/inspect.ts';
 import { checkNodeSource, installNodeCommand, NODE_EXIT } from './commands/node-runtime.ts';
@@ -24,9 +21,8 @@ import {
   LAYOUT,
 } from './layout.ts';
 import { DEPLOY_STEPS, type ProgressListener, StepReporter } from './progress.ts';
-import { type LocalRelease, readLocalRelease, reusablePaths } from './release.ts';
+import { type LocalRelease, readLocalRelease, releaseArchive, reusablePaths } from './release.ts';
 import type { Session } from './session.ts';
-import { createTar } from './tar.ts';
 
 export interface DeployOptions {
   target: Target;
@@ -59,8 +55,6 @@ export interface DeployResult {
   health?: Health;
   durationMs: number;
 }
-
-const gzipAsync = promisify(gzip);
 
 export async function deploy(o: DeployOptions): Promise<DeployResult> {
   const started = performance.now();
@@ -191,11 +185,7 @@ async function deployLocked(
       'upload',
       `Uploading release ${version} (${upload.length} of ${release.files.length} files)`,
       async (note) => {
-        const entries = await Promise.all(
-          upload.map(async (f) => ({ name: f.path, data: await readFile(f.absolute) })),
-        );
-        entries.push({ name: LAYOUT.manifest, data: Buffer.from(release.manifest) });
-        const archive = await gzipAsync(createTar(entries), { level: 1 });
+        const archive = await releaseArchive(release, upload);
         result.uploadedBytes = archive.length;
         note({ bytes: archive.length, files: upload.length, reused: reuse.length });
         await session.run(

@@ -2,8 +2,13 @@
 import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
+import { promisify } from 'node:util';
+import { gzip } from 'node:zlib';
 import { ProvisionError } from './errors.ts';
 import { LAYOUT } from './layout.ts';
+import { createTar } from './tar.ts';
+
+const gzipAsync = promisify(gzip);
 
 export interface ReleaseFile {
   /** Path inside the release, with forward slashes. */
@@ -77,4 +82,28 @@ export async function readLocalRelease(dir: string, arch: 'x64' | 'arm64'): Prom
   );
   files.sort((a, b) => (a.path < b.path ? -1 : 1));
   return { dir, version, arch, files, manifest: manifestOf(files) };
+}
+
+const archives = new Map<string, Promise<Buffer>>();
+
+/**
+ * The gzipped tar of some of a release's files plus its manifest. A fleet sends the same archive to many hosts,
+ * so the last few are kept (by release and file set) instead of compressed again per host.
+ */
+export function releaseArchive(release: LocalRelease, files: ReleaseFile[]): Promise<Buffer> {
+  const key = `${release.dir}\0${release.manifest}\0${files.map((f) => f.path).join('\0')}`;
+  let archive = archives.get(key);
+  if (!archive) {
+    archive = (async () => {
+      const entries = await Promise.all(
+        files.map(async (f) => ({ name: f.path, data: await readFile(f.absolute) })),
+      );
+      entries.push({ name: LAYOUT.manifest, data: Buffer.from(release.manifest) });
+      return gzipAsync(createTar(entries), { level: 1 });
+    })();
+    archive.catch(() => archives.delete(key));
+    archives.set(key, archive);
+    while (archives.size > 4) archives.delete(archives.keys().next().value!);
+  }
+  return archive;
 }
