@@ -11,7 +11,8 @@ const common = {
   bundle: true,
   platform: 'node',
   target: 'node22',
-  external: ['electron', 'bufferutil', 'utf-8-validate'],
+  // Optional native speed-ups of ws and ssh2 stay out: both fall back to JavaScript when they are missing.
+  external: ['electron', 'bufferutil', 'utf-8-validate', 'cpu-features', '*.node'],
   sourcemap: 'linked',
   logLevel: 'warning',
 };

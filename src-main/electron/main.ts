@@ -1,7 +1,4 @@
-// The Electron main process: one instance, one locked-down window serving the renderer from app://mono, the
-// tray, notifications, and the IPC contract bound to the shared main-process services.
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, extname, join, normalize, sep } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   app,
@@ -19,14 +16,9 @@ import {
 import type { EventName, EventPayloads } from '../ipc/contract.ts';
 import { createAppServices } from '../services/app-services.ts';
 import { trayState } from '../services/attention.ts';
+import { rendererResponse } from './app-protocol.ts';
 import { eventChannel, registerIpc } from './ipc-register.ts';
-import {
-  APP_ORIGIN,
-  CONTENT_SECURITY_POLICY,
-  isExternalLinkAllowed,
-  isTrustedFrameUrl,
-  mainWindowOptions,
-} from './security.ts';
+import { APP_ORIGIN, isExternalLinkAllowed, isTrustedFrameUrl, mainWindowOptions } from './security.ts';
 import { trayIconName, trayMenuTemplate } from './tray.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -159,7 +151,7 @@ if (!app.requestSingleInstanceLock()) {
 
   void app.whenReady().then(async () => {
     session.defaultSession.setPermissionRequestHandler((_, __, allow) => allow(false));
-    protocol.handle('app', (request) => serveRenderer(request.url));
+    protocol.handle('app', (request) => rendererResponse(rendererDir, request.url));
     registerIpc(
       ipcMain,
       services.handlers,
@@ -179,23 +171,4 @@ if (!app.requestSingleInstanceLock()) {
     pendingPairings = pairings.filter((p) => p.status === 'pending').length;
     refreshTray();
   }
-}
-
-function serveRenderer(url: string): Response {
-  const pathname = decodeURIComponent(new URL(url).pathname);
-  let file = normalize(join(rendererDir, pathname));
-  if (!file.startsWith(rendererDir + sep) || !existsSync(file)) file = join(rendererDir, 'index.html');
-  const types: Record<string, string> = {
-    '.html': 'text/html',
-    '.js': 'text/javascript',
-    '.css': 'text/css',
-    '.svg': 'image/svg+xml',
-    '.png': 'image/png',
-  };
-  return new Response(readFileSync(file), {
-    headers: {
-      'content-type': types[extname(file)] ?? 'application/octet-stream',
-      'content-security-policy': CONTENT_SECURITY_POLICY,
-    },
-  });
 }

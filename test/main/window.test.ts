@@ -61,3 +61,31 @@ test('only known https links open outside; everything else is dropped', () => {
   assert.equal(isExternalLinkAllowed('file:///etc/passwd'), false);
   assert.equal(isExternalLinkAllowed('javascript:alert(1)'), false);
 });
+
+test('app:// serves only files inside the renderer folder, with the CSP; everything else is the app page', async () => {
+  const { mkdtempSync, mkdirSync, writeFileSync, rmSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const { tmpdir } = await import('node:os');
+  const { rendererFile, rendererResponse } = await import('../../src-main/electron/app-protocol.ts');
+  const dir = mkdtempSync(join(tmpdir(), 'mono-app-'));
+  try {
+    mkdirSync(join(dir, 'assets'));
+    writeFileSync(join(dir, 'index.html'), '<title>MONO</title>');
+    writeFileSync(join(dir, 'assets', 'app.js'), 'ok');
+    assert.equal(rendererFile(dir, 'app://mono/assets/app.js'), join(dir, 'assets', 'app.js'));
+    for (const url of [
+      'app://mono/',
+      'app://mono/assets',
+      'app://mono/../../etc/passwd',
+      'app://mono/%2e%2e/secret',
+      'app://mono/jobs',
+    ]) {
+      assert.equal(rendererFile(dir, url), join(dir, 'index.html'), url);
+    }
+    const response = rendererResponse(dir, 'app://mono/index.html');
+    assert.equal(response.headers.get('content-security-policy'), CONTENT_SECURITY_POLICY);
+    assert.match(await response.text(), /MONO/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
