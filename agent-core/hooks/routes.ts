@@ -41,7 +41,8 @@ export class Hooks {
       '/hooks/*',
       bodyLimit({
         maxSize: this.deps.config.hookMaxBytes,
-        onError: (c) => c.text('request body too large', 413),
+        // The rest of the upload is not read: close the connection, or the client would reuse a socket we drop.
+        onError: (c) => c.text('request body too large', 413, { connection: 'close' }),
       }),
     );
     app.post('/hooks/:name', (c) => this.#handle(c));

@@ -27,7 +27,8 @@ export function createHttpApp(deps: HttpDeps): Hono {
     '*',
     bodyLimit({
       maxSize: deps.maxBodyBytes ?? 1024 * 1024,
-      onError: (c) => c.text('request body too large', 413),
+      // The rest of the upload is not read: close the connection, or the client would reuse a socket we drop.
+      onError: (c) => c.text('request body too large', 413, { connection: 'close' }),
     }),
   );
   app.get('/healthz', async (c) => {
