@@ -10,6 +10,7 @@ import { BudgetGuard } from './budget/guard.ts';
 import type { Channel, InboundMessage } from './channels/channel.ts';
 import { CHANNEL_NAMES, ownerTarget, setupChannels } from './channels/registry.ts';
 import { OwnerCommands } from './commands/owner-commands.ts';
+import { isPaused } from './commands/pause.ts';
 import type { AgentConfig, Allowlist } from './config/config.ts';
 import type { ChannelName } from './contract/tables.ts';
 import { type Datastore, openDatastore } from './db/datastore.ts';
@@ -157,6 +158,7 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Runn
       deliver: (message, chatId) => runner.deliver(message, chatId),
       owner: (except) => ownerTarget(owner.target(), allowlists, except),
       ...(claude ? { claude } : {}),
+      mayUseClaude: async () => !(await isPaused(db)) && !(await budget.check()).over,
       stateChanged: () =>
         void status.beat().catch((error) => log.warn({ err: error }, 'status update failed')),
     });

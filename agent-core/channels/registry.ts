@@ -37,6 +37,8 @@ export interface ChannelContext {
   /** Where the owner is reached (their chat), for notices such as new mail; `except` skips a channel that is down. */
   owner(except?: ChannelName): ChatTarget | undefined;
   claude?: ClaudeClient;
+  /** False while the owner paused the agent or the budget is spent: no calls to Claude then. */
+  mayUseClaude(): Promise<boolean>;
 }
 
 /** Every channel MONO knows, so /healthz can say "off" for the ones not configured. */

@@ -34,7 +34,11 @@ export class Dovecot {
   #child: ChildProcess | undefined;
   #exited: Promise<void> | undefined;
 
-  constructor(readonly users: DovecotUser[] = [{ user: 'owner@example.org', password: 'app-password-1' }]) {}
+  constructor(
+    readonly users: DovecotUser[] = [{ user: 'owner@example.org', password: 'app-password-1' }],
+    /** Also accept XOAUTH2/OAUTHBEARER, checking each token at this tokeninfo URL (the token is appended). */
+    readonly oauth2TokenInfoUrl?: string,
+  ) {}
 
   get host(): string {
     return '127.0.0.1';
@@ -58,6 +62,12 @@ export class Dovecot {
         .join(''),
     );
     writeFileSync(join(this.dir, 'dovecot.conf'), this.#config(uid, gid));
+    if (this.oauth2TokenInfoUrl) {
+      writeFileSync(
+        join(this.dir, 'oauth2.conf.ext'),
+        `tokeninfo_url = ${this.oauth2TokenInfoUrl}\nusername_attribute = email\nusername_format = %Lu\n`,
+      );
+    }
     const check = spawnSync(DOVECOT_BINARY, ['-c', join(this.dir, 'dovecot.conf'), '-n'], {
       encoding: 'utf8',
     });
@@ -113,7 +123,7 @@ protocols = imap
 listen = 127.0.0.1
 ssl = no
 disable_plaintext_auth = no
-auth_mechanisms = plain login
+auth_mechanisms = plain login${this.oauth2TokenInfoUrl ? ' xoauth2 oauthbearer' : ''}
 first_valid_uid = ${uid}
 first_valid_gid = ${gid}
 mail_location = maildir:${d}/mail/%u
@@ -131,7 +141,16 @@ namespace inbox {
     auto = create
   }
 }
-passdb {
+${
+  this.oauth2TokenInfoUrl
+    ? `passdb {
+  driver = oauth2
+  mechanisms = xoauth2 oauthbearer
+  args = ${d}/oauth2.conf.ext
+}
+`
+    : ''
+}passdb {
   driver = passwd-file
   args = scheme=PLAIN username_format=%u ${d}/passwd
 }

@@ -25,15 +25,27 @@ export class SmtpSink {
   readonly #changed = new Signal();
   readonly #server: SMTPServer;
 
-  constructor(readonly credentials: { user: string; password: string }) {
+  constructor(
+    readonly credentials: { user: string; password: string },
+    /** Set: XOAUTH2 logins are accepted when this says the access token is valid. */
+    readonly validToken?: (token: string) => boolean,
+  ) {
     this.#server = new SMTPServer({
       secure: false,
       disabledCommands: ['STARTTLS'],
       allowInsecureAuth: true,
-      authMethods: ['PLAIN', 'LOGIN'],
+      authMethods: validToken ? ['PLAIN', 'LOGIN', 'XOAUTH2'] : ['PLAIN', 'LOGIN'],
       logger: false,
       onAuth: (auth, _session, callback) => {
         this.logins.push(auth.username ?? '');
+        if (auth.method === 'XOAUTH2') {
+          if (auth.username === credentials.user && validToken?.(auth.accessToken ?? '')) {
+            return callback(null, { user: auth.username });
+          }
+          return callback(null, {
+            data: { status: '401', schemes: 'bearer', scope: 'https://mail.google.com/' },
+          });
+        }
         if (auth.username === credentials.user && auth.password === credentials.password) {
           return callback(null, { user: auth.username });
         }

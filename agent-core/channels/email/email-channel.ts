@@ -61,6 +61,7 @@ export class EmailChannel implements Channel {
       credentials: () => this.credentials(),
       onNewMail: () => this.#queueTriage(),
       onState: (state) => this.#setState(state),
+      onAuthFailed: () => this.#tokens?.invalidate(),
       ...(this.options.createClient ? { createClient: this.options.createClient } : {}),
       ...(this.options.backoffMs ? { backoffMs: this.options.backoffMs } : {}),
     });
@@ -104,7 +105,9 @@ export class EmailChannel implements Channel {
     const context = this.#context!;
     for (const mail of await mailsToTriage(context.db)) {
       if (this.#stop.signal.aborted) return;
-      const verdict = await triageMail(mail, context.claude, this.#stop.signal);
+      // Paused or over budget: no call to Claude; the rule of thumb still tells the owner about personal mail.
+      const claude = (await context.mayUseClaude()) ? context.claude : undefined;
+      const verdict = await triageMail(mail, claude, this.#stop.signal);
       if (this.#stop.signal.aborted) return; // stays 'new': triaged at the next start
       if (verdict.fallback)
         this.log.warn({ reason: verdict.fallback }, 'mail triaged by rule, not by Claude');

@@ -7,6 +7,7 @@ import type { Logger } from '../../log/logger.ts';
 import { sleep } from '../../util/sleep.ts';
 import type { EmailConfig } from './config.ts';
 import { loadCursor, resetCursor, storeMail } from './mail-store.ts';
+import { OAuthError } from './oauth.ts';
 import { parseMail } from './parse.ts';
 
 const MAX_SOURCE_BYTES = 5 * 1024 * 1024;
@@ -24,6 +25,8 @@ export interface WatcherDeps {
   /** A mail was stored for the first time. */
   onNewMail(): void;
   onState(state: { state: 'connected' | 'connecting' | 'error'; detail?: string }): void;
+  /** The server refused the login (an OAuth2 access token may have been revoked: fetch a new one). */
+  onAuthFailed?(): void;
   createClient?: ImapClientFactory;
   /** Reconnect delay after the first failure (doubles up to 5 minutes). */
   backoffMs?: number;
@@ -61,6 +64,7 @@ export class ImapWatcher {
       } catch (error) {
         if (this.#stop.signal.aborted) break;
         failures++;
+        if ((error as { authenticationFailed?: boolean })?.authenticationFailed) this.deps.onAuthFailed?.();
         const detail = describeImapError(error, this.config);
         this.deps.onState({ state: 'error', detail });
         this.deps.log.warn({ reason: detail, failures }, 'imap connection failed; retrying');
@@ -173,6 +177,7 @@ export function describeImapError(error: unknown, config: EmailConfig): string {
     responseText?: string;
     message?: string;
   };
+  if (error instanceof OAuthError) return error.message;
   const where = `${config.imap.host}:${config.imap.port}`;
   if (e?.authenticationFailed) {
     return config.auth.kind === 'password'

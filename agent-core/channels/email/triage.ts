@@ -25,7 +25,8 @@ export async function triageMail(
   claude: ClaudeClient | undefined,
   signal?: AbortSignal,
 ): Promise<Triage> {
-  if (!claude) return { ...ruleOfThumb(mail), fallback: 'no Claude API key' };
+  if (!claude)
+    return { ...ruleOfThumb(mail), fallback: 'Claude is not available (no API key, paused or over budget)' };
   try {
     const reply = await claude.reply({
       system: TRIAGE_SYSTEM,

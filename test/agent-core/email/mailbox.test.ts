@@ -36,10 +36,12 @@ describe('email channel with Dovecot', { skip: dovecotMissing(), timeout: 60_000
   let ds: Datastore;
   const delivered: { message: MessageRecord; chatId: string }[] = [];
   const triaged: string[] = [];
+  let claudeAllowed = true;
   const context = (): ChannelContext => ({
     db: ds.db,
     deliver: (message, chatId) => delivered.push({ message, chatId }),
     stateChanged: () => {},
+    mayUseClaude: async () => claudeAllowed,
     owner: () => undefined,
     claude: triageClaude(triaged),
   });
@@ -205,6 +207,29 @@ describe('email channel with Dovecot', { skip: dovecotMissing(), timeout: 60_000
     );
     assert.match(drafts[0]!, /Subject: Re: Dinner Tuesday\?/);
     assert.equal(smtp.received.length, 1, 'a draft sends nothing');
+  });
+
+  test('paused or over budget: no call to Claude, personal mail is still announced by rule', async () => {
+    claudeAllowed = false;
+    const before = { delivered: delivered.length, triaged: triaged.length };
+    const channel = await startChannel();
+    await deliverMail(dovecot, [
+      rawMail({ from: 'Dora <dora@example.com>', subject: 'Keys', text: 'I left the keys with Tom.\nBye' }),
+      rawMail({ from: 'noreply@bank.example', subject: 'Statement', text: 'Your statement is ready' }),
+    ]);
+    await until(() => delivered.length === before.delivered + 1, 'notice by rule');
+    await channel.idle();
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    await channel.idle();
+    assert.equal(triaged.length, before.triaged, 'Claude was not called');
+    assert.match(
+      delivered.at(-1)!.message.text,
+      /Dora <dora@example.com>: "Keys"\nI left the keys with Tom\./,
+    );
+    const rows = await mails();
+    assert.equal(rows.find((r) => r.subject === 'Statement')?.status, 'skipped');
+    await channel.stop();
+    claudeAllowed = true;
   });
 
   test('a wrong password shows in the state with what to do', async () => {

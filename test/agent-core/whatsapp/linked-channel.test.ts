@@ -57,6 +57,7 @@ describe('whatsapp linked device', { timeout: 30_000 }, () => {
       db: ds.db,
       deliver: (message, chatId) => delivered.push({ message, chatId }),
       stateChanged: () => {},
+      mayUseClaude: async () => true,
       owner: (except) => (except === 'telegram' ? undefined : { channel: 'telegram', chatId: '1001' }),
     });
     return {
