@@ -2,9 +2,10 @@
 // sees for a wrong key, a closed port or a user without sudo.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { appendFile, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { Secret } from '../../agent-core/config/secret.ts';
 import {
   checkHost,
   deploy,
@@ -201,6 +202,25 @@ describe('connecting to a VPS', { timeout: 240_000 }, () => {
         },
       }),
       (e: unknown) => e instanceof SshError && e.code === 'refused',
+    );
+  });
+
+  it('an encrypted key works with its passphrase, and without it the error says what is missing', async () => {
+    const encrypted = join(home, 'id_encrypted');
+    execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', 'correct horse', '-f', encrypted]);
+    await appendFile(join(vps.keysDir, 'authorized_keys'), await readFile(`${encrypted}.pub`, 'utf8'));
+    const s = await status({
+      target: {
+        host: vps.host,
+        identity: encrypted,
+        passphrase: new Secret('correct horse'),
+        knownHostsPath: knownHosts(),
+      },
+    });
+    assert.equal(s.installed, true);
+    await assert.rejects(
+      status({ target: { host: vps.host, identity: encrypted, knownHostsPath: knownHosts() } }),
+      (e: unknown) => e instanceof SshError && e.code === 'key' && /passphrase/.test(e.reason + e.hint),
     );
   });
 

@@ -14,7 +14,8 @@ export interface CommandContext {
 }
 
 const CONNECTION_HELP = `Connection options:
-  -i, --identity KEY         private SSH key (default: ssh-agent)
+  -i, --identity KEY         private SSH key (default: ssh-agent); an encrypted key's passphrase is read
+                             from $MONO_SSH_PASSPHRASE
   --accept-new-host-key      pin the host key of a new VPS without asking
   --known-hosts FILE         MONO's known-hosts file (default ~/.mono/known_hosts, or $MONO_HOME)
   --lock-timeout SECONDS     wait this long for another deploy's lock (default: fail at once)

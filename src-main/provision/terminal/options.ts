@@ -2,6 +2,7 @@
 import { homedir } from 'node:os';
 import { resolve } from 'node:path';
 import { type ParseArgsConfig, parseArgs } from 'node:util';
+import { Secret } from '../../../agent-core/config/secret.ts';
 import type { Target } from '../connect.ts';
 import { parseHostSpec } from '../host-spec.ts';
 import { askYesNo } from './prompt.ts';
@@ -44,6 +45,8 @@ export function targetFrom(spec: string, values: Record<string, unknown>, intera
     port: host.port,
     username: host.username,
     identity: typeof values.identity === 'string' ? expandHome(values.identity) : undefined,
+    // An encrypted key's passphrase comes from the environment, never from the command line (ps, history).
+    passphrase: process.env.MONO_SSH_PASSPHRASE ? new Secret(process.env.MONO_SSH_PASSPHRASE) : undefined,
     knownHostsPath: typeof values['known-hosts'] === 'string' ? expandHome(values['known-hosts']) : undefined,
     acceptNewHostKey: values['accept-new-host-key'] === true,
     confirmHostKey: interactive
