@@ -267,6 +267,7 @@ export const channels = {
     input: z.object({ limit: z.number().int().min(1).max(5000) }),
     output: z.custom<string[]>(),
   },
+  'server.followLogs': { input: z.object({ on: z.boolean() }), output: z.custom<{ following: boolean }>() },
   'agent.pause': { input: none, output: z.custom<ServerStatus>() },
   'agent.resume': { input: none, output: z.custom<ServerStatus>() },
 } as const;

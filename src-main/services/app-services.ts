@@ -74,6 +74,7 @@ export function createAppServices(deps: AppServicesDeps) {
   });
   let paused = false;
   let budgetReached = false;
+  let following: AbortController | undefined;
   const budget = createBudgetWatch((day, spent, cap) => {
     budgetReached = cap !== undefined && spent >= cap;
     notifier.budget(day, spent, cap);
@@ -367,6 +368,20 @@ export function createAppServices(deps: AppServicesDeps) {
       if (mode === 'vps' && vps) return provision.logs(vps, limit);
       return agent.logs(limit);
     },
+    'server.followLogs': async ({ on }) => {
+      following?.abort();
+      following = undefined;
+      const { mode, vps } = prefs.get();
+      // Local mode streams the agent's output all the time; a VPS's journal is followed while someone looks.
+      if (!on || mode !== 'vps' || !vps || !provision.followLogs)
+        return { following: on && mode === 'local' };
+      const controller = new AbortController();
+      following = controller;
+      void provision
+        .followLogs(vps, (line) => deps.emit('server.log', { line }), controller.signal)
+        .catch((error) => log('following the journal stopped', error));
+      return { following: true };
+    },
     // Paused, the agent still receives and stores everything but answers with a short notice and runs no jobs.
     'agent.pause': async () => {
       await sync.withDb((db) => setPaused(db, true));
@@ -418,6 +433,7 @@ export function createAppServices(deps: AppServicesDeps) {
     },
     async stop(): Promise<void> {
       notifier.dispose();
+      following?.abort();
       await sync.stop();
       await agent.stop();
       await provision.close?.();

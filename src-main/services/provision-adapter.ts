@@ -26,6 +26,8 @@ export interface ProvisionAdapter {
   ): Promise<void>;
   status(target: VpsTarget): Promise<Omit<ServerStatus, 'mode' | 'paused'>>;
   logs(target: VpsTarget, limit: number): Promise<string[]>;
+  /** Follows the agent's journal (new lines only) until the signal aborts. */
+  followLogs?(target: VpsTarget, onLine: (line: string) => void, signal: AbortSignal): Promise<void>;
   rollback(target: VpsTarget): Promise<string>;
   /** Where the db hub of that VPS is reachable from this computer (an SSH streamlocal forward). */
   hubUrl(target: VpsTarget): Promise<string>;

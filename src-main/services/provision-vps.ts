@@ -150,6 +150,24 @@ export function createVpsProvision(deps: VpsProvisionOptions): ProvisionAdapter 
       }
       return text.split('\n').filter(Boolean);
     },
+    async followLogs(vps, onLine, signal) {
+      let partial = '';
+      try {
+        await logs({
+          target: target(vps),
+          lines: 0,
+          follow: true,
+          signal,
+          onData: (chunk) => {
+            const lines = (partial + chunk).split('\n');
+            partial = lines.pop() ?? '';
+            for (const line of lines) if (line) onLine(line);
+          },
+        });
+      } catch (error) {
+        if (!signal.aborted) throw userError(error);
+      }
+    },
     async rollback(vps) {
       try {
         const result = await rollback({ target: target(vps) });

@@ -109,11 +109,15 @@ export async function selectJob(job: string): Promise<void> {
   }
 }
 
-export async function loadServer(): Promise<void> {
+/** The server's state; the log tail too when asked (afterwards new lines arrive as events). */
+export async function loadServer(opts: { withLogs?: boolean } = {}): Promise<void> {
   setState({ serverLoading: true });
   try {
-    const [server, logs] = await Promise.all([mono.server.status(), mono.server.logs({ limit: 500 })]);
-    setState({ server, logs });
+    const [server, logs] = await Promise.all([
+      mono.server.status(),
+      opts.withLogs ? mono.server.logs({ limit: 500 }) : Promise.resolve(undefined),
+    ]);
+    setState({ server, ...(logs && { logs }) });
   } catch (error) {
     setState({
       server: { mode: null, reachable: false, paused: false, channels: {}, error: errorMessage(error) },

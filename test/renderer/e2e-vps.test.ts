@@ -111,13 +111,17 @@ test('the wizard tests the SSH connection and installs MONO on the VPS with live
   assert.equal((await vps.must('readlink /opt/mono/current')).trim().endsWith(VERSION), true);
 });
 
-test('the Server screen reads the VPS agent over SSH: healthy, its version, the journal', {
+test('the Server screen reads the VPS agent over SSH: healthy, its version, the journal as it is written', {
   timeout: 120_000,
 }, async () => {
   await page.getByRole('button', { name: /Server/ }).click();
   await page.getByText('Healthy', { exact: true }).waitFor({ timeout: 60_000 });
   await page.getByText(VERSION, { exact: true }).waitFor();
-  await page.getByTestId('server-log').waitFor({ timeout: 30_000 });
+  const log = page.getByTestId('server-log');
+  await log.waitFor({ timeout: 30_000 });
+  // The journal is followed while the screen is open: a new line shows up without a reload.
+  fakes.telegram.sendText({ chatId: 777, userId: 777, text: 'hello from far away', firstName: 'Grace' });
+  await log.getByText(/unknown sender/).waitFor({ timeout: 30_000 });
   await screenshot(page, 'server-vps');
 });
 
@@ -126,7 +130,6 @@ test('conversations from the VPS arrive live through the SSH tunnel to its hub',
   skip: hubMissing,
 }, async () => {
   await page.getByRole('button', { name: /Contacts & access/ }).click();
-  fakes.telegram.sendText({ chatId: 777, userId: 777, text: 'hello from far away', firstName: 'Grace' });
   const request = page.getByTestId('pairing-request');
   await request.waitFor({ timeout: 60_000 });
   assert.match((await request.textContent()) ?? '', /Grace/);

@@ -97,6 +97,7 @@ export async function startFixture(options: FixtureOptions = {}) {
     'setting.list': async () => [],
     'contact.list': async () => [],
     'server.logs': async () => [],
+    'server.followLogs': async () => ({ following: false }),
     'whatsapp.link': async () => link,
     'server.status': async () => ({
       mode: 'local',

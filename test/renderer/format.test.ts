@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { describeSchedule } from '../../src-renderer/features/jobs/schedule.ts';
+import { formatLogLine } from '../../src-renderer/features/server/log-line.ts';
 import { totalsByDay } from '../../src-renderer/features/usage/UsageChart.tsx';
 import { duration, initials, niceTicks, usd } from '../../src-renderer/lib/format.ts';
 
@@ -52,4 +53,16 @@ test('schedules and durations read like a person wrote them', () => {
   assert.equal(duration(42), '42 s');
   assert.equal(initials('Ada Lovelace'), 'AL');
   assert.equal(initials(''), '?');
+});
+
+test('log lines: pino JSON alone or behind the journal prefix reads as time, level, message, fields', () => {
+  const json =
+    '{"level":30,"time":"2030-01-01T08:41:52.238Z","name":"mono-agent","version":"7.7.7","msg":"ready"}';
+  assert.equal(formatLogLine(json), '08:41:52 info  ready version=7.7.7');
+  assert.equal(
+    formatLogLine(`2030-01-01T08:41:52+0000 vps mono-agent[313]: ${json}`),
+    '08:41:52 info  ready version=7.7.7',
+  );
+  assert.equal(formatLogLine('Started mono-agent.service.'), 'Started mono-agent.service.');
+  assert.equal(formatLogLine('broken {json'), 'broken {json');
 });

@@ -8,6 +8,7 @@ import { errorMessage, mono } from '../../lib/mono.ts';
 import { act, loadServer } from '../../store/actions.ts';
 import { useStore } from '../../store/store.ts';
 import { InstallProgress } from './InstallProgress.tsx';
+import { formatLogLine } from './log-line.ts';
 
 const CHANNEL_TONE: Record<string, 'good' | 'warn' | 'bad' | 'neutral'> = {
   polling: 'good',
@@ -31,9 +32,13 @@ export function ServerScreen() {
   const logRef = useRef<HTMLPreElement>(null);
 
   useEffect(() => {
-    void loadServer();
+    void loadServer({ withLogs: true });
+    void mono.server.followLogs({ on: true }).catch(() => {});
     const timer = setInterval(() => void loadServer(), 10_000);
-    return () => clearInterval(timer);
+    return () => {
+      clearInterval(timer);
+      void mono.server.followLogs({ on: false }).catch(() => {});
+    };
   }, []);
   // biome-ignore lint/correctness/useExhaustiveDependencies: re-stat when the connection comes back
   useEffect(() => {
@@ -190,39 +195,4 @@ export function ServerScreen() {
       </Card>
     </div>
   );
-}
-
-/** Agent log lines are JSON (pino); show them as "time level message key=value". */
-function formatLogLine(line: string): string {
-  try {
-    const {
-      time,
-      level,
-      msg,
-      name: _n,
-      pid: _p,
-      hostname: _h,
-      ...rest
-    } = JSON.parse(line) as Record<string, unknown>;
-    const levels: Record<number, string> = {
-      10: 'trace',
-      20: 'debug',
-      30: 'info',
-      40: 'warn',
-      50: 'error',
-      60: 'fatal',
-    };
-    const when =
-      typeof time === 'string'
-        ? time.slice(11, 19)
-        : typeof time === 'number'
-          ? new Date(time).toISOString().slice(11, 19)
-          : '';
-    const extra = Object.entries(rest)
-      .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
-      .join(' ');
-    return `${when} ${(levels[Number(level)] ?? String(level ?? '')).padEnd(5)} ${String(msg ?? '')} ${extra}`.trim();
-  } catch {
-    return line;
-  }
 }
