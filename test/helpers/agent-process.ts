@@ -22,7 +22,11 @@ export class AgentProcess {
   #child: ChildProcess | undefined;
   #exit: Promise<number | null> | undefined;
 
-  constructor(readonly env: Record<string, string>) {}
+  constructor(
+    readonly env: Record<string, string>,
+    /** Another copy of the bundle (e.g. dist/ copied elsewhere, as on a VPS). */
+    readonly bundle: string = AGENT_BUNDLE,
+  ) {}
 
   get pid(): number | undefined {
     return this.#child?.pid;

@@ -3,6 +3,7 @@
 // `receive` resolved, and the webhook answers 200 only then. (@grammyjs/runner confirms updates when it
 // fetches them, which would lose them in a crash — hence this small loop.)
 import { timingSafeEqual } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import { autoRetry } from '@grammyjs/auto-retry';
 import { Api, GrammyError, HttpError } from 'grammy';
 import type { TelegramConfig } from '../../config/config.ts';
@@ -34,6 +35,8 @@ export class TelegramChannel implements Channel {
     private readonly log: Logger,
   ) {
     this.api = new Api(config.token.reveal(), { apiRoot: config.apiRoot });
+    // Every typing indicator in flight listens for shutdown; a thousand busy chats are normal.
+    setMaxListeners(0, this.#stop.signal);
     // Telegram's 429 says how long to wait (retry_after); 5xx are retried too.
     this.api.config.use(autoRetry({ maxRetryAttempts: 5, maxDelaySeconds: 120 }));
   }

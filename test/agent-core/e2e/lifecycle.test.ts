@@ -1,10 +1,12 @@
 // Starting and stopping the built agent: configuration errors, no channel, a locked datastore, SIGTERM mid-turn.
 import assert from 'node:assert/strict';
+import { cpSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { FakeAnthropic } from '../../fakes/anthropic-server.ts';
 import { FakeTelegram } from '../../fakes/telegram-server.ts';
 import { agentEnv } from '../../helpers/agent-env.ts';
-import { AgentProcess, runAgentToExit, tempDataDir } from '../../helpers/agent-process.ts';
+import { AGENT_BUNDLE, AgentProcess, runAgentToExit, tempDataDir } from '../../helpers/agent-process.ts';
 
 describe('agent lifecycle', { timeout: 60_000 }, () => {
   const telegram = new FakeTelegram();
@@ -35,6 +37,25 @@ describe('agent lifecycle', { timeout: 60_000 }, () => {
     assert.match(output, /MONO_ALLOW_TELEGRAM/);
     assert.match(output, /ANTHROPIC_API_KEY/);
     assert.doesNotMatch(output, /not-a-token/, 'the token itself is never printed');
+  });
+
+  test('a copy of agent-core/dist alone runs the agent (what is uploaded to a VPS)', async () => {
+    const copy = tempDataDir('mono-release-');
+    const data = tempDataDir();
+    cpSync(dirname(AGENT_BUNDLE), copy.dir, { recursive: true });
+    const agent = await new AgentProcess(
+      { MONO_DATA_DIR: data.dir },
+      join(copy.dir, 'mono-agent.js'),
+    ).start();
+    try {
+      const { status, body } = await agent.health();
+      assert.equal(status, 200);
+      assert.equal(body.db, 'ok');
+    } finally {
+      await agent.stop();
+      copy.remove();
+      data.remove();
+    }
   });
 
   test('with no channel configured the agent starts and says so', async () => {

@@ -1,0 +1,114 @@
+// The built agent's db hub seen from another process with the official SDK (what the desktop does), and a
+// second agent that keeps its data in the first one's datastore through MONO_DB_URL.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { FakeAnthropic } from '../../fakes/anthropic-server.ts';
+import { FakeTelegram } from '../../fakes/telegram-server.ts';
+import { agentEnv } from '../../helpers/agent-env.ts';
+import { AgentProcess, tempDataDir } from '../../helpers/agent-process.ts';
+import { ClientProcess } from '../hub/client-process.ts';
+
+const HUB_USER = 'desktop';
+const HUB_PASS = 'a-long-hub-password-for-tests';
+
+describe('db hub and an external datastore', { timeout: 90_000 }, () => {
+  const telegram = new FakeTelegram();
+  const otherTelegram = new FakeTelegram();
+  const anthropic = new FakeAnthropic();
+  const data = tempDataDir();
+  const otherData = tempDataDir();
+  let agent: AgentProcess;
+  let client: ClientProcess;
+
+  before(async () => {
+    await telegram.start();
+    await otherTelegram.start();
+    await anthropic.start();
+    agent = await new AgentProcess(
+      agentEnv(
+        data.dir,
+        { telegram, anthropic },
+        {
+          MONO_ALLOW_TELEGRAM: '*',
+          MONO_HUB_LISTEN: '127.0.0.1:0',
+          MONO_DB_USER: HUB_USER,
+          MONO_DB_PASS: HUB_PASS,
+        },
+      ),
+    ).start();
+    assert.match(agent.hubAddress ?? '', /^ws:\/\/127\.0\.0\.1:\d+\/rpc$/);
+    client = new ClientProcess();
+  });
+
+  after(async () => {
+    await client?.stop();
+    await agent?.stop();
+    await telegram.close();
+    await otherTelegram.close();
+    await anthropic.close();
+    data.remove();
+    otherData.remove();
+  });
+
+  test('nothing works before sign-in, and a wrong password is refused', async () => {
+    const stranger = new ClientProcess();
+    try {
+      await stranger.run('connect', { url: agent.hubAddress, signin: false });
+      await assert.rejects(stranger.run('query', { sql: 'SELECT * FROM message' }));
+      await assert.rejects(stranger.run('signin', { username: HUB_USER, password: 'wrong' }));
+      await assert.rejects(stranger.run('query', { sql: 'SELECT * FROM message' }));
+    } finally {
+      await stranger.stop();
+    }
+  });
+
+  test('a signed-in client sees new and changed messages live, as they happen', async () => {
+    await client.run('connect', { url: agent.hubAddress, username: HUB_USER, password: HUB_PASS });
+    await client.run('live', { table: 'message', name: 'messages' });
+    telegram.sendText({ chatId: 7, userId: 7, text: 'watched live' });
+    await telegram.waitForSent(1, { timeoutMs: 10_000 });
+    // The inbound message is created, updated as it is answered; the reply is created, then marked sent.
+    const events = await client.waitForEvents('messages', 4);
+    const inbound = events.filter((e) => e.value?.text === 'watched live');
+    const reply = events.filter((e) => e.value?.role === 'assistant');
+    assert.ok(inbound.some((e) => e.action === 'CREATE'));
+    assert.ok(inbound.some((e) => e.action === 'UPDATE' && e.value?.status === 'answered'));
+    assert.ok(reply.some((e) => e.action === 'CREATE'));
+    await client.waitForEvents('messages', 5);
+    assert.ok(client.events.some((e) => e.value?.role === 'assistant' && e.value?.status === 'sent'));
+    const [rows] = await client.run<[{ text: string }[]]>('query', {
+      sql: "SELECT text FROM message WHERE role = 'user'",
+    });
+    assert.deepEqual(
+      rows.map((r) => r.text),
+      ['watched live'],
+    );
+  });
+
+  test('a second agent with MONO_DB_URL keeps its conversations in the first agent’s datastore', async () => {
+    const second = await new AgentProcess(
+      agentEnv(
+        otherData.dir,
+        { telegram: otherTelegram, anthropic },
+        {
+          MONO_ALLOW_TELEGRAM: '*',
+          MONO_DB_URL: agent.hubAddress!,
+          MONO_DB_USER: HUB_USER,
+          MONO_DB_PASS: HUB_PASS,
+        },
+      ),
+    ).start();
+    try {
+      assert.equal((await second.health()).body.db, 'ok');
+      otherTelegram.sendText({ chatId: 8, userId: 8, text: 'stored far away' });
+      const [reply] = await otherTelegram.waitForSent(1, { timeoutMs: 10_000 });
+      assert.match(reply!.text, /stored far away/);
+      const [rows] = await client.run<[{ text: string; status: string }[]]>('query', {
+        sql: "SELECT text, status FROM message WHERE text = 'stored far away'",
+      });
+      assert.deepEqual(rows, [{ text: 'stored far away', status: 'answered' }]);
+    } finally {
+      await second.stop();
+    }
+  });
+});
