@@ -32,7 +32,10 @@ export function ClaudeStep() {
       <p className="eyebrow">Step 1 of 6</p>
       <h1>Connect Claude</h1>
       <p className="lead">
-        Your agent thinks with Claude. Create an API key at <strong>console.anthropic.com → API Keys</strong>{' '}
+        Your agent thinks with Claude. Create an API key at{' '}
+        <a href="https://console.anthropic.com/settings/keys" target="_blank" rel="noreferrer">
+          <strong>console.anthropic.com → API Keys</strong>
+        </a>{' '}
         and paste it here. MONO checks it with a tiny request and keeps it encrypted on this computer.
       </p>
       {verified && !replacing ? (

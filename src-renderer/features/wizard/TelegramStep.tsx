@@ -33,7 +33,11 @@ export function TelegramStep() {
       <h1>Create your Telegram bot</h1>
       <ol className="howto">
         <li>
-          In Telegram, open <strong>@BotFather</strong> and send <code>/newbot</code>.
+          In Telegram, open{' '}
+          <a href="https://t.me/BotFather" target="_blank" rel="noreferrer">
+            <strong>@BotFather</strong>
+          </a>{' '}
+          and send <code>/newbot</code>.
         </li>
         <li>Pick a name and a username ending in “bot”.</li>
         <li>BotFather answers with a token. Paste it below.</li>
