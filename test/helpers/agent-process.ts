@@ -34,7 +34,7 @@ export class AgentProcess {
 
   /** Starts the agent and resolves once it logged "ready" (rejects with its output if it exits first). */
   async start({ timeoutMs = 15_000 } = {}): Promise<this> {
-    const child = spawn(process.execPath, [AGENT_BUNDLE], {
+    const child = spawn(process.execPath, [this.bundle], {
       env: {
         PATH: process.env.PATH ?? '',
         HOME: process.env.HOME ?? '/root',
