@@ -46,6 +46,8 @@ export function OfflineBanner() {
     );
   }
   if (sync.state === 'online') return null;
+  // A restart for a new key drops the link for a second: only say "offline" once it lasts.
+  if (Date.now() - Date.parse(sync.since) < 1500) return null;
   if (sync.state === 'connecting' && sync.epoch === 0) {
     return (
       <div className="banner banner-info" role="status" data-testid="connecting-banner">
