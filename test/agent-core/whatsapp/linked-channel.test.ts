@@ -49,8 +49,17 @@ describe('whatsapp linked device', { timeout: 30_000 }, () => {
     const { factory, sockets } = fakeSocketFactory();
     const delivered: { message: MessageRecord; chatId: string }[] = [];
     const received: InboundMessage[] = [];
+    const ownNumbers: string[] = [];
     const channel = new WhatsAppLinkedChannel(
-      { authDir, createSocket: factory, watchdogMs: 20, backoffMs: 10, ...options },
+      {
+        authDir,
+        allow: { everyone: false, ids: new Set(['4915199999999']) },
+        onOwnNumber: (number) => ownNumbers.push(number),
+        createSocket: factory,
+        watchdogMs: 20,
+        backoffMs: 10,
+        ...options,
+      },
       silentLogger,
     );
     channel.attach({
@@ -65,6 +74,7 @@ describe('whatsapp linked device', { timeout: 30_000 }, () => {
       sockets,
       delivered,
       received,
+      ownNumbers,
       authDir,
       receive: async (m: InboundMessage) => void received.push(m),
     };
@@ -135,6 +145,38 @@ describe('whatsapp linked device', { timeout: 30_000 }, () => {
     assert.deepEqual(socket.sent, [{ jid: '4915199999999@s.whatsapp.net', text: 'Hi Anna', id }]);
     await t.channel.typing('4915199999999@s.whatsapp.net');
     assert.deepEqual(socket.typings, ['4915199999999@s.whatsapp.net']);
+    await t.channel.stop();
+  });
+
+  test("strangers are never answered on a personal number; the owner's self chat is theirs, echoes are not", async () => {
+    const t = setup();
+    await t.channel.start(t.receive);
+    const socket = t.sockets[0]!;
+    socket.open('4915112345678:12@s.whatsapp.net');
+    assert.deepEqual(t.ownNumbers, ['4915112345678']);
+    socket.text('4477009000000', 'who is this?');
+    const own = socket.text('4915112345678', 'remind me to call mum', {
+      key: { id: 'SELF1', remoteJid: '4915112345678@s.whatsapp.net', fromMe: true },
+    });
+    await until(() => t.received.length === 1, 'self chat received');
+    assert.equal(t.received[0]!.text, 'remind me to call mum');
+    assert.equal(t.received[0]!.userId, '4915112345678');
+    assert.deepEqual(socket.reads, [own.key]);
+    const id = await t.channel.send('4915112345678@s.whatsapp.net', 'Sure, at 6?');
+    socket.deliver([
+      {
+        key: { id, remoteJid: '4915112345678@s.whatsapp.net', fromMe: true },
+        message: { conversation: 'Sure, at 6?' },
+      },
+    ]);
+    socket.deliver([
+      {
+        key: { id: 'X9', remoteJid: '4915199999999@s.whatsapp.net', fromMe: true },
+        message: { conversation: 'owner to a friend' },
+      },
+    ]);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.equal(t.received.length, 1, 'no stranger, no echo, no message of the owner to a friend');
     await t.channel.stop();
   });
 

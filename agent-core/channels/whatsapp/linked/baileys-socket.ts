@@ -32,6 +32,9 @@ export const baileysSocketFactory = async ({
     get userId() {
       return sock.user?.id;
     },
+    get userLid() {
+      return sock.user?.lid;
+    },
     requestPairingCode: (phone) => sock.requestPairingCode(phone),
     async sendText(jid, text) {
       const sent = await sock.sendMessage(jid, { text });

@@ -3,17 +3,26 @@
 // catches silent drops (logged out, a socket that looks open but carries nothing), reconnects with backoff and
 // tells the owner on another channel.
 import { chmodSync, mkdirSync, rmSync } from 'node:fs';
+import type { Allowlist } from '../../../config/config.ts';
 import type { ChannelState } from '../../../contract/tables.ts';
 import type { Logger } from '../../../log/logger.ts';
-import { recordOutbound } from '../../../store/messages.ts';
 import { type Channel, ChannelSendError, type Receive } from '../../channel.ts';
 import type { ChannelContext } from '../../registry.ts';
 import { type LinkRow, writeLink } from './link-store.ts';
-import { parseLinkedMessage } from './messages.ts';
+import { bareJid, parseLinkedMessage, refusal } from './messages.ts';
+import { noticeToOwner } from './owner-notice.ts';
 import { DISCONNECT, disconnectCode, type LinkedSocket, type SocketFactory } from './socket.ts';
 
 export interface LinkedOptions {
   authDir: string;
+  /**
+   * Who may reach the agent (MONO_ALLOW_WHATSAPP); the account itself (its "Message yourself" chat) always may.
+   * On a personal number nobody else is answered, not even with a pairing code: friends writing to the owner
+   * must never get a message from MONO they did not ask for.
+   */
+  allow: Allowlist;
+  /** Told the account's own number once linked (it joins the allowlist: the owner writes from it). */
+  onOwnNumber?: (number: string) => void;
   pairingPhone?: string;
   createSocket: SocketFactory;
   /** How often the watchdog looks (default 30 s). */
@@ -43,6 +52,10 @@ export class WhatsAppLinkedChannel implements Channel {
   #reconnect: NodeJS.Timeout | undefined;
   #stopped = false;
   #generation = 0;
+  /** The account's own JIDs (phone and LID form), known once open. */
+  readonly #self = new Set<string>();
+  /** Ids of messages MONO sent, so their echoes in the self chat are not taken for the owner's. */
+  readonly #sent = new Set<string>();
 
   constructor(
     private readonly options: LinkedOptions,
@@ -87,6 +100,8 @@ export class WhatsAppLinkedChannel implements Channel {
     try {
       const id = await socket.sendText(chatId, text);
       if (!id) throw new Error('no message id');
+      this.#sent.add(id);
+      if (this.#sent.size > 1000) this.#sent.delete(this.#sent.values().next().value!);
       return id;
     } catch (error) {
       throw new ChannelSendError(
@@ -159,6 +174,9 @@ export class WhatsAppLinkedChannel implements Channel {
   }
 
   #opened(socket: LinkedSocket): void {
+    for (const jid of [socket.userId, socket.userLid]) if (jid) this.#self.add(bareJid(jid));
+    const own = this.ownNumber;
+    if (own) this.options.onOwnNumber?.(own);
     this.#failures = 0;
     this.#downSince = undefined;
     this.#ownerTold = false;
@@ -232,9 +250,16 @@ export class WhatsAppLinkedChannel implements Channel {
 
   async #inbound(socket: LinkedSocket, messages: Parameters<typeof parseLinkedMessage>[0][]): Promise<void> {
     for (const message of messages) {
-      const parsed = parseLinkedMessage(message);
-      if (typeof parsed === 'string') {
-        this.log.debug({ reason: parsed }, 'whatsapp message skipped');
+      const parsed = parseLinkedMessage(message, this.#self);
+      const echo = message.key.id ? this.#sent.has(message.key.id) : false;
+      const reason =
+        typeof parsed === 'string'
+          ? parsed
+          : echo
+            ? 'echo of a reply'
+            : refusal(parsed, this.#self, this.options.allow);
+      if (reason || typeof parsed === 'string') {
+        this.log.debug({ reason }, 'whatsapp message skipped');
         continue;
       }
       try {
@@ -246,26 +271,16 @@ export class WhatsAppLinkedChannel implements Channel {
     }
   }
 
+  /** The account's own number: its self chat is the owner's (they may use owner-only tools there). */
+  get ownNumber(): string | undefined {
+    const jid = [...this.#self].find((j) => j.endsWith('@s.whatsapp.net'));
+    return jid?.split('@')[0];
+  }
+
   async #tellOwner(text: string): Promise<void> {
-    const context = this.#context;
-    const target = context?.owner('whatsapp');
     if (this.#ownerTold) return;
     this.#ownerTold = true;
-    if (!context || !target) {
-      this.log.warn('no other channel to tell the owner that WhatsApp is down');
-      return;
-    }
-    try {
-      const notice = await recordOutbound(context.db, {
-        channel: target.channel,
-        chatId: target.chatId,
-        role: 'notice',
-        text,
-      });
-      context.deliver(notice, target.chatId);
-    } catch (error) {
-      this.log.warn({ err: error }, 'could not tell the owner about the whatsapp link');
-    }
+    await noticeToOwner(this.#context, text, this.log);
   }
 
   async #link(row: LinkRow): Promise<void> {

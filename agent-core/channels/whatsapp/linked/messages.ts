@@ -1,5 +1,6 @@
 // Turns a WhatsApp Web message (Baileys' protobuf shape) into an InboundMessage, or a reason to skip it.
 // Only private chats: groups, status updates, channels and the owner's own messages are not for the agent.
+import type { Allowlist } from '../../../config/config.ts';
 import type { InboundMessage } from '../../channel.ts';
 import type { LinkedMessage } from './socket.ts';
 
@@ -19,10 +20,23 @@ const MEDIA: Record<string, string> = {
 /** Wrappers around the real content (disappearing and view-once messages). */
 const WRAPPERS = ['ephemeralMessage', 'viewOnceMessage', 'viewOnceMessageV2', 'documentWithCaptionMessage'];
 
-export function parseLinkedMessage(message: LinkedMessage): InboundMessage | string {
+/** "4915…:12@s.whatsapp.net" (a device of the account) → "4915…@s.whatsapp.net". */
+export function bareJid(jid: string): string {
+  const [user = '', server = ''] = jid.split('@');
+  return `${user.split(':')[0]}@${server}`;
+}
+
+/**
+ * `self`: the linked account's own JIDs. Its "Message yourself" chat is where the owner talks to MONO; anything
+ * else the account sends (to friends, from the phone) is the owner's own conversation, not for the agent.
+ */
+export function parseLinkedMessage(
+  message: LinkedMessage,
+  self: ReadonlySet<string> = new Set(),
+): InboundMessage | string {
   const { key } = message;
   const jid = key.remoteJid ?? '';
-  if (key.fromMe) return 'sent by the linked account itself';
+  if (key.fromMe && !self.has(bareJid(jid))) return 'sent by the linked account itself';
   if (!key.id || !jid) return 'message without id or chat';
   if (!/@(s\.whatsapp\.net|lid)$/.test(jid)) return `not a private chat (${jid.split('@')[1] ?? jid})`;
   const content = unwrap(message.message ?? {});
@@ -85,4 +99,18 @@ function toNumber(value: LinkedMessage['messageTimestamp']): number | undefined 
   if (typeof value === 'bigint') return Number(value);
   if (value && typeof value === 'object' && typeof value.toNumber === 'function') return value.toNumber();
   return undefined;
+}
+
+/**
+ * Why a sender is not let through, or undefined when they may reach the agent: the account's own self chat and
+ * MONO_ALLOW_WHATSAPP only. On a personal number strangers get nothing, not even a pairing code.
+ */
+export function refusal(
+  message: { chatId: string; userId: string },
+  self: ReadonlySet<string>,
+  allow: Allowlist,
+): string | undefined {
+  if (self.has(bareJid(message.chatId))) return undefined;
+  if (allow.everyone || allow.ids.has(message.userId)) return undefined;
+  return 'sender not on MONO_ALLOW_WHATSAPP (a personal number never answers strangers)';
 }

@@ -3,6 +3,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { Allowlist } from '../../../config/config.ts';
 import type { Logger } from '../../../log/logger.ts';
 import type { ChannelSetup } from '../../registry.ts';
 import type { WhatsAppLinkedConfig } from '../config.ts';
@@ -16,8 +17,17 @@ export function whatsAppLinkedSetup(
   log: Logger,
   createSocket?: SocketFactory,
 ): ChannelSetup {
+  // The allowlist the agent checks: MONO_ALLOW_WHATSAPP plus, once linked, the account's own number (the owner
+  // writes to MONO in their "Message yourself" chat).
+  const allow: Allowlist = config.allow.everyone
+    ? config.allow
+    : { everyone: false, ids: new Set(config.allow.ids) };
   const channel = new WhatsAppLinkedChannel(
     {
+      allow,
+      onOwnNumber: (number) => {
+        if (!allow.everyone) (allow.ids as Set<string>).add(number);
+      },
       authDir: config.authDir ?? join(dataDir, 'whatsapp-auth'),
       ...(config.pairingPhone ? { pairingPhone: config.pairingPhone } : {}),
       createSocket:
@@ -32,7 +42,7 @@ export function whatsAppLinkedSetup(
   );
   return {
     channel,
-    allow: config.allow,
+    allow,
     mode: () => 'linked',
     async attach(context) {
       channel.attach(context);

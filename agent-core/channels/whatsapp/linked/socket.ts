@@ -33,8 +33,9 @@ export interface LinkedSocket {
   onFrame(listener: () => void): void;
   /** The device is paired (credentials exist): no QR or pairing code is needed. */
   readonly registered: boolean;
-  /** The linked account's JID once open. */
+  /** The linked account's JID once open (phone-number form), and its LID form when known. */
   readonly userId: string | undefined;
+  readonly userLid?: string | undefined;
   requestPairingCode(phone: string): Promise<string>;
   sendText(jid: string, text: string): Promise<string | undefined>;
   markRead(keys: LinkedMessageKey[]): Promise<void>;

@@ -1,0 +1,27 @@
+// Tells the owner something about the WhatsApp link on another channel (WhatsApp itself may be what is down).
+import type { Logger } from '../../../log/logger.ts';
+import { recordOutbound } from '../../../store/messages.ts';
+import type { ChannelContext } from '../../registry.ts';
+
+export async function noticeToOwner(
+  context: ChannelContext | undefined,
+  text: string,
+  log: Logger,
+): Promise<void> {
+  const target = context?.owner('whatsapp');
+  if (!context || !target) {
+    log.warn('no other channel to tell the owner about the WhatsApp link');
+    return;
+  }
+  try {
+    const notice = await recordOutbound(context.db, {
+      channel: target.channel,
+      chatId: target.chatId,
+      role: 'notice',
+      text,
+    });
+    context.deliver(notice, target.chatId);
+  } catch (error) {
+    log.warn({ err: error }, 'could not tell the owner about the whatsapp link');
+  }
+}
