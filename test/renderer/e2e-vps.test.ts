@@ -125,6 +125,20 @@ test('the Server screen reads the VPS agent over SSH: healthy, its version, the 
   await screenshot(page, 'server-vps');
 });
 
+test('one-click update shows its progress; a rollback with nothing to go back to says so', {
+  timeout: 180_000,
+}, async () => {
+  await page.getByRole('button', { name: 'Update agent' }).click();
+  await page.getByText('Updating your agent').waitFor({ timeout: 30_000 });
+  await page.getByText('Updating your agent').waitFor({ state: 'detached', timeout: 150_000 });
+  assert.equal(await page.getByText('The last update failed').count(), 0);
+  await page.getByRole('button', { name: 'Roll back' }).click();
+  const notice = page.getByRole('status').filter({ hasText: /previous|release|roll/i });
+  await notice.waitFor({ timeout: 60_000 });
+  assert.match((await notice.textContent()) ?? '', /\.\s/, 'a reason and what to do');
+  await page.getByText('Healthy', { exact: true }).waitFor({ timeout: 30_000 });
+});
+
 test('conversations from the VPS arrive live through the SSH tunnel to its hub', {
   timeout: 120_000,
   skip: hubMissing,
