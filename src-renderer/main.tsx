@@ -2,7 +2,10 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './App.tsx';
-import './styles.css';
+import './styles/base.css';
+import './styles/wizard.css';
+import './styles/dashboard.css';
+import './styles/screens.css';
 
 createRoot(document.getElementById('root') as HTMLElement).render(
   <StrictMode>
