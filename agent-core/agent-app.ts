@@ -47,7 +47,7 @@ export async function startAgent(config: AgentConfig, log: Logger): Promise<Runn
   const settings = new Settings(db, log);
   await settings.load();
 
-  const setups = setupChannels(config, log);
+  const setups = await setupChannels(config, log);
   const channels = new Map<ChannelName, Channel>(setups.map((setup) => [setup.channel.name, setup.channel]));
   const allowlists = new Map<ChannelName, Allowlist>(
     setups.map((setup) => [setup.channel.name, setup.allow]),

@@ -21,8 +21,11 @@ rmSync(outDir, { recursive: true, force: true });
 mkdirSync(outDir, { recursive: true });
 
 await build({
-  entryPoints: [join(here, 'main.ts')],
-  outfile: join(outDir, 'mono-agent.js'),
+  entryPoints: { 'mono-agent': join(here, 'main.ts') },
+  outdir: outDir,
+  // Features loaded with import() (email, WhatsApp, Claude's SDK, Stripe) become chunks read only when used.
+  splitting: true,
+  chunkNames: 'chunks/[name]-[hash]',
   bundle: true,
   platform: 'node',
   target: 'node20',

@@ -1,6 +1,6 @@
 // Calls Claude through the official SDK: streaming (large max_tokens are refused without it), the SDK's own
 // retries for 429/529/5xx (it honours retry-after), token usage and cost of every call.
-import Anthropic from '@anthropic-ai/sdk';
+import type Anthropic from '@anthropic-ai/sdk';
 import type { Secret } from '../config/secret.ts';
 import type { TokenUsage } from '../contract/tables.ts';
 import { costUsd } from './pricing.ts';
@@ -53,8 +53,18 @@ export interface ClaudeClient {
   readonly model: string;
   /** One Messages API call with tools; the caller runs the tool loop. */
   call(input: ClaudeCall): Promise<ClaudeResponse>;
+  /** Loads the SDK in the background so the first answer does not wait for it. */
+  warmUp?(): void;
   reply(input: { system: string; history: ChatTurn[]; signal?: AbortSignal }): Promise<ClaudeReply>;
 }
+
+type Sdk = typeof import('@anthropic-ai/sdk');
+let sdk: Promise<Sdk> | undefined;
+/** The SDK is loaded on first use (or by warmUp after start): an idle agent does not carry it. */
+const loadSdk = () => {
+  sdk ??= import('@anthropic-ai/sdk');
+  return sdk;
+};
 
 export function createClaudeClient(options: {
   apiKey: Secret;
@@ -63,12 +73,19 @@ export function createClaudeClient(options: {
   maxTokens?: number;
   maxRetries?: number;
 }): ClaudeClient {
-  const client = new Anthropic({
-    apiKey: options.apiKey.reveal(),
-    ...(options.baseUrl ? { baseURL: options.baseUrl } : {}),
-    maxRetries: options.maxRetries ?? 4,
-    timeout: 120_000,
-  });
+  let client: Promise<Anthropic> | undefined;
+  const getClient = () => {
+    client ??= loadSdk().then(
+      ({ default: AnthropicSdk }) =>
+        new AnthropicSdk({
+          apiKey: options.apiKey.reveal(),
+          ...(options.baseUrl ? { baseURL: options.baseUrl } : {}),
+          maxRetries: options.maxRetries ?? 4,
+          timeout: 120_000,
+        }),
+    );
+    return client;
+  };
   const maxTokens = options.maxTokens ?? 4096;
 
   async function call({ system, context, messages, tools, signal }: ClaudeCall): Promise<ClaudeResponse> {
@@ -79,7 +96,7 @@ export function createClaudeClient(options: {
         // keeps the tools cached when the system prompt is edited.
         ...(index === all.length - 1 ? { cache_control: { type: 'ephemeral' as const } } : {}),
       }));
-      const stream = client.messages.stream(
+      const stream = (await getClient()).messages.stream(
         {
           model: options.model,
           max_tokens: maxTokens,
@@ -116,12 +133,13 @@ export function createClaudeClient(options: {
         },
       };
     } catch (error) {
-      throw toClaudeError(error);
+      throw toClaudeError(error, (await loadSdk()).default);
     }
   }
 
   return {
     model: options.model,
+    warmUp: () => void getClient().catch(() => {}),
     call,
     async reply({ system, history, signal }) {
       const { text, usage, stopReason } = await call({
@@ -147,7 +165,7 @@ export function toMessages(history: ChatTurn[]): Anthropic.MessageParam[] {
   return messages;
 }
 
-function toClaudeError(error: unknown): ClaudeError {
+function toClaudeError(error: unknown, Anthropic: Sdk['default']): ClaudeError {
   if (error instanceof ClaudeError) return error;
   if (error instanceof Anthropic.APIUserAbortError)
     return new ClaudeError('The request to Claude was cancelled.', undefined, true);

@@ -10,10 +10,7 @@ import type { Logger } from '../log/logger.ts';
 import type { MessageRecord } from '../store/messages.ts';
 import type { AgentTool } from '../tools/tool.ts';
 import type { Channel } from './channel.ts';
-import { emailSetup } from './email/setup.ts';
 import { TelegramChannel } from './telegram/telegram-channel.ts';
-import { whatsAppLinkedSetup } from './whatsapp/linked/setup.ts';
-import { whatsAppCloudSetup } from './whatsapp/setup.ts';
 
 export interface ChannelSetup {
   channel: Channel;
@@ -44,7 +41,11 @@ export interface ChannelContext {
 /** Every channel MONO knows, so /healthz can say "off" for the ones not configured. */
 export const CHANNEL_NAMES: ChannelName[] = ['telegram', 'whatsapp', 'email'];
 
-export function setupChannels(config: AgentConfig, log: Logger): ChannelSetup[] {
+/**
+ * Channels are loaded only when configured (dynamic imports become chunks of their own in the bundle): an
+ * agent without email never parses or keeps the IMAP and MIME libraries.
+ */
+export async function setupChannels(config: AgentConfig, log: Logger): Promise<ChannelSetup[]> {
   const setups: ChannelSetup[] = [];
   if (config.telegram) {
     const telegram = new TelegramChannel(config.telegram, log.child({ channel: 'telegram' }));
@@ -60,13 +61,20 @@ export function setupChannels(config: AgentConfig, log: Logger): ChannelSetup[] 
         }),
     });
   }
-  if (config.whatsapp) setups.push(whatsAppCloudSetup(config.whatsapp, log.child({ channel: 'whatsapp' })));
+  if (config.whatsapp) {
+    const { whatsAppCloudSetup } = await import('./whatsapp/setup.ts');
+    setups.push(whatsAppCloudSetup(config.whatsapp, log.child({ channel: 'whatsapp' })));
+  }
   if (config.whatsappLinked) {
+    const { whatsAppLinkedSetup } = await import('./whatsapp/linked/setup.ts');
     setups.push(
       whatsAppLinkedSetup(config.whatsappLinked, config.dataDir, log.child({ channel: 'whatsapp' })),
     );
   }
-  if (config.email) setups.push(emailSetup(config.email, log.child({ channel: 'email' })));
+  if (config.email) {
+    const { emailSetup } = await import('./email/setup.ts');
+    setups.push(emailSetup(config.email, log.child({ channel: 'email' })));
+  }
   return setups;
 }
 
