@@ -72,6 +72,11 @@ export class Dovecot {
       encoding: 'utf8',
     });
     if (check.status !== 0) throw new Error(`dovecot config refused: ${check.stderr}`);
+    await this.#launch();
+    return this;
+  }
+
+  async #launch(): Promise<void> {
     const child = spawn(DOVECOT_BINARY, ['-F', '-c', join(this.dir, 'dovecot.conf')], {
       stdio: ['ignore', 'ignore', 'pipe'],
     });
@@ -88,7 +93,6 @@ export class Dovecot {
       }
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
-    return this;
   }
 
   /** imap://user@127.0.0.1:port (credentials go separately, as secrets). */
@@ -103,13 +107,24 @@ export class Dovecot {
 
   /** Stops the master (SIGTERM takes its children with it) and removes every file. */
   async stop(): Promise<void> {
+    await this.#halt();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  /** A server restart (mail kept, same port): connected clients are cut off, as in a provider's maintenance. */
+  async restart(downMs = 0): Promise<void> {
+    await this.#halt();
+    await new Promise((resolve) => setTimeout(resolve, downMs));
+    await this.#launch();
+  }
+
+  async #halt(): Promise<void> {
     if (this.#child && this.#child.exitCode === null) {
       this.#child.kill('SIGTERM');
       const timer = setTimeout(() => this.#child?.kill('SIGKILL'), 3000);
       await this.#exited;
       clearTimeout(timer);
     }
-    rmSync(this.dir, { recursive: true, force: true });
   }
 
   #config(uid: number, gid: number): string {

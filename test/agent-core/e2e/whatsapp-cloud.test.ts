@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { FakeAnthropic } from '../../fakes/anthropic-server.ts';
+import { echoResponder, lastUserText } from '../../fakes/anthropic-types.ts';
 import {
   FAKE_WHATSAPP_APP_SECRET,
   FAKE_WHATSAPP_PHONE_ID,
@@ -16,11 +17,16 @@ import { queryDataDir } from '../../helpers/inspect-datastore.ts';
 
 const OWNER = '4915112345678';
 const STRANGER = '447700900123';
+const LONG = Array.from({ length: 60 }, (_, i) => `Paragraph ${i}: ${'x'.repeat(85)}`).join('\n\n');
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('whatsapp cloud api end to end', { timeout: 90_000 }, () => {
   const graph = new FakeWhatsAppGraph();
-  const anthropic = new FakeAnthropic();
+  // "long please" gets a 6000-character answer (WhatsApp takes 4096 per message).
+  const anthropic = new FakeAnthropic({
+    respond: (request, context) =>
+      lastUserText(request) === 'long please' ? { text: LONG } : echoResponder(request, context),
+  });
   const data = tempDataDir();
   let agent: AgentProcess;
   const env = () =>
@@ -135,6 +141,17 @@ describe('whatsapp cloud api end to end', { timeout: 90_000 }, () => {
     assert.equal(await graph.deliver(graph.textMessage({ from: STRANGER, text: 'now?', name: 'Sam' })), 200);
     await waitFor(() => graph.sent.find((s) => s.to === STRANGER && s.text === 'Echo: now?'));
     assert.equal(anthropic.requests.length, requests + 1);
+  });
+
+  test("a long reply is split at WhatsApp's 4096-character limit, in order", async () => {
+    const before = graph.sent.length;
+    assert.equal(await graph.deliver(graph.textMessage({ from: OWNER, text: 'long please' })), 200);
+    const sent = await graph.waitForSent(before + 2, { timeoutMs: 10_000 });
+    const parts = sent.slice(before);
+    assert.ok(parts.every((p) => p.text.length <= 4096));
+    assert.match(parts[0]!.text, /^Paragraph 0:/);
+    assert.match(parts[1]!.text, /Paragraph 59: x+$/);
+    assert.equal(parts.map((p) => p.text).join('\n\n'), LONG);
   });
 
   test('an expired token shows in the status with what to do', async () => {

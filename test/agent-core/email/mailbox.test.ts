@@ -232,6 +232,19 @@ describe('email channel with Dovecot', { skip: dovecotMissing(), timeout: 60_000
     claudeAllowed = true;
   });
 
+  test('a server restart cuts the connection: the channel reconnects and picks up mail from the gap', async () => {
+    const channel = await startChannel();
+    const before = delivered.length;
+    await dovecot.restart(300);
+    await until(() => channel.state().state === 'connected', 'reconnected', 15_000);
+    await deliverMail(dovecot, [
+      rawMail({ from: 'Eve <eve@example.com>', subject: 'After the restart', text: 'Still there?' }),
+    ]);
+    await until(() => delivered.length === before + 1, 'mail after reconnect', 15_000);
+    assert.match(delivered.at(-1)!.message.text, /After the restart/);
+    await channel.stop();
+  });
+
   test('a wrong password shows in the state with what to do', async () => {
     const config = emailConfig(dovecot, smtp, {
       auth: { kind: 'password', user: OWNER_MAIL, password: new Secret('wrong') },
