@@ -1,0 +1,125 @@
+// Bringing the agent up where the owner chose: the local agent's first start (the wizard's install steps), a
+// deploy to the VPS with progress, and re-applying the agent's environment after a key or a channel changed.
+import { randomBytes } from 'node:crypto';
+import type { Secret } from '../../agent-core/config/secret.ts';
+import type { VpsTarget } from '../ipc/contract.ts';
+import { UserError } from '../ipc/dispatch.ts';
+import { settingsEnv } from './agent-env.ts';
+import type { Core } from './app-services.ts';
+import { freePort, localServerStatus } from './local-mode.ts';
+import { VPS_INSTALL_STEPS } from './provision-vps.ts';
+
+export function createInstaller(core: Core) {
+  const { vault, prefs, agent, sync, install, provision, log, publishState } = core;
+
+  async function startLocal(): Promise<void> {
+    if (!prefs.get().hubPort) prefs.update({ hubPort: await freePort() });
+    await agent.start();
+    sync.start();
+    sync.kick();
+  }
+
+  async function runLocalInstall(): Promise<void> {
+    install.begin([
+      { step: 'keys', message: 'Keep your keys in secure storage' },
+      { step: 'agent', message: 'Start your agent on this computer' },
+      { step: 'database', message: "Connect to your agent's database" },
+      { step: 'channels', message: 'Check that Telegram is connected' },
+    ]);
+    let current = 'keys';
+    try {
+      if (!vault.has('anthropic_api_key') || !vault.has('telegram_bot_token')) {
+        throw new UserError('The Claude key or the Telegram token is missing. Go back and enter them.');
+      }
+      install.event({
+        step: 'keys',
+        status: 'done',
+        message: 'Your keys are stored encrypted on this computer',
+      });
+      current = 'agent';
+      install.event({ step: 'agent', status: 'running', message: 'Starting your agent…' });
+      await startLocal();
+      install.event({ step: 'agent', status: 'done', message: 'Your agent is running' });
+      current = 'database';
+      install.event({ step: 'database', status: 'running', message: 'Connecting…' });
+      await waitFor(
+        () => sync.status().state === 'online',
+        20_000,
+        "Could not connect to the agent's database.",
+      );
+      install.event({
+        step: 'database',
+        status: 'done',
+        message: 'Connected — conversations will appear live',
+      });
+      current = 'channels';
+      const status = await localServerStatus(agent.status(), false);
+      const telegram = status.channels.telegram ?? 'off';
+      if (telegram === 'off' || telegram === 'error') {
+        throw new UserError(`Telegram is ${telegram}. Check the bot token on the Telegram step.`);
+      }
+      install.event({ step: 'channels', status: 'done', message: `Telegram is connected (${telegram})` });
+      prefs.update({ wizardStep: 'done' });
+      install.finish();
+      publishState();
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      install.fail(
+        current,
+        message,
+        'Fix the problem above, then press Retry. The log below has the details.',
+      );
+      log(`install failed at ${current}`, error);
+    }
+  }
+
+  /** Everything the VPS agent needs, including its own hub password (made once, kept in the vault). */
+  function vpsSecrets(): Record<string, Secret> {
+    if (!vault.has('vps_hub_password')) vault.set('vps_hub_password', randomBytes(24).toString('base64url'));
+    const names = vault.names().filter((n) => n !== 'hub_password');
+    return Object.fromEntries(names.flatMap((n) => (vault.get(n) ? [[n, vault.get(n) as Secret]] : [])));
+  }
+
+  /** The agent reads secrets and channel choices from its environment: restart it locally, or redeploy the env. */
+  async function applyAgentEnv(): Promise<{ applied: 'restarted' | 'sent' | 'saved' }> {
+    const { mode, vps } = prefs.get();
+    if (mode === 'local' && agent.status().state !== 'stopped') {
+      await agent.restart();
+      return { applied: 'restarted' as const };
+    }
+    if (mode === 'vps' && vps) {
+      const secrets = vpsSecrets();
+      await provision.deploy(vps, secrets, (event) => install.event(event), settingsEnv(prefs.get()));
+      return { applied: 'sent' as const };
+    }
+    return { applied: 'saved' as const };
+  }
+
+  async function runVpsDeploy(vps: VpsTarget): Promise<void> {
+    install.begin(VPS_INSTALL_STEPS);
+    try {
+      const secrets = vpsSecrets();
+      await provision.deploy(vps, secrets, (event) => install.event(event), settingsEnv(prefs.get()));
+      if (prefs.get().wizardStep === 'install') prefs.update({ wizardStep: 'done' });
+      install.finish();
+      publishState();
+      sync.start();
+      sync.kick();
+    } catch (error) {
+      const failed = install.state().steps.find((s) => s.status === 'running')?.step ?? 'deploy';
+      install.fail(failed, (error as Error).message, 'Press Retry once the problem is fixed.');
+    }
+  }
+
+  return { startLocal, runLocalInstall, runVpsDeploy, applyAgentEnv, vpsSecrets };
+}
+
+export type Installer = ReturnType<typeof createInstaller>;
+
+async function waitFor(check: () => boolean, timeoutMs: number, message: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new UserError(message);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
