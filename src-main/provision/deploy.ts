@@ -88,7 +88,10 @@ export async function deploy(o: DeployOptions): Promise<DeployResult> {
       'Reading what is installed',
       async () => {
         const r = await session.run(inspectCommand());
-        return toInstalled(r.stdout, r.facts);
+        const i = toInstalled(r.stdout, r.facts);
+        // The secrets kept on the VPS must not show up in the log lines a failed health check quotes.
+        if (!env && i.envSha) await session.redactRemoteSecrets('inspect');
+        return i;
       },
       (i) => (i.current ? `Installed: ${i.current} (${i.active})` : 'Nothing installed yet'),
     );

@@ -1,6 +1,7 @@
 // `mono logs`: the agent's journal from the VPS, once or followed until the caller aborts.
 import { journalCommand } from './commands/systemd.ts';
 import { connectStep, type Target, targetName } from './connect.ts';
+import { ProvisionError } from './errors.ts';
 import { type ProgressListener, StepReporter } from './progress.ts';
 
 export interface LogsOptions {
@@ -17,19 +18,27 @@ export async function logs(o: LogsOptions): Promise<void> {
   const reporter = new StepReporter(targetName(o.target), ['connect', 'logs'], o.onProgress);
   const session = await connectStep(o.target, reporter);
   try {
+    await session.redactRemoteSecrets('logs');
     reporter.emit(
       'logs',
       'start',
       o.follow ? 'Following the journal (Ctrl-C to stop)' : 'Reading the journal',
     );
-    const r = await session.run(journalCommand({ lines: o.lines ?? 200, follow: o.follow }), {
+    const r = await session.stream(journalCommand({ lines: o.lines ?? 200, follow: o.follow }), {
+      onText: o.onData,
       signal: o.signal,
-      allowFailure: true,
-      onStdout: (chunk) => o.onData(session.redact(chunk.toString('utf8'))),
     });
     if (r.code !== 0 && !o.signal?.aborted && r.stderr.trim()) {
-      reporter.emit('logs', 'fail', r.stderr.trim());
-      throw new Error(r.stderr.trim());
+      const error = new ProvisionError(
+        'logs',
+        `journalctl failed: ${r.stderr.trim()}`,
+        'Check that the VPS runs systemd-journald.',
+        {
+          host: session.name,
+        },
+      );
+      reporter.emit('logs', 'fail', error.reason, { error: error.summary() });
+      throw error;
     }
     reporter.emit('logs', 'ok', 'done');
   } finally {

@@ -2,6 +2,8 @@
 import { redact, Secret } from '../../agent-core/config/secret.ts';
 import { type ConnectOptions, SshExecutor } from '../ssh/executor.ts';
 import { commandLine, parseFacts, type RemoteCommand } from './commands/remote.ts';
+import { readSecretsCommand } from './commands/secrets.ts';
+import { parseAgentEnv } from './env-file.ts';
 import { ProvisionError, RemoteCommandError } from './errors.ts';
 
 export interface RunResult {
@@ -39,6 +41,20 @@ export class Session {
     for (const v of values) if (v.length >= 4) this.secrets.push(new Secret(v));
   }
 
+  /**
+   * Adds the values of the secrets file already on the VPS to the redaction list, so the agent's journal never
+   * shows a token even when this command was not given the env file (a library's error quoting a URL, say).
+   */
+  async redactRemoteSecrets(step: string): Promise<void> {
+    const r = await this.run(readSecretsCommand(step), { allowFailure: true });
+    if (r.code !== 0) return;
+    try {
+      this.addSecrets(parseAgentEnv(r.stdout).values);
+    } catch {
+      // A file the agent itself would reject: nothing sensible to redact by key, and nothing to print either.
+    }
+  }
+
   redact(text: string): string {
     return redact(text, this.secrets);
   }
@@ -66,6 +82,34 @@ export class Session {
       );
     }
     return { stdout, stderr, code: result.code, facts: parseFacts(stdout) };
+  }
+
+  /** Streams a command's output (redacted line by line) without keeping it; for `logs --follow`. */
+  async stream(
+    command: RemoteCommand,
+    o: { onText: (text: string) => void; signal?: AbortSignal },
+  ): Promise<{ code: number | null; stderr: string }> {
+    // Whole lines only: a secret split across two SSH packets would slip past the redaction.
+    let partial = '';
+    let stderr = '';
+    const emit = (text: string, flush: boolean) => {
+      const all = partial + text;
+      const cut = flush ? all.length : all.lastIndexOf('\n') + 1;
+      partial = all.slice(cut);
+      if (cut > 0) o.onText(this.redact(all.slice(0, cut)));
+    };
+    const r = await this.ssh.stream(commandLine(command, this.ssh.isRoot), {
+      onStdout: (c) => emit(c.toString('utf8'), false),
+      onStderr: (c) => {
+        if (stderr.length < 4096) stderr += c.toString('utf8');
+      },
+      signal: o.signal,
+    });
+    emit('', true);
+    stderr = this.redact(stderr);
+    if (r.code !== 0 && command.root && !this.ssh.isRoot && isSudoRefusal(stderr))
+      throw noSudoError(this.ssh.username, command.step, this.name);
+    return { code: r.code, stderr };
   }
 
   close(): void {

@@ -43,6 +43,17 @@ export interface ExecOptions {
   signal?: AbortSignal;
 }
 
+/** The part of an ssh2 exec channel `stream` uses (ssh2 ships no types here). */
+interface StreamChannel {
+  on(event: 'data', listener: (chunk: Buffer) => void): void;
+  on(event: 'exit', listener: (code: number | null) => void): void;
+  on(event: 'close', listener: () => void): void;
+  stderr: { on(event: 'data', listener: (chunk: Buffer) => void): void };
+  signal(name: string): void;
+  close(): void;
+  end(): void;
+}
+
 export interface HttpResult {
   status: number;
   body: string;
@@ -179,6 +190,43 @@ export class SshExecutor {
     } finally {
       options.signal?.removeEventListener('abort', onAbort);
     }
+  }
+
+  /**
+   * Runs a long-lived command (journalctl -f) and hands its output over as it comes, keeping none of it:
+   * node-ssh's execCommand would hold everything in memory for as long as it runs.
+   */
+  stream(
+    command: string,
+    o: { onStdout: (chunk: Buffer) => void; onStderr?: (chunk: Buffer) => void; signal?: AbortSignal },
+  ): Promise<{ code: number | null }> {
+    const connection = this.ssh.connection;
+    if (!connection) return Promise.reject(new Error('not connected'));
+    return new Promise((resolve, reject) => {
+      connection.exec(command, (error: Error | undefined, channel: StreamChannel) => {
+        if (error) {
+          reject(error);
+          return;
+        }
+        let code: number | null = null;
+        const stop = () => {
+          channel.signal('TERM');
+          channel.close();
+        };
+        if (o.signal?.aborted) stop();
+        o.signal?.addEventListener('abort', stop, { once: true });
+        channel.on('data', o.onStdout);
+        channel.stderr.on('data', (c: Buffer) => o.onStderr?.(c));
+        channel.on('exit', (c: number | null) => {
+          code = c ?? null;
+        });
+        channel.on('close', () => {
+          o.signal?.removeEventListener('abort', stop);
+          resolve({ code });
+        });
+        channel.end();
+      });
+    });
   }
 
   /** An HTTP GET to a port on the VPS's own loopback, through the SSH connection (nothing opened outside). */

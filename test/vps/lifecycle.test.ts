@@ -291,9 +291,15 @@ describe('a VPS from install to uninstall', { timeout: 300_000 }, () => {
     assert.match(st.stdout, /version\s+1\.0\.0/);
     assert.match(st.stdout, /telegram: polling/);
     assert.match(st.stdout, /memory\s+\d/);
+    // A line quoting the bot token (as a library error quoting a URL would), written into the agent's journal.
+    await vps.must(
+      `printf 'MESSAGE=fetch failed: https://api.telegram.org/bot${FAKE_TELEGRAM_TOKEN}/getUpdates\\nOBJECT_SYSTEMD_UNIT=mono-agent.service\\n' | logger --journald`,
+    );
     let text = '';
+    // No env file given to logs(): the values are taken from the one on the VPS.
     await logs({ target: target(), lines: 500, onData: (t) => (text += t) });
     assert.match(text, /ready/);
+    assert.match(text, /fetch failed: https:\/\/api\.telegram\.org\/bot\[redacted\]\/getUpdates/);
     for (const secret of [FAKE_TELEGRAM_TOKEN, FAKE_ANTHROPIC_KEY]) assert.ok(!text.includes(secret));
   });
 
@@ -332,25 +338,26 @@ describe('a VPS from install to uninstall', { timeout: 300_000 }, () => {
     assert.ok(error instanceof LockedError, String(error));
     assert.match(error.message, /another deploy holds the lock .*pid \d+/);
 
-    // With --lock-timeout the second one waits its turn instead.
+    // With --lock-timeout the one that comes second waits its turn instead.
     const waited: ProgressEvent[] = [];
-    const both = await Promise.allSettled([
-      deploy({ target: target(), releaseDir: await buildRelease('1.0.0'), ...base(), onProgress: () => {} }),
-      new Promise((r) => setTimeout(r, 50)).then(() =>
+    const both = await Promise.allSettled(
+      [await buildRelease('1.0.0'), releaseDir].map((dir) =>
         deploy({
           target: target(),
-          releaseDir,
+          releaseDir: dir,
           ...base(),
           lockTimeoutMs: 60_000,
           onProgress: (e) => waited.push(e),
         }),
       ),
-    ]);
+    );
     assert.deepEqual(
       both.map((r) => r.status),
       ['fulfilled', 'fulfilled'],
     );
     assert.ok(waited.some((e) => e.step === 'lock' && /Waiting for the deploy lock held by/.test(e.message)));
+    // Whichever came last is what runs now; the cancel and prune tests below expect 1.0.0.
+    await deploy({ target: target(), releaseDir: await buildRelease('1.0.0'), ...base() });
 
     // A lock left by a deploy that died long ago (old heartbeat, another machine) is recognised as stale.
     await vps.must(

@@ -29,3 +29,8 @@ export function ensureSecretsFileCommand(): RemoteCommand {
     ),
   };
 }
+
+/** The secrets file as it is on the VPS (read only to redact its values from logs shown to the user). */
+export function readSecretsCommand(step: string): RemoteCommand {
+  return { step, root: true, script: `cat ${LAYOUT.envFile} 2>/dev/null || true` };
+}
