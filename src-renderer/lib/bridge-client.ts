@@ -31,6 +31,7 @@ export function createBridgeClient(): MonoApi {
   let nextId = 1;
   let socket: WebSocket | undefined;
   let open = false;
+  let everOpened = false;
 
   function emit(event: string, payload: unknown): void {
     for (const listener of listeners.get(event) ?? []) listener(payload);
@@ -41,6 +42,7 @@ export function createBridgeClient(): MonoApi {
     socket = ws;
     ws.onopen = () => {
       open = true;
+      everOpened = true;
       for (const text of queue) ws.send(text);
       queue = [];
       emit('bridge.connection', true);
@@ -62,13 +64,14 @@ export function createBridgeClient(): MonoApi {
     ws.onclose = () => {
       const wasOpen = open;
       open = false;
-      for (const resolve of pending.values()) {
-        resolve({
-          ok: false,
-          error: { name: 'Disconnected', message: 'MONO stopped running. Start it again with npm start.' },
-        });
-      }
+      // Never admitted: a page opened without this launch's key (or MONO is not running at all).
+      const message = everOpened
+        ? 'MONO stopped running. Start it again with npm start.'
+        : 'MONO could not be reached. Open the address that `npm start` printed — it carries a key for this launch.';
+      for (const resolve of pending.values())
+        resolve({ ok: false, error: { name: 'Disconnected', message } });
       pending.clear();
+      queue = [];
       if (wasOpen || !socket) emit('bridge.connection', false);
       setTimeout(connect, 1000);
     };

@@ -119,3 +119,16 @@ test('when MONO itself stops, the page says so and how to start it', { timeout: 
     await second.close().catch(() => {});
   }
 });
+
+test('a page opened without the launch key says where to find the right address', {
+  timeout: 30_000,
+}, async () => {
+  const stranger = await browser.newPage();
+  try {
+    await stranger.goto(fixture.bridge.url);
+    await stranger.getByText('Open the address that `npm start` printed').waitFor();
+    await stranger.getByRole('button', { name: 'Try again' }).waitFor();
+  } finally {
+    await stranger.close();
+  }
+});
