@@ -27,6 +27,11 @@ await build({
   splitting: true,
   chunkNames: 'chunks/[name]-[hash]',
   bundle: true,
+  // Node's built-in fetch and AbortController for grammY instead of the polyfills its Node build imports.
+  alias: {
+    'node-fetch': join(here, 'build-shims', 'node-fetch.js'),
+    'abort-controller': join(here, 'build-shims', 'abort-controller.js'),
+  },
   platform: 'node',
   target: 'node20',
   format: 'esm',
@@ -40,25 +45,6 @@ await build({
     js: "import { createRequire as __monoRequire } from 'node:module'; const require = __monoRequire(import.meta.url);",
   },
   define: { __MONO_VERSION__: JSON.stringify(version) },
-  logLevel: 'warning',
-});
-
-// The WhatsApp linked device (Baileys, ~5 MB of protocol code) is its own file, loaded only when the owner
-// opted in (MONO_WHATSAPP_LINKED=1), so every other start does not parse it. Its media helpers are not used.
-await build({
-  entryPoints: [join(here, 'channels', 'whatsapp', 'linked', 'baileys-socket.ts')],
-  outfile: join(outDir, 'whatsapp-linked.js'),
-  bundle: true,
-  platform: 'node',
-  target: 'node20',
-  format: 'esm',
-  minify: true,
-  keepNames: true,
-  legalComments: 'none',
-  external: ['sharp', 'jimp', 'link-preview-js', 'audio-decode'],
-  banner: {
-    js: "import { createRequire as __monoRequire } from 'node:module'; const require = __monoRequire(import.meta.url);",
-  },
   logLevel: 'warning',
 });
 

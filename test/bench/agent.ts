@@ -149,6 +149,8 @@ export async function benchAgent(options: { messages?: number; waiting?: number;
       if (i >= 30) latencies.push(sent[sentBefore]!.time - t0);
     }
 
+    const afterTraffic = rssMb(running.child.pid!);
+
     // 1000 conversations waiting on a slow LLM.
     progress(`${subject}: ${waiting} conversations waiting on a slow LLM`);
     anthropic.hold();
@@ -165,6 +167,7 @@ export async function benchAgent(options: { messages?: number; waiting?: number;
     results[subject] = {
       start: percentile(startTimes, 50),
       idle,
+      afterTraffic,
       p50: percentile(latencies, 50),
       p99: percentile(latencies, 99),
       waiting: during - before,
@@ -195,6 +198,7 @@ export async function benchAgent(options: { messages?: number; waiting?: number;
   return [
     row('start → healthy (median)', 'ms', 'start', '≤ 2× bare Node', mono.start <= 2 * bare.start),
     row('idle RSS', 'MB', 'idle', '≤ 70 MB', mono.idle <= 70),
+    row(`RSS after ${messages} messages`, 'MB', 'afterTraffic', '(for reference)', true),
     row('webhook → sendMessage p50', 'ms', 'p50', '≤ 3 ms', mono.p50 <= 3),
     row('webhook → sendMessage p99', 'ms', 'p99', '≤ 20 ms', mono.p99 <= 20),
     row(`${waiting} conversations waiting on the LLM`, '+MB', 'waiting', '≤ +32 MB', mono.waiting <= 32),
