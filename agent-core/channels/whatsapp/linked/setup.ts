@@ -1,13 +1,11 @@
 // Wires the linked-device channel into the agent: keys in <data dir>/whatsapp-auth (outside every release, so
-// updates keep the link), Baileys loaded only now that the owner opted in.
-import { existsSync } from 'node:fs';
+// updates keep the link). Baileys (~5 MB of protocol code) is imported only now that the owner opted in: in the
+// code-split bundle it is a chunk of its own that no other start reads.
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Allowlist } from '../../../config/config.ts';
 import type { Logger } from '../../../log/logger.ts';
 import type { ChannelSetup } from '../../registry.ts';
 import type { WhatsAppLinkedConfig } from '../config.ts';
-import type { baileysSocketFactory } from './baileys-socket.ts';
 import { WhatsAppLinkedChannel } from './linked-channel.ts';
 import type { SocketFactory } from './socket.ts';
 
@@ -33,7 +31,7 @@ export function whatsAppLinkedSetup(
       createSocket:
         createSocket ??
         (async (input) =>
-          (await loadBaileys()).baileysSocketFactory({
+          (await import('./baileys-socket.ts')).baileysSocketFactory({
             ...input,
             ...(config.webSocketUrl ? { webSocketUrl: config.webSocketUrl } : {}),
           })),
@@ -48,14 +46,4 @@ export function whatsAppLinkedSetup(
       channel.attach(context);
     },
   };
-}
-
-/**
- * In the built agent Baileys sits in whatsapp-linked.js beside mono-agent.js (agent-core/build.mjs); from source
- * it is the module itself. The specifier is a variable so the main bundle does not swallow the module.
- */
-async function loadBaileys(): Promise<{ baileysSocketFactory: typeof baileysSocketFactory }> {
-  const bundled = new URL('./whatsapp-linked.js', import.meta.url);
-  const source = './baileys-socket.ts';
-  return import(existsSync(fileURLToPath(bundled)) ? bundled.href : source);
 }
