@@ -1,0 +1,79 @@
+// A stranger pairs: they get a code, the owner approves it with `mono pairing approve`, they are told and answered.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { after, before, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { FakeAnthropic } from '../../fakes/anthropic-server.ts';
+import { FakeTelegram } from '../../fakes/telegram-server.ts';
+import { agentEnv } from '../../helpers/agent-env.ts';
+import { AgentProcess, tempDataDir } from '../../helpers/agent-process.ts';
+
+const MONO = fileURLToPath(new URL('../../../src-main/cli/bin.js', import.meta.url));
+const OWNER = 4242;
+const STRANGER = 777;
+
+function mono(args: string[], dataDir: string) {
+  const result = spawnSync(process.execPath, [MONO, ...args, '--data-dir', dataDir], {
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
+  return { code: result.status, out: `${result.stdout}${result.stderr}` };
+}
+
+describe('pairing with the mono CLI', { timeout: 90_000 }, () => {
+  const telegram = new FakeTelegram();
+  const anthropic = new FakeAnthropic();
+  const data = tempDataDir();
+  let agent: AgentProcess;
+
+  before(async () => {
+    await telegram.start();
+    await anthropic.start();
+    agent = await new AgentProcess(
+      agentEnv(data.dir, { telegram, anthropic }, { MONO_ALLOW_TELEGRAM: String(OWNER) }),
+    ).start();
+  });
+  after(async () => {
+    await agent?.stop();
+    await telegram.close();
+    await anthropic.close();
+    data.remove();
+  });
+
+  test('list, approve, and the stranger is told and then answered', async () => {
+    telegram.sendText({ chatId: STRANGER, userId: STRANGER, text: 'hi, can we talk?', firstName: 'Grace' });
+    const [notice] = await telegram.waitForSent(1, { timeoutMs: 10_000 });
+    const code = /pairing code is ([A-Z2-9]{6})/.exec(notice!.text)?.[1];
+    assert.ok(code, notice!.text);
+
+    const listed = mono(['pairing', 'list'], data.dir);
+    assert.equal(listed.code, 0, listed.out);
+    assert.match(listed.out, new RegExp(`${code}\\s+pending\\s+telegram\\s+Grace`));
+
+    const wrong = mono(['pairing', 'approve', 'ZZZZZZ'], data.dir);
+    assert.equal(wrong.code, 1);
+    assert.match(wrong.out, /No pairing request has the code ZZZZZZ/);
+
+    const approved = mono(['pairing', 'approve', code!.toLowerCase()], data.dir);
+    assert.equal(approved.code, 0, approved.out);
+    assert.match(approved.out, /Approved Grace/);
+    const sent = await telegram.waitForSent(2, { timeoutMs: 10_000 });
+    assert.match(sent[1]!.text, /you're approved/);
+    assert.equal(anthropic.requests.length, 0, 'the stranger never reached Claude before approval');
+
+    telegram.sendText({ chatId: STRANGER, userId: STRANGER, text: 'now answer me', firstName: 'Grace' });
+    const answered = await telegram.waitForSent(3, { timeoutMs: 10_000 });
+    assert.match(answered[2]!.text, /now answer me/);
+  });
+
+  test('without a running agent the CLI says so', () => {
+    const empty = tempDataDir();
+    try {
+      const result = mono(['pairing', 'list'], empty.dir);
+      assert.equal(result.code, 1);
+      assert.match(result.out, /Is the agent running/);
+    } finally {
+      empty.remove();
+    }
+  });
+});
