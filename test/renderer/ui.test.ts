@@ -40,6 +40,34 @@ test('a 10,000-message thread opens at the newest message and keeps the page sma
   assert.ok((await thread.getByTestId('message').count()) < 80);
 });
 
+test('reading older messages, a new one is announced instead of moving the page; one click jumps to it', {
+  timeout: 30_000,
+}, async () => {
+  const thread = page.getByTestId('thread');
+  const at = new Date().toISOString();
+  fixture.pushMessage({
+    id: 'message:live0',
+    conversation: fixture.conversations[0]!.id,
+    channel: 'telegram',
+    direction: 'in',
+    role: 'user',
+    text: 'Are you still there?',
+    status: 'received',
+    created_at: at,
+    updated_at: at,
+  });
+  const pill = page.getByRole('button', { name: '1 new message ↓' });
+  await pill.waitFor();
+  assert.equal(
+    await thread.getByText('Question number 0', { exact: true }).count(),
+    1,
+    'still reading the top',
+  );
+  await pill.click();
+  await thread.getByText('Are you still there?').waitFor();
+  await pill.waitFor({ state: 'detached' });
+});
+
 test('a live message is appended and followed when the reader is at the bottom', {
   timeout: 30_000,
 }, async () => {

@@ -1,7 +1,7 @@
 // One conversation, live: a virtualised list (smooth with tens of thousands of messages) that sticks to the
 // newest message while you are at the bottom, with day separators, tool calls, failures and retry.
 import { useVirtualizer } from '@tanstack/react-virtual';
-import { useEffect, useLayoutEffect, useRef } from 'react';
+import { useEffect, useLayoutEffect, useRef, useState } from 'react';
 import type { MessageRow } from '../../../agent-core/contract/tables.ts';
 import { Icon } from '../../components/icons.tsx';
 import { EmptyState, ErrorState, Spinner } from '../../components/ui.tsx';
@@ -14,6 +14,8 @@ export function Thread({ title, channel }: { title: string; channel: string }) {
   const thread = useStore((s) => s.thread);
   const scroller = useRef<HTMLDivElement>(null);
   const atBottom = useRef(true);
+  const seen = useRef(0);
+  const [unseen, setUnseen] = useState(0);
   const messages = thread.items;
 
   const virtualizer = useVirtualizer({
@@ -32,15 +34,35 @@ export function Thread({ title, channel }: { title: string; channel: string }) {
   // biome-ignore lint/correctness/useExhaustiveDependencies: runs when another conversation opens
   useLayoutEffect(() => {
     atBottom.current = true;
+    seen.current = 0;
+    setUnseen(0);
   }, [conversation]);
   useEffect(() => {
-    if (atBottom.current && messages.length > 0)
+    if (messages.length === 0) return;
+    if (atBottom.current) {
       virtualizer.scrollToIndex(messages.length - 1, { align: 'end' });
+      seen.current = messages.length;
+    } else {
+      // Reading older messages: say that new ones arrived instead of pulling the reader away.
+      setUnseen(Math.max(0, messages.length - seen.current));
+    }
   }, [messages.length, virtualizer]);
+
+  function jumpToLatest() {
+    atBottom.current = true;
+    seen.current = messages.length;
+    setUnseen(0);
+    virtualizer.scrollToIndex(messages.length - 1, { align: 'end' });
+  }
 
   function onScroll() {
     const el = scroller.current;
-    if (el) atBottom.current = el.scrollHeight - el.scrollTop - el.clientHeight < 80;
+    if (!el) return;
+    atBottom.current = el.scrollHeight - el.scrollTop - el.clientHeight < 80;
+    if (atBottom.current && unseen > 0) {
+      seen.current = messages.length;
+      setUnseen(0);
+    }
   }
 
   return (
@@ -62,6 +84,11 @@ export function Thread({ title, channel }: { title: string; channel: string }) {
       )}
       {thread.status === 'ready' && messages.length === 0 && (
         <EmptyState icon={<Icon.Chat />} title="No messages yet" />
+      )}
+      {unseen > 0 && (
+        <button type="button" className="new-messages" onClick={jumpToLatest}>
+          {unseen === 1 ? '1 new message' : `${unseen} new messages`} ↓
+        </button>
       )}
       <div className="thread-scroll" ref={scroller} onScroll={onScroll} data-testid="thread">
         <div className="thread-inner" style={{ height: virtualizer.getTotalSize() }}>
