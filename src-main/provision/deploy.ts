@@ -60,18 +60,25 @@ export async function deploy(o: DeployOptions): Promise<DeployResult> {
   const started = performance.now();
   const reporter = new StepReporter(targetName(o.target), DEPLOY_STEPS, o.onProgress);
   // Secrets are read and checked before connecting: a typo fails before anything changes on the VPS.
-  const env = o.envFile
-    ? await readAgentEnv(o.envFile)
-    : o.env
-      ? parseAgentEnv(o.env.reveal(), 'the secrets')
-      : undefined;
-  checkNodeSource(o.nodeMirror ?? DEFAULT_NODE_MIRROR, o.nodeVersion ?? DEFAULT_NODE_VERSION);
+  let env: AgentEnv | undefined;
+  try {
+    env = o.envFile
+      ? await readAgentEnv(o.envFile)
+      : o.env
+        ? parseAgentEnv(o.env.reveal(), 'the secrets')
+        : undefined;
+    checkNodeSource(o.nodeMirror ?? DEFAULT_NODE_MIRROR, o.nodeVersion ?? DEFAULT_NODE_VERSION);
+  } catch (error) {
+    throw reporter.fail(error, 'secrets');
+  }
   const session = await connectStep(o.target, reporter);
   let lock: HeldLock | undefined;
   try {
     if (env) session.addSecrets(env.values);
     const facts = await preflightStep(session, reporter);
-    const release = await readLocalRelease(o.releaseDir, facts.nodeArch!);
+    const release = await readLocalRelease(o.releaseDir, facts.nodeArch!).catch((error) => {
+      throw reporter.fail(error, 'upload');
+    });
     lock = await reporter.run(
       'lock',
       `Taking the deploy lock (${LAYOUT.lockDir})`,
@@ -289,14 +296,15 @@ async function deployLocked(
  */
 function cancelPoint(reporter: StepReporter, signal: AbortSignal | undefined, step: string): void {
   if (!signal?.aborted) return;
-  const error = new ProvisionError(
+  throw reporter.fail(
+    new ProvisionError(
+      step,
+      'cancelled before this step',
+      'Nothing was switched: the running release is unchanged. Deploy again when ready.',
+      { host: reporter.host },
+    ),
     step,
-    'cancelled before this step',
-    'Nothing was switched: the running release is unchanged. Deploy again when ready.',
-    { host: reporter.host },
   );
-  reporter.emit(step, 'fail', error.reason, { error: error.summary() });
-  throw error;
 }
 
 function nodeInstallError(code: number | null, stderr: string, mirror: string, host: string): ProvisionError {

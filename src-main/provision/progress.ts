@@ -1,5 +1,5 @@
 // Progress events: what the CLI's bar, `--json` and the desktop all consume. One event per step transition.
-import { asProvisionError, type ErrorSummary } from './errors.ts';
+import { asProvisionError, type ErrorSummary, type ProvisionError } from './errors.ts';
 
 export type StepStatus = 'start' | 'ok' | 'fail' | 'skip';
 
@@ -70,6 +70,13 @@ export class StepReporter {
       time: new Date().toISOString(),
       ...extra,
     });
+  }
+
+  /** Reports a failure that happened outside `run` (checks before connecting, cancellation) and returns it. */
+  fail(error: unknown, step: string): ProvisionError {
+    const failure = asProvisionError(error, step, this.host);
+    this.emit(failure.step, 'fail', failure.reason, { error: failure.summary() });
+    return failure;
   }
 
   skip(step: string, message: string): void {

@@ -1,6 +1,6 @@
 // The remote `mono` commands without a VPS: usage errors exit 2 with the usage, and a down host fails at connect.
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -32,6 +32,28 @@ describe('mono remote commands', { timeout: 60_000 }, () => {
     assert.equal(r.code, 0);
     assert.match(r.stdout, /--accept-new-host-key/);
     assert.match(r.stdout, /--env-file FILE/);
+  });
+
+  it('a bad env file or mirror fails before connecting, as a step event and a result', async () => {
+    // (A missing --env-file never reaches MONO on Node 20: node itself reads that flag anywhere in argv.)
+    const dir = await mkdtemp(join(tmpdir(), 'mono-cli-unit-'));
+    const envFile = join(dir, 'agent.env');
+    await writeFile(envFile, 'TELEGRAM_BOT_TOKEN=123:secret-value\nthis line is no setting\n');
+    const bad = await runMono(['deploy', 'root@192.0.2.1', '--json', '--env-file', envFile]);
+    await rm(dir, { recursive: true, force: true });
+    assert.equal(bad.code, 1);
+    assert.ok(!bad.stdout.includes('secret-value'));
+    assert.match(bad.stdout, /line 2 is not KEY=value/);
+    assert.deepEqual(
+      bad.events.map((e) => [e.type, e.step ?? '', e.status ?? e.ok]),
+      [
+        ['step', 'secrets', 'fail'],
+        ['result', '', false],
+      ],
+    );
+    const mirror = await runMono(['deploy', 'root@192.0.2.1', '--node-mirror', 'https://x/$(id)']);
+    assert.equal(mirror.code, 1);
+    assert.match(mirror.stderr, /node failed on root@192\.0\.2\.1: "https:\/\/x\/\$\(id\)" is not a usable Node mirror URL/);
   });
 
   it('a host where nothing listens fails at connect, saying why and what to do (text and --json)', async () => {
