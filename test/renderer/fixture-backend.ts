@@ -36,6 +36,17 @@ export function makeThread(conversation: string, count: number): MessageRow[] {
       status: inbound ? 'answered' : 'sent',
       created_at: at,
       updated_at: at,
+      // The newest answer used a tool, as real replies often do.
+      ...(i === count - 1 && {
+        tool_calls: [
+          {
+            id: 'toolu_1',
+            name: 'calendar_lookup',
+            input: { day: 'tomorrow' },
+            result: '2 events: 09:00 stand-up, 14:30 dentist',
+          },
+        ],
+      }),
     });
   }
   return out;

@@ -32,6 +32,9 @@ test('a 10,000-message thread opens at the newest message and keeps the page sma
   assert.ok(rendered > 5 && rendered < 80, `rendered ${rendered} message elements for 10,000 messages`);
   assert.equal(await page.getByText('10,000 messages').count(), 1);
   await screenshot(page, 'conversations-10k');
+  // The tool the agent used is shown folded; opening it shows what it asked and got.
+  await thread.getByText('calendar_lookup').click();
+  await thread.getByText('2 events: 09:00 stand-up, 14:30 dentist').waitFor();
   // Scrolling to the top brings the first message in, still with a small page.
   await thread.evaluate((el) => {
     el.scrollTop = 0;
