@@ -142,7 +142,10 @@ describe('whatsapp linked device', { timeout: 30_000 }, () => {
     assert.equal(t.received[0]!.chatId, '4915199999999@s.whatsapp.net');
     assert.deepEqual(socket.reads[0], message.key);
     const id = await t.channel.send('4915199999999@s.whatsapp.net', 'Hi Anna');
-    assert.deepEqual(socket.sent, [{ jid: '4915199999999@s.whatsapp.net', text: 'Hi Anna', id }]);
+    assert.deepEqual(socket.sent[0], { jid: '4915199999999@s.whatsapp.net', text: 'Hi Anna', id });
+    // Owner notices use the bare number (as in the allowlist).
+    await t.channel.send('4915199999999', 'to the number');
+    assert.equal(socket.sent.at(-1)!.jid, '4915199999999@s.whatsapp.net');
     await t.channel.typing('4915199999999@s.whatsapp.net');
     assert.deepEqual(socket.typings, ['4915199999999@s.whatsapp.net']);
     await t.channel.stop();

@@ -9,7 +9,7 @@ import type { Logger } from '../../../log/logger.ts';
 import { type Channel, ChannelSendError, type Receive } from '../../channel.ts';
 import type { ChannelContext } from '../../registry.ts';
 import { type LinkRow, writeLink } from './link-store.ts';
-import { bareJid, parseLinkedMessage, refusal } from './messages.ts';
+import { bareJid, parseLinkedMessage, refusal, toJid } from './messages.ts';
 import { noticeToOwner } from './owner-notice.ts';
 import { DISCONNECT, disconnectCode, type LinkedSocket, type SocketFactory } from './socket.ts';
 
@@ -98,7 +98,7 @@ export class WhatsAppLinkedChannel implements Channel {
       );
     }
     try {
-      const id = await socket.sendText(chatId, text);
+      const id = await socket.sendText(toJid(chatId), text);
       if (!id) throw new Error('no message id');
       this.#sent.add(id);
       if (this.#sent.size > 1000) this.#sent.delete(this.#sent.values().next().value!);
@@ -113,7 +113,7 @@ export class WhatsAppLinkedChannel implements Channel {
   }
 
   async typing(chatId: string): Promise<void> {
-    if (this.#state.state === 'connected') await this.#socket?.typing(chatId);
+    if (this.#state.state === 'connected') await this.#socket?.typing(toJid(chatId));
   }
 
   async #connect(): Promise<void> {

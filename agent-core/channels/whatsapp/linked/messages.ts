@@ -26,6 +26,11 @@ export function bareJid(jid: string): string {
   return `${user.split(':')[0]}@${server}`;
 }
 
+/** Owner notices address a phone number ("4915…", as the allowlist has it); WhatsApp Web wants a JID. */
+export function toJid(chatId: string): string {
+  return chatId.includes('@') ? chatId : `${chatId.replace(/\D/g, '')}@s.whatsapp.net`;
+}
+
 /**
  * `self`: the linked account's own JIDs. Its "Message yourself" chat is where the owner talks to MONO; anything
  * else the account sends (to friends, from the phone) is the owner's own conversation, not for the agent.
