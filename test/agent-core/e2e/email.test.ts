@@ -9,7 +9,7 @@ import { Dovecot, dovecotMissing } from '../../fakes/imap-dovecot.ts';
 import { SmtpSink } from '../../fakes/smtp-sink.ts';
 import { FakeTelegram } from '../../fakes/telegram-server.ts';
 import { agentEnv } from '../../helpers/agent-env.ts';
-import { AgentProcess, tempDataDir } from '../../helpers/agent-process.ts';
+import { AgentProcess, runAgentToExit, tempDataDir } from '../../helpers/agent-process.ts';
 import { queryDataDir } from '../../helpers/inspect-datastore.ts';
 import { deliverMail, OWNER_MAIL, PASSWORD, rawMail } from '../email/helpers.ts';
 
@@ -75,6 +75,18 @@ describe('email end to end', { skip: dovecotMissing(), timeout: 90_000 }, () => 
     await smtp.close();
     await dovecot.stop();
     data.remove();
+  });
+
+  test('a mailbox without credentials stops the agent with exit code 2 and says what to set', async () => {
+    const { code, output } = await runAgentToExit({
+      MONO_DATA_DIR: data.dir,
+      MONO_EMAIL_IMAP_URL: 'imaps://me@imap.gmail.com',
+      MONO_EMAIL_SMTP_URL: 'smtps://me:hunter2@smtp.gmail.com',
+    });
+    assert.equal(code, 2);
+    assert.match(output, /MONO_EMAIL_PASSWORD \(for Gmail an app password/);
+    assert.match(output, /MONO_EMAIL_SMTP_URL must not contain the password/);
+    assert.doesNotMatch(output, /hunter2/);
   });
 
   test('mail that arrived while the agent was down is announced once after it starts', async () => {

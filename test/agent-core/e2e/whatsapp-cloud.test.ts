@@ -12,7 +12,7 @@ import {
   FakeWhatsAppGraph,
 } from '../../fakes/whatsapp-graph-server.ts';
 import { agentEnv } from '../../helpers/agent-env.ts';
-import { AgentProcess, tempDataDir } from '../../helpers/agent-process.ts';
+import { AgentProcess, runAgentToExit, tempDataDir } from '../../helpers/agent-process.ts';
 import { queryDataDir } from '../../helpers/inspect-datastore.ts';
 
 const OWNER = '4915112345678';
@@ -57,6 +57,22 @@ describe('whatsapp cloud api end to end', { timeout: 90_000 }, () => {
     await graph.close();
     await anthropic.close();
     data.remove();
+  });
+
+  test('incomplete WhatsApp settings stop the agent with exit code 2, naming what to set and no secret', async () => {
+    const { code, output } = await runAgentToExit({
+      MONO_DATA_DIR: data.dir,
+      ANTHROPIC_API_KEY: 'sk-ant-x',
+      WHATSAPP_TOKEN: 'EAA-very-secret-token',
+      WHATSAPP_PHONE_NUMBER_ID: 'not-a-number',
+      WHATSAPP_APP_SECRET: 's',
+      WHATSAPP_VERIFY_TOKEN: 'v',
+      MONO_WHATSAPP_LINKED: '1',
+    });
+    assert.equal(code, 2);
+    assert.match(output, /WHATSAPP_PHONE_NUMBER_ID must be the numeric phone number ID/);
+    assert.match(output, /either the WhatsApp Cloud API .* or a linked device/);
+    assert.doesNotMatch(output, /very-secret/);
   });
 
   test('health says webhook; Meta verification echoes the challenge, a wrong verify token gets 403', async () => {
