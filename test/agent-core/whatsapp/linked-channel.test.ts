@@ -204,11 +204,11 @@ describe('whatsapp linked device', { timeout: 30_000 }, () => {
   });
 
   test('a socket that stays open but silent is replaced; a long outage is told once', async () => {
-    const t = setup({ silentMs: 100, alertAfterMs: 150 });
+    const t = setup({ silentMs: 400, alertAfterMs: 600 });
     await t.channel.start(t.receive);
     t.sockets[0]!.open();
     const keepAlive = setInterval(() => t.sockets.at(-1)!.frame(), 20);
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await new Promise((resolve) => setTimeout(resolve, 800));
     assert.equal(t.sockets.length, 1, 'frames keep it alive');
     clearInterval(keepAlive);
     await until(() => t.sockets.length === 2, 'silent socket replaced');
