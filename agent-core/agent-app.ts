@@ -1,5 +1,4 @@
 // Assembles the agent from its parts (datastore, hub, HTTP, channels, turn runner) and takes it apart again.
-import { join } from 'node:path';
 import type { Surreal } from 'surrealdb';
 import { Assistant } from './agent/assistant.ts';
 import { createClaudeClient } from './agent/claude.ts';
@@ -13,7 +12,7 @@ import { OwnerCommands } from './commands/owner-commands.ts';
 import { isPaused } from './commands/pause.ts';
 import type { AgentConfig, Allowlist } from './config/config.ts';
 import type { ChannelName } from './contract/tables.ts';
-import { type Datastore, openDatastore } from './db/datastore.ts';
+import { type Datastore, openConfiguredDatastore } from './db/datastore.ts';
 import { applySchema } from './db/schema.ts';
 import { Hooks } from './hooks/routes.ts';
 import { createHttpApp, listen, type RunningServer } from './http/app.ts';
@@ -34,13 +33,14 @@ export interface RunningAgent {
   stop(graceMs?: number): Promise<void>;
 }
 
-export async function startAgent(config: AgentConfig, log: Logger): Promise<RunningAgent> {
+/** `opening`: a datastore already being opened (main.ts starts that first, to overlap it with loading code). */
+export async function startAgent(
+  config: AgentConfig,
+  log: Logger,
+  opening: Promise<Datastore> = openConfiguredDatastore(config, log),
+): Promise<RunningAgent> {
   const startedAt = Date.now();
-  const datastore: Datastore = await openDatastore({
-    url: config.dbUrl ?? `surrealkv://${join(config.dataDir, 'db')}`,
-    ...(config.dbCredentials ? { credentials: config.dbCredentials } : {}),
-    log,
-  });
+  const datastore = await opening;
   const { db } = datastore;
   await applySchema(db, log);
 

@@ -4,7 +4,16 @@
 // `node mono-agent.js`: nothing else is needed at run time.
 //
 //   node agent-core/build.mjs [--out DIR] [--version X.Y.Z]
-import { copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -13,7 +22,9 @@ import { build } from 'esbuild';
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..');
 const { values } = parseArgs({ options: { out: { type: 'string' }, version: { type: 'string' } } });
-const outDir = values.out ?? join(here, 'dist');
+const finalDir = values.out ?? join(here, 'dist');
+// Built beside the target and swapped in at the end: tests running the previous build never see half a dist/.
+const outDir = `${finalDir}.building-${process.pid}`;
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 const version = values.version ?? pkg.version;
 
@@ -24,8 +35,9 @@ await build({
   entryPoints: { 'mono-agent': join(here, 'main.ts') },
   outdir: outDir,
   // Features loaded with import() (email, WhatsApp, Claude's SDK, Stripe) become chunks read only when used.
+  // They sit beside mono-agent.js so that paths relative to import.meta.url (schema/, the addon) hold in all.
   splitting: true,
-  chunkNames: 'chunks/[name]-[hash]',
+  chunkNames: 'chunk-[name]-[hash]',
   bundle: true,
   // Node's built-in fetch and AbortController for grammY instead of the polyfills its Node build imports.
   alias: {
@@ -64,7 +76,11 @@ writeFileSync(
   join(outDir, 'package.json'),
   `${JSON.stringify({ name: 'mono-agent', version, type: 'module', private: true, engines: { node: '>=20.12' } }, null, 2)}\n`,
 );
-console.log(`built mono-agent ${version} → ${outDir}`);
+const oldDir = `${finalDir}.old-${process.pid}`;
+if (existsSync(finalDir)) renameSync(finalDir, oldDir);
+renameSync(outDir, finalDir);
+rmSync(oldDir, { recursive: true, force: true });
+console.log(`built mono-agent ${version} → ${finalDir}`);
 
 function hostAddonName() {
   const { platform, arch } = process;

@@ -1,7 +1,7 @@
 // mono-agent: the headless agent's entry point (the deployable bundle agent-core/dist/mono-agent.js).
 // Configuration from the environment; exit code 2 for bad configuration, 1 for a failed start.
-import { startAgent } from './agent-app.ts';
 import { ConfigError, loadConfig } from './config/config.ts';
+import { openConfiguredDatastore } from './db/datastore.ts';
 import { createLogger } from './log/logger.ts';
 
 const SHUTDOWN_DEADLINE_MS = 5000;
@@ -20,9 +20,13 @@ async function main(): Promise<void> {
   const log = createLogger({ level: config.logLevel, name: 'mono-agent' });
   // A bug in one turn must not take the agent down for everyone: log it loudly and carry on.
   process.on('unhandledRejection', (reason) => log.error({ err: reason }, 'unhandled promise rejection'));
-  let agent: Awaited<ReturnType<typeof startAgent>>;
+  let agent: Awaited<ReturnType<typeof import('./agent-app.ts').startAgent>>;
   try {
-    agent = await startAgent(config, log);
+    // The embedded engine opens on its own threads while the rest of the agent's code loads.
+    const opening = openConfiguredDatastore(config, log);
+    opening.catch(() => {}); // reported by startAgent below
+    const { startAgent } = await import('./agent-app.ts');
+    agent = await startAgent(config, log, opening);
   } catch (error) {
     log.fatal(
       { err: error },

@@ -1,9 +1,10 @@
 // Opens the agent's datastore: the embedded SurrealDB engine (surrealkv:// or mem://, shared with the db hub)
 // or an external SurrealDB server (ws:// / wss://, MONO_DB_URL), as an official SDK `Surreal` on mono/agent.
 import { mkdirSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { createRemoteEngines, Surreal, WebSocketEngine } from 'surrealdb';
 import { WebSocket } from 'ws';
+import type { AgentConfig } from '../config/config.ts';
 import type { Secret } from '../config/secret.ts';
 import { redact } from '../config/secret.ts';
 import { DATABASE, NAMESPACE } from '../contract/tables.ts';
@@ -250,4 +251,16 @@ function safeUrl(url: string): string {
 
 function redactError(error: unknown, credentials: DatastoreCredentials | undefined): string {
   return redact(String((error as Error)?.message ?? error), credentials ? [credentials.password] : []);
+}
+
+/** The datastore the agent's configuration names: embedded in the data directory, or MONO_DB_URL. */
+export function openConfiguredDatastore(
+  config: Pick<AgentConfig, 'dataDir' | 'dbUrl' | 'dbCredentials'>,
+  log: Logger,
+): Promise<Datastore> {
+  return openDatastore({
+    url: config.dbUrl ?? `surrealkv://${join(config.dataDir, 'db')}`,
+    ...(config.dbCredentials ? { credentials: config.dbCredentials } : {}),
+    log,
+  });
 }
