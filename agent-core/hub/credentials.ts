@@ -1,6 +1,6 @@
 // The db hub's root user: from MONO_DB_USER/MONO_DB_PASS, or generated on first start into
 // <data dir>/hub-credentials.json (mode 0600) and reused; defined in the datastore as an OWNER on ROOT.
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Surreal } from 'surrealdb';
@@ -114,23 +114,40 @@ export async function defineHubUser(
   credentials: { username: string; password: Secret },
 ): Promise<void> {
   checkUserName(credentials.username, 'hub user');
-  const sql =
-    `DEFINE USER OVERWRITE ${credentials.username} ON ROOT PASSWORD ${surqlStringLiteral(credentials.password.reveal())} ` +
-    `ROLES OWNER DURATION FOR TOKEN 1h, FOR SESSION NONE COMMENT '${HUB_USER_COMMENT}'`;
-  try {
-    await db.query(sql).collect();
-  } catch (error) {
-    // The engine's message could quote the statement: never let the password travel with it.
-    throw new HubCredentialsError(
-      `could not define the hub user ${credentials.username}: ${redactedReason(error, credentials.password)}`,
-    );
-  }
   const [root] = await db.query('INFO FOR ROOT').collect<[{ users?: Record<string, string> }]>();
-  for (const [name, definition] of Object.entries(root.users ?? {})) {
+  const users = root.users ?? {};
+  // Hashing the password (argon2) costs a noticeable slice of every start on a small VPS: skip it when the
+  // user is already defined with this password, which its comment records as a salted fingerprint.
+  const existing = users[credentials.username];
+  const recorded = existing ? /fp=([0-9a-f]+):([0-9a-f]+)/.exec(existing) : null;
+  if (!recorded || fingerprint(credentials, recorded[1]!) !== recorded[2]) {
+    const salt = randomBytes(8).toString('hex');
+    const sql =
+      `DEFINE USER OVERWRITE ${credentials.username} ON ROOT PASSWORD ${surqlStringLiteral(credentials.password.reveal())} ` +
+      `ROLES OWNER DURATION FOR TOKEN 1h, FOR SESSION NONE ` +
+      `COMMENT '${HUB_USER_COMMENT} fp=${salt}:${fingerprint(credentials, salt)}'`;
+    try {
+      await db.query(sql).collect();
+    } catch (error) {
+      // The engine's message could quote the statement: never let the password travel with it.
+      throw new HubCredentialsError(
+        `could not define the hub user ${credentials.username}: ${redactedReason(error, credentials.password)}`,
+      );
+    }
+  }
+  for (const [name, definition] of Object.entries(users)) {
     if (name === credentials.username || !USER_NAME.test(name)) continue;
-    if (definition.includes(`COMMENT '${HUB_USER_COMMENT}'`))
+    if (definition.includes(`COMMENT '${HUB_USER_COMMENT}`))
       await db.query(`REMOVE USER ${name} ON ROOT`).collect();
   }
+}
+
+/** HMAC of the credentials under a random salt: tells "same password" without storing anything reusable. */
+function fingerprint(credentials: { username: string; password: Secret }, salt: string): string {
+  return createHmac('sha256', salt)
+    .update(`${credentials.username}\0${credentials.password.reveal()}`)
+    .digest('hex')
+    .slice(0, 32);
 }
 
 function redactedReason(error: unknown, password: Secret): string {

@@ -96,3 +96,31 @@ test('the hub user is an OWNER on ROOT; a hub user from earlier credentials is r
     await ds.close();
   }
 });
+
+test('an unchanged hub user is not redefined at start; a changed password is', { timeout: 20_000 }, async () => {
+  const ds = await openDatastore({ url: 'mem://', log: silentLogger });
+  const hashOf = async () => {
+    const [root] = await ds.db.query('INFO FOR ROOT').collect<[{ users: Record<string, string> }]>();
+    return /PASSHASH '([^']+)'/.exec(root.users.mono ?? '')?.[1];
+  };
+  const matches = async (pass: string) => {
+    const [ok] = await ds.db
+      .query('RETURN crypto::argon2::compare($hash, $pass)', { hash: await hashOf(), pass })
+      .collect<[boolean]>();
+    return ok;
+  };
+  try {
+    await defineHubUser(ds.db, { username: 'mono', password: new Secret('first') });
+    const first = await hashOf();
+    await defineHubUser(ds.db, { username: 'mono', password: new Secret('first') });
+    assert.equal(await hashOf(), first, 'same password: the stored hash is left alone');
+    await defineHubUser(ds.db, { username: 'mono', password: new Secret('second') });
+    assert.notEqual(await hashOf(), first);
+    assert.equal(await matches('second'), true);
+    assert.equal(await matches('first'), false);
+    const [root] = await ds.db.query('INFO FOR ROOT').collect<[{ users: Record<string, string> }]>();
+    assert.doesNotMatch(root.users.mono ?? '', /second|first/, 'the comment holds no password');
+  } finally {
+    await ds.close();
+  }
+});
