@@ -17,6 +17,8 @@ Description=MONO personal AI agent
 Documentation=https://github.com/mono-agent/mono
 Wants=network-online.target
 After=network-online.target
+# A 24/7 agent keeps being restarted; systemd's default gives up after 5 failures in 10 s.
+StartLimitIntervalSec=0
 
 [Service]
 Type=simple
