@@ -96,10 +96,11 @@ export class ImapWatcher {
     await client.connect();
     const mailbox = await client.mailboxOpen(this.config.mailbox);
     connected();
-    this.deps.onState({ state: 'connected' });
-    this.deps.log.info({ mailbox: this.config.mailbox, exists: mailbox.exists }, 'watching mailbox');
     client.on('exists', () => this.#queueSync(client));
     await this.#queueSync(client, mailbox);
+    // "Connected" once caught up: the cursor is stored and mail from the gap is in the datastore.
+    this.deps.onState({ state: 'connected' });
+    this.deps.log.info({ mailbox: this.config.mailbox, exists: mailbox.exists }, 'watching mailbox');
     await closed;
     if (!this.#stop.signal.aborted) throw new Error('the IMAP server closed the connection');
   }
