@@ -53,7 +53,10 @@ describe('mono remote commands', { timeout: 60_000 }, () => {
     );
     const mirror = await runMono(['deploy', 'root@192.0.2.1', '--node-mirror', 'https://x/$(id)']);
     assert.equal(mirror.code, 1);
-    assert.match(mirror.stderr, /node failed on root@192\.0\.2\.1: "https:\/\/x\/\$\(id\)" is not a usable Node mirror URL/);
+    assert.match(
+      mirror.stderr,
+      /node failed on root@192\.0\.2\.1: "https:\/\/x\/\$\(id\)" is not a usable Node mirror URL/,
+    );
   });
 
   it('a host where nothing listens fails at connect, saying why and what to do (text and --json)', async () => {

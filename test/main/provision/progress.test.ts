@@ -13,7 +13,10 @@ describe('step reporter', () => {
       await r.run(
         'connect',
         'Connecting',
-        async (note) => (note({ a: 1 }), 42),
+        async (note) => {
+          note({ a: 1 });
+          return 42;
+        },
         (v) => `got ${v}`,
       ),
       42,
