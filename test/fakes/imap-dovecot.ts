@@ -12,7 +12,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { connect, createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 
 export const DOVECOT_BINARY = '/usr/sbin/dovecot';
@@ -129,8 +129,19 @@ export class Dovecot {
 
   #config(uid: number, gid: number): string {
     const d = this.dir;
+    // Not root (a developer's machine): every Dovecot process runs as this user, without chroot.
+    const user = (process.getuid?.() ?? 0) === 0 ? undefined : userInfo().username;
+    const unprivileged = user
+      ? `default_internal_user = ${user}
+default_internal_group = ${spawnSync('id', ['-gn'], { encoding: 'utf8' }).stdout.trim()}
+default_login_user = ${user}
+service anvil {
+  chroot =
+}
+`
+      : '';
     return `# Throwaway Dovecot for MONO's tests (test/fakes/imap-dovecot.ts).
-base_dir = ${d}/run
+${unprivileged}base_dir = ${d}/run
 state_dir = ${d}/state
 log_path = ${d}/dovecot.log
 instance_name = mono-test-${this.port}
@@ -174,7 +185,7 @@ userdb {
   args = username_format=%u ${d}/passwd
 }
 service imap-login {
-  inet_listener imap {
+${user ? '  chroot =\n' : ''}  inet_listener imap {
     address = 127.0.0.1
     port = ${this.port}
   }
