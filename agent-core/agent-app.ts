@@ -150,7 +150,7 @@ export async function startAgent(
   // Store first, then schedule: a message is acknowledged to its channel only after it is in the datastore.
   const receive = async (message: InboundMessage) => {
     const stored = await storeInbound(db, message);
-    if (stored.isNew) runner.answer(stored.id, stored.conversation);
+    if (stored.isNew) runner.answer(stored.id, stored.conversation, 0, stored.claimed);
   };
   for (const setup of setups) {
     await setup.attach?.({

@@ -56,10 +56,10 @@ export class TurnRunner {
    * A stored inbound message waits for its turn in its conversation. A turn that fails unexpectedly (the
    * datastore briefly unavailable…) is tried again later; the message is never silently dropped.
    */
-  answer(id: RecordId, conversation: RecordId, attempt = 0): void {
+  answer(id: RecordId, conversation: RecordId, attempt = 0, claimed?: ClaimedInbound): void {
     this.#enqueue(conversation, async () => {
       try {
-        await this.#answer(id);
+        await this.#answer(id, claimed);
       } catch (error) {
         if (this.#shutdown.signal.aborted) return;
         const delay = TURN_RETRY_DELAYS_MS[attempt];
@@ -117,10 +117,10 @@ export class TurnRunner {
     this.#chains.set(key, next);
   }
 
-  async #answer(id: RecordId): Promise<void> {
+  async #answer(id: RecordId, claimed?: ClaimedInbound): Promise<void> {
     if (this.#shutdown.signal.aborted) return;
     const { db, log } = this.deps;
-    const message = await claimInbound(db, id);
+    const message = claimed ?? (await claimInbound(db, id));
     if (!message) return; // answered already (a redelivery, or a restart raced with a live turn)
     const channel = this.deps.channels.get(message.channel);
     if (!channel) {

@@ -12,6 +12,8 @@ export interface StoredInbound {
   isNew: boolean;
   /** The contact was approved in the datastore (pairing); allowlists from the environment are checked by the caller. */
   contactAllowed: boolean;
+  /** For a new message: already marked for its turn (status 'processing'), as claimInbound would return it. */
+  claimed?: ClaimedInbound;
 }
 
 export interface MessageRecord {
@@ -43,20 +45,26 @@ const PREVIEW_LENGTH = 120;
 /** Stores an inbound message unless the channel delivered it before. */
 export async function storeInbound(db: Surreal, message: InboundMessage): Promise<StoredInbound> {
   const dedup = `${message.channel}:${message.chatId}:${message.messageId}`;
-  const result = await transaction<{ id: RecordId; isNew: boolean; allowed: boolean }>(
+  const result = await transaction<{
+    id: RecordId;
+    isNew: boolean;
+    allowed: boolean;
+    message?: MessageRecord;
+  }>(
     db,
     `LET $existing = (SELECT VALUE id FROM message WHERE dedup = $dedup LIMIT 1)[0];
        LET $contact = (UPSERT $contact_id MERGE { channel: $channel, external_id: $user, name: $name, username: $username })[0];
-       LET $id = IF $existing { $existing } ELSE {
+       LET $created = IF $existing { NONE } ELSE {
          UPSERT $conversation SET channel = $channel, chat_id = $chat, contact = $contact_id, title = $name,
            last_message_at = $at, last_message_preview = $preview, unread += 1;
          (CREATE message CONTENT {
            conversation: $conversation, channel: $channel, direction: 'in', role: 'user', text: $text,
-           sender: $contact_id, readable: $readable, status: 'received', dedup: $dedup, external_id: $message_id,
-           created_at: time::now(), updated_at: time::now()
-         })[0].id
+           sender: $contact_id, readable: $readable, dedup: $dedup, external_id: $message_id,
+           status: 'processing', attempts: 1, created_at: time::now(), updated_at: time::now()
+         })[0]
        };
-       RETURN { id: $id, isNew: $existing = NONE, allowed: $contact.allowed ?? false };`,
+       RETURN { id: $existing ?? $created.id, isNew: $existing = NONE, allowed: $contact.allowed ?? false,
+                message: $created };`,
     {
       dedup,
       contact_id: contactId(message.channel, message.userId),
@@ -78,6 +86,16 @@ export async function storeInbound(db: Surreal, message: InboundMessage): Promis
     conversation: conversationId(message.channel, message.chatId),
     isNew: result.isNew,
     contactAllowed: result.allowed,
+    // A new message is claimed for its turn in the same transaction: the turn skips a round trip.
+    ...(result.message
+      ? {
+          claimed: {
+            ...result.message,
+            contact: { external_id: message.userId, name: message.name, allowed: result.allowed },
+            chat_id: message.chatId,
+          },
+        }
+      : {}),
   };
 }
 
