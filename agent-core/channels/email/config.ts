@@ -35,6 +35,8 @@ export interface EmailConfig {
   notify?: { channel: ChannelName; chatId: string };
   /** Accept self-signed certificates (a home server); never needed for Gmail or other public providers. */
   allowSelfSigned: boolean;
+  /** Keep a copy of sent replies in the Sent folder (off for Gmail, which files them itself). */
+  saveSent: boolean;
 }
 
 type Text = (name: string) => string | undefined;
@@ -96,6 +98,8 @@ export function loadEmail(text: Text, problems: string[]): EmailConfig | undefin
   const from = text('MONO_EMAIL_FROM') ?? (user?.includes('@') ? user : undefined);
   if (smtp && !from) problems.push('Set MONO_EMAIL_FROM to the address replies are sent from.');
 
+  const saveSentValue = text('MONO_EMAIL_SAVE_SENT');
+  const saveSent = saveSentValue === undefined ? undefined : /^(1|true|yes)$/i.test(saveSentValue);
   const notifyValue = text('MONO_EMAIL_NOTIFY');
   const notifyMatch = notifyValue ? /^(telegram|whatsapp):(\S+)$/.exec(notifyValue) : undefined;
   if (notifyValue && !notifyMatch) {
@@ -110,6 +114,7 @@ export function loadEmail(text: Text, problems: string[]): EmailConfig | undefin
     mailbox: text('MONO_EMAIL_MAILBOX') ?? 'INBOX',
     ...(notifyMatch ? { notify: { channel: notifyMatch[1] as ChannelName, chatId: notifyMatch[2]! } } : {}),
     allowSelfSigned: /^(1|true|yes)$/i.test(text('MONO_EMAIL_ALLOW_SELF_SIGNED') ?? ''),
+    saveSent: saveSent === undefined ? !/(^|\.)(gmail|googlemail)\.com$/i.test(smtp?.host ?? '') : saveSent,
   };
 }
 

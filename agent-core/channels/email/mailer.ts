@@ -78,9 +78,12 @@ export class Mailer {
       connectionTimeout: 20_000,
       greetingTimeout: 20_000,
     });
+    // Built once: the bytes sent are the bytes kept in the Sent folder.
+    const composed = new MailComposer(this.#message(reply)).compile();
+    const raw = await composed.build();
+    const messageId = composed.messageId();
     try {
-      const info = await transport.sendMail(this.#message(reply));
-      return info.messageId;
+      await transport.sendMail({ envelope: { from: this.config.from, to: [...reply.to, ...reply.cc] }, raw });
     } catch (error) {
       const e = error as { code?: string; responseCode?: number; message?: string };
       const auth = e.code === 'EAUTH';
@@ -93,11 +96,21 @@ export class Mailer {
     } finally {
       transport.close();
     }
+    if (this.config.saveSent) {
+      // Gmail files what goes through its SMTP server itself; most other providers do not.
+      await this.#append('\\Sent', 'Sent', raw, ['\\Seen']).catch(() => undefined);
+    }
+    return messageId;
   }
 
   /** Saves the reply as a draft in the mailbox (the Drafts folder), for the owner to finish and send. */
   async saveDraft(reply: OutgoingReply): Promise<string> {
     const raw = await new MailComposer(this.#message(reply)).compile().build();
+    return this.#append('\\Drafts', 'Drafts', raw, ['\\Draft', '\\Seen']);
+  }
+
+  /** Appends a message to the folder with that special use (or that name); resolves to the folder's path. */
+  async #append(specialUse: string, fallback: string, raw: Buffer, flags: string[]): Promise<string> {
     const { host, port, secure } = this.config.imap;
     const client = new ImapFlow({
       host,
@@ -110,9 +123,9 @@ export class Mailer {
     await client.connect();
     try {
       const folders = await client.list();
-      const drafts = folders.find((f) => f.specialUse === '\\Drafts')?.path ?? 'Drafts';
-      await client.append(drafts, raw, ['\\Draft', '\\Seen']);
-      return drafts;
+      const folder = folders.find((f) => f.specialUse === specialUse)?.path ?? fallback;
+      await client.append(folder, raw, flags);
+      return folder;
     } finally {
       await client.logout().catch(() => client.close());
     }

@@ -30,6 +30,7 @@ describe('email configuration', () => {
     assert.equal(config!.from, 'me@gmail.com');
     assert.equal(config!.mailbox, 'INBOX');
     assert.deepEqual(config!.notify, { channel: 'telegram', chatId: '1001' });
+    assert.equal(config!.saveSent, false, 'Gmail files sent mail itself');
     assert.equal(
       JSON.stringify(config),
       JSON.stringify(config).replace('abcd efgh', ''),

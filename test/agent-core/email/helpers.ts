@@ -22,6 +22,7 @@ export function emailConfig(
     mailbox: 'INBOX',
     notify: { channel: 'telegram', chatId: '1001' },
     allowSelfSigned: false,
+    saveSent: true,
     ...overrides,
   };
 }

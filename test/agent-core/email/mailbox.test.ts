@@ -194,6 +194,9 @@ describe('email channel with Dovecot', { skip: dovecotMissing(), timeout: 60_000
     assert.equal(mail!.inReplyTo, original!.message_id);
     assert.deepEqual(mail!.references, [original!.message_id]);
     assert.equal(smtp.logins.at(-1), OWNER_MAIL);
+    const sentCopies = await readFolder(dovecot, 'Sent');
+    assert.equal(sentCopies.length, 1, 'a copy is kept in Sent');
+    assert.ok(sentCopies[0]!.includes(`Message-ID: ${mail!.messageId}`), 'the very message that was sent');
 
     const draft = await tools
       .get('email_draft_reply')!
