@@ -53,7 +53,11 @@ export async function storeInbound(db: Surreal, message: InboundMessage): Promis
   }>(
     db,
     `LET $existing = (SELECT VALUE id FROM message WHERE dedup = $dedup LIMIT 1)[0];
-       LET $contact = (UPSERT $contact_id MERGE { channel: $channel, external_id: $user, name: $name, username: $username })[0];
+       LET $known = (SELECT allowed, name, username FROM ONLY $contact_id);
+       -- Written only when new or renamed: most messages come from someone already known.
+       LET $contact = IF $known.name = $name AND $known.username = $username { $known } ELSE {
+         (UPSERT $contact_id MERGE { channel: $channel, external_id: $user, name: $name, username: $username })[0]
+       };
        LET $created = IF $existing { NONE } ELSE {
          UPSERT $conversation SET channel = $channel, chat_id = $chat, contact = $contact_id, title = $name,
            last_message_at = $at, last_message_preview = $preview, unread += 1;
