@@ -183,6 +183,30 @@ test('a job is created from the Jobs screen', { timeout: 30_000, skip: hubMissin
   const jobs = await stack.app.services.handlers['job.list'](undefined);
   assert.equal(jobs.length, 1);
   assert.equal(jobs[0]?.cron, '30 7 * * *');
+});
+
+test('a one-off job runs, its answer reaches the chat and its run shows in the history', {
+  timeout: 60_000,
+  skip: hubMissing,
+}, async () => {
+  const { page, telegram } = stack;
+  await page.getByRole('button', { name: 'New job' }).click();
+  await page.getByLabel('Name').fill('Water the plants');
+  await page.getByLabel('What should your agent do?').fill('Remind me to water the plants.');
+  await page.getByLabel('When').selectOption('once');
+  // This very minute: the scheduler catches up a slot it was not running for.
+  const now = new Date(Date.now() - new Date().getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
+  await page.getByLabel('Date and time').fill(now);
+  await page.getByRole('button', { name: 'Create job' }).click();
+  const job = page.getByTestId('job').filter({ hasText: 'Water the plants' });
+  await job.waitFor();
+  await job.getByRole('button', { name: /Water the plants/ }).click();
+  await job.getByText('ok', { exact: true }).waitFor({ timeout: 30_000 });
+  await telegram.waitFor(
+    (call) =>
+      call.method === 'sendMessage' && String(call.params.text).includes('Remind me to water the plants'),
+    { timeoutMs: 30_000 },
+  );
   await screenshot(page, 'jobs');
 });
 

@@ -102,7 +102,8 @@ export async function startStack(): Promise<Stack> {
       rendererDir: RENDERER_DIR,
       agentPath: AGENT_PATH,
       endpoints: { telegramApiRoot: telegramUrl, anthropicBaseUrl: anthropicUrl, model: 'claude-sonnet-5-5' },
-      agentEnv: { TELEGRAM_API_ROOT: telegramUrl, ANTHROPIC_BASE_URL: anthropicUrl },
+      // A fast scheduler tick so a job created in a test runs within a second.
+      agentEnv: { TELEGRAM_API_ROOT: telegramUrl, ANTHROPIC_BASE_URL: anthropicUrl, MONO_JOB_TICK_MS: '200' },
       log: (message, error) => {
         if (process.env.MONO_E2E_DEBUG) console.error('[mono]', message, error);
       },

@@ -75,6 +75,8 @@ export function JobsScreen() {
 function JobItem({ job, open }: { job: JobRow; open: boolean }) {
   const runs = useStore((s) => s.jobRuns);
   const [confirming, setConfirming] = useState(false);
+  // A one-off that has run is finished, not paused.
+  const done = Boolean(job.run_at && !job.enabled && job.last_slot);
   return (
     <li className={`job${open ? ' job-open' : ''}`} data-testid="job">
       <div className="row-item">
@@ -90,12 +92,18 @@ function JobItem({ job, open }: { job: JobRow; open: boolean }) {
               : ''}
           </small>
         </button>
-        {!job.enabled && <Badge>paused</Badge>}
-        <Switch
-          checked={job.enabled}
-          label={`${job.enabled ? 'Pause' : 'Resume'} ${job.name}`}
-          onChange={(enabled) => void act.setJobEnabled(job.id, enabled)}
-        />
+        {done ? (
+          <Badge tone="good">done</Badge>
+        ) : (
+          <>
+            {!job.enabled && <Badge>paused</Badge>}
+            <Switch
+              checked={job.enabled}
+              label={`${job.enabled ? 'Pause' : 'Resume'} ${job.name}`}
+              onChange={(enabled) => void act.setJobEnabled(job.id, enabled)}
+            />
+          </>
+        )}
         {confirming ? (
           <>
             <Button small kind="danger" onClick={() => void act.deleteJob(job.id)}>
