@@ -159,9 +159,31 @@ describe('a VPS from install to uninstall', { timeout: 300_000 }, () => {
     );
   });
 
-  it('updates to a new version, uploading only what changed, and keeps answering', async () => {
+  it('updates to a new version, uploading only what changed; messages sent during it are all answered once', async () => {
     events.length = 0;
-    const r = await deploy({ target: target(), releaseDir: await buildRelease('1.0.1'), ...base() });
+    // Messages keep arriving through the whole update (the agent restarts in the middle of them).
+    const during: number[] = [];
+    let updating = true;
+    const sending = (async () => {
+      while (updating) {
+        const chatId = ++chat;
+        during.push(chatId);
+        fakes.telegram.sendText({ chatId, userId: chatId, text: `during the update ${chatId}` });
+        await new Promise((r) => setTimeout(r, 150));
+      }
+    })();
+    const r = await deploy({ target: target(), releaseDir: await buildRelease('1.0.1'), ...base() }).finally(
+      () => {
+        updating = false;
+      },
+    );
+    await sending;
+    assert.ok(during.length >= 2, `${during.length} messages were sent during the update`);
+    const answered = async () => during.every((id) => fakes.telegram.sent.some((m) => m.chat_id === id));
+    const deadline = Date.now() + 30_000;
+    while (!(await answered()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+    for (const id of during)
+      assert.equal(fakes.telegram.sent.filter((m) => m.chat_id === id).length, 1, `chat ${id} answered once`);
     assert.equal(r.changed, true);
     assert.equal(r.previousVersion, '1.0.0');
     assert.equal(r.nodeInstalled, false);
