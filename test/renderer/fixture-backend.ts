@@ -73,7 +73,27 @@ export async function startFixture(options: FixtureOptions = {}) {
   const thread = makeThread(conversations[0]!.id, options.threadSize ?? 10_000);
   const pairings: PairingRow[] = [];
   const jobs: JobRow[] = [];
-  const usage: UsageRow[] = [];
+  // Thirty days of a plausible month: weekdays busier, two days over a $1.50 daily budget.
+  const usage: UsageRow[] = Array.from({ length: 30 }, (_, i) => {
+    const day = new Date(Date.now() - (29 - i) * 86_400_000);
+    const weekend = day.getUTCDay() === 0 || day.getUTCDay() === 6;
+    const cost = i === 11 || i === 23 ? 1.9 : (weekend ? 0.25 : 0.7) + ((i * 37) % 11) / 20;
+    return {
+      id: `usage:['${day.toISOString().slice(0, 10)}', 'claude-sonnet-5-5']`,
+      day: day.toISOString().slice(0, 10),
+      model: 'claude-sonnet-5-5',
+      requests: Math.round(cost * 40),
+      input_tokens: Math.round(cost * 180_000),
+      output_tokens: Math.round(cost * 22_000),
+      cache_creation_input_tokens: 0,
+      cache_read_input_tokens: Math.round(cost * 60_000),
+      cost_usd: cost,
+    };
+  });
+  const settings = [
+    { id: 'setting:budget_daily_usd', key: 'budget_daily_usd', value: 1.5, updated_at: iso(T0) },
+    { id: 'setting:budget_monthly_usd', key: 'budget_monthly_usd', value: 40, updated_at: iso(T0) },
+  ];
   let link: WhatsAppLink | null = null;
   let sync: SyncStatus = { state: 'online', epoch: 1, since: iso(T0), attempt: 0 };
   const app: AppState = {
@@ -105,7 +125,7 @@ export async function startFixture(options: FixtureOptions = {}) {
     'pairing.list': async () => pairings,
     'job.list': async () => jobs,
     'usage.list': async () => usage,
-    'setting.list': async () => [],
+    'setting.list': async () => settings,
     'contact.list': async () => [],
     'server.logs': async () => [],
     'server.followLogs': async () => ({ following: false }),

@@ -135,6 +135,22 @@ test('linking a personal WhatsApp: the QR, then the pairing code, then linked â€
   assert.equal(await page.getByRole('img', { name: 'QR code to link WhatsApp' }).count(), 0);
 });
 
+test('usage: thirty days of cost with the daily budget line, over-budget days stand out', {
+  timeout: 30_000,
+}, async () => {
+  await page.getByRole('button', { name: /Usage/ }).click();
+  const chart = page.getByRole('img', { name: 'Cost per day' });
+  await chart.waitFor();
+  assert.equal(await chart.locator('rect.bar').count(), 30);
+  assert.equal(await chart.locator('rect.bar-over').count(), 2);
+  await chart.getByText('daily budget $1.50').waitFor();
+  await page.getByText('of $40.00 budget').waitFor();
+  await page.locator('.screen').evaluate((el) => {
+    el.scrollTop = 0;
+  });
+  await screenshot(page, 'usage-30-days');
+});
+
 test('when MONO itself stops, the page says so and how to start it', { timeout: 30_000 }, async () => {
   const page2 = await browser.newPage();
   const second = await startFixture({ threadSize: 3 });
