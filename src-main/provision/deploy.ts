@@ -94,8 +94,16 @@ export async function deploy(o: DeployOptions): Promise<DeployResult> {
       'inspect',
       'Reading what is installed',
       async () => {
-        const r = await session.run(inspectCommand());
+        const port = env?.httpPort ?? DEFAULT_HTTP_PORT;
+        const r = await session.run(inspectCommand(port));
         const i = toInstalled(r.stdout, r.facts);
+        if (i.portTakenBy)
+          throw new ProvisionError(
+            'inspect',
+            `port ${port} on the VPS is taken by another program (${i.portTakenBy}); the agent's health check listens there`,
+            'Stop that program, or give the agent another port with MONO_HTTP_PORT=… in the env file.',
+            { host: session.name },
+          );
         // The secrets kept on the VPS must not show up in the log lines a failed health check quotes.
         if (!env && i.envSha) await session.redactRemoteSecrets('inspect');
         return i;

@@ -86,6 +86,24 @@ describe('connecting to a VPS', { timeout: 240_000 }, () => {
   });
 
   it('deploys through sudo as a non-root user', async () => {
+    // Something else on the agent's port would answer the health check: refused before anything is installed.
+    await vps.must('systemd-run --unit port-squatter systemd-socket-activate -l 127.0.0.1:7420 cat');
+    await assert.rejects(
+      deploy({
+        target: {
+          host: vps.host,
+          username: 'deployer',
+          identity: key.identity,
+          knownHostsPath: knownHosts(),
+        },
+        releaseDir: await buildRelease('2.0.0'),
+      }),
+      (e: unknown) =>
+        e instanceof ProvisionError &&
+        e.step === 'inspect' &&
+        /port 7420 .* taken by .*systemd-socket/.test(e.reason),
+    );
+    await vps.must('systemctl stop port-squatter');
     const envFile = join(home, 'agent.env');
     await writeFile(envFile, "MONO_LOG_LEVEL=debug\nANTHROPIC_API_KEY='sk-ant-through-sudo-0001'\n", {
       mode: 0o600,

@@ -2,7 +2,8 @@
 import { LAYOUT } from '../layout.ts';
 import type { RemoteCommand } from './remote.ts';
 
-export function inspectCommand(): RemoteCommand {
+/** `httpPort`: also report who listens on the agent's port, when the agent itself is not running. */
+export function inspectCommand(httpPort?: number): RemoteCommand {
   const L = LAYOUT;
   return {
     step: 'inspect',
@@ -17,6 +18,9 @@ export function inspectCommand(): RemoteCommand {
       `echo "active=$(systemctl is-active ${L.unitName} 2>/dev/null)"`,
       `echo "enabled=$(systemctl is-enabled ${L.unitName} 2>/dev/null)"`,
       `[ -f ${L.current}/${L.manifest} ] && sed 's/^/manifest:/' ${L.current}/${L.manifest}`,
+      httpPort
+        ? `systemctl is-active --quiet ${L.unitName} || echo "port_user=$(ss -Hltnp 'sport = :${Math.floor(httpPort)}' 2>/dev/null | head -1 | sed -n 's/.*users:(("\\([^"]*\\)".*/\\1/p;t;s/.*/unknown/p')"`
+        : '',
       'true',
     ].join('\n'),
   };
@@ -33,6 +37,8 @@ export interface Installed {
   enabled: string;
   /** The current release's manifest (sha256sum format), or empty. */
   manifest: string;
+  /** Another program listening on the agent's port while the agent is not running (its name). */
+  portTakenBy: string | undefined;
 }
 
 export function toInstalled(stdout: string, facts: Record<string, string>): Installed {
@@ -45,6 +51,7 @@ export function toInstalled(stdout: string, facts: Record<string, string>): Inst
     userExists: facts.user === '1',
     active: facts.active ?? 'unknown',
     enabled: facts.enabled ?? 'unknown',
+    portTakenBy: facts.port_user || undefined,
     manifest: stdout
       .split('\n')
       .filter((l) => l.startsWith('manifest:'))

@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { describe, it } from 'node:test';
+import { inspectCommand } from '../../../src-main/provision/commands/inspect.ts';
 import { acquireLockCommand, releaseLockCommand } from '../../../src-main/provision/commands/lock.ts';
 import { installNodeCommand } from '../../../src-main/provision/commands/node-runtime.ts';
 import {
@@ -157,6 +158,16 @@ describe('secrets and unit', () => {
     const journal = journalCommand({ lines: 50, follow: true });
     assert.equal(journal.root, true);
     assert.equal(journal.script, 'exec journalctl -u mono-agent.service --no-pager -n 50 -o short-iso -f');
+  });
+});
+
+describe('inspect', () => {
+  it('asks who holds the agent port only when the agent is not the one running', () => {
+    assert.match(
+      inspectCommand(8080).script,
+      /systemctl is-active --quiet mono-agent\.service \|\| echo "port_user=\$\(ss -Hltnp 'sport = :8080'/,
+    );
+    assert.doesNotMatch(inspectCommand().script, /ss -H/);
   });
 });
 
