@@ -128,7 +128,7 @@ export class WhatsAppCloudChannel implements Channel {
     // Acknowledge now; read receipts and status bookkeeping happen after the 200.
     setImmediate(() => {
       for (const message of messages) {
-        void this.graph.markRead(message.messageId).catch((error) => this.#recordError(error));
+        void this.graph.markRead(message.messageId).catch((error) => this.#receiptFailed(error));
       }
       for (const status of statuses) void this.#onStatus(status);
     });
@@ -154,7 +154,7 @@ export class WhatsAppCloudChannel implements Channel {
     const at = this.#typingAt.get(chatId) ?? 0;
     if (!last || Date.now() - at < TYPING_REFRESH_MS) return;
     this.#typingAt.set(chatId, Date.now());
-    await this.graph.markRead(last, true);
+    await this.graph.markRead(last, true).catch((error) => this.#receiptFailed(error));
   }
 
   async #onStatus(status: DeliveryStatus): Promise<void> {
@@ -177,6 +177,12 @@ export class WhatsAppCloudChannel implements Channel {
     const changed = next.state !== this.#state.state || next.detail !== this.#state.detail;
     this.#state = next;
     if (changed) this.onStateChange?.();
+  }
+
+  /** Blue ticks are a courtesy: only a channel-wide problem (token, account) is worth the owner's attention. */
+  #receiptFailed(error: unknown): void {
+    if (error instanceof GraphApiError && error.info.channelWide) this.#recordError(error);
+    else this.log.debug({ reason: (error as Error).message }, 'whatsapp read receipt failed');
   }
 
   #recordError(error: unknown): void {
