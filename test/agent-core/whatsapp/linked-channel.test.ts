@@ -234,6 +234,12 @@ describe('whatsapp linked device', { timeout: 30_000 }, () => {
     t.sockets[2]!.close(428);
     await until(() => t.sockets.length === 4, 'second backoff reconnect');
     assert.match(t.channel.state().detail!, /dropped \(428\)/);
+    // While waiting for a scan, an expired QR (408) brings the next one without a growing pause.
+    for (let i = 4; i < 9; i++) {
+      t.sockets[i - 1]!.qr();
+      t.sockets[i - 1]!.close(408);
+      await until(() => t.sockets.length === i + 1, `quick reconnect ${i}`, 1000);
+    }
     await t.channel.stop();
   });
 

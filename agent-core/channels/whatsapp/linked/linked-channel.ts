@@ -1,7 +1,6 @@
-// WhatsApp as a linked device of the owner's personal number (like WhatsApp Web). Pairing shows a QR or an
-// 8-character code in the desktop (through the datastore); the keys stay in files in the data dir. A watchdog
-// catches silent drops (logged out, a socket that looks open but carries nothing), reconnects with backoff and
-// tells the owner on another channel.
+// WhatsApp as a linked device of the owner's number (like WhatsApp Web): QR or pairing code for the desktop, keys
+// in the data dir, and a watchdog for silent drops (logged out, an open socket carrying nothing) that reconnects
+// with backoff and tells the owner on another channel.
 import { chmodSync, mkdirSync, rmSync } from 'node:fs';
 import type { Allowlist } from '../../../config/config.ts';
 import type { ChannelState } from '../../../contract/tables.ts';
@@ -140,6 +139,8 @@ export class WhatsAppLinkedChannel implements Channel {
       if (!current()) return;
       this.#lastFrame = Date.now();
       if (update.qr) {
+        // The connection works, it only waits for a scan: when this QR expires, the next one comes at once.
+        this.#failures = 0;
         if (this.options.pairingPhone && !socket.registered && !pairingRequested) {
           pairingRequested = true;
           void socket
