@@ -1,4 +1,4 @@
-// The health gate: /healthz through the SSH tunnel must report the expected version; a crash loop fails fast.
+// Health probes: GET /healthz through the SSH tunnel, and waiting until it reports a version (a crash loop fails fast).
 import { serviceStateCommand } from './commands/systemd.ts';
 import type { Session } from './session.ts';
 
