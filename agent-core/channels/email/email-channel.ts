@@ -3,11 +3,12 @@
 // confirmed). Mail never reaches the turn runner as a chat message: strangers cannot talk to the model by mail.
 import type { ChannelName, ChannelState } from '../../contract/tables.ts';
 import type { Logger } from '../../log/logger.ts';
+import { recordOutbound } from '../../store/messages.ts';
 import { type Channel, ChannelSendError, type Receive } from '../channel.ts';
 import type { ChannelContext } from '../registry.ts';
 import type { EmailConfig } from './config.ts';
 import { type ImapClientFactory, ImapWatcher } from './imap-watcher.ts';
-import { mailsToTriage, recordMailNotice, settleMail } from './mail-store.ts';
+import { type MailRecord, mailsToTriage, recordMailNotice, settleMail } from './mail-store.ts';
 import { EmailSendError, Mailer } from './mailer.ts';
 import { AccessTokens } from './oauth.ts';
 import { mailNotice, triageMail } from './triage.ts';
@@ -15,6 +16,8 @@ import { mailNotice, triageMail } from './triage.ts';
 export interface EmailChannelOptions {
   createClient?: ImapClientFactory;
   backoffMs?: number;
+  /** At most this many mails of one backlog are triaged (default 30): a week offline must not cost a fortune. */
+  maxTriageBatch?: number;
 }
 
 export class EmailChannel implements Channel {
@@ -103,7 +106,11 @@ export class EmailChannel implements Channel {
 
   async #triageAll(): Promise<void> {
     const context = this.#context!;
-    for (const mail of await mailsToTriage(context.db)) {
+    const mails = await mailsToTriage(context.db);
+    const limit = this.options.maxTriageBatch ?? 30;
+    const backlog = mails.slice(0, Math.max(0, mails.length - limit));
+    if (backlog.length > 0) await this.#skipBacklog(backlog, limit);
+    for (const mail of mails.slice(backlog.length)) {
       if (this.#stop.signal.aborted) return;
       // Paused or over budget: no call to Claude; the rule of thumb still tells the owner about personal mail.
       const claude = (await context.mayUseClaude()) ? context.claude : undefined;
@@ -143,6 +150,24 @@ export class EmailChannel implements Channel {
       if (notice) context.deliver(notice, target.chatId);
       this.log.info({ from: mail.from_address, notified: Boolean(notice) }, 'owner told about new mail');
     }
+  }
+
+  /** The oldest mails of a large backlog are not summarised one by one: the owner gets one line about them. */
+  async #skipBacklog(backlog: MailRecord[], limit: number): Promise<void> {
+    const db = this.#context!.db;
+    for (const mail of backlog) {
+      await settleMail(db, mail.id, { status: 'skipped', error: `backlog beyond the latest ${limit} mails` });
+    }
+    this.log.warn({ skipped: backlog.length }, 'large mail backlog: only the latest mails are triaged');
+    const target = this.#target();
+    if (!target) return;
+    const notice = await recordOutbound(db, {
+      channel: target.channel,
+      chatId: target.chatId,
+      role: 'notice',
+      text: `📧 ${backlog.length} older mails arrived while I was away; I only looked at the latest ${limit}. The rest are in your mailbox as usual.`,
+    });
+    this.#context!.deliver(notice, target.chatId);
   }
 
   #target(): { channel: ChannelName; chatId: string } | undefined {

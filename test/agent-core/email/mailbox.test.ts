@@ -45,8 +45,11 @@ describe('email channel with Dovecot', { skip: dovecotMissing(), timeout: 60_000
     owner: () => undefined,
     claude: triageClaude(triaged),
   });
-  const startChannel = async () => {
-    const channel = new EmailChannel(emailConfig(dovecot, smtp), log, { backoffMs: 50 });
+  const startChannel = async (maxTriageBatch?: number) => {
+    const channel = new EmailChannel(emailConfig(dovecot, smtp), log, {
+      backoffMs: 50,
+      ...(maxTriageBatch ? { maxTriageBatch } : {}),
+    });
     channel.attach(context());
     await channel.start(async () => {});
     await until(() => channel.state().state === 'connected', 'connected');
@@ -245,6 +248,31 @@ describe('email channel with Dovecot', { skip: dovecotMissing(), timeout: 60_000
     ]);
     await until(() => delivered.length === before + 1, 'mail after reconnect', 15_000);
     assert.match(delivered.at(-1)!.message.text, /After the restart/);
+    await channel.stop();
+  });
+
+  test('a large backlog: only the latest mails are triaged, the owner gets one line about the rest', async () => {
+    const before = { delivered: delivered.length, triaged: triaged.length };
+    await deliverMail(
+      dovecot,
+      Array.from({ length: 5 }, (_, i) =>
+        rawMail({ from: `P${i} <p${i}@example.com>`, subject: `Backlog ${i}`, text: 'x' }),
+      ),
+    );
+    const channel = await startChannel(2);
+    await until(() => delivered.length === before.delivered + 3, 'one backlog line and two notices');
+    await channel.idle();
+    assert.equal(triaged.length, before.triaged + 2, 'Claude saw only the latest two');
+    assert.match(delivered[before.delivered]!.message.text, /3 older mails arrived while I was away/);
+    assert.deepEqual(
+      delivered.slice(before.delivered + 1).map((d) => /Backlog \d/.exec(d.message.text)?.[0]),
+      ['Backlog 3', 'Backlog 4'],
+    );
+    const rows = await mails();
+    assert.equal(
+      rows.filter((r) => String(r.subject).startsWith('Backlog') && r.status === 'skipped').length,
+      3,
+    );
     await channel.stop();
   });
 
