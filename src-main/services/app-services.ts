@@ -3,7 +3,6 @@
 import { spawn as nodeSpawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import WebSocket from 'ws';
-import { isPaused } from '../../agent-core/commands/pause.ts';
 import type { Secret } from '../../agent-core/config/secret.ts';
 import type { AppState, EventName, EventPayloads, ServerStatus, SyncedTable } from '../ipc/contract.ts';
 import { type AgentSupervisor, createAgentSupervisor } from './agent-supervisor.ts';
@@ -139,7 +138,7 @@ export function createAppServices(deps: AppServicesDeps) {
     const { mode, vps } = prefs.get();
     // Paused lives in the agent's datastore (agent_status:current), shared with the owner's /pause command.
     if (sync.status().state === 'online') {
-      state.paused = await sync.withDb(isPaused).catch(() => state.paused);
+      state.paused = await data.paused().catch(() => state.paused);
     }
     const { paused } = state;
     if (mode === 'vps' && vps) {

@@ -110,6 +110,14 @@ export function createData(sync: Pick<Sync, 'query' | 'withDb'>) {
       rows<JobRunRow>('SELECT * FROM job_run WHERE job = $job ORDER BY started_at DESC LIMIT 50', {
         job: recordId(job),
       }),
+    /** Paused lives in agent_status:current (the agent and the owner's /pause read and write it too). */
+    async paused(): Promise<boolean> {
+      const results = (await sync.query('RETURN agent_status:current.paused')) as unknown[];
+      return results[0] === true;
+    },
+    async setPaused(paused: boolean): Promise<void> {
+      await rows('UPDATE agent_status:current SET paused = $paused', { paused });
+    },
     async whatsappLink(): Promise<WhatsAppLink | null> {
       const [row] = await rows<WhatsAppLink>('SELECT * FROM whatsapp_link:current');
       return row ?? null;

@@ -1,7 +1,6 @@
 // Every IPC channel's handler over the main-process services: validated input in, a result or a UserError out.
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { setPaused } from '../../agent-core/commands/pause.ts';
 import type { SecretName } from '../ipc/contract.ts';
 import { type Handlers, UserError } from '../ipc/dispatch.ts';
 import type { Core } from './app-services.ts';
@@ -168,13 +167,13 @@ export function createHandlers(core: Core, installer: Installer): Handlers {
     },
     // Paused, the agent still receives and stores everything but answers with a short notice and runs no jobs.
     'agent.pause': async () => {
-      await sync.withDb((db) => setPaused(db, true));
+      await data.setPaused(true);
       state.paused = true;
       return serverStatus();
     },
     'agent.resume': async () => {
       if (prefs.get().mode === 'local' && agent.status().state === 'stopped') await startLocal();
-      await sync.withDb((db) => setPaused(db, false));
+      await data.setPaused(false);
       state.paused = false;
       return serverStatus();
     },

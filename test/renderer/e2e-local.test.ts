@@ -231,6 +231,8 @@ test('pausing from the Server screen: people get a notice, the banner offers Res
   await page.getByRole('button', { name: 'Pause agent' }).click();
   const banner = page.getByTestId('paused-banner');
   await banner.waitFor({ timeout: 15_000 });
+  // The agent re-reads the paused flag at most once a second (it is asked on every turn).
+  await page.waitForTimeout(1100);
   telegram.sendText({ ...OWNER, text: 'Anyone home?' });
   await telegram.waitFor(
     (call) => call.method === 'sendMessage' && /paused/i.test(String(call.params.text)),
