@@ -81,6 +81,7 @@ export async function startAgent(
     db,
     settings,
     budget,
+    pause: assistant.pause,
     version: VERSION,
     startedAt,
     channels: () => Object.fromEntries([...channels].map(([name, channel]) => [name, channel.state().state])),

@@ -4,6 +4,7 @@ import type Anthropic from '@anthropic-ai/sdk';
 import type { RecordId, Surreal } from 'surrealdb';
 import type { BudgetState } from '../budget/budget.ts';
 import { type BudgetGuard, budgetNotice } from '../budget/guard.ts';
+import { PauseState } from '../commands/pause.ts';
 import type { ChannelName } from '../contract/tables.ts';
 import { formatLocal } from '../jobs/local-time.ts';
 import type { Logger } from '../log/logger.ts';
@@ -47,7 +48,12 @@ export type BudgetGate =
   | { ok: false; state: Extract<BudgetState, { over: true }>; notice?: string };
 
 export class Assistant {
-  constructor(private readonly deps: AssistantDeps) {}
+  /** /pause and the desktop's switch: no calls to Claude and no jobs while paused. */
+  readonly pause: PauseState;
+
+  constructor(private readonly deps: AssistantDeps) {
+    this.pause = new PauseState(deps.db);
+  }
 
   get configured(): boolean {
     return this.deps.claude !== undefined;

@@ -5,7 +5,6 @@ import type { RecordId, Surreal } from 'surrealdb';
 import type { Channel } from '../channels/channel.ts';
 import { ChannelSendError } from '../channels/channel.ts';
 import { type OwnerCommands, parseCommand } from '../commands/owner-commands.ts';
-import { isPaused } from '../commands/pause.ts';
 import type { ChannelName } from '../contract/tables.ts';
 import type { Logger } from '../log/logger.ts';
 import { boundedHistory } from '../memory/summary.ts';
@@ -164,7 +163,7 @@ export class TurnRunner {
         error: 'ANTHROPIC_API_KEY is not set.',
       });
     }
-    if (await isPaused(db)) {
+    if (await assistant.pause.paused()) {
       return this.#reply(message, channel, {
         role: 'notice',
         text: notices.paused(),
@@ -229,6 +228,7 @@ export class TurnRunner {
       inboundStatus: 'answered',
       ...(result.usage ? { usage: result.usage } : {}),
       toolCalls: result.toolCalls,
+      requests: result.calls,
     });
   }
 
@@ -256,7 +256,7 @@ export class TurnRunner {
     channel: Channel,
     reply: Pick<
       Parameters<typeof recordReply>[1],
-      'role' | 'text' | 'inboundStatus' | 'error' | 'usage' | 'toolCalls'
+      'role' | 'text' | 'inboundStatus' | 'error' | 'usage' | 'toolCalls' | 'requests'
     >,
   ): Promise<void> {
     const stored = await recordReply(this.deps.db, {

@@ -9,7 +9,7 @@ import type { ChannelState } from '../contract/tables.ts';
 import { listJobs } from '../jobs/job-store.ts';
 import { decideActions } from '../tools/confirmations.ts';
 import type { AgentTool, ToolContext } from '../tools/tool.ts';
-import { isPaused, setPaused } from './pause.ts';
+import type { PauseState } from './pause.ts';
 
 export interface Command {
   name: string;
@@ -31,6 +31,7 @@ export interface CommandDeps {
   db: Surreal;
   settings: Settings;
   budget: BudgetGuard;
+  pause: PauseState;
   version: string;
   startedAt: number;
   channels(): Record<string, ChannelState>;
@@ -45,10 +46,10 @@ export class OwnerCommands {
       case 'status':
         return this.#status();
       case 'pause':
-        await setPaused(this.deps.db, true);
+        await this.deps.pause.set(true);
         return 'Paused: I will not call Claude or run jobs until you send /resume.';
       case 'resume':
-        await setPaused(this.deps.db, false);
+        await this.deps.pause.set(false);
         return 'Resumed: I am answering again.';
       case 'budget':
         return this.#budget(command.args);
@@ -80,7 +81,7 @@ export class OwnerCommands {
   async #status(): Promise<string> {
     const now = new Date();
     const spent = await spending(this.deps.db, now);
-    const paused = await isPaused(this.deps.db);
+    const paused = await this.deps.pause.paused();
     const uptime = Math.round((Date.now() - this.deps.startedAt) / 1000);
     const channels = Object.entries(this.deps.channels())
       .map(([name, state]) => `${name}: ${state}`)

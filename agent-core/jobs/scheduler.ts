@@ -4,7 +4,6 @@
 import type { Surreal } from 'surrealdb';
 import type { Assistant } from '../agent/assistant.ts';
 import { recordUsage } from '../budget/usage.ts';
-import { isPaused } from '../commands/pause.ts';
 import type { ChannelName } from '../contract/tables.ts';
 import type { Logger } from '../log/logger.ts';
 import { type MessageRecord, recordOutbound } from '../store/messages.ts';
@@ -87,7 +86,7 @@ export class Scheduler {
 
   async #tick(): Promise<void> {
     const { db, log } = this.deps;
-    if (await isPaused(db)) return;
+    if (await this.deps.assistant.pause.paused()) return;
     const now = new Date();
     for (const job of await dueJobs(db, now)) {
       if (this.#stop.signal.aborted) return;

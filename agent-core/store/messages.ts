@@ -170,6 +170,8 @@ export interface NewReply {
   usage?: TokenUsage;
   /** The tools Claude used for this reply, with their results (shown by the desktop). */
   toolCalls?: ToolCallRecord[];
+  /** Calls to Claude behind this reply (a tool loop makes several); default 1. */
+  requests?: number;
 }
 
 /**
@@ -188,7 +190,7 @@ export async function recordReply(db: Surreal, reply: NewReply): Promise<Message
          IF $usage {
            UPSERT type::record('usage', [time::format(time::now(), '%Y-%m-%d'), $usage.model]) SET
              day = time::format(time::now(), '%Y-%m-%d'), model = $usage.model,
-             requests += 1, input_tokens += $usage.input_tokens, output_tokens += $usage.output_tokens,
+             requests += $requests, input_tokens += $usage.input_tokens, output_tokens += $usage.output_tokens,
              cache_creation_input_tokens += $usage.cache_creation_input_tokens,
              cache_read_input_tokens += $usage.cache_read_input_tokens, cost_usd += $usage.cost_usd;
          };
@@ -208,6 +210,7 @@ export async function recordReply(db: Surreal, reply: NewReply): Promise<Message
       error: reply.error,
       usage,
       tool_calls: reply.toolCalls?.length ? reply.toolCalls : undefined,
+      requests: reply.requests ?? 1,
       preview: reply.text.slice(0, PREVIEW_LENGTH),
     },
   );

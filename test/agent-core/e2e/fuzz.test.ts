@@ -278,7 +278,7 @@ describe('bad input (fuzz)', { timeout: 180_000 }, () => {
         batch.push(
           fetch(`${agent.httpUrl}${c.path}`, {
             method: 'POST',
-            body: c.body,
+            body: c.body as BodyInit,
             headers: c.headers,
             signal: AbortSignal.timeout(10_000),
           })

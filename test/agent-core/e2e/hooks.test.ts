@@ -25,7 +25,7 @@ describe('webhooks', { timeout: 90_000 }, () => {
   const post = (path: string, body: string | Buffer, headers: Record<string, string> = {}) =>
     fetch(`${agent.httpUrl}${path}`, {
       method: 'POST',
-      body,
+      body: body as BodyInit,
       headers: { 'content-type': 'application/json', ...headers },
     });
   const stripeEvent = (id: string, type: string, object: Record<string, unknown>) => {
