@@ -35,6 +35,19 @@ export function UsageScreen() {
       {usage.status === 'error' && (
         <ErrorState message={usage.error ?? ''} onRetry={() => void loaders.usage()} />
       )}
+      {((daily !== undefined && (today?.cost ?? 0) >= daily) ||
+        (monthly !== undefined && monthCost >= monthly)) && (
+        <div className="error-box" role="status" data-testid="budget-reached">
+          <Icon.Alert />
+          <div>
+            <strong>Budget reached</strong>
+            <p>
+              Your agent answers with a short notice instead of Claude until the budget resets, or you raise
+              it below.
+            </p>
+          </div>
+        </div>
+      )}
       <div className="stats">
         <Stat
           label="Today"
