@@ -144,10 +144,15 @@ export function buildRelease(version: string, o: { broken?: boolean } = {}): Pro
 async function bundle(version: string, id: string): Promise<string> {
   const root = await agentSource();
   const out = await mkdtemp(join(tmpdir(), `mono-release-${id}-`));
-  await run(process.execPath, [join(root, 'agent-core/build.mjs'), '--out', out, '--version', version], {
-    cwd: root,
-    timeout: 120_000,
-  });
+  try {
+    await run(process.execPath, [join(root, 'agent-core/build.mjs'), '--out', out, '--version', version], {
+      cwd: root,
+      timeout: 120_000,
+    });
+  } catch (error) {
+    await rm(out, { recursive: true, force: true });
+    throw error;
+  }
   return out;
 }
 
