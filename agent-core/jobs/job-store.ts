@@ -84,7 +84,8 @@ function describeWhen(job: JobRecord): string {
   const next = job.next_run_at
     ? `next ${formatLocal(new Date(job.next_run_at), job.timezone)} ${job.timezone}`
     : '';
-  if (job.cron) return `cron "${job.cron}"${next ? `, ${next}` : ''}`;
+  // In backticks: the cron asterisks must not turn into Markdown emphasis in the chat.
+  if (job.cron) return `cron \`${job.cron}\`${next ? `, ${next}` : ''}`;
   if (job.interval_s) return `every ${Math.round(job.interval_s / 60)} min${next ? `, ${next}` : ''}`;
   return job.run_at ? `once at ${formatLocal(new Date(job.run_at), job.timezone)} ${job.timezone}` : next;
 }

@@ -1,5 +1,5 @@
 // Every tool Claude can use, from every feature, collected in one place. A feature adds its tools here
-// (channels add theirs, e.g. email, by pushing onto the list in `collectTools`).
+// (channels add theirs, e.g. email, through `extra`). Tool names must be unique.
 import type { Owner } from '../agent/owner.ts';
 import type { ChannelName } from '../contract/tables.ts';
 import type { MessageRecord } from '../store/messages.ts';
@@ -14,6 +14,8 @@ export interface ToolDeps {
   channels(): ChannelName[];
   deliver(message: MessageRecord, chatId: string): void;
   wakeScheduler(): void;
+  /** Tools other parts contribute (a channel's own, e.g. email search and send). */
+  extra?: readonly AgentTool[];
 }
 
 export function collectTools(deps: ToolDeps): AgentTool[] {
@@ -22,5 +24,6 @@ export function collectTools(deps: ToolDeps): AgentTool[] {
     ...jobTools({ owner: deps.owner, wake: deps.wakeScheduler }),
     ...memoryTools(),
     sendMessageTool(deps),
+    ...(deps.extra ?? []),
   ];
 }

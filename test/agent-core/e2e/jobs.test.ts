@@ -156,4 +156,28 @@ describe('jobs across restarts', { timeout: 120_000 }, () => {
     assert.equal(runs[0]!.attempts, 2);
     assert.equal(messages.length, 1, 'one answer stored');
   });
+  test('rows the desktop writes (no next_run_at) are scheduled; an unusable schedule is switched off', async () => {
+    const dueAt = Date.now() + 2500;
+    await queryDataDir(
+      data.dir,
+      `CREATE job:desktop CONTENT { name: 'From the desktop', prompt: 'Say hi.', run_at: d'${new Date(dueAt).toISOString()}',
+         timezone: 'UTC', conversation: ${CONVERSATION}, enabled: true, created_at: time::now() };
+       CREATE job:broken CONTENT { name: 'Broken', prompt: 'x', cron: 'every tuesday', timezone: 'UTC',
+         conversation: ${CONVERSATION}, enabled: true, created_at: time::now() };`,
+    );
+    const before = forOwner().length;
+    agent = await start();
+    await telegram.waitForSent(before + 1, { timeoutMs: 10_000 });
+    const fired = forOwner().slice(before);
+    assert.equal(fired[0]!.text, 'Job says: From the desktop');
+    assert.ok(fired[0]!.time >= dueAt, 'not early');
+    await agent.stop();
+    agent = undefined;
+    const [[desktop], [broken]] = await queryDataDir<[Record<string, unknown>[], Record<string, unknown>[]]>(
+      data.dir,
+      'SELECT * FROM job:desktop; SELECT * FROM job:broken;',
+    );
+    assert.equal(desktop!.enabled, false, 'done');
+    assert.equal(broken!.enabled, false, 'switched off');
+  });
 });

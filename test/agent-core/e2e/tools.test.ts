@@ -155,6 +155,51 @@ describe('tools', { timeout: 90_000 }, () => {
     );
   });
 
+  test('"every Monday at 8 send me my week": a cron job, listed and cancelled in chat', async () => {
+    let jobId = '';
+    anthropic.respond = (request) => {
+      const text = lastUserText(request);
+      if (isToolResult(request)) {
+        const created = /"id":"(job:[^"]+)"/.exec(text);
+        if (created) jobId = created[1]!;
+        return { text: `Tool result: ${text}` };
+      }
+      if (text.includes('every Monday')) {
+        return {
+          toolUse: {
+            name: 'create_job',
+            input: {
+              name: 'Weekly overview',
+              prompt: 'Send the owner an overview of their week.',
+              cron: '0 8 * * 1',
+              timezone: TZ,
+            },
+          },
+        };
+      }
+      if (text.includes('which jobs')) return { toolUse: { name: 'list_jobs', input: {} } };
+      if (text.includes('cancel the weekly'))
+        return { toolUse: { name: 'cancel_job', input: { id: jobId } } };
+      return echoResponder(request, { index: 0, headers: {} });
+    };
+    const ask = async (text: string) => {
+      const before = telegram.sent.length;
+      telegram.sendText({ chatId: OWNER, userId: OWNER, text });
+      return (await telegram.waitForSent(before + 1, { timeoutMs: 10_000 })).at(-1)!.text;
+    };
+    assert.match(
+      await ask('every Monday at 8 send me my week'),
+      /"next_run":"\d{4}-\d{2}-\d{2} 08:00 \(Monday\) Europe\/Berlin","recurring":true/,
+    );
+    assert.match(await ask('/jobs'), /Weekly overview — cron <code>0 8 \* \* 1<\/code>, next .* 08:00 \(Monday\)/);
+    assert.match(
+      await ask('which jobs do I have?'),
+      /Weekly overview.*Send the owner an overview of their week/,
+    );
+    assert.match(await ask('cancel the weekly one'), new RegExp(`Cancelled ${jobId}`));
+    assert.match(await ask('/jobs'), /No scheduled jobs/);
+  });
+
   test('tool calls and results are stored with the reply; the job run is recorded', async () => {
     await agent.stop();
     const [replies, runs, actions, jobs] = await queryDataDir<
@@ -167,19 +212,24 @@ describe('tools', { timeout: 90_000 }, () => {
     >(
       data.dir,
       `SELECT text, tool_calls, created_at FROM message WHERE role = 'assistant' AND tool_calls != NONE ORDER BY created_at;
-       SELECT * FROM job_run; SELECT * FROM action; SELECT * FROM job;`,
+       SELECT * FROM job_run; SELECT * FROM action; SELECT * FROM job ORDER BY created_at;`,
     );
-    assert.equal(replies.length, 2);
-    assert.equal(replies[0]!.tool_calls![0]!.name, 'create_job');
+    assert.deepEqual(
+      replies.map((r) => r.tool_calls![0]!.name),
+      ['create_job', 'send_message', 'create_job', 'list_jobs', 'cancel_job'],
+    );
     assert.equal(replies[0]!.tool_calls![0]!.input.prompt, 'Remind the owner to call the bank.');
     assert.match(JSON.stringify(replies[0]!.tool_calls![0]!.result), /job:/);
-    assert.equal(replies[1]!.tool_calls![0]!.name, 'send_message');
     assert.equal(runs.length, 1);
     assert.equal(runs[0]!.status, 'ok');
     assert.equal(runs[0]!.late, false);
     assert.equal(typeof runs[0]!.duration_ms, 'number');
     assert.match(String(runs[0]!.message), /^message:/);
-    assert.equal(jobs[0]!.enabled, false, 'a one-off is done once it ran');
+    assert.deepEqual(
+      jobs.map((job) => job.enabled),
+      [false, false],
+      'the one-off is done once it ran; the weekly one is cancelled',
+    );
     assert.equal(actions.length, 1);
     assert.equal(actions[0]!.status, 'done');
   });
