@@ -191,7 +191,10 @@ describe('tools', { timeout: 90_000 }, () => {
       await ask('every Monday at 8 send me my week'),
       /"next_run":"\d{4}-\d{2}-\d{2} 08:00 \(Monday\) Europe\/Berlin","recurring":true/,
     );
-    assert.match(await ask('/jobs'), /Weekly overview — cron <code>0 8 \* \* 1<\/code>, next .* 08:00 \(Monday\)/);
+    assert.match(
+      await ask('/jobs'),
+      /Weekly overview — cron <code>0 8 \* \* 1<\/code>, next .* 08:00 \(Monday\)/,
+    );
     assert.match(
       await ask('which jobs do I have?'),
       /Weekly overview.*Send the owner an overview of their week/,
