@@ -117,10 +117,18 @@ export class Session {
   }
 }
 
+/** What sudo prints when it will not run a command without a person typing a password (or is missing). */
+const SUDO_REFUSALS = [
+  /sudo: a password is required/i,
+  /sudo: a terminal is required/i,
+  /sudo: sorry, you must have a tty/i,
+  /is not in the sudoers file/i,
+  /is not allowed to run sudo/i,
+  /sudo: (command )?not found/i,
+];
+
 export function isSudoRefusal(stderr: string): boolean {
-  return /sudo: (a password is required|a terminal is required|.*not in the sudoers|.*command not found|not found)|sudo: command not found|sudo: not found|is not allowed to run sudo/i.test(
-    stderr,
-  );
+  return SUDO_REFUSALS.some((re) => re.test(stderr));
 }
 
 export function noSudoError(user: string, step: string, host?: string): ProvisionError {

@@ -22,6 +22,7 @@ import {
   uninstallCommand,
   verifyUninstalledCommand,
 } from '../../../src-main/provision/commands/uninstall.ts';
+import { isSudoRefusal } from '../../../src-main/provision/session.ts';
 import { sh } from '../../../src-main/provision/shell.ts';
 
 describe('command lines', () => {
@@ -37,6 +38,20 @@ describe('command lines', () => {
       const out = execFileSync('sh', ['-c', `printf %s ${sh(value)}`], { encoding: 'utf8' });
       assert.equal(out, value);
     }
+  });
+
+  it('recognises every way sudo refuses to run without a password', () => {
+    for (const text of [
+      'sudo: a password is required',
+      'sudo: a terminal is required to read the password',
+      'sudo: sorry, you must have a tty to run sudo',
+      'ann is not in the sudoers file.  This incident will be reported.',
+      'Sorry, user ann is not allowed to run sudo on vps.',
+      'sh: 1: sudo: not found',
+      'bash: sudo: command not found',
+    ])
+      assert.equal(isSudoRefusal(text), true, text);
+    assert.equal(isSudoRefusal('tar: write error: No space left on device'), false);
   });
 
   it('facts are key=value lines; other output is ignored', () => {
