@@ -3,6 +3,7 @@ import type { Surreal } from 'surrealdb';
 import { Assistant } from './agent/assistant.ts';
 import { createClaudeClient } from './agent/claude.ts';
 import { Owner } from './agent/owner.ts';
+import { PendingReplyWatcher } from './agent/pending-replies.ts';
 import { Settings } from './agent/settings.ts';
 import { TurnRunner } from './agent/turns.ts';
 import { BudgetGuard } from './budget/guard.ts';
@@ -167,6 +168,8 @@ export async function startAgent(
   await runner.resume();
   const pairings = new PairingWatcher(db, runner, log);
   await pairings.start();
+  const retries = new PendingReplyWatcher(db, runner, log);
+  await retries.start();
   for (const channel of channels.values()) await channel.start(receive);
   await scheduler.start();
   await hooks.resume();
@@ -195,6 +198,7 @@ export async function startAgent(
       await hooks.stop(Math.max(0, deadline - Date.now() - 1500));
       await runner.drain(Math.max(0, deadline - Date.now() - 500));
       await pairings.stop();
+      await retries.stop();
       await settings.close();
       await status.stop();
       await hub?.close();

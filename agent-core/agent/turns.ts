@@ -45,6 +45,7 @@ const TURN_RETRY_DELAYS_MS = [1000, 5000, 30_000];
 export class TurnRunner {
   readonly #chains = new Map<string, Promise<void>>();
   readonly #shutdown = new AbortController();
+  readonly #delivering = new Set<string>();
 
   constructor(private readonly deps: TurnDeps) {
     // Every turn in flight listens for shutdown: thousands of waiting conversations are normal.
@@ -71,9 +72,12 @@ export class TurnRunner {
     });
   }
 
-  /** Delivers an outbound message that is already stored (a notice, a job's answer). */
+  /** Delivers an outbound message that is already stored (a notice, a job's answer, a retried reply). */
   deliver(message: MessageRecord, chatId: string): void {
-    this.#enqueue(message.conversation, () => this.#deliver(message, chatId));
+    const key = message.id.toString();
+    if (this.#delivering.has(key)) return; // queued or being sent already
+    this.#delivering.add(key);
+    this.#enqueue(message.conversation, () => this.#deliver(message, chatId, true));
   }
 
   /** Finishes what the last run left: unsent replies first, then unanswered messages, oldest first. */
@@ -268,7 +272,25 @@ export class TurnRunner {
     if (stored.status === 'pending') await this.#deliver(stored, message.chat_id);
   }
 
-  async #deliver(message: MessageRecord, chatId: string): Promise<void> {
+  /** True while a reply waits to be sent or is being sent (so a retry watch never starts a second delivery). */
+  isDelivering(id: RecordId): boolean {
+    return this.#delivering.has(id.toString());
+  }
+
+  async #deliver(message: MessageRecord, chatId: string, reserved = false): Promise<void> {
+    const key = message.id.toString();
+    if (!reserved) {
+      if (this.#delivering.has(key)) return;
+      this.#delivering.add(key);
+    }
+    try {
+      await this.#sendParts(message, chatId);
+    } finally {
+      this.#delivering.delete(key);
+    }
+  }
+
+  async #sendParts(message: MessageRecord, chatId: string): Promise<void> {
     const { db, log } = this.deps;
     const channel = this.deps.channels.get(message.channel);
     if (!channel)

@@ -84,6 +84,30 @@ describe('db hub and an external datastore', { timeout: 90_000 }, () => {
     );
   });
 
+  test('a failed reply put back to pending (the desktop’s “Send again”) is sent, once, without a restart', async () => {
+    telegram.blockChat(9);
+    const sentBefore = telegram.sent.length;
+    telegram.sendText({ chatId: 9, userId: 9, text: 'blocked for now' });
+    await telegram.waitFor((call) => call.method === 'sendMessage' && call.status === 403, {
+      timeoutMs: 10_000,
+    });
+    let failed: { id: string; status: string }[] = [];
+    for (let i = 0; i < 50 && failed.length === 0; i++) {
+      [failed] = await client.run<[{ id: string; status: string }[]]>('query', {
+        sql: "SELECT id, status FROM message WHERE role = 'assistant' AND status = 'failed'",
+      });
+      if (failed.length === 0) await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    assert.equal(failed.length, 1, 'the reply Telegram refused is marked failed');
+    telegram.blockedChats.delete(9);
+    await client.run('query', {
+      sql: `UPDATE ${failed[0]!.id} SET status = 'pending', error = NONE`,
+    });
+    await telegram.waitForSent(sentBefore + 1, { timeoutMs: 10_000 });
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    assert.equal(telegram.sent.filter((s) => s.text.includes('blocked for now')).length, 1);
+  });
+
   test('a second agent with MONO_DB_URL keeps its conversations in the first agent’s datastore', async () => {
     const second = await new AgentProcess(
       agentEnv(
