@@ -1,6 +1,7 @@
 // Install or update MONO on one VPS: the step sequence of DESIGN.md, with the health gate and automatic rollback.
 import { createHash, randomBytes } from 'node:crypto';
 import type { Secret } from '../../agent-core/config/secret.ts';
+import { progressStream } from '../ssh/executor.ts';
 import { type Installed, inspectCommand, toInstalled } from './commands/inspect.ts';
 import { checkNodeSource, installNodeCommand, NODE_EXIT } from './commands/node-runtime.ts';
 import { prepareCommand } from './commands/prepare.ts';
@@ -214,7 +215,7 @@ async function deployLocked(
             reuse,
           }),
           {
-            stdin: archive,
+            stdin: progressStream(archive, uploadProgress(reporter, version)),
             hint: 'The upload was discarded and nothing was switched. Check free disk space on the VPS and deploy again.',
           },
         );
@@ -323,6 +324,23 @@ function nodeInstallError(code: number | null, stderr: string, mirror: string, h
         ? 'The download does not match the release checksums: the mirror is broken or tampered with. Use another --node-mirror.'
         : 'Install Node ≥ 20.12 on the VPS yourself, or check free disk space and deploy again.';
   return new ProvisionError('node', stderr.split('\n').slice(-3).join(' ') || `exit ${code}`, hint, { host });
+}
+
+/** Upload progress as repeated `start` events of the upload step (a bar redraws; the desktop shows the text). */
+function uploadProgress(reporter: StepReporter, version: string): (sent: number, total: number) => void {
+  let shown = 0;
+  let last = 0;
+  return (sent, total) => {
+    const percent = Math.floor((sent / total) * 100);
+    // A few events per upload, not one per chunk: every 10 % or every half second.
+    if (percent < 100 && percent - shown < 10 && performance.now() - last < 500) return;
+    shown = percent;
+    last = performance.now();
+    const mb = (n: number) => (n / 1048576).toFixed(1);
+    reporter.emit('upload', 'start', `Uploading release ${version}: ${mb(sent)} of ${mb(total)} MB`, {
+      detail: { bytes_sent: sent, bytes_total: total },
+    });
+  };
 }
 
 function sha256(text: string): string {

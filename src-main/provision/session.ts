@@ -1,4 +1,5 @@
 // One connected host: runs RemoteCommands through the SSH executor as root (sudo when needed), redacting secrets.
+import type { Readable } from 'node:stream';
 import { redact, Secret } from '../../agent-core/config/secret.ts';
 import { type ConnectOptions, SshExecutor } from '../ssh/executor.ts';
 import { commandLine, parseFacts, type RemoteCommand } from './commands/remote.ts';
@@ -14,7 +15,7 @@ export interface RunResult {
 }
 
 export interface RunOptions {
-  stdin?: string | Buffer | Secret;
+  stdin?: string | Buffer | Secret | Readable;
   /** Resolve with the result instead of throwing on a non-zero exit. */
   allowFailure?: boolean;
   /** What the user should do when this command fails. */

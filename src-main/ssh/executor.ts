@@ -278,6 +278,27 @@ function bufferStream(data: string | Buffer): Readable {
   return Readable.from([Buffer.isBuffer(data) ? data : Buffer.from(data)]);
 }
 
+/**
+ * A buffer as a stream of 256 kB chunks that reports how much the SSH channel has taken so far (the pipe
+ * pulls a chunk only when the previous one was accepted, so this follows the real upload).
+ */
+export function progressStream(data: Buffer, onProgress: (sent: number, total: number) => void): Readable {
+  const chunk = 256 * 1024;
+  let offset = 0;
+  return new Readable({
+    read() {
+      if (offset >= data.length) {
+        this.push(null);
+        return;
+      }
+      const end = Math.min(offset + chunk, data.length);
+      this.push(data.subarray(offset, end));
+      offset = end;
+      onProgress(offset, data.length);
+    },
+  });
+}
+
 async function readIdentity(path: string, where: string): Promise<string> {
   try {
     return await readFile(path, 'utf8');

@@ -116,6 +116,10 @@ describe('a VPS from install to uninstall', { timeout: 300_000 }, () => {
     const json = JSON.stringify(events);
     for (const secret of [FAKE_TELEGRAM_TOKEN, FAKE_ANTHROPIC_KEY])
       assert.ok(!json.includes(secret), 'no secret in progress events');
+    // The upload reports how far it got (a bar and the desktop show it on slow links).
+    const upload = events.filter((e) => e.step === 'upload' && e.status === 'start' && e.detail?.bytes_total);
+    assert.ok(upload.length >= 2, `${upload.length} upload progress events`);
+    assert.equal(upload.at(-1)!.detail!.bytes_sent, upload.at(-1)!.detail!.bytes_total);
     const steps = events.filter((e) => e.status === 'ok').map((e) => e.step);
     assert.deepEqual(steps, [
       'connect',
