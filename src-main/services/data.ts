@@ -41,7 +41,7 @@ export function createData(sync: Pick<Sync, 'query' | 'withDb'>) {
       await rows('UPDATE $id SET unread = 0', { id: recordId(conversation) });
       return { ok: true };
     },
-    /** A failed reply goes back to "pending": the agent sends every pending reply when it (re)starts. */
+    /** A failed reply goes back to "pending": the running agent sees that live and sends it again. */
     async retryMessage(message: string): Promise<{ ok: true }> {
       const [row] = await rows<{ direction: string; status: string }>('SELECT direction, status FROM $id', {
         id: recordId(message),

@@ -111,12 +111,8 @@ export function createHandlers(core: Core, installer: Installer): Handlers {
     'conversation.list': async (input) => data.conversations(input?.search),
     'conversation.messages': async ({ conversation, limit }) => data.messages(conversation, limit),
     'conversation.markRead': async ({ conversation }) => data.markRead(conversation),
-    'message.retry': async ({ message }) => {
-      await data.retryMessage(message);
-      // The agent picks pending replies up when it starts (it does not watch for them live yet).
-      if (prefs.get().mode === 'local' && agent.status().state === 'running') await agent.restart();
-      return { ok: true };
-    },
+    // The agent watches for replies put back to pending and sends them (agent-core/agent/pending-replies.ts).
+    'message.retry': async ({ message }) => data.retryMessage(message),
     'pairing.list': async () => data.pairings(),
     'pairing.decide': async ({ id, decision }) => data.decidePairing(id, decision),
     'contact.list': async () => data.contacts(),
