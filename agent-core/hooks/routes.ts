@@ -150,6 +150,8 @@ export class Hooks {
     const target = assistant.owner.target();
     if (!assistant.configured || !target)
       return settleEvent(db, event.id, 'failed', { error: 'Claude or the owner’s chat is not configured.' });
+    if (await assistant.pause.paused())
+      return settleEvent(db, event.id, 'ignored', { error: 'MONO was paused when this event arrived.' });
     const gate = await assistant.budgetGate();
     if (!gate.ok) {
       if (gate.notice) await assistant.notifyOwner(gate.notice);
