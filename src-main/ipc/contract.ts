@@ -11,6 +11,7 @@ import type {
   SettingRow,
   TableName,
   UsageRow,
+  WhatsAppLinkRow,
 } from '../../agent-core/contract/tables.ts';
 
 const none = z.undefined().or(z.object({}).strict());
@@ -109,20 +110,11 @@ export interface PreflightCheck {
   detail: string;
 }
 
-/** The tables the desktop follows live: the shared contract's, plus the WhatsApp link state. */
-export type SyncedTable = TableName | 'whatsapp_link';
+/** The tables the desktop follows live (the shared contract's). */
+export type SyncedTable = TableName;
 
-/** whatsapp_link:current — the linked device's state: a QR to scan or a pairing code to type, then connected. */
-export interface WhatsAppLink {
-  id: string;
-  state: 'connecting' | 'qr' | 'pairing_code' | 'connected' | 'logged_out' | 'disconnected';
-  qr?: string;
-  pairing_code?: string;
-  pairing_phone?: string;
-  account?: string;
-  detail?: string;
-  updated_at?: string;
-}
+/** whatsapp_link:current — the linked device's state (the shared contract's row). */
+export type WhatsAppLink = WhatsAppLinkRow;
 
 export interface DbChange {
   table: SyncedTable;

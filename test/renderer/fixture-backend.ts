@@ -165,8 +165,8 @@ export async function startFixture(options: FixtureOptions = {}) {
       bridge.broadcast('db.change', { table: 'message', action: 'CREATE', id: row.id, row: { ...row } });
     },
     /** The agent's linked-device state changing, as the live query delivers it. */
-    setLink(next: Omit<WhatsAppLink, 'id'>) {
-      link = { id: 'whatsapp_link:current', ...next };
+    setLink(next: Omit<WhatsAppLink, 'id' | 'updated_at'>) {
+      link = { id: 'whatsapp_link:current', updated_at: new Date().toISOString(), ...next };
       bridge.broadcast('db.change', {
         table: 'whatsapp_link',
         action: 'UPDATE',
