@@ -7,6 +7,8 @@ import { formatBytes, formatMs } from '../../provision/terminal/render.ts';
 
 export const DEPLOY_OPTIONS = {
   'env-file': { type: 'string' },
+  // Node 20 itself reads `--env-file` anywhere on its command line and stops when the file is missing.
+  secrets: { type: 'string' },
   release: { type: 'string' },
   'node-mirror': { type: 'string' },
   'node-version': { type: 'string' },
@@ -14,7 +16,8 @@ export const DEPLOY_OPTIONS = {
 } as const;
 
 export const DEPLOY_HELP = `Installs MONO on the VPS, or updates it to this build. Safe to run again.
-  --env-file FILE            the agent's secrets (KEY=value lines), uploaded to /etc/mono/agent.env (0600)
+  --env-file FILE            the agent's secrets (KEY=value lines), uploaded to /etc/mono/agent.env (0600);
+                             --secrets FILE is the same (Node 20 also reads --env-file for itself)
   --release DIR              the agent build to deploy (default: agent-core/dist, made by "npm run build")
   --node-mirror URL          where the VPS downloads Node when it has none (default https://nodejs.org/dist)
   --node-version X.Y.Z       which Node to install then
@@ -23,7 +26,12 @@ export const DEPLOY_HELP = `Installs MONO on the VPS, or updates it to this buil
 export function deployOptionsFrom(values: Record<string, unknown>) {
   return {
     releaseDir: typeof values.release === 'string' ? expandHome(values.release) : defaultReleaseDir(),
-    envFile: typeof values['env-file'] === 'string' ? expandHome(values['env-file']) : undefined,
+    envFile:
+      typeof values['env-file'] === 'string'
+        ? expandHome(values['env-file'])
+        : typeof values.secrets === 'string'
+          ? expandHome(values.secrets)
+          : undefined,
     nodeMirror: values['node-mirror'] as string | undefined,
     nodeVersion: values['node-version'] as string | undefined,
     healthTimeoutMs: seconds(values['health-timeout'], 'health-timeout'),

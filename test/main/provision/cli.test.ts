@@ -51,6 +51,12 @@ describe('mono remote commands', { timeout: 60_000 }, () => {
         ['result', '', false],
       ],
     );
+    const missing = await runMono(['deploy', 'root@192.0.2.1', '--secrets', '/nonexistent/agent.env']);
+    assert.equal(missing.code, 1);
+    assert.match(
+      missing.stderr,
+      /secrets failed on root@192\.0\.2\.1: cannot read \/nonexistent\/agent\.env \(ENOENT\)/,
+    );
     const mirror = await runMono(['deploy', 'root@192.0.2.1', '--node-mirror', 'https://x/$(id)']);
     assert.equal(mirror.code, 1);
     assert.match(
