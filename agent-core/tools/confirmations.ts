@@ -15,8 +15,14 @@ export function needsConfirmation(tool: AgentTool, input: Record<string, unknown
   return typeof rule === 'function' ? rule(input, context) : rule === true;
 }
 
+/**
+ * What the owner is asked to confirm. A tool's own description is shown whole (the owner confirms exactly
+ * what will be sent, however long); only the generic fallback is shortened.
+ */
 export function describeAction(tool: AgentTool, input: Record<string, unknown>): string {
-  const text = tool.describeAction?.(input) ?? `${tool.name} ${JSON.stringify(input)}`;
+  const described = tool.describeAction?.(input);
+  if (described) return described;
+  const text = `${tool.name} ${JSON.stringify(input)}`;
   return text.length > 300 ? `${text.slice(0, 299)}…` : text;
 }
 

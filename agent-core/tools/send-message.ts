@@ -41,7 +41,7 @@ export function sendMessageTool(deps: SendMessageDeps): AgentTool {
     },
     needsConfirmation: (input, context) => !target(input, context).toOwner,
     describeAction: (input) =>
-      `Send on ${String(input.channel)} to ${String(input.chat_id ?? 'you')}: "${String(input.text).slice(0, 200)}"`,
+      `Send on ${String(input.channel)} to ${String(input.chat_id ?? 'you')}:\n\n${String(input.text)}`,
     async run(input, context) {
       const { channel, chatId } = target(input, context);
       const text = typeof input.text === 'string' ? input.text.trim() : '';

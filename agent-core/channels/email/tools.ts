@@ -94,7 +94,7 @@ export function emailTools(config: EmailConfig, mailer: Mailer): AgentTool[] {
       },
       describeAction: (input) => {
         const { id, text, replyAll } = reply(input);
-        return `Send an email reply${replyAll ? ' to all' : ''} (mail ${id}): "${text.slice(0, 220)}"`;
+        return `Send an email reply${replyAll ? ' to all' : ''} (mail ${id}):\n\n${text}`;
       },
       async run(input, context) {
         const { id, text, replyAll } = reply(input);
