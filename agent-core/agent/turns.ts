@@ -19,7 +19,7 @@ import {
   recordReply,
   setInboundStatus,
 } from '../store/messages.ts';
-import { confirmationPrompt } from '../tools/confirmations.ts';
+import { cancelPendingActions, confirmationPrompt } from '../tools/confirmations.ts';
 import { sleep } from '../util/sleep.ts';
 import type { Assistant } from './assistant.ts';
 import { type ClaudeClient, ClaudeError, toMessages } from './claude.ts';
@@ -188,6 +188,8 @@ export class TurnRunner {
       if (gate.notice) await assistant.notifyOwner(gate.notice);
       return setInboundStatus(db, id, 'failed', reason);
     }
+
+    if (isOwner) await cancelPendingActions(db, message.conversation);
 
     const stopTyping = keepTyping(channel, message.chat_id);
     let result: Awaited<ReturnType<Assistant['respond']>>;

@@ -177,6 +177,8 @@ export interface JobRunRow {
   error?: string;
   /** The answer delivered for this run. */
   message?: string;
+  /** Runs a crash interrupted run again at start (at most 3 attempts). */
+  attempts?: number;
 }
 
 /** An inbound webhook event (Stripe and generic hooks), deduplicated on the source's event id. */

@@ -10,6 +10,23 @@ export interface PendingAction {
   summary: string;
 }
 
+/** A /yes confirms what was asked recently, never something forgotten from last week. */
+const MAX_AGE = '1d';
+
+/**
+ * The owner moved on (wrote something else instead of /yes or /no): what was waiting is cancelled, so a later
+ * /yes can only confirm what was asked right before it.
+ */
+export async function cancelPendingActions(db: Surreal, conversation: RecordId): Promise<void> {
+  await db
+    .query(
+      `UPDATE action SET status = 'cancelled', decided_at = time::now(), result = 'Not confirmed.'
+       WHERE conversation = $conversation AND status = 'pending'`,
+      { conversation },
+    )
+    .collect();
+}
+
 export function needsConfirmation(tool: AgentTool, input: Record<string, unknown>, context: ToolContext) {
   const rule = tool.needsConfirmation;
   return typeof rule === 'function' ? rule(input, context) : rule === true;
@@ -62,7 +79,8 @@ export async function decideActions(
   const [claimed] = await db
     .query<[PendingAction[]]>(
       `UPDATE action SET status = $status, decided_at = time::now()
-       WHERE conversation = $conversation AND status = 'pending' RETURN id, tool, input, summary`,
+       WHERE conversation = $conversation AND status = 'pending' AND created_at > time::now() - ${MAX_AGE}
+       RETURN id, tool, input, summary`,
       { conversation, status: approve ? 'done' : 'cancelled' },
     )
     .collect();

@@ -153,6 +153,21 @@ describe('tools', { timeout: 90_000 }, () => {
       () => telegram.sent.find((s) => s.text.includes('nothing waiting for your confirmation')),
       'nothing to confirm',
     );
+
+    // Asked again, but the owner moves on: a later /yes does not send it.
+    const asked = telegram.sent.length;
+    telegram.sendText({ chatId: OWNER, userId: OWNER, text: 'tell Bob dinner is at 9' });
+    await telegram.waitForSent(asked + 1, { timeoutMs: 10_000 });
+    telegram.sendText({ chatId: OWNER, userId: OWNER, text: 'actually, never mind' });
+    await telegram.waitForSent(asked + 2, { timeoutMs: 10_000 });
+    telegram.sendText({ chatId: OWNER, userId: OWNER, text: '/yes' });
+    await telegram.waitForSent(asked + 3, { timeoutMs: 10_000 });
+    assert.match(telegram.sent.at(-1)!.text, /nothing waiting for your confirmation/);
+    assert.equal(
+      telegram.sent.filter((s) => String(s.chat_id) === '4999').length,
+      1,
+      'Bob got only the first message',
+    );
   });
 
   test('"every Monday at 8 send me my week": a cron job, listed and cancelled in chat', async () => {
@@ -215,11 +230,11 @@ describe('tools', { timeout: 90_000 }, () => {
     >(
       data.dir,
       `SELECT text, tool_calls, created_at FROM message WHERE role = 'assistant' AND tool_calls != NONE ORDER BY created_at;
-       SELECT * FROM job_run; SELECT * FROM action; SELECT * FROM job ORDER BY created_at;`,
+       SELECT * FROM job_run; SELECT * FROM action ORDER BY created_at; SELECT * FROM job ORDER BY created_at;`,
     );
     assert.deepEqual(
       replies.map((r) => r.tool_calls![0]!.name),
-      ['create_job', 'send_message', 'create_job', 'list_jobs', 'cancel_job'],
+      ['create_job', 'send_message', 'send_message', 'create_job', 'list_jobs', 'cancel_job'],
     );
     assert.equal(replies[0]!.tool_calls![0]!.input.prompt, 'Remind the owner to call the bank.');
     assert.match(JSON.stringify(replies[0]!.tool_calls![0]!.result), /job:/);
@@ -233,7 +248,9 @@ describe('tools', { timeout: 90_000 }, () => {
       [false, false],
       'the one-off is done once it ran; the weekly one is cancelled',
     );
-    assert.equal(actions.length, 1);
-    assert.equal(actions[0]!.status, 'done');
+    assert.deepEqual(
+      actions.map((a) => a.status),
+      ['done', 'cancelled'],
+    );
   });
 });
