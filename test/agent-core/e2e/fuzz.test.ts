@@ -3,6 +3,7 @@
 // messages from the owner in between. It must keep running, answer with 4xx (never 5xx), store nothing from
 // the malformed input, and answer every valid message exactly once. Seeded, so a failure can be replayed.
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { FakeAnthropic } from '../../fakes/anthropic-server.ts';
 import { FakeTelegram } from '../../fakes/telegram-server.ts';
@@ -20,6 +21,12 @@ const TIME_CAP_MS = 60_000;
 const CONCURRENCY = 16;
 const OWNER = 4601;
 const SECRET = 'fuzz-webhook-secret';
+
+/** The agent's resident memory in MB (Linux), to print beside the counts. */
+function rssMb(pid: number | undefined): number {
+  const match = pid ? /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8')) : null;
+  return match ? Math.round(Number(match[1]) / 1024) : Number.NaN;
+}
 
 /** mulberry32: small, fast, seedable. */
 function prng(seed: number) {
@@ -247,6 +254,7 @@ describe('bad input (fuzz)', { timeout: 180_000 }, () => {
       byStatus.set(status, (byStatus.get(status) ?? 0) + 1);
       statuses.set(kind, byStatus);
     };
+    const rssBefore = rssMb(agent.pid);
     const started = Date.now();
     const total = TELEGRAM_CASES + HOOK_CASES;
     let sent = 0;
@@ -306,7 +314,7 @@ describe('bad input (fuzz)', { timeout: 180_000 }, () => {
       [...statuses].sort().map(([kind, byStatus]) => [kind, Object.fromEntries([...byStatus].sort())]),
     );
     console.log(
-      `fuzz: ${sent} requests (${valid} valid owner messages, ${retried} deliveries retried) in ${elapsedMs} ms, seed ${SEED}`,
+      `fuzz: ${sent} requests (${valid} valid owner messages, ${retried} deliveries retried) in ${elapsedMs} ms, seed ${SEED}; agent RSS ${rssBefore} → ${rssMb(agent.pid)} MB`,
     );
     console.log(`fuzz statuses: ${JSON.stringify(summary)}`);
 
