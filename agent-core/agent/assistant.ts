@@ -113,7 +113,12 @@ export class Assistant {
   }
 
   /** Stores a message for the owner and delivers it; false when MONO does not know where the owner is. */
-  async notifyOwner(text: string, role: 'notice' | 'assistant' = 'notice'): Promise<boolean> {
+  async notifyOwner(
+    text: string,
+    role: 'notice' | 'assistant' = 'notice',
+    /** Settled in the same transaction as the message (so a crash never tells the owner twice). */
+    also?: Parameters<typeof recordOutbound>[2],
+  ): Promise<boolean> {
     const target = this.deps.owner.target();
     if (!target) {
       this.deps.log.warn(
@@ -121,12 +126,11 @@ export class Assistant {
       );
       return false;
     }
-    const message = await recordOutbound(this.deps.db, {
-      channel: target.channel,
-      chatId: target.chatId,
-      role,
-      text,
-    });
+    const message = await recordOutbound(
+      this.deps.db,
+      { channel: target.channel, chatId: target.chatId, role, text },
+      also,
+    );
     this.deps.deliver(message, target.chatId);
     return true;
   }

@@ -136,11 +136,9 @@ export class Hooks {
   async #stripe(event: EventRecord): Promise<void> {
     const summary = summarizeStripe(event.payload as StripeEvent);
     if (!summary) return settleEvent(this.deps.db, event.id, 'ignored');
-    const told = await this.deps.assistant.notifyOwner(summary);
-    await settleEvent(this.deps.db, event.id, told ? 'processed' : 'failed', {
-      summary,
-      ...(told ? {} : { error: 'The owner’s chat is unknown.' }),
-    });
+    const told = await this.deps.assistant.notifyOwner(summary, 'notice', processedStatement(event, summary));
+    if (!told)
+      await settleEvent(this.deps.db, event.id, 'failed', { summary, error: 'The owner’s chat is unknown.' });
   }
 
   async #generic(event: EventRecord): Promise<void> {
@@ -170,7 +168,14 @@ export class Hooks {
     });
     if (result.usage) await recordUsage(db, result.usage, result.calls);
     const summary = result.text || `The ${event.source} hook sent an event (${event.type}).`;
-    await assistant.notifyOwner(summary, 'assistant');
-    await settleEvent(db, event.id, 'processed', { summary });
+    await assistant.notifyOwner(summary, 'assistant', processedStatement(event, summary));
   }
+}
+
+/** Settles an event in the transaction that stores what the owner is told: a restart never tells them twice. */
+function processedStatement(event: EventRecord, summary: string) {
+  return {
+    statement: `UPDATE $event SET status = 'processed', summary = $summary;`,
+    vars: { event: event.id, summary },
+  };
 }

@@ -22,6 +22,7 @@ describe('webhooks', { timeout: 90_000 }, () => {
   const anthropic = new FakeAnthropic();
   const data = tempDataDir();
   let agent: AgentProcess;
+  let env: Record<string, string>;
   const post = (path: string, body: string | Buffer, headers: Record<string, string> = {}) =>
     fetch(`${agent.httpUrl}${path}`, {
       method: 'POST',
@@ -40,7 +41,7 @@ describe('webhooks', { timeout: 90_000 }, () => {
   before(async () => {
     await telegram.start();
     await anthropic.start();
-    const env = agentEnv(
+    env = agentEnv(
       data.dir,
       { telegram, anthropic },
       {
@@ -169,6 +170,30 @@ describe('webhooks', { timeout: 90_000 }, () => {
     assert.ok(Number(retryAfter) >= 1);
   });
 
+  test('an event stored before a kill -9 is handled after the restart, and the owner told once', async () => {
+    anthropic.hold();
+    const body = JSON.stringify({ type: 'deploy.failed', app: 'crash-test' });
+    const signature = createHmac('sha256', DEPLOY_SECRET).update(body).digest('hex');
+    const response = await post('/hooks/deploys', body, {
+      'x-signature-256': signature,
+      'x-event-id': 'dep-crash',
+    });
+    assert.equal(response.status, 200, 'stored and acknowledged before Claude answered');
+    await anthropic.waitForHeld(1, { timeoutMs: 10_000 });
+    await agent.kill();
+    anthropic.release();
+    agent = await new AgentProcess(env).start();
+    await eventually(
+      () => ownerMessages().find((s) => s.text.includes('crash-test')),
+      'the message after restart',
+    ).catch((error) => {
+      if (process.env.MONO_TEST_AGENT_LOG) console.error(agent.output());
+      throw error;
+    });
+    await sleep(1000);
+    assert.equal(ownerMessages().filter((s) => s.text.includes('crash-test')).length, 1);
+  });
+
   test('only verified events were stored', async () => {
     await agent.stop();
     const [events] = await queryDataDir<[{ source: string; external_id: string; status: string }[]]>(
@@ -182,6 +207,7 @@ describe('webhooks', { timeout: 90_000 }, () => {
         'stripe:evt_cust_1:ignored',
         'deploys:dep-1:processed',
         `alerts:${events[3]?.external_id}:processed`,
+        'deploys:dep-crash:processed',
       ],
     );
   });
