@@ -7,7 +7,7 @@ import { ChannelSendError } from '../channels/channel.ts';
 import { type OwnerCommands, parseCommand } from '../commands/owner-commands.ts';
 import type { ChannelName } from '../contract/tables.ts';
 import type { Logger } from '../log/logger.ts';
-import { boundedHistory } from '../memory/summary.ts';
+import { boundedHistory, type SummaryState } from '../memory/summary.ts';
 import { ensurePairing } from '../pairing/pairing.ts';
 import {
   type ClaimedInbound,
@@ -45,6 +45,7 @@ const TURN_RETRY_DELAYS_MS = [1000, 5000, 30_000];
 export class TurnRunner {
   readonly #chains = new Map<string, Promise<void>>();
   readonly #shutdown = new AbortController();
+  readonly #summaries = new Map<string, SummaryState>();
   readonly #delivering = new Set<string>();
 
   constructor(private readonly deps: TurnDeps) {
@@ -196,6 +197,7 @@ export class TurnRunner {
     try {
       const history = await boundedHistory({
         db,
+        known: this.#summaries,
         claude: this.deps.claude,
         conversation: message.conversation,
         until: message.created_at,

@@ -15,6 +15,11 @@ export interface HistoryTurn {
   created_at: Date;
 }
 
+export interface SummaryState {
+  summary?: string;
+  summary_until?: Date;
+}
+
 export interface BoundedHistory {
   turns: HistoryTurn[];
   summary?: string;
@@ -55,14 +60,22 @@ export async function boundedHistory(input: {
   limit: number;
   log: Logger;
   signal?: AbortSignal;
+  /** Summaries already read, by conversation: only this code changes them, so one read per conversation. */
+  known?: Map<string, SummaryState>;
 }): Promise<BoundedHistory> {
   const { db, conversation, limit } = input;
-  const [state] = await db
-    .query<[{ summary?: string; summary_until?: Date } | undefined]>(
-      'SELECT summary, summary_until FROM ONLY $conversation',
-      { conversation },
-    )
-    .collect();
+  const key = conversation.toString();
+  let state = input.known?.get(key);
+  if (!state) {
+    const [row] = await db
+      .query<[{ summary?: string; summary_until?: Date } | undefined]>(
+        'SELECT summary, summary_until FROM ONLY $conversation',
+        { conversation },
+      )
+      .collect();
+    state = row ?? {};
+    input.known?.set(key, state);
+  }
   const turns = (await loadHistory(
     db,
     conversation,
@@ -101,6 +114,7 @@ export async function boundedHistory(input: {
         until: older[older.length - 1]!.created_at,
       })
       .collect();
+    input.known?.set(key, { summary: parsed.summary, summary_until: older[older.length - 1]!.created_at });
     input.log.info(
       { conversation: conversation.toString(), summarized: older.length, facts: parsed.facts.length },
       'older turns summarized',
