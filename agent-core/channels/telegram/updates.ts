@@ -17,6 +17,8 @@ const MEDIA_KINDS = [
   'poll',
 ];
 
+const MAX_TEXT = 4096;
+
 export type ParsedUpdate =
   | { kind: 'message'; updateId: number; message: InboundMessage }
   | { kind: 'skip'; updateId: number; reason: string }
@@ -42,6 +44,10 @@ export function parseUpdate(update: unknown): ParsedUpdate {
 
   const text = typeof message.text === 'string' ? message.text : undefined;
   const caption = typeof message.caption === 'string' ? message.caption : undefined;
+  // Telegram never sends more (4096 for text, 1024 for captions): anything longer did not come from Telegram.
+  if ((text?.length ?? 0) > MAX_TEXT || (caption?.length ?? 0) > MAX_TEXT) {
+    return { kind: 'invalid', reason: `text longer than Telegram's ${MAX_TEXT} characters` };
+  }
   const media = MEDIA_KINDS.find((kind) => message[kind] !== undefined);
   if (text === undefined && media === undefined)
     return { kind: 'skip', updateId, reason: 'no text or media' };
