@@ -65,7 +65,7 @@ export async function decidePairing(
     `LET $pairing = (UPDATE pairing SET status = $decision, decided_at = time::now(), notified = false
                      WHERE code = $code RETURN AFTER)[0];
      IF $pairing {
-       UPSERT type::record('contact', [$pairing.channel, $pairing.external_id])
+       UPSERT type::record('contact', string::concat($pairing.channel, ':', $pairing.external_id))
          SET allowed = $decision = 'approved', channel = $pairing.channel, external_id = $pairing.external_id,
              name = name ?? $pairing.name;
      };
@@ -110,7 +110,8 @@ export async function recordDecisionNotice(
     `LET $claimed = (UPDATE $id SET notified = true WHERE notified = false RETURN AFTER)[0];
      RETURN IF $claimed {
        (CREATE message CONTENT {
-         conversation: type::record('conversation', [$claimed.channel, $claimed.chat_id]), channel: $claimed.channel,
+         conversation: type::record('conversation', string::concat($claimed.channel, ':', $claimed.chat_id)),
+         channel: $claimed.channel,
          direction: 'out', role: 'notice', text: $text, status: 'pending', created_at: time::now(), updated_at: time::now()
        })[0]
      } ELSE { NONE };`,

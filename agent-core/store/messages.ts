@@ -32,12 +32,14 @@ export interface MessageRecord {
   created_at: Date;
 }
 
+// Ids are "<channel>:<id>" strings, not arrays: SurrealDB 3.0 does not use an index on a field that links to a
+// record with an array id (every history query would scan the whole message table).
 export function conversationId(channel: ChannelName, chatId: string): RecordId {
-  return new RecordId('conversation', [channel, chatId]);
+  return new RecordId('conversation', `${channel}:${chatId}`);
 }
 
 export function contactId(channel: ChannelName, userId: string): RecordId {
-  return new RecordId('contact', [channel, userId]);
+  return new RecordId('contact', `${channel}:${userId}`);
 }
 
 const PREVIEW_LENGTH = 120;

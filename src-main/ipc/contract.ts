@@ -15,7 +15,7 @@ import type {
 } from '../../agent-core/contract/tables.ts';
 
 const none = z.undefined().or(z.object({}).strict());
-/** A record id as the datastore gives it (`message:abc`, `conversation:['telegram', '42']`); sent as a parameter. */
+/** A record id as the datastore gives it (`message:abc`, `conversation:⟨telegram:42⟩`); sent as a parameter. */
 const id = (table: string) =>
   z
     .string()

@@ -60,7 +60,7 @@ export async function startFixture(options: FixtureOptions = {}) {
   const calls: string[] = [];
   const conversations: ConversationRow[] = [
     {
-      id: "conversation:['telegram', '1']",
+      id: 'conversation:⟨telegram:1⟩',
       channel: 'telegram',
       chat_id: '1',
       title: 'Ada Lovelace',

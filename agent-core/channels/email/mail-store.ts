@@ -2,7 +2,7 @@
 // notice to the owner created exactly once per mail (claimed in the same transaction that creates it).
 import { RecordId, type Surreal } from 'surrealdb';
 import type { ChannelName, TokenUsage } from '../../contract/tables.ts';
-import type { MessageRecord } from '../../store/messages.ts';
+import { conversationId, type MessageRecord } from '../../store/messages.ts';
 import { transaction } from '../../store/transaction.ts';
 import type { ParsedMail } from './parse.ts';
 
@@ -144,7 +144,7 @@ export async function recordMailNotice(
       summary: notice.summary,
       text: notice.text,
       preview: notice.text.slice(0, 120),
-      conversation: new RecordId('conversation', [target.channel, target.chatId]),
+      conversation: conversationId(target.channel, target.chatId),
       channel: target.channel,
       chat: target.chatId,
       usage,

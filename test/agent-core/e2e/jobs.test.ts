@@ -12,7 +12,7 @@ import { queryDataDir } from '../../helpers/inspect-datastore.ts';
 import { isToolResult, localIso, sleep } from '../jobs/harness.ts';
 
 const OWNER = 4201;
-const CONVERSATION = `conversation:['telegram', '${OWNER}']`;
+const CONVERSATION = `conversation:⟨telegram:${OWNER}⟩`;
 
 describe('jobs across restarts', { timeout: 120_000 }, () => {
   const telegram = new FakeTelegram();

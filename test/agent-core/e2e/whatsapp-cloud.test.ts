@@ -150,7 +150,7 @@ describe('whatsapp cloud api end to end', { timeout: 90_000 }, () => {
     await queryDataDir(
       data.dir,
       `UPDATE pairing SET status = 'approved', decided_at = time::now(), notified = false WHERE code = '${code}';
-       UPSERT contact:['whatsapp', '${STRANGER}'] SET allowed = true;`,
+       UPSERT type::record('contact', 'whatsapp:${STRANGER}') SET allowed = true;`,
     );
     await startAgent();
     await waitFor(() => graph.sent.find((s) => s.to === STRANGER && /approved/.test(s.text)));

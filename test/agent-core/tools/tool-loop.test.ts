@@ -46,7 +46,7 @@ const say = (text: string) => ({ type: 'text', text, citations: null }) as Anthr
 const context = (db?: Partial<Surreal>): ToolContext => ({
   db: (db ?? {}) as Surreal,
   log: silentLogger,
-  conversation: new RecordId('conversation', ['telegram', '1']),
+  conversation: new RecordId('conversation', 'telegram:1'),
   channel: 'telegram',
   chatId: '1',
   isOwner: true,
