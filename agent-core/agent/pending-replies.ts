@@ -1,6 +1,6 @@
 // Sends replies that someone else put back to "pending" while the agent runs: the desktop's "Send again" on a
 // failed reply. (The agent's own pending replies are sent by the turn runner; at start, resume() sends the rest.)
-import { type RecordId, type Surreal, Table } from 'surrealdb';
+import { and, eq, type RecordId, type Surreal, Table } from 'surrealdb';
 import type { Logger } from '../log/logger.ts';
 import type { MessageRecord } from '../store/messages.ts';
 import type { TurnRunner } from './turns.ts';
@@ -16,7 +16,10 @@ export class PendingReplyWatcher {
 
   async start(): Promise<void> {
     try {
-      const live = await this.db.live(new Table('message'));
+      // Filtered in the engine: only outbound replies that are pending, not every message write.
+      const live = await this.db
+        .live(new Table('message'))
+        .where(and(eq('direction', 'out'), eq('status', 'pending')));
       this.#kill = () => live.kill();
       (async () => {
         for await (const change of live) {

@@ -39,6 +39,7 @@ export interface TurnDeps {
 }
 
 const TYPING_EVERY_MS = 4500;
+const TYPING_AFTER_MS = 700;
 const SEND_RETRY_DELAYS_MS = [1000, 5000, 15000];
 const TURN_RETRY_DELAYS_MS = [1000, 5000, 30_000];
 
@@ -326,9 +327,19 @@ export class TurnRunner {
   }
 }
 
+/**
+ * "typing…" while Claude works — from TYPING_AFTER_MS on: an answer that comes sooner needs no indicator, and
+ * that saves a Bot API call on every quick turn.
+ */
 function keepTyping(channel: Channel, chatId: string): () => void {
   const tick = () => void channel.typing(chatId).catch(() => {});
-  tick();
-  const timer = setInterval(tick, TYPING_EVERY_MS);
-  return () => clearInterval(timer);
+  let interval: NodeJS.Timeout | undefined;
+  const first = setTimeout(() => {
+    tick();
+    interval = setInterval(tick, TYPING_EVERY_MS);
+  }, TYPING_AFTER_MS);
+  return () => {
+    clearTimeout(first);
+    clearInterval(interval);
+  };
 }

@@ -44,10 +44,6 @@ describe('telegram over long polling', { timeout: 60_000 }, () => {
     const [first] = await telegram.waitForSent(1, { timeoutMs: 10_000 });
     assert.match(first!.text, /My name is Ada\./);
     assert.equal(String(first!.chat_id), String(OWNER));
-    assert.ok(
-      telegram.calls.some((call) => call.method === 'sendChatAction'),
-      'a typing indicator was shown',
-    );
 
     telegram.sendText({ chatId: OWNER, userId: OWNER, text: 'What is my name?' });
     await telegram.waitForSent(2, { timeoutMs: 10_000 });
@@ -62,6 +58,22 @@ describe('telegram over long polling', { timeout: 60_000 }, () => {
     assert.match(texts[0]!, /My name is Ada/);
     assert.match(texts[2]!, /What is my name/);
     assert.ok(JSON.stringify(last.system).includes('MONO'), 'the system prompt was sent');
+  });
+
+  test('while Claude takes its time the chat shows “typing…”', async () => {
+    const sentBefore = telegram.sent.length;
+    anthropic.delayMs = 1500;
+    try {
+      telegram.sendText({ chatId: OWNER, userId: OWNER, text: 'think about it' });
+      await telegram.waitForSent(sentBefore + 1, { timeoutMs: 10_000 });
+    } finally {
+      anthropic.delayMs = 0;
+    }
+    const typing = telegram.calls.filter(
+      (c) => c.method === 'sendChatAction' && String(c.params.chat_id) === String(OWNER),
+    );
+    assert.ok(typing.length >= 1, 'a typing indicator was shown');
+    assert.equal(typing[0]!.params.action, 'typing');
   });
 
   test('a stranger gets a pairing code and never reaches Claude', async () => {
