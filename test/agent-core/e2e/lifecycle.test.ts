@@ -1,12 +1,16 @@
 // Starting and stopping the built agent: configuration errors, no channel, a locked datastore, SIGTERM mid-turn.
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { cpSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { FakeAnthropic } from '../../fakes/anthropic-server.ts';
 import { FakeTelegram } from '../../fakes/telegram-server.ts';
 import { agentEnv } from '../../helpers/agent-env.ts';
 import { AGENT_BUNDLE, AgentProcess, runAgentToExit, tempDataDir } from '../../helpers/agent-process.ts';
+
+const MONO_BIN = fileURLToPath(new URL('../../../src-main/cli/bin.js', import.meta.url));
 
 describe('agent lifecycle', { timeout: 60_000 }, () => {
   const telegram = new FakeTelegram();
@@ -54,6 +58,41 @@ describe('agent lifecycle', { timeout: 60_000 }, () => {
     } finally {
       await agent.stop();
       copy.remove();
+      data.remove();
+    }
+  });
+
+  test('`mono agent` runs the agent in the terminal and stops on SIGTERM', async () => {
+    const data = tempDataDir();
+    const child = spawn(process.execPath, [MONO_BIN, 'agent'], {
+      env: {
+        PATH: process.env.PATH ?? '',
+        HOME: process.env.HOME ?? '/root',
+        MONO_DATA_DIR: data.dir,
+        MONO_HTTP_PORT: '0',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    try {
+      const address = await new Promise<string>((resolve, reject) => {
+        let out = '';
+        const timer = setTimeout(() => reject(new Error(`mono agent did not get ready:\n${out}`)), 30_000);
+        child.stdout.on('data', (chunk) => {
+          out += chunk;
+          const match = /"http":"([^"]+)"/.exec(out);
+          if (match) {
+            clearTimeout(timer);
+            resolve(match[1]!);
+          }
+        });
+      });
+      const response = await fetch(`http://${address}/healthz`);
+      assert.equal(response.status, 200);
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      assert.equal(await exited, 0);
+    } finally {
+      child.kill('SIGKILL');
       data.remove();
     }
   });
