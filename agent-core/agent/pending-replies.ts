@@ -1,6 +1,7 @@
-// Sends replies that someone else put back to "pending" while the agent runs: the desktop's "Send again" on a
-// failed reply. (The agent's own pending replies are sent by the turn runner; at start, resume() sends the rest.)
-import { and, eq, type RecordId, type Surreal, Table } from 'surrealdb';
+// Sends a failed reply again when the desktop asks ("Send again"): it sets the reply back to pending and files a
+// `retry_request`, which this watches live. (The agent's own pending replies are sent by the turn runner; at
+// start, resume() sends whatever is pending, so requests left from before are simply cleared.)
+import { type RecordId, type Surreal, Table } from 'surrealdb';
 import type { Logger } from '../log/logger.ts';
 import type { MessageRecord } from '../store/messages.ts';
 import type { TurnRunner } from './turns.ts';
@@ -15,25 +16,24 @@ export class PendingReplyWatcher {
   ) {}
 
   async start(): Promise<void> {
+    await this.db.query('DELETE retry_request').collect();
     try {
-      // Filtered in the engine: only outbound replies that are pending, not every message write.
-      const live = await this.db
-        .live(new Table('message'))
-        .where(and(eq('direction', 'out'), eq('status', 'pending')));
+      const live = await this.db.live(new Table('retry_request'));
       this.#kill = () => live.kill();
       (async () => {
         for await (const change of live) {
-          const row = change.value as { direction?: string; status?: string } | undefined;
-          // CREATE is the runner's own new reply; an UPDATE back to pending is a retry from outside.
-          if (change.action !== 'UPDATE' || row?.direction !== 'out' || row.status !== 'pending') continue;
-          if (this.runner.isDelivering(change.recordId)) continue;
-          void this.#resend(change.recordId).catch((error) =>
-            this.log.warn({ err: error, message: change.recordId.toString() }, 'could not resend a reply'),
+          const message = (change.value as { message?: RecordId } | undefined)?.message;
+          if (change.action !== 'CREATE' || !message) continue;
+          void this.#resend(change.recordId, message).catch((error) =>
+            this.log.warn({ err: error, message: message.toString() }, 'could not resend a reply'),
           );
         }
-      })().catch((error) => this.log.warn({ err: error }, 'pending-reply watch ended'));
+      })().catch((error) => this.log.warn({ err: error }, 'retry watch ended'));
     } catch (error) {
-      this.log.warn({ err: error }, 'cannot watch replies live; a retried reply is sent at the next start');
+      this.log.warn(
+        { err: error },
+        'cannot watch retry requests live; a retried reply is sent at the next start',
+      );
     }
   }
 
@@ -41,15 +41,14 @@ export class PendingReplyWatcher {
     await this.#kill?.();
   }
 
-  async #resend(id: RecordId): Promise<void> {
-    // Notifications can arrive late and out of order: act on the row as it is now.
-    const [row] = await this.db
-      .query<[(MessageRecord & { chat_id?: string }) | undefined]>(
-        'SELECT *, conversation.chat_id AS chat_id FROM ONLY $id',
-        { id },
+  async #resend(request: RecordId, id: RecordId): Promise<void> {
+    const [, row] = await this.db
+      .query<[unknown, (MessageRecord & { chat_id?: string }) | undefined]>(
+        'DELETE $request; SELECT *, conversation.chat_id AS chat_id FROM ONLY $id;',
+        { request, id },
       )
       .collect();
-    if (row?.status !== 'pending' || !row.chat_id || this.runner.isDelivering(id)) return;
+    if (row?.status !== 'pending' || row.direction !== 'out' || !row.chat_id) return;
     this.log.info({ message: id.toString() }, 'sending a reply again on request');
     this.runner.deliver(row, row.chat_id);
   }

@@ -20,6 +20,7 @@ export const TABLES = [
   'mail',
   'mail_cursor',
   'whatsapp_link',
+  'retry_request',
 ] as const;
 export type TableName = (typeof TABLES)[number];
 
@@ -273,4 +274,11 @@ export interface WhatsAppLinkRow {
   account?: string;
   detail?: string;
   updated_at: string;
+}
+
+/** The desktop's "Send again" on a failed reply (the reply is set back to pending in the same transaction). */
+export interface RetryRequestRow {
+  id: string;
+  message: string;
+  created_at: string;
 }

@@ -41,7 +41,7 @@ export function createData(sync: Pick<Sync, 'query' | 'withDb'>) {
       await rows('UPDATE $id SET unread = 0', { id: recordId(conversation) });
       return { ok: true };
     },
-    /** A failed reply goes back to "pending": the running agent sees that live and sends it again. */
+    /** A failed reply goes back to "pending", with a retry request the running agent acts on at once. */
     async retryMessage(message: string): Promise<{ ok: true }> {
       const [row] = await rows<{ direction: string; status: string }>('SELECT direction, status FROM $id', {
         id: recordId(message),
@@ -52,9 +52,14 @@ export function createData(sync: Pick<Sync, 'query' | 'withDb'>) {
           'Your agent already told this person it could not answer. Ask them to send the message again.',
         );
       }
-      await rows("UPDATE $id SET status = 'pending', error = NONE, updated_at = time::now()", {
-        id: recordId(message),
-      });
+      // The agent watches retry_request live and sends the reply again (agent-core/agent/pending-replies.ts).
+      await rows(
+        `BEGIN;
+         UPDATE $id SET status = 'pending', error = NONE, updated_at = time::now();
+         CREATE retry_request SET message = $id;
+         COMMIT;`,
+        { id: recordId(message) },
+      );
       return { ok: true };
     },
     pairings: () => rows<PairingRow>('SELECT * FROM pairing ORDER BY created_at DESC LIMIT 500'),

@@ -100,8 +100,10 @@ describe('db hub and an external datastore', { timeout: 90_000 }, () => {
     }
     assert.equal(failed.length, 1, 'the reply Telegram refused is marked failed');
     telegram.blockedChats.delete(9);
+    // What the desktop's "Send again" writes (src-main/services/data.ts).
     await client.run('query', {
-      sql: `UPDATE ${failed[0]!.id} SET status = 'pending', error = NONE`,
+      sql: `BEGIN; UPDATE ${failed[0]!.id} SET status = 'pending', error = NONE;
+            CREATE retry_request SET message = ${failed[0]!.id}; COMMIT;`,
     });
     await telegram.waitForSent(sentBefore + 1, { timeoutMs: 10_000 });
     await new Promise((resolve) => setTimeout(resolve, 500));
