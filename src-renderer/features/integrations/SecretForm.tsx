@@ -2,7 +2,7 @@
 import { useState } from 'react';
 import type { SecretName } from '../../../src-main/ipc/contract.ts';
 import { Button, Field } from '../../components/ui.tsx';
-import { errorMessage } from '../../lib/mono.ts';
+import { useAction } from '../../lib/use-action.ts';
 import { act } from '../../store/actions.ts';
 
 export function SecretForm({
@@ -15,27 +15,21 @@ export function SecretForm({
   placeholder?: string;
 }) {
   const [value, setValue] = useState('');
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run } = useAction();
   const [message, setMessage] = useState<string>();
-  const [error, setError] = useState<string>();
   const save = () => {
-    setBusy(true);
-    setError(undefined);
     setMessage(undefined);
-    act
-      .setSecret(name, value)
-      .then(({ applied }) => {
-        setValue('');
-        setMessage(
-          applied === 'restarted'
-            ? 'Saved. Your agent restarted with it.'
-            : applied === 'sent'
-              ? 'Saved and sent to your server.'
-              : 'Saved.',
-        );
-      })
-      .catch((e) => setError(errorMessage(e)))
-      .finally(() => setBusy(false));
+    void run(async () => {
+      const { applied } = await act.setSecret(name, value);
+      setValue('');
+      setMessage(
+        applied === 'restarted'
+          ? 'Saved. Your agent restarted with it.'
+          : applied === 'sent'
+            ? 'Saved and sent to your server.'
+            : 'Saved.',
+      );
+    });
   };
   return (
     <div className="secret-form">

@@ -1,8 +1,8 @@
 // The WhatsApp integration: a linked personal number (QR / pairing code, live), the Business Cloud API token,
 // or the choice between them when neither is set up.
-import { useState } from 'react';
 import { Badge, Button, Card } from '../../components/ui.tsx';
-import { errorMessage, mono } from '../../lib/mono.ts';
+import { mono } from '../../lib/mono.ts';
+import { useAction } from '../../lib/use-action.ts';
 import { useStore } from '../../store/store.ts';
 import { SecretForm } from './SecretForm.tsx';
 import { WhatsAppLinkCard } from './WhatsAppLinkCard.tsx';
@@ -10,8 +10,7 @@ import { WhatsAppLinkCard } from './WhatsAppLinkCard.tsx';
 export function WhatsAppCard() {
   const mode = useStore((s) => s.app?.wizard.whatsapp?.mode ?? 'skip');
   const linkState = useStore((s) => s.whatsappLink?.state);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string>();
+  const { busy, error, run } = useAction();
 
   const badge =
     mode === 'linked' ? (
@@ -24,14 +23,7 @@ export function WhatsAppCard() {
       <Badge>Not set up</Badge>
     );
 
-  const link = () => {
-    setBusy(true);
-    setError(undefined);
-    mono.wizard
-      .saveWhatsApp({ mode: 'linked' })
-      .catch((e) => setError(errorMessage(e)))
-      .finally(() => setBusy(false));
-  };
+  const link = () => void run(() => mono.wizard.saveWhatsApp({ mode: 'linked' }));
 
   return (
     <Card title="WhatsApp" actions={badge}>

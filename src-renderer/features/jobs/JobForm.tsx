@@ -2,7 +2,7 @@
 import { useState } from 'react';
 import { Icon } from '../../components/icons.tsx';
 import { Button, Card, Field } from '../../components/ui.tsx';
-import { errorMessage } from '../../lib/mono.ts';
+import { useAction } from '../../lib/use-action.ts';
 import { act } from '../../store/actions.ts';
 import { useStore } from '../../store/store.ts';
 
@@ -17,14 +17,11 @@ export function JobForm({ onDone }: { onDone: () => void }) {
   const [cron, setCron] = useState('0 8 * * 1-5');
   const [once, setOnce] = useState('');
   const [conversation, setConversation] = useState(conversations[0]?.id ?? '');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string>();
+  const { busy, error, run } = useAction();
 
-  async function submit(event: React.FormEvent) {
+  function submit(event: React.FormEvent) {
     event.preventDefault();
-    setBusy(true);
-    setError(undefined);
-    try {
+    void run(async () => {
       const [hour, minute] = time.split(':').map(Number);
       const schedule =
         when === 'once'
@@ -38,11 +35,7 @@ export function JobForm({ onDone }: { onDone: () => void }) {
         conversation: conversation || (conversations[0]?.id ?? ''),
       });
       onDone();
-    } catch (e) {
-      setError(errorMessage(e));
-    } finally {
-      setBusy(false);
-    }
+    });
   }
 
   if (conversations.length === 0) {

@@ -4,7 +4,7 @@ import { useEffect, useState } from 'react';
 import { Icon } from '../../components/icons.tsx';
 import { Button, Card, ErrorState, Field, PageHeader, Spinner } from '../../components/ui.tsx';
 import { tokens, usd } from '../../lib/format.ts';
-import { errorMessage } from '../../lib/mono.ts';
+import { useAction } from '../../lib/use-action.ts';
 import { act, loaders, USAGE_DAYS } from '../../store/actions.ts';
 import { settingValue, useStore } from '../../store/store.ts';
 import { totalsByDay, UsageChart } from './UsageChart.tsx';
@@ -99,23 +99,19 @@ function BudgetCard({ daily, monthly }: { daily?: number; monthly?: number }) {
     daily: daily ? String(daily) : '',
     monthly: monthly ? String(monthly) : '',
   });
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run } = useAction();
   const [saved, setSaved] = useState(false);
-  const [error, setError] = useState<string>();
   const parse = (v: string) => (v.trim() === '' ? null : Number(v));
   const invalid = [form.daily, form.monthly].some((v) => v.trim() !== '' && !(Number(v) >= 0));
 
-  const save = () => {
-    setBusy(true);
-    setError(undefined);
-    Promise.all([
-      act.setSetting('budget_daily_usd', parse(form.daily)),
-      act.setSetting('budget_monthly_usd', parse(form.monthly)),
-    ])
-      .then(() => setSaved(true))
-      .catch((e) => setError(errorMessage(e)))
-      .finally(() => setBusy(false));
-  };
+  const save = () =>
+    void run(async () => {
+      await Promise.all([
+        act.setSetting('budget_daily_usd', parse(form.daily)),
+        act.setSetting('budget_monthly_usd', parse(form.monthly)),
+      ]);
+      setSaved(true);
+    });
 
   return (
     <Card title="Budgets">

@@ -2,29 +2,23 @@
 import { useState } from 'react';
 import { Icon } from '../../components/icons.tsx';
 import { Button, Field } from '../../components/ui.tsx';
-import { errorMessage, mono } from '../../lib/mono.ts';
+import { mono } from '../../lib/mono.ts';
+import { useAction } from '../../lib/use-action.ts';
 import { useStore } from '../../store/store.ts';
 
 export function TelegramStep() {
   const bot = useStore((s) => s.app?.wizard.telegram);
   const [token, setToken] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string>();
+  const { busy, error, run } = useAction();
   const [replacing, setReplacing] = useState(!bot);
 
-  async function check(event: React.FormEvent) {
+  function check(event: React.FormEvent) {
     event.preventDefault();
-    setBusy(true);
-    setError(undefined);
-    try {
+    void run(async () => {
       await mono.wizard.checkTelegram({ token });
       setToken('');
       setReplacing(false);
-    } catch (e) {
-      setError(errorMessage(e));
-    } finally {
-      setBusy(false);
-    }
+    });
   }
 
   return (

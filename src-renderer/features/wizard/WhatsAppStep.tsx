@@ -2,27 +2,21 @@
 import { useState } from 'react';
 import { Icon } from '../../components/icons.tsx';
 import { Button, Field } from '../../components/ui.tsx';
-import { errorMessage, mono } from '../../lib/mono.ts';
+import { mono } from '../../lib/mono.ts';
+import { useAction } from '../../lib/use-action.ts';
 
 export function WhatsAppStep() {
   const [choice, setChoice] = useState<'skip' | 'cloud' | 'personal'>('skip');
   const [form, setForm] = useState({ phoneNumberId: '', accessToken: '', appSecret: '' });
   const [phone, setPhone] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string>();
+  const { busy, error, run } = useAction();
 
-  async function save() {
-    setBusy(true);
-    setError(undefined);
-    try {
+  function save() {
+    void run(async () => {
       if (choice === 'cloud') await mono.wizard.saveWhatsApp({ mode: 'cloud', ...form });
       else if (choice === 'personal') await mono.wizard.saveWhatsApp({ mode: 'linked', pairingPhone: phone });
       else await mono.wizard.saveWhatsApp({ mode: 'skip' });
-    } catch (e) {
-      setError(errorMessage(e));
-    } finally {
-      setBusy(false);
-    }
+    });
   }
 
   const set = (key: keyof typeof form) => (e: React.ChangeEvent<HTMLInputElement>) =>
