@@ -9,6 +9,7 @@ import { FakeAnthropic } from '../../fakes/anthropic-server.ts';
 import { FakeTelegram } from '../../fakes/telegram-server.ts';
 import { agentEnv } from '../../helpers/agent-env.ts';
 import { AgentProcess, tempDataDir } from '../../helpers/agent-process.ts';
+import { AgentWithFakes } from '../../helpers/agent-with-fakes.ts';
 import { queryDataDir } from '../../helpers/inspect-datastore.ts';
 import { eventually } from '../jobs/harness.ts';
 
@@ -360,25 +361,10 @@ describe('bad input (fuzz)', { timeout: 180_000 }, () => {
 });
 
 describe('bad input over long polling (fuzz)', { timeout: 120_000 }, () => {
-  const telegram = new FakeTelegram();
-  const anthropic = new FakeAnthropic();
-  const data = tempDataDir();
-  let agent: AgentProcess;
-
-  before(async () => {
-    await telegram.start();
-    await anthropic.start();
-    agent = await new AgentProcess(
-      agentEnv(data.dir, { telegram, anthropic }, { MONO_ALLOW_TELEGRAM: String(OWNER) }),
-    ).start();
-  });
-
-  after(async () => {
-    await agent?.stop();
-    await telegram.close();
-    await anthropic.close();
-    data.remove();
-  });
+  const suite = new AgentWithFakes({ MONO_ALLOW_TELEGRAM: String(OWNER) });
+  const { telegram, data } = suite;
+  before(suite.start);
+  after(suite.close);
 
   test('malformed updates from getUpdates are skipped and confirmed; valid ones answered once', async () => {
     const random = prng(SEED + 1);
@@ -417,7 +403,7 @@ describe('bad input over long polling (fuzz)', { timeout: 120_000 }, () => {
     await eventually(() => telegram.pendingUpdates === 0, 'every update confirmed', 30_000).catch((error) => {
       if (process.env.MONO_TEST_AGENT_LOG)
         console.error(
-          agent
+          suite.agent
             .output()
             .split('\n')
             .filter((l) => !l.includes('"level":30'))
@@ -432,8 +418,8 @@ describe('bad input over long polling (fuzz)', { timeout: 120_000 }, () => {
       'an answer to every valid message',
       30_000,
     );
-    assert.equal((await agent.health()).status, 200);
-    await agent.stop();
+    assert.equal((await suite.agent.health()).status, 200);
+    await suite.agent.stop();
     const [inbound, replies] = await queryDataDir<[{ text: string; status: string }[], { status: string }[]]>(
       data.dir,
       `SELECT text, status FROM message WHERE direction = 'in'; SELECT status FROM message WHERE direction = 'out';`,

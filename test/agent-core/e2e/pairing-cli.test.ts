@@ -3,10 +3,8 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { FakeAnthropic } from '../../fakes/anthropic-server.ts';
-import { FakeTelegram } from '../../fakes/telegram-server.ts';
-import { agentEnv } from '../../helpers/agent-env.ts';
-import { AgentProcess, tempDataDir } from '../../helpers/agent-process.ts';
+import { tempDataDir } from '../../helpers/agent-process.ts';
+import { AgentWithFakes } from '../../helpers/agent-with-fakes.ts';
 
 const MONO = fileURLToPath(new URL('../../../src-main/cli/bin.js', import.meta.url));
 const OWNER = 4242;
@@ -21,24 +19,10 @@ function mono(args: string[], dataDir: string) {
 }
 
 describe('pairing with the mono CLI', { timeout: 90_000 }, () => {
-  const telegram = new FakeTelegram();
-  const anthropic = new FakeAnthropic();
-  const data = tempDataDir();
-  let agent: AgentProcess;
-
-  before(async () => {
-    await telegram.start();
-    await anthropic.start();
-    agent = await new AgentProcess(
-      agentEnv(data.dir, { telegram, anthropic }, { MONO_ALLOW_TELEGRAM: String(OWNER) }),
-    ).start();
-  });
-  after(async () => {
-    await agent?.stop();
-    await telegram.close();
-    await anthropic.close();
-    data.remove();
-  });
+  const suite = new AgentWithFakes({ MONO_ALLOW_TELEGRAM: String(OWNER) });
+  const { telegram, anthropic, data } = suite;
+  before(suite.start);
+  after(suite.close);
 
   test('list, approve, and the stranger is told and then answered', async () => {
     telegram.sendText({ chatId: STRANGER, userId: STRANGER, text: 'hi, can we talk?', firstName: 'Grace' });

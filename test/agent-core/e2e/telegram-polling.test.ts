@@ -1,37 +1,19 @@
 // The built agent answers Telegram messages (long polling) with Claude: history, strangers, redelivery, limits.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { FakeAnthropic } from '../../fakes/anthropic-server.ts';
 import { echoResponder } from '../../fakes/anthropic-types.ts';
-import { FakeTelegram } from '../../fakes/telegram-server.ts';
-import { agentEnv } from '../../helpers/agent-env.ts';
-import { AgentProcess, tempDataDir } from '../../helpers/agent-process.ts';
+import { AgentWithFakes } from '../../helpers/agent-with-fakes.ts';
 
 const OWNER = 1001;
 
 describe('telegram over long polling', { timeout: 60_000 }, () => {
-  const telegram = new FakeTelegram();
-  const anthropic = new FakeAnthropic();
-  const data = tempDataDir();
-  let agent: AgentProcess;
-
-  before(async () => {
-    await telegram.start();
-    await anthropic.start();
-    agent = await new AgentProcess(
-      agentEnv(data.dir, { telegram, anthropic }, { MONO_ALLOW_TELEGRAM: String(OWNER) }),
-    ).start();
-  });
-
-  after(async () => {
-    await agent?.stop();
-    await telegram.close();
-    await anthropic.close();
-    data.remove();
-  });
+  const suite = new AgentWithFakes({ MONO_ALLOW_TELEGRAM: String(OWNER) });
+  const { telegram, anthropic } = suite;
+  before(suite.start);
+  after(suite.close);
 
   test('health reports the datastore and the polling channel', async () => {
-    const { status, body } = await agent.health();
+    const { status, body } = await suite.agent.health();
     assert.equal(status, 200);
     assert.equal(body.status, 'ok');
     assert.equal(body.db, 'ok');

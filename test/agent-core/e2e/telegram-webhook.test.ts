@@ -1,43 +1,26 @@
 // Telegram by webhook: the secret header is required, updates are stored before the 200, redelivery answers once.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { FakeAnthropic } from '../../fakes/anthropic-server.ts';
-import { FakeTelegram } from '../../fakes/telegram-server.ts';
 import { agentEnv } from '../../helpers/agent-env.ts';
 import { AgentProcess, tempDataDir } from '../../helpers/agent-process.ts';
+import { AgentWithFakes } from '../../helpers/agent-with-fakes.ts';
 import { queryDataDir } from '../../helpers/inspect-datastore.ts';
 
 const SECRET = 'webhook-secret_for-tests';
 
 describe('telegram over a webhook', { timeout: 60_000 }, () => {
-  const telegram = new FakeTelegram();
-  const anthropic = new FakeAnthropic();
-  const data = tempDataDir();
-  let agent: AgentProcess;
+  const suite = new AgentWithFakes({ MONO_ALLOW_TELEGRAM: '*', TELEGRAM_WEBHOOK_SECRET: SECRET });
+  const { telegram, anthropic, data } = suite;
 
   before(async () => {
-    await telegram.start();
-    await anthropic.start();
-    agent = await new AgentProcess(
-      agentEnv(
-        data.dir,
-        { telegram, anthropic },
-        { MONO_ALLOW_TELEGRAM: '*', TELEGRAM_WEBHOOK_SECRET: SECRET },
-      ),
-    ).start();
+    await suite.start();
     // What setWebhook would have told Telegram: where to deliver, with which secret.
-    telegram.webhook = { url: `${agent.httpUrl}/telegram`, secret_token: SECRET, max_connections: 40 };
+    telegram.webhook = { url: `${suite.agent.httpUrl}/telegram`, secret_token: SECRET, max_connections: 40 };
   });
-
-  after(async () => {
-    await agent?.stop();
-    await telegram.close();
-    await anthropic.close();
-    data.remove();
-  });
+  after(suite.close);
 
   test('health says webhook; no long polling happens', async () => {
-    const { body } = await agent.health();
+    const { body } = await suite.agent.health();
     assert.deepEqual(body.channels, { telegram: 'webhook', whatsapp: 'off', email: 'off' });
     assert.equal(telegram.calls.filter((c) => c.method === 'getUpdates').length, 0);
   });
@@ -64,7 +47,7 @@ describe('telegram over a webhook', { timeout: 60_000 }, () => {
       },
     };
     const post = (headers: Record<string, string>, body: string) =>
-      fetch(`${agent.httpUrl}/telegram`, {
+      fetch(`${suite.agent.httpUrl}/telegram`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', ...headers },
         body,
@@ -79,7 +62,7 @@ describe('telegram over a webhook', { timeout: 60_000 }, () => {
       (await post({ 'x-telegram-bot-api-secret-token': SECRET }, '{"update_id":"x"}')).status,
       400,
     );
-    await agent.stop();
+    await suite.agent.stop();
     const [rows] = await queryDataDir<[{ text: string }[]]>(data.dir, 'SELECT text FROM message');
     assert.deepEqual(
       rows.map((r) => r.text).filter((t) => t === 'forged'),
