@@ -1,11 +1,11 @@
 // Builds the configured channels with what the rest of the agent needs from each: the allowlist, the HTTP
 // routes it serves (webhooks), and the mode it reports on /healthz. Add a channel here, nowhere else.
-import type { Hono } from 'hono';
 import type { Surreal } from 'surrealdb';
 import type { ClaudeClient } from '../agent/claude.ts';
 import type { ChatTarget } from '../agent/owner.ts';
 import type { AgentConfig, Allowlist } from '../config/config.ts';
 import type { ChannelName } from '../contract/tables.ts';
+import type { Router } from '../http/router.ts';
 import type { Logger } from '../log/logger.ts';
 import type { MessageRecord } from '../store/messages.ts';
 import type { AgentTool } from '../tools/tool.ts';
@@ -16,7 +16,7 @@ export interface ChannelSetup {
   channel: Channel;
   allow: Allowlist;
   /** Webhook routes on the agent's HTTP server. */
-  routes?: (app: Hono) => void;
+  routes?: (router: Router) => void;
   /** What /healthz says about this channel (e.g. "polling", "webhook"). */
   mode(): string;
   /** Called once the datastore and turn runner exist, before start: for channels that keep rows of their own. */
@@ -53,12 +53,10 @@ export async function setupChannels(config: AgentConfig, log: Logger): Promise<C
       channel: telegram,
       allow: config.telegram.allow,
       mode: () => telegram.mode,
-      routes: (app) =>
-        app.post('/telegram', async (c) => {
-          const secret = c.req.header('x-telegram-bot-api-secret-token');
-          const result = await telegram.handleWebhook(secret, await c.req.text());
-          return c.text(result.body, result.status as 200);
-        }),
+      routes: (router) =>
+        router.post('/telegram', async (request) =>
+          telegram.handleWebhook(request.header('x-telegram-bot-api-secret-token'), await request.text()),
+        ),
     });
   }
   if (config.whatsapp) {

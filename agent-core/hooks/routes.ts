@@ -2,13 +2,12 @@
 // raw body (401, nothing stored), store deduplicated, answer 200, then tell the owner (Stripe: a fixed summary;
 // generic hooks: Claude with the hook's prompt template and no tools, since the body is untrusted).
 import { createHash } from 'node:crypto';
-import type { Context, Hono } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import type { Surreal } from 'surrealdb';
 import type { Assistant } from '../agent/assistant.ts';
 import type { Settings } from '../agent/settings.ts';
 import { recordUsage } from '../budget/usage.ts';
 import type { FeatureConfig } from '../config/config.ts';
+import type { HttpRequest, HttpResponse, Router } from '../http/router.ts';
 import type { Logger } from '../log/logger.ts';
 import { conversationId } from '../store/messages.ts';
 import { type EventRecord, settleEvent, storeEvent, unsettledEvents } from './events.ts';
@@ -36,16 +35,9 @@ export class Hooks {
     this.#limiter = new RateLimiter(deps.config.hookRatePerMinute);
   }
 
-  routes = (app: Hono): void => {
-    app.use(
-      '/hooks/*',
-      bodyLimit({
-        maxSize: this.deps.config.hookMaxBytes,
-        // The rest of the upload is not read: close the connection, or the client would reuse a socket we drop.
-        onError: (c) => c.text('request body too large', 413, { connection: 'close' }),
-      }),
-    );
-    app.post('/hooks/:name', (c) => this.#handle(c));
+  routes = (router: Router): void => {
+    router.limit('/hooks/', this.deps.config.hookMaxBytes);
+    router.post('/hooks/:name', (request) => this.#handle(request));
   };
 
   /** Handles events stored before a stop but not yet handled. */
@@ -58,37 +50,37 @@ export class Hooks {
     await Promise.race([Promise.allSettled(this.#work), new Promise((r) => setTimeout(r, graceMs).unref())]);
   }
 
-  async #handle(c: Context): Promise<Response> {
-    const name = c.req.param('name') ?? '';
+  async #handle(request: HttpRequest): Promise<HttpResponse> {
+    const name = request.params.name ?? '';
     const { config, log } = this.deps;
     const definition = name === 'stripe' ? undefined : hookDefinition(this.deps.settings.get('hooks'), name);
     const secret = name === 'stripe' ? config.stripeWebhookSecret : config.hookSecrets.get(name);
-    if (!secret || (name !== 'stripe' && !definition)) return c.text('no such hook', 404);
+    if (!secret || (name !== 'stripe' && !definition)) return { status: 404, body: 'no such hook' };
     if (!this.#limiter.take(name)) {
-      c.header('Retry-After', String(this.#limiter.retryAfterS(name)));
-      return c.text('too many requests', 429);
+      const retryAfter = String(this.#limiter.retryAfterS(name));
+      return { status: 429, body: 'too many requests', headers: { 'retry-after': retryAfter } };
     }
-    const raw = Buffer.from(await c.req.arrayBuffer());
+    const raw = await request.body();
 
     let event: { externalId: string; type: string; payload: unknown };
     if (name === 'stripe') {
       try {
-        const stripe = await verifyStripe(raw, c.req.header('stripe-signature'), secret);
+        const stripe = await verifyStripe(raw, request.header('stripe-signature'), secret);
         event = { externalId: stripe.id, type: stripe.type, payload: stripe };
       } catch (error) {
         if (!(error instanceof StripeSignatureError)) throw error;
         log.warn({ hook: name, reason: error.message }, 'webhook refused: bad signature');
-        return c.text('bad signature', 401);
+        return { status: 401, body: 'bad signature' };
       }
     } else {
       const def = definition!;
       const ok =
         def.auth === 'bearer'
-          ? verifyBearer(c.req.header('authorization'), secret.reveal())
-          : verifyHmac(raw, c.req.header(def.signatureHeader), secret.reveal());
+          ? verifyBearer(request.header('authorization'), secret.reveal())
+          : verifyHmac(raw, request.header(def.signatureHeader), secret.reveal());
       if (!ok) {
         log.warn({ hook: name }, 'webhook refused: bad signature');
-        return c.text('bad signature', 401);
+        return { status: 401, body: 'bad signature' };
       }
       const text = raw.toString('utf8');
       let payload: unknown = text;
@@ -97,7 +89,7 @@ export class Hooks {
       } catch {
         // Not JSON: kept as text.
       }
-      const header = EVENT_ID_HEADERS.map((h) => c.req.header(h)).find((v) => v && v.length <= 200);
+      const header = EVENT_ID_HEADERS.map((h) => request.header(h)).find((v) => v && v.length <= 200);
       event = {
         externalId: header ?? createHash('sha256').update(raw).digest('hex'),
         type:
@@ -114,11 +106,11 @@ export class Hooks {
     } catch (error) {
       // Two deliveries of the same event at once: the unique index let one in.
       if (/already contains/i.test(String((error as Error).message)))
-        return c.json({ ok: true, duplicate: true });
+        return { status: 200, body: { ok: true, duplicate: true } };
       throw error;
     }
     if (stored.isNew) this.#process(stored.event);
-    return c.json({ ok: true, duplicate: !stored.isNew });
+    return { status: 200, body: { ok: true, duplicate: !stored.isNew } };
   }
 
   #process(event: EventRecord): void {

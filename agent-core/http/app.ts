@@ -1,9 +1,11 @@
-// The agent's one HTTP server (Hono): health, and the routes channels and webhooks register.
-// Handlers are plain Hono apps, testable with app.request() without a listening port.
-import { serve } from '@hono/node-server';
-import { Hono } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
+// The agent's one HTTP server: health, and the routes channels and webhooks register, on plain node:http.
+// Not Hono: touching globalThis.Request/Response/Headers makes Node load its undici (~22 ms of start-up, ~12 MB
+// idle), and a fetch Request per webhook costs latency. Nothing here constructs a fetch type, at import or per
+// request. Handlers live in router.ts and are testable without a listening port; this file only adapts sockets.
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { Logger } from '../log/logger.ts';
+import { Router } from './router.ts';
 
 export interface Health {
   status: 'ok' | 'degraded';
@@ -17,31 +19,18 @@ export interface HttpDeps {
   log: Logger;
   health(): Promise<Health>;
   /** Registers extra routes (channel webhooks, /hooks/*). */
-  routes?: ((app: Hono) => void)[];
+  routes?: ((router: Router) => void)[];
   maxBodyBytes?: number;
 }
 
-export function createHttpApp(deps: HttpDeps): Hono {
-  const app = new Hono();
-  app.use(
-    '*',
-    bodyLimit({
-      maxSize: deps.maxBodyBytes ?? 1024 * 1024,
-      // The rest of the upload is not read: close the connection, or the client would reuse a socket we drop.
-      onError: (c) => c.text('request body too large', 413, { connection: 'close' }),
-    }),
-  );
-  app.get('/healthz', async (c) => {
+export function createHttpApp(deps: HttpDeps): Router {
+  const router = new Router(deps.log, deps.maxBodyBytes ?? 1024 * 1024);
+  router.get('/healthz', async () => {
     const health = await deps.health();
-    return c.json(health, health.db === 'ok' ? 200 : 503);
+    return { status: health.db === 'ok' ? 200 : 503, body: health };
   });
-  for (const register of deps.routes ?? []) register(app);
-  app.notFound((c) => c.text('not found', 404));
-  app.onError((error, c) => {
-    deps.log.error({ err: error, path: c.req.path }, 'request failed');
-    return c.text('internal error', 500);
-  });
-  return app;
+  for (const register of deps.routes ?? []) register(router);
+  return router;
 }
 
 export interface RunningServer {
@@ -49,18 +38,14 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-export function listen(app: Hono, host: string, port: number): Promise<RunningServer> {
+export function listen(router: Router, host: string, port: number): Promise<RunningServer> {
   return new Promise((resolve, reject) => {
-    const server = serve({ fetch: app.fetch, hostname: host, port }, (info) => {
-      resolve({
-        address: { host, port: info.port },
-        close: () =>
-          new Promise((done) => {
-            server.close(() => done());
-            // Keep-alive connections would hold close() open past the shutdown deadline.
-            (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
-          }),
-      });
+    const server = createServer((request, response) => {
+      router
+        .handle(request)
+        .then((answer) => response.writeHead(answer.status, answer.headers).end(answer.body))
+        // handle() never rejects; should writing throw, drop the connection rather than leave it hanging.
+        .catch(() => response.destroy());
     });
     server.once('error', (error: NodeJS.ErrnoException) => {
       reject(
@@ -70,6 +55,17 @@ export function listen(app: Hono, host: string, port: number): Promise<RunningSe
             )
           : error,
       );
+    });
+    server.listen(port, host, () => {
+      resolve({
+        address: { host, port: (server.address() as AddressInfo).port },
+        close: () =>
+          new Promise((done) => {
+            server.close(() => done());
+            // Keep-alive connections would hold close() open past the shutdown deadline.
+            server.closeAllConnections();
+          }),
+      });
     });
   });
 }

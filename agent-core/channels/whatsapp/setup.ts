@@ -11,17 +11,12 @@ export function whatsAppCloudSetup(config: WhatsAppCloudConfig, log: Logger): Ch
     channel,
     allow: config.allow,
     mode: () => 'webhook',
-    routes: (app) => {
-      app.get('/whatsapp', (c) => {
-        const result = channel.verify(c.req.query());
-        return c.text(result.body, result.status as 200);
-      });
-      app.post('/whatsapp', async (c) => {
-        // The signature covers the exact bytes Meta sent: read them raw, never re-serialised.
-        const raw = new Uint8Array(await c.req.arrayBuffer());
-        const result = await channel.handleWebhook(raw, c.req.header('x-hub-signature-256'));
-        return c.text(result.body, result.status as 200);
-      });
+    routes: (router) => {
+      router.get('/whatsapp', (request) => channel.verify(request.query));
+      // The signature covers the exact bytes Meta sent: read them raw, never re-serialised.
+      router.post('/whatsapp', async (request) =>
+        channel.handleWebhook(await request.body(), request.header('x-hub-signature-256')),
+      );
     },
     async attach({ db, stateChanged }) {
       channel.onStateChange = stateChanged;
