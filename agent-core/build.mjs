@@ -43,6 +43,9 @@ await build({
   alias: {
     'node-fetch': join(here, 'build-shims', 'node-fetch.js'),
     'abort-controller': join(here, 'build-shims', 'abort-controller.js'),
+    // Start-up: no log transports (worker_threads), node:assert loaded on first use.
+    'thread-stream': join(here, 'build-shims', 'thread-stream.cjs'),
+    assert: join(here, 'build-shims', 'assert.cjs'),
   },
   platform: 'node',
   target: 'node20',

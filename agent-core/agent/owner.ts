@@ -2,6 +2,7 @@
 // or the `owner_chat` setting ("telegram:1001") when the allowlist is `*` or another chat is preferred.
 import type { Allowlist } from '../config/config.ts';
 import type { ChannelName } from '../contract/tables.ts';
+import { isTimeZone, machineTimeZone } from '../jobs/local-time.ts';
 import type { Settings } from './settings.ts';
 
 export interface ChatTarget {
@@ -13,7 +14,8 @@ export class Owner {
   constructor(
     private readonly allowlists: ReadonlyMap<ChannelName, Allowlist>,
     private readonly settings: Settings,
-    private readonly defaultTimezone: string,
+    /** MONO_TIMEZONE; unset: the machine's zone. */
+    private readonly defaultTimezone?: string,
   ) {}
 
   /** Owners may use owner-only tools and chat commands; paired guests and `*` strangers may not. */
@@ -41,7 +43,8 @@ export class Owner {
   /** The owner's IANA time zone: the `timezone` setting, else MONO_TIMEZONE, else the machine's. */
   timezone(): string {
     const value = this.settings.get<string>('timezone');
-    return typeof value === 'string' && isTimeZone(value) ? value : this.defaultTimezone;
+    if (typeof value === 'string' && isTimeZone(value)) return value;
+    return this.defaultTimezone ?? machineTimeZone();
   }
 
   #preferred(): ChatTarget | undefined {
@@ -49,14 +52,5 @@ export class Owner {
     if (typeof value !== 'string') return undefined;
     const match = /^(telegram|whatsapp|email):(.+)$/.exec(value.trim());
     return match ? { channel: match[1] as ChannelName, chatId: match[2]! } : undefined;
-  }
-}
-
-export function isTimeZone(value: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: value });
-    return true;
-  } catch {
-    return false;
   }
 }

@@ -8,6 +8,7 @@ import {
   type WhatsAppCloudConfig,
   type WhatsAppLinkedConfig,
 } from '../channels/whatsapp/config.ts';
+import { isTimeZone } from '../jobs/local-time.ts';
 import { Secret } from './secret.ts';
 
 export const DEFAULT_MODEL = 'claude-sonnet-5-5';
@@ -43,8 +44,8 @@ export interface AgentConfig {
 
 /** Jobs, webhooks, memory and history (issue 5); every period is configurable so tests can run fast. */
 export interface FeatureConfig {
-  /** The owner's IANA time zone when the `timezone` setting is unset (MONO_TIMEZONE, else the machine's). */
-  timezone: string;
+  /** MONO_TIMEZONE: the owner's IANA time zone when the `timezone` setting is unset (else the machine's). */
+  timezone?: string;
   /** How often the scheduler looks for due jobs (MONO_JOB_TICK_MS, default 5000). */
   jobTickMs: number;
   /** A run this long after its slot is marked late (MONO_JOB_LATE_AFTER_S, default 120). */
@@ -172,12 +173,10 @@ function loadFeatures(
     }
     return Number(value);
   };
-  const timezone = text('MONO_TIMEZONE') ?? Intl.DateTimeFormat().resolvedOptions().timeZone ?? 'UTC';
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: timezone });
-  } catch {
+  // Unset: the machine's zone, looked up when first needed (ICU's zone data costs start-up time and memory).
+  const timezone = text('MONO_TIMEZONE');
+  if (timezone !== undefined && !isTimeZone(timezone))
     problems.push(`MONO_TIMEZONE must be an IANA time zone such as Europe/Berlin (got "${timezone}").`);
-  }
   const hookSecrets = new Map<string, Secret>();
   for (const [name, value] of Object.entries(env)) {
     const match = /^MONO_HOOK_SECRET_([A-Z0-9_]+)$/.exec(name);
@@ -191,7 +190,7 @@ function loadFeatures(
       'STRIPE_WEBHOOK_SECRET must be the signing secret (whsec_…) of your Stripe webhook endpoint.',
     );
   return {
-    timezone,
+    ...(timezone ? { timezone } : {}),
     jobTickMs: int('MONO_JOB_TICK_MS', 5000, 50),
     jobLateAfterMs: int('MONO_JOB_LATE_AFTER_S', 120, 1) * 1000,
     historyLimit: int('MONO_HISTORY_LIMIT', 40, 4),

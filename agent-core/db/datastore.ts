@@ -1,24 +1,21 @@
 // Opens the agent's datastore: the embedded SurrealDB engine (surrealkv:// or mem://, shared with the db hub)
 // or an external SurrealDB server (ws:// / wss://, MONO_DB_URL), as an official SDK `Surreal` on mono/agent.
+// This module stays light on purpose: the engine starts opening on its own threads (~15 ms) while the SDK and
+// the rest of the agent load (sdk-datastore.ts), so start-up pays for the two at once rather than in turn.
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { createRemoteEngines, Surreal, WebSocketEngine } from 'surrealdb';
-import { WebSocket } from 'ws';
+import type { Surreal } from 'surrealdb';
 import type { AgentConfig } from '../config/config.ts';
 import type { Secret } from '../config/secret.ts';
-import { redact } from '../config/secret.ts';
-import { DATABASE, NAMESPACE } from '../contract/tables.ts';
 import type { Logger } from '../log/logger.ts';
-import { EMBEDDED_PROTOCOL, embeddedEngines } from './embedded-engine.ts';
 import {
   DatastoreInUseError,
   DatastoreLockedError,
   DatastoreOpenError,
   DatastoreUrlError,
-  RemoteDatastoreError,
 } from './errors.ts';
 import { loadNativeEngine, type RawEngine, type RawEngineOptions } from './native-engine.ts';
-import { SharedEngine } from './shared-engine.ts';
+import type { SharedEngine } from './shared-engine.ts';
 
 export interface DatastoreCredentials {
   username: string;
@@ -57,23 +54,6 @@ export interface Datastore {
 const EMBEDDED_SCHEMES = new Set(['mem', 'surrealkv', 'surrealkv+versioned', 'rocksdb']);
 // ws+unix://<socket path>:/rpc reaches a hub on a unix socket (the `ws` package's form): `mono` on the same host.
 const REMOTE_SCHEMES = new Set(['ws', 'wss', 'ws+unix']);
-const HEALTH_TIMEOUT_MS = 2_000;
-/**
- * Concurrent turns write the same rows (today's usage, the agent status): SurrealDB then aborts one transaction
- * with a conflict, which is safe to run again. The SDK does that for every query with these settings.
- */
-const CONFLICT_RETRY = {
-  enabled: true,
-  attempts: 12,
-  retryDelay: 10,
-  retryDelayMax: 1000,
-  retryDelayMultiplier: 2,
-  retryDelayJitter: 0.5,
-  // Inside BEGIN … COMMIT the engine reports the conflict as a plain statement error ("Query not executed:
-  // Transaction conflict … can be retried"), which the SDK's default predicate does not recognise.
-  retryable: (error: unknown) =>
-    error instanceof Error && /transaction conflict|can be retried/i.test(error.message),
-};
 
 /** Paths opened by this process: SurrealDB cannot reopen one in the same process. */
 const openedPaths = new Set<string>();
@@ -81,12 +61,12 @@ const openedPaths = new Set<string>();
 export async function openDatastore(options: OpenDatastoreOptions): Promise<Datastore> {
   const scheme = options.url.slice(0, Math.max(0, options.url.indexOf('://')));
   if (EMBEDDED_SCHEMES.has(scheme)) return openEmbedded(options, scheme);
-  if (REMOTE_SCHEMES.has(scheme)) return openRemote(options);
+  if (REMOTE_SCHEMES.has(scheme)) return (await import('./sdk-datastore.ts')).openRemote(options);
   throw new DatastoreUrlError(safeUrl(options.url));
 }
 
 async function openEmbedded(options: OpenDatastoreOptions, scheme: string): Promise<Datastore> {
-  const { url, log } = options;
+  const { url } = options;
   const path = scheme === 'mem' ? undefined : url.slice(scheme.length + 3);
   let engineUrl = url;
   if (path !== undefined) {
@@ -102,39 +82,19 @@ async function openEmbedded(options: OpenDatastoreOptions, scheme: string): Prom
     openedPaths.add(absolute);
   }
   const started = performance.now();
+  const connecting = connectRaw(engineUrl, options);
+  const sdk = import('./sdk-datastore.ts');
+  sdk.catch(() => {}); // awaited below once the engine is open
   let raw: RawEngine;
   try {
-    raw = await connectRaw(engineUrl, options);
+    raw = await connecting;
   } catch (error) {
     if (path !== undefined) openedPaths.delete(resolve(path));
     throw error;
   }
-  const shared = new SharedEngine(raw, log);
-  const db = new Surreal({ engines: embeddedEngines(shared) });
-  try {
-    await shared.start();
-    await db.connect(`${EMBEDDED_PROTOCOL}://local`, {
-      namespace: NAMESPACE,
-      database: DATABASE,
-      reconnect: false,
-      retry: CONFLICT_RETRY,
-    });
-  } catch (error) {
-    await shared.close();
-    throw new DatastoreOpenError(url, (error as Error).message, { cause: error });
-  }
-  log.debug({ url, ms: Math.round(performance.now() - started) }, 'embedded datastore open');
-  return {
-    db,
-    kind: 'embedded',
-    url,
-    engine: shared,
-    health: () => healthy(db, () => !shared.closed),
-    async close() {
-      await db.close().catch(() => {});
-      await shared.close();
-    },
-  };
+  const datastore = await (await sdk).wrapEmbedded(raw, options);
+  options.log.debug({ url, ms: Math.round(performance.now() - started) }, 'embedded datastore open');
+  return datastore;
 }
 
 /** Open the engine, failing fast: a locked or bad path must never leave the agent waiting forever. */
@@ -165,79 +125,8 @@ async function connectRaw(url: string, options: OpenDatastoreOptions): Promise<R
   }
 }
 
-async function openRemote(options: OpenDatastoreOptions): Promise<Datastore> {
-  const { url, credentials, log } = options;
-  const shown = safeUrl(url);
-  // Node 20 has no global WebSocket; the SDK takes the `ws` implementation.
-  const db = new Surreal({
-    engines: { ...createRemoteEngines(), 'ws+unix': (context) => new WebSocketEngine(context) },
-    websocketImpl: WebSocket as unknown as typeof globalThis.WebSocket,
-  });
-  db.subscribe('error', (error) =>
-    log.warn({ url: shown, err: redactError(error, credentials) }, 'datastore connection error'),
-  );
-  db.subscribe('reconnecting', () => log.warn({ url: shown }, 'datastore connection lost, reconnecting'));
-  const timeoutMs = options.openTimeoutMs ?? 30_000;
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    const connecting = db.connect(url, {
-      namespace: NAMESPACE,
-      database: DATABASE,
-      // A function, so the SDK signs in again after every reconnect without keeping the password in its state.
-      authentication: credentials
-        ? () => ({ username: credentials.username, password: credentials.password.reveal() })
-        : undefined,
-      reconnect: { enabled: true, attempts: -1, retryDelay: 500, retryDelayMax: 10_000 },
-      retry: CONFLICT_RETRY,
-    });
-    await Promise.race([
-      connecting,
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`no connection within ${timeoutMs} ms`)), timeoutMs);
-      }),
-    ]);
-  } catch (error) {
-    await db.close().catch(() => {});
-    const reason = redact(
-      String((error as Error)?.message ?? error),
-      credentials ? [credentials.password] : [],
-    );
-    throw new RemoteDatastoreError(shown, reason, { cause: error });
-  } finally {
-    clearTimeout(timer);
-  }
-  log.debug({ url: shown }, 'remote datastore connected');
-  return {
-    db,
-    kind: 'remote',
-    url: shown,
-    health: () => healthy(db, () => db.isConnected),
-    async close() {
-      await db.close().catch(() => {});
-    },
-  };
-}
-
-async function healthy(db: Surreal, alive: () => boolean): Promise<boolean> {
-  if (!alive()) return false;
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    const answer = await Promise.race([
-      db.query('RETURN 1').collect<[number]>(),
-      new Promise<undefined>((resolve) => {
-        timer = setTimeout(() => resolve(undefined), HEALTH_TIMEOUT_MS);
-      }),
-    ]);
-    return answer?.[0] === 1;
-  } catch {
-    return false;
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
 /** The URL without user:password, for messages and logs. */
-function safeUrl(url: string): string {
+export function safeUrl(url: string): string {
   try {
     const parsed = new URL(url);
     if (!parsed.username && !parsed.password) return url;
@@ -247,10 +136,6 @@ function safeUrl(url: string): string {
   } catch {
     return url.replace(/\/\/[^@/]*@/, '//');
   }
-}
-
-function redactError(error: unknown, credentials: DatastoreCredentials | undefined): string {
-  return redact(String((error as Error)?.message ?? error), credentials ? [credentials.password] : []);
 }
 
 /** The datastore the agent's configuration names: embedded in the data directory, or MONO_DB_URL. */

@@ -1,6 +1,6 @@
 // Loads SurrealDB's embedded engine (the raw `SurrealNodeEngine` class inside @surrealdb/node's platform addon),
 // both from node_modules in development and from beside the bundle in agent-core/dist/.
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -50,9 +50,21 @@ export class NativeEngineLoadError extends Error {
 
 let cached: RawEngineClass | undefined;
 
+/**
+ * SurrealKV sizes its block cache and value-log files from the machine's memory, which it learns by reading every
+ * process in /proc (sysinfo's System::new_all): ~25 ms of each start, and a cache of half the RAM. A personal
+ * agent's datastore is small, so fixed sizes (what the engine itself picks on a 2 GB VPS) unless you set them.
+ */
+export const ENGINE_ENV_DEFAULTS: Readonly<Record<string, string>> = {
+  SURREAL_SURREALKV_BLOCK_CACHE_CAPACITY: String(16 * 1024 * 1024),
+  SURREAL_SURREALKV_VLOG_MAX_FILE_SIZE: String(64 * 1024 * 1024),
+};
+
 /** The raw engine class, loaded once per process. */
 export function loadNativeEngine(): RawEngineClass {
   if (cached) return cached;
+  // Read by the engine when it first opens a datastore; set before it is loaded, while no other thread reads them.
+  for (const [name, value] of Object.entries(ENGINE_ENV_DEFAULTS)) process.env[name] ??= value;
   const addon = `surrealdb-node.${platformAddonName()}.node`;
   const require = createRequire(import.meta.url);
   const tried: string[] = [];
@@ -116,7 +128,14 @@ export function platformAddonName(): string {
   return `${platform}-${arch}`;
 }
 
+/**
+ * musl's dynamic loader is /lib/ld-musl-<arch>.so.1. (Asking process.report for the glibc version instead costs
+ * ~5 ms of every start.)
+ */
 function isMusl(): boolean {
-  const report = process.report?.getReport() as { header?: { glibcVersionRuntime?: string } } | undefined;
-  return !report?.header?.glibcVersionRuntime;
+  try {
+    return readdirSync('/lib').some((name) => name.startsWith('ld-musl-'));
+  } catch {
+    return false;
+  }
 }

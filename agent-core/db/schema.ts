@@ -9,7 +9,7 @@ import type { Logger } from '../log/logger.ts';
 import { MigrationError } from './errors.ts';
 
 const FILE_NAME = /^(\d{3})-[a-z0-9][a-z0-9-]*\.surql$/;
-/** The runner's own table; its file is idempotent and runs every time, before the others are checked. */
+/** The runner's own table; its file is idempotent and runs before the others are checked, whenever it changed. */
 const BOOTSTRAP = '000-migration';
 
 export interface SchemaFile {
@@ -58,18 +58,17 @@ export async function applySchema(
 ): Promise<AppliedSchema> {
   const files = readSchemaFiles(dir);
   const bootstrap = files.find((file) => file.name === BOOTSTRAP);
-  if (bootstrap) await run(db, bootstrap, false);
-  const rows = await db
-    .query('SELECT name, checksum FROM migration')
-    .collect<[{ name: string; checksum: string }[]]>()
-    .catch((error: unknown) => {
-      throw new MigrationError(BOOTSTRAP, (error as Error).message, { cause: error });
-    });
-  const done = new Map(rows[0].map((row) => [row.name, row.checksum]));
+  // Usually everything is applied already: one query answers that, and a start runs no DEFINE at all.
+  let done = await appliedMigrations(db);
+  if (bootstrap && done?.get(BOOTSTRAP) !== bootstrap.checksum) {
+    await run(db, bootstrap, false);
+    await record(db, bootstrap);
+    done = await appliedMigrations(db);
+  }
   const result: AppliedSchema = { applied: [], skipped: [] };
   for (const file of files) {
     if (file.name === BOOTSTRAP) continue;
-    const checksum = done.get(file.name);
+    const checksum = done?.get(file.name);
     if (checksum !== undefined) {
       // Applied files are history: edits to them never run again. Say so instead of silently ignoring them.
       if (checksum !== file.checksum)
@@ -91,6 +90,27 @@ export async function applySchema(
   return result;
 }
 
+/** Name → checksum of every applied file; undefined while the migration table does not exist (a new datastore). */
+async function appliedMigrations(db: Surreal): Promise<Map<string, string> | undefined> {
+  try {
+    const [rows] = await db
+      .query('SELECT name, checksum FROM migration')
+      .collect<[{ name: string; checksum: string }[]]>();
+    return new Map(rows.map((row) => [row.name, row.checksum]));
+  } catch (error) {
+    if (/does not exist/i.test((error as Error).message)) return undefined;
+    throw new MigrationError(BOOTSTRAP, (error as Error).message, { cause: error });
+  }
+}
+
+async function record(db: Surreal, file: SchemaFile): Promise<void> {
+  await db.query(RECORD_ROW, { name: file.name, checksum: file.checksum }).collect();
+}
+
+// UPSERT: the bootstrap file is recorded again whenever it changes.
+const RECORD_ROW =
+  'UPSERT type::record("migration", $name) SET name = $name, checksum = $checksum, applied_at = time::now();';
+
 /**
  * One file in one transaction together with its `migration` row, so a failure leaves nothing half-applied
  * (unless the file manages its own transactions, which then run as written).
@@ -98,9 +118,7 @@ export async function applySchema(
 async function run(db: Surreal, file: SchemaFile, record: boolean): Promise<void> {
   const ownTransaction = /\b(BEGIN|COMMIT|CANCEL)\b/i.test(stripComments(file.sql));
   const body = file.sql.trim().replace(/;?\s*$/, ';');
-  const recordRow = record
-    ? 'CREATE type::record("migration", $name) SET name = $name, checksum = $checksum, applied_at = time::now();'
-    : '';
+  const recordRow = record ? RECORD_ROW : '';
   const sql = ownTransaction
     ? `${body}\n${recordRow}`
     : `BEGIN TRANSACTION;\n${body}\n${recordRow}\nCOMMIT TRANSACTION;`;

@@ -5,7 +5,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { connect } from 'node:net';
 import { dirname } from 'node:path';
 import type { Duplex } from 'node:stream';
-import { type WebSocket, WebSocketServer } from 'ws';
+import type { WebSocket, WebSocketServer } from 'ws';
 import type { Secret } from '../config/secret.ts';
 import type { Datastore } from '../db/datastore.ts';
 import type { Logger } from '../log/logger.ts';
@@ -77,12 +77,21 @@ export async function startHub(ds: Datastore, options: HubOptions): Promise<Hub>
     }
   }, options.heartbeatMs ?? 30_000);
   heartbeat.unref();
-  const wss = new WebSocketServer({
-    noServer: true,
-    maxPayload: options.maxPayloadBytes ?? 16 * 1024 * 1024,
-    // The SDK asks for "cbor"; the hub speaks nothing else.
-    handleProtocols: (protocols) => (protocols.has('cbor') ? 'cbor' : false),
-  });
+  // `ws` (with https, tls and zlib behind it) is loaded by the first client, not by every start of the agent.
+  let wss: Promise<WebSocketServer> | undefined;
+  const webSockets = () => {
+    wss ??= import('ws').then(({ WebSocketServer }) => {
+      const created = new WebSocketServer({
+        noServer: true,
+        maxPayload: options.maxPayloadBytes ?? 16 * 1024 * 1024,
+        // The SDK asks for "cbor"; the hub speaks nothing else.
+        handleProtocols: (protocols) => (protocols.has('cbor') ? 'cbor' : false),
+      });
+      created.on('connection', accept);
+      return created;
+    });
+    return wss;
+  };
   const server = createServer((_req, res) => {
     res.writeHead(426, { 'content-type': 'text/plain' });
     res.end(`MONO db hub: connect with SurrealDB's SDK over WebSocket to ${HUB_RPC_PATH}\n`);
@@ -93,9 +102,15 @@ export async function startHub(ds: Datastore, options: HubOptions): Promise<Hub>
       socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
       return;
     }
-    wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
+    webSockets().then(
+      (server) => server.handleUpgrade(req, socket, head, (ws) => server.emit('connection', ws, req)),
+      (error) => {
+        log.error({ err: error }, 'db hub cannot accept WebSocket connections');
+        socket.destroy();
+      },
+    );
   });
-  wss.on('connection', (ws: WebSocket) => {
+  const accept = (ws: WebSocket) => {
     if (ws.protocol !== 'cbor') {
       ws.close(1002, 'use the cbor subprotocol');
       return;
@@ -119,7 +134,7 @@ export async function startHub(ds: Datastore, options: HubOptions): Promise<Hub>
         .catch((error) => log.warn({ err: error }, 'could not clean up a db hub connection'))
         .finally(() => log.debug({ connections: connections.size }, 'db hub connection closed'));
     });
-  });
+  };
 
   const address = await listen(server, options.listen);
   log.info({ address }, 'db hub listening');
@@ -140,7 +155,7 @@ export async function startHub(ds: Datastore, options: HubOptions): Promise<Hub>
         });
         connections.clear();
         await Promise.allSettled(disposing);
-        wss.close();
+        (await wss?.catch(() => undefined))?.close();
         await new Promise<void>((resolve) => server.close(() => resolve()));
         if ('path' in options.listen) removeSocket(options.listen.path);
       })();

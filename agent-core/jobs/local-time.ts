@@ -4,6 +4,66 @@
 const LOCAL = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?$/;
 const WITH_OFFSET = /(?:Z|[+-]\d{2}:?\d{2})$/i;
 
+const OFFSET_FORMAT = {
+  locale: 'en-US',
+  options: {
+    hourCycle: 'h23',
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+  },
+} as const;
+const LOCAL_FORMAT = {
+  locale: 'en-GB',
+  options: {
+    weekday: 'long',
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+  },
+} as const;
+
+// Building an Intl.DateTimeFormat costs ~0.25 ms (and the first one loads ICU's time zone data, ~18 ms and
+// several MB): every turn formats the time, so formatters are made once per zone and kept.
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+function formatter(
+  format: { locale: string; options: Intl.DateTimeFormatOptions },
+  timeZone: string,
+): Intl.DateTimeFormat {
+  const key = `${format.locale} ${timeZone}`;
+  let cached = formatters.get(key);
+  if (!cached) {
+    cached = new Intl.DateTimeFormat(format.locale, { ...format.options, timeZone });
+    formatters.set(key, cached);
+  }
+  return cached;
+}
+
+/** True for an IANA time zone name Intl knows (results are kept: the owner's zone is checked every turn). */
+export function isTimeZone(value: string): boolean {
+  try {
+    formatter(LOCAL_FORMAT, value);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+let machineZone: string | undefined;
+
+/** This machine's time zone, asked of ICU only when first needed (loading its zone data is slow). */
+export function machineTimeZone(): string {
+  machineZone ??= Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
+  return machineZone;
+}
+
 /** "2026-11-26T09:00" in Europe/Berlin → the instant; a string with Z or an offset is taken as is. */
 export function localToInstant(value: string, timeZone: string): Date | undefined {
   const text = value.trim();
@@ -24,16 +84,7 @@ export function localToInstant(value: string, timeZone: string): Date | undefine
 
 /** How far the zone's wall clock is ahead of UTC at this instant. */
 export function offsetMs(at: Date, timeZone: string): number {
-  const parts = new Intl.DateTimeFormat('en-US', {
-    timeZone,
-    hourCycle: 'h23',
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-    second: '2-digit',
-  }).formatToParts(at);
+  const parts = formatter(OFFSET_FORMAT, timeZone).formatToParts(at);
   const get = (type: string) => Number(parts.find((part) => part.type === type)?.value);
   const wall = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second'));
   return wall - Math.floor(at.getTime() / 1000) * 1000;
@@ -41,16 +92,7 @@ export function offsetMs(at: Date, timeZone: string): number {
 
 /** "2026-11-26 09:00 (Wednesday)" in the zone, for people and for Claude. */
 export function formatLocal(at: Date, timeZone: string): string {
-  const parts = new Intl.DateTimeFormat('en-GB', {
-    timeZone,
-    weekday: 'long',
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-    hourCycle: 'h23',
-  }).formatToParts(at);
+  const parts = formatter(LOCAL_FORMAT, timeZone).formatToParts(at);
   const get = (type: string) => parts.find((part) => part.type === type)?.value ?? '';
   return `${get('year')}-${get('month')}-${get('day')} ${get('hour')}:${get('minute')} (${get('weekday')})`;
 }

@@ -1,9 +1,8 @@
 // Tools: create, list and cancel scheduled jobs and reminders. Plain language ("tomorrow at 9", "every Monday
 // at 8") is turned into a local datetime or a cron expression by Claude, guided by this input schema.
 import type { Owner } from '../agent/owner.ts';
-import { isTimeZone } from '../agent/owner.ts';
 import { cancelJob, createJob, listJobs } from '../jobs/job-store.ts';
-import { formatLocal, localToInstant } from '../jobs/local-time.ts';
+import { formatLocal, isTimeZone, localToInstant } from '../jobs/local-time.ts';
 import { nextSlot, type Schedule, scheduleProblem } from '../jobs/schedule.ts';
 import type { AgentTool } from './tool.ts';
 

@@ -1,8 +1,9 @@
-// patches/surrealdb+2.0.8.patch: the SDK's ChannelIterator must not drop values submitted in the same tick.
+// patches/surrealdb+2.0.8.patch: the SDK's ChannelIterator must not drop values submitted in the same tick, and its
+// version checks must not load ICU.
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { test } from 'node:test';
-import { ChannelIterator } from 'surrealdb';
+import { ChannelIterator, isVersionSupported } from 'surrealdb';
 
 async function collectSameTick(Channel: typeof ChannelIterator): Promise<number[]> {
   const channel = new Channel<number>();
@@ -32,4 +33,33 @@ test('the CommonJS build is patched too', { timeout: 10_000 }, async () => {
   const require = createRequire(import.meta.url);
   const cjs = require('surrealdb') as { ChannelIterator: typeof ChannelIterator };
   assert.deepEqual(await collectSameTick(cjs.ChannelIterator), [1, 2, 3]);
+});
+
+// patches/surrealdb+2.0.8.patch, second part: the SDK checks versions on connect and on every live query. With
+// localeCompare that loads ICU's collation data (~10 ms and several MB of the agent's start) for "3.0.2".
+test('version checks compare numerically without ICU collation', () => {
+  const require = createRequire(import.meta.url);
+  const builds = [
+    ['ESM', isVersionSupported],
+    [
+      'CommonJS',
+      (require('surrealdb') as { isVersionSupported: typeof isVersionSupported }).isVersionSupported,
+    ],
+  ] as const;
+  const localeCompare = String.prototype.localeCompare;
+  String.prototype.localeCompare = () => {
+    throw new Error('localeCompare called');
+  };
+  try {
+    for (const [name, supported] of builds) {
+      assert.equal(supported('surrealdb-3.0.2'), true, name);
+      assert.equal(supported('2.1.0'), true, name);
+      assert.equal(supported('2.0.9'), false, name);
+      assert.equal(supported('4.0.0'), false, name);
+      assert.equal(supported('3.10.0'), true, name);
+      assert.equal(supported('10.0.0'), false, name);
+    }
+  } finally {
+    String.prototype.localeCompare = localeCompare;
+  }
 });

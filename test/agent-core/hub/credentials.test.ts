@@ -97,7 +97,9 @@ test('the hub user is an OWNER on ROOT; a hub user from earlier credentials is r
   }
 });
 
-test('an unchanged hub user is not redefined at start; a changed password is', { timeout: 20_000 }, async () => {
+test('an unchanged hub user is not redefined at start; a changed password is', {
+  timeout: 20_000,
+}, async () => {
   const ds = await openDatastore({ url: 'mem://', log: silentLogger });
   const hashOf = async () => {
     const [root] = await ds.db.query('INFO FOR ROOT').collect<[{ users: Record<string, string> }]>();
