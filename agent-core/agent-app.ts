@@ -20,9 +20,10 @@ import { createHttpApp, listen, type RunningServer } from './http/app.ts';
 import { startAgentHub } from './hub/start-agent-hub.ts';
 import { Scheduler } from './jobs/scheduler.ts';
 import type { Logger } from './log/logger.ts';
+import { historyReadLimit } from './memory/summary.ts';
 import { PairingWatcher } from './pairing/pairing-watcher.ts';
 import { AgentStatus } from './store/agent-status.ts';
-import { type MessageRecord, storeInbound } from './store/messages.ts';
+import { conversationId, type MessageRecord, storeInbound } from './store/messages.ts';
 import { collectTools } from './tools/index.ts';
 import { VERSION } from './version.ts';
 
@@ -151,7 +152,14 @@ export async function startAgent(
 
   // Store first, then schedule: a message is acknowledged to its channel only after it is in the datastore.
   const receive = async (message: InboundMessage) => {
-    const stored = await storeInbound(db, message);
+    // A chat with no turn under way: read its history in the same round trip (nothing can change it before
+    // the turn starts). Otherwise the turn reads it when its time comes, after the turns before it.
+    const idle = runner.isIdle(conversationId(message.channel, message.chatId));
+    const stored = await storeInbound(
+      db,
+      message,
+      idle ? { historyLimit: historyReadLimit(runner.historyLimit) } : {},
+    );
     if (stored.isNew) runner.answer(stored.id, stored.conversation, 0, stored.claimed);
   };
   for (const setup of setups) {

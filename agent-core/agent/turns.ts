@@ -100,6 +100,16 @@ export class TurnRunner {
     return this.#chains.size;
   }
 
+  /** Turns sent to Claude at most (older ones are summarized). */
+  get historyLimit(): number {
+    return this.deps.historyLimit ?? 40;
+  }
+
+  /** True when no turn or delivery of this conversation is queued or running. */
+  isIdle(conversation: RecordId): boolean {
+    return !this.#chains.has(conversation.toString());
+  }
+
   /** Waits up to `ms` for turns in flight; then cancels the rest, which stay stored and resume on the next start. */
   async drain(ms: number): Promise<void> {
     const all = Promise.allSettled([...this.#chains.values()]);
@@ -202,9 +212,10 @@ export class TurnRunner {
         claude: this.deps.claude,
         conversation: message.conversation,
         until: message.created_at,
-        limit: this.deps.historyLimit ?? 40,
+        limit: this.historyLimit,
         log,
         signal: this.#shutdown.signal,
+        ...(message.history ? { atStore: message.history } : {}),
       });
       result = await assistant.respond({
         conversation: message.conversation,

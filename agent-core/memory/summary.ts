@@ -6,7 +6,7 @@ import type { RecordId, Surreal } from 'surrealdb';
 import type { ClaudeClient } from '../agent/claude.ts';
 import { recordUsage } from '../budget/usage.ts';
 import type { Logger } from '../log/logger.ts';
-import { loadHistory } from '../store/messages.ts';
+import { type HistoryAtStore, loadHistory } from '../store/messages.ts';
 import { remember } from './memory-store.ts';
 
 export interface HistoryTurn {
@@ -62,10 +62,23 @@ export async function boundedHistory(input: {
   signal?: AbortSignal;
   /** Summaries already read, by conversation: only this code changes them, so one read per conversation. */
   known?: Map<string, SummaryState>;
+  /** Read with the message when it was stored (at most `limit * 4` turns); used unless the summary moved since. */
+  atStore?: HistoryAtStore;
 }): Promise<BoundedHistory> {
   const { db, conversation, limit } = input;
   const key = conversation.toString();
   let state = input.known?.get(key);
+  const atStore = input.atStore;
+  if (atStore && (!state || String(state.summary_until) === String(atStore.summary_until))) {
+    if (!state) {
+      state = {
+        ...(atStore.summary ? { summary: atStore.summary } : {}),
+        ...(atStore.summary_until ? { summary_until: atStore.summary_until } : {}),
+      };
+      input.known?.set(key, state);
+    }
+    return fold(input, state, atStore.turns as HistoryTurn[]);
+  }
   if (!state) {
     const [row] = await db
       .query<[{ summary?: string; summary_until?: Date } | undefined]>(
@@ -80,9 +93,23 @@ export async function boundedHistory(input: {
     db,
     conversation,
     input.until,
-    limit * 4,
+    historyReadLimit(limit),
     state?.summary_until,
   )) as HistoryTurn[];
+  return fold(input, state, turns);
+}
+
+/** How many turns a history read asks for: enough to tell how many to fold into the summary. */
+export const historyReadLimit = (limit: number) => limit * 4;
+
+/** At most `limit` turns: when there are more, the older ones are summarized (facts saved to memory first). */
+async function fold(
+  input: Parameters<typeof boundedHistory>[0],
+  state: SummaryState,
+  turns: HistoryTurn[],
+): Promise<BoundedHistory> {
+  const { db, conversation, limit } = input;
+  const key = conversation.toString();
   if (turns.length <= limit) return { turns, ...(state?.summary ? { summary: state.summary } : {}) };
 
   const keep = Math.max(2, Math.floor(limit / 2));

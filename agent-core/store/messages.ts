@@ -3,7 +3,7 @@
 import { RecordId, type Surreal } from 'surrealdb';
 import type { InboundMessage } from '../channels/channel.ts';
 import type { ChannelName, TokenUsage, ToolCallRecord } from '../contract/tables.ts';
-import { transaction } from './transaction.ts';
+import { transaction, transactionResults } from './transaction.ts';
 
 export interface StoredInbound {
   id: RecordId;
@@ -14,6 +14,13 @@ export interface StoredInbound {
   contactAllowed: boolean;
   /** For a new message: already marked for its turn (status 'processing'), as claimInbound would return it. */
   claimed?: ClaimedInbound;
+}
+
+/** The conversation as it stood when a message was stored: its summary and the turns after it, oldest first. */
+export interface HistoryAtStore {
+  turns: { role: 'user' | 'assistant'; text: string; created_at: Date }[];
+  summary?: string;
+  summary_until?: Date;
 }
 
 export interface MessageRecord {
@@ -44,33 +51,54 @@ export function contactId(channel: ChannelName, userId: string): RecordId {
 
 const PREVIEW_LENGTH = 120;
 
-/** Stores an inbound message unless the channel delivered it before. */
-export async function storeInbound(db: Surreal, message: InboundMessage): Promise<StoredInbound> {
+const STORE_INBOUND = `
+  LET $existing = (SELECT VALUE id FROM message WHERE dedup = $dedup LIMIT 1)[0];
+  LET $known = (SELECT allowed, name, username FROM ONLY $contact_id);
+  -- Written only when new or renamed: most messages come from someone already known.
+  LET $contact = IF $known.name = $name AND $known.username = $username { $known } ELSE {
+    (UPSERT $contact_id MERGE { channel: $channel, external_id: $user, name: $name, username: $username })[0]
+  };
+  LET $created = IF $existing { NONE } ELSE {
+    UPSERT $conversation SET channel = $channel, chat_id = $chat, contact = $contact_id, title = $name,
+      last_message_at = $at, last_message_preview = $preview, unread += 1;
+    (CREATE message CONTENT {
+      conversation: $conversation, channel: $channel, direction: 'in', role: 'user', text: $text,
+      sender: $contact_id, readable: $readable, dedup: $dedup, external_id: $message_id,
+      status: 'processing', attempts: 1, created_at: time::now(), updated_at: time::now()
+    })[0]
+  };
+  -- For HISTORY_AT_STORE (plain variables: the SELECT's WHERE clause must not hold field paths).
+  LET $summary = IF $created AND $history_limit { (SELECT summary, summary_until FROM ONLY $conversation) };
+  LET $since = $summary.summary_until;
+  LET $until = $created.created_at ?? d'1970-01-01T00:00:00Z';`;
+
+// Last: statements after a RETURN do not run.
+const STORE_RESULT = `
+  RETURN { id: $existing ?? $created.id, isNew: $existing = NONE, allowed: $contact.allowed ?? false,
+           message: $created, summary: $summary };`;
+
+// The same read as loadHistory, up to the message just stored. A statement of its own: as a subquery (inside
+// LET or IF) the engine does not use the message_thread index and reads the whole table (~20 ms at 1,000 rows).
+const HISTORY_AT_STORE = `
+  SELECT role, text, created_at FROM message
+    WHERE conversation = $conversation AND created_at <= $until AND ($since = NONE OR created_at > $since)
+      AND ((role = 'user' AND status != 'ignored') OR role = 'assistant')
+    ORDER BY created_at DESC LIMIT $history_limit;`;
+
+/**
+ * Stores an inbound message unless the channel delivered it before. With `historyLimit`, the same round trip also
+ * reads the conversation's history up to this message (at most that many turns after its summary), which the turn
+ * then needs no query of its own for (see TurnRunner: used only when no other turn of the chat ran in between).
+ */
+export async function storeInbound(
+  db: Surreal,
+  message: InboundMessage,
+  options: { historyLimit?: number } = {},
+): Promise<StoredInbound> {
   const dedup = `${message.channel}:${message.chatId}:${message.messageId}`;
-  const result = await transaction<{
-    id: RecordId;
-    isNew: boolean;
-    allowed: boolean;
-    message?: MessageRecord;
-  }>(
+  const results = await transactionResults(
     db,
-    `LET $existing = (SELECT VALUE id FROM message WHERE dedup = $dedup LIMIT 1)[0];
-       LET $known = (SELECT allowed, name, username FROM ONLY $contact_id);
-       -- Written only when new or renamed: most messages come from someone already known.
-       LET $contact = IF $known.name = $name AND $known.username = $username { $known } ELSE {
-         (UPSERT $contact_id MERGE { channel: $channel, external_id: $user, name: $name, username: $username })[0]
-       };
-       LET $created = IF $existing { NONE } ELSE {
-         UPSERT $conversation SET channel = $channel, chat_id = $chat, contact = $contact_id, title = $name,
-           last_message_at = $at, last_message_preview = $preview, unread += 1;
-         (CREATE message CONTENT {
-           conversation: $conversation, channel: $channel, direction: 'in', role: 'user', text: $text,
-           sender: $contact_id, readable: $readable, dedup: $dedup, external_id: $message_id,
-           status: 'processing', attempts: 1, created_at: time::now(), updated_at: time::now()
-         })[0]
-       };
-       RETURN { id: $existing ?? $created.id, isNew: $existing = NONE, allowed: $contact.allowed ?? false,
-                message: $created };`,
+    `${STORE_INBOUND}${options.historyLimit ? HISTORY_AT_STORE : ''}${STORE_RESULT}`,
     {
       dedup,
       contact_id: contactId(message.channel, message.userId),
@@ -85,8 +113,26 @@ export async function storeInbound(db: Surreal, message: InboundMessage): Promis
       message_id: message.messageId,
       at: message.at,
       preview: message.text.slice(0, PREVIEW_LENGTH),
+      history_limit: options.historyLimit,
     },
   );
+  // The statements end with [SELECT the history;] RETURN …; COMMIT.
+  const result = results[results.length - 2] as {
+    id: RecordId;
+    isNew: boolean;
+    allowed: boolean;
+    message?: MessageRecord;
+    summary?: { summary?: string; summary_until?: Date };
+  };
+  let history: HistoryAtStore | undefined;
+  if (options.historyLimit && result.message) {
+    const summary = result.summary;
+    history = {
+      turns: (results[results.length - 3] as HistoryAtStore['turns']).reverse(),
+      ...(summary?.summary ? { summary: summary.summary } : {}),
+      ...(summary?.summary_until ? { summary_until: summary.summary_until } : {}),
+    };
+  }
   return {
     id: result.id,
     conversation: conversationId(message.channel, message.chatId),
@@ -99,6 +145,7 @@ export async function storeInbound(db: Surreal, message: InboundMessage): Promis
             ...result.message,
             contact: { external_id: message.userId, name: message.name, allowed: result.allowed },
             chat_id: message.chatId,
+            ...(history ? { history } : {}),
           },
         }
       : {}),
@@ -109,6 +156,8 @@ export interface ClaimedInbound extends MessageRecord {
   /** The sender's contact row, for the allowlist and pairing checks. */
   contact: { external_id: string; name: string; allowed: boolean };
   chat_id: string;
+  /** Read when the message was stored (storeInbound's historyLimit); absent: the turn loads it. */
+  history?: HistoryAtStore;
 }
 
 /** Marks an inbound message as being answered; resolves to undefined when it is already answered or failed. */
