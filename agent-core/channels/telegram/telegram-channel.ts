@@ -2,13 +2,15 @@
 // Updates are stored before they are acknowledged: the polling offset only moves past an update once
 // `receive` resolved, and the webhook answers 200 only then. (@grammyjs/runner confirms updates when it
 // fetches them, which would lose them in a crash — hence this small loop.)
+// grammY is loaded on the first API call, not at start: a webhook-mode agent that has not answered anyone yet
+// never needs it (~5 MB of memory, ~10 ms of start-up with its `debug` dependency).
 import { timingSafeEqual } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
-import { autoRetry } from '@grammyjs/auto-retry';
-import { Api, GrammyError, HttpError } from 'grammy';
+import type { Api } from 'grammy';
 import type { TelegramConfig } from '../../config/config.ts';
 import type { ChannelState } from '../../contract/tables.ts';
 import type { Logger } from '../../log/logger.ts';
+import { commonJs } from '../../util/commonjs.ts';
 import { sleep } from '../../util/sleep.ts';
 import { type Channel, ChannelSendError, type Receive } from '../channel.ts';
 import { markdownToTelegramHtml } from './format.ts';
@@ -23,7 +25,7 @@ export class TelegramChannel implements Channel {
   readonly name = 'telegram' as const;
   // Telegram's limit is 4096 characters; the HTML tags added by formatting need some room.
   readonly maxMessageLength = 4000;
-  readonly api: Api;
+  #api: Promise<Api> | undefined;
   #receive: Receive | undefined;
   #state: { state: ChannelState; detail?: string } = { state: 'off' };
   #polling: Promise<void> | undefined;
@@ -34,11 +36,24 @@ export class TelegramChannel implements Channel {
     private readonly config: TelegramConfig,
     private readonly log: Logger,
   ) {
-    this.api = new Api(config.token.reveal(), { apiRoot: config.apiRoot });
     // Every typing indicator in flight listens for shutdown; a thousand busy chats are normal.
     setMaxListeners(0, this.#stop.signal);
-    // Telegram's 429 says how long to wait (retry_after); 5xx are retried too.
-    this.api.config.use(autoRetry({ maxRetryAttempts: 5, maxDelaySeconds: 120 }));
+  }
+
+  /** The Bot API client, made on first use. */
+  api(): Promise<Api> {
+    this.#api ??= Promise.all([import('grammy'), import('@grammyjs/auto-retry')]).then(
+      ([grammyModule, autoRetryModule]) => {
+        const grammy = commonJs(grammyModule);
+        const { autoRetry } = commonJs(autoRetryModule);
+        grammyErrors = grammy;
+        const api = new grammy.Api(this.config.token.reveal(), { apiRoot: this.config.apiRoot });
+        // Telegram's 429 says how long to wait (retry_after); 5xx are retried too.
+        api.config.use(autoRetry({ maxRetryAttempts: 5, maxDelaySeconds: 120 }));
+        return api;
+      },
+    );
+    return this.#api;
   }
 
   get mode(): 'webhook' | 'polling' {
@@ -54,7 +69,7 @@ export class TelegramChannel implements Channel {
     if (this.mode === 'webhook') {
       this.#state = { state: 'webhook' };
       if (this.config.webhookUrl) {
-        await this.api.setWebhook(this.config.webhookUrl, {
+        await (await this.api()).setWebhook(this.config.webhookUrl, {
           secret_token: this.config.webhookSecret!.reveal(),
           allowed_updates: ['message'],
         });
@@ -63,7 +78,11 @@ export class TelegramChannel implements Channel {
       return;
     }
     this.#state = { state: 'polling' };
-    this.#polling = this.#poll();
+    // The loop handles every API failure itself; anything else would end polling: say so, do not hide it.
+    this.#polling = this.#poll().catch((error: unknown) => {
+      this.#state = { state: 'error', detail: describe(error) };
+      this.log.error({ err: error }, 'telegram polling stopped');
+    });
   }
 
   async stop(): Promise<void> {
@@ -98,11 +117,12 @@ export class TelegramChannel implements Channel {
 
   async send(chatId: string, text: string): Promise<string> {
     try {
-      const sent = await this.api.sendMessage(chatId, markdownToTelegramHtml(text), { parse_mode: 'HTML' });
+      const api = await this.api();
+      const sent = await api.sendMessage(chatId, markdownToTelegramHtml(text), { parse_mode: 'HTML' });
       return String(sent.message_id);
     } catch (error) {
       if (
-        error instanceof GrammyError &&
+        isGrammyError(error) &&
         error.error_code === 400 &&
         /parse entities|too long/i.test(error.description)
       ) {
@@ -114,12 +134,12 @@ export class TelegramChannel implements Channel {
   }
 
   async typing(chatId: string): Promise<void> {
-    await this.api.sendChatAction(chatId, 'typing', undefined, this.#signal);
+    await (await this.api()).sendChatAction(chatId, 'typing', undefined, this.#signal);
   }
 
   async #sendPlain(chatId: string, text: string): Promise<string> {
     try {
-      const sent = await this.api.sendMessage(chatId, text);
+      const sent = await (await this.api()).sendMessage(chatId, text);
       return String(sent.message_id);
     } catch (error) {
       throw toSendError(error);
@@ -129,16 +149,17 @@ export class TelegramChannel implements Channel {
   async #poll(): Promise<void> {
     let offset: number | undefined;
     let failures = 0;
+    const api = await this.api();
     try {
       // A webhook left over from another setup would make getUpdates fail with 409.
-      await this.api.deleteWebhook({ drop_pending_updates: false }, this.#signal);
+      await api.deleteWebhook({ drop_pending_updates: false }, this.#signal);
     } catch (error) {
       if (!this.#stop.signal.aborted)
         this.log.warn({ reason: describe(error) }, 'could not clear the telegram webhook');
     }
     while (!this.#stop.signal.aborted) {
       try {
-        const updates = await this.api.getUpdates(
+        const updates = await api.getUpdates(
           {
             timeout: POLL_TIMEOUT_S,
             allowed_updates: ['message'],
@@ -162,7 +183,7 @@ export class TelegramChannel implements Channel {
         failures++;
         const detail = describe(error);
         this.#state = { state: 'error', detail };
-        if (error instanceof GrammyError && error.error_code === 401) {
+        if (isGrammyError(error) && error.error_code === 401) {
           this.log.error(
             'Telegram refused the bot token (401 Unauthorized): check TELEGRAM_BOT_TOKEN with @BotFather',
           );
@@ -176,8 +197,19 @@ export class TelegramChannel implements Channel {
   }
 }
 
+// grammY's error classes, once it is loaded. Every API error comes after the load, so they are set by then.
+let grammyErrors: Pick<typeof import('grammy'), 'GrammyError' | 'HttpError'> | undefined;
+
+function isGrammyError(error: unknown): error is import('grammy').GrammyError {
+  return grammyErrors !== undefined && error instanceof grammyErrors.GrammyError;
+}
+
+function isHttpError(error: unknown): error is import('grammy').HttpError {
+  return grammyErrors !== undefined && error instanceof grammyErrors.HttpError;
+}
+
 function toSendError(error: unknown): ChannelSendError {
-  if (error instanceof GrammyError) {
+  if (isGrammyError(error)) {
     // 400 chat not found, 403 blocked by the user: retrying cannot help.
     const permanent = error.error_code === 400 || error.error_code === 403;
     return new ChannelSendError('telegram', `Telegram refused the message: ${error.description}`, permanent);
@@ -186,9 +218,9 @@ function toSendError(error: unknown): ChannelSendError {
 }
 
 function describe(error: unknown): string {
-  if (error instanceof GrammyError) return `${error.error_code} ${error.description}`;
+  if (isGrammyError(error)) return `${error.error_code} ${error.description}`;
   // HttpError messages can contain the request URL, which contains the bot token.
-  if (error instanceof HttpError)
+  if (isHttpError(error))
     return `network error calling Telegram (${(error.error as Error)?.name ?? 'error'})`;
   return error instanceof Error ? error.message : String(error);
 }
