@@ -46,10 +46,9 @@ export async function startAgent(
   const { db } = datastore;
   await applySchema(db, log);
 
+  // Start-up steps that do not depend on each other run together: each is a few datastore round trips.
   const settings = new Settings(db, log);
-  await settings.load();
-
-  const setups = await setupChannels(config, log);
+  const [setups] = await Promise.all([setupChannels(config, log), settings.load()]);
   const channels = new Map<ChannelName, Channel>(setups.map((setup) => [setup.channel.name, setup.channel]));
   const allowlists = new Map<ChannelName, Allowlist>(
     setups.map((setup) => [setup.channel.name, setup.allow]),
@@ -112,16 +111,6 @@ export async function startAgent(
   });
 
   const status = new AgentStatus(db, VERSION, channels, log);
-  await status.start();
-
-  // The db hub: how the desktop (and `mono pairing`) read and watch this datastore.
-  const hub = await startAgentHub(datastore, {
-    dataDir: config.dataDir,
-    socketPath: config.hub.socketPath,
-    tcp: config.hub.tcp,
-    log,
-  });
-
   const hooks = new Hooks({
     db,
     log: log.child({ part: 'hooks' }),
@@ -148,7 +137,17 @@ export async function startAgent(
     },
     routes: [...setups.flatMap((setup) => (setup.routes ? [setup.routes] : [])), hooks.routes],
   });
-  const http = await listen(app, config.http.host, config.http.port);
+  const [hub, http] = await Promise.all([
+    // The db hub: how the desktop (and `mono pairing`) read and watch this datastore.
+    startAgentHub(datastore, {
+      dataDir: config.dataDir,
+      socketPath: config.hub.socketPath,
+      tcp: config.hub.tcp,
+      log,
+    }),
+    listen(app, config.http.host, config.http.port),
+    status.start(),
+  ]);
 
   // Store first, then schedule: a message is acknowledged to its channel only after it is in the datastore.
   const receive = async (message: InboundMessage) => {
@@ -173,14 +172,12 @@ export async function startAgent(
         void status.beat().catch((error) => log.warn({ err: error }, 'status update failed')),
     });
   }
-  await runner.resume();
+  // Unfinished turns are queued before any channel delivers a new message, so they keep their place.
   const pairings = new PairingWatcher(db, runner, log);
-  await pairings.start();
   const retries = new PendingReplyWatcher(db, runner, log);
-  await retries.start();
+  await Promise.all([runner.resume(), pairings.start(), retries.start()]);
   for (const channel of channels.values()) await channel.start(receive);
-  await scheduler.start();
-  await hooks.resume();
+  await Promise.all([scheduler.start(), hooks.resume()]);
 
   log.info(
     {

@@ -55,9 +55,10 @@ await build({
   keepNames: true,
   sourcemap: 'linked',
   legalComments: 'none',
-  // CommonJS dependencies call require() for Node's built-ins; give the ESM bundle a real one.
+  // CommonJS dependencies call require() for Node's built-ins; give the ESM bundle a real one. One for all
+  // chunks (they sit in one folder, so it resolves the same for each): each createRequire costs start-up time.
   banner: {
-    js: "import { createRequire as __monoRequire } from 'node:module'; const require = __monoRequire(import.meta.url);",
+    js: "import { createRequire as __monoCreateRequire } from 'node:module'; const require = (globalThis.__monoRequire ??= __monoCreateRequire(import.meta.url));",
   },
   define: { __MONO_VERSION__: JSON.stringify(version) },
   logLevel: 'warning',
