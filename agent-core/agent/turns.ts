@@ -25,6 +25,7 @@ import type { Assistant } from './assistant.ts';
 import { type ClaudeClient, ClaudeError, toMessages } from './claude.ts';
 import * as notices from './notices.ts';
 import { splitMessage } from './split.ts';
+import { TypingIndicators } from './typing.ts';
 
 export interface TurnDeps {
   db: Surreal;
@@ -38,8 +39,6 @@ export interface TurnDeps {
   historyLimit?: number;
 }
 
-const TYPING_EVERY_MS = 4500;
-const TYPING_AFTER_MS = 700;
 const SEND_RETRY_DELAYS_MS = [1000, 5000, 15000];
 const TURN_RETRY_DELAYS_MS = [1000, 5000, 30_000];
 
@@ -48,6 +47,7 @@ export class TurnRunner {
   readonly #shutdown = new AbortController();
   readonly #summaries = new Map<string, SummaryState>();
   readonly #delivering = new Set<string>();
+  readonly #typing = new TypingIndicators();
 
   constructor(private readonly deps: TurnDeps) {
     // Every turn in flight listens for shutdown: thousands of waiting conversations are normal.
@@ -203,7 +203,7 @@ export class TurnRunner {
 
     if (isOwner) await cancelPendingActions(db, message.conversation);
 
-    const stopTyping = keepTyping(channel, message.chat_id);
+    const stopTyping = this.#typing.keep(channel, message.chat_id);
     let result: Awaited<ReturnType<Assistant['respond']>>;
     try {
       const history = await boundedHistory({
@@ -336,21 +336,4 @@ export class TurnRunner {
       });
     }
   }
-}
-
-/**
- * "typing…" while Claude works — from TYPING_AFTER_MS on: an answer that comes sooner needs no indicator, and
- * that saves a Bot API call on every quick turn.
- */
-function keepTyping(channel: Channel, chatId: string): () => void {
-  const tick = () => void channel.typing(chatId).catch(() => {});
-  let interval: NodeJS.Timeout | undefined;
-  const first = setTimeout(() => {
-    tick();
-    interval = setInterval(tick, TYPING_EVERY_MS);
-  }, TYPING_AFTER_MS);
-  return () => {
-    clearTimeout(first);
-    clearInterval(interval);
-  };
 }

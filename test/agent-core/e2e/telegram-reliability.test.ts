@@ -1,6 +1,7 @@
 // Nothing lost, nothing twice: kill -9 in the middle of turns and deliveries, upstream errors and retries.
 import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, test } from 'node:test';
+import { MAX_TYPING_IN_FLIGHT } from '../../../agent-core/agent/typing.ts';
 import { FakeAnthropic } from '../../fakes/anthropic-server.ts';
 import { FakeTelegram } from '../../fakes/telegram-server.ts';
 import { agentEnv } from '../../helpers/agent-env.ts';
@@ -165,14 +166,27 @@ describe('reliability', { timeout: 120_000 }, () => {
     );
   });
 
-  test('200 conversations answered at the same moment: every one exactly once', async () => {
+  test('200 conversations answered at the same moment: every one exactly once, typing shown within limits', async () => {
     data = tempDataDir();
     agent = await new AgentProcess(env()).start();
     anthropic.hold();
     const sentBefore = telegram.sent.length;
     const chats = Array.from({ length: 200 }, (_, i) => 80_000 + i);
+    // Typing indicators are limited: a slow Bot API must not collect one open request per waiting chat.
+    telegram.setDelay('sendChatAction', 200);
+    let typingInFlight = 0;
+    const sampler = setInterval(() => {
+      const open = telegram.calls.filter((c) => c.method === 'sendChatAction' && c.status === undefined);
+      typingInFlight = Math.max(typingInFlight, open.length);
+    }, 20);
     for (const chat of chats) telegram.sendText({ chatId: chat, userId: chat, text: `crowd ${chat}` });
     await anthropic.waitForHeld(chats.length, { timeoutMs: 30_000 });
+    await sleep(1500); // past the first indicator of every chat
+    clearInterval(sampler);
+    telegram.setDelay('sendChatAction', 0);
+    const typing = telegram.calls.filter((c) => c.method === 'sendChatAction').length;
+    assert.ok(typing >= MAX_TYPING_IN_FLIGHT, `chats were shown typing (${typing} indicators)`);
+    assert.ok(typingInFlight <= MAX_TYPING_IN_FLIGHT, `${typingInFlight} typing requests open at once`);
     // All replies are stored at once: they update the same usage row and must not lose a turn to a conflict.
     anthropic.release();
     await telegram.waitForSent(sentBefore + chats.length, { timeoutMs: 30_000 });
