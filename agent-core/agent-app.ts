@@ -2,6 +2,7 @@
 import type { Surreal } from 'surrealdb';
 import { Assistant } from './agent/assistant.ts';
 import { createClaudeClient } from './agent/claude.ts';
+import { HistoryPrefetch } from './agent/history-prefetch.ts';
 import { Owner } from './agent/owner.ts';
 import { PendingReplyWatcher } from './agent/pending-replies.ts';
 import { Settings } from './agent/settings.ts';
@@ -150,14 +151,10 @@ export async function startAgent(
   ]);
 
   // Store first, then schedule: a message is acknowledged to its channel only after it is in the datastore.
+  const prefetch = new HistoryPrefetch((conversation) => runner.isIdle(conversation));
   const receive = async (message: InboundMessage) => {
-    // A chat with no turn under way: read its history in the same round trip (nothing can change it before
-    // the turn starts). Otherwise the turn reads it when its time comes, after the turns before it.
-    const idle = runner.isIdle(conversationId(message.channel, message.chatId));
-    const stored = await storeInbound(
-      db,
-      message,
-      idle ? { historyLimit: historyReadLimit(runner.historyLimit) } : {},
+    const stored = await prefetch.store(conversationId(message.channel, message.chatId), (withHistory) =>
+      storeInbound(db, message, withHistory ? { historyLimit: historyReadLimit(runner.historyLimit) } : {}),
     );
     if (stored.isNew) runner.answer(stored.id, stored.conversation, 0, stored.claimed);
   };

@@ -99,11 +99,7 @@ export async function openRemote(options: OpenDatastoreOptions): Promise<Datasto
     ]);
   } catch (error) {
     await db.close().catch(() => {});
-    const reason = redact(
-      String((error as Error)?.message ?? error),
-      credentials ? [credentials.password] : [],
-    );
-    throw new RemoteDatastoreError(shown, reason, { cause: error });
+    throw new RemoteDatastoreError(shown, redactError(error, credentials), { cause: error });
   } finally {
     clearTimeout(timer);
   }
