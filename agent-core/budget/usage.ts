@@ -5,16 +5,34 @@ import type { Surreal } from 'surrealdb';
 import type { TokenUsage } from '../contract/tables.ts';
 import { dayKey, monthKey, type Spending } from './budget.ts';
 
+/**
+ * Every reply and Claude call adds to one row per day and model. Concurrent transactions on that row conflict and
+ * are retried with back-off; when hundreds of turns finish at once the retries pile up (1000 replies at once took
+ * up to 86 s to store and ~950 MB of memory). So the writes that touch the row run one at a time in this process
+ * (the same 1000: 5–7 s, ~290 MB): each waits a few ms for the one before instead of retrying.
+ */
+const usageWrites = new WeakMap<Surreal, Promise<unknown>>();
+
+export function serialUsageWrite<T>(db: Surreal, write: () => Promise<T>): Promise<T> {
+  const next = (usageWrites.get(db) ?? Promise.resolve()).then(write, write);
+  // A failed write is its caller's error; the next one runs all the same.
+  const settled = next.catch(() => {});
+  usageWrites.set(db, settled);
+  return next;
+}
+
 export async function recordUsage(db: Surreal, usage: TokenUsage, requests = 1): Promise<void> {
-  await db
-    .query(
-      `UPSERT type::record('usage', [$day, $usage.model]) SET day = $day, model = $usage.model,
+  await serialUsageWrite(db, () =>
+    db
+      .query(
+        `UPSERT type::record('usage', [$day, $usage.model]) SET day = $day, model = $usage.model,
          requests += $requests, input_tokens += $usage.input_tokens, output_tokens += $usage.output_tokens,
          cache_creation_input_tokens += $usage.cache_creation_input_tokens,
          cache_read_input_tokens += $usage.cache_read_input_tokens, cost_usd += $usage.cost_usd`,
-      { day: dayKey(new Date()), usage, requests },
-    )
-    .collect();
+        { day: dayKey(new Date()), usage, requests },
+      )
+      .collect(),
+  );
 }
 
 export async function spending(db: Surreal, now: Date): Promise<Spending> {

@@ -1,6 +1,7 @@
 // Messages in the datastore: store inbound (deduplicated), claim a turn, record a reply, track delivery.
 // Each function is one round trip (one multi-statement query), because every message passes through them.
 import { RecordId, type Surreal } from 'surrealdb';
+import { serialUsageWrite } from '../budget/usage.ts';
 import type { InboundMessage } from '../channels/channel.ts';
 import type { ChannelName, TokenUsage, ToolCallRecord } from '../contract/tables.ts';
 import { transaction, transactionResults } from './transaction.ts';
@@ -232,9 +233,10 @@ export interface NewReply {
  */
 export async function recordReply(db: Surreal, reply: NewReply): Promise<MessageRecord> {
   const usage = reply.usage;
-  return transaction<MessageRecord>(
-    db,
-    `LET $existing = (SELECT * FROM message WHERE reply_to = $inbound LIMIT 1)[0];
+  const record = () =>
+    transaction<MessageRecord>(
+      db,
+      `LET $existing = (SELECT * FROM message WHERE reply_to = $inbound LIMIT 1)[0];
        RETURN IF $existing { $existing } ELSE {
          UPDATE $inbound SET status = $inbound_status, error = $error, updated_at = time::now();
          UPDATE $conversation SET last_message_at = time::now(), last_message_preview = $preview;
@@ -251,20 +253,22 @@ export async function recordReply(db: Surreal, reply: NewReply): Promise<Message
            created_at: time::now(), updated_at: time::now()
          })[0]
        };`,
-    {
-      inbound: reply.inbound,
-      conversation: reply.conversation,
-      channel: reply.channel,
-      role: reply.role,
-      text: reply.text,
-      inbound_status: reply.inboundStatus,
-      error: reply.error,
-      usage,
-      tool_calls: reply.toolCalls?.length ? reply.toolCalls : undefined,
-      requests: reply.requests ?? 1,
-      preview: reply.text.slice(0, PREVIEW_LENGTH),
-    },
-  );
+      {
+        inbound: reply.inbound,
+        conversation: reply.conversation,
+        channel: reply.channel,
+        role: reply.role,
+        text: reply.text,
+        inbound_status: reply.inboundStatus,
+        error: reply.error,
+        usage,
+        tool_calls: reply.toolCalls?.length ? reply.toolCalls : undefined,
+        requests: reply.requests ?? 1,
+        preview: reply.text.slice(0, PREVIEW_LENGTH),
+      },
+    );
+  // With usage the transaction adds to today's usage row: see serialUsageWrite.
+  return usage ? serialUsageWrite(db, record) : record();
 }
 
 export interface NewOutbound {
