@@ -1,30 +1,12 @@
 // Many replies finishing at once all add to today's usage row: in a real (on-disk) SurrealDB they are written one
 // at a time, so none waits on conflict retries, and the totals are exact.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import type { Surreal } from 'surrealdb';
+import { test } from 'node:test';
 import { recordUsage } from '../../../agent-core/budget/usage.ts';
-import { type Datastore, openDatastore } from '../../../agent-core/db/datastore.ts';
-import { applySchema } from '../../../agent-core/db/schema.ts';
-import { silentLogger } from '../../../agent-core/log/logger.ts';
 import { recordReply, storeInbound } from '../../../agent-core/store/messages.ts';
-import { makeTempDir, removeTempDir } from '../db/temp-dir.ts';
+import { datastoreWithSchema } from '../../helpers/schema-datastore.ts';
 
-const dir = makeTempDir();
-let datastore: Datastore;
-let db: Surreal;
-
-before(async () => {
-  datastore = await openDatastore({ url: `surrealkv://${dir}/db`, log: silentLogger });
-  db = datastore.db;
-  await applySchema(db, silentLogger);
-});
-after(async () => {
-  await datastore.close();
-  await removeTempDir(dir);
-  // After DEFINE INDEX the embedded engine keeps the process alive (DESIGN.md): end it once results are out.
-  setTimeout(() => process.exit(process.exitCode ?? 0), 300).unref();
-});
+const datastore = datastoreWithSchema({ onDisk: true });
 
 const usage = {
   model: 'claude-sonnet-5-5',
@@ -36,6 +18,7 @@ const usage = {
 };
 
 test('200 replies and 20 other calls at once: one usage write at a time, totals exact', async () => {
+  const { db } = datastore;
   const stored = await Promise.all(
     Array.from({ length: 200 }, (_, i) =>
       storeInbound(db, {

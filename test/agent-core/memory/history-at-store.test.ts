@@ -1,13 +1,10 @@
 // The history read with a message as it is stored (one round trip) equals the turn's own read, in a real
 // (in-memory) SurrealDB with MONO's schema; and it is used only while nothing else touches the chat.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import type { RecordId, Surreal } from 'surrealdb';
+import { test } from 'node:test';
+import type { RecordId } from 'surrealdb';
 import { HistoryPrefetch } from '../../../agent-core/agent/history-prefetch.ts';
 import type { InboundMessage } from '../../../agent-core/channels/channel.ts';
-import { type Datastore, openDatastore } from '../../../agent-core/db/datastore.ts';
-import { applySchema } from '../../../agent-core/db/schema.ts';
-import { silentLogger } from '../../../agent-core/log/logger.ts';
 import {
   conversationId,
   loadHistory,
@@ -15,21 +12,10 @@ import {
   type StoredInbound,
   storeInbound,
 } from '../../../agent-core/store/messages.ts';
+import { datastoreWithSchema } from '../../helpers/schema-datastore.ts';
 
-let datastore: Datastore;
-let db: Surreal;
+const datastore = datastoreWithSchema();
 let nextId = 1;
-
-before(async () => {
-  datastore = await openDatastore({ url: 'mem://', log: silentLogger });
-  db = datastore.db;
-  await applySchema(db, silentLogger);
-});
-after(async () => {
-  await datastore.close();
-  // After DEFINE INDEX the embedded engine keeps the process alive (DESIGN.md): end it once results are out.
-  setTimeout(() => process.exit(process.exitCode ?? 0), 300).unref();
-});
 
 const inbound = (chat: string, text: string): InboundMessage => ({
   channel: 'telegram',
@@ -43,8 +29,8 @@ const inbound = (chat: string, text: string): InboundMessage => ({
 });
 
 async function exchange(chat: string, text: string, status: 'answered' | 'ignored' = 'answered') {
-  const stored = await storeInbound(db, inbound(chat, text));
-  await recordReply(db, {
+  const stored = await storeInbound(datastore.db, inbound(chat, text));
+  await recordReply(datastore.db, {
     inbound: stored.id,
     conversation: stored.conversation,
     channel: 'telegram',
@@ -60,10 +46,10 @@ test('the history read at store time is the one the turn would read', async () =
   await exchange('502', 'another chat');
   await exchange('501', 'second');
   const third = inbound('501', 'third');
-  const stored = await storeInbound(db, third, { historyLimit: 160 });
+  const stored = await storeInbound(datastore.db, third, { historyLimit: 160 });
   const history = stored.claimed?.history;
   assert.ok(history, 'a new message comes with its history');
-  const read = await loadHistory(db, stored.conversation, stored.claimed!.created_at, 160);
+  const read = await loadHistory(datastore.db, stored.conversation, stored.claimed!.created_at, 160);
   assert.deepEqual(history.turns, read);
   assert.deepEqual(
     history.turns.map((turn) => turn.text),
@@ -71,21 +57,21 @@ test('the history read at store time is the one the turn would read', async () =
   );
   assert.equal(history.summary, undefined);
 
-  const again = await storeInbound(db, third, { historyLimit: 160 });
+  const again = await storeInbound(datastore.db, third, { historyLimit: 160 });
   assert.equal(again.claimed, undefined, 'a redelivered message is not new and reads nothing');
 });
 
 test('after a summary, only the turns since it, with the summary', async () => {
   await exchange('503', 'old one');
   const conversation = conversationId('telegram', '503');
-  const [[{ until }]] = await db
+  const [[{ until }]] = await datastore.db
     .query<[[{ until: Date }]]>(
       'UPDATE $conversation SET summary = "talked about old things", summary_until = time::now() RETURN summary_until AS until',
       { conversation },
     )
     .collect();
   await exchange('503', 'new one');
-  const stored = await storeInbound(db, inbound('503', 'newest'), { historyLimit: 2 });
+  const stored = await storeInbound(datastore.db, inbound('503', 'newest'), { historyLimit: 2 });
   const history = stored.claimed!.history!;
   assert.equal(history.summary, 'talked about old things');
   assert.equal(String(history.summary_until), String(until));

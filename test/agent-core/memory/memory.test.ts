@@ -1,29 +1,15 @@
 // Memory: facts saved once and recalled by full-text relevance in a real (in-memory) SurrealDB with MONO's
 // schema; summaries parsed into a summary and facts.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import type { Surreal } from 'surrealdb';
-import { type Datastore, openDatastore } from '../../../agent-core/db/datastore.ts';
-import { applySchema } from '../../../agent-core/db/schema.ts';
-import { silentLogger } from '../../../agent-core/log/logger.ts';
+import { test } from 'node:test';
 import { queryTerms, recall, remember } from '../../../agent-core/memory/memory-store.ts';
 import { parseSummary } from '../../../agent-core/memory/summary.ts';
+import { datastoreWithSchema } from '../../helpers/schema-datastore.ts';
 
-let datastore: Datastore;
-let db: Surreal;
-
-before(async () => {
-  datastore = await openDatastore({ url: 'mem://', log: silentLogger });
-  db = datastore.db;
-  await applySchema(db, silentLogger);
-});
-after(async () => {
-  await datastore.close();
-  // After DEFINE INDEX the embedded engine keeps the process alive (DESIGN.md): end it once results are out.
-  setTimeout(() => process.exit(process.exitCode ?? 0), 300).unref();
-});
+const datastore = datastoreWithSchema();
 
 test('facts are stored once and recalled by relevance, any word counting', async () => {
+  const { db } = datastore;
   assert.equal(await remember(db, 'The owner prefers green tea in the morning.'), true);
   assert.equal(await remember(db, '  the owner prefers GREEN tea in the morning. '), false, 'same fact');
   await remember(db, "The owner's sister is called Mia and lives in Lisbon.");
