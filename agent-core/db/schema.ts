@@ -61,8 +61,7 @@ export async function applySchema(
   // Usually everything is applied already: one query answers that, and a start runs no DEFINE at all.
   let done = await appliedMigrations(db);
   if (bootstrap && done?.get(BOOTSTRAP) !== bootstrap.checksum) {
-    await run(db, bootstrap, false);
-    await record(db, bootstrap);
+    await run(db, bootstrap);
     done = await appliedMigrations(db);
   }
   const result: AppliedSchema = { applied: [], skipped: [] };
@@ -80,7 +79,7 @@ export async function applySchema(
       continue;
     }
     const started = performance.now();
-    await run(db, file, true);
+    await run(db, file);
     log.info(
       { migration: file.name, ms: Math.round(performance.now() - started) },
       'schema migration applied',
@@ -103,10 +102,6 @@ async function appliedMigrations(db: Surreal): Promise<Map<string, string> | und
   }
 }
 
-async function record(db: Surreal, file: SchemaFile): Promise<void> {
-  await db.query(RECORD_ROW, { name: file.name, checksum: file.checksum }).collect();
-}
-
 // UPSERT: the bootstrap file is recorded again whenever it changes.
 const RECORD_ROW =
   'UPSERT type::record("migration", $name) SET name = $name, checksum = $checksum, applied_at = time::now();';
@@ -115,13 +110,12 @@ const RECORD_ROW =
  * One file in one transaction together with its `migration` row, so a failure leaves nothing half-applied
  * (unless the file manages its own transactions, which then run as written).
  */
-async function run(db: Surreal, file: SchemaFile, record: boolean): Promise<void> {
+async function run(db: Surreal, file: SchemaFile): Promise<void> {
   const ownTransaction = /\b(BEGIN|COMMIT|CANCEL)\b/i.test(stripComments(file.sql));
   const body = file.sql.trim().replace(/;?\s*$/, ';');
-  const recordRow = record ? RECORD_ROW : '';
   const sql = ownTransaction
-    ? `${body}\n${recordRow}`
-    : `BEGIN TRANSACTION;\n${body}\n${recordRow}\nCOMMIT TRANSACTION;`;
+    ? `${body}\n${RECORD_ROW}`
+    : `BEGIN TRANSACTION;\n${body}\n${RECORD_ROW}\nCOMMIT TRANSACTION;`;
   try {
     await db.query(sql, { name: file.name, checksum: file.checksum }).collect();
   } catch (error) {
