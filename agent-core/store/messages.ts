@@ -78,18 +78,21 @@ const STORE_RESULT = `
   RETURN { id: $existing ?? $created.id, isNew: $existing = NONE, allowed: $contact.allowed ?? false,
            message: $created, summary: $summary };`;
 
-// The same read as loadHistory, up to the message just stored. A statement of its own: as a subquery (inside
-// LET or IF) the engine does not use the message_thread index and reads the whole table (~20 ms at 1,000 rows).
-const HISTORY_AT_STORE = `
-  SELECT role, text, created_at FROM message
-    WHERE conversation = $conversation AND created_at <= $until AND ($since = NONE OR created_at > $since)
-      AND ((role = 'user' AND status != 'ignored') OR role = 'assistant')
-    ORDER BY created_at DESC LIMIT $history_limit;`;
+// What the history is: a conversation's user messages that were not ignored and the agent's replies, up to $until
+// and after $since (older ones are summarized), newest first. Read by loadHistory and with a stored message.
+const HISTORY = `SELECT role, text, created_at FROM message
+  WHERE conversation = $conversation AND created_at <= $until AND ($since = NONE OR created_at > $since)
+    AND ((role = 'user' AND status != 'ignored') OR role = 'assistant')
+  ORDER BY created_at DESC LIMIT $history_limit`;
+
+// Up to the message just stored. A statement of its own: as a subquery (inside LET or IF) the engine does not
+// use the message_thread index and reads the whole table (~20 ms at 1,000 rows).
+const HISTORY_AT_STORE = `\n  ${HISTORY};`;
 
 /**
  * Stores an inbound message unless the channel delivered it before. With `historyLimit`, the same round trip also
  * reads the conversation's history up to this message (at most that many turns after its summary), which the turn
- * then needs no query of its own for (see TurnRunner: used only when no other turn of the chat ran in between).
+ * then needs no query of its own for (HistoryPrefetch decides when that read is still exact at the turn).
  */
 export async function storeInbound(
   db: Surreal,
@@ -198,13 +201,8 @@ export async function loadHistory(
 ) {
   const [rows] = await db
     .query<[{ role: 'user' | 'assistant'; text: string; created_at: Date }[]]>(
-      `SELECT role, text, created_at FROM (
-         SELECT role, text, created_at FROM message
-         WHERE conversation = $conversation AND created_at <= $until AND ($since = NONE OR created_at > $since)
-           AND ((role = 'user' AND status != 'ignored') OR role = 'assistant')
-         ORDER BY created_at DESC LIMIT $limit
-       ) ORDER BY created_at ASC`,
-      { conversation, until, limit, since },
+      `SELECT role, text, created_at FROM (${HISTORY}) ORDER BY created_at ASC`,
+      { conversation, until, history_limit: limit, since },
     )
     .collect();
   return rows;
