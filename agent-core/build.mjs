@@ -43,7 +43,7 @@ await build({
   alias: {
     'node-fetch': join(here, 'build-shims', 'node-fetch.js'),
     'abort-controller': join(here, 'build-shims', 'abort-controller.js'),
-    // Start-up: no log transports (worker_threads), node:assert loaded on first use.
+    // Start-up: no pino transport code (never used), node:assert loaded on first use.
     'thread-stream': join(here, 'build-shims', 'thread-stream.cjs'),
     assert: join(here, 'build-shims', 'assert.cjs'),
   },

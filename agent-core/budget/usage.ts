@@ -21,17 +21,15 @@ export function serialUsageWrite<T>(db: Surreal, write: () => Promise<T>): Promi
   return next;
 }
 
+/** Adds $usage ($requests calls) to the row of $day and the model; replies run it inside their transaction. */
+export const ADD_USAGE = `UPSERT type::record('usage', [$day, $usage.model]) SET day = $day, model = $usage.model,
+  requests += $requests, input_tokens += $usage.input_tokens, output_tokens += $usage.output_tokens,
+  cache_creation_input_tokens += $usage.cache_creation_input_tokens,
+  cache_read_input_tokens += $usage.cache_read_input_tokens, cost_usd += $usage.cost_usd`;
+
 export async function recordUsage(db: Surreal, usage: TokenUsage, requests = 1): Promise<void> {
   await serialUsageWrite(db, () =>
-    db
-      .query(
-        `UPSERT type::record('usage', [$day, $usage.model]) SET day = $day, model = $usage.model,
-         requests += $requests, input_tokens += $usage.input_tokens, output_tokens += $usage.output_tokens,
-         cache_creation_input_tokens += $usage.cache_creation_input_tokens,
-         cache_read_input_tokens += $usage.cache_read_input_tokens, cost_usd += $usage.cost_usd`,
-        { day: dayKey(new Date()), usage, requests },
-      )
-      .collect(),
+    db.query(ADD_USAGE, { day: dayKey(new Date()), usage, requests }).collect(),
   );
 }
 

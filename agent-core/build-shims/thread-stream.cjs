@@ -1,4 +1,4 @@
-// Bundling shim: pino imports thread-stream (and with it worker_threads, ~5 ms of every start) for log transports.
+// Bundling shim: pino imports thread-stream (the worker side of log transports) at every start, to be compiled and run.
 // The agent logs JSON lines to stdout and never starts a transport. Only used by agent-core/build.mjs (`alias`).
 module.exports = class ThreadStream {
   constructor() {

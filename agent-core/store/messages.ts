@@ -1,7 +1,7 @@
 // Messages in the datastore: store inbound (deduplicated), claim a turn, record a reply, track delivery.
 // Each function is one round trip (one multi-statement query), because every message passes through them.
 import { RecordId, type Surreal } from 'surrealdb';
-import { serialUsageWrite } from '../budget/usage.ts';
+import { ADD_USAGE, serialUsageWrite } from '../budget/usage.ts';
 import type { InboundMessage } from '../channels/channel.ts';
 import type { ChannelName, TokenUsage, ToolCallRecord } from '../contract/tables.ts';
 import { transaction, transactionResults } from './transaction.ts';
@@ -239,11 +239,8 @@ export async function recordReply(db: Surreal, reply: NewReply): Promise<Message
          UPDATE $inbound SET status = $inbound_status, error = $error, updated_at = time::now();
          UPDATE $conversation SET last_message_at = time::now(), last_message_preview = $preview;
          IF $usage {
-           UPSERT type::record('usage', [time::format(time::now(), '%Y-%m-%d'), $usage.model]) SET
-             day = time::format(time::now(), '%Y-%m-%d'), model = $usage.model,
-             requests += $requests, input_tokens += $usage.input_tokens, output_tokens += $usage.output_tokens,
-             cache_creation_input_tokens += $usage.cache_creation_input_tokens,
-             cache_read_input_tokens += $usage.cache_read_input_tokens, cost_usd += $usage.cost_usd;
+           LET $day = time::format(time::now(), '%Y-%m-%d');
+           ${ADD_USAGE};
          };
          (CREATE message CONTENT {
            conversation: $conversation, channel: $channel, direction: 'out', role: $role, text: $text,
