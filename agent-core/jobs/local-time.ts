@@ -15,6 +15,7 @@ const OFFSET_FORMAT = {
     minute: '2-digit',
     second: '2-digit',
   },
+  byZone: new Map<string, Intl.DateTimeFormat>(),
 } as const;
 const LOCAL_FORMAT = {
   locale: 'en-GB',
@@ -27,21 +28,23 @@ const LOCAL_FORMAT = {
     minute: '2-digit',
     hourCycle: 'h23',
   },
+  byZone: new Map<string, Intl.DateTimeFormat>(),
 } as const;
 
 // Building an Intl.DateTimeFormat costs ~0.25 ms (and the first one loads ICU's time zone data, ~18 ms and
-// several MB): every turn formats the time, so formatters are made once per zone and kept.
-const formatters = new Map<string, Intl.DateTimeFormat>();
-
+// several MB): every turn formats the time, so each format keeps its formatter per zone.
 function formatter(
-  format: { locale: string; options: Intl.DateTimeFormatOptions },
+  format: {
+    locale: string;
+    options: Intl.DateTimeFormatOptions;
+    byZone: Map<string, Intl.DateTimeFormat>;
+  },
   timeZone: string,
 ): Intl.DateTimeFormat {
-  const key = `${format.locale} ${timeZone}`;
-  let cached = formatters.get(key);
+  let cached = format.byZone.get(timeZone);
   if (!cached) {
     cached = new Intl.DateTimeFormat(format.locale, { ...format.options, timeZone });
-    formatters.set(key, cached);
+    format.byZone.set(timeZone, cached);
   }
   return cached;
 }
