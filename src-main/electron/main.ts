@@ -47,7 +47,7 @@ if (!app.requestSingleInstanceLock()) {
     version: app.getVersion(),
     shell: 'electron',
     dataDir: join(app.getPath('userData'), 'data'),
-    safeStorage,
+    keyring: safeStorage,
     agentPath,
     // The packaged app has no separate Node: Electron runs the agent as plain Node.
     agentEnv: { ELECTRON_RUN_AS_NODE: '1' },

@@ -28,6 +28,48 @@ const id = (table: string) =>
       },
     );
 
+/** True when a value has a control character (a newline, a NUL…): never part of a key, token or passphrase. */
+export function hasControlChars(value: string): boolean {
+  for (let i = 0; i < value.length; i++) {
+    const code = value.charCodeAt(i);
+    if (code < 0x20 || code === 0x7f) return true;
+  }
+  return false;
+}
+const NO_CONTROL =
+  'This has a line break or another invisible control character: paste the value again, alone.';
+/** A pasted credential: trimmed, then refused if anything invisible is left inside it. */
+const credential = (min: number, empty: string, max: number) =>
+  z
+    .string()
+    .trim()
+    .min(min, empty)
+    .max(max)
+    .refine((v) => !hasControlChars(v), NO_CONTROL);
+
+export const PASSPHRASE_MIN_LENGTH = 10;
+const passphrase = z
+  .string()
+  .max(1024, 'That passphrase is too long.')
+  .refine((v) => !hasControlChars(v), NO_CONTROL);
+const newPassphrase = passphrase.refine(
+  (v) => v.length >= PASSPHRASE_MIN_LENGTH,
+  `Use at least ${PASSPHRASE_MIN_LENGTH} characters — a few words you will remember.`,
+);
+
+/** How the desktop's secrets are protected on this machine, and whether they can be read right now. */
+export interface VaultStatus {
+  /** ready: readable · locked: waits for the passphrase · setup: needs a passphrase · unavailable: keyring gone. */
+  state: 'ready' | 'locked' | 'setup' | 'unavailable';
+  protection: 'keyring' | 'passphrase' | null;
+  /** How the keys are protected, in words that are true on this machine (empty until there is a protection). */
+  description: string;
+  /** Why a passphrase is needed here, or what went wrong. */
+  problem?: string;
+  /** Secrets stored before (under weaker protection) that the new passphrase will protect. */
+  migrating?: boolean;
+}
+
 export const SECRET_NAMES = [
   'anthropic_api_key',
   'telegram_bot_token',
@@ -63,6 +105,7 @@ export interface AppState {
     vps?: VpsTarget;
   };
   secrets: { name: SecretName; set: boolean }[];
+  vault: VaultStatus;
   /** Start MONO when the user logs in; null where the shell cannot (the browser). */
   launchAtLogin: boolean | null;
 }
@@ -128,7 +171,7 @@ export const methods = {
   'app.state': { input: none, output: z.custom<AppState>() },
   'app.setLaunchAtLogin': { input: z.object({ enabled: z.boolean() }), output: z.custom<AppState>() },
   'wizard.checkClaude': {
-    input: z.object({ apiKey: z.string().trim().min(1, 'Paste your Claude API key.').max(400) }),
+    input: z.object({ apiKey: credential(1, 'Paste your Claude API key.', 400) }),
     output: z.custom<{ model: string }>(),
   },
   'wizard.checkTelegram': {
@@ -161,12 +204,22 @@ export const methods = {
           .string()
           .trim()
           .regex(/^\d{6,20}$/, 'The phone number ID is a long number from Meta.'),
-        accessToken: z.string().trim().min(20, 'Paste the permanent access token.').max(1000),
-        appSecret: z.string().trim().min(8, 'Paste the app secret.').max(200),
+        accessToken: credential(20, 'Paste the permanent access token.', 1000),
+        appSecret: credential(8, 'Paste the app secret.', 200),
       }),
     ]),
     output: z.custom<{ saved: true }>(),
   },
+  'vault.create': { input: z.object({ passphrase: newPassphrase }), output: z.custom<AppState>() },
+  'vault.unlock': {
+    input: z.object({ passphrase: passphrase.refine((v) => v.length > 0, 'Enter your passphrase.') }),
+    output: z.custom<AppState>(),
+  },
+  'vault.changePassphrase': {
+    input: z.object({ current: passphrase, next: newPassphrase }),
+    output: z.custom<AppState>(),
+  },
+  'vault.reset': { input: z.object({ confirm: z.literal('forget my keys') }), output: z.custom<AppState>() },
   'whatsapp.link': { input: none, output: z.custom<WhatsAppLink | null>() },
   'wizard.goto': { input: z.object({ step: z.enum(WIZARD_STEPS) }), output: z.custom<AppState>() },
   'wizard.chooseLocal': { input: none, output: z.custom<AppState>() },
@@ -220,7 +273,7 @@ export const methods = {
   'secret.set': {
     input: z.object({
       name: z.enum(SECRET_NAMES),
-      value: z.string().trim().min(1, 'Enter a value.').max(4000),
+      value: credential(1, 'Enter a value.', 4000),
     }),
     output: z.custom<{ applied: 'restarted' | 'sent' | 'saved' }>(),
   },

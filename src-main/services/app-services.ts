@@ -16,6 +16,7 @@ import { appHandlers } from './handlers/app-handlers.ts';
 import { datastoreHandlers } from './handlers/datastore-handlers.ts';
 import { serverHandlers } from './handlers/server-handlers.ts';
 import { setupHandlers } from './handlers/setup-handlers.ts';
+import { vaultHandlers } from './handlers/vault-handlers.ts';
 import { createInstallTracker } from './install.ts';
 import { createInstaller } from './installer.ts';
 import { createJournalFollower } from './journal-follower.ts';
@@ -26,7 +27,7 @@ import type { ProvisionAdapter } from './provision-adapter.ts';
 import { createVpsProvision } from './provision-vps.ts';
 import { createServerStatus } from './server-status.ts';
 import { createSync, type HubTarget } from './sync.ts';
-import { createVault, type SafeStorageLike } from './vault.ts';
+import { createVault, type KeyringLike } from './vault.ts';
 
 export const SYNCED_TABLES: readonly SyncedTable[] = [
   'conversation',
@@ -46,7 +47,10 @@ export interface AppServicesDeps {
   shell: AppState['shell'];
   /** The desktop's own folder (vault, prefs, keys, and the local agent's data under agent/). */
   dataDir: string;
-  safeStorage: SafeStorageLike;
+  /** Electron's safeStorage (used only where it is a real keyring); absent in the browser. */
+  keyring?: KeyringLike;
+  /** Where an older MONO kept a vault key file beside the vault (its entries move under a passphrase). */
+  legacyKeyFile?: string;
   agentPath: string;
   nodePath?: string;
   endpoints: CheckEndpoints;
@@ -62,7 +66,12 @@ export interface AppServicesDeps {
 
 export function createAppServices(deps: AppServicesDeps) {
   const log = deps.log ?? (() => {});
-  const vault = createVault({ file: join(deps.dataDir, 'vault.json'), safeStorage: deps.safeStorage });
+  const vault = createVault({
+    file: join(deps.dataDir, 'vault.json'),
+    ...(deps.keyring && { keyring: deps.keyring }),
+    ...(deps.legacyKeyFile && { legacyKeyFile: deps.legacyKeyFile }),
+  });
+  const vaultListeners = new Set<() => void>();
   const prefs = createPrefsStore(join(deps.dataDir, 'desktop.json'));
   const provision =
     deps.provision ?? createVpsProvision({ releaseDir: dirname(deps.agentPath), hubUser: HUB_USER });
@@ -157,9 +166,43 @@ export function createAppServices(deps: AppServicesDeps) {
       install,
       installer,
     }),
+    ...vaultHandlers({
+      vault,
+      prefs,
+      appState,
+      onReady: () => {
+        for (const listener of vaultListeners) listener();
+        void startWhenReady();
+      },
+      onForgotten: async () => {
+        await sync.stop();
+        await agent.stop();
+      },
+    }),
     ...datastoreHandlers({ data, sync }),
     ...serverHandlers({ prefs, agent, provision, install, installer, journal, pause, serverStatus }),
   };
+
+  /** What a finished setup runs at launch — once the vault can be read (the agent needs its keys). */
+  async function startWhenReady(): Promise<void> {
+    const vaultState = vault.status().state;
+    if (vaultState !== 'ready') {
+      log(`keys are ${vaultState}: the agent starts once they can be read`);
+      if (vaultState === 'locked' && prefs.get().wizardDone) {
+        deps.notify?.({
+          title: 'MONO is locked',
+          body: 'Open MONO and enter your passphrase so your agent can start.',
+        });
+      }
+      return;
+    }
+    const { mode, wizardStep, wizardDone } = prefs.get();
+    if (mode === 'local' && (wizardStep === 'done' || wizardDone)) {
+      await installer.startLocal().catch((error) => log('local agent did not start', error));
+    } else if (mode === 'vps') {
+      sync.start();
+    }
+  }
 
   return {
     handlers,
@@ -171,14 +214,12 @@ export function createAppServices(deps: AppServicesDeps) {
     appState: appState.current,
     isPaused: pause.current,
     isBudgetReached: budget.reached,
-    /** Called once at launch: a finished local setup starts its agent and sync at once. */
-    async start(): Promise<void> {
-      const { mode, wizardStep } = prefs.get();
-      if (mode === 'local' && (wizardStep === 'done' || prefs.get().wizardDone)) {
-        await installer.startLocal().catch((error) => log('local agent did not start', error));
-      } else if (mode === 'vps') {
-        sync.start();
-      }
+    /** Called once at launch: a finished setup starts its agent and sync as soon as the keys can be read. */
+    start: startWhenReady,
+    /** Runs `listener` each time the vault becomes readable (created or unlocked). */
+    onVaultReady(listener: () => void): () => void {
+      vaultListeners.add(listener);
+      return () => vaultListeners.delete(listener);
     },
     async stop(): Promise<void> {
       notifier.dispose();

@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import type { Secret } from '../../agent-core/config/secret.ts';
 import type { VpsTarget } from '../ipc/contract.ts';
 import { UserError } from '../ipc/dispatch.ts';
-import { settingsEnv } from './agent-env.ts';
+import { SECRET_ENV, settingsEnv } from './agent-env.ts';
 import type { AgentSupervisor } from './agent-supervisor.ts';
 import type { AppStateView } from './app-state.ts';
 import type { InstallTracker } from './install.ts';
@@ -93,7 +93,8 @@ export function createInstaller(deps: InstallerDeps) {
   /** Everything the VPS agent needs, including its own hub password (made once, kept in the vault). */
   function vpsSecrets(): Record<string, Secret> {
     if (!vault.has('vps_hub_password')) vault.set('vps_hub_password', randomBytes(24).toString('base64url'));
-    const names = vault.names().filter((n) => n !== 'hub_password');
+    // Only what the agent reads: the desktop's own secrets (its local hub password, the bridge key) stay here.
+    const names = Object.keys(SECRET_ENV).filter((n) => vault.has(n));
     return Object.fromEntries(names.flatMap((n) => (vault.get(n) ? [[n, vault.get(n) as Secret]] : [])));
   }
 
