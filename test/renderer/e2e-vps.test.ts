@@ -39,6 +39,7 @@ before(async () => {
   app = await startBrowserApp({
     version: '0.1.0',
     dataDir,
+    passphrase: 'the owner of this test vps',
     rendererDir: RENDERER_DIR,
     agentPath: join(release, 'mono-agent.js'),
     endpoints: {
