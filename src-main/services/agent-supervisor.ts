@@ -1,5 +1,6 @@
 // Local mode: runs the built agent (agent-core/dist/mono-agent.js) as a child process, finds its HTTP address in
-// the "ready" log line, keeps the last log lines for the Server screen, and restarts it with backoff if it dies.
+// the "ready" log line, keeps the last log lines for the Server screen, restarts it with backoff if it dies, and
+// kills one that does not become ready in time.
 import type { ChildProcess, spawn as spawnFn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { backoffDelay, RESTART_BACKOFF } from './backoff.ts';
@@ -12,6 +13,8 @@ export interface AgentProcessStatus {
   pid?: number;
   restarts: number;
   lastExit?: { code: number | null; signal: string | null; at: string };
+  /** Why the last start failed (not ready in time, exited while starting), until the next start succeeds. */
+  lastError?: string;
 }
 
 export interface AgentSupervisorDeps {
@@ -22,7 +25,10 @@ export interface AgentSupervisorDeps {
   env: () => Record<string, string>;
   onLog?: (line: string) => void;
   onState?: (status: AgentProcessStatus) => void;
+  /** How long a start may take before the child is killed and the start fails (default 20 s). */
   startTimeoutMs?: number;
+  /** Between SIGTERM and SIGKILL when stopping (default 6 s). */
+  killGraceMs?: number;
   logLimit?: number;
 }
 
@@ -70,6 +76,8 @@ export function createAgentSupervisor(deps: AgentSupervisorDeps): AgentSuperviso
   let wanted = false;
   let restartTimer: NodeJS.Timeout | undefined;
   let consecutiveCrashes = 0;
+  let starting: Promise<AgentProcessStatus> | undefined;
+  const startTimeout = deps.startTimeoutMs ?? 20_000;
 
   function setStatus(patch: Partial<AgentProcessStatus>): void {
     status = { ...status, ...patch };
@@ -82,7 +90,22 @@ export function createAgentSupervisor(deps: AgentSupervisorDeps): AgentSuperviso
     deps.onLog?.(line);
   }
 
-  function launch(): Promise<AgentProcessStatus> {
+  /** SIGTERM, then SIGKILL after a grace period; resolves when the process is gone. */
+  async function terminate(proc: ChildProcess): Promise<void> {
+    if (proc.exitCode !== null || proc.signalCode !== null) return;
+    const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
+    proc.kill('SIGTERM');
+    const killer = setTimeout(() => proc.kill('SIGKILL'), deps.killGraceMs ?? 6_000);
+    await exited;
+    clearTimeout(killer);
+  }
+
+  /**
+   * Starts one agent process and settles when it is ready or has failed. A start the owner asked for gives up
+   * on failure (the install screen shows why and offers Retry); an automatic restart after a crash keeps trying
+   * with backoff. A child that is not ready in time is killed, never left running beside the next attempt.
+   */
+  function launch(automatic: boolean): Promise<AgentProcessStatus> {
     setStatus({ state: 'starting', httpUrl: undefined });
     const proc = deps.spawn(deps.nodePath, [deps.agentPath], {
       env: deps.env(),
@@ -91,17 +114,20 @@ export function createAgentSupervisor(deps: AgentSupervisorDeps): AgentSuperviso
     child = proc;
     return new Promise((resolve, reject) => {
       let settled = false;
-      const timer = setTimeout(
-        () =>
-          fail(
-            new AgentStartError('The agent did not report ready in time. See the log on the Server screen.'),
+      const timer = setTimeout(() => {
+        fail(
+          new AgentStartError(
+            `The agent did not report ready within ${Math.round(startTimeout / 1000)} s and was stopped. See the log on the Server screen.`,
           ),
-        deps.startTimeoutMs ?? 20_000,
-      );
+        );
+        void terminate(proc);
+      }, startTimeout);
       function fail(error: Error): void {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
+        if (!automatic) wanted = false;
+        setStatus({ state: 'crashed', httpUrl: undefined, pid: undefined, lastError: error.message });
         reject(error);
       }
       for (const stream of [proc.stdout, proc.stderr]) {
@@ -113,7 +139,7 @@ export function createAgentSupervisor(deps: AgentSupervisorDeps): AgentSuperviso
             settled = true;
             clearTimeout(timer);
             consecutiveCrashes = 0;
-            setStatus({ state: 'running', httpUrl: address, pid: proc.pid });
+            setStatus({ state: 'running', httpUrl: address, pid: proc.pid, lastError: undefined });
             resolve(status);
           }
         });
@@ -126,46 +152,52 @@ export function createAgentSupervisor(deps: AgentSupervisorDeps): AgentSuperviso
           const tail = lines.slice(-5).join('\n');
           fail(new AgentStartError(`The agent stopped while starting (exit ${code ?? signal}).\n${tail}`));
         }
+        setStatus({ lastExit });
         if (!wanted) return;
         consecutiveCrashes += 1;
-        setStatus({ state: 'crashed', lastExit, httpUrl: undefined, pid: undefined });
+        setStatus({ state: 'crashed', httpUrl: undefined, pid: undefined });
         const delay = backoffDelay(consecutiveCrashes, RESTART_BACKOFF);
         restartTimer = setTimeout(() => {
           restartTimer = undefined;
           if (!wanted) return;
           setStatus({ restarts: status.restarts + 1 });
-          launch().catch(() => {});
+          launch(true).catch(() => {});
         }, delay);
       });
     });
+  }
+
+  function begin(): Promise<AgentProcessStatus> {
+    wanted = true;
+    if (restartTimer) clearTimeout(restartTimer);
+    restartTimer = undefined;
+    const attempt = launch(false).finally(() => {
+      if (starting === attempt) starting = undefined;
+    });
+    starting = attempt;
+    return attempt;
   }
 
   async function stop(options: { paused?: boolean } = {}): Promise<void> {
     wanted = false;
     if (restartTimer) clearTimeout(restartTimer);
     restartTimer = undefined;
-    const proc = child;
-    if (proc && proc.exitCode === null && proc.signalCode === null) {
-      const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
-      proc.kill('SIGTERM');
-      const killer = setTimeout(() => proc.kill('SIGKILL'), 6_000);
-      await exited;
-      clearTimeout(killer);
-    }
+    if (child) await terminate(child);
     setStatus({ state: options.paused ? 'paused' : 'stopped', httpUrl: undefined, pid: undefined });
   }
 
   return {
     async start() {
-      if (wanted && child) return status;
-      wanted = true;
-      return launch();
+      if (starting) return starting;
+      if (wanted && child && status.state === 'running') return status;
+      // A crashed agent waiting for its next automatic try, or a child left from a failed start: begin afresh.
+      if (child) await terminate(child);
+      return begin();
     },
     stop,
     async restart() {
       await stop();
-      wanted = true;
-      return launch();
+      return begin();
     },
     status: () => status,
     logs: (limit) => lines.slice(-limit),

@@ -23,6 +23,8 @@ export interface ProvisionAdapter {
     onEvent: (event: ProvisionEvent) => void,
     /** Non-secret settings for the agent's environment. */
     env?: Record<string, string>,
+    /** Cancels the deploy at its next step (the host lock is released). */
+    signal?: AbortSignal,
   ): Promise<void>;
   status(target: VpsTarget): Promise<Omit<ServerStatus, 'mode' | 'paused'>>;
   logs(target: VpsTarget, limit: number): Promise<string[]>;

@@ -110,9 +110,10 @@ export function createVpsProvision(deps: VpsProvisionOptions): ProvisionAdapter 
       }
       return { ok: result.ok, checks };
     },
-    async deploy(vps, secrets, onEvent, env = {}) {
+    async deploy(vps, secrets, onEvent, env = {}, signal) {
       try {
         await deploy({
+          ...(signal && { signal }),
           target: target(vps),
           releaseDir: deps.releaseDir,
           env: envFileFor(secrets, deps.hubUser, { ...deps.extraEnv, ...env }),

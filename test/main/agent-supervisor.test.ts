@@ -82,3 +82,92 @@ test('an agent that exits while starting fails with its last log lines', async (
   await assert.rejects(supervisor.start(), /stopped while starting \(exit 2\)[\s\S]*TELEGRAM_BOT_TOKEN/);
   await supervisor.stop();
 });
+
+// Hangs before "ready" while HANG is set, ignoring SIGTERM (a stuck start: only SIGKILL ends it).
+const hangingAgent = join(dir, 'hanging.mjs');
+writeFileSync(
+  hangingAgent,
+  `if (process.env.HANG) {
+     console.log(JSON.stringify({ msg: 'starting', pid: process.pid }));
+     process.on('SIGTERM', () => console.log(JSON.stringify({ msg: 'ignoring SIGTERM' })));
+     setInterval(() => {}, 1000);
+   } else {
+     console.log(JSON.stringify({ msg: 'ready', http: '127.0.0.1:45678' }));
+     process.on('SIGTERM', () => process.exit(0));
+     setInterval(() => {}, 1000);
+   }`,
+);
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+test('an agent that never becomes ready is killed at the timeout, and Retry starts a fresh one', {
+  timeout: 30_000,
+}, async () => {
+  let hang = true;
+  const pids: number[] = [];
+  const supervisor = createAgentSupervisor({
+    spawn: ((...args: Parameters<typeof spawn>) => {
+      const proc = spawn(...args);
+      if (proc.pid) pids.push(proc.pid);
+      return proc;
+    }) as typeof spawn,
+    nodePath: process.execPath,
+    agentPath: hangingAgent,
+    env: () => ({ PATH: process.env.PATH ?? '', ...(hang ? { HANG: '1' } : {}) }),
+    startTimeoutMs: 1_500,
+    killGraceMs: 500,
+  });
+  try {
+    const began = Date.now();
+    await assert.rejects(supervisor.start(), /did not report ready within 2 s and was stopped/);
+    assert.ok(Date.now() - began < 5_000);
+    assert.equal(supervisor.status().state, 'crashed');
+    assert.match(supervisor.status().lastError ?? '', /did not report ready/);
+    const first = pids[0] as number;
+    const deadline = Date.now() + 5_000;
+    while (alive(first)) {
+      assert.ok(Date.now() < deadline, 'the stuck child is still running');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    // Nothing restarts it behind the owner's back: the failed start is over until they retry.
+    await new Promise((r) => setTimeout(r, 1_500));
+    assert.equal(pids.length, 1);
+
+    hang = false;
+    const retried = await supervisor.start();
+    assert.equal(retried.state, 'running');
+    assert.equal(retried.lastError, undefined);
+    assert.equal(pids.length, 2);
+  } finally {
+    await supervisor.stop();
+  }
+  for (const pid of pids) assert.equal(alive(pid), false);
+});
+
+test('two starts at once share one child', async () => {
+  const pids: number[] = [];
+  const supervisor = createAgentSupervisor({
+    spawn: ((...args: Parameters<typeof spawn>) => {
+      const proc = spawn(...args);
+      if (proc.pid) pids.push(proc.pid);
+      return proc;
+    }) as typeof spawn,
+    nodePath: process.execPath,
+    agentPath: hangingAgent,
+    env: () => ({ PATH: process.env.PATH ?? '' }),
+  });
+  try {
+    const [a, b] = await Promise.all([supervisor.start(), supervisor.start()]);
+    assert.equal(a.pid, b.pid);
+    assert.equal(pids.length, 1);
+  } finally {
+    await supervisor.stop();
+  }
+});
