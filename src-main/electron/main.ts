@@ -12,6 +12,7 @@ import {
   session,
   shell,
   Tray,
+  utilityProcess,
 } from 'electron';
 import { eventChannel } from '../ipc/api.ts';
 import type { EventName, EventPayloads } from '../ipc/contract.ts';
@@ -19,8 +20,15 @@ import { createAppServices } from '../services/app-services.ts';
 import { trayState } from '../services/attention.ts';
 import { rendererResponse } from './app-protocol.ts';
 import { registerIpc } from './ipc-register.ts';
-import { APP_ORIGIN, isExternalLinkAllowed, isTrustedFrameUrl, mainWindowOptions } from './security.ts';
-import { trayIconName, trayMenuTemplate } from './tray.ts';
+import {
+  APP_ORIGIN,
+  isExternalLinkAllowed,
+  isTrustedFrameUrl,
+  lockPermissions,
+  mainWindowOptions,
+} from './security.ts';
+import { trayAction, trayIconName, trayMenuTemplate } from './tray.ts';
+import { utilitySpawnAgent } from './utility-agent.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = app.isPackaged ? process.resourcesPath : join(here, '..', '..');
@@ -42,6 +50,8 @@ if (!app.requestSingleInstanceLock()) {
   let quitting = false;
   let updating = false;
   let pendingPairings = 0;
+  // Log lines never carry a secret: every value the vault holds is replaced, once the services exist.
+  let redact = (text: string) => text;
 
   const services = createAppServices({
     version: app.getVersion(),
@@ -49,8 +59,11 @@ if (!app.requestSingleInstanceLock()) {
     dataDir: join(app.getPath('userData'), 'data'),
     keyring: safeStorage,
     agentPath,
-    // The packaged app has no separate Node: Electron runs the agent as plain Node.
-    agentEnv: { ELECTRON_RUN_AS_NODE: '1' },
+    // The agent runs as a utility process (Node inside Electron), so the RunAsNode fuse can stay off.
+    spawnAgent: utilitySpawnAgent(
+      (modulePath, args, options) => utilityProcess.fork(modulePath, args, options),
+      (detail) => console.error(`mono: the agent crashed: ${detail}`),
+    ),
     endpoints: {
       telegramApiRoot: 'https://api.telegram.org',
       model: process.env.MONO_MODEL ?? 'claude-sonnet-5-5',
@@ -68,9 +81,11 @@ if (!app.requestSingleInstanceLock()) {
     notify: (notice) => {
       if (Notification.isSupported()) new Notification({ title: notice.title, body: notice.body }).show();
     },
-    log: (message, error) => console.error(`mono: ${message}`, error instanceof Error ? error.message : ''),
+    log: (message, error) => log(message, error),
     setLaunchAtLogin: (enabled) => app.setLoginItemSettings({ openAtLogin: enabled }),
   });
+
+  redact = (text) => services.vault.redact(text);
 
   function showWindow(): void {
     if (!window) createWindow();
@@ -95,7 +110,17 @@ if (!app.requestSingleInstanceLock()) {
     window.on('closed', () => {
       window = undefined;
     });
-    void window.loadURL(`${APP_ORIGIN}/index.html`);
+    window.loadURL(`${APP_ORIGIN}/index.html`).catch((error) => log('the window did not load', error));
+  }
+
+  function log(message: string, error?: unknown): void {
+    console.error(`mono: ${message}`, error instanceof Error ? redact(error.message) : '');
+  }
+
+  /** A tray action failed: say so where the owner looks next (the window shows the state and the reason). */
+  function trayFailed(error: unknown): void {
+    log('a tray action failed', error);
+    showWindow();
   }
 
   function refreshTray(): void {
@@ -109,6 +134,7 @@ if (!app.requestSingleInstanceLock()) {
       pendingPairings,
       budgetReached: services.isBudgetReached(),
       updateFailed: Boolean(services.install.state().error),
+      locked: state.vault.state === 'locked',
     });
     tray.setImage(nativeImage.createFromPath(join(assetsDir, 'tray', trayIconName(current))));
     tray.setToolTip(tooltip);
@@ -120,9 +146,15 @@ if (!app.requestSingleInstanceLock()) {
           { canUpdate: state.mode === 'vps' },
           {
             open: showWindow,
-            pause: () => void services.handlers['agent.pause'](undefined).then(refreshTray),
-            resume: () => void services.handlers['agent.resume'](undefined).then(refreshTray),
-            update: () => void services.handlers['server.update'](undefined).catch(() => showWindow()),
+            pause: trayAction(
+              () => services.handlers['agent.pause'](undefined).then(refreshTray),
+              trayFailed,
+            ),
+            resume: trayAction(
+              () => services.handlers['agent.resume'](undefined).then(refreshTray),
+              trayFailed,
+            ),
+            update: trayAction(() => services.handlers['server.update'](undefined), trayFailed),
             quit: () => {
               quitting = true;
               app.quit();
@@ -147,17 +179,28 @@ if (!app.requestSingleInstanceLock()) {
   });
   app.on('will-quit', (event) => {
     event.preventDefault();
-    void services.stop().finally(() => app.exit(0));
+    services
+      .stop()
+      .catch((error) => log('stopping failed', error))
+      .finally(() => app.exit(0));
   });
 
-  void app.whenReady().then(async () => {
-    session.defaultSession.setPermissionRequestHandler((_, __, allow) => allow(false));
+  app
+    .whenReady()
+    .then(start)
+    .catch((error) => {
+      log('MONO could not start', error);
+      app.exit(1);
+    });
+
+  async function start(): Promise<void> {
+    lockPermissions(session.defaultSession);
     protocol.handle('app', (request) => rendererResponse(rendererDir, request.url));
     registerIpc(
       ipcMain,
       services.handlers,
       (event) => event.sender === window?.webContents && isTrustedFrameUrl(event.senderFrame?.url),
-      (method, error) => console.error(`mono: ${method} failed`, error),
+      (method, error) => log(`${method} failed`, error),
     );
     tray = new Tray(nativeImage.createFromPath(join(assetsDir, 'tray', 'tray-offline.png')));
     tray.on('click', showWindow);
@@ -165,7 +208,7 @@ if (!app.requestSingleInstanceLock()) {
     refreshTray();
     await services.start();
     await countPairings();
-  });
+  }
 
   async function countPairings(): Promise<void> {
     const pairings = await services.handlers['pairing.list'](undefined).catch(() => []);

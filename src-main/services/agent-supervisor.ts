@@ -1,7 +1,7 @@
 // Local mode: runs the built agent (agent-core/dist/mono-agent.js) as a child process, finds its HTTP address in
 // the "ready" log line, keeps the last log lines for the Server screen, restarts it with backoff if it dies, and
 // kills one that does not become ready in time.
-import type { ChildProcess, spawn as spawnFn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { backoffDelay, RESTART_BACKOFF } from './backoff.ts';
 
@@ -17,9 +17,30 @@ export interface AgentProcessStatus {
   lastError?: string;
 }
 
+/** What the supervisor needs of the agent's process: Node's ChildProcess, or Electron's utility process adapted. */
+export interface AgentChild {
+  readonly pid?: number | undefined;
+  readonly stdout: NodeJS.ReadableStream | null;
+  readonly stderr: NodeJS.ReadableStream | null;
+  readonly exitCode: number | null;
+  readonly signalCode: string | null;
+  kill(signal?: NodeJS.Signals): boolean;
+  on(event: 'exit', listener: (code: number | null, signal: string | null) => void): unknown;
+  on(event: 'error', listener: (error: Error) => void): unknown;
+  once(event: 'exit', listener: () => void): unknown;
+}
+
+/** Starts the agent's entry file with this environment, its stdout and stderr piped. */
+export type SpawnAgent = (agentPath: string, env: Record<string, string>) => AgentChild;
+
+/** The agent as a plain Node child process (the browser bridge, tests; Electron uses a utility process). */
+export function nodeSpawnAgent(nodePath: string = process.execPath): SpawnAgent {
+  return (agentPath, env) =>
+    spawn(nodePath, [agentPath], { env, stdio: ['ignore', 'pipe', 'pipe'] }) as ChildProcess & AgentChild;
+}
+
 export interface AgentSupervisorDeps {
-  spawn: typeof spawnFn;
-  nodePath: string;
+  spawn: SpawnAgent;
   agentPath: string;
   /** Computed at every start, so a changed secret or setting is picked up by a restart. */
   env: () => Record<string, string>;
@@ -71,7 +92,7 @@ export function readyAddress(line: string): string | undefined {
 export function createAgentSupervisor(deps: AgentSupervisorDeps): AgentSupervisor {
   const logLimit = deps.logLimit ?? 2000;
   const lines: string[] = [];
-  let child: ChildProcess | undefined;
+  let child: AgentChild | undefined;
   let status: AgentProcessStatus = { state: 'stopped', restarts: 0 };
   let wanted = false;
   let restartTimer: NodeJS.Timeout | undefined;
@@ -91,7 +112,7 @@ export function createAgentSupervisor(deps: AgentSupervisorDeps): AgentSuperviso
   }
 
   /** SIGTERM, then SIGKILL after a grace period; resolves when the process is gone. */
-  async function terminate(proc: ChildProcess): Promise<void> {
+  async function terminate(proc: AgentChild): Promise<void> {
     if (proc.exitCode !== null || proc.signalCode !== null) return;
     const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
     proc.kill('SIGTERM');
@@ -107,10 +128,7 @@ export function createAgentSupervisor(deps: AgentSupervisorDeps): AgentSuperviso
    */
   function launch(automatic: boolean): Promise<AgentProcessStatus> {
     setStatus({ state: 'starting', httpUrl: undefined });
-    const proc = deps.spawn(deps.nodePath, [deps.agentPath], {
-      env: deps.env(),
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const proc = deps.spawn(deps.agentPath, deps.env());
     child = proc;
     return new Promise((resolve, reject) => {
       let settled = false;

@@ -1,12 +1,16 @@
 // Composes the main-process services (vault, prefs, local agent, sync, provisioning, notifications) and exposes
 // them as the IPC handlers. Electron and the browser bridge both run exactly this; only the transport differs.
-import { spawn as nodeSpawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import WebSocket from 'ws';
 import type { Secret } from '../../agent-core/config/secret.ts';
 import type { AppState, EventName, EventPayloads, SyncedTable } from '../ipc/contract.ts';
 import type { Handlers } from '../ipc/dispatch.ts';
-import { type AgentSupervisor, createAgentSupervisor } from './agent-supervisor.ts';
+import {
+  type AgentSupervisor,
+  createAgentSupervisor,
+  nodeSpawnAgent,
+  type SpawnAgent,
+} from './agent-supervisor.ts';
 import { createAppStateView } from './app-state.ts';
 import { createNotifier, type Notice } from './attention.ts';
 import { createBudgetWatch } from './budget-watch.ts';
@@ -52,7 +56,8 @@ export interface AppServicesDeps {
   /** Where an older MONO kept a vault key file beside the vault (its entries move under a passphrase). */
   legacyKeyFile?: string;
   agentPath: string;
-  nodePath?: string;
+  /** How the local agent's process is started (default: this Node; Electron: a utility process). */
+  spawnAgent?: SpawnAgent;
   endpoints: CheckEndpoints;
   /** Extra environment for the local agent (the tests point its upstreams at the local fakes). */
   agentEnv?: Record<string, string | undefined>;
@@ -91,8 +96,7 @@ export function createAppServices(deps: AppServicesDeps) {
   const budget = createBudgetWatch((day, spent, cap) => notifier.budget(day, spent, cap));
 
   const agent: AgentSupervisor = createAgentSupervisor({
-    spawn: nodeSpawn,
-    nodePath: deps.nodePath ?? process.execPath,
+    spawn: deps.spawnAgent ?? nodeSpawnAgent(),
     agentPath: deps.agentPath,
     env: () =>
       localAgentEnv({

@@ -1,7 +1,6 @@
 // The local agent supervisor with a real child process standing in for the agent: it finds the HTTP address in
 // the "ready" line, keeps the log, restarts a crashed agent, and stops it cleanly.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,6 +8,7 @@ import { after, test } from 'node:test';
 import {
   type AgentProcessStatus,
   createAgentSupervisor,
+  nodeSpawnAgent,
   readyAddress,
 } from '../../src-main/services/agent-supervisor.ts';
 
@@ -38,8 +38,7 @@ test('starts the agent, keeps its log, restarts it after a crash, and stops it',
   const states: AgentProcessStatus['state'][] = [];
   let crash = true;
   const supervisor = createAgentSupervisor({
-    spawn,
-    nodePath: process.execPath,
+    spawn: nodeSpawnAgent(),
     agentPath: fakeAgent,
     env: () => ({
       PATH: process.env.PATH ?? '',
@@ -74,8 +73,7 @@ test('an agent that exits while starting fails with its last log lines', async (
   const broken = join(dir, 'broken.mjs');
   writeFileSync(broken, `console.error('Missing configuration: set TELEGRAM_BOT_TOKEN'); process.exit(2);`);
   const supervisor = createAgentSupervisor({
-    spawn,
-    nodePath: process.execPath,
+    spawn: nodeSpawnAgent(),
     agentPath: broken,
     env: () => ({}),
   });
@@ -113,12 +111,11 @@ test('an agent that never becomes ready is killed at the timeout, and Retry star
   let hang = true;
   const pids: number[] = [];
   const supervisor = createAgentSupervisor({
-    spawn: ((...args: Parameters<typeof spawn>) => {
-      const proc = spawn(...args);
+    spawn: (path, env) => {
+      const proc = nodeSpawnAgent()(path, env);
       if (proc.pid) pids.push(proc.pid);
       return proc;
-    }) as typeof spawn,
-    nodePath: process.execPath,
+    },
     agentPath: hangingAgent,
     env: () => ({ PATH: process.env.PATH ?? '', ...(hang ? { HANG: '1' } : {}) }),
     startTimeoutMs: 1_500,
@@ -154,12 +151,11 @@ test('an agent that never becomes ready is killed at the timeout, and Retry star
 test('two starts at once share one child', async () => {
   const pids: number[] = [];
   const supervisor = createAgentSupervisor({
-    spawn: ((...args: Parameters<typeof spawn>) => {
-      const proc = spawn(...args);
+    spawn: (path, env) => {
+      const proc = nodeSpawnAgent()(path, env);
       if (proc.pid) pids.push(proc.pid);
       return proc;
-    }) as typeof spawn,
-    nodePath: process.execPath,
+    },
     agentPath: hangingAgent,
     env: () => ({ PATH: process.env.PATH ?? '' }),
   });
