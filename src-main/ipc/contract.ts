@@ -13,6 +13,8 @@ import type {
   UsageRow,
   WhatsAppLinkRow,
 } from '../../agent-core/contract/tables.ts';
+import { CONTROL_CHARS_MESSAGE, hasControlChars, PASSPHRASE_MIN_LENGTH } from './input-rules.ts';
+import { vpsTargetProblems } from './vps-target.ts';
 
 const none = z.undefined().or(z.object({}).strict());
 /** A record id as the datastore gives it (`message:abc`, `conversation:⟨telegram:42⟩`); sent as a parameter. */
@@ -28,16 +30,7 @@ const id = (table: string) =>
       },
     );
 
-/** True when a value has a control character (a newline, a NUL…): never part of a key, token or passphrase. */
-export function hasControlChars(value: string): boolean {
-  for (let i = 0; i < value.length; i++) {
-    const code = value.charCodeAt(i);
-    if (code < 0x20 || code === 0x7f) return true;
-  }
-  return false;
-}
-const NO_CONTROL =
-  'This has a line break or another invisible control character: paste the value again, alone.';
+const NO_CONTROL = CONTROL_CHARS_MESSAGE;
 /** A pasted credential: trimmed, then refused if anything invisible is left inside it. */
 const credential = (min: number, empty: string, max: number) =>
   z
@@ -47,7 +40,6 @@ const credential = (min: number, empty: string, max: number) =>
     .max(max)
     .refine((v) => !hasControlChars(v), NO_CONTROL);
 
-export const PASSPHRASE_MIN_LENGTH = 10;
 const passphrase = z
   .string()
   .max(1024, 'That passphrase is too long.')
@@ -84,12 +76,25 @@ export type SecretName = (typeof SECRET_NAMES)[number];
 export const WIZARD_STEPS = ['claude', 'telegram', 'whatsapp', 'where', 'install', 'done'] as const;
 export type WizardStep = (typeof WIZARD_STEPS)[number];
 
-const VpsTarget = z.object({
-  host: z.string().trim().min(1, 'Enter the server address.').max(253),
-  user: z.string().trim().min(1, 'Enter the user name.').max(64),
-  port: z.number().int().min(1).max(65535).default(22),
-  keyPath: z.string().trim().min(1, 'Choose a key file.').max(4096),
-});
+const VpsTarget = z
+  .object({
+    host: z.string().trim().min(1, 'Enter the server address.').max(253),
+    user: z.string().trim().min(1, 'Enter the user name.').max(64),
+    port: z.number().int().min(1, 'The SSH port is a number from 1 to 65535.').max(65535).default(22),
+    keyPath: z
+      .string()
+      .trim()
+      .min(1, 'Choose a key file.')
+      .max(4096)
+      .refine((v) => !hasControlChars(v), NO_CONTROL),
+  })
+  .superRefine((target, ctx) => {
+    const problems = vpsTargetProblems(target);
+    for (const field of ['host', 'user'] as const) {
+      const message = problems[field];
+      if (message) ctx.addIssue({ code: 'custom', message, path: [field] });
+    }
+  });
 export type VpsTarget = z.infer<typeof VpsTarget>;
 
 export interface AppState {

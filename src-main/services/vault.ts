@@ -4,8 +4,9 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Secret } from '../../agent-core/config/secret.ts';
-import { PASSPHRASE_MIN_LENGTH, type VaultStatus } from '../ipc/contract.ts';
+import type { VaultStatus } from '../ipc/contract.ts';
 import { UserError } from '../ipc/dispatch.ts';
+import { PASSPHRASE_MIN_LENGTH } from '../ipc/input-rules.ts';
 import { assessKeyring, type KeyringLike, PASSPHRASE_DESCRIPTION } from './keyring.ts';
 import {
   checkKdfParams,

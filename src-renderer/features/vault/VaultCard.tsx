@@ -1,7 +1,7 @@
 // "Your keys": how they are protected on this computer (the same sentence main computes from the real
 // keyring or passphrase), and changing the passphrase where there is one.
 import { useState } from 'react';
-import { PASSPHRASE_MIN_LENGTH } from '../../../src-main/ipc/contract.ts';
+import { PASSPHRASE_MIN_LENGTH } from '../../../src-main/ipc/input-rules.ts';
 import { Button, Card, Field } from '../../components/ui.tsx';
 import { mono } from '../../lib/mono.ts';
 import { useAction } from '../../lib/use-action.ts';

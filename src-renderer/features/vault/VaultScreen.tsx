@@ -1,7 +1,8 @@
 // Before anything else, when MONO cannot read the owner's keys yet: set a passphrase (where no real keyring
 // protects them), unlock after a start, or — passphrase forgotten — start over knowing exactly what is lost.
 import { useState } from 'react';
-import { PASSPHRASE_MIN_LENGTH, type VaultStatus } from '../../../src-main/ipc/contract.ts';
+import type { VaultStatus } from '../../../src-main/ipc/contract.ts';
+import { PASSPHRASE_MIN_LENGTH } from '../../../src-main/ipc/input-rules.ts';
 import { Icon } from '../../components/icons.tsx';
 import { Button, Field } from '../../components/ui.tsx';
 import { mono } from '../../lib/mono.ts';
