@@ -31,7 +31,10 @@ import { trayAction, trayIconName, trayMenuTemplate } from './tray.ts';
 import { utilitySpawnAgent } from './utility-agent.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const root = app.isPackaged ? process.resourcesPath : join(here, '..', '..');
+// Electron adds resourcesPath to process: where extraResources (the agent, the icons) are unpacked.
+const root = app.isPackaged
+  ? (process as NodeJS.Process & { resourcesPath: string }).resourcesPath
+  : join(here, '..', '..');
 const rendererDir = app.isPackaged ? join(here, '..', 'renderer') : join(root, 'dist', 'renderer');
 const assetsDir = join(root, 'assets');
 const agentPath = app.isPackaged
@@ -170,7 +173,8 @@ if (!app.requestSingleInstanceLock()) {
     contents.on('will-navigate', (event) => event.preventDefault());
     contents.on('will-attach-webview', (event) => event.preventDefault());
     contents.setWindowOpenHandler(({ url }) => {
-      if (isExternalLinkAllowed(url)) void shell.openExternal(url);
+      if (isExternalLinkAllowed(url))
+        shell.openExternal(url).catch((error) => log('a link did not open', error));
       return { action: 'deny' };
     });
   });

@@ -89,6 +89,14 @@ export async function run(argv: string[]): Promise<number> {
   return 0;
 }
 
+/** Electron's tooling needs this Node.js or newer; npm skips the optional Electron package on older ones. */
+export const ELECTRON_MIN_NODE = [22, 12] as const;
+
+export function nodeRunsElectron(version: string = process.versions.node): boolean {
+  const [major = 0, minor = 0] = version.split('.').map(Number);
+  return major > ELECTRON_MIN_NODE[0] || (major === ELECTRON_MIN_NODE[0] && minor >= ELECTRON_MIN_NODE[1]);
+}
+
 /** Electron's binary path if it is there; tries Electron's own installer once per machine when it is not. */
 function electronBinary(dataDir: string): string | undefined {
   const require = createRequire(import.meta.url);
@@ -96,6 +104,11 @@ function electronBinary(dataDir: string): string | undefined {
   try {
     packageDir = dirname(require.resolve('electron/package.json'));
   } catch {
+    if (!nodeRunsElectron()) {
+      console.log(
+        `mono: the desktop app (Electron) needs Node.js ${ELECTRON_MIN_NODE.join('.')} or newer (this is ${process.versions.node}); MONO opens in your browser instead.`,
+      );
+    }
     return undefined;
   }
   const locate = () => {
