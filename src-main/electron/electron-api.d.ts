@@ -4,14 +4,14 @@
 // node_modules/electron/electron.d.ts whenever it is installed, and to this file only when it is not.
 /// <reference types="node" />
 
-type Listener = (...args: any[]) => void;
+type Listener = (...args: unknown[]) => void;
 
 export interface Event {
   preventDefault(): void;
 }
 
 export interface WebContents {
-  send(channel: string, ...args: any[]): void;
+  send(channel: string, ...args: unknown[]): void;
   on(event: 'will-navigate' | 'will-attach-webview', listener: (event: Event) => void): this;
   setWindowOpenHandler(handler: (details: { url: string }) => { action: 'deny' } | { action: 'allow' }): void;
 }
@@ -60,14 +60,17 @@ export interface MenuItemConstructorOptions {
   label?: string;
   type?: 'normal' | 'separator' | 'submenu' | 'checkbox' | 'radio';
   enabled?: boolean;
-  click?: (...args: any[]) => void;
+  click?: (...args: unknown[]) => void;
 }
 
-export class Menu {
-  static buildFromTemplate(template: MenuItemConstructorOptions[]): Menu;
+export interface Menu {
+  readonly items: unknown[];
 }
+export const Menu: { buildFromTemplate(template: MenuItemConstructorOptions[]): Menu };
 
-export class NativeImage {}
+export interface NativeImage {
+  isEmpty(): boolean;
+}
 export const nativeImage: { createFromPath(path: string): NativeImage };
 
 export class Tray {
@@ -94,17 +97,20 @@ export interface IpcMainInvokeEvent {
 }
 
 export const ipcMain: {
-  handle(channel: string, listener: (event: IpcMainInvokeEvent, ...args: any[]) => Promise<any> | any): void;
+  handle(
+    channel: string,
+    listener: (event: IpcMainInvokeEvent, ...args: unknown[]) => Promise<unknown> | unknown,
+  ): void;
   removeHandler(channel: string): void;
 };
 
 export const ipcRenderer: {
-  invoke(channel: string, ...args: any[]): Promise<any>;
-  on(channel: string, listener: (event: unknown, ...args: any[]) => void): unknown;
-  removeListener(channel: string, listener: (...args: any[]) => void): unknown;
+  invoke(channel: string, ...args: unknown[]): Promise<unknown>;
+  on(channel: string, listener: (event: unknown, ...args: unknown[]) => void): unknown;
+  removeListener(channel: string, listener: (...args: unknown[]) => void): unknown;
 };
 
-export const contextBridge: { exposeInMainWorld(apiKey: string, api: any): void };
+export const contextBridge: { exposeInMainWorld(apiKey: string, api: unknown): void };
 
 export interface Session {
   setPermissionRequestHandler(
