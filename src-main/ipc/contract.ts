@@ -90,7 +90,7 @@ const VpsTarget = z
   })
   .superRefine((target, ctx) => {
     const problems = vpsTargetProblems(target);
-    for (const field of ['host', 'user'] as const) {
+    for (const field of ['host', 'user', 'port'] as const) {
       const message = problems[field];
       if (message) ctx.addIssue({ code: 'custom', message, path: [field] });
     }
@@ -150,6 +150,21 @@ export interface ServerStatus {
   channels: Record<string, string>;
   address?: string;
   error?: string;
+}
+
+/** The key a VPS presents on first contact (or later), as the wizard shows it before anything is pinned. */
+export interface HostKeyView {
+  host: string;
+  port: number;
+  /** The key's algorithm, e.g. ssh-ed25519. */
+  type: string;
+  /** SHA256:… exactly as `ssh-keygen -lf` prints it. */
+  fingerprint: string;
+  /** new: never seen (nothing pinned) · pinned: the key MONO pinned · changed: not the pinned key (refused). */
+  status: 'new' | 'pinned' | 'changed';
+  pinnedFingerprint?: string;
+  /** For a changed key: why MONO refuses it and what to do. */
+  problem?: string;
 }
 
 export interface PreflightCheck {
@@ -232,6 +247,20 @@ export const methods = {
   'wizard.finish': { input: none, output: z.custom<AppState>() },
   'ssh.generateKey': { input: none, output: z.custom<{ keyPath: string; publicKeyLine: string }>() },
   'ssh.test': { input: VpsTarget, output: z.custom<{ ok: boolean; checks: PreflightCheck[] }>() },
+  'ssh.hostKey': { input: VpsTarget, output: z.custom<HostKeyView>() },
+  'ssh.trustHostKey': {
+    input: z.object({
+      target: VpsTarget,
+      fingerprint: z
+        .string()
+        .trim()
+        .regex(
+          /^SHA256:[A-Za-z0-9+/]{43}$/,
+          'A fingerprint looks like SHA256: and 43 letters, digits, + or /.',
+        ),
+    }),
+    output: z.custom<HostKeyView>(),
+  },
   'install.start': { input: none, output: z.custom<InstallState>() },
   'install.state': { input: none, output: z.custom<InstallState>() },
   'sync.status': { input: none, output: z.custom<SyncStatus>() },

@@ -1,35 +1,25 @@
-// The VPS form's rules are the CLI's: a host and a user are checked by the same parser `mono deploy` uses
-// (provision/host-spec.ts), field by field, with messages that fit a form. Used by the IPC contract (main refuses
-// what the form would) and by the form itself (it says so while the owner types).
-import { parseHostSpec } from '../provision/host-spec.ts';
+// The VPS form's rules are the CLI's: host, user and port are checked by the same functions `mono deploy` uses
+// (provision/host-spec.ts), one message per field. Used by the IPC contract, so main refuses what the CLI would,
+// and the form shows the message beside the field.
+import { hostProblem, portProblem, usernameProblem } from '../provision/host-spec.ts';
 
 export interface VpsTargetProblems {
   host?: string;
   user?: string;
+  port?: string;
 }
 
-export function vpsTargetProblems(target: { host: string; user: string }): VpsTargetProblems {
-  const problems: VpsTargetProblems = {};
-  const host = target.host.trim();
-  const user = target.user.trim();
-  if (host) {
-    const written = host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
-    if (!accepts(`root@${written}`, host)) {
-      problems.host =
-        'Write only the address: an IP like 203.0.113.7 or a name like vps.example.com (no user, no spaces).';
-    }
-  }
-  if (user && !accepts(`${user}@example.com`)) {
-    problems.user = 'A user name has letters, digits, "_", "." or "-", and starts with a letter or "_".';
-  }
-  return problems;
+export function vpsTargetProblems(target: { host: string; user: string; port: number }): VpsTargetProblems {
+  const host = target.host.trim() ? hostProblem(target.host.trim()) : undefined;
+  const user = target.user.trim() ? usernameProblem(target.user.trim()) : undefined;
+  const port = portProblem(target.port);
+  return {
+    ...(host && { host: sentence(host) }),
+    ...(user && { user: sentence(user) }),
+    ...(port && { port: sentence(port) }),
+  };
 }
 
-function accepts(spec: string, expectedHost?: string): boolean {
-  try {
-    const parsed = parseHostSpec(spec);
-    return expectedHost === undefined || parsed.host === expectedHost.replace(/^\[|\]$/g, '');
-  } catch {
-    return false;
-  }
+function sentence(text: string): string {
+  return `${text.charAt(0).toUpperCase()}${text.slice(1)}.`;
 }
