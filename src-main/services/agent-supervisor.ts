@@ -111,14 +111,24 @@ export function createAgentSupervisor(deps: AgentSupervisorDeps): AgentSuperviso
     deps.onLog?.(line);
   }
 
-  /** SIGTERM, then SIGKILL after a grace period; resolves when the process is gone. */
+  /** Each child's output, read to its end (its last lines say why it stopped). */
+  const drained = new WeakMap<AgentChild, Promise<void>>();
+
+  /** SIGTERM, then SIGKILL after a grace period; resolves when the process is gone and its output read. */
   async function terminate(proc: AgentChild): Promise<void> {
-    if (proc.exitCode !== null || proc.signalCode !== null) return;
-    const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
-    proc.kill('SIGTERM');
-    const killer = setTimeout(() => proc.kill('SIGKILL'), deps.killGraceMs ?? 6_000);
-    await exited;
-    clearTimeout(killer);
+    if (proc.exitCode === null && proc.signalCode === null) {
+      const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
+      proc.kill('SIGTERM');
+      const killer = setTimeout(() => proc.kill('SIGKILL'), deps.killGraceMs ?? 6_000);
+      await exited;
+      clearTimeout(killer);
+    }
+    let timer: NodeJS.Timeout | undefined;
+    const patience = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, 2_000);
+    });
+    await Promise.race([drained.get(proc) ?? Promise.resolve(), patience]);
+    clearTimeout(timer);
   }
 
   /**
@@ -148,9 +158,12 @@ export function createAgentSupervisor(deps: AgentSupervisorDeps): AgentSuperviso
         setStatus({ state: 'crashed', httpUrl: undefined, pid: undefined, lastError: error.message });
         reject(error);
       }
+      const ends: Promise<void>[] = [];
       for (const stream of [proc.stdout, proc.stderr]) {
         if (!stream) continue;
-        createInterface({ input: stream }).on('line', (line) => {
+        const reader = createInterface({ input: stream });
+        ends.push(new Promise((resolve) => reader.once('close', () => resolve())));
+        reader.on('line', (line) => {
           log(line);
           const address = !settled ? readyAddress(line) : undefined;
           if (address) {
@@ -162,6 +175,10 @@ export function createAgentSupervisor(deps: AgentSupervisorDeps): AgentSuperviso
           }
         });
       }
+      drained.set(
+        proc,
+        Promise.all(ends).then(() => {}),
+      );
       proc.on('error', (error) => fail(new AgentStartError(`Could not start the agent: ${error.message}`)));
       proc.on('exit', (code, signal) => {
         if (child === proc) child = undefined;

@@ -199,13 +199,15 @@ export function createVault(deps: VaultDeps): Vault {
     return derived;
   }
 
+  function get(name: string): Secret | undefined {
+    const stored = data.entries[name];
+    if (stored === undefined) return undefined;
+    return new Secret(decrypt(requireReady(), name, stored));
+  }
+
   return {
     status,
-    get(name) {
-      const stored = data.entries[name];
-      if (stored === undefined) return undefined;
-      return new Secret(decrypt(requireReady(), name, stored));
-    },
+    get,
     has: (name) => data.entries[name] !== undefined,
     set(name, value) {
       const current = requireReady();
@@ -252,7 +254,7 @@ export function createVault(deps: VaultDeps): Vault {
       for (const name of Object.keys(data.entries)) {
         let value: string | undefined;
         try {
-          value = this.get(name)?.reveal();
+          value = get(name)?.reveal();
         } catch {
           value = undefined;
         }
