@@ -150,7 +150,8 @@ test('the supervisor runs the agent as a utility process: ready, stopped, and a 
     spawn: utilitySpawnAgent(fakeFork),
     agentPath: agent,
     env: () => ({ PATH: process.env.PATH ?? '', ...(stuck ? { STUCK: '1' } : {}) }),
-    startTimeoutMs: 1_000,
+    // Long enough for the stuck agent to have installed its SIGTERM handler even on a busy machine.
+    startTimeoutMs: 5_000,
     killGraceMs: 300,
   });
   const running = await supervisor.start();
