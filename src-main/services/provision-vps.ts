@@ -109,11 +109,10 @@ export function createVpsProvision(deps: VpsProvisionOptions): ProvisionAdapter 
     },
     async trustHostKey(vps, fingerprint) {
       try {
-        await trustHostKey({ target: target(vps), fingerprint });
+        const key = await trustHostKey({ target: target(vps), fingerprint });
         return toHostKeyView(
-          await fetchHostKey({ target: target(vps) }),
+          { host: vps.host, port: vps.port, key, status: 'pinned' },
           targetName(target(vps)),
-          deps.knownHostsPath,
         );
       } catch (error) {
         throw userError(error);

@@ -13,7 +13,8 @@ import { type Fixture, startFixture } from './fixture-backend.ts';
 import { ensureRendererBuilt, launchChromium } from './harness.ts';
 
 const INPUTS = 10_000;
-const PARALLEL = 24;
+// Enough at once to overlap requests and frames; few enough to leave the machine's two cores to the other tests.
+const PARALLEL = 8;
 const SEED = Number(process.env.MONO_FUZZ_SEED ?? Date.now() % 2 ** 31);
 
 let fixture: Fixture;
