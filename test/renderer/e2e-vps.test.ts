@@ -153,7 +153,6 @@ test('the wizard tests the SSH connection and installs MONO on the VPS with live
     /web console.*ssh-keygen -lf \/etc\/ssh\/ssh_host_ed25519_key\.pub/s,
   );
   assert.equal(pinned(), '');
-  await hostKeyCheck.scrollIntoViewIfNeeded();
   await screenshot(page, 'wizard-host-key');
   await hostKeyCheck.getByRole('button', { name: 'They match — trust this server' }).click();
   const checks = page.locator('.checks li');

@@ -1,7 +1,6 @@
 // First contact with the owner's VPS: the key the server presented, explained in plain words, and where to
 // compare it. MONO pins it (and only then sends anything there) once the owner says it matches; a key that
 // changed since it was pinned is refused, with what to do.
-import { useEffect, useRef } from 'react';
 import type { HostKeyView } from '../../../src-main/ipc/contract.ts';
 import { Icon } from '../../components/icons.tsx';
 import { Button } from '../../components/ui.tsx';
@@ -20,13 +19,10 @@ export function HostKeyCheck(props: {
   onReject: () => void;
 }) {
   const { hostKey } = props;
-  const box = useRef<HTMLDivElement>(null);
-  // The question appears under the form: bring it into view, it is what the owner must answer now.
-  useEffect(() => box.current?.scrollIntoView({ block: 'nearest', behavior: 'smooth' }), []);
   const where = hostKey.port === 22 ? hostKey.host : `${hostKey.host}:${hostKey.port}`;
   if (hostKey.status === 'changed') {
     return (
-      <div className="error-box span-all" role="alert" data-testid="host-key-changed" ref={box}>
+      <div className="error-box span-all" role="alert" data-testid="host-key-changed">
         <Icon.Alert />
         <div>
           <strong>MONO refuses to connect: this server's key changed</strong>
@@ -36,7 +32,7 @@ export function HostKeyCheck(props: {
     );
   }
   return (
-    <div className="info-box host-key span-all" data-testid="host-key-check" ref={box}>
+    <div className="info-box host-key span-all" data-testid="host-key-check">
       <strong>Is this your server?</strong>
       <p>
         This is the first time MONO connects to {where}. A server proves who it is with a key; here is the
