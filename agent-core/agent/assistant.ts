@@ -102,14 +102,24 @@ export class Assistant {
     });
   }
 
+  get budget(): BudgetGuard {
+    return this.deps.budget;
+  }
+
   /** Before any call to Claude: over a cap, the call is skipped; the owner is told once per period. */
   async budgetGate(): Promise<BudgetGate> {
     const state = await this.deps.budget.check();
     if (!state.over) return { ok: true };
+    const notice = await this.budgetNotice(state);
+    return { ok: false, state, ...(notice ? { notice } : {}) };
+  }
+
+  /** The notice for the owner the first time a period's cap is reached (atomic: told once); else undefined. */
+  async budgetNotice(state: Extract<BudgetState, { over: true }>): Promise<string | undefined> {
     const first = await this.deps.budget.claimNotice(state.key);
-    if (first)
-      this.deps.log.warn({ period: state.period, spent: state.spent, cap: state.cap }, 'budget cap reached');
-    return { ok: false, state, ...(first ? { notice: budgetNotice(state) } : {}) };
+    if (!first) return undefined;
+    this.deps.log.warn({ period: state.period, spent: state.spent, cap: state.cap }, 'budget cap reached');
+    return budgetNotice(state);
   }
 
   /** Stores a message for the owner and delivers it; false when MONO does not know where the owner is. */

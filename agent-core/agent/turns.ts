@@ -4,7 +4,7 @@ import { setMaxListeners } from 'node:events';
 import type { RecordId, Surreal } from 'surrealdb';
 import type { Channel } from '../channels/channel.ts';
 import { ChannelSendError } from '../channels/channel.ts';
-import { type OwnerCommands, parseCommand } from '../commands/owner-commands.ts';
+import type { OwnerCommands } from '../commands/owner-commands.ts';
 import type { ChannelName } from '../contract/tables.ts';
 import type { Logger } from '../log/logger.ts';
 import { boundedHistory, type SummaryState } from '../memory/summary.ts';
@@ -23,6 +23,7 @@ import { cancelPendingActions, confirmationPrompt } from '../tools/confirmations
 import { sleep } from '../util/sleep.ts';
 import type { Assistant } from './assistant.ts';
 import { type ClaudeClient, ClaudeError, toMessages } from './claude.ts';
+import { decideTurn } from './decide-turn.ts';
 import * as notices from './notices.ts';
 import { splitMessage } from './split.ts';
 import { TypingIndicators } from './typing.ts';
@@ -134,73 +135,89 @@ export class TurnRunner {
 
   async #answer(id: RecordId, claimed?: ClaimedInbound): Promise<void> {
     if (this.#shutdown.signal.aborted) return;
-    const { db, log } = this.deps;
+    const { db, log, assistant } = this.deps;
     const message = claimed ?? (await claimInbound(db, id));
     if (!message) return; // answered already (a redelivery, or a restart raced with a live turn)
     const channel = this.deps.channels.get(message.channel);
-    if (!channel) {
+    const senderId = message.contact?.external_id ?? '';
+    const isOwner = assistant.owner.isOwner(message.channel, senderId);
+    const decision = decideTurn(message, {
+      channelConfigured: channel !== undefined,
+      allowed: message.contact?.allowed || this.deps.isAllowed(message.channel, senderId),
+      isOwner,
+      claudeConfigured: this.deps.claude !== undefined,
+      paused: await assistant.pause.paused(),
+      budget: await assistant.budget.check(),
+    });
+    if (!channel || decision.kind === 'channel-missing') {
       await setInboundStatus(db, id, 'failed', `The ${message.channel} channel is not configured.`);
       return;
     }
-
-    const allowed =
-      message.contact?.allowed || this.deps.isAllowed(message.channel, message.contact?.external_id ?? '');
-    if (!allowed) return this.#pair(message, channel);
-    if (!message.readable) {
-      return this.#reply(message, channel, {
-        role: 'notice',
-        text: notices.unreadable(),
-        inboundStatus: 'ignored',
-      });
-    }
-    const { assistant } = this.deps;
-    const isOwner = assistant.owner.isOwner(message.channel, message.contact?.external_id ?? '');
-    // The owner's commands are answered by MONO itself: they work when paused, over budget or without Claude.
-    const command = isOwner ? parseCommand(message.text) : undefined;
-    if (command) {
-      const text = await this.deps.commands.run(command, {
-        db,
-        log,
-        conversation: message.conversation,
-        channel: message.channel,
-        chatId: message.chat_id,
-        isOwner,
-        now: new Date(),
-      });
-      // 'ignored': commands and MONO's answers to them stay out of the history sent to Claude.
-      return this.#reply(message, channel, { role: 'notice', text, inboundStatus: 'ignored' });
-    }
-    if (!this.deps.claude) {
-      log.warn('a message arrived but ANTHROPIC_API_KEY is not set');
-      return this.#reply(message, channel, {
-        role: 'notice',
-        text: notices.notConfigured(),
-        inboundStatus: 'failed',
-        error: 'ANTHROPIC_API_KEY is not set.',
-      });
-    }
-    if (await assistant.pause.paused()) {
-      return this.#reply(message, channel, {
-        role: 'notice',
-        text: notices.paused(),
-        inboundStatus: 'ignored',
-      });
-    }
-    const gate = await assistant.budgetGate();
-    if (!gate.ok) {
-      const reason = `Not answered: the ${gate.state.period} budget cap is reached.`;
-      if (gate.notice && isOwner) {
+    switch (decision.kind) {
+      case 'pair':
+        return this.#pair(message, channel);
+      case 'unreadable':
         return this.#reply(message, channel, {
           role: 'notice',
-          text: gate.notice,
-          inboundStatus: 'failed',
-          error: reason,
+          text: notices.unreadable(),
+          inboundStatus: 'ignored',
         });
+      case 'command': {
+        const text = await this.deps.commands.run(decision.command, {
+          db,
+          log,
+          conversation: message.conversation,
+          channel: message.channel,
+          chatId: message.chat_id,
+          isOwner,
+          now: new Date(),
+        });
+        // 'ignored': commands and MONO's answers to them stay out of the history sent to Claude.
+        return this.#reply(message, channel, { role: 'notice', text, inboundStatus: 'ignored' });
       }
-      if (gate.notice) await assistant.notifyOwner(gate.notice);
-      return setInboundStatus(db, id, 'failed', reason);
+      case 'no-claude':
+        log.warn('a message arrived but ANTHROPIC_API_KEY is not set');
+        return this.#reply(message, channel, {
+          role: 'notice',
+          text: notices.notConfigured(),
+          inboundStatus: 'failed',
+          error: 'ANTHROPIC_API_KEY is not set.',
+        });
+      case 'paused':
+        return this.#reply(message, channel, {
+          role: 'notice',
+          text: notices.paused(),
+          inboundStatus: 'ignored',
+        });
+      case 'over-budget': {
+        const reason = `Not answered: the ${decision.state.period} budget cap is reached.`;
+        const notice = await assistant.budgetNotice(decision.state);
+        if (notice && isOwner) {
+          return this.#reply(message, channel, {
+            role: 'notice',
+            text: notice,
+            inboundStatus: 'failed',
+            error: reason,
+          });
+        }
+        if (notice) await assistant.notifyOwner(notice);
+        return setInboundStatus(db, id, 'failed', reason);
+      }
+      case 'answer':
+        // decideTurn answers only when Claude is configured.
+        return this.#respond(message, channel, isOwner, this.deps.claude as ClaudeClient);
     }
+  }
 
+  /** The turn proper: history, Claude with the tools, the reply. */
+  async #respond(
+    message: ClaimedInbound,
+    channel: Channel,
+    isOwner: boolean,
+    claude: ClaudeClient,
+  ): Promise<void> {
+    const { db, log, assistant } = this.deps;
+    const id = message.id;
     if (isOwner) await cancelPendingActions(db, message.conversation);
 
     const stopTyping = this.#typing.keep(channel, message.chat_id);
@@ -209,7 +226,7 @@ export class TurnRunner {
       const history = await boundedHistory({
         db,
         known: this.#summaries,
-        claude: this.deps.claude,
+        claude,
         conversation: message.conversation,
         until: message.created_at,
         limit: this.historyLimit,
