@@ -15,6 +15,7 @@ import type { ClaudeClient } from './claude.ts';
 import type { Owner } from './owner.ts';
 import type { Settings } from './settings.ts';
 import { type LoopResult, runToolLoop } from './tool-loop.ts';
+import { Taint } from './untrusted.ts';
 
 export interface AssistantDeps {
   db: Surreal;
@@ -40,6 +41,8 @@ export interface RespondInput {
   summary?: string;
   /** False for untrusted input (webhook bodies): Claude only writes, it cannot act. */
   withTools?: boolean;
+  /** Kinds of untrusted content already in the messages (agent/untrusted.ts): the turn starts tainted. */
+  untrusted?: Iterable<string>;
   signal?: AbortSignal;
 }
 
@@ -63,8 +66,12 @@ export class Assistant {
     return this.deps.owner;
   }
 
+  /**
+   * A guest gets no owner tools, and only tools that read: a guest's words are untrusted, so anything else would
+   * wait for a /yes the owner cannot give from the guest's chat.
+   */
   toolsFor(isOwner: boolean): AgentTool[] {
-    return this.deps.tools().filter((tool) => isOwner || !tool.ownerOnly);
+    return this.deps.tools().filter((tool) => isOwner || (!tool.ownerOnly && tool.readOnly));
   }
 
   async respond(input: RespondInput): Promise<LoopResult> {
@@ -96,6 +103,7 @@ export class Assistant {
         chatId: input.chatId,
         isOwner: input.isOwner,
         now,
+        taint: new Taint([...(input.untrusted ?? []), ...(input.isOwner ? [] : ['guest'])]),
         ...(input.signal ? { signal: input.signal } : {}),
       },
       ...(input.signal ? { signal: input.signal } : {}),
