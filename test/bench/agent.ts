@@ -131,6 +131,8 @@ export async function benchAgent(options: { messages?: number; waiting?: number;
       TELEGRAM_API_ROOT: telegram.url,
       TELEGRAM_WEBHOOK_SECRET: SECRET,
       MONO_ALLOW_TELEGRAM: '*',
+      // Everyone may talk; the owner is someone else (with no owner the agent answers only "not set up yet").
+      MONO_OWNER_CHAT: 'telegram:1',
     };
     // Start → healthy: the median of several starts (the first creates the datastore; later ones reopen it).
     progress(`${subject}: starting ${starts} times`);

@@ -17,7 +17,15 @@ const hubMissing =
 if (hubMissing) test(`local-mode e2e skipped: ${hubMissing}`, { skip: hubMissing }, () => {});
 
 let stack: Stack;
+// The owner (named by the harness) and someone they do not know yet.
 const OWNER = { chatId: 5551001, userId: 5551001, firstName: 'Ada', lastName: 'Lovelace', username: 'ada' };
+const STRANGER = {
+  chatId: 5551002,
+  userId: 5551002,
+  firstName: 'Grace',
+  lastName: 'Hopper',
+  username: 'grace',
+};
 
 before(async () => {
   stack = await startStack();
@@ -92,13 +100,13 @@ test('choosing this computer installs and starts the agent, then opens the dashb
 
 test('a stranger asks to pair; approving lets them in', { timeout: 60_000, skip: hubMissing }, async () => {
   const { page, telegram } = stack;
-  telegram.sendText({ ...OWNER, text: 'hello?' });
+  telegram.sendText({ ...STRANGER, text: 'hello?' });
   // The request appears live and the sidebar counts it.
   await page.getByRole('button', { name: /Contacts & access\s*1/ }).waitFor({ timeout: 20_000 });
   await page.getByRole('button', { name: /Contacts & access/ }).click();
   const request = page.getByTestId('pairing-request');
   await request.waitFor();
-  assert.match((await request.textContent()) ?? '', /Ada/);
+  assert.match((await request.textContent()) ?? '', /Grace/);
   await screenshot(page, 'contacts-access');
   await request.getByRole('button', { name: 'Approve' }).click();
   await page.getByText('Recently decided').waitFor();

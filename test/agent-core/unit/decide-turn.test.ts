@@ -16,6 +16,7 @@ const over: BudgetState = {
 
 const owner: TurnFacts = {
   channelConfigured: true,
+  hasOwner: true,
   allowed: true,
   isOwner: true,
   claudeConfigured: true,
@@ -54,10 +55,37 @@ const rows: [string, TurnMessage, TurnFacts, string][] = [
     { ...owner, claudeConfigured: false, paused: true },
     'no-claude',
   ],
-  ['paused', text('hi'), { ...guest, paused: true }, 'paused'],
-  ['paused wins over the budget', text('hi'), { ...owner, paused: true, budget: over }, 'paused'],
+  ['paused: the message waits', text('hi'), { ...guest, paused: true }, 'hold'],
+  ['paused wins over the budget', text('hi'), { ...owner, paused: true, budget: over }, 'hold'],
   ['over budget', text('hi'), { ...owner, budget: over }, 'over-budget'],
   ['a guest over budget', text('hi'), { ...guest, budget: over }, 'over-budget'],
+  // Nobody owns the agent: everyone hears it is not set up; nobody gets a pairing code or Claude.
+  ['nobody owns the agent', text('hi'), { ...guest, hasOwner: false }, 'unclaimed'],
+  ['nobody owns it: a stranger', text('hi'), { ...guest, allowed: false, hasOwner: false }, 'unclaimed'],
+  ['nobody owns it: /status', text('/status'), { ...guest, hasOwner: false }, 'unclaimed'],
+  // A claim code is answered by MONO itself, before anything else but a missing channel.
+  [
+    'a claim code from a stranger',
+    text('MONO-ABCDE-FGHJK'),
+    { ...guest, allowed: false, claim: 'claimed' },
+    'claim',
+  ],
+  ['a claim code with nobody owning it', text('x'), { ...guest, hasOwner: false, claim: 'claimed' }, 'claim'],
+  ['a used claim code', text('x'), { ...guest, claim: 'used' }, 'claim'],
+  [
+    'a claim code while paused and over budget',
+    text('x'),
+    { ...guest, claim: 'expired', paused: true, budget: over },
+    'claim',
+  ],
+  [
+    'a claim code on a missing channel',
+    text('x'),
+    { ...guest, channelConfigured: false, claim: 'claimed' },
+    'channel-missing',
+  ],
+  // An owner from the datastore needs no contact approval.
+  ['an owner who is no approved contact', text('hi'), { ...owner, allowed: false }, 'answer'],
 ];
 
 for (const [name, message, facts, expected] of rows) {
