@@ -6,7 +6,7 @@ import type { PauseState } from '../commands/pause.ts';
 import type { Logger } from '../log/logger.ts';
 import { holdInbound, releaseHeld } from '../store/messages.ts';
 
-const WATCH_MS = 1000;
+const WATCH_MS = 500;
 
 export interface HeldDeps {
   db: Surreal;
@@ -65,7 +65,7 @@ export class HeldMessages {
     if (this.#timer) return;
     this.#timer = setInterval(() => {
       this.deps.pause
-        .paused()
+        .paused(true)
         .then((paused) => (paused ? undefined : this.release()))
         .catch((error) => this.deps.log.warn({ err: error }, 'could not release held messages'));
     }, this.deps.watchMs ?? WATCH_MS);

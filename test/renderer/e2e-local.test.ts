@@ -230,7 +230,7 @@ test('usage and server screens show the agent', { timeout: 30_000, skip: hubMiss
   await screenshot(page, 'server');
 });
 
-test('pausing from the Server screen: people get a notice, the banner offers Resume', {
+test('pausing from the Server screen: people get a notice, the banner offers Resume, resuming answers them', {
   timeout: 60_000,
   skip: hubMissing,
 }, async () => {
@@ -251,6 +251,11 @@ test('pausing from the Server screen: people get a notice, the banner offers Res
   await banner.getByRole('button', { name: 'Resume' }).click();
   await banner.waitFor({ state: 'detached', timeout: 15_000 });
   await page.getByRole('button', { name: 'Pause agent' }).waitFor();
+  // What arrived while paused is answered on resume.
+  await telegram.waitFor(
+    (call) => call.method === 'sendMessage' && String(call.params.text) === 'Echo: Anyone home?',
+    { timeoutMs: 20_000 },
+  );
 });
 
 test('the offline banner shows while the agent is down, and everything catches up when it returns', {

@@ -99,6 +99,9 @@ describe('the owner’s authority', { timeout: 150_000 }, () => {
     assert.deepEqual(owners, [{ external_id: '1001', added_by: 'claim' }]);
     assert.equal(status[0]!.has_owner, true);
     assert.match(mono(['owner'], data.dir).out, /telegram:1001 {2}Ada \(claim\)/);
+    const notOwner = mono(['owner', 'remove', 'telegram:1003'], data.dir);
+    assert.equal(notOwner.code, 1);
+    assert.match(notOwner.out, /telegram:1003 is not an owner account/);
     assert.match(await ask(MALLORY, 'and now?'), /pairing code is/, 'now a stranger gets a pairing code');
   });
 
