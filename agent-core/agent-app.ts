@@ -45,17 +45,13 @@ export async function startAgent(
   opening: Promise<Datastore> = openConfiguredDatastore(config, log),
 ): Promise<RunningAgent> {
   const startedAt = Date.now();
-  let status: AgentStatus | undefined;
   const datastore = await opening;
   const { db } = datastore;
   await applySchema(db, log);
 
   // Start-up steps that do not depend on each other run together: each is a few datastore round trips.
   const settings = new Settings(db, log);
-  // A claim or the desktop's write changes who the owner is: agent_status.has_owner follows at once.
-  const owners = new OwnerAccounts(db, log, () =>
-    status?.beat().catch((error) => log.warn({ err: error }, 'status update failed')),
-  );
+  const owners = new OwnerAccounts(db, log);
   const [setups] = await Promise.all([setupChannels(config, log), settings.load(), owners.load()]);
   const channels = new Map<ChannelName, Channel>(setups.map((setup) => [setup.channel.name, setup.channel]));
   const allowlists = new Map<ChannelName, Allowlist>(
@@ -132,7 +128,11 @@ export async function startAgent(
     lateAfterMs: config.features.jobLateAfterMs,
   });
 
-  status = new AgentStatus(db, VERSION, channels, log, () => owner.exists());
+  const status = new AgentStatus(db, VERSION, channels, log, () => owner.exists());
+  // A claim or the desktop's write changes who the owner is: agent_status.has_owner follows at once.
+  owners.onChange(
+    () => void status.beat().catch((error) => log.warn({ err: error }, 'status update failed')),
+  );
   const hooks = new Hooks({
     db,
     log: log.child({ part: 'hooks' }),
@@ -170,7 +170,6 @@ export async function startAgent(
     listen(app, config.http.host, config.http.port),
     status.start(),
   ]);
-  const agentStatus = status;
 
   // Store first, then schedule: a message is acknowledged to its channel only after it is in the datastore.
   const prefetch = new HistoryPrefetch((conversation) => runner.isIdle(conversation));
@@ -188,7 +187,7 @@ export async function startAgent(
       ...(claude ? { claude } : {}),
       mayUseClaude: async () => !(await isPaused(db)) && !(await budget.check()).over,
       stateChanged: () =>
-        void agentStatus.beat().catch((error) => log.warn({ err: error }, 'status update failed')),
+        void status.beat().catch((error) => log.warn({ err: error }, 'status update failed')),
     });
   }
   // Unfinished turns are queued before any channel delivers a new message, so they keep their place.
@@ -226,7 +225,7 @@ export async function startAgent(
       held.stop();
       await owners.close();
       await settings.close();
-      await agentStatus.stop();
+      await status.stop();
       await hub?.close();
       await datastore.close();
     },

@@ -21,13 +21,17 @@ export class OwnerAccounts {
   #keys = new Set<string>();
   #reading: Promise<void> = Promise.resolve();
   #stopLive: (() => Promise<void>) | undefined;
+  #changed: () => void = () => {};
 
   constructor(
     private readonly db: Surreal,
     private readonly log: Logger,
-    /** Called after the accounts changed (a claim, or a write from the desktop). */
-    private readonly changed: () => void = () => {},
   ) {}
+
+  /** `listener` runs after the accounts changed (a claim, or a write from the desktop). */
+  onChange(listener: () => void): void {
+    this.#changed = listener;
+  }
 
   async load(): Promise<void> {
     await this.#read();
@@ -108,7 +112,7 @@ export class OwnerAccounts {
     const before = [...this.#keys].sort().join('\n');
     this.#accounts = rows;
     this.#keys = new Set(rows.map((row) => ownerKey(row.channel, row.external_id)));
-    if ([...this.#keys].sort().join('\n') !== before) this.changed();
+    if ([...this.#keys].sort().join('\n') !== before) this.#changed();
   }
 }
 

@@ -48,7 +48,8 @@ test('a claim code: shown once, stored as a salted hash with an expiry, read bac
 test('two people send the same code at once: exactly one becomes the owner', async () => {
   const { db } = store;
   let changes = 0;
-  const accounts = new OwnerAccounts(db, silentLogger, () => {
+  const accounts = new OwnerAccounts(db, silentLogger);
+  accounts.onChange(() => {
     changes += 1;
   });
   await accounts.load();
