@@ -140,7 +140,7 @@ export class Assistant {
     const target = this.deps.owner.target();
     if (!target) {
       this.deps.log.warn(
-        'a notice for the owner has nowhere to go: set MONO_ALLOW_TELEGRAM or the owner_chat setting',
+        'a notice for the owner has nowhere to go: claim the agent (the desktop, or mono owner claim), or set MONO_ALLOW_TELEGRAM or MONO_OWNER_CHAT',
       );
       return false;
     }

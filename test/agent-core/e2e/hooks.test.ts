@@ -251,10 +251,12 @@ describe('webhooks', { timeout: 90_000 }, () => {
       ],
     );
     const flood = events.filter((e) => e.source === 'flood');
-    assert.equal(flood.length, 20, 'the 20 authenticated deliveries within the rate, nothing forged');
+    // Exactly the authenticated deliveries the rate let in (counted by the rate test), nothing forged.
     assert.deepEqual(
-      new Set(flood.map((e) => e.external_id)),
-      new Set(Array.from({ length: 20 }, (_, n) => bodyHash(JSON.stringify({ type: 'alert.fired', n })))),
+      flood.map((e) => e.external_id).sort(),
+      Array.from({ length: floodAccepted }, (_, n) =>
+        bodyHash(JSON.stringify({ type: 'alert.fired', n })),
+      ).sort(),
     );
   });
 });
