@@ -33,7 +33,7 @@ export function WhereStep() {
   const [error, setError] = useState<string>();
   const [fieldError, setFieldError] = useState<{ field: FieldName; text: string }>();
   // The key the server presented, waiting for the owner's comparison, and what to do once it is trusted.
-  const [hostKey, setHostKey] = useState<{ view: HostKeyView; then: Action }>();
+  const [hostKey, setHostKey] = useState<{ view: HostKeyView; next: Action }>();
 
   const target = () => ({
     host: vps.host,
@@ -68,17 +68,17 @@ export function WhereStep() {
       setHostKey(undefined);
       const view = await mono.ssh.hostKey(target());
       if (view.status === 'pinned') await act(action);
-      else setHostKey({ view, then: action });
+      else setHostKey({ view, next: action });
     });
   }
 
   function trust(): void {
     if (!hostKey) return;
-    const { view, then } = hostKey;
+    const { view, next } = hostKey;
     void run('trust', async () => {
       await mono.ssh.trustHostKey({ target: target(), fingerprint: view.fingerprint });
       setHostKey(undefined);
-      await act(then);
+      await act(next);
     });
   }
 
