@@ -108,7 +108,7 @@ async function restoreInChild(dataDir: string, replace: boolean): Promise<number
     return 1;
   }
   const replaced = finishRestore(dataDir, staging);
-  line(process.stdout, { ...staged, ...(replaced ? { replaced } : {}), type: 'result' });
+  line(process.stdout, { type: 'result', ...staged, ...(replaced ? { replaced } : {}) });
   return 0;
 }
 

@@ -26,8 +26,6 @@ const RULES: { table: string; statement: string }[] = [
     table: 'mail',
     statement: `UPDATE mail SET status = 'failed', error = $reason WHERE status = 'new' RETURN NONE`,
   },
-  // Requests to send a reply again were for the agent the backup came from.
-  { table: 'retry_request', statement: 'DELETE retry_request RETURN NONE' },
 ];
 
 const COUNTS: Record<string, string> = {
@@ -35,7 +33,6 @@ const COUNTS: Record<string, string> = {
   job_run: `count(SELECT id FROM job_run WHERE status = 'running')`,
   event: `count(SELECT id FROM event WHERE status = 'received')`,
   mail: `count(SELECT id FROM mail WHERE status = 'new')`,
-  retry_request: 'count(SELECT id FROM retry_request)',
 };
 
 /** Closes the in-flight work of a live snapshot; returns how many rows of each table were closed. */
