@@ -9,10 +9,14 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { Secret } from '../../agent-core/config/secret.ts';
+import { openDatastore } from '../../agent-core/db/datastore.ts';
+import { silentLogger } from '../../agent-core/log/logger.ts';
 import { agentRestoreCommand } from '../../src-main/backup/commands.ts';
 import { jsonLines } from '../../src-main/backup/remote.ts';
-import { deploy, type ProgressEvent } from '../../src-main/provision/index.ts';
+import { deploy, openHubTunnel, type ProgressEvent } from '../../src-main/provision/index.ts';
 import { Session } from '../../src-main/provision/session.ts';
+import { historyRows } from '../agent-core/backup/helpers.ts';
 import { type AgentFakes, FAKE_ANTHROPIC_KEY, FAKE_TELEGRAM_TOKEN, startAgentFakes } from './agent-fakes.ts';
 import { runMono } from './cli.ts';
 import {
@@ -62,6 +66,11 @@ describe('backing up an agent and restoring it on a fresh VPS', { timeout: 900_0
     return { vps, fakes, target: `root@${vps.host}` };
   }
 
+  const targetOf = (vps: Vps) => ({
+    host: vps.host,
+    identity: key.identity,
+    knownHostsPath: join(home, 'known_hosts'),
+  });
   const mainPid = async (vps: Vps) => (await vps.must('systemctl show -p MainPID --value mono-agent')).trim();
 
   before(async () => {
@@ -134,34 +143,49 @@ describe('backing up an agent and restoring it on a fresh VPS', { timeout: 900_0
 
   it('a backup that cannot be completed leaves no file under its name', async () => {
     const { vps, target } = first;
-    const out = join(home, 'cut.monobak');
-    // The agent frozen: the backup connects to its hub and waits; then the backup's process dies on the VPS.
-    const agent = await mainPid(vps);
-    await vps.must(`kill -STOP ${agent}`);
+    // Months of history (10,000 messages), so that the backup is still streaming when its process dies.
+    const creds = JSON.parse(await vps.must('cat /var/lib/mono/hub-credentials.json')) as {
+      username: string;
+      password: string;
+    };
+    const tunnel = await openHubTunnel({ target: targetOf(vps) });
+    const hub = await openDatastore({
+      url: tunnel.url,
+      credentials: { username: creds.username, password: new Secret(creds.password) },
+      log: silentLogger,
+    });
     try {
-      const child = spawn(
-        process.execPath,
-        [MONO, 'backup', target, '-i', key.identity, '--out', out, '--json'],
-        {
-          env: { ...process.env, ...cliEnv() },
-        },
-      );
-      const steps: Record<string, unknown>[] = [];
-      createInterface({ input: child.stdout }).on('line', (l) => steps.push(JSON.parse(l)));
-      const exited = new Promise<number | null>((r) => child.once('close', r));
-      let pid = '';
-      const deadline = Date.now() + 30_000;
-      while (!pid && Date.now() < deadline) {
-        pid = (await vps.ssh("pgrep -f 'mono-agent.js backup' | head -n 1")).stdout.trim();
-        if (!pid) await new Promise((r) => setTimeout(r, 200));
-      }
-      assert.ok(pid, 'the backup ran on the VPS');
-      await vps.must(`kill -KILL ${pid}`);
-      assert.equal(await exited, 1);
-      assert.equal(steps.at(-1)?.ok, false);
+      const rows = historyRows(10_000);
+      for (let i = 0; i < rows.length; i += 1000)
+        await hub.db
+          .query('INSERT INTO message $rows RETURN NONE', { rows: rows.slice(i, i + 1000) })
+          .collect();
     } finally {
-      await vps.must(`kill -CONT ${agent}`);
+      await hub.close();
+      await tunnel.close();
     }
+
+    const out = join(home, 'cut.monobak');
+    const child = spawn(
+      process.execPath,
+      [MONO, 'backup', target, '-i', key.identity, '--out', out, '--json'],
+      {
+        env: { ...process.env, ...cliEnv() },
+      },
+    );
+    const events: Record<string, unknown>[] = [];
+    createInterface({ input: child.stdout }).on('line', (l) => events.push(JSON.parse(l)));
+    const exited = new Promise<number | null>((r) => child.once('close', r));
+    // Once the file has begun here (the header arrived), the backup's process on the VPS is killed.
+    const deadline = Date.now() + 60_000;
+    while (!(await readdir(home)).some((n) => n.startsWith('.cut.monobak.partial-')) && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 20));
+    const killed = await vps.ssh(
+      "pid=$(pgrep -f '^[^ ]*node .*mono-agent[.]js backup' | head -n 1) && [ -n \"$pid\" ] && kill -KILL \"$pid\"",
+    );
+    assert.equal(killed.code, 0, 'the backup was still running on the VPS');
+    assert.equal(await exited, 1);
+    assert.equal(events.at(-1)?.ok, false);
     assert.deepEqual(
       (await readdir(home)).filter((name) => name.includes('cut.monobak')),
       [],
@@ -173,6 +197,8 @@ describe('backing up an agent and restoring it on a fresh VPS', { timeout: 900_0
     const gone = await runMono(['uninstall', first.target, '-i', key.identity, '--yes'], cliEnv());
     assert.equal(gone.code, 0, gone.stderr);
     await first.vps.stop();
+    // The new VPS may get the old one's address: its new host key would (rightly) be refused.
+    await rm(join(home, 'known_hosts'), { force: true });
 
     const { vps, fakes, target } = await deployed();
     const pid = await mainPid(vps);

@@ -296,3 +296,45 @@ export function besideDb(dataDir: string): string[] {
         .sort()
     : [];
 }
+
+const WORDS =
+  'the quick brown fox jumps over a lazy dog while MONO remembers everything you said yesterday about Lyon tea and umbrellas'.split(
+    ' ',
+  );
+
+/**
+ * `count` messages of an old conversation in `chat` (questions and their answers, 10 to 160 words, minutes apart),
+ * as an agent that has been used for months holds them.
+ */
+export function historyRows(count: number, chat = 'telegram:900'): Record<string, unknown>[] {
+  const conversation = new RecordId('conversation', chat);
+  const start = Date.parse('2026-01-01T00:00:00Z');
+  const text = (n: number, i: number) =>
+    Array.from({ length: n }, (_, k) => WORDS[(i * 7 + k) % WORDS.length]).join(' ');
+  const rows: Record<string, unknown>[] = [];
+  for (let i = 0; i < count; i++) {
+    const created = new Date(start + i * 60_000);
+    const question = i % 2 === 0;
+    rows.push({
+      id: new RecordId('message', `h${chat.replace(/\W/g, '')}${i}`),
+      conversation,
+      channel: 'telegram',
+      direction: question ? 'in' : 'out',
+      role: question ? 'user' : 'assistant',
+      text: text(question ? 10 + (i % 40) : 30 + (i % 130), i),
+      status: question ? 'answered' : 'sent',
+      external_id: String(i),
+      ...(question
+        ? { dedup: `${chat}:${i}`, readable: true }
+        : {
+            reply_to: new RecordId('message', `h${chat.replace(/\W/g, '')}${i - 1}`),
+            parts_sent: 1,
+            usage: { input_tokens: 1200 + i, output_tokens: 80 },
+          }),
+      attempts: 1,
+      created_at: created,
+      updated_at: created,
+    });
+  }
+  return rows;
+}
