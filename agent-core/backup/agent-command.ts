@@ -74,11 +74,17 @@ export async function runAgentCommand(command: 'backup' | 'restore', argv: strin
  */
 async function restoreInChild(dataDir: string, replace: boolean): Promise<number> {
   const staging = stagingDir(dataDir);
+  // The environment is inherited as it is now: an --env-file was read already (and may be root's only).
+  const nodeOptions = process.execArgv.filter((option) => !option.startsWith('--env-file'));
   const child = spawn(
     process.execPath,
-    [...process.execArgv, process.argv[1]!, 'restore', '--stage', staging, ...(replace ? ['--replace'] : [])],
-    { stdio: ['pipe', 'pipe', 'inherit'] },
+    [...nodeOptions, process.argv[1]!, 'restore', '--stage', staging, ...(replace ? ['--replace'] : [])],
+    { stdio: ['pipe', 'pipe', 'pipe'] },
   );
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => {
+    stderr = `${stderr}${chunk.toString('utf8')}`.slice(-2000);
+  });
   process.stdin.pipe(child.stdin);
   // The child stops reading when it refuses the file: the rest of the input is not needed.
   child.stdin.on('error', () => {});
@@ -104,7 +110,10 @@ async function restoreInChild(dataDir: string, replace: boolean): Promise<number
   process.stdin.unpipe(child.stdin);
   if (code !== 0 || !staged) {
     rmSync(staging, { recursive: true, force: true });
-    if (!reported) throw new Error(`the restore stopped unexpectedly (exit ${code})`);
+    if (!reported)
+      throw new Error(
+        `the restore stopped unexpectedly (exit ${code})${stderr.trim() ? `: ${stderr.trim()}` : ''}`,
+      );
     return 1;
   }
   const replaced = finishRestore(dataDir, staging);

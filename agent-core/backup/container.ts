@@ -117,8 +117,7 @@ export async function readContainer(
   let key: Buffer | undefined;
   if (header.encryption) {
     const passphrase = await options.passphrase?.();
-    if (!passphrase)
-      throw new BackupFileError('passphrase-needed', 'this backup file is encrypted');
+    if (!passphrase) throw new BackupFileError('passphrase-needed', 'this backup file is encrypted');
     key = await openingKey(passphrase, header.encryption);
   }
   const hash = createHash('sha256').update(prefix);

@@ -47,7 +47,10 @@ export const notABackup = (detail: string) =>
   new BackupFileError('not-a-backup', `this is not a MONO backup file (${detail})`);
 
 export const truncated = () =>
-  new BackupFileError('truncated', 'the backup file ends early (it was cut off while being copied or written)');
+  new BackupFileError(
+    'truncated',
+    'the backup file ends early (it was cut off while being copied or written)',
+  );
 
 export const tampered = (where: string) =>
   new BackupFileError('tampered', `the backup file was changed or damaged after it was written (${where})`);
