@@ -116,7 +116,7 @@ async function restoreInChild(dataDir: string, replace: boolean): Promise<number
       );
     return 1;
   }
-  const replaced = finishRestore(dataDir, staging);
+  const replaced = finishRestore(dataDir, staging, staged.replacing);
   line(process.stdout, { type: 'result', ...staged, ...(replaced ? { replaced } : {}) });
   return 0;
 }

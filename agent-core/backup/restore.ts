@@ -56,6 +56,8 @@ export interface StagedRestore {
   migrated?: { from: number; to: number; applied: string[] };
   /** Work in flight at the snapshot that was closed instead of redone (live backups only). */
   interrupted: Record<string, number>;
+  /** The current datastore holds the owner's data: it is kept beside the new one (else simply removed). */
+  replacing: boolean;
 }
 
 /** A fresh staging path in the data directory; staging left by an earlier, failed restore is removed. */
@@ -106,7 +108,13 @@ export async function stageRestore(o: StageOptions): Promise<StagedRestore> {
     for (const [table, n] of Object.entries(header.counts))
       if (counts[table] !== n)
         throw new Error(`the restored datastore holds ${counts[table]} rows of ${table}, not ${n}`);
-    return { header, counts, ...(migrated ? { migrated } : {}), interrupted };
+    return {
+      header,
+      counts,
+      ...(migrated ? { migrated } : {}),
+      interrupted,
+      replacing: Object.keys(held).length > 0,
+    };
   } finally {
     await datastore.close().catch(() => {});
   }
@@ -114,10 +122,11 @@ export async function stageRestore(o: StageOptions): Promise<StagedRestore> {
 
 /**
  * Swaps a staged datastore in (its process has exited): current → db.replaced-<time>, staging → current, then the
- * copy an earlier restore kept is removed. Two renames in one directory: the moment without a datastore lasts
- * microseconds, and both copies stay whole on disk. Returns where the replaced datastore is kept.
+ * copy an earlier restore kept is removed (with `keep` false, the one just replaced too). Two renames in one
+ * directory: the moment without a datastore lasts microseconds, and both copies stay whole on disk. Returns where
+ * the replaced datastore is kept.
  */
-export function finishRestore(dataDir: string, staging: string): string | undefined {
+export function finishRestore(dataDir: string, staging: string, keep = true): string | undefined {
   syncTree(staging);
   const current = join(dataDir, DATASTORE_DIR);
   const earlier = readdirSync(dataDir).filter((name) => name.startsWith(REPLACED));
@@ -129,6 +138,11 @@ export function finishRestore(dataDir: string, staging: string): string | undefi
   renameSync(staging, current);
   syncTree(dataDir, { shallow: true });
   for (const name of earlier) rmSync(join(dataDir, name), { recursive: true, force: true });
+  if (replaced && !keep) {
+    // A fresh agent's datastore (its own status rows, no data of the owner's): nothing worth keeping.
+    rmSync(replaced, { recursive: true, force: true });
+    return undefined;
+  }
   return replaced;
 }
 
