@@ -181,7 +181,7 @@ describe('backing up an agent and restoring it on a fresh VPS', { timeout: 900_0
     while (!(await readdir(home)).some((n) => n.startsWith('.cut.monobak.partial-')) && Date.now() < deadline)
       await new Promise((r) => setTimeout(r, 20));
     const killed = await vps.ssh(
-      "pid=$(pgrep -f '^[^ ]*node .*mono-agent[.]js backup' | head -n 1) && [ -n \"$pid\" ] && kill -KILL \"$pid\"",
+      'pid=$(pgrep -f \'^[^ ]*node .*mono-agent[.]js backup\' | head -n 1) && [ -n "$pid" ] && kill -KILL "$pid"',
     );
     assert.equal(killed.code, 0, 'the backup was still running on the VPS');
     assert.equal(await exited, 1);

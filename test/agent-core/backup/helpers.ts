@@ -273,8 +273,9 @@ export async function seedEverything(db: Surreal): Promise<void> {
     ],
     retry_request: [{ id: new RecordId('retry_request', 'q1'), message: new RecordId('message', 'm4') }],
   };
+  // IGNORE: a running agent has written its own status row already.
   for (const [table, list] of Object.entries(rows))
-    await db.query(`INSERT INTO \`${table}\` $rows RETURN NONE`, { rows: list }).collect();
+    await db.query(`INSERT IGNORE INTO \`${table}\` $rows RETURN NONE`, { rows: list }).collect();
 }
 
 /** A backup of `db` as the bytes of its file. */
