@@ -1,7 +1,7 @@
 // Where a backup reads from: the running agent's db hub (a live snapshot), or its datastore itself when it is
 // stopped; found from the same environment the agent runs with.
 import { statSync } from 'node:fs';
-import { type AgentConfig, loadConfig } from '../config/config.ts';
+import type { AgentConfig } from '../config/config.ts';
 import { type Datastore, openConfiguredDatastore } from '../db/datastore.ts';
 import { DatastoreLockedError } from '../db/errors.ts';
 import { AgentNotRunningError, connectLocalHub } from '../hub/local-client.ts';
@@ -21,11 +21,6 @@ const DATA_VARIABLES = [
 /** The part of an environment that says where the agent's data is. */
 export function dataEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   return Object.fromEntries(DATA_VARIABLES.map((name) => [name, env[name]]));
-}
-
-/** The data settings of the agent configured by `env` (channels' settings are not read). */
-export function dataConfig(env: NodeJS.ProcessEnv): AgentConfig {
-  return loadConfig(dataEnv(env));
 }
 
 /** The running agent's hub (a live snapshot); the datastore itself when the agent is stopped. */

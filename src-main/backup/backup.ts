@@ -1,8 +1,6 @@
 // `mono backup` and the desktop's backups: a consistent snapshot of an agent's datastore, made while it keeps
 // running, written to a file on this computer (compressed; encrypted when a passphrase is given).
-import { backupStream } from '../../agent-core/backup/backup.ts';
 import { type HeaderFields, readContainer, writeContainer } from '../../agent-core/backup/container.ts';
-import { dataConfig, openBackupSource } from '../../agent-core/backup/source.ts';
 import type { Secret } from '../../agent-core/config/secret.ts';
 import { connectStep, type Target, targetName } from '../provision/connect.ts';
 import { ProvisionError } from '../provision/errors.ts';
@@ -10,7 +8,8 @@ import { type ProgressListener, StepReporter } from '../provision/progress.ts';
 import type { Session } from '../provision/session.ts';
 import { agentBackupCommand } from './commands.ts';
 import { checkBackupFile, writeFileAtomically } from './file.ts';
-import { agentCommandError, streamCommand } from './remote.ts';
+import { localCommandError, streamLocalAgentCommand } from './local-agent.ts';
+import { type AgentLine, agentCommandError, streamCommand } from './remote.ts';
 import { runStep } from './step.ts';
 
 export const BACKUP_STEPS = ['connect', 'backup', 'verify'] as const;
@@ -25,7 +24,8 @@ export interface BackupOptions {
   passphrase?: Secret;
   onProgress?: ProgressListener;
   signal?: AbortSignal;
-  now?: () => Date;
+  /** The command that runs the local agent's `mono-agent` (default: this checkout's agent-core through tsx). */
+  localAgent?: string[];
 }
 
 export interface BackupResult {
@@ -56,7 +56,7 @@ export async function backup(o: BackupOptions): Promise<BackupResult> {
       reporter,
       'backup',
       'Reading a snapshot of the agent’s datastore',
-      () => (session ? backupRemote(session, o, onRows) : backupLocal(o.env ?? process.env, o, onRows)),
+      () => backupFrom(session, o, onRows),
       (h) => `${total(h.counts)} rows written to ${o.out}${h.live ? '' : ' (the agent was stopped)'}`,
     );
     const checked = await runStep(
@@ -82,54 +82,37 @@ export async function backup(o: BackupOptions): Promise<BackupResult> {
   }
 }
 
-async function backupLocal(
-  env: NodeJS.ProcessEnv,
+/**
+ * The agent's own `mono-agent backup` writes the file unencrypted to a pipe (on the VPS through SSH, here from a
+ * child process); it is checked, labelled and encrypted here, and lands under its name only once complete.
+ */
+async function backupFrom(
+  session: Session | undefined,
   o: BackupOptions,
   onRows: (rows: number, total: number) => void,
 ): Promise<HeaderFields> {
-  const { datastore, live } = await openBackupSource(dataConfig(env), env);
-  try {
-    const stream = await backupStream(datastore.db, {
-      live,
-      source: 'local',
-      onRows: throttle(onRows),
-      ...(o.passphrase ? { passphrase: o.passphrase } : {}),
-      ...(o.now ? { now: o.now } : {}),
-    });
-    try {
-      await writeFileAtomically(o.out, stream.bytes);
-    } finally {
-      await stream.close();
-    }
-    return stream.header;
-  } finally {
-    await datastore.close();
-  }
-}
-
-/** The release on the VPS writes the file unencrypted to the SSH channel; it is checked and encrypted here. */
-async function backupRemote(
-  session: Session,
-  o: BackupOptions,
-  onRows: (rows: number, total: number) => void,
-): Promise<HeaderFields> {
-  await session.redactRemoteSecrets('backup');
+  if (session) await session.redactRemoteSecrets('backup');
   const command = agentBackupCommand();
   // Stops the command when writing here fails (a full disk): it must not go on filling memory.
   const stop = new AbortController();
   const abort = () => stop.abort();
   o.signal?.addEventListener('abort', abort, { once: true });
-  const remote = streamCommand(session, command, {
-    onLine: (line) => {
-      if (line.type === 'progress') onRows(Number(line.rows), Number(line.total));
-    },
-    signal: stop.signal,
-  });
+  const onLine = (line: AgentLine) => {
+    if (line.type === 'progress') onRows(Number(line.rows), Number(line.total));
+  };
+  const source = session
+    ? streamCommand(session, command, { onLine, signal: stop.signal })
+    : streamLocalAgentCommand(['backup'], {
+        env: o.env ?? process.env,
+        onLine,
+        signal: stop.signal,
+        ...(o.localAgent ? { command: o.localAgent } : {}),
+      });
   let fields: HeaderFields | undefined;
   const writing = (async () => {
-    const { header, payload } = await readContainer(remote.stdout);
+    const { header, payload } = await readContainer(source.stdout);
     const { format: _f, version: _v, encryption: _e, ...rest } = header;
-    fields = { ...rest, source: session.name };
+    fields = { ...rest, source: session?.name ?? 'local' };
     await writeFileAtomically(
       o.out,
       writeContainer(fields, payload, o.passphrase ? { passphrase: o.passphrase } : {}),
@@ -137,7 +120,7 @@ async function backupRemote(
   })();
   writing.catch(abort);
   try {
-    const [written, ended] = await Promise.allSettled([writing, remote.done]);
+    const [written, ended] = await Promise.allSettled([writing, source.done]);
     if (o.signal?.aborted)
       throw new ProvisionError('backup', 'cancelled', 'Nothing was written; run it again.');
     // The command's own account of a failure says more than the stream it cut short.
@@ -146,7 +129,9 @@ async function backupRemote(
     if (written.status === 'fulfilled') return fields!;
     // Stopped by us because writing here failed: that failure is the story. Else the command's own is.
     if (code !== 0 && (reported || !stop.signal.aborted))
-      throw agentCommandError(session, command, code, stderr, reported);
+      throw session
+        ? agentCommandError(session, command, code, stderr, reported)
+        : localCommandError('backup', code, stderr, reported);
     throw written.reason;
   } finally {
     o.signal?.removeEventListener('abort', abort);

@@ -1,6 +1,7 @@
-// Runs `mono-agent backup --summary` and `mono-agent restore` for the agent on this computer, in a child process:
-// the engine holds a datastore's files until its process ends, and a restore must swap them after that.
+// Runs `mono-agent backup` and `mono-agent restore` for the agent on this computer in a child process: the engine
+// holds a datastore's files until its process ends, and a restore must swap them after that.
 import { spawn } from 'node:child_process';
+import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import type { BackupSummary } from '../../agent-core/backup/backup.ts';
 import type { StagedRestore } from '../../agent-core/backup/restore.ts';
@@ -65,8 +66,51 @@ export async function runLocalAgentCommand<T>(
     const { type: _, ...value } = final;
     return value as T;
   }
-  if (reported) throw reportedError(reported);
-  throw new Error(
-    `mono-agent ${args[0]} exited with ${code}${stderr.trim() ? `: ${stderr.trim().slice(-800)}` : ''}`,
+  throw localCommandError(args[0]!, code, stderr, reported);
+}
+
+/** The error of a local agent command: the one it reported, or its exit code and the end of its stderr. */
+export function localCommandError(
+  command: string,
+  code: number | null,
+  stderr: string,
+  reported: AgentLine | undefined,
+): Error {
+  if (reported) return reportedError(reported);
+  return new Error(
+    `mono-agent ${command} exited with ${code}${stderr.trim() ? `: ${stderr.trim().slice(-800)}` : ''}`,
   );
+}
+
+/**
+ * Starts a local agent command whose stdout is binary (a backup file); `done` settles with its exit code and
+ * stderr, whose JSON lines go to `onLine` as they come.
+ */
+export function streamLocalAgentCommand(
+  args: string[],
+  o: { env: NodeJS.ProcessEnv; onLine?: (line: AgentLine) => void; signal?: AbortSignal; command?: string[] },
+): { stdout: Readable; done: Promise<{ code: number | null; stderr: string; reported?: AgentLine }> } {
+  const [program, ...prefix] = o.command ?? SOURCE_AGENT;
+  const child = spawn(program!, [...prefix, ...args], {
+    cwd: REPO,
+    env: { ...o.env, MONO_LOG_LEVEL: 'silent' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    ...(o.signal ? { signal: o.signal } : {}),
+  });
+  let stderr = '';
+  let reported: AgentLine | undefined;
+  const lines = jsonLines((line) => {
+    if (line.type === 'error') reported = line;
+    o.onLine?.(line);
+  });
+  child.stderr!.on('data', (chunk: Buffer) => {
+    if (stderr.length < 16_384) stderr += chunk.toString('utf8');
+    lines(chunk);
+  });
+  const done = new Promise<{ code: number | null; stderr: string; reported?: AgentLine }>((resolve) => {
+    // Aborted by the signal: 'error' comes before 'close', whose exit code then says it did not finish.
+    child.once('error', () => {});
+    child.once('close', (code) => resolve({ code, stderr, ...(reported ? { reported } : {}) }));
+  });
+  return { stdout: child.stdout!, done };
 }
