@@ -104,16 +104,7 @@ export async function readContainer(
   options: { passphrase?: () => Secret | undefined | Promise<Secret | undefined> } = {},
 ): Promise<OpenedContainer> {
   const reader = new ByteReader(input);
-  const magic = await reader.read(MAGIC.length);
-  if (!magic?.equals(MAGIC)) throw notABackup('it does not start with MONO-BACKUP');
-  const lengthBytes = await reader.read(4);
-  if (!lengthBytes) throw truncated();
-  const length = lengthBytes.readUInt32BE(0);
-  if (length > MAX_HEADER_BYTES) throw notABackup('its header is too large');
-  const headerBytes = await reader.read(length);
-  if (!headerBytes) throw truncated();
-  const header = parseHeader(headerBytes);
-  const prefix = Buffer.concat([MAGIC, lengthBytes, headerBytes]);
+  const { header, prefix } = await readPrefix(reader);
   let key: Buffer | undefined;
   if (header.encryption) {
     const passphrase = await options.passphrase?.();
@@ -123,6 +114,23 @@ export async function readContainer(
   const hash = createHash('sha256').update(prefix);
   const aad = createHash('sha256').update(prefix).digest();
   return { header, payload: frames(reader, header.encryption, key, aad, hash) };
+}
+
+/** Only the header (to list backups): nothing after it is read or checked. */
+export async function readHeader(input: AsyncIterable<Uint8Array>): Promise<BackupHeader> {
+  return (await readPrefix(new ByteReader(input))).header;
+}
+
+async function readPrefix(reader: ByteReader): Promise<{ header: BackupHeader; prefix: Buffer }> {
+  const magic = await reader.read(MAGIC.length);
+  if (!magic?.equals(MAGIC)) throw notABackup('it does not start with MONO-BACKUP');
+  const lengthBytes = await reader.read(4);
+  if (!lengthBytes) throw truncated();
+  const length = lengthBytes.readUInt32BE(0);
+  if (length > MAX_HEADER_BYTES) throw notABackup('its header is too large');
+  const headerBytes = await reader.read(length);
+  if (!headerBytes) throw truncated();
+  return { header: parseHeader(headerBytes), prefix: Buffer.concat([MAGIC, lengthBytes, headerBytes]) };
 }
 
 async function* frames(

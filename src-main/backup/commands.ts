@@ -55,3 +55,47 @@ export function agentRestoreCommand(o: { replace: boolean }): RemoteCommand {
     ),
   };
 }
+
+/** Starts or stops the agent's service (a move stops the old agent so only one answers; it is not disabled). */
+export function agentServiceCommand(action: 'start' | 'stop'): RemoteCommand {
+  const unit = LAYOUT.unitName;
+  return {
+    step: action === 'stop' ? 'stop' : 'start',
+    root: true,
+    script: script(
+      action === 'start' && `systemctl reset-failed ${unit} 2>/dev/null || true`,
+      `systemctl ${action} ${unit}`,
+    ),
+  };
+}
+
+/** Where a WhatsApp linked device keeps its keys (the agent's default, in its data directory). */
+export const LINKED_DEVICE_DIR = 'whatsapp-auth';
+
+/** The linked device's keys as a gzipped tar on stdout; nothing when there are none. */
+export function readLinkedDeviceCommand(): RemoteCommand {
+  const L = LAYOUT;
+  return {
+    step: 'whatsapp',
+    root: true,
+    script: script(
+      `[ -d ${L.dataDir}/${LINKED_DEVICE_DIR} ] || exit 0`,
+      `tar -C ${L.dataDir} -czf - ${LINKED_DEVICE_DIR}`,
+    ),
+  };
+}
+
+/** Unpacks the keys from stdin into the agent's data directory, owned by the agent's user only. */
+export function writeLinkedDeviceCommand(): RemoteCommand {
+  const L = LAYOUT;
+  return {
+    step: 'whatsapp',
+    root: true,
+    script: script(
+      `rm -rf ${L.dataDir}/${LINKED_DEVICE_DIR}`,
+      `tar -C ${L.dataDir} -xzf - --no-same-owner ${LINKED_DEVICE_DIR}`,
+      `chown -R ${L.user}:${L.user} ${L.dataDir}/${LINKED_DEVICE_DIR}`,
+      `chmod -R go-rwx ${L.dataDir}/${LINKED_DEVICE_DIR}`,
+    ),
+  };
+}

@@ -6,13 +6,16 @@ import WebSocket from 'ws';
 import type { Secret } from '../../agent-core/config/secret.ts';
 import type { AppState, EventName, EventPayloads, SyncedTable } from '../ipc/contract.ts';
 import type { Handlers } from '../ipc/dispatch.ts';
+import { settingsEnv } from './agent-env.ts';
 import { type AgentSupervisor, createAgentSupervisor } from './agent-supervisor.ts';
 import { createAppStateView } from './app-state.ts';
 import { createNotifier, type Notice } from './attention.ts';
+import { createBackups } from './backups.ts';
 import { createBudgetWatch } from './budget-watch.ts';
 import type { CheckEndpoints } from './checks.ts';
 import { createData } from './data.ts';
 import { appHandlers } from './handlers/app-handlers.ts';
+import { backupHandlers } from './handlers/backup-handlers.ts';
 import { datastoreHandlers } from './handlers/datastore-handlers.ts';
 import { serverHandlers } from './handlers/server-handlers.ts';
 import { setupHandlers } from './handlers/setup-handlers.ts';
@@ -81,18 +84,20 @@ export function createAppServices(deps: AppServicesDeps) {
   });
   const budget = createBudgetWatch((day, spent, cap) => notifier.budget(day, spent, cap));
 
+  // The local agent's environment: for the agent itself and for its backup and restore commands.
+  const localEnv = () =>
+    localAgentEnv({
+      dataDir: deps.dataDir,
+      hubPort: prefs.get().hubPort ?? 0,
+      vault,
+      prefs: prefs.get(),
+      extra: deps.agentEnv ?? {},
+    });
   const agent: AgentSupervisor = createAgentSupervisor({
     spawn: nodeSpawn,
     nodePath: deps.nodePath ?? process.execPath,
     agentPath: deps.agentPath,
-    env: () =>
-      localAgentEnv({
-        dataDir: deps.dataDir,
-        hubPort: prefs.get().hubPort ?? 0,
-        vault,
-        prefs: prefs.get(),
-        extra: deps.agentEnv ?? {},
-      }),
+    env: localEnv,
     onLog: (line) => deps.emit('server.log', { line }),
     onState: (state) => {
       if (state.state === 'running') sync.kick();
@@ -140,6 +145,28 @@ export function createAppServices(deps: AppServicesDeps) {
     log,
   });
   const installer = createInstaller({ vault, prefs, agent, sync, install, provision, appState, log });
+  const backups = createBackups({
+    dataDir: deps.dataDir,
+    vault,
+    prefs,
+    agent,
+    provision,
+    local: {
+      env: localEnv,
+      command: [deps.nodePath ?? process.execPath, deps.agentPath],
+      start: () => installer.startLocal(),
+    },
+    move: {
+      secrets: () => installer.vpsSecrets(),
+      settings: () => settingsEnv(prefs.get()),
+      followed: () => {
+        appState.publish();
+        sync.kick();
+      },
+    },
+    emit: (overview) => deps.emit('backup.progress', overview),
+    log,
+  });
 
   const handlers: Handlers = {
     ...appHandlers({
@@ -159,6 +186,7 @@ export function createAppServices(deps: AppServicesDeps) {
     }),
     ...datastoreHandlers({ data, sync }),
     ...serverHandlers({ prefs, agent, provision, install, installer, journal, pause, serverStatus }),
+    ...backupHandlers({ backups }),
   };
 
   return {
@@ -179,9 +207,11 @@ export function createAppServices(deps: AppServicesDeps) {
       } else if (mode === 'vps') {
         sync.start();
       }
+      backups.start();
     },
     async stop(): Promise<void> {
       notifier.dispose();
+      backups.stop();
       journal.stop();
       await sync.stop();
       await agent.stop();
