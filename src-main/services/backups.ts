@@ -191,7 +191,7 @@ export function createBackups(deps: BackupsDeps) {
               onProgress: (event) => onEvent(toEvent(event)),
             });
       prune();
-      return `Backed up ${r.counts.message ?? 0} messages and ${r.counts.conversation ?? 0} conversations (${Math.ceil(r.bytes / 1024)} kB).`;
+      return `Backed up ${count(r.counts.message, 'message')} in ${count(r.counts.conversation, 'conversation')} (${Math.ceil(r.bytes / 1024)} kB).`;
     });
   }
 
@@ -356,5 +356,9 @@ export const MOVE_STEPS: { step: string; message: string }[] = [
 ];
 
 function restoredText(counts: Record<string, number>, replaced?: string): string {
-  return `Restored: your agent holds ${counts.message ?? 0} messages in ${counts.conversation ?? 0} conversations.${replaced ? ' The data it had before is kept beside it until the next restore.' : ''}`;
+  return `Restored: your agent holds ${count(counts.message, 'message')} in ${count(counts.conversation, 'conversation')}.${replaced ? ' The data it had before is kept beside it until the next restore.' : ''}`;
+}
+
+function count(n: number | undefined, noun: string): string {
+  return `${n ?? 0} ${noun}${n === 1 ? '' : 's'}`;
 }

@@ -73,6 +73,7 @@ export function BackupsCard() {
             </small>
           </span>
           <select
+            className="backups-keep"
             aria-label="Backups to keep"
             value={schedule.keep}
             onChange={(e) =>
