@@ -20,8 +20,9 @@ import type { Vault } from './vault.ts';
 
 export const DEFAULT_SCHEDULE: BackupSchedule = { enabled: true, everyHours: 24, keep: 7 };
 const PASSPHRASE = 'backup_passphrase';
-/** How often the schedule looks whether a backup is due (and once shortly after launch). */
+/** How often the schedule looks whether a backup is due, and how long after launch it first looks. */
 const CHECK_EVERY_MS = 10 * 60_000;
+const FIRST_CHECK_MS = 5 * 60_000;
 
 export interface BackupsDeps {
   /** The desktop's own folder: backups go to its backups/ folder. */
@@ -309,12 +310,12 @@ export function createBackups(deps: BackupsDeps) {
       prune();
       return refresh();
     },
-    /** Starts the schedule (checks shortly after launch, then every ten minutes). */
+    /** Starts the schedule: a first look five minutes after launch (not while the app starts), then every ten. */
     start(): void {
       const check = () => void due().catch((error) => deps.log('backup schedule', error));
       timer = setInterval(check, deps.checkEveryMs ?? CHECK_EVERY_MS);
       timer.unref();
-      setTimeout(check, Math.min(60_000, deps.checkEveryMs ?? 60_000)).unref();
+      setTimeout(check, Math.min(FIRST_CHECK_MS, deps.checkEveryMs ?? FIRST_CHECK_MS)).unref();
     },
     stop(): void {
       clearInterval(timer);
