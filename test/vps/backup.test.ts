@@ -62,6 +62,7 @@ describe('backing up an agent and restoring it on a fresh VPS', { timeout: 900_0
       envFile: await fakes.writeEnvFile(await tempMonoHome()),
       nodeMirror: mirror.url,
       nodeVersion: process.versions.node,
+      nodeSha256: mirror.nodeSha256,
     });
     return { vps, fakes, target: `root@${vps.host}` };
   }

@@ -45,7 +45,7 @@ describe('moving the agent to another VPS', { timeout: 900_000 }, () => {
   let home: string;
   let fleet: Vps[];
   let fakes: AgentFakes;
-  let mirrorUrl: string;
+  let mirror: { url: string; nodeSha256: string };
   const cleanups: (() => Promise<unknown>)[] = [];
   const target = (vps: Vps): VpsTarget => ({ host: vps.host, user: 'root', port: 22, keyPath: key.identity });
 
@@ -54,8 +54,8 @@ describe('moving the agent to another VPS', { timeout: 900_000 }, () => {
     key = await createTestKey();
     home = await tempMonoHome();
     fleet = await bootMany(key, 2);
-    const mirror = await startFleetMirror(fleet);
-    mirrorUrl = mirror.url;
+    const fleetMirror = await startFleetMirror(fleet);
+    mirror = fleetMirror;
     fakes = await startAgentFakes(fleet[0]!.hostIp);
     cleanups.push(
       () => mirror.close(),

@@ -33,7 +33,7 @@ test('every command is valid sh, runs as root, and checks the release knows the 
 test('a restore stops the agent first and starts it again whatever happens', () => {
   const { script } = agentRestoreCommand({ replace: true });
   const lines = script.split('\n');
-  const stop = lines.findIndex((l) => l === 'systemctl stop mono-agent.service');
+  const stop = lines.indexOf('systemctl stop mono-agent.service');
   const trap = lines.findIndex(
     (l) => l.startsWith('trap ') && l.includes('systemctl start mono-agent.service'),
   );
