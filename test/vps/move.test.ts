@@ -58,7 +58,7 @@ describe('moving the agent to another VPS', { timeout: 900_000 }, () => {
     mirror = fleetMirror;
     fakes = await startAgentFakes(fleet[0]!.hostIp);
     cleanups.push(
-      () => mirror.close(),
+      () => fleetMirror.close(),
       () => fakes.close(),
     );
     const urls = [fakes.telegram.url, fakes.anthropic.url].map((u) => new URL(u));
@@ -89,7 +89,8 @@ describe('moving the agent to another VPS', { timeout: 900_000 }, () => {
     const provision = createVpsProvision({
       releaseDir: await buildRelease('1.0.0'),
       hubUser: 'mono_desktop',
-      nodeMirror: mirrorUrl,
+      nodeMirror: mirror.url,
+      nodeSha256: mirror.nodeSha256,
       nodeVersion: process.versions.node,
       knownHostsPath: join(home, 'known_hosts'),
       extraEnv: {
