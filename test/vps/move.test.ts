@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { connect, createServer, type Server } from 'node:net';
+import { connect, createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -27,16 +27,27 @@ import {
 } from './harness.ts';
 
 /** Each VPS reaches only its own veth peer: the fakes listen on the first one and a relay on the second. */
-function relay(host: string, port: number, to: { host: string; port: number }): Promise<Server> {
+function relay(host: string, port: number, to: { host: string; port: number }): Promise<() => Promise<void>> {
+  const sockets = new Set<Socket>();
   const server = createServer((socket) => {
     const upstream = connect(to.port, to.host);
+    for (const s of [socket, upstream]) {
+      sockets.add(s);
+      s.once('close', () => sockets.delete(s));
+    }
     socket.pipe(upstream).pipe(socket);
     socket.on('error', () => upstream.destroy());
     upstream.on('error', () => socket.destroy());
   });
+  // A long poll from a VPS that is gone never ends by itself: closing cuts every connection.
+  const close = () =>
+    new Promise<void>((resolve) => {
+      for (const s of sockets) s.destroy();
+      server.close(() => resolve());
+    });
   return new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, host, () => resolve(server));
+    server.listen(port, host, () => resolve(close));
   });
 }
 
@@ -63,11 +74,11 @@ describe('moving the agent to another VPS', { timeout: 900_000 }, () => {
     );
     const urls = [fakes.telegram.url, fakes.anthropic.url].map((u) => new URL(u));
     for (const url of urls) {
-      const server = await relay(fleet[1]!.hostIp, Number(url.port), {
+      const close = await relay(fleet[1]!.hostIp, Number(url.port), {
         host: url.hostname,
         port: Number(url.port),
       });
-      cleanups.push(() => new Promise((r) => server.close(r)));
+      cleanups.push(close);
     }
     await Promise.all(fleet.map((v) => v.must(`echo '${v.hostIp} mono-fakes.test' >> /etc/hosts`)));
     cleanups.push(async () => {
