@@ -108,6 +108,8 @@ describe('moving the agent to another VPS', { timeout: 900_000 }, () => {
         TELEGRAM_API_ROOT: `http://mono-fakes.test:${port(fakes.telegram.url)}`,
         ANTHROPIC_BASE_URL: `http://mono-fakes.test:${port(fakes.anthropic.url)}`,
         MONO_ALLOW_TELEGRAM: '*',
+        // Everyone may talk; the owner is someone else (with no owner the agent answers only "not set up yet").
+        MONO_OWNER_CHAT: 'telegram:1',
         MONO_LOG_LEVEL: 'info',
       },
     });

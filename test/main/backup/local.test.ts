@@ -42,7 +42,9 @@ function mono(args: string[]): Promise<Cli> {
 const result = (cli: Cli) => cli.events.find((e) => e.type === 'result') as Record<string, unknown>;
 
 describe('mono backup and mono restore on this computer', { timeout: 300_000 }, () => {
-  const suite = new AgentWithFakes({ MONO_ALLOW_TELEGRAM: '*' });
+  // Everyone may talk; the owner is someone else (with no owner the agent answers only "not set up yet").
+  const env = { MONO_ALLOW_TELEGRAM: '*', MONO_OWNER_CHAT: 'telegram:1' };
+  const suite = new AgentWithFakes(env);
   const files = tempDataDir('mono-backups-');
   const restored = tempDataDir('mono-restored-');
   const plainFile = join(files.dir, 'agent.monobak');
@@ -157,9 +159,7 @@ describe('mono backup and mono restore on this computer', { timeout: 300_000 }, 
     const anthropic = new FakeAnthropic();
     await telegram.start();
     await anthropic.start();
-    const agent = new AgentProcess(
-      agentEnv(restored.dir, { telegram, anthropic }, { MONO_ALLOW_TELEGRAM: '*' }),
-    );
+    const agent = new AgentProcess(agentEnv(restored.dir, { telegram, anthropic }, env));
     try {
       await agent.start();
       // Nothing from before the backup is sent again, in flight or not.
