@@ -15,6 +15,7 @@ import type { ClaudeClient } from './claude.ts';
 import type { Owner } from './owner.ts';
 import type { Settings } from './settings.ts';
 import { type LoopResult, runToolLoop } from './tool-loop.ts';
+import { WEB_TOOLS } from './web-tools.ts';
 
 export interface AssistantDeps {
   db: Surreal;
@@ -27,6 +28,8 @@ export interface AssistantDeps {
   tools(): readonly AgentTool[];
   /** Hands a stored outbound message to its channel (the turn runner's per-conversation queue). */
   deliver(message: MessageRecord, chatId: string): void;
+  /** Web search and web fetch in the owner's turns (MONO_WEB_TOOLS). */
+  webTools?: boolean;
 }
 
 export interface RespondInput {
@@ -40,6 +43,11 @@ export interface RespondInput {
   summary?: string;
   /** False for untrusted input (webhook bodies): Claude only writes, it cannot act. */
   withTools?: boolean;
+  /**
+   * The messages carry content no one in the conversation wrote (a file's contents, a transcript): see
+   * history-content.ts. Server-tool results (pages, search results) in Claude's answers are untrusted too.
+   */
+  untrusted?: boolean;
   signal?: AbortSignal;
 }
 
@@ -88,6 +96,8 @@ export class Assistant {
       context,
       messages: input.messages,
       tools: input.withTools === false ? [] : this.toolsFor(input.isOwner),
+      // Looking things up is the owner's: guests converse, they do not spend on searches.
+      ...(input.isOwner && input.withTools !== false && this.deps.webTools ? { serverTools: WEB_TOOLS } : {}),
       toolContext: {
         db,
         log,

@@ -7,6 +7,7 @@ import type { TokenUsage, ToolCallRecord } from '../contract/tables.ts';
 import { needsConfirmation, type PendingAction, requestConfirmation } from '../tools/confirmations.ts';
 import type { AgentTool, ToolContext, ToolResult } from '../tools/tool.ts';
 import type { ClaudeClient, ToolSpec } from './claude.ts';
+import type { ServerTool } from './web-tools.ts';
 
 export interface LoopInput {
   claude: ClaudeClient;
@@ -14,6 +15,8 @@ export interface LoopInput {
   context?: string;
   messages: Anthropic.MessageParam[];
   tools: readonly AgentTool[];
+  /** Tools the API runs itself (web search and fetch): offered in the owner's turns only. */
+  serverTools?: readonly ServerTool[];
   toolContext: ToolContext;
   /** Claude calls per turn at most (a model stuck calling tools must not spend without end). */
   maxCalls?: number;
@@ -55,11 +58,18 @@ export async function runToolLoop(input: LoopInput): Promise<LoopResult> {
       messages,
       // The last allowed call gets no tools, so it must answer in words.
       ...(specs.length > 0 && !last ? { tools: specs } : {}),
+      ...(input.serverTools?.length && !last ? { serverTools: [...input.serverTools] } : {}),
       ...(input.signal ? { signal: input.signal } : {}),
     });
     result.calls += 1;
     result.usage = addUsage(result.usage, response.usage);
+    result.toolCalls.push(...(response.serverToolCalls ?? []));
     if (response.text) texts.push(response.text);
+    if (response.stopReason === 'pause_turn') {
+      // The API paused a long turn of server-tool work: sending its content back lets it carry on.
+      messages.push({ role: 'assistant', content: response.content as Anthropic.ContentBlockParam[] });
+      continue;
+    }
     const uses = response.content.filter((block) => block.type === 'tool_use');
     if (response.stopReason !== 'tool_use' || uses.length === 0) {
       result.text = response.text || texts.join('\n\n');

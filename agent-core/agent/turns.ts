@@ -7,6 +7,8 @@ import { ChannelSendError } from '../channels/channel.ts';
 import { type OwnerCommands, parseCommand } from '../commands/owner-commands.ts';
 import type { ChannelName } from '../contract/tables.ts';
 import type { Logger } from '../log/logger.ts';
+import type { MediaFiles } from '../media/files.ts';
+import type { MediaPreparer } from '../media/prepare.ts';
 import { boundedHistory, type SummaryState } from '../memory/summary.ts';
 import { ensurePairing } from '../pairing/pairing.ts';
 import {
@@ -22,7 +24,8 @@ import {
 import { cancelPendingActions, confirmationPrompt } from '../tools/confirmations.ts';
 import { sleep } from '../util/sleep.ts';
 import type { Assistant } from './assistant.ts';
-import { type ClaudeClient, ClaudeError, toMessages } from './claude.ts';
+import { type ClaudeClient, ClaudeError } from './claude.ts';
+import { type BuiltMessages, buildMessages, withPrepared } from './history-content.ts';
 import * as notices from './notices.ts';
 import { splitMessage } from './split.ts';
 import { TypingIndicators } from './typing.ts';
@@ -37,6 +40,9 @@ export interface TurnDeps {
   isAllowed(channel: ChannelName, userId: string): boolean;
   log: Logger;
   historyLimit?: number;
+  /** Fetches and checks the files a message carried (before its turn calls Claude). */
+  media: MediaPreparer;
+  files: MediaFiles;
 }
 
 const SEND_RETRY_DELAYS_MS = [1000, 5000, 15000];
@@ -201,10 +207,18 @@ export class TurnRunner {
       return setInboundStatus(db, id, 'failed', reason);
     }
 
+    // Files are fetched now, after the message was stored and acknowledged; a refusal answers instead of Claude.
+    const media = await this.deps.media.prepare(message, channel, this.#shutdown.signal);
+    if (this.#shutdown.signal.aborted) return;
+    if (media.refusal) {
+      return this.#reply(message, channel, { role: 'notice', text: media.refusal, inboundStatus: 'ignored' });
+    }
+
     if (isOwner) await cancelPendingActions(db, message.conversation);
 
     const stopTyping = this.#typing.keep(channel, message.chat_id);
     let result: Awaited<ReturnType<Assistant['respond']>>;
+    let built: BuiltMessages | undefined;
     try {
       const history = await boundedHistory({
         db,
@@ -217,12 +231,17 @@ export class TurnRunner {
         signal: this.#shutdown.signal,
         ...(message.history ? { atStore: message.history } : {}),
       });
+      built = await buildMessages(withPrepared(history.turns, message.id, media.attachments), {
+        files: this.deps.files,
+      });
       result = await assistant.respond({
         conversation: message.conversation,
         channel: message.channel,
         chatId: message.chat_id,
         isOwner,
-        messages: toMessages(history.turns),
+        messages: built.messages,
+        // Where a file's contents or a transcript is in the prompt, the turn carries untrusted content.
+        untrusted: built.untrusted,
         recallQuery: message.text,
         ...(history.summary ? { summary: history.summary } : {}),
         signal: this.#shutdown.signal,
@@ -231,9 +250,10 @@ export class TurnRunner {
       if (this.#shutdown.signal.aborted) return; // parked: the message stays 'processing' and resumes at next start
       const reason = error instanceof ClaudeError ? error.message : String(error);
       log.error({ message: id.toString(), reason }, 'Claude could not answer');
+      const fileRefused = error instanceof ClaudeError && error.status === 400 && (built?.files ?? 0) > 0;
       return this.#reply(message, channel, {
         role: 'notice',
-        text: notices.claudeUnavailable(),
+        text: fileRefused ? notices.fileRejected() : notices.claudeUnavailable(),
         inboundStatus: 'failed',
         error: reason,
       });

@@ -6,13 +6,17 @@ import type { RecordId, Surreal } from 'surrealdb';
 import type { ClaudeClient } from '../agent/claude.ts';
 import { recordUsage } from '../budget/usage.ts';
 import type { Logger } from '../log/logger.ts';
+import type { Attachment } from '../media/attachments.ts';
 import { type HistoryAtStore, loadHistory } from '../store/messages.ts';
 import { remember } from './memory-store.ts';
 
 export interface HistoryTurn {
+  id?: RecordId;
   role: 'user' | 'assistant';
   text: string;
   created_at: Date;
+  /** Files of a user message (images and documents become content blocks, voice its transcript). */
+  attachments?: Attachment[];
 }
 
 export interface SummaryState {

@@ -4,6 +4,7 @@ import { RecordId, type Surreal } from 'surrealdb';
 import { ADD_USAGE, serialUsageWrite } from '../budget/usage.ts';
 import type { InboundMessage } from '../channels/channel.ts';
 import type { ChannelName, TokenUsage, ToolCallRecord } from '../contract/tables.ts';
+import { type Attachment, previewText } from '../media/attachments.ts';
 import { transaction, transactionResults } from './transaction.ts';
 
 export interface StoredInbound {
@@ -17,9 +18,18 @@ export interface StoredInbound {
   claimed?: ClaimedInbound;
 }
 
+/** One turn of the history: a user message (with its files) or a reply. */
+export interface HistoryRow {
+  id: RecordId;
+  role: 'user' | 'assistant';
+  text: string;
+  created_at: Date;
+  attachments?: Attachment[];
+}
+
 /** The conversation as it stood when a message was stored: its summary and the turns after it, oldest first. */
 export interface HistoryAtStore {
-  turns: { role: 'user' | 'assistant'; text: string; created_at: Date }[];
+  turns: HistoryRow[];
   summary?: string;
   summary_until?: Date;
 }
@@ -35,6 +45,8 @@ export interface MessageRecord {
   text: string;
   status: string;
   reply_to?: RecordId;
+  /** Inbound: files that came with it (see media/attachments.ts). */
+  attachments?: Attachment[];
   parts_sent: number;
   attempts: number;
   created_at: Date;
@@ -64,7 +76,7 @@ const STORE_INBOUND = `
       last_message_at = $at, last_message_preview = $preview, unread += 1;
     (CREATE message CONTENT {
       conversation: $conversation, channel: $channel, direction: 'in', role: 'user', text: $text,
-      sender: $contact_id, readable: $readable, dedup: $dedup, external_id: $message_id,
+      sender: $contact_id, readable: $readable, dedup: $dedup, external_id: $message_id, attachments: $attachments,
       status: 'processing', attempts: 1, created_at: time::now(), updated_at: time::now()
     })[0]
   };
@@ -80,7 +92,7 @@ const STORE_RESULT = `
 
 // What the history is: a conversation's user messages that were not ignored and the agent's replies, up to $until
 // and after $since (older ones are summarized), newest first. Read by loadHistory and with a stored message.
-const HISTORY = `SELECT role, text, created_at FROM message
+const HISTORY = `SELECT id, role, text, created_at, attachments FROM message
   WHERE conversation = $conversation AND created_at <= $until AND ($since = NONE OR created_at > $since)
     AND ((role = 'user' AND status != 'ignored') OR role = 'assistant')
   ORDER BY created_at DESC LIMIT $history_limit`;
@@ -115,8 +127,12 @@ export async function storeInbound(
       text: message.text,
       readable: message.readable,
       message_id: message.messageId,
+      // Fetched after the message is stored (the turn does it): only what the channel said is known yet.
+      attachments: message.attachments?.length
+        ? message.attachments.map((attachment) => ({ ...attachment, status: 'pending' }))
+        : undefined,
       at: message.at,
-      preview: message.text.slice(0, PREVIEW_LENGTH),
+      preview: previewText(message.text, message.attachments).slice(0, PREVIEW_LENGTH),
       history_limit: options.historyLimit,
     },
   );
@@ -200,10 +216,12 @@ export async function loadHistory(
   since?: Date,
 ) {
   const [rows] = await db
-    .query<[{ role: 'user' | 'assistant'; text: string; created_at: Date }[]]>(
-      `SELECT role, text, created_at FROM (${HISTORY}) ORDER BY created_at ASC`,
-      { conversation, until, history_limit: limit, since },
-    )
+    .query<[HistoryRow[]]>(`SELECT * FROM (${HISTORY}) ORDER BY created_at ASC`, {
+      conversation,
+      until,
+      history_limit: limit,
+      since,
+    })
     .collect();
   return rows;
 }

@@ -1,6 +1,6 @@
 // The production socket: Baileys (WhatsApp Web's multi-device protocol) with its auth state in files in the
 // data dir, so a restart or an update reconnects without a new QR. Imported lazily: only linked mode loads it.
-import type { SocketFactory } from './socket.ts';
+import type { MediaDownloader, SocketFactory } from './socket.ts';
 
 /** `webSocketUrl` replaces WhatsApp's server (tests point it at a local one). */
 export const baileysSocketFactory = async ({
@@ -44,4 +44,23 @@ export const baileysSocketFactory = async ({
     typing: (jid) => sock.sendPresenceUpdate('composing', jid),
     end: (reason) => void sock.end(reason),
   };
+};
+
+/**
+ * Baileys' download of an encrypted media file: the key stored with the message derives the AES key (per media
+ * type), the file comes from WhatsApp's media host (`direct_path`), or from `url` when there is no path.
+ */
+export const baileysMediaDownloader: MediaDownloader = async (source, { signal }) => {
+  const baileys = await import('baileys');
+  const mediaKey = Buffer.from(String(source.media_key ?? ''), 'base64');
+  const type = String(source.media_type ?? '') as Parameters<typeof baileys.downloadContentFromMessage>[1];
+  return baileys.downloadContentFromMessage(
+    {
+      mediaKey,
+      ...(typeof source.direct_path === 'string' ? { directPath: source.direct_path } : {}),
+      ...(typeof source.url === 'string' ? { url: source.url } : {}),
+    },
+    type,
+    signal ? { options: { signal } } : {},
+  );
 };
