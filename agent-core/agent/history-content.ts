@@ -3,7 +3,6 @@
 // full while they fit the request (a few files, well under the API's 32 MB); older ones become a one-line
 // description, so a long chat full of photos still makes a bounded prompt.
 import type Anthropic from '@anthropic-ai/sdk';
-import type { RecordId } from 'surrealdb';
 import { type Attachment, attachmentLabel } from '../media/attachments.ts';
 import type { MediaFiles } from '../media/files.ts';
 import { refusalNote } from '../media/refusals.ts';
@@ -66,16 +65,21 @@ export async function buildMessages(
   return { messages: messages.map(compact), untrusted, files };
 }
 
-/** The history with the current message's files as its turn just prepared them (the history was read before). */
+/**
+ * The history with the current message's files as its turn just prepared them (the history was read before).
+ * The message is the user turn created at its `created_at`.
+ */
 export function withPrepared(
   turns: readonly HistoryTurn[],
-  message: RecordId,
+  message: { created_at: Date },
   attachments: readonly Attachment[],
 ): HistoryTurn[] {
   if (attachments.length === 0) return [...turns];
-  const key = message.toString();
+  const at = new Date(message.created_at).getTime();
   return turns.map((turn) =>
-    turn.id?.toString() === key ? { ...turn, attachments: [...attachments] } : turn,
+    turn.role === 'user' && new Date(turn.created_at).getTime() === at
+      ? { ...turn, attachments: [...attachments] }
+      : turn,
   );
 }
 

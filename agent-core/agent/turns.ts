@@ -231,7 +231,7 @@ export class TurnRunner {
         signal: this.#shutdown.signal,
         ...(message.history ? { atStore: message.history } : {}),
       });
-      built = await buildMessages(withPrepared(history.turns, message.id, media.attachments), {
+      built = await buildMessages(withPrepared(history.turns, message, media.attachments), {
         files: this.deps.files,
       });
       result = await assistant.respond({

@@ -11,7 +11,6 @@ import { type HistoryAtStore, loadHistory } from '../store/messages.ts';
 import { remember } from './memory-store.ts';
 
 export interface HistoryTurn {
-  id?: RecordId;
   role: 'user' | 'assistant';
   text: string;
   created_at: Date;

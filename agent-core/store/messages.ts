@@ -20,7 +20,6 @@ export interface StoredInbound {
 
 /** One turn of the history: a user message (with its files) or a reply. */
 export interface HistoryRow {
-  id: RecordId;
   role: 'user' | 'assistant';
   text: string;
   created_at: Date;
@@ -92,7 +91,7 @@ const STORE_RESULT = `
 
 // What the history is: a conversation's user messages that were not ignored and the agent's replies, up to $until
 // and after $since (older ones are summarized), newest first. Read by loadHistory and with a stored message.
-const HISTORY = `SELECT id, role, text, created_at, attachments FROM message
+const HISTORY = `SELECT role, text, created_at, attachments FROM message
   WHERE conversation = $conversation AND created_at <= $until AND ($since = NONE OR created_at > $since)
     AND ((role = 'user' AND status != 'ignored') OR role = 'assistant')
   ORDER BY created_at DESC LIMIT $history_limit`;

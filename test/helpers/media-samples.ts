@@ -74,7 +74,9 @@ export function samplePdf({ pages = 1, text = 'Hello PDF', padBytes = 0 } = {}):
   }
   if (padBytes > 0) {
     const pad = randomBytes(padBytes);
-    objects.push(Buffer.concat([Buffer.from(`<< /Length ${pad.length} >>\nstream\n`), pad, Buffer.from('\nendstream')]));
+    objects.push(
+      Buffer.concat([Buffer.from(`<< /Length ${pad.length} >>\nstream\n`), pad, Buffer.from('\nendstream')]),
+    );
   }
   const parts: Buffer[] = [Buffer.from('%PDF-1.4\n%\xe2\xe3\xcf\xd3\n', 'latin1')];
   const offsets: number[] = [];
@@ -109,7 +111,13 @@ const OGG_CRC = Array.from({ length: 256 }, (_, n) => {
   return c >>> 0;
 });
 
-function oggPage(serial: number, sequence: number, granule: bigint, headerType: number, packet: Buffer): Buffer {
+function oggPage(
+  serial: number,
+  sequence: number,
+  granule: bigint,
+  headerType: number,
+  packet: Buffer,
+): Buffer {
   const segments: number[] = [];
   for (let left = packet.length; ; left -= 255) {
     segments.push(Math.min(255, left));
@@ -141,14 +149,19 @@ export function oggOpus(seconds: number, { seed = randomBytes(4) } = {}): Buffer
   head.writeUInt8(1, 9); // channels
   head.writeUInt16LE(preSkip, 10);
   head.writeUInt32LE(48_000, 12);
-  const tags = Buffer.concat([Buffer.from('OpusTags', 'latin1'), Buffer.from([4, 0, 0, 0]), Buffer.from('MONO'), Buffer.alloc(4)]);
+  const tags = Buffer.concat([
+    Buffer.from('OpusTags', 'latin1'),
+    Buffer.from([4, 0, 0, 0]),
+    Buffer.from('MONO'),
+    Buffer.alloc(4),
+  ]);
   const pages = [oggPage(serial, 0, 0n, 0x02, head), oggPage(serial, 1, 0n, 0, tags)];
   const frames = Math.max(1, Math.ceil(seconds * 50)); // 20 ms frames
   const perPage = 50;
   for (let sent = 0, sequence = 2; sent < frames; sequence++) {
     const count = Math.min(perPage, frames - sent);
     sent += count;
-    const granule = BigInt(Math.round((seconds * sent) / frames * 48_000) + preSkip);
+    const granule = BigInt(Math.round(((seconds * sent) / frames) * 48_000) + preSkip);
     pages.push(oggPage(serial, sequence, granule, sent === frames ? 0x04 : 0, randomBytes(count * 20)));
   }
   return Buffer.concat(pages);

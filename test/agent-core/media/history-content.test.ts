@@ -3,7 +3,6 @@
 // says the prompt carries content no one in the conversation wrote.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { RecordId } from 'surrealdb';
 import { buildMessages, withPrepared } from '../../../agent-core/agent/history-content.ts';
 import type { Attachment } from '../../../agent-core/media/attachments.ts';
 import type { HistoryTurn } from '../../../agent-core/memory/summary.ts';
@@ -92,7 +91,7 @@ test('PDFs and text files are documents with their names; voice is its transcrip
     [user('', [pdf]), assistant('ok'), user('', [txt]), assistant('ok'), user('', [voice])],
     { files },
   );
-  const blocks = built.messages.flatMap((m) =>
+  const blocks = built.messages.flatMap((m): unknown[] =>
     Array.isArray(m.content) ? m.content : [{ type: 'text', text: m.content }],
   ) as Record<string, unknown>[];
   assert.deepEqual(blocks[0], {
@@ -152,17 +151,19 @@ test('refused, expired and missing files are described, never sent', async () =>
 });
 
 test("the turn's own message gets the files just prepared (its history was read before)", () => {
-  const id = new RecordId('message', 'm1');
+  const created = at();
   const turns: HistoryTurn[] = [
+    user('earlier'),
     {
-      id,
       role: 'user',
       text: '',
-      created_at: at(),
+      created_at: created,
       attachments: [{ kind: 'image', source: {}, status: 'pending' }],
     },
   ];
   const ready = [photo('m1-0.jpg')];
-  assert.deepEqual(withPrepared(turns, id, ready)[0]!.attachments, ready);
-  assert.deepEqual(withPrepared(turns, new RecordId('message', 'other'), ready), turns);
+  const prepared = withPrepared(turns, { created_at: new Date(created.getTime()) }, ready);
+  assert.deepEqual(prepared[1]!.attachments, ready);
+  assert.equal(prepared[0]!.attachments, undefined);
+  assert.deepEqual(withPrepared(turns, { created_at: at() }, ready), turns);
 });
