@@ -12,8 +12,8 @@ export const baileysSocketFactory = async ({
   const { state, saveCreds } = await baileys.useMultiFileAuthState(authDir);
   const sock = baileys.makeWASocket({
     auth: state,
-    // Baileys logs every frame at debug: keep only its warnings.
-    logger: log.child({ part: 'baileys' }, { level: 'warn' }) as never,
+    // Baileys logs every frame at debug: keep only its warnings (or less, when MONO's own level is stricter).
+    logger: log.child({ part: 'baileys' }, { level: stricter(log.level, 'warn') }) as never,
     browser: baileys.Browsers.ubuntu('MONO'),
     markOnlineOnConnect: false,
     syncFullHistory: false,
@@ -45,6 +45,9 @@ export const baileysSocketFactory = async ({
     end: (reason) => void sock.end(reason),
   };
 };
+
+const LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
+const stricter = (a: string, b: string) => (LEVELS.indexOf(a) > LEVELS.indexOf(b) ? a : b);
 
 /**
  * Baileys' download of an encrypted media file: the key stored with the message derives the AES key (per media
