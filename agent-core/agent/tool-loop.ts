@@ -88,10 +88,11 @@ export async function runToolLoop(input: LoopInput): Promise<LoopResult> {
         ...(outcome.isError ? { is_error: true } : {}),
       });
       const content = typeof outcome.content === 'string' ? outcome.content : JSON.stringify(outcome.content);
+      const text = content.length > MAX_RESULT_CHARS ? `${content.slice(0, MAX_RESULT_CHARS)}…` : content;
       answers.push({
         type: 'tool_result',
         tool_use_id: use.id,
-        content: content.length > MAX_RESULT_CHARS ? `${content.slice(0, MAX_RESULT_CHARS)}…` : content,
+        content: outcome.blocks?.length ? [{ type: 'text', text }, ...outcome.blocks] : text,
         ...(outcome.isError ? { is_error: true } : {}),
       });
     }

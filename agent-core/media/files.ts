@@ -43,7 +43,11 @@ export class MediaFiles {
   }
 
   /** Streams `body` into .incoming/, failing with TooLargeError past `maxBytes` (the partial file is removed). */
-  async receive(body: AsyncIterable<Uint8Array>, maxBytes: number, signal?: AbortSignal): Promise<Incoming> {
+  async receive(
+    body: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
+    maxBytes: number,
+    signal?: AbortSignal,
+  ): Promise<Incoming> {
     await mkdir(this.#incoming, { recursive: true, mode: 0o700 });
     const path = join(this.#incoming, `${randomBytes(9).toString('hex')}.part`);
     const hash = createHash('sha256');
@@ -142,6 +146,9 @@ export class MediaFiles {
     return join(this.dir, name);
   }
 }
+
+/** Kept attachments of mail are named mail_<hash of the Message-ID>-<n>: no message row lists them. */
+export const MAIL_FILE_PREFIX = 'mail_';
 
 /** The file name a kept attachment gets: the message's key and the attachment's place in it. */
 export function mediaFileName(messageKey: string, index: number, extension: string): string {

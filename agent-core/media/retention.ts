@@ -3,7 +3,7 @@
 // conversation keeps its text, transcripts and a description of the file. Swept at start and every hour.
 import { RecordId, type Surreal } from 'surrealdb';
 import type { Logger } from '../log/logger.ts';
-import type { MediaFiles } from './files.ts';
+import { MAIL_FILE_PREFIX, type MediaFiles } from './files.ts';
 import { markExpired } from './media-store.ts';
 
 export const RETENTION_SETTING = 'media_retention_days';
@@ -47,7 +47,9 @@ export class MediaRetention {
     const byMessage = new Map<string, number[]>();
     for (const name of names) {
       const match = /^(.+)-(\d+)\.[a-z0-9]+$/.exec(name);
-      if (match) byMessage.set(match[1]!, [...(byMessage.get(match[1]!) ?? []), Number(match[2])]);
+      // A mail's files are only deleted: the mail row keeps their names, and reading it shows what is left.
+      if (!match || match[1]!.startsWith(MAIL_FILE_PREFIX)) continue;
+      byMessage.set(match[1]!, [...(byMessage.get(match[1]!) ?? []), Number(match[2])]);
     }
     let removed = 0;
     try {

@@ -1,5 +1,6 @@
 // The shape of a tool Claude can call (jobs, memory, messaging, email…). Tools are plain objects collected in
 // one list and handed to the turn runner; each feature folder exports its own.
+import type Anthropic from '@anthropic-ai/sdk';
 import type { RecordId, Surreal } from 'surrealdb';
 import type { ChannelName } from '../contract/tables.ts';
 import type { Logger } from '../log/logger.ts';
@@ -20,6 +21,8 @@ export interface ToolContext {
 export interface ToolResult {
   /** What Claude reads back (JSON-serialisable). */
   content: unknown;
+  /** Files Claude sees with the result (a mail's image and PDF attachments), after the content. */
+  blocks?: (Anthropic.ImageBlockParam | Anthropic.DocumentBlockParam)[];
   isError?: boolean;
 }
 
