@@ -123,7 +123,13 @@ export function createAppServices(deps: AppServicesDeps) {
 
   function appState(): AppState {
     const secrets = (
-      ['anthropic_api_key', 'telegram_bot_token', 'whatsapp_access_token', 'stripe_secret_key'] as const
+      [
+        'anthropic_api_key',
+        'telegram_bot_token',
+        'whatsapp_access_token',
+        'stripe_secret_key',
+        'stt_api_key',
+      ] as const
     ).map((name) => ({ name, set: vault.has(name) }));
     const launchAtLogin = deps.setLaunchAtLogin ? (prefs.get().launchAtLogin ?? false) : null;
     return prefs.appState({ version: deps.version, shell: deps.shell, secrets, launchAtLogin });

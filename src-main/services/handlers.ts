@@ -7,6 +7,7 @@ import type { Core } from './app-services.ts';
 import { checkClaude, checkTelegram } from './checks.ts';
 import type { Installer } from './installer.ts';
 import { generateSshKey } from './provision-adapter.ts';
+import { speechHandlers } from './speech.ts';
 
 export function createHandlers(core: Core, installer: Installer): Handlers {
   const {
@@ -113,6 +114,7 @@ export function createHandlers(core: Core, installer: Installer): Handlers {
     'conversation.markRead': async ({ conversation }) => data.markRead(conversation),
     // The agent watches for replies put back to pending and sends them (agent-core/agent/pending-replies.ts).
     'message.retry': async ({ message }) => data.retryMessage(message),
+    ...speechHandlers(core, applyAgentEnv),
     'pairing.list': async () => data.pairings(),
     'pairing.decide': async ({ id, decision }) => data.decidePairing(id, decision),
     'contact.list': async () => data.contacts(),
