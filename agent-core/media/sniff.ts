@@ -152,8 +152,17 @@ function jpegSize(bytes: Uint8Array, view: DataView): { width: number; height: n
  * streams shows none, and then the count is unknown (undefined) rather than wrong.
  */
 export function pdfPageCount(bytes: Uint8Array): number | undefined {
-  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
-  const pages = text.match(/\/Type\s*\/Page(?![a-zA-Z])/g)?.length ?? 0;
+  // Over the bytes themselves: a 20 MB PDF is never copied into a string.
+  const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let pages = 0;
+  for (let at = buffer.indexOf('/Type'); at >= 0; at = buffer.indexOf('/Type', at + 5)) {
+    let next = at + 5;
+    while (next < buffer.length && (buffer[next] === 0x20 || buffer[next] === 0x0a || buffer[next] === 0x0d))
+      next++;
+    if (buffer.toString('latin1', next, next + 5) !== '/Page') continue;
+    const after = buffer[next + 5] ?? 0;
+    if (!((after >= 0x41 && after <= 0x5a) || (after >= 0x61 && after <= 0x7a))) pages++;
+  }
   return pages > 0 ? pages : undefined;
 }
 

@@ -1,5 +1,5 @@
 // `npm run bench`: every benchmark in one run, each printed as a side-by-side table.
-// `npm run bench -- agent` runs only the named ones (agent, provision, desktop).
+// `npm run bench -- agent` runs only the named ones (agent, provision, desktop, media).
 import { existsSync } from 'node:fs';
 import { benchAgent } from './agent.ts';
 
@@ -27,6 +27,9 @@ const BENCHES: Record<string, () => Promise<Table | undefined>> = {
   },
   async desktop() {
     return optional('./desktop.ts');
+  },
+  async media() {
+    return optional('./media.ts');
   },
 };
 

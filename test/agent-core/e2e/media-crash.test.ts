@@ -18,7 +18,9 @@ describe('a crash while a file downloads', { timeout: 90_000 }, () => {
   const anthropic = new FakeAnthropic();
   const data = tempDataDir();
   let agent: AgentProcess | undefined;
-  const env = () => agentEnv(data.dir, { telegram, anthropic }, { MONO_ALLOW_TELEGRAM: String(CHAT) });
+  // MONO_WEB_TOOLS=off: even the owner's turns go without web search and fetch.
+  const env = () =>
+    agentEnv(data.dir, { telegram, anthropic }, { MONO_ALLOW_TELEGRAM: String(CHAT), MONO_WEB_TOOLS: 'off' });
 
   before(async () => {
     await telegram.start();
@@ -52,6 +54,12 @@ describe('a crash while a file downloads', { timeout: 90_000 }, () => {
       mediaBlocks(request).some((b) => b.type === 'image'),
     );
     assert.equal(withImage.length, 1, 'Claude saw the photo once');
+    const tools = withImage[0]!.tools?.map((tool) => String(tool.type ?? tool.name)) ?? [];
+    assert.ok(tools.length > 0, 'the owner has MONO tools');
+    assert.ok(
+      !tools.some((tool) => tool.startsWith('web_')),
+      `no web tools with MONO_WEB_TOOLS=off: ${tools}`,
+    );
     const downloads = telegram.files.downloads.filter((d) => d.path.startsWith('photos/'));
     assert.deepEqual(
       downloads.map((d) => d.status),
