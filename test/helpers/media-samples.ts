@@ -131,7 +131,7 @@ function oggPage(
   header.writeUInt32LE(serial, 14);
   header.writeUInt32LE(sequence, 18);
   header.writeUInt8(segments.length, 26);
-  segments.forEach((size, i) => header.writeUInt8(size, 27 + i));
+  for (const [i, size] of segments.entries()) header.writeUInt8(size, 27 + i);
   const page = Buffer.concat([header, packet]);
   let crc = 0;
   for (const byte of page) crc = ((crc << 8) ^ OGG_CRC[((crc >>> 24) ^ byte) & 0xff]!) >>> 0;

@@ -79,7 +79,7 @@ test('a photo is a thumbnail that opens large; a PDF is a named file', { timeout
     'the image decodes',
   );
   const file = thread.getByTestId('file').filter({ hasText: 'bill.pdf' });
-  assert.match(await file.innerText(), /PDF · 2 pages · 117 KB/);
+  assert.match((await file.textContent()) ?? '', /PDF · 2 pages · 117 KB/);
   await page.getByRole('button', { name: 'Open Photo' }).click();
   await page.getByTestId('lightbox-image').waitFor();
   await screenshot(page, 'conversation-photo-open');
@@ -102,7 +102,7 @@ test('a voice note shows its transcript; without speech to text the owner is tol
   );
   const thread = page.getByTestId('thread');
   await thread.getByText('Remind me to call Bob at five.').waitFor();
-  assert.match(await thread.getByTestId('voice-note').first().innerText(), /Voice note · 0:12/);
+  assert.match((await thread.getByTestId('voice-note').first().textContent()) ?? '', /Voice note · 0:12/);
   await thread.getByRole('button', { name: 'Set it up in Integrations' }).click();
   await page.getByRole('heading', { name: 'Voice notes' }).waitFor();
 });

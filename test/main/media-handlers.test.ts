@@ -6,11 +6,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import type { ChannelInput } from '../../src-main/ipc/contract.ts';
+import type { MethodInput } from '../../src-main/ipc/contract.ts';
 import { secretsEnv, settingsEnv } from '../../src-main/services/agent-env.ts';
-import type { Core } from '../../src-main/services/app-services.ts';
+import { mediaHandlers, sampleWav } from '../../src-main/services/handlers/media-handlers.ts';
 import { createPrefsStore } from '../../src-main/services/prefs.ts';
-import { sampleWav, speechHandlers } from '../../src-main/services/speech.ts';
 import { createKeyFileStorage, createVault } from '../../src-main/services/vault.ts';
 import { FAKE_STT_KEY, FakeStt } from '../fakes/stt-server.ts';
 
@@ -22,13 +21,18 @@ const vault = createVault({
 });
 const prefs = createPrefsStore(join(dir, 'desktop.json'));
 let applied = 0;
-const handlers = speechHandlers(
-  { vault, prefs, sync: {} as Core['sync'], publishState: () => prefs.appState({} as never) },
-  async () => {
-    applied++;
-    return { applied: 'restarted' };
+const handlers = mediaHandlers({
+  vault,
+  prefs,
+  sync: { query: async () => [] },
+  appState: { publish: () => prefs.appState({} as never) },
+  installer: {
+    applyAgentEnv: async () => {
+      applied++;
+      return { applied: 'restarted' };
+    },
   },
-);
+});
 
 before(() => stt.start());
 after(async () => {
@@ -56,7 +60,7 @@ test('a wrong key comes back as what to fix, never as the key', async () => {
 });
 
 test('saving puts the address and model in the agent environment, the key beside the other secrets', async () => {
-  const settings: ChannelInput<'stt.configure'> = {
+  const settings: MethodInput<'stt.configure'> = {
     url: 'https://api.groq.com/openai/v1',
     model: 'whisper-large-v3',
   };

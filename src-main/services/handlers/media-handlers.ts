@@ -2,27 +2,30 @@
 // vault; the agent reads them from its environment), the "test" that transcribes a one-second sample with the
 // agent's own client, and the image previews the conversation view shows.
 import { RecordId } from 'surrealdb';
-import type { Secret } from '../../agent-core/config/secret.ts';
-import { SttError, transcribe } from '../../agent-core/media/stt.ts';
-import type { Handlers } from '../ipc/dispatch.ts';
-import { UserError } from '../ipc/dispatch.ts';
-import type { Core } from './app-services.ts';
-import { recordId } from './sync.ts';
+import type { Secret } from '../../../agent-core/config/secret.ts';
+import { SttError, transcribe } from '../../../agent-core/media/stt.ts';
+import { type HandlersFor, UserError } from '../../ipc/dispatch.ts';
+import type { AppStateView } from '../app-state.ts';
+import type { Installer } from '../installer.ts';
+import type { PrefsStore } from '../prefs.ts';
+import { recordId, type Sync } from '../sync.ts';
+import type { Vault } from '../vault.ts';
 
-type SpeechHandlers = Pick<Handlers, 'stt.configure' | 'stt.test' | 'media.preview'>;
-
-export function speechHandlers(
-  core: Pick<Core, 'vault' | 'prefs' | 'sync' | 'publishState'>,
-  applyAgentEnv: () => Promise<{ applied: 'restarted' | 'sent' | 'saved' }>,
-): SpeechHandlers {
+export function mediaHandlers(deps: {
+  vault: Pick<Vault, 'get'>;
+  prefs: Pick<PrefsStore, 'update'>;
+  sync: Pick<Sync, 'query'>;
+  appState: Pick<AppStateView, 'publish'>;
+  installer: Pick<Installer, 'applyAgentEnv'>;
+}): HandlersFor<'stt' | 'media'> {
   return {
     'stt.configure': async (settings) => {
-      core.prefs.update({ stt: settings ?? undefined });
-      core.publishState();
-      return applyAgentEnv();
+      deps.prefs.update({ stt: settings ?? undefined });
+      deps.appState.publish();
+      return deps.installer.applyAgentEnv();
     },
     'stt.test': async ({ url, model }) => {
-      const apiKey = core.vault.get('stt_api_key') as Secret | undefined;
+      const apiKey = deps.vault.get('stt_api_key') as Secret | undefined;
       const started = performance.now();
       try {
         const { text } = await transcribe(
@@ -40,7 +43,7 @@ export function speechHandlers(
         .slice('message:'.length)
         .replace(/^⟨(.*)⟩$/, '$1')
         .replace(/^`(.*)`$/, '$1');
-      const [rows] = await core.sync.query<{ mime: string; data: string }>(
+      const [rows] = await deps.sync.query<{ mime: string; data: string }>(
         'SELECT mime, data FROM $id WHERE message = $message',
         { id: new RecordId('media_preview', `${key}-${index}`), message: recordId(message) },
       );
