@@ -35,6 +35,9 @@ after(() => {
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
 });
 
+/** MONO's downloader, with the test server's host allowed beside WhatsApp's own. */
+const download = baileysMediaDownloader(/^(127\.0\.0\.1|[\w.-]*whatsapp\.net)$/);
+
 async function collect(body: Promise<AsyncIterable<Uint8Array>>): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of await body) chunks.push(Buffer.from(chunk));
@@ -93,15 +96,34 @@ test("a received photo: Baileys' protobuf → the stored source → MONO's downl
     assert.equal(attachment?.size, photo.length);
     // Stored as JSON in the datastore and read back at the next start: nothing but strings survives.
     const source = JSON.parse(JSON.stringify(attachment!.source)) as Record<string, string>;
-    assert.deepEqual(await collect(baileysMediaDownloader(source, {})), photo);
+    assert.deepEqual(await collect(download(source, {})), photo);
 
     // A wrong key never yields the photo: the download fails (bad padding) or brings other bytes.
     const wrong = { ...source, media_key: randomBytes(32).toString('base64') };
-    const outcome = await collect(baileysMediaDownloader(wrong, {})).catch((error: unknown) => error);
+    const outcome = await collect(download(wrong, {})).catch((error: unknown) => error);
     assert.ok(!(Buffer.isBuffer(outcome) && outcome.equals(photo)));
   } finally {
     await new Promise((resolve) => server.close(resolve));
   }
+});
+
+test('a message pointing its media at another host is never fetched from there', async () => {
+  const production = baileysMediaDownloader();
+  const key = randomBytes(32).toString('base64');
+  for (const url of [
+    'http://127.0.0.1:7420/healthz',
+    'https://attacker.example/x.enc',
+    'https://whatsapp.net.evil.example/x',
+  ]) {
+    await assert.rejects(
+      production({ media_type: 'image', media_key: key, url }, {}),
+      /not a WhatsApp media address/,
+    );
+  }
+  await assert.rejects(
+    production({ media_type: 'image', media_key: key, direct_path: '@evil.example/x' }, {}),
+    /not a WhatsApp media path/,
+  );
 });
 
 test('a file WhatsApp no longer serves reaches the channel as a 404 it can tell apart', async () => {
@@ -109,7 +131,7 @@ test('a file WhatsApp no longer serves reaches the channel as a 404 it can tell 
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/gone.enc`;
   try {
-    const error = await baileysMediaDownloader(
+    const error = await download(
       { media_type: 'document', media_key: randomBytes(32).toString('base64'), url },
       {},
     ).then(

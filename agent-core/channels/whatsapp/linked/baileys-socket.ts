@@ -49,21 +49,43 @@ export const baileysSocketFactory = async ({
 const LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
 const stricter = (a: string, b: string) => (LEVELS.indexOf(a) > LEVELS.indexOf(b) ? a : b);
 
+/** WhatsApp's media servers (mmg.whatsapp.net and its regional hosts). */
+const WHATSAPP_MEDIA_HOSTS = /(^|\.)whatsapp\.net$/;
+
 /**
  * Baileys' download of an encrypted media file: the key stored with the message derives the AES key (per media
- * type), the file comes from WhatsApp's media host (`direct_path`), or from `url` when there is no path.
+ * type), the file comes from WhatsApp's media host (`direct_path`), or from `url` when there is no path. The
+ * URL is part of the message its sender's app built, so only WhatsApp's own hosts are fetched from (tests pass
+ * their local server's host).
  */
-export const baileysMediaDownloader: MediaDownloader = async (source, { signal }) => {
-  const baileys = await import('baileys');
-  const mediaKey = Buffer.from(String(source.media_key ?? ''), 'base64');
-  const type = String(source.media_type ?? '') as Parameters<typeof baileys.downloadContentFromMessage>[1];
-  return baileys.downloadContentFromMessage(
-    {
-      mediaKey,
-      ...(typeof source.direct_path === 'string' ? { directPath: source.direct_path } : {}),
-      ...(typeof source.url === 'string' ? { url: source.url } : {}),
-    },
-    type,
-    signal ? { options: { signal } } : {},
-  );
-};
+export const baileysMediaDownloader =
+  (mediaHosts: RegExp = WHATSAPP_MEDIA_HOSTS): MediaDownloader =>
+  async (source, { signal }) => {
+    const target = typeof source.url === 'string' ? safeUrl(source.url) : undefined;
+    if (typeof source.url === 'string' && (!target || !mediaHosts.test(target.hostname))) {
+      throw new Error(`not a WhatsApp media address: ${target?.hostname ?? 'unparsable'}`);
+    }
+    if (typeof source.direct_path === 'string' && !source.direct_path.startsWith('/')) {
+      throw new Error('not a WhatsApp media path');
+    }
+    const baileys = await import('baileys');
+    const mediaKey = Buffer.from(String(source.media_key ?? ''), 'base64');
+    const type = String(source.media_type ?? '') as Parameters<typeof baileys.downloadContentFromMessage>[1];
+    return baileys.downloadContentFromMessage(
+      {
+        mediaKey,
+        ...(typeof source.direct_path === 'string' ? { directPath: source.direct_path } : {}),
+        ...(typeof source.url === 'string' ? { url: source.url } : {}),
+      },
+      type,
+      signal ? { options: { signal } } : {},
+    );
+  };
+
+function safeUrl(url: string): URL | undefined {
+  try {
+    return new URL(url);
+  } catch {
+    return undefined;
+  }
+}

@@ -39,7 +39,7 @@ export function whatsAppLinkedSetup(
       downloadMedia:
         downloadMedia ??
         (async (source, options) =>
-          (await import('./baileys-socket.ts')).baileysMediaDownloader(source, options)),
+          (await import('./baileys-socket.ts')).baileysMediaDownloader()(source, options)),
     },
     log,
   );
