@@ -6,7 +6,7 @@ import type Anthropic from '@anthropic-ai/sdk';
 import { type Attachment, attachmentLabel } from '../media/attachments.ts';
 import type { MediaFiles } from '../media/files.ts';
 import { refusalNote } from '../media/refusals.ts';
-import type { HistoryTurn } from '../memory/summary.ts';
+import type { HistoryTurn } from '../store/messages.ts';
 
 export interface ContentOptions {
   files: Pick<MediaFiles, 'read'>;

@@ -1,4 +1,5 @@
 // The interface every chat channel (Telegram, WhatsApp, email) implements, and the shape of what it receives.
+import type { UntrustedKind } from '../agent/untrusted.ts';
 import type { ChannelName, ChannelState } from '../contract/tables.ts';
 import type { InboundAttachment, MediaSource } from '../media/attachments.ts';
 
@@ -17,6 +18,11 @@ export interface InboundMessage {
   readable: boolean;
   /** Files that came with the message (photos, documents, voice notes…): fetched after the message is stored. */
   attachments?: InboundAttachment[];
+  /**
+   * The text carries untrusted content (e.g. `['file']` for a document's text): every turn that sees this message
+   * needs the owner's /yes for tools that change state or spend (agent/untrusted.ts).
+   */
+  untrusted?: UntrustedKind[];
   at: Date;
 }
 

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { buildMessages, withPrepared } from '../../../agent-core/agent/history-content.ts';
 import type { Attachment } from '../../../agent-core/media/attachments.ts';
-import type { HistoryTurn } from '../../../agent-core/memory/summary.ts';
+import type { HistoryTurn } from '../../../agent-core/store/messages.ts';
 import { receiptJpeg, samplePdf } from '../../helpers/media-samples.ts';
 
 const stored = new Map<string, Buffer>();
