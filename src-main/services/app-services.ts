@@ -21,6 +21,7 @@ import { createData } from './data.ts';
 import { appHandlers } from './handlers/app-handlers.ts';
 import { backupHandlers } from './handlers/backup-handlers.ts';
 import { datastoreHandlers } from './handlers/datastore-handlers.ts';
+import { mediaHandlers } from './handlers/media-handlers.ts';
 import { serverHandlers } from './handlers/server-handlers.ts';
 import { setupHandlers } from './handlers/setup-handlers.ts';
 import { vaultHandlers } from './handlers/vault-handlers.ts';
@@ -216,6 +217,7 @@ export function createAppServices(deps: AppServicesDeps) {
       },
     }),
     ...datastoreHandlers({ data, sync }),
+    ...mediaHandlers({ vault, prefs, sync, appState, installer }),
     ...serverHandlers({ prefs, agent, provision, install, installer, journal, pause, serverStatus }),
     ...backupHandlers({ backups }),
   };
