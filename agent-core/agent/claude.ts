@@ -34,6 +34,8 @@ export interface ClaudeCall {
   messages: Anthropic.MessageParam[];
   tools?: ToolSpec[];
   signal?: AbortSignal;
+  /** The answer's text so far, as it streams in (for replies shown while they are written). */
+  onText?: (text: string) => void;
 }
 
 export interface ClaudeResponse extends ClaudeReply {
@@ -99,7 +101,14 @@ export function createClaudeClient(options: {
   };
   const maxTokens = options.maxTokens ?? 4096;
 
-  async function call({ system, context, messages, tools, signal }: ClaudeCall): Promise<ClaudeResponse> {
+  async function call({
+    system,
+    context,
+    messages,
+    tools,
+    signal,
+    onText,
+  }: ClaudeCall): Promise<ClaudeResponse> {
     const toolParams: Anthropic.Tool[] = (tools ?? []).map((tool, index, all) => ({
       ...tool,
       // Tools come first in the cached prefix; one marker on the system prompt covers both, and this one
@@ -122,6 +131,14 @@ export function createClaudeClient(options: {
     let realUsd = 0;
     try {
       const stream = (await getClient()).messages.stream(params, signal ? { signal } : undefined);
+      if (onText) {
+        // All text blocks in order, as the final text joins them.
+        let sofar = '';
+        stream.on('text', (delta) => {
+          sofar += delta;
+          onText(sofar);
+        });
+      }
       const message = await stream.finalMessage();
       const text = message.content
         .filter((block) => block.type === 'text')

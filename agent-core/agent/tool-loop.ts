@@ -20,6 +20,8 @@ export interface LoopInput {
   /** Claude calls per turn at most (a model stuck calling tools must not spend without end). */
   maxCalls?: number;
   signal?: AbortSignal;
+  /** The text of the answer being written, as it streams in (each call to Claude starts it afresh). */
+  onText?: (text: string) => void;
 }
 
 export interface LoopResult {
@@ -73,6 +75,7 @@ export async function runToolLoop(input: LoopInput): Promise<LoopResult> {
       // The last allowed call gets no tools, so it must answer in words.
       ...(specs.length > 0 && !last ? { tools: specs } : {}),
       ...(input.signal ? { signal: input.signal } : {}),
+      ...(input.onText ? { onText: input.onText } : {}),
     });
     result.calls += 1;
     result.usage = addUsage(result.usage, response.usage);

@@ -10,6 +10,7 @@ import type { Logger } from '../log/logger.ts';
 import type { MessageRecord } from '../store/messages.ts';
 import type { AgentTool } from '../tools/tool.ts';
 import type { Channel } from './channel.ts';
+import { desktopSetup } from './desktop/setup.ts';
 import { TelegramChannel } from './telegram/telegram-channel.ts';
 
 export interface ChannelSetup {
@@ -38,7 +39,10 @@ export interface ChannelContext {
   mayUseClaude(): Promise<boolean>;
 }
 
-/** Every channel MONO knows, so /healthz can say "off" for the ones not configured. */
+/**
+ * Every channel MONO knows, so /healthz can say "off" for the ones not configured. (The desktop's chat is always
+ * there and lives on the db hub, which /healthz does not speak for.)
+ */
 export const CHANNEL_NAMES: ChannelName[] = ['telegram', 'whatsapp', 'email'];
 
 /**
@@ -46,7 +50,8 @@ export const CHANNEL_NAMES: ChannelName[] = ['telegram', 'whatsapp', 'email'];
  * agent without email never parses or keeps the IMAP and MIME libraries.
  */
 export async function setupChannels(config: AgentConfig, log: Logger): Promise<ChannelSetup[]> {
-  const setups: ChannelSetup[] = [];
+  // The owner's chat in the desktop app: always there, it needs nothing configured.
+  const setups: ChannelSetup[] = [desktopSetup(log.child({ channel: 'desktop' }))];
   if (config.telegram) {
     const telegram = new TelegramChannel(config.telegram, log.child({ channel: 'telegram' }));
     setups.push({
