@@ -10,9 +10,11 @@ import { type AgentSupervisor, createAgentSupervisor } from './agent-supervisor.
 import { createAppStateView } from './app-state.ts';
 import { createNotifier, type Notice } from './attention.ts';
 import { createBudgetWatch } from './budget-watch.ts';
+import { createChatData } from './chat-data.ts';
 import type { CheckEndpoints } from './checks.ts';
 import { createData } from './data.ts';
 import { appHandlers } from './handlers/app-handlers.ts';
+import { chatHandlers } from './handlers/chat-handlers.ts';
 import { datastoreHandlers } from './handlers/datastore-handlers.ts';
 import { serverHandlers } from './handlers/server-handlers.ts';
 import { setupHandlers } from './handlers/setup-handlers.ts';
@@ -39,6 +41,9 @@ export const SYNCED_TABLES: readonly SyncedTable[] = [
   'usage',
   'agent_status',
   'whatsapp_link',
+  // The desktop's chat: confirmations waiting for the owner, and messages the agent has not taken yet.
+  'action',
+  'desktop_inbox',
 ];
 
 export interface AppServicesDeps {
@@ -158,6 +163,7 @@ export function createAppServices(deps: AppServicesDeps) {
       installer,
     }),
     ...datastoreHandlers({ data, sync }),
+    ...chatHandlers({ chat: createChatData(sync) }),
     ...serverHandlers({ prefs, agent, provision, install, installer, journal, pause, serverStatus }),
   };
 
