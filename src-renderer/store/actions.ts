@@ -2,6 +2,7 @@
 // through IPC, and re-select what is on screen after every reconnect.
 import type { MethodInput, SecretName } from '../../src-main/ipc/contract.ts';
 import { errorMessage, mono, onBridgeConnection } from '../lib/mono.ts';
+import { loadChat } from './chat-actions.ts';
 import { applyChange } from './live.ts';
 import { getState, type Screen, type Store, setState } from './store.ts';
 import type { Loadable } from './types.ts';
@@ -72,6 +73,7 @@ export async function refreshVisible(): Promise<void> {
     if (state[key].status !== 'idle') jobs.push(loaders[key]());
   }
   if (state.thread.conversation) jobs.push(openThread(state.thread.conversation, { quiet: true }));
+  if (state.chat.status !== 'idle') jobs.push(loadChat({ quiet: true }));
   if (state.selectedJob) jobs.push(selectJob(state.selectedJob));
   if (state.whatsappLink !== undefined) jobs.push(loadWhatsAppLink());
   await Promise.all(jobs);
