@@ -46,8 +46,9 @@ async function deliver(item: ChatOutgoing): Promise<void> {
 }
 
 /** Sends a message to MONO; it shows at once, and as stored once the agent has it. */
-export function sendChat(text: string): Promise<void> {
-  const item: ChatOutgoing = { clientId: crypto.randomUUID(), text, state: 'sending' };
+export function sendChat(text: string, clientId: string = crypto.randomUUID()): Promise<void> {
+  if (getState().chat.outbox.some((entry) => entry.clientId === clientId)) return retryChat(clientId);
+  const item: ChatOutgoing = { clientId, text, state: 'sending' };
   setState((state) => ({ chat: { ...state.chat, outbox: [...state.chat.outbox, item] } }));
   return deliver(item);
 }
@@ -74,8 +75,8 @@ export function applyChatAction(id: string, row: ActionRow | undefined): void {
 
 export const stepIn = {
   /** The owner writes to the contact themselves; MONO stays quiet in the conversation for the quiet time. */
-  send: (conversation: string, text: string) =>
-    mono.stepIn.send({ conversation, clientId: crypto.randomUUID(), text }),
+  send: (conversation: string, text: string, clientId: string) =>
+    mono.stepIn.send({ conversation, clientId, text }),
   /** MONO answers in the conversation again from the next message on. */
   resume: (conversation: string) => mono.stepIn.resume({ conversation }),
 };
