@@ -40,9 +40,13 @@ export function applyChange(change: DbChange): void {
   const patch: Partial<Store> = {};
   switch (change.table) {
     case 'conversation': {
-      // A row replaces only the fields it has: a cleared `owner_until` (the owner resumed) must clear it here too.
+      // A row replaces only the fields it carries: a cleared `owner_until` (resumed) must clear it here too.
       const row = change.row && { owner_until: undefined, ...change.row };
-      const next = apply<ConversationRow>(state.conversations, { ...change, row }, newestFirst('last_message_at'));
+      const next = apply<ConversationRow>(
+        state.conversations,
+        { ...change, row },
+        newestFirst('last_message_at'),
+      );
       // A conversation whose last message changed moves to the top.
       next.items = [...next.items].sort((a, b) =>
         String(b.last_message_at ?? '').localeCompare(String(a.last_message_at ?? '')),

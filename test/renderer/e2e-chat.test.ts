@@ -3,6 +3,8 @@
 // The tests run in order on one stack, as a user would.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { eventually, isToolResult } from '../agent-core/jobs/harness.ts';
+import { echoResponder, lastUserText } from '../fakes/anthropic-types.ts';
 import type { TelegramCall } from '../fakes/telegram-types.ts';
 import { type Stack, screenshot, startStack } from './harness.ts';
 import { reachDashboard } from './local-setup.ts';
@@ -145,8 +147,10 @@ test('stepping in: the owner writes to a contact through Telegram as themselves 
   const { page, telegram, app } = stack;
   // Grace asks to pair and the owner lets her in; MONO answers her.
   telegram.sendText({ ...GRACE, text: 'hello?' });
-  const pairing = await waitUntil(async () =>
-    (await app.services.handlers['pairing.list'](undefined)).find((p) => p.status === 'pending'),
+  const pairing = await eventually(
+    async () => (await app.services.handlers['pairing.list'](undefined)).find((p) => p.status === 'pending'),
+    "Grace's pairing request",
+    20_000,
   );
   await app.services.handlers['pairing.decide']({ id: pairing.id, decision: 'approved' });
   telegram.sendText({ ...GRACE, text: 'Can we meet this week?' });
@@ -228,12 +232,42 @@ test('MONO answers again by itself once the quiet time after the owner wrote has
   assert.equal(telegram.calls.filter(sent(mine, GRACE.chatId)).length, 1);
 });
 
-async function waitUntil<T>(probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    assert.ok(Date.now() < deadline, 'timed out waiting');
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+test('what MONO wants confirmed waits in the chat with Yes and No, and Yes does it once', {
+  timeout: 60_000,
+}, async () => {
+  const { page, telegram, anthropic } = stack;
+  const note = 'Ada will be ten minutes late.';
+  anthropic.respond = (request) => {
+    if (isToolResult(request)) return { text: 'I will send it once you say yes.' };
+    if (lastUserText(request).includes('Tell Grace'))
+      return {
+        toolUse: {
+          name: 'send_message',
+          input: { channel: 'telegram', chat_id: String(GRACE.chatId), text: note },
+        },
+      };
+    return echoResponder(request, { index: 0, headers: {} });
+  };
+  await page.getByRole('button', { name: /Chat with MONO/ }).click();
+  await page.getByLabel('Message to MONO').fill("Tell Grace I'm running late");
+  await page.keyboard.press('Enter');
+  const card = page.getByTestId('confirmations');
+  await card.waitFor({ timeout: 30_000 });
+  assert.match(
+    (await card.getByTestId('confirmation').textContent()) ?? '',
+    /send_message.*Ada will be ten minutes late/s,
+  );
+  assert.equal(telegram.calls.filter(sent(note, GRACE.chatId)).length, 0, 'nothing sent before yes');
+  await screenshot(page, 'chat-confirm');
+  const asked = anthropic.requests.length;
+  await card.getByRole('button', { name: 'Yes, go ahead' }).click();
+  await telegram.waitFor(sent(note, GRACE.chatId), { timeoutMs: 30_000 });
+  await card.waitFor({ state: 'detached', timeout: 20_000 });
+  await page
+    .getByTestId('chat-log')
+    .getByText(/^Done: Send on telegram/)
+    .waitFor({ timeout: 20_000 });
+  assert.equal(telegram.calls.filter(sent(note, GRACE.chatId)).length, 1);
+  assert.equal(anthropic.requests.length, asked, 'the yes is handled by MONO itself, not by Claude');
+  anthropic.respond = echoResponder;
+});
