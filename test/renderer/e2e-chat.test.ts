@@ -212,7 +212,21 @@ test('MONO answers again by itself once the quiet time after the owner wrote has
   timeout: 90_000,
 }, async () => {
   const { page, telegram, app } = stack;
+  // The quiet time is chosen where the owner steps in, stored as the agent's setting.
+  const quiet = page.getByLabel('Quiet time after you write');
+  await quiet.selectOption({ label: '5 minutes' });
+  await eventually(
+    async () =>
+      (await app.services.handlers['setting.list'](undefined)).find(
+        (row) => row.key === 'step_in_quiet_seconds',
+      )?.value === 300,
+    'the quiet time stored',
+  );
+  // Set elsewhere (here: a few seconds, to wait for it), it shows live.
   await app.services.handlers['setting.set']({ key: 'step_in_quiet_seconds', value: 4 });
+  await quiet
+    .locator('option:checked', { hasText: '4 seconds' })
+    .waitFor({ state: 'attached', timeout: 20_000 });
   const mine = 'I will send the address later.';
   await page.getByLabel('Your message to Grace Hopper').fill(mine);
   await page.getByRole('button', { name: 'Send' }).click();

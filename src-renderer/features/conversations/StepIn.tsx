@@ -9,6 +9,7 @@ import { clock } from '../../lib/format.ts';
 import { useAction } from '../../lib/use-action.ts';
 import { stepIn } from '../../store/chat-actions.ts';
 import { Composer } from '../chat/Composer.tsx';
+import { QuietTime } from './QuietTime.tsx';
 
 /** The longest a browser timer waits (about 24.8 days); a later end is checked again then. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -58,6 +59,7 @@ export function StepIn({ conversation }: { conversation: ConversationRow }) {
         onSend={(text, clientId) => stepIn.send(conversation.id, text, clientId)}
         testId="step-in-composer"
       />
+      <QuietTime />
     </div>
   );
 }
