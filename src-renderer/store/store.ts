@@ -15,6 +15,7 @@ import type {
 } from '../../agent-core/contract/tables.ts';
 import type {
   AppState,
+  BackupOverview,
   InstallState,
   ServerStatus,
   SyncStatus,
@@ -76,6 +77,8 @@ export interface ServerSlice {
   serverLoading: boolean;
   logs: string[];
   install: InstallState;
+  /** Backups, their schedule and the progress of a backup, restore or move (loaded by the Server screen). */
+  backups?: BackupOverview;
 }
 
 export type Store = AppSlice & DataSlice & ThreadSlice & ChatSlice & ServerSlice;

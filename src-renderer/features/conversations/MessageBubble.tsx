@@ -1,11 +1,13 @@
 // One message: the person's on the left, the agent's on the right (the other way round in the owner's own chat),
-// MONO's notices centred, the owner's own words to a contact marked as theirs; a reply still being written says
-// so; tool calls folded open on demand; a failed message says why and offers a retry.
+// MONO's notices centred, the owner's own words to a contact marked as theirs; files it carried and web lookups
+// behind it; a reply still being written says so; tool calls folded open on demand; a failed message says why and
+// offers a retry.
 import { memo, useState } from 'react';
 import type { MessageRow } from '../../../agent-core/contract/tables.ts';
 import { Icon } from '../../components/icons.tsx';
 import { clock } from '../../lib/format.ts';
 import { act } from '../../store/actions.ts';
+import { Attachments, WebLookups } from './Attachments.tsx';
 
 const STATUS_LABEL: Record<string, string> = {
   received: 'waiting',
@@ -33,6 +35,7 @@ export const MessageBubble = memo(function MessageBubble({
   const byOwner = message.role === 'owner';
   const failed = message.status === 'failed';
   const status = STATUS_LABEL[message.status] ?? message.status;
+  const tools = message.tool_calls?.filter((call) => !call.server) ?? [];
 
   return (
     <div
@@ -43,9 +46,11 @@ export const MessageBubble = memo(function MessageBubble({
     >
       <div className="bubble">
         {byOwner && <span className="msg-by">You wrote this</span>}
-        {message.tool_calls && message.tool_calls.length > 0 && (
+        <Attachments message={message} />
+        {message.tool_calls && <WebLookups calls={message.tool_calls} />}
+        {tools.length > 0 && (
           <div className="tools">
-            {message.tool_calls.map((call) => (
+            {tools.map((call) => (
               <details key={call.id} className={`tool${call.is_error ? ' tool-error' : ''}`}>
                 <summary>
                   <Icon.Tool /> {call.name}
@@ -57,10 +62,12 @@ export const MessageBubble = memo(function MessageBubble({
             ))}
           </div>
         )}
-        <p className="msg-text">
-          {message.text}
-          {message.status === 'streaming' && <span className="caret" aria-hidden="true" />}
-        </p>
+        {(message.text || message.status === 'streaming') && (
+          <p className="msg-text">
+            {message.text}
+            {message.status === 'streaming' && <span className="caret" aria-hidden="true" />}
+          </p>
+        )}
         <span className="msg-meta">
           {message.answered_by === 'owner' && <span className="msg-status">left to you</span>}
           {status && <span className={`msg-status status-${message.status}`}>{status}</span>}
