@@ -2,7 +2,7 @@
 // through IPC, and re-select what is on screen after every reconnect.
 import type { MethodInput, SecretName } from '../../src-main/ipc/contract.ts';
 import { errorMessage, mono, onBridgeConnection } from '../lib/mono.ts';
-import { loadChat } from './chat-actions.ts';
+import { keepOutbox, loadChat } from './chat-actions.ts';
 import { applyChange } from './live.ts';
 import { getState, type Screen, type Store, setState } from './store.ts';
 import type { Loadable } from './types.ts';
@@ -45,6 +45,7 @@ export async function init(): Promise<() => void> {
       setState({ sync });
       if (sync.state === 'online' && sync.epoch !== before.epoch) void refreshVisible();
     }),
+    keepOutbox(),
     onBridgeConnection((connected) => {
       setState({ bridgeConnected: connected });
       if (connected) void Promise.all([loadApp(), mono.sync.status().then((sync) => setState({ sync }))]);

@@ -2,7 +2,45 @@
 // so sending it again is safe), answer a confirmation, write to a contact yourself and hand the conversation back.
 import type { ActionRow, MessageRow } from '../../agent-core/contract/tables.ts';
 import { errorMessage, mono } from '../lib/mono.ts';
-import { type ChatOutgoing, getState, setState } from './store.ts';
+import { type ChatOutgoing, getState, setState, useStore } from './store.ts';
+
+const OUTBOX_KEY = 'mono.chat.outbox';
+
+/**
+ * Keeps the messages typed in the chat and not yet stored across a reload of the page (in this tab's session
+ * storage): they come back offering "Send again" under the same id, so none is lost and none is stored twice.
+ */
+export function keepOutbox(): () => void {
+  let restored: ChatOutgoing[] = [];
+  try {
+    const saved: unknown = JSON.parse(sessionStorage.getItem(OUTBOX_KEY) ?? '[]');
+    if (Array.isArray(saved)) {
+      restored = saved
+        .filter((item) => typeof item?.clientId === 'string' && typeof item?.text === 'string')
+        .map((item) => ({
+          clientId: item.clientId,
+          text: item.text,
+          state: 'failed' as const,
+          error: 'The page reloaded before MONO confirmed it had this message.',
+        }));
+    }
+  } catch {
+    // Unreadable: nothing to restore.
+  }
+  const known = new Set(getState().chat.outbox.map((item) => item.clientId));
+  const fresh = restored.filter((item) => !known.has(item.clientId));
+  if (fresh.length > 0)
+    setState((state) => ({ chat: { ...state.chat, outbox: [...fresh, ...state.chat.outbox] } }));
+  return useStore.subscribe((state, previous) => {
+    if (state.chat.outbox === previous.chat.outbox) return;
+    const items = state.chat.outbox.map(({ clientId, text }) => ({ clientId, text }));
+    try {
+      sessionStorage.setItem(OUTBOX_KEY, JSON.stringify(items));
+    } catch {
+      // Storage full or off: the messages stay on screen until the page closes.
+    }
+  });
+}
 
 export async function loadChat(opts: { quiet?: boolean } = {}): Promise<void> {
   const current = getState().chat;

@@ -107,10 +107,11 @@ test('the chat survives the agent restarting and the page reloading, and nothing
   await page.reload({ waitUntil: 'domcontentloaded', timeout: 60_000 });
   await page.getByRole('button', { name: /Chat with MONO/ }).click();
   await log.getByText(/^Echo: Plan my Saturday/).waitFor({ timeout: 30_000 });
-  // The page reload forgot the unsent copy: the owner writes it again, and it is answered once.
-  await page.getByLabel('Message to MONO').fill(late);
-  await page.keyboard.press('Enter');
+  // The reload kept the unsent message, offered again.
+  await log.getByText(late, { exact: true }).waitFor();
+  await log.getByRole('button', { name: 'Send again' }).click();
   await log.getByText(`Echo: ${late}`, { exact: true }).waitFor({ timeout: 30_000 });
+  assert.equal(await log.getByText(late, { exact: true }).count(), 1, 'shown once');
   const history = await chatHistory();
   assert.equal(history.messages.filter((m) => m.text === late).length, 1);
   assert.equal(claudeAskedAbout(late), 1);
