@@ -431,11 +431,11 @@ export const methods = {
   'server.followLogs': { input: z.object({ on: z.boolean() }), output: z.custom<{ following: boolean }>() },
   'chat.history': { input: none, output: z.custom<ChatHistory>() },
   'chat.send': { input: z.object({ clientId, text: chatText }), output: z.custom<{ ok: true }>() },
-  'stepIn.send': {
+  'chat.stepIn': {
     input: z.object({ conversation: id('conversation'), clientId, text: chatText }),
     output: z.custom<{ ok: true }>(),
   },
-  'stepIn.resume': {
+  'chat.handBack': {
     input: z.object({ conversation: id('conversation') }),
     output: z.custom<{ ok: true }>(),
   },

@@ -114,7 +114,7 @@ export function applyChatAction(id: string, row: ActionRow | undefined): void {
 export const stepIn = {
   /** The owner writes to the contact themselves; MONO stays quiet in the conversation for the quiet time. */
   send: (conversation: string, text: string, clientId: string) =>
-    mono.stepIn.send({ conversation, clientId, text }),
+    mono.chat.stepIn({ conversation, clientId, text }),
   /** MONO answers in the conversation again from the next message on. */
-  resume: (conversation: string) => mono.stepIn.resume({ conversation }),
+  resume: (conversation: string) => mono.chat.handBack({ conversation }),
 };

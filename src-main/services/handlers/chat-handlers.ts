@@ -2,12 +2,12 @@
 import type { HandlersFor } from '../../ipc/dispatch.ts';
 import type { ChatData } from '../chat-data.ts';
 
-export function chatHandlers(deps: { chat: ChatData }): HandlersFor<'chat' | 'stepIn'> {
+export function chatHandlers(deps: { chat: ChatData }): HandlersFor<'chat'> {
   const { chat } = deps;
   return {
     'chat.history': async () => chat.history(),
     'chat.send': async ({ clientId, text }) => chat.send(clientId, text),
-    'stepIn.send': async ({ conversation, clientId, text }) => chat.stepIn(conversation, clientId, text),
-    'stepIn.resume': async ({ conversation }) => chat.resume(conversation),
+    'chat.stepIn': async ({ conversation, clientId, text }) => chat.stepIn(conversation, clientId, text),
+    'chat.handBack': async ({ conversation }) => chat.resume(conversation),
   };
 }
