@@ -4,7 +4,6 @@
 // the rest of the agent load (sdk-datastore.ts), so start-up pays for the two at once rather than in turn.
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { Surreal } from 'surrealdb';
 import type { AgentConfig } from '../config/config.ts';
 import type { Logger } from '../log/logger.ts';
 import type { Datastore, OpenDatastoreOptions } from './datastore-types.ts';
@@ -15,7 +14,7 @@ import {
   DatastoreOpenError,
   DatastoreUrlError,
 } from './errors.ts';
-import { loadNativeEngine, type RawEngine, type RawEngineOptions } from './native-engine.ts';
+import { loadNativeEngine, type RawEngine, } from './native-engine.ts';
 
 const EMBEDDED_SCHEMES = new Set(['mem', 'surrealkv', 'surrealkv+versioned', 'rocksdb']);
 // ws+unix://<socket path>:/rpc reaches a hub on a unix socket (the `ws` package's form): `mono` on the same host.
