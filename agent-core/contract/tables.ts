@@ -216,7 +216,7 @@ export interface AgentStatusRow {
   channels: Partial<Record<ChannelName, { state: ChannelState; detail?: string; updated_at: string }>>;
 }
 
-/** A scheduled job or one-off reminder (issue: jobs). */
+/** A scheduled job or one-off reminder. */
 export interface JobRow {
   id: string;
   name: string;
