@@ -14,7 +14,7 @@ import {
   DatastoreOpenError,
   DatastoreUrlError,
 } from './errors.ts';
-import { loadNativeEngine, type RawEngine, } from './native-engine.ts';
+import { loadNativeEngine, type RawEngine } from './native-engine.ts';
 
 const EMBEDDED_SCHEMES = new Set(['mem', 'surrealkv', 'surrealkv+versioned', 'rocksdb']);
 // ws+unix://<socket path>:/rpc reaches a hub on a unix socket (the `ws` package's form): `mono` on the same host.
