@@ -16,6 +16,11 @@ import type { AgentConfig, Allowlist } from './config/config.ts';
 import type { ChannelName } from './contract/tables.ts';
 import { type Datastore, openConfiguredDatastore } from './db/datastore.ts';
 import { applySchema } from './db/schema.ts';
+import { Delivery } from './delivery/delivery.ts';
+import { markUnknownFates } from './delivery/in-flight.ts';
+import { FaultWatch } from './health/fault-watch.ts';
+import { startFaultGuards } from './health/guards.ts';
+import { gatedClaude } from './health/upstreams.ts';
 import { Hooks } from './hooks/routes.ts';
 import { createHttpApp, listen, type RunningServer } from './http/app.ts';
 import { startAgentHub } from './hub/start-agent-hub.ts';
@@ -46,6 +51,8 @@ export async function startAgent(
   const datastore = await opening;
   const { db } = datastore;
   await applySchema(db, log);
+  // Disk, memory, reachability: before anything is taken in (see health/).
+  const guards = await startFaultGuards(config, log);
 
   // Start-up steps that do not depend on each other run together: each is a few datastore round trips.
   const settings = new Settings(db, log);
@@ -61,11 +68,15 @@ export async function startAgent(
   const owner = new Owner(allowlists, settings, config.features.timezone);
   const budget = new BudgetGuard(db, settings);
   const claude = config.anthropic.apiKey
-    ? createClaudeClient({
-        apiKey: config.anthropic.apiKey,
-        baseUrl: config.anthropic.baseUrl,
-        model: config.anthropic.model,
-      })
+    ? gatedClaude(
+        createClaudeClient({
+          apiKey: config.anthropic.apiKey,
+          baseUrl: config.anthropic.baseUrl,
+          model: config.anthropic.model,
+        }),
+        guards.upstreams.get('anthropic'),
+        guards.memory,
+      )
     : undefined;
   // Tools, jobs and hooks deliver through the runner's per-conversation queue (created just below).
   const deliver = (message: MessageRecord, chatId: string) => runner.deliver(message, chatId);
@@ -101,6 +112,8 @@ export async function startAgent(
     },
     log,
     historyLimit: config.features.historyLimit,
+    delivery: new Delivery({ db, upstreams: guards.upstreams, room: (signal) => guards.disk.room(signal) }),
+    room: (signal) => guards.disk.room(signal),
   });
   const scheduler: Scheduler = new Scheduler({
     db,
@@ -109,9 +122,27 @@ export async function startAgent(
     deliver,
     tickMs: config.features.jobTickMs,
     lateAfterMs: config.features.jobLateAfterMs,
+    mayStart: () => guards.disk.accepting(),
   });
 
-  const status = new AgentStatus(db, VERSION, channels, log);
+  const status = new AgentStatus(db, VERSION, channels, log, () => guards.disk.state.level !== 'critical');
+  const faults = new FaultWatch({
+    db,
+    log: log.child({ part: 'faults' }),
+    disk: guards.disk,
+    memory: guards.memory,
+    upstreams: guards.upstreams,
+    channels,
+    lastExit: guards.lastExit,
+    notifyOwner: (text) => assistant.notifyOwner(text),
+    tellOwnerNow: async (text) => {
+      const target = owner.target();
+      if (target) await channels.get(target.channel)?.send(target.chatId, text);
+    },
+    ownerChannel: () => owner.target()?.channel,
+    timezone: () => owner.timezone(),
+    outageNoticeAfterMs: config.faults.outageNoticeAfterMs,
+  });
   const hooks = new Hooks({
     db,
     log: log.child({ part: 'hooks' }),
@@ -123,8 +154,10 @@ export async function startAgent(
     log,
     health: async () => {
       const dbOk = await datastore.health();
+      const reasons = faults.healthReasons();
       return {
-        status: dbOk ? 'ok' : 'degraded',
+        status: dbOk && reasons.length === 0 ? 'ok' : 'degraded',
+        ...(reasons.length > 0 ? { reasons } : {}),
         version: VERSION,
         uptime_s: Math.round((Date.now() - startedAt) / 1000),
         db: dbOk ? 'ok' : 'error',
@@ -137,6 +170,7 @@ export async function startAgent(
       };
     },
     routes: [...setups.flatMap((setup) => (setup.routes ? [setup.routes] : [])), hooks.routes],
+    gate: guards.httpGate,
   });
   const [hub, http] = await Promise.all([
     // The db hub: how the desktop (and `mono pairing`) read and watch this datastore.
@@ -153,6 +187,7 @@ export async function startAgent(
   // Store first, then schedule: a message is acknowledged to its channel only after it is in the datastore.
   const prefetch = new HistoryPrefetch((conversation) => runner.isIdle(conversation));
   const receive = async (message: InboundMessage) => {
+    guards.admitInbound();
     const stored = await prefetch.store(conversationId(message.channel, message.chatId), (withHistory) =>
       storeInbound(db, message, withHistory ? { historyLimit: historyReadLimit(runner.historyLimit) } : {}),
     );
@@ -172,7 +207,14 @@ export async function startAgent(
   // Unfinished turns are queued before any channel delivers a new message, so they keep their place.
   const pairings = new PairingWatcher(db, runner, log);
   const retries = new PendingReplyWatcher(db, runner, log);
+  const uncertain = await markUnknownFates(db);
+  if (uncertain > 0)
+    log.warn(
+      { replies: uncertain },
+      'replies were being sent when MONO stopped: sending them again (may arrive twice)',
+    );
   await Promise.all([runner.resume(), pairings.start(), retries.start()]);
+  await faults.start();
   for (const channel of channels.values()) await channel.start(receive);
   await Promise.all([scheduler.start(), hooks.resume()]);
 
@@ -194,6 +236,8 @@ export async function startAgent(
     db,
     async stop(graceMs = 4000) {
       const deadline = Date.now() + graceMs;
+      faults.stop();
+      guards.disk.stop();
       await Promise.allSettled([...channels.values()].map((channel) => channel.stop()));
       await http.close();
       await scheduler.stop(Math.max(0, deadline - Date.now() - 1500));

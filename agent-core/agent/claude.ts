@@ -37,12 +37,16 @@ export interface ClaudeResponse extends ClaudeReply {
   content: Anthropic.ContentBlock[];
 }
 
-/** Claude could not be reached or refused; `retryable` when trying again later may help. */
+/**
+ * Claude could not be reached or refused; `retryable` when trying again later may help, `unreachable` when no
+ * answer came at all (the network or Anthropic's edge is down: worth waiting for, not worth a notice).
+ */
 export class ClaudeError extends Error {
   constructor(
     message: string,
     readonly status: number | undefined,
     readonly retryable: boolean,
+    readonly unreachable = false,
   ) {
     super(message);
     this.name = 'ClaudeError';
@@ -167,6 +171,8 @@ export function toMessages(history: ChatTurn[]): Anthropic.MessageParam[] {
   return messages;
 }
 
+const GATEWAY_ERRORS = new Set([502, 503, 504]);
+
 function toClaudeError(error: unknown, Anthropic: Sdk['default']): ClaudeError {
   if (error instanceof ClaudeError) return error;
   if (error instanceof Anthropic.APIUserAbortError)
@@ -185,10 +191,17 @@ function toClaudeError(error: unknown, Anthropic: Sdk['default']): ClaudeError {
       `Claude answered ${error.status} after retries: ${error.message}`,
       error.status,
       true,
+      // A gateway's answer: the way to Anthropic is broken, not the request.
+      GATEWAY_ERRORS.has(error.status),
     );
   }
   if (error instanceof Anthropic.APIConnectionError) {
-    return new ClaudeError('Claude could not be reached (network error) after retries.', undefined, true);
+    return new ClaudeError(
+      'Claude could not be reached (network error) after retries.',
+      undefined,
+      true,
+      true,
+    );
   }
   return new ClaudeError(
     `Calling Claude failed: ${error instanceof Error ? error.message : String(error)}`,

@@ -3,9 +3,9 @@
 import { setMaxListeners } from 'node:events';
 import type { RecordId, Surreal } from 'surrealdb';
 import type { Channel } from '../channels/channel.ts';
-import { ChannelSendError } from '../channels/channel.ts';
 import { type OwnerCommands, parseCommand } from '../commands/owner-commands.ts';
 import type { ChannelName } from '../contract/tables.ts';
+import type { Delivery } from '../delivery/delivery.ts';
 import type { Logger } from '../log/logger.ts';
 import { boundedHistory, type SummaryState } from '../memory/summary.ts';
 import { ensurePairing } from '../pairing/pairing.ts';
@@ -20,7 +20,6 @@ import {
   setInboundStatus,
 } from '../store/messages.ts';
 import { cancelPendingActions, confirmationPrompt } from '../tools/confirmations.ts';
-import { sleep } from '../util/sleep.ts';
 import type { Assistant } from './assistant.ts';
 import { type ClaudeClient, ClaudeError, toMessages } from './claude.ts';
 import * as notices from './notices.ts';
@@ -37,9 +36,12 @@ export interface TurnDeps {
   isAllowed(channel: ChannelName, userId: string): boolean;
   log: Logger;
   historyLimit?: number;
+  /** How each part goes out: pace, reachability, the in-flight mark (delivery/delivery.ts). */
+  delivery: Delivery;
+  /** Resolves when acknowledged work may write (the disk is not full); absent: always. */
+  room?: (signal: AbortSignal) => Promise<void>;
 }
 
-const SEND_RETRY_DELAYS_MS = [1000, 5000, 15000];
 const TURN_RETRY_DELAYS_MS = [1000, 5000, 30_000];
 
 export class TurnRunner {
@@ -279,6 +281,10 @@ export class TurnRunner {
       'role' | 'text' | 'inboundStatus' | 'error' | 'usage' | 'toolCalls' | 'requests'
     >,
   ): Promise<void> {
+    if (this.deps.room) {
+      await this.deps.room(this.#shutdown.signal);
+      if (this.#shutdown.signal.aborted) return; // stays 'processing': answered at the next start
+    }
     const stored = await recordReply(this.deps.db, {
       inbound: message.id,
       conversation: message.conversation,
@@ -312,23 +318,20 @@ export class TurnRunner {
     if (!channel)
       return markOutboundFailed(db, message.id, `The ${message.channel} channel is not configured.`);
     const parts = splitMessage(message.text, channel.maxMessageLength);
+    const sending = this.deps.delivery.start(message, channel, chatId, this.#shutdown.signal);
     for (let index = message.parts_sent ?? 0; index < parts.length; index++) {
-      let externalId: string | undefined;
-      for (let attempt = 0; externalId === undefined; attempt++) {
-        try {
-          externalId = await channel.send(chatId, parts[index]!);
-        } catch (error) {
-          const permanent = error instanceof ChannelSendError && error.permanent;
-          const delay = SEND_RETRY_DELAYS_MS[attempt];
-          if (permanent || delay === undefined || this.#shutdown.signal.aborted) {
-            const reason = error instanceof Error ? error.message : String(error);
-            if (!this.#shutdown.signal.aborted) await markOutboundFailed(db, message.id, reason);
-            log.error({ message: message.id.toString(), reason }, 'reply could not be sent');
-            return;
-          }
-          await sleep(delay, this.#shutdown.signal);
-        }
+      let externalId: string;
+      try {
+        externalId = await sending.send(parts[index]!);
+      } catch (error) {
+        if (this.#shutdown.signal.aborted) return; // stays pending: sent at the next start
+        const reason = error instanceof Error ? error.message : String(error);
+        await markOutboundFailed(db, message.id, reason);
+        log.error({ message: message.id.toString(), reason }, 'reply could not be sent');
+        return;
       }
+      // Nothing may come between the send and this mark: it is the one window where a crash leaves the reply's
+      // fate unknown (see delivery/in-flight.ts).
       await recordDelivery(db, message.id, {
         partsSent: index + 1,
         done: index === parts.length - 1,

@@ -8,6 +8,7 @@ import {
   type WhatsAppCloudConfig,
   type WhatsAppLinkedConfig,
 } from '../channels/whatsapp/config.ts';
+import { type FaultConfig, loadFaults } from '../health/config.ts';
 import { isTimeZone } from '../jobs/local-time.ts';
 import { Secret } from './secret.ts';
 
@@ -40,6 +41,7 @@ export interface AgentConfig {
   email?: EmailConfig;
   logLevel: string;
   features: FeatureConfig;
+  faults: FaultConfig;
 }
 
 /** Jobs, webhooks, memory and history (issue 5); every period is configurable so tests can run fast. */
@@ -137,6 +139,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AgentConfig {
   }
 
   const email = loadEmail(text, problems);
+  const faults = loadFaults(text, problems);
 
   if (problems.length > 0) throw new ConfigError(problems);
 
@@ -156,6 +159,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AgentConfig {
     ...(email ? { email } : {}),
     logLevel,
     features,
+    faults,
   };
 }
 

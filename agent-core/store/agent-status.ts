@@ -16,6 +16,8 @@ export class AgentStatus {
     private readonly version: string,
     private readonly channels: ReadonlyMap<ChannelName, Channel>,
     private readonly log: Logger,
+    /** False while nothing may be written (the disk is full): heartbeats are skipped. */
+    private readonly mayWrite: () => boolean = () => true,
   ) {}
 
   async start(): Promise<void> {
@@ -35,6 +37,7 @@ export class AgentStatus {
 
   /** Writes the heartbeat, and the channel states when they changed. */
   async beat(): Promise<void> {
+    if (!this.mayWrite()) return;
     const channels = this.#channels();
     const snapshot = JSON.stringify(Object.entries(channels).map(([name, c]) => [name, c.state, c.detail]));
     const changed = snapshot !== this.#last;

@@ -8,7 +8,7 @@ import { type Channel, ChannelSendError, type Receive } from '../channel.ts';
 import type { WhatsAppCloudConfig } from './config.ts';
 import { markdownToWhatsApp } from './format.ts';
 import { GraphClient } from './graph-client.ts';
-import { classifyGraphError, GraphApiError } from './graph-errors.ts';
+import { classifyGraphError, GraphApiError, isRateLimit } from './graph-errors.ts';
 import { verifySignature } from './signature.ts';
 import { type DeliveryStatus, parseWebhook } from './webhook.ts';
 
@@ -143,9 +143,16 @@ export class WhatsAppCloudChannel implements Channel {
       return id;
     } catch (error) {
       this.#recordError(error);
+      // Status 0: no answer from Meta (the request may or may not have arrived); any answer means not sent.
       if (error instanceof GraphApiError)
-        throw new ChannelSendError('whatsapp', error.message, error.info.permanent);
-      throw new ChannelSendError('whatsapp', `WhatsApp could not be reached: ${String(error)}`, false);
+        throw new ChannelSendError('whatsapp', error.message, error.info.permanent, {
+          unreachable: error.status === 0,
+          notSent: error.status !== 0,
+          throttled: isRateLimit(error.code),
+        });
+      throw new ChannelSendError('whatsapp', `WhatsApp could not be reached: ${String(error)}`, false, {
+        unreachable: true,
+      });
     }
   }
 
