@@ -21,6 +21,8 @@ import { markUnknownFates } from './delivery/in-flight.ts';
 import { FaultWatch } from './health/fault-watch.ts';
 import { startFaultGuards } from './health/guards.ts';
 import { gatedClaude } from './health/upstreams.ts';
+import { waitForDisk } from './health/wait-for-disk.ts';
+import { diskWriteGate } from './health/write-gate.ts';
 import { Hooks } from './hooks/routes.ts';
 import { createHttpApp, listen, type RunningServer } from './http/app.ts';
 import { startAgentHub } from './hub/start-agent-hub.ts';
@@ -50,9 +52,11 @@ export async function startAgent(
   const startedAt = Date.now();
   const datastore = await opening;
   const { db } = datastore;
-  await applySchema(db, log);
-  // Disk, memory, reachability: before anything is taken in (see health/).
+  // Disk, memory, reachability: before anything is written or taken in (see health/).
   const guards = await startFaultGuards(config, log);
+  datastore.engine?.gate(diskWriteGate(guards.disk, datastore.engine.codec));
+  const startedOnFullDisk = await waitForDisk(guards.disk, config.http, log, VERSION);
+  await applySchema(db, log);
 
   // Start-up steps that do not depend on each other run together: each is a few datastore round trips.
   const settings = new Settings(db, log);
@@ -115,6 +119,7 @@ export async function startAgent(
     delivery: new Delivery({ db, upstreams: guards.upstreams, room: (signal) => guards.disk.room(signal) }),
     room: (signal) => guards.disk.room(signal),
   });
+  guards.disk.countPending(() => runner.pending);
   const scheduler: Scheduler = new Scheduler({
     db,
     log: log.child({ part: 'jobs' }),
@@ -142,6 +147,7 @@ export async function startAgent(
     ownerChannel: () => owner.target()?.channel,
     timezone: () => owner.timezone(),
     outageNoticeAfterMs: config.faults.outageNoticeAfterMs,
+    startedOnFullDisk,
   });
   const hooks = new Hooks({
     db,

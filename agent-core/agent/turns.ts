@@ -50,6 +50,7 @@ export class TurnRunner {
   readonly #summaries = new Map<string, SummaryState>();
   readonly #delivering = new Set<string>();
   readonly #typing = new TypingIndicators();
+  #pending = 0;
 
   constructor(private readonly deps: TurnDeps) {
     // Every turn in flight listens for shutdown: thousands of waiting conversations are normal.
@@ -61,7 +62,9 @@ export class TurnRunner {
    * datastore briefly unavailable…) is tried again later; the message is never silently dropped.
    */
   answer(id: RecordId, conversation: RecordId, attempt = 0, claimed?: ClaimedInbound): void {
+    if (attempt === 0) this.#pending++;
     this.#enqueue(conversation, async () => {
+      let retrying = false;
       try {
         await this.#answer(id, claimed);
       } catch (error) {
@@ -71,9 +74,17 @@ export class TurnRunner {
           { err: error, message: id.toString(), attempt },
           delay === undefined ? 'turn failed; the message waits for the next start' : 'turn failed; retrying',
         );
-        if (delay !== undefined) setTimeout(() => this.answer(id, conversation, attempt + 1), delay).unref();
+        retrying = delay !== undefined;
+        if (retrying) setTimeout(() => this.answer(id, conversation, attempt + 1), delay).unref();
+      } finally {
+        if (!retrying) this.#pending--;
       }
     });
+  }
+
+  /** Inbound messages taken and not finished yet (the disk guard keeps room for their replies). */
+  get pending(): number {
+    return this.#pending;
   }
 
   /** Delivers an outbound message that is already stored (a notice, a job's answer, a retried reply). */

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import type { Logger } from '../log/logger.ts';
 import { sleep } from '../util/sleep.ts';
 import {
+  BYTES_PER_PENDING_TURN,
   type DiskLevel,
   type DiskThresholds,
   diskThresholds,
@@ -49,6 +50,7 @@ export class DiskGuard {
   #engineLogBytes = 0;
   #checkedAt = 0;
   #timer: NodeJS.Timeout | undefined;
+  #pending: () => number = () => 0;
   readonly #listeners = new Set<(state: DiskState) => void>();
 
   constructor(options: DiskGuardOptions) {
@@ -81,10 +83,21 @@ export class DiskGuard {
     return () => this.#listeners.delete(listener);
   }
 
+  /** Messages taken and not answered yet (the turn runner's count): the reserve must hold their replies too. */
+  countPending(pending: () => number): void {
+    this.#pending = pending;
+  }
+
   /** May new inbound be acknowledged? (Looks again when the last look is older than a tenth of a second.) */
   accepting(): boolean {
     if (performance.now() - this.#checkedAt > FRESH_MS) this.#check();
     return this.#state.level === 'ok';
+  }
+
+  /** True while writes must wait (the level is critical); looks again when the last look is stale. */
+  holding(): boolean {
+    if (performance.now() - this.#checkedAt > FRESH_MS) this.#check();
+    return this.#state.level === 'critical';
   }
 
   /** Resolves when acknowledged work may write (the level is not critical); early when the signal aborts. */
@@ -113,7 +126,9 @@ export class DiskGuard {
       return;
     }
     const thresholds = diskThresholds(measured.totalBytes, this.#engineLogBytes, this.#options.reserveBytes);
-    const level = nextDiskLevel(this.#state.level, measured.freeBytes, thresholds);
+    // Free space that is not already promised to the replies of messages taken: what the levels judge.
+    const spare = measured.freeBytes - this.#pending() * BYTES_PER_PENDING_TURN;
+    const level = nextDiskLevel(this.#state.level, measured.freeBytes, thresholds, spare);
     this.#set({ level, ...measured, thresholds });
   }
 

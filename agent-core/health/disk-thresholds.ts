@@ -16,6 +16,13 @@ export interface DiskThresholds {
 export type DiskLevel = 'ok' | 'low' | 'critical';
 
 /**
+ * Room kept for each message taken and not answered yet: its reply, the marks and usage it writes (a few KB in the
+ * engine's log), twice over since a flush needs as much again. A backlog is finished from the reserve, so it must
+ * fit in it: on a tiny disk the agent stops taking messages sooner when many wait for Claude.
+ */
+export const BYTES_PER_PENDING_TURN = 16 * 1024;
+
+/**
  * The reserve is 2 % of the file system, at least 2 MiB and at most 256 MiB (a 10 GB VPS keeps 200 MB, a tiny
  * disk 2 MiB: hundreds of replies with their marks and usage), or `reserveBytes` when configured. On top of it
  * sits the engine's write-ahead log, which a flush rewrites before it can delete it.
@@ -31,12 +38,21 @@ export function diskThresholds(
   return { holdBelow, refuseBelow, resumeAbove: refuseBelow + Math.round(reserve / 2) };
 }
 
-/** The next level from the free space, with hysteresis: leaving a level needs more room than entering it. */
-export function nextDiskLevel(current: DiskLevel, freeBytes: number, t: DiskThresholds): DiskLevel {
+/**
+ * The next level, with hysteresis (leaving a level needs more room than entering it). Critical is judged on the
+ * free bytes (writing must stop before the disk is full); taking new work on what is spare once the replies of the
+ * messages already taken are counted (`spareBytes`, at most `freeBytes`).
+ */
+export function nextDiskLevel(
+  current: DiskLevel,
+  freeBytes: number,
+  t: DiskThresholds,
+  spareBytes: number = freeBytes,
+): DiskLevel {
   if (freeBytes < t.holdBelow) return 'critical';
   if (current === 'critical' && freeBytes < (t.holdBelow + t.refuseBelow) / 2) return 'critical';
-  if (freeBytes < t.refuseBelow) return 'low';
-  if (current !== 'ok' && freeBytes < t.resumeAbove) return 'low';
+  if (spareBytes < t.refuseBelow) return 'low';
+  if (current !== 'ok' && spareBytes < t.resumeAbove) return 'low';
   return 'ok';
 }
 

@@ -28,6 +28,8 @@ export interface FaultWatchDeps {
   /** The owner's channel, whose outage can only be told once it is over. */
   ownerChannel(): ChannelName | undefined;
   timezone(): string;
+  /** This run started on a full disk and waited for space: the owner hears it is back. */
+  startedOnFullDisk?: boolean;
   /** An outage is told to the owner once it has lasted this long (ms). */
   outageNoticeAfterMs: number;
   checkMs?: number;
@@ -49,7 +51,9 @@ export class FaultWatch {
   #diskTold = false;
   #checking: Promise<void> | undefined;
 
-  constructor(private readonly deps: FaultWatchDeps) {}
+  constructor(private readonly deps: FaultWatchDeps) {
+    this.#diskTold = deps.startedOnFullDisk === true;
+  }
 
   async start(): Promise<void> {
     const kill = this.deps.lastExit.memoryKill;

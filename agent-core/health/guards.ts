@@ -11,8 +11,10 @@ import { type LastExit, readLastExit } from './last-exit.ts';
 import { MemoryGuard } from './memory-guard.ts';
 import { Upstreams } from './upstreams.ts';
 
-/** How long a refused sender is asked to wait (HTTP Retry-After; the polling loop's pause). */
+/** How long a refused webhook sender is asked to wait (HTTP Retry-After). */
 const REFUSED_RETRY_S = 30;
+/** How long the polling loop pauses before asking again (a look costs one getUpdates). */
+const POLL_PAUSE_MS = 5000;
 
 export interface FaultGuards {
   disk: DiskGuard;
@@ -38,7 +40,7 @@ export async function startFaultGuards(
     ...(config.faults.diskReserveBytes ? { reserveBytes: config.faults.diskReserveBytes } : {}),
   });
   await disk.start();
-  const refused = () => new InboundRefusedError('disk', REFUSED_RETRY_S * 1000);
+  const refused = () => new InboundRefusedError('disk', POLL_PAUSE_MS);
   return {
     disk,
     memory: new MemoryGuard({ limitBytes: cgroup.limitBytes ?? config.faults.memoryLimitBytes }),
