@@ -11,10 +11,11 @@ import type { MessageRecord } from '../store/messages.ts';
 import { KeyedPacer, type PaceLimit } from '../util/pacer.ts';
 import { clearInFlight, markInFlight } from './in-flight.ts';
 
-/** What each channel's API accepts: Telegram ~30 messages/s per bot and ~1/s per chat; Meta ~80/s per number. */
+/** What each channel's API accepts: Telegram ~30 messages/s per bot (MONO keeps to 20) and ~1/s per chat; Meta ~80/s per number. */
+// Bursts stay small: a second never carries more than the rate plus the burst.
 export const SEND_PACE: Record<ChannelName, { chat: PaceLimit; all: PaceLimit }> = {
-  telegram: { chat: { perSecond: 1, burst: 3 }, all: { perSecond: 25, burst: 25 } },
-  whatsapp: { chat: { perSecond: 1, burst: 3 }, all: { perSecond: 50, burst: 50 } },
+  telegram: { chat: { perSecond: 1, burst: 3 }, all: { perSecond: 20, burst: 5 } },
+  whatsapp: { chat: { perSecond: 1, burst: 3 }, all: { perSecond: 50, burst: 10 } },
   email: { chat: { perSecond: 1, burst: 5 }, all: { perSecond: 2, burst: 5 } },
 };
 

@@ -3,6 +3,7 @@
 import { type ClaudeClient, ClaudeError } from '../agent/claude.ts';
 import { ChannelSendError } from '../channels/channel.ts';
 import type { BackoffPolicy } from '../util/backoff.ts';
+import type { PaceLimit } from '../util/pacer.ts';
 import type { MemoryGuard } from './memory-guard.ts';
 import type { Classify, Failure } from './upstream.ts';
 import { Upstream } from './upstream.ts';
@@ -10,12 +11,26 @@ import { Upstream } from './upstream.ts';
 export const UPSTREAM_NAMES = ['telegram', 'whatsapp', 'email', 'anthropic'] as const;
 export type UpstreamName = (typeof UPSTREAM_NAMES)[number];
 
+/**
+ * How fast the calls that waited out an outage are let go. Sends have their channel's own pace already
+ * (delivery.ts); Claude calls have no other limit, so a backlog restarts at five a second.
+ */
+const RECOVERY_PACE: Record<UpstreamName, PaceLimit> = {
+  telegram: { perSecond: 1000, burst: 1000 },
+  whatsapp: { perSecond: 1000, burst: 1000 },
+  email: { perSecond: 1000, burst: 1000 },
+  anthropic: { perSecond: 5, burst: 5 },
+};
+
 export class Upstreams {
   readonly #byName: ReadonlyMap<UpstreamName, Upstream>;
 
   constructor(backoff?: BackoffPolicy) {
     this.#byName = new Map(
-      UPSTREAM_NAMES.map((name) => [name, new Upstream(name, backoff ? { backoff } : {})]),
+      UPSTREAM_NAMES.map((name) => [
+        name,
+        new Upstream(name, { ...(backoff ? { backoff } : {}), recovery: RECOVERY_PACE[name] }),
+      ]),
     );
   }
 

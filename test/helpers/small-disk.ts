@@ -19,7 +19,9 @@ export class SmallDisk {
       await run('mount', ['-t', 'tmpfs', '-o', `size=${size},mode=0700`, 'tmpfs', dir]);
     } catch (error) {
       rmSync(dir, { recursive: true, force: true });
-      throw new Error(`cannot mount a tmpfs for the disk tests (run them as root): ${(error as Error).message}`);
+      throw new Error(
+        `cannot mount a tmpfs for the disk tests (run them as root): ${(error as Error).message}`,
+      );
     }
     return new SmallDisk(dir);
   }

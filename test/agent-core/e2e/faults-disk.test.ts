@@ -70,6 +70,7 @@ describe('a full disk', { timeout: 400_000 }, () => {
     disk = undefined;
     telegram.clearRecords();
     telegram.dropPendingUpdates();
+    telegram.webhook = undefined;
     texts.length = 0;
   });
   after(async () => {
@@ -158,6 +159,36 @@ describe('a full disk', { timeout: 400_000 }, () => {
         `Telegram; ${(freeWhileFull / 1024).toFixed(0)} KB still free while full; all answered ` +
         `${recoveryS.toFixed(1)} s after space came back`,
     );
+  });
+
+  test('webhooks while the disk is nearly full get 503 with Retry-After; redelivered once space returns, answered once', async () => {
+    disk = await SmallDisk.mount('8m');
+    const secret = 'webhook-secret_for-tests';
+    // A reserve larger than the disk: nearly full from the first look.
+    agent = new AgentProcess({ ...env(), TELEGRAM_WEBHOOK_SECRET: secret, MONO_DISK_RESERVE_MB: '16' });
+    await agent.start();
+    telegram.webhook = { url: `${agent.httpUrl}/telegram`, secret_token: secret, max_connections: 40 };
+    const updates = CHATS.slice(0, 5).map((chat) => {
+      const text = `hook #${next++}#`;
+      texts.push(text);
+      return telegram.sendText({ chatId: chat, userId: chat, text });
+    });
+    for (const update of updates) assert.equal(await telegram.deliverToWebhook(update), 503);
+    const refused = await fetch(`${agent.httpUrl}/telegram`, { method: 'POST', body: '{}' });
+    assert.equal(refused.status, 503);
+    assert.equal(refused.headers.get('retry-after'), '30');
+    assert.equal((await agent.health()).body.status, 'degraded');
+    assert.equal(telegram.pendingUpdates, 5, 'Telegram keeps them');
+
+    await disk.resize('64m');
+    await eventually(
+      async () => (await agent!.health()).body.status === 'ok',
+      'the agent to take messages again',
+    );
+    assert.deepEqual(await telegram.deliverPending(), [200, 200, 200, 200, 200]);
+    await eventually(answeredAll, 'the redelivered messages to be answered', 30_000);
+    assert.deepEqual(await telegram.deliverPending(), []);
+    for (const text of texts) assert.equal(repliesTo(text), 1, `one reply to "${text}"`);
   });
 
   test('filled by a file beside it mid-turn: writes wait, it survives kill -9 and a restart while full, and resumes by itself', async () => {
