@@ -119,7 +119,7 @@ export async function startAgent(
     delivery: new Delivery({ db, upstreams: guards.upstreams, room: (signal) => guards.disk.room(signal) }),
     room: (signal) => guards.disk.room(signal),
   });
-  guards.disk.countPending(() => runner.pending);
+  guards.countPending(() => runner.pending);
   const scheduler: Scheduler = new Scheduler({
     db,
     log: log.child({ part: 'jobs' }),

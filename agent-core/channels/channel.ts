@@ -24,13 +24,15 @@ export interface InboundMessage {
  */
 export type Receive = (message: InboundMessage) => Promise<void>;
 
-/** New messages are not taken right now (the disk is nearly full); nothing was stored. */
+/** New messages are not taken right now (the disk is nearly full, or memory short); nothing was stored. */
 export class InboundRefusedError extends Error {
   constructor(
-    readonly reason: 'disk',
+    readonly reason: 'disk' | 'memory',
     readonly retryAfterMs: number,
   ) {
-    super('New messages are refused for now: the disk is nearly full.');
+    super(
+      `New messages are refused for now: ${reason === 'disk' ? 'the disk is nearly full' : 'memory is short'}.`,
+    );
     this.name = 'InboundRefusedError';
   }
 }

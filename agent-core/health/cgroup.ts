@@ -13,41 +13,60 @@ export interface CgroupMemory {
   oomKills?: number;
 }
 
-/** Reads the agent's own group (`root` and `procSelfCgroup` only for tests). */
-export function readCgroupMemory(
+/** Where the agent's own group is: its directory and whether it is a v2 (unified) group. */
+export interface CgroupPlace {
+  dir: string;
+  v2: boolean;
+}
+
+/** Finds the agent's own group (`root` and `procSelfCgroup` only for tests); undefined where there is none. */
+export function findCgroup(
   root = '/sys/fs/cgroup',
   procSelfCgroup = '/proc/self/cgroup',
-): CgroupMemory {
+): CgroupPlace | undefined {
   let lines: string[];
   try {
     lines = readFileSync(procSelfCgroup, 'utf8').trim().split('\n');
   } catch {
-    return {};
+    return undefined;
   }
   const v1 = lines
     .map((line) => line.split(':'))
     .find(([, controllers]) => controllers?.split(',').includes('memory'));
-  if (v1?.[2] !== undefined) {
-    const dir = join(root, 'memory', v1[2]);
-    return clean({
-      limitBytes: limit(read(dir, 'memory.limit_in_bytes')),
-      peakBytes: number(read(dir, 'memory.max_usage_in_bytes')),
-      oomKills: field(read(dir, 'memory.oom_control'), 'oom_kill'),
-    });
-  }
+  if (v1?.[2] !== undefined) return { dir: join(root, 'memory', v1[2]), v2: false };
   const v2 = lines.find((line) => line.startsWith('0::'))?.slice(3);
-  if (v2 === undefined) return {};
+  if (v2 === undefined) return undefined;
   for (const base of [root, join(root, 'unified')]) {
     const dir = join(base, v2);
-    const events = read(dir, 'memory.events');
-    if (events === undefined && read(dir, 'memory.max') === undefined) continue;
-    return clean({
-      limitBytes: limit(read(dir, 'memory.max')),
-      peakBytes: number(read(dir, 'memory.peak')),
-      oomKills: field(events, 'oom_kill'),
-    });
+    if (read(dir, 'memory.events') !== undefined || read(dir, 'memory.max') !== undefined)
+      return { dir, v2: true };
   }
-  return {};
+  return undefined;
+}
+
+/** The limit, peak and OOM kills of the agent's group. */
+export function readCgroupMemory(place: CgroupPlace | undefined = findCgroup()): CgroupMemory {
+  if (!place) return {};
+  const { dir } = place;
+  return place.v2
+    ? clean({
+        limitBytes: limit(read(dir, 'memory.max')),
+        peakBytes: number(read(dir, 'memory.peak')),
+        oomKills: field(read(dir, 'memory.events'), 'oom_kill'),
+      })
+    : clean({
+        limitBytes: limit(read(dir, 'memory.limit_in_bytes')),
+        peakBytes: number(read(dir, 'memory.max_usage_in_bytes')),
+        oomKills: field(read(dir, 'memory.oom_control'), 'oom_kill'),
+      });
+}
+
+/**
+ * The group's memory that cannot be reclaimed (anonymous memory: what the OOM killer counts once the page cache
+ * is gone); undefined where the group shows none.
+ */
+export function cgroupAnonBytes(place: CgroupPlace): number | undefined {
+  return field(read(place.dir, 'memory.stat'), place.v2 ? 'anon' : 'rss');
 }
 
 function read(dir: string, file: string): string | undefined {

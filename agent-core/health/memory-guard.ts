@@ -1,14 +1,16 @@
 // Memory pressure: under a memory limit (the unit's MemoryMax=), a burst of conversations, or the backlog a
 // restart resumes, must not push the agent into the kernel's OOM killer again and again. Calls to Claude (what
-// holds a turn's memory longest) are unlimited normally; while the resident memory is above 80 % of the limit
-// (until it is back under 70 %) only two run at a time, so the backlog still moves but no longer piles up in
-// memory. Without a known limit nothing waits.
+// holds a turn's memory longest) are unlimited normally; while the memory in use is above 70 % of the limit
+// (until it is back under 60 %: finishing a turn needs room too, and V8 frees late) only two run at a time, so
+// the backlog still moves but no longer piles up in memory; and only a few new messages are taken at a time
+// (guards.ts: the senders keep the rest), since every message taken is a turn in memory. Without a known limit
+// nothing waits.
 import { sleep } from '../util/sleep.ts';
 
 export interface MemoryGuardOptions {
   limitBytes: number | undefined;
-  /** Resident memory now (tests give their own). */
-  rss?: () => number;
+  /** Memory in use now (default: the process's resident memory). */
+  usage?: () => number;
   highRatio?: number;
   lowRatio?: number;
   checkMs?: number;
@@ -19,24 +21,31 @@ const UNDER_PRESSURE = 2;
 
 export class MemoryGuard {
   readonly #options: MemoryGuardOptions;
-  readonly #rss: () => number;
+  readonly #usage: () => number;
   #pressed = false;
   #waiting = 0;
   #inFlight = 0;
+  #used = 0;
+  #readAt = Number.NEGATIVE_INFINITY;
 
   constructor(options: MemoryGuardOptions) {
     this.#options = options;
-    this.#rss = options.rss ?? (() => process.memoryUsage.rss());
+    this.#usage = options.usage ?? (() => process.memoryUsage.rss());
   }
 
-  get state(): { rssBytes: number; limitBytes?: number; pressure: boolean; waiting: number } {
+  get state(): { usedBytes: number; limitBytes?: number; pressure: boolean; waiting: number } {
     const limit = this.#options.limitBytes;
     return {
-      rssBytes: this.#rss(),
+      usedBytes: this.#usage(),
       ...(limit !== undefined ? { limitBytes: limit } : {}),
       pressure: this.#pressed,
       waiting: this.#waiting,
     };
+  }
+
+  /** True while memory is short (above the high mark, until back under the low one): take no new work. */
+  pressed(): boolean {
+    return !this.#under();
   }
 
   /** Waits until a call may start; call the returned function when it ended. Early when the signal aborts. */
@@ -61,9 +70,15 @@ export class MemoryGuard {
   #under(): boolean {
     const limit = this.#options.limitBytes;
     if (limit === undefined) return true;
-    const rss = this.#rss();
-    const mark = (this.#pressed ? (this.#options.lowRatio ?? 0.7) : (this.#options.highRatio ?? 0.8)) * limit;
-    this.#pressed = rss >= mark;
+    // Read at most every 100 ms: every message taken and every call asks.
+    const now = performance.now();
+    if (now - this.#readAt >= 100) {
+      this.#used = this.#usage();
+      this.#readAt = now;
+    }
+    const used = this.#used;
+    const mark = (this.#pressed ? (this.#options.lowRatio ?? 0.6) : (this.#options.highRatio ?? 0.7)) * limit;
+    this.#pressed = used >= mark;
     return !this.#pressed;
   }
 }

@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { readCgroupMemory } from '../../../agent-core/health/cgroup.ts';
+import { findCgroup, readCgroupMemory } from '../../../agent-core/health/cgroup.ts';
 import { EXIT_RECORD_FILE, readLastExit } from '../../../agent-core/health/last-exit.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'mono-cgroup-'));
@@ -31,22 +31,22 @@ test('cgroup v2: limit, peak and OOM kills of the unit; a kill since the last st
     [`${unit}/memory.peak`]: '536000000\n',
     [`${unit}/memory.events`]: 'low 0\nhigh 12\nmax 40\noom 1\noom_kill 1\n',
   });
-  assert.deepEqual(readCgroupMemory(t.sys, t.self), {
+  assert.deepEqual(readCgroupMemory(findCgroup(t.sys, t.self)), {
     limitBytes: 536870912,
     peakBytes: 536000000,
     oomKills: 1,
   });
   const now = new Date('2026-03-02T10:00:00Z');
   assert.deepEqual(
-    readLastExit(t.data, readCgroupMemory(t.sys, t.self), now),
+    readLastExit(t.data, readCgroupMemory(findCgroup(t.sys, t.self)), now),
     {},
     'kills before the first start are not ours',
   );
   writeFileSync(join(t.sys, unit, 'memory.events'), 'oom 2\noom_kill 2\n');
-  assert.deepEqual(readLastExit(t.data, readCgroupMemory(t.sys, t.self), now), {
+  assert.deepEqual(readLastExit(t.data, readCgroupMemory(findCgroup(t.sys, t.self)), now), {
     memoryKill: { at: now.toISOString(), limit_bytes: 536870912, peak_bytes: 536000000 },
   });
-  assert.deepEqual(readLastExit(t.data, readCgroupMemory(t.sys, t.self), now), {}, 'told once');
+  assert.deepEqual(readLastExit(t.data, readCgroupMemory(findCgroup(t.sys, t.self)), now), {}, 'told once');
 });
 
 test('cgroup v1 (a container or an older host): the memory controller’s files; no limit reads as none', () => {
@@ -55,8 +55,8 @@ test('cgroup v1 (a container or an older host): the memory controller’s files;
     'memory/mono/memory.max_usage_in_bytes': '123456789\n',
     'memory/mono/memory.oom_control': 'oom_kill_disable 0\nunder_oom 0\noom_kill 3\n',
   });
-  assert.deepEqual(readCgroupMemory(t.sys, t.self), { peakBytes: 123456789, oomKills: 3 });
-  assert.deepEqual(readCgroupMemory(join(root, 'nowhere'), join(root, 'nowhere', 'cgroup')), {});
+  assert.deepEqual(readCgroupMemory(findCgroup(t.sys, t.self)), { peakBytes: 123456789, oomKills: 3 });
+  assert.deepEqual(readCgroupMemory(findCgroup(join(root, 'nowhere'), join(root, 'nowhere', 'cgroup'))), {});
 });
 
 test('systemd’s record of an OOM kill wins for the figures and is consumed', () => {
