@@ -45,7 +45,7 @@ export function findCgroup(
 }
 
 /** The limit, peak and OOM kills of the agent's group. */
-export function readCgroupMemory(place: CgroupPlace | undefined = findCgroup()): CgroupMemory {
+export function readCgroupMemory(place: CgroupPlace | undefined): CgroupMemory {
   if (!place) return {};
   const { dir } = place;
   return place.v2

@@ -4,7 +4,7 @@
 // control group compared with the count the previous run saw.
 import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type CgroupMemory, readCgroupMemory } from './cgroup.ts';
+import { type CgroupMemory, findCgroup, readCgroupMemory } from './cgroup.ts';
 
 /** What ExecStopPost writes: KEY=value lines (see src-main/provision/commands/exit-record.ts). */
 export const EXIT_RECORD_FILE = 'last-exit';
@@ -28,7 +28,7 @@ export interface LastExit {
 
 export function readLastExit(
   dataDir: string,
-  memory: CgroupMemory = readCgroupMemory(),
+  memory: CgroupMemory = readCgroupMemory(findCgroup()),
   now: Date = new Date(),
 ): LastExit {
   const record = consumeRecord(join(dataDir, EXIT_RECORD_FILE));
