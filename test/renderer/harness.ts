@@ -13,7 +13,8 @@ import { FakeTelegram } from '../fakes/telegram-server.ts';
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const RENDERER_DIR = join(ROOT, 'dist', 'renderer');
 export const AGENT_PATH = process.env.MONO_E2E_AGENT ?? join(ROOT, 'agent-core', 'dist', 'mono-agent.js');
-export const SCREENSHOTS = join(ROOT, 'assets', 'screenshots');
+/** Tests never write into the checkout: `npm run screenshots` points this at assets/screenshots on purpose. */
+export const SCREENSHOTS = process.env.MONO_SCREENSHOTS_DIR ?? join(tmpdir(), 'mono-screenshots');
 
 export const CHROMIUM_ARGS = [
   '--no-sandbox',
