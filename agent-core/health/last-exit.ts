@@ -23,6 +23,8 @@ export interface LastExit {
   result?: string;
   /** e.g. "killed by SIGKILL", "exit code 1". */
   detail?: string;
+  /** ISO time systemd recorded it. */
+  at?: string;
   memoryKill?: MemoryKill;
 }
 
@@ -41,6 +43,7 @@ export function readLastExit(
   return {
     ...(result ? { result } : {}),
     ...(record?.EXIT_CODE ? { detail: describeExit(record.EXIT_CODE, record.EXIT_STATUS) } : {}),
+    ...(record ? { at: at.toISOString() } : {}),
     ...(killedForMemory
       ? {
           memoryKill: {

@@ -68,6 +68,7 @@ test('systemd’s record of an OOM kill wins for the figures and is consumed', (
   assert.deepEqual(readLastExit(t.data, {}), {
     result: 'oom-kill',
     detail: 'killed by SIGKILL',
+    at: new Date(1772445600 * 1000).toISOString(),
     memoryKill: {
       at: new Date(1772445600 * 1000).toISOString(),
       limit_bytes: 268435456,
@@ -79,5 +80,10 @@ test('systemd’s record of an OOM kill wins for the figures and is consumed', (
     join(t.data, EXIT_RECORD_FILE),
     'SERVICE_RESULT=exit-code\nEXIT_CODE=exited\nEXIT_STATUS=1\n',
   );
-  assert.deepEqual(readLastExit(t.data, {}), { result: 'exit-code', detail: 'exit code 1' });
+  const now = new Date('2026-03-02T10:00:00Z');
+  assert.deepEqual(readLastExit(t.data, {}, now), {
+    result: 'exit-code',
+    detail: 'exit code 1',
+    at: now.toISOString(),
+  });
 });
