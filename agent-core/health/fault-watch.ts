@@ -58,13 +58,15 @@ export class FaultWatch {
   async start(): Promise<void> {
     const { result, detail, at } = this.deps.lastExit;
     // How the last run ended, when systemd recorded it and it was not a clean stop.
-    if (result && result !== 'success')
+    if (result && result !== 'success') {
+      this.deps.log.warn({ result, detail }, 'the last run ended abnormally');
       await this.deps.db
         .query('UPDATE $id SET faults.last_exit = $exit', {
           id: STATUS_ID,
           exit: { result, ...(detail ? { detail } : {}), ...(at ? { at } : {}) },
         })
         .collect();
+    }
     const kill = this.deps.lastExit.memoryKill;
     if (kill) {
       this.deps.log.warn(
