@@ -243,7 +243,7 @@ export async function startAgent(
     async stop(graceMs = 4000) {
       const deadline = Date.now() + graceMs;
       faults.stop();
-      guards.disk.stop();
+      guards.stop();
       await Promise.allSettled([...channels.values()].map((channel) => channel.stop()));
       await http.close();
       await scheduler.stop(Math.max(0, deadline - Date.now() - 1500));

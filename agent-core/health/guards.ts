@@ -9,6 +9,7 @@ import { cgroupAnonBytes, findCgroup, readCgroupMemory } from './cgroup.ts';
 import { DiskGuard } from './disk-guard.ts';
 import { type LastExit, readLastExit } from './last-exit.ts';
 import { MemoryGuard } from './memory-guard.ts';
+import { Retention, retentionRules } from './retention.ts';
 import { Upstreams } from './upstreams.ts';
 
 /** How long a refused webhook sender is asked to wait (HTTP Retry-After). */
@@ -30,6 +31,7 @@ export interface FaultGuards {
   admitInbound(): void;
   /** Messages taken and not answered yet (the turn runner's count), for the disk reserve and memory backpressure. */
   countPending(count: () => number): void;
+  stop(): void;
 }
 
 export async function startFaultGuards(
@@ -46,6 +48,16 @@ export async function startFaultGuards(
     ...(config.faults.diskReserveBytes ? { reserveBytes: config.faults.diskReserveBytes } : {}),
   });
   await disk.start();
+  // Media and backups beside the data: pruned now and then, and at once when the disk gets low.
+  const retention = new Retention(
+    config.dataDir,
+    () => retentionRules(disk.state.totalBytes),
+    log.child({ part: 'retention' }),
+  );
+  retention.start();
+  disk.onChange((state) => {
+    if (state.level !== 'ok') void retention.run();
+  });
   const memory = new MemoryGuard({
     limitBytes: cgroup.limitBytes ?? config.faults.memoryLimitBytes,
     // Under a group limit, the group's own count (what the OOM killer judges); else the process's.
@@ -83,6 +95,10 @@ export async function startFaultGuards(
     countPending: (count) => {
       pending = count;
       disk.countPending(count);
+    },
+    stop: () => {
+      retention.stop();
+      disk.stop();
     },
   };
 }
