@@ -95,9 +95,8 @@ describe('a VPS through its faults', { timeout: 600_000 }, () => {
     // are with Claude.
     telegram.failNext('sendMessage', 5, { retryAfter: 60 });
     anthropic.hold();
-    CHATS.slice(0, 25).forEach((chat, i) =>
-      telegram.sendText({ chatId: chat, userId: chat, text: texts[i]! }),
-    );
+    for (const [i, chat] of CHATS.slice(0, 25).entries())
+      telegram.sendText({ chatId: chat, userId: chat, text: texts[i]! });
     await anthropic.waitForHeld(25, { timeoutMs: 60_000 });
     anthropic.release(5);
     await eventually(
@@ -107,9 +106,8 @@ describe('a VPS through its faults', { timeout: 600_000 }, () => {
     );
     await sleep(2000);
     // And five more messages arrive as the machine goes down.
-    CHATS.slice(25).forEach((chat, i) =>
-      telegram.sendText({ chatId: chat, userId: chat, text: texts[25 + i]! }),
-    );
+    for (const [i, chat] of CHATS.slice(25).entries())
+      telegram.sendText({ chatId: chat, userId: chat, text: texts[25 + i]! });
     const rebootAt = Date.now();
     await vps.reboot();
     const bootS = (Date.now() - rebootAt) / 1000;

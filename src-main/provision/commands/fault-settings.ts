@@ -40,7 +40,7 @@ export const EXIT_RECORD_PATH = `${LAYOUT.dataDir}/last-exit`;
 function exitRecordCommand(): string {
   const lines = [
     'g=/sys/fs/cgroup$$(sed -n "s/^0:://p" /proc/self/cgroup)',
-    'f=' + EXIT_RECORD_PATH,
+    `f=${EXIT_RECORD_PATH}`,
     '{ echo SERVICE_RESULT=$$SERVICE_RESULT; echo EXIT_CODE=$$EXIT_CODE; echo EXIT_STATUS=$$EXIT_STATUS',
     'echo AT=$$(date +%%s)',
     '[ ! -r $$g/memory.peak ] || echo MEMORY_PEAK=$$(cat $$g/memory.peak)',
