@@ -34,7 +34,10 @@ test('a full disk comes first and says what to do; a low one says messages wait'
   const low: AgentFaults = {
     disk: { level: 'low', free_bytes: 150e6, total_bytes: 10 * 1024 ** 3, refuse_below_bytes: 2e8 },
   };
-  assert.match(faultNotes(low, NOW)[0]?.text ?? '', /nearly full \(143 MB free of 10\.0 GB\): new messages wait/);
+  assert.match(
+    faultNotes(low, NOW)[0]?.text ?? '',
+    /nearly full \(143 MB free of 10\.0 GB\): new messages wait/,
+  );
   assert.deepEqual(faultTrayNotes(low, NOW), ['disk nearly full']);
 });
 
@@ -51,7 +54,10 @@ test('a kill for memory is shown with its limit for a week, then forgotten', () 
 test('memory pressure is a warning in the app, not a reason to call the owner from the tray', () => {
   const pressed: AgentFaults = { memory: { pressure: true, limit_bytes: 512 * MIB } };
   assert.deepEqual(faultNotes(pressed, NOW), [
-    { level: 'warn', text: 'Your agent is short of memory (limit 512 MB): it takes messages a few at a time.' },
+    {
+      level: 'warn',
+      text: 'Your agent is short of memory (limit 512 MB): it takes messages a few at a time.',
+    },
   ]);
   assert.deepEqual(faultTrayNotes(pressed, NOW), []);
 });
@@ -60,6 +66,9 @@ test('an unknown service keeps its own name', () => {
   const faults: AgentFaults = {
     outages: [{ service: 'matrix', since: '2026-03-10T11:00:00Z', detail: 'down', waiting: 0 }],
   };
-  assert.match(faultNotes(faults, NOW)[0]?.text ?? '', /^matrix cannot be reached since [^—]*\. Messages wait/);
+  assert.match(
+    faultNotes(faults, NOW)[0]?.text ?? '',
+    /^matrix cannot be reached since [^—]*\. Messages wait/,
+  );
   assert.deepEqual(faultTrayNotes(faults, NOW), ['matrix unreachable']);
 });
