@@ -75,6 +75,8 @@ export function ensureRendererBuilt(): void {
 
 export interface Stack {
   app: BrowserApp;
+  /** Every WebSocket frame between the page and the bridge, both directions, from the first page load on. */
+  frames: string[];
   telegram: FakeTelegram;
   anthropic: FakeAnthropic;
   browser: Browser;
@@ -89,6 +91,7 @@ export async function startStack(): Promise<Stack> {
   const telegram = new FakeTelegram();
   const anthropic = new FakeAnthropic();
   const dataDir = mkdtempSync(join(tmpdir(), 'mono-e2e-'));
+  const frames: string[] = [];
   const cleanups: (() => Promise<unknown> | unknown)[] = [
     () => rmSync(dataDir, { recursive: true, force: true }),
   ];
@@ -103,8 +106,14 @@ export async function startStack(): Promise<Stack> {
       rendererDir: RENDERER_DIR,
       agentPath: AGENT_PATH,
       endpoints: { telegramApiRoot: telegramUrl, anthropicBaseUrl: anthropicUrl, model: 'claude-sonnet-5-5' },
-      // A fast scheduler tick so a job created in a test runs within a second.
-      agentEnv: { TELEGRAM_API_ROOT: telegramUrl, ANTHROPIC_BASE_URL: anthropicUrl, MONO_JOB_TICK_MS: '200' },
+      // A fast scheduler tick so a job created in a test runs within a second. The owner is named here (the
+      // Telegram user the tests write as) until the wizard makes its user the owner with a claim code.
+      agentEnv: {
+        TELEGRAM_API_ROOT: telegramUrl,
+        ANTHROPIC_BASE_URL: anthropicUrl,
+        MONO_JOB_TICK_MS: '200',
+        MONO_OWNER_CHAT: 'telegram:5551001',
+      },
       log: (message, error) => {
         if (process.env.MONO_E2E_DEBUG) console.error('[mono]', message, error);
       },
@@ -118,9 +127,14 @@ export async function startStack(): Promise<Stack> {
     });
     const page = await context.newPage();
     page.on('pageerror', (error) => console.error('[page error]', error.message));
+    page.on('websocket', (socket) => {
+      socket.on('framesent', ({ payload }) => frames.push(String(payload)));
+      socket.on('framereceived', ({ payload }) => frames.push(String(payload)));
+    });
     await page.goto(app.bridge.openUrl);
     return {
       app,
+      frames,
       telegram,
       anthropic,
       browser,

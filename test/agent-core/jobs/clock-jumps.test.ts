@@ -31,11 +31,9 @@ describe('the scheduler when the clock jumps', () => {
     const { db } = store;
     const settings = new Settings(db, silentLogger);
     await settings.load();
-    const owner = new Owner(
-      new Map([['telegram', { everyone: false, ids: new Set(['1']) }]]),
-      settings,
-      'UTC',
-    );
+    const owner = new Owner(new Map([['telegram', { everyone: false, ids: new Set(['1']) }]]), settings, {
+      timezone: 'UTC',
+    });
     const assistant = new Assistant({
       db,
       log: silentLogger,
