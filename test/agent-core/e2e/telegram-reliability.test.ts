@@ -10,7 +10,8 @@ import { queryDataDir } from '../../helpers/inspect-datastore.ts';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-describe('reliability', { timeout: 120_000 }, () => {
+// Eight agents started in turn, with retries that wait as asked: a loaded machine needs minutes.
+describe('reliability', { timeout: 240_000 }, () => {
   const telegram = new FakeTelegram();
   const anthropic = new FakeAnthropic();
   let data: ReturnType<typeof tempDataDir>;
