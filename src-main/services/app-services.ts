@@ -16,6 +16,7 @@ import { createNotifier, type Notice } from './attention.ts';
 import { createBudgetWatch } from './budget-watch.ts';
 import type { CheckEndpoints } from './checks.ts';
 import { createData } from './data.ts';
+import { createFaultMirror } from './fault-mirror.ts';
 import { appHandlers } from './handlers/app-handlers.ts';
 import { datastoreHandlers } from './handlers/datastore-handlers.ts';
 import { serverHandlers } from './handlers/server-handlers.ts';
@@ -134,6 +135,7 @@ export function createAppServices(deps: AppServicesDeps) {
     tables: SYNCED_TABLES,
     onChange: (change) => {
       pause.observe(change);
+      faults.observe(change);
       deps.emit('db.change', change);
       notifier.change(change);
       budget.change(change);
@@ -146,6 +148,7 @@ export function createAppServices(deps: AppServicesDeps) {
   });
   const data = createData(sync);
   const pause = createPauseMirror(data);
+  const faults = createFaultMirror();
   const serverStatus = createServerStatus({ prefs, sync, pause, provision, agent });
   const journal = createJournalFollower({
     provision,
@@ -218,6 +221,8 @@ export function createAppServices(deps: AppServicesDeps) {
     appState: appState.current,
     isPaused: pause.current,
     isBudgetReached: budget.reached,
+    /** The agent's faults in a few words each (a full disk, a service unreachable, a kill for memory). */
+    faultNotes: () => faults.trayNotes(),
     /** Called once at launch: a finished setup starts its agent and sync as soon as the keys can be read. */
     start: startWhenReady,
     /** Runs `listener` each time the vault becomes readable (created or unlocked). */

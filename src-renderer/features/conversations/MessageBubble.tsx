@@ -47,6 +47,15 @@ export const MessageBubble = memo(function MessageBubble({ message }: { message:
         <p className="msg-text">{message.text}</p>
         <span className="msg-meta">
           {status && <span className={`msg-status status-${message.status}`}>{status}</span>}
+          {message.fate === 'unknown' && (
+            <span
+              className="msg-status status-unknown-fate"
+              data-testid="unknown-fate"
+              title="MONO stopped while sending this reply and sent it again: it may have arrived twice."
+            >
+              may have arrived twice
+            </span>
+          )}
           <time>{clock(message.created_at)}</time>
           {message.status === 'sent' && <Icon.Check />}
         </span>

@@ -1,4 +1,4 @@
-// The dashboard frame: sidebar, offline banner, and the current screen; loads the counts the sidebar shows.
+// The dashboard frame: sidebar, offline and fault banners, and the current screen; loads the counts the sidebar shows.
 import { useEffect } from 'react';
 import { loaders, loadServer } from '../../store/actions.ts';
 import { useStore } from '../../store/store.ts';
@@ -8,6 +8,7 @@ import { IntegrationsScreen } from '../integrations/IntegrationsScreen.tsx';
 import { JobsScreen } from '../jobs/JobsScreen.tsx';
 import { ServerScreen } from '../server/ServerScreen.tsx';
 import { UsageScreen } from '../usage/UsageScreen.tsx';
+import { FaultBanner } from './FaultBanner.tsx';
 import { OfflineBanner } from './OfflineBanner.tsx';
 import { Sidebar } from './Sidebar.tsx';
 
@@ -27,6 +28,7 @@ export function Dashboard() {
       <Sidebar />
       <main className="main">
         <OfflineBanner />
+        <FaultBanner />
         <div className="screen" data-screen={screen}>
           {screen === 'conversations' && <ConversationsScreen />}
           {screen === 'access' && <AccessScreen />}
