@@ -10,6 +10,7 @@ import {
 } from '../channels/whatsapp/config.ts';
 import { type FaultConfig, loadFaults } from '../health/config.ts';
 import { isTimeZone } from '../jobs/local-time.ts';
+import { loadMedia, type MediaConfig } from '../media/config.ts';
 import { Secret } from './secret.ts';
 
 export const DEFAULT_MODEL = 'claude-sonnet-5-5';
@@ -39,6 +40,8 @@ export interface AgentConfig {
   whatsapp?: WhatsAppCloudConfig;
   whatsappLinked?: WhatsAppLinkedConfig;
   email?: EmailConfig;
+  /** Speech to text and web tools (files themselves need no configuration). */
+  media: MediaConfig;
   logLevel: string;
   features: FeatureConfig;
   faults: FaultConfig;
@@ -142,6 +145,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AgentConfig {
 
   const email = loadEmail(text, problems);
   const faults = loadFaults(text, problems);
+  const media = loadMedia(text, problems);
 
   if (problems.length > 0) throw new ConfigError(problems);
 
@@ -159,6 +163,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AgentConfig {
     ...(whatsapp ? { whatsapp } : {}),
     ...(whatsappLinked ? { whatsappLinked } : {}),
     ...(email ? { email } : {}),
+    media,
     logLevel,
     features,
     faults,

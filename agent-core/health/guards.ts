@@ -9,7 +9,6 @@ import { cgroupAnonBytes, findCgroup, readCgroupMemory } from './cgroup.ts';
 import { DiskGuard } from './disk-guard.ts';
 import { type LastExit, readLastExit } from './last-exit.ts';
 import { MemoryGuard } from './memory-guard.ts';
-import { Retention, retentionRules } from './retention.ts';
 import { Upstreams } from './upstreams.ts';
 
 /** How long a refused webhook sender is asked to wait (HTTP Retry-After). */
@@ -48,16 +47,6 @@ export async function startFaultGuards(
     ...(config.faults.diskReserveBytes ? { reserveBytes: config.faults.diskReserveBytes } : {}),
   });
   await disk.start();
-  // Media and backups beside the data: pruned now and then, and at once when the disk gets low.
-  const retention = new Retention(
-    config.dataDir,
-    () => retentionRules(disk.state.totalBytes),
-    log.child({ part: 'retention' }),
-  );
-  retention.start();
-  disk.onChange((state) => {
-    if (state.level !== 'ok') void retention.run();
-  });
   const memory = new MemoryGuard({
     limitBytes: cgroup.limitBytes ?? config.faults.memoryLimitBytes,
     // Under a group limit, the group's own count (what the OOM killer judges); else the process's.
@@ -97,7 +86,6 @@ export async function startFaultGuards(
       disk.countPending(count);
     },
     stop: () => {
-      retention.stop();
       disk.stop();
     },
   };
