@@ -1,6 +1,6 @@
 // Clock jumps on the built agent: its wall clock (Node's and the embedded engine's alike, through libfaketime's
-// offset file; the monotonic clock untouched, as when NTP steps the system clock) moves an hour forward, back, and
-// forward again, and the agent is killed and restarted behind its last slot. Each slot fires once, none twice;
+// offset file; the monotonic clock untouched, as when NTP steps the system clock) moves past the next hour, back,
+// and forward again, and the agent is killed and restarted behind its last slot. Each slot fires once, none twice;
 // messages keep being answered once.
 import assert from 'node:assert/strict';
 import { existsSync, writeFileSync } from 'node:fs';
@@ -25,11 +25,16 @@ describe('clock jumps', { timeout: 180_000 }, () => {
   const data = tempDataDir();
   const offsetFile = join(data.dir, 'clock-offset');
   let agent: AgentProcess | undefined;
-  /** Moves the agent's wall clock to `hours` from the real one (libfaketime reads the file again each second). */
-  const setClock = async (hours: number) => {
-    writeFileSync(offsetFile, `${hours >= 0 ? '+' : ''}${Math.round(hours * 3600)}\n`);
+  /** Moves the agent's wall clock by `ms` from the real one (libfaketime reads the file again each second). */
+  const setOffset = async (ms: number) => {
+    const seconds = Math.round(ms / 1000);
+    writeFileSync(offsetFile, `${seconds >= 0 ? '+' : ''}${seconds}\n`);
     await sleep(2500);
   };
+  /** The hour the test started in: every clock it sets is placed against it, never across a boundary by chance. */
+  let hour = 0;
+  /** Sets the agent's wall clock to `minutes` after the start of that hour. */
+  const setClock = (minutes: number) => setOffset(hour + minutes * 60_000 - Date.now());
   const start = async () => {
     agent = new AgentProcess({
       ...agentEnv(
@@ -65,7 +70,7 @@ describe('clock jumps', { timeout: 180_000 }, () => {
   });
 
   test('an hour forward, an hour back, forward again, and a restart behind the last slot: each slot once', async () => {
-    // An hourly job whose current hour already ran, and a reminder due in 30 minutes.
+    // An hourly job whose current hour already ran, and a reminder due five minutes after the next hour.
     writeFileSync(offsetFile, '+0\n');
     // A first start lays out the schema; the owner's conversation exists once they wrote.
     await start();
@@ -73,22 +78,24 @@ describe('clock jumps', { timeout: 180_000 }, () => {
     await telegram.waitForSent(1, { timeoutMs: 15_000 });
     await agent!.stop();
     const now = Date.now();
-    const hour = Math.floor(now / HOUR) * HOUR;
+    // Near the end of an hour, the next one: the real clock must not reach a slot on its own while the test runs.
+    hour = Math.floor((now + 5 * 60_000) / HOUR) * HOUR;
+    const reminderAt = new Date(hour + HOUR + 5 * 60_000).toISOString();
     await queryDataDir(
       join(data.dir, 'agent'),
       `CREATE job:hourly CONTENT { name: 'Hourly', prompt: 'hourly', cron: '0 * * * *', timezone: 'UTC',
          conversation: ${CONVERSATION}, enabled: true, created_at: d'${new Date(hour - 2 * HOUR).toISOString()}',
          last_slot: d'${new Date(hour).toISOString()}', next_run_at: d'${new Date(hour + HOUR).toISOString()}' };
-       CREATE job:once CONTENT { name: 'Once', prompt: 'once', run_at: d'${new Date(now + HOUR / 2).toISOString()}',
+       CREATE job:once CONTENT { name: 'Once', prompt: 'once', run_at: d'${reminderAt}',
          timezone: 'UTC', conversation: ${CONVERSATION}, enabled: true,
-         created_at: d'${new Date(now).toISOString()}', next_run_at: d'${new Date(now + HOUR / 2).toISOString()}' };`,
+         created_at: d'${new Date(now).toISOString()}', next_run_at: d'${reminderAt}' };`,
     );
     await start();
     await sleep(1500);
     assert.equal(said('Hourly') + said('Once'), 0, 'nothing is due yet');
 
-    // NTP steps the clock an hour forward: the next hourly slot and the reminder are due, once each.
-    await setClock(1);
+    // NTP steps the clock past the next hour: the next hourly slot and the reminder are due, once each.
+    await setClock(70);
     await eventually(
       () => said('Hourly') === 1 && said('Once') === 1,
       'the jumped-over slots to fire',
@@ -100,24 +107,24 @@ describe('clock jumps', { timeout: 180_000 }, () => {
     );
 
     // Back by an hour, then forward through the same slots again: nothing fires a second time.
-    await setClock(0);
+    await setOffset(0);
     telegram.sendText({ chatId: OWNER, userId: OWNER, text: 'still there?' });
     await eventually(() => telegram.sent.some((s) => s.text === 'Echo: still there?'), 'an answer', 15_000);
-    await setClock(1.1);
+    await setClock(80);
     await sleep(2000);
     assert.equal(said('Hourly'), 1);
     assert.equal(said('Once'), 1);
 
     // Killed, and restarted with the clock behind its last slot: still nothing twice.
     await agent!.kill();
-    await setClock(0);
+    await setOffset(0);
     await start();
     await sleep(3000);
     assert.equal(said('Hourly'), 1);
     assert.equal(said('Once'), 1);
 
     // Time moves on to the hour after: that slot fires, once.
-    await setClock(2.05);
+    await setClock(125);
     await eventually(() => said('Hourly') === 2, 'the next slot to fire', 20_000);
     await sleep(2000);
     assert.equal(said('Hourly'), 2);
