@@ -96,7 +96,7 @@ export async function startAgent(
           budget: budget.ledger,
         }),
         guards.upstreams.get('anthropic'),
-        guards.memory,
+        guards.claudeSlots,
       )
     : undefined;
   // Tools, jobs and hooks deliver through the runner's per-conversation queue (created just below).

@@ -38,6 +38,8 @@ export interface ClaudeCall {
   /** Tools the API runs itself (web search, web fetch): only in the owner's turns. */
   serverTools?: ServerTool[];
   signal?: AbortSignal;
+  /** Who waits for this call (a conversation, a job): calls in flight are shared fairly between them. */
+  fairKey?: string;
 }
 
 export interface ClaudeResponse extends ClaudeReply {
@@ -68,7 +70,12 @@ export interface ClaudeClient {
   call(input: ClaudeCall): Promise<ClaudeResponse>;
   /** Loads the SDK in the background so the first answer does not wait for it. */
   warmUp?(): void;
-  reply(input: { system: string; history: ChatTurn[]; signal?: AbortSignal }): Promise<ClaudeReply>;
+  reply(input: {
+    system: string;
+    history: ChatTurn[];
+    signal?: AbortSignal;
+    fairKey?: string;
+  }): Promise<ClaudeReply>;
 }
 
 type Sdk = typeof import('@anthropic-ai/sdk');

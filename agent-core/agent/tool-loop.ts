@@ -77,6 +77,7 @@ export async function runToolLoop(input: LoopInput): Promise<LoopResult> {
       ...(specs.length > 0 && !last ? { tools: specs } : {}),
       ...(input.serverTools?.length && !last ? { serverTools: [...input.serverTools] } : {}),
       ...(input.signal ? { signal: input.signal } : {}),
+      fairKey: input.toolContext.conversation.toString(),
     });
     result.calls += 1;
     result.usage = addUsage(result.usage, response.usage);

@@ -27,6 +27,7 @@ import {
 } from '../store/messages.ts';
 import type { OwnerAccounts } from '../store/owners.ts';
 import { cancelPendingActions, confirmationPrompt } from '../tools/confirmations.ts';
+import { BoundedMap } from '../util/bounded-map.ts';
 import type { Assistant } from './assistant.ts';
 import { type ClaudeClient, ClaudeError } from './claude.ts';
 import { type ClaimFact, decideTurn } from './decide-turn.ts';
@@ -60,13 +61,15 @@ export interface TurnDeps {
 }
 
 const TURN_RETRY_DELAYS_MS = [1000, 5000, 30_000];
+const SUMMARIES_KEPT = 500;
 const UNCLAIMED_NOTICE_EVERY_MS = 60 * 60_000;
 const MAX_TOLD_UNCLAIMED = 1000;
 
 export class TurnRunner {
   readonly #chains = new Map<string, Promise<void>>();
   readonly #shutdown = new AbortController();
-  readonly #summaries = new Map<string, SummaryState>();
+  /** Summaries read lately (a forgotten one is read again): bounded however many people write over months. */
+  readonly #summaries = new BoundedMap<string, SummaryState>(SUMMARIES_KEPT);
   readonly #delivering = new Set<string>();
   readonly #queued = new Set<string>();
   /** Conversations told lately that nobody owns the agent yet, by time told (bounded). */

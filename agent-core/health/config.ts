@@ -11,6 +11,8 @@ export interface FaultConfig {
   retryCapMs: number;
   /** MONO_MEMORY_LIMIT_MB: the memory limit when the control group shows none (e.g. outside systemd). */
   memoryLimitBytes?: number;
+  /** MONO_CLAUDE_CONCURRENCY: calls to Claude in flight at most, shared fairly between conversations (default 8). */
+  claudeConcurrency: number;
 }
 
 export function loadFaults(text: (name: string) => string | undefined, problems: string[]): FaultConfig {
@@ -31,5 +33,6 @@ export function loadFaults(text: (name: string) => string | undefined, problems:
     outageNoticeAfterMs: (int('MONO_OUTAGE_NOTICE_S', 1) ?? 600) * 1000,
     retryCapMs: (int('MONO_RETRY_MAX_S', 1) ?? 60) * 1000,
     ...(memoryMb !== undefined ? { memoryLimitBytes: memoryMb * 1024 * 1024 } : {}),
+    claudeConcurrency: int('MONO_CLAUDE_CONCURRENCY', 1) ?? 8,
   };
 }

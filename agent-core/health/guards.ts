@@ -5,6 +5,7 @@ import { InboundRefusedError } from '../channels/channel.ts';
 import type { AgentConfig } from '../config/config.ts';
 import type { Gate } from '../http/router.ts';
 import type { Logger } from '../log/logger.ts';
+import { FairSlots } from '../util/fair-slots.ts';
 import { cgroupAnonBytes, findCgroup, readCgroupMemory } from './cgroup.ts';
 import { DiskGuard } from './disk-guard.ts';
 import { type LastExit, readLastExit } from './last-exit.ts';
@@ -18,11 +19,15 @@ const POLL_PAUSE_MS = 5000;
 /** While memory is short: how many taken messages may wait for their turn, and how often to look again. */
 const PENDING_UNDER_PRESSURE = 20;
 const MEMORY_PAUSE_MS = 500;
+/** Calls to Claude in flight at most while memory is short. */
+const CLAUDE_CALLS_UNDER_PRESSURE = 2;
 
 export interface FaultGuards {
   disk: DiskGuard;
   memory: MemoryGuard;
   upstreams: Upstreams;
+  /** Calls to Claude in flight, shared fairly between conversations; fewer while memory is short. */
+  claudeSlots: FairSlots;
   lastExit: LastExit;
   /** For the HTTP app: every POST (a webhook: new inbound) gets 503 while the disk is nearly full or memory short. */
   httpGate: Gate;
@@ -70,6 +75,13 @@ export async function startFaultGuards(
     disk,
     memory,
     upstreams: new Upstreams({ baseMs: 1000, capMs: config.faults.retryCapMs }),
+    claudeSlots: new FairSlots({
+      limit: () =>
+        memory.pressed()
+          ? Math.min(CLAUDE_CALLS_UNDER_PRESSURE, config.faults.claudeConcurrency)
+          : config.faults.claudeConcurrency,
+      recheckMs: 250,
+    }),
     lastExit: readLastExit(config.dataDir, cgroup),
     httpGate: (method) => {
       const refused = method === 'POST' ? refusal() : undefined;

@@ -1,11 +1,9 @@
 // Memory pressure: under a memory limit (the unit's MemoryMax=), a burst of conversations, or the backlog a
-// restart resumes, must not push the agent into the kernel's OOM killer again and again. Calls to Claude (what
-// holds a turn's memory longest) are unlimited normally; while the memory in use is above 70 % of the limit
-// (until it is back under 60 %: finishing a turn needs room too, and V8 frees late) only two run at a time, so
-// the backlog still moves but no longer piles up in memory; and only a few new messages are taken at a time
-// (guards.ts: the senders keep the rest), since every message taken is a turn in memory. Without a known limit
-// nothing waits.
-import { sleep } from '../util/sleep.ts';
+// restart resumes, must not push the agent into the kernel's OOM killer again and again. While the memory in use
+// is above 70 % of the limit (until it is back under 60 %: finishing a turn needs room too, and V8 frees late)
+// the agent is "pressed": fewer calls to Claude run at once (what holds a turn's memory longest), so the backlog
+// still moves but no longer piles up in memory; and only a few new messages are taken at a time (guards.ts: the
+// senders keep the rest), since every message taken is a turn in memory. Without a known limit nothing waits.
 
 export interface MemoryGuardOptions {
   limitBytes: number | undefined;
@@ -13,18 +11,12 @@ export interface MemoryGuardOptions {
   usage?: () => number;
   highRatio?: number;
   lowRatio?: number;
-  checkMs?: number;
 }
-
-/** Calls to Claude in flight at most while memory is short. */
-const UNDER_PRESSURE = 2;
 
 export class MemoryGuard {
   readonly #options: MemoryGuardOptions;
   readonly #usage: () => number;
   #pressed = false;
-  #waiting = 0;
-  #inFlight = 0;
   #used = 0;
   #readAt = Number.NEGATIVE_INFINITY;
 
@@ -33,38 +25,18 @@ export class MemoryGuard {
     this.#usage = options.usage ?? (() => process.memoryUsage.rss());
   }
 
-  get state(): { usedBytes: number; limitBytes?: number; pressure: boolean; waiting: number } {
+  get state(): { usedBytes: number; limitBytes?: number; pressure: boolean } {
     const limit = this.#options.limitBytes;
     return {
       usedBytes: this.#usage(),
       ...(limit !== undefined ? { limitBytes: limit } : {}),
       pressure: this.#pressed,
-      waiting: this.#waiting,
     };
   }
 
   /** True while memory is short (above the high mark, until back under the low one): take no new work. */
   pressed(): boolean {
     return !this.#under();
-  }
-
-  /** Waits until a call may start; call the returned function when it ended. Early when the signal aborts. */
-  async acquire(signal?: AbortSignal): Promise<() => void> {
-    if (!this.#under() && this.#inFlight >= UNDER_PRESSURE) {
-      this.#waiting++;
-      try {
-        while (!signal?.aborted && !this.#under() && this.#inFlight >= UNDER_PRESSURE)
-          await sleep(this.#options.checkMs ?? 250, signal);
-      } finally {
-        this.#waiting--;
-      }
-    }
-    this.#inFlight++;
-    let released = false;
-    return () => {
-      if (!released) this.#inFlight--;
-      released = true;
-    };
   }
 
   #under(): boolean {

@@ -3,8 +3,8 @@
 import { type ClaudeClient, ClaudeError } from '../agent/claude.ts';
 import { ChannelSendError } from '../channels/channel.ts';
 import type { BackoffPolicy } from '../util/backoff.ts';
+import type { FairSlots } from '../util/fair-slots.ts';
 import type { PaceLimit } from '../util/pacer.ts';
-import type { MemoryGuard } from './memory-guard.ts';
 import type { Classify, Failure } from './upstream.ts';
 import { Upstream } from './upstream.ts';
 
@@ -63,13 +63,17 @@ export const classifyClaude: Classify = (error): Failure | undefined =>
 const CLAUDE_MAX_WAIT_MS = 24 * 60 * 60_000;
 
 /**
- * Claude behind its gates: while Anthropic cannot be reached, turns wait (one probe at a time) instead of each
- * failing with a notice, and the stored messages are answered when it comes back, at a pace it accepts; while
- * memory is short, only a few calls run at once (memory-guard.ts).
+ * Claude behind its gates: only so many calls in flight, shared fairly between conversations (fewer while memory
+ * is short: guards.ts); while Anthropic cannot be reached, turns wait (one probe at a time) instead of each
+ * failing with a notice, and the stored messages are answered when it comes back, at a pace it accepts.
  */
-export function gatedClaude(claude: ClaudeClient, upstream: Upstream, memory?: MemoryGuard): ClaudeClient {
-  const gated = async <T>(run: () => Promise<T>, signal: AbortSignal | undefined): Promise<T> => {
-    const release = await memory?.acquire(signal);
+export function gatedClaude(claude: ClaudeClient, upstream: Upstream, slots?: FairSlots): ClaudeClient {
+  const gated = async <T>(
+    run: () => Promise<T>,
+    signal: AbortSignal | undefined,
+    fairKey: string | undefined,
+  ): Promise<T> => {
+    const release = await slots?.acquire(fairKey ?? 'other', signal);
     try {
       return await upstream.run(run, classifyClaude, {
         deadline: performance.now() + CLAUDE_MAX_WAIT_MS,
@@ -82,7 +86,7 @@ export function gatedClaude(claude: ClaudeClient, upstream: Upstream, memory?: M
   return {
     model: claude.model,
     ...(claude.warmUp ? { warmUp: () => claude.warmUp?.() } : {}),
-    call: (input) => gated(() => claude.call(input), input.signal),
-    reply: (input) => gated(() => claude.reply(input), input.signal),
+    call: (input) => gated(() => claude.call(input), input.signal, input.fairKey),
+    reply: (input) => gated(() => claude.reply(input), input.signal, input.fairKey),
   };
 }

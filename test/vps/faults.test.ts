@@ -40,7 +40,11 @@ describe('a VPS through its faults', { timeout: 600_000 }, () => {
     vps = await Vps.boot(key, { persistent: true });
     mirror = await startMirror(vps.hostIp);
     fakes = await startAgentFakes(vps.hostIp);
-    const envFile = await fakes.writeEnvFile(home, { MONO_ALLOW_TELEGRAM: CHATS.join(',') });
+    const envFile = await fakes.writeEnvFile(home, {
+      MONO_ALLOW_TELEGRAM: CHATS.join(','),
+      // Turns held in Claude at the reboot (the default lets 8 call at a time).
+      MONO_CLAUDE_CONCURRENCY: String(CHATS.length),
+    });
     await deploy({
       target: {
         host: vps.host,

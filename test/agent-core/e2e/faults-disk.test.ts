@@ -40,7 +40,12 @@ describe('a full disk', { timeout: 400_000 }, () => {
     agentEnv(
       dataDir(),
       { telegram, anthropic },
-      { MONO_ALLOW_TELEGRAM: CHATS.join(','), MONO_DISK_CHECK_MS: '200' },
+      {
+        MONO_ALLOW_TELEGRAM: CHATS.join(','),
+        MONO_DISK_CHECK_MS: '200',
+        // Every chat's turn held in Claude at once when the disk fills (the default lets 8 call at a time).
+        MONO_CLAUDE_CONCURRENCY: String(CHATS.length),
+      },
     );
   /** Messages from the chats in turn; each carries a marker its echo repeats. */
   const send = (count: number) => {

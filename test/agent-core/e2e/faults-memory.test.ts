@@ -33,7 +33,15 @@ describe('memory pressure', { timeout: 300_000 }, () => {
   const scripts = tempDataDir('mono-enter-cgroup-');
   const enterScript = join(scripts.dir, 'enter-cgroup.mjs');
   const env = () =>
-    agentEnv(data.dir, { telegram, anthropic }, { MONO_ALLOW_TELEGRAM: [...CHATS, ...BURST].join(',') });
+    agentEnv(
+      data.dir,
+      { telegram, anthropic },
+      {
+        MONO_ALLOW_TELEGRAM: [...CHATS, ...BURST].join(','),
+        // No count limit: what holds the burst back here is the memory limit alone.
+        MONO_CLAUDE_CONCURRENCY: '100000',
+      },
+    );
   /** Starts the agent inside the memory-limited group, as systemd starts its unit. */
   const startInGroup = async () => {
     agent = new AgentProcess(

@@ -57,7 +57,13 @@ describe('network loss', { timeout: 300_000 }, () => {
       agentEnv(
         data.dir,
         { telegram, anthropic },
-        { MONO_ALLOW_TELEGRAM: CHATS.join(','), MONO_RETRY_MAX_S: '2', MONO_OUTAGE_NOTICE_S: '3' },
+        {
+          MONO_ALLOW_TELEGRAM: CHATS.join(','),
+          MONO_RETRY_MAX_S: '2',
+          MONO_OUTAGE_NOTICE_S: '3',
+          // Turns held in Claude when it goes away (the default lets 8 call at a time).
+          MONO_CLAUDE_CONCURRENCY: '16',
+        },
       ),
     );
     await agent.start();

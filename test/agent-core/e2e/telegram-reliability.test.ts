@@ -17,7 +17,16 @@ describe('reliability', { timeout: 240_000 }, () => {
   let data: ReturnType<typeof tempDataDir>;
   let agent: AgentProcess | undefined;
   const env = () =>
-    agentEnv(data.dir, { telegram, anthropic }, { MONO_ALLOW_TELEGRAM: '*', MONO_OWNER_CHAT: 'telegram:1' });
+    agentEnv(
+      data.dir,
+      { telegram, anthropic },
+      {
+        MONO_ALLOW_TELEGRAM: '*',
+        MONO_OWNER_CHAT: 'telegram:1',
+        // Two hundred turns held in Claude at once (the default lets 8 call at a time).
+        MONO_CLAUDE_CONCURRENCY: '200',
+      },
+    );
 
   before(async () => {
     await telegram.start();
