@@ -13,9 +13,11 @@ import type { Channel, InboundMessage } from './channels/channel.ts';
 import { CHANNEL_NAMES, ownerTarget, setupChannels } from './channels/registry.ts';
 import { OwnerCommands } from './commands/owner-commands.ts';
 import { isPaused } from './commands/pause.ts';
-import type { AgentConfig, Allowlist } from './config/config.ts';
+import type { AgentConfig } from './config/config.ts';
+import type { Allowlist } from './config/values.ts';
 import type { ChannelName } from './contract/tables.ts';
-import { type Datastore, openConfiguredDatastore } from './db/datastore.ts';
+import { openConfiguredDatastore } from './db/datastore.ts';
+import type { Datastore } from './db/datastore-types.ts';
 import { applySchema } from './db/schema.ts';
 import { Delivery } from './delivery/delivery.ts';
 import { markUnknownFates } from './delivery/in-flight.ts';
@@ -77,7 +79,7 @@ export async function startAgent(
   const allowlists = new Map<ChannelName, Allowlist>(
     setups.map((setup) => [setup.channel.name, setup.allow]),
   );
-  if (setups.length === 0) {
+  if (setups.every((setup) => setup.channel.name === 'desktop')) {
     log.warn('no channel is configured: set TELEGRAM_BOT_TOKEN so people can talk to the agent');
   }
 

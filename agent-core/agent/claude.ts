@@ -40,6 +40,8 @@ export interface ClaudeCall {
   signal?: AbortSignal;
   /** Who waits for this call (a conversation, a job): calls in flight are shared fairly between them. */
   fairKey?: string;
+  /** The answer's text so far, as it streams in (for replies shown while they are written). */
+  onText?: (text: string) => void;
 }
 
 export interface ClaudeResponse extends ClaudeReply {
@@ -123,6 +125,7 @@ export function createClaudeClient(options: {
     tools,
     serverTools,
     signal,
+    onText,
   }: ClaudeCall): Promise<ClaudeResponse> {
     const toolParams = [...(tools ?? []), ...(serverTools ?? [])].map((tool, index, all) => ({
       ...tool,
@@ -146,6 +149,14 @@ export function createClaudeClient(options: {
     let realUsd = 0;
     try {
       const stream = (await getClient()).messages.stream(params, signal ? { signal } : undefined);
+      if (onText) {
+        // All text blocks in order, as the final text joins them.
+        let sofar = '';
+        stream.on('text', (delta) => {
+          sofar += delta;
+          onText(sofar);
+        });
+      }
       const message = await stream.finalMessage();
       const text = message.content
         .filter((block) => block.type === 'text')

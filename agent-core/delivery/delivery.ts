@@ -17,6 +17,8 @@ export const SEND_PACE: Record<ChannelName, { chat: PaceLimit; all: PaceLimit }>
   telegram: { chat: { perSecond: 1, burst: 3 }, all: { perSecond: 20, burst: 5 } },
   whatsapp: { chat: { perSecond: 1, burst: 3 }, all: { perSecond: 50, burst: 10 } },
   email: { chat: { perSecond: 1, burst: 5 }, all: { perSecond: 2, burst: 5 } },
+  // The owner's chat in the desktop: a row in MONO's own datastore, no API to spare.
+  desktop: { chat: { perSecond: 1000, burst: 1000 }, all: { perSecond: 1000, burst: 1000 } },
 };
 
 /** A reply not sent within a day is given up (marked failed; the owner can send it again from the desktop). */
@@ -42,7 +44,8 @@ export class Delivery {
 
   start(message: MessageRecord, channel: Channel, chatId: string, signal: AbortSignal): Sending {
     const { db } = this.deps;
-    const upstream = this.deps.upstreams.get(channel.name);
+    // The desktop's chat is MONO's own datastore: no service to wait for.
+    const upstream = channel.name === 'desktop' ? undefined : this.deps.upstreams.get(channel.name);
     const pacer = this.#pacer(channel.name);
     // Replies are stored with the mark already (recordReply): the send follows at once.
     let marked = message.sending_since !== undefined;
@@ -68,7 +71,8 @@ export class Delivery {
       }
     };
     return {
-      send: (text) => upstream.run(() => attempt(text), classifySend, { signal, deadline }),
+      send: (text) =>
+        upstream ? upstream.run(() => attempt(text), classifySend, { signal, deadline }) : attempt(text),
     };
   }
 

@@ -7,7 +7,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import type { Api } from 'grammy';
-import type { TelegramConfig } from '../../config/config.ts';
 import type { ChannelState } from '../../contract/tables.ts';
 import { neverConnected } from '../../health/network-errors.ts';
 import type { Logger } from '../../log/logger.ts';
@@ -22,6 +21,7 @@ import {
   InboundRefusedError,
   type Receive,
 } from '../channel.ts';
+import type { TelegramConfig } from './config.ts';
 import { markdownToTelegramHtml } from './format.ts';
 import { fetchTelegramFile } from './media.ts';
 import { parseUpdate } from './updates.ts';
