@@ -1,5 +1,5 @@
 // `npm run bench`: every benchmark in one run, each printed as a side-by-side table.
-// `npm run bench -- agent` runs only the named ones (agent, provision, desktop).
+// `npm run bench -- agent` runs only the named ones (agent, provision, fleet, desktop).
 import { existsSync } from 'node:fs';
 import { benchAgent } from './agent.ts';
 
@@ -24,6 +24,9 @@ const BENCHES: Record<string, () => Promise<Table | undefined>> = {
   // Other areas add their benchmark module beside this file, exporting `bench(): Promise<Table>`.
   async provision() {
     return optional('./provision.ts');
+  },
+  async fleet() {
+    return optional('./fleet.ts');
   },
   async desktop() {
     return optional('./desktop.ts');

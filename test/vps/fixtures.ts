@@ -103,15 +103,21 @@ export async function startMirror(
  * veth peer, so the mirror listens on each peer address with the same port, and each VPS resolves the name
  * mono-mirror.test to its own peer in /etc/hosts (its overlay, thrown away with it).
  */
-export async function startFleetMirror(
-  fleet: Vps[],
-): Promise<{ url: string; requests: string[]; nodeSha256: string; close(): Promise<void> }> {
+export async function startFleetMirror(fleet: Vps[]): Promise<{
+  url: string;
+  /** The same mirror as this machine reaches it (the name above resolves on the VPSes only). */
+  localUrl: string;
+  requests: string[];
+  nodeSha256: string;
+  close(): Promise<void>;
+}> {
   const first = await startMirror(fleet[0]!.hostIp);
   const rest = await Promise.all(fleet.slice(1).map((v) => startMirror(v.hostIp, first.port)));
   const all = [first, ...rest];
   await Promise.all(fleet.map((v) => v.must(`echo '${v.hostIp} mono-mirror.test' >> /etc/hosts`)));
   return {
     url: `https://mono-mirror.test:${first.port}`,
+    localUrl: first.url,
     nodeSha256: first.nodeSha256,
     get requests() {
       return all.flatMap((m) => m.requests);
