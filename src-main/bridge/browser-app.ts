@@ -44,7 +44,7 @@ export async function startBrowserApp(options: BrowserAppOptions): Promise<Brows
     handlers: services.handlers,
     rendererDir: options.rendererDir,
     ...(options.port !== undefined && { port: options.port }),
-    onUnexpected: (channel, error) => options.log?.(`${channel} failed`, error),
+    onUnexpected: (method, error) => options.log?.(`${method} failed`, error),
   });
   await services.start();
   const started = bridge;

@@ -16,7 +16,7 @@ export interface BridgeOptions {
   host?: string;
   port?: number;
   secret?: string;
-  onUnexpected?: (channel: string, error: unknown) => void;
+  onUnexpected?: (method: string, error: unknown) => void;
 }
 
 export interface Bridge {
@@ -57,7 +57,7 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
       sockets.add(ws);
       ws.on('close', () => sockets.delete(ws));
       ws.on('message', async (raw) => {
-        let message: { id?: unknown; channel?: unknown; input?: unknown };
+        let message: { id?: unknown; method?: unknown; input?: unknown };
         try {
           message = JSON.parse(String(raw));
         } catch {
@@ -66,7 +66,7 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
         if (typeof message.id !== 'number') return;
         const envelope = await dispatch(
           options.handlers,
-          message.channel,
+          message.method,
           message.input,
           options.onUnexpected,
         );

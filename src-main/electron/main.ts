@@ -13,11 +13,12 @@ import {
   shell,
   Tray,
 } from 'electron';
+import { eventChannel } from '../ipc/api.ts';
 import type { EventName, EventPayloads } from '../ipc/contract.ts';
 import { createAppServices } from '../services/app-services.ts';
 import { trayState } from '../services/attention.ts';
 import { rendererResponse } from './app-protocol.ts';
-import { eventChannel, registerIpc } from './ipc-register.ts';
+import { registerIpc } from './ipc-register.ts';
 import { APP_ORIGIN, isExternalLinkAllowed, isTrustedFrameUrl, mainWindowOptions } from './security.ts';
 import { trayIconName, trayMenuTemplate } from './tray.ts';
 
@@ -156,7 +157,7 @@ if (!app.requestSingleInstanceLock()) {
       ipcMain,
       services.handlers,
       (event) => event.sender === window?.webContents && isTrustedFrameUrl(event.senderFrame?.url),
-      (channel, error) => console.error(`mono: ${channel} failed`, error),
+      (method, error) => console.error(`mono: ${method} failed`, error),
     );
     tray = new Tray(nativeImage.createFromPath(join(assetsDir, 'tray', 'tray-offline.png')));
     tray.on('click', showWindow);

@@ -1,7 +1,7 @@
 // The desktop's security rules in one place, as plain data and functions Electron is handed (and tests check):
 // the CSP, the locked-down window options, which senders may call IPC, and where navigation may go.
 import type { BrowserWindowConstructorOptions } from 'electron';
-import { CHANNEL_NAMES } from '../ipc/contract.ts';
+import { METHOD_NAMES } from '../ipc/contract.ts';
 
 /** The renderer is served from this origin (a custom protocol in Electron; the bridge serves http://127.0.0.1). */
 export const APP_ORIGIN = 'app://mono';
@@ -43,7 +43,7 @@ export function mainWindowOptions(paths: { preload: string; icon: string }): Bro
       navigateOnDragDrop: false,
       spellcheck: true,
       // The preload builds `window.mono` from these names (it cannot load the contract's schemas).
-      additionalArguments: [`--mono-channels=${CHANNEL_NAMES.join(',')}`],
+      additionalArguments: [`--mono-methods=${METHOD_NAMES.join(',')}`],
     },
   };
 }

@@ -1,4 +1,4 @@
-// The one IPC contract between the renderer and the main-process services: channel names, zod schemas, and the
+// The one IPC contract between the renderer and the main-process services: method names, zod schemas, and the
 // `window.mono` type derived from them. The preload, the bridge and the renderer all derive from this module.
 import { z } from 'zod';
 import type {
@@ -123,8 +123,8 @@ export interface DbChange {
   row?: Record<string, unknown>;
 }
 
-/** Every request channel: input schema (validated in main) and output type (a phantom, never validated). */
-export const channels = {
+/** Every IPC method (a request the renderer makes): input schema (validated in main) and output type (a phantom, never validated). */
+export const methods = {
   'app.state': { input: none, output: z.custom<AppState>() },
   'app.setLaunchAtLogin': { input: z.object({ enabled: z.boolean() }), output: z.custom<AppState>() },
   'wizard.checkClaude': {
@@ -280,9 +280,9 @@ export const EVENT_NAMES = [
   'app.state',
 ] as const;
 
-export type Channel = keyof typeof channels;
-export type ChannelInput<C extends Channel> = z.input<(typeof channels)[C]['input']>;
-export type ChannelOutput<C extends Channel> = z.output<(typeof channels)[C]['output']>;
+export type Method = keyof typeof methods;
+export type MethodInput<C extends Method> = z.input<(typeof methods)[C]['input']>;
+export type MethodOutput<C extends Method> = z.output<(typeof methods)[C]['output']>;
 export type EventName = keyof EventPayloads;
 
 /** What every invoke returns over the wire: errors are values, so their message survives IPC intact. */
@@ -290,20 +290,18 @@ export type Envelope<T> = { ok: true; value: T } | { ok: false; error: { name: s
 
 type DomainOf<C> = C extends `${infer D}.${string}` ? D : never;
 type VerbOf<C, D extends string> = C extends `${D}.${infer V}` ? V : never;
-type Args<C extends Channel> =
-  undefined extends ChannelInput<C> ? [input?: ChannelInput<C>] : [input: ChannelInput<C>];
+type Args<C extends Method> =
+  undefined extends MethodInput<C> ? [input?: MethodInput<C>] : [input: MethodInput<C>];
 
-/** `window.mono`: one async function per channel (`mono.conversation.list()`), plus `on` for events. */
+/** `window.mono`: one async function per method (`mono.conversation.list()`), plus `on` for events. */
 export type MonoApi = {
-  [D in DomainOf<Channel>]: {
-    [V in VerbOf<Channel, D>]: `${D}.${V}` extends infer C extends Channel
-      ? (...args: Args<C>) => Promise<ChannelOutput<C>>
+  [D in DomainOf<Method>]: {
+    [V in VerbOf<Method, D>]: `${D}.${V}` extends infer C extends Method
+      ? (...args: Args<C>) => Promise<MethodOutput<C>>
       : never;
   };
 } & {
   on<E extends EventName>(event: E, handler: (payload: EventPayloads[E]) => void): () => void;
 };
 
-export const CHANNEL_NAMES = Object.keys(channels) as Channel[];
-
-export { buildApi, IpcError, unwrap } from './api.ts';
+export const METHOD_NAMES = Object.keys(methods) as Method[];

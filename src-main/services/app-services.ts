@@ -4,21 +4,29 @@ import { spawn as nodeSpawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import WebSocket from 'ws';
 import type { Secret } from '../../agent-core/config/secret.ts';
-import type { AppState, EventName, EventPayloads, ServerStatus, SyncedTable } from '../ipc/contract.ts';
+import type { AppState, EventName, EventPayloads, SyncedTable } from '../ipc/contract.ts';
+import type { Handlers } from '../ipc/dispatch.ts';
 import { type AgentSupervisor, createAgentSupervisor } from './agent-supervisor.ts';
+import { createAppStateView } from './app-state.ts';
 import { createNotifier, type Notice } from './attention.ts';
 import { createBudgetWatch } from './budget-watch.ts';
 import type { CheckEndpoints } from './checks.ts';
-import { createData, type Data } from './data.ts';
-import { createHandlers } from './handlers.ts';
-import { createInstallTracker, type InstallTracker } from './install.ts';
+import { createData } from './data.ts';
+import { appHandlers } from './handlers/app-handlers.ts';
+import { datastoreHandlers } from './handlers/datastore-handlers.ts';
+import { serverHandlers } from './handlers/server-handlers.ts';
+import { setupHandlers } from './handlers/setup-handlers.ts';
+import { createInstallTracker } from './install.ts';
 import { createInstaller } from './installer.ts';
-import { HUB_USER, hubPassword, localAgentEnv, localServerStatus } from './local-mode.ts';
-import { createPrefsStore, type PrefsStore } from './prefs.ts';
+import { createJournalFollower } from './journal-follower.ts';
+import { HUB_USER, hubPassword, localAgentEnv } from './local-mode.ts';
+import { createPauseMirror } from './pause-mirror.ts';
+import { createPrefsStore } from './prefs.ts';
 import type { ProvisionAdapter } from './provision-adapter.ts';
 import { createVpsProvision } from './provision-vps.ts';
-import { createSync, type HubTarget, type Sync } from './sync.ts';
-import { createVault, type SafeStorageLike, type Vault } from './vault.ts';
+import { createServerStatus } from './server-status.ts';
+import { createSync, type HubTarget } from './sync.ts';
+import { createVault, type SafeStorageLike } from './vault.ts';
 
 export const SYNCED_TABLES: readonly SyncedTable[] = [
   'conversation',
@@ -59,15 +67,19 @@ export function createAppServices(deps: AppServicesDeps) {
   const provision =
     deps.provision ?? createVpsProvision({ releaseDir: dirname(deps.agentPath), hubUser: HUB_USER });
   const notifier = createNotifier(deps.notify ?? (() => {}));
+  const appState = createAppStateView({
+    version: deps.version,
+    shell: deps.shell,
+    vault,
+    prefs,
+    canLaunchAtLogin: deps.setLaunchAtLogin !== undefined,
+    emit: (state) => deps.emit('app.state', state),
+  });
   const install = createInstallTracker((state) => {
     deps.emit('install.progress', state);
     notifier.install(state);
   });
-  const state: Core['state'] = { paused: false, budgetReached: false, following: undefined };
-  const budget = createBudgetWatch((day, spent, cap) => {
-    state.budgetReached = cap !== undefined && spent >= cap;
-    notifier.budget(day, spent, cap);
-  });
+  const budget = createBudgetWatch((day, spent, cap) => notifier.budget(day, spent, cap));
 
   const agent: AgentSupervisor = createAgentSupervisor({
     spawn: nodeSpawn,
@@ -108,7 +120,7 @@ export function createAppServices(deps: AppServicesDeps) {
     websocketImpl: WebSocket,
     tables: SYNCED_TABLES,
     onChange: (change) => {
-      if (change.table === 'agent_status' && change.row) state.paused = change.row.paused === true;
+      pause.observe(change);
       deps.emit('db.change', change);
       notifier.change(change);
       budget.change(change);
@@ -120,55 +132,34 @@ export function createAppServices(deps: AppServicesDeps) {
     onError: (error) => log('sync: connection attempt failed', error),
   });
   const data = createData(sync);
-
-  function appState(): AppState {
-    const secrets = (
-      ['anthropic_api_key', 'telegram_bot_token', 'whatsapp_access_token', 'stripe_secret_key'] as const
-    ).map((name) => ({ name, set: vault.has(name) }));
-    const launchAtLogin = deps.setLaunchAtLogin ? (prefs.get().launchAtLogin ?? false) : null;
-    return prefs.appState({ version: deps.version, shell: deps.shell, secrets, launchAtLogin });
-  }
-  const publishState = () => {
-    const state = appState();
-    deps.emit('app.state', state);
-    return state;
-  };
-
-  async function serverStatus(): Promise<ServerStatus> {
-    const { mode, vps } = prefs.get();
-    // Paused lives in the agent's datastore (agent_status:current), shared with the owner's /pause command.
-    if (sync.status().state === 'online') {
-      state.paused = await data.paused().catch(() => state.paused);
-    }
-    const { paused } = state;
-    if (mode === 'vps' && vps) {
-      try {
-        return { mode, paused, ...(await provision.status(vps)) };
-      } catch (error) {
-        return { mode, paused, reachable: false, channels: {}, error: (error as Error).message };
-      }
-    }
-    if (mode === 'local') return localServerStatus(agent.status(), paused);
-    return { mode: null, paused, reachable: false, channels: {}, error: 'Finish the setup first.' };
-  }
-
-  const core: Core = {
-    deps,
-    log,
-    vault,
-    prefs,
-    agent,
-    sync,
-    data,
-    install,
+  const pause = createPauseMirror(data);
+  const serverStatus = createServerStatus({ prefs, sync, pause, provision, agent });
+  const journal = createJournalFollower({
     provision,
-    state,
-    appState,
-    publishState,
-    serverStatus,
+    onLine: (line) => deps.emit('server.log', { line }),
+    log,
+  });
+  const installer = createInstaller({ vault, prefs, agent, sync, install, provision, appState, log });
+
+  const handlers: Handlers = {
+    ...appHandlers({
+      appState,
+      prefs,
+      ...(deps.setLaunchAtLogin && { setLaunchAtLogin: deps.setLaunchAtLogin }),
+    }),
+    ...setupHandlers({
+      dataDir: deps.dataDir,
+      endpoints: deps.endpoints,
+      vault,
+      prefs,
+      appState,
+      provision,
+      install,
+      installer,
+    }),
+    ...datastoreHandlers({ data, sync }),
+    ...serverHandlers({ prefs, agent, provision, install, installer, journal, pause, serverStatus }),
   };
-  const installer = createInstaller(core);
-  const handlers = createHandlers(core, installer);
 
   return {
     handlers,
@@ -177,9 +168,9 @@ export function createAppServices(deps: AppServicesDeps) {
     agent,
     sync,
     install,
-    appState,
-    isPaused: () => state.paused,
-    isBudgetReached: () => state.budgetReached,
+    appState: appState.current,
+    isPaused: pause.current,
+    isBudgetReached: budget.reached,
     /** Called once at launch: a finished local setup starts its agent and sync at once. */
     async start(): Promise<void> {
       const { mode, wizardStep } = prefs.get();
@@ -191,7 +182,7 @@ export function createAppServices(deps: AppServicesDeps) {
     },
     async stop(): Promise<void> {
       notifier.dispose();
-      state.following?.abort();
+      journal.stop();
       await sync.stop();
       await agent.stop();
       await provision.close?.();
@@ -200,20 +191,3 @@ export function createAppServices(deps: AppServicesDeps) {
 }
 
 export type AppServices = ReturnType<typeof createAppServices>;
-
-/** What the installer and the handlers share: the services and the little state the app keeps in memory. */
-export interface Core {
-  deps: AppServicesDeps;
-  log: (message: string, error?: unknown) => void;
-  vault: Vault;
-  prefs: PrefsStore;
-  agent: AgentSupervisor;
-  sync: Sync;
-  data: Data;
-  install: InstallTracker;
-  provision: ProvisionAdapter;
-  state: { paused: boolean; budgetReached: boolean; following: AbortController | undefined };
-  appState(): AppState;
-  publishState(): AppState;
-  serverStatus(): Promise<ServerStatus>;
-}

@@ -5,12 +5,29 @@ import type { Secret } from '../../agent-core/config/secret.ts';
 import type { VpsTarget } from '../ipc/contract.ts';
 import { UserError } from '../ipc/dispatch.ts';
 import { settingsEnv } from './agent-env.ts';
-import type { Core } from './app-services.ts';
+import type { AgentSupervisor } from './agent-supervisor.ts';
+import type { AppStateView } from './app-state.ts';
+import type { InstallTracker } from './install.ts';
 import { freePort, localServerStatus } from './local-mode.ts';
+import type { PrefsStore } from './prefs.ts';
+import type { ProvisionAdapter } from './provision-adapter.ts';
 import { VPS_INSTALL_STEPS } from './provision-vps.ts';
+import type { Sync } from './sync.ts';
+import type { Vault } from './vault.ts';
 
-export function createInstaller(core: Core) {
-  const { vault, prefs, agent, sync, install, provision, log, publishState } = core;
+export interface InstallerDeps {
+  vault: Vault;
+  prefs: PrefsStore;
+  agent: AgentSupervisor;
+  sync: Pick<Sync, 'start' | 'kick' | 'status'>;
+  install: InstallTracker;
+  provision: Pick<ProvisionAdapter, 'deploy'>;
+  appState: AppStateView;
+  log(message: string, error?: unknown): void;
+}
+
+export function createInstaller(deps: InstallerDeps) {
+  const { vault, prefs, agent, sync, install, provision, log, appState } = deps;
 
   async function startLocal(): Promise<void> {
     if (!prefs.get().hubPort) prefs.update({ hubPort: await freePort() });
@@ -61,7 +78,7 @@ export function createInstaller(core: Core) {
       install.event({ step: 'channels', status: 'done', message: `Telegram is connected (${telegram})` });
       prefs.update({ wizardStep: 'done' });
       install.finish();
-      publishState();
+      appState.publish();
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       install.fail(
@@ -102,7 +119,7 @@ export function createInstaller(core: Core) {
       await provision.deploy(vps, secrets, (event) => install.event(event), settingsEnv(prefs.get()));
       if (prefs.get().wizardStep === 'install') prefs.update({ wizardStep: 'done' });
       install.finish();
-      publishState();
+      appState.publish();
       sync.start();
       sync.kick();
     } catch (error) {

@@ -1,6 +1,7 @@
 // `window.mono` for the browser: the same named functions as the Electron preload, carried over the local
 // bridge's WebSocket. The per-launch secret comes from the URL fragment and is kept for this tab only.
-import type { Envelope, EventName, MonoApi } from '../../src-main/ipc/contract.ts';
+import { buildApi } from '../../src-main/ipc/api.ts';
+import type { Envelope, EventName, Method, MonoApi } from '../../src-main/ipc/contract.ts';
 
 type Listener = (payload: unknown) => void;
 
@@ -11,16 +12,6 @@ function readSecret(): string {
     history.replaceState(null, '', window.location.pathname + window.location.search);
   }
   return sessionStorage.getItem('mono.secret') ?? '';
-}
-
-export class BridgeError extends Error {
-  constructor(
-    message: string,
-    readonly kind: string,
-  ) {
-    super(message);
-    this.name = kind;
-  }
 }
 
 export function createBridgeClient(): MonoApi {
@@ -78,14 +69,11 @@ export function createBridgeClient(): MonoApi {
   }
   connect();
 
-  function invoke(channel: string, input: unknown): Promise<unknown> {
+  function invoke(method: Method, input: unknown): Promise<Envelope<unknown>> {
     const id = nextId++;
-    const text = JSON.stringify({ id, channel, input });
-    return new Promise((resolve, reject) => {
-      pending.set(id, (envelope) => {
-        if (envelope.ok) resolve(envelope.value);
-        else reject(new BridgeError(envelope.error.message, envelope.error.name));
-      });
+    const text = JSON.stringify({ id, method, input });
+    return new Promise((resolve) => {
+      pending.set(id, resolve);
       if (open && socket) socket.send(text);
       else queue.push(text);
     });
@@ -101,14 +89,6 @@ export function createBridgeClient(): MonoApi {
     return () => set.delete(handler);
   }
 
-  // mono.<domain>.<verb>(input) → invoke('<domain>.<verb>', input); the main side validates every channel.
-  return new Proxy({} as MonoApi, {
-    get(_, domain: string) {
-      if (domain === 'on') return on;
-      return new Proxy(
-        {},
-        { get: (__, verb: string) => (input?: unknown) => invoke(`${domain}.${verb}`, input) },
-      );
-    },
-  });
+  // The method names are derived from the contract when the renderer is built (vite.config.ts).
+  return buildApi(__MONO_METHODS__ as readonly Method[], invoke, on);
 }

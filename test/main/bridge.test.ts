@@ -8,13 +8,13 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import WebSocket from 'ws';
 import { type Bridge, startBridge } from '../../src-main/bridge/server.ts';
-import { CHANNEL_NAMES } from '../../src-main/ipc/contract.ts';
+import { METHOD_NAMES } from '../../src-main/ipc/contract.ts';
 import type { Handlers } from '../../src-main/ipc/dispatch.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'mono-bridge-'));
 let bridge: Bridge;
 const handlers = Object.fromEntries(
-  CHANNEL_NAMES.map((name) => [name, async (input: unknown) => ({ channel: name, input })]),
+  METHOD_NAMES.map((name) => [name, async (input: unknown) => ({ method: name, input })]),
 ) as unknown as Handlers;
 
 before(async () => {
@@ -72,14 +72,14 @@ test('requests go through the contract (validated) and events reach every page',
   const ws = await connect({ secret: 's3cret-launch-token' });
   const replies: unknown[] = [];
   ws.on('message', (data) => replies.push(JSON.parse(String(data))));
-  ws.send(JSON.stringify({ id: 1, channel: 'usage.list', input: { days: 7 } }));
-  ws.send(JSON.stringify({ id: 2, channel: 'usage.list', input: { days: 'seven' } }));
-  ws.send(JSON.stringify({ id: 3, channel: 'shell.exec', input: 'rm -rf /' }));
+  ws.send(JSON.stringify({ id: 1, method: 'usage.list', input: { days: 7 } }));
+  ws.send(JSON.stringify({ id: 2, method: 'usage.list', input: { days: 'seven' } }));
+  ws.send(JSON.stringify({ id: 3, method: 'shell.exec', input: 'rm -rf /' }));
   while (replies.length < 3) await once(ws, 'message');
   const byId = new Map(replies.map((r) => [(r as { id: number }).id, (r as { envelope: unknown }).envelope]));
-  assert.deepEqual(byId.get(1), { ok: true, value: { channel: 'usage.list', input: { days: 7 } } });
+  assert.deepEqual(byId.get(1), { ok: true, value: { method: 'usage.list', input: { days: 7 } } });
   assert.equal((byId.get(2) as { error: { name: string } }).error.name, 'ValidationError');
-  assert.equal((byId.get(3) as { error: { name: string } }).error.name, 'UnknownChannel');
+  assert.equal((byId.get(3) as { error: { name: string } }).error.name, 'UnknownMethod');
   assert.equal(bridge.clients(), 1);
   const event = once(ws, 'message');
   bridge.broadcast('server.log', { line: 'hello' });

@@ -1,10 +1,10 @@
-// IPC registration and validation: every contract channel is registered, untrusted senders are refused, inputs
+// IPC registration and validation: every contract method is registered, untrusted senders are refused, inputs
 // are validated before a handler runs, and errors come back as readable values without internals.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { IpcMainInvokeEvent } from 'electron';
 import { type IpcMainLike, registerIpc } from '../../src-main/electron/ipc-register.ts';
-import { CHANNEL_NAMES, channels } from '../../src-main/ipc/contract.ts';
+import { METHOD_NAMES, methods } from '../../src-main/ipc/contract.ts';
 import { type Handlers, UserError } from '../../src-main/ipc/dispatch.ts';
 
 type Listener = (event: IpcMainInvokeEvent, ...args: unknown[]) => Promise<unknown>;
@@ -12,11 +12,11 @@ type Listener = (event: IpcMainInvokeEvent, ...args: unknown[]) => Promise<unkno
 function fakeIpcMain() {
   const handlers = new Map<string, Listener>();
   const ipc: IpcMainLike = {
-    handle: (channel, listener) => {
-      assert.ok(!handlers.has(channel), `${channel} registered twice`);
-      handlers.set(channel, listener);
+    handle: (method, listener) => {
+      assert.ok(!handlers.has(method), `${method} registered twice`);
+      handlers.set(method, listener);
     },
-    removeHandler: (channel) => handlers.delete(channel),
+    removeHandler: (method) => handlers.delete(method),
   };
   return { ipc, handlers };
 }
@@ -24,7 +24,7 @@ function fakeIpcMain() {
 function handlersWith(overrides: Partial<Handlers>): { handlers: Handlers; calls: string[] } {
   const calls: string[] = [];
   const handlers = Object.fromEntries(
-    CHANNEL_NAMES.map((name) => [
+    METHOD_NAMES.map((name) => [
       name,
       async (input: unknown) => {
         calls.push(name);
@@ -42,10 +42,10 @@ const stranger = { sender: 'other' } as unknown as IpcMainInvokeEvent;
 const isTrusted = (event: IpcMainInvokeEvent) =>
   (event as unknown as { sender: string }).sender === 'main-window';
 
-test('every contract channel is registered once and removed again', () => {
+test('every contract method is registered once and removed again', () => {
   const { ipc, handlers } = fakeIpcMain();
   const off = registerIpc(ipc, handlersWith({}).handlers, isTrusted);
-  assert.deepEqual([...handlers.keys()].sort(), Object.keys(channels).sort());
+  assert.deepEqual([...handlers.keys()].sort(), Object.keys(methods).sort());
   for (const name of handlers.keys()) assert.match(name, /^[a-z]+\.[a-zA-Z]+$/, 'domain.verb');
   off();
   assert.equal(handlers.size, 0);
@@ -97,7 +97,7 @@ test('a UserError reaches the renderer as is; anything else becomes a generic me
       throw new Error('ECONNRESET at secret-internal-path sk-ant-123456');
     },
   });
-  registerIpc(ipc, h, isTrusted, (channel, error) => seen.push([channel, (error as Error).message]));
+  registerIpc(ipc, h, isTrusted, (method, error) => seen.push([method, (error as Error).message]));
   assert.deepEqual(await handlers.get('setting.list')?.(trusted, undefined), {
     ok: false,
     error: { name: 'Offline', message: 'MONO cannot reach your agent right now.' },
@@ -109,7 +109,7 @@ test('a UserError reaches the renderer as is; anything else becomes a generic me
 
 test('job.create accepts a schedule or a time, not both and not neither', () => {
   const base = { name: 'Brief', prompt: 'Summarise', timezone: 'UTC', conversation: 'conversation:1' };
-  const schema = channels['job.create'].input;
+  const schema = methods['job.create'].input;
   assert.equal(schema.safeParse({ ...base, cron: '0 8 * * *' }).success, true);
   assert.equal(schema.safeParse({ ...base, runAt: '2030-01-01T08:00:00.000Z' }).success, true);
   assert.equal(schema.safeParse(base).success, false);

@@ -11,7 +11,7 @@ import type {
 import { type Bridge, startBridge } from '../../src-main/bridge/server.ts';
 import {
   type AppState,
-  CHANNEL_NAMES,
+  METHOD_NAMES,
   type SyncStatus,
   type WhatsAppLink,
 } from '../../src-main/ipc/contract.ts';
@@ -138,7 +138,7 @@ export async function startFixture(options: FixtureOptions = {}) {
     }),
   };
   const handlers = Object.fromEntries(
-    CHANNEL_NAMES.map((name) => [
+    METHOD_NAMES.map((name) => [
       name,
       async (input: unknown) => {
         calls.push(name);

@@ -13,7 +13,8 @@ import { FakeTelegram } from '../fakes/telegram-server.ts';
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const RENDERER_DIR = join(ROOT, 'dist', 'renderer');
 export const AGENT_PATH = process.env.MONO_E2E_AGENT ?? join(ROOT, 'agent-core', 'dist', 'mono-agent.js');
-export const SCREENSHOTS = join(ROOT, 'assets', 'screenshots');
+/** Tests never write into the checkout: `npm run screenshots` points this at assets/screenshots on purpose. */
+export const SCREENSHOTS = process.env.MONO_SCREENSHOTS_DIR ?? join(tmpdir(), 'mono-screenshots');
 
 export const CHROMIUM_ARGS = [
   '--no-sandbox',
@@ -102,8 +103,14 @@ export async function startStack(): Promise<Stack> {
       rendererDir: RENDERER_DIR,
       agentPath: AGENT_PATH,
       endpoints: { telegramApiRoot: telegramUrl, anthropicBaseUrl: anthropicUrl, model: 'claude-sonnet-5-5' },
-      // A fast scheduler tick so a job created in a test runs within a second.
-      agentEnv: { TELEGRAM_API_ROOT: telegramUrl, ANTHROPIC_BASE_URL: anthropicUrl, MONO_JOB_TICK_MS: '200' },
+      // A fast scheduler tick so a job created in a test runs within a second. The owner is named here (the
+      // Telegram user the tests write as) until the wizard makes its user the owner with a claim code.
+      agentEnv: {
+        TELEGRAM_API_ROOT: telegramUrl,
+        ANTHROPIC_BASE_URL: anthropicUrl,
+        MONO_JOB_TICK_MS: '200',
+        MONO_OWNER_CHAT: 'telegram:5551001',
+      },
       log: (message, error) => {
         if (process.env.MONO_E2E_DEBUG) console.error('[mono]', message, error);
       },
