@@ -2,7 +2,7 @@
 // namespace): the wizard tests the SSH connection, installs MONO over SSH with live progress, and the Server
 // screen reads the agent's state through SSH. The fakes listen on the host side of the VPS's veth pair.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, renameSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -17,6 +17,8 @@ import { buildRelease, createTestKey, removeBuilds, startMirror, type TestKey, V
 import { ensureRendererBuilt, launchChromium, RENDERER_DIR, ROOT, screenshot } from './harness.ts';
 
 const VERSION = '7.7.7';
+/** What "Update agent" installs: a real new version (the release the app deploys is switched to it). */
+const NEXT = '7.7.8';
 const hubMissing = readFileSync(join(ROOT, 'agent-core', 'agent-app.ts'), 'utf8').includes('TODO(hub)')
   ? 'the agent does not start its db hub yet (agent-core/agent-app.ts: TODO(hub))'
   : false;
@@ -29,6 +31,7 @@ let app: BrowserApp;
 let browser: Browser;
 let page: Page;
 const dataDir = mkdtempSync(join(tmpdir(), 'mono-e2e-vps-'));
+const releaseLink = join(dataDir, 'release');
 
 before(async () => {
   ensureRendererBuilt();
@@ -36,6 +39,9 @@ before(async () => {
   vps = await Vps.boot(key);
   [mirror, fakes] = await Promise.all([startMirror(vps.hostIp), startAgentFakes(vps.hostIp)]);
   const release = await buildRelease(VERSION);
+  // The app deploys whatever build this link names (as an app update would bring a new one).
+  symlinkSync(release, releaseLink);
+  buildRelease(NEXT).catch(() => {});
   app = await startBrowserApp({
     version: '0.1.0',
     dataDir,
@@ -47,7 +53,7 @@ before(async () => {
       model: 'claude-sonnet-5-5',
     },
     provision: createVpsProvision({
-      releaseDir: release,
+      releaseDir: releaseLink,
       hubUser: HUB_USER,
       nodeMirror: mirror.url,
       nodeVersion: process.versions.node,
@@ -112,7 +118,7 @@ test('the wizard tests the SSH connection and installs MONO on the VPS with live
   await screenshot(page, 'wizard-install');
   await page.getByRole('heading', { name: 'Your agent is alive' }).waitFor({ timeout: 180_000 });
   await page.getByRole('button', { name: 'Open the dashboard' }).click();
-  assert.equal((await vps.must('readlink /opt/mono/current')).trim().endsWith(VERSION), true);
+  assert.match((await vps.must('readlink /opt/mono/current')).trim(), /^releases\/7\.7\.7\+[0-9a-f]{12}$/);
 });
 
 test('the Server screen reads the VPS agent over SSH: healthy, its version, the journal as it is written', {
@@ -129,17 +135,29 @@ test('the Server screen reads the VPS agent over SSH: healthy, its version, the 
   await screenshot(page, 'server-vps');
 });
 
-test('one-click update shows its progress; a rollback with nothing to go back to says so', {
-  timeout: 180_000,
+test('one-click update installs the new version; Roll back returns to the one before, and says so', {
+  timeout: 300_000,
 }, async () => {
+  // A new build arrives (what an app update brings): the link the app deploys from now names it.
+  symlinkSync(await buildRelease(NEXT), `${releaseLink}.new`);
+  renameSync(`${releaseLink}.new`, releaseLink);
   await page.getByRole('button', { name: 'Update agent' }).click();
   await page.getByText('Updating your agent').waitFor({ timeout: 30_000 });
-  await page.getByText('Updating your agent').waitFor({ state: 'detached', timeout: 150_000 });
+  await page.getByText('Updating your agent').waitFor({ state: 'detached', timeout: 240_000 });
   assert.equal(await page.getByText('The last update failed').count(), 0);
+  await page.getByText(NEXT, { exact: true }).waitFor({ timeout: 60_000 });
+  assert.match((await vps.must('readlink /opt/mono/current')).trim(), /^releases\/7\.7\.8\+[0-9a-f]{12}$/);
+
   await page.getByRole('button', { name: 'Roll back' }).click();
-  const notice = page.getByRole('status').filter({ hasText: /previous|release|roll/i });
-  await notice.waitFor({ timeout: 60_000 });
-  assert.match((await notice.textContent()) ?? '', /\.\s/, 'a reason and what to do');
+  // Only the rollback's own message passes: which release it left, and which one runs again.
+  const notice = page.getByRole('status').filter({ hasText: /Switched back from/ });
+  await notice.waitFor({ timeout: 120_000 });
+  assert.match(
+    (await notice.textContent()) ?? '',
+    /Switched back from 7\.7\.8\+[0-9a-f]{12} to 7\.7\.7\+[0-9a-f]{12}\./,
+  );
+  await page.getByText(VERSION, { exact: true }).waitFor({ timeout: 60_000 });
+  assert.match((await vps.must('readlink /opt/mono/current')).trim(), /^releases\/7\.7\.7\+[0-9a-f]{12}$/);
   await page.getByText('Healthy', { exact: true }).waitFor({ timeout: 30_000 });
 });
 

@@ -52,7 +52,9 @@ ${DEPLOY_HELP.replace('(default 10; 60 for each host of a fleet)', `(default ${F
         try {
           return await readFile(expandHome(path), 'utf8');
         } catch (error) {
-          throw new UsageError(`cannot read ${what ? `${what} ` : ''}${path} (${(error as NodeJS.ErrnoException).code})`);
+          throw new UsageError(
+            `cannot read ${what ? `${what} ` : ''}${path} (${(error as NodeJS.ErrnoException).code})`,
+          );
         }
       };
       const text = await readText(positionals[1]!, '');
