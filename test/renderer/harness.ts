@@ -75,6 +75,8 @@ export function ensureRendererBuilt(): void {
 
 export interface Stack {
   app: BrowserApp;
+  /** Every WebSocket frame between the page and the bridge, both directions, from the first page load on. */
+  frames: string[];
   telegram: FakeTelegram;
   anthropic: FakeAnthropic;
   browser: Browser;
@@ -89,6 +91,7 @@ export async function startStack(): Promise<Stack> {
   const telegram = new FakeTelegram();
   const anthropic = new FakeAnthropic();
   const dataDir = mkdtempSync(join(tmpdir(), 'mono-e2e-'));
+  const frames: string[] = [];
   const cleanups: (() => Promise<unknown> | unknown)[] = [
     () => rmSync(dataDir, { recursive: true, force: true }),
   ];
@@ -124,9 +127,14 @@ export async function startStack(): Promise<Stack> {
     });
     const page = await context.newPage();
     page.on('pageerror', (error) => console.error('[page error]', error.message));
+    page.on('websocket', (socket) => {
+      socket.on('framesent', ({ payload }) => frames.push(String(payload)));
+      socket.on('framereceived', ({ payload }) => frames.push(String(payload)));
+    });
     await page.goto(app.bridge.openUrl);
     return {
       app,
+      frames,
       telegram,
       anthropic,
       browser,

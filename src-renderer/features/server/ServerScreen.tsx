@@ -7,6 +7,7 @@ import { duration } from '../../lib/format.ts';
 import { errorMessage, mono } from '../../lib/mono.ts';
 import { act, loadServer } from '../../store/actions.ts';
 import { useStore } from '../../store/store.ts';
+import { VaultCard } from '../vault/VaultCard.tsx';
 import { InstallProgress } from './InstallProgress.tsx';
 import { formatLogLine } from './log-line.ts';
 
@@ -184,6 +185,7 @@ export function ServerScreen() {
           </div>
         </Card>
       )}
+      <VaultCard />
       <Card title="Log" actions={<span className="muted">live</span>}>
         {logs.length === 0 ? (
           <p className="muted">Nothing logged yet.</p>
