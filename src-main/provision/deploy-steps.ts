@@ -2,6 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { progressStream } from '../ssh/executor.ts';
+import { armGuardCommand, disarmGuardCommand, type GuardSpec, guardScript } from './commands/deploy-guard.ts';
 import { expectedNodeSha256, installNodeCommand, NODE_EXIT } from './commands/node-runtime.ts';
 import { prepareCommand } from './commands/prepare.ts';
 import { backupConfigCommand, forgetSnapshotCommand, snapshotCommand } from './commands/recovery.ts';
@@ -31,6 +32,8 @@ export interface DeployContext {
   unit: UnitFiles;
   lock: HeldLock;
   existingNode: { path: string; version: string } | undefined;
+  /** What the VPS does by itself if this deploy never comes back after its switch (none for a first install). */
+  guard: (GuardSpec & { healthTimeoutMs: number; bakeMs: number }) | undefined;
   options: {
     nodeMirror?: string;
     nodeVersion?: string;
@@ -50,6 +53,7 @@ export interface DeployContext {
     restarts?: number;
     health?: Health;
     configBackedUp?: boolean;
+    guardArmed?: boolean;
   };
 }
 
@@ -210,6 +214,32 @@ export const unit: DeployStep = async (ctx) => {
       `${LAYOUT.unitName} installed and enabled (systemd-analyze security: ${ctx.out.securityScore ?? 'n/a'})`,
   );
 };
+
+/**
+ * Before anything stops or switches, the VPS is told what to do if this deploy never comes back: going back is
+ * then not up to a controller that may have lost its connection. Long enough for the copy and the restart.
+ */
+export const armGuard: DeployStep = async (ctx) => {
+  if (!ctx.guard) return;
+  const afterS = (ctx.plan.snapshot ? 900 : 0) + 120;
+  await ctx.session.run(armGuardCommand(afterS), { stdin: guardScript(ctx.guard) });
+  ctx.out.guardArmed = true;
+};
+
+/** Once the new release was started: the guard's deadline becomes the gate's (its timeout and bake) plus slack. */
+export const rearmGuard: DeployStep = async (ctx) => {
+  if (!ctx.guard) return;
+  const afterS = (ctx.guard.healthTimeoutMs + ctx.guard.bakeMs) / 1000 + 30;
+  await ctx.session.run(armGuardCommand(afterS), { stdin: guardScript(ctx.guard) });
+};
+
+/** The deploy is back with a verdict: the guard stands down (it says whether it had already acted). */
+export async function disarmGuard(ctx: DeployContext): Promise<boolean> {
+  if (!ctx.out.guardArmed) return false;
+  const r = await ctx.session.run(disarmGuardCommand());
+  ctx.out.guardArmed = false;
+  return r.facts.fired === '1';
+}
 
 export const snapshot: DeployStep = async ({ session, reporter, plan }) => {
   if (!plan.snapshot) {

@@ -8,12 +8,15 @@ import { restoreConfigCommand } from './commands/recovery.ts';
 import { type UnitFiles, unitFiles } from './commands/unit-files.ts';
 import { connectStep, preflightStep, type Target, targetName } from './connect.ts';
 import {
+  armGuard,
   cancelPoint,
   type DeployContext,
   type DeployStep,
+  disarmGuard,
   node,
   prepare,
   prune,
+  rearmGuard,
   restart,
   secrets,
   snapshot,
@@ -106,7 +109,7 @@ const BEFORE_SWITCH: [string, DeployStep][] = [
   ['unit', unit],
 ];
 /** The switch: from here a failure takes the host back (a snapshot stops the agent, so it belongs here). */
-const SWITCH: DeployStep[] = [snapshot, switchRelease, restart];
+const SWITCH: DeployStep[] = [armGuard, snapshot, switchRelease, restart, rearmGuard];
 
 export async function deploy(o: DeployOptions): Promise<DeployResult> {
   const started = performance.now();
@@ -154,6 +157,12 @@ export async function deploy(o: DeployOptions): Promise<DeployResult> {
       socketActivation: release.socketActivation,
     });
     const seen = await inspect(session, reporter, release, env, units, port);
+    const settings: GateSettings = {
+      port,
+      timeoutMs: o.healthTimeoutMs ?? DEFAULT_HEALTH_TIMEOUT_MS,
+      bakeMs: o.bakeMs ?? DEFAULT_BAKE_MS,
+    };
+    const ways = stages(seen, env);
     const ctx: DeployContext = {
       session,
       reporter,
@@ -165,13 +174,19 @@ export async function deploy(o: DeployOptions): Promise<DeployResult> {
       unit: units,
       lock,
       existingNode: facts.node,
+      guard: ways[0] && {
+        release: seen.plan.release,
+        version: seen.plan.version,
+        back: ways[0],
+        port,
+        nodePath,
+        stableS: settings.bakeMs / 1000,
+        lockToken: lock.token,
+        healthTimeoutMs: settings.timeoutMs,
+        bakeMs: settings.bakeMs,
+      },
       options: o,
       out: { nodeInstalled: false, uploadedBytes: 0 },
-    };
-    const settings: GateSettings = {
-      port,
-      timeoutMs: o.healthTimeoutMs ?? DEFAULT_HEALTH_TIMEOUT_MS,
-      bakeMs: o.bakeMs ?? DEFAULT_BAKE_MS,
     };
     const result = (health: Health | undefined, changed: boolean): DeployResult => ({
       host: reporter.host,
@@ -212,9 +227,13 @@ export async function deploy(o: DeployOptions): Promise<DeployResult> {
           failure = e.message;
           return undefined;
         });
+    // Back with a verdict: the VPS's own guard stands down before this deploy keeps or leaves the release.
+    await disarmGuard(ctx).catch((e: unknown) => {
+      failure ??= `could not be confirmed: ${asProvisionError(e, 'health').reason}`;
+    });
     if (failure !== undefined) {
       const logTail = await lastLogLines(session);
-      const outcome = await recoverDeploy(session, reporter, seen.plan, stages(seen, env), settings);
+      const outcome = await recoverDeploy(session, reporter, seen.plan, ways, settings);
       const error = new HealthCheckError(release.id, failure, logTail, outcome, session.name);
       reporter.emit('health', 'fail', error.reason, { error: error.summary() });
       throw error;
@@ -364,6 +383,7 @@ function stages(seen: Inspected, env: AgentEnv | undefined): Stage[] {
     previous: plan.previousAfterRollback,
     oldConfig: s.config === 'restore',
     restoreData: s.restoreData,
+    snapshotFor: s.restoreData ? plan.release : undefined,
     channels: s.config === 'keep' && env ? env.channels : seen.channelsBefore,
   }));
 }

@@ -25,6 +25,8 @@ export interface Stage {
   previous: string | undefined;
   oldConfig: boolean;
   restoreData: boolean;
+  /** The release the datastore snapshot must have been taken before to be put back. */
+  snapshotFor?: string;
   channels: string[];
 }
 
@@ -54,6 +56,7 @@ export async function runStages(
               previous: stage.previous,
               oldConfig: stage.oldConfig,
               restoreData: stage.restoreData,
+              snapshotFor: stage.snapshotFor,
             }),
           );
           const g = await gate(session, {

@@ -3,6 +3,7 @@
 // fails — ends with the previous release running, enabled and answering; a hot-fix under the same version never
 // touches the running release's files; secrets go back with it; kill -9 and a reboot still bring it back.
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -19,6 +20,7 @@ import {
   buildRelease,
   createTestKey,
   type Fault,
+  REPO,
   removeBuilds,
   startMirror,
   type TestKey,
@@ -92,6 +94,67 @@ describe('an update can never leave the owner without an agent', { timeout: 2_40
       }
       return chats.length;
     };
+  };
+
+  /**
+   * `mono deploy --json` as a child process that is killed with SIGKILL (a laptop closed, a connection gone) as
+   * soon as it reports `step` `status`; resolves once it is dead.
+   */
+  const deployKilledAt = (releaseDir: string, step: string, status: string) =>
+    new Promise<void>((resolve, reject) => {
+      const child = spawn(
+        process.execPath,
+        [
+          join(REPO, 'src-main/cli/bin.js'),
+          'deploy',
+          `root@${vps.host}`,
+          '--release',
+          releaseDir,
+          '--node-mirror',
+          mirror.url,
+          '--node-sha256',
+          mirror.nodeSha256,
+          '--health-timeout',
+          '20',
+          '--json',
+          '-i',
+          key.identity,
+        ],
+        { env: { ...process.env, MONO_HOME: home }, stdio: ['ignore', 'pipe', 'pipe'] },
+      );
+      let buffer = '';
+      let killed = false;
+      child.stdout.on('data', (chunk: Buffer) => {
+        buffer += chunk.toString('utf8');
+        for (let nl = buffer.indexOf('\n'); nl >= 0; nl = buffer.indexOf('\n')) {
+          const line = buffer.slice(0, nl);
+          buffer = buffer.slice(nl + 1);
+          if (!line.startsWith('{')) continue;
+          const e = JSON.parse(line) as { step: string; status: string };
+          if (!killed && e.step === step && e.status === status) {
+            killed = true;
+            child.kill('SIGKILL');
+          }
+        }
+      });
+      let stderr = '';
+      child.stderr.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
+      child.on('exit', () =>
+        killed ? resolve() : reject(new Error(`the deploy ended before ${step} ${status}: ${stderr}`)),
+      );
+    });
+
+  /** Waits (bounded) until `current` names `release` and the agent is active. */
+  const waitForCurrent = async (release: string, withinMs: number) => {
+    const deadline = Date.now() + withinMs;
+    for (;;) {
+      const cur = (await vps.ssh('readlink /opt/mono/current')).stdout.trim();
+      const active = (await vps.ssh('systemctl is-active mono-agent')).stdout.trim();
+      if (cur === `releases/${release}` && active === 'active') return;
+      if (Date.now() > deadline)
+        assert.fail(`current is ${cur} (${active}), not releases/${release}, after ${withinMs / 1000} s`);
+      await new Promise((r) => setTimeout(r, 1000));
+    }
   };
 
   /** The release `current` points at, its files' checksums, and the service's state, all read with OpenSSH. */
@@ -231,6 +294,36 @@ describe('an update can never leave the owner without an agent', { timeout: 2_40
     });
   });
 
+  it('a deploy whose connection is lost after the switch still ends with the previous release: the VPS goes back by itself', async () => {
+    const was = await snapshotOfHost();
+    const sent = messagesDuring();
+    const t0 = Date.now();
+    // Killed once the new release (healthy at first, dead 5 s later) was started: nobody is left to gate it.
+    await deployKilledAt(
+      await buildRelease('1.1.9', { fault: { kind: 'crash-after', seconds: 5 } }),
+      'restart',
+      'ok',
+    );
+    // The guard's deadline: the gate's timeout (20 s) and bake (10 s) plus 30 s of slack; bounded well above.
+    await new Promise((r) => setTimeout(r, 5000));
+    assert.match((await vps.must('readlink /opt/mono/current')).trim(), /^releases\/1\.1\.9\+/);
+    await waitForCurrent(good.release, 150_000);
+    const backAfterS = Math.round((Date.now() - t0) / 1000);
+    const count = await sent();
+    assert.ok(count >= 3, `${count} messages were sent during the update`);
+    await previousRunsAgain(was, '1.1.9');
+    const journal = await vps.must('journalctl -u mono-deploy-guard --no-pager -o cat');
+    assert.match(
+      journal,
+      /the deploy of 1\.1\.9\+[0-9a-f]{12} did not finish and .* is not healthy: going back/,
+    );
+    assert.match(journal, new RegExp(`${good.release.replace(/[.+]/g, '\\$&')} runs again`));
+    // The guard released the lost deploy's lock: the next deploy starts at once, and finds the host as it is.
+    assert.equal((await vps.ssh('test -e /var/lock/mono-deploy')).code, 1, 'no lock left behind');
+    assert.equal((await vps.ssh('test -e /etc/mono/deploy-guard.sh')).code, 1, 'no guard left behind');
+    console.log(`# back on ${good.release} ${backAfterS} s after the deploy began`);
+  });
+
   it('the same version rebuilt with a bug is another release: the running files stay as they are', async () => {
     const was = await snapshotOfHost();
     const events: { step: string; status: string; message: string }[] = [];
@@ -344,5 +437,24 @@ describe('an update can never leave the owner without an agent', { timeout: 2_40
     const fixed = await deploy({ target: target(), releaseDir: await buildRelease('1.5.0'), ...base() });
     assert.equal(fixed.version, '1.5.0');
     await roundTrip('a working release again');
+  });
+
+  it('a deploy whose connection is lost during the bake of a healthy release leaves that release running', async () => {
+    const killedAt = Date.now();
+    await deployKilledAt(await buildRelease('1.6.0'), 'health', 'start');
+    // The guard finds 1.6.0 healthy and up long enough, and keeps it; the journal says so.
+    const deadline = Date.now() + 150_000;
+    let journal = '';
+    while (!/keeping it/.test(journal) && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 2000));
+      journal = (await vps.ssh('journalctl -u mono-deploy-guard --no-pager -o cat')).stdout;
+    }
+    assert.match(
+      journal,
+      /the deploy of 1\.1\.8\+[0-9a-f]{12} did not finish, but .* is healthy and stable: keeping it/,
+    );
+    assert.ok(Date.now() - killedAt < 150_000);
+    assert.match((await vps.must('readlink /opt/mono/current')).trim(), /^releases\/1\.1\.8\+/);
+    await roundTrip('the release whose deploy was cut off');
   });
 });

@@ -98,6 +98,11 @@ export function rollbackStageCommand(o: {
   previous: string | undefined;
   oldConfig: boolean;
   restoreData: boolean;
+  /**
+   * The release the snapshot must have been taken before: one taken before another (an older deploy's, kept) is
+   * never put back, since the release that failed never ran on this data (its copy did not complete).
+   */
+  snapshotFor?: string;
 }): RemoteCommand {
   const L = LAYOUT;
   const rel = assertVersion(o.release);
@@ -133,13 +138,20 @@ export function rollbackStageCommand(o: {
                   `[ -e ${L.socketPath} ] || systemctl disable --now ${L.socketName} >/dev/null 2>&1 || true`,
                 ]
               : []),
-            ...(o.restoreData
+            ...(o.restoreData && o.snapshotFor
               ? [
-                  `[ -d ${L.snapshotDir}/data ] || { echo "no datastore snapshot to restore" >&2; exit 1; }`,
+                  `if grep -qx ${sh(`for=${assertVersion(o.snapshotFor)}`)} ${L.snapshotDir}/info 2>/dev/null && [ -d ${L.snapshotDir}/data ]; then`,
                   `rm -rf ${L.failedDataDir} && mv -T ${L.dataDir} ${L.failedDataDir}`,
                   `cp -a --reflink=auto ${L.snapshotDir}/data ${L.dataDir}`,
+                  `else echo "data=kept (no snapshot was completed before ${assertVersion(o.snapshotFor)}, so it never ran on this data)"; fi`,
                 ]
-              : []),
+              : o.restoreData
+                ? [
+                    `[ -d ${L.snapshotDir}/data ] || { echo "no datastore snapshot to restore" >&2; exit 1; }`,
+                    `rm -rf ${L.failedDataDir} && mv -T ${L.dataDir} ${L.failedDataDir}`,
+                    `cp -a --reflink=auto ${L.snapshotDir}/data ${L.dataDir}`,
+                  ]
+                : []),
           ]
         : []),
       `systemctl reset-failed ${L.unitName} 2>/dev/null || true`,

@@ -1,6 +1,7 @@
 // Removing MONO from a VPS: the service, its files, data, secrets, user and lock. Nothing of MONO stays.
 import { LAYOUT } from '../layout.ts';
 import { script } from '../shell.ts';
+import { removeGuardLines } from './deploy-guard.ts';
 import type { RemoteCommand } from './remote.ts';
 
 /** Every path MONO creates on a VPS (the verify step checks that none is left). */
@@ -23,6 +24,7 @@ export function uninstallCommand(): RemoteCommand {
     step: 'uninstall',
     root: true,
     script: script(
+      ...removeGuardLines(),
       `systemctl disable --now ${L.unitName} ${L.socketName} >/dev/null 2>&1 || true`,
       `rm -f ${MONO_PATHS.filter((p) => /\.(service|socket)$/.test(p)).join(' ')}`,
       'systemctl daemon-reload',

@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { describe, it } from 'node:test';
+import { armGuardCommand, guardScript } from '../../../src-main/provision/commands/deploy-guard.ts';
 import { inspectCommand } from '../../../src-main/provision/commands/inspect.ts';
 import { acquireLockCommand, releaseLockCommand } from '../../../src-main/provision/commands/lock.ts';
 import { expectedNodeSha256, installNodeCommand } from '../../../src-main/provision/commands/node-runtime.ts';
@@ -305,6 +306,20 @@ describe('units and the way back', () => {
     assert.match(plain.script, /rm -f previous/);
   });
 
+  it('a snapshot is put back only if it was completed before the release that failed', () => {
+    const { script } = rollbackStageCommand({
+      release: '1.0.0+abc',
+      previous: undefined,
+      oldConfig: false,
+      restoreData: true,
+      snapshotFor: '1.1.0+def',
+    });
+    execFileSync('sh', ['-n'], { input: script });
+    const check = script.indexOf('grep -qx for=1.1.0+def /var/lib/mono-snapshot/info');
+    assert.ok(check > 0 && check < script.indexOf('mv -T /var/lib/mono /var/lib/mono-failed'), script);
+    assert.match(script, /else echo "data=kept/);
+  });
+
   it('a snapshot is taken with the agent stopped and its starts held, and replaces the last one only when complete', () => {
     const { script } = snapshotCommand({ before: '1.1.0+abc', from: '1.0.0+def' });
     const stop = script.indexOf('systemctl stop mono-agent.service');
@@ -321,6 +336,49 @@ describe('units and the way back', () => {
       restartCommand().script,
       /if \[ -e \/run\/mono-deploy-hold \]; then .*systemctl start mono-agent\.service; else systemctl restart/,
     );
+  });
+});
+
+describe('the deploy guard', () => {
+  const spec = {
+    release: '1.1.0+aaaaaaaaaaaa',
+    version: '1.1.0',
+    back: {
+      release: '1.0.0+bbbbbbbbbbbb',
+      version: '1.0.0',
+      previous: undefined,
+      oldConfig: true,
+      restoreData: true,
+    },
+    port: 7420,
+    nodePath: '/opt/mono/node/bin/node',
+    stableS: 10,
+    lockToken: 'abcdef0123456789',
+  };
+
+  it('is valid sh that keeps a stable release and otherwise goes back; data only if the new release ran', () => {
+    const text = guardScript(spec);
+    execFileSync('sh', ['-n'], { input: text });
+    const keepNew = text.indexOf('stable 1.1.0; then');
+    const goBack = text.indexOf('is not healthy: going back to 1.0.0+bbbbbbbbbbbb');
+    assert.ok(keepNew > 0 && goBack > keepNew, text);
+    // Going back after the new release ran restores the snapshot; before its switch it never does.
+    const cut = text.indexOf('stopped before its switch');
+    assert.match(text.slice(0, cut), /mono-snapshot\/data/);
+    assert.doesNotMatch(text.slice(cut).split('\nelse\n')[0]!, /mono-snapshot\/data/);
+    // It releases only its own deploy's lock.
+    assert.match(text, /grep -qx token=abcdef0123456789 \/var\/lock\/mono-deploy\/info/);
+    assert.throws(() => guardScript({ ...spec, release: '1.1.0; rm -rf /' }));
+  });
+
+  it('arms a transient timer from a root-only script read on stdin, replacing any earlier one', () => {
+    const { script, root } = armGuardCommand(45);
+    assert.equal(root, true);
+    execFileSync('sh', ['-n'], { input: script });
+    const stop = script.indexOf('systemctl stop mono-deploy-guard.timer');
+    assert.ok(stop >= 0 && stop < script.indexOf('systemd-run'));
+    assert.match(script, /chmod 0700 \/etc\/mono\/deploy-guard\.sh\.new/);
+    assert.match(script, /--on-active=45s/);
   });
 });
 
