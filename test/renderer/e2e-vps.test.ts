@@ -28,6 +28,8 @@ import { ensureRendererBuilt, launchChromium, RENDERER_DIR, ROOT, screenshot } f
 const VERSION = '7.7.7';
 /** What "Update agent" installs: a real new version (the release the app deploys is switched to it). */
 const NEXT = '7.7.8';
+/** A new version that answers healthy, then crashes 5 s later. */
+const LATE = '7.7.9';
 const hubMissing = readFileSync(join(ROOT, 'agent-core', 'agent-app.ts'), 'utf8').includes('TODO(hub)')
   ? 'the agent does not start its db hub yet (agent-core/agent-app.ts: TODO(hub))'
   : false;
@@ -41,6 +43,8 @@ let browser: Browser;
 let page: Page;
 const dataDir = mkdtempSync(join(tmpdir(), 'mono-e2e-vps-'));
 const releaseLink = join(dataDir, 'release');
+/** The notifications the tray would show. */
+const notices: { title: string; body: string }[] = [];
 
 before(async () => {
   ensureRendererBuilt();
@@ -51,10 +55,12 @@ before(async () => {
   // The app deploys whatever build this link names (as an app update would bring a new one).
   symlinkSync(release, releaseLink);
   buildRelease(NEXT).catch(() => {});
+  buildRelease(LATE, { fault: { kind: 'crash-after', seconds: 5 } }).catch(() => {});
   app = await startBrowserApp({
     version: '0.1.0',
     dataDir,
     passphrase: 'the owner of this test vps',
+    notify: (notice) => notices.push(notice),
     rendererDir: RENDERER_DIR,
     agentPath: join(release, 'mono-agent.js'),
     endpoints: {
@@ -236,6 +242,31 @@ test('one-click update installs the new version; Roll back returns to the one be
   await page.getByText(VERSION, { exact: true }).waitFor({ timeout: 60_000 });
   assert.match((await vps.must('readlink /opt/mono/current')).trim(), /^releases\/7\.7\.7\+[0-9a-f]{12}$/);
   await page.getByText('Healthy', { exact: true }).waitFor({ timeout: 30_000 });
+});
+
+test('an update to a release that crashes 5 s after answering healthy: the desktop and the tray say what failed and that the previous version runs again', {
+  timeout: 300_000,
+}, async () => {
+  const was = (await vps.must('readlink /opt/mono/current')).trim();
+  symlinkSync(await buildRelease(LATE, { fault: { kind: 'crash-after', seconds: 5 } }), `${releaseLink}.new`);
+  renameSync(`${releaseLink}.new`, releaseLink);
+  const before = notices.length;
+  await page.getByRole('button', { name: 'Update agent' }).click();
+  const failed = page.getByText('The last update failed');
+  await failed.waitFor({ timeout: 240_000 });
+  const text = (await page.getByTestId('update-error').textContent()) ?? '';
+  assert.match(text, /7\.7\.9\+[0-9a-f]{12} crashed \d+ s after it became healthy/, text);
+  assert.match(text, /7\.7\.7\+[0-9a-f]{12} runs again/, text);
+  const notice = notices.slice(before).find((n) => n.title === 'Update failed');
+  assert.ok(notice, JSON.stringify(notices));
+  assert.match(notice.body, /crashed \d+ s after it became healthy.*7\.7\.7\+[0-9a-f]{12} runs again/s);
+  assert.equal(
+    (await vps.must('readlink /opt/mono/current')).trim(),
+    was,
+    'the release from before is current',
+  );
+  await page.getByText(VERSION, { exact: true }).waitFor({ timeout: 60_000 });
+  await page.getByText('Healthy', { exact: true }).waitFor({ timeout: 60_000 });
 });
 
 test('conversations from the VPS arrive live through the SSH tunnel to its hub', {

@@ -166,6 +166,15 @@ export function ServerScreen() {
       {(install.running || install.error) && (
         <Card title={install.error ? 'The last update failed' : 'Updating your agent'}>
           <InstallProgress state={install} />
+          {install.error && (
+            <div className="error-box" role="alert" data-testid="update-error">
+              <Icon.Alert />
+              <div>
+                <p>{install.error.message}</p>
+                {install.error.hint && <p className="muted">{install.error.hint}</p>}
+              </div>
+            </div>
+          )}
         </Card>
       )}
       {launchAtLogin !== null && launchAtLogin !== undefined && (
