@@ -179,7 +179,6 @@ export async function deploy(o: DeployOptions): Promise<DeployResult> {
         version: seen.plan.version,
         back: ways[0],
         port,
-        nodePath,
         stableS: settings.bakeMs / 1000,
         lockToken: lock.token,
         healthTimeoutMs: settings.timeoutMs,

@@ -1,5 +1,6 @@
 // `mono rollback`: back to the previous release, held to the same gate as a deploy (healthy, then the bake). If
 // the previous release is not healthy, the release that ran before the rollback runs again.
+import { armGuardCommand, disarmGuardCommand, guardScript } from './commands/deploy-guard.ts';
 import { inspectCommand, toInstalled } from './commands/inspect.ts';
 import { connectStep, type Target, targetName } from './connect.ts';
 import { HealthCheckError, NotInstalledError, ProvisionError } from './errors.ts';
@@ -74,7 +75,20 @@ export async function rollback(o: RollbackOptions): Promise<RollbackResult> {
       restoreData: false,
       channels,
     });
+    // Cut off while going back, the VPS decides alone, as for a deploy: keep `to` if it is stable, else `from`.
+    const held = lock;
+    await session.run(armGuardCommand(60 + (settings.timeoutMs + settings.bakeMs) / 1000 + 30), {
+      stdin: guardScript({
+        release: to,
+        version: stage(to, from).version,
+        back: stage(from, to),
+        port,
+        stableS: settings.bakeMs / 1000,
+        lockToken: held.token,
+      }),
+    });
     const there = await runStages(session, reporter, [stage(to, from)], settings);
+    await session.run(disarmGuardCommand());
     if (there.ok) return { host: reporter.host, from, to };
     // The previous release is not healthy: the one that ran before the rollback comes back.
     const logTail = await lastLogLines(session);

@@ -25,7 +25,6 @@ export interface GuardSpec {
     restoreData: boolean;
   };
   port: number;
-  nodePath: string;
   /** How long the running process must have been up (and healthy) to be kept. */
   stableS: number;
   /** The deploy lock's token: the guard releases the lock it leaves behind. */
@@ -39,10 +38,13 @@ function stableCheck(o: GuardSpec): string {
   return [
     'stable() {',
     `  [ "$(systemctl show -p ActiveState --value ${LAYOUT.unitName})" = active ] || return 1`,
-    `  started=$(systemctl show -p ExecMainStartTimestampMonotonic --value ${LAYOUT.unitName})`,
-    `  up=$(awk -v s="\${started:-0}" '{ printf "%d", $1 - s / 1000000 }' /proc/uptime)`,
+    `  started=$(systemctl show -p ExecMainStartTimestamp --value ${LAYOUT.unitName})`,
+    '  [ -n "$started" ] || return 1',
+    '  up=$(( $(date +%s) - $(date -d "$started" +%s) )) || return 1',
     `  [ "$up" -ge ${Math.ceil(o.stableS)} ] || return 1`,
-    `  ${sh(o.nodePath)} -e ${sh(probe)} ${o.port} "$1"`,
+    // The Node that runs the agent, as the unit MONO wrote names it.
+    `  node=$(sed -n 's/^ExecStart=\\([^ ]*\\) .*/\\1/p' ${LAYOUT.unitPath} | head -1)`,
+    `  "\${node:-node}" -e ${sh(probe)} ${o.port} "$1"`,
     '}',
   ].join('\n');
 }

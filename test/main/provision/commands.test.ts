@@ -351,7 +351,6 @@ describe('the deploy guard', () => {
       restoreData: true,
     },
     port: 7420,
-    nodePath: '/opt/mono/node/bin/node',
     stableS: 10,
     lockToken: 'abcdef0123456789',
   };
