@@ -108,8 +108,12 @@ describe('an update can never leave the owner without an agent', { timeout: 2_40
           }
         }
         // Enough to find out why: when each answer went out, and what the agent logged about that chat.
+        const [from, to] = [
+          Math.floor(answers[0]!.time / 1000) - 3,
+          Math.ceil(answers.at(-1)!.time / 1000) + 1,
+        ];
         const journal = await vps.ssh(
-          `journalctl -u mono-agent --no-pager -o cat | grep -F '${id}' | tail -20`,
+          `journalctl -u mono-agent -u mono-deploy-guard --no-pager -o short-unix --since=@${from} --until=@${to} | tail -60`,
         );
         assert.fail(
           `chat ${id} got ${answers.length} answers, not 1: ${JSON.stringify(answers.map((m) => ({ time: m.time, id: m.message_id, text: m.text.slice(0, 60) })))}\n${journal.stdout}`,
