@@ -102,7 +102,8 @@ describe('an update can never leave the owner without an agent', { timeout: 2_40
             .map((l) => Number(l.split(' ')[0]) * 1000)
             .filter((t) => t > 0);
           const [first, second] = [answers[0]!.time, answers[1]!.time];
-          if (crashes.some((c) => c >= first - 100 && c <= second)) {
+          // The crash is logged as the reply leaves; the fake records it a little later on a busy machine.
+          if (crashes.some((c) => c >= first - 2000 && c <= second)) {
             crashDoubles++;
             continue;
           }
