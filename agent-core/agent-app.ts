@@ -13,15 +13,20 @@ import type { Channel, InboundMessage } from './channels/channel.ts';
 import { CHANNEL_NAMES, ownerTarget, setupChannels } from './channels/registry.ts';
 import { OwnerCommands } from './commands/owner-commands.ts';
 import { isPaused } from './commands/pause.ts';
-import type { AgentConfig, Allowlist } from './config/config.ts';
+import type { AgentConfig } from './config/config.ts';
+import type { Allowlist } from './config/values.ts';
 import type { ChannelName } from './contract/tables.ts';
-import { type Datastore, openConfiguredDatastore } from './db/datastore.ts';
+import { openConfiguredDatastore } from './db/datastore.ts';
+import type { Datastore } from './db/datastore-types.ts';
 import { applySchema } from './db/schema.ts';
 import { Hooks } from './hooks/routes.ts';
 import { createHttpApp, listen, type RunningServer } from './http/app.ts';
 import { startAgentHub } from './hub/start-agent-hub.ts';
 import { Scheduler } from './jobs/scheduler.ts';
 import type { Logger } from './log/logger.ts';
+import { MediaFiles } from './media/files.ts';
+import { MediaPreparer } from './media/prepare.ts';
+import { MediaRetention, RETENTION_SETTING, retentionDays } from './media/retention.ts';
 import { historyReadLimit } from './memory/summary.ts';
 import { PairingWatcher } from './pairing/pairing-watcher.ts';
 import { AgentStatus } from './store/agent-status.ts';
@@ -52,7 +57,13 @@ export async function startAgent(
   // Start-up steps that do not depend on each other run together: each is a few datastore round trips.
   const settings = new Settings(db, log);
   const owners = new OwnerAccounts(db, log);
-  const [setups] = await Promise.all([setupChannels(config, log), settings.load(), owners.load()]);
+  const files = new MediaFiles(config.dataDir);
+  const [setups] = await Promise.all([
+    setupChannels(config, log),
+    settings.load(),
+    owners.load(),
+    files.init(),
+  ]);
   const channels = new Map<ChannelName, Channel>(setups.map((setup) => [setup.channel.name, setup.channel]));
   const allowlists = new Map<ChannelName, Allowlist>(
     setups.map((setup) => [setup.channel.name, setup.allow]),
@@ -86,7 +97,17 @@ export async function startAgent(
     }),
     ...setups.flatMap((setup) => setup.tools ?? []),
   ];
-  const assistant = new Assistant({ db, log, claude, settings, owner, budget, tools: () => tools, deliver });
+  const assistant = new Assistant({
+    db,
+    log,
+    claude,
+    settings,
+    owner,
+    budget,
+    tools: () => tools,
+    deliver,
+    webTools: config.media.webTools,
+  });
   const held = new HeldMessages({
     db,
     pause: assistant.pause,
@@ -118,6 +139,19 @@ export async function startAgent(
     },
     log,
     historyLimit: config.features.historyLimit,
+    media: new MediaPreparer({
+      db,
+      files,
+      log: log.child({ part: 'media' }),
+      ...(config.media.stt ? { stt: config.media.stt } : {}),
+    }),
+    files,
+  });
+  const retention = new MediaRetention({
+    db,
+    files,
+    log,
+    days: () => retentionDays(settings.get(RETENTION_SETTING)),
   });
   const scheduler: Scheduler = new Scheduler({
     db,
@@ -196,6 +230,7 @@ export async function startAgent(
   await Promise.all([runner.resume(), pairings.start(), retries.start()]);
   for (const channel of channels.values()) await channel.start(receive);
   await Promise.all([scheduler.start(), hooks.resume()]);
+  retention.start();
 
   log.info(
     {
@@ -220,6 +255,7 @@ export async function startAgent(
       await scheduler.stop(Math.max(0, deadline - Date.now() - 1500));
       await hooks.stop(Math.max(0, deadline - Date.now() - 1500));
       await runner.drain(Math.max(0, deadline - Date.now() - 500));
+      await retention.stop();
       await pairings.stop();
       await retries.stop();
       held.stop();

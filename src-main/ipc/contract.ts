@@ -70,6 +70,7 @@ export const SECRET_NAMES = [
   'stripe_secret_key',
   'stripe_webhook_secret',
   'webhook_secret',
+  'stt_api_key',
 ] as const;
 export type SecretName = (typeof SECRET_NAMES)[number];
 
@@ -108,12 +109,24 @@ export interface AppState {
     telegram?: { botName: string; username: string; link: string };
     whatsapp?: { mode: 'skip' | 'cloud' | 'linked'; phoneNumberId?: string; pairingPhone?: string };
     vps?: VpsTarget;
+    /** The speech-to-text service voice notes go to (its key is the secret stt_api_key). */
+    stt?: SpeechSettings;
   };
   secrets: { name: SecretName; set: boolean }[];
   vault: VaultStatus;
   /** Start MONO when the user logs in; null where the shell cannot (the browser). */
   launchAtLogin: boolean | null;
 }
+
+const SpeechSettings = z.object({
+  url: z
+    .string()
+    .trim()
+    .regex(/^https?:\/\/[^\s/?#@]+(\/[^\s?#]*)?$/, 'The service address, e.g. https://api.openai.com/v1.')
+    .max(500),
+  model: z.string().trim().min(1, 'Name the model, e.g. whisper-1.').max(100),
+});
+export type SpeechSettings = z.infer<typeof SpeechSettings>;
 
 export type SyncState = 'connecting' | 'online' | 'offline';
 export interface SyncStatus {
@@ -165,6 +178,39 @@ export interface HostKeyView {
   pinnedFingerprint?: string;
   /** For a changed key: why MONO refuses it and what to do. */
   problem?: string;
+}
+
+/** One backup file in the desktop's backups folder (what its readable header says). */
+export interface BackupEntry {
+  /** The file's name in the backups folder (how the renderer names it back). */
+  name: string;
+  bytes: number;
+  created_at: string;
+  /** "local" or the VPS (user@host:port). */
+  source: string;
+  encrypted: boolean;
+  agent_version: string;
+  counts: Record<string, number>;
+}
+
+export interface BackupSchedule {
+  enabled: boolean;
+  everyHours: number;
+  /** How many backups the folder keeps (the oldest go first). */
+  keep: number;
+}
+
+export interface BackupOverview {
+  folder: string;
+  /** Newest first. */
+  entries: BackupEntry[];
+  schedule: BackupSchedule;
+  /** When the next scheduled backup is due (absent when off). */
+  nextAt?: string;
+  /** The backup, restore or move running now, or the last one (its steps, log, error, outcome). */
+  progress?: InstallState & { kind: 'backup' | 'restore' | 'move'; result?: string };
+  /** After a move: the previous server, where MONO is stopped but still installed until the owner removes it. */
+  oldServer?: VpsTarget;
 }
 
 export interface PreflightCheck {
@@ -280,6 +326,18 @@ export const methods = {
     output: z.custom<{ ok: true }>(),
   },
   'message.retry': { input: z.object({ message: id('message') }), output: z.custom<{ ok: true }>() },
+  /** A small copy of an image a message carried (null once the retention period removed it). */
+  'media.preview': {
+    input: z.object({ message: id('message'), index: z.number().int().min(0).max(20) }),
+    output: z.custom<{ mime: string; data: string } | null>(),
+  },
+  /** Where voice notes are transcribed; null turns it off. The agent restarts (or is redeployed) with it. */
+  'stt.configure': {
+    input: SpeechSettings.nullable(),
+    output: z.custom<{ applied: 'restarted' | 'sent' | 'saved' }>(),
+  },
+  /** Transcribes a one-second sample with these settings and the stored key: proves the service answers. */
+  'stt.test': { input: SpeechSettings, output: z.custom<{ text: string; ms: number }>() },
   'pairing.list': { input: none, output: z.custom<PairingRow[]>() },
   'pairing.decide': {
     input: z.object({ id: id('pairing'), decision: z.enum(['approved', 'denied']) }),
@@ -347,6 +405,28 @@ export const methods = {
     output: z.custom<string[]>(),
   },
   'server.followLogs': { input: z.object({ on: z.boolean() }), output: z.custom<{ following: boolean }>() },
+  'backup.overview': { input: none, output: z.custom<BackupOverview>() },
+  'backup.run': { input: none, output: z.custom<BackupOverview>() },
+  'backup.restore': {
+    input: z.object({
+      name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,200}\.monobak$/, 'Choose a backup.'),
+    }),
+    output: z.custom<BackupOverview>(),
+  },
+  'backup.setSchedule': {
+    input: z.object({
+      enabled: z.boolean(),
+      everyHours: z
+        .number()
+        .int()
+        .min(1)
+        .max(24 * 7),
+      keep: z.number().int().min(1).max(100),
+    }),
+    output: z.custom<BackupOverview>(),
+  },
+  'backup.move': { input: VpsTarget, output: z.custom<BackupOverview>() },
+  'backup.uninstallOld': { input: none, output: z.custom<BackupOverview>() },
   'agent.pause': { input: none, output: z.custom<ServerStatus>() },
   'agent.resume': { input: none, output: z.custom<ServerStatus>() },
 } as const;
@@ -358,6 +438,7 @@ export interface EventPayloads {
   'install.progress': InstallState;
   'server.log': { line: string };
   'app.state': AppState;
+  'backup.progress': BackupOverview;
 }
 export const EVENT_NAMES = [
   'sync.status',
@@ -365,6 +446,7 @@ export const EVENT_NAMES = [
   'install.progress',
   'server.log',
   'app.state',
+  'backup.progress',
 ] as const;
 
 export type Method = keyof typeof methods;

@@ -7,8 +7,8 @@ import { LAYOUT } from './layout.ts';
 import type { Session } from './session.ts';
 
 export interface GateOptions {
-  /** The release directory the agent's process must run from (its id). */
-  release: string;
+  /** The release directory the agent's process must run from (its id); any, when not given (a restore). */
+  release?: string;
   /** The version /healthz must report. */
   version: string;
   port: number;
@@ -84,7 +84,7 @@ const seconds = (ms: number) => `${Math.max(0, Math.round(ms / 1000))} s`;
 
 export async function gate(session: Session, o: GateOptions): Promise<GateResult> {
   const started = performance.now();
-  const runsRelease = (s: ServiceState) => s.cwd === `${LAYOUT.releases}/${o.release}`;
+  const runsRelease = (s: ServiceState) => !o.release || s.cwd === `${LAYOUT.releases}/${o.release}`;
   const base = await serviceState(session);
   let last = 'no answer yet';
   let lastState = performance.now();

@@ -5,6 +5,7 @@ import WebSocket from 'ws';
 import type { Secret } from '../../agent-core/config/secret.ts';
 import type { AppState, EventName, EventPayloads, SyncedTable } from '../ipc/contract.ts';
 import type { Handlers } from '../ipc/dispatch.ts';
+import { settingsEnv } from './agent-env.ts';
 import {
   type AgentSupervisor,
   createAgentSupervisor,
@@ -13,11 +14,14 @@ import {
 } from './agent-supervisor.ts';
 import { createAppStateView } from './app-state.ts';
 import { createNotifier, type Notice } from './attention.ts';
+import { createBackups } from './backups.ts';
 import { createBudgetWatch } from './budget-watch.ts';
 import type { CheckEndpoints } from './checks.ts';
 import { createData } from './data.ts';
 import { appHandlers } from './handlers/app-handlers.ts';
+import { backupHandlers } from './handlers/backup-handlers.ts';
 import { datastoreHandlers } from './handlers/datastore-handlers.ts';
+import { mediaHandlers } from './handlers/media-handlers.ts';
 import { serverHandlers } from './handlers/server-handlers.ts';
 import { setupHandlers } from './handlers/setup-handlers.ts';
 import { vaultHandlers } from './handlers/vault-handlers.ts';
@@ -58,6 +62,11 @@ export interface AppServicesDeps {
   agentPath: string;
   /** How the local agent's process is started (default: this Node; Electron: a utility process). */
   spawnAgent?: SpawnAgent;
+  /**
+   * The program and arguments that run the agent's one-shot commands here (backup, restore; default: this Node).
+   * Electron's fuses forbid running Electron as Node, so a packaged desktop must pass a real Node for these.
+   */
+  agentCommand?: string[];
   endpoints: CheckEndpoints;
   /** Extra environment for the local agent (the tests point its upstreams at the local fakes). */
   agentEnv?: Record<string, string | undefined>;
@@ -95,17 +104,19 @@ export function createAppServices(deps: AppServicesDeps) {
   });
   const budget = createBudgetWatch((day, spent, cap) => notifier.budget(day, spent, cap));
 
+  // The local agent's environment: for the agent itself and for its backup and restore commands.
+  const localEnv = () =>
+    localAgentEnv({
+      dataDir: deps.dataDir,
+      hubPort: prefs.get().hubPort ?? 0,
+      vault,
+      prefs: prefs.get(),
+      extra: deps.agentEnv ?? {},
+    });
   const agent: AgentSupervisor = createAgentSupervisor({
     spawn: deps.spawnAgent ?? nodeSpawnAgent(),
     agentPath: deps.agentPath,
-    env: () =>
-      localAgentEnv({
-        dataDir: deps.dataDir,
-        hubPort: prefs.get().hubPort ?? 0,
-        vault,
-        prefs: prefs.get(),
-        extra: deps.agentEnv ?? {},
-      }),
+    env: localEnv,
     onLog: (line) => deps.emit('server.log', { line }),
     onState: (state) => {
       if (state.state === 'running') sync.kick();
@@ -153,6 +164,28 @@ export function createAppServices(deps: AppServicesDeps) {
     log,
   });
   const installer = createInstaller({ vault, prefs, agent, sync, install, provision, appState, log });
+  const backups = createBackups({
+    dataDir: deps.dataDir,
+    vault,
+    prefs,
+    agent,
+    provision,
+    local: {
+      env: localEnv,
+      command: deps.agentCommand ?? [process.execPath, deps.agentPath],
+      start: () => installer.startLocal(),
+    },
+    move: {
+      secrets: () => installer.vpsSecrets(),
+      settings: () => settingsEnv(prefs.get()),
+      followed: () => {
+        appState.publish();
+        sync.kick();
+      },
+    },
+    emit: (overview) => deps.emit('backup.progress', overview),
+    log,
+  });
 
   const handlers: Handlers = {
     ...appHandlers({
@@ -184,7 +217,9 @@ export function createAppServices(deps: AppServicesDeps) {
       },
     }),
     ...datastoreHandlers({ data, sync }),
+    ...mediaHandlers({ vault, prefs, sync, appState, installer }),
     ...serverHandlers({ prefs, agent, provision, install, installer, journal, pause, serverStatus }),
+    ...backupHandlers({ backups }),
   };
 
   /** What a finished setup runs at launch — once the vault can be read (the agent needs its keys). */
@@ -219,7 +254,10 @@ export function createAppServices(deps: AppServicesDeps) {
     isPaused: pause.current,
     isBudgetReached: budget.reached,
     /** Called once at launch: a finished setup starts its agent and sync as soon as the keys can be read. */
-    start: startWhenReady,
+    async start(): Promise<void> {
+      await startWhenReady();
+      backups.start();
+    },
     /** Runs `listener` each time the vault becomes readable (created or unlocked). */
     onVaultReady(listener: () => void): () => void {
       vaultListeners.add(listener);
@@ -227,6 +265,7 @@ export function createAppServices(deps: AppServicesDeps) {
     },
     async stop(): Promise<void> {
       notifier.dispose();
+      backups.stop();
       journal.stop();
       await sync.stop();
       await agent.stop();

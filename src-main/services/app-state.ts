@@ -21,7 +21,13 @@ export function createAppStateView(deps: {
 }): AppStateView {
   function current(): AppState {
     const secrets = (
-      ['anthropic_api_key', 'telegram_bot_token', 'whatsapp_access_token', 'stripe_secret_key'] as const
+      [
+        'anthropic_api_key',
+        'telegram_bot_token',
+        'whatsapp_access_token',
+        'stripe_secret_key',
+        'stt_api_key',
+      ] as const
     ).map((name) => ({ name, set: deps.vault.has(name) }));
     const launchAtLogin = deps.canLaunchAtLogin ? (deps.prefs.get().launchAtLogin ?? false) : null;
     const vault = deps.vault.status();

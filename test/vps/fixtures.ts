@@ -9,7 +9,6 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, normalize } from 'node:path';
 import { promisify } from 'node:util';
-import type { Vps } from './harness.ts';
 import { testTls } from './tls.ts';
 
 export { testTls };
@@ -103,7 +102,9 @@ export async function startMirror(
  * veth peer, so the mirror listens on each peer address with the same port, and each VPS resolves the name
  * mono-mirror.test to its own peer in /etc/hosts (its overlay, thrown away with it).
  */
-export async function startFleetMirror(fleet: Vps[]): Promise<{
+export async function startFleetMirror(
+  fleet: { hostIp: string; must(command: string): Promise<string> }[],
+): Promise<{
   url: string;
   /** The same mirror as this machine reaches it (the name above resolves on the VPSes only). */
   localUrl: string;

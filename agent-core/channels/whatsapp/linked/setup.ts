@@ -2,18 +2,19 @@
 // updates keep the link). Baileys (~5 MB of protocol code) is imported only now that the owner opted in: in the
 // code-split bundle it is a chunk of its own that no other start reads.
 import { join } from 'node:path';
-import type { Allowlist } from '../../../config/config.ts';
+import type { Allowlist } from '../../../config/values.ts';
 import type { Logger } from '../../../log/logger.ts';
-import type { ChannelSetup } from '../../registry.ts';
+import type { ChannelSetup } from '../../channel-setup.ts';
 import type { WhatsAppLinkedConfig } from '../config.ts';
 import { WhatsAppLinkedChannel } from './linked-channel.ts';
-import type { SocketFactory } from './socket.ts';
+import type { MediaDownloader, SocketFactory } from './socket.ts';
 
 export function whatsAppLinkedSetup(
   config: WhatsAppLinkedConfig,
   dataDir: string,
   log: Logger,
   createSocket?: SocketFactory,
+  downloadMedia?: MediaDownloader,
 ): ChannelSetup {
   // The allowlist the agent checks: MONO_ALLOW_WHATSAPP plus, once linked, the account's own number (the owner
   // writes to MONO in their "Message yourself" chat).
@@ -35,6 +36,10 @@ export function whatsAppLinkedSetup(
             ...input,
             ...(config.webSocketUrl ? { webSocketUrl: config.webSocketUrl } : {}),
           })),
+      downloadMedia:
+        downloadMedia ??
+        (async (source, options) =>
+          (await import('./baileys-socket.ts')).baileysMediaDownloader()(source, options)),
     },
     log,
   );
