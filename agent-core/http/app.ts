@@ -61,7 +61,7 @@ export function listen(router: Router, host: string, port: number): Promise<Runn
           : error,
       );
     });
-    server.listen(port, host, () => {
+    const ready = () => {
       resolve({
         address: { host, port: (server.address() as AddressInfo).port },
         close: () =>
@@ -71,6 +71,21 @@ export function listen(router: Router, host: string, port: number): Promise<Runn
             server.closeAllConnections();
           }),
       });
-    });
+    };
+    // Under systemd socket activation (the VPS unit) the port is already open, passed as fd 3: it stays open
+    // while the agent restarts, so a request arriving meanwhile waits instead of being refused.
+    const fd = systemdListenFd();
+    if (fd === undefined) server.listen(port, host, ready);
+    else server.listen({ fd }, ready);
   });
+}
+
+/** The listening socket systemd passed to this process (LISTEN_FDS/LISTEN_PID, sd_listen_fds(3)), if any. */
+function systemdListenFd(): number | undefined {
+  const mine = process.env.LISTEN_PID === String(process.pid) && process.env.LISTEN_FDS === '1';
+  // Not for child processes: they did not get the socket.
+  delete process.env.LISTEN_PID;
+  delete process.env.LISTEN_FDS;
+  delete process.env.LISTEN_FDNAMES;
+  return mine ? 3 : undefined;
 }
