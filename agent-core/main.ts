@@ -3,6 +3,7 @@
 import { ConfigError, loadConfig } from './config/config.ts';
 import { openConfiguredDatastore } from './db/datastore.ts';
 import { configuredSecrets, createLogger } from './log/logger.ts';
+import { errorMessage } from './util/error-message.ts';
 
 const SHUTDOWN_DEADLINE_MS = 5000;
 
@@ -32,10 +33,7 @@ async function main(): Promise<void> {
     const { startAgent } = await import('./agent-app.ts');
     agent = await startAgent(config, log, opening);
   } catch (error) {
-    log.fatal(
-      { err: error },
-      `MONO could not start: ${error instanceof Error ? error.message : String(error)}`,
-    );
+    log.fatal({ err: error }, `MONO could not start: ${errorMessage(error)}`);
     // A full disk stops the engine from opening: wait for space rather than fail again every second.
     await (await import('./health/wait-for-disk.ts')).waitWhileDiskFull(config.dataDir, log);
     // The embedded engine can keep the process alive: exit explicitly.

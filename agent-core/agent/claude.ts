@@ -6,6 +6,7 @@ import type Anthropic from '@anthropic-ai/sdk';
 import type { Reservation } from '../budget/ledger.ts';
 import type { Secret } from '../config/secret.ts';
 import type { TokenUsage, ToolCallRecord } from '../contract/tables.ts';
+import { errorMessage } from '../util/error-message.ts';
 import { costUsd } from './pricing.ts';
 import { citedSources, type ServerTool, serverToolCalls, withSources } from './web-tools.ts';
 import { worstCaseUsd } from './worst-case.ts';
@@ -252,9 +253,5 @@ function toClaudeError(error: unknown, Anthropic: Sdk['default']): ClaudeError {
       true,
     );
   }
-  return new ClaudeError(
-    `Calling Claude failed: ${error instanceof Error ? error.message : String(error)}`,
-    undefined,
-    true,
-  );
+  return new ClaudeError(`Calling Claude failed: ${errorMessage(error)}`, undefined, true);
 }

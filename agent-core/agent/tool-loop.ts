@@ -7,6 +7,7 @@ import { addUsage } from '../budget/usage.ts';
 import type { TokenUsage, ToolCallRecord } from '../contract/tables.ts';
 import { needsConfirmation, type PendingAction, requestConfirmation } from '../tools/confirmations.ts';
 import type { AgentTool, ToolContext, ToolResult } from '../tools/tool.ts';
+import { errorMessage } from '../util/error-message.ts';
 import type { ClaudeClient, ToolSpec } from './claude.ts';
 import { describeKinds, serverToolKinds, Taint, type UntrustedKind } from './untrusted.ts';
 import type { ServerTool } from './web-tools.ts';
@@ -152,7 +153,7 @@ async function runOne(
   } catch (error) {
     context.log.warn({ tool: name, err: error }, 'tool failed');
     return {
-      content: `The tool failed: ${error instanceof Error ? error.message : String(error)}`,
+      content: `The tool failed: ${errorMessage(error)}`,
       isError: true,
     };
   }

@@ -30,6 +30,7 @@ import {
 import type { OwnerAccounts } from '../store/owners.ts';
 import { cancelPendingActions, confirmationPrompt } from '../tools/confirmations.ts';
 import { BoundedMap } from '../util/bounded-map.ts';
+import { errorMessage } from '../util/error-message.ts';
 import type { Assistant } from './assistant.ts';
 import { type ClaudeClient, ClaudeError } from './claude.ts';
 import { type ClaimFact, decideTurn } from './decide-turn.ts';
@@ -470,7 +471,7 @@ export class TurnRunner {
         externalId = await sending.send(parts[index]!);
       } catch (error) {
         if (this.#shutdown.signal.aborted) return; // stays pending: sent at the next start
-        const reason = error instanceof Error ? error.message : String(error);
+        const reason = errorMessage(error);
         await markOutboundFailed(db, message.id, reason);
         log.error({ message: message.id.toString(), reason }, 'reply could not be sent');
         return;

@@ -14,6 +14,7 @@ import type { HttpRequest, HttpResponse, Router } from '../http/router.ts';
 import type { Logger } from '../log/logger.ts';
 import { printable } from '../log/printable.ts';
 import { conversationId } from '../store/messages.ts';
+import { errorMessage } from '../util/error-message.ts';
 import { type EventRecord, settleEvent, storeEvent, unsettledEvents } from './events.ts';
 import { type HookDefinition, hookDefinition, renderPrompt } from './generic.ts';
 import { RateLimiter } from './rate-limit.ts';
@@ -141,7 +142,7 @@ export class Hooks {
           const notice = await this.deps.assistant.budgetNotice(error.state).catch(() => undefined);
           if (notice) await this.deps.assistant.notifyOwner(notice).catch(() => false);
         }
-        const reason = error instanceof Error ? error.message : String(error);
+        const reason = errorMessage(error);
         this.deps.log.error({ hook: event.source, reason }, 'webhook event failed');
         await settleEvent(this.deps.db, event.id, 'failed', { error: reason }).catch(() => {});
       })

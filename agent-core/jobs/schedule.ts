@@ -2,6 +2,7 @@
 // (the agent was down) catch up once — the latest missed slot — and one-offs that came due while it was down fire
 // once, late. A one-off dated before its own creation is refused: that date was a mistake, not a missed slot.
 import { Cron } from 'croner';
+import { errorMessage } from '../util/error-message.ts';
 import { formatLocal, isTimeZone } from './local-time.ts';
 
 /** A one-off may be set this much before its creation (rounding "now"); it then runs at once. */
@@ -34,7 +35,7 @@ export function scheduleProblem(schedule: Schedule): string | undefined {
     try {
       cronOf(schedule);
     } catch (error) {
-      return `cron is not valid: ${error instanceof Error ? error.message : String(error)}`;
+      return `cron is not valid: ${errorMessage(error)}`;
     }
   }
   if (schedule.intervalS !== undefined && (!Number.isInteger(schedule.intervalS) || schedule.intervalS < 60))

@@ -11,6 +11,7 @@ import type { Logger } from '../log/logger.ts';
 import { printable } from '../log/printable.ts';
 import { type MessageRecord, recordOutbound } from '../store/messages.ts';
 import { confirmationPrompt } from '../tools/confirmations.ts';
+import { errorMessage } from '../util/error-message.ts';
 import {
   claimSlot,
   countAttempt,
@@ -213,7 +214,7 @@ export class Scheduler {
           () => {},
         );
       }
-      const reason = error instanceof Error ? error.message : String(error);
+      const reason = errorMessage(error);
       log.error({ job: String(job.id), reason }, 'job failed');
       await finish(false, reason).catch(() => {});
     }

@@ -3,6 +3,7 @@
 // /yes in the same conversation (a command MONO handles itself, so no prompt can confirm on their behalf).
 import { type RecordId, StringRecordId, type Surreal } from 'surrealdb';
 import { describeKinds, type UntrustedKind } from '../agent/untrusted.ts';
+import { errorMessage } from '../util/error-message.ts';
 import type { AgentTool, ToolContext } from './tool.ts';
 
 export interface PendingAction {
@@ -110,7 +111,7 @@ export async function decideActions(
       result = typeof outcome.content === 'string' ? outcome.content : JSON.stringify(outcome.content);
     } catch (error) {
       failed = true;
-      result = error instanceof Error ? error.message : String(error);
+      result = errorMessage(error);
     }
     await db
       .query('UPDATE $id SET status = $status, result = $result', {

@@ -1,4 +1,5 @@
 // Named provisioning errors: each says which step failed, why, and what the user can do about it.
+import { errorMessage } from '../../agent-core/util/error-message.ts';
 
 export interface ErrorSummary {
   name: string;
@@ -225,7 +226,7 @@ export function asProvisionError(error: unknown, step: string, host?: string): P
     error.host ??= host;
     return error;
   }
-  const reason = error instanceof Error ? error.message : String(error);
+  const reason = errorMessage(error);
   return new ProvisionError(
     step,
     reason,

@@ -2,6 +2,7 @@
 // deploy to the VPS with progress, and re-applying the agent's environment after a key or a channel changed.
 import { randomBytes } from 'node:crypto';
 import type { Secret } from '../../agent-core/config/secret.ts';
+import { errorMessage } from '../../agent-core/util/error-message.ts';
 import type { VpsTarget } from '../ipc/contract.ts';
 import { UserError } from '../ipc/dispatch.ts';
 import { SECRET_ENV, settingsEnv } from './agent-env.ts';
@@ -82,7 +83,7 @@ export function createInstaller(deps: InstallerDeps) {
       install.finish();
       appState.publish();
     } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
+      const message = errorMessage(error);
       install.fail(
         current,
         message,

@@ -2,6 +2,7 @@
 // deploy with progress, status, logs, rollback. Secrets travel as one env file over SSH only.
 import { homedir } from 'node:os';
 import { Secret } from '../../agent-core/config/secret.ts';
+import { errorMessage } from '../../agent-core/util/error-message.ts';
 import { backup } from '../backup/backup.ts';
 import { restore } from '../backup/restore.ts';
 import { copyLinkedDevice, setAgentRunning } from '../backup/vps-agent.ts';
@@ -79,7 +80,7 @@ export function toEvent(event: ProgressEvent): ProvisionEvent {
 
 function userError(error: unknown): UserError {
   if (error instanceof ProvisionError) return new UserError(`${error.reason}. ${error.hint}`, error.name);
-  return new UserError(error instanceof Error ? error.message : String(error));
+  return new UserError(errorMessage(error));
 }
 
 export interface VpsProvisionOptions {

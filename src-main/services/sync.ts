@@ -4,6 +4,7 @@
 import { jsonify, StringRecordId, Surreal, Table } from 'surrealdb';
 import type { Secret } from '../../agent-core/config/secret.ts';
 import { DATABASE, NAMESPACE } from '../../agent-core/contract/tables.ts';
+import { errorMessage } from '../../agent-core/util/error-message.ts';
 import type { DbChange, SyncedTable, SyncStatus } from '../ipc/contract.ts';
 import { UserError } from '../ipc/dispatch.ts';
 import { type BackoffOptions, backoffDelay, SYNC_BACKOFF } from './backoff.ts';
@@ -65,7 +66,7 @@ export function createSync(deps: SyncDeps): Sync {
       state: status.epoch === 0 && status.state === 'connecting' && attempt < 3 ? 'connecting' : 'offline',
       attempt,
       nextRetryAt: new Date(Date.now() + delay).toISOString(),
-      ...(error !== undefined && { error: describe(error) }),
+      ...(error !== undefined && { error: errorMessage(error) }),
     });
     timer = setTimeout(() => {
       timer = undefined;
@@ -154,10 +155,6 @@ export function createSync(deps: SyncDeps): Sync {
     },
     withDb: (run) => run(connected()),
   };
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {

@@ -1,5 +1,6 @@
 // The one handle on the main-process services: Electron's preload puts `window.mono` there; in a browser the
 // bridge client provides the same interface.
+import { errorMessage } from '../../agent-core/util/error-message.ts';
 import type { MonoApi } from '../../src-main/ipc/contract.ts';
 import { createBridgeClient } from './bridge-client.ts';
 
@@ -19,6 +20,5 @@ export function onBridgeConnection(handler: (connected: boolean) => void): () =>
   );
 }
 
-export function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
+/** The screens show errors through this (the same rule as everywhere in MONO). */
+export { errorMessage };

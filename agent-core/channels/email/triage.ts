@@ -2,6 +2,7 @@
 // Without Claude, or when it fails, a plain rule stands in: personal mail matters, bulk mail does not.
 import type { ClaudeClient } from '../../agent/claude.ts';
 import type { TokenUsage } from '../../contract/tables.ts';
+import { errorMessage } from '../../util/error-message.ts';
 import type { MailRecord } from './mail-store.ts';
 
 export interface Triage {
@@ -38,7 +39,7 @@ export async function triageMail(
     if (!parsed) return { ...ruleOfThumb(mail), usage: reply.usage, fallback: 'unreadable triage answer' };
     return { ...parsed, usage: reply.usage };
   } catch (error) {
-    return { ...ruleOfThumb(mail), fallback: error instanceof Error ? error.message : String(error) };
+    return { ...ruleOfThumb(mail), fallback: errorMessage(error) };
   }
 }
 

@@ -13,6 +13,7 @@ import type { Logger } from '../../log/logger.ts';
 import type { MediaSource } from '../../media/attachments.ts';
 import { backoffDelay } from '../../util/backoff.ts';
 import { commonJs } from '../../util/commonjs.ts';
+import { errorMessage } from '../../util/error-message.ts';
 import { sleep } from '../../util/sleep.ts';
 import {
   type Channel,
@@ -278,7 +279,7 @@ function describe(error: unknown): string {
   // HttpError messages can contain the request URL, which contains the bot token.
   if (isHttpError(error))
     return `network error calling Telegram (${(error.error as Error)?.name ?? 'error'})`;
-  return error instanceof Error ? error.message : String(error);
+  return errorMessage(error);
 }
 
 function safeEqual(a: string, b: string): boolean {

@@ -2,6 +2,7 @@
 // look up the phone number at start, and fetch a file a message carried. Errors become GraphApiError with an
 // actionable reason.
 import type { Secret } from '../../config/secret.ts';
+import { errorMessage } from '../../util/error-message.ts';
 import { MediaFetchError } from '../channel.ts';
 import { classifyGraphError, GraphApiError } from './graph-errors.ts';
 
@@ -76,7 +77,7 @@ export class GraphClient {
       if (error instanceof GraphApiError && (error.code === 100 || error.status === 404)) {
         throw new MediaFetchError('WhatsApp no longer has this file', true);
       }
-      throw new MediaFetchError(error instanceof Error ? error.message : String(error));
+      throw new MediaFetchError(errorMessage(error));
     }
     const size = typeof info.file_size === 'number' ? info.file_size : Number(info.file_size);
     if (Number.isFinite(size) && size > maxBytes)
