@@ -1,11 +1,12 @@
 // The local bridge: serves the built renderer over HTTP on 127.0.0.1 and the IPC contract over a WebSocket, so
 // the same UI runs in any browser where Electron is not installed. A per-launch secret (in the URL fragment,
 // never sent in a request line) admits a page; Host and Origin checks keep other sites and rebinding out.
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type WebSocket, WebSocketServer } from 'ws';
+import { constantTimeEqual } from '../../agent-core/security/constant-time.ts';
 import type { EventName, EventPayloads } from '../ipc/contract.ts';
 import { dispatch, type Handlers } from '../ipc/dispatch.ts';
 import { serveStatic } from './static.ts';
@@ -46,9 +47,7 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
 
   server.on('upgrade', (req, socket, head) => {
     const url = new URL(req.url ?? '/', origin);
-    const given = Buffer.from(url.searchParams.get('secret') ?? '');
-    const expected = Buffer.from(secret);
-    const secretOk = given.length === expected.length && timingSafeEqual(given, expected);
+    const secretOk = constantTimeEqual(url.searchParams.get('secret') ?? '', secret);
     if (url.pathname !== '/ipc' || !secretOk || !hostAllowed(req) || req.headers.origin !== origin) {
       socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\n\r\n');
       return;

@@ -4,12 +4,12 @@
 // fetches them, which would lose them in a crash — hence this small loop.)
 // grammY is loaded on the first API call, not at start: a webhook-mode agent that has not answered anyone yet
 // never needs it (~5 MB of memory, ~10 ms of start-up with its `debug` dependency).
-import { timingSafeEqual } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import type { Api } from 'grammy';
 import type { TelegramConfig } from '../../config/config.ts';
 import type { ChannelState } from '../../contract/tables.ts';
 import type { Logger } from '../../log/logger.ts';
+import { constantTimeEqual } from '../../security/constant-time.ts';
 import { commonJs } from '../../util/commonjs.ts';
 import { sleep } from '../../util/sleep.ts';
 import { type Channel, ChannelSendError, type Receive } from '../channel.ts';
@@ -96,7 +96,7 @@ export class TelegramChannel implements Channel {
     body: string,
   ): Promise<{ status: number; body: string }> {
     if (!this.config.webhookSecret || !this.#receive) return { status: 404, body: 'telegram webhook is off' };
-    if (!secretHeader || !safeEqual(secretHeader, this.config.webhookSecret.reveal())) {
+    if (!secretHeader || !constantTimeEqual(secretHeader, this.config.webhookSecret.reveal())) {
       this.log.warn('telegram webhook call with a wrong or missing secret token');
       return { status: 401, body: 'wrong secret token' };
     }
@@ -223,10 +223,4 @@ function describe(error: unknown): string {
   if (isHttpError(error))
     return `network error calling Telegram (${(error.error as Error)?.name ?? 'error'})`;
   return error instanceof Error ? error.message : String(error);
-}
-
-function safeEqual(a: string, b: string): boolean {
-  const left = Buffer.from(a);
-  const right = Buffer.from(b);
-  return left.length === right.length && timingSafeEqual(left, right);
 }

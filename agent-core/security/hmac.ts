@@ -1,0 +1,16 @@
+// The one HMAC-SHA256 signature check for webhooks (WhatsApp's X-Hub-Signature-256, generic hooks): computed over
+// the raw body bytes as received, compared in constant time.
+import { createHmac } from 'node:crypto';
+import { constantTimeEqual } from './constant-time.ts';
+
+const HEX_SHA256 = /^[0-9a-f]{64}$/i;
+
+export function hmacSha256Hex(body: Uint8Array | string, secret: string): string {
+  return createHmac('sha256', secret).update(body).digest('hex');
+}
+
+/** True when `signatureHex` (64 hex digits, any case, nothing else) is the HMAC-SHA256 of `body` under `secret`. */
+export function verifyHmacSha256(body: Uint8Array | string, signatureHex: string, secret: string): boolean {
+  if (!HEX_SHA256.test(signatureHex) || secret === '') return false;
+  return constantTimeEqual(Buffer.from(signatureHex, 'hex'), Buffer.from(hmacSha256Hex(body, secret), 'hex'));
+}
