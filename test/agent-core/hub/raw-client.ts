@@ -12,6 +12,8 @@ export class RawRpcClient {
   >();
   readonly opened: Promise<void>;
   readonly closed: Promise<void>;
+  /** The WebSocket close code, once closed. */
+  closeCode: number | undefined;
   #nextId = 0;
 
   constructor(url: string, options: { autoPong?: boolean } = {}) {
@@ -20,7 +22,16 @@ export class RawRpcClient {
       this.#socket.once('open', () => resolve());
       this.#socket.once('error', reject);
     });
-    this.closed = new Promise((resolve) => this.#socket.once('close', () => resolve()));
+    this.closed = new Promise((resolve) =>
+      this.#socket.once('close', (code: number, reason: Buffer) => {
+        this.closeCode = code;
+        // A request the hub never answered fails instead of hanging the test.
+        for (const answer of this.#pending.values())
+          answer({ error: { message: `connection closed (${code} ${reason.toString()})` } });
+        this.#pending.clear();
+        resolve();
+      }),
+    );
     this.#socket.on('message', (data: Buffer) => {
       const message = this.#codec.decode(new Uint8Array(data)) as {
         id?: number;
@@ -36,6 +47,7 @@ export class RawRpcClient {
 
   async call(method: string, params?: unknown[], extra: Record<string, unknown> = {}) {
     await this.opened;
+    if (this.#socket.readyState !== this.#socket.OPEN) return { error: { message: 'connection closed' } };
     const id = ++this.#nextId;
     const answer = new Promise<{ result?: unknown; error?: { message: string; kind?: string } }>((resolve) =>
       this.#pending.set(id, resolve),
