@@ -1,5 +1,5 @@
 // A bare SurrealDB RPC client (ws + the SDK's CBOR codec) for what the SDK will not send: another connection's
-// transaction id, requests without signing in, frames from a connection that never signs in.
+// transaction id, requests without signing in, frames from a connection that never signs in, malformed bytes.
 import { CborCodec } from 'surrealdb';
 import { WebSocket } from 'ws';
 
@@ -54,6 +54,12 @@ export class RawRpcClient {
     );
     this.#socket.send(this.#codec.encode({ id, method, ...(params ? { params } : {}), ...extra }));
     return answer;
+  }
+
+  /** Sends bytes as they are (a malformed or oversized frame), binary unless given a string. */
+  async send(frame: Uint8Array | string): Promise<void> {
+    await this.opened;
+    if (this.#socket.readyState === this.#socket.OPEN) this.#socket.send(frame);
   }
 
   close(): Promise<void> {
