@@ -1,8 +1,9 @@
 // mono-agent: the headless agent's entry point (the deployable bundle agent-core/dist/mono-agent.js).
-// Configuration from the environment; exit code 2 for bad configuration, 1 for a failed start.
+// Configuration from the environment; exit code 2 for bad configuration, 1 for a failed start or a crash.
 import { ConfigError, loadConfig } from './config/config.ts';
+import { redact, Secret } from './config/secret.ts';
 import { openConfiguredDatastore } from './db/datastore.ts';
-import { createLogger } from './log/logger.ts';
+import { createLogger, type Logger } from './log/logger.ts';
 
 const SHUTDOWN_DEADLINE_MS = 5000;
 
@@ -20,6 +21,7 @@ async function main(): Promise<void> {
   const log = createLogger({ level: config.logLevel, name: 'mono-agent' });
   // A bug in one turn must not take the agent down for everyone: log it loudly and carry on.
   process.on('unhandledRejection', (reason) => log.error({ err: reason }, 'unhandled promise rejection'));
+  exitOnUncaught(log, secretsIn(config));
   let agent: Awaited<ReturnType<typeof import('./agent-app.ts').startAgent>>;
   try {
     // The embedded engine opens on its own threads while the rest of the agent's code loads.
@@ -53,6 +55,37 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
+}
+
+/**
+ * The last resort: an exception nothing caught leaves the process in a state nobody can vouch for, so say what
+ * happened (with every configured secret blanked out) and exit non-zero; systemd restarts the agent, and the
+ * journal shows why.
+ */
+function exitOnUncaught(log: Logger, secrets: Secret[]): void {
+  process.on('uncaughtException', (error, origin) => {
+    try {
+      const text = (value: unknown) => redact(String(value ?? ''), secrets);
+      const err = error instanceof Error ? error : new Error(String(error));
+      log.fatal(
+        { origin, err: { type: err.name, message: text(err.message), stack: text(err.stack) } },
+        `MONO stopped on an unexpected error: ${text(err.message)}`,
+      );
+    } finally {
+      process.exit(1);
+    }
+  });
+}
+
+/** Every Secret in the configuration, however deep (maps and arrays included). */
+function secretsIn(value: unknown, found: Secret[] = [], seen = new Set<unknown>()): Secret[] {
+  if (value instanceof Secret) found.push(value);
+  else if (value && typeof value === 'object' && !seen.has(value)) {
+    seen.add(value);
+    const children = value instanceof Map ? value.values() : Object.values(value);
+    for (const child of children) secretsIn(child, found, seen);
+  }
+  return found;
 }
 
 await main();
