@@ -3,7 +3,16 @@
 // mono/agent only — it reads and writes MONO's data, never users, access or other databases (the hub refuses
 // schema statements on top), while the agent keeps its own root session.
 import { createHmac, randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Surreal } from 'surrealdb';
 import { redact, Secret } from '../config/secret.ts';
@@ -186,13 +195,23 @@ function readFingerprint(file: string, credentials: Credentials, definition: str
   }
 }
 
+/** Best effort: the user is defined whether or not this is written (out of disk or descriptors, say). */
 function writeFingerprint(file: string, credentials: Credentials, definition: string): void {
   const salt = randomBytes(16).toString('hex');
   const text = `${JSON.stringify({ salt, fingerprint: fingerprint(credentials, definition, salt) })}\n`;
   const temporary = `${file}.${process.pid}.tmp`;
-  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
-  writeFileSync(temporary, text, { mode: 0o600 });
-  renameSync(temporary, file);
+  try {
+    mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+    writeFileSync(temporary, text, { mode: 0o600 });
+    renameSync(temporary, file);
+  } catch {
+    // The next start hashes the password again and tries once more.
+    try {
+      rmSync(temporary, { force: true });
+    } catch {
+      // Nothing was written there.
+    }
+  }
 }
 
 function redactedReason(error: unknown, password: Secret): string {

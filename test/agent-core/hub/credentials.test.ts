@@ -143,3 +143,24 @@ test('an unchanged hub user is not hashed again at start; a changed password or 
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('a fingerprint that cannot be written (disk full, no descriptors) leaves the hub user defined', {
+  timeout: 20_000,
+}, async () => {
+  const ds = await openDatastore({ url: 'mem://', log: silentLogger });
+  const dir = mkdtempSync(join(tmpdir(), 'mono-cred-'));
+  const blocker = join(dir, 'not-a-directory');
+  writeFileSync(blocker, '');
+  try {
+    await defineHubUser(
+      ds.db,
+      { username: 'mono', password: new Secret('pw') },
+      join(blocker, HUB_USER_FINGERPRINT_FILE),
+    );
+    const [db] = await ds.db.query('INFO FOR DB').collect<[Users]>();
+    assert.match(db.users.mono ?? '', /ROLES EDITOR/);
+  } finally {
+    await ds.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
