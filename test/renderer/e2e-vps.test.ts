@@ -2,7 +2,7 @@
 // namespace): the wizard tests the SSH connection, installs MONO over SSH with live progress, and the Server
 // screen reads the agent's state through SSH. The fakes listen on the host side of the VPS's veth pair.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -14,12 +14,9 @@ import { FAKE_ANTHROPIC_KEY } from '../fakes/anthropic-server.ts';
 import { FAKE_TELEGRAM_TOKEN } from '../fakes/telegram-server.ts';
 import { type AgentFakes, startAgentFakes } from '../vps/agent-fakes.ts';
 import { buildRelease, createTestKey, removeBuilds, startMirror, type TestKey, Vps } from '../vps/harness.ts';
-import { ensureRendererBuilt, launchChromium, RENDERER_DIR, ROOT, screenshot } from './harness.ts';
+import { ensureRendererBuilt, launchChromium, RENDERER_DIR, screenshot } from './harness.ts';
 
 const VERSION = '7.7.7';
-const hubMissing = readFileSync(join(ROOT, 'agent-core', 'agent-app.ts'), 'utf8').includes('TODO(hub)')
-  ? 'the agent does not start its db hub yet (agent-core/agent-app.ts: TODO(hub))'
-  : false;
 
 let key: TestKey;
 let vps: Vps;
@@ -141,7 +138,6 @@ test('one-click update shows its progress; a rollback with nothing to go back to
 
 test('conversations from the VPS arrive live through the SSH tunnel to its hub', {
   timeout: 120_000,
-  skip: hubMissing,
 }, async () => {
   await page.getByRole('button', { name: /Contacts & access/ }).click();
   const request = page.getByTestId('pairing-request');
