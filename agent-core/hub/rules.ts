@@ -68,7 +68,7 @@ export const METHOD_RULES: Readonly<{ [method: string]: MethodRule }> = Object.f
   authenticate: { anonymous: 'refuse', signedIn: 'forward', records: 'signed-in' },
   refresh: { anonymous: 'refuse', signedIn: 'forward', records: 'signed-in' },
   invalidate: { anonymous: 'refuse', signedIn: 'forward', records: 'signed-out' },
-  reset: { anonymous: 'refuse', signedIn: 'forward', records: 'signed-out' },
+  // Not `reset`: the engine deletes an attached session on it, leaving the hub's bookkeeping pointing nowhere.
   // The embedded engine runs session set-up for anyone (`use` even creates namespaces): held until sign-in.
   use: { ...HELD, check: 'namespace' },
   let: HELD,
@@ -162,11 +162,15 @@ function check(rule: MethodRule, params: unknown[], view: SessionView): RpcError
   }
 }
 
-/** The hub serves one database: a session may select it, or nothing else. */
+/**
+ * The hub serves one database: `use` names it, both parts. (A database without a namespace, or a null namespace
+ * with a database, makes the embedded engine panic and abort the whole process: "namespace should be set".)
+ */
 function checkNamespace(namespace: unknown, database: unknown): RpcErrorObject | undefined {
-  const fine = (value: unknown, served: string) => value === undefined || value === null || value === served;
-  if (fine(namespace, NAMESPACE) && fine(database, DATABASE)) return undefined;
-  return notAllowed(`the MONO db hub serves namespace ${NAMESPACE}, database ${DATABASE} only`);
+  if (namespace === NAMESPACE && database === DATABASE) return undefined;
+  return notAllowed(
+    `the MONO db hub serves namespace ${NAMESPACE}, database ${DATABASE} only: use('${NAMESPACE}', '${DATABASE}')`,
+  );
 }
 
 const SIGNIN_KEYS = new Set(['user', 'pass', 'ns', 'db']);

@@ -99,7 +99,7 @@ test('before sign-in: only signin, ping, health and version; signup, authenticat
   ] as const) {
     const answer = await c.call(method, [...params], method === 'attach' ? { session: Uuid.v4() } : {});
     // Methods the hub never serves say so; the others say to sign in first.
-    const expected = method === 'signup' || method === 'graphql' ? /not served/ : /sign in/i;
+    const expected = ['signup', 'graphql', 'reset'].includes(method) ? /not served/ : /sign in/i;
     assert.match(answer.error?.message ?? '', expected, method);
   }
   // Root-level and record-access sign-ins are not the hub user's kind.
@@ -147,6 +147,16 @@ test('the hub user reads and writes mono/agent, and cannot define users, change 
   }
   assert.match((await c.call('use', ['other', 'x'])).error?.message ?? '', /mono, database agent only/);
   assert.match((await c.call('use', [null, 'otherdb'])).error?.message ?? '', /mono, database agent only/);
+  // Each of these makes the embedded engine panic ("namespace should be set") and abort this very process.
+  for (const params of [
+    [null, 'agent'],
+    [undefined, 'agent'],
+  ]) {
+    assert.match((await c.call('use', params)).error?.message ?? '', /mono, database agent only/);
+  }
+  await c.call('invalidate');
+  assert.match((await c.call('use', [undefined, 'agent'])).error?.message ?? '', /mono, database agent only/);
+  assert.equal((await c.call('signin', SIGNIN)).error, undefined);
   // What the role itself refuses, whatever the hub lets through.
   for (const sql of ['INFO FOR ROOT', 'INFO FOR NS']) {
     assert.match(String(await rows(c, sql)), /Not enough permissions|IAM/i, sql);
