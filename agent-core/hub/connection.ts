@@ -11,6 +11,7 @@ import {
   type SharedEngine,
 } from '../db/shared-engine.ts';
 import type { Logger } from '../log/logger.ts';
+import type { Gate } from './gate.ts';
 import { decide, HUB_LIMITS, type HubRequest, idOf, notAllowed, notFound, type Recorded } from './rules.ts';
 
 interface ClientSession {
@@ -50,9 +51,11 @@ export class HubConnection {
   #nextId = 0;
   #requestsBeforeSignin = 0;
   #failedSignins = 0;
+  #signingIn = false;
 
   /**
    * `userDefined`: settles once the hub user exists; nothing is answered before (sign-in would fail).
+   * `signinGate`: runs a password check when it is this connection's turn (shared by all connections).
    * `onSignedIn`: called once, when a session of this connection first signs in.
    */
   constructor(
@@ -60,6 +63,7 @@ export class HubConnection {
     engine: SharedEngine,
     log: Logger,
     userDefined: Promise<void>,
+    private readonly signinGate: Gate = (run) => run(),
     private readonly onSignedIn: () => void = () => {},
   ) {
     this.#socket = socket;
@@ -141,6 +145,9 @@ export class HubConnection {
           error: { code: -32000, kind: 'Internal', message: 'Internal error in the db hub' },
         });
       }
+      // Closed after the refusal went out, so the client reads why.
+      if (this.#failedSignins >= HUB_LIMITS.failedSignins)
+        this.#socket.close(1008, 'too many failed sign-ins');
     }
   }
 
@@ -183,15 +190,23 @@ export class HubConnection {
       case 'local':
         return this.#local(request, session);
     }
+    // One password check at a time per connection: a client cannot queue a pile of guesses ahead of everyone
+    // else's sign-in. Refused without a check, so not counted as a failed sign-in.
+    if (request.method === 'signin' && this.#signingIn)
+      throw new RpcRefusal(
+        notAllowed('a sign-in is already running on this connection: wait for its answer'),
+      );
     const txnId = idOf(request.txn);
-    let result: unknown;
-    try {
-      result = await this.#call({
+    const forward = () =>
+      this.#call({
         method: request.method,
         params: request.params,
         session: session!.engine,
         ...(txnId ? { txn: new Uuid(txnId) } : {}),
       });
+    let result: unknown;
+    try {
+      result = await (request.method === 'signin' ? this.#signin(forward) : forward());
     } catch (error) {
       if (decision.records === 'signed-in') this.#signinFailed(session!, request.method);
       throw error;
@@ -267,11 +282,23 @@ export class HubConnection {
     }
   }
 
+  /** A password check, when the shared gate lets it run and only if the connection is still open by then. */
+  async #signin(forward: () => Promise<unknown>): Promise<unknown> {
+    this.#signingIn = true;
+    try {
+      return await this.signinGate(() => {
+        if (this.#closed) throw new RpcRefusal(notFound('Connection'));
+        return forward();
+      });
+    } finally {
+      this.#signingIn = false;
+    }
+  }
+
   #signinFailed(session: ClientSession, method: string): void {
     session.authenticated = false;
     this.#log.warn({ method }, 'db hub sign-in refused');
-    if (++this.#failedSignins >= HUB_LIMITS.failedSignins)
-      this.#socket.close(1008, 'too many failed sign-ins');
+    this.#failedSignins += 1;
   }
 
   #session(raw: unknown): ClientSession {

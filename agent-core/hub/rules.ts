@@ -16,6 +16,11 @@ export const HUB_LIMITS = {
   requestsBeforeSignin: 32,
   /** Failed sign-ins after which the connection is closed. */
   failedSignins: 3,
+  /**
+   * Sign-ins checked at once, across all connections: each password check is an argon2 hash of ~19 MiB and tens
+   * of milliseconds, so a crowd of clients guessing must queue, not multiply that by their number.
+   */
+  signinsAtOnce: 2,
   /** Largest frame once signed in. */
   frameAfterSignin: 16 * 1024 * 1024,
   /** `use`/`let`/`unset` requests held per session until it signs in. */

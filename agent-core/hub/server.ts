@@ -11,6 +11,7 @@ import type { Datastore } from '../db/datastore.ts';
 import type { Logger } from '../log/logger.ts';
 import { HubConnection } from './connection.ts';
 import { defineHubUser } from './credentials.ts';
+import { gate } from './gate.ts';
 import { HUB_LIMITS } from './rules.ts';
 
 export type HubListen = { path: string } | { host: string; port: number };
@@ -68,6 +69,7 @@ export async function startHub(ds: Datastore, options: HubOptions): Promise<Hub>
   );
 
   const connections = new Map<WebSocket, HubConnection>();
+  const signinGate = gate(HUB_LIMITS.signinsAtOnce);
   const maxConnections = options.maxConnections ?? HUB_LIMITS.connections;
   /** Clients heard from since the last heartbeat. */
   const heard = new WeakSet<WebSocket>();
@@ -147,7 +149,9 @@ export async function startHub(ds: Datastore, options: HubOptions): Promise<Hub>
       if (received > HUB_LIMITS.bytesBeforeSignin) socket.destroy();
     };
     socket.on('data', budget);
-    const connection = new HubConnection(ws, engine, log, userDefined, () => socket.off('data', budget));
+    const connection = new HubConnection(ws, engine, log, userDefined, signinGate, () =>
+      socket.off('data', budget),
+    );
     connections.set(ws, connection);
     heard.add(ws);
     ws.on('pong', () => heard.add(ws));

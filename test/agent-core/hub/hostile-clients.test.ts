@@ -253,9 +253,29 @@ test('before sign-in: large frames, many requests, many held requests and failed
   assert.match(answers[9]?.error?.message ?? '', /at most 8/);
 
   const guesser = client();
-  for (let i = 0; i < 3; i++) await guesser.call('signin', [{ ...SIGNIN[0], pass: `guess ${i}` }]);
+  const refusals = [];
+  for (let i = 0; i < 3; i++)
+    refusals.push(await guesser.call('signin', [{ ...SIGNIN[0], pass: `guess ${i}` }]));
   await guesser.closed;
+  // The last refusal is answered before the connection closes, so the client can say why.
+  assert.doesNotMatch(refusals[2]?.error?.message ?? 'none', /connection closed|none/);
   assert.equal(guesser.closeCode, 1008, 'three wrong passwords');
+
+  // Guesses sent all at once, without waiting for answers: one password check runs, the others are refused
+  // without one, so a connection cannot queue a pile of argon2 hashes; the checked ones still count.
+  const pipeliner = client();
+  const guesses = await Promise.all(
+    Array.from({ length: 5 }, (_, i) => pipeliner.call('signin', [{ ...SIGNIN[0], pass: `pipelined ${i}` }])),
+  );
+  const waited = guesses.filter((g) => /already running/.test(g.error?.message ?? '')).length;
+  assert.equal(waited, 4, `four refused without a check: ${JSON.stringify(guesses)}`);
+  assert.ok(
+    guesses.every((g) => g.error !== undefined),
+    'no guess signed in',
+  );
+  for (let i = 0; i < 2; i++) await pipeliner.call('signin', [{ ...SIGNIN[0], pass: `then ${i}` }]);
+  await pipeliner.closed;
+  assert.equal(pipeliner.closeCode, 1008, 'closed after three checked guesses');
 
   // Many small frames: the byte budget before sign-in closes the socket even when each frame is fine.
   const flood = client();

@@ -245,8 +245,7 @@ test('a client that stops answering pings is dropped and its live queries killed
   });
   // Signing in must not race the heartbeat: the hub user is defined (argon2) while the hub starts.
   await watchful.ready;
-  // autoPong off: a peer whose network vanished answers nothing.
-  const silent = new RawRpcClient(watchful.address, { autoPong: false });
+  const silent = new RawRpcClient(watchful.address);
   try {
     assert.equal(
       (await silent.call('signin', [{ user: USER, pass: PASSWORD, ns: 'mono', db: 'agent' }])).error,
@@ -255,6 +254,8 @@ test('a client that stops answering pings is dropped and its live queries killed
     await silent.call('use', ['mono', 'agent']);
     const { result: id } = await silent.call('live', ['gone']);
     assert.ok((await livesOn('gone')).includes(String(id)));
+    // From here on, a peer whose network vanished: it answers nothing.
+    silent.answerPings = false;
     await silent.closed;
     await eventually(
       async () => !(await livesOn('gone')).includes(String(id)),

@@ -7,6 +7,7 @@ import { after, before, test } from 'node:test';
 import { type Datastore, openDatastore } from '../../../agent-core/db/datastore.ts';
 import { scanQuery } from '../../../agent-core/hub/query-guard.ts';
 import { silentLogger } from '../../../agent-core/log/logger.ts';
+import { prng } from '../../helpers/prng.ts';
 
 const ID = '0199a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b';
 const kills = (sql: string) => scanQuery(sql).kills;
@@ -112,17 +113,6 @@ const FRAGMENTS = [
   'BEGIN',
   'COMMIT',
 ];
-
-function prng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 test('every USE, DEFINE and KILL the engine executes is flagged (differential, 3,000 texts)', {
   timeout: 120_000,

@@ -14,10 +14,17 @@ export class RawRpcClient {
   readonly closed: Promise<void>;
   /** The WebSocket close code, once closed. */
   closeCode: number | undefined;
+  /** Answers to no pending request: a second answer to one request, or one to a request never sent. */
+  strays = 0;
+  /** Whether the hub's pings are answered; turned off, the client behaves like a peer whose network vanished. */
+  answerPings = true;
   #nextId = 0;
 
-  constructor(url: string, options: { autoPong?: boolean } = {}) {
-    this.#socket = new WebSocket(url, 'cbor', options);
+  constructor(url: string) {
+    this.#socket = new WebSocket(url, 'cbor', { autoPong: false });
+    this.#socket.on('ping', (data: Buffer) => {
+      if (this.answerPings) this.#socket.pong(data);
+    });
     this.opened = new Promise((resolve, reject) => {
       this.#socket.once('open', () => resolve());
       this.#socket.once('error', reject);
@@ -38,10 +45,11 @@ export class RawRpcClient {
         result?: unknown;
         error?: { message: string };
       };
-      if (typeof message.id === 'number') {
-        this.#pending.get(message.id)?.(message);
-        this.#pending.delete(message.id);
-      }
+      const answer = typeof message.id === 'number' ? this.#pending.get(message.id) : undefined;
+      if (answer) {
+        answer(message);
+        this.#pending.delete(message.id as number);
+      } else if (message.id !== undefined) this.strays += 1;
     });
   }
 
