@@ -2,6 +2,7 @@
 import type { Surreal } from 'surrealdb';
 import { Assistant } from './agent/assistant.ts';
 import { createClaudeClient } from './agent/claude.ts';
+import { HeldMessages } from './agent/held-messages.ts';
 import { HistoryPrefetch } from './agent/history-prefetch.ts';
 import { Owner } from './agent/owner.ts';
 import { PendingReplyWatcher } from './agent/pending-replies.ts';
@@ -21,10 +22,14 @@ import { createHttpApp, listen, type RunningServer } from './http/app.ts';
 import { startAgentHub } from './hub/start-agent-hub.ts';
 import { Scheduler } from './jobs/scheduler.ts';
 import type { Logger } from './log/logger.ts';
+import { MediaFiles } from './media/files.ts';
+import { MediaPreparer } from './media/prepare.ts';
+import { MediaRetention, RETENTION_SETTING, retentionDays } from './media/retention.ts';
 import { historyReadLimit } from './memory/summary.ts';
 import { PairingWatcher } from './pairing/pairing-watcher.ts';
 import { AgentStatus } from './store/agent-status.ts';
 import { conversationId, type MessageRecord, storeInbound } from './store/messages.ts';
+import { OwnerAccounts } from './store/owners.ts';
 import { collectTools } from './tools/index.ts';
 import { VERSION } from './version.ts';
 
@@ -49,7 +54,14 @@ export async function startAgent(
 
   // Start-up steps that do not depend on each other run together: each is a few datastore round trips.
   const settings = new Settings(db, log);
-  const [setups] = await Promise.all([setupChannels(config, log), settings.load()]);
+  const owners = new OwnerAccounts(db, log);
+  const files = new MediaFiles(config.dataDir);
+  const [setups] = await Promise.all([
+    setupChannels(config, log),
+    settings.load(),
+    owners.load(),
+    files.init(),
+  ]);
   const channels = new Map<ChannelName, Channel>(setups.map((setup) => [setup.channel.name, setup.channel]));
   const allowlists = new Map<ChannelName, Allowlist>(
     setups.map((setup) => [setup.channel.name, setup.allow]),
@@ -58,13 +70,18 @@ export async function startAgent(
     log.warn('no channel is configured: set TELEGRAM_BOT_TOKEN so people can talk to the agent');
   }
 
-  const owner = new Owner(allowlists, settings, config.features.timezone);
+  const owner = new Owner(allowlists, settings, {
+    ...(config.features.timezone ? { timezone: config.features.timezone } : {}),
+    ...(config.features.ownerChat ? { ownerChat: config.features.ownerChat } : {}),
+    accounts: owners,
+  });
   const budget = new BudgetGuard(db, settings);
   const claude = config.anthropic.apiKey
     ? createClaudeClient({
         apiKey: config.anthropic.apiKey,
         baseUrl: config.anthropic.baseUrl,
         model: config.anthropic.model,
+        budget: budget.ledger,
       })
     : undefined;
   // Tools, jobs and hooks deliver through the runner's per-conversation queue (created just below).
@@ -78,12 +95,29 @@ export async function startAgent(
     }),
     ...setups.flatMap((setup) => setup.tools ?? []),
   ];
-  const assistant = new Assistant({ db, log, claude, settings, owner, budget, tools: () => tools, deliver });
+  const assistant = new Assistant({
+    db,
+    log,
+    claude,
+    settings,
+    owner,
+    budget,
+    tools: () => tools,
+    deliver,
+    webTools: config.media.webTools,
+  });
+  const held = new HeldMessages({
+    db,
+    pause: assistant.pause,
+    log,
+    answer: (id, conversation) => runner.answer(id, conversation),
+  });
   const commands = new OwnerCommands({
     db,
     settings,
     budget,
     pause: assistant.pause,
+    held,
     version: VERSION,
     startedAt,
     channels: () => Object.fromEntries([...channels].map(([name, channel]) => [name, channel.state().state])),
@@ -95,12 +129,27 @@ export async function startAgent(
     claude,
     assistant,
     commands,
+    held,
+    owners,
     isAllowed: (channel, userId) => {
       const allow = allowlists.get(channel);
       return allow ? allow.everyone || allow.ids.has(userId) : false;
     },
     log,
     historyLimit: config.features.historyLimit,
+    media: new MediaPreparer({
+      db,
+      files,
+      log: log.child({ part: 'media' }),
+      ...(config.media.stt ? { stt: config.media.stt } : {}),
+    }),
+    files,
+  });
+  const retention = new MediaRetention({
+    db,
+    files,
+    log,
+    days: () => retentionDays(settings.get(RETENTION_SETTING)),
   });
   const scheduler: Scheduler = new Scheduler({
     db,
@@ -111,7 +160,11 @@ export async function startAgent(
     lateAfterMs: config.features.jobLateAfterMs,
   });
 
-  const status = new AgentStatus(db, VERSION, channels, log);
+  const status = new AgentStatus(db, VERSION, channels, log, () => owner.exists());
+  // A claim or the desktop's write changes who the owner is: agent_status.has_owner follows at once.
+  owners.onChange(
+    () => void status.beat().catch((error) => log.warn({ err: error }, 'status update failed')),
+  );
   const hooks = new Hooks({
     db,
     log: log.child({ part: 'hooks' }),
@@ -175,6 +228,7 @@ export async function startAgent(
   await Promise.all([runner.resume(), pairings.start(), retries.start()]);
   for (const channel of channels.values()) await channel.start(receive);
   await Promise.all([scheduler.start(), hooks.resume()]);
+  retention.start();
 
   log.info(
     {
@@ -199,8 +253,11 @@ export async function startAgent(
       await scheduler.stop(Math.max(0, deadline - Date.now() - 1500));
       await hooks.stop(Math.max(0, deadline - Date.now() - 1500));
       await runner.drain(Math.max(0, deadline - Date.now() - 500));
+      await retention.stop();
       await pairings.stop();
       await retries.stop();
+      held.stop();
+      await owners.close();
       await settings.close();
       await status.stop();
       await hub?.close();

@@ -1,9 +1,8 @@
 // mono-agent: the headless agent's entry point (the deployable bundle agent-core/dist/mono-agent.js).
 // Configuration from the environment; exit code 2 for bad configuration, 1 for a failed start or a crash.
 import { ConfigError, loadConfig } from './config/config.ts';
-import { redact, Secret } from './config/secret.ts';
 import { openConfiguredDatastore } from './db/datastore.ts';
-import { createLogger, type Logger } from './log/logger.ts';
+import { configuredSecrets, createLogger, type Logger } from './log/logger.ts';
 
 const SHUTDOWN_DEADLINE_MS = 5000;
 
@@ -18,10 +17,14 @@ async function main(): Promise<void> {
     }
     throw error;
   }
-  const log = createLogger({ level: config.logLevel, name: 'mono-agent' });
+  const log = createLogger({
+    level: config.logLevel,
+    name: 'mono-agent',
+    secrets: configuredSecrets(config),
+  });
   // A bug in one turn must not take the agent down for everyone: log it loudly and carry on.
   process.on('unhandledRejection', (reason) => log.error({ err: reason }, 'unhandled promise rejection'));
-  exitOnUncaught(log, secretsIn(config));
+  exitOnUncaught(log);
   let agent: Awaited<ReturnType<typeof import('./agent-app.ts').startAgent>>;
   try {
     // The embedded engine opens on its own threads while the rest of the agent's code loads.
@@ -59,33 +62,28 @@ async function main(): Promise<void> {
 
 /**
  * The last resort: an exception nothing caught leaves the process in a state nobody can vouch for, so say what
- * happened (with every configured secret blanked out) and exit non-zero; systemd restarts the agent, and the
+ * happened (the logger blanks every configured secret) and exit non-zero; systemd restarts the agent, and the
  * journal shows why.
  */
-function exitOnUncaught(log: Logger, secrets: Secret[]): void {
+function exitOnUncaught(log: Logger): void {
   process.on('uncaughtException', (error, origin) => {
     try {
-      const text = (value: unknown) => redact(String(value ?? ''), secrets);
       const err = error instanceof Error ? error : new Error(String(error));
-      log.fatal(
-        { origin, err: { type: err.name, message: text(err.message), stack: text(err.stack) } },
-        `MONO stopped on an unexpected error: ${text(err.message)}`,
-      );
+      log.fatal({ origin, err }, `MONO stopped on an unexpected error: ${err.message}`);
     } finally {
       process.exit(1);
     }
   });
 }
 
-/** Every Secret in the configuration, however deep (maps and arrays included). */
-function secretsIn(value: unknown, found: Secret[] = [], seen = new Set<unknown>()): Secret[] {
-  if (value instanceof Secret) found.push(value);
-  else if (value && typeof value === 'object' && !seen.has(value)) {
-    seen.add(value);
-    const children = value instanceof Map ? value.values() : Object.values(value);
-    for (const child of children) secretsIn(child, found, seen);
-  }
-  return found;
+// The same bundle backs up and restores the data of the agent it is. `mono backup` and `mono restore` look for
+// these markers in a release's bundle before calling it: a release without the commands would start an agent.
+const AGENT_COMMANDS = { backup: 'mono-agent:backup', restore: 'mono-agent:restore' } as const;
+const command = process.argv[2];
+if (command !== undefined && Object.hasOwn(AGENT_COMMANDS, command)) {
+  const { runAgentCommand } = await import('./backup/agent-command.ts');
+  // The embedded engine can keep the process alive: exit explicitly.
+  process.exit(await runAgentCommand(command as keyof typeof AGENT_COMMANDS, process.argv.slice(3)));
+} else {
+  await main();
 }
-
-await main();

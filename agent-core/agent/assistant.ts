@@ -15,6 +15,8 @@ import type { ClaudeClient } from './claude.ts';
 import type { Owner } from './owner.ts';
 import type { Settings } from './settings.ts';
 import { type LoopResult, runToolLoop } from './tool-loop.ts';
+import { Taint } from './untrusted.ts';
+import { WEB_TOOLS } from './web-tools.ts';
 
 export interface AssistantDeps {
   db: Surreal;
@@ -27,6 +29,8 @@ export interface AssistantDeps {
   tools(): readonly AgentTool[];
   /** Hands a stored outbound message to its channel (the turn runner's per-conversation queue). */
   deliver(message: MessageRecord, chatId: string): void;
+  /** Web search and web fetch in the owner's turns (MONO_WEB_TOOLS). */
+  webTools?: boolean;
 }
 
 export interface RespondInput {
@@ -40,6 +44,8 @@ export interface RespondInput {
   summary?: string;
   /** False for untrusted input (webhook bodies): Claude only writes, it cannot act. */
   withTools?: boolean;
+  /** Kinds of untrusted content already in the messages (agent/untrusted.ts): the turn starts tainted. */
+  untrusted?: Iterable<string>;
   signal?: AbortSignal;
 }
 
@@ -63,8 +69,12 @@ export class Assistant {
     return this.deps.owner;
   }
 
+  /**
+   * A guest gets no owner tools, and only tools that read: a guest's words are untrusted, so anything else would
+   * wait for a /yes the owner cannot give from the guest's chat.
+   */
   toolsFor(isOwner: boolean): AgentTool[] {
-    return this.deps.tools().filter((tool) => isOwner || !tool.ownerOnly);
+    return this.deps.tools().filter((tool) => isOwner || (!tool.ownerOnly && tool.readOnly));
   }
 
   async respond(input: RespondInput): Promise<LoopResult> {
@@ -88,6 +98,8 @@ export class Assistant {
       context,
       messages: input.messages,
       tools: input.withTools === false ? [] : this.toolsFor(input.isOwner),
+      // Looking things up is the owner's: guests converse, they do not spend on searches.
+      ...(input.isOwner && input.withTools !== false && this.deps.webTools ? { serverTools: WEB_TOOLS } : {}),
       toolContext: {
         db,
         log,
@@ -96,20 +108,31 @@ export class Assistant {
         chatId: input.chatId,
         isOwner: input.isOwner,
         now,
+        taint: new Taint([...(input.untrusted ?? []), ...(input.isOwner ? [] : ['guest'])]),
         ...(input.signal ? { signal: input.signal } : {}),
       },
       ...(input.signal ? { signal: input.signal } : {}),
     });
   }
 
+  get budget(): BudgetGuard {
+    return this.deps.budget;
+  }
+
   /** Before any call to Claude: over a cap, the call is skipped; the owner is told once per period. */
   async budgetGate(): Promise<BudgetGate> {
     const state = await this.deps.budget.check();
     if (!state.over) return { ok: true };
+    const notice = await this.budgetNotice(state);
+    return { ok: false, state, ...(notice ? { notice } : {}) };
+  }
+
+  /** The notice for the owner the first time a period's cap is reached (atomic: told once); else undefined. */
+  async budgetNotice(state: Extract<BudgetState, { over: true }>): Promise<string | undefined> {
     const first = await this.deps.budget.claimNotice(state.key);
-    if (first)
-      this.deps.log.warn({ period: state.period, spent: state.spent, cap: state.cap }, 'budget cap reached');
-    return { ok: false, state, ...(first ? { notice: budgetNotice(state) } : {}) };
+    if (!first) return undefined;
+    this.deps.log.warn({ period: state.period, spent: state.spent, cap: state.cap }, 'budget cap reached');
+    return budgetNotice(state);
   }
 
   /** Stores a message for the owner and delivers it; false when MONO does not know where the owner is. */
@@ -122,7 +145,7 @@ export class Assistant {
     const target = this.deps.owner.target();
     if (!target) {
       this.deps.log.warn(
-        'a notice for the owner has nowhere to go: set MONO_ALLOW_TELEGRAM or the owner_chat setting',
+        'a notice for the owner has nowhere to go: claim the agent (the desktop, or mono owner claim), or set MONO_ALLOW_TELEGRAM or MONO_OWNER_CHAT',
       );
       return false;
     }

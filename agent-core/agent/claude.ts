@@ -1,9 +1,14 @@
 // Calls Claude through the official SDK: streaming (large max_tokens are refused without it), the SDK's own
-// retries for 429/529/5xx (it honours retry-after), token usage and cost of every call.
+// retries for 429/529/5xx (it honours retry-after), token usage and cost of every call (web searches included),
+// the sources of a web-grounded answer as links under it, and the budget: each call reserves its worst case
+// before it goes out and settles to its real cost (budget/ledger.ts).
 import type Anthropic from '@anthropic-ai/sdk';
+import type { Reservation } from '../budget/ledger.ts';
 import type { Secret } from '../config/secret.ts';
-import type { TokenUsage } from '../contract/tables.ts';
+import type { TokenUsage, ToolCallRecord } from '../contract/tables.ts';
 import { costUsd } from './pricing.ts';
+import { citedSources, type ServerTool, serverToolCalls, withSources } from './web-tools.ts';
+import { worstCaseUsd } from './worst-case.ts';
 
 export interface ChatTurn {
   role: 'user' | 'assistant';
@@ -30,11 +35,15 @@ export interface ClaudeCall {
   context?: string;
   messages: Anthropic.MessageParam[];
   tools?: ToolSpec[];
+  /** Tools the API runs itself (web search, web fetch): only in the owner's turns. */
+  serverTools?: ServerTool[];
   signal?: AbortSignal;
 }
 
 export interface ClaudeResponse extends ClaudeReply {
   content: Anthropic.ContentBlock[];
+  /** The searches and fetches the API ran in this call, for the conversation record. */
+  serverToolCalls: ToolCallRecord[];
 }
 
 /** Claude could not be reached or refused; `retryable` when trying again later may help. */
@@ -66,12 +75,18 @@ const loadSdk = () => {
   return sdk;
 };
 
+/** Where calls take their share of the budget (budget/ledger.ts); throws when there is no room. */
+export interface CallBudget {
+  reserve(worstUsd: number, signal?: AbortSignal): Promise<Reservation>;
+}
+
 export function createClaudeClient(options: {
   apiKey: Secret;
   baseUrl?: string;
   model: string;
   maxTokens?: number;
   maxRetries?: number;
+  budget?: CallBudget;
 }): ClaudeClient {
   let client: Promise<Anthropic> | undefined;
   const getClient = () => {
@@ -90,52 +105,68 @@ export function createClaudeClient(options: {
   };
   const maxTokens = options.maxTokens ?? 4096;
 
-  async function call({ system, context, messages, tools, signal }: ClaudeCall): Promise<ClaudeResponse> {
+  async function call({
+    system,
+    context,
+    messages,
+    tools,
+    serverTools,
+    signal,
+  }: ClaudeCall): Promise<ClaudeResponse> {
+    const toolParams = [...(tools ?? []), ...(serverTools ?? [])].map((tool, index, all) => ({
+      ...tool,
+      // Tools come first in the cached prefix; one marker on the system prompt covers both, and this one
+      // keeps the tools cached when the system prompt is edited.
+      ...(index === all.length - 1 ? { cache_control: { type: 'ephemeral' as const } } : {}),
+    })) as Anthropic.ToolUnion[];
+    const params = {
+      model: options.model,
+      max_tokens: maxTokens,
+      // The system prompt is the stable prefix of every call: cache it. Per-turn context goes after it.
+      system: [
+        { type: 'text' as const, text: system, cache_control: { type: 'ephemeral' as const } },
+        ...(context ? [{ type: 'text' as const, text: context }] : []),
+      ],
+      messages,
+      ...(toolParams.length > 0 ? { tools: toolParams } : {}),
+    };
+    // Over the budget this throws BudgetExceededError, before anything is sent.
+    const reservation = await options.budget?.reserve(worstCaseUsd(params), signal);
+    let realUsd = 0;
     try {
-      const toolParams: Anthropic.Tool[] = (tools ?? []).map((tool, index, all) => ({
-        ...tool,
-        // Tools come first in the cached prefix; one marker on the system prompt covers both, and this one
-        // keeps the tools cached when the system prompt is edited.
-        ...(index === all.length - 1 ? { cache_control: { type: 'ephemeral' as const } } : {}),
-      }));
-      const stream = (await getClient()).messages.stream(
-        {
-          model: options.model,
-          max_tokens: maxTokens,
-          // The system prompt is the stable prefix of every call: cache it. Per-turn context goes after it.
-          system: [
-            { type: 'text', text: system, cache_control: { type: 'ephemeral' } },
-            ...(context ? [{ type: 'text' as const, text: context }] : []),
-          ],
-          messages,
-          ...(toolParams.length > 0 ? { tools: toolParams } : {}),
-        },
-        signal ? { signal } : undefined,
-      );
+      const stream = (await getClient()).messages.stream(params, signal ? { signal } : undefined);
       const message = await stream.finalMessage();
       const text = message.content
         .filter((block) => block.type === 'text')
         .map((block) => block.text)
         .join('')
         .trim();
+      const server = message.usage.server_tool_use;
       const counts = {
         input_tokens: message.usage.input_tokens ?? 0,
         output_tokens: message.usage.output_tokens ?? 0,
         cache_creation_input_tokens: message.usage.cache_creation_input_tokens ?? 0,
         cache_read_input_tokens: message.usage.cache_read_input_tokens ?? 0,
+        ...(server?.web_search_requests ? { web_search_requests: server.web_search_requests } : {}),
+        ...(server?.web_fetch_requests ? { web_fetch_requests: server.web_fetch_requests } : {}),
       };
+      realUsd = costUsd(options.model, counts);
       return {
-        text,
+        text: withSources(text, citedSources(message.content)),
         content: message.content,
         stopReason: message.stop_reason,
+        serverToolCalls: serverToolCalls(message.content),
         usage: {
           model: message.model || options.model,
           ...counts,
-          cost_usd: costUsd(options.model, counts),
+          cost_usd: realUsd,
         },
       };
     } catch (error) {
       throw toClaudeError(error, (await loadSdk()).default);
+    } finally {
+      // A failed call is not billed (the SDK's retries happen inside it): it settles at 0.
+      reservation?.settle(realUsd);
     }
   }
 

@@ -9,6 +9,7 @@ import {
   type WhatsAppLinkedConfig,
 } from '../channels/whatsapp/config.ts';
 import { isTimeZone } from '../jobs/local-time.ts';
+import { loadMedia, type MediaConfig } from '../media/config.ts';
 import { Secret } from './secret.ts';
 
 export const DEFAULT_MODEL = 'claude-sonnet-5-5';
@@ -38,6 +39,8 @@ export interface AgentConfig {
   whatsapp?: WhatsAppCloudConfig;
   whatsappLinked?: WhatsAppLinkedConfig;
   email?: EmailConfig;
+  /** Speech to text and web tools (files themselves need no configuration). */
+  media: MediaConfig;
   logLevel: string;
   features: FeatureConfig;
 }
@@ -46,6 +49,8 @@ export interface AgentConfig {
 export interface FeatureConfig {
   /** MONO_TIMEZONE: the owner's IANA time zone when the `timezone` setting is unset (else the machine's). */
   timezone?: string;
+  /** MONO_OWNER_CHAT ("telegram:1001"): the owner when the allowlist is `*`; the owner_chat setting wins over it. */
+  ownerChat?: string;
   /** How often the scheduler looks for due jobs (MONO_JOB_TICK_MS, default 5000). */
   jobTickMs: number;
   /** A run this long after its slot is marked late (MONO_JOB_LATE_AFTER_S, default 120). */
@@ -137,6 +142,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AgentConfig {
   }
 
   const email = loadEmail(text, problems);
+  const media = loadMedia(text, problems);
 
   if (problems.length > 0) throw new ConfigError(problems);
 
@@ -154,6 +160,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AgentConfig {
     ...(whatsapp ? { whatsapp } : {}),
     ...(whatsappLinked ? { whatsappLinked } : {}),
     ...(email ? { email } : {}),
+    media,
     logLevel,
     features,
   };
@@ -177,6 +184,11 @@ function loadFeatures(
   const timezone = text('MONO_TIMEZONE');
   if (timezone !== undefined && !isTimeZone(timezone))
     problems.push(`MONO_TIMEZONE must be an IANA time zone such as Europe/Berlin (got "${timezone}").`);
+  const ownerChat = text('MONO_OWNER_CHAT');
+  if (ownerChat !== undefined && !/^(telegram|whatsapp|email):\S+$/.test(ownerChat))
+    problems.push(
+      `MONO_OWNER_CHAT must be <channel>:<chat id>, e.g. telegram:123456789 (got "${ownerChat}").`,
+    );
   const hookSecrets = new Map<string, Secret>();
   for (const [name, value] of Object.entries(env)) {
     const match = /^MONO_HOOK_SECRET_([A-Z0-9_]+)$/.exec(name);
@@ -191,6 +203,7 @@ function loadFeatures(
     );
   return {
     ...(timezone ? { timezone } : {}),
+    ...(ownerChat ? { ownerChat } : {}),
     jobTickMs: int('MONO_JOB_TICK_MS', 5000, 50),
     jobLateAfterMs: int('MONO_JOB_LATE_AFTER_S', 120, 1) * 1000,
     historyLimit: int('MONO_HISTORY_LIMIT', 40, 4),

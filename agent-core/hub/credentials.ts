@@ -2,7 +2,7 @@
 // <data dir>/hub-credentials.json (mode 0600) and reused; defined in the datastore as an EDITOR of the database
 // mono/agent only — it reads and writes MONO's data, never users, access or other databases (the hub refuses
 // schema statements on top), while the agent keeps its own root session.
-import { createHmac, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import {
   chmodSync,
   existsSync,
@@ -16,6 +16,7 @@ import {
 import { dirname, join } from 'node:path';
 import type { Surreal } from 'surrealdb';
 import { redact, Secret } from '../config/secret.ts';
+import { hmacSha256Hex } from '../security/hmac.ts';
 
 export const HUB_CREDENTIALS_FILE = 'hub-credentials.json';
 /** Tells "the hub user is already defined with this password" without hashing it again: see defineHubUser. */
@@ -181,9 +182,10 @@ type Credentials = { username: string; password: Secret };
  * of its password: tells "defined with this password" without keeping anything that signs in.
  */
 function fingerprint(credentials: Credentials, definition: string, salt: string): string {
-  return createHmac('sha256', salt)
-    .update(`${DEFINITION}\0${definition}\0${credentials.username}\0${credentials.password.reveal()}`)
-    .digest('hex');
+  return hmacSha256Hex(
+    `${DEFINITION}\0${definition}\0${credentials.username}\0${credentials.password.reveal()}`,
+    salt,
+  );
 }
 
 function readFingerprint(file: string, credentials: Credentials, definition: string): boolean {

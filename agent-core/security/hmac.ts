@@ -1,12 +1,16 @@
-// The one HMAC-SHA256 signature check for webhooks (WhatsApp's X-Hub-Signature-256, generic hooks): computed over
-// the raw body bytes as received, compared in constant time.
+// The one HMAC-SHA256: the signature check for webhooks (WhatsApp's X-Hub-Signature-256, generic hooks), computed
+// over the raw body bytes as received and compared in constant time, and the MAC other checks are built on.
 import { createHmac } from 'node:crypto';
 import { constantTimeEqual } from './constant-time.ts';
 
 const HEX_SHA256 = /^[0-9a-f]{64}$/i;
 
+export function hmacSha256(body: Uint8Array | string, secret: string): Buffer {
+  return createHmac('sha256', secret).update(body).digest();
+}
+
 export function hmacSha256Hex(body: Uint8Array | string, secret: string): string {
-  return createHmac('sha256', secret).update(body).digest('hex');
+  return hmacSha256(body, secret).toString('hex');
 }
 
 /** True when `signatureHex` (64 hex digits, any case, nothing else) is the HMAC-SHA256 of `body` under `secret`. */

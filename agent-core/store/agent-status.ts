@@ -16,14 +16,23 @@ export class AgentStatus {
     private readonly version: string,
     private readonly channels: ReadonlyMap<ChannelName, Channel>,
     private readonly log: Logger,
+    /** Whether anybody owns the agent (agent_status.has_owner, for the desktop). */
+    private readonly hasOwner: () => boolean = () => false,
   ) {}
 
   async start(): Promise<void> {
     await this.db
       .query(
+        // No `paused = paused ?? false`: inside UPSERT … SET this engine reads the record's fields as NONE, which
+        // would resume an agent the desktop paused; the field's DEFAULT covers a new row.
         `UPSERT $id SET version = $version, started_at = time::now(), heartbeat_at = time::now(),
-           paused = paused ?? false, channels = $channels`,
-        { id: AGENT_STATUS_ID, version: this.version, channels: this.#channels() },
+           channels = $channels, has_owner = $has_owner`,
+        {
+          id: AGENT_STATUS_ID,
+          version: this.version,
+          channels: this.#channels(),
+          has_owner: this.hasOwner(),
+        },
       )
       .collect();
     this.#timer = setInterval(
@@ -36,18 +45,19 @@ export class AgentStatus {
   /** Writes the heartbeat, and the channel states when they changed. */
   async beat(): Promise<void> {
     const channels = this.#channels();
-    const snapshot = JSON.stringify(Object.entries(channels).map(([name, c]) => [name, c.state, c.detail]));
+    const hasOwner = this.hasOwner();
+    const snapshot = JSON.stringify([
+      hasOwner,
+      Object.entries(channels).map(([name, c]) => [name, c.state, c.detail]),
+    ]);
     const changed = snapshot !== this.#last;
     this.#last = snapshot;
     await this.db
       .query(
         changed
-          ? 'UPDATE $id SET heartbeat_at = time::now(), channels = $channels'
+          ? 'UPDATE $id SET heartbeat_at = time::now(), channels = $channels, has_owner = $has_owner'
           : 'UPDATE $id SET heartbeat_at = time::now()',
-        {
-          id: AGENT_STATUS_ID,
-          channels,
-        },
+        { id: AGENT_STATUS_ID, channels, has_owner: hasOwner },
       )
       .collect();
   }

@@ -1,36 +1,33 @@
-// Registers every contract channel with ipcMain: each handler first checks that the sender is the app's own
+// Registers every contract method with ipcMain: each handler first checks that the sender is the app's own
 // window and frame, then validates and dispatches. Returns the function that removes them all.
 import type { IpcMainInvokeEvent } from 'electron';
-import { CHANNEL_NAMES, type Envelope } from '../ipc/contract.ts';
+import { type Envelope, METHOD_NAMES } from '../ipc/contract.ts';
 import { dispatch, type Handlers } from '../ipc/dispatch.ts';
 
 /** The part of Electron's ipcMain used here (tests pass a recording fake). */
 export interface IpcMainLike {
-  handle(
-    channel: string,
-    listener: (event: IpcMainInvokeEvent, ...args: unknown[]) => Promise<unknown>,
-  ): void;
-  removeHandler(channel: string): void;
+  handle(method: string, listener: (event: IpcMainInvokeEvent, ...args: unknown[]) => Promise<unknown>): void;
+  removeHandler(method: string): void;
 }
 
 export function registerIpc(
   ipcMain: IpcMainLike,
   handlers: Handlers,
   isTrustedSender: (event: IpcMainInvokeEvent) => boolean,
-  onUnexpected?: (channel: string, error: unknown) => void,
+  onUnexpected?: (method: string, error: unknown) => void,
 ): () => void {
-  for (const channel of CHANNEL_NAMES) {
-    ipcMain.handle(channel, async (event, input): Promise<Envelope<unknown>> => {
+  for (const method of METHOD_NAMES) {
+    ipcMain.handle(method, async (event, input): Promise<Envelope<unknown>> => {
       if (!isTrustedSender(event)) {
         return { ok: false, error: { name: 'Forbidden', message: 'This window may not talk to MONO.' } };
       }
-      return dispatch(handlers, channel, input, onUnexpected);
+      return dispatch(handlers, method, input, onUnexpected);
     });
   }
   return () => {
-    for (const channel of CHANNEL_NAMES) ipcMain.removeHandler(channel);
+    for (const method of METHOD_NAMES) ipcMain.removeHandler(method);
   };
 }
 
-/** Events travel on their own prefixed channel so they never collide with a request channel of the same name. */
+/** Events travel on their own prefixed method so they never collide with a request method of the same name. */
 export const eventChannel = (event: string) => `event:${event}`;

@@ -1,7 +1,7 @@
 // The desktop's security rules in one place, as plain data and functions Electron is handed (and tests check):
 // the CSP, the locked-down window options, which senders may call IPC, and where navigation may go.
 import type { BrowserWindowConstructorOptions } from 'electron';
-import { CHANNEL_NAMES } from '../ipc/contract.ts';
+import { METHOD_NAMES } from '../ipc/contract.ts';
 
 /** The renderer is served from this origin (a custom protocol in Electron; the bridge serves http://127.0.0.1). */
 export const APP_ORIGIN = 'app://mono';
@@ -43,9 +43,33 @@ export function mainWindowOptions(paths: { preload: string; icon: string }): Bro
       navigateOnDragDrop: false,
       spellcheck: true,
       // The preload builds `window.mono` from these names (it cannot load the contract's schemas).
-      additionalArguments: [`--mono-channels=${CHANNEL_NAMES.join(',')}`],
+      additionalArguments: [`--mono-methods=${METHOD_NAMES.join(',')}`],
     },
   };
+}
+
+/**
+ * No web permission is ever granted (camera, microphone, notifications, clipboard reads, devices…): the UI needs
+ * none — notifications come from main, links open in the system browser. Electron asks twice, at request time
+ * and in synchronous checks (`navigator.permissions.query`, some features ask before requesting): both say no.
+ */
+export function isPermissionGranted(_permission: string): boolean {
+  return false;
+}
+
+/** The part of an Electron session the permission handlers are installed on. */
+export interface PermissionSession {
+  setPermissionRequestHandler(
+    handler: (webContents: unknown, permission: string, callback: (granted: boolean) => void) => void,
+  ): void;
+  setPermissionCheckHandler(handler: (webContents: unknown, permission: string) => boolean): void;
+  setDevicePermissionHandler(handler: (details: unknown) => boolean): void;
+}
+
+export function lockPermissions(session: PermissionSession): void {
+  session.setPermissionRequestHandler((_, permission, callback) => callback(isPermissionGranted(permission)));
+  session.setPermissionCheckHandler((_, permission) => isPermissionGranted(permission));
+  session.setDevicePermissionHandler(() => false);
 }
 
 /** Only the app's own page (top frame, our origin) may call IPC. */

@@ -1,4 +1,4 @@
-// The one IPC contract between the renderer and the main-process services: channel names, zod schemas, and the
+// The one IPC contract between the renderer and the main-process services: method names, zod schemas, and the
 // `window.mono` type derived from them. The preload, the bridge and the renderer all derive from this module.
 import { z } from 'zod';
 import type {
@@ -13,6 +13,8 @@ import type {
   UsageRow,
   WhatsAppLinkRow,
 } from '../../agent-core/contract/tables.ts';
+import { CONTROL_CHARS_MESSAGE, hasControlChars, PASSPHRASE_MIN_LENGTH } from './input-rules.ts';
+import { vpsTargetProblems } from './vps-target.ts';
 
 const none = z.undefined().or(z.object({}).strict());
 /** A record id as the datastore gives it (`message:abc`, `conversation:⟨telegram:42⟩`); sent as a parameter. */
@@ -28,6 +30,38 @@ const id = (table: string) =>
       },
     );
 
+const NO_CONTROL = CONTROL_CHARS_MESSAGE;
+/** A pasted credential: trimmed, then refused if anything invisible is left inside it. */
+const credential = (min: number, empty: string, max: number) =>
+  z
+    .string()
+    .trim()
+    .min(min, empty)
+    .max(max)
+    .refine((v) => !hasControlChars(v), NO_CONTROL);
+
+const passphrase = z
+  .string()
+  .max(1024, 'That passphrase is too long.')
+  .refine((v) => !hasControlChars(v), NO_CONTROL);
+const newPassphrase = passphrase.refine(
+  (v) => v.length >= PASSPHRASE_MIN_LENGTH,
+  `Use at least ${PASSPHRASE_MIN_LENGTH} characters — a few words you will remember.`,
+);
+
+/** How the desktop's secrets are protected on this machine, and whether they can be read right now. */
+export interface VaultStatus {
+  /** ready: readable · locked: waits for the passphrase · setup: needs a passphrase · unavailable: keyring gone. */
+  state: 'ready' | 'locked' | 'setup' | 'unavailable';
+  protection: 'keyring' | 'passphrase' | null;
+  /** How the keys are protected, in words that are true on this machine (empty until there is a protection). */
+  description: string;
+  /** Why a passphrase is needed here, or what went wrong. */
+  problem?: string;
+  /** Secrets stored before (under weaker protection) that the new passphrase will protect. */
+  migrating?: boolean;
+}
+
 export const SECRET_NAMES = [
   'anthropic_api_key',
   'telegram_bot_token',
@@ -36,18 +70,32 @@ export const SECRET_NAMES = [
   'stripe_secret_key',
   'stripe_webhook_secret',
   'webhook_secret',
+  'stt_api_key',
 ] as const;
 export type SecretName = (typeof SECRET_NAMES)[number];
 
 export const WIZARD_STEPS = ['claude', 'telegram', 'whatsapp', 'where', 'install', 'done'] as const;
 export type WizardStep = (typeof WIZARD_STEPS)[number];
 
-const VpsTarget = z.object({
-  host: z.string().trim().min(1, 'Enter the server address.').max(253),
-  user: z.string().trim().min(1, 'Enter the user name.').max(64),
-  port: z.number().int().min(1).max(65535).default(22),
-  keyPath: z.string().trim().min(1, 'Choose a key file.').max(4096),
-});
+const VpsTarget = z
+  .object({
+    host: z.string().trim().min(1, 'Enter the server address.').max(253),
+    user: z.string().trim().min(1, 'Enter the user name.').max(64),
+    port: z.number().int().min(1, 'The SSH port is a number from 1 to 65535.').max(65535).default(22),
+    keyPath: z
+      .string()
+      .trim()
+      .min(1, 'Choose a key file.')
+      .max(4096)
+      .refine((v) => !hasControlChars(v), NO_CONTROL),
+  })
+  .superRefine((target, ctx) => {
+    const problems = vpsTargetProblems(target);
+    for (const field of ['host', 'user', 'port'] as const) {
+      const message = problems[field];
+      if (message) ctx.addIssue({ code: 'custom', message, path: [field] });
+    }
+  });
 export type VpsTarget = z.infer<typeof VpsTarget>;
 
 export interface AppState {
@@ -61,11 +109,24 @@ export interface AppState {
     telegram?: { botName: string; username: string; link: string };
     whatsapp?: { mode: 'skip' | 'cloud' | 'linked'; phoneNumberId?: string; pairingPhone?: string };
     vps?: VpsTarget;
+    /** The speech-to-text service voice notes go to (its key is the secret stt_api_key). */
+    stt?: SpeechSettings;
   };
   secrets: { name: SecretName; set: boolean }[];
+  vault: VaultStatus;
   /** Start MONO when the user logs in; null where the shell cannot (the browser). */
   launchAtLogin: boolean | null;
 }
+
+const SpeechSettings = z.object({
+  url: z
+    .string()
+    .trim()
+    .regex(/^https?:\/\/[^\s/?#@]+(\/[^\s?#]*)?$/, 'The service address, e.g. https://api.openai.com/v1.')
+    .max(500),
+  model: z.string().trim().min(1, 'Name the model, e.g. whisper-1.').max(100),
+});
+export type SpeechSettings = z.infer<typeof SpeechSettings>;
 
 export type SyncState = 'connecting' | 'online' | 'offline';
 export interface SyncStatus {
@@ -104,6 +165,54 @@ export interface ServerStatus {
   error?: string;
 }
 
+/** The key a VPS presents on first contact (or later), as the wizard shows it before anything is pinned. */
+export interface HostKeyView {
+  host: string;
+  port: number;
+  /** The key's algorithm, e.g. ssh-ed25519. */
+  type: string;
+  /** SHA256:… exactly as `ssh-keygen -lf` prints it. */
+  fingerprint: string;
+  /** new: never seen (nothing pinned) · pinned: the key MONO pinned · changed: not the pinned key (refused). */
+  status: 'new' | 'pinned' | 'changed';
+  pinnedFingerprint?: string;
+  /** For a changed key: why MONO refuses it and what to do. */
+  problem?: string;
+}
+
+/** One backup file in the desktop's backups folder (what its readable header says). */
+export interface BackupEntry {
+  /** The file's name in the backups folder (how the renderer names it back). */
+  name: string;
+  bytes: number;
+  created_at: string;
+  /** "local" or the VPS (user@host:port). */
+  source: string;
+  encrypted: boolean;
+  agent_version: string;
+  counts: Record<string, number>;
+}
+
+export interface BackupSchedule {
+  enabled: boolean;
+  everyHours: number;
+  /** How many backups the folder keeps (the oldest go first). */
+  keep: number;
+}
+
+export interface BackupOverview {
+  folder: string;
+  /** Newest first. */
+  entries: BackupEntry[];
+  schedule: BackupSchedule;
+  /** When the next scheduled backup is due (absent when off). */
+  nextAt?: string;
+  /** The backup, restore or move running now, or the last one (its steps, log, error, outcome). */
+  progress?: InstallState & { kind: 'backup' | 'restore' | 'move'; result?: string };
+  /** After a move: the previous server, where MONO is stopped but still installed until the owner removes it. */
+  oldServer?: VpsTarget;
+}
+
 export interface PreflightCheck {
   name: string;
   ok: boolean;
@@ -123,12 +232,12 @@ export interface DbChange {
   row?: Record<string, unknown>;
 }
 
-/** Every request channel: input schema (validated in main) and output type (a phantom, never validated). */
-export const channels = {
+/** Every IPC method (a request the renderer makes): input schema (validated in main) and output type (a phantom, never validated). */
+export const methods = {
   'app.state': { input: none, output: z.custom<AppState>() },
   'app.setLaunchAtLogin': { input: z.object({ enabled: z.boolean() }), output: z.custom<AppState>() },
   'wizard.checkClaude': {
-    input: z.object({ apiKey: z.string().trim().min(1, 'Paste your Claude API key.').max(400) }),
+    input: z.object({ apiKey: credential(1, 'Paste your Claude API key.', 400) }),
     output: z.custom<{ model: string }>(),
   },
   'wizard.checkTelegram': {
@@ -161,12 +270,22 @@ export const channels = {
           .string()
           .trim()
           .regex(/^\d{6,20}$/, 'The phone number ID is a long number from Meta.'),
-        accessToken: z.string().trim().min(20, 'Paste the permanent access token.').max(1000),
-        appSecret: z.string().trim().min(8, 'Paste the app secret.').max(200),
+        accessToken: credential(20, 'Paste the permanent access token.', 1000),
+        appSecret: credential(8, 'Paste the app secret.', 200),
       }),
     ]),
     output: z.custom<{ saved: true }>(),
   },
+  'vault.create': { input: z.object({ passphrase: newPassphrase }), output: z.custom<AppState>() },
+  'vault.unlock': {
+    input: z.object({ passphrase: passphrase.refine((v) => v.length > 0, 'Enter your passphrase.') }),
+    output: z.custom<AppState>(),
+  },
+  'vault.changePassphrase': {
+    input: z.object({ current: passphrase, next: newPassphrase }),
+    output: z.custom<AppState>(),
+  },
+  'vault.reset': { input: z.object({ confirm: z.literal('forget my keys') }), output: z.custom<AppState>() },
   'whatsapp.link': { input: none, output: z.custom<WhatsAppLink | null>() },
   'wizard.goto': { input: z.object({ step: z.enum(WIZARD_STEPS) }), output: z.custom<AppState>() },
   'wizard.chooseLocal': { input: none, output: z.custom<AppState>() },
@@ -174,6 +293,20 @@ export const channels = {
   'wizard.finish': { input: none, output: z.custom<AppState>() },
   'ssh.generateKey': { input: none, output: z.custom<{ keyPath: string; publicKeyLine: string }>() },
   'ssh.test': { input: VpsTarget, output: z.custom<{ ok: boolean; checks: PreflightCheck[] }>() },
+  'ssh.hostKey': { input: VpsTarget, output: z.custom<HostKeyView>() },
+  'ssh.trustHostKey': {
+    input: z.object({
+      target: VpsTarget,
+      fingerprint: z
+        .string()
+        .trim()
+        .regex(
+          /^SHA256:[A-Za-z0-9+/]{43}$/,
+          'A fingerprint looks like SHA256: and 43 letters, digits, + or /.',
+        ),
+    }),
+    output: z.custom<HostKeyView>(),
+  },
   'install.start': { input: none, output: z.custom<InstallState>() },
   'install.state': { input: none, output: z.custom<InstallState>() },
   'sync.status': { input: none, output: z.custom<SyncStatus>() },
@@ -193,6 +326,18 @@ export const channels = {
     output: z.custom<{ ok: true }>(),
   },
   'message.retry': { input: z.object({ message: id('message') }), output: z.custom<{ ok: true }>() },
+  /** A small copy of an image a message carried (null once the retention period removed it). */
+  'media.preview': {
+    input: z.object({ message: id('message'), index: z.number().int().min(0).max(20) }),
+    output: z.custom<{ mime: string; data: string } | null>(),
+  },
+  /** Where voice notes are transcribed; null turns it off. The agent restarts (or is redeployed) with it. */
+  'stt.configure': {
+    input: SpeechSettings.nullable(),
+    output: z.custom<{ applied: 'restarted' | 'sent' | 'saved' }>(),
+  },
+  /** Transcribes a one-second sample with these settings and the stored key: proves the service answers. */
+  'stt.test': { input: SpeechSettings, output: z.custom<{ text: string; ms: number }>() },
   'pairing.list': { input: none, output: z.custom<PairingRow[]>() },
   'pairing.decide': {
     input: z.object({ id: id('pairing'), decision: z.enum(['approved', 'denied']) }),
@@ -220,7 +365,7 @@ export const channels = {
   'secret.set': {
     input: z.object({
       name: z.enum(SECRET_NAMES),
-      value: z.string().trim().min(1, 'Enter a value.').max(4000),
+      value: credential(1, 'Enter a value.', 4000),
     }),
     output: z.custom<{ applied: 'restarted' | 'sent' | 'saved' }>(),
   },
@@ -260,6 +405,28 @@ export const channels = {
     output: z.custom<string[]>(),
   },
   'server.followLogs': { input: z.object({ on: z.boolean() }), output: z.custom<{ following: boolean }>() },
+  'backup.overview': { input: none, output: z.custom<BackupOverview>() },
+  'backup.run': { input: none, output: z.custom<BackupOverview>() },
+  'backup.restore': {
+    input: z.object({
+      name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,200}\.monobak$/, 'Choose a backup.'),
+    }),
+    output: z.custom<BackupOverview>(),
+  },
+  'backup.setSchedule': {
+    input: z.object({
+      enabled: z.boolean(),
+      everyHours: z
+        .number()
+        .int()
+        .min(1)
+        .max(24 * 7),
+      keep: z.number().int().min(1).max(100),
+    }),
+    output: z.custom<BackupOverview>(),
+  },
+  'backup.move': { input: VpsTarget, output: z.custom<BackupOverview>() },
+  'backup.uninstallOld': { input: none, output: z.custom<BackupOverview>() },
   'agent.pause': { input: none, output: z.custom<ServerStatus>() },
   'agent.resume': { input: none, output: z.custom<ServerStatus>() },
 } as const;
@@ -271,6 +438,7 @@ export interface EventPayloads {
   'install.progress': InstallState;
   'server.log': { line: string };
   'app.state': AppState;
+  'backup.progress': BackupOverview;
 }
 export const EVENT_NAMES = [
   'sync.status',
@@ -278,11 +446,12 @@ export const EVENT_NAMES = [
   'install.progress',
   'server.log',
   'app.state',
+  'backup.progress',
 ] as const;
 
-export type Channel = keyof typeof channels;
-export type ChannelInput<C extends Channel> = z.input<(typeof channels)[C]['input']>;
-export type ChannelOutput<C extends Channel> = z.output<(typeof channels)[C]['output']>;
+export type Method = keyof typeof methods;
+export type MethodInput<C extends Method> = z.input<(typeof methods)[C]['input']>;
+export type MethodOutput<C extends Method> = z.output<(typeof methods)[C]['output']>;
 export type EventName = keyof EventPayloads;
 
 /** What every invoke returns over the wire: errors are values, so their message survives IPC intact. */
@@ -290,20 +459,18 @@ export type Envelope<T> = { ok: true; value: T } | { ok: false; error: { name: s
 
 type DomainOf<C> = C extends `${infer D}.${string}` ? D : never;
 type VerbOf<C, D extends string> = C extends `${D}.${infer V}` ? V : never;
-type Args<C extends Channel> =
-  undefined extends ChannelInput<C> ? [input?: ChannelInput<C>] : [input: ChannelInput<C>];
+type Args<C extends Method> =
+  undefined extends MethodInput<C> ? [input?: MethodInput<C>] : [input: MethodInput<C>];
 
-/** `window.mono`: one async function per channel (`mono.conversation.list()`), plus `on` for events. */
+/** `window.mono`: one async function per method (`mono.conversation.list()`), plus `on` for events. */
 export type MonoApi = {
-  [D in DomainOf<Channel>]: {
-    [V in VerbOf<Channel, D>]: `${D}.${V}` extends infer C extends Channel
-      ? (...args: Args<C>) => Promise<ChannelOutput<C>>
+  [D in DomainOf<Method>]: {
+    [V in VerbOf<Method, D>]: `${D}.${V}` extends infer C extends Method
+      ? (...args: Args<C>) => Promise<MethodOutput<C>>
       : never;
   };
 } & {
   on<E extends EventName>(event: E, handler: (payload: EventPayloads[E]) => void): () => void;
 };
 
-export const CHANNEL_NAMES = Object.keys(channels) as Channel[];
-
-export { buildApi, IpcError, unwrap } from './api.ts';
+export const METHOD_NAMES = Object.keys(methods) as Method[];

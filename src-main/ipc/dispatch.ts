@@ -1,11 +1,14 @@
-// Runs one IPC request: checks the channel exists, validates the input with its zod schema, calls the handler, and
+// Runs one IPC request: checks the method exists, validates the input with its zod schema, calls the handler, and
 // turns every outcome into an Envelope so the renderer gets a readable message instead of a stack.
 import type { z } from 'zod';
-import { type Channel, type ChannelOutput, channels, type Envelope } from './contract.ts';
+import { type Envelope, type Method, type MethodOutput, methods } from './contract.ts';
 
 export type Handlers = {
-  [C in Channel]: (input: z.output<(typeof channels)[C]['input']>) => Promise<ChannelOutput<C>>;
+  [C in Method]: (input: z.output<(typeof methods)[C]['input']>) => Promise<MethodOutput<C>>;
 };
+
+/** The handlers of some domains (`HandlersFor<'server' | 'agent'>`): each group of handlers is built apart. */
+export type HandlersFor<D extends string> = Pick<Handlers, Extract<Method, `${D}.${string}`>>;
 
 /** A failure the user can act on: its message is shown as is (it must never contain a secret). */
 export class UserError extends Error {
@@ -18,20 +21,20 @@ export class UserError extends Error {
   }
 }
 
-export function isChannel(name: unknown): name is Channel {
-  return typeof name === 'string' && Object.hasOwn(channels, name);
+export function isMethod(name: unknown): name is Method {
+  return typeof name === 'string' && Object.hasOwn(methods, name);
 }
 
 export async function dispatch(
   handlers: Handlers,
-  channel: unknown,
+  method: unknown,
   input: unknown,
-  onUnexpected: (channel: string, error: unknown) => void = () => {},
+  onUnexpected: (method: string, error: unknown) => void = () => {},
 ): Promise<Envelope<unknown>> {
-  if (!isChannel(channel)) {
-    return { ok: false, error: { name: 'UnknownChannel', message: `Unknown request "${String(channel)}".` } };
+  if (!isMethod(method)) {
+    return { ok: false, error: { name: 'UnknownMethod', message: `Unknown request "${String(method)}".` } };
   }
-  const parsed = channels[channel].input.safeParse(input);
+  const parsed = methods[method].input.safeParse(input);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const where = issue?.path.length ? ` (${issue.path.join('.')})` : '';
@@ -41,11 +44,11 @@ export async function dispatch(
     };
   }
   try {
-    const handler = handlers[channel] as (input: unknown) => Promise<unknown>;
+    const handler = handlers[method] as (input: unknown) => Promise<unknown>;
     return { ok: true, value: await handler(parsed.data) };
   } catch (error) {
     if (error instanceof UserError) return { ok: false, error: { name: error.kind, message: error.message } };
-    onUnexpected(channel, error);
+    onUnexpected(method, error);
     return {
       ok: false,
       error: {

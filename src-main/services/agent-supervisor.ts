@@ -1,6 +1,7 @@
 // Local mode: runs the built agent (agent-core/dist/mono-agent.js) as a child process, finds its HTTP address in
-// the "ready" log line, keeps the last log lines for the Server screen, and restarts it with backoff if it dies.
-import type { ChildProcess, spawn as spawnFn } from 'node:child_process';
+// the "ready" log line, keeps the last log lines for the Server screen, restarts it with backoff if it dies, and
+// kills one that does not become ready in time.
+import { type ChildProcess, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { backoffDelay, RESTART_BACKOFF } from './backoff.ts';
 
@@ -12,17 +13,43 @@ export interface AgentProcessStatus {
   pid?: number;
   restarts: number;
   lastExit?: { code: number | null; signal: string | null; at: string };
+  /** Why the last start failed (not ready in time, exited while starting), until the next start succeeds. */
+  lastError?: string;
+}
+
+/** What the supervisor needs of the agent's process: Node's ChildProcess, or Electron's utility process adapted. */
+export interface AgentChild {
+  readonly pid?: number | undefined;
+  readonly stdout: NodeJS.ReadableStream | null;
+  readonly stderr: NodeJS.ReadableStream | null;
+  readonly exitCode: number | null;
+  readonly signalCode: string | null;
+  kill(signal?: NodeJS.Signals): boolean;
+  on(event: 'exit', listener: (code: number | null, signal: string | null) => void): unknown;
+  on(event: 'error', listener: (error: Error) => void): unknown;
+  once(event: 'exit', listener: () => void): unknown;
+}
+
+/** Starts the agent's entry file with this environment, its stdout and stderr piped. */
+export type SpawnAgent = (agentPath: string, env: Record<string, string>) => AgentChild;
+
+/** The agent as a plain Node child process (the browser bridge, tests; Electron uses a utility process). */
+export function nodeSpawnAgent(nodePath: string = process.execPath): SpawnAgent {
+  return (agentPath, env) =>
+    spawn(nodePath, [agentPath], { env, stdio: ['ignore', 'pipe', 'pipe'] }) as ChildProcess & AgentChild;
 }
 
 export interface AgentSupervisorDeps {
-  spawn: typeof spawnFn;
-  nodePath: string;
+  spawn: SpawnAgent;
   agentPath: string;
   /** Computed at every start, so a changed secret or setting is picked up by a restart. */
   env: () => Record<string, string>;
   onLog?: (line: string) => void;
   onState?: (status: AgentProcessStatus) => void;
+  /** How long a start may take before the child is killed and the start fails (default 20 s). */
   startTimeoutMs?: number;
+  /** Between SIGTERM and SIGKILL when stopping (default 6 s). */
+  killGraceMs?: number;
   logLimit?: number;
 }
 
@@ -65,11 +92,13 @@ export function readyAddress(line: string): string | undefined {
 export function createAgentSupervisor(deps: AgentSupervisorDeps): AgentSupervisor {
   const logLimit = deps.logLimit ?? 2000;
   const lines: string[] = [];
-  let child: ChildProcess | undefined;
+  let child: AgentChild | undefined;
   let status: AgentProcessStatus = { state: 'stopped', restarts: 0 };
   let wanted = false;
   let restartTimer: NodeJS.Timeout | undefined;
   let consecutiveCrashes = 0;
+  let starting: Promise<AgentProcessStatus> | undefined;
+  const startTimeout = deps.startTimeoutMs ?? 20_000;
 
   function setStatus(patch: Partial<AgentProcessStatus>): void {
     status = { ...status, ...patch };
@@ -82,42 +111,74 @@ export function createAgentSupervisor(deps: AgentSupervisorDeps): AgentSuperviso
     deps.onLog?.(line);
   }
 
-  function launch(): Promise<AgentProcessStatus> {
-    setStatus({ state: 'starting', httpUrl: undefined });
-    const proc = deps.spawn(deps.nodePath, [deps.agentPath], {
-      env: deps.env(),
-      stdio: ['ignore', 'pipe', 'pipe'],
+  /** Each child's output, read to its end (its last lines say why it stopped). */
+  const drained = new WeakMap<AgentChild, Promise<void>>();
+
+  /** SIGTERM, then SIGKILL after a grace period; resolves when the process is gone and its output read. */
+  async function terminate(proc: AgentChild): Promise<void> {
+    if (proc.exitCode === null && proc.signalCode === null) {
+      const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
+      proc.kill('SIGTERM');
+      const killer = setTimeout(() => proc.kill('SIGKILL'), deps.killGraceMs ?? 6_000);
+      await exited;
+      clearTimeout(killer);
+    }
+    let timer: NodeJS.Timeout | undefined;
+    const patience = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, 2_000);
     });
+    await Promise.race([drained.get(proc) ?? Promise.resolve(), patience]);
+    clearTimeout(timer);
+  }
+
+  /**
+   * Starts one agent process and settles when it is ready or has failed. A start the owner asked for gives up
+   * on failure (the install screen shows why and offers Retry); an automatic restart after a crash keeps trying
+   * with backoff. A child that is not ready in time is killed, never left running beside the next attempt.
+   */
+  function launch(automatic: boolean): Promise<AgentProcessStatus> {
+    setStatus({ state: 'starting', httpUrl: undefined });
+    const proc = deps.spawn(deps.agentPath, deps.env());
     child = proc;
     return new Promise((resolve, reject) => {
       let settled = false;
-      const timer = setTimeout(
-        () =>
-          fail(
-            new AgentStartError('The agent did not report ready in time. See the log on the Server screen.'),
+      const timer = setTimeout(() => {
+        fail(
+          new AgentStartError(
+            `The agent did not report ready within ${Math.round(startTimeout / 1000)} s and was stopped. See the log on the Server screen.`,
           ),
-        deps.startTimeoutMs ?? 20_000,
-      );
+        );
+        void terminate(proc);
+      }, startTimeout);
       function fail(error: Error): void {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
+        if (!automatic) wanted = false;
+        setStatus({ state: 'crashed', httpUrl: undefined, pid: undefined, lastError: error.message });
         reject(error);
       }
+      const ends: Promise<void>[] = [];
       for (const stream of [proc.stdout, proc.stderr]) {
         if (!stream) continue;
-        createInterface({ input: stream }).on('line', (line) => {
+        const reader = createInterface({ input: stream });
+        ends.push(new Promise((resolve) => reader.once('close', () => resolve())));
+        reader.on('line', (line) => {
           log(line);
           const address = !settled ? readyAddress(line) : undefined;
           if (address) {
             settled = true;
             clearTimeout(timer);
             consecutiveCrashes = 0;
-            setStatus({ state: 'running', httpUrl: address, pid: proc.pid });
+            setStatus({ state: 'running', httpUrl: address, pid: proc.pid, lastError: undefined });
             resolve(status);
           }
         });
       }
+      drained.set(
+        proc,
+        Promise.all(ends).then(() => {}),
+      );
       proc.on('error', (error) => fail(new AgentStartError(`Could not start the agent: ${error.message}`)));
       proc.on('exit', (code, signal) => {
         if (child === proc) child = undefined;
@@ -126,46 +187,52 @@ export function createAgentSupervisor(deps: AgentSupervisorDeps): AgentSuperviso
           const tail = lines.slice(-5).join('\n');
           fail(new AgentStartError(`The agent stopped while starting (exit ${code ?? signal}).\n${tail}`));
         }
+        setStatus({ lastExit });
         if (!wanted) return;
         consecutiveCrashes += 1;
-        setStatus({ state: 'crashed', lastExit, httpUrl: undefined, pid: undefined });
+        setStatus({ state: 'crashed', httpUrl: undefined, pid: undefined });
         const delay = backoffDelay(consecutiveCrashes, RESTART_BACKOFF);
         restartTimer = setTimeout(() => {
           restartTimer = undefined;
           if (!wanted) return;
           setStatus({ restarts: status.restarts + 1 });
-          launch().catch(() => {});
+          launch(true).catch(() => {});
         }, delay);
       });
     });
+  }
+
+  function begin(): Promise<AgentProcessStatus> {
+    wanted = true;
+    if (restartTimer) clearTimeout(restartTimer);
+    restartTimer = undefined;
+    const attempt = launch(false).finally(() => {
+      if (starting === attempt) starting = undefined;
+    });
+    starting = attempt;
+    return attempt;
   }
 
   async function stop(options: { paused?: boolean } = {}): Promise<void> {
     wanted = false;
     if (restartTimer) clearTimeout(restartTimer);
     restartTimer = undefined;
-    const proc = child;
-    if (proc && proc.exitCode === null && proc.signalCode === null) {
-      const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
-      proc.kill('SIGTERM');
-      const killer = setTimeout(() => proc.kill('SIGKILL'), 6_000);
-      await exited;
-      clearTimeout(killer);
-    }
+    if (child) await terminate(child);
     setStatus({ state: options.paused ? 'paused' : 'stopped', httpUrl: undefined, pid: undefined });
   }
 
   return {
     async start() {
-      if (wanted && child) return status;
-      wanted = true;
-      return launch();
+      if (starting) return starting;
+      if (wanted && child && status.state === 'running') return status;
+      // A crashed agent waiting for its next automatic try, or a child left from a failed start: begin afresh.
+      if (child) await terminate(child);
+      return begin();
     },
     stop,
     async restart() {
       await stop();
-      wanted = true;
-      return launch();
+      return begin();
     },
     status: () => status,
     logs: (limit) => lines.slice(-limit),

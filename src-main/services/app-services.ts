@@ -1,24 +1,41 @@
 // Composes the main-process services (vault, prefs, local agent, sync, provisioning, notifications) and exposes
 // them as the IPC handlers. Electron and the browser bridge both run exactly this; only the transport differs.
-import { spawn as nodeSpawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import WebSocket from 'ws';
 import type { Secret } from '../../agent-core/config/secret.ts';
-import type { AppState, EventName, EventPayloads, ServerStatus, SyncedTable } from '../ipc/contract.ts';
-import { type AgentSupervisor, createAgentSupervisor } from './agent-supervisor.ts';
+import type { AppState, EventName, EventPayloads, SyncedTable } from '../ipc/contract.ts';
+import type { Handlers } from '../ipc/dispatch.ts';
+import { settingsEnv } from './agent-env.ts';
+import {
+  type AgentSupervisor,
+  createAgentSupervisor,
+  nodeSpawnAgent,
+  type SpawnAgent,
+} from './agent-supervisor.ts';
+import { createAppStateView } from './app-state.ts';
 import { createNotifier, type Notice } from './attention.ts';
+import { createBackups } from './backups.ts';
 import { createBudgetWatch } from './budget-watch.ts';
 import type { CheckEndpoints } from './checks.ts';
-import { createData, type Data } from './data.ts';
-import { createHandlers } from './handlers.ts';
-import { createInstallTracker, type InstallTracker } from './install.ts';
+import { createData } from './data.ts';
+import { appHandlers } from './handlers/app-handlers.ts';
+import { backupHandlers } from './handlers/backup-handlers.ts';
+import { datastoreHandlers } from './handlers/datastore-handlers.ts';
+import { mediaHandlers } from './handlers/media-handlers.ts';
+import { serverHandlers } from './handlers/server-handlers.ts';
+import { setupHandlers } from './handlers/setup-handlers.ts';
+import { vaultHandlers } from './handlers/vault-handlers.ts';
+import { createInstallTracker } from './install.ts';
 import { createInstaller } from './installer.ts';
-import { HUB_USER, hubPassword, localAgentEnv, localServerStatus } from './local-mode.ts';
-import { createPrefsStore, type PrefsStore } from './prefs.ts';
+import { createJournalFollower } from './journal-follower.ts';
+import { HUB_USER, hubPassword, localAgentEnv } from './local-mode.ts';
+import { createPauseMirror } from './pause-mirror.ts';
+import { createPrefsStore } from './prefs.ts';
 import type { ProvisionAdapter } from './provision-adapter.ts';
 import { createVpsProvision } from './provision-vps.ts';
-import { createSync, type HubTarget, type Sync } from './sync.ts';
-import { createVault, type SafeStorageLike, type Vault } from './vault.ts';
+import { createServerStatus } from './server-status.ts';
+import { createSync, type HubTarget } from './sync.ts';
+import { createVault, type KeyringLike } from './vault.ts';
 
 export const SYNCED_TABLES: readonly SyncedTable[] = [
   'conversation',
@@ -38,9 +55,18 @@ export interface AppServicesDeps {
   shell: AppState['shell'];
   /** The desktop's own folder (vault, prefs, keys, and the local agent's data under agent/). */
   dataDir: string;
-  safeStorage: SafeStorageLike;
+  /** Electron's safeStorage (used only where it is a real keyring); absent in the browser. */
+  keyring?: KeyringLike;
+  /** Where an older MONO kept a vault key file beside the vault (its entries move under a passphrase). */
+  legacyKeyFile?: string;
   agentPath: string;
-  nodePath?: string;
+  /** How the local agent's process is started (default: this Node; Electron: a utility process). */
+  spawnAgent?: SpawnAgent;
+  /**
+   * The program and arguments that run the agent's one-shot commands here (backup, restore; default: this Node).
+   * Electron's fuses forbid running Electron as Node, so a packaged desktop must pass a real Node for these.
+   */
+  agentCommand?: string[];
   endpoints: CheckEndpoints;
   /** Extra environment for the local agent (the tests point its upstreams at the local fakes). */
   agentEnv?: Record<string, string | undefined>;
@@ -54,33 +80,43 @@ export interface AppServicesDeps {
 
 export function createAppServices(deps: AppServicesDeps) {
   const log = deps.log ?? (() => {});
-  const vault = createVault({ file: join(deps.dataDir, 'vault.json'), safeStorage: deps.safeStorage });
+  const vault = createVault({
+    file: join(deps.dataDir, 'vault.json'),
+    ...(deps.keyring && { keyring: deps.keyring }),
+    ...(deps.legacyKeyFile && { legacyKeyFile: deps.legacyKeyFile }),
+  });
+  const vaultListeners = new Set<() => void>();
   const prefs = createPrefsStore(join(deps.dataDir, 'desktop.json'));
   const provision =
     deps.provision ?? createVpsProvision({ releaseDir: dirname(deps.agentPath), hubUser: HUB_USER });
   const notifier = createNotifier(deps.notify ?? (() => {}));
+  const appState = createAppStateView({
+    version: deps.version,
+    shell: deps.shell,
+    vault,
+    prefs,
+    canLaunchAtLogin: deps.setLaunchAtLogin !== undefined,
+    emit: (state) => deps.emit('app.state', state),
+  });
   const install = createInstallTracker((state) => {
     deps.emit('install.progress', state);
     notifier.install(state);
   });
-  const state: Core['state'] = { paused: false, budgetReached: false, following: undefined };
-  const budget = createBudgetWatch((day, spent, cap) => {
-    state.budgetReached = cap !== undefined && spent >= cap;
-    notifier.budget(day, spent, cap);
-  });
+  const budget = createBudgetWatch((day, spent, cap) => notifier.budget(day, spent, cap));
 
+  // The local agent's environment: for the agent itself and for its backup and restore commands.
+  const localEnv = () =>
+    localAgentEnv({
+      dataDir: deps.dataDir,
+      hubPort: prefs.get().hubPort ?? 0,
+      vault,
+      prefs: prefs.get(),
+      extra: deps.agentEnv ?? {},
+    });
   const agent: AgentSupervisor = createAgentSupervisor({
-    spawn: nodeSpawn,
-    nodePath: deps.nodePath ?? process.execPath,
+    spawn: deps.spawnAgent ?? nodeSpawnAgent(),
     agentPath: deps.agentPath,
-    env: () =>
-      localAgentEnv({
-        dataDir: deps.dataDir,
-        hubPort: prefs.get().hubPort ?? 0,
-        vault,
-        prefs: prefs.get(),
-        extra: deps.agentEnv ?? {},
-      }),
+    env: localEnv,
     onLog: (line) => deps.emit('server.log', { line }),
     onState: (state) => {
       if (state.state === 'running') sync.kick();
@@ -108,7 +144,7 @@ export function createAppServices(deps: AppServicesDeps) {
     websocketImpl: WebSocket,
     tables: SYNCED_TABLES,
     onChange: (change) => {
-      if (change.table === 'agent_status' && change.row) state.paused = change.row.paused === true;
+      pause.observe(change);
       deps.emit('db.change', change);
       notifier.change(change);
       budget.change(change);
@@ -120,55 +156,92 @@ export function createAppServices(deps: AppServicesDeps) {
     onError: (error) => log('sync: connection attempt failed', error),
   });
   const data = createData(sync);
-
-  function appState(): AppState {
-    const secrets = (
-      ['anthropic_api_key', 'telegram_bot_token', 'whatsapp_access_token', 'stripe_secret_key'] as const
-    ).map((name) => ({ name, set: vault.has(name) }));
-    const launchAtLogin = deps.setLaunchAtLogin ? (prefs.get().launchAtLogin ?? false) : null;
-    return prefs.appState({ version: deps.version, shell: deps.shell, secrets, launchAtLogin });
-  }
-  const publishState = () => {
-    const state = appState();
-    deps.emit('app.state', state);
-    return state;
-  };
-
-  async function serverStatus(): Promise<ServerStatus> {
-    const { mode, vps } = prefs.get();
-    // Paused lives in the agent's datastore (agent_status:current), shared with the owner's /pause command.
-    if (sync.status().state === 'online') {
-      state.paused = await data.paused().catch(() => state.paused);
-    }
-    const { paused } = state;
-    if (mode === 'vps' && vps) {
-      try {
-        return { mode, paused, ...(await provision.status(vps)) };
-      } catch (error) {
-        return { mode, paused, reachable: false, channels: {}, error: (error as Error).message };
-      }
-    }
-    if (mode === 'local') return localServerStatus(agent.status(), paused);
-    return { mode: null, paused, reachable: false, channels: {}, error: 'Finish the setup first.' };
-  }
-
-  const core: Core = {
-    deps,
+  const pause = createPauseMirror(data);
+  const serverStatus = createServerStatus({ prefs, sync, pause, provision, agent });
+  const journal = createJournalFollower({
+    provision,
+    onLine: (line) => deps.emit('server.log', { line }),
     log,
+  });
+  const installer = createInstaller({ vault, prefs, agent, sync, install, provision, appState, log });
+  const backups = createBackups({
+    dataDir: deps.dataDir,
     vault,
     prefs,
     agent,
-    sync,
-    data,
-    install,
     provision,
-    state,
-    appState,
-    publishState,
-    serverStatus,
+    local: {
+      env: localEnv,
+      command: deps.agentCommand ?? [process.execPath, deps.agentPath],
+      start: () => installer.startLocal(),
+    },
+    move: {
+      secrets: () => installer.vpsSecrets(),
+      settings: () => settingsEnv(prefs.get()),
+      followed: () => {
+        appState.publish();
+        sync.kick();
+      },
+    },
+    emit: (overview) => deps.emit('backup.progress', overview),
+    log,
+  });
+
+  const handlers: Handlers = {
+    ...appHandlers({
+      appState,
+      prefs,
+      ...(deps.setLaunchAtLogin && { setLaunchAtLogin: deps.setLaunchAtLogin }),
+    }),
+    ...setupHandlers({
+      dataDir: deps.dataDir,
+      endpoints: deps.endpoints,
+      vault,
+      prefs,
+      appState,
+      provision,
+      install,
+      installer,
+    }),
+    ...vaultHandlers({
+      vault,
+      prefs,
+      appState,
+      onReady: () => {
+        for (const listener of vaultListeners) listener();
+        void startWhenReady();
+      },
+      onForgotten: async () => {
+        await sync.stop();
+        await agent.stop();
+      },
+    }),
+    ...datastoreHandlers({ data, sync }),
+    ...mediaHandlers({ vault, prefs, sync, appState, installer }),
+    ...serverHandlers({ prefs, agent, provision, install, installer, journal, pause, serverStatus }),
+    ...backupHandlers({ backups }),
   };
-  const installer = createInstaller(core);
-  const handlers = createHandlers(core, installer);
+
+  /** What a finished setup runs at launch — once the vault can be read (the agent needs its keys). */
+  async function startWhenReady(): Promise<void> {
+    const vaultState = vault.status().state;
+    if (vaultState !== 'ready') {
+      log(`keys are ${vaultState}: the agent starts once they can be read`);
+      if (vaultState === 'locked' && prefs.get().wizardDone) {
+        deps.notify?.({
+          title: 'MONO is locked',
+          body: 'Open MONO and enter your passphrase so your agent can start.',
+        });
+      }
+      return;
+    }
+    const { mode, wizardStep, wizardDone } = prefs.get();
+    if (mode === 'local' && (wizardStep === 'done' || wizardDone)) {
+      await installer.startLocal().catch((error) => log('local agent did not start', error));
+    } else if (mode === 'vps') {
+      sync.start();
+    }
+  }
 
   return {
     handlers,
@@ -177,21 +250,23 @@ export function createAppServices(deps: AppServicesDeps) {
     agent,
     sync,
     install,
-    appState,
-    isPaused: () => state.paused,
-    isBudgetReached: () => state.budgetReached,
-    /** Called once at launch: a finished local setup starts its agent and sync at once. */
+    appState: appState.current,
+    isPaused: pause.current,
+    isBudgetReached: budget.reached,
+    /** Called once at launch: a finished setup starts its agent and sync as soon as the keys can be read. */
     async start(): Promise<void> {
-      const { mode, wizardStep } = prefs.get();
-      if (mode === 'local' && (wizardStep === 'done' || prefs.get().wizardDone)) {
-        await installer.startLocal().catch((error) => log('local agent did not start', error));
-      } else if (mode === 'vps') {
-        sync.start();
-      }
+      await startWhenReady();
+      backups.start();
+    },
+    /** Runs `listener` each time the vault becomes readable (created or unlocked). */
+    onVaultReady(listener: () => void): () => void {
+      vaultListeners.add(listener);
+      return () => vaultListeners.delete(listener);
     },
     async stop(): Promise<void> {
       notifier.dispose();
-      state.following?.abort();
+      backups.stop();
+      journal.stop();
       await sync.stop();
       await agent.stop();
       await provision.close?.();
@@ -200,20 +275,3 @@ export function createAppServices(deps: AppServicesDeps) {
 }
 
 export type AppServices = ReturnType<typeof createAppServices>;
-
-/** What the installer and the handlers share: the services and the little state the app keeps in memory. */
-export interface Core {
-  deps: AppServicesDeps;
-  log: (message: string, error?: unknown) => void;
-  vault: Vault;
-  prefs: PrefsStore;
-  agent: AgentSupervisor;
-  sync: Sync;
-  data: Data;
-  install: InstallTracker;
-  provision: ProvisionAdapter;
-  state: { paused: boolean; budgetReached: boolean; following: AbortController | undefined };
-  appState(): AppState;
-  publishState(): AppState;
-  serverStatus(): Promise<ServerStatus>;
-}

@@ -12,9 +12,14 @@ export interface TrayInput {
   pendingPairings: number;
   budgetReached: boolean;
   updateFailed: boolean;
+  /** The keys wait for the owner's passphrase: nothing that needs them (the local agent) can start. */
+  locked?: boolean;
 }
 
 export function trayState(input: TrayInput): { state: TrayState; tooltip: string } {
+  if (input.locked) {
+    return { state: 'attention', tooltip: 'MONO — locked: open MONO and enter your passphrase' };
+  }
   if (!input.wizardDone) return { state: 'setup', tooltip: 'MONO — finish setting up your agent' };
   if (input.updating) return { state: 'updating', tooltip: 'MONO — updating your agent…' };
   if (input.paused) return { state: 'paused', tooltip: 'MONO — your agent is paused' };

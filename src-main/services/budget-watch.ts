@@ -1,14 +1,17 @@
 // Follows today's spend and the daily budget from live changes (usage and setting rows), so the owner is
-// notified once when the agent reaches its budget.
+// notified once when the agent reaches its budget and the tray can show it.
 import type { DbChange } from '../ipc/contract.ts';
 
 export function createBudgetWatch(
-  onReached: (day: string, spentUsd: number, capUsd: number | undefined) => void,
+  onChange: (day: string, spentUsd: number, capUsd: number | undefined) => void,
 ) {
   const spent = new Map<string, number>();
   let cap: number | undefined;
   let day = new Date().toISOString().slice(0, 10);
+  let reached = false;
   return {
+    /** True once today's spend has reached the daily cap. */
+    reached: () => reached,
     change(change: DbChange): void {
       const row = change.row ?? {};
       if (
@@ -27,7 +30,8 @@ export function createBudgetWatch(
         return;
       }
       const total = [...spent.values()].reduce((a, b) => a + b, 0);
-      onReached(day, total, cap);
+      reached = cap !== undefined && total >= cap;
+      onChange(day, total, cap);
     },
   };
 }

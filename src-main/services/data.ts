@@ -11,7 +11,7 @@ import type {
   UsageRow,
 } from '../../agent-core/contract/tables.ts';
 import { decidePairing } from '../../agent-core/pairing/pairing.ts';
-import type { ChannelInput, WhatsAppLink } from '../ipc/contract.ts';
+import type { MethodInput, WhatsAppLink } from '../ipc/contract.ts';
 import { UserError } from '../ipc/dispatch.ts';
 import { recordId, type Sync } from './sync.ts';
 
@@ -85,7 +85,7 @@ export function createData(sync: Pick<Sync, 'query' | 'withDb'>) {
       return { ok: true };
     },
     jobs: () => rows<JobRow>('SELECT * FROM job ORDER BY created_at DESC'),
-    async createJob(input: ChannelInput<'job.create'>): Promise<JobRow> {
+    async createJob(input: MethodInput<'job.create'>): Promise<JobRow> {
       const [job] = await rows<JobRow>(
         `CREATE job CONTENT {
            name: $name, prompt: $prompt, timezone: $timezone, conversation: $conversation, enabled: true,

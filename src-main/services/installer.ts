@@ -4,13 +4,32 @@ import { randomBytes } from 'node:crypto';
 import type { Secret } from '../../agent-core/config/secret.ts';
 import type { VpsTarget } from '../ipc/contract.ts';
 import { UserError } from '../ipc/dispatch.ts';
-import { settingsEnv } from './agent-env.ts';
-import type { Core } from './app-services.ts';
+import { SECRET_ENV, settingsEnv } from './agent-env.ts';
+import type { AgentSupervisor } from './agent-supervisor.ts';
+import type { AppStateView } from './app-state.ts';
+import type { InstallTracker } from './install.ts';
 import { freePort, localServerStatus } from './local-mode.ts';
+import type { PrefsStore } from './prefs.ts';
+import type { ProvisionAdapter } from './provision-adapter.ts';
 import { VPS_INSTALL_STEPS } from './provision-vps.ts';
+import type { Sync } from './sync.ts';
+import type { Vault } from './vault.ts';
 
-export function createInstaller(core: Core) {
-  const { vault, prefs, agent, sync, install, provision, log, publishState } = core;
+export interface InstallerDeps {
+  vault: Vault;
+  prefs: PrefsStore;
+  agent: AgentSupervisor;
+  sync: Pick<Sync, 'start' | 'kick' | 'status'>;
+  install: InstallTracker;
+  provision: Pick<ProvisionAdapter, 'deploy'>;
+  appState: AppStateView;
+  log(message: string, error?: unknown): void;
+  /** The net under a VPS deploy's own timeouts (default 30 minutes). */
+  deployDeadlineMs?: number;
+}
+
+export function createInstaller(deps: InstallerDeps) {
+  const { vault, prefs, agent, sync, install, provision, log, appState } = deps;
 
   async function startLocal(): Promise<void> {
     if (!prefs.get().hubPort) prefs.update({ hubPort: await freePort() });
@@ -61,7 +80,7 @@ export function createInstaller(core: Core) {
       install.event({ step: 'channels', status: 'done', message: `Telegram is connected (${telegram})` });
       prefs.update({ wizardStep: 'done' });
       install.finish();
-      publishState();
+      appState.publish();
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       install.fail(
@@ -76,7 +95,8 @@ export function createInstaller(core: Core) {
   /** Everything the VPS agent needs, including its own hub password (made once, kept in the vault). */
   function vpsSecrets(): Record<string, Secret> {
     if (!vault.has('vps_hub_password')) vault.set('vps_hub_password', randomBytes(24).toString('base64url'));
-    const names = vault.names().filter((n) => n !== 'hub_password');
+    // Only what the agent reads: the desktop's own secrets (its local hub password, the bridge key) stay here.
+    const names = Object.keys(SECRET_ENV).filter((n) => vault.has(n));
     return Object.fromEntries(names.flatMap((n) => (vault.get(n) ? [[n, vault.get(n) as Secret]] : [])));
   }
 
@@ -88,21 +108,57 @@ export function createInstaller(core: Core) {
       return { applied: 'restarted' as const };
     }
     if (mode === 'vps' && vps) {
-      const secrets = vpsSecrets();
-      await provision.deploy(vps, secrets, (event) => install.event(event), settingsEnv(prefs.get()));
+      await oneDeployAtATime(() => deployWithDeadline(vps));
       return { applied: 'sent' as const };
     }
     return { applied: 'saved' as const };
   }
 
+  /** Deploys never overlap (they would fight over the host lock): a later one waits for the one running. */
+  let deploying: Promise<unknown> = Promise.resolve();
+  function oneDeployAtATime<T>(work: () => Promise<T>): Promise<T> {
+    const run = deploying.then(work, work);
+    deploying = run.catch(() => {});
+    return run;
+  }
+
+  /**
+   * A deploy that has not finished after `deployDeadlineMs` is cancelled (its remote commands have their own
+   * timeouts; this is the net under them), so the install tracker always ends and Install/Update work again.
+   */
+  async function deployWithDeadline(vps: VpsTarget): Promise<void> {
+    const deadline = deps.deployDeadlineMs ?? 30 * 60_000;
+    const controller = new AbortController();
+    let timer: NodeJS.Timeout | undefined;
+    const gaveUp = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        controller.abort();
+        reject(
+          new UserError(
+            `The install did not finish within ${Math.max(1, Math.round(deadline / 60_000))} minutes and was stopped. Check the server's connection, then press Retry.`,
+          ),
+        );
+      }, deadline);
+    });
+    try {
+      const secrets = vpsSecrets();
+      const env = settingsEnv(prefs.get());
+      await Promise.race([
+        provision.deploy(vps, secrets, (event) => install.event(event), env, controller.signal),
+        gaveUp,
+      ]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
   async function runVpsDeploy(vps: VpsTarget): Promise<void> {
     install.begin(VPS_INSTALL_STEPS);
     try {
-      const secrets = vpsSecrets();
-      await provision.deploy(vps, secrets, (event) => install.event(event), settingsEnv(prefs.get()));
+      await oneDeployAtATime(() => deployWithDeadline(vps));
       if (prefs.get().wizardStep === 'install') prefs.update({ wizardStep: 'done' });
       install.finish();
-      publishState();
+      appState.publish();
       sync.start();
       sync.kick();
     } catch (error) {

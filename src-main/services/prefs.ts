@@ -1,7 +1,7 @@
 // The desktop's own non-secret state (wizard progress, where the agent runs, the VPS target), one JSON file.
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { AppState, VpsTarget, WizardStep } from '../ipc/contract.ts';
+import type { AppState, BackupSchedule, SpeechSettings, VpsTarget, WizardStep } from '../ipc/contract.ts';
 
 export interface Prefs {
   mode: 'local' | 'vps' | null;
@@ -11,15 +11,20 @@ export interface Prefs {
   telegram?: { botName: string; username: string; link: string };
   whatsapp?: { mode: 'skip' | 'cloud' | 'linked'; phoneNumberId?: string; pairingPhone?: string };
   vps?: VpsTarget;
+  /** The speech-to-text service for voice notes (the key is in the vault as stt_api_key). */
+  stt?: SpeechSettings;
   /** Local mode: the fixed loopback port of the agent's db hub, so a restarted agent is found again. */
   hubPort?: number;
   launchAtLogin?: boolean;
+  backups?: BackupSchedule;
+  /** After a move to another VPS: the previous one, until MONO is removed from it. */
+  oldVps?: VpsTarget;
 }
 
 export interface PrefsStore {
   get(): Prefs;
   update(patch: Partial<Prefs>): Prefs;
-  appState(extra: Pick<AppState, 'version' | 'shell' | 'secrets' | 'launchAtLogin'>): AppState;
+  appState(extra: Pick<AppState, 'version' | 'shell' | 'secrets' | 'vault' | 'launchAtLogin'>): AppState;
 }
 
 const DEFAULTS: Prefs = { mode: null, wizardStep: 'claude', wizardDone: false };
@@ -47,6 +52,7 @@ export function createPrefsStore(file: string): PrefsStore {
         ...(prefs.telegram && { telegram: prefs.telegram }),
         ...(prefs.whatsapp && { whatsapp: prefs.whatsapp }),
         ...(prefs.vps && { vps: prefs.vps }),
+        ...(prefs.stt && { stt: prefs.stt }),
       },
     }),
   };

@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Secret } from '../../agent-core/config/secret.ts';
-import type { PreflightCheck, ServerStatus, VpsTarget } from '../ipc/contract.ts';
+import type { HostKeyView, PreflightCheck, ServerStatus, VpsTarget } from '../ipc/contract.ts';
 import { UserError } from '../ipc/dispatch.ts';
 
 /** One provisioning progress event, as `deploy` emits them (and `mono deploy --json` prints them). */
@@ -16,6 +16,11 @@ export interface ProvisionEvent {
 }
 
 export interface ProvisionAdapter {
+  /** The key the server presents and how it compares with the pinned one; pins nothing. */
+  hostKey(target: VpsTarget): Promise<HostKeyView>;
+  /** Pins the server's key if, and only if, it has the fingerprint the owner confirmed. */
+  trustHostKey(target: VpsTarget, fingerprint: string): Promise<HostKeyView>;
+  /** Connects (a pinned key only) and runs the preflight checks. */
   testConnection(target: VpsTarget): Promise<{ ok: boolean; checks: PreflightCheck[] }>;
   deploy(
     target: VpsTarget,
@@ -23,6 +28,8 @@ export interface ProvisionAdapter {
     onEvent: (event: ProvisionEvent) => void,
     /** Non-secret settings for the agent's environment. */
     env?: Record<string, string>,
+    /** Cancels the deploy at its next step (the host lock is released). */
+    signal?: AbortSignal,
   ): Promise<void>;
   status(target: VpsTarget): Promise<Omit<ServerStatus, 'mode' | 'paused'>>;
   logs(target: VpsTarget, limit: number): Promise<string[]>;
@@ -31,6 +38,21 @@ export interface ProvisionAdapter {
   rollback(target: VpsTarget): Promise<string>;
   /** Where the db hub of that VPS is reachable from this computer (an SSH streamlocal forward). */
   hubUrl(target: VpsTarget): Promise<string>;
+  /** Backs the VPS's agent up into `out` on this computer, encrypted with `passphrase`. */
+  backup(
+    target: VpsTarget,
+    o: { out: string; passphrase: Secret; onEvent: (event: ProvisionEvent) => void },
+  ): Promise<{ bytes: number; counts: Record<string, number> }>;
+  /** Restores a backup file into the VPS's agent (stopped, restored, started, health-checked). */
+  restore(
+    target: VpsTarget,
+    o: { file: string; passphrase: Secret; replace: boolean; onEvent: (event: ProvisionEvent) => void },
+  ): Promise<{ counts: Record<string, number>; replaced?: string }>;
+  /** Stops or starts the agent's service (a move stops the old one so that only one agent answers). */
+  setAgentRunning(target: VpsTarget, running: boolean): Promise<void>;
+  /** Carries a WhatsApp linked device's keys from one server to another; false when there are none. */
+  copyLinkedDevice(from: VpsTarget, to: VpsTarget): Promise<boolean>;
+  uninstall(target: VpsTarget, onEvent: (event: ProvisionEvent) => void): Promise<void>;
   /** Closes what stays open between calls (the database tunnel). */
   close?(): Promise<void>;
 }
@@ -43,7 +65,21 @@ export function createUnavailableProvision(): ProvisionAdapter {
   const fail = async (): Promise<never> => {
     throw new UserError(VPS_UNAVAILABLE, 'Unavailable');
   };
-  return { testConnection: fail, deploy: fail, status: fail, logs: fail, rollback: fail, hubUrl: fail };
+  return {
+    hostKey: fail,
+    trustHostKey: fail,
+    testConnection: fail,
+    deploy: fail,
+    status: fail,
+    logs: fail,
+    rollback: fail,
+    hubUrl: fail,
+    backup: fail,
+    restore: fail,
+    setAgentRunning: fail,
+    copyLinkedDevice: fail,
+    uninstall: fail,
+  };
 }
 
 const run = promisify(execFile);

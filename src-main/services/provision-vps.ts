@@ -2,11 +2,15 @@
 // deploy with progress, status, logs, rollback. Secrets travel as one env file over SSH only.
 import { homedir } from 'node:os';
 import { Secret } from '../../agent-core/config/secret.ts';
+import { backup } from '../backup/backup.ts';
+import { restore } from '../backup/restore.ts';
+import { copyLinkedDevice, setAgentRunning } from '../backup/vps-agent.ts';
 import type { PreflightCheck, VpsTarget } from '../ipc/contract.ts';
 import { UserError } from '../ipc/dispatch.ts';
 import {
   checkHost,
   deploy,
+  fetchHostKey,
   type HubTunnel,
   logs,
   openHubTunnel,
@@ -15,9 +19,13 @@ import {
   rollback,
   status,
   type Target,
+  targetName,
+  trustHostKey,
+  uninstall,
 } from '../provision/index.ts';
 import { SECRET_ENV } from './agent-env.ts';
 import type { ProvisionAdapter, ProvisionEvent } from './provision-adapter.ts';
+import { toHostKeyView } from './vps-host-key.ts';
 
 /** The deploy's steps as the install screen lists them before they run (the events then fill in details). */
 export const VPS_INSTALL_STEPS: { step: string; message: string }[] = [
@@ -44,8 +52,7 @@ export function toTarget(vps: VpsTarget, knownHostsPath?: string): Target {
     port: vps.port,
     username: vps.user,
     identity: vps.keyPath.replace(/^~(?=\/|$)/, homedir()),
-    // Trust on first use: the fingerprint is shown in the log and pinned; a changed key is always refused.
-    acceptNewHostKey: true,
+    // Only a pinned key is accepted: a new one is pinned through trustHostKey, after the owner compared it.
   };
 }
 
@@ -82,6 +89,8 @@ export interface VpsProvisionOptions {
   /** Where Node.js is downloaded from when the VPS has none (default: the official site). */
   nodeMirror?: string;
   nodeVersion?: string;
+  /** The Node tarball's SHA-256 when it is not the official build MONO pins (a private mirror's own build). */
+  nodeSha256?: string;
   knownHostsPath?: string;
   /** Non-secret settings for the agent's environment (tests: the fake upstreams' URLs). */
   extraEnv?: Record<string, string>;
@@ -91,6 +100,28 @@ export function createVpsProvision(deps: VpsProvisionOptions): ProvisionAdapter 
   const target = (vps: VpsTarget) => toTarget(vps, deps.knownHostsPath);
   let tunnel: { key: string; tunnel: HubTunnel } | undefined;
   return {
+    async hostKey(vps) {
+      try {
+        return toHostKeyView(
+          await fetchHostKey({ target: target(vps) }),
+          targetName(target(vps)),
+          deps.knownHostsPath,
+        );
+      } catch (error) {
+        throw userError(error);
+      }
+    },
+    async trustHostKey(vps, fingerprint) {
+      try {
+        const key = await trustHostKey({ target: target(vps), fingerprint });
+        return toHostKeyView(
+          { host: vps.host, port: vps.port, key, status: 'pinned' },
+          targetName(target(vps)),
+        );
+      } catch (error) {
+        throw userError(error);
+      }
+    },
     async testConnection(vps) {
       const events: ProgressEvent[] = [];
       const result = await checkHost({ target: target(vps), onProgress: (e) => events.push(e) });
@@ -110,14 +141,16 @@ export function createVpsProvision(deps: VpsProvisionOptions): ProvisionAdapter 
       }
       return { ok: result.ok, checks };
     },
-    async deploy(vps, secrets, onEvent, env = {}) {
+    async deploy(vps, secrets, onEvent, env = {}, signal) {
       try {
         await deploy({
+          ...(signal && { signal }),
           target: target(vps),
           releaseDir: deps.releaseDir,
           env: envFileFor(secrets, deps.hubUser, { ...deps.extraEnv, ...env }),
           ...(deps.nodeMirror && { nodeMirror: deps.nodeMirror }),
           ...(deps.nodeVersion && { nodeVersion: deps.nodeVersion }),
+          ...(deps.nodeSha256 && { nodeSha256: deps.nodeSha256 }),
           onProgress: (event) => onEvent(toEvent(event)),
         });
       } catch (error) {
@@ -201,6 +234,54 @@ export function createVpsProvision(deps: VpsProvisionOptions): ProvisionAdapter 
     async close() {
       await tunnel?.tunnel.close().catch(() => {});
       tunnel = undefined;
+    },
+    async backup(vps, o) {
+      try {
+        const r = await backup({
+          target: target(vps),
+          out: o.out,
+          passphrase: o.passphrase,
+          onProgress: (event) => o.onEvent(toEvent(event)),
+        });
+        return { bytes: r.bytes, counts: r.counts };
+      } catch (error) {
+        throw userError(error);
+      }
+    },
+    async restore(vps, o) {
+      try {
+        const r = await restore({
+          target: target(vps),
+          file: o.file,
+          passphrase: o.passphrase,
+          replace: o.replace,
+          onProgress: (event) => o.onEvent(toEvent(event)),
+        });
+        return { counts: r.counts, ...(r.replaced ? { replaced: r.replaced } : {}) };
+      } catch (error) {
+        throw userError(error);
+      }
+    },
+    async setAgentRunning(vps, running) {
+      try {
+        await setAgentRunning(target(vps), running);
+      } catch (error) {
+        throw userError(error);
+      }
+    },
+    async copyLinkedDevice(from, to) {
+      try {
+        return await copyLinkedDevice(target(from), target(to));
+      } catch (error) {
+        throw userError(error);
+      }
+    },
+    async uninstall(vps, onEvent) {
+      try {
+        await uninstall({ target: target(vps), onProgress: (event) => onEvent(toEvent(event)) });
+      } catch (error) {
+        throw userError(error);
+      }
     },
   };
 }

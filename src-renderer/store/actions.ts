@@ -1,6 +1,6 @@
 // Everything the UI asks of MONO, as plain functions over the store: load with loading/error states, change
 // through IPC, and re-select what is on screen after every reconnect.
-import type { ChannelInput, SecretName } from '../../src-main/ipc/contract.ts';
+import type { MethodInput, SecretName } from '../../src-main/ipc/contract.ts';
 import { errorMessage, mono, onBridgeConnection } from '../lib/mono.ts';
 import { applyChange } from './live.ts';
 import { getState, type Screen, type Store, setState } from './store.ts';
@@ -36,6 +36,7 @@ export async function init(): Promise<() => void> {
   const offs = [
     mono.on('app.state', (app) => setState({ app })),
     mono.on('install.progress', (install) => setState({ install })),
+    mono.on('backup.progress', (backups) => setState({ backups })),
     mono.on('db.change', applyChange),
     mono.on('server.log', ({ line }) => setState((s) => ({ logs: [...s.logs, line].slice(-2000) }))),
     mono.on('sync.status', (sync) => {
@@ -141,7 +142,7 @@ export const act = {
   setSetting: (key: string, value: string | number | boolean | null | string[]) =>
     mono.setting.set({ key, value }),
   setSecret: (name: SecretName, value: string) => mono.secret.set({ name, value }),
-  createJob: (input: ChannelInput<'job.create'>) => mono.job.create(input),
+  createJob: (input: MethodInput<'job.create'>) => mono.job.create(input),
   setJobEnabled: (id: string, enabled: boolean) => mono.job.setEnabled({ id, enabled }),
   deleteJob: (id: string) => mono.job.delete({ id }),
   retry: (message: string) => mono.message.retry({ message }),

@@ -14,6 +14,7 @@ import type {
 } from '../../agent-core/contract/tables.ts';
 import type {
   AppState,
+  BackupOverview,
   InstallState,
   ServerStatus,
   SyncStatus,
@@ -56,6 +57,8 @@ export interface ServerSlice {
   serverLoading: boolean;
   logs: string[];
   install: InstallState;
+  /** Backups, their schedule and the progress of a backup, restore or move (loaded by the Server screen). */
+  backups?: BackupOverview;
 }
 
 export type Store = AppSlice & DataSlice & ThreadSlice & ServerSlice;

@@ -1,10 +1,10 @@
-// IPC registration and validation: every contract channel is registered, untrusted senders are refused, inputs
+// IPC registration and validation: every contract method is registered, untrusted senders are refused, inputs
 // are validated before a handler runs, and errors come back as readable values without internals.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { IpcMainInvokeEvent } from 'electron';
 import { type IpcMainLike, registerIpc } from '../../src-main/electron/ipc-register.ts';
-import { CHANNEL_NAMES, channels } from '../../src-main/ipc/contract.ts';
+import { METHOD_NAMES, methods } from '../../src-main/ipc/contract.ts';
 import { type Handlers, UserError } from '../../src-main/ipc/dispatch.ts';
 
 type Listener = (event: IpcMainInvokeEvent, ...args: unknown[]) => Promise<unknown>;
@@ -12,11 +12,11 @@ type Listener = (event: IpcMainInvokeEvent, ...args: unknown[]) => Promise<unkno
 function fakeIpcMain() {
   const handlers = new Map<string, Listener>();
   const ipc: IpcMainLike = {
-    handle: (channel, listener) => {
-      assert.ok(!handlers.has(channel), `${channel} registered twice`);
-      handlers.set(channel, listener);
+    handle: (method, listener) => {
+      assert.ok(!handlers.has(method), `${method} registered twice`);
+      handlers.set(method, listener);
     },
-    removeHandler: (channel) => handlers.delete(channel),
+    removeHandler: (method) => handlers.delete(method),
   };
   return { ipc, handlers };
 }
@@ -24,7 +24,7 @@ function fakeIpcMain() {
 function handlersWith(overrides: Partial<Handlers>): { handlers: Handlers; calls: string[] } {
   const calls: string[] = [];
   const handlers = Object.fromEntries(
-    CHANNEL_NAMES.map((name) => [
+    METHOD_NAMES.map((name) => [
       name,
       async (input: unknown) => {
         calls.push(name);
@@ -42,10 +42,10 @@ const stranger = { sender: 'other' } as unknown as IpcMainInvokeEvent;
 const isTrusted = (event: IpcMainInvokeEvent) =>
   (event as unknown as { sender: string }).sender === 'main-window';
 
-test('every contract channel is registered once and removed again', () => {
+test('every contract method is registered once and removed again', () => {
   const { ipc, handlers } = fakeIpcMain();
   const off = registerIpc(ipc, handlersWith({}).handlers, isTrusted);
-  assert.deepEqual([...handlers.keys()].sort(), Object.keys(channels).sort());
+  assert.deepEqual([...handlers.keys()].sort(), Object.keys(methods).sort());
   for (const name of handlers.keys()) assert.match(name, /^[a-z]+\.[a-zA-Z]+$/, 'domain.verb');
   off();
   assert.equal(handlers.size, 0);
@@ -97,7 +97,7 @@ test('a UserError reaches the renderer as is; anything else becomes a generic me
       throw new Error('ECONNRESET at secret-internal-path sk-ant-123456');
     },
   });
-  registerIpc(ipc, h, isTrusted, (channel, error) => seen.push([channel, (error as Error).message]));
+  registerIpc(ipc, h, isTrusted, (method, error) => seen.push([method, (error as Error).message]));
   assert.deepEqual(await handlers.get('setting.list')?.(trusted, undefined), {
     ok: false,
     error: { name: 'Offline', message: 'MONO cannot reach your agent right now.' },
@@ -109,7 +109,7 @@ test('a UserError reaches the renderer as is; anything else becomes a generic me
 
 test('job.create accepts a schedule or a time, not both and not neither', () => {
   const base = { name: 'Brief', prompt: 'Summarise', timezone: 'UTC', conversation: 'conversation:1' };
-  const schema = channels['job.create'].input;
+  const schema = methods['job.create'].input;
   assert.equal(schema.safeParse({ ...base, cron: '0 8 * * *' }).success, true);
   assert.equal(schema.safeParse({ ...base, runAt: '2030-01-01T08:00:00.000Z' }).success, true);
   assert.equal(schema.safeParse(base).success, false);
@@ -118,4 +118,56 @@ test('job.create accepts a schedule or a time, not both and not neither', () => 
     schema.safeParse({ ...base, cron: '0 8 * * *', runAt: '2030-01-01T08:00:00.000Z' }).success,
     false,
   );
+});
+
+test('a secret or passphrase with a line break or another control character is refused before any handler', () => {
+  const refuse = (method: keyof typeof methods, input: unknown) => {
+    const result = methods[method].input.safeParse(input);
+    assert.equal(result.success, false, `${method} accepted ${JSON.stringify(input)}`);
+    assert.match(result.error?.issues[0]?.message ?? '', /line break or another invisible control character/);
+  };
+  refuse('secret.set', { name: 'anthropic_api_key', value: 'sk-ant-abc\nMONO_DB_PASS=owned' });
+  refuse('secret.set', { name: 'webhook_secret', value: 'abc\u0000def' });
+  refuse('wizard.checkClaude', { apiKey: 'sk-ant-abc\rdef' });
+  refuse('wizard.saveWhatsApp', {
+    mode: 'cloud',
+    phoneNumberId: '1234567890',
+    accessToken: 'EAAB-token-token-token\u001b[31m',
+    appSecret: 'app-secret-1',
+  });
+  refuse('vault.create', { passphrase: 'a long passphrase\u0007' });
+  // A value pasted with a trailing newline is trimmed, not refused; one inside is what would break the env file.
+  assert.equal(
+    methods['secret.set'].input.safeParse({ name: 'anthropic_api_key', value: 'sk-ant-abc\n' }).success,
+    true,
+  );
+});
+
+test('the VPS form is held to the CLI’s host and user rules, field by field', () => {
+  const parse = (target: Record<string, unknown>) =>
+    methods['ssh.test'].input.safeParse({
+      port: 22,
+      keyPath: '/k',
+      user: 'root',
+      host: '203.0.113.7',
+      ...target,
+    });
+  assert.equal(parse({}).success, true);
+  assert.equal(parse({ host: 'vps.example.com', user: 'deploy' }).success, true);
+  assert.equal(parse({ host: '2001:db8::7' }).success, true);
+  for (const host of [
+    'root@203.0.113.7',
+    'vps example.com',
+    'vps.example.com;rm -rf /',
+    '-oProxyCommand=x',
+  ]) {
+    const result = parse({ host });
+    assert.equal(result.success, false, host);
+    assert.deepEqual(result.error?.issues[0]?.path, ['host'], host);
+  }
+  for (const user of ['-oProxyCommand=x', 'ro ot', 'root;id', '1root']) {
+    const result = parse({ user });
+    assert.equal(result.success, false, user);
+    assert.deepEqual(result.error?.issues[0]?.path, ['user'], user);
+  }
 });

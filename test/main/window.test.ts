@@ -8,7 +8,7 @@ import {
   isTrustedFrameUrl,
   mainWindowOptions,
 } from '../../src-main/electron/security.ts';
-import { CHANNEL_NAMES } from '../../src-main/ipc/contract.ts';
+import { METHOD_NAMES } from '../../src-main/ipc/contract.ts';
 
 test('the main window is isolated, sandboxed and has no Node', () => {
   const options = mainWindowOptions({ preload: '/app/preload.cjs', icon: '/app/icon.png' });
@@ -22,11 +22,11 @@ test('the main window is isolated, sandboxed and has no Node', () => {
   assert.equal(web.allowRunningInsecureContent, false);
   assert.equal(web.preload, '/app/preload.cjs');
   assert.equal(options.show, false, 'shown once ready, no white flash');
-  const names = web.additionalArguments?.[0]?.replace('--mono-channels=', '').split(',') ?? [];
+  const names = web.additionalArguments?.[0]?.replace('--mono-methods=', '').split(',') ?? [];
   assert.deepEqual(
     names.sort(),
-    [...CHANNEL_NAMES].sort(),
-    'the preload gets every channel, derived from the contract',
+    [...METHOD_NAMES].sort(),
+    'the preload gets every method, derived from the contract',
   );
 });
 

@@ -11,7 +11,7 @@ import type {
 import { type Bridge, startBridge } from '../../src-main/bridge/server.ts';
 import {
   type AppState,
-  CHANNEL_NAMES,
+  METHOD_NAMES,
   type SyncStatus,
   type WhatsAppLink,
 } from '../../src-main/ipc/contract.ts';
@@ -54,6 +54,9 @@ export function makeThread(conversation: string, count: number): MessageRow[] {
 
 export interface FixtureOptions {
   threadSize?: number;
+  /** The same address again (a restarted MONO): its port and key. */
+  port?: number;
+  key?: string;
 }
 
 export async function startFixture(options: FixtureOptions = {}) {
@@ -107,6 +110,11 @@ export async function startFixture(options: FixtureOptions = {}) {
       telegram: { botName: 'Mono', username: 'my_mono_bot', link: 'https://t.me/my_mono_bot' },
       whatsapp: { mode: 'linked' },
     },
+    vault: {
+      state: 'ready',
+      protection: 'passphrase',
+      description: 'Encrypted with a key made from your passphrase (scrypt).',
+    },
     secrets: [
       { name: 'anthropic_api_key', set: true },
       { name: 'telegram_bot_token', set: true },
@@ -114,7 +122,20 @@ export async function startFixture(options: FixtureOptions = {}) {
     launchAtLogin: null,
   };
 
+  /** Image previews by `${message}#${index}` (media_preview rows). */
+  const previews = new Map<string, { mime: string; data: string }>();
+  const sttCalls: unknown[] = [];
+
   const specific: Partial<Handlers> = {
+    'media.preview': async ({ message, index }) => previews.get(`${message}#${index}`) ?? null,
+    'stt.test': async (input) => {
+      sttCalls.push(input);
+      return { text: '', ms: 12 };
+    },
+    'stt.configure': async (input) => {
+      sttCalls.push(input);
+      return { applied: 'restarted' };
+    },
     'app.state': async () => app,
     'sync.status': async () => sync,
     'install.state': async () => ({ running: false, steps: [], log: [] }),
@@ -138,7 +159,7 @@ export async function startFixture(options: FixtureOptions = {}) {
     }),
   };
   const handlers = Object.fromEntries(
-    CHANNEL_NAMES.map((name) => [
+    METHOD_NAMES.map((name) => [
       name,
       async (input: unknown) => {
         calls.push(name);
@@ -149,12 +170,19 @@ export async function startFixture(options: FixtureOptions = {}) {
     ]),
   ) as unknown as Handlers;
 
-  const bridge: Bridge = await startBridge({ handlers, rendererDir: RENDERER_DIR });
+  const bridge: Bridge = await startBridge({
+    handlers,
+    rendererDir: RENDERER_DIR,
+    ...(options.port !== undefined && { port: options.port }),
+    ...(options.key !== undefined && { key: options.key }),
+  });
   return {
     bridge,
     calls,
     conversations,
     thread,
+    previews,
+    sttCalls,
     setSync(next: Partial<SyncStatus>) {
       sync = { ...sync, ...next };
       bridge.broadcast('sync.status', sync);

@@ -13,7 +13,8 @@ import { FakeTelegram } from '../fakes/telegram-server.ts';
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const RENDERER_DIR = join(ROOT, 'dist', 'renderer');
 export const AGENT_PATH = process.env.MONO_E2E_AGENT ?? join(ROOT, 'agent-core', 'dist', 'mono-agent.js');
-export const SCREENSHOTS = join(ROOT, 'assets', 'screenshots');
+/** Tests never write into the checkout: `npm run screenshots` points this at assets/screenshots on purpose. */
+export const SCREENSHOTS = process.env.MONO_SCREENSHOTS_DIR ?? join(tmpdir(), 'mono-screenshots');
 
 export const CHROMIUM_ARGS = [
   '--no-sandbox',
@@ -74,6 +75,8 @@ export function ensureRendererBuilt(): void {
 
 export interface Stack {
   app: BrowserApp;
+  /** Every WebSocket frame between the page and the bridge, both directions, from the first page load on. */
+  frames: string[];
   telegram: FakeTelegram;
   anthropic: FakeAnthropic;
   browser: Browser;
@@ -88,6 +91,7 @@ export async function startStack(): Promise<Stack> {
   const telegram = new FakeTelegram();
   const anthropic = new FakeAnthropic();
   const dataDir = mkdtempSync(join(tmpdir(), 'mono-e2e-'));
+  const frames: string[] = [];
   const cleanups: (() => Promise<unknown> | unknown)[] = [
     () => rmSync(dataDir, { recursive: true, force: true }),
   ];
@@ -102,8 +106,14 @@ export async function startStack(): Promise<Stack> {
       rendererDir: RENDERER_DIR,
       agentPath: AGENT_PATH,
       endpoints: { telegramApiRoot: telegramUrl, anthropicBaseUrl: anthropicUrl, model: 'claude-sonnet-5-5' },
-      // A fast scheduler tick so a job created in a test runs within a second.
-      agentEnv: { TELEGRAM_API_ROOT: telegramUrl, ANTHROPIC_BASE_URL: anthropicUrl, MONO_JOB_TICK_MS: '200' },
+      // A fast scheduler tick so a job created in a test runs within a second. The owner is named here (the
+      // Telegram user the tests write as) until the wizard makes its user the owner with a claim code.
+      agentEnv: {
+        TELEGRAM_API_ROOT: telegramUrl,
+        ANTHROPIC_BASE_URL: anthropicUrl,
+        MONO_JOB_TICK_MS: '200',
+        MONO_OWNER_CHAT: 'telegram:5551001',
+      },
       log: (message, error) => {
         if (process.env.MONO_E2E_DEBUG) console.error('[mono]', message, error);
       },
@@ -117,9 +127,14 @@ export async function startStack(): Promise<Stack> {
     });
     const page = await context.newPage();
     page.on('pageerror', (error) => console.error('[page error]', error.message));
+    page.on('websocket', (socket) => {
+      socket.on('framesent', ({ payload }) => frames.push(String(payload)));
+      socket.on('framereceived', ({ payload }) => frames.push(String(payload)));
+    });
     await page.goto(app.bridge.openUrl);
     return {
       app,
+      frames,
       telegram,
       anthropic,
       browser,

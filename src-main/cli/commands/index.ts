@@ -32,6 +32,12 @@ export const COMMANDS: CommandEntry[] = [
     load: () => import('./pairing.ts'),
   },
   {
+    name: 'owner',
+    usage: 'owner [list]|claim [--replace]|remove CHANNEL:ID',
+    summary: 'Who owns your local agent; a one-time code to make your account its owner',
+    load: () => import('./owner.ts'),
+  },
+  {
     name: 'deploy',
     usage: 'deploy [user@]host[:port] --identity KEY [--env-file FILE]',
     summary: 'Install or update MONO on your VPS',
@@ -60,6 +66,18 @@ export const COMMANDS: CommandEntry[] = [
     usage: 'uninstall HOST [--yes]',
     summary: 'Remove MONO from a VPS',
     load: () => import('./uninstall.ts'),
+  },
+  {
+    name: 'backup',
+    usage: 'backup [HOST] --out FILE [--passphrase-file FILE]',
+    summary: "Back up the agent's data (conversations, memory, jobs…) while it runs",
+    load: () => import('./backup.ts'),
+  },
+  {
+    name: 'restore',
+    usage: 'restore [HOST] FILE [--replace]',
+    summary: 'Restore a backup into an agent (a fresh VPS included)',
+    load: () => import('./restore.ts'),
   },
   {
     name: 'fleet',

@@ -8,6 +8,7 @@ import { errorMessage } from '../../lib/mono.ts';
 import { act, loaders } from '../../store/actions.ts';
 import { settingValue, useStore } from '../../store/store.ts';
 import { SecretForm } from './SecretForm.tsx';
+import { SpeechCard } from './SpeechCard.tsx';
 import { WhatsAppCard } from './WhatsAppCard.tsx';
 
 export function IntegrationsScreen() {
@@ -64,6 +65,7 @@ export function IntegrationsScreen() {
           <SecretForm name="telegram_bot_token" label="New bot token" placeholder="123456789:AA…" />
         </Card>
         <WhatsAppCard />
+        <SpeechCard />
         <Card
           title="Stripe"
           actions={

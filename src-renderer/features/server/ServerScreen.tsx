@@ -1,5 +1,5 @@
 // Server: where the agent runs and how it is doing (version, uptime, memory, channels), pause/resume, one-click
-// update with progress, rollback, and its log as it is written.
+// update with progress, rollback, backups (restore, move to another VPS), and its log as it is written.
 import { useEffect, useRef, useState } from 'react';
 import { Icon } from '../../components/icons.tsx';
 import { Badge, Button, Card, PageHeader, Spinner, Switch } from '../../components/ui.tsx';
@@ -7,6 +7,8 @@ import { duration } from '../../lib/format.ts';
 import { errorMessage, mono } from '../../lib/mono.ts';
 import { act, loadServer } from '../../store/actions.ts';
 import { useStore } from '../../store/store.ts';
+import { VaultCard } from '../vault/VaultCard.tsx';
+import { BackupsCard } from './BackupsCard.tsx';
 import { InstallProgress } from './InstallProgress.tsx';
 import { formatLogLine } from './log-line.ts';
 
@@ -167,6 +169,7 @@ export function ServerScreen() {
           <InstallProgress state={install} />
         </Card>
       )}
+      <BackupsCard />
       {launchAtLogin !== null && launchAtLogin !== undefined && (
         <Card title="This computer">
           <div className="row-item">
@@ -184,6 +187,7 @@ export function ServerScreen() {
           </div>
         </Card>
       )}
+      <VaultCard />
       <Card title="Log" actions={<span className="muted">live</span>}>
         {logs.length === 0 ? (
           <p className="muted">Nothing logged yet.</p>

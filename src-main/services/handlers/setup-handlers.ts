@@ -1,0 +1,101 @@
+// Setting MONO up: the wizard's checks and choices, SSH keys and connection tests, the install, and secrets
+// (stored in the vault; the running agent gets them through its environment).
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { type HandlersFor, UserError } from '../../ipc/dispatch.ts';
+import type { AppStateView } from '../app-state.ts';
+import { type CheckEndpoints, checkClaude, checkTelegram } from '../checks.ts';
+import type { InstallTracker } from '../install.ts';
+import type { Installer } from '../installer.ts';
+import type { PrefsStore } from '../prefs.ts';
+import { generateSshKey, type ProvisionAdapter } from '../provision-adapter.ts';
+import type { Vault } from '../vault.ts';
+
+export function setupHandlers(deps: {
+  /** The desktop's own folder (SSH keys are made under ssh/). */
+  dataDir: string;
+  endpoints: CheckEndpoints;
+  vault: Vault;
+  prefs: PrefsStore;
+  appState: AppStateView;
+  provision: Pick<ProvisionAdapter, 'testConnection' | 'hostKey' | 'trustHostKey'>;
+  install: Pick<InstallTracker, 'state'>;
+  installer: Pick<Installer, 'runLocalInstall' | 'runVpsDeploy' | 'applyAgentEnv'>;
+}): HandlersFor<'wizard' | 'ssh' | 'install' | 'secret'> {
+  const { vault, prefs, appState, provision, install, installer } = deps;
+  return {
+    'wizard.checkClaude': async ({ apiKey }) => {
+      const result = await checkClaude(apiKey, deps.endpoints);
+      vault.set('anthropic_api_key', apiKey);
+      prefs.update({ claude: result });
+      appState.publish();
+      return result;
+    },
+    'wizard.checkTelegram': async ({ token }) => {
+      const bot = await checkTelegram(token, deps.endpoints);
+      vault.set('telegram_bot_token', token);
+      prefs.update({ telegram: bot });
+      appState.publish();
+      return bot;
+    },
+    'wizard.saveWhatsApp': async (input) => {
+      // From the wizard it only moves on; later (Integrations) the running agent picks the change up.
+      const fromWizard = !prefs.get().wizardDone;
+      if (input.mode === 'cloud') {
+        vault.set('whatsapp_access_token', input.accessToken);
+        vault.set('whatsapp_app_secret', input.appSecret);
+        if (!vault.has('whatsapp_verify_token'))
+          vault.set('whatsapp_verify_token', randomBytes(18).toString('base64url'));
+        prefs.update({ whatsapp: { mode: 'cloud', phoneNumberId: input.phoneNumberId } });
+      } else if (input.mode === 'linked') {
+        const phone = input.pairingPhone?.replace(/[\s()-]/g, '') || undefined;
+        prefs.update({ whatsapp: { mode: 'linked', ...(phone && { pairingPhone: phone }) } });
+      } else {
+        prefs.update({ whatsapp: { mode: 'skip' } });
+      }
+      if (fromWizard) prefs.update({ wizardStep: 'where' });
+      else await installer.applyAgentEnv();
+      appState.publish();
+      return { saved: true };
+    },
+    'wizard.goto': async ({ step }) => {
+      prefs.update({ wizardStep: step });
+      return appState.publish();
+    },
+    'wizard.chooseLocal': async () => {
+      prefs.update({ mode: 'local', wizardStep: 'install' });
+      return appState.publish();
+    },
+    'wizard.chooseVps': async (target) => {
+      const test = await provision.testConnection(target);
+      const failed = test.checks.find((c) => !c.ok);
+      if (!test.ok)
+        throw new UserError(failed?.detail ?? 'Could not reach the server. Test the connection first.');
+      prefs.update({ mode: 'vps', vps: target, wizardStep: 'install' });
+      return appState.publish();
+    },
+    'wizard.finish': async () => {
+      prefs.update({ wizardDone: true, wizardStep: 'done' });
+      return appState.publish();
+    },
+    'ssh.generateKey': async () => generateSshKey(join(deps.dataDir, 'ssh')),
+    'ssh.test': async (target) => provision.testConnection(target),
+    // First contact: the wizard shows the fingerprint; only the one the owner confirmed is pinned.
+    'ssh.hostKey': async (target) => provision.hostKey(target),
+    'ssh.trustHostKey': async ({ target, fingerprint }) => provision.trustHostKey(target, fingerprint),
+    'install.start': async () => {
+      if (install.state().running) return install.state();
+      const { mode, vps } = prefs.get();
+      if (mode === 'local') void installer.runLocalInstall();
+      else if (mode === 'vps' && vps) void installer.runVpsDeploy(vps);
+      else throw new UserError('Choose where MONO runs first.');
+      return install.state();
+    },
+    'install.state': async () => install.state(),
+    'secret.set': async ({ name, value }) => {
+      vault.set(name, value);
+      appState.publish();
+      return installer.applyAgentEnv();
+    },
+  };
+}
