@@ -368,16 +368,19 @@ describe('every listener under hostile input (fuzz)', { timeout: 900_000 }, () =
     await Promise.all(validCalls);
     // A fresh client still signs in and works.
     const later = new RawRpcClient(agent.hubAddress!);
-    assert.equal((await later.call('signin', SIGNIN)).error, undefined);
+    const signinStarted = Date.now();
+    const laterSignin = await later.call('signin', SIGNIN);
+    const signinMs = Date.now() - signinStarted;
     const probe = await later.call('query', ['RETURN "after the storm"']);
     await later.close();
     await valid.close();
     console.log(
-      `fuzz hub: ${used} inputs in ${elapsed} ms (seed ${SEED + 1}); ${validCalls.length} valid requests, ${validAnswers} answered, ${valid.strays} answered twice or unasked; memory ${memory.map(mb).join(' → ')}`,
+      `fuzz hub: ${used} inputs in ${elapsed} ms (seed ${SEED + 1}); ${validCalls.length} valid requests, ${validAnswers} answered, ${valid.strays} answered twice or unasked; a fresh sign-in after took ${signinMs} ms; memory ${memory.map(mb).join(' → ')}`,
     );
     console.log(`fuzz hub kinds: ${JSON.stringify(Object.fromEntries([...kinds].sort()))}`);
 
     assert.ok(used >= INPUTS, `${used} inputs within the time cap`);
+    assert.equal(laterSignin.error, undefined, `a fresh client signs in after the storm\n${problems()}`);
     assert.equal(validAnswers, validCalls.length, 'every valid request answered');
     assert.equal(valid.strays, 0, 'and none twice');
     assert.deepEqual((probe.result as { result: unknown }[])[0]?.result, 'after the storm');
