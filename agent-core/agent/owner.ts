@@ -1,7 +1,7 @@
 // Who the owner is and where to reach them: the explicit ids in the channel allowlists (MONO_ALLOW_<CHANNEL>),
 // the `owner_chat` setting or MONO_OWNER_CHAT ("telegram:1001"), and the accounts in the datastore's `owner`
 // table (claimed with a one-time code, or added from the desktop: contract/owners.ts).
-import type { Allowlist } from '../config/config.ts';
+import type { Allowlist } from '../config/values.ts';
 import type { ChannelName } from '../contract/tables.ts';
 import { isTimeZone, machineTimeZone } from '../jobs/local-time.ts';
 import type { Settings } from './settings.ts';

@@ -3,40 +3,16 @@
 import type { Surreal } from 'surrealdb';
 import type { ClaudeClient } from '../agent/claude.ts';
 import type { ChatTarget } from '../agent/owner.ts';
-import type { AgentConfig, Allowlist } from '../config/config.ts';
+import type { AgentConfig } from '../config/config.ts';
+import type { Allowlist } from '../config/values.ts';
 import type { ChannelName } from '../contract/tables.ts';
 import type { Router } from '../http/router.ts';
 import type { Logger } from '../log/logger.ts';
 import type { MessageRecord } from '../store/messages.ts';
 import type { AgentTool } from '../tools/tool.ts';
 import type { Channel } from './channel.ts';
-import { TelegramChannel } from './telegram/telegram-channel.ts';
-
-export interface ChannelSetup {
-  channel: Channel;
-  allow: Allowlist;
-  /** Webhook routes on the agent's HTTP server. */
-  routes?: (router: Router) => void;
-  /** What /healthz says about this channel (e.g. "polling", "webhook"). */
-  mode(): string;
-  /** Called once the datastore and turn runner exist, before start: for channels that keep rows of their own. */
-  attach?(context: ChannelContext): Promise<void>;
-  /** Tools the channel gives Claude (e.g. reply to a mail). */
-  tools?: AgentTool[];
-}
-
-export interface ChannelContext {
-  db: Surreal;
-  /** Delivers an outbound message that is already stored (a notice to the owner). */
-  deliver(message: MessageRecord, chatId: string): void;
-  /** The channel's state() changed: write it to agent_status now rather than at the next heartbeat. */
-  stateChanged(): void;
-  /** Where the owner is reached (their chat), for notices such as new mail; `except` skips a channel that is down. */
-  owner(except?: ChannelName): ChatTarget | undefined;
-  claude?: ClaudeClient;
-  /** False while the owner paused the agent or the budget is spent: no calls to Claude then. */
-  mayUseClaude(): Promise<boolean>;
-}
+import type { ChannelSetup } from './channel-setup.ts';
+import { telegramSetup } from './telegram/setup.ts';
 
 /** Every channel MONO knows, so /healthz can say "off" for the ones not configured. */
 export const CHANNEL_NAMES: ChannelName[] = ['telegram', 'whatsapp', 'email'];
@@ -48,16 +24,7 @@ export const CHANNEL_NAMES: ChannelName[] = ['telegram', 'whatsapp', 'email'];
 export async function setupChannels(config: AgentConfig, log: Logger): Promise<ChannelSetup[]> {
   const setups: ChannelSetup[] = [];
   if (config.telegram) {
-    const telegram = new TelegramChannel(config.telegram, log.child({ channel: 'telegram' }));
-    setups.push({
-      channel: telegram,
-      allow: config.telegram.allow,
-      mode: () => telegram.mode,
-      routes: (router) =>
-        router.post('/telegram', async (request) =>
-          telegram.handleWebhook(request.header('x-telegram-bot-api-secret-token'), await request.text()),
-        ),
-    });
+    setups.push(telegramSetup(config.telegram, log.child({ channel: 'telegram' })));
   }
   if (config.whatsapp) {
     const { whatsAppCloudSetup } = await import('./whatsapp/setup.ts');

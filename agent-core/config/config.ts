@@ -2,6 +2,7 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { type EmailConfig, loadEmail } from '../channels/email/config.ts';
+import { loadTelegram, type TelegramConfig } from '../channels/telegram/config.ts';
 import {
   loadWhatsAppCloud,
   loadWhatsAppLinked,
@@ -11,21 +12,9 @@ import {
 import { isTimeZone } from '../jobs/local-time.ts';
 import { loadMedia, type MediaConfig } from '../media/config.ts';
 import { Secret } from './secret.ts';
+import { isHttpUrl } from './values.ts';
 
 export const DEFAULT_MODEL = 'claude-sonnet-5-5';
-
-export interface TelegramConfig {
-  token: Secret;
-  apiRoot: string;
-  /** Set: updates arrive at POST /telegram carrying this secret; long polling is off. */
-  webhookSecret?: Secret;
-  /** Set (with webhookSecret): the agent registers this URL with Telegram at start. */
-  webhookUrl?: string;
-  allow: Allowlist;
-}
-
-/** `*` allows everyone; otherwise the channel's own user ids. */
-export type Allowlist = { everyone: true } | { everyone: false; ids: ReadonlySet<string> };
 
 export interface AgentConfig {
   dataDir: string;
@@ -214,63 +203,8 @@ function loadFeatures(
   };
 }
 
-function loadTelegram(
-  text: (name: string) => string | undefined,
-  problems: string[],
-): TelegramConfig | undefined {
-  const token = text('TELEGRAM_BOT_TOKEN');
-  const webhookSecret = text('TELEGRAM_WEBHOOK_SECRET');
-  const webhookUrl = text('TELEGRAM_WEBHOOK_URL');
-  const apiRoot = text('TELEGRAM_API_ROOT') ?? 'https://api.telegram.org';
-  if (!token) {
-    if (webhookSecret || webhookUrl)
-      problems.push('TELEGRAM_WEBHOOK_* is set but TELEGRAM_BOT_TOKEN is not.');
-    return undefined;
-  }
-  if (!/^\d+:[\w-]{20,}$/.test(token)) {
-    problems.push(
-      'TELEGRAM_BOT_TOKEN does not look like a bot token (123456:ABC…): copy it again from @BotFather.',
-    );
-  }
-  if (!isHttpUrl(apiRoot)) problems.push('TELEGRAM_API_ROOT must be an http(s):// address.');
-  if (webhookSecret && !/^[A-Za-z0-9_-]{1,256}$/.test(webhookSecret)) {
-    problems.push(
-      'TELEGRAM_WEBHOOK_SECRET may only contain A-Z, a-z, 0-9, _ and - (1 to 256 characters), as Telegram requires.',
-    );
-  }
-  if (webhookUrl && !webhookSecret)
-    problems.push('TELEGRAM_WEBHOOK_URL needs TELEGRAM_WEBHOOK_SECRET as well.');
-  if (webhookUrl && !/^https:\/\//.test(webhookUrl) && !webhookUrl.startsWith('http://127.')) {
-    problems.push('TELEGRAM_WEBHOOK_URL must be an https:// address Telegram can reach.');
-  }
-  const allow = parseAllowlist(text('MONO_ALLOW_TELEGRAM'));
-  if (!allow) problems.push('MONO_ALLOW_TELEGRAM must be * or comma-separated numeric Telegram user ids.');
-  return {
-    token: new Secret(token),
-    apiRoot: apiRoot.replace(/\/+$/, ''),
-    ...(webhookSecret ? { webhookSecret: new Secret(webhookSecret) } : {}),
-    ...(webhookUrl ? { webhookUrl } : {}),
-    allow: allow ?? { everyone: false, ids: new Set() },
-  };
-}
-
-export function parseAllowlist(value: string | undefined): Allowlist | undefined {
-  if (!value) return { everyone: false, ids: new Set() };
-  if (value === '*') return { everyone: true };
-  const ids = value
-    .split(',')
-    .map((id) => id.trim())
-    .filter(Boolean);
-  if (ids.some((id) => !/^-?\d+$/.test(id))) return undefined;
-  return { everyone: false, ids: new Set(ids) };
-}
-
 function parsePort(value: string): number | undefined {
   if (!/^\d+$/.test(value)) return undefined;
   const port = Number(value);
   return port <= 65535 ? port : undefined;
-}
-
-function isHttpUrl(value: string): boolean {
-  return /^https?:\/\/[^\s]+$/.test(value);
 }

@@ -97,8 +97,10 @@ export interface ToolCallRecord {
  * through the channel; then `ready` (passed to Claude), `refused` (the sender was told why, see `reason`),
  * `failed` (could not be fetched) or, once the retention period is over, `expired` (the file is deleted).
  */
+export type AttachmentKind = 'image' | 'document' | 'voice' | 'audio' | 'video' | 'sticker';
+
 export interface AttachmentRow {
-  kind: 'image' | 'document' | 'voice' | 'audio' | 'video' | 'sticker';
+  kind: AttachmentKind;
   status: 'pending' | 'ready' | 'refused' | 'failed' | 'expired';
   /** The file name the sender gave (documents). */
   name?: string;

@@ -2,7 +2,6 @@
 // tool_use, usage with prompt-cache tokens, errors), so @anthropic-ai/sdk with `baseURL` talks to it
 // unchanged. Tests script replies, inject faults, and hold requests to simulate a slow model.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { handleAnthropicControl } from './anthropic-control.ts';
 import { type ApiMessage, apiId, buildMessage, sseFrames } from './anthropic-reply.ts';
 import { countInputTokens, PromptCache, TooManyBreakpointsError } from './anthropic-tokens.ts';
 import {
@@ -71,6 +70,8 @@ function errorSpec(kind: FaultKind, retryAfter?: number): ErrorSpec {
 }
 
 export class FakeAnthropic {
+  /** The /__fake/… control routes, when this fake runs in a process of its own (serve.ts installs them). */
+  control: ((url: URL, body: Buffer, res: ServerResponse) => Promise<void>) | undefined;
   apiKey: string;
   /** Scripted answer for each request; the default echoes the last user message. */
   respond: Responder;
@@ -212,7 +213,7 @@ export class FakeAnthropic {
     try {
       const url = new URL(req.url ?? '/', 'http://fake.invalid');
       const body = await readBody(req);
-      if (url.pathname.startsWith('/__fake/')) return await handleAnthropicControl(this, url, body, res);
+      if (url.pathname.startsWith('/__fake/') && this.control) return await this.control(url, body, res);
       const route = `${req.method} ${url.pathname}`;
       const known = ['POST /v1/messages', 'POST /v1/messages/count_tokens', 'GET /v1/models'];
       if (!known.includes(route) && !route.startsWith('GET /v1/models/'))

@@ -15,13 +15,13 @@ import {
   sleep,
   waitUntil,
 } from './http-util.ts';
-import { handleTelegramControl } from './telegram-control.ts';
 import type { MediaInput } from './telegram-files.ts';
 import * as media from './telegram-files.ts';
 import { TelegramFiles } from './telegram-files.ts';
 import { canonicalMethod, type MethodResult, runMethod } from './telegram-methods.ts';
 import { BadParamsError, type Params, parseParams } from './telegram-params.ts';
 import type {
+  BotState,
   SendTextInput,
   SentMessage,
   TelegramCall,
@@ -53,7 +53,9 @@ interface Poller {
   timer: NodeJS.Timeout;
 }
 
-export class FakeTelegram {
+export class FakeTelegram implements BotState {
+  /** The /__fake/… control routes, when this fake runs in a process of its own (serve.ts installs them). */
+  control: ((url: URL, body: Buffer, res: ServerResponse) => Promise<void>) | undefined;
   readonly tokens: Set<string>;
   readonly calls: TelegramCall[] = [];
   readonly sent: SentMessage[] = [];
@@ -393,9 +395,9 @@ export class FakeTelegram {
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     try {
       const url = new URL(req.url ?? '/', 'http://fake.invalid');
-      if (url.pathname.startsWith('/__fake/')) {
+      if (url.pathname.startsWith('/__fake/') && this.control) {
         const body = await readBody(req);
-        return await handleTelegramControl(this, url, body, res);
+        return await this.control(url, body, res);
       }
       const file = /^\/file\/bot([^/]+)\/(.+)$/.exec(url.pathname);
       if (file) {

@@ -9,7 +9,6 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, normalize } from 'node:path';
 import { promisify } from 'node:util';
-import type { Vps } from './harness.ts';
 import { testTls } from './tls.ts';
 
 export { testTls };
@@ -104,7 +103,7 @@ export async function startMirror(
  * mono-mirror.test to its own peer in /etc/hosts (its overlay, thrown away with it).
  */
 export async function startFleetMirror(
-  fleet: Vps[],
+  fleet: { hostIp: string; must(command: string): Promise<string> }[],
 ): Promise<{ url: string; requests: string[]; nodeSha256: string; close(): Promise<void> }> {
   const first = await startMirror(fleet[0]!.hostIp);
   const rest = await Promise.all(fleet.slice(1).map((v) => startMirror(v.hostIp, first.port)));

@@ -6,7 +6,6 @@
 // never needs it (~5 MB of memory, ~10 ms of start-up with its `debug` dependency).
 import { setMaxListeners } from 'node:events';
 import type { Api } from 'grammy';
-import type { TelegramConfig } from '../../config/config.ts';
 import type { ChannelState } from '../../contract/tables.ts';
 import type { Logger } from '../../log/logger.ts';
 import type { MediaSource } from '../../media/attachments.ts';
@@ -14,6 +13,7 @@ import { constantTimeEqual } from '../../security/constant-time.ts';
 import { commonJs } from '../../util/commonjs.ts';
 import { sleep } from '../../util/sleep.ts';
 import { type Channel, ChannelSendError, type FetchedMedia, type Receive } from '../channel.ts';
+import type { TelegramConfig } from './config.ts';
 import { markdownToTelegramHtml } from './format.ts';
 import { fetchTelegramFile } from './media.ts';
 import { parseUpdate } from './updates.ts';

@@ -1,7 +1,7 @@
 // Wires the WhatsApp Cloud API channel into the agent: GET/POST /whatsapp on the one HTTP server, and failed
 // deliveries (reported later by status webhooks) recorded on the reply they concern.
 import type { Logger } from '../../log/logger.ts';
-import type { ChannelSetup } from '../registry.ts';
+import type { ChannelSetup } from '../channel-setup.ts';
 import { WhatsAppCloudChannel } from './cloud-channel.ts';
 import type { WhatsAppCloudConfig } from './config.ts';
 

@@ -1,7 +1,7 @@
 // What `mono pairing` and `mono owner` share: the local agent's configuration (the same environment and data
 // directory as the agent) and a connection to its db hub, with the errors a terminal user can act on.
 import { ConfigError, loadConfig } from '../../../agent-core/config/config.ts';
-import type { Datastore } from '../../../agent-core/db/datastore.ts';
+import type { Datastore } from '../../../agent-core/db/datastore-types.ts';
 import { AgentNotRunningError, connectLocalHub } from '../../../agent-core/hub/local-client.ts';
 
 /** A failure the user can act on: printed as is, exit code `code`. */

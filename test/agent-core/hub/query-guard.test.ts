@@ -4,7 +4,8 @@
 // executed must have been flagged by the scanner.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { type Datastore, openDatastore } from '../../../agent-core/db/datastore.ts';
+import { openDatastore } from '../../../agent-core/db/datastore.ts';
+import type { Datastore } from '../../../agent-core/db/datastore-types.ts';
 import { scanQuery } from '../../../agent-core/hub/query-guard.ts';
 import { silentLogger } from '../../../agent-core/log/logger.ts';
 import { prng } from '../../helpers/prng.ts';
