@@ -68,7 +68,7 @@ export async function startAgent(
   const allowlists = new Map<ChannelName, Allowlist>(
     setups.map((setup) => [setup.channel.name, setup.allow]),
   );
-  if (setups.length === 0) {
+  if (setups.every((setup) => setup.channel.name === 'desktop')) {
     log.warn('no channel is configured: set TELEGRAM_BOT_TOKEN so people can talk to the agent');
   }
 

@@ -6,6 +6,7 @@ import './styles/base.css';
 import './styles/wizard.css';
 import './styles/dashboard.css';
 import './styles/screens.css';
+import './styles/chat.css';
 
 createRoot(document.getElementById('root') as HTMLElement).render(
   <StrictMode>

@@ -38,6 +38,8 @@ export interface ClaudeCall {
   /** Tools the API runs itself (web search, web fetch): only in the owner's turns. */
   serverTools?: ServerTool[];
   signal?: AbortSignal;
+  /** The answer's text so far, as it streams in (for replies shown while they are written). */
+  onText?: (text: string) => void;
 }
 
 export interface ClaudeResponse extends ClaudeReply {
@@ -112,6 +114,7 @@ export function createClaudeClient(options: {
     tools,
     serverTools,
     signal,
+    onText,
   }: ClaudeCall): Promise<ClaudeResponse> {
     const toolParams = [...(tools ?? []), ...(serverTools ?? [])].map((tool, index, all) => ({
       ...tool,
@@ -135,6 +138,14 @@ export function createClaudeClient(options: {
     let realUsd = 0;
     try {
       const stream = (await getClient()).messages.stream(params, signal ? { signal } : undefined);
+      if (onText) {
+        // All text blocks in order, as the final text joins them.
+        let sofar = '';
+        stream.on('text', (delta) => {
+          sofar += delta;
+          onText(sofar);
+        });
+      }
       const message = await stream.finalMessage();
       const text = message.content
         .filter((block) => block.type === 'text')

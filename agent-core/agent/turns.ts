@@ -7,6 +7,7 @@ import { BudgetExceededError } from '../budget/ledger.ts';
 import type { Channel } from '../channels/channel.ts';
 import { ChannelSendError } from '../channels/channel.ts';
 import type { OwnerCommands } from '../commands/owner-commands.ts';
+import { ownerAnswering } from '../contract/desktop-chat.ts';
 import { claimCodeIn } from '../contract/owners.ts';
 import type { ChannelName } from '../contract/tables.ts';
 import type { Logger } from '../log/logger.ts';
@@ -17,6 +18,7 @@ import { ensurePairing } from '../pairing/pairing.ts';
 import {
   type ClaimedInbound,
   claimInbound,
+  leaveToOwner,
   loadUnfinished,
   type MessageRecord,
   markOutboundFailed,
@@ -34,6 +36,7 @@ import { type ClaimFact, decideTurn } from './decide-turn.ts';
 import type { HeldMessages } from './held-messages.ts';
 import { type BuiltMessages, buildMessages, withPrepared } from './history-content.ts';
 import * as notices from './notices.ts';
+import { ReplyDraft } from './reply-draft.ts';
 import { splitMessage } from './split.ts';
 import { TypingIndicators } from './typing.ts';
 
@@ -171,6 +174,7 @@ export class TurnRunner {
     const decision = decideTurn(message, {
       channelConfigured: channel !== undefined,
       claim: channel ? await this.#claim(message) : undefined,
+      ownerAnswering: ownerAnswering(message.owner_until),
       hasOwner: owner.exists(),
       allowed: message.contact?.allowed || this.deps.isAllowed(message.channel, sender),
       isOwner: owner.isOwner(message.channel, sender),
@@ -195,6 +199,12 @@ export class TurnRunner {
       case 'claim':
         log.info({ channel: message.channel, outcome: decision.outcome }, 'owner claim code received');
         return notice(notices.claimed(decision.outcome));
+      case 'owner-answering':
+        log.info(
+          { conversation: message.conversation.toString() },
+          'the owner is answering; MONO stays quiet',
+        );
+        return leaveToOwner(db, id);
       case 'unclaimed':
         if (!this.#firstUnclaimedNotice(message.conversation)) return setInboundStatus(db, id, 'ignored');
         return notice(notices.notSetUp());
@@ -302,6 +312,10 @@ export class TurnRunner {
     if (isOwner) await cancelPendingActions(db, message.conversation);
 
     const stopTyping = this.#typing.keep(channel, message.chat_id);
+    // Where replies are shown as they are written, the text so far goes into the reply's row.
+    const draft = channel.liveReplies
+      ? new ReplyDraft(db, { inbound: id, conversation: message.conversation, channel: channel.name }, log)
+      : undefined;
     let result: Awaited<ReturnType<Assistant['respond']>>;
     let built: BuiltMessages | undefined;
     try {
@@ -331,9 +345,14 @@ export class TurnRunner {
         recallQuery: message.text,
         ...(history.summary ? { summary: history.summary } : {}),
         signal: this.#shutdown.signal,
+        ...(draft ? { onText: draft.update } : {}),
       });
+      await draft?.finish();
     } catch (error) {
-      if (this.#shutdown.signal.aborted) return; // parked: the message stays 'processing' and resumes at next start
+      // Parked: the message stays 'processing' and resumes at next start (which removes the unfinished row).
+      if (this.#shutdown.signal.aborted) return void (await draft?.finish());
+      // What was shown so far is not the answer: the row goes, and whatever answers instead gets its own.
+      await draft?.discard();
       // The budget had no room for a call (reserved before it went out): as if the cap had been reached before.
       if (error instanceof BudgetExceededError)
         return this.#overBudget(message, channel, isOwner, error.state);
@@ -394,7 +413,8 @@ export class TurnRunner {
       channel: channel.name,
       ...reply,
     });
-    if (stored.status === 'pending') await this.#deliver(stored, message.chat_id);
+    // undefined: the owner stepped into the conversation meanwhile, and the message is theirs to answer.
+    if (stored?.status === 'pending') await this.#deliver(stored, message.chat_id);
   }
 
   /** True while a reply waits to be sent or is being sent (so a retry watch never starts a second delivery). */

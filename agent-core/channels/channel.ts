@@ -1,4 +1,4 @@
-// The interface every chat channel (Telegram, WhatsApp, email) implements, and the shape of what it receives.
+// The interface every chat channel (Telegram, WhatsApp, email, the desktop's chat) implements, and the shape of what it receives.
 import type { UntrustedKind } from '../agent/untrusted.ts';
 import type { ChannelName, ChannelState } from '../contract/tables.ts';
 import type { InboundAttachment, MediaSource } from '../media/attachments.ts';
@@ -40,6 +40,8 @@ export interface Channel {
   readonly name: ChannelName;
   /** The longest text one outgoing message may carry; longer replies are split. */
   readonly maxMessageLength: number;
+  /** Replies are shown as they are written: the reply's row holds the text so far while Claude writes it. */
+  readonly liveReplies?: boolean;
   start(receive: Receive): Promise<void>;
   /** Stops receiving (in-flight acknowledgements finish first). */
   stop(): Promise<void>;

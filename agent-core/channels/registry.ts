@@ -1,20 +1,18 @@
 // Builds the configured channels with what the rest of the agent needs from each: the allowlist, the HTTP
 // routes it serves (webhooks), and the mode it reports on /healthz. Add a channel here, nowhere else.
-import type { Surreal } from 'surrealdb';
-import type { ClaudeClient } from '../agent/claude.ts';
 import type { ChatTarget } from '../agent/owner.ts';
 import type { AgentConfig } from '../config/config.ts';
 import type { Allowlist } from '../config/values.ts';
 import type { ChannelName } from '../contract/tables.ts';
-import type { Router } from '../http/router.ts';
 import type { Logger } from '../log/logger.ts';
-import type { MessageRecord } from '../store/messages.ts';
-import type { AgentTool } from '../tools/tool.ts';
-import type { Channel } from './channel.ts';
 import type { ChannelSetup } from './channel-setup.ts';
+import { desktopSetup } from './desktop/setup.ts';
 import { telegramSetup } from './telegram/setup.ts';
 
-/** Every channel MONO knows, so /healthz can say "off" for the ones not configured. */
+/**
+ * Every channel MONO knows, so /healthz can say "off" for the ones not configured. (The desktop's chat is always
+ * there and lives on the db hub, which /healthz does not speak for.)
+ */
 export const CHANNEL_NAMES: ChannelName[] = ['telegram', 'whatsapp', 'email'];
 
 /**
@@ -22,7 +20,8 @@ export const CHANNEL_NAMES: ChannelName[] = ['telegram', 'whatsapp', 'email'];
  * agent without email never parses or keeps the IMAP and MIME libraries.
  */
 export async function setupChannels(config: AgentConfig, log: Logger): Promise<ChannelSetup[]> {
-  const setups: ChannelSetup[] = [];
+  // The owner's chat in the desktop app: always there, it needs nothing configured.
+  const setups: ChannelSetup[] = [desktopSetup(log.child({ channel: 'desktop' }))];
   if (config.telegram) {
     setups.push(telegramSetup(config.telegram, log.child({ channel: 'telegram' })));
   }

@@ -34,7 +34,7 @@ export interface AgentConfig {
   features: FeatureConfig;
 }
 
-/** Jobs, webhooks, memory and history (issue 5); every period is configurable so tests can run fast. */
+/** Jobs, webhooks, memory and history; every period is configurable so tests can run fast. */
 export interface FeatureConfig {
   /** MONO_TIMEZONE: the owner's IANA time zone when the `timezone` setting is unset (else the machine's). */
   timezone?: string;

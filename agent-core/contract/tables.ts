@@ -25,10 +25,13 @@ export const TABLES = [
   // Owners and one-time claim codes: the rows and their rules are in ./owners.ts.
   'owner',
   'owner_claim',
+  // The owner's messages from the desktop's chat, waiting to be stored by the agent (./desktop-chat.ts).
+  'desktop_inbox',
 ] as const;
 export type TableName = (typeof TABLES)[number];
 
-export type ChannelName = 'telegram' | 'whatsapp' | 'email';
+/** 'desktop': the owner's own chat with MONO in the desktop app (./desktop-chat.ts). */
+export type ChannelName = 'telegram' | 'whatsapp' | 'email' | 'desktop';
 
 /** Someone who wrote to the agent on one channel. */
 export interface ContactRow {
@@ -57,15 +60,21 @@ export interface ConversationRow {
   /** Older turns, summarized once they no longer fit the history sent to Claude. */
   summary?: string;
   summary_until?: string;
+  /**
+   * Until when the owner is answering this conversation themselves (they wrote to the contact from the desktop):
+   * MONO stays quiet in it until then. Cleared by "Resume".
+   */
+  owner_until?: string;
   created_at: string;
 }
 
 /**
  * Inbound: received → processing → answered | failed | ignored.
- * Outbound (the agent's replies and notices): pending → sent | failed.
+ * Outbound (the agent's replies and notices, the owner's own messages): pending → sent | failed. A reply shown as
+ * it is written (the desktop's chat) is `streaming` first, its text growing, until it becomes pending.
  */
 export type InboundStatus = 'received' | 'processing' | 'answered' | 'failed' | 'ignored';
-export type OutboundStatus = 'pending' | 'sent' | 'failed';
+export type OutboundStatus = 'streaming' | 'pending' | 'sent' | 'failed';
 
 export interface TokenUsage {
   model: string;
@@ -124,8 +133,11 @@ export interface MessageRow {
   conversation: string;
   channel: ChannelName;
   direction: 'in' | 'out';
-  /** user: the person; assistant: Claude's reply; notice: a message from MONO itself (pairing code, errors). */
-  role: 'user' | 'assistant' | 'notice';
+  /**
+   * user: the person; assistant: Claude's reply; notice: a message from MONO itself (pairing code, errors);
+   * owner: the owner wrote to the contact themselves (from the desktop), sent like a reply.
+   */
+  role: 'user' | 'assistant' | 'notice' | 'owner';
   text: string;
   status: InboundStatus | OutboundStatus;
   /** The channel's own message id (inbound: the dedup key; outbound: set once sent). */
@@ -141,6 +153,8 @@ export interface MessageRow {
    * while it is in a conversation's history, tools that change state or spend wait for the owner's /yes.
    */
   untrusted?: string[];
+  /** Inbound: 'owner' when the owner was answering this conversation themselves, so MONO left it to them. */
+  answered_by?: 'owner';
   error?: string;
   attempts?: number;
   created_at: string;
@@ -202,7 +216,7 @@ export interface AgentStatusRow {
   channels: Partial<Record<ChannelName, { state: ChannelState; detail?: string; updated_at: string }>>;
 }
 
-/** A scheduled job or one-off reminder (issue: jobs). */
+/** A scheduled job or one-off reminder. */
 export interface JobRow {
   id: string;
   name: string;

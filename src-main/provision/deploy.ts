@@ -1,4 +1,4 @@
-// Install or update MONO on one VPS: the step sequence of DESIGN.md, with the health gate and automatic rollback.
+// Install or update MONO on one VPS: the steps of docs/ARCHITECTURE.md ("Updates"), with the health gate and automatic rollback.
 import { createHash, randomBytes } from 'node:crypto';
 import type { Secret } from '../../agent-core/config/secret.ts';
 import { progressStream } from '../ssh/executor.ts';

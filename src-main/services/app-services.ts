@@ -16,10 +16,12 @@ import { createAppStateView } from './app-state.ts';
 import { createNotifier, type Notice } from './attention.ts';
 import { createBackups } from './backups.ts';
 import { createBudgetWatch } from './budget-watch.ts';
+import { createChatData } from './chat-data.ts';
 import type { CheckEndpoints } from './checks.ts';
 import { createData } from './data.ts';
 import { appHandlers } from './handlers/app-handlers.ts';
 import { backupHandlers } from './handlers/backup-handlers.ts';
+import { chatHandlers } from './handlers/chat-handlers.ts';
 import { datastoreHandlers } from './handlers/datastore-handlers.ts';
 import { mediaHandlers } from './handlers/media-handlers.ts';
 import { serverHandlers } from './handlers/server-handlers.ts';
@@ -48,6 +50,9 @@ export const SYNCED_TABLES: readonly SyncedTable[] = [
   'usage',
   'agent_status',
   'whatsapp_link',
+  // The desktop's chat: confirmations waiting for the owner, and messages the agent has not taken yet.
+  'action',
+  'desktop_inbox',
 ];
 
 export interface AppServicesDeps {
@@ -217,6 +222,7 @@ export function createAppServices(deps: AppServicesDeps) {
       },
     }),
     ...datastoreHandlers({ data, sync }),
+    ...chatHandlers({ chat: createChatData(sync) }),
     ...mediaHandlers({ vault, prefs, sync, appState, installer }),
     ...serverHandlers({ prefs, agent, provision, install, installer, journal, pause, serverStatus }),
     ...backupHandlers({ backups }),

@@ -2,6 +2,7 @@
 // through IPC, and re-select what is on screen after every reconnect.
 import type { MethodInput, SecretName } from '../../src-main/ipc/contract.ts';
 import { errorMessage, mono, onBridgeConnection } from '../lib/mono.ts';
+import { keepOutbox, loadChat } from './chat-actions.ts';
 import { applyChange } from './live.ts';
 import { getState, type Screen, type Store, setState } from './store.ts';
 import type { Loadable } from './types.ts';
@@ -44,6 +45,7 @@ export async function init(): Promise<() => void> {
       setState({ sync });
       if (sync.state === 'online' && sync.epoch !== before.epoch) void refreshVisible();
     }),
+    keepOutbox(),
     onBridgeConnection((connected) => {
       setState({ bridgeConnected: connected });
       if (connected) void Promise.all([loadApp(), mono.sync.status().then((sync) => setState({ sync }))]);
@@ -73,6 +75,7 @@ export async function refreshVisible(): Promise<void> {
     if (state[key].status !== 'idle') jobs.push(loaders[key]());
   }
   if (state.thread.conversation) jobs.push(openThread(state.thread.conversation, { quiet: true }));
+  if (state.chat.status !== 'idle') jobs.push(loadChat({ quiet: true }));
   if (state.selectedJob) jobs.push(selectJob(state.selectedJob));
   if (state.whatsappLink !== undefined) jobs.push(loadWhatsAppLink());
   await Promise.all(jobs);

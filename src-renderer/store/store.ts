@@ -2,6 +2,7 @@
 // live in actions.ts and the live-change reducer in live.ts; components only select.
 import { create } from 'zustand';
 import type {
+  ActionRow,
   AgentStatusRow,
   ContactRow,
   ConversationRow,
@@ -22,7 +23,7 @@ import type {
 } from '../../src-main/ipc/contract.ts';
 import { empty, type Loadable } from './types.ts';
 
-export type Screen = 'conversations' | 'access' | 'integrations' | 'jobs' | 'usage' | 'server';
+export type Screen = 'chat' | 'conversations' | 'access' | 'integrations' | 'jobs' | 'usage' | 'server';
 
 export interface AppSlice {
   app?: AppState;
@@ -52,6 +53,25 @@ export interface ThreadSlice {
   jobRuns: Loadable<JobRunRow>;
 }
 
+/** A message typed in the Chat screen, until the agent stored it (then its row shows instead). */
+export interface ChatOutgoing {
+  clientId: string;
+  text: string;
+  state: 'sending' | 'sent' | 'failed';
+  error?: string;
+}
+
+/** The owner's own chat with MONO (the desktop channel). */
+export interface ChatSlice {
+  chat: Loadable<MessageRow> & {
+    /** Its conversation id, as message rows name it (known once loaded). */
+    conversation?: string;
+    /** Tool calls waiting for the owner's yes or no. */
+    actions: ActionRow[];
+    outbox: ChatOutgoing[];
+  };
+}
+
 export interface ServerSlice {
   server?: ServerStatus;
   serverLoading: boolean;
@@ -61,7 +81,7 @@ export interface ServerSlice {
   backups?: BackupOverview;
 }
 
-export type Store = AppSlice & DataSlice & ThreadSlice & ServerSlice;
+export type Store = AppSlice & DataSlice & ThreadSlice & ChatSlice & ServerSlice;
 
 export const useStore = create<Store>()(() => ({
   bridgeConnected: true,
@@ -76,6 +96,7 @@ export const useStore = create<Store>()(() => ({
   usage: empty(),
   thread: empty(),
   jobRuns: empty(),
+  chat: { ...empty(), actions: [], outbox: [] },
   serverLoading: false,
   logs: [],
   install: { running: false, steps: [], log: [] },

@@ -18,7 +18,7 @@ export function datastoreWithSchema(options: { onDisk?: boolean } = {}): { reado
   after(async () => {
     await datastore?.close();
     if (dir) await removeTempDir(dir);
-    // After DEFINE INDEX the embedded engine keeps the process alive (DESIGN.md): end it once results are out.
+    // After DEFINE INDEX the embedded engine keeps the process alive (a SurrealDB engine trait): end it once results are out.
     setTimeout(() => process.exit(process.exitCode ?? 0), 300).unref();
   });
   return {

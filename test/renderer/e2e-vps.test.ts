@@ -217,3 +217,29 @@ test('conversations from the VPS arrive live through the SSH tunnel to its hub',
   await request.waitFor({ timeout: 60_000 });
   assert.match((await request.textContent()) ?? '', /Grace/);
 });
+
+test('the Chat screen talks to the VPS agent: stored, answered once, the reply growing live through the tunnel', {
+  timeout: 120_000,
+  skip: hubMissing,
+}, async () => {
+  await page.getByRole('button', { name: /Chat with MONO/ }).click();
+  fakes.anthropic.chunkChars = 4;
+  fakes.anthropic.streamDelayMs = 120;
+  const question = 'From the desktop to the VPS: what is on my list for today, and what can wait?';
+  await page.getByLabel('Message to MONO').fill(question);
+  await page.keyboard.press('Enter');
+  const growing = page.getByTestId('chat-log').locator('[data-status="streaming"]');
+  await growing.waitFor({ timeout: 60_000 });
+  const partial = (await growing.locator('.msg-text').textContent()) ?? '';
+  assert.ok(`Echo: ${question}`.startsWith(partial), `"${partial}" is a part of the reply`);
+  const log = page.getByTestId('chat-log');
+  await log
+    .locator('[data-status="sent"]')
+    .getByText(`Echo: ${question}`, { exact: true })
+    .waitFor({ timeout: 60_000 });
+  fakes.anthropic.streamDelayMs = 0;
+  const history = await app.services.handlers['chat.history'](undefined);
+  assert.equal(history.messages.filter((m) => m.text === question).length, 1);
+  assert.equal(history.messages.filter((m) => m.text === `Echo: ${question}`).length, 1);
+  await screenshot(page, 'chat-vps');
+});

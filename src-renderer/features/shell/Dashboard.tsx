@@ -3,6 +3,7 @@ import { useEffect } from 'react';
 import { loaders, loadServer } from '../../store/actions.ts';
 import { useStore } from '../../store/store.ts';
 import { AccessScreen } from '../access/AccessScreen.tsx';
+import { ChatScreen } from '../chat/ChatScreen.tsx';
 import { ConversationsScreen } from '../conversations/ConversationsScreen.tsx';
 import { IntegrationsScreen } from '../integrations/IntegrationsScreen.tsx';
 import { JobsScreen } from '../jobs/JobsScreen.tsx';
@@ -28,6 +29,7 @@ export function Dashboard() {
       <main className="main">
         <OfflineBanner />
         <div className="screen" data-screen={screen}>
+          {screen === 'chat' && <ChatScreen />}
           {screen === 'conversations' && <ConversationsScreen />}
           {screen === 'access' && <AccessScreen />}
           {screen === 'integrations' && <IntegrationsScreen />}

@@ -5,6 +5,7 @@ import { go } from '../../store/actions.ts';
 import { type Screen, useStore } from '../../store/store.ts';
 
 const ITEMS: { screen: Screen; label: string; icon: ReactNode }[] = [
+  { screen: 'chat', label: 'Chat with MONO', icon: <Icon.Spark /> },
   { screen: 'conversations', label: 'Conversations', icon: <Icon.Chat /> },
   { screen: 'access', label: 'Contacts & access', icon: <Icon.People /> },
   { screen: 'integrations', label: 'Integrations', icon: <Icon.Plug /> },
@@ -16,7 +17,10 @@ const ITEMS: { screen: Screen; label: string; icon: ReactNode }[] = [
 export function Sidebar() {
   const screen = useStore((s) => s.screen);
   const unread = useStore((s) =>
-    s.conversations.items.reduce((n, c) => n + (c.id === s.selected ? 0 : (c.unread ?? 0)), 0),
+    s.conversations.items.reduce(
+      (n, c) => n + (c.id === s.selected || c.channel === 'desktop' ? 0 : (c.unread ?? 0)),
+      0,
+    ),
   );
   const pending = useStore((s) => s.pairings.items.filter((p) => p.status === 'pending').length);
   const sync = useStore((s) => s.sync.state);

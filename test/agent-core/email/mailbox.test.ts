@@ -77,7 +77,7 @@ describe('email channel with Dovecot', { skip: dovecotMissing(), timeout: 60_000
     media.remove();
     await smtp.close();
     await dovecot.stop();
-    // After DEFINE INDEX the embedded engine keeps the process alive (DESIGN.md): end it once results are out.
+    // After DEFINE INDEX the embedded engine keeps the process alive (a SurrealDB engine trait): end it once results are out.
     setTimeout(() => process.exit(process.exitCode ?? 0), 300).unref();
   });
 

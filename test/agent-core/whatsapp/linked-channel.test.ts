@@ -40,7 +40,7 @@ describe('whatsapp linked device', { timeout: 30_000 }, () => {
   after(async () => {
     await ds?.close();
     for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
-    // After DEFINE INDEX the embedded engine keeps the process alive (DESIGN.md): end it once results are out.
+    // After DEFINE INDEX the embedded engine keeps the process alive (a SurrealDB engine trait): end it once results are out.
     setTimeout(() => process.exit(process.exitCode ?? 0), 300).unref();
   });
 
