@@ -220,7 +220,6 @@ test('conversations from the VPS arrive live through the SSH tunnel to its hub',
 
 test('the Chat screen talks to the VPS agent: stored, answered once, the reply growing live through the tunnel', {
   timeout: 120_000,
-  skip: hubMissing,
 }, async () => {
   await page.getByRole('button', { name: /Chat with MONO/ }).click();
   fakes.anthropic.chunkChars = 4;
