@@ -435,6 +435,22 @@ export async function markOutboundFailed(db: Surreal, id: RecordId, error: strin
     .collect();
 }
 
+/** A delivery the channel reported as failed later (a status webhook), found by the channel's own message id. */
+export async function markDeliveryFailed(
+  db: Surreal,
+  channel: ChannelName,
+  externalId: string,
+  error: string,
+): Promise<void> {
+  await db
+    .query(
+      `UPDATE message SET status = 'failed', error = $error, updated_at = time::now()
+       WHERE external_id = $external_id AND direction = 'out' AND channel = $channel`,
+      { external_id: externalId, error, channel },
+    )
+    .collect();
+}
+
 /**
  * What a restart must finish: replies not (fully) sent, and inbound messages not yet answered. Replies the last run
  * was still writing are removed: their messages are answered again from the start, into a new row.

@@ -3,9 +3,10 @@
 // The tests run in order on one stack, as a user would.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { eventually, isToolResult } from '../agent-core/jobs/harness.ts';
+import { isToolResult } from '../agent-core/jobs/harness.ts';
 import { echoResponder, lastUserText } from '../fakes/anthropic-types.ts';
 import type { TelegramCall } from '../fakes/telegram-types.ts';
+import { eventually } from '../helpers/wait.ts';
 import { type Stack, screenshot, startStack } from './harness.ts';
 import { reachDashboard } from './local-setup.ts';
 

@@ -9,7 +9,7 @@ import { agentEnv } from '../../helpers/agent-env.ts';
 import { AgentProcess } from '../../helpers/agent-process.ts';
 import { AgentWithFakes } from '../../helpers/agent-with-fakes.ts';
 import { queryDataDir, queryRunningAgent } from '../../helpers/inspect-datastore.ts';
-import { eventually, sleep } from '../jobs/harness.ts';
+import { allowTimeForDuplicates, eventually, sleep } from '../../helpers/wait.ts';
 
 const CAP_USD = 0.5;
 const CHATS = 80;
@@ -100,7 +100,7 @@ describe('100 turns, jobs and hook events racing the cap', { timeout: 180_000 },
       'every message, job and event settled',
       90_000,
     );
-    await sleep(1000);
+    await allowTimeForDuplicates();
     await agent.stop();
     const [[usage], inbound, runs, events] = await queryDataDir<
       [

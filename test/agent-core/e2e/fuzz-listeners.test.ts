@@ -22,8 +22,8 @@ import {
 import { agentEnv } from '../../helpers/agent-env.ts';
 import { AgentProcess, tempDataDir } from '../../helpers/agent-process.ts';
 import { picker, prng } from '../../helpers/prng.ts';
+import { eventually } from '../../helpers/wait.ts';
 import { RawRpcClient } from '../hub/raw-client.ts';
-import { eventually } from '../jobs/harness.ts';
 import { httpInputs } from './fuzz-http-inputs.ts';
 import { hubFrames, upgradeRequests } from './fuzz-hub-inputs.ts';
 

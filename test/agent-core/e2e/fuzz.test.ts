@@ -12,7 +12,7 @@ import { AgentProcess, tempDataDir } from '../../helpers/agent-process.ts';
 import { AgentWithFakes } from '../../helpers/agent-with-fakes.ts';
 import { queryDataDir } from '../../helpers/inspect-datastore.ts';
 import { prng } from '../../helpers/prng.ts';
-import { eventually } from '../jobs/harness.ts';
+import { eventually } from '../../helpers/wait.ts';
 
 const SEED = Number(process.env.MONO_FUZZ_SEED ?? 20261125);
 const TELEGRAM_CASES = Number(process.env.MONO_FUZZ_TELEGRAM ?? 3000);

@@ -7,6 +7,7 @@ import { FakeTelegram } from '../../fakes/telegram-server.ts';
 import { agentEnv } from '../../helpers/agent-env.ts';
 import { AgentProcess, tempDataDir } from '../../helpers/agent-process.ts';
 import { queryDataDir } from '../../helpers/inspect-datastore.ts';
+import { allowTimeForDuplicates } from '../../helpers/wait.ts';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -49,7 +50,7 @@ describe('reliability', { timeout: 120_000 }, () => {
 
     agent = await new AgentProcess(env()).start();
     await telegram.waitForSent(sentBefore + 3, { timeoutMs: 15_000 });
-    await sleep(1000);
+    await allowTimeForDuplicates();
     const replies = telegram.sent.slice(sentBefore);
     assert.equal(replies.length, 3);
     for (const chat of [11, 12, 13]) {
@@ -77,7 +78,7 @@ describe('reliability', { timeout: 120_000 }, () => {
 
     agent = await new AgentProcess(env()).start();
     await telegram.waitForSent(sentBefore + 1, { timeoutMs: 10_000 });
-    await sleep(1000);
+    await allowTimeForDuplicates();
     assert.equal(telegram.sent.filter((s) => s.text.includes('deliver me')).length, 1);
     assert.equal(
       anthropic.requests.length,
