@@ -19,6 +19,13 @@ import type { ChannelName } from './contract/tables.ts';
 import { openConfiguredDatastore } from './db/datastore.ts';
 import type { Datastore } from './db/datastore-types.ts';
 import { applySchema } from './db/schema.ts';
+import { Delivery } from './delivery/delivery.ts';
+import { markUnknownFates } from './delivery/in-flight.ts';
+import { FaultWatch } from './health/fault-watch.ts';
+import { startFaultGuards } from './health/guards.ts';
+import { gatedClaude } from './health/upstreams.ts';
+import { waitForDisk } from './health/wait-for-disk.ts';
+import { diskWriteGate } from './health/write-gate.ts';
 import { Hooks } from './hooks/routes.ts';
 import { createHttpApp, listen, type RunningServer } from './http/app.ts';
 import { startAgentHub } from './hub/start-agent-hub.ts';
@@ -52,6 +59,10 @@ export async function startAgent(
   const startedAt = Date.now();
   const datastore = await opening;
   const { db } = datastore;
+  // Disk, memory, reachability: before anything is written or taken in (see health/).
+  const guards = await startFaultGuards(config, log);
+  datastore.engine?.gate(diskWriteGate(guards.disk, datastore.engine.codec));
+  const startedOnFullDisk = await waitForDisk(guards.disk, config.http, log, VERSION);
   await applySchema(db, log);
 
   // Start-up steps that do not depend on each other run together: each is a few datastore round trips.
@@ -79,12 +90,16 @@ export async function startAgent(
   });
   const budget = new BudgetGuard(db, settings);
   const claude = config.anthropic.apiKey
-    ? createClaudeClient({
-        apiKey: config.anthropic.apiKey,
-        baseUrl: config.anthropic.baseUrl,
-        model: config.anthropic.model,
-        budget: budget.ledger,
-      })
+    ? gatedClaude(
+        createClaudeClient({
+          apiKey: config.anthropic.apiKey,
+          baseUrl: config.anthropic.baseUrl,
+          model: config.anthropic.model,
+          budget: budget.ledger,
+        }),
+        guards.upstreams.get('anthropic'),
+        guards.claudeSlots,
+      )
     : undefined;
   // Tools, jobs and hooks deliver through the runner's per-conversation queue (created just below).
   const deliver = (message: MessageRecord, chatId: string) => runner.deliver(message, chatId);
@@ -139,6 +154,8 @@ export async function startAgent(
     },
     log,
     historyLimit: config.features.historyLimit,
+    delivery: new Delivery({ db, upstreams: guards.upstreams, room: (signal) => guards.disk.room(signal) }),
+    room: (signal) => guards.disk.room(signal),
     media: new MediaPreparer({
       db,
       files,
@@ -153,6 +170,7 @@ export async function startAgent(
     log,
     days: () => retentionDays(settings.get(RETENTION_SETTING)),
   });
+  guards.countPending(() => runner.pending);
   const scheduler: Scheduler = new Scheduler({
     db,
     log: log.child({ part: 'jobs' }),
@@ -160,13 +178,39 @@ export async function startAgent(
     deliver,
     tickMs: config.features.jobTickMs,
     lateAfterMs: config.features.jobLateAfterMs,
+    mayStart: () => guards.disk.accepting(),
   });
 
-  const status = new AgentStatus(db, VERSION, channels, log, () => owner.exists());
+  const status = new AgentStatus(
+    db,
+    VERSION,
+    channels,
+    log,
+    () => owner.exists(),
+    () => guards.disk.state.level !== 'critical',
+  );
   // A claim or the desktop's write changes who the owner is: agent_status.has_owner follows at once.
   owners.onChange(
     () => void status.beat().catch((error) => log.warn({ err: error }, 'status update failed')),
   );
+  const faults = new FaultWatch({
+    db,
+    log: log.child({ part: 'faults' }),
+    disk: guards.disk,
+    memory: guards.memory,
+    upstreams: guards.upstreams,
+    channels,
+    lastExit: guards.lastExit,
+    notifyOwner: (text) => assistant.notifyOwner(text),
+    tellOwnerNow: async (text) => {
+      const target = owner.target();
+      if (target) await channels.get(target.channel)?.send(target.chatId, text);
+    },
+    ownerChannel: () => owner.target()?.channel,
+    timezone: () => owner.timezone(),
+    outageNoticeAfterMs: config.faults.outageNoticeAfterMs,
+    startedOnFullDisk,
+  });
   const hooks = new Hooks({
     db,
     log: log.child({ part: 'hooks' }),
@@ -178,8 +222,10 @@ export async function startAgent(
     log,
     health: async () => {
       const dbOk = await datastore.health();
+      const reasons = faults.healthReasons();
       return {
-        status: dbOk ? 'ok' : 'degraded',
+        status: dbOk && reasons.length === 0 ? 'ok' : 'degraded',
+        ...(reasons.length > 0 ? { reasons } : {}),
         version: VERSION,
         uptime_s: Math.round((Date.now() - startedAt) / 1000),
         db: dbOk ? 'ok' : 'error',
@@ -192,6 +238,7 @@ export async function startAgent(
       };
     },
     routes: [...setups.flatMap((setup) => (setup.routes ? [setup.routes] : [])), hooks.routes],
+    gate: guards.httpGate,
   });
   const [hub, http] = await Promise.all([
     // The db hub: how the desktop (and `mono pairing`) read and watch this datastore.
@@ -208,6 +255,7 @@ export async function startAgent(
   // Store first, then schedule: a message is acknowledged to its channel only after it is in the datastore.
   const prefetch = new HistoryPrefetch((conversation) => runner.isIdle(conversation));
   const receive = async (message: InboundMessage) => {
+    guards.admitInbound();
     const stored = await prefetch.store(conversationId(message.channel, message.chatId), (withHistory) =>
       storeInbound(db, message, withHistory ? { historyLimit: historyReadLimit(runner.historyLimit) } : {}),
     );
@@ -227,7 +275,14 @@ export async function startAgent(
   // Unfinished turns are queued before any channel delivers a new message, so they keep their place.
   const pairings = new PairingWatcher(db, runner, log);
   const retries = new PendingReplyWatcher(db, runner, log);
+  const uncertain = await markUnknownFates(db);
+  if (uncertain > 0)
+    log.warn(
+      { replies: uncertain },
+      'replies were being sent when MONO stopped: sending them again (may arrive twice)',
+    );
   await Promise.all([runner.resume(), pairings.start(), retries.start()]);
+  await faults.start();
   for (const channel of channels.values()) await channel.start(receive);
   await Promise.all([scheduler.start(), hooks.resume()]);
   retention.start();
@@ -250,6 +305,8 @@ export async function startAgent(
     db,
     async stop(graceMs = 4000) {
       const deadline = Date.now() + graceMs;
+      faults.stop();
+      guards.stop();
       await Promise.allSettled([...channels.values()].map((channel) => channel.stop()));
       await http.close();
       await scheduler.stop(Math.max(0, deadline - Date.now() - 1500));

@@ -38,6 +38,8 @@ export interface ClaudeCall {
   /** Tools the API runs itself (web search, web fetch): only in the owner's turns. */
   serverTools?: ServerTool[];
   signal?: AbortSignal;
+  /** Who waits for this call (a conversation, a job): calls in flight are shared fairly between them. */
+  fairKey?: string;
   /** The answer's text so far, as it streams in (for replies shown while they are written). */
   onText?: (text: string) => void;
 }
@@ -48,12 +50,16 @@ export interface ClaudeResponse extends ClaudeReply {
   serverToolCalls: ToolCallRecord[];
 }
 
-/** Claude could not be reached or refused; `retryable` when trying again later may help. */
+/**
+ * Claude could not be reached or refused; `retryable` when trying again later may help, `unreachable` when no
+ * answer came at all (the network or Anthropic's edge is down: worth waiting for, not worth a notice).
+ */
 export class ClaudeError extends Error {
   constructor(
     message: string,
     readonly status: number | undefined,
     readonly retryable: boolean,
+    readonly unreachable = false,
   ) {
     super(message);
     this.name = 'ClaudeError';
@@ -66,7 +72,12 @@ export interface ClaudeClient {
   call(input: ClaudeCall): Promise<ClaudeResponse>;
   /** Loads the SDK in the background so the first answer does not wait for it. */
   warmUp?(): void;
-  reply(input: { system: string; history: ChatTurn[]; signal?: AbortSignal }): Promise<ClaudeReply>;
+  reply(input: {
+    system: string;
+    history: ChatTurn[];
+    signal?: AbortSignal;
+    fairKey?: string;
+  }): Promise<ClaudeReply>;
 }
 
 type Sdk = typeof import('@anthropic-ai/sdk');
@@ -209,6 +220,8 @@ export function toMessages(history: ChatTurn[]): Anthropic.MessageParam[] {
   return messages;
 }
 
+const GATEWAY_ERRORS = new Set([502, 503, 504]);
+
 function toClaudeError(error: unknown, Anthropic: Sdk['default']): ClaudeError {
   if (error instanceof ClaudeError) return error;
   if (error instanceof Anthropic.APIUserAbortError)
@@ -227,10 +240,17 @@ function toClaudeError(error: unknown, Anthropic: Sdk['default']): ClaudeError {
       `Claude answered ${error.status} after retries: ${error.message}`,
       error.status,
       true,
+      // A gateway's answer: the way to Anthropic is broken, not the request.
+      GATEWAY_ERRORS.has(error.status),
     );
   }
   if (error instanceof Anthropic.APIConnectionError) {
-    return new ClaudeError('Claude could not be reached (network error) after retries.', undefined, true);
+    return new ClaudeError(
+      'Claude could not be reached (network error) after retries.',
+      undefined,
+      true,
+      true,
+    );
   }
   return new ClaudeError(
     `Calling Claude failed: ${error instanceof Error ? error.message : String(error)}`,

@@ -79,6 +79,7 @@ export async function runToolLoop(input: LoopInput): Promise<LoopResult> {
       ...(specs.length > 0 && !last ? { tools: specs } : {}),
       ...(input.serverTools?.length && !last ? { serverTools: [...input.serverTools] } : {}),
       ...(input.signal ? { signal: input.signal } : {}),
+      fairKey: input.toolContext.conversation.toString(),
       ...(input.onText ? { onText: input.onText } : {}),
     });
     result.calls += 1;

@@ -33,8 +33,25 @@ export interface FetchedMedia {
   size?: number;
 }
 
-/** Where a channel hands what it received. Resolves once the message is stored: only then may the channel acknowledge it. */
+/**
+ * Where a channel hands what it received. Resolves once the message is stored: only then may the channel
+ * acknowledge it. Rejects with InboundRefusedError when the agent takes nothing new right now: the channel leaves
+ * the message unacknowledged (the sender delivers it again later) and waits `retryAfterMs` before asking again.
+ */
 export type Receive = (message: InboundMessage) => Promise<void>;
+
+/** New messages are not taken right now (the disk is nearly full, or memory short); nothing was stored. */
+export class InboundRefusedError extends Error {
+  constructor(
+    readonly reason: 'disk' | 'memory',
+    readonly retryAfterMs: number,
+  ) {
+    super(
+      `New messages are refused for now: ${reason === 'disk' ? 'the disk is nearly full' : 'memory is short'}.`,
+    );
+    this.name = 'InboundRefusedError';
+  }
+}
 
 export interface Channel {
   readonly name: ChannelName;
@@ -72,12 +89,25 @@ export class MediaFetchError extends Error {
   }
 }
 
+/** What a channel knows about a failed send beyond "permanent". */
+export interface SendFailure {
+  /** No answer from the service at all (network down, DNS, timeout): wait for it to come back. */
+  unreachable?: boolean;
+  /** The service asked to wait this long before the next message (Telegram's 429 retry_after). */
+  retryAfterMs?: number;
+  /** The service asked to slow down without saying for how long (WhatsApp's rate-limit codes). */
+  throttled?: boolean;
+  /** Certain that the message did not go out (the service refused it, or no connection was ever made). */
+  notSent?: boolean;
+}
+
 /** A send that failed; `permanent` when retrying cannot help (blocked by the user, chat gone). */
 export class ChannelSendError extends Error {
   constructor(
     readonly channel: ChannelName,
     message: string,
     readonly permanent: boolean,
+    readonly failure: SendFailure = {},
   ) {
     super(message);
     this.name = 'ChannelSendError';

@@ -9,6 +9,7 @@ import {
   type WhatsAppCloudConfig,
   type WhatsAppLinkedConfig,
 } from '../channels/whatsapp/config.ts';
+import { type FaultConfig, loadFaults } from '../health/config.ts';
 import { isTimeZone } from '../jobs/local-time.ts';
 import { loadMedia, type MediaConfig } from '../media/config.ts';
 import { Secret } from './secret.ts';
@@ -32,6 +33,7 @@ export interface AgentConfig {
   media: MediaConfig;
   logLevel: string;
   features: FeatureConfig;
+  faults: FaultConfig;
 }
 
 /** Jobs, webhooks, memory and history; every period is configurable so tests can run fast. */
@@ -131,6 +133,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AgentConfig {
   }
 
   const email = loadEmail(text, problems);
+  const faults = loadFaults(text, problems);
   const media = loadMedia(text, problems);
 
   if (problems.length > 0) throw new ConfigError(problems);
@@ -152,6 +155,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AgentConfig {
     media,
     logLevel,
     features,
+    faults,
   };
 }
 

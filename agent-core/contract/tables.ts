@@ -1,5 +1,6 @@
 // The datastore contract shared by the agent and the desktop: table names and the JSON shape of each row
 // (record ids as "table:id" strings, datetimes as ISO strings — what `jsonify` from the SurrealDB SDK yields).
+import type { AgentFaults } from './faults.ts';
 
 export const NAMESPACE = 'mono';
 export const DATABASE = 'agent';
@@ -157,6 +158,8 @@ export interface MessageRow {
   answered_by?: 'owner';
   error?: string;
   attempts?: number;
+  /** Outbound: MONO stopped while sending it; it was sent again and may have arrived twice. */
+  fate?: 'unknown';
   created_at: string;
   updated_at: string;
 }
@@ -214,6 +217,8 @@ export interface AgentStatusRow {
   /** The budget period ("day:YYYY-MM-DD" / "month:YYYY-MM") the owner was last told about. */
   budget_notice?: string;
   channels: Partial<Record<ChannelName, { state: ChannelState; detail?: string; updated_at: string }>>;
+  /** A full disk, short memory, unreachable services, a kill for memory (contract/faults.ts). */
+  faults?: AgentFaults;
 }
 
 /** A scheduled job or one-off reminder. */

@@ -5,7 +5,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../log/logger.ts';
-import { Router } from './router.ts';
+import { type Gate, Router } from './router.ts';
 
 export interface Health {
   status: 'ok' | 'degraded';
@@ -13,6 +13,8 @@ export interface Health {
   uptime_s: number;
   db: 'ok' | 'error';
   channels: Record<string, string>;
+  /** Why the status is 'degraded' besides the datastore (e.g. 'disk' while new messages are refused). */
+  reasons?: string[];
 }
 
 export interface HttpDeps {
@@ -21,6 +23,8 @@ export interface HttpDeps {
   /** Registers extra routes (channel webhooks, /hooks/*). */
   routes?: ((router: Router) => void)[];
   maxBodyBytes?: number;
+  /** Asked before every routed request; an answer is sent instead of the route's (see Router.gate). */
+  gate?: Gate;
 }
 
 /** Bounds on what clients may hold open: slow senders are cut off, and a flood stops at a fixed count. */
@@ -48,6 +52,7 @@ export function createHttpApp(deps: HttpDeps): Router {
     return { status, body: request.local ? health : { status: health.status } };
   });
   for (const register of deps.routes ?? []) register(router);
+  if (deps.gate) router.gate(deps.gate);
   return router;
 }
 

@@ -18,6 +18,8 @@ export class AgentStatus {
     private readonly log: Logger,
     /** Whether anybody owns the agent (agent_status.has_owner, for the desktop). */
     private readonly hasOwner: () => boolean = () => false,
+    /** False while nothing may be written (the disk is full): heartbeats are skipped. */
+    private readonly mayWrite: () => boolean = () => true,
   ) {}
 
   async start(): Promise<void> {
@@ -44,6 +46,7 @@ export class AgentStatus {
 
   /** Writes the heartbeat, and the channel states when they changed. */
   async beat(): Promise<void> {
+    if (!this.mayWrite()) return;
     const channels = this.#channels();
     const hasOwner = this.hasOwner();
     const snapshot = JSON.stringify([

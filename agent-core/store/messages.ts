@@ -52,6 +52,10 @@ export interface MessageRecord {
   parts_sent: number;
   attempts: number;
   created_at: Date;
+  /** Outbound: a send attempt may be out (see delivery/in-flight.ts). */
+  sending_since?: Date;
+  /** Outbound: MONO stopped mid-send; sent again, it may have arrived twice. */
+  fate?: 'unknown';
 }
 
 // Ids are "<channel>:<id>" strings, not arrays: SurrealDB 3.0 does not use an index on a field that links to a
@@ -330,13 +334,15 @@ export async function recordReply(db: Surreal, reply: NewReply): Promise<Message
          } ELSE {
            UPDATE $conversation SET last_message_at = time::now(), last_message_preview = $preview;
            IF $existing {
+             -- In flight from here: it is sent right after this commits (delivery/in-flight.ts).
              (UPDATE $existing.id SET role = $role, text = $text, status = 'pending', usage = $usage,
-                tool_calls = $tool_calls, untrusted = $untrusted, updated_at = time::now())[0]
+                tool_calls = $tool_calls, untrusted = $untrusted, sending_since = time::now(),
+                updated_at = time::now())[0]
            } ELSE {
              (CREATE message CONTENT {
                conversation: $conversation, channel: $channel, direction: 'out', role: $role, text: $text,
                status: 'pending', reply_to: $inbound, usage: $usage, tool_calls: $tool_calls, untrusted: $untrusted,
-               created_at: time::now(), updated_at: time::now()
+               sending_since: time::now(), created_at: time::now(), updated_at: time::now()
              })[0]
            }
          }
@@ -423,6 +429,7 @@ export async function recordDelivery(
   await db
     .query(
       `UPDATE $id SET parts_sent = $parts, status = IF $done { 'sent' } ELSE { status },
+         sending_since = IF $done { NONE } ELSE { sending_since },
          external_id = external_id ?? $external_id, updated_at = time::now()`,
       { id, parts: progress.partsSent, done: progress.done, external_id: progress.externalId },
     )

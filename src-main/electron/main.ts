@@ -136,6 +136,7 @@ if (!app.requestSingleInstanceLock()) {
       updating,
       pendingPairings,
       budgetReached: services.isBudgetReached(),
+      faults: services.faultNotes(),
       updateFailed: Boolean(services.install.state().error),
       locked: state.vault.state === 'locked',
     });

@@ -19,6 +19,7 @@ import { createBudgetWatch } from './budget-watch.ts';
 import { createChatData } from './chat-data.ts';
 import type { CheckEndpoints } from './checks.ts';
 import { createData } from './data.ts';
+import { createFaultMirror } from './fault-mirror.ts';
 import { appHandlers } from './handlers/app-handlers.ts';
 import { backupHandlers } from './handlers/backup-handlers.ts';
 import { chatHandlers } from './handlers/chat-handlers.ts';
@@ -150,6 +151,7 @@ export function createAppServices(deps: AppServicesDeps) {
     tables: SYNCED_TABLES,
     onChange: (change) => {
       pause.observe(change);
+      faults.observe(change);
       deps.emit('db.change', change);
       notifier.change(change);
       budget.change(change);
@@ -162,6 +164,7 @@ export function createAppServices(deps: AppServicesDeps) {
   });
   const data = createData(sync);
   const pause = createPauseMirror(data);
+  const faults = createFaultMirror();
   const serverStatus = createServerStatus({ prefs, sync, pause, provision, agent });
   const journal = createJournalFollower({
     provision,
@@ -259,6 +262,8 @@ export function createAppServices(deps: AppServicesDeps) {
     appState: appState.current,
     isPaused: pause.current,
     isBudgetReached: budget.reached,
+    /** The agent's faults in a few words each (a full disk, a service unreachable, a kill for memory). */
+    faultNotes: () => faults.trayNotes(),
     /** Called once at launch: a finished setup starts its agent and sync as soon as the keys can be read. */
     async start(): Promise<void> {
       await startWhenReady();

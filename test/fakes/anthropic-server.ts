@@ -94,6 +94,7 @@ export class FakeAnthropic {
   #failAlways: ErrorSpec | undefined;
   readonly #changed = new Signal();
   #listening: Listening | undefined;
+  #offlineAt: ListenOptions | undefined;
 
   constructor(options: FakeAnthropicOptions = {}) {
     this.apiKey = options.apiKey ?? FAKE_ANTHROPIC_KEY;
@@ -133,6 +134,23 @@ export class FakeAnthropic {
     this.release();
     await this.#listening?.close();
     this.#listening = undefined;
+  }
+
+  /**
+   * A network outage as the client sees it: stops listening (connections refused, open and held requests cut)
+   * until online(), which listens again on the same address.
+   */
+  async offline(): Promise<void> {
+    if (!this.#listening) throw new Error('FakeAnthropic is not started: call start() first');
+    const { address, port } = this.#listening.server.address() as { address: string; port: number };
+    this.#offlineAt = { host: address, port };
+    await this.#listening.close();
+  }
+
+  async online(): Promise<void> {
+    if (!this.#offlineAt) throw new Error('FakeAnthropic is not offline');
+    this.#listening = await listen((req, res) => void this.#handle(req, res), this.#offlineAt);
+    this.#offlineAt = undefined;
   }
 
   // ---- faults and latency ---------------------------------------------------------------------------

@@ -78,6 +78,7 @@ export class FakeTelegram implements BotState {
   #nextUpdateId = 100_000_001;
   #poller: Poller | undefined;
   #listening: Listening | undefined;
+  #offlineAt: ListenOptions | undefined;
 
   constructor(options: FakeTelegramOptions = {}) {
     this.tokens = new Set(options.tokens ?? [FAKE_TELEGRAM_TOKEN]);
@@ -102,6 +103,24 @@ export class FakeTelegram implements BotState {
     if (this.#poller) this.#finishPoll([]);
     await this.#listening?.close();
     this.#listening = undefined;
+  }
+
+  /**
+   * A network outage as the bot sees it: stops listening (new connections are refused, open ones are cut, a held
+   * long poll too) until online(), which listens again on the same address. Updates sent meanwhile wait here.
+   */
+  async offline(): Promise<void> {
+    if (!this.#listening) throw new Error('FakeTelegram is not started: call start() first');
+    const { address, port } = this.#listening.server.address() as { address: string; port: number };
+    this.#offlineAt = { host: address, port };
+    this.#poller = undefined;
+    await this.#listening.close();
+  }
+
+  async online(): Promise<void> {
+    if (!this.#offlineAt) throw new Error('FakeTelegram is not offline');
+    this.#listening = await listen((req, res) => void this.#handle(req, res), this.#offlineAt);
+    this.#offlineAt = undefined;
   }
 
   /** The bot user getMe answers for a token (its id is the token's numeric prefix, as on Telegram). */

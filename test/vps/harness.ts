@@ -57,8 +57,15 @@ export class Vps {
     private proc: ChildProcess | undefined,
   ) {}
 
-  /** Boots a fresh VPS (overlay: nothing it writes survives stop()); resolves once sshd accepts our key. */
-  static async boot(key: TestKey): Promise<Vps> {
+  /** With `persistent`, the disk: an overlay of the root file system whose writes survive a reboot. */
+  private disk: { dir: string; merged: string } | undefined;
+  private bootArgs: { rootfs: string; extra: string[] } | undefined;
+
+  /**
+   * Boots a fresh VPS (overlay: nothing it writes survives stop()); resolves once sshd accepts our key. With
+   * `persistent`, what it writes also survives reboot() (a disk of its own until stop()).
+   */
+  static async boot(key: TestKey, options: { persistent?: boolean } = {}): Promise<Vps> {
     const { rootfs } = await ensureFixtures();
     const n = await claimLink();
     const netns = `mono-vps-${n}`;
@@ -74,6 +81,7 @@ export class Vps {
       await sh('ip', ['-n', netns, 'addr', 'add', `${host}/30`, 'dev', `mvv${n}`]);
       await sh('ip', ['-n', netns, 'link', 'set', `mvv${n}`, 'up']);
       await sh('ip', ['-n', netns, 'link', 'set', 'lo', 'up']);
+      if (options.persistent) vps.disk = await persistentDisk(rootfs);
       await chmod(keysDir, 0o755);
       await vps.writeHostKey();
       await copyFile(`${key.identity}.pub`, join(keysDir, 'authorized_keys'));
@@ -101,15 +109,30 @@ export class Vps {
     }
   }
 
+  /**
+   * `systemctl reboot` on a persistent VPS: the container's systemd stops everything as a real reboot does and
+   * systemd-nspawn exits; it is booted again on the same disk. Resolves once sshd answers again.
+   */
+  async reboot(): Promise<void> {
+    if (!this.disk || !this.bootArgs || !this.proc) throw new Error('only a persistent VPS can be rebooted');
+    const proc = this.proc;
+    const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
+    await this.ssh('systemctl reboot', { timeoutS: 5 });
+    await exited;
+    this.start(this.bootArgs.rootfs, this.bootArgs.extra);
+    await this.waitForSsh(60_000);
+  }
+
   private start(rootfs: string, extra: string[]): void {
+    this.bootArgs = { rootfs, extra };
     const proc = spawn(
       'systemd-nspawn',
       [
         '-q',
         '-D',
-        rootfs,
+        this.disk?.merged ?? rootfs,
         '-b',
-        '--volatile=overlay',
+        ...(this.disk ? [] : ['--volatile=overlay']),
         '--register=no',
         ...extra,
         `--network-namespace-path=/run/netns/${this.netns}`,
@@ -215,6 +238,10 @@ export class Vps {
     spawnSync('ip', ['netns', 'del', this.netns]);
     spawnSync('ip', ['link', 'del', `mvh${this.n}`]);
     rmSync(this.keysDir, { recursive: true, force: true });
+    if (this.disk) {
+      spawnSync('umount', ['-l', this.disk.merged]);
+      rmSync(this.disk.dir, { recursive: true, force: true });
+    }
   }
 
   /** Powers the VPS off and removes its namespace, veth pair and files; safe to call twice. */
@@ -232,7 +259,32 @@ export class Vps {
     await run('ip', ['netns', 'del', this.netns]).catch(() => {});
     await run('ip', ['link', 'del', `mvh${this.n}`]).catch(() => {});
     await rm(this.keysDir, { recursive: true, force: true });
+    if (this.disk) {
+      await run('umount', [this.disk.merged]).catch(() => run('umount', ['-l', this.disk!.merged]));
+      await rm(this.disk.dir, { recursive: true, force: true });
+      this.disk = undefined;
+    }
   }
+}
+
+/** An overlay of the read-only root file system with its own upper layer: the disk of a persistent VPS. */
+async function persistentDisk(rootfs: string): Promise<{ dir: string; merged: string }> {
+  const dir = await mkdtemp(join(tmpdir(), 'mono-vps-disk-'));
+  const [upper, work, merged] = ['upper', 'work', 'merged'].map((name) => join(dir, name)) as [
+    string,
+    string,
+    string,
+  ];
+  await run('mkdir', ['-p', upper, work, merged]);
+  await sh('mount', [
+    '-t',
+    'overlay',
+    'overlay',
+    '-o',
+    `lowerdir=${rootfs},upperdir=${upper},workdir=${work}`,
+    merged,
+  ]);
+  return { dir, merged };
 }
 
 /** Boots `count` VPSes in parallel; if one fails, the others are stopped too. */

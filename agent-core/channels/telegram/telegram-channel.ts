@@ -7,12 +7,20 @@
 import { setMaxListeners } from 'node:events';
 import type { Api } from 'grammy';
 import type { ChannelState } from '../../contract/tables.ts';
+import { neverConnected } from '../../health/network-errors.ts';
 import type { Logger } from '../../log/logger.ts';
 import type { MediaSource } from '../../media/attachments.ts';
 import { constantTimeEqual } from '../../security/constant-time.ts';
+import { backoffDelay } from '../../util/backoff.ts';
 import { commonJs } from '../../util/commonjs.ts';
 import { sleep } from '../../util/sleep.ts';
-import { type Channel, ChannelSendError, type FetchedMedia, type Receive } from '../channel.ts';
+import {
+  type Channel,
+  ChannelSendError,
+  type FetchedMedia,
+  InboundRefusedError,
+  type Receive,
+} from '../channel.ts';
 import type { TelegramConfig } from './config.ts';
 import { markdownToTelegramHtml } from './format.ts';
 import { fetchTelegramFile } from './media.ts';
@@ -21,7 +29,10 @@ import { parseUpdate } from './updates.ts';
 const POLL_TIMEOUT_S = 25;
 // grammY types its signal parameter with an AbortSignal polyfill; Node's own is what it gets at run time.
 type GrammySignal = Parameters<Api['getUpdates']>[1];
-const MAX_BACKOFF_MS = 30_000;
+const POLL_BACKOFF = { baseMs: 1000, capMs: 30_000 };
+// The calls MONO retries itself: sends wait for Telegram through the turn runner (which knows whether a message
+// may have gone out), polling has its own loop, and a typing indicator is not worth waiting for.
+const RETRIED_BY_MONO = new Set(['sendMessage', 'getUpdates', 'sendChatAction']);
 
 export class TelegramChannel implements Channel {
   readonly name = 'telegram' as const;
@@ -50,8 +61,14 @@ export class TelegramChannel implements Channel {
         const { autoRetry } = commonJs(autoRetryModule);
         grammyErrors = grammy;
         const api = new grammy.Api(this.config.token.reveal(), { apiRoot: this.config.apiRoot });
-        // Telegram's 429 says how long to wait (retry_after); 5xx are retried too.
-        api.config.use(autoRetry({ maxRetryAttempts: 5, maxDelaySeconds: 120 }));
+        // Other calls (webhook set-up at start): Telegram's 429 says how long to wait (retry_after); 5xx are retried
+        // too. Network errors are not: the plugin would retry them forever, doubling its delay up to an hour.
+        const retrying = autoRetry({ maxRetryAttempts: 5, maxDelaySeconds: 120, rethrowHttpErrors: true });
+        api.config.use((prev, method, payload, signal) =>
+          RETRIED_BY_MONO.has(method)
+            ? prev(method, payload, signal)
+            : retrying(prev, method, payload, signal),
+        );
         return api;
       },
     );
@@ -178,6 +195,7 @@ export class TelegramChannel implements Channel {
         );
         for (const update of updates) {
           const parsed = parseUpdate(update);
+          // Refused (disk nearly full): the offset stays before this update, so Telegram keeps it for later.
           if (parsed.kind === 'message') await this.#receive!(parsed.message);
           else this.log.debug({ reason: parsed.reason }, 'telegram update skipped');
           // Only now is the update confirmed: the next getUpdates carries an offset past it.
@@ -189,6 +207,11 @@ export class TelegramChannel implements Channel {
         this.#state = { state: 'polling' };
       } catch (error) {
         if (this.#stop.signal.aborted) break;
+        if (error instanceof InboundRefusedError) {
+          this.#state = { state: 'polling', detail: `paused: ${error.message}` };
+          await sleep(error.retryAfterMs, this.#stop.signal);
+          continue;
+        }
         failures++;
         const detail = describe(error);
         this.#state = { state: 'error', detail };
@@ -199,7 +222,8 @@ export class TelegramChannel implements Channel {
         } else {
           this.log.warn({ reason: detail, failures }, 'telegram polling failed; retrying');
         }
-        await sleep(Math.min(MAX_BACKOFF_MS, 500 * 2 ** Math.min(failures, 6)), this.#stop.signal);
+        // Jittered: after an outage, many agents (and this one's other loops) do not all come back at once.
+        await sleep(backoffDelay(failures - 1, POLL_BACKOFF), this.#stop.signal);
       }
     }
     this.#state = { state: 'off' };
@@ -219,11 +243,18 @@ function isHttpError(error: unknown): error is import('grammy').HttpError {
 
 function toSendError(error: unknown): ChannelSendError {
   if (isGrammyError(error)) {
-    // 400 chat not found, 403 blocked by the user: retrying cannot help.
+    // 400 chat not found, 403 blocked by the user: retrying cannot help. Any answer means it was not sent.
     const permanent = error.error_code === 400 || error.error_code === 403;
-    return new ChannelSendError('telegram', `Telegram refused the message: ${error.description}`, permanent);
+    const retryAfter = error.parameters?.retry_after;
+    return new ChannelSendError('telegram', `Telegram refused the message: ${error.description}`, permanent, {
+      notSent: true,
+      ...(typeof retryAfter === 'number' ? { retryAfterMs: retryAfter * 1000 } : {}),
+    });
   }
-  return new ChannelSendError('telegram', `Telegram could not be reached: ${describe(error)}`, false);
+  return new ChannelSendError('telegram', `Telegram could not be reached: ${describe(error)}`, false, {
+    unreachable: true,
+    notSent: neverConnected(error),
+  });
 }
 
 function describe(error: unknown): string {

@@ -1,6 +1,7 @@
 // The agent's systemd unit (hardened, journald, restart on failure) and the commands that manage the service.
 import { LAYOUT } from '../layout.ts';
 import { script } from '../shell.ts';
+import { faultUnitLines } from './fault-settings.ts';
 import type { RemoteCommand } from './remote.ts';
 
 export interface UnitOptions {
@@ -48,6 +49,7 @@ RestartPreventExitStatus=2
 # choosing a victim on the VPS.
 MemoryHigh=${Math.floor(((o.memoryMaxMb ?? DEFAULT_MEMORY_MAX_MB) * 3) / 4)}M
 MemoryMax=${o.memoryMaxMb ?? DEFAULT_MEMORY_MAX_MB}M
+${faultUnitLines()}
 # The agent parks in-flight turns and exits within 5 s of SIGTERM.
 KillMode=mixed
 TimeoutStopSec=10s

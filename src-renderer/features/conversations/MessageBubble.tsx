@@ -71,6 +71,15 @@ export const MessageBubble = memo(function MessageBubble({
         <span className="msg-meta">
           {message.answered_by === 'owner' && <span className="msg-status">left to you</span>}
           {status && <span className={`msg-status status-${message.status}`}>{status}</span>}
+          {message.fate === 'unknown' && (
+            <span
+              className="msg-status status-unknown-fate"
+              data-testid="unknown-fate"
+              title="MONO stopped while sending this reply and sent it again: it may have arrived twice."
+            >
+              may have arrived twice
+            </span>
+          )}
           <time>{clock(message.created_at)}</time>
           {message.status === 'sent' && <Icon.Check />}
         </span>

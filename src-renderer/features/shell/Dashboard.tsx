@@ -1,4 +1,4 @@
-// The dashboard frame: sidebar, offline banner, and the current screen; loads the counts the sidebar shows.
+// The dashboard frame: sidebar, offline and fault banners, and the current screen; loads the counts the sidebar shows.
 import { useEffect } from 'react';
 import { loaders, loadServer } from '../../store/actions.ts';
 import { useStore } from '../../store/store.ts';
@@ -9,6 +9,7 @@ import { IntegrationsScreen } from '../integrations/IntegrationsScreen.tsx';
 import { JobsScreen } from '../jobs/JobsScreen.tsx';
 import { ServerScreen } from '../server/ServerScreen.tsx';
 import { UsageScreen } from '../usage/UsageScreen.tsx';
+import { FaultBanner } from './FaultBanner.tsx';
 import { OfflineBanner } from './OfflineBanner.tsx';
 import { Sidebar } from './Sidebar.tsx';
 
@@ -28,6 +29,7 @@ export function Dashboard() {
       <Sidebar />
       <main className="main">
         <OfflineBanner />
+        <FaultBanner />
         <div className="screen" data-screen={screen}>
           {screen === 'chat' && <ChatScreen />}
           {screen === 'conversations' && <ConversationsScreen />}

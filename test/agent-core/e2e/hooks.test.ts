@@ -224,6 +224,8 @@ describe('webhooks', { timeout: 90_000 }, () => {
     await eventually(
       () => ownerMessages().find((s) => s.text.includes('crash-test')),
       'the message after restart',
+      // The flood's replies go first, at Telegram's pace of one a second in a chat.
+      60_000,
     ).catch((error) => {
       if (process.env.MONO_TEST_AGENT_LOG) console.error(agent.output());
       throw error;
