@@ -99,7 +99,7 @@ export function listen(
       );
     };
     server.once('error', failed);
-    server.listen(port, host, () => {
+    const ready = () => {
       server.off('error', failed);
       // Errors after listening (EMFILE when out of file descriptors, say) are logged, never thrown.
       server.on('error', (error) => router.log.error({ err: error }, 'HTTP server error'));
@@ -112,6 +112,21 @@ export function listen(
             server.closeAllConnections();
           }),
       });
-    });
+    };
+    // Under systemd socket activation (the VPS unit) the port is already open, passed as fd 3: it stays open
+    // while the agent restarts, so a request arriving meanwhile waits instead of being refused.
+    const fd = systemdListenFd();
+    if (fd === undefined) server.listen(port, host, ready);
+    else server.listen({ fd }, ready);
   });
+}
+
+/** The listening socket systemd passed to this process (LISTEN_FDS/LISTEN_PID, sd_listen_fds(3)), if any. */
+function systemdListenFd(): number | undefined {
+  const mine = process.env.LISTEN_PID === String(process.pid) && process.env.LISTEN_FDS === '1';
+  // Not for child processes: they did not get the socket.
+  delete process.env.LISTEN_PID;
+  delete process.env.LISTEN_FDS;
+  delete process.env.LISTEN_FDNAMES;
+  return mine ? 3 : undefined;
 }

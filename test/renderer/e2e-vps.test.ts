@@ -3,7 +3,15 @@
 // screen reads the agent's state through SSH. The fakes listen on the host side of the VPS's veth pair.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -18,6 +26,10 @@ import { buildRelease, createTestKey, removeBuilds, startMirror, type TestKey, V
 import { ensureRendererBuilt, launchChromium, RENDERER_DIR, screenshot } from './harness.ts';
 
 const VERSION = '7.7.7';
+/** What "Update agent" installs: a real new version (the release the app deploys is switched to it). */
+const NEXT = '7.7.8';
+/** A new version that answers healthy, then crashes 5 s later. */
+const LATE = '7.7.9';
 
 let key: TestKey;
 let vps: Vps;
@@ -27,6 +39,9 @@ let app: BrowserApp;
 let browser: Browser;
 let page: Page;
 const dataDir = mkdtempSync(join(tmpdir(), 'mono-e2e-vps-'));
+const releaseLink = join(dataDir, 'release');
+/** The notifications the tray would show. */
+const notices: { title: string; body: string }[] = [];
 
 before(async () => {
   ensureRendererBuilt();
@@ -34,10 +49,15 @@ before(async () => {
   vps = await Vps.boot(key);
   [mirror, fakes] = await Promise.all([startMirror(vps.hostIp), startAgentFakes(vps.hostIp)]);
   const release = await buildRelease(VERSION);
+  // The app deploys whatever build this link names (as an app update would bring a new one).
+  symlinkSync(release, releaseLink);
+  buildRelease(NEXT).catch(() => {});
+  buildRelease(LATE, { fault: { kind: 'crash-after', seconds: 5 } }).catch(() => {});
   app = await startBrowserApp({
     version: '0.1.0',
     dataDir,
     passphrase: 'the owner of this test vps',
+    notify: (notice) => notices.push(notice),
     rendererDir: RENDERER_DIR,
     agentPath: join(release, 'mono-agent.js'),
     endpoints: {
@@ -46,7 +66,7 @@ before(async () => {
       model: 'claude-sonnet-5-5',
     },
     provision: createVpsProvision({
-      releaseDir: release,
+      releaseDir: releaseLink,
       hubUser: HUB_USER,
       nodeMirror: mirror.url,
       nodeVersion: process.versions.node,
@@ -178,7 +198,7 @@ test('the wizard tests the SSH connection and installs MONO on the VPS with live
   await screenshot(page, 'wizard-install');
   await page.getByRole('heading', { name: 'Your agent is alive' }).waitFor({ timeout: 180_000 });
   await page.getByRole('button', { name: 'Open the dashboard' }).click();
-  assert.equal((await vps.must('readlink /opt/mono/current')).trim().endsWith(VERSION), true);
+  assert.match((await vps.must('readlink /opt/mono/current')).trim(), /^releases\/7\.7\.7\+[0-9a-f]{12}$/);
 });
 
 test('the Server screen reads the VPS agent over SSH: healthy, its version, the journal as it is written', {
@@ -195,18 +215,55 @@ test('the Server screen reads the VPS agent over SSH: healthy, its version, the 
   await screenshot(page, 'server-vps');
 });
 
-test('one-click update shows its progress; a rollback with nothing to go back to says so', {
-  timeout: 180_000,
+test('one-click update installs the new version; Roll back returns to the one before, and says so', {
+  timeout: 300_000,
 }, async () => {
+  // A new build arrives (what an app update brings): the link the app deploys from now names it.
+  symlinkSync(await buildRelease(NEXT), `${releaseLink}.new`);
+  renameSync(`${releaseLink}.new`, releaseLink);
   await page.getByRole('button', { name: 'Update agent' }).click();
   await page.getByText('Updating your agent').waitFor({ timeout: 30_000 });
-  await page.getByText('Updating your agent').waitFor({ state: 'detached', timeout: 150_000 });
+  await page.getByText('Updating your agent').waitFor({ state: 'detached', timeout: 240_000 });
   assert.equal(await page.getByText('The last update failed').count(), 0);
+  await page.getByText(NEXT, { exact: true }).waitFor({ timeout: 60_000 });
+  assert.match((await vps.must('readlink /opt/mono/current')).trim(), /^releases\/7\.7\.8\+[0-9a-f]{12}$/);
+
   await page.getByRole('button', { name: 'Roll back' }).click();
-  const notice = page.getByRole('status').filter({ hasText: /previous|release|roll/i });
-  await notice.waitFor({ timeout: 60_000 });
-  assert.match((await notice.textContent()) ?? '', /\.\s/, 'a reason and what to do');
+  // Only the rollback's own message passes: which release it left, and which one runs again.
+  const notice = page.getByRole('status').filter({ hasText: /Switched back from/ });
+  await notice.waitFor({ timeout: 120_000 });
+  assert.match(
+    (await notice.textContent()) ?? '',
+    /Switched back from 7\.7\.8\+[0-9a-f]{12} to 7\.7\.7\+[0-9a-f]{12}\./,
+  );
+  await page.getByText(VERSION, { exact: true }).waitFor({ timeout: 60_000 });
+  assert.match((await vps.must('readlink /opt/mono/current')).trim(), /^releases\/7\.7\.7\+[0-9a-f]{12}$/);
   await page.getByText('Healthy', { exact: true }).waitFor({ timeout: 30_000 });
+});
+
+test('an update to a release that crashes 5 s after answering healthy: the desktop and the tray say what failed and that the previous version runs again', {
+  timeout: 300_000,
+}, async () => {
+  const was = (await vps.must('readlink /opt/mono/current')).trim();
+  symlinkSync(await buildRelease(LATE, { fault: { kind: 'crash-after', seconds: 5 } }), `${releaseLink}.new`);
+  renameSync(`${releaseLink}.new`, releaseLink);
+  const before = notices.length;
+  await page.getByRole('button', { name: 'Update agent' }).click();
+  const failed = page.getByText('The last update failed');
+  await failed.waitFor({ timeout: 240_000 });
+  const text = (await page.getByTestId('update-error').textContent()) ?? '';
+  assert.match(text, /7\.7\.9\+[0-9a-f]{12} crashed \d+ s after it became healthy/, text);
+  assert.match(text, /7\.7\.7\+[0-9a-f]{12} runs again/, text);
+  const notice = notices.slice(before).find((n) => n.title === 'Update failed');
+  assert.ok(notice, JSON.stringify(notices));
+  assert.match(notice.body, /crashed \d+ s after it became healthy.*7\.7\.7\+[0-9a-f]{12} runs again/s);
+  assert.equal(
+    (await vps.must('readlink /opt/mono/current')).trim(),
+    was,
+    'the release from before is current',
+  );
+  await page.getByText(VERSION, { exact: true }).waitFor({ timeout: 60_000 });
+  await page.getByText('Healthy', { exact: true }).waitFor({ timeout: 60_000 });
 });
 
 test('conversations from the VPS arrive live through the SSH tunnel to its hub', {

@@ -104,13 +104,21 @@ export async function startMirror(
  */
 export async function startFleetMirror(
   fleet: { hostIp: string; must(command: string): Promise<string> }[],
-): Promise<{ url: string; requests: string[]; nodeSha256: string; close(): Promise<void> }> {
+): Promise<{
+  url: string;
+  /** The same mirror as this machine reaches it (the name above resolves on the VPSes only). */
+  localUrl: string;
+  requests: string[];
+  nodeSha256: string;
+  close(): Promise<void>;
+}> {
   const first = await startMirror(fleet[0]!.hostIp);
   const rest = await Promise.all(fleet.slice(1).map((v) => startMirror(v.hostIp, first.port)));
   const all = [first, ...rest];
   await Promise.all(fleet.map((v) => v.must(`echo '${v.hostIp} mono-mirror.test' >> /etc/hosts`)));
   return {
     url: `https://mono-mirror.test:${first.port}`,
+    localUrl: first.url,
     nodeSha256: first.nodeSha256,
     get requests() {
       return all.flatMap((m) => m.requests);

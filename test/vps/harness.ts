@@ -44,6 +44,10 @@ export interface ExecResult {
 
 export class Vps {
   readonly log: string[] = [];
+  /** How systemd-nspawn was started (kept to boot again after a reboot). */
+  private boot?: { root: string; volatile: boolean; extra: string[] };
+  /** For a persistent VPS: the host-side overlay (upper, work, merged) that survives its reboots. */
+  private stateDir?: string;
 
   private constructor(
     readonly n: number,
@@ -57,15 +61,11 @@ export class Vps {
     private proc: ChildProcess | undefined,
   ) {}
 
-  /** With `persistent`, the disk: an overlay of the root file system whose writes survive a reboot. */
-  private disk: { dir: string; merged: string } | undefined;
-  private bootArgs: { rootfs: string; extra: string[] } | undefined;
-
   /**
-   * Boots a fresh VPS (overlay: nothing it writes survives stop()); resolves once sshd accepts our key. With
-   * `persistent`, what it writes also survives reboot() (a disk of its own until stop()).
+   * Boots a fresh VPS (overlay: nothing it writes survives stop()); resolves once sshd accepts our key.
+   * `persistent`: its overlay lives on the host instead of in the container's tmpfs, so it survives reboot().
    */
-  static async boot(key: TestKey, options: { persistent?: boolean } = {}): Promise<Vps> {
+  static async boot(key: TestKey, o: { persistent?: boolean } = {}): Promise<Vps> {
     const { rootfs } = await ensureFixtures();
     const n = await claimLink();
     const netns = `mono-vps-${n}`;
@@ -81,16 +81,31 @@ export class Vps {
       await sh('ip', ['-n', netns, 'addr', 'add', `${host}/30`, 'dev', `mvv${n}`]);
       await sh('ip', ['-n', netns, 'link', 'set', `mvv${n}`, 'up']);
       await sh('ip', ['-n', netns, 'link', 'set', 'lo', 'up']);
-      if (options.persistent) vps.disk = await persistentDisk(rootfs);
       await chmod(keysDir, 0o755);
       await vps.writeHostKey();
       await copyFile(`${key.identity}.pub`, join(keysDir, 'authorized_keys'));
       await chmod(join(keysDir, 'authorized_keys'), 0o644);
+      let root = rootfs;
+      if (o.persistent) {
+        vps.stateDir = await mkdtemp(join(tmpdir(), `mono-vps-state-${n}-`));
+        const [upper, work, merged] = ['upper', 'work', 'merged'].map((d) => join(vps.stateDir!, d));
+        await sh('mkdir', ['-p', upper!, work!, merged!]);
+        await sh('mount', [
+          '-t',
+          'overlay',
+          'overlay',
+          '-o',
+          `lowerdir=${rootfs},upperdir=${upper},workdir=${work}`,
+          merged!,
+        ]);
+        root = merged!;
+      }
       // Where systemd is PID 1 it can give the container a scope of its own (over D-Bus); a bare container
       // host (no systemd) keeps it in the test's cgroup. If the scope cannot be had, fall back to keeping it.
       const variants = existsSync('/run/systemd/system') ? [[], ['--keep-unit']] : [['--keep-unit']];
       for (const [i, variant] of variants.entries()) {
-        vps.start(rootfs, variant);
+        vps.boot = { root, volatile: !o.persistent, extra: variant };
+        vps.start();
         try {
           await vps.waitForSsh(45_000);
           // The test mirror's CA, as an operator with a private mirror would add theirs (the overlay forgets it).
@@ -109,30 +124,16 @@ export class Vps {
     }
   }
 
-  /**
-   * `systemctl reboot` on a persistent VPS: the container's systemd stops everything as a real reboot does and
-   * systemd-nspawn exits; it is booted again on the same disk. Resolves once sshd answers again.
-   */
-  async reboot(): Promise<void> {
-    if (!this.disk || !this.bootArgs || !this.proc) throw new Error('only a persistent VPS can be rebooted');
-    const proc = this.proc;
-    const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
-    await this.ssh('systemctl reboot', { timeoutS: 5 });
-    await exited;
-    this.start(this.bootArgs.rootfs, this.bootArgs.extra);
-    await this.waitForSsh(60_000);
-  }
-
-  private start(rootfs: string, extra: string[]): void {
-    this.bootArgs = { rootfs, extra };
+  private start(): void {
+    const { root, volatile, extra } = this.boot!;
     const proc = spawn(
       'systemd-nspawn',
       [
         '-q',
         '-D',
-        this.disk?.merged ?? rootfs,
+        root,
         '-b',
-        ...(this.disk ? [] : ['--volatile=overlay']),
+        ...(volatile ? ['--volatile=overlay'] : []),
         '--register=no',
         ...extra,
         `--network-namespace-path=/run/netns/${this.netns}`,
@@ -218,6 +219,20 @@ export class Vps {
     return r.stdout;
   }
 
+  /** Reboots a persistent VPS (systemctl reboot inside, then the same container boots again on its disk). */
+  async reboot(): Promise<void> {
+    if (!this.stateDir || !this.proc)
+      throw new Error('only a VPS booted with { persistent: true } can reboot');
+    const proc = this.proc;
+    const exited = new Promise<void>((r) => proc.once('exit', () => r()));
+    await this.ssh('systemctl reboot', { timeoutS: 5 });
+    const timer = setTimeout(() => proc.kill('SIGKILL'), 60_000);
+    await exited;
+    clearTimeout(timer);
+    this.start();
+    await this.waitForSsh(90_000);
+  }
+
   /** Gives the VPS a new host key (as a rebuilt server or a man in the middle would have). */
   async rotateHostKey(): Promise<void> {
     await this.writeHostKey();
@@ -238,9 +253,9 @@ export class Vps {
     spawnSync('ip', ['netns', 'del', this.netns]);
     spawnSync('ip', ['link', 'del', `mvh${this.n}`]);
     rmSync(this.keysDir, { recursive: true, force: true });
-    if (this.disk) {
-      spawnSync('umount', ['-l', this.disk.merged]);
-      rmSync(this.disk.dir, { recursive: true, force: true });
+    if (this.stateDir) {
+      spawnSync('umount', ['-l', join(this.stateDir, 'merged')]);
+      rmSync(this.stateDir, { recursive: true, force: true });
     }
   }
 
@@ -248,6 +263,11 @@ export class Vps {
   async stop(): Promise<void> {
     live.delete(this);
     const proc = this.proc;
+    // A VPS that went down by itself before the test stopped it: say so, with what systemd-nspawn printed.
+    if (proc && (proc.exitCode !== null || proc.signalCode !== null))
+      process.stderr.write(
+        `VPS ${this.n} had stopped by itself (exit ${proc.exitCode ?? proc.signalCode}); its console:\n${this.log.join('').slice(-3000)}\n`,
+      );
     this.proc = undefined;
     if (proc && proc.exitCode === null && proc.signalCode === null) {
       const exited = new Promise<void>((r) => proc.once('exit', () => r()));
@@ -259,32 +279,11 @@ export class Vps {
     await run('ip', ['netns', 'del', this.netns]).catch(() => {});
     await run('ip', ['link', 'del', `mvh${this.n}`]).catch(() => {});
     await rm(this.keysDir, { recursive: true, force: true });
-    if (this.disk) {
-      await run('umount', [this.disk.merged]).catch(() => run('umount', ['-l', this.disk!.merged]));
-      await rm(this.disk.dir, { recursive: true, force: true });
-      this.disk = undefined;
+    if (this.stateDir) {
+      await run('umount', ['-l', join(this.stateDir, 'merged')]).catch(() => {});
+      await rm(this.stateDir, { recursive: true, force: true });
     }
   }
-}
-
-/** An overlay of the read-only root file system with its own upper layer: the disk of a persistent VPS. */
-async function persistentDisk(rootfs: string): Promise<{ dir: string; merged: string }> {
-  const dir = await mkdtemp(join(tmpdir(), 'mono-vps-disk-'));
-  const [upper, work, merged] = ['upper', 'work', 'merged'].map((name) => join(dir, name)) as [
-    string,
-    string,
-    string,
-  ];
-  await run('mkdir', ['-p', upper, work, merged]);
-  await sh('mount', [
-    '-t',
-    'overlay',
-    'overlay',
-    '-o',
-    `lowerdir=${rootfs},upperdir=${upper},workdir=${work}`,
-    merged,
-  ]);
-  return { dir, merged };
 }
 
 /** Boots `count` VPSes in parallel; if one fails, the others are stopped too. */

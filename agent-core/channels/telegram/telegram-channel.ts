@@ -27,6 +27,8 @@ import { fetchTelegramFile } from './media.ts';
 import { parseUpdate } from './updates.ts';
 
 const POLL_TIMEOUT_S = 25;
+/** How long a webhook delivery waits for a starting channel before it is told to retry (Telegram retries). */
+const STARTING_WAIT_MS = 30_000;
 // grammY types its signal parameter with an AbortSignal polyfill; Node's own is what it gets at run time.
 type GrammySignal = Parameters<Api['getUpdates']>[1];
 const POLL_BACKOFF = { baseMs: 1000, capMs: 30_000 };
@@ -42,6 +44,11 @@ export class TelegramChannel implements Channel {
   #receive: Receive | undefined;
   #state: { state: ChannelState; detail?: string } = { state: 'off' };
   #polling: Promise<void> | undefined;
+  /** Resolves once start() has a receiver: a webhook call that arrives while the agent starts waits for it. */
+  #started: () => void = () => {};
+  readonly #ready = new Promise<void>((resolve) => {
+    this.#started = resolve;
+  });
   readonly #stop = new AbortController();
   readonly #signal = this.#stop.signal as unknown as GrammySignal;
 
@@ -85,6 +92,7 @@ export class TelegramChannel implements Channel {
 
   async start(receive: Receive): Promise<void> {
     this.#receive = receive;
+    this.#started();
     if (this.mode === 'webhook') {
       this.#state = { state: 'webhook' };
       if (this.config.webhookUrl) {
@@ -114,10 +122,18 @@ export class TelegramChannel implements Channel {
     secretHeader: string | undefined,
     body: string,
   ): Promise<{ status: number; body: string }> {
-    if (!this.config.webhookSecret || !this.#receive) return { status: 404, body: 'telegram webhook is off' };
+    if (!this.config.webhookSecret) return { status: 404, body: 'telegram webhook is off' };
     if (!secretHeader || !constantTimeEqual(secretHeader, this.config.webhookSecret.reveal())) {
       this.log.warn('telegram webhook call with a wrong or missing secret token');
       return { status: 401, body: 'wrong secret token' };
+    }
+    if (!this.#receive) {
+      // With socket activation the port is served before the channels start (an update restarts the agent
+      // behind a held socket): the delivery waits for the channel rather than being refused.
+      const waited = new AbortController();
+      await Promise.race([this.#ready, sleep(STARTING_WAIT_MS, waited.signal)]);
+      waited.abort();
+      if (!this.#receive) return { status: 503, body: 'the agent is starting; retry' };
     }
     let update: unknown;
     try {
