@@ -1,8 +1,8 @@
 // mono-agent: the headless agent's entry point (the deployable bundle agent-core/dist/mono-agent.js).
-// Configuration from the environment; exit code 2 for bad configuration, 1 for a failed start.
+// Configuration from the environment; exit code 2 for bad configuration, 1 for a failed start or a crash.
 import { ConfigError, loadConfig } from './config/config.ts';
 import { openConfiguredDatastore } from './db/datastore.ts';
-import { configuredSecrets, createLogger } from './log/logger.ts';
+import { configuredSecrets, createLogger, type Logger } from './log/logger.ts';
 import { errorMessage } from './util/error-message.ts';
 
 const SHUTDOWN_DEADLINE_MS = 5000;
@@ -25,6 +25,7 @@ async function main(): Promise<void> {
   });
   // A bug in one turn must not take the agent down for everyone: log it loudly and carry on.
   process.on('unhandledRejection', (reason) => log.error({ err: reason }, 'unhandled promise rejection'));
+  exitOnUncaught(log);
   let agent: Awaited<ReturnType<typeof import('./agent-app.ts').startAgent>>;
   try {
     // The embedded engine opens on its own threads while the rest of the agent's code loads.
@@ -57,6 +58,22 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
+}
+
+/**
+ * The last resort: an exception nothing caught leaves the process in a state nobody can vouch for, so say what
+ * happened (the logger blanks every configured secret) and exit non-zero; systemd restarts the agent, and the
+ * journal shows why.
+ */
+function exitOnUncaught(log: Logger): void {
+  process.on('uncaughtException', (error, origin) => {
+    try {
+      const err = error instanceof Error ? error : new Error(String(error));
+      log.fatal({ origin, err }, `MONO stopped on an unexpected error: ${err.message}`);
+    } finally {
+      process.exit(1);
+    }
+  });
 }
 
 // The same bundle backs up and restores the data of the agent it is. `mono backup` and `mono restore` look for

@@ -1,14 +1,8 @@
 // Encryption of backup files: a key from the passphrase with scrypt (memory-hard), then AES-256-GCM over chunks
 // whose nonces count up and mark the last chunk, so a file cut short, reordered or altered never decrypts.
-import {
-  createCipheriv,
-  createDecipheriv,
-  createHash,
-  randomBytes,
-  scrypt,
-  timingSafeEqual,
-} from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, randomBytes, scrypt } from 'node:crypto';
 import type { Secret } from '../config/secret.ts';
+import { constantTimeEqual } from '../security/constant-time.ts';
 import { BackupFileError, tampered } from './errors.ts';
 
 export const CIPHER = 'aes-256-gcm';
@@ -95,7 +89,7 @@ export async function newSealingKey(
 export async function openingKey(passphrase: Secret, info: EncryptionInfo): Promise<Buffer> {
   const { key, check } = await derive(passphrase, info.kdf);
   const expected = Buffer.from(info.check, 'base64');
-  if (expected.length !== check.length || !timingSafeEqual(expected, check))
+  if (!constantTimeEqual(check, expected))
     throw new BackupFileError('passphrase', 'the passphrase is wrong for this backup file');
   return key;
 }

@@ -14,7 +14,10 @@ export interface DatastoreCredentials {
 export interface OpenDatastoreOptions {
   /** surrealkv://<dir>, surrealkv+versioned://<dir>, rocksdb://<dir>, mem://, or ws(s)://host[:port] */
   url: string;
-  /** Root credentials for a SurrealDB server; the embedded datastore needs none (its own session is root). */
+  /**
+   * A database user of mono/agent on a SurrealDB server or db hub (DEFINE USER … ON DATABASE); the embedded
+   * datastore needs none (its own session is root).
+   */
   credentials?: DatastoreCredentials;
   log: Logger;
   /** How long opening may take before failing (the engine can stall on a bad path). Default 30 s. */

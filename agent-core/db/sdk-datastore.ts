@@ -85,8 +85,14 @@ export async function openRemote(options: OpenDatastoreOptions): Promise<Datasto
       namespace: NAMESPACE,
       database: DATABASE,
       // A function, so the SDK signs in again after every reconnect without keeping the password in its state.
+      // A database user of mono/agent, never root: all the agent needs, and all a db hub admits.
       authentication: credentials
-        ? () => ({ username: credentials.username, password: credentials.password.reveal() })
+        ? () => ({
+            namespace: NAMESPACE,
+            database: DATABASE,
+            username: credentials.username,
+            password: credentials.password.reveal(),
+          })
         : undefined,
       reconnect: { enabled: true, attempts: -1, retryDelay: 500, retryDelayMax: 10_000 },
       retry: CONFLICT_RETRY,

@@ -1,10 +1,9 @@
 // Signature checks for generic hooks, over the raw body bytes and in constant time: HMAC-SHA256 (hex, with or
 // without a "sha256=" prefix, as GitHub and most senders do) or a bearer token.
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { constantTimeEqual } from '../security/constant-time.ts';
+import { verifyHmacSha256 } from '../security/hmac.ts';
 
-export function hmacSha256Hex(body: Uint8Array, secret: string): string {
-  return createHmac('sha256', secret).update(body).digest('hex');
-}
+export { hmacSha256Hex } from '../security/hmac.ts';
 
 export function verifyHmac(body: Uint8Array, header: string | undefined, secret: string): boolean {
   if (!header) return false;
@@ -12,14 +11,11 @@ export function verifyHmac(body: Uint8Array, header: string | undefined, secret:
     .trim()
     .replace(/^sha256=/i, '')
     .toLowerCase();
-  if (!/^[0-9a-f]{64}$/.test(given)) return false;
-  return timingSafeEqual(Buffer.from(given, 'hex'), Buffer.from(hmacSha256Hex(body, secret), 'hex'));
+  return verifyHmacSha256(body, given, secret);
 }
 
 export function verifyBearer(header: string | undefined, token: string): boolean {
   const match = header ? /^Bearer\s+(.+)$/i.exec(header.trim()) : null;
   if (!match) return false;
-  const given = Buffer.from(match[1]!);
-  const expected = Buffer.from(token);
-  return given.length === expected.length && timingSafeEqual(given, expected);
+  return constantTimeEqual(match[1]!, token);
 }

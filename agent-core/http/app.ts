@@ -27,11 +27,29 @@ export interface HttpDeps {
   gate?: Gate;
 }
 
+/** Bounds on what clients may hold open: slow senders are cut off, and a flood stops at a fixed count. */
+export const HTTP_LIMITS = {
+  /** The request line and headers must arrive within this. */
+  headersTimeoutMs: 10_000,
+  /** The whole request (a webhook body of up to 1 MiB) must arrive within this. */
+  requestTimeoutMs: 30_000,
+  /** An idle keep-alive connection is closed after this. */
+  keepAliveTimeoutMs: 5_000,
+  /** How often the timeouts above are checked. */
+  checkIntervalMs: 1_000,
+  /** Request line and headers together, in bytes; past it the client gets 431. */
+  maxHeaderBytes: 16 * 1024,
+  /** Open connections; more are dropped at once (a burst of 1,000 webhooks still fits). */
+  maxConnections: 1024,
+} as const;
+
 export function createHttpApp(deps: HttpDeps): Router {
   const router = new Router(deps.log, deps.maxBodyBytes ?? 1024 * 1024);
-  router.get('/healthz', async () => {
+  router.get('/healthz', async (request) => {
     const health = await deps.health();
-    return { status: health.db === 'ok' ? 200 : 503, body: health };
+    const status = health.db === 'ok' ? 200 : 503;
+    // Version, uptime and channels help an attacker more than anyone on the other side of a proxy.
+    return { status, body: request.local ? health : { status: health.status } };
   });
   for (const register of deps.routes ?? []) register(router);
   if (deps.gate) router.gate(deps.gate);
@@ -43,16 +61,35 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-export function listen(router: Router, host: string, port: number): Promise<RunningServer> {
+export type HttpLimits = { [K in keyof typeof HTTP_LIMITS]: number };
+
+/** Binds the agent's HTTP server: the one place it listens. `limits` are HTTP_LIMITS unless a test says less. */
+export function listen(
+  router: Router,
+  host: string,
+  port: number,
+  limits: Partial<HttpLimits> = {},
+): Promise<RunningServer> {
+  const bounds: HttpLimits = { ...HTTP_LIMITS, ...limits };
   return new Promise((resolve, reject) => {
-    const server = createServer((request, response) => {
-      router
-        .handle(request)
-        .then((answer) => response.writeHead(answer.status, answer.headers).end(answer.body))
-        // handle() never rejects; should writing throw, drop the connection rather than leave it hanging.
-        .catch(() => response.destroy());
-    });
-    server.once('error', (error: NodeJS.ErrnoException) => {
+    const server = createServer(
+      {
+        headersTimeout: bounds.headersTimeoutMs,
+        requestTimeout: bounds.requestTimeoutMs,
+        keepAliveTimeout: bounds.keepAliveTimeoutMs,
+        connectionsCheckingInterval: bounds.checkIntervalMs,
+        maxHeaderSize: bounds.maxHeaderBytes,
+      },
+      (request, response) => {
+        router
+          .handle(request)
+          .then((answer) => response.writeHead(answer.status, answer.headers).end(answer.body))
+          // handle() never rejects; should writing throw, drop the connection rather than leave it hanging.
+          .catch(() => response.destroy());
+      },
+    );
+    server.maxConnections = bounds.maxConnections;
+    const failed = (error: NodeJS.ErrnoException) => {
       reject(
         error.code === 'EADDRINUSE'
           ? new Error(
@@ -60,8 +97,12 @@ export function listen(router: Router, host: string, port: number): Promise<Runn
             )
           : error,
       );
-    });
+    };
+    server.once('error', failed);
     const ready = () => {
+      server.off('error', failed);
+      // Errors after listening (EMFILE when out of file descriptors, say) are logged, never thrown.
+      server.on('error', (error) => router.log.error({ err: error }, 'HTTP server error'));
       resolve({
         address: { host, port: (server.address() as AddressInfo).port },
         close: () =>

@@ -9,6 +9,8 @@ export interface HttpRequest {
   readonly method: string;
   /** The path as sent, without the query. */
   readonly path: string;
+  /** The client is on this machine (loopback) and came through no proxy (no Forwarded/X-Forwarded-For). */
+  readonly local: boolean;
   /** The route's `:name` segments, percent-decoded. */
   readonly params: Readonly<Record<string, string>>;
   /** The query's parameters, decoded; a repeated name keeps its first value (as Hono's `query()` did). */
@@ -42,6 +44,7 @@ export type RawRequest = Readable & {
   method?: string | undefined;
   url?: string | undefined;
   headers: IncomingHttpHeaders;
+  socket?: { remoteAddress?: string | undefined } | undefined;
 };
 
 export class BodyTooLargeError extends Error {
@@ -76,7 +79,7 @@ export class Router {
   #gate: Gate | undefined;
 
   constructor(
-    private readonly log: Logger,
+    readonly log: Logger,
     maxBodyBytes: number,
   ) {
     this.#limits = [{ prefix: '/', maxBytes: maxBodyBytes }];
@@ -103,6 +106,8 @@ export class Router {
   /** Answers one request. Never rejects: a handler's error becomes a logged 500. */
   async handle(raw: RawRequest): Promise<WireResponse> {
     const url = raw.url ?? '/';
+    // Origin-form only (`/path?query`): an absolute URL or `*` names no route here.
+    if (!url.startsWith('/')) return serialise({ status: 400, body: 'bad request target: send a path' });
     const queryAt = url.indexOf('?');
     const path = queryAt === -1 ? url : url.slice(0, queryAt);
     const maxBytes = this.#limitFor(path);
@@ -110,11 +115,13 @@ export class Router {
     if (Number(raw.headers['content-length']) > maxBytes) return tooLarge();
     const method = raw.method === 'HEAD' ? 'GET' : (raw.method ?? 'GET');
     const route = this.#match(method, path);
-    const refused = route ? this.#gate?.(method, path) : undefined;
+    const refused = route && route !== 'malformed' ? this.#gate?.(method, path) : undefined;
     let body: Promise<Buffer> | undefined;
     let overflowed = false;
     let response: WireResponse;
-    if (refused) {
+    if (route === 'malformed') {
+      response = serialise({ status: 400, body: 'bad request target: malformed percent-encoding' });
+    } else if (refused) {
       response = serialise(refused);
     } else if (!route) {
       response = serialise({ status: 404, body: 'not found' });
@@ -123,6 +130,7 @@ export class Router {
       const request: HttpRequest = {
         method: raw.method ?? 'GET',
         path,
+        local: isLocal(raw),
         params: route.params,
         get query() {
           query ??= parseQuery(queryAt === -1 ? '' : url.slice(queryAt + 1));
@@ -167,7 +175,10 @@ export class Router {
     return max;
   }
 
-  #match(method: string, path: string): { handler: Handler; params: Record<string, string> } | undefined {
+  #match(
+    method: string,
+    path: string,
+  ): { handler: Handler; params: Record<string, string> } | 'malformed' | undefined {
     let segments: string[] | undefined;
     routes: for (const route of this.#routes) {
       if (route.method !== method) continue;
@@ -177,8 +188,12 @@ export class Router {
       for (let i = 0; i < segments.length; i++) {
         const pattern = route.segments[i]!;
         const segment = segments[i]!;
-        if (pattern.startsWith(':') && segment !== '') params[pattern.slice(1)] = decode(segment);
-        else if (pattern !== segment) continue routes;
+        if (pattern.startsWith(':') && segment !== '') {
+          const value = decode(segment);
+          // A route that would match, but for a parameter no one could have meant: `%zz`, a lone `%`.
+          if (value === undefined) return 'malformed';
+          params[pattern.slice(1)] = value;
+        } else if (pattern !== segment) continue routes;
       }
       return { handler: route.handler, params };
     }
@@ -246,6 +261,12 @@ function serialise(response: HttpResponse): WireResponse {
   };
 }
 
+function isLocal(raw: RawRequest): boolean {
+  const address = raw.socket?.remoteAddress ?? '';
+  const loopback = address === '::1' || address.startsWith('127.') || address.startsWith('::ffff:127.');
+  return loopback && raw.headers.forwarded === undefined && raw.headers['x-forwarded-for'] === undefined;
+}
+
 function headerValue(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value.join(', ') : value;
 }
@@ -259,11 +280,12 @@ function parseQuery(search: string): Record<string, string> {
   return query;
 }
 
-function decode(segment: string): string {
+/** A path segment percent-decoded, or undefined when its encoding is broken. */
+function decode(segment: string): string | undefined {
   if (!segment.includes('%')) return segment;
   try {
     return decodeURIComponent(segment);
   } catch {
-    return segment;
+    return undefined;
   }
 }

@@ -1,5 +1,6 @@
-// One db hub client: speaks SurrealDB's CBOR RPC over its WebSocket and runs every request on the shared engine
-// with the connection's own sessions, after its own sign-in; its sessions, transactions and live queries die with it.
+// One db hub client: decodes its CBOR RPC frames, asks the hub's rules (rules.ts) what each may do, and carries
+// it out on the shared engine in engine sessions of the connection's own; its sessions, transactions and live
+// queries die with it. What is allowed lives in rules.ts; this file is the socket and engine plumbing.
 
 import { Uuid } from 'surrealdb';
 import type { WebSocket } from 'ws';
@@ -10,39 +11,8 @@ import {
   type SharedEngine,
 } from '../db/shared-engine.ts';
 import type { Logger } from '../log/logger.ts';
-import { findKillTargets } from './kill-guard.ts';
-
-/** Methods a session may call before it has signed in: they only set up the session or authenticate it. */
-const BEFORE_SIGNIN = new Set([
-  'ping',
-  'health',
-  'version',
-  'use',
-  'let',
-  'set',
-  'unset',
-  'signin',
-  'signup',
-  'authenticate',
-  'refresh',
-  'invalidate',
-  'reset',
-  'attach',
-  'detach',
-]);
-/** Methods that leave the session authenticated when they succeed. */
-const SIGNS_IN = new Set(['signin', 'signup', 'authenticate', 'refresh']);
-/** Methods after which the session is anonymous again. */
-const SIGNS_OUT = new Set(['invalidate', 'reset']);
-/**
- * Session set-up the SDK sends before it signs in. The embedded engine would run it for an anonymous session
- * (which it does not check: `use` even creates namespaces), so the hub keeps it until the session has signed in.
- */
-const HELD_UNTIL_SIGNIN = new Set(['use', 'let', 'set', 'unset']);
-/** Sessions one connection may hold (attach works before sign-in, because the SDK re-attaches first). */
-const MAX_SESSIONS = 64;
-/** Bytes waiting to be sent to one client before the hub gives up on it. */
-const MAX_BUFFERED_BYTES = 64 * 1024 * 1024;
+import type { Gate } from './gate.ts';
+import { decide, HUB_LIMITS, type HubRequest, idOf, notAllowed, notFound, type Recorded } from './rules.ts';
 
 interface ClientSession {
   /** The client's own id for it (undefined: the connection's default session). */
@@ -50,35 +20,22 @@ interface ClientSession {
   /** The engine session the hub created for it; never shared with anyone. */
   engine: Uuid;
   authenticated: boolean;
-  /** `use`/`let`/`unset` asked for before signing in: answered by the hub, run once the session has signed in. */
+  /** Session set-up asked for before signing in: answered by the hub, run once the session has signed in. */
   pending: { method: string; params: unknown[] | undefined }[];
   unroute: () => void;
 }
 
-interface Request {
-  id?: unknown;
-  method: string;
-  params?: unknown[];
+interface Request extends HubRequest {
+  id?: string | number;
   session?: unknown;
-  txn?: unknown;
 }
 
-/** A refusal by the hub itself, sent to the client as an RPC error. */
-class HubRefusal extends Error {
+/** A refusal by the hub itself or by the engine, sent to the client as an RPC error. */
+class RpcRefusal extends Error {
   constructor(readonly rpcError: RpcErrorObject) {
     super(rpcError.message);
   }
 }
-
-const notSignedIn = () =>
-  new HubRefusal({
-    code: -32002,
-    kind: 'NotAllowed',
-    message: 'Not signed in: sign in to the MONO db hub (signin with the hub user) before anything else',
-  });
-const notFound = (what: string) =>
-  new HubRefusal({ code: -32000, kind: 'NotFound', message: `${what} not found` });
-const notAllowed = (message: string) => new HubRefusal({ code: -32002, kind: 'NotAllowed', message });
 
 export class HubConnection {
   readonly #socket: WebSocket;
@@ -92,14 +49,29 @@ export class HubConnection {
   readonly #ready: Promise<void>;
   #closed = false;
   #nextId = 0;
+  #requestsBeforeSignin = 0;
+  #failedSignins = 0;
+  #signingIn = false;
 
-  /** `userDefined`: settles once the hub user exists; nothing is answered before (sign-in would fail). */
-  constructor(socket: WebSocket, engine: SharedEngine, log: Logger, userDefined: Promise<void>) {
+  /**
+   * `userDefined`: settles once the hub user exists; nothing is answered before (sign-in would fail).
+   * `signinGate`: runs a password check when it is this connection's turn (shared by all connections).
+   * `onSignedIn`: called once, when a session of this connection first signs in.
+   */
+  constructor(
+    socket: WebSocket,
+    engine: SharedEngine,
+    log: Logger,
+    userDefined: Promise<void>,
+    private readonly signinGate: Gate = (run) => run(),
+    private readonly onSignedIn: () => void = () => {},
+  ) {
     this.#socket = socket;
     this.#engine = engine;
     this.#log = log;
     // The client's default session is an engine session of its own: never the engine's default (the agent's).
     this.#ready = userDefined.then(() => this.#attach(undefined)).then(() => undefined);
+    this.#ready.catch(() => {}); // answered per request in #onMessage
     socket.on('message', (data, isBinary) => void this.#onMessage(data as Buffer, isBinary));
   }
 
@@ -136,15 +108,18 @@ export class HubConnection {
   }
 
   async #onMessage(data: Buffer, isBinary: boolean): Promise<void> {
-    let request: Request;
-    try {
-      if (!isBinary) throw new Error('text frame');
-      request = this.#engine.codec.decode(
-        new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
-      ) as Request;
-      if (!request || typeof request !== 'object' || typeof request.method !== 'string')
-        throw new Error('no method');
-    } catch {
+    if (!this.authenticated) {
+      if (data.byteLength > HUB_LIMITS.frameBeforeSignin) {
+        this.#socket.close(1009, 'frame too large before sign-in');
+        return;
+      }
+      if (++this.#requestsBeforeSignin > HUB_LIMITS.requestsBeforeSignin) {
+        this.#socket.close(1008, 'too many requests before sign-in');
+        return;
+      }
+    }
+    const request = this.#decode(data, isBinary);
+    if (!request) {
       this.#send({
         id: null,
         error: { code: -32700, kind: 'Validation', message: 'Parse error: send CBOR RPC requests' },
@@ -153,18 +128,16 @@ export class HubConnection {
     }
     try {
       await this.#ready.catch((error: unknown) => {
-        throw new HubRefusal({
+        throw new RpcRefusal({
           code: -32000,
           kind: 'Internal',
           message: `the MONO db hub is not usable: ${(error as Error).message}; see the agent's log`,
         });
       });
       if (this.#closed) return;
-      const result = await this.#handle(request);
-      this.#send({ id: request.id, result });
+      this.#send({ id: request.id, result: await this.#handle(request) });
     } catch (error) {
-      if (error instanceof HubRefusal) this.#send({ id: request.id, error: error.rpcError });
-      else if (error instanceof EngineError) this.#send({ id: request.id, error: error.rpcError });
+      if (error instanceof RpcRefusal) this.#send({ id: request.id, error: error.rpcError });
       else {
         this.#log.error({ err: error, method: request.method }, 'db hub request failed');
         this.#send({
@@ -172,125 +145,167 @@ export class HubConnection {
           error: { code: -32000, kind: 'Internal', message: 'Internal error in the db hub' },
         });
       }
+      // Closed after the refusal went out, so the client reads why.
+      if (this.#failedSignins >= HUB_LIMITS.failedSignins)
+        this.#socket.close(1008, 'too many failed sign-ins');
     }
+  }
+
+  /** The request a frame holds, or undefined when it is not one (text, bad CBOR, no method, odd id or params). */
+  #decode(data: Buffer, isBinary: boolean): Request | undefined {
+    if (!isBinary) return undefined;
+    let value: unknown;
+    try {
+      value = this.#engine.codec.decode(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+    } catch {
+      return undefined;
+    }
+    if (!value || typeof value !== 'object' || Array.isArray(value)) return undefined;
+    const request = value as Request;
+    const { id, method, params } = request;
+    if (typeof method !== 'string' || method.length > 64) return undefined;
+    if (id !== undefined && typeof id !== 'string' && typeof id !== 'number') return undefined;
+    if (params !== undefined && params !== null && !Array.isArray(params)) return undefined;
+    return { ...request, params: params ?? undefined };
   }
 
   async #handle(request: Request): Promise<unknown> {
-    const { method } = request;
-    if (method === 'ping' || method === 'health') return undefined;
-    if (method === 'attach') {
-      const client = asUuid(request.session);
-      if (!client) throw notAllowed('attach needs a session id');
-      if (this.#sessions.has(client.toString())) throw notAllowed('that session is already attached');
-      if (this.#sessions.size >= MAX_SESSIONS)
-        throw notAllowed(`at most ${MAX_SESSIONS} sessions per connection`);
-      await this.#attach(client);
-      return undefined;
+    const session = request.method === 'attach' ? undefined : this.#session(request.session);
+    const decision = decide(request, {
+      signedIn: session?.authenticated ?? false,
+      connectionSignedIn: this.authenticated,
+      held: session?.pending.length ?? 0,
+      sessions: this.#sessions.size,
+      ownsTransaction: (id) => this.#transactions.has(id),
+      ownsLive: (id) => this.#lives.has(id),
+    });
+    switch (decision.step) {
+      case 'refuse':
+        throw new RpcRefusal(decision.error);
+      case 'answer':
+        return decision.result;
+      case 'hold':
+        session!.pending.push({ method: request.method, params: request.params });
+        return decision.result;
+      case 'local':
+        return this.#local(request, session);
     }
-    const session = this.#session(request.session);
-    if (method === 'detach') {
-      if (!session.client) throw notAllowed('the default session cannot be detached');
-      await this.#detach(session);
-      return undefined;
-    }
-    if (!session.authenticated && !BEFORE_SIGNIN.has(method)) throw notSignedIn();
-    if (HELD_UNTIL_SIGNIN.has(method) && !session.authenticated)
-      return this.#hold(session, method, request.params);
-    if (method === 'sessions') {
-      return [...this.#sessions.values()].flatMap((s) => (s.client ? [s.client] : []));
-    }
-    const txn =
-      request.txn === undefined || request.txn === null ? undefined : this.#ownTransaction(request.txn);
-    const params = Array.isArray(request.params) ? request.params : undefined;
-    if (method === 'commit' || method === 'cancel') this.#ownTransaction(params?.[0]);
-    if (method === 'kill') this.#checkKill(String(params?.[0] ?? ''));
-    if (method === 'query') this.#checkQueryKills(params);
-
+    // One password check at a time per connection: a client cannot queue a pile of guesses ahead of everyone
+    // else's sign-in. Refused without a check, so not counted as a failed sign-in.
+    if (request.method === 'signin' && this.#signingIn)
+      throw new RpcRefusal(
+        notAllowed('a sign-in is already running on this connection: wait for its answer'),
+      );
+    const txnId = idOf(request.txn);
+    const forward = () =>
+      this.#call({
+        method: request.method,
+        params: request.params,
+        session: session!.engine,
+        ...(txnId ? { txn: new Uuid(txnId) } : {}),
+      });
     let result: unknown;
     try {
-      result = await this.#call({ method, params, session: session.engine, txn });
+      result = await (request.method === 'signin' ? this.#signin(forward) : forward());
     } catch (error) {
-      if (SIGNS_IN.has(method)) {
-        session.authenticated = false;
-        this.#log.warn({ method }, 'db hub sign-in refused');
-      }
+      if (decision.records === 'signed-in') this.#signinFailed(session!, request.method);
       throw error;
     }
-    if (SIGNS_IN.has(method)) {
-      session.authenticated = true;
-      await this.#applyHeld(session);
-    }
-    if (SIGNS_OUT.has(method)) {
-      session.authenticated = false;
-      session.pending = [];
-    }
-    if (method === 'begin') {
-      if (this.#closed) await this.#call({ method: 'cancel', params: [result], session: session.engine });
-      else this.#transactions.set(String(result), session);
-    }
-    if (method === 'commit' || method === 'cancel') this.#transactions.delete(String(params?.[0]));
-    if (method === 'live') this.#own(String(result), session);
-    if (method === 'kill') this.#forget(String(params?.[0]));
-    if (method === 'query') this.#trackQueryResults(result, session, params);
+    await this.#record(decision.records, session!, request, result);
+    for (const kill of decision.kills) if (kill.kind === 'id') this.#forget(kill.id);
     return result;
   }
 
-  /** Answer session set-up now as the engine would, and run it once the session has signed in. */
-  #hold(session: ClientSession, method: string, params: unknown[] | undefined): unknown {
-    const args = Array.isArray(params) ? params : undefined;
-    session.pending.push({ method, params: args });
-    if (method !== 'use') return undefined;
-    const [namespace, database] = args ?? [];
-    return { namespace: namespace ?? undefined, database: database ?? undefined };
+  /** Session management, which the hub does itself: every engine session of a client is one of its own. */
+  async #local(request: Request, session: ClientSession | undefined): Promise<unknown> {
+    if (request.method === 'sessions')
+      return [...this.#sessions.values()].flatMap((s) => (s.client ? [s.client] : []));
+    if (request.method === 'attach') {
+      const client = asUuid(request.session);
+      if (!client) throw new RpcRefusal(notAllowed('attach needs a session id (a UUID)'));
+      if (this.#sessions.has(idOf(client) ?? ''))
+        throw new RpcRefusal(notAllowed('that session is already attached'));
+      await this.#attach(client);
+      return undefined;
+    }
+    if (!session?.client) throw new RpcRefusal(notAllowed('the default session cannot be detached'));
+    await this.#detach(session);
+    return undefined;
   }
 
-  async #applyHeld(session: ClientSession): Promise<void> {
-    const held = session.pending;
-    session.pending = [];
-    for (const { method, params } of held) await this.#call({ method, params, session: session.engine });
+  async #record(
+    records: Recorded | undefined,
+    session: ClientSession,
+    request: Request,
+    result: unknown,
+  ): Promise<void> {
+    switch (records) {
+      case 'signed-in': {
+        const first = !this.authenticated;
+        session.authenticated = true;
+        this.#failedSignins = 0;
+        if (first) this.onSignedIn();
+        const held = session.pending;
+        session.pending = [];
+        for (const { method, params } of held) await this.#call({ method, params, session: session.engine });
+        return;
+      }
+      case 'signed-out':
+        session.authenticated = false;
+        session.pending = [];
+        return;
+      case 'transaction':
+        // Began by a request still running when the connection closed: nobody will commit it.
+        if (this.#closed)
+          await this.#call({ method: 'cancel', params: [result], session: session.engine }).catch(() => {});
+        else this.#transactions.set(idOf(result) ?? String(result), session);
+        return;
+      case 'transaction-end':
+        this.#transactions.delete(idOf(request.params?.[0]) ?? '');
+        return;
+      case 'live':
+        this.#own(idOf(result) ?? String(result), session);
+        return;
+      case 'live-end':
+        this.#forget(idOf(request.params?.[0]) ?? '');
+        return;
+      case 'query':
+        // LIVE SELECT statements start live queries this session owns.
+        if (!Array.isArray(result)) return;
+        for (const entry of result as { status?: string; type?: string; result?: unknown }[]) {
+          const id = entry?.status === 'OK' && entry.type === 'live' ? idOf(entry.result) : undefined;
+          if (id) this.#own(id, session);
+        }
+        return;
+      default:
+        return;
+    }
+  }
+
+  /** A password check, when the shared gate lets it run and only if the connection is still open by then. */
+  async #signin(forward: () => Promise<unknown>): Promise<unknown> {
+    this.#signingIn = true;
+    try {
+      return await this.signinGate(() => {
+        if (this.#closed) throw new RpcRefusal(notFound('Connection'));
+        return forward();
+      });
+    } finally {
+      this.#signingIn = false;
+    }
+  }
+
+  #signinFailed(session: ClientSession, method: string): void {
+    session.authenticated = false;
+    this.#log.warn({ method }, 'db hub sign-in refused');
+    this.#failedSignins += 1;
   }
 
   #session(raw: unknown): ClientSession {
-    const key = raw === undefined || raw === null ? '' : String(raw);
+    const key = raw === undefined || raw === null ? '' : (idOf(raw) ?? String(raw).slice(0, 64));
     const session = this.#sessions.get(key);
-    if (!session) throw notFound(`Session ${key}`);
+    if (!session) throw new RpcRefusal(notFound(`Session ${key}`));
     return session;
-  }
-
-  #ownTransaction(raw: unknown): Uuid {
-    const id = asUuid(raw);
-    if (!id || !this.#transactions.has(id.toString())) throw notFound(`Transaction ${String(raw)}`);
-    return id;
-  }
-
-  #checkKill(id: string): void {
-    if (!this.#lives.has(id.toLowerCase()))
-      throw notAllowed(`live query ${id} is not one of this connection's`);
-  }
-
-  /** KILL statements may only name this connection's live queries, literally or through a bound parameter. */
-  #checkQueryKills(params: unknown[] | undefined): void {
-    const sql = typeof params?.[0] === 'string' ? params[0] : '';
-    const bindings = (params?.[1] ?? {}) as Record<string, unknown>;
-    for (const target of findKillTargets(sql)) {
-      if (target.kind === 'id') this.#checkKill(target.id);
-      else if (target.kind === 'param') this.#checkKill(String(bindings[target.name] ?? ''));
-      else throw notAllowed('KILL through the db hub takes a live query id: KILL u"<id>" or KILL $id');
-    }
-  }
-
-  #trackQueryResults(result: unknown, session: ClientSession, params: unknown[] | undefined): void {
-    if (!Array.isArray(result)) return;
-    for (const entry of result as { status?: string; type?: string; result?: unknown }[]) {
-      if (entry?.status === 'OK' && entry.type === 'live' && entry.result)
-        this.#own(String(entry.result), session);
-    }
-    const sql = typeof params?.[0] === 'string' ? params[0] : '';
-    const bindings = (params?.[1] ?? {}) as Record<string, unknown>;
-    for (const target of findKillTargets(sql)) {
-      if (target.kind === 'id') this.#forget(target.id);
-      if (target.kind === 'param') this.#forget(String(bindings[target.name] ?? ''));
-    }
   }
 
   #own(id: string, session: ClientSession): void {
@@ -306,11 +321,10 @@ export class HubConnection {
   }
 
   #forget(id: string): void {
-    const key = id.toLowerCase();
     // Keep routing by id until the KILLED notification has passed, then let go.
-    const live = this.#lives.get(key);
+    const live = this.#lives.get(id);
     if (!live) return;
-    this.#lives.delete(key);
+    this.#lives.delete(id);
     setTimeout(live.unroute, 1_000).unref();
   }
 
@@ -319,13 +333,13 @@ export class HubConnection {
     await this.#call({ method: 'attach', session: engine });
     if (this.#closed && client) {
       await this.#call({ method: 'detach', session: engine });
-      throw notFound('Connection');
+      throw new RpcRefusal(notFound('Connection'));
     }
     const session: ClientSession = { client, engine, authenticated: false, pending: [], unroute: () => {} };
     session.unroute = this.#engine.routeSession(engine, (notification) =>
       this.#notify(notification, session),
     );
-    this.#sessions.set(client?.toString() ?? '', session);
+    this.#sessions.set(client ? (idOf(client) ?? '') : '', session);
     return session;
   }
 
@@ -340,39 +354,40 @@ export class HubConnection {
       if (owner === session) this.#transactions.delete(txn);
     }
     session.unroute();
-    this.#sessions.delete(session.client?.toString() ?? '');
+    this.#sessions.delete(session.client ? (idOf(session.client) ?? '') : '');
     await this.#call({ method: 'detach', session: session.engine });
   }
 
   #notify(notification: LiveNotification, session: ClientSession): void {
     if (this.#closed) return;
-    const id = String(notification.id);
+    const id = idOf(notification.id) ?? String(notification.id);
     // A live query started in a way the hub did not see (inside a block, say) is still this session's.
     if (notification.action !== 'KILLED' && !this.#lives.has(id)) this.#own(id, session);
     const { session: _engineSession, ...rest } = notification;
     this.#send({ result: session.client ? { ...rest, session: session.client } : rest });
   }
 
-  async #call(request: { method: string; params?: unknown[]; session: Uuid; txn?: Uuid }): Promise<unknown> {
+  async #call(request: { method: string; params?: unknown[] | undefined; session: Uuid; txn?: Uuid }) {
     const frame: Record<string, unknown> = {
       id: `h${++this.#nextId}`,
       method: request.method,
       session: request.session,
     };
+    // Absent fields stay absent: CBOR would turn `undefined` into NONE, which the engine reads as a value.
     if (request.params !== undefined) frame.params = request.params;
     if (request.txn !== undefined) frame.txn = request.txn;
     const codec = this.#engine.codec;
     const response = codec.decode(await this.#engine.executeRaw(codec.encode(frame)));
     const error = asRpcError(response);
-    if (error) throw new EngineError(error);
-    return response;
+    if (error) throw new RpcRefusal(error);
+    return response as unknown;
   }
 
   #send(message: Record<string, unknown>): void {
     if (this.#socket.readyState !== this.#socket.OPEN) return;
     // A client that stops reading would make the agent buffer notifications without bound; it re-selects and
     // re-subscribes when it reconnects, so dropping it loses nothing.
-    if (this.#socket.bufferedAmount > MAX_BUFFERED_BYTES) {
+    if (this.#socket.bufferedAmount > HUB_LIMITS.bufferedBytes) {
       this.#log.warn({ buffered: this.#socket.bufferedAmount }, 'db hub client is not reading; closing it');
       this.#socket.terminate();
       return;
@@ -385,21 +400,7 @@ export class HubConnection {
   }
 }
 
-/** The engine refused a request; its error goes back to the client as is. */
-class EngineError extends Error {
-  constructor(readonly rpcError: RpcErrorObject) {
-    super(rpcError.message);
-  }
-}
-
 function asUuid(value: unknown): Uuid | undefined {
-  if (value instanceof Uuid) return value;
-  if (typeof value === 'string') {
-    try {
-      return new Uuid(value);
-    } catch {
-      return undefined;
-    }
-  }
-  return undefined;
+  const id = idOf(value);
+  return id === undefined ? undefined : new Uuid(id);
 }

@@ -11,17 +11,23 @@ import type { Datastore } from '../db/datastore-types.ts';
 import type { Logger } from '../log/logger.ts';
 import { HubConnection } from './connection.ts';
 import { defineHubUser } from './credentials.ts';
+import { gate } from './gate.ts';
+import { HUB_LIMITS } from './rules.ts';
 
 export type HubListen = { path: string } | { host: string; port: number };
 
 export interface HubOptions {
   listen: HubListen;
   credentials: { username: string; password: Secret };
+  /** Where the hub user's fingerprint is kept (0600), so an unchanged user is not hashed again at every start. */
+  fingerprintFile?: string;
   log: Logger;
-  /** A connection that has not signed in after this long is closed. Default 30 s. */
+  /** A connection that has not signed in after this long is closed. Default 10 s. */
   signinTimeoutMs?: number;
-  /** Largest request frame accepted. Default 16 MiB. */
+  /** Largest request frame accepted once signed in (before, 64 KiB). Default 16 MiB. */
   maxPayloadBytes?: number;
+  /** Open connections at most; more are refused with 503. Default 64. */
+  maxConnections?: number;
   /**
    * Every this often each client must have answered the previous WebSocket ping (or sent anything), or it is
    * dropped and its live queries killed: a vanished SSH tunnel must not keep live queries forever. Default 30 s.
@@ -57,12 +63,14 @@ export async function startHub(ds: Datastore, options: HubOptions): Promise<Hub>
   const { log } = options;
   // Hashing the password (argon2) takes tens of milliseconds: do it while the agent goes on starting, and hold
   // every connection's requests until it is done.
-  const userDefined = defineHubUser(ds.db, options.credentials);
+  const userDefined = defineHubUser(ds.db, options.credentials, options.fingerprintFile);
   userDefined.catch((error) =>
     log.error({ err: error }, 'the db hub user could not be defined; sign-ins will fail'),
   );
 
   const connections = new Map<WebSocket, HubConnection>();
+  const signinGate = gate(HUB_LIMITS.signinsAtOnce);
+  const maxConnections = options.maxConnections ?? HUB_LIMITS.connections;
   /** Clients heard from since the last heartbeat. */
   const heard = new WeakSet<WebSocket>();
   const heartbeat = setInterval(() => {
@@ -83,7 +91,7 @@ export async function startHub(ds: Datastore, options: HubOptions): Promise<Hub>
     wss ??= import('ws').then(({ WebSocketServer }) => {
       const created = new WebSocketServer({
         noServer: true,
-        maxPayload: options.maxPayloadBytes ?? 16 * 1024 * 1024,
+        maxPayload: options.maxPayloadBytes ?? HUB_LIMITS.frameAfterSignin,
         // The SDK asks for "cbor"; the hub speaks nothing else.
         handleProtocols: (protocols) => (protocols.has('cbor') ? 'cbor' : false),
       });
@@ -92,30 +100,58 @@ export async function startHub(ds: Datastore, options: HubOptions): Promise<Hub>
     });
     return wss;
   };
-  const server = createServer((_req, res) => {
+  const server = createServer({ headersTimeout: 10_000, requestTimeout: 10_000 }, (_req, res) => {
     res.writeHead(426, { 'content-type': 'text/plain' });
     res.end(`MONO db hub: connect with SurrealDB's SDK over WebSocket to ${HUB_RPC_PATH}\n`);
   });
+  let upgrading = 0;
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    const path = new URL(req.url ?? '/', 'http://hub').pathname;
-    if (path !== HUB_RPC_PATH) {
-      socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
-      return;
+    // Node hands the socket over without an error listener: a reset now must not become an uncaught exception.
+    socket.on('error', () => socket.destroy());
+    try {
+      const refusal = upgradeRefusal(req, connections.size + upgrading, maxConnections);
+      if (refusal) {
+        socket.end(`HTTP/1.1 ${refusal}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+        return;
+      }
+      // Counted while `ws` loads (the first connection only); handleUpgrade itself answers at once.
+      upgrading += 1;
+      webSockets()
+        .then(
+          (wss) => {
+            upgrading -= 1;
+            wss.handleUpgrade(req, socket, head, (ws) => accept(ws, socket));
+          },
+          (error) => {
+            upgrading -= 1;
+            log.error({ err: error }, 'db hub cannot accept WebSocket connections');
+            socket.destroy();
+          },
+        )
+        .catch((error) => {
+          log.warn({ err: error }, 'db hub upgrade failed');
+          socket.destroy();
+        });
+    } catch (error) {
+      log.warn({ err: error }, 'db hub refused a malformed upgrade');
+      socket.destroy();
     }
-    webSockets().then(
-      (server) => server.handleUpgrade(req, socket, head, (ws) => server.emit('connection', ws, req)),
-      (error) => {
-        log.error({ err: error }, 'db hub cannot accept WebSocket connections');
-        socket.destroy();
-      },
-    );
   });
-  const accept = (ws: WebSocket) => {
+  const accept = (ws: WebSocket, socket: Duplex) => {
     if (ws.protocol !== 'cbor') {
       ws.close(1002, 'use the cbor subprotocol');
       return;
     }
-    const connection = new HubConnection(ws, engine, log, userDefined);
+    // Until it has signed in, a client may send only a little in all, whatever its frames look like.
+    let received = 0;
+    const budget = (chunk: Buffer) => {
+      received += chunk.length;
+      if (received > HUB_LIMITS.bytesBeforeSignin) socket.destroy();
+    };
+    socket.on('data', budget);
+    const connection = new HubConnection(ws, engine, log, userDefined, signinGate, () =>
+      socket.off('data', budget),
+    );
     connections.set(ws, connection);
     heard.add(ws);
     ws.on('pong', () => heard.add(ws));
@@ -123,11 +159,12 @@ export async function startHub(ds: Datastore, options: HubOptions): Promise<Hub>
     log.debug({ connections: connections.size }, 'db hub connection opened');
     const signinTimer = setTimeout(() => {
       if (!connection.authenticated) ws.close(1008, 'sign in first');
-    }, options.signinTimeoutMs ?? 30_000);
+    }, options.signinTimeoutMs ?? 10_000);
     signinTimer.unref();
     ws.on('error', (error) => log.debug({ err: error }, 'db hub connection error'));
     ws.on('close', () => {
       clearTimeout(signinTimer);
+      socket.off('data', budget);
       connections.delete(ws);
       connection
         .dispose()
@@ -137,6 +174,8 @@ export async function startHub(ds: Datastore, options: HubOptions): Promise<Hub>
   };
 
   const address = await listen(server, options.listen);
+  // Errors after listening (EMFILE when out of file descriptors, say) are logged, never thrown.
+  server.on('error', (error) => log.error({ err: error }, 'db hub server error'));
   log.info({ address }, 'db hub listening');
 
   let closing: Promise<void> | undefined;
@@ -238,4 +277,18 @@ function removeSocket(path: string): void {
   } catch {
     // Already gone.
   }
+}
+
+/**
+ * Why an upgrade is refused, as an HTTP status line, or undefined to go on. Only the exact path; never from a web
+ * page (the SDK in Node sends no Origin, a browser always does, and a page must not reach the hub through
+ * 127.0.0.1); never past the connection cap.
+ */
+export function upgradeRefusal(req: IncomingMessage, open: number, max: number): string | undefined {
+  const target = req.url ?? '';
+  const query = target.indexOf('?');
+  if ((query < 0 ? target : target.slice(0, query)) !== HUB_RPC_PATH) return '404 Not Found';
+  if (req.headers.origin !== undefined) return '403 Forbidden';
+  if (open >= max) return '503 Service Unavailable';
+  return undefined;
 }

@@ -3,7 +3,7 @@
 import { join } from 'node:path';
 import type { Datastore } from '../db/datastore-types.ts';
 import type { Logger } from '../log/logger.ts';
-import { loadHubCredentials } from './credentials.ts';
+import { HUB_USER_FINGERPRINT_FILE, loadHubCredentials } from './credentials.ts';
 import { type Hub, startHub } from './server.ts';
 
 export interface AgentHubOptions {
@@ -28,5 +28,6 @@ export async function startAgentHub(ds: Datastore, options: AgentHubOptions): Pr
   if (credentials.source === 'generated')
     log.info({ file: credentials.file }, 'generated db hub credentials');
   const listen = options.tcp ?? { path: options.socketPath ?? join(options.dataDir, 'hub.sock') };
-  return startHub(ds, { listen, credentials, log });
+  const fingerprintFile = join(options.dataDir, HUB_USER_FINGERPRINT_FILE);
+  return startHub(ds, { listen, credentials, fingerprintFile, log });
 }

@@ -1,7 +1,9 @@
 // The bridge's side of the handshake (protocol.ts): a fresh challenge per socket and a constant-time check of
 // the page's answer. The key reaches the page once, in the URL fragment (which browsers never send), and never
 // travels on a socket or in a request line, so proxy logs, access logs and recorded frames cannot leak it.
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import { constantTimeEqual } from '../../agent-core/security/constant-time.ts';
+import { hmacSha256 } from '../../agent-core/security/hmac.ts';
 import { AUTH_CONTEXT } from './protocol.ts';
 
 export function newChallenge(): string {
@@ -9,20 +11,14 @@ export function newChallenge(): string {
 }
 
 export function authFor(key: string, challenge: string): string {
-  return createHmac('sha256', key)
-    .update(AUTH_CONTEXT + challenge)
-    .digest('base64url');
+  return hmacSha256(AUTH_CONTEXT + challenge, key).toString('base64url');
 }
 
 /** True when `answer` is the MAC of this challenge under one of the accepted keys (constant time per key). */
 export function verifyAuth(keys: readonly string[], challenge: string, answer: unknown): boolean {
   if (typeof answer !== 'string' || answer.length > 128) return false;
-  const given = Buffer.from(answer);
   let ok = false;
-  for (const key of keys) {
-    const expected = Buffer.from(authFor(key, challenge));
-    if (given.length === expected.length && timingSafeEqual(given, expected)) ok = true;
-  }
+  for (const key of keys) if (constantTimeEqual(answer, authFor(key, challenge))) ok = true;
   return ok;
 }
 

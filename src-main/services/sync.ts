@@ -84,7 +84,13 @@ export function createSync(deps: SyncDeps): Sync {
       await withTimeout(
         (async () => {
           await next.connect(target.url, { reconnect: false, versionCheck: false });
-          await next.signin({ username: target.username, password: target.password.reveal() });
+          // The hub's user is a user of the database mono/agent, not of the whole server.
+          await next.signin({
+            namespace: NAMESPACE,
+            database: DATABASE,
+            username: target.username,
+            password: target.password.reveal(),
+          });
           await next.use({ namespace: NAMESPACE, database: DATABASE });
           for (const table of deps.tables) {
             const live = await next.live(new Table(table));

@@ -54,7 +54,12 @@ export async function syncLatency(samples = 40): Promise<number[]> {
     await completeSetup(stack.app);
     const port = stack.app.services.prefs.get().hubPort;
     await db.connect(`ws://127.0.0.1:${port}/rpc`, { reconnect: false, versionCheck: false });
-    await db.signin({ username: HUB_USER, password: hubPassword(stack.app.services.vault).reveal() });
+    await db.signin({
+      namespace: NAMESPACE,
+      database: DATABASE,
+      username: HUB_USER,
+      password: hubPassword(stack.app.services.vault).reveal(),
+    });
     await db.use({ namespace: NAMESPACE, database: DATABASE });
     await db.query(
       "UPSERT conversation:bench CONTENT { channel: 'telegram', chat_id: 'bench', title: 'Benchmark', unread: 0, last_message_at: time::now() }",

@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import { after, before, test } from 'node:test';
+import { Surreal } from 'surrealdb';
 import WebSocket from 'ws';
 import { Secret } from '../../agent-core/config/secret.ts';
 import { openDatastore } from '../../agent-core/db/datastore.ts';
@@ -12,7 +13,8 @@ import { silentLogger } from '../../agent-core/log/logger.ts';
 import type { DbChange, SyncStatus } from '../../src-main/ipc/contract.ts';
 import { createSync, type Sync } from '../../src-main/services/sync.ts';
 
-const credentials = { username: 'mono_desktop', password: new Secret('hub-test-password') };
+/** What the agent defines the hub user with; the desktop's target reads it at each connection, as from its vault. */
+let credentials = { username: 'mono_desktop', password: new Secret('hub-test-password') };
 let ds: Datastore;
 let hub: Hub | undefined;
 let port: number;
@@ -132,4 +134,36 @@ test('goes offline when the hub goes away, and re-subscribes with a new epoch wh
     statuses.some((s) => s.state === 'offline' && s.nextRetryAt),
     'the banner can say when it retries',
   );
+});
+
+test('after the hub password changes (agent restarted with a new one), the desktop signs in with the new one and the old one is refused', async () => {
+  const old = credentials.password;
+  await hub?.close();
+  hub = undefined;
+  await eventually(() => sync.status().state === 'offline', 'offline');
+  const epoch = sync.status().epoch;
+  credentials = { ...credentials, password: new Secret('hub-test-password-changed') };
+  await startOurHub();
+  await eventually(
+    () => sync.status().state === 'online' && sync.status().epoch === epoch + 1,
+    'online again with the new password',
+  );
+  const before = changes.length;
+  await ds.db.query("CREATE message:c CONTENT { text: 'after the change' }").collect();
+  await eventually(() => changes.slice(before).some((c) => c.id === 'message:c'), 'live CREATE');
+  const stale = new Surreal({ websocketImpl: WebSocket as never });
+  try {
+    await stale.connect(`ws://127.0.0.1:${port}/rpc`, { reconnect: false, versionCheck: false });
+    await assert.rejects(
+      stale.signin({
+        namespace: 'mono',
+        database: 'agent',
+        username: credentials.username,
+        password: old.reveal(),
+      }),
+      /auth/i,
+    );
+  } finally {
+    await stale.close().catch(() => {});
+  }
 });

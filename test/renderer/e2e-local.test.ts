@@ -1,20 +1,10 @@
 // End to end in local mode: the real UI in Chromium, MONO's services behind the bridge, the real built agent,
 // and the fake Telegram and Anthropic servers. The tests run in order on one stack, as a user would.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { FAKE_ANTHROPIC_KEY } from '../fakes/anthropic-server.ts';
 import { FAKE_TELEGRAM_TOKEN } from '../fakes/telegram-server.ts';
-import { ROOT, type Stack, screenshot, startStack } from './harness.ts';
-
-// The desktop reads everything through the agent's db hub. Until agent-app starts it (marked TODO(hub) there),
-// these tests cannot run against the built agent; MONO_E2E_AGENT can point at a build that has it.
-const hubMissing =
-  !process.env.MONO_E2E_AGENT &&
-  readFileSync(join(ROOT, 'agent-core', 'agent-app.ts'), 'utf8').includes('TODO(hub)') &&
-  'the built agent does not start its db hub yet (agent-core/agent-app.ts: TODO(hub))';
-if (hubMissing) test(`local-mode e2e skipped: ${hubMissing}`, { skip: hubMissing }, () => {});
+import { type Stack, screenshot, startStack } from './harness.ts';
 
 let stack: Stack;
 const PASSPHRASE = 'ada keeps her keys safe';
@@ -129,7 +119,6 @@ test('the wizard checks each key for real, with a helpful message, and resumes a
 
 test('choosing this computer installs and starts the agent, then opens the dashboard', {
   timeout: 90_000,
-  skip: hubMissing,
 }, async () => {
   const { page } = stack;
   await page.getByRole('button', { name: 'Run on this computer' }).click();
@@ -142,7 +131,7 @@ test('choosing this computer installs and starts the agent, then opens the dashb
   assertNoVaultValueReachedThePage();
 });
 
-test('a stranger asks to pair; approving lets them in', { timeout: 60_000, skip: hubMissing }, async () => {
+test('a stranger asks to pair; approving lets them in', { timeout: 60_000 }, async () => {
   const { page, telegram } = stack;
   telegram.sendText({ ...STRANGER, text: 'hello?' });
   // The request appears live and the sidebar counts it.
@@ -159,7 +148,6 @@ test('a stranger asks to pair; approving lets them in', { timeout: 60_000, skip:
 
 test('a Telegram message appears in the thread live and the reply follows', {
   timeout: 60_000,
-  skip: hubMissing,
 }, async () => {
   const { page, telegram } = stack;
   await page.getByRole('button', { name: /Conversations/ }).click();
@@ -178,7 +166,6 @@ test('a Telegram message appears in the thread live and the reply follows', {
 
 test('a changed setting is used by the agent for the next message', {
   timeout: 60_000,
-  skip: hubMissing,
 }, async () => {
   const { page, telegram, anthropic } = stack;
   await page.getByRole('button', { name: /Integrations/ }).click();
@@ -199,7 +186,6 @@ test('a changed setting is used by the agent for the next message', {
 
 test('a reply Telegram refused shows as failed, and "Send again" delivers it', {
   timeout: 60_000,
-  skip: hubMissing,
 }, async () => {
   const { page, telegram } = stack;
   await page.getByRole('button', { name: /Conversations/ }).click();
@@ -221,7 +207,7 @@ test('a reply Telegram refused shows as failed, and "Send again" delivers it', {
   await again.waitFor({ state: 'detached', timeout: 30_000 });
 });
 
-test('a job is created from the Jobs screen', { timeout: 30_000, skip: hubMissing }, async () => {
+test('a job is created from the Jobs screen', { timeout: 30_000 }, async () => {
   const { page } = stack;
   await page.getByRole('button', { name: /^Jobs/ }).click();
   await page.getByRole('button', { name: 'Create your first job' }).click();
@@ -239,7 +225,6 @@ test('a job is created from the Jobs screen', { timeout: 30_000, skip: hubMissin
 
 test('a one-off job runs, its answer reaches the chat and its run shows in the history', {
   timeout: 60_000,
-  skip: hubMissing,
 }, async () => {
   const { page, telegram } = stack;
   await page.getByRole('button', { name: 'New job' }).click();
@@ -262,7 +247,7 @@ test('a one-off job runs, its answer reaches the chat and its run shows in the h
   await screenshot(page, 'jobs');
 });
 
-test('usage and server screens show the agent', { timeout: 30_000, skip: hubMissing }, async () => {
+test('usage and server screens show the agent', { timeout: 30_000 }, async () => {
   const { page } = stack;
   await page.getByRole('button', { name: /Usage/ }).click();
   // The replies above were paid for: the chart shows today's bar with what the datastore recorded.
@@ -294,7 +279,6 @@ test('usage and server screens show the agent', { timeout: 30_000, skip: hubMiss
 
 test('pausing from the Server screen: people get a notice, the banner offers Resume, resuming answers them', {
   timeout: 60_000,
-  skip: hubMissing,
 }, async () => {
   const { page, telegram } = stack;
   await page.getByRole('button', { name: /Server/ }).click();
@@ -322,7 +306,6 @@ test('pausing from the Server screen: people get a notice, the banner offers Res
 
 test('the offline banner shows while the agent is down, and everything catches up when it returns', {
   timeout: 90_000,
-  skip: hubMissing,
 }, async () => {
   const { page, telegram, app } = stack;
   await page.getByRole('button', { name: /Conversations/ }).click();

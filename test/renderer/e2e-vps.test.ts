@@ -23,16 +23,13 @@ import { FAKE_ANTHROPIC_KEY } from '../fakes/anthropic-server.ts';
 import { FAKE_TELEGRAM_TOKEN } from '../fakes/telegram-server.ts';
 import { type AgentFakes, startAgentFakes } from '../vps/agent-fakes.ts';
 import { buildRelease, createTestKey, removeBuilds, startMirror, type TestKey, Vps } from '../vps/harness.ts';
-import { ensureRendererBuilt, launchChromium, RENDERER_DIR, ROOT, screenshot } from './harness.ts';
+import { ensureRendererBuilt, launchChromium, RENDERER_DIR, screenshot } from './harness.ts';
 
 const VERSION = '7.7.7';
 /** What "Update agent" installs: a real new version (the release the app deploys is switched to it). */
 const NEXT = '7.7.8';
 /** A new version that answers healthy, then crashes 5 s later. */
 const LATE = '7.7.9';
-const hubMissing = readFileSync(join(ROOT, 'agent-core', 'agent-app.ts'), 'utf8').includes('TODO(hub)')
-  ? 'the agent does not start its db hub yet (agent-core/agent-app.ts: TODO(hub))'
-  : false;
 
 let key: TestKey;
 let vps: Vps;
@@ -271,7 +268,6 @@ test('an update to a release that crashes 5 s after answering healthy: the deskt
 
 test('conversations from the VPS arrive live through the SSH tunnel to its hub', {
   timeout: 120_000,
-  skip: hubMissing,
 }, async () => {
   await page.getByRole('button', { name: /Contacts & access/ }).click();
   const request = page.getByTestId('pairing-request');
@@ -281,7 +277,6 @@ test('conversations from the VPS arrive live through the SSH tunnel to its hub',
 
 test('the Chat screen talks to the VPS agent: stored, answered once, the reply growing live through the tunnel', {
   timeout: 120_000,
-  skip: hubMissing,
 }, async () => {
   await page.getByRole('button', { name: /Chat with MONO/ }).click();
   fakes.anthropic.chunkChars = 4;

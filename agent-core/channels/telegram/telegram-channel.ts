@@ -4,13 +4,13 @@
 // fetches them, which would lose them in a crash — hence this small loop.)
 // grammY is loaded on the first API call, not at start: a webhook-mode agent that has not answered anyone yet
 // never needs it (~5 MB of memory, ~10 ms of start-up with its `debug` dependency).
-import { timingSafeEqual } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import type { Api } from 'grammy';
 import type { ChannelState } from '../../contract/tables.ts';
 import { neverConnected } from '../../health/network-errors.ts';
 import type { Logger } from '../../log/logger.ts';
 import type { MediaSource } from '../../media/attachments.ts';
+import { constantTimeEqual } from '../../security/constant-time.ts';
 import { backoffDelay } from '../../util/backoff.ts';
 import { commonJs } from '../../util/commonjs.ts';
 import { errorMessage } from '../../util/error-message.ts';
@@ -124,7 +124,7 @@ export class TelegramChannel implements Channel {
     body: string,
   ): Promise<{ status: number; body: string }> {
     if (!this.config.webhookSecret) return { status: 404, body: 'telegram webhook is off' };
-    if (!secretHeader || !safeEqual(secretHeader, this.config.webhookSecret.reveal())) {
+    if (!secretHeader || !constantTimeEqual(secretHeader, this.config.webhookSecret.reveal())) {
       this.log.warn('telegram webhook call with a wrong or missing secret token');
       return { status: 401, body: 'wrong secret token' };
     }
@@ -280,10 +280,4 @@ function describe(error: unknown): string {
   if (isHttpError(error))
     return `network error calling Telegram (${(error.error as Error)?.name ?? 'error'})`;
   return errorMessage(error);
-}
-
-function safeEqual(a: string, b: string): boolean {
-  const left = Buffer.from(a);
-  const right = Buffer.from(b);
-  return left.length === right.length && timingSafeEqual(left, right);
 }

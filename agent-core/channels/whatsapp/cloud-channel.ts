@@ -1,10 +1,10 @@
 // WhatsApp through the official Cloud API: Meta delivers messages to POST /whatsapp (signed with the app
 // secret), the agent answers through the Graph API. A webhook is stored before it is answered 200; Meta
 // redelivers otherwise, and the message id deduplicates what arrives twice.
-import { timingSafeEqual } from 'node:crypto';
 import type { ChannelState } from '../../contract/tables.ts';
 import type { Logger } from '../../log/logger.ts';
 import type { MediaSource } from '../../media/attachments.ts';
+import { constantTimeEqual } from '../../security/constant-time.ts';
 import { BoundedMap } from '../../util/bounded-map.ts';
 import {
   type Channel,
@@ -90,7 +90,7 @@ export class WhatsAppCloudChannel implements Channel {
     if (
       query['hub.mode'] !== 'subscribe' ||
       !token ||
-      !safeEqual(token, this.config.verifyToken.reveal()) ||
+      !constantTimeEqual(token, this.config.verifyToken.reveal()) ||
       typeof query['hub.challenge'] !== 'string'
     ) {
       this.log.warn('whatsapp webhook verification with a wrong verify token');
@@ -225,10 +225,4 @@ export class WhatsAppCloudChannel implements Channel {
       this.log.warn({ err: error }, 'whatsapp graph api call failed');
     }
   }
-}
-
-function safeEqual(a: string, b: string): boolean {
-  const left = Buffer.from(a);
-  const right = Buffer.from(b);
-  return left.length === right.length && timingSafeEqual(left, right);
 }

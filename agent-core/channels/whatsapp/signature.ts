@@ -1,9 +1,9 @@
 // Meta's webhook signature: X-Hub-Signature-256 = "sha256=" + hex HMAC-SHA256 of the RAW body with the app
 // secret. It must be computed over the bytes as received: re-serialised JSON differs (escaped emoji, spacing).
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { hmacSha256Hex, verifyHmacSha256 } from '../../security/hmac.ts';
 
 export function signBody(body: Uint8Array | string, appSecret: string): string {
-  return `sha256=${createHmac('sha256', appSecret).update(body).digest('hex')}`;
+  return `sha256=${hmacSha256Hex(body, appSecret)}`;
 }
 
 export function verifySignature(
@@ -12,7 +12,5 @@ export function verifySignature(
   appSecret: string,
 ): boolean {
   if (!header || !/^sha256=[0-9a-fA-F]{64}$/.test(header.trim())) return false;
-  const expected = Buffer.from(signBody(body, appSecret).slice('sha256='.length), 'hex');
-  const given = Buffer.from(header.trim().slice('sha256='.length), 'hex');
-  return given.length === expected.length && timingSafeEqual(given, expected);
+  return verifyHmacSha256(body, header.trim().slice('sha256='.length), appSecret);
 }

@@ -11,6 +11,7 @@ import { agentEnv } from '../../helpers/agent-env.ts';
 import { AgentProcess, tempDataDir } from '../../helpers/agent-process.ts';
 import { AgentWithFakes } from '../../helpers/agent-with-fakes.ts';
 import { queryDataDir } from '../../helpers/inspect-datastore.ts';
+import { prng } from '../../helpers/prng.ts';
 import { eventually } from '../../helpers/wait.ts';
 
 const SEED = Number(process.env.MONO_FUZZ_SEED ?? 20261125);
@@ -27,18 +28,6 @@ const SECRET = 'fuzz-webhook-secret';
 function rssMb(pid: number | undefined): number {
   const match = pid ? /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8')) : null;
   return match ? Math.round(Number(match[1]) / 1024) : Number.NaN;
-}
-
-/** mulberry32: small, fast, seedable. */
-function prng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 interface Case {

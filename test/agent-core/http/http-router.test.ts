@@ -1,7 +1,9 @@
 // The agent's HTTP router without a socket (routes, params, 404, body limits, 500s, JSON and text), then the
-// node:http adapter once on a real port: a chunked upload past the limit and the health check's 503.
+// node:http adapter on a real port: a chunked upload past the limit, the health check's 503 and what it tells
+// whom, malformed request targets, a client too slow to finish its headers, and the connection cap.
 import assert from 'node:assert/strict';
 import { request as httpRequest } from 'node:http';
+import { connect, type Socket } from 'node:net';
 import { Readable, Writable } from 'node:stream';
 import { test } from 'node:test';
 import { createHttpApp, type Health, listen } from '../../../agent-core/http/app.ts';
@@ -211,6 +213,122 @@ test('over a socket: health 503 when the datastore is down, a chunked upload pas
     const small = await send('POST', '/upload', ['x'.repeat(600)]);
     assert.deepEqual([small.status, small.body], [200, '600']);
     await assert.rejects(listen(router, '127.0.0.1', server.address.port), /set MONO_HTTP_PORT/);
+  } finally {
+    await server.close();
+  }
+});
+
+/** One raw exchange with a listening server: the status line of its answer ('' when it just closed). */
+function rawExchange(port: number, request: string, { trickle = false } = {}): Promise<string> {
+  return new Promise((resolve) => {
+    let answer = '';
+    let timer: NodeJS.Timeout | undefined;
+    const socket = connect(port, '127.0.0.1', () => {
+      if (!trickle) {
+        socket.write(request);
+        return;
+      }
+      // A slow client: one byte every 200 ms, never finishing its headers.
+      let i = 0;
+      timer = setInterval(() => socket.writable && socket.write(request[i++ % request.length]!), 200);
+    });
+    socket.on('data', (chunk) => (answer += chunk.toString('latin1')));
+    socket.on('error', () => {});
+    socket.on('close', () => {
+      clearInterval(timer);
+      resolve(answer.split('\r\n')[0] ?? '');
+    });
+  });
+}
+
+test('over a socket: malformed request targets get 4xx and the server goes on serving', async () => {
+  const router = createHttpApp({ log: silentLogger, health: async () => healthy });
+  router.get('/hooks/:name', (request) => ({ status: 200, body: request.params.name ?? '' }));
+  const server = await listen(router, '127.0.0.1', 0);
+  try {
+    for (const target of [
+      '//',
+      '/%',
+      '/%zz',
+      '/hooks/%zz%',
+      'http://127.0.0.1/healthz',
+      '*',
+      `/${'a'.repeat(64 * 1024)}`,
+    ]) {
+      const status = await rawExchange(
+        server.address.port,
+        `GET ${target} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`,
+      );
+      assert.match(status, /^HTTP\/1\.1 4\d\d /, `${target.slice(0, 30)} → ${status}`);
+    }
+    assert.match(
+      await rawExchange(server.address.port, 'GET / HTTP/1.1\r\nHost: x\r\nX: \u0000\r\n\r\n'),
+      /^HTTP\/1\.1 400 /,
+    );
+    assert.match(
+      await rawExchange(server.address.port, `GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`),
+      /^HTTP\/1\.1 200 /,
+    );
+  } finally {
+    await server.close();
+  }
+});
+
+const healthy: Health = {
+  status: 'ok',
+  version: '1.2.3',
+  uptime_s: 5,
+  db: 'ok',
+  channels: { telegram: 'polling' },
+};
+
+test('/healthz tells a caller from elsewhere, or through a proxy, only its status', async () => {
+  const router = createHttpApp({ log: silentLogger, health: async () => healthy });
+  const from = (remoteAddress: string, headers: Record<string, string> = {}) =>
+    Object.assign(raw('GET', '/healthz', headers), { socket: { remoteAddress } });
+  const body = async (request: RawRequest) => JSON.parse((await router.handle(request)).body);
+  assert.deepEqual(await body(from('127.0.0.1')), healthy);
+  assert.deepEqual(await body(from('::1')), healthy);
+  assert.deepEqual(await body(from('::ffff:127.0.0.1')), healthy);
+  assert.deepEqual(await body(from('203.0.113.9')), { status: 'ok' });
+  assert.deepEqual(await body(from('::ffff:10.0.0.2')), { status: 'ok' });
+  assert.deepEqual(await body(from('127.0.0.1', { 'x-forwarded-for': '203.0.113.9' })), { status: 'ok' });
+  assert.deepEqual(await body(from('127.0.0.1', { forwarded: 'for=203.0.113.9' })), { status: 'ok' });
+  assert.deepEqual(await body(raw('GET', '/healthz')), { status: 'ok' }, 'no socket: not known to be local');
+});
+
+test('a client that never finishes its headers is cut off; connections past the cap are dropped', async () => {
+  const router = createHttpApp({ log: silentLogger, health: async () => healthy });
+  const server = await listen(router, '127.0.0.1', 0, {
+    headersTimeoutMs: 500,
+    requestTimeoutMs: 1_000,
+    checkIntervalMs: 100,
+    maxConnections: 3,
+  });
+  try {
+    const started = Date.now();
+    const slow = await rawExchange(server.address.port, 'GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: ', {
+      trickle: true,
+    });
+    assert.ok(Date.now() - started < 5_000, `cut off after ${Date.now() - started} ms`);
+    assert.match(slow, /^(HTTP\/1\.1 408 |$)/);
+    const held = await Promise.all(
+      [1, 2, 3].map(
+        () =>
+          new Promise<Socket>((resolve) => {
+            const socket = connect(server.address.port, '127.0.0.1', () => resolve(socket));
+            socket.on('error', () => {});
+          }),
+      ),
+    );
+    const refused = await rawExchange(server.address.port, 'GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n');
+    assert.equal(refused, '', 'the fourth connection is closed without an answer');
+    for (const socket of held) socket.destroy();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.match(
+      await rawExchange(server.address.port, 'GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'),
+      /^HTTP\/1\.1 200 /,
+    );
   } finally {
     await server.close();
   }

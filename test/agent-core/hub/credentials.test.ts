@@ -10,6 +10,7 @@ import { openDatastore } from '../../../agent-core/db/datastore.ts';
 import {
   defineHubUser,
   HUB_CREDENTIALS_FILE,
+  HUB_USER_FINGERPRINT_FILE,
   HubCredentialsError,
   loadHubCredentials,
   surqlStringLiteral,
@@ -74,20 +75,27 @@ test('password literals escape quotes and backslashes', () => {
   assert.equal(surqlStringLiteral(`a'b\\c"d`), `'a\\'b\\\\c"d'`);
 });
 
-test('the hub user is an OWNER on ROOT; a hub user from earlier credentials is removed, others stay', {
+type Users = { users: Record<string, string> };
+
+test('the hub user is an EDITOR of mono/agent, not a root user; hub users from earlier credentials or versions go, others stay', {
   timeout: 20_000,
 }, async () => {
   const ds = await openDatastore({ url: 'mem://', log: silentLogger });
   try {
     await ds.db.query("DEFINE USER owner_own ON ROOT PASSWORD 'kept' ROLES OWNER").collect();
+    // What an earlier version left: the hub user as a root OWNER.
+    await ds.db
+      .query("DEFINE USER mono_desktop ON ROOT PASSWORD 'old' ROLES OWNER COMMENT 'MONO db hub fp=00:00'")
+      .collect();
     await defineHubUser(ds.db, { username: 'mono', password: new Secret('first') });
     await defineHubUser(ds.db, { username: 'mono_desktop', password: new Secret(`it's\\new`) });
-    const [root] = await ds.db.query('INFO FOR ROOT').collect<[{ users: Record<string, string> }]>();
-    assert.deepEqual(Object.keys(root.users).sort(), ['mono_desktop', 'owner_own']);
-    assert.match(root.users.mono_desktop ?? '', /ROLES OWNER/);
+    const [root, db] = await ds.db.query('INFO FOR ROOT; INFO FOR DB').collect<[Users, Users]>();
+    assert.deepEqual(Object.keys(root.users), ['owner_own'], 'the old root hub user is gone');
+    assert.deepEqual(Object.keys(db.users), ['mono_desktop'], 'the earlier hub user is gone');
+    assert.match(db.users.mono_desktop ?? '', /ON DATABASE .*ROLES EDITOR/);
     const [ok] = await ds.db
       .query('RETURN crypto::argon2::compare($hash, $pass)', {
-        hash: /PASSHASH '([^']+)'/.exec(root.users.mono_desktop ?? '')?.[1],
+        hash: /PASSHASH '([^']+)'/.exec(db.users.mono_desktop ?? '')?.[1],
         pass: `it's\\new`,
       })
       .collect<[boolean]>();
@@ -97,13 +105,15 @@ test('the hub user is an OWNER on ROOT; a hub user from earlier credentials is r
   }
 });
 
-test('an unchanged hub user is not redefined at start; a changed password is', {
+test('an unchanged hub user is not hashed again at start; a changed password or a changed user is', {
   timeout: 20_000,
 }, async () => {
   const ds = await openDatastore({ url: 'mem://', log: silentLogger });
+  const dir = mkdtempSync(join(tmpdir(), 'mono-cred-'));
+  const file = join(dir, HUB_USER_FINGERPRINT_FILE);
   const hashOf = async () => {
-    const [root] = await ds.db.query('INFO FOR ROOT').collect<[{ users: Record<string, string> }]>();
-    return /PASSHASH '([^']+)'/.exec(root.users.mono ?? '')?.[1];
+    const [db] = await ds.db.query('INFO FOR DB').collect<[Users]>();
+    return /PASSHASH '([^']+)'/.exec(db.users.mono ?? '')?.[1];
   };
   const matches = async (pass: string) => {
     const [ok] = await ds.db
@@ -112,17 +122,45 @@ test('an unchanged hub user is not redefined at start; a changed password is', {
     return ok;
   };
   try {
-    await defineHubUser(ds.db, { username: 'mono', password: new Secret('first') });
+    await defineHubUser(ds.db, { username: 'mono', password: new Secret('first') }, file);
     const first = await hashOf();
-    await defineHubUser(ds.db, { username: 'mono', password: new Secret('first') });
+    assert.equal(statSync(file).mode & 0o777, 0o600, 'the fingerprint file is the agent’s alone');
+    assert.doesNotMatch(readFileSync(file, 'utf8'), /first/);
+    await defineHubUser(ds.db, { username: 'mono', password: new Secret('first') }, file);
     assert.equal(await hashOf(), first, 'same password: the stored hash is left alone');
-    await defineHubUser(ds.db, { username: 'mono', password: new Secret('second') });
+    await defineHubUser(ds.db, { username: 'mono', password: new Secret('second') }, file);
     assert.notEqual(await hashOf(), first);
     assert.equal(await matches('second'), true);
     assert.equal(await matches('first'), false);
-    const [root] = await ds.db.query('INFO FOR ROOT').collect<[{ users: Record<string, string> }]>();
-    assert.doesNotMatch(root.users.mono ?? '', /second|first/, 'the comment holds no password');
+    // Someone changed the user in the datastore: the fingerprint no longer matches what is stored.
+    await ds.db.query("DEFINE USER OVERWRITE mono ON DATABASE PASSWORD 'tampered' ROLES EDITOR").collect();
+    await defineHubUser(ds.db, { username: 'mono', password: new Secret('second') }, file);
+    assert.equal(await matches('second'), true);
+    const [db] = await ds.db.query('INFO FOR DB').collect<[Users]>();
+    assert.doesNotMatch(db.users.mono ?? '', /fp=|second|first/, 'the datastore holds no fingerprint');
   } finally {
     await ds.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a fingerprint that cannot be written (disk full, no descriptors) leaves the hub user defined', {
+  timeout: 20_000,
+}, async () => {
+  const ds = await openDatastore({ url: 'mem://', log: silentLogger });
+  const dir = mkdtempSync(join(tmpdir(), 'mono-cred-'));
+  const blocker = join(dir, 'not-a-directory');
+  writeFileSync(blocker, '');
+  try {
+    await defineHubUser(
+      ds.db,
+      { username: 'mono', password: new Secret('pw') },
+      join(blocker, HUB_USER_FINGERPRINT_FILE),
+    );
+    const [db] = await ds.db.query('INFO FOR DB').collect<[Users]>();
+    assert.match(db.users.mono ?? '', /ROLES EDITOR/);
+  } finally {
+    await ds.close();
+    rmSync(dir, { recursive: true, force: true });
   }
 });

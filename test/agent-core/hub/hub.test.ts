@@ -97,16 +97,19 @@ test('nothing but sign-in works before signing in', { timeout: 30_000 }, async (
     assert.match((await raw.call('query', ['INFO FOR ROOT'])).error?.message ?? '', /sign in/i);
     assert.match((await raw.call('begin')).error?.message ?? '', /sign in/i);
     assert.match((await raw.call('sessions')).error?.message ?? '', /sign in/i);
-    assert.deepEqual((await raw.call('use', ['sneaky_ns', 'sneaky_db'])).result, {
-      namespace: 'sneaky_ns',
-      database: 'sneaky_db',
-    });
+    assert.match(
+      (await raw.call('use', ['sneaky_ns', 'sneaky_db'])).error?.message ?? '',
+      /serves namespace mono, database agent only/,
+    );
     const [root] = await ds.db.query('INFO FOR ROOT').collect<[{ namespaces: Record<string, string> }]>();
     assert.ok(!('sneaky_ns' in root.namespaces), 'no namespace was created for an anonymous session');
     // Held set-up runs, in order, once the session has signed in.
     await raw.call('use', ['mono', 'agent']);
     await raw.call('let', ['greeting', 'held']);
-    assert.equal((await raw.call('signin', [{ user: USER, pass: PASSWORD }])).error, undefined);
+    assert.equal(
+      (await raw.call('signin', [{ user: USER, pass: PASSWORD, ns: 'mono', db: 'agent' }])).error,
+      undefined,
+    );
     const [answer] = (await raw.call('query', ['RETURN [$greeting, session::ns(), session::db()]']))
       .result as {
       result: unknown;
@@ -119,9 +122,12 @@ test('nothing but sign-in works before signing in', { timeout: 30_000 }, async (
 
 test('the agent’s own connection keeps root rights next to the hub user', { timeout: 10_000 }, async () => {
   await hub.ready;
-  const [root] = await ds.db.query('INFO FOR ROOT').collect<[{ users: Record<string, string> }]>();
-  assert.ok(USER in root.users, 'the hub user is defined on ROOT');
-  assert.ok(!root.users[USER]?.includes(PASSWORD), 'only a hash is stored');
+  const [root, db] = await ds.db
+    .query('INFO FOR ROOT; INFO FOR DB')
+    .collect<[{ users: Record<string, string> }, { users: Record<string, string> }]>();
+  assert.deepEqual(Object.keys(root.users), [], 'no root user: the hub user belongs to mono/agent');
+  assert.match(db.users[USER] ?? '', /ON DATABASE .*ROLES EDITOR/);
+  assert.ok(!db.users[USER]?.includes(PASSWORD), 'only a hash is stored');
   await ds.db.query('DEFINE NAMESPACE IF NOT EXISTS scratch; REMOVE NAMESPACE scratch').collect();
 });
 
@@ -170,7 +176,10 @@ test('two connections cannot touch each other’s sessions, transactions or live
   const other = new RawRpcClient(hub.address);
   try {
     for (const raw of [owner, other]) {
-      assert.equal((await raw.call('signin', [{ user: USER, pass: PASSWORD }])).error, undefined);
+      assert.equal(
+        (await raw.call('signin', [{ user: USER, pass: PASSWORD, ns: 'mono', db: 'agent' }])).error,
+        undefined,
+      );
       await raw.call('use', ['mono', 'agent']);
     }
     const { result: txn } = await owner.call('begin');
@@ -216,6 +225,7 @@ test('a connection that never signs in is closed, and the hub answers health its
     signinTimeoutMs: 300,
   });
   try {
+    await strict.ready;
     const raw = new RawRpcClient(strict.address);
     assert.equal((await raw.call('health')).error, undefined);
     assert.match((await raw.call('select', ['note'])).error?.message ?? '', /sign in/i);
@@ -234,13 +244,19 @@ test('a client that stops answering pings is dropped and its live queries killed
     log: silentLogger,
     heartbeatMs: 200,
   });
-  // autoPong off: a peer whose network vanished answers nothing.
-  const silent = new RawRpcClient(watchful.address, { autoPong: false });
+  // Signing in must not race the heartbeat: the hub user is defined (argon2) while the hub starts.
+  await watchful.ready;
+  const silent = new RawRpcClient(watchful.address);
   try {
-    assert.equal((await silent.call('signin', [{ user: USER, pass: PASSWORD }])).error, undefined);
+    assert.equal(
+      (await silent.call('signin', [{ user: USER, pass: PASSWORD, ns: 'mono', db: 'agent' }])).error,
+      undefined,
+    );
     await silent.call('use', ['mono', 'agent']);
     const { result: id } = await silent.call('live', ['gone']);
     assert.ok((await livesOn('gone')).includes(String(id)));
+    // From here on, a peer whose network vanished: it answers nothing.
+    silent.answerPings = false;
     await silent.closed;
     await eventually(
       async () => !(await livesOn('gone')).includes(String(id)),
