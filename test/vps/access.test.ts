@@ -193,7 +193,7 @@ describe('connecting to a VPS', { timeout: 240_000 }, () => {
     assert.equal(r.changed, true);
     assert.equal(r.health?.version, '2.0.0');
     assert.equal(
-      (await vps.must('stat -c %U /opt/mono/releases/2.0.0/mono-agent.js /etc/mono/agent.env')).trim(),
+      (await vps.must('stat -c %U /opt/mono/current/mono-agent.js /etc/mono/agent.env')).trim(),
       'root\nroot',
     );
     assert.equal((await vps.must('systemctl show -p User --value mono-agent')).trim(), 'mono');
@@ -248,7 +248,12 @@ describe('connecting to a VPS', { timeout: 240_000 }, () => {
       1,
       'the hung command was stopped on the VPS',
     );
-    assert.equal((await vps.must('readlink /opt/mono/current')).trim(), 'releases/2.0.0', 'nothing switched');
+    // A release's folder is its version and the hash of its content.
+    assert.match(
+      (await vps.must('readlink /opt/mono/current')).trim(),
+      /^releases\/2\.0\.0\+[0-9a-f]{12}$/,
+      'nothing switched',
+    );
     assert.equal((await status({ target })).healthy, true);
 
     // Once the VPS is fixed, the same process deploys again at once: no restart, no stale lock to wait for.
@@ -400,9 +405,9 @@ describe('connecting to a VPS', { timeout: 240_000 }, () => {
     assert.match(result.error.reason, /changed/);
     assert.ok(result.error.reason.includes(hostFingerprint()));
     assert.equal(await readFile(knownHosts(), 'utf8'), pinned, 'the pinned key was not replaced');
-    assert.equal(
+    assert.match(
       (await vps.must('readlink /opt/mono/current')).trim(),
-      'releases/2.0.1',
+      /^releases\/2\.0\.1\+[0-9a-f]{12}$/,
       'nothing was deployed',
     );
     await assert.rejects(
