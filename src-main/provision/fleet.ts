@@ -8,7 +8,7 @@ import { type DeployOptions, type DeployResult, deploy } from './deploy.ts';
 import { asProvisionError, type ErrorSummary, HealthCheckError, ProvisionError } from './errors.ts';
 import { DEFAULT_NODE_MIRROR, DEFAULT_NODE_VERSION } from './layout.ts';
 import { NodeTarballs } from './node-tarball.ts';
-import type { ProgressListener } from './progress.ts';
+import { DEPLOY_STEPS, type ProgressListener } from './progress.ts';
 import { ReleaseSource } from './release.ts';
 
 /** Each host of a fleet watches its new release this long after it first answers healthy. */
@@ -96,18 +96,8 @@ class Slots {
   }
 }
 
-/** Steps after which a failed deploy has changed nothing the host runs. */
-const BEFORE_SWITCH = new Set([
-  'connect',
-  'preflight',
-  'lock',
-  'inspect',
-  'prepare',
-  'node',
-  'upload',
-  'secrets',
-  'unit',
-]);
+/** Steps a failed deploy may stop at having changed nothing the host runs: every step before the snapshot. */
+const BEFORE_SWITCH = new Set<string>(DEPLOY_STEPS.slice(0, DEPLOY_STEPS.indexOf('snapshot')));
 
 function failed(target: Target, canary: boolean, error: unknown): FleetHostOutcome {
   const failure = asProvisionError(error, 'deploy', targetName(target));
