@@ -2,6 +2,7 @@
 import type { Surreal } from 'surrealdb';
 import { Assistant } from './agent/assistant.ts';
 import { createClaudeClient } from './agent/claude.ts';
+import { HealthTracker } from './agent/health.ts';
 import { HistoryPrefetch } from './agent/history-prefetch.ts';
 import { Owner } from './agent/owner.ts';
 import { PendingReplyWatcher } from './agent/pending-replies.ts';
@@ -65,8 +66,10 @@ export async function startAgent(
         apiKey: config.anthropic.apiKey,
         baseUrl: config.anthropic.baseUrl,
         model: config.anthropic.model,
+        onState: () => beatNow(),
       })
     : undefined;
+  const beatNow = () => void status.beat().catch((error) => log.warn({ err: error }, 'status update failed'));
   // Tools, jobs and hooks deliver through the runner's per-conversation queue (created just below).
   const deliver = (message: MessageRecord, chatId: string) => runner.deliver(message, chatId);
   const tools = [
@@ -111,7 +114,8 @@ export async function startAgent(
     lateAfterMs: config.features.jobLateAfterMs,
   });
 
-  const status = new AgentStatus(db, VERSION, channels, log);
+  const status = new AgentStatus(db, VERSION, channels, log, () => claude?.state?.());
+  const health = new HealthTracker();
   const hooks = new Hooks({
     db,
     log: log.child({ part: 'hooks' }),
@@ -121,21 +125,23 @@ export async function startAgent(
   });
   const app = createHttpApp({
     log,
-    health: async () => {
-      const dbOk = await datastore.health();
-      return {
-        status: dbOk ? 'ok' : 'degraded',
-        version: VERSION,
-        uptime_s: Math.round((Date.now() - startedAt) / 1000),
-        db: dbOk ? 'ok' : 'error',
+    health: async () => ({
+      version: VERSION,
+      uptime_s: Math.round((Date.now() - startedAt) / 1000),
+      ...health.report({
+        dbOk: await datastore.health(),
         channels: Object.fromEntries(
-          CHANNEL_NAMES.map((name) => [
-            name,
-            setups.find((setup) => setup.channel.name === name)?.mode() ?? 'off',
-          ]),
+          CHANNEL_NAMES.map((name) => {
+            const setup = setups.find((s) => s.channel.name === name);
+            return [
+              name,
+              setup ? { mode: setup.mode(), ...setup.channel.state() } : { mode: 'off', state: 'off' },
+            ];
+          }),
         ),
-      };
-    },
+        ...(claude?.state ? { claude: claude.state() } : {}),
+      }),
+    }),
     routes: [...setups.flatMap((setup) => (setup.routes ? [setup.routes] : [])), hooks.routes],
   });
   const [hub, http] = await Promise.all([
@@ -165,8 +171,7 @@ export async function startAgent(
       owner: (except) => ownerTarget(owner.target(), allowlists, except),
       ...(claude ? { claude } : {}),
       mayUseClaude: async () => !(await isPaused(db)) && !(await budget.check()).over,
-      stateChanged: () =>
-        void status.beat().catch((error) => log.warn({ err: error }, 'status update failed')),
+      stateChanged: beatNow,
     });
   }
   // Unfinished turns are queued before any channel delivers a new message, so they keep their place.
@@ -175,6 +180,8 @@ export async function startAgent(
   await Promise.all([runner.resume(), pairings.start(), retries.start()]);
   for (const channel of channels.values()) await channel.start(receive);
   await Promise.all([scheduler.start(), hooks.resume()]);
+  // A refused key shows before anyone writes; while Claude is not ok it is asked again now and then (for free).
+  const claudeCheck = claude?.check ? watchClaude(claude.check, log) : undefined;
 
   log.info(
     {
@@ -194,6 +201,7 @@ export async function startAgent(
     db,
     async stop(graceMs = 4000) {
       const deadline = Date.now() + graceMs;
+      claudeCheck?.stop();
       await Promise.allSettled([...channels.values()].map((channel) => channel.stop()));
       await http.close();
       await scheduler.stop(Math.max(0, deadline - Date.now() - 1500));
@@ -205,6 +213,30 @@ export async function startAgent(
       await status.stop();
       await hub?.close();
       await datastore.close();
+    },
+  };
+}
+
+const CLAUDE_RECHECK_MS = 60_000;
+
+function watchClaude(check: () => Promise<{ state: string }>, log: Logger): { stop(): void } {
+  let timer: NodeJS.Timeout | undefined;
+  let stopped = false;
+  const run = () => {
+    check()
+      .then((health) => {
+        if (stopped || health.state === 'ok') return;
+        log.warn({ claude: health }, 'claude is not usable; checking again in a minute');
+        timer = setTimeout(run, CLAUDE_RECHECK_MS);
+        timer.unref();
+      })
+      .catch(() => {});
+  };
+  run();
+  return {
+    stop() {
+      stopped = true;
+      clearTimeout(timer);
     },
   };
 }

@@ -2,7 +2,7 @@
 // retries for 429/529/5xx (it honours retry-after), token usage and cost of every call.
 import type Anthropic from '@anthropic-ai/sdk';
 import type { Secret } from '../config/secret.ts';
-import type { TokenUsage } from '../contract/tables.ts';
+import type { ClaudeState, TokenUsage } from '../contract/tables.ts';
 import { costUsd } from './pricing.ts';
 
 export interface ChatTurn {
@@ -49,8 +49,18 @@ export class ClaudeError extends Error {
   }
 }
 
+/** What the agent reports about Claude (agent_status and /healthz), with the reason when it is not ok. */
+export interface ClaudeHealth {
+  state: ClaudeState;
+  detail?: string;
+}
+
 export interface ClaudeClient {
   readonly model: string;
+  /** Whether the last call (or check) found the key accepted and Claude reachable. */
+  state?(): ClaudeHealth;
+  /** Asks Claude about the configured model (free: no tokens): tells a rejected key or model before a message does. */
+  check?(): Promise<ClaudeHealth>;
   /** One Messages API call with tools; the caller runs the tool loop. */
   call(input: ClaudeCall): Promise<ClaudeResponse>;
   /** Loads the SDK in the background so the first answer does not wait for it. */
@@ -72,7 +82,15 @@ export function createClaudeClient(options: {
   model: string;
   maxTokens?: number;
   maxRetries?: number;
+  /** Called when state() changes, so the agent's status shows a rejected key at once. */
+  onState?: (health: ClaudeHealth) => void;
 }): ClaudeClient {
+  let health: ClaudeHealth = { state: 'unchecked' };
+  const setHealth = (next: ClaudeHealth) => {
+    if (next.state === health.state && next.detail === health.detail) return;
+    health = next;
+    options.onState?.(health);
+  };
   let client: Promise<Anthropic> | undefined;
   const getClient = () => {
     client ??= loadSdk().then(
@@ -124,6 +142,7 @@ export function createClaudeClient(options: {
         cache_creation_input_tokens: message.usage.cache_creation_input_tokens ?? 0,
         cache_read_input_tokens: message.usage.cache_read_input_tokens ?? 0,
       };
+      setHealth({ state: 'ok' });
       return {
         text,
         content: message.content,
@@ -135,12 +154,34 @@ export function createClaudeClient(options: {
         },
       };
     } catch (error) {
-      throw toClaudeError(error, (await loadSdk()).default);
+      const { default: AnthropicSdk } = await loadSdk();
+      const failure = toClaudeError(error, AnthropicSdk);
+      const next = healthOf(error, failure, AnthropicSdk);
+      if (next) setHealth(next);
+      throw failure;
     }
+  }
+
+  async function check(): Promise<ClaudeHealth> {
+    try {
+      await (await getClient()).models.retrieve(options.model, {}, { maxRetries: 1, timeout: 15_000 });
+      setHealth({ state: 'ok' });
+    } catch (error) {
+      const { default: AnthropicSdk } = await loadSdk();
+      const failure = toClaudeError(error, AnthropicSdk);
+      setHealth(
+        failure.status === 404
+          ? { state: 'error', detail: `Claude does not offer the model ${options.model} to this key.` }
+          : (healthOf(error, failure, AnthropicSdk) ?? { state: 'error', detail: failure.message }),
+      );
+    }
+    return health;
   }
 
   return {
     model: options.model,
+    state: () => health,
+    check,
     warmUp: () => void getClient().catch(() => {}),
     call,
     async reply({ system, history, signal }) {
@@ -165,6 +206,13 @@ export function toMessages(history: ChatTurn[]): Anthropic.MessageParam[] {
       messages.push({ role: turn.role, content: turn.text });
   }
   return messages;
+}
+
+/** What a failed call says about Claude itself (undefined: about this request only, e.g. a 400 or a cancel). */
+function healthOf(error: unknown, failure: ClaudeError, Anthropic: Sdk['default']): ClaudeHealth | undefined {
+  if (failure.status === 401 || failure.status === 403) return { state: 'rejected', detail: failure.message };
+  if (error instanceof Anthropic.APIConnectionError) return { state: 'unreachable', detail: failure.message };
+  return undefined;
 }
 
 function toClaudeError(error: unknown, Anthropic: Sdk['default']): ClaudeError {

@@ -53,6 +53,9 @@ export async function setupChannels(config: AgentConfig, log: Logger): Promise<C
       channel: telegram,
       allow: config.telegram.allow,
       mode: () => telegram.mode,
+      attach: async ({ stateChanged }) => {
+        telegram.onStateChange = stateChanged;
+      },
       routes: (router) =>
         router.post('/telegram', async (request) =>
           telegram.handleWebhook(request.header('x-telegram-bot-api-secret-token'), await request.text()),

@@ -40,6 +40,8 @@ export interface AgentConfig {
   email?: EmailConfig;
   logLevel: string;
   features: FeatureConfig;
+  /** MONO_EXIT_WITH_PARENT=1: stop when stdin closes (the desktop that started this agent is gone). */
+  exitWithParent: boolean;
 }
 
 /** Jobs, webhooks, memory and history (issue 5); every period is configurable so tests can run fast. */
@@ -156,6 +158,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AgentConfig {
     ...(email ? { email } : {}),
     logLevel,
     features,
+    exitWithParent: text('MONO_EXIT_WITH_PARENT') === '1',
   };
 }
 

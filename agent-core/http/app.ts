@@ -9,10 +9,13 @@ import { Router } from './router.ts';
 
 export interface Health {
   status: 'ok' | 'degraded';
+  /** Why it is degraded, in one line (a refused token, a service out of reach). */
+  reason?: string;
   version: string;
   uptime_s: number;
   db: 'ok' | 'error';
   channels: Record<string, string>;
+  claude?: string;
 }
 
 export interface HttpDeps {

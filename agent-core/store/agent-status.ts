@@ -1,5 +1,6 @@
 // Keeps the row agent_status:current fresh (version, start time, heartbeat, channel states) for the desktop.
 import { RecordId, type Surreal } from 'surrealdb';
+import type { ClaudeHealth } from '../agent/claude.ts';
 import type { Channel } from '../channels/channel.ts';
 import type { ChannelName } from '../contract/tables.ts';
 import type { Logger } from '../log/logger.ts';
@@ -16,14 +17,16 @@ export class AgentStatus {
     private readonly version: string,
     private readonly channels: ReadonlyMap<ChannelName, Channel>,
     private readonly log: Logger,
+    /** Claude's state (a rejected key), written beside the channels'. */
+    private readonly claude: () => ClaudeHealth | undefined = () => undefined,
   ) {}
 
   async start(): Promise<void> {
     await this.db
       .query(
         `UPSERT $id SET version = $version, started_at = time::now(), heartbeat_at = time::now(),
-           paused = paused ?? false, channels = $channels`,
-        { id: AGENT_STATUS_ID, version: this.version, channels: this.#channels() },
+           paused = paused ?? false, channels = $channels, claude = $claude`,
+        { id: AGENT_STATUS_ID, version: this.version, channels: this.#channels(), claude: this.#claude() },
       )
       .collect();
     this.#timer = setInterval(
@@ -36,24 +39,30 @@ export class AgentStatus {
   /** Writes the heartbeat, and the channel states when they changed. */
   async beat(): Promise<void> {
     const channels = this.#channels();
-    const snapshot = JSON.stringify(Object.entries(channels).map(([name, c]) => [name, c.state, c.detail]));
+    const claude = this.#claude();
+    const snapshot = JSON.stringify([
+      ...Object.entries(channels).map(([name, c]) => [name, c.state, c.detail]),
+      [claude?.state, claude?.detail],
+    ]);
     const changed = snapshot !== this.#last;
     this.#last = snapshot;
     await this.db
       .query(
         changed
-          ? 'UPDATE $id SET heartbeat_at = time::now(), channels = $channels'
+          ? 'UPDATE $id SET heartbeat_at = time::now(), channels = $channels, claude = $claude'
           : 'UPDATE $id SET heartbeat_at = time::now()',
-        {
-          id: AGENT_STATUS_ID,
-          channels,
-        },
+        { id: AGENT_STATUS_ID, channels, claude },
       )
       .collect();
   }
 
   async stop(): Promise<void> {
     clearInterval(this.#timer);
+  }
+
+  #claude() {
+    const claude = this.claude();
+    return claude ? { ...claude, updated_at: new Date() } : undefined;
   }
 
   #channels() {
