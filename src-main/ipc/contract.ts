@@ -39,6 +39,41 @@ export const SECRET_NAMES = [
 ] as const;
 export type SecretName = (typeof SECRET_NAMES)[number];
 
+const TELEGRAM_TOKEN = /^\d{5,}:[A-Za-z0-9_-]{20,}$/;
+const TELEGRAM_TOKEN_HINT = 'A bot token looks like 123456789:AA… — copy it from @BotFather.';
+
+/** What each secret looks like, checked before anything is saved or sent (the agent refuses the same mistakes). */
+export const SECRET_FORMATS: Record<SecretName, { pattern: RegExp; message: string }> = {
+  anthropic_api_key: {
+    pattern: /^sk-ant-[\w-]+$/,
+    message: 'A Claude API key starts with sk-ant- — copy it from console.anthropic.com → API Keys.',
+  },
+  telegram_bot_token: { pattern: TELEGRAM_TOKEN, message: TELEGRAM_TOKEN_HINT },
+  whatsapp_access_token: {
+    pattern: /^\S{20,1000}$/,
+    message: 'Paste the permanent access token (no spaces).',
+  },
+  whatsapp_app_secret: { pattern: /^\S{8,200}$/, message: 'Paste the app secret (App settings → Basic).' },
+  stripe_secret_key: {
+    pattern: /^(sk|rk)_(live|test)_\w+$/,
+    message: 'A Stripe key starts with rk_live_, rk_test_, sk_live_ or sk_test_.',
+  },
+  stripe_webhook_secret: {
+    pattern: /^whsec_\w+$/,
+    message: "The signing secret starts with whsec_ — it is on the webhook endpoint's page in Stripe.",
+  },
+  webhook_secret: {
+    pattern: /^\S{16,400}$/,
+    message: 'Use at least 16 characters without spaces, as hard to guess as a password.',
+  },
+};
+
+/** Claude models offered in Integrations, as the key's account lists them. */
+export interface ClaudeModel {
+  id: string;
+  name: string;
+}
+
 export const WIZARD_STEPS = ['claude', 'telegram', 'whatsapp', 'where', 'install', 'done'] as const;
 export type WizardStep = (typeof WIZARD_STEPS)[number];
 
@@ -128,18 +163,19 @@ export const methods = {
   'app.state': { input: none, output: z.custom<AppState>() },
   'app.setLaunchAtLogin': { input: z.object({ enabled: z.boolean() }), output: z.custom<AppState>() },
   'wizard.checkClaude': {
-    input: z.object({ apiKey: z.string().trim().min(1, 'Paste your Claude API key.').max(400) }),
+    input: z.object({
+      apiKey: z
+        .string()
+        .trim()
+        .min(1, 'Paste your Claude API key.')
+        .max(400)
+        .regex(SECRET_FORMATS.anthropic_api_key.pattern, SECRET_FORMATS.anthropic_api_key.message),
+    }),
     output: z.custom<{ model: string }>(),
   },
   'wizard.checkTelegram': {
     input: z.object({
-      token: z
-        .string()
-        .trim()
-        .regex(
-          /^\d{5,}:[A-Za-z0-9_-]{20,}$/,
-          'A bot token looks like 123456789:AA… — copy it from @BotFather.',
-        ),
+      token: z.string().trim().regex(TELEGRAM_TOKEN, TELEGRAM_TOKEN_HINT),
     }),
     output: z.custom<{ botName: string; username: string; link: string }>(),
   },
@@ -217,10 +253,27 @@ export const methods = {
     }),
     output: z.custom<{ ok: true }>(),
   },
+  /** Checked for its format, tested against its service, then applied — or put back if the agent will not start. */
   'secret.set': {
+    input: z
+      .object({
+        name: z.enum(SECRET_NAMES),
+        value: z.string().trim().min(1, 'Enter a value.').max(4000),
+      })
+      .superRefine(({ name, value }, ctx) => {
+        const format = SECRET_FORMATS[name];
+        if (!format.pattern.test(value)) ctx.addIssue({ code: 'custom', message: format.message });
+      }),
+    output: z.custom<{ applied: 'restarted' | 'sent' | 'saved' }>(),
+  },
+  'claude.models': { input: none, output: z.custom<ClaudeModel[]>() },
+  /** Tried with one tiny request first; applied like a secret (restart, or the VPS's settings). */
+  'claude.setModel': {
     input: z.object({
-      name: z.enum(SECRET_NAMES),
-      value: z.string().trim().min(1, 'Enter a value.').max(4000),
+      model: z
+        .string()
+        .trim()
+        .regex(/^[a-z0-9][a-z0-9.-]{2,80}$/, 'Choose a model from the list.'),
     }),
     output: z.custom<{ applied: 'restarted' | 'sent' | 'saved' }>(),
   },

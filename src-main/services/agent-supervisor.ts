@@ -1,7 +1,9 @@
 // Local mode: runs the built agent (agent-core/dist/mono-agent.js) as a child process, finds its HTTP address in
-// the "ready" log line, keeps the last log lines for the Server screen, and restarts it with backoff if it dies.
+// the "ready" log line, keeps the last log lines for the Server screen, restarts it with backoff if it dies, and
+// says why it stopped. The agent holds our end of a pipe as its stdin and exits when the desktop is gone.
 import type { ChildProcess, spawn as spawnFn } from 'node:child_process';
 import { createInterface } from 'node:readline';
+import { forgetPid, recordPid, stopLeftoverAgent } from './agent-leftover.ts';
 import { backoffDelay, RESTART_BACKOFF } from './backoff.ts';
 
 export type AgentProcessState = 'stopped' | 'starting' | 'running' | 'crashed' | 'paused';
@@ -12,6 +14,8 @@ export interface AgentProcessStatus {
   pid?: number;
   restarts: number;
   lastExit?: { code: number | null; signal: string | null; at: string };
+  /** Why the agent last stopped or failed to start, in its own words (a configuration problem, a fatal error). */
+  reason?: string;
 }
 
 export interface AgentSupervisorDeps {
@@ -24,6 +28,8 @@ export interface AgentSupervisorDeps {
   onState?: (status: AgentProcessStatus) => void;
   startTimeoutMs?: number;
   logLimit?: number;
+  /** Where the running agent's pid is kept, so a desktop started after a crash stops a leftover agent first. */
+  pidFile?: string;
 }
 
 export interface AgentSupervisor {
@@ -36,6 +42,37 @@ export interface AgentSupervisor {
 
 export class AgentStartError extends Error {
   override name = 'AgentStartError';
+  constructor(
+    message: string,
+    /** The agent's own explanation (see failureReason), when it gave one. */
+    readonly reason?: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * Why an agent run ended, from its output: the fatal log line, else the configuration problems it listed, else
+ * its last error line, else its last line. Undefined when it said nothing.
+ */
+export function failureReason(lines: readonly string[]): string | undefined {
+  const records = lines.map((line) => {
+    try {
+      const record = JSON.parse(line) as { level?: number; msg?: string };
+      return typeof record.msg === 'string'
+        ? { level: Number(record.level ?? 0), msg: record.msg }
+        : undefined;
+    } catch {
+      return undefined;
+    }
+  });
+  const fatal = records.findLast((r) => r && r.level >= 60);
+  if (fatal) return fatal.msg.replace(/^MONO could not start: /, '');
+  const problems = lines.filter((line) => /^\s+- /.test(line)).map((line) => line.trim().slice(2));
+  if (problems.length > 0) return problems.join(' ');
+  const error = records.findLast((r) => r && r.level >= 50);
+  if (error) return error.msg;
+  return lines.findLast((line) => line.trim() && !line.startsWith('{'))?.trim();
 }
 
 /** The agent logs `{"msg":"ready", …}` with its HTTP address under some field; accept any http URL or port. */
@@ -70,6 +107,7 @@ export function createAgentSupervisor(deps: AgentSupervisorDeps): AgentSuperviso
   let wanted = false;
   let restartTimer: NodeJS.Timeout | undefined;
   let consecutiveCrashes = 0;
+  let starting: Promise<AgentProcessStatus> | undefined;
 
   function setStatus(patch: Partial<AgentProcessStatus>): void {
     status = { ...status, ...patch };
@@ -82,13 +120,18 @@ export function createAgentSupervisor(deps: AgentSupervisorDeps): AgentSuperviso
     deps.onLog?.(line);
   }
 
-  function launch(): Promise<AgentProcessStatus> {
+  async function launch(): Promise<AgentProcessStatus> {
     setStatus({ state: 'starting', httpUrl: undefined });
+    if (deps.pidFile) await stopLeftoverAgent(deps.pidFile, deps.agentPath);
+    // This run's last lines: where its reason for stopping is found.
+    const recent: string[] = [];
+    // stdin is a pipe nobody writes to: when this process dies, the agent sees it close and stops.
     const proc = deps.spawn(deps.nodePath, [deps.agentPath], {
-      env: deps.env(),
-      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...deps.env(), MONO_EXIT_WITH_PARENT: '1' },
+      stdio: ['pipe', 'pipe', 'pipe'],
     });
     child = proc;
+    if (deps.pidFile) recordPid(deps.pidFile, proc.pid);
     return new Promise((resolve, reject) => {
       let settled = false;
       const timer = setTimeout(
@@ -98,37 +141,54 @@ export function createAgentSupervisor(deps: AgentSupervisorDeps): AgentSuperviso
           ),
         deps.startTimeoutMs ?? 20_000,
       );
-      function fail(error: Error): void {
+      function fail(error: AgentStartError): void {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
+        if (error.reason) setStatus({ reason: error.reason });
         reject(error);
       }
       for (const stream of [proc.stdout, proc.stderr]) {
         if (!stream) continue;
         createInterface({ input: stream }).on('line', (line) => {
           log(line);
+          recent.push(line);
+          if (recent.length > 50) recent.shift();
           const address = !settled ? readyAddress(line) : undefined;
           if (address) {
             settled = true;
             clearTimeout(timer);
             consecutiveCrashes = 0;
-            setStatus({ state: 'running', httpUrl: address, pid: proc.pid });
+            setStatus({ state: 'running', httpUrl: address, pid: proc.pid, reason: undefined });
             resolve(status);
           }
         });
       }
       proc.on('error', (error) => fail(new AgentStartError(`Could not start the agent: ${error.message}`)));
-      proc.on('exit', (code, signal) => {
+      // 'close', not 'exit': by then every line the agent wrote has been read, its last words included.
+      proc.on('close', (code, signal) => {
         if (child === proc) child = undefined;
+        if (deps.pidFile) forgetPid(deps.pidFile, proc.pid);
         const lastExit = { code, signal, at: new Date().toISOString() };
+        const reason = failureReason(recent);
         if (!settled) {
           const tail = lines.slice(-5).join('\n');
-          fail(new AgentStartError(`The agent stopped while starting (exit ${code ?? signal}).\n${tail}`));
+          fail(
+            new AgentStartError(
+              `The agent stopped while starting (exit ${code ?? signal}).\n${tail}`,
+              reason,
+            ),
+          );
         }
         if (!wanted) return;
         consecutiveCrashes += 1;
-        setStatus({ state: 'crashed', lastExit, httpUrl: undefined, pid: undefined });
+        setStatus({
+          state: 'crashed',
+          lastExit,
+          httpUrl: undefined,
+          pid: undefined,
+          ...(reason && { reason }),
+        });
         const delay = backoffDelay(consecutiveCrashes, RESTART_BACKOFF);
         restartTimer = setTimeout(() => {
           restartTimer = undefined;
@@ -146,7 +206,7 @@ export function createAgentSupervisor(deps: AgentSupervisorDeps): AgentSuperviso
     restartTimer = undefined;
     const proc = child;
     if (proc && proc.exitCode === null && proc.signalCode === null) {
-      const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
+      const exited = new Promise<void>((resolve) => proc.once('close', () => resolve()));
       proc.kill('SIGTERM');
       const killer = setTimeout(() => proc.kill('SIGKILL'), 6_000);
       await exited;
@@ -157,9 +217,13 @@ export function createAgentSupervisor(deps: AgentSupervisorDeps): AgentSuperviso
 
   return {
     async start() {
+      if (wanted && starting) return starting;
       if (wanted && child) return status;
       wanted = true;
-      return launch();
+      starting = launch().finally(() => {
+        starting = undefined;
+      });
+      return starting;
     },
     stop,
     async restart() {

@@ -6,6 +6,7 @@ import WebSocket from 'ws';
 import type { Secret } from '../../agent-core/config/secret.ts';
 import type { AppState, EventName, EventPayloads, SyncedTable } from '../ipc/contract.ts';
 import type { Handlers } from '../ipc/dispatch.ts';
+import { createAgentConfig } from './agent-config.ts';
 import { type AgentSupervisor, createAgentSupervisor } from './agent-supervisor.ts';
 import { createAppStateView } from './app-state.ts';
 import { createNotifier, type Notice } from './attention.ts';
@@ -14,12 +15,13 @@ import type { CheckEndpoints } from './checks.ts';
 import { createData } from './data.ts';
 import { appHandlers } from './handlers/app-handlers.ts';
 import { datastoreHandlers } from './handlers/datastore-handlers.ts';
+import { integrationsHandlers } from './handlers/integrations-handlers.ts';
 import { serverHandlers } from './handlers/server-handlers.ts';
 import { setupHandlers } from './handlers/setup-handlers.ts';
 import { createInstallTracker } from './install.ts';
 import { createInstaller } from './installer.ts';
 import { createJournalFollower } from './journal-follower.ts';
-import { HUB_USER, hubPassword, localAgentEnv } from './local-mode.ts';
+import { desktopAgentFile, HUB_USER, hubPassword, localAgentEnv, prepareLocalAgent } from './local-mode.ts';
 import { createPauseMirror } from './pause-mirror.ts';
 import { createPrefsStore } from './prefs.ts';
 import type { ProvisionAdapter } from './provision-adapter.ts';
@@ -56,6 +58,8 @@ export interface AppServicesDeps {
   emit: <E extends EventName>(event: E, payload: EventPayloads[E]) => void;
   notify?: (notice: Notice) => void;
   log?: (message: string, error?: unknown) => void;
+  /** Where the CLI learns which local agent this desktop runs (default ~/.mono/desktop-agent.json). */
+  desktopAgentFile?: string;
   /** Electron: registers or removes MONO as a login item. Absent where the shell cannot. */
   setLaunchAtLogin?: (enabled: boolean) => void;
 }
@@ -85,14 +89,23 @@ export function createAppServices(deps: AppServicesDeps) {
     spawn: nodeSpawn,
     nodePath: deps.nodePath ?? process.execPath,
     agentPath: deps.agentPath,
-    env: () =>
-      localAgentEnv({
+    env: () => {
+      const hubPort = prefs.get().hubPort ?? 0;
+      prepareLocalAgent({
+        desktopDir: deps.dataDir,
+        hubPort,
+        vault,
+        file: deps.desktopAgentFile ?? desktopAgentFile(),
+      });
+      return localAgentEnv({
         dataDir: deps.dataDir,
-        hubPort: prefs.get().hubPort ?? 0,
+        hubPort,
         vault,
         prefs: prefs.get(),
         extra: deps.agentEnv ?? {},
-      }),
+      });
+    },
+    pidFile: join(deps.dataDir, 'agent.pid'),
     onLog: (line) => deps.emit('server.log', { line }),
     onState: (state) => {
       if (state.state === 'running') sync.kick();
@@ -140,6 +153,7 @@ export function createAppServices(deps: AppServicesDeps) {
     log,
   });
   const installer = createInstaller({ vault, prefs, agent, sync, install, provision, appState, log });
+  const config = createAgentConfig({ vault, prefs, installer, log });
 
   const handlers: Handlers = {
     ...appHandlers({
@@ -156,7 +170,9 @@ export function createAppServices(deps: AppServicesDeps) {
       provision,
       install,
       installer,
+      config,
     }),
+    ...integrationsHandlers({ endpoints: deps.endpoints, vault, prefs, appState, config }),
     ...datastoreHandlers({ data, sync }),
     ...serverHandlers({ prefs, agent, provision, install, installer, journal, pause, serverStatus }),
   };

@@ -2,13 +2,14 @@
 // the "ready" line, keeps the log, restarts a crashed agent, and stops it cleanly.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import {
   type AgentProcessStatus,
   createAgentSupervisor,
+  failureReason,
   readyAddress,
 } from '../../src-main/services/agent-supervisor.ts';
 
@@ -67,7 +68,10 @@ test('starts the agent, keeps its log, restarts it after a crash, and stops it',
     await supervisor.stop();
   }
   assert.equal(supervisor.status().state, 'stopped');
-  assert.ok(supervisor.logs(1)[0]?.includes('stopping'), 'stopped with SIGTERM, not killed');
+  assert.ok(
+    supervisor.logs(1)[0]?.includes('stopping'),
+    `stopped with SIGTERM, not killed: ${supervisor.logs(5).join(' / ')}`,
+  );
 });
 
 test('an agent that exits while starting fails with its last log lines', async () => {
@@ -81,4 +85,76 @@ test('an agent that exits while starting fails with its last log lines', async (
   });
   await assert.rejects(supervisor.start(), /stopped while starting \(exit 2\)[\s\S]*TELEGRAM_BOT_TOKEN/);
   await supervisor.stop();
+});
+
+test('failureReason finds why an agent stopped: fatal line, configuration problems, last error', () => {
+  assert.equal(
+    failureReason([
+      '{"level":30,"msg":"starting"}',
+      '{"level":60,"msg":"MONO could not start: Port 7420 on 127.0.0.1 is already in use"}',
+    ]),
+    'Port 7420 on 127.0.0.1 is already in use',
+  );
+  assert.equal(
+    failureReason([
+      'MONO cannot start: the configuration has 2 problem(s):',
+      '  - TELEGRAM_BOT_TOKEN does not look like a bot token.',
+      '  - MONO_HTTP_PORT must be a port number.',
+    ]),
+    'TELEGRAM_BOT_TOKEN does not look like a bot token. MONO_HTTP_PORT must be a port number.',
+  );
+  assert.equal(
+    failureReason(['{"level":50,"msg":"telegram polling stopped"}', '{"level":30,"msg":"x"}']),
+    'telegram polling stopped',
+  );
+  assert.equal(failureReason([]), undefined);
+});
+
+test('a desktop started after a crash stops the agent the earlier one left running, then starts its own', async () => {
+  const pidFile = join(dir, 'agent.pid');
+  const options = {
+    spawn,
+    nodePath: process.execPath,
+    agentPath: fakeAgent,
+    env: () => ({ PATH: process.env.PATH ?? '' }),
+    pidFile,
+  };
+  const earlier = createAgentSupervisor(options);
+  const left = await earlier.start();
+  const leftover = left.pid!;
+  // The earlier desktop is gone without stopping its agent; a new one starts with the same data folder.
+  const later = createAgentSupervisor(options);
+  try {
+    const mine = await later.start();
+    assert.notEqual(mine.pid, leftover);
+    assert.throws(() => process.kill(leftover, 0), 'the leftover agent is gone');
+    assert.ok(
+      earlier.logs(5).some((line) => line.includes('stopping')),
+      'stopped with SIGTERM, cleanly',
+    );
+    assert.equal(readFileSync(pidFile, 'utf8').trim(), String(mine.pid));
+  } finally {
+    await later.stop();
+    await earlier.stop();
+  }
+});
+
+test('a pid file that names an unrelated process is ignored, never signalled', async () => {
+  const pidFile = join(dir, 'other.pid');
+  const unrelated = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)']);
+  writeFileSync(pidFile, `${unrelated.pid}\n`);
+  const supervisor = createAgentSupervisor({
+    spawn,
+    nodePath: process.execPath,
+    agentPath: fakeAgent,
+    env: () => ({ PATH: process.env.PATH ?? '' }),
+    pidFile,
+  });
+  try {
+    await supervisor.start();
+    assert.doesNotThrow(() => process.kill(unrelated.pid!, 0), 'the unrelated process still runs');
+  } finally {
+    await supervisor.stop();
+    unrelated.kill('SIGKILL');
+  }
 });

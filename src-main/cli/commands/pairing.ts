@@ -1,9 +1,11 @@
 // `mono pairing list|approve CODE|deny CODE`: answer people who asked to talk to your agent (local agent,
-// through its db hub; the same data directory and MONO_HUB_* settings as the agent).
+// through its db hub; the same data directory and MONO_HUB_* settings as the agent — by default the agent the
+// desktop runs on this computer).
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../../../agent-core/config/config.ts';
 import { AgentNotRunningError, connectLocalHub } from '../../../agent-core/hub/local-client.ts';
 import { decidePairing, listPairings, PairingNotFoundError } from '../../../agent-core/pairing/pairing.ts';
+import { desktopAgentFile, readDesktopAgent } from '../../services/local-mode.ts';
 
 const USAGE =
   'Usage: mono pairing list | mono pairing approve CODE | mono pairing deny CODE  [--data-dir DIR]';
@@ -23,7 +25,7 @@ export async function run(argv: string[]): Promise<number> {
   try {
     config = loadConfig({
       ...process.env,
-      ...(values['data-dir'] ? { MONO_DATA_DIR: values['data-dir'] } : {}),
+      ...(values['data-dir'] ? { MONO_DATA_DIR: values['data-dir'] } : desktopAgentEnv()),
     });
   } catch (error) {
     if (error instanceof ConfigError) console.error(error.message);
@@ -64,4 +66,11 @@ export async function run(argv: string[]): Promise<number> {
     }
     throw error;
   }
+}
+
+/** Without --data-dir or MONO_DATA_DIR: the agent the desktop app runs here, if it recorded one. */
+function desktopAgentEnv(): Record<string, string> {
+  if (process.env.MONO_DATA_DIR) return {};
+  const agent = readDesktopAgent(desktopAgentFile());
+  return agent ? { MONO_DATA_DIR: agent.dataDir, MONO_HUB_LISTEN: agent.hubListen } : {};
 }

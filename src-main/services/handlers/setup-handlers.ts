@@ -1,13 +1,14 @@
-// Setting MONO up: the wizard's checks and choices, SSH keys and connection tests, the install, and secrets
-// (stored in the vault; the running agent gets them through its environment).
+// Setting MONO up: the wizard's checks and choices, SSH keys and connection tests, and the install. Secrets are
+// stored in the vault; the running agent gets them through its environment.
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { type HandlersFor, UserError } from '../../ipc/dispatch.ts';
+import type { AgentConfig } from '../agent-config.ts';
 import type { AppStateView } from '../app-state.ts';
-import { type CheckEndpoints, checkClaude, checkTelegram } from '../checks.ts';
+import { type CheckEndpoints, checkClaude, checkTelegram, checkWhatsAppCloud } from '../checks.ts';
 import type { InstallTracker } from '../install.ts';
 import type { Installer } from '../installer.ts';
-import type { PrefsStore } from '../prefs.ts';
+import type { Prefs, PrefsStore } from '../prefs.ts';
 import { generateSshKey, type ProvisionAdapter } from '../provision-adapter.ts';
 import type { Vault } from '../vault.ts';
 
@@ -20,9 +21,10 @@ export function setupHandlers(deps: {
   appState: AppStateView;
   provision: Pick<ProvisionAdapter, 'testConnection'>;
   install: Pick<InstallTracker, 'state'>;
-  installer: Pick<Installer, 'runLocalInstall' | 'runVpsDeploy' | 'applyAgentEnv'>;
-}): HandlersFor<'wizard' | 'ssh' | 'install' | 'secret'> {
-  const { vault, prefs, appState, provision, install, installer } = deps;
+  installer: Pick<Installer, 'runLocalInstall' | 'runVpsDeploy'>;
+  config: AgentConfig;
+}): HandlersFor<'wizard' | 'ssh' | 'install'> {
+  const { vault, prefs, appState, provision, install, installer, config } = deps;
   return {
     'wizard.checkClaude': async ({ apiKey }) => {
       const result = await checkClaude(apiKey, deps.endpoints);
@@ -41,20 +43,27 @@ export function setupHandlers(deps: {
     'wizard.saveWhatsApp': async (input) => {
       // From the wizard it only moves on; later (Integrations) the running agent picks the change up.
       const fromWizard = !prefs.get().wizardDone;
+      const secrets: Record<string, string> = {};
+      let whatsapp: Prefs['whatsapp'];
       if (input.mode === 'cloud') {
-        vault.set('whatsapp_access_token', input.accessToken);
-        vault.set('whatsapp_app_secret', input.appSecret);
+        await checkWhatsAppCloud(input.accessToken, input.phoneNumberId, deps.endpoints);
+        secrets.whatsapp_access_token = input.accessToken;
+        secrets.whatsapp_app_secret = input.appSecret;
         if (!vault.has('whatsapp_verify_token'))
-          vault.set('whatsapp_verify_token', randomBytes(18).toString('base64url'));
-        prefs.update({ whatsapp: { mode: 'cloud', phoneNumberId: input.phoneNumberId } });
+          secrets.whatsapp_verify_token = randomBytes(18).toString('base64url');
+        whatsapp = { mode: 'cloud', phoneNumberId: input.phoneNumberId };
       } else if (input.mode === 'linked') {
         const phone = input.pairingPhone?.replace(/[\s()-]/g, '') || undefined;
-        prefs.update({ whatsapp: { mode: 'linked', ...(phone && { pairingPhone: phone }) } });
+        whatsapp = { mode: 'linked', ...(phone && { pairingPhone: phone }) };
       } else {
-        prefs.update({ whatsapp: { mode: 'skip' } });
+        whatsapp = { mode: 'skip' };
       }
-      if (fromWizard) prefs.update({ wizardStep: 'where' });
-      else await installer.applyAgentEnv();
+      if (fromWizard) {
+        for (const [name, value] of Object.entries(secrets)) vault.set(name, value);
+        prefs.update({ whatsapp, wizardStep: 'where' });
+      } else {
+        await config.apply({ what: 'WhatsApp settings', secrets, prefs: { whatsapp } });
+      }
       appState.publish();
       return { saved: true };
     },
@@ -89,10 +98,5 @@ export function setupHandlers(deps: {
       return install.state();
     },
     'install.state': async () => install.state(),
-    'secret.set': async ({ name, value }) => {
-      vault.set(name, value);
-      appState.publish();
-      return installer.applyAgentEnv();
-    },
   };
 }
