@@ -57,7 +57,7 @@ if (!app.requestSingleInstanceLock()) {
     },
     emit: <E extends EventName>(event: E, payload: EventPayloads[E]) => {
       window?.webContents.send(eventChannel(event), payload);
-      if (event === 'sync.status' || event === 'install.progress' || event === 'app.state') refreshTray();
+      if (['sync.status', 'install.progress', 'app.state', 'agent.health'].includes(event)) refreshTray();
       if (event === 'db.change') {
         const table = (payload as EventPayloads['db.change']).table;
         if (table === 'pairing') void countPairings();
@@ -109,6 +109,7 @@ if (!app.requestSingleInstanceLock()) {
       pendingPairings,
       budgetReached: services.isBudgetReached(),
       updateFailed: Boolean(services.install.state().error),
+      problems: services.health().problems,
     });
     tray.setImage(nativeImage.createFromPath(join(assetsDir, 'tray', trayIconName(current))));
     tray.setToolTip(tooltip);

@@ -102,7 +102,8 @@ export interface AppState {
   launchAtLogin: boolean | null;
 }
 
-export type SyncState = 'connecting' | 'online' | 'offline';
+/** `unresponsive`: connected, but the agent stopped answering (frozen or stuck) — distinct from `offline`. */
+export type SyncState = 'connecting' | 'online' | 'unresponsive' | 'offline';
 export interface SyncStatus {
   state: SyncState;
   /** Increments after every (re)connect: the renderer re-selects what is on screen when it changes. */
@@ -137,6 +138,21 @@ export interface ServerStatus {
   channels: Record<string, string>;
   address?: string;
   error?: string;
+}
+
+/** Something wrong with the agent, as every screen and the tray say it: what, and what to do, in one line each. */
+export interface HealthProblem {
+  /** 'agent', 'owner', 'claude' or a chat channel ('telegram', 'whatsapp', 'email'). */
+  part: string;
+  state: 'rejected' | 'unreachable' | 'error' | 'stopped' | 'unresponsive' | 'ownerless';
+  title: string;
+  fix: string;
+  /** The service's or the agent's own words. */
+  detail?: string;
+}
+
+export interface AgentHealth {
+  problems: HealthProblem[];
 }
 
 export interface PreflightCheck {
@@ -313,6 +329,7 @@ export const methods = {
     output: z.custom<string[]>(),
   },
   'server.followLogs': { input: z.object({ on: z.boolean() }), output: z.custom<{ following: boolean }>() },
+  'agent.health': { input: none, output: z.custom<AgentHealth>() },
   'agent.pause': { input: none, output: z.custom<ServerStatus>() },
   'agent.resume': { input: none, output: z.custom<ServerStatus>() },
 } as const;
@@ -324,6 +341,7 @@ export interface EventPayloads {
   'install.progress': InstallState;
   'server.log': { line: string };
   'app.state': AppState;
+  'agent.health': AgentHealth;
 }
 export const EVENT_NAMES = [
   'sync.status',
@@ -331,6 +349,7 @@ export const EVENT_NAMES = [
   'install.progress',
   'server.log',
   'app.state',
+  'agent.health',
 ] as const;
 
 export type Method = keyof typeof methods;

@@ -18,6 +18,7 @@ import { datastoreHandlers } from './handlers/datastore-handlers.ts';
 import { integrationsHandlers } from './handlers/integrations-handlers.ts';
 import { serverHandlers } from './handlers/server-handlers.ts';
 import { setupHandlers } from './handlers/setup-handlers.ts';
+import { createHealthWatch } from './health-watch.ts';
 import { createInstallTracker } from './install.ts';
 import { createInstaller } from './installer.ts';
 import { createJournalFollower } from './journal-follower.ts';
@@ -109,6 +110,7 @@ export function createAppServices(deps: AppServicesDeps) {
     onLog: (line) => deps.emit('server.log', { line }),
     onState: (state) => {
       if (state.state === 'running') sync.kick();
+      health.process(state);
     },
   });
 
@@ -134,6 +136,7 @@ export function createAppServices(deps: AppServicesDeps) {
     tables: SYNCED_TABLES,
     onChange: (change) => {
       pause.observe(change);
+      health.observe(change);
       deps.emit('db.change', change);
       notifier.change(change);
       budget.change(change);
@@ -141,11 +144,13 @@ export function createAppServices(deps: AppServicesDeps) {
     onStatus: (status) => {
       deps.emit('sync.status', status);
       notifier.sync(status);
+      health.sync(status);
     },
     onError: (error) => log('sync: connection attempt failed', error),
   });
   const data = createData(sync);
   const pause = createPauseMirror(data);
+  const health = createHealthWatch({ prefs, data, emit: (current) => deps.emit('agent.health', current) });
   const serverStatus = createServerStatus({ prefs, sync, pause, provision, agent });
   const journal = createJournalFollower({
     provision,
@@ -174,7 +179,7 @@ export function createAppServices(deps: AppServicesDeps) {
     }),
     ...integrationsHandlers({ endpoints: deps.endpoints, vault, prefs, appState, config }),
     ...datastoreHandlers({ data, sync }),
-    ...serverHandlers({ prefs, agent, provision, install, installer, journal, pause, serverStatus }),
+    ...serverHandlers({ prefs, agent, provision, install, installer, journal, pause, health, serverStatus }),
   };
 
   return {
@@ -187,6 +192,7 @@ export function createAppServices(deps: AppServicesDeps) {
     appState: appState.current,
     isPaused: pause.current,
     isBudgetReached: budget.reached,
+    health: health.current,
     /** Called once at launch: a finished local setup starts its agent and sync at once. */
     async start(): Promise<void> {
       const { mode, wizardStep } = prefs.get();

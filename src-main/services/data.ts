@@ -1,6 +1,7 @@
 // What the dashboard reads and changes in the agent's datastore, as SurrealQL over the sync connection. The agent
 // watches these rows (pairings, settings, jobs) and reacts live; nothing here needs the agent to restart.
 import type {
+  AgentStatusRow,
   ContactRow,
   ConversationRow,
   JobRow,
@@ -122,6 +123,10 @@ export function createData(sync: Pick<Sync, 'query' | 'withDb'>) {
     },
     async setPaused(paused: boolean): Promise<void> {
       await rows('UPDATE agent_status:current SET paused = $paused', { paused });
+    },
+    async agentStatus(): Promise<AgentStatusRow | null> {
+      const [row] = await rows<AgentStatusRow>('SELECT * FROM agent_status:current');
+      return row ?? null;
     },
     async whatsappLink(): Promise<WhatsAppLink | null> {
       const [row] = await rows<WhatsAppLink>('SELECT * FROM whatsapp_link:current');

@@ -2,6 +2,7 @@
 import type { ServerStatus } from '../../ipc/contract.ts';
 import { type HandlersFor, UserError } from '../../ipc/dispatch.ts';
 import type { AgentSupervisor } from '../agent-supervisor.ts';
+import type { HealthWatch } from '../health-watch.ts';
 import type { InstallTracker } from '../install.ts';
 import type { Installer } from '../installer.ts';
 import type { JournalFollower } from '../journal-follower.ts';
@@ -17,6 +18,7 @@ export function serverHandlers(deps: {
   installer: Pick<Installer, 'runVpsDeploy' | 'startLocal'>;
   journal: JournalFollower;
   pause: PauseMirror;
+  health: Pick<HealthWatch, 'current'>;
   serverStatus(): Promise<ServerStatus>;
 }): HandlersFor<'server' | 'agent'> {
   const { prefs, agent, provision, install, installer, journal, pause, serverStatus } = deps;
@@ -50,6 +52,7 @@ export function serverHandlers(deps: {
       if (mode === 'vps' && vps) return { following: journal.follow(vps) };
       return { following: mode === 'local' };
     },
+    'agent.health': async () => deps.health.current(),
     // Paused, the agent still receives and stores everything but answers with a short notice and runs no jobs.
     'agent.pause': async () => {
       await pause.set(true);
