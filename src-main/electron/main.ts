@@ -70,6 +70,7 @@ if (!app.requestSingleInstanceLock()) {
     },
     log: (message, error) => console.error(`mono: ${message}`, error instanceof Error ? error.message : ''),
     setLaunchAtLogin: (enabled) => app.setLoginItemSettings({ openAtLogin: enabled }),
+    openPath: (path) => shell.openPath(path),
   });
 
   function showWindow(): void {

@@ -129,15 +129,23 @@ export interface InstallState {
 
 export interface ServerStatus {
   mode: 'local' | 'vps' | null;
+  /** The agent answered its health check (it may still be degraded). */
   reachable: boolean;
   paused: boolean;
+  /** What the agent says about itself: degraded with a reason when a service refuses it or is out of reach. */
+  health?: 'ok' | 'degraded';
+  reason?: string;
   version?: string;
   uptime_s?: number;
   memory_mb?: number;
   db?: string;
   channels: Record<string, string>;
+  /** Claude as the agent found it ('ok', 'rejected', 'unreachable'…). */
+  claude?: string;
   address?: string;
   error?: string;
+  /** Where the agent keeps its data (a folder here, or on the server), and its size when known. */
+  data?: { path: string; bytes?: number; onThisComputer: boolean };
 }
 
 /** Something wrong with the agent, as every screen and the tray say it: what, and what to do, in one line each. */
@@ -328,6 +336,10 @@ export const methods = {
     input: z.object({ limit: z.number().int().min(1).max(5000) }),
     output: z.custom<string[]>(),
   },
+  /** Opens the local agent's data folder in the file manager. */
+  'server.openDataFolder': { input: none, output: z.custom<{ opened: boolean }>() },
+  /** Restarts the agent on this computer (a frozen or stuck one). */
+  'server.restart': { input: none, output: z.custom<ServerStatus>() },
   'server.followLogs': { input: z.object({ on: z.boolean() }), output: z.custom<{ following: boolean }>() },
   'agent.health': { input: none, output: z.custom<AgentHealth>() },
   'agent.pause': { input: none, output: z.custom<ServerStatus>() },

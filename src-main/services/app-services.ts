@@ -13,6 +13,7 @@ import { createNotifier, type Notice } from './attention.ts';
 import { createBudgetWatch } from './budget-watch.ts';
 import type { CheckEndpoints } from './checks.ts';
 import { createData } from './data.ts';
+import { openFolder } from './data-folder.ts';
 import { appHandlers } from './handlers/app-handlers.ts';
 import { datastoreHandlers } from './handlers/datastore-handlers.ts';
 import { integrationsHandlers } from './handlers/integrations-handlers.ts';
@@ -22,7 +23,14 @@ import { createHealthWatch } from './health-watch.ts';
 import { createInstallTracker } from './install.ts';
 import { createInstaller } from './installer.ts';
 import { createJournalFollower } from './journal-follower.ts';
-import { desktopAgentFile, HUB_USER, hubPassword, localAgentEnv, prepareLocalAgent } from './local-mode.ts';
+import {
+  desktopAgentFile,
+  HUB_USER,
+  hubPassword,
+  localAgentDir,
+  localAgentEnv,
+  prepareLocalAgent,
+} from './local-mode.ts';
 import { createPauseMirror } from './pause-mirror.ts';
 import { createPrefsStore } from './prefs.ts';
 import type { ProvisionAdapter } from './provision-adapter.ts';
@@ -61,6 +69,8 @@ export interface AppServicesDeps {
   log?: (message: string, error?: unknown) => void;
   /** Where the CLI learns which local agent this desktop runs (default ~/.mono/desktop-agent.json). */
   desktopAgentFile?: string;
+  /** Electron's shell.openPath (resolves to '' on success); without it the platform's opener is used. */
+  openPath?: (path: string) => Promise<string>;
   /** Electron: registers or removes MONO as a login item. Absent where the shell cannot. */
   setLaunchAtLogin?: (enabled: boolean) => void;
 }
@@ -151,7 +161,7 @@ export function createAppServices(deps: AppServicesDeps) {
   const data = createData(sync);
   const pause = createPauseMirror(data);
   const health = createHealthWatch({ prefs, data, emit: (current) => deps.emit('agent.health', current) });
-  const serverStatus = createServerStatus({ prefs, sync, pause, provision, agent });
+  const serverStatus = createServerStatus({ prefs, sync, pause, provision, agent, dataDir: deps.dataDir });
   const journal = createJournalFollower({
     provision,
     onLine: (line) => deps.emit('server.log', { line }),
@@ -179,7 +189,18 @@ export function createAppServices(deps: AppServicesDeps) {
     }),
     ...integrationsHandlers({ endpoints: deps.endpoints, vault, prefs, appState, config }),
     ...datastoreHandlers({ data, sync }),
-    ...serverHandlers({ prefs, agent, provision, install, installer, journal, pause, health, serverStatus }),
+    ...serverHandlers({
+      prefs,
+      agent,
+      provision,
+      install,
+      installer,
+      journal,
+      pause,
+      health,
+      serverStatus,
+      openDataFolder: () => openFolder(localAgentDir(deps.dataDir), deps.openPath),
+    }),
   };
 
   return {

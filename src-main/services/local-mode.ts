@@ -114,10 +114,12 @@ export function localAgentEnv(opts: {
 
 export interface Healthz {
   status: string;
+  reason?: string;
   version: string;
   uptime_s: number;
   db: string;
   channels: Record<string, string>;
+  claude?: string;
 }
 
 export async function fetchHealth(httpUrl: string): Promise<Healthz> {
@@ -137,12 +139,13 @@ export function processMemoryMb(pid: number | undefined): number | undefined {
 }
 
 export async function localServerStatus(
-  agent: { state: string; httpUrl?: string; pid?: number },
+  agent: { state: string; httpUrl?: string; pid?: number; reason?: string },
   paused: boolean,
 ): Promise<ServerStatus> {
   const base: ServerStatus = { mode: 'local', reachable: false, paused, channels: {} };
   if (!agent.httpUrl) {
-    return { ...base, error: paused ? 'The agent is paused.' : `The agent is ${agent.state}.` };
+    const why = agent.reason ? `: ${agent.reason}` : '.';
+    return { ...base, error: paused ? 'The agent is paused.' : `The agent is ${agent.state}${why}` };
   }
   try {
     const health = await fetchHealth(agent.httpUrl);
@@ -150,10 +153,13 @@ export async function localServerStatus(
     return {
       ...base,
       reachable: true,
+      health: health.status === 'ok' ? 'ok' : 'degraded',
+      ...(health.reason && { reason: health.reason }),
       version: health.version,
       uptime_s: health.uptime_s,
       db: health.db,
       channels: health.channels ?? {},
+      ...(health.claude && { claude: health.claude }),
       address: agent.httpUrl,
       ...(memory !== undefined && { memory_mb: memory }),
     };

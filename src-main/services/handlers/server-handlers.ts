@@ -12,7 +12,7 @@ import type { ProvisionAdapter } from '../provision-adapter.ts';
 
 export function serverHandlers(deps: {
   prefs: Pick<PrefsStore, 'get'>;
-  agent: Pick<AgentSupervisor, 'status' | 'logs'>;
+  agent: Pick<AgentSupervisor, 'status' | 'logs' | 'restart'>;
   provision: Pick<ProvisionAdapter, 'rollback' | 'logs'>;
   install: Pick<InstallTracker, 'state'>;
   installer: Pick<Installer, 'runVpsDeploy' | 'startLocal'>;
@@ -20,6 +20,7 @@ export function serverHandlers(deps: {
   pause: PauseMirror;
   health: Pick<HealthWatch, 'current'>;
   serverStatus(): Promise<ServerStatus>;
+  openDataFolder(): Promise<boolean>;
 }): HandlersFor<'server' | 'agent'> {
   const { prefs, agent, provision, install, installer, journal, pause, serverStatus } = deps;
   return {
@@ -38,6 +39,19 @@ export function serverHandlers(deps: {
       const { mode, vps } = prefs.get();
       if (mode !== 'vps' || !vps) throw new UserError('Rollback is for agents on a VPS.');
       return { ok: true, message: await provision.rollback(vps) };
+    },
+    'server.openDataFolder': async () => {
+      if (prefs.get().mode !== 'local')
+        throw new UserError("Your agent's data is on your server: the Server screen shows where.");
+      const opened = await deps.openDataFolder();
+      if (!opened) throw new UserError('No file manager could be opened here; the path is shown above.');
+      return { opened };
+    },
+    'server.restart': async () => {
+      if (prefs.get().mode !== 'local')
+        throw new UserError('An agent on a VPS is restarted by updating it, or with systemctl on the server.');
+      await agent.restart();
+      return serverStatus();
     },
     'server.logs': async ({ limit }) => {
       const { mode, vps } = prefs.get();
