@@ -24,7 +24,7 @@ const id = (table: string) =>
       (v) =>
         v.startsWith(`${table}:`) && v.length > table.length + 1 && ![...v].some((c) => c.charCodeAt(0) < 32),
       {
-        message: `Expected a ${table} record id.`,
+        message: `Not a ${table} record id.`,
       },
     );
 
@@ -169,6 +169,9 @@ export interface PreflightCheck {
   detail: string;
 }
 
+/** A conversation in the list; while searching, `match` is its newest message containing the words. */
+export type ConversationHit = ConversationRow & { match?: { text: string; at: string } };
+
 /** The tables the desktop follows live (the shared contract's). */
 export type SyncedTable = TableName;
 
@@ -239,7 +242,7 @@ export const methods = {
   'sync.status': { input: none, output: z.custom<SyncStatus>() },
   'conversation.list': {
     input: z.object({ search: z.string().max(200).optional() }).optional(),
-    output: z.custom<ConversationRow[]>(),
+    output: z.custom<ConversationHit[]>(),
   },
   'conversation.messages': {
     input: z.object({

@@ -128,7 +128,9 @@ export function createVpsProvision(deps: VpsProvisionOptions): ProvisionAdapter 
     async status(vps) {
       try {
         const report = await status({ target: target(vps) });
-        const health = report.health as (typeof report.health & { reason?: string; claude?: string }) | undefined;
+        const health = report.health as
+          | (typeof report.health & { reason?: string; claude?: string })
+          | undefined;
         return {
           reachable: health !== undefined,
           ...(health && { health: health.status === 'ok' ? ('ok' as const) : ('degraded' as const) }),

@@ -30,7 +30,10 @@ export function createServerStatus(deps: {
     }
     if (mode === 'local') {
       const path = localAgentDir(deps.dataDir);
-      const [status, bytes] = await Promise.all([localServerStatus(deps.agent.status(), paused), folderSize(path)]);
+      const [status, bytes] = await Promise.all([
+        localServerStatus(deps.agent.status(), paused),
+        folderSize(path),
+      ]);
       return { ...status, data: { path, onThisComputer: true, ...(bytes !== undefined && { bytes }) } };
     }
     return { mode: null, paused, reachable: false, channels: {}, error: 'Finish the setup first.' };

@@ -13,7 +13,7 @@ import type {
 import type { DbChange, WhatsAppLink } from '../../src-main/ipc/contract.ts';
 import { mono } from '../lib/mono.ts';
 import { getState, type Store, setState } from './store.ts';
-import { type Loadable, remove, upsert } from './types.ts';
+import { isOlder, type Loadable, remove, upsert } from './types.ts';
 
 type Row = { id: string };
 
@@ -25,6 +25,9 @@ function apply<T extends Row>(
   if (list.status === 'idle') return list;
   if (change.action === 'DELETE') return { ...list, items: remove(list.items, change.id) };
   const row = { ...(change.row as unknown as T), id: change.id };
+  // Live notifications can arrive out of order: an older state ("failed") must not undo a newer one ("sent").
+  const known = list.items.find((item) => item.id === row.id);
+  if (known && isOlder(row, known)) return list;
   return { ...list, items: upsert(list.items, row, before) };
 }
 

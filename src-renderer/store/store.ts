@@ -13,15 +13,18 @@ import type {
   UsageRow,
 } from '../../agent-core/contract/tables.ts';
 import type {
+  AgentHealth,
   AppState,
+  ConversationHit,
   InstallState,
   ServerStatus,
   SyncStatus,
   WhatsAppLink,
 } from '../../src-main/ipc/contract.ts';
+import { parseRoute, type Screen } from '../lib/router.ts';
 import { empty, type Loadable } from './types.ts';
 
-export type Screen = 'conversations' | 'access' | 'integrations' | 'jobs' | 'usage' | 'server';
+export type { Screen };
 
 export interface AppSlice {
   app?: AppState;
@@ -29,10 +32,12 @@ export interface AppSlice {
   bridgeConnected: boolean;
   sync: SyncStatus;
   screen: Screen;
+  /** What is wrong with the agent (refused credentials, no owner, not responding…), as main computes it. */
+  health: AgentHealth;
 }
 
 export interface DataSlice {
-  conversations: Loadable<ConversationRow>;
+  conversations: Loadable<ConversationHit>;
   search: string;
   pairings: Loadable<PairingRow>;
   contacts: Loadable<ContactRow>;
@@ -60,10 +65,18 @@ export interface ServerSlice {
 
 export type Store = AppSlice & DataSlice & ThreadSlice & ServerSlice;
 
+const route = parseRoute(window.location);
+
 export const useStore = create<Store>()(() => ({
   bridgeConnected: true,
   sync: { state: 'connecting', epoch: 0, since: new Date().toISOString(), attempt: 0 },
-  screen: 'conversations',
+  screen: route.screen,
+  health: { problems: [] },
+  // A reload on an open conversation opens it again (refreshVisible loads it once connected).
+  selected: route.conversation,
+  thread: route.conversation
+    ? { status: 'loading' as const, items: [], conversation: route.conversation }
+    : empty<MessageRow>(),
   conversations: empty(),
   search: '',
   pairings: empty(),
@@ -71,7 +84,6 @@ export const useStore = create<Store>()(() => ({
   settings: empty(),
   jobs: empty(),
   usage: empty(),
-  thread: empty(),
   jobRuns: empty(),
   serverLoading: false,
   logs: [],

@@ -49,7 +49,9 @@ export function serverHandlers(deps: {
     },
     'server.restart': async () => {
       if (prefs.get().mode !== 'local')
-        throw new UserError('An agent on a VPS is restarted by updating it, or with systemctl on the server.');
+        throw new UserError(
+          'An agent on a VPS is restarted by updating it, or with systemctl on the server.',
+        );
       await agent.restart();
       return serverStatus();
     },
