@@ -1,4 +1,5 @@
-// Top level: a splash while MONO's services answer, then the setup wizard until it is done, then the dashboard.
+// Top level: a splash while MONO's services answer, then the setup wizard until it is done (or while it is open
+// again), then the dashboard.
 import { useEffect } from 'react';
 import { ErrorState } from './components/ui.tsx';
 import { Dashboard } from './features/shell/Dashboard.tsx';
@@ -35,5 +36,5 @@ export function App() {
       </div>
     );
   }
-  return app.wizard.done ? <Dashboard /> : <Wizard />;
+  return app.wizard.done && !app.wizard.reopened ? <Dashboard /> : <Wizard />;
 }

@@ -92,6 +92,8 @@ export interface AppState {
   wizard: {
     step: WizardStep;
     done: boolean;
+    /** Opened again after setup (from the Server screen): it can be closed without changing anything. */
+    reopened: boolean;
     claude?: { model: string };
     telegram?: { botName: string; username: string; link: string };
     whatsapp?: { mode: 'skip' | 'cloud' | 'linked'; phoneNumberId?: string; pairingPhone?: string };
@@ -235,6 +237,9 @@ export const methods = {
   'wizard.chooseLocal': { input: none, output: z.custom<AppState>() },
   'wizard.chooseVps': { input: VpsTarget, output: z.custom<AppState>() },
   'wizard.finish': { input: none, output: z.custom<AppState>() },
+  /** Opens the setup again after it was done (every step keeps what was set); `wizard.close` leaves it. */
+  'wizard.reopen': { input: none, output: z.custom<AppState>() },
+  'wizard.close': { input: none, output: z.custom<AppState>() },
   'ssh.generateKey': { input: none, output: z.custom<{ keyPath: string; publicKeyLine: string }>() },
   'ssh.test': { input: VpsTarget, output: z.custom<{ ok: boolean; checks: PreflightCheck[] }>() },
   'install.start': { input: none, output: z.custom<InstallState>() },

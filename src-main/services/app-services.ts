@@ -186,6 +186,7 @@ export function createAppServices(deps: AppServicesDeps) {
       install,
       installer,
       config,
+      forgetWhatsAppLink: () => data.forgetWhatsAppLink(),
     }),
     ...integrationsHandlers({ endpoints: deps.endpoints, vault, prefs, appState, config }),
     ...datastoreHandlers({ data, sync }),

@@ -21,7 +21,13 @@ export function createAppStateView(deps: {
 }): AppStateView {
   function current(): AppState {
     const secrets = (
-      ['anthropic_api_key', 'telegram_bot_token', 'whatsapp_access_token', 'stripe_secret_key'] as const
+      [
+        'anthropic_api_key',
+        'telegram_bot_token',
+        'whatsapp_access_token',
+        'stripe_webhook_secret',
+        'webhook_secret',
+      ] as const
     ).map((name) => ({ name, set: deps.vault.has(name) }));
     const launchAtLogin = deps.canLaunchAtLogin ? (deps.prefs.get().launchAtLogin ?? false) : null;
     return deps.prefs.appState({ version: deps.version, shell: deps.shell, secrets, launchAtLogin });

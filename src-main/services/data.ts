@@ -165,6 +165,9 @@ export function createData(sync: Pick<Sync, 'query' | 'withDb'>) {
       const [row] = await rows<AgentStatusRow>('SELECT * FROM agent_status:current');
       return row ?? null;
     },
+    async forgetWhatsAppLink(): Promise<void> {
+      await rows('DELETE whatsapp_link:current');
+    },
     async whatsappLink(): Promise<WhatsAppLink | null> {
       const [row] = await rows<WhatsAppLink>('SELECT * FROM whatsapp_link:current');
       return row ?? null;

@@ -94,8 +94,8 @@ test('a stranger asks to pair; approving lets them in', { timeout: 60_000, skip:
   const { page, telegram } = stack;
   telegram.sendText({ ...OWNER, text: 'hello?' });
   // The request appears live and the sidebar counts it.
-  await page.getByRole('button', { name: /Contacts & access\s*1/ }).waitFor({ timeout: 20_000 });
-  await page.getByRole('button', { name: /Contacts & access/ }).click();
+  await page.getByRole('link', { name: /Contacts & access\s*1/ }).waitFor({ timeout: 20_000 });
+  await page.getByRole('link', { name: /Contacts & access/ }).click();
   const request = page.getByTestId('pairing-request');
   await request.waitFor();
   assert.match((await request.textContent()) ?? '', /Ada/);
@@ -110,7 +110,7 @@ test('a Telegram message appears in the thread live and the reply follows', {
   skip: hubMissing,
 }, async () => {
   const { page, telegram } = stack;
-  await page.getByRole('button', { name: /Conversations/ }).click();
+  await page.getByRole('link', { name: /Conversations/ }).click();
   telegram.sendText({ ...OWNER, text: 'What can you do for me?' });
   const item = page.getByTestId('conversation-item').filter({ hasText: 'Ada' });
   await item.waitFor({ timeout: 20_000 });
@@ -129,7 +129,7 @@ test('a changed setting is used by the agent for the next message', {
   skip: hubMissing,
 }, async () => {
   const { page, telegram, anthropic } = stack;
-  await page.getByRole('button', { name: /Integrations/ }).click();
+  await page.getByRole('link', { name: /Integrations/ }).click();
   await page.getByLabel('Instructions').fill('You are Captain Mono. Always answer like a pirate.');
   await page.getByRole('button', { name: 'Save instructions' }).click();
   await page.getByText('Applied — your agent uses it now').waitFor();
@@ -150,7 +150,7 @@ test('a reply Telegram refused shows as failed, and "Send again" delivers it', {
   skip: hubMissing,
 }, async () => {
   const { page, telegram } = stack;
-  await page.getByRole('button', { name: /Conversations/ }).click();
+  await page.getByRole('link', { name: /Conversations/ }).click();
   await page.getByTestId('conversation-item').filter({ hasText: 'Ada' }).click();
   telegram.blockChat(OWNER.chatId);
   telegram.sendText({ ...OWNER, text: 'Will this arrive?' });
@@ -171,7 +171,7 @@ test('a reply Telegram refused shows as failed, and "Send again" delivers it', {
 
 test('a job is created from the Jobs screen', { timeout: 30_000, skip: hubMissing }, async () => {
   const { page } = stack;
-  await page.getByRole('button', { name: /^Jobs/ }).click();
+  await page.getByRole('link', { name: /^Jobs/ }).click();
   await page.getByRole('button', { name: 'Create your first job' }).click();
   await page.getByLabel('Name').fill('Morning briefing');
   await page.getByLabel('What should your agent do?').fill('Tell me three things to focus on today.');
@@ -212,11 +212,11 @@ test('a one-off job runs, its answer reaches the chat and its run shows in the h
 
 test('usage and server screens show the agent', { timeout: 30_000, skip: hubMissing }, async () => {
   const { page } = stack;
-  await page.getByRole('button', { name: /Usage/ }).click();
+  await page.getByRole('link', { name: /Usage/ }).click();
   // The replies above were paid for: the chart has today's bar.
   await page.getByRole('img', { name: 'Cost per day' }).waitFor({ timeout: 15_000 });
   await screenshot(page, 'usage');
-  await page.getByRole('button', { name: /Server/ }).click();
+  await page.getByRole('link', { name: /Server/ }).click();
   await page.getByText('Healthy', { exact: true }).waitFor({ timeout: 15_000 });
   await page.getByTestId('server-log').waitFor();
   await screenshot(page, 'server');
@@ -227,7 +227,7 @@ test('pausing from the Server screen: people get a notice, the banner offers Res
   skip: hubMissing,
 }, async () => {
   const { page, telegram } = stack;
-  await page.getByRole('button', { name: /Server/ }).click();
+  await page.getByRole('link', { name: /Server/ }).click();
   await page.getByRole('button', { name: 'Pause agent' }).click();
   const banner = page.getByTestId('paused-banner');
   await banner.waitFor({ timeout: 15_000 });
@@ -250,7 +250,7 @@ test('the offline banner shows while the agent is down, and everything catches u
   skip: hubMissing,
 }, async () => {
   const { page, telegram, app } = stack;
-  await page.getByRole('button', { name: /Conversations/ }).click();
+  await page.getByRole('link', { name: /Conversations/ }).click();
   await app.services.agent.stop();
   const banner = page.getByTestId('offline-banner');
   await banner.waitFor({ timeout: 20_000 });

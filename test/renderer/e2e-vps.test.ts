@@ -114,7 +114,7 @@ test('the wizard tests the SSH connection and installs MONO on the VPS with live
 test('the Server screen reads the VPS agent over SSH: healthy, its version, the journal as it is written', {
   timeout: 120_000,
 }, async () => {
-  await page.getByRole('button', { name: /Server/ }).click();
+  await page.getByRole('link', { name: /Server/ }).click();
   await page.getByText('Healthy', { exact: true }).waitFor({ timeout: 60_000 });
   await page.getByText(VERSION, { exact: true }).waitFor();
   const log = page.getByTestId('server-log');
@@ -143,7 +143,7 @@ test('conversations from the VPS arrive live through the SSH tunnel to its hub',
   timeout: 120_000,
   skip: hubMissing,
 }, async () => {
-  await page.getByRole('button', { name: /Contacts & access/ }).click();
+  await page.getByRole('link', { name: /Contacts & access/ }).click();
   const request = page.getByTestId('pairing-request');
   await request.waitFor({ timeout: 60_000 });
   assert.match((await request.textContent()) ?? '', /Grace/);

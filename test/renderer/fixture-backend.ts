@@ -103,6 +103,7 @@ export async function startFixture(options: FixtureOptions = {}) {
     wizard: {
       step: 'done',
       done: true,
+      reopened: false,
       claude: { model: 'claude-sonnet-5-5' },
       telegram: { botName: 'Mono', username: 'my_mono_bot', link: 'https://t.me/my_mono_bot' },
       whatsapp: { mode: 'linked' },
@@ -116,6 +117,8 @@ export async function startFixture(options: FixtureOptions = {}) {
 
   const specific: Partial<Handlers> = {
     'app.state': async () => app,
+    'agent.health': async () => ({ problems: [] }),
+    'claude.models': async () => [{ id: 'claude-sonnet-5-5', name: 'Claude Sonnet 5.5' }],
     'sync.status': async () => sync,
     'install.state': async () => ({ running: false, steps: [], log: [] }),
     'conversation.list': async () => conversations,

@@ -89,6 +89,8 @@ export async function startStack(): Promise<Stack> {
   const telegram = new FakeTelegram();
   const anthropic = new FakeAnthropic();
   const dataDir = mkdtempSync(join(tmpdir(), 'mono-e2e-'));
+  // Where the desktop records its local agent for the CLI: inside this test's folder, never the user's home.
+  process.env.MONO_DESKTOP_AGENT_FILE = join(dataDir, 'desktop-agent.json');
   const cleanups: (() => Promise<unknown> | unknown)[] = [
     () => rmSync(dataDir, { recursive: true, force: true }),
   ];

@@ -118,7 +118,7 @@ test('the offline banner follows the sync state, and a reconnect selects the scr
 test('linking a personal WhatsApp: the QR, then the pairing code, then linked — all live', {
   timeout: 30_000,
 }, async () => {
-  await page.getByRole('button', { name: /Integrations/ }).click();
+  await page.getByRole('link', { name: /Integrations/ }).click();
   await page.getByText('Waiting for WhatsApp…').waitFor();
   fixture.setLink({
     state: 'qr',
@@ -138,7 +138,7 @@ test('linking a personal WhatsApp: the QR, then the pairing code, then linked �
 test('usage: thirty days of cost with the daily budget line, over-budget days stand out', {
   timeout: 30_000,
 }, async () => {
-  await page.getByRole('button', { name: /Usage/ }).click();
+  await page.getByRole('link', { name: /Usage/ }).click();
   const chart = page.getByRole('img', { name: 'Cost per day' });
   await chart.waitFor();
   assert.equal(await chart.locator('rect.bar').count(), 30);

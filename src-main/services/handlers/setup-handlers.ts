@@ -23,6 +23,8 @@ export function setupHandlers(deps: {
   install: Pick<InstallTracker, 'state'>;
   installer: Pick<Installer, 'runLocalInstall' | 'runVpsDeploy'>;
   config: AgentConfig;
+  /** Removes the linked device's last state (whatsapp_link:current). */
+  forgetWhatsAppLink(): Promise<void>;
 }): HandlersFor<'wizard' | 'ssh' | 'install'> {
   const { vault, prefs, appState, provision, install, installer, config } = deps;
   return {
@@ -41,8 +43,10 @@ export function setupHandlers(deps: {
       return bot;
     },
     'wizard.saveWhatsApp': async (input) => {
-      // From the wizard it only moves on; later (Integrations) the running agent picks the change up.
-      const fromWizard = !prefs.get().wizardDone;
+      // At the wizard's WhatsApp step it only moves on; anywhere else (Integrations, the wizard's last step) the
+      // running agent picks the change up.
+      const fromWizard =
+        prefs.get().wizardStep === 'whatsapp' && (!prefs.get().wizardDone || prefs.get().wizardOpen);
       const secrets: Record<string, string> = {};
       let whatsapp: Prefs['whatsapp'];
       if (input.mode === 'cloud') {
@@ -63,6 +67,8 @@ export function setupHandlers(deps: {
         prefs.update({ whatsapp, wizardStep: 'where' });
       } else {
         await config.apply({ what: 'WhatsApp settings', secrets, prefs: { whatsapp } });
+        // Linking stopped: the last link state must not linger on any screen.
+        if (whatsapp.mode !== 'linked') await deps.forgetWhatsAppLink().catch(() => {});
       }
       appState.publish();
       return { saved: true };
@@ -84,7 +90,17 @@ export function setupHandlers(deps: {
       return appState.publish();
     },
     'wizard.finish': async () => {
-      prefs.update({ wizardDone: true, wizardStep: 'done' });
+      prefs.update({ wizardDone: true, wizardOpen: false, wizardStep: 'done' });
+      return appState.publish();
+    },
+    'wizard.reopen': async () => {
+      if (!prefs.get().wizardDone) return appState.current();
+      prefs.update({ wizardOpen: true, wizardStep: 'claude' });
+      return appState.publish();
+    },
+    'wizard.close': async () => {
+      if (install.state().running) throw new UserError('Wait until the install has finished.');
+      prefs.update({ wizardOpen: false, wizardStep: 'done' });
       return appState.publish();
     },
     'ssh.generateKey': async () => generateSshKey(join(deps.dataDir, 'ssh')),

@@ -94,7 +94,11 @@ export function AccessScreen() {
               {contacts.items
                 .filter((c) => c.channel === channel)
                 .map((c) => (
-                  <ContactItem key={c.id} contact={c} />
+                  <ContactItem
+                    key={c.id}
+                    contact={c}
+                    waiting={pending.some((p) => p.channel === c.channel && p.external_id === c.external_id)}
+                  />
                 ))}
             </ul>
           </div>
@@ -138,8 +142,10 @@ function PairingItem({ pairing }: { pairing: PairingRow }) {
   );
 }
 
-function ContactItem({ contact }: { contact: ContactRow }) {
+function ContactItem({ contact, waiting }: { contact: ContactRow; waiting: boolean }) {
   const [busy, setBusy] = useState(false);
+  // Someone who asked and is not decided yet is waiting, not blocked: blocked is a decision.
+  const access = contact.allowed ? 'Allowed' : waiting ? 'Waiting for approval' : 'Blocked';
   return (
     <li className="row-item">
       <span className="avatar avatar-small">{initials(contact.name)}</span>
@@ -150,7 +156,9 @@ function ContactItem({ contact }: { contact: ContactRow }) {
           {contact.external_id}
         </small>
       </span>
-      <span className="muted">{contact.allowed ? 'Allowed' : 'Blocked'}</span>
+      <span className="muted" data-testid="contact-access">
+        {access}
+      </span>
       <Switch
         checked={contact.allowed}
         disabled={busy}

@@ -19,9 +19,16 @@ export function JobForm({ onDone }: { onDone: () => void }) {
   const [conversation, setConversation] = useState(conversations[0]?.id ?? '');
   const { busy, error, run } = useAction();
 
+  // The picker's own limit, and the same check before sending: a one-off in the past would never run.
+  const earliest = localMinute(new Date());
+  const past = when === 'once' && once !== '' && once < earliest;
+
   function submit(event: React.FormEvent) {
     event.preventDefault();
     void run(async () => {
+      if (when === 'once' && once < localMinute(new Date())) {
+        throw new Error('This date and time has passed. Choose a moment from now on.');
+      }
       const [hour, minute] = time.split(':').map(Number);
       const schedule =
         when === 'once'
@@ -113,9 +120,19 @@ export function JobForm({ onDone }: { onDone: () => void }) {
           </Field>
         )}
         {when === 'once' && (
-          <Field label="Date and time">
-            {(id) => (
-              <input id={id} type="datetime-local" value={once} onChange={(e) => setOnce(e.target.value)} />
+          <Field
+            label="Date and time"
+            {...(past && { error: 'This date and time has passed. Choose a moment from now on.' })}
+          >
+            {(id, note) => (
+              <input
+                id={id}
+                aria-describedby={note}
+                type="datetime-local"
+                min={earliest}
+                value={once}
+                onChange={(e) => setOnce(e.target.value)}
+              />
             )}
           </Field>
         )}
@@ -132,7 +149,7 @@ export function JobForm({ onDone }: { onDone: () => void }) {
             type="submit"
             kind="primary"
             busy={busy}
-            disabled={!name.trim() || !prompt.trim() || (when === 'once' && !once)}
+            disabled={!name.trim() || !prompt.trim() || (when === 'once' && (!once || past))}
           >
             Create job
           </Button>
@@ -140,4 +157,9 @@ export function JobForm({ onDone }: { onDone: () => void }) {
       </form>
     </Card>
   );
+}
+
+/** A time as the datetime-local picker writes it, in this computer's zone, to the minute ("2026-03-01T08:30"). */
+function localMinute(date: Date): string {
+  return new Date(date.getTime() - date.getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
 }
