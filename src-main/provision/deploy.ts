@@ -3,7 +3,12 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { Secret } from '../../agent-core/config/secret.ts';
 import { progressStream } from '../ssh/executor.ts';
 import { type Installed, inspectCommand, toInstalled } from './commands/inspect.ts';
-import { checkNodeSource, installNodeCommand, NODE_EXIT } from './commands/node-runtime.ts';
+import {
+  checkNodeSource,
+  expectedNodeSha256,
+  installNodeCommand,
+  NODE_EXIT,
+} from './commands/node-runtime.ts';
 import { prepareCommand } from './commands/prepare.ts';
 import { pruneCommand, switchCommand, uploadReleaseCommand } from './commands/release.ts';
 import { ensureSecretsFileCommand, writeSecretsCommand } from './commands/secrets.ts';
@@ -32,8 +37,15 @@ export interface DeployOptions {
   /** The agent's secrets: a KEY=value file path, or its content (the desktop keeps it in safeStorage). */
   envFile?: string;
   env?: Secret;
+  /** Where the VPS downloads Node when it has none (https only). */
   nodeMirror?: string;
   nodeVersion?: string;
+  /** The Node tarball's SHA-256, required for a version MONO does not pin itself (overrides the pin). */
+  nodeSha256?: string;
+  /** The agent's memory ceiling in MB (systemd MemoryMax). */
+  memoryMaxMb?: number;
+  /** Per-step limits in ms replacing the commands' own (e.g. `{ node: 1_800_000 }` on a very slow link). */
+  timeouts?: Partial<Record<string, number>>;
   /** How long /healthz may take to report the new version (30 s). */
   healthTimeoutMs?: number;
   /** How long to wait for another deploy's lock (0: fail at once with LockedError). */
@@ -68,7 +80,7 @@ export async function deploy(o: DeployOptions): Promise<DeployResult> {
       : o.env
         ? parseAgentEnv(o.env.reveal(), 'the secrets')
         : undefined;
-    checkNodeSource(o.nodeMirror ?? DEFAULT_NODE_MIRROR, o.nodeVersion ?? DEFAULT_NODE_VERSION);
+    checkNodeSource(o.nodeMirror ?? DEFAULT_NODE_MIRROR, o.nodeVersion ?? DEFAULT_NODE_VERSION, o.nodeSha256);
   } catch (error) {
     throw reporter.fail(error, 'secrets');
   }
@@ -76,6 +88,7 @@ export async function deploy(o: DeployOptions): Promise<DeployResult> {
   let lock: HeldLock | undefined;
   try {
     if (env) session.addSecrets(env.values);
+    session.timeouts = { ...o.timeouts };
     const facts = await preflightStep(session, reporter);
     const release = await readLocalRelease(o.releaseDir, facts.nodeArch!).catch((error) => {
       throw reporter.fail(error, 'upload');
@@ -137,7 +150,7 @@ async function deployLocked(
   const version = release.version;
   const port = env?.httpPort ?? DEFAULT_HTTP_PORT;
   const nodePath = existingNode?.path ?? `${LAYOUT.nodeDir}/bin/node`;
-  const unit = unitText({ nodePath, httpPort: port });
+  const unit = unitText({ nodePath, httpPort: port, memoryMaxMb: o.memoryMaxMb });
   const unitSha = sha256(unit);
   const sameRelease = installed.current === version && installed.manifest === release.manifest;
   const changes = {
@@ -183,10 +196,13 @@ async function deployLocked(
       `Installing Node v${nodeVersion.replace(/^v/, '')} from ${mirror}`,
       async () => {
         const r = await session.run(
-          installNodeCommand({ mirror, version: nodeVersion, arch: release.arch }),
-          {
-            allowFailure: true,
-          },
+          installNodeCommand({
+            mirror,
+            version: nodeVersion,
+            arch: release.arch,
+            sha256: expectedNodeSha256(nodeVersion, release.arch, o.nodeSha256),
+          }),
+          { allowFailure: true, onStdout: downloadProgress(reporter, nodeVersion) },
         );
         if (r.code !== 0) throw nodeInstallError(r.code, r.stderr.trim(), mirror, session.name);
       },
@@ -216,6 +232,8 @@ async function deployLocked(
           }),
           {
             stdin: progressStream(archive, uploadProgress(reporter, version)),
+            // A minute, plus the time the archive takes at 50 kB/s: a stalled upload fails, a slow one does not.
+            timeoutMs: 60_000 + Math.ceil(archive.length / 50),
             hint: 'The upload was discarded and nothing was switched. Check free disk space on the VPS and deploy again.',
           },
         );
@@ -320,10 +338,26 @@ function nodeInstallError(code: number | null, stderr: string, mirror: string, h
   const hint =
     code === NODE_EXIT.download
       ? `Check that the VPS can reach ${mirror} (or pass --node-mirror with a reachable mirror).`
-      : code === NODE_EXIT.mismatch || code === NODE_EXIT.noChecksum
-        ? 'The download does not match the release checksums: the mirror is broken or tampered with. Use another --node-mirror.'
+      : code === NODE_EXIT.mismatch
+        ? 'The download is not the Node release MONO expects (its SHA-256 differs): the mirror is broken or tampered with. Use another --node-mirror, or pass --node-sha256 if you checked this build yourself.'
         : 'Install Node ≥ 20.12 on the VPS yourself, or check free disk space and deploy again.';
   return new ProvisionError('node', stderr.split('\n').slice(-3).join(' ') || `exit ${code}`, hint, { host });
+}
+
+/** Download progress (the VPS prints `progress=<bytes>` every second) as repeated `start` events of the node step. */
+function downloadProgress(reporter: StepReporter, version: string): (chunk: Buffer) => void {
+  return (chunk) => {
+    const bytes = /progress=(\d+)\s*$/.exec(chunk.toString('utf8'))?.[1];
+    if (bytes === undefined) return;
+    reporter.emit(
+      'node',
+      'start',
+      `Downloading Node v${version}: ${(Number(bytes) / 1048576).toFixed(1)} MB`,
+      {
+        detail: { bytes_received: Number(bytes) },
+      },
+    );
+  };
 }
 
 /** Upload progress as repeated `start` events of the upload step (a bar redraws; the desktop shows the text). */

@@ -6,6 +6,10 @@ export interface ErrorSummary {
   reason: string;
   hint: string;
   host?: string;
+  /** For a refused host key: what was presented, and what MONO pinned or the operator expected. */
+  host_key?: { kind: string; fingerprint: string; known?: string };
+  /** For a command that did not finish in time: what was running, and the limit. */
+  timeout?: { what: string; seconds: number };
 }
 
 export class ProvisionError extends Error {
@@ -45,14 +49,49 @@ export class SshError extends ProvisionError {
 export class HostKeyError extends ProvisionError {
   override name = 'HostKeyError';
   constructor(
-    readonly kind: 'unknown' | 'changed',
+    /** unknown: never seen (nothing pinned); changed: differs from the pinned key; mismatch: not the expected one. */
+    readonly kind: 'unknown' | 'changed' | 'mismatch',
+    /** The fingerprint the server presented (SHA256:…, as ssh-keygen -lf prints it). */
     readonly fingerprint: string,
+    /** The pinned (changed) or expected (mismatch) fingerprint. */
     readonly knownFingerprint: string | undefined,
     reason: string,
     hint: string,
     host?: string,
   ) {
     super('connect', reason, hint, { host });
+  }
+
+  override summary(): ErrorSummary {
+    return {
+      ...super.summary(),
+      host_key: {
+        kind: this.kind,
+        fingerprint: this.fingerprint,
+        ...(this.knownFingerprint && { known: this.knownFingerprint }),
+      },
+    };
+  }
+}
+
+/** A remote command that did not finish in time: it was stopped, and the step failed saying what was running. */
+export class CommandTimeoutError extends ProvisionError {
+  override name = 'CommandTimeoutError';
+  constructor(
+    step: string,
+    /** What was running, in words (e.g. "downloading Node v20.20.2 (curl)"). */
+    readonly what: string,
+    readonly timeoutMs: number,
+    hint: string,
+    host?: string,
+  ) {
+    super(step, `${what} did not finish within ${Math.round(timeoutMs / 1000)} s and was stopped`, hint, {
+      host,
+    });
+  }
+
+  override summary(): ErrorSummary {
+    return { ...super.summary(), timeout: { what: this.what, seconds: Math.round(this.timeoutMs / 1000) } };
   }
 }
 

@@ -24,9 +24,21 @@ export function localLockOwner(): LockOwner {
   };
 }
 
-/** A lock taken by a process on this machine that no longer exists is stale, whatever its heartbeat says. */
+/**
+ * Tokens of the locks this process holds now. A lock of this very process whose token is not among them was
+ * left by an operation that ended without releasing it (its SSH connection died with a hung command): the
+ * desktop's retry must not wait ten minutes for it.
+ */
+const heldHere = new Set<string>();
+
+/**
+ * A lock taken by a process on this machine that no longer exists, or by an operation of this process that has
+ * ended, is stale whatever its heartbeat says.
+ */
 export function heldByDeadLocalProcess(facts: Record<string, string>, isAlive = pidAlive): boolean {
-  return facts.machine === hostname() && Number(facts.pid) > 0 && !isAlive(Number(facts.pid));
+  if (facts.machine !== hostname() || !(Number(facts.pid) > 0)) return false;
+  if (Number(facts.pid) === process.pid) return !heldHere.has(facts.token ?? '');
+  return !isAlive(Number(facts.pid));
 }
 
 function pidAlive(pid: number): boolean {
@@ -48,11 +60,13 @@ export async function acquireHostLock(
   let waiting = false;
   for (;;) {
     const { facts } = await session.run(acquireLockCommand(me, takeOver));
-    if (facts.lock === 'acquired' || facts.lock === 'acquired-stale')
+    if (facts.lock === 'acquired' || facts.lock === 'acquired-stale') {
+      heldHere.add(me.token);
       return {
         token: me.token,
         tookOverFrom: facts.lock === 'acquired-stale' ? facts.stale_owner : undefined,
       };
+    }
     if (!takeOver && facts.token && heldByDeadLocalProcess(facts)) {
       takeOver = facts.token;
       continue;
@@ -75,6 +89,11 @@ export async function heartbeat(session: Session, lock: HeldLock): Promise<void>
   await session.run(heartbeatCommand(lock.token), { allowFailure: true });
 }
 
+/** Gives the lock back. Even when that fails (a dead connection), the operation is over: a retry may take it. */
 export async function releaseHostLock(session: Session, lock: HeldLock): Promise<void> {
-  await session.run(releaseLockCommand(lock.token));
+  try {
+    await session.run(releaseLockCommand(lock.token));
+  } finally {
+    heldHere.delete(lock.token);
+  }
 }

@@ -1,4 +1,5 @@
 // `[user@]host[:port]` and hosts files: what a user types, turned into a connection target.
+import { isIP } from 'node:net';
 
 export interface HostSpec {
   host: string;
@@ -8,6 +9,36 @@ export interface HostSpec {
 
 export class HostSpecError extends Error {
   override name = 'HostSpecError';
+}
+
+/**
+ * The rules for a host, a user and a port, one message each: the CLI's host specs and the desktop's VPS form use
+ * these same functions. Each returns why the value cannot be used, or undefined.
+ */
+export function hostProblem(host: string): string | undefined {
+  if (isIP(host)) return undefined;
+  const labels = host.split('.');
+  const name =
+    host.length > 0 &&
+    host.length <= 253 &&
+    labels.every((l) => /^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/.test(l)) &&
+    // The last label of a name is never all digits (that would be a mistyped IPv4 address).
+    !/^\d+$/.test(labels.at(-1)!);
+  return name
+    ? undefined
+    : `"${host}" is not a host name or IP address (for example 203.0.113.7 or vps.example.com)`;
+}
+
+export function usernameProblem(username: string): string | undefined {
+  return /^[A-Za-z_][A-Za-z0-9_.-]{0,31}$/.test(username)
+    ? undefined
+    : `"${username}" is not a valid user name (letters, digits, _ . -; not first a digit or -)`;
+}
+
+export function portProblem(port: number): string | undefined {
+  return Number.isInteger(port) && port >= 1 && port <= 65535
+    ? undefined
+    : 'the SSH port must be a number from 1 to 65535';
 }
 
 /** Parses `[user@]host[:port]`, `[user@][v6addr]:port`; the user defaults to root and the port to 22. */
@@ -24,19 +55,13 @@ export function parseHostSpec(spec: string, defaults: { username?: string; port?
   } else if ((rest.match(/:/g) ?? []).length === 1) {
     const [h, p] = rest.split(':');
     rest = h!;
-    port = Number(p);
+    port = p === '' ? Number.NaN : Number(p);
   }
-  if (!rest || !/^[A-Za-z0-9._:-]+$/.test(rest)) {
+  const problem = hostProblem(rest) ?? usernameProblem(username) ?? portProblem(port);
+  if (problem)
     throw new HostSpecError(
-      `"${spec}" is not a host. Write [user@]host[:port], for example root@203.0.113.7:22.`,
+      `${problem}. Write [user@]host[:port], for example root@203.0.113.7:22 ("${spec}").`,
     );
-  }
-  if (!username || !/^[a-z_][a-z0-9_.-]*$/i.test(username)) {
-    throw new HostSpecError(`"${username}" in "${spec}" is not a valid user name.`);
-  }
-  if (!Number.isInteger(port) || port < 1 || port > 65535) {
-    throw new HostSpecError(`The port in "${spec}" must be a number from 1 to 65535.`);
-  }
   return { host: rest, port, username };
 }
 

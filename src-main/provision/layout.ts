@@ -11,6 +11,15 @@ export const LAYOUT = {
   envFile: '/etc/mono/agent.env',
   unitName: 'mono-agent.service',
   unitPath: '/etc/systemd/system/mono-agent.service',
+  /** Holds the agent's HTTP port while the agent restarts (systemd socket activation). */
+  socketName: 'mono-agent.socket',
+  socketPath: '/etc/systemd/system/mono-agent.socket',
+  /** The secrets and units as they were before the last deploy that changed them (a rollback puts them back). */
+  previousConfigDir: '/etc/mono/previous',
+  /** A copy of the datastore taken, with no agent running, before a release with new migrations started. */
+  snapshotDir: '/var/lib/mono-snapshot',
+  /** The datastore as a failed release left it, kept aside when the snapshot was put back. */
+  failedDataDir: '/var/lib/mono-failed',
   lockDir: '/var/lock/mono-deploy',
   runtimeDir: '/run/mono',
   hubSocket: '/run/mono/hub.sock',
@@ -21,6 +30,17 @@ export const LAYOUT = {
 /** Node version installed when the VPS has no Node ≥ MIN_NODE (overridable with --node-version). */
 export const DEFAULT_NODE_VERSION = '20.20.2';
 export const DEFAULT_NODE_MIRROR = 'https://nodejs.org/dist';
+/**
+ * The SHA-256 of the official tarballs of DEFAULT_NODE_VERSION (from nodejs.org's signed SHASUMS256.txt). MONO
+ * pins them itself, so a mirror — or whoever sits between it and the VPS — cannot hand over another binary with
+ * a checksum list to match. Another version needs its hash given explicitly (--node-sha256).
+ */
+export const NODE_SHA256: Record<string, Record<'x64' | 'arm64', string>> = {
+  '20.20.2': {
+    x64: 'df770b2a6f130ed8627c9782c988fda9669fa23898329a61a871e32f965e007d',
+    arm64: '73093db209e4e9e09dd7d15a47aeaab1b74833830df03efa5f942a1122c5fa71',
+  },
+};
 /** The agent's bundle targets Node 20.12 (node --env-file, fetch, stable test runner). */
 export const MIN_NODE: [number, number] = [20, 12];
 /** @surrealdb/node 3.0.x needs glibc ≥ 2.35. */

@@ -2,10 +2,16 @@
 import type { Readable } from 'node:stream';
 import { redact, Secret } from '../../agent-core/config/secret.ts';
 import { type ConnectOptions, SshExecutor } from '../ssh/executor.ts';
-import { commandLine, parseFacts, type RemoteCommand } from './commands/remote.ts';
+import {
+  commandLine,
+  DEFAULT_TIMEOUT_S,
+  parseFacts,
+  type RemoteCommand,
+  TIMEOUT_EXIT,
+} from './commands/remote.ts';
 import { readSecretsCommand } from './commands/secrets.ts';
-import { parseAgentEnv } from './env-file.ts';
-import { ProvisionError, RemoteCommandError } from './errors.ts';
+import { readRemoteEnv } from './env-file.ts';
+import { CommandTimeoutError, ProvisionError, RemoteCommandError } from './errors.ts';
 
 export interface RunResult {
   stdout: string;
@@ -22,10 +28,17 @@ export interface RunOptions {
   hint?: string;
   signal?: AbortSignal;
   onStdout?: (chunk: Buffer) => void;
+  /** Overrides the command's own limit (an upload's grows with its size). */
+  timeoutMs?: number;
 }
+
+/** The SSH side waits this much longer than the limit given to `timeout` on the VPS, which stops the command. */
+const LOCAL_GRACE_MS = 10_000;
 
 export class Session {
   readonly secrets: Secret[] = [];
+  /** Per-step limits in ms that replace the commands' own (a slow link, or a test that wants a hang fast). */
+  timeouts: Partial<Record<string, number>> = {};
 
   constructor(
     readonly ssh: SshExecutor,
@@ -48,12 +61,7 @@ export class Session {
    */
   async redactRemoteSecrets(step: string): Promise<void> {
     const r = await this.run(readSecretsCommand(step), { allowFailure: true });
-    if (r.code !== 0) return;
-    try {
-      this.addSecrets(parseAgentEnv(r.stdout).values);
-    } catch {
-      // A file the agent itself would reject: nothing sensible to redact by key, and nothing to print either.
-    }
+    if (r.code === 0) this.addSecrets(readRemoteEnv(r.stdout).values);
   }
 
   redact(text: string): string {
@@ -62,11 +70,22 @@ export class Session {
 
   async run(command: RemoteCommand, options: RunOptions = {}): Promise<RunResult> {
     const stdin = options.stdin instanceof Secret ? options.stdin.reveal() : options.stdin;
-    const result = await this.ssh.exec(commandLine(command, this.ssh.isRoot), {
+    const limitMs =
+      options.timeoutMs ?? this.timeouts[command.step] ?? (command.timeoutS ?? DEFAULT_TIMEOUT_S) * 1000;
+    const result = await this.ssh.exec(commandLine(command, this.ssh.isRoot, limitMs / 1000), {
       stdin,
       signal: options.signal,
       onStdout: options.onStdout,
+      timeoutMs: limitMs + LOCAL_GRACE_MS,
     });
+    if (result.timedOut || (TIMEOUT_EXIT as readonly (number | null)[]).includes(result.code))
+      throw new CommandTimeoutError(
+        command.step,
+        command.what ?? `the ${command.step} command`,
+        limitMs,
+        'Check the VPS over SSH (is it overloaded, out of memory or disk? "uptime", "free -m", "df -h"), then run the same command again: the deploy lock is released, so a retry can start at once.',
+        this.name,
+      );
     const stdout = this.redact(result.stdout);
     const stderr = this.redact(result.stderr);
     if (result.code !== 0 && !options.allowFailure) {

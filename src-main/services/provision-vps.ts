@@ -83,6 +83,8 @@ export interface VpsProvisionOptions {
   /** Where Node.js is downloaded from when the VPS has none (default: the official site). */
   nodeMirror?: string;
   nodeVersion?: string;
+  /** The Node tarball's SHA-256 when it is not the official build MONO pins (a private mirror's own build). */
+  nodeSha256?: string;
   knownHostsPath?: string;
   /** Non-secret settings for the agent's environment (tests: the fake upstreams' URLs). */
   extraEnv?: Record<string, string>;
@@ -119,6 +121,7 @@ export function createVpsProvision(deps: VpsProvisionOptions): ProvisionAdapter 
           env: envFileFor(secrets, deps.hubUser, { ...deps.extraEnv, ...env }),
           ...(deps.nodeMirror && { nodeMirror: deps.nodeMirror }),
           ...(deps.nodeVersion && { nodeVersion: deps.nodeVersion }),
+          ...(deps.nodeSha256 && { nodeSha256: deps.nodeSha256 }),
           onProgress: (event) => onEvent(toEvent(event)),
         });
       } catch (error) {

@@ -1,11 +1,11 @@
 // The one SSH executor (node-ssh): connects with MONO's pinned host keys, runs commands, tunnels HTTP.
 
-import { readFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { type Duplex, Readable } from 'node:stream';
 import { NodeSSH } from 'node-ssh';
 import type { Secret } from '../../agent-core/config/secret.ts';
-import { HostKeyError, SshError } from '../provision/errors.ts';
+import { ProvisionError, SshError } from '../provision/errors.ts';
+import { decideHostKey, type HostKeyDecision, hostKeyError } from './host-keys.ts';
 import {
   defaultKnownHostsPath,
   type HostKey,
@@ -13,6 +13,7 @@ import {
   pinHostKey,
   readPinnedKeys,
 } from './known-hosts.ts';
+import { isHostDenied, readIdentity, sshErrorFrom } from './ssh-errors.ts';
 
 export interface ConnectOptions {
   host: string;
@@ -22,9 +23,14 @@ export interface ConnectOptions {
   identity?: string;
   passphrase?: Secret;
   knownHostsPath?: string;
+  /**
+   * The fingerprint the host key must have (SHA256:…): the CLI's --host-key, or what the owner confirmed in the
+   * wizard. An unknown key that matches is pinned; any other key is refused.
+   */
+  hostKey?: string;
   /** Pin an unknown host key without asking (the CLI's --accept-new-host-key). */
   acceptNewHostKey?: boolean;
-  /** Asked when the host key is unknown and acceptNewHostKey is off; resolve true to pin it. */
+  /** Asked when the host key is unknown and nothing else decides; resolve true to pin it. */
   confirmHostKey?: (info: { host: string; port: number; key: HostKey }) => Promise<boolean>;
   readyTimeoutMs?: number;
 }
@@ -34,6 +40,8 @@ export interface ExecResult {
   stderr: string;
   code: number | null;
   signal: string | null;
+  /** The command was stopped because it ran past `timeoutMs`. */
+  timedOut?: boolean;
 }
 
 export interface ExecOptions {
@@ -41,6 +49,8 @@ export interface ExecOptions {
   onStdout?: (chunk: Buffer) => void;
   onStderr?: (chunk: Buffer) => void;
   signal?: AbortSignal;
+  /** Stop the command (close its channel) after this long; the result then says `timedOut`. */
+  timeoutMs?: number;
 }
 
 /** The part of an ssh2 exec channel `stream` uses (ssh2 ships no types here). */
@@ -59,6 +69,16 @@ export interface HttpResult {
   body: string;
 }
 
+/** A host's key as seen on the wire, and how it compares with what MONO pinned. Nothing is pinned by looking. */
+export interface HostKeyInfo {
+  host: string;
+  port: number;
+  key: HostKey;
+  /** new: nothing pinned for this host yet; pinned: the key MONO pinned; changed: differs from the pinned key. */
+  status: 'new' | 'pinned' | 'changed';
+  pinnedFingerprint?: string;
+}
+
 export class SshExecutor {
   private constructor(
     private readonly ssh: NodeSSH,
@@ -74,18 +94,66 @@ export class SshExecutor {
     return this.username === 'root';
   }
 
+  /**
+   * Reads the key a host presents, without logging in and without pinning anything: what the wizard shows the
+   * owner before they decide to trust it.
+   */
+  static async fetchHostKey(options: {
+    host: string;
+    port?: number;
+    knownHostsPath?: string;
+    readyTimeoutMs?: number;
+  }): Promise<HostKeyInfo> {
+    const port = options.port ?? 22;
+    const pinned = await readPinnedKeys(
+      options.knownHostsPath ?? defaultKnownHostsPath(),
+      options.host,
+      port,
+    );
+    let seen: HostKey | undefined;
+    const ssh = new NodeSSH();
+    try {
+      await ssh.connect({
+        host: options.host,
+        port,
+        username: 'root',
+        readyTimeout: options.readyTimeoutMs ?? 20_000,
+        hostVerifier: (blob: Buffer) => {
+          seen = hostKeyFromBlob(blob);
+          return false; // Never log in: the key is all this connection is for.
+        },
+      } as Parameters<NodeSSH['connect']>[0]);
+    } catch (error) {
+      if (!seen) throw sshErrorFrom(error, `${options.host}:${port}`, options);
+    } finally {
+      ssh.dispose();
+    }
+    if (!seen) throw new SshError('disconnected', `${options.host}:${port} presented no host key`, '');
+    const key: HostKey = seen;
+    const status =
+      pinned.length === 0 ? 'new' : pinned.some((k) => k.base64 === key.base64) ? 'pinned' : 'changed';
+    return {
+      host: options.host,
+      port,
+      key,
+      status,
+      ...(pinned[0] && { pinnedFingerprint: pinned[0].fingerprint }),
+    };
+  }
+
   static async connect(options: ConnectOptions): Promise<SshExecutor> {
     const port = options.port ?? 22;
     const username = options.username ?? 'root';
     const where = `${username}@${options.host}:${port}`;
-    const knownHosts = options.knownHostsPath ?? defaultKnownHostsPath();
-    const pinned = await readPinnedKeys(knownHosts, options.host, port);
+    const knownHostsPath = options.knownHostsPath ?? defaultKnownHostsPath();
+    const pinned = await readPinnedKeys(knownHostsPath, options.host, port);
     const privateKey = options.identity ? await readIdentity(options.identity, where) : undefined;
 
-    // The first attempt only accepts a pinned key (or a new one when told to); an unknown key is asked about
-    // between attempts, so a person reading the prompt never races ssh2's handshake timeout.
+    // The first attempt decides without asking; an unknown key is asked about between attempts, so a person
+    // reading the prompt never races ssh2's handshake timeout. The second attempt accepts only the key shown.
     let seen: HostKey | undefined;
-    const attempt = async (accept: HostKey | undefined) => {
+    let decision: HostKeyDecision | undefined;
+    const attempt = async (confirmed: HostKey | undefined) => {
       const ssh = new NodeSSH();
       try {
         await ssh.connect({
@@ -99,8 +167,13 @@ export class SshExecutor {
           keepaliveInterval: 15_000,
           hostVerifier: (blob: Buffer) => {
             seen = hostKeyFromBlob(blob);
-            if (pinned.length > 0) return pinned.some((k) => k.base64 === seen!.base64);
-            return options.acceptNewHostKey === true || accept?.base64 === seen.base64;
+            decision = decideHostKey(seen, {
+              pinned,
+              expected: options.hostKey,
+              acceptNew: options.acceptNewHostKey,
+              confirmed,
+            });
+            return decision.accept;
           },
         } as Parameters<NodeSSH['connect']>[0]);
         return ssh;
@@ -109,58 +182,53 @@ export class SshExecutor {
         throw error;
       }
     };
+    const refusal = () => {
+      const d = decision as Extract<HostKeyDecision, { accept: false }>;
+      return hostKeyError(d.reason, {
+        host: options.host,
+        port,
+        presented: seen!,
+        pinnedFingerprint: pinned[0]?.fingerprint,
+        expected: options.hostKey,
+        where,
+        knownHostsPath,
+      });
+    };
 
     try {
       let ssh: NodeSSH;
-      let newlyPinned = false;
       try {
         ssh = await attempt(undefined);
-        newlyPinned = pinned.length === 0;
       } catch (error) {
-        if (!seen || pinned.length > 0 || !isHostDenied(error)) throw error;
+        const unknown = decision?.accept === false && decision.reason === 'unknown';
+        if (!unknown || !seen || !isHostDenied(error) || !options.confirmHostKey) throw error;
         const key: HostKey = seen;
-        const ok = options.confirmHostKey
-          ? await options.confirmHostKey({ host: options.host, port, key })
-          : false;
-        if (!ok) {
-          throw new HostKeyError(
-            'unknown',
-            key.fingerprint,
-            undefined,
-            `the host key of ${options.host}:${port} is not known yet (${key.type} ${key.fingerprint})`,
-            'Check the fingerprint with your VPS provider (or run "ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub" on its console) and run again with --accept-new-host-key.',
-            where,
-          );
-        }
+        if (!(await options.confirmHostKey({ host: options.host, port, key }))) throw refusal();
         ssh = await attempt(key);
-        newlyPinned = true;
       }
-      if (newlyPinned) await pinHostKey(knownHosts, options.host, port, seen!);
+      const newlyPinned = decision?.accept === true && decision.pin;
+      if (newlyPinned) await pinHostKey(knownHostsPath, options.host, port, seen!);
       return new SshExecutor(ssh, options.host, port, username, seen!, newlyPinned);
     } catch (error) {
-      if (error instanceof HostKeyError) throw error;
-      if (pinned.length > 0 && seen && isHostDenied(error)) {
-        throw new HostKeyError(
-          'changed',
-          seen.fingerprint,
-          pinned[0]!.fingerprint,
-          `the host key of ${options.host}:${port} changed: it is now ${seen.type} ${seen.fingerprint}, MONO pinned ${pinned[0]!.fingerprint}`,
-          `Refusing to connect: someone may be intercepting the connection. If you rebuilt the VPS on purpose, remove its line from ${knownHosts} and deploy again.`,
-          where,
-        );
-      }
+      if (error instanceof ProvisionError) throw error;
+      if (seen && decision?.accept === false && isHostDenied(error)) throw refusal();
       throw sshErrorFrom(error, where, options);
     }
   }
 
-  /** Runs a command line as is (callers build it); resolves with its exit code, never throws on non-zero. */
+  /**
+   * Runs a command line as is (callers build it); resolves with its exit code, never throws on non-zero. With
+   * `timeoutMs`, a command still running then is stopped (TERM, and its channel closed) and `timedOut` is set.
+   */
   async exec(command: string, options: ExecOptions = {}): Promise<ExecResult> {
     let channel: { close(): void; signal?(name: string): void } | undefined;
-    const onAbort = () => {
+    const stop = () => {
       channel?.signal?.('TERM');
       channel?.close();
     };
-    options.signal?.addEventListener('abort', onAbort, { once: true });
+    options.signal?.addEventListener('abort', stop, { once: true });
+    let timer: NodeJS.Timeout | undefined;
+    let timedOut = false;
     try {
       const stdin =
         options.stdin === undefined
@@ -168,7 +236,7 @@ export class SshExecutor {
           : typeof options.stdin === 'string' || Buffer.isBuffer(options.stdin)
             ? bufferStream(options.stdin)
             : options.stdin;
-      const result = await this.ssh.execCommand(command, {
+      const running = this.ssh.execCommand(command, {
         stdin,
         noTrim: true,
         onStdout: options.onStdout,
@@ -177,8 +245,19 @@ export class SshExecutor {
           channel = c;
         },
       });
-      return result;
+      if (options.timeoutMs === undefined) return await running;
+      // A dead connection may never close the channel: the deadline settles the call whatever the channel does.
+      const deadline = new Promise<ExecResult>((resolve) => {
+        timer = setTimeout(() => {
+          timedOut = true;
+          stop();
+          setTimeout(() => resolve({ stdout: '', stderr: '', code: null, signal: 'TERM' }), 2000).unref();
+        }, options.timeoutMs);
+      });
+      const result = await Promise.race([running, deadline]);
+      return timedOut ? { ...result, code: null, timedOut: true } : result;
     } catch (error) {
+      if (timedOut) return { stdout: '', stderr: '', code: null, signal: 'TERM', timedOut: true };
       throw new SshError(
         'disconnected',
         `the SSH connection to ${this.host} failed: ${(error as Error).message}`,
@@ -188,7 +267,8 @@ export class SshExecutor {
         },
       );
     } finally {
-      options.signal?.removeEventListener('abort', onAbort);
+      clearTimeout(timer);
+      options.signal?.removeEventListener('abort', stop);
     }
   }
 
@@ -297,68 +377,4 @@ export function progressStream(data: Buffer, onProgress: (sent: number, total: n
       onProgress(offset, data.length);
     },
   });
-}
-
-async function readIdentity(path: string, where: string): Promise<string> {
-  try {
-    return await readFile(path, 'utf8');
-  } catch (error) {
-    throw new SshError(
-      'key',
-      `cannot read the SSH key ${path}: ${(error as NodeJS.ErrnoException).code ?? error}`,
-      'Pass --identity with the path of your private key (for example ~/.ssh/id_ed25519).',
-      { cause: error, host: where },
-    );
-  }
-}
-
-function isHostDenied(error: unknown): boolean {
-  return /host denied|verification failed/i.test((error as Error)?.message ?? '');
-}
-
-function sshErrorFrom(error: unknown, where: string, options: ConnectOptions): SshError {
-  const e = error as NodeJS.ErrnoException & { level?: string };
-  const message = e?.message ?? String(error);
-  const code = e?.code ?? '';
-  if (code === 'ECONNREFUSED')
-    return new SshError(
-      'refused',
-      `${where} refused the connection`,
-      'Check the host and port, and that the VPS runs an SSH server (sshd) on that port.',
-      { cause: error, host: where },
-    );
-  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN')
-    return new SshError(
-      'unreachable',
-      `the host name ${options.host} does not resolve`,
-      'Check the spelling of the host, or use its IP address.',
-      { cause: error, host: where },
-    );
-  if (code === 'EHOSTUNREACH' || code === 'ENETUNREACH' || code === 'ETIMEDOUT' || /timed out/i.test(message))
-    return new SshError(
-      'unreachable',
-      `${where} cannot be reached (${code || message})`,
-      'Check that the VPS is running, the address is right, and no firewall blocks the SSH port.',
-      { cause: error, host: where },
-    );
-  if (e?.level === 'client-authentication' || /authentication methods failed/i.test(message))
-    return new SshError(
-      'auth',
-      `${where} did not accept the key ${options.identity ?? '(from ssh-agent)'}`,
-      `Add the matching public key to ~${options.username ?? 'root'}/.ssh/authorized_keys on the VPS, or pass the right --identity.`,
-      { cause: error, host: where },
-    );
-  if (/privateKey|passphrase|Unsupported key format|Cannot parse/i.test(message))
-    return new SshError(
-      'key',
-      `the SSH key ${options.identity} cannot be used: ${message}`,
-      'Use an unencrypted ed25519 key, or give its passphrase.',
-      { cause: error, host: where },
-    );
-  return new SshError(
-    'disconnected',
-    `SSH to ${where} failed: ${message}`,
-    'Check the host, the port and your key, then run the command again.',
-    { cause: error, host: where },
-  );
 }

@@ -40,7 +40,11 @@ export async function bench(): Promise<Table> {
       knownHostsPath: join(home, 'known_hosts'),
       acceptNewHostKey: true,
     });
-    const common = { nodeMirror: mirror.url, nodeVersion: process.versions.node };
+    const common = {
+      nodeMirror: mirror.url,
+      nodeVersion: process.versions.node,
+      nodeSha256: mirror.nodeSha256,
+    };
     const releases = await Promise.all(
       ['1.0.0', '1.0.1', '1.0.2', '1.0.3', '1.0.4', '1.0.5'].map((v) => buildRelease(v)),
     );

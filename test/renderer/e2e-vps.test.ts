@@ -51,6 +51,7 @@ before(async () => {
       hubUser: HUB_USER,
       nodeMirror: mirror.url,
       nodeVersion: process.versions.node,
+      nodeSha256: mirror.nodeSha256,
       knownHostsPath: join(dataDir, 'known_hosts'),
       extraEnv: {
         TELEGRAM_API_ROOT: fakes.telegram.url,

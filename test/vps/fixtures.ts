@@ -1,14 +1,18 @@
 // Fixtures for the disposable VPS tests: the cached root file system and Node mirror, test keys, the mirror
 // servers on the veth peers, agent builds, and a throwaway MONO home.
 import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { cp, mkdir, mkdtemp, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
+import { mkdir, mkdtemp, readFile, stat } from 'node:fs/promises';
+import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, normalize } from 'node:path';
 import { promisify } from 'node:util';
 import type { Vps } from './harness.ts';
+import { testTls } from './tls.ts';
+
+export { testTls };
 
 const run = promisify(execFile);
 export const REPO = new URL('../../', import.meta.url).pathname;
@@ -45,14 +49,26 @@ export async function createTestKey(): Promise<TestKey> {
   return { dir, identity, publicKey: await readFile(`${identity}.pub`, 'utf8') };
 }
 
-/** Serves the Node mirror (v<version>/node-v…-linux-x64.tar.xz + SHASUMS256.txt) on one address; port 0 picks one. */
+/** The repacked Node tarball's SHA-256, computed here from the file (never taken from the mirror's own list). */
+export async function mirrorNodeSha256(): Promise<string> {
+  const { mirror, nodeVersion } = await ensureFixtures();
+  const data = await readFile(join(mirror, `v${nodeVersion}`, `node-v${nodeVersion}-linux-x64.tar.xz`));
+  return createHash('sha256').update(data).digest('hex');
+}
+
+/**
+ * Serves the Node mirror (v<version>/node-v…-linux-x64.tar.xz) over https on one address; port 0 picks one.
+ * The tarball is this machine's node repacked, not the official one: tests pin its hash explicitly
+ * (`nodeSha256`), as an operator with their own build would.
+ */
 export async function startMirror(
   host: string,
   port = 0,
-): Promise<{ url: string; port: number; requests: string[]; close(): Promise<void> }> {
+): Promise<{ url: string; port: number; requests: string[]; nodeSha256: string; close(): Promise<void> }> {
   const { mirror } = await ensureFixtures();
+  const tls = await testTls();
   const requests: string[] = [];
-  const server: Server = createServer(async (req, res) => {
+  const server: Server = createServer({ key: tls.key, cert: tls.cert }, async (req, res) => {
     const path = normalize(decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname));
     requests.push(path);
     const file = join(mirror, path);
@@ -70,9 +86,10 @@ export async function startMirror(
   });
   const bound = (server.address() as AddressInfo).port;
   return {
-    url: `http://${host}:${bound}`,
+    url: `https://${host}:${bound}`,
     port: bound,
     requests,
+    nodeSha256: await mirrorNodeSha256(),
     close: () =>
       new Promise<void>((r) => {
         server.closeAllConnections();
@@ -88,13 +105,14 @@ export async function startMirror(
  */
 export async function startFleetMirror(
   fleet: Vps[],
-): Promise<{ url: string; requests: string[]; close(): Promise<void> }> {
+): Promise<{ url: string; requests: string[]; nodeSha256: string; close(): Promise<void> }> {
   const first = await startMirror(fleet[0]!.hostIp);
   const rest = await Promise.all(fleet.slice(1).map((v) => startMirror(v.hostIp, first.port)));
   const all = [first, ...rest];
   await Promise.all(fleet.map((v) => v.must(`echo '${v.hostIp} mono-mirror.test' >> /etc/hosts`)));
   return {
-    url: `http://mono-mirror.test:${first.port}`,
+    url: `https://mono-mirror.test:${first.port}`,
+    nodeSha256: first.nodeSha256,
     get requests() {
       return all.flatMap((m) => m.requests);
     },
@@ -104,80 +122,7 @@ export async function startFleetMirror(
   };
 }
 
-const builds = new Map<string, Promise<string>>();
-let source: Promise<string> | undefined;
-
-/**
- * The agent sources to build from: the last commit (git archive), so a teammate's half-saved file in the shared
- * working tree cannot break these tests. MONO_VPS_AGENT_SOURCE=worktree builds the working tree instead, any
- * other value is taken as a git revision.
- */
-function agentSource(): Promise<string> {
-  source ??= (async () => {
-    const rev = process.env.MONO_VPS_AGENT_SOURCE ?? 'HEAD';
-    if (rev === 'worktree') return REPO;
-    const dir = await mkdtemp(join(tmpdir(), 'mono-agent-src-'));
-    await run('sh', ['-c', `git -C ${REPO} archive ${rev} agent-core package.json | tar -x -C ${dir}`], {
-      timeout: 60_000,
-    });
-    await symlink(join(REPO, 'node_modules'), join(dir, 'node_modules'));
-    return dir;
-  })();
-  return source;
-}
-
-/**
- * A release of the real agent with the given version (`node agent-core/build.mjs --out DIR --version X`).
- * `broken`: a copy of another build whose entry exits at once (so it never passes a health check), with its
- * own version in package.json — no second bundling, which costs seconds on a busy machine.
- */
-export function buildRelease(version: string, o: { broken?: boolean } = {}): Promise<string> {
-  const id = `${version}${o.broken ? '-broken' : ''}`;
-  let build = builds.get(id);
-  if (!build) {
-    build = o.broken ? brokenCopy(version, id) : bundle(version, id);
-    builds.set(id, build);
-  }
-  return build;
-}
-
-async function bundle(version: string, id: string): Promise<string> {
-  const root = await agentSource();
-  const out = await mkdtemp(join(tmpdir(), `mono-release-${id}-`));
-  try {
-    await run(process.execPath, [join(root, 'agent-core/build.mjs'), '--out', out, '--version', version], {
-      cwd: root,
-      timeout: 120_000,
-    });
-  } catch (error) {
-    await rm(out, { recursive: true, force: true });
-    throw error;
-  }
-  return out;
-}
-
-async function brokenCopy(version: string, id: string): Promise<string> {
-  const good = [...builds.entries()].find(([k]) => !k.endsWith('-broken'))?.[1] ?? buildRelease('0.0.0-base');
-  const from = await good;
-  const out = await mkdtemp(join(tmpdir(), `mono-release-${id}-`));
-  await cp(from, out, { recursive: true });
-  const pkg = JSON.parse(await readFile(join(out, 'package.json'), 'utf8')) as Record<string, unknown>;
-  await writeFile(join(out, 'package.json'), `${JSON.stringify({ ...pkg, version }, null, 2)}\n`);
-  await writeFile(
-    join(out, 'mono-agent.js'),
-    "console.error('mono-agent: this release is broken on purpose');\nprocess.exit(3);\n",
-  );
-  return out;
-}
-
-export async function removeBuilds(): Promise<void> {
-  for (const b of builds.values())
-    await rm(await b.catch(() => ''), { recursive: true, force: true }).catch(() => {});
-  builds.clear();
-  const src = await source?.catch(() => undefined);
-  if (src && src !== REPO) await rm(src, { recursive: true, force: true });
-  source = undefined;
-}
+export { buildRelease, type Fault, removeBuilds } from './releases.ts';
 
 /** A fresh MONO home (known_hosts) per test, so pinned keys never leak between tests. */
 export async function tempMonoHome(): Promise<string> {

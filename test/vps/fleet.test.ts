@@ -53,6 +53,7 @@ describe('a fleet of VPSes', { timeout: 300_000 }, () => {
       releaseDir: await buildRelease('3.0.0', { broken: true }),
       nodeMirror: mirror.url,
       nodeVersion: process.versions.node,
+      nodeSha256: mirror.nodeSha256,
       onHostDone: (o) => done.push(`${o.host}:${o.status}`),
     });
     assert.equal(r.ok, false);
@@ -93,6 +94,8 @@ describe('a fleet of VPSes', { timeout: 300_000 }, () => {
         mirror.url,
         '--node-version',
         process.versions.node,
+        '--node-sha256',
+        mirror.nodeSha256,
         '--release',
         await buildRelease('3.0.1'),
       ],

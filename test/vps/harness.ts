@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { ensureFixtures, type TestKey } from './fixtures.ts';
+import { testTls } from './tls.ts';
 
 export * from './fixtures.ts';
 
@@ -84,6 +85,8 @@ export class Vps {
         vps.start(rootfs, variant);
         try {
           await vps.waitForSsh(45_000);
+          // The test mirror's CA, as an operator with a private mirror would add theirs (the overlay forgets it).
+          await vps.must('cat >> /etc/ssl/certs/ca-certificates.crt', Buffer.from((await testTls()).ca));
           return vps;
         } catch (error) {
           const early = vps.proc?.exitCode !== null && vps.proc?.exitCode !== undefined;

@@ -1,8 +1,9 @@
 // `mono deploy HOST`: install MONO on a fresh VPS or update it (see src-main/provision/deploy.ts).
 import { fileURLToPath } from 'node:url';
+import { DEFAULT_MEMORY_MAX_MB } from '../../provision/commands/systemd.ts';
 import { deploy } from '../../provision/deploy.ts';
 import { requireOne, runCommand, withInterrupt } from '../../provision/terminal/command.ts';
-import { expandHome, seconds, targetFrom } from '../../provision/terminal/options.ts';
+import { expandHome, seconds, targetFrom, UsageError } from '../../provision/terminal/options.ts';
 import { formatBytes, formatMs } from '../../provision/terminal/render.ts';
 
 export const DEPLOY_OPTIONS = {
@@ -12,6 +13,8 @@ export const DEPLOY_OPTIONS = {
   release: { type: 'string' },
   'node-mirror': { type: 'string' },
   'node-version': { type: 'string' },
+  'node-sha256': { type: 'string' },
+  'memory-max': { type: 'string' },
   'health-timeout': { type: 'string' },
 } as const;
 
@@ -19,8 +22,11 @@ export const DEPLOY_HELP = `Installs MONO on the VPS, or updates it to this buil
   --env-file FILE            the agent's secrets (KEY=value lines), uploaded to /etc/mono/agent.env (0600);
                              --secrets FILE is the same (Node 20 also reads --env-file for itself)
   --release DIR              the agent build to deploy (default: agent-core/dist, made by "npm run build")
-  --node-mirror URL          where the VPS downloads Node when it has none (default https://nodejs.org/dist)
-  --node-version X.Y.Z       which Node to install then
+  --node-mirror URL          where the VPS downloads Node when it has none (https only; default
+                             https://nodejs.org/dist)
+  --node-version X.Y.Z       which Node to install then (MONO pins the checksum of its default version)
+  --node-sha256 HASH         the tarball's SHA-256 for another version (from its signed SHASUMS256.txt)
+  --memory-max MB            the agent's memory ceiling (default ${DEFAULT_MEMORY_MAX_MB}, sized for a 1 GB VPS)
   --health-timeout SECONDS   how long the new release may take to report healthy (default 30)`;
 
 export function deployOptionsFrom(values: Record<string, unknown>) {
@@ -34,9 +40,19 @@ export function deployOptionsFrom(values: Record<string, unknown>) {
           : undefined,
     nodeMirror: values['node-mirror'] as string | undefined,
     nodeVersion: values['node-version'] as string | undefined,
+    nodeSha256: typeof values['node-sha256'] === 'string' ? values['node-sha256'].toLowerCase() : undefined,
+    memoryMaxMb: memoryMb(values['memory-max']),
     healthTimeoutMs: seconds(values['health-timeout'], 'health-timeout'),
     lockTimeoutMs: seconds(values['lock-timeout'], 'lock-timeout'),
   };
+}
+
+function memoryMb(value: unknown): number | undefined {
+  if (value === undefined) return undefined;
+  const mb = Number(value);
+  if (!Number.isInteger(mb) || mb < 128 || mb > 1_048_576)
+    throw new UsageError('--memory-max takes a whole number of MB, at least 128');
+  return mb;
 }
 
 export function defaultReleaseDir(): string {

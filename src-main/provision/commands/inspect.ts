@@ -8,6 +8,7 @@ export function inspectCommand(httpPort?: number): RemoteCommand {
   return {
     step: 'inspect',
     root: true,
+    what: 'reading what is installed (releases, unit, service state)',
     script: [
       `echo "current=$(basename "$(readlink ${L.current} 2>/dev/null)" 2>/dev/null)"`,
       `echo "previous=$(basename "$(readlink ${L.previous} 2>/dev/null)" 2>/dev/null)"`,

@@ -27,6 +27,7 @@ export function acquireLockCommand(o: LockOwner, takeOver?: string): RemoteComma
   return {
     step: 'lock',
     root: true,
+    what: `taking the deploy lock ${LAYOUT.lockDir}`,
     script: script(
       'now=$(date +%s)',
       `if mkdir ${LAYOUT.lockDir} 2>/dev/null; then ${writeInfo(o)}; echo lock=acquired; exit 0; fi`,
@@ -60,6 +61,7 @@ export function releaseLockCommand(token: string): RemoteCommand {
   return {
     step: 'unlock',
     root: true,
+    what: `releasing the deploy lock ${LAYOUT.lockDir}`,
     script: script(
       `if grep -qx ${sh(`token=${token}`)} ${info} 2>/dev/null; then rm -rf ${LAYOUT.lockDir}; fi`,
     ),

@@ -20,6 +20,7 @@ export function preflightCommand(): RemoteCommand {
   return {
     step: 'preflight',
     root: true,
+    what: 'checking the VPS (OS, architecture, glibc, systemd, disk)',
     script: [
       `echo ${PREFLIGHT_MARKER}`,
       'echo "kernel=$(uname -s)"',

@@ -8,6 +8,7 @@ export function prepareCommand(): RemoteCommand {
   return {
     step: 'prepare',
     root: true,
+    what: `creating the ${L.user} user and MONO's directories`,
     script: script(
       `getent group ${L.user} >/dev/null || groupadd --system ${L.user}`,
       `id -u ${L.user} >/dev/null 2>&1 || useradd --system --gid ${L.user} --home-dir ${L.dataDir} --no-create-home --shell /usr/sbin/nologin --comment 'MONO agent' ${L.user}`,

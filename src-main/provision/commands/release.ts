@@ -36,6 +36,7 @@ export function uploadReleaseCommand(o: {
   return {
     step: 'upload',
     root: true,
+    what: `receiving and verifying release ${v}`,
     script: script(
       `rm -rf ${incoming} && mkdir -p ${incoming}`,
       ...links,
@@ -55,6 +56,7 @@ export function switchCommand(o: { current: string; previous?: string }): Remote
   return {
     step: 'switch',
     root: true,
+    what: `switching ${LAYOUT.current} to ${cur}`,
     script: script(
       `cd ${LAYOUT.root}`,
       `[ -d releases/${cur} ]`,
@@ -84,6 +86,7 @@ export function pruneCommand(keep: number): RemoteCommand {
   return {
     step: 'prune',
     root: true,
+    what: `removing old releases from ${LAYOUT.releases}`,
     script: script(
       `cd ${LAYOUT.releases}`,
       'rm -rf .incoming-* .replaced-*',

@@ -8,6 +8,7 @@ export function writeSecretsCommand(): RemoteCommand {
   return {
     step: 'secrets',
     root: true,
+    what: `writing ${LAYOUT.envFile}`,
     script: script(
       `install -d -m 0700 -o root -g root ${LAYOUT.configDir}`,
       'umask 077',

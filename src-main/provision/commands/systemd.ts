@@ -7,7 +7,15 @@ export interface UnitOptions {
   /** Absolute path of the node binary to run the agent with. */
   nodePath: string;
   httpPort: number;
+  /** The agent's memory ceiling in MB (MemoryMax; MemoryHigh throttles at 3/4 of it). */
+  memoryMaxMb?: number;
 }
+
+/**
+ * Sized for a 1 GB VPS: the agent idles near 75 MB and stays far below this under load, while sshd, journald and
+ * the kernel keep the rest. Above it the agent (not sshd) is the one the kernel stops, and systemd restarts it.
+ */
+export const DEFAULT_MEMORY_MAX_MB = 600;
 
 export function unitText(o: UnitOptions): string {
   const L = LAYOUT;
@@ -34,6 +42,12 @@ Environment=MONO_HUB_SOCKET=${L.hubSocket}
 EnvironmentFile=${L.envFile}
 Restart=on-failure
 RestartSec=1s
+# Exit status 2 is a configuration error: restarting every second cannot fix it, the owner must.
+RestartPreventExitStatus=2
+# Throttled (reclaimed) above MemoryHigh; stopped and restarted above MemoryMax instead of the OOM killer
+# choosing a victim on the VPS.
+MemoryHigh=${Math.floor(((o.memoryMaxMb ?? DEFAULT_MEMORY_MAX_MB) * 3) / 4)}M
+MemoryMax=${o.memoryMaxMb ?? DEFAULT_MEMORY_MAX_MB}M
 # The agent parks in-flight turns and exits within 5 s of SIGTERM.
 KillMode=mixed
 TimeoutStopSec=10s
@@ -93,6 +107,8 @@ export function installUnitCommand(): RemoteCommand {
   return {
     step: 'unit',
     root: true,
+    what: 'installing the systemd unit (systemd-analyze verify, daemon-reload, enable, security score)',
+    timeoutS: 90,
     script: script(
       'tmp=$(mktemp -d)',
       `trap 'rm -rf "$tmp"' EXIT`,
@@ -120,6 +136,9 @@ export function restartCommand(): RemoteCommand {
   return {
     step: 'restart',
     root: true,
+    what: `restarting ${LAYOUT.unitName} (systemctl restart)`,
+    // Stopping a release that hangs takes TimeoutStopSec (10 s) before systemd kills it; starting is quick.
+    timeoutS: 60,
     // A crash loop before (a failed release) must not leave systemd refusing our deliberate start.
     script: script(
       `systemctl reset-failed ${LAYOUT.unitName} 2>/dev/null || true`,
@@ -135,6 +154,7 @@ export function stopCommand(): RemoteCommand {
   return {
     step: 'rollback',
     root: true,
+    what: `stopping and disabling ${LAYOUT.unitName}`,
     script: script(`systemctl disable --now ${LAYOUT.unitName} 2>/dev/null`),
   };
 }
@@ -145,7 +165,13 @@ function serviceStateLines(): string {
 
 /** The service's state as `systemctl show` properties (ActiveState, SubState, NRestarts, MainPID, …). */
 export function serviceStateCommand(step = 'health'): RemoteCommand {
-  return { step, root: false, script: serviceStateLines() };
+  return {
+    step,
+    root: false,
+    what: `reading the state of ${LAYOUT.unitName}`,
+    timeoutS: 20,
+    script: serviceStateLines(),
+  };
 }
 
 /** The agent's journal; `follow` streams until the caller closes the channel. */
@@ -153,6 +179,8 @@ export function journalCommand(o: { lines: number; follow?: boolean; plain?: boo
   return {
     step: 'logs',
     root: true,
+    what: 'reading the journal',
+    timeoutS: 30,
     script: `exec journalctl -u ${LAYOUT.unitName} --no-pager -n ${Math.max(0, Math.floor(o.lines))} -o ${o.plain ? 'cat' : 'short-iso'}${o.follow ? ' -f' : ''}`,
   };
 }

@@ -16,7 +16,9 @@ export interface CommandContext {
 const CONNECTION_HELP = `Connection options:
   -i, --identity KEY         private SSH key (default: ssh-agent); an encrypted key's passphrase is read
                              from $MONO_SSH_PASSPHRASE
-  --accept-new-host-key      pin the host key of a new VPS without asking
+  --host-key SHA256:…        the fingerprint the VPS's host key must have (from your provider's console);
+                             pinned on first contact, refused when it differs
+  --accept-new-host-key      pin the host key of a new VPS without checking it (trust on first use)
   --known-hosts FILE         MONO's known-hosts file (default ~/.mono/known_hosts, or $MONO_HOME)
   --lock-timeout SECONDS     wait this long for another deploy's lock (default: fail at once)
   --json                     one JSON event per line (for programs)`;

@@ -3,6 +3,7 @@ import { homedir } from 'node:os';
 import { resolve } from 'node:path';
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { Secret } from '../../../agent-core/config/secret.ts';
+import { parseFingerprint } from '../../ssh/host-keys.ts';
 import type { Target } from '../connect.ts';
 import { parseHostSpec } from '../host-spec.ts';
 import { askYesNo } from './prompt.ts';
@@ -10,6 +11,7 @@ import { askYesNo } from './prompt.ts';
 export const CONNECTION_OPTIONS = {
   identity: { type: 'string', short: 'i' },
   'accept-new-host-key': { type: 'boolean' },
+  'host-key': { type: 'string' },
   'known-hosts': { type: 'string' },
   'lock-timeout': { type: 'string' },
   json: { type: 'boolean' },
@@ -49,6 +51,7 @@ export function targetFrom(spec: string, values: Record<string, unknown>, intera
     passphrase: process.env.MONO_SSH_PASSPHRASE ? new Secret(process.env.MONO_SSH_PASSPHRASE) : undefined,
     knownHostsPath: typeof values['known-hosts'] === 'string' ? expandHome(values['known-hosts']) : undefined,
     acceptNewHostKey: values['accept-new-host-key'] === true,
+    ...(typeof values['host-key'] === 'string' && { hostKey: fingerprintOption(values['host-key']) }),
     confirmHostKey: interactive
       ? ({ host: h, port, key }) =>
           askYesNo(
@@ -56,6 +59,14 @@ export function targetFrom(spec: string, values: Record<string, unknown>, intera
           )
       : undefined,
   };
+}
+
+function fingerprintOption(text: string): string {
+  try {
+    return parseFingerprint(text);
+  } catch (error) {
+    throw new UsageError(`--host-key: ${(error as Error).message}`);
+  }
 }
 
 export function seconds(value: unknown, name: string): number | undefined {

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { runMono } from '../../vps/cli.ts';
 
-describe('mono remote commands', { timeout: 60_000 }, () => {
+describe('mono remote commands', { timeout: 240_000 }, () => {
   it('wrong usage exits 2 and shows the usage', async () => {
     const cases: [string[], RegExp][] = [
       [['deploy'], /expected exactly one host/],
@@ -18,6 +18,11 @@ describe('mono remote commands', { timeout: 60_000 }, () => {
       [['fleet', 'deploy', '/nonexistent/hosts'], /cannot read \/nonexistent\/hosts/],
       [['fleet', 'deploy', 'x', '--parallel', '0'], /--parallel takes a whole number/],
       [['uninstall', 'h'], /pass --yes to confirm/],
+      [
+        ['status', 'h', '--host-key', 'MD5:12:34'],
+        /--host-key: "MD5:12:34" is not a SHA256 host key fingerprint/,
+      ],
+      [['deploy', 'h', '--memory-max', '12'], /--memory-max takes a whole number of MB/],
     ];
     const results = await Promise.all(cases.map(([args]) => runMono(args)));
     results.forEach((r, i) => {
@@ -40,7 +45,6 @@ describe('mono remote commands', { timeout: 60_000 }, () => {
     const envFile = join(dir, 'agent.env');
     await writeFile(envFile, 'TELEGRAM_BOT_TOKEN=123:secret-value\nthis line is no setting\n');
     const bad = await runMono(['deploy', 'root@192.0.2.1', '--json', '--env-file', envFile]);
-    await rm(dir, { recursive: true, force: true });
     assert.equal(bad.code, 1);
     assert.ok(!bad.stdout.includes('secret-value'));
     assert.match(bad.stdout, /line 2 is not KEY=value/);
@@ -51,6 +55,12 @@ describe('mono remote commands', { timeout: 60_000 }, () => {
         ['result', '', false],
       ],
     );
+    // A secret pasted with a line break (the quote never closes on its line) is refused the same way.
+    await writeFile(envFile, 'ANTHROPIC_API_KEY="sk-ant-secret-value\nMONO_HTTP_HOST=0.0.0.0"\n');
+    const newline = await runMono(['deploy', 'root@192.0.2.1', '--env-file', envFile]);
+    assert.equal(newline.code, 1);
+    assert.match(newline.stderr, /line 1: the quoted value of ANTHROPIC_API_KEY does not end on its line/);
+    assert.ok(!(newline.stdout + newline.stderr).includes('secret-value'));
     const missing = await runMono(['deploy', 'root@192.0.2.1', '--secrets', '/nonexistent/agent.env']);
     assert.equal(missing.code, 1);
     assert.match(
@@ -63,6 +73,12 @@ describe('mono remote commands', { timeout: 60_000 }, () => {
       mirror.stderr,
       /node failed on root@192\.0\.2\.1: "https:\/\/x\/\$\(id\)" is not a usable Node mirror URL/,
     );
+    const http = await runMono(['deploy', 'root@192.0.2.1', '--node-mirror', 'http://nodejs.org/dist']);
+    assert.match(http.stderr, /is not a usable Node mirror URL \(https only\)/);
+    const unpinned = await runMono(['deploy', 'root@192.0.2.1', '--node-version', '22.1.0']);
+    assert.equal(unpinned.code, 1);
+    assert.match(unpinned.stderr, /no pinned checksum for Node 22\.1\.0[\s\S]*--node-sha256/);
+    await rm(dir, { recursive: true, force: true });
   });
 
   it('a host where nothing listens fails at connect, saying why and what to do (text and --json)', async () => {

@@ -4,13 +4,13 @@ import { execFileSync } from 'node:child_process';
 import { describe, it } from 'node:test';
 import { inspectCommand } from '../../../src-main/provision/commands/inspect.ts';
 import { acquireLockCommand, releaseLockCommand } from '../../../src-main/provision/commands/lock.ts';
-import { installNodeCommand } from '../../../src-main/provision/commands/node-runtime.ts';
+import { expectedNodeSha256, installNodeCommand } from '../../../src-main/provision/commands/node-runtime.ts';
 import {
   pruneCommand,
   switchCommand,
   uploadReleaseCommand,
 } from '../../../src-main/provision/commands/release.ts';
-import { commandLine, parseFacts } from '../../../src-main/provision/commands/remote.ts';
+import { commandLine, parseFacts, TIMEOUT_EXIT } from '../../../src-main/provision/commands/remote.ts';
 import { writeSecretsCommand } from '../../../src-main/provision/commands/secrets.ts';
 import {
   installUnitCommand,
@@ -22,6 +22,7 @@ import {
   uninstallCommand,
   verifyUninstalledCommand,
 } from '../../../src-main/provision/commands/uninstall.ts';
+import { DEFAULT_NODE_VERSION } from '../../../src-main/provision/layout.ts';
 import { isSudoRefusal } from '../../../src-main/provision/session.ts';
 import { sh } from '../../../src-main/provision/shell.ts';
 
@@ -100,22 +101,46 @@ describe('release commands', () => {
 });
 
 describe('node runtime', () => {
-  it('checks the tarball against SHASUMS256.txt before unpacking it', () => {
-    const { script } = installNodeCommand({
+  const PIN = 'a'.repeat(64);
+
+  it('downloads over https only, with a deadline, and checks the pinned hash before unpacking', () => {
+    const { script, timeoutS, what } = installNodeCommand({
       mirror: 'https://example.test/dist/',
       version: 'v20.20.2',
       arch: 'arm64',
+      sha256: PIN,
     });
-    assert.match(script, /https:\/\/example\.test\/dist\/v20\.20\.2\/SHASUMS256\.txt/);
-    assert.match(script, /node-v20\.20\.2-linux-arm64\.tar\.xz/);
-    const compare = script.indexOf('[ "$expected" = "$actual" ]');
+    assert.match(script, /curl -fsSL --proto =https --proto-redir =https .*--max-time 600 /);
+    assert.match(script, /wget -q --https-only -T 30 /);
+    assert.match(script, /https:\/\/example\.test\/dist\/v20\.20\.2\/node-v20\.20\.2-linux-arm64\.tar\.xz/);
+    assert.doesNotMatch(script, /SHASUMS256/, 'no checksum list from the same mirror');
+    const compare = script.indexOf(`[ "$actual" = ${PIN} ]`);
     const untar = script.indexOf('tar -xJf');
     assert.ok(compare > 0 && compare < untar);
     assert.ok(script.indexOf('mv -T "$tmp/node-v20.20.2-linux-arm64" /opt/mono/node') > untar);
+    assert.match(script, /echo "progress=\$\(stat -c %s "\$file"/);
+    assert.ok(timeoutS! > 600, 'the command outlives curl’s own limit');
+    assert.match(what!, /downloading Node v20\.20\.2 from https:\/\/example\.test/);
   });
 
-  it('refuses mirror URLs and versions that could smuggle shell into the root script', () => {
+  it('the default version’s tarballs are pinned by MONO; another version needs its hash given', () => {
+    assert.equal(
+      expectedNodeSha256(DEFAULT_NODE_VERSION, 'x64'),
+      'df770b2a6f130ed8627c9782c988fda9669fa23898329a61a871e32f965e007d',
+    );
+    assert.equal(
+      expectedNodeSha256(DEFAULT_NODE_VERSION, 'arm64'),
+      '73093db209e4e9e09dd7d15a47aeaab1b74833830df03efa5f942a1122c5fa71',
+    );
+    assert.equal(expectedNodeSha256(DEFAULT_NODE_VERSION, 'x64', PIN), PIN, 'an explicit hash wins');
+    assert.throws(() => expectedNodeSha256('22.1.0', 'x64'), /no pinned checksum[\s\S]*--node-sha256/);
+    assert.equal(expectedNodeSha256('22.1.0', 'x64', PIN), PIN);
+    assert.throws(() => expectedNodeSha256('22.1.0', 'x64', 'abc'), /not a SHA-256/);
+  });
+
+  it('refuses plain http and mirror URLs or versions that could smuggle shell into the root script', () => {
     for (const mirror of [
+      'http://nodejs.org/dist',
       'ftp://x/dist',
       'https://x/$(reboot)',
       'https://x/`id`',
@@ -123,14 +148,53 @@ describe('node runtime', () => {
       "https://x/'q",
     ])
       assert.throws(
-        () => installNodeCommand({ mirror, version: '20.20.2', arch: 'x64' }),
-        /not a usable Node mirror/,
+        () => installNodeCommand({ mirror, version: '20.20.2', arch: 'x64', sha256: PIN }),
+        /not a usable Node mirror URL \(https only\)/,
       );
     for (const version of ['20', '20.1.2;id', '$(id)', 'latest'])
       assert.throws(
-        () => installNodeCommand({ mirror: 'https://nodejs.org/dist', version, arch: 'x64' }),
+        () => installNodeCommand({ mirror: 'https://nodejs.org/dist', version, arch: 'x64', sha256: PIN }),
         /not a Node version/,
       );
+  });
+});
+
+describe('time limits', () => {
+  it('a command with a limit runs under coreutils timeout (its process group), inside sudo', () => {
+    const cmd = { step: 'unit', root: true, script: 'sleep 100' };
+    assert.equal(commandLine(cmd, true, 60), `timeout -k 5 60 sh -c 'sleep 100'`);
+    assert.equal(commandLine(cmd, false, 0.2), `sudo -n timeout -k 5 1 sh -c 'sleep 100'`);
+    assert.equal(commandLine(cmd, true), `sh -c 'sleep 100'`, 'a stream (logs -f) has none');
+  });
+
+  it('timeout really stops a hung child of the script, not only the shell', () => {
+    const started = Date.now();
+    const out = execFileSync(
+      'sh',
+      [
+        '-c',
+        `${commandLine({ step: 'x', root: false, script: 'sleep 30 & wait' }, true, 1)}; echo "exit=$?"`,
+      ],
+      { encoding: 'utf8' },
+    );
+    assert.equal(out.trim(), 'exit=124');
+    assert.ok(Date.now() - started < 10_000);
+    assert.ok(TIMEOUT_EXIT.includes(124));
+  });
+
+  it('every command that installs, restarts or downloads says what it does and has a limit that fits', () => {
+    assert.ok(installUnitCommand().what && installUnitCommand().timeoutS! >= 60);
+    // A release that hangs on stop is killed after TimeoutStopSec (10 s): restart must outlive that.
+    assert.ok(restartCommand().timeoutS! > 20);
+    for (const c of [
+      acquireLockCommand({ owner: 'o', machine: 'm', pid: 1, token: 't' }),
+      releaseLockCommand('t'),
+      inspectCommand(),
+      writeSecretsCommand(),
+      switchCommand({ current: '1.0.0' }),
+      pruneCommand(3),
+    ])
+      assert.ok(c.what, `${c.step} says what it does`);
   });
 });
 
@@ -154,6 +218,9 @@ describe('secrets and unit', () => {
       'Environment=MONO_HTTP_HOST=127.0.0.1',
       'Environment=MONO_HUB_SOCKET=/run/mono/hub.sock',
       'Restart=on-failure',
+      'RestartPreventExitStatus=2',
+      'MemoryHigh=450M',
+      'MemoryMax=600M',
       'RuntimeDirectoryMode=0700',
       'NoNewPrivileges=yes',
       'ProtectSystem=strict',
@@ -161,6 +228,8 @@ describe('secrets and unit', () => {
       'StandardOutput=journal',
     ])
       assert.ok(unit.split('\n').includes(line), `missing ${line}`);
+    const small = unitText({ nodePath: '/usr/bin/node', httpPort: 7420, memoryMaxMb: 256 }).split('\n');
+    assert.ok(small.includes('MemoryMax=256M') && small.includes('MemoryHigh=192M'));
   });
 
   it('the unit is verified before it is installed, and the journal is read as root', () => {

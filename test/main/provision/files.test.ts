@@ -8,7 +8,12 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { Secret } from '../../../agent-core/config/secret.ts';
-import { parseAgentEnv } from '../../../src-main/provision/env-file.ts';
+import {
+  agentEnvFrom,
+  envValueProblem,
+  parseAgentEnv,
+  readRemoteEnv,
+} from '../../../src-main/provision/env-file.ts';
 import { ProvisionError } from '../../../src-main/provision/errors.ts';
 import { readLocalRelease, reusablePaths, wantedOnVps } from '../../../src-main/provision/release.ts';
 import { createTar } from '../../../src-main/provision/tar.ts';
@@ -100,5 +105,46 @@ describe('agent env file', () => {
         /line 2 is not KEY=value/.test(e.message) &&
         !e.message.includes('sk-secret'),
     );
+  });
+
+  it('values are written quoted and escaped as systemd reads them: nothing expanded, nothing cut', () => {
+    const tricky = `p@ss "word" it's $HOME \\n \`id\` #not-a-comment ;x`;
+    const env = parseAgentEnv(`A=plain\nB='${tricky}'\nC=  spaced value  \n`);
+    assert.equal(
+      env.content.reveal(),
+      `A="plain"\nB="p@ss \\"word\\" it's \\$HOME \\\\n \\\`id\\\` #not-a-comment ;x"\nC="spaced value"\n`,
+    );
+    // Read back the way systemd does (and the way MONO reads the VPS's file to redact it): the same values.
+    assert.deepEqual(readRemoteEnv(env.content.reveal()).values, ['plain', tricky, 'spaced value']);
+    assert.equal(
+      agentEnvFrom([['B', tricky]])
+        .content.reveal()
+        .split('\n')[0],
+      env.content.reveal().split('\n')[1],
+    );
+  });
+
+  it('a secret with a line break or another control character is refused, naming the key, never the value', () => {
+    for (const value of ['sk-ant-123\nMONO_EVIL=1', 'tok\ren', 'tab\there', 'nul\u0000x', 'del\u007f'])
+      assert.match(
+        envValueProblem('ANTHROPIC_API_KEY', value) ?? '',
+        /ANTHROPIC_API_KEY contains a line break/,
+      );
+    assert.throws(
+      () => agentEnvFrom([['TELEGRAM_BOT_TOKEN', 'sk-secret-1\nMONO_HTTP_HOST=0.0.0.0']]),
+      (e: unknown) =>
+        e instanceof ProvisionError &&
+        /TELEGRAM_BOT_TOKEN contains a line break/.test(e.reason) &&
+        !e.message.includes('sk-secret'),
+    );
+    // In a file, a quoted value that would continue on the next line is refused too.
+    assert.throws(
+      () => parseAgentEnv('A=1\nTOKEN="sk-secret-2\nrest"\n'),
+      (e: unknown) =>
+        e instanceof ProvisionError &&
+        /line 2: the quoted value of TOKEN does not end on its line/.test(e.reason) &&
+        !e.message.includes('sk-secret'),
+    );
+    assert.throws(() => parseAgentEnv('TOKEN=abc\u0007def\n'), /line 1: TOKEN contains a line break/);
   });
 });
