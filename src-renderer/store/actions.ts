@@ -63,6 +63,8 @@ export async function init(): Promise<() => void> {
     mono.agent.health(),
   ]);
   setState({ sync, install, health });
+  // Connected already (a reload): what the address asks for (an open conversation) is loaded now.
+  if (sync.state === 'online') void refreshVisible();
   return () => {
     for (const off of offs) off();
   };

@@ -1,6 +1,6 @@
 // Conversations: the list (search over names and message text, channel, last message, unread) beside the live
 // thread of the one selected.
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { Icon } from '../../components/icons.tsx';
 import { EmptyState, ErrorState, Spinner } from '../../components/ui.tsx';
 import { initials, timeAgo } from '../../lib/format.ts';
@@ -15,14 +15,14 @@ export function ConversationsScreen() {
   const bot = useStore((s) => s.app?.wizard.telegram);
   const [query, setQuery] = useState(search);
 
+  // Typing settles for 200 ms before the search runs; leaving the screen sooner still runs it (never a stale list).
+  const pending = useRef(query);
+  pending.current = query;
   useEffect(() => {
-    const timer = setTimeout(() => {
-      if (query === useStore.getState().search) return;
-      setState({ search: query });
-      void loaders.conversations();
-    }, 200);
+    const timer = setTimeout(() => runSearch(query), 200);
     return () => clearTimeout(timer);
   }, [query]);
+  useEffect(() => () => runSearch(pending.current), []);
 
   const current = conversations.items.find((c) => c.id === selected);
 
@@ -100,6 +100,12 @@ export function ConversationsScreen() {
       </section>
     </div>
   );
+}
+
+function runSearch(query: string): void {
+  if (query === useStore.getState().search) return;
+  setState({ search: query });
+  void loaders.conversations();
 }
 
 /** The matched words in a message, with a little of what surrounds them. */

@@ -1,7 +1,9 @@
 // Creating a job: what to do, when (every day at a time, a custom schedule, or once), and which chat gets it.
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
+import type { ConversationRow } from '../../../agent-core/contract/tables.ts';
 import { Icon } from '../../components/icons.tsx';
 import { Button, Card, Field } from '../../components/ui.tsx';
+import { mono } from '../../lib/mono.ts';
 import { useAction } from '../../lib/use-action.ts';
 import { act } from '../../store/actions.ts';
 import { useStore } from '../../store/store.ts';
@@ -9,7 +11,16 @@ import { useStore } from '../../store/store.ts';
 type When = 'daily' | 'cron' | 'once';
 
 export function JobForm({ onDone }: { onDone: () => void }) {
-  const conversations = useStore((s) => s.conversations.items);
+  // Every conversation, whatever the Conversations screen is searching for.
+  const [conversations, setConversations] = useState<ConversationRow[]>(() =>
+    useStore.getState().search ? [] : useStore.getState().conversations.items,
+  );
+  useEffect(() => {
+    void mono.conversation
+      .list()
+      .then(setConversations)
+      .catch(() => {});
+  }, []);
   const [name, setName] = useState('');
   const [prompt, setPrompt] = useState('');
   const [when, setWhen] = useState<When>('daily');
