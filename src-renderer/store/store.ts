@@ -4,7 +4,6 @@ import { create } from 'zustand';
 import type {
   AgentStatusRow,
   ContactRow,
-  ConversationRow,
   JobRow,
   JobRunRow,
   MessageRow,

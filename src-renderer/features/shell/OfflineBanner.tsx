@@ -53,8 +53,8 @@ export function OfflineBanner() {
         <span className="pulse-dot" />
         <strong>Your agent is not responding.</strong>
         <span>
-          {sync.error ?? 'It stopped answering.'} Messages people send are kept. It may be overloaded or stuck
-          — if this lasts, restart it from the Server screen.
+          No answer for {Math.round((Date.now() - Date.parse(sync.since)) / 1000) + 5} s. Messages people send
+          are kept. It may be overloaded or stuck — if this lasts, restart it from the Server screen.
         </span>
       </div>
     );
