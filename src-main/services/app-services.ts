@@ -186,7 +186,19 @@ export function createAppServices(deps: AppServicesDeps) {
       install,
       installer,
       config,
-      forgetWhatsAppLink: () => data.forgetWhatsAppLink(),
+      // After the restart that turned linking off, once the agent's datastore is reachable again.
+      forgetWhatsAppLink: async () => {
+        for (let attempt = 0; attempt < 3; attempt++) {
+          if (!(await sync.whenOnline(20_000))) return;
+          const done = await data.forgetWhatsAppLink().then(
+            () => true,
+            () => false,
+          );
+          if (done) return;
+          // The old connection's drop was not noticed yet: wait for the new one.
+          await new Promise((r) => setTimeout(r, 500));
+        }
+      },
     }),
     ...integrationsHandlers({ endpoints: deps.endpoints, vault, prefs, appState, config }),
     ...datastoreHandlers({ data, sync }),

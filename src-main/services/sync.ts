@@ -36,6 +36,8 @@ export interface Sync {
   status(): SyncStatus;
   /** Retry now instead of waiting out the backoff (e.g. right after the local agent came up). */
   kick(): void;
+  /** Resolves true once connected (at once if connected now), false after `timeoutMs`. */
+  whenOnline(timeoutMs: number): Promise<boolean>;
   query<T = Record<string, unknown>>(sql: string, vars?: Record<string, unknown>): Promise<T[][]>;
   /** The live SDK connection, for agent-core functions that take one (the one way to decide a pairing). */
   withDb<T>(run: (db: Surreal) => Promise<T>): Promise<T>;
@@ -54,6 +56,7 @@ export function createSync(deps: SyncDeps): Sync {
   let timer: NodeJS.Timeout | undefined;
   let pinger: NodeJS.Timeout | undefined;
   let status: SyncStatus = { state: 'connecting', epoch: 0, since: new Date().toISOString(), attempt: 0 };
+  const waiters = new Set<() => void>();
 
   function setStatus(patch: Partial<SyncStatus>): void {
     const stateChanged = patch.state !== undefined && patch.state !== status.state;
@@ -63,6 +66,7 @@ export function createSync(deps: SyncDeps): Sync {
       delete status.nextRetryAt;
     }
     deps.onStatus(status);
+    if (status.state === 'online') for (const wake of waiters) wake();
   }
 
   function schedule(error?: unknown): void {
@@ -188,6 +192,19 @@ export function createSync(deps: SyncDeps): Sync {
       if (timer) clearTimeout(timer);
       timer = undefined;
       void connect();
+    },
+    whenOnline(timeoutMs) {
+      if (status.state === 'online') return Promise.resolve(true);
+      return new Promise((resolve) => {
+        const done = (value: boolean) => {
+          clearTimeout(timer);
+          waiters.delete(wake);
+          resolve(value);
+        };
+        const wake = () => done(true);
+        const timer = setTimeout(() => done(false), timeoutMs);
+        waiters.add(wake);
+      });
     },
     async query<T>(sql: string, vars?: Record<string, unknown>): Promise<T[][]> {
       // A frozen agent keeps the connection open: without a deadline a request would wait as long as it does.

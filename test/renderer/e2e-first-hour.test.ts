@@ -359,6 +359,29 @@ test('the setup can be opened again from Server, keeps what was set, and closes 
   assert.equal(agentPid(), pid, 'closing the setup changed nothing');
 });
 
+test('WhatsApp linking can be cancelled, and every screen then agrees it is off', {
+  timeout: 90_000,
+}, async () => {
+  const { page, app } = stack;
+  await page.getByRole('link', { name: /Integrations/ }).click();
+  const card = page.locator('.card').filter({ has: page.getByRole('heading', { name: 'WhatsApp' }) });
+  await card.getByRole('button', { name: 'Link my WhatsApp' }).click();
+  // The agent restarts with a linked device; without WhatsApp's servers it never gets as far as a code.
+  const cancel = card.getByRole('button', { name: 'Cancel linking' });
+  await cancel.waitFor({ timeout: 30_000 });
+  await screenshot(page, 'whatsapp-linking');
+  await until(() => app.services.sync.status().state === 'online', 'connected after the restart', 30_000);
+  await cancel.click();
+  await card.getByTestId('state-whatsapp').filter({ hasText: 'Not set up' }).waitFor({ timeout: 30_000 });
+  await card.getByRole('button', { name: 'Link my WhatsApp' }).waitFor();
+  assert.equal(app.services.appState().wizard.whatsapp?.mode, 'skip');
+  await until(() => app.services.sync.status().state === 'online', 'connected after the restart', 30_000);
+  assert.equal(await app.services.handlers['whatsapp.link'](undefined), null, 'no link state lingers');
+  await page.getByRole('link', { name: /Server/ }).click();
+  await page.getByTestId('channel-telegram').waitFor({ timeout: 15_000 });
+  assert.equal(await page.getByTestId('channel-whatsapp').count(), 0);
+});
+
 test('at 800×600 in a dark system theme, the dashboard fits and follows the theme', {
   timeout: 60_000,
 }, async () => {
