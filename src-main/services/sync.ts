@@ -196,13 +196,16 @@ export function createSync(deps: SyncDeps): Sync {
     whenOnline(timeoutMs) {
       if (status.state === 'online') return Promise.resolve(true);
       return new Promise((resolve) => {
-        const done = (value: boolean) => {
+        let timer: NodeJS.Timeout | undefined;
+        const wake = () => {
           clearTimeout(timer);
           waiters.delete(wake);
-          resolve(value);
+          resolve(true);
         };
-        const wake = () => done(true);
-        const timer = setTimeout(() => done(false), timeoutMs);
+        timer = setTimeout(() => {
+          waiters.delete(wake);
+          resolve(false);
+        }, timeoutMs);
         waiters.add(wake);
       });
     },

@@ -47,7 +47,12 @@ test('a token the agent will not start with is put back, the agent runs with the
   const config = createAgentConfig({
     vault,
     prefs,
-    installer: { applyAgentEnv: async () => (await agent.restart(), { applied: 'restarted' as const }) },
+    installer: {
+      applyAgentEnv: async () => {
+        await agent.restart();
+        return { applied: 'restarted' as const };
+      },
+    },
     log: () => {},
   });
   try {

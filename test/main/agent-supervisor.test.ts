@@ -112,30 +112,29 @@ test('failureReason finds why an agent stopped: fatal line, configuration proble
 
 test('a desktop started after a crash stops the agent the earlier one left running, then starts its own', async () => {
   const pidFile = join(dir, 'agent.pid');
-  const options = {
+  // What a crashed desktop leaves: its agent, still running, and the pid file naming it.
+  const leftover = spawn(process.execPath, [fakeAgent], { stdio: ['ignore', 'pipe', 'ignore'] });
+  let said = '';
+  leftover.stdout.setEncoding('utf8').on('data', (chunk: string) => (said += chunk));
+  const exited = new Promise((resolve) => leftover.once('exit', (code, signal) => resolve(code ?? signal)));
+  while (!said.includes('ready')) await new Promise((r) => setTimeout(r, 20));
+  writeFileSync(pidFile, `${leftover.pid}\n`);
+  const later = createAgentSupervisor({
     spawn,
     nodePath: process.execPath,
     agentPath: fakeAgent,
     env: () => ({ PATH: process.env.PATH ?? '' }),
     pidFile,
-  };
-  const earlier = createAgentSupervisor(options);
-  const left = await earlier.start();
-  const leftover = left.pid!;
-  // The earlier desktop is gone without stopping its agent; a new one starts with the same data folder.
-  const later = createAgentSupervisor(options);
+  });
   try {
     const mine = await later.start();
-    assert.notEqual(mine.pid, leftover);
-    assert.throws(() => process.kill(leftover, 0), 'the leftover agent is gone');
-    assert.ok(
-      earlier.logs(5).some((line) => line.includes('stopping')),
-      'stopped with SIGTERM, cleanly',
-    );
+    assert.notEqual(mine.pid, leftover.pid);
+    assert.equal(await exited, 0, 'the leftover agent stopped');
+    assert.match(said, /stopping/, 'stopped with SIGTERM, cleanly');
     assert.equal(readFileSync(pidFile, 'utf8').trim(), String(mine.pid));
   } finally {
     await later.stop();
-    await earlier.stop();
+    leftover.kill('SIGKILL');
   }
 });
 
