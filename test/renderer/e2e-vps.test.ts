@@ -149,3 +149,38 @@ test('conversations from the VPS arrive live through the SSH tunnel to its hub',
   await request.waitFor({ timeout: 60_000 });
   assert.match((await request.textContent()) ?? '', /Grace/);
 });
+
+test('on a VPS too: a refused token never reaches the server, a revoked one shows as rejected, a new one is tried and sent', {
+  timeout: 240_000,
+}, async () => {
+  const NEW_TOKEN = '7000000123:AANewTokenFromBotFatherNewToken0000';
+  await page.getByRole('link', { name: /Integrations/ }).click();
+  const card = page.locator('.card').filter({ has: page.getByRole('heading', { name: 'Telegram' }) });
+  await page.getByLabel('New bot token').fill('7000000099:AAUnknownTokenUnknownTokenUnknown00');
+  await card.getByRole('button', { name: 'Test and save' }).click();
+  await card
+    .getByRole('alert')
+    .filter({ hasText: 'Telegram does not know this token' })
+    .waitFor({ timeout: 30_000 });
+  assert.match(await vps.must('cat /etc/mono/agent.env'), new RegExp(FAKE_TELEGRAM_TOKEN.split(':')[1]!));
+
+  // Revoked at BotFather: the agent on the server finds out at its next poll and says so over SSH.
+  fakes.telegram.tokens.delete(FAKE_TELEGRAM_TOKEN);
+  await page.getByRole('link', { name: /Server/ }).click();
+  await page
+    .getByTestId('channel-telegram')
+    .filter({ hasText: 'Credentials rejected' })
+    .waitFor({ timeout: 90_000 });
+  await page.getByTestId('server-status').filter({ hasText: 'Degraded' }).waitFor({ timeout: 30_000 });
+  await page.getByTestId('data-path').filter({ hasText: '/var/lib/mono' }).waitFor();
+  await screenshot(page, 'server-vps-telegram-rejected');
+
+  fakes.telegram.tokens.add(NEW_TOKEN);
+  await page.getByRole('link', { name: /Integrations/ }).click();
+  await page.getByLabel('New bot token').fill(NEW_TOKEN);
+  await card.getByRole('button', { name: 'Test and save' }).click();
+  await card.getByText('Telegram accepted it. Saved and sent to your server.').waitFor({ timeout: 120_000 });
+  assert.match(await vps.must('cat /etc/mono/agent.env'), new RegExp(NEW_TOKEN.split(':')[1]!));
+  await page.getByRole('link', { name: /Server/ }).click();
+  await page.getByText('Healthy', { exact: true }).waitFor({ timeout: 60_000 });
+});
