@@ -3,6 +3,7 @@ import type { Surreal } from 'surrealdb';
 import { Assistant } from './agent/assistant.ts';
 import { createClaudeClient } from './agent/claude.ts';
 import { HealthTracker } from './agent/health.ts';
+import { HeldMessages } from './agent/held-messages.ts';
 import { HistoryPrefetch } from './agent/history-prefetch.ts';
 import { Owner } from './agent/owner.ts';
 import { PendingReplyWatcher } from './agent/pending-replies.ts';
@@ -26,6 +27,7 @@ import { historyReadLimit } from './memory/summary.ts';
 import { PairingWatcher } from './pairing/pairing-watcher.ts';
 import { AgentStatus } from './store/agent-status.ts';
 import { conversationId, type MessageRecord, storeInbound } from './store/messages.ts';
+import { OwnerAccounts } from './store/owners.ts';
 import { collectTools } from './tools/index.ts';
 import { VERSION } from './version.ts';
 
@@ -50,7 +52,8 @@ export async function startAgent(
 
   // Start-up steps that do not depend on each other run together: each is a few datastore round trips.
   const settings = new Settings(db, log);
-  const [setups] = await Promise.all([setupChannels(config, log), settings.load()]);
+  const owners = new OwnerAccounts(db, log);
+  const [setups] = await Promise.all([setupChannels(config, log), settings.load(), owners.load()]);
   const channels = new Map<ChannelName, Channel>(setups.map((setup) => [setup.channel.name, setup.channel]));
   const allowlists = new Map<ChannelName, Allowlist>(
     setups.map((setup) => [setup.channel.name, setup.allow]),
@@ -59,17 +62,20 @@ export async function startAgent(
     log.warn('no channel is configured: set TELEGRAM_BOT_TOKEN so people can talk to the agent');
   }
 
-  const owner = new Owner(allowlists, settings, config.features.timezone);
+  const owner = new Owner(allowlists, settings, {
+    ...(config.features.timezone ? { timezone: config.features.timezone } : {}),
+    ...(config.features.ownerChat ? { ownerChat: config.features.ownerChat } : {}),
+    accounts: owners,
+  });
   const budget = new BudgetGuard(db, settings);
   const claude = config.anthropic.apiKey
     ? createClaudeClient({
         apiKey: config.anthropic.apiKey,
         baseUrl: config.anthropic.baseUrl,
         model: config.anthropic.model,
-        onState: () => beatNow(),
+        budget: budget.ledger,
       })
     : undefined;
-  const beatNow = () => void status.beat().catch((error) => log.warn({ err: error }, 'status update failed'));
   // Tools, jobs and hooks deliver through the runner's per-conversation queue (created just below).
   const deliver = (message: MessageRecord, chatId: string) => runner.deliver(message, chatId);
   const tools = [
@@ -82,11 +88,18 @@ export async function startAgent(
     ...setups.flatMap((setup) => setup.tools ?? []),
   ];
   const assistant = new Assistant({ db, log, claude, settings, owner, budget, tools: () => tools, deliver });
+  const held = new HeldMessages({
+    db,
+    pause: assistant.pause,
+    log,
+    answer: (id, conversation) => runner.answer(id, conversation),
+  });
   const commands = new OwnerCommands({
     db,
     settings,
     budget,
     pause: assistant.pause,
+    held,
     version: VERSION,
     startedAt,
     channels: () => Object.fromEntries([...channels].map(([name, channel]) => [name, channel.state().state])),
@@ -98,6 +111,8 @@ export async function startAgent(
     claude,
     assistant,
     commands,
+    held,
+    owners,
     isAllowed: (channel, userId) => {
       const allow = allowlists.get(channel);
       return allow ? allow.everyone || allow.ids.has(userId) : false;
@@ -114,7 +129,19 @@ export async function startAgent(
     lateAfterMs: config.features.jobLateAfterMs,
   });
 
-  const status = new AgentStatus(db, VERSION, channels, log, () => claude?.state?.());
+  const status = new AgentStatus(
+    db,
+    VERSION,
+    channels,
+    log,
+    () => owner.exists(),
+    () => claude?.state?.(),
+  );
+  const beatNow = () => void status.beat().catch((error) => log.warn({ err: error }, 'status update failed'));
+  // A claim or the desktop's write changes who the owner is, a call finds Claude's key refused: agent_status
+  // follows at once.
+  owners.onChange(beatNow);
+  claude?.onStateChange?.(beatNow);
   const health = new HealthTracker();
   const hooks = new Hooks({
     db,
@@ -209,6 +236,8 @@ export async function startAgent(
       await runner.drain(Math.max(0, deadline - Date.now() - 500));
       await pairings.stop();
       await retries.stop();
+      held.stop();
+      await owners.close();
       await settings.close();
       await status.stop();
       await hub?.close();

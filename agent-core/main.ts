@@ -2,7 +2,7 @@
 // Configuration from the environment; exit code 2 for bad configuration, 1 for a failed start.
 import { ConfigError, loadConfig } from './config/config.ts';
 import { openConfiguredDatastore } from './db/datastore.ts';
-import { createLogger } from './log/logger.ts';
+import { configuredSecrets, createLogger } from './log/logger.ts';
 
 const SHUTDOWN_DEADLINE_MS = 5000;
 
@@ -17,7 +17,11 @@ async function main(): Promise<void> {
     }
     throw error;
   }
-  const log = createLogger({ level: config.logLevel, name: 'mono-agent' });
+  const log = createLogger({
+    level: config.logLevel,
+    name: 'mono-agent',
+    secrets: configuredSecrets(config),
+  });
   // A bug in one turn must not take the agent down for everyone: log it loudly and carry on.
   process.on('unhandledRejection', (reason) => log.error({ err: reason }, 'unhandled promise rejection'));
   let agent: Awaited<ReturnType<typeof import('./agent-app.ts').startAgent>>;

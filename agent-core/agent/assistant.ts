@@ -15,6 +15,7 @@ import type { ClaudeClient } from './claude.ts';
 import type { Owner } from './owner.ts';
 import type { Settings } from './settings.ts';
 import { type LoopResult, runToolLoop } from './tool-loop.ts';
+import { Taint } from './untrusted.ts';
 
 export interface AssistantDeps {
   db: Surreal;
@@ -40,6 +41,8 @@ export interface RespondInput {
   summary?: string;
   /** False for untrusted input (webhook bodies): Claude only writes, it cannot act. */
   withTools?: boolean;
+  /** Kinds of untrusted content already in the messages (agent/untrusted.ts): the turn starts tainted. */
+  untrusted?: Iterable<string>;
   signal?: AbortSignal;
 }
 
@@ -63,8 +66,12 @@ export class Assistant {
     return this.deps.owner;
   }
 
+  /**
+   * A guest gets no owner tools, and only tools that read: a guest's words are untrusted, so anything else would
+   * wait for a /yes the owner cannot give from the guest's chat.
+   */
   toolsFor(isOwner: boolean): AgentTool[] {
-    return this.deps.tools().filter((tool) => isOwner || !tool.ownerOnly);
+    return this.deps.tools().filter((tool) => isOwner || (!tool.ownerOnly && tool.readOnly));
   }
 
   async respond(input: RespondInput): Promise<LoopResult> {
@@ -96,20 +103,31 @@ export class Assistant {
         chatId: input.chatId,
         isOwner: input.isOwner,
         now,
+        taint: new Taint([...(input.untrusted ?? []), ...(input.isOwner ? [] : ['guest'])]),
         ...(input.signal ? { signal: input.signal } : {}),
       },
       ...(input.signal ? { signal: input.signal } : {}),
     });
   }
 
+  get budget(): BudgetGuard {
+    return this.deps.budget;
+  }
+
   /** Before any call to Claude: over a cap, the call is skipped; the owner is told once per period. */
   async budgetGate(): Promise<BudgetGate> {
     const state = await this.deps.budget.check();
     if (!state.over) return { ok: true };
+    const notice = await this.budgetNotice(state);
+    return { ok: false, state, ...(notice ? { notice } : {}) };
+  }
+
+  /** The notice for the owner the first time a period's cap is reached (atomic: told once); else undefined. */
+  async budgetNotice(state: Extract<BudgetState, { over: true }>): Promise<string | undefined> {
     const first = await this.deps.budget.claimNotice(state.key);
-    if (first)
-      this.deps.log.warn({ period: state.period, spent: state.spent, cap: state.cap }, 'budget cap reached');
-    return { ok: false, state, ...(first ? { notice: budgetNotice(state) } : {}) };
+    if (!first) return undefined;
+    this.deps.log.warn({ period: state.period, spent: state.spent, cap: state.cap }, 'budget cap reached');
+    return budgetNotice(state);
   }
 
   /** Stores a message for the owner and delivers it; false when MONO does not know where the owner is. */
@@ -122,7 +140,7 @@ export class Assistant {
     const target = this.deps.owner.target();
     if (!target) {
       this.deps.log.warn(
-        'a notice for the owner has nowhere to go: set MONO_ALLOW_TELEGRAM or the owner_chat setting',
+        'a notice for the owner has nowhere to go: claim the agent (the desktop, or mono owner claim), or set MONO_ALLOW_TELEGRAM or MONO_OWNER_CHAT',
       );
       return false;
     }

@@ -1,9 +1,12 @@
 // Calls Claude through the official SDK: streaming (large max_tokens are refused without it), the SDK's own
-// retries for 429/529/5xx (it honours retry-after), token usage and cost of every call.
+// retries for 429/529/5xx (it honours retry-after), token usage and cost of every call, and the budget: each
+// call reserves its worst case before it goes out and settles to its real cost (budget/ledger.ts).
 import type Anthropic from '@anthropic-ai/sdk';
+import type { Reservation } from '../budget/ledger.ts';
 import type { Secret } from '../config/secret.ts';
 import type { ClaudeState, TokenUsage } from '../contract/tables.ts';
 import { costUsd } from './pricing.ts';
+import { worstCaseUsd } from './worst-case.ts';
 
 export interface ChatTurn {
   role: 'user' | 'assistant';
@@ -61,6 +64,8 @@ export interface ClaudeClient {
   state?(): ClaudeHealth;
   /** Asks Claude about the configured model (free: no tokens): tells a rejected key or model before a message does. */
   check?(): Promise<ClaudeHealth>;
+  /** Calls `listener` whenever state() changes (the agent's status shows a rejected key at once). */
+  onStateChange?(listener: () => void): void;
   /** One Messages API call with tools; the caller runs the tool loop. */
   call(input: ClaudeCall): Promise<ClaudeResponse>;
   /** Loads the SDK in the background so the first answer does not wait for it. */
@@ -76,20 +81,25 @@ const loadSdk = () => {
   return sdk;
 };
 
+/** Where calls take their share of the budget (budget/ledger.ts); throws when there is no room. */
+export interface CallBudget {
+  reserve(worstUsd: number, signal?: AbortSignal): Promise<Reservation>;
+}
+
 export function createClaudeClient(options: {
   apiKey: Secret;
   baseUrl?: string;
   model: string;
   maxTokens?: number;
   maxRetries?: number;
-  /** Called when state() changes, so the agent's status shows a rejected key at once. */
-  onState?: (health: ClaudeHealth) => void;
+  budget?: CallBudget;
 }): ClaudeClient {
   let health: ClaudeHealth = { state: 'unchecked' };
+  const listeners = new Set<() => void>();
   const setHealth = (next: ClaudeHealth) => {
     if (next.state === health.state && next.detail === health.detail) return;
     health = next;
-    options.onState?.(health);
+    for (const listener of listeners) listener();
   };
   let client: Promise<Anthropic> | undefined;
   const getClient = () => {
@@ -109,27 +119,28 @@ export function createClaudeClient(options: {
   const maxTokens = options.maxTokens ?? 4096;
 
   async function call({ system, context, messages, tools, signal }: ClaudeCall): Promise<ClaudeResponse> {
+    const toolParams: Anthropic.Tool[] = (tools ?? []).map((tool, index, all) => ({
+      ...tool,
+      // Tools come first in the cached prefix; one marker on the system prompt covers both, and this one
+      // keeps the tools cached when the system prompt is edited.
+      ...(index === all.length - 1 ? { cache_control: { type: 'ephemeral' as const } } : {}),
+    }));
+    const params = {
+      model: options.model,
+      max_tokens: maxTokens,
+      // The system prompt is the stable prefix of every call: cache it. Per-turn context goes after it.
+      system: [
+        { type: 'text' as const, text: system, cache_control: { type: 'ephemeral' as const } },
+        ...(context ? [{ type: 'text' as const, text: context }] : []),
+      ],
+      messages,
+      ...(toolParams.length > 0 ? { tools: toolParams } : {}),
+    };
+    // Over the budget this throws BudgetExceededError, before anything is sent.
+    const reservation = await options.budget?.reserve(worstCaseUsd(params), signal);
+    let realUsd = 0;
     try {
-      const toolParams: Anthropic.Tool[] = (tools ?? []).map((tool, index, all) => ({
-        ...tool,
-        // Tools come first in the cached prefix; one marker on the system prompt covers both, and this one
-        // keeps the tools cached when the system prompt is edited.
-        ...(index === all.length - 1 ? { cache_control: { type: 'ephemeral' as const } } : {}),
-      }));
-      const stream = (await getClient()).messages.stream(
-        {
-          model: options.model,
-          max_tokens: maxTokens,
-          // The system prompt is the stable prefix of every call: cache it. Per-turn context goes after it.
-          system: [
-            { type: 'text', text: system, cache_control: { type: 'ephemeral' } },
-            ...(context ? [{ type: 'text' as const, text: context }] : []),
-          ],
-          messages,
-          ...(toolParams.length > 0 ? { tools: toolParams } : {}),
-        },
-        signal ? { signal } : undefined,
-      );
+      const stream = (await getClient()).messages.stream(params, signal ? { signal } : undefined);
       const message = await stream.finalMessage();
       const text = message.content
         .filter((block) => block.type === 'text')
@@ -142,6 +153,7 @@ export function createClaudeClient(options: {
         cache_creation_input_tokens: message.usage.cache_creation_input_tokens ?? 0,
         cache_read_input_tokens: message.usage.cache_read_input_tokens ?? 0,
       };
+      realUsd = costUsd(options.model, counts);
       setHealth({ state: 'ok' });
       return {
         text,
@@ -150,7 +162,7 @@ export function createClaudeClient(options: {
         usage: {
           model: message.model || options.model,
           ...counts,
-          cost_usd: costUsd(options.model, counts),
+          cost_usd: realUsd,
         },
       };
     } catch (error) {
@@ -159,6 +171,9 @@ export function createClaudeClient(options: {
       const next = healthOf(error, failure, AnthropicSdk);
       if (next) setHealth(next);
       throw failure;
+    } finally {
+      // A failed call is not billed (the SDK's retries happen inside it): it settles at 0.
+      reservation?.settle(realUsd);
     }
   }
 
@@ -182,6 +197,7 @@ export function createClaudeClient(options: {
     model: options.model,
     state: () => health,
     check,
+    onStateChange: (listener) => void listeners.add(listener),
     warmUp: () => void getClient().catch(() => {}),
     call,
     async reply({ system, history, signal }) {

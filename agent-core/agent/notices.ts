@@ -17,4 +17,30 @@ export const claudeUnavailable = () =>
 
 export const emptyReply = () => `…`;
 
-export const paused = () => `I'm paused by my owner right now, so I can't answer. Please try again later.`;
+export const held = () =>
+  `I'm paused by my owner right now. Your message waits here, and I'll answer it as soon as I'm back.`;
+
+export const heldForOwner = () =>
+  `Paused: I'll answer this once you resume (/resume; /resume skip drops what waits).`;
+
+export const overBudget = () =>
+  `Sorry — I can't answer right now: my owner's usage limit for now is reached. Please try again later.`;
+
+export const notSetUp = () =>
+  `Hi! I'm a personal assistant that isn't set up yet, so I can't answer. If you are my owner, finish the setup in the MONO app and send me the code it shows you.`;
+
+/** The answer to a claim code (contract/owners.ts). */
+export const claimed = (outcome: 'claimed' | 'already-owner' | 'used' | 'expired' | 'unknown') => {
+  switch (outcome) {
+    case 'claimed':
+      return `Done: you are my owner now. I'll answer you with all my tools and memory, and your commands work (/help).`;
+    case 'already-owner':
+      return `You are my owner already; this code stays unused (send it from the account you want to add).`;
+    case 'used':
+      return `That code was used already. Make a new one in the MONO app (or with "mono owner claim").`;
+    case 'expired':
+      return `That code has expired. Make a new one in the MONO app (or with "mono owner claim").`;
+    default:
+      return `That code is not one I know. Check it, or make a new one in the MONO app (or with "mono owner claim").`;
+  }
+};

@@ -1,12 +1,14 @@
 // The tool-use loop: call Claude with the tools, run the tools it asks for, hand back their results, repeat
 // until it answers in text. Every call and result is collected for the conversation record; tools with effects
-// outside MONO are not run but parked for the owner's confirmation.
+// outside MONO, and once untrusted content is in the turn every tool that is not read-only, are not run but
+// parked for the owner's confirmation (agent/untrusted.ts).
 import type Anthropic from '@anthropic-ai/sdk';
 import { addUsage } from '../budget/usage.ts';
 import type { TokenUsage, ToolCallRecord } from '../contract/tables.ts';
 import { needsConfirmation, type PendingAction, requestConfirmation } from '../tools/confirmations.ts';
 import type { AgentTool, ToolContext, ToolResult } from '../tools/tool.ts';
 import type { ClaudeClient, ToolSpec } from './claude.ts';
+import { describeKinds, serverToolKinds, Taint, type UntrustedKind } from './untrusted.ts';
 
 export interface LoopInput {
   claude: ClaudeClient;
@@ -26,6 +28,8 @@ export interface LoopResult {
   calls: number;
   toolCalls: ToolCallRecord[];
   awaiting: PendingAction[];
+  /** Untrusted content: every kind the turn saw, and the kinds found while it ran (stored with the reply). */
+  untrusted: { seen: UntrustedKind[]; found: UntrustedKind[] };
 }
 
 const MAX_RESULT_CHARS = 20_000;
@@ -39,13 +43,26 @@ export function toolSpecs(tools: readonly AgentTool[]): ToolSpec[] {
 }
 
 export async function runToolLoop(input: LoopInput): Promise<LoopResult> {
-  const { claude, toolContext } = input;
+  const { claude } = input;
+  const taint = input.toolContext.taint ?? new Taint();
+  const toolContext: ToolContext = { ...input.toolContext, taint };
   const tools = new Map(input.tools.map((tool) => [tool.name, tool]));
   const specs = toolSpecs(input.tools);
   const messages = [...input.messages];
-  const result: LoopResult = { text: '', usage: undefined, calls: 0, toolCalls: [], awaiting: [] };
+  const result: LoopResult = {
+    text: '',
+    usage: undefined,
+    calls: 0,
+    toolCalls: [],
+    awaiting: [],
+    untrusted: { seen: [], found: [] },
+  };
   const texts: string[] = [];
   const maxCalls = input.maxCalls ?? 8;
+  const finish = () => {
+    result.untrusted = { seen: taint.kinds, found: taint.found };
+    return result;
+  };
 
   while (result.calls < maxCalls) {
     const last = result.calls === maxCalls - 1;
@@ -59,17 +76,20 @@ export async function runToolLoop(input: LoopInput): Promise<LoopResult> {
     });
     result.calls += 1;
     result.usage = addUsage(result.usage, response.usage);
+    // Results of tools the API ran itself (web search, web fetch) come back inside the response.
+    taint.mark(...serverToolKinds(response.content));
     if (response.text) texts.push(response.text);
     const uses = response.content.filter((block) => block.type === 'tool_use');
     if (response.stopReason !== 'tool_use' || uses.length === 0) {
       result.text = response.text || texts.join('\n\n');
-      return result;
+      return finish();
     }
     messages.push({ role: 'assistant', content: response.content as Anthropic.ContentBlockParam[] });
     const answers: Anthropic.ToolResultBlockParam[] = [];
     for (const use of uses) {
       const toolInput = isObject(use.input) ? use.input : {};
       const outcome = await runOne(tools.get(use.name), use.name, toolInput, toolContext, result);
+      if (outcome.untrusted) taint.mark(outcome.untrusted);
       result.toolCalls.push({
         id: use.id,
         name: use.name,
@@ -88,7 +108,7 @@ export async function runToolLoop(input: LoopInput): Promise<LoopResult> {
     messages.push({ role: 'user', content: answers });
   }
   result.text = texts.join('\n\n');
-  return result;
+  return finish();
 }
 
 async function runOne(
@@ -100,13 +120,17 @@ async function runOne(
 ): Promise<ToolResult> {
   if (!tool) return { content: `There is no tool named ${name}.`, isError: true };
   try {
-    if (needsConfirmation(tool, input, context)) {
+    const untrusted = context.taint?.tainted === true && !tool.readOnly;
+    if (untrusted || needsConfirmation(tool, input, context)) {
       const action = await requestConfirmation(context.db, context.conversation, tool, input);
       result.awaiting.push(action);
+      const why = untrusted
+        ? `this conversation holds untrusted content (${describeKinds(context.taint!.kinds)}), and such content must never act on its own`
+        : 'this has effects outside MONO';
       return {
         content:
-          'Not done yet: this has effects outside MONO, so the owner must confirm it first. MONO has asked ' +
-          'them to reply /yes or /no; tell them briefly what you are about to do.',
+          `Not done yet: ${why}, so the owner must confirm it first. MONO has asked them to reply /yes or ` +
+          '/no; tell them briefly what you are about to do.',
       };
     }
     return await tool.run(input, context);

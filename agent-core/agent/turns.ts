@@ -2,9 +2,12 @@
 // conversations), delivers replies, and on start finishes whatever a crash left behind.
 import { setMaxListeners } from 'node:events';
 import type { RecordId, Surreal } from 'surrealdb';
+import type { BudgetState } from '../budget/budget.ts';
+import { BudgetExceededError } from '../budget/ledger.ts';
 import type { Channel } from '../channels/channel.ts';
 import { ChannelSendError } from '../channels/channel.ts';
-import { type OwnerCommands, parseCommand } from '../commands/owner-commands.ts';
+import type { OwnerCommands } from '../commands/owner-commands.ts';
+import { claimCodeIn } from '../contract/owners.ts';
 import type { ChannelName } from '../contract/tables.ts';
 import type { Logger } from '../log/logger.ts';
 import { boundedHistory, type SummaryState } from '../memory/summary.ts';
@@ -16,13 +19,17 @@ import {
   type MessageRecord,
   markOutboundFailed,
   recordDelivery,
+  recordOutbound,
   recordReply,
   setInboundStatus,
 } from '../store/messages.ts';
+import type { OwnerAccounts } from '../store/owners.ts';
 import { cancelPendingActions, confirmationPrompt } from '../tools/confirmations.ts';
 import { sleep } from '../util/sleep.ts';
 import type { Assistant } from './assistant.ts';
 import { type ClaudeClient, ClaudeError, toMessages } from './claude.ts';
+import { type ClaimFact, decideTurn } from './decide-turn.ts';
+import type { HeldMessages } from './held-messages.ts';
 import * as notices from './notices.ts';
 import { splitMessage } from './split.ts';
 import { TypingIndicators } from './typing.ts';
@@ -33,6 +40,10 @@ export interface TurnDeps {
   claude: ClaudeClient | undefined;
   assistant: Assistant;
   commands: OwnerCommands;
+  /** Messages that arrive while paused wait here for the resume. */
+  held: HeldMessages;
+  /** The owner's accounts in the datastore, claimed with a one-time code. */
+  owners: OwnerAccounts;
   /** The allowlist from the environment (MONO_ALLOW_<CHANNEL>); approved pairings are checked in the datastore. */
   isAllowed(channel: ChannelName, userId: string): boolean;
   log: Logger;
@@ -41,12 +52,17 @@ export interface TurnDeps {
 
 const SEND_RETRY_DELAYS_MS = [1000, 5000, 15000];
 const TURN_RETRY_DELAYS_MS = [1000, 5000, 30_000];
+const UNCLAIMED_NOTICE_EVERY_MS = 60 * 60_000;
+const MAX_TOLD_UNCLAIMED = 1000;
 
 export class TurnRunner {
   readonly #chains = new Map<string, Promise<void>>();
   readonly #shutdown = new AbortController();
   readonly #summaries = new Map<string, SummaryState>();
   readonly #delivering = new Set<string>();
+  readonly #queued = new Set<string>();
+  /** Conversations told lately that nobody owns the agent yet, by time told (bounded). */
+  readonly #toldUnclaimed = new Map<string, number>();
   readonly #typing = new TypingIndicators();
 
   constructor(private readonly deps: TurnDeps) {
@@ -59,6 +75,10 @@ export class TurnRunner {
    * datastore briefly unavailable…) is tried again later; the message is never silently dropped.
    */
   answer(id: RecordId, conversation: RecordId, attempt = 0, claimed?: ClaimedInbound): void {
+    const key = id.toString();
+    // Queued already (a resume after a pause racing a restart's resume): one turn per message at a time.
+    if (this.#queued.has(key)) return;
+    this.#queued.add(key);
     this.#enqueue(conversation, async () => {
       try {
         await this.#answer(id, claimed);
@@ -70,6 +90,8 @@ export class TurnRunner {
           delay === undefined ? 'turn failed; the message waits for the next start' : 'turn failed; retrying',
         );
         if (delay !== undefined) setTimeout(() => this.answer(id, conversation, attempt + 1), delay).unref();
+      } finally {
+        this.#queued.delete(key);
       }
     });
   }
@@ -134,73 +156,136 @@ export class TurnRunner {
 
   async #answer(id: RecordId, claimed?: ClaimedInbound): Promise<void> {
     if (this.#shutdown.signal.aborted) return;
-    const { db, log } = this.deps;
+    const { db, log, assistant } = this.deps;
     const message = claimed ?? (await claimInbound(db, id));
     if (!message) return; // answered already (a redelivery, or a restart raced with a live turn)
     const channel = this.deps.channels.get(message.channel);
-    if (!channel) {
+    const sender = message.contact?.external_id ?? '';
+    const owner = assistant.owner;
+    const decision = decideTurn(message, {
+      channelConfigured: channel !== undefined,
+      claim: channel ? await this.#claim(message) : undefined,
+      hasOwner: owner.exists(),
+      allowed: message.contact?.allowed || this.deps.isAllowed(message.channel, sender),
+      isOwner: owner.isOwner(message.channel, sender),
+      claudeConfigured: this.deps.claude !== undefined,
+      paused: await assistant.pause.paused(),
+      budget: await assistant.budget.check(),
+    });
+    if (!channel || decision.kind === 'channel-missing') {
       await setInboundStatus(db, id, 'failed', `The ${message.channel} channel is not configured.`);
       return;
     }
-
-    const allowed =
-      message.contact?.allowed || this.deps.isAllowed(message.channel, message.contact?.external_id ?? '');
-    if (!allowed) return this.#pair(message, channel);
-    if (!message.readable) {
-      return this.#reply(message, channel, {
+    // Asked again after a claim: the claimer is the owner from this message on.
+    const isOwner = owner.isOwner(message.channel, sender);
+    const notice = (text: string, inboundStatus: 'ignored' | 'failed' = 'ignored', error?: string) =>
+      this.#reply(message, channel, {
         role: 'notice',
-        text: notices.unreadable(),
-        inboundStatus: 'ignored',
+        text,
+        inboundStatus,
+        ...(error ? { error } : {}),
       });
-    }
-    const { assistant } = this.deps;
-    const isOwner = assistant.owner.isOwner(message.channel, message.contact?.external_id ?? '');
-    // The owner's commands are answered by MONO itself: they work when paused, over budget or without Claude.
-    const command = isOwner ? parseCommand(message.text) : undefined;
-    if (command) {
-      const text = await this.deps.commands.run(command, {
-        db,
-        log,
-        conversation: message.conversation,
-        channel: message.channel,
-        chatId: message.chat_id,
-        isOwner,
-        now: new Date(),
-      });
-      // 'ignored': commands and MONO's answers to them stay out of the history sent to Claude.
-      return this.#reply(message, channel, { role: 'notice', text, inboundStatus: 'ignored' });
-    }
-    if (!this.deps.claude) {
-      log.warn('a message arrived but ANTHROPIC_API_KEY is not set');
-      return this.#reply(message, channel, {
-        role: 'notice',
-        text: notices.notConfigured(),
-        inboundStatus: 'failed',
-        error: 'ANTHROPIC_API_KEY is not set.',
-      });
-    }
-    if (await assistant.pause.paused()) {
-      return this.#reply(message, channel, {
-        role: 'notice',
-        text: notices.paused(),
-        inboundStatus: 'ignored',
-      });
-    }
-    const gate = await assistant.budgetGate();
-    if (!gate.ok) {
-      const reason = `Not answered: the ${gate.state.period} budget cap is reached.`;
-      if (gate.notice && isOwner) {
-        return this.#reply(message, channel, {
-          role: 'notice',
-          text: gate.notice,
-          inboundStatus: 'failed',
-          error: reason,
+    switch (decision.kind) {
+      case 'claim':
+        log.info({ channel: message.channel, outcome: decision.outcome }, 'owner claim code received');
+        return notice(notices.claimed(decision.outcome));
+      case 'unclaimed':
+        if (!this.#firstUnclaimedNotice(message.conversation)) return setInboundStatus(db, id, 'ignored');
+        return notice(notices.notSetUp());
+      case 'pair':
+        return this.#pair(message, channel);
+      case 'unreadable':
+        return notice(notices.unreadable());
+      case 'command': {
+        const text = await this.deps.commands.run(decision.command, {
+          db,
+          log,
+          conversation: message.conversation,
+          channel: message.channel,
+          chatId: message.chat_id,
+          isOwner,
+          now: new Date(),
         });
+        // 'ignored': commands and MONO's answers to them stay out of the history sent to Claude.
+        return notice(text);
       }
-      if (gate.notice) await assistant.notifyOwner(gate.notice);
-      return setInboundStatus(db, id, 'failed', reason);
+      case 'no-claude':
+        log.warn('a message arrived but ANTHROPIC_API_KEY is not set');
+        return notice(notices.notConfigured(), 'failed', 'ANTHROPIC_API_KEY is not set.');
+      case 'hold':
+        if (await this.deps.held.hold(id, message.conversation)) {
+          const told = await recordOutbound(db, {
+            channel: message.channel,
+            chatId: message.chat_id,
+            role: 'notice',
+            text: isOwner ? notices.heldForOwner() : notices.held(),
+          });
+          await this.#deliver(told, message.chat_id);
+        }
+        return;
+      case 'over-budget':
+        return this.#overBudget(message, channel, isOwner, decision.state);
+      case 'answer':
+        // decideTurn answers only when Claude is configured.
+        return this.#respond(message, channel, isOwner, this.deps.claude as ClaudeClient);
     }
+  }
 
+  /** The owner is told once per period; a contact hears each time why there is no answer. */
+  async #overBudget(
+    message: ClaimedInbound,
+    channel: Channel,
+    isOwner: boolean,
+    state: Extract<BudgetState, { over: true }>,
+  ): Promise<void> {
+    const { assistant, db } = this.deps;
+    const reason = `Not answered: the ${state.period} budget cap is reached.`;
+    const ownerNotice = await assistant.budgetNotice(state);
+    const reply = (text: string) =>
+      this.#reply(message, channel, { role: 'notice', text, inboundStatus: 'failed', error: reason });
+    if (ownerNotice && isOwner) return reply(ownerNotice);
+    if (ownerNotice) await assistant.notifyOwner(ownerNotice);
+    if (isOwner) return setInboundStatus(db, message.id, 'failed', reason);
+    return reply(notices.overBudget());
+  }
+
+  /** A claim code in the message is used here (the owner needs no code; everyone else may race for it). */
+  async #claim(message: ClaimedInbound): Promise<ClaimFact | undefined> {
+    const code = claimCodeIn(message.text);
+    if (!code) return undefined;
+    const sender = message.contact?.external_id ?? '';
+    if (this.deps.assistant.owner.isOwner(message.channel, sender)) return 'already-owner';
+    return this.deps.owners.claim(code, {
+      channel: message.channel,
+      external_id: sender,
+      chat_id: message.chat_id,
+      name: message.contact?.name ?? '',
+    });
+  }
+
+  /** Someone writing to an agent nobody owns is told so at most once an hour per conversation. */
+  #firstUnclaimedNotice(conversation: RecordId): boolean {
+    const key = conversation.toString();
+    const now = Date.now();
+    const told = this.#toldUnclaimed.get(key);
+    if (told !== undefined && now - told < UNCLAIMED_NOTICE_EVERY_MS) return false;
+    this.#toldUnclaimed.delete(key);
+    this.#toldUnclaimed.set(key, now);
+    // Bounded: the oldest entry goes first (a Map iterates in insertion order).
+    if (this.#toldUnclaimed.size > MAX_TOLD_UNCLAIMED)
+      this.#toldUnclaimed.delete(this.#toldUnclaimed.keys().next().value as string);
+    return true;
+  }
+
+  /** The turn proper: history, Claude with the tools, the reply. */
+  async #respond(
+    message: ClaimedInbound,
+    channel: Channel,
+    isOwner: boolean,
+    claude: ClaudeClient,
+  ): Promise<void> {
+    const { db, log, assistant } = this.deps;
+    const id = message.id;
     if (isOwner) await cancelPendingActions(db, message.conversation);
 
     const stopTyping = this.#typing.keep(channel, message.chat_id);
@@ -209,8 +294,9 @@ export class TurnRunner {
       const history = await boundedHistory({
         db,
         known: this.#summaries,
-        claude: this.deps.claude,
+        claude,
         conversation: message.conversation,
+        speaker: { isOwner, name: message.contact?.name ?? '' },
         until: message.created_at,
         limit: this.historyLimit,
         log,
@@ -223,12 +309,16 @@ export class TurnRunner {
         chatId: message.chat_id,
         isOwner,
         messages: toMessages(history.turns),
+        untrusted: history.turns.flatMap((turn) => turn.untrusted ?? []),
         recallQuery: message.text,
         ...(history.summary ? { summary: history.summary } : {}),
         signal: this.#shutdown.signal,
       });
     } catch (error) {
       if (this.#shutdown.signal.aborted) return; // parked: the message stays 'processing' and resumes at next start
+      // The budget had no room for a call (reserved before it went out): as if the cap had been reached before.
+      if (error instanceof BudgetExceededError)
+        return this.#overBudget(message, channel, isOwner, error.state);
       const reason = error instanceof ClaudeError ? error.message : String(error);
       log.error({ message: id.toString(), reason }, 'Claude could not answer');
       return this.#reply(message, channel, {
@@ -241,7 +331,7 @@ export class TurnRunner {
       stopTyping();
     }
     const parts = [result.text || notices.emptyReply()];
-    if (result.awaiting.length > 0) parts.push(confirmationPrompt(result.awaiting));
+    if (result.awaiting.length > 0) parts.push(confirmationPrompt(result.awaiting, result.untrusted.seen));
     return this.#reply(message, channel, {
       role: 'assistant',
       text: parts.join('\n\n'),
@@ -249,6 +339,7 @@ export class TurnRunner {
       ...(result.usage ? { usage: result.usage } : {}),
       toolCalls: result.toolCalls,
       requests: result.calls,
+      untrusted: result.untrusted.found,
     });
   }
 
@@ -259,10 +350,9 @@ export class TurnRunner {
       chat_id: message.chat_id,
       name: message.contact.name,
     });
-    this.deps.log.info(
-      { channel: message.channel, code: pairing.code, created },
-      'message from an unknown sender',
-    );
+    // The code is the stranger's key to the owner's approval: not in the log at info.
+    this.deps.log.info({ channel: message.channel, created }, 'message from an unknown sender');
+    this.deps.log.debug({ channel: message.channel, code: pairing.code }, 'pairing code');
     if (!created) return setInboundStatus(this.deps.db, message.id, 'ignored');
     return this.#reply(message, channel, {
       role: 'notice',
@@ -276,7 +366,7 @@ export class TurnRunner {
     channel: Channel,
     reply: Pick<
       Parameters<typeof recordReply>[1],
-      'role' | 'text' | 'inboundStatus' | 'error' | 'usage' | 'toolCalls' | 'requests'
+      'role' | 'text' | 'inboundStatus' | 'error' | 'usage' | 'toolCalls' | 'requests' | 'untrusted'
     >,
   ): Promise<void> {
     const stored = await recordReply(this.deps.db, {

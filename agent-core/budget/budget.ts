@@ -34,27 +34,37 @@ export function monthKey(now: Date): string {
 
 export function checkBudget(spent: Spending, caps: Caps, now: Date): BudgetState {
   // The month is checked first: when both are spent, waiting for tomorrow would not help.
-  if (caps.monthUsd !== undefined && caps.monthUsd > 0 && spent.month >= caps.monthUsd) {
-    return {
-      over: true,
-      period: 'month',
-      key: `month:${monthKey(now)}`,
-      spent: spent.month,
-      cap: caps.monthUsd,
-      resumesAt: new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 1)),
-    };
-  }
-  if (caps.dayUsd !== undefined && caps.dayUsd > 0 && spent.day >= caps.dayUsd) {
-    return {
-      over: true,
-      period: 'day',
-      key: `day:${dayKey(now)}`,
-      spent: spent.day,
-      cap: caps.dayUsd,
-      resumesAt: new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + 1)),
-    };
-  }
+  if (caps.monthUsd !== undefined && caps.monthUsd > 0 && spent.month >= caps.monthUsd)
+    return overBudget('month', spent.month, caps.monthUsd, now);
+  if (caps.dayUsd !== undefined && caps.dayUsd > 0 && spent.day >= caps.dayUsd)
+    return overBudget('day', spent.day, caps.dayUsd, now);
   return { over: false };
+}
+
+/** The state of a spent period: what was spent against which cap, and when it resets. */
+export function overBudget(
+  period: 'day' | 'month',
+  spent: number,
+  cap: number,
+  now: Date,
+): Extract<BudgetState, { over: true }> {
+  return period === 'month'
+    ? {
+        over: true,
+        period,
+        key: `month:${monthKey(now)}`,
+        spent,
+        cap,
+        resumesAt: new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 1)),
+      }
+    : {
+        over: true,
+        period,
+        key: `day:${dayKey(now)}`,
+        spent,
+        cap,
+        resumesAt: new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + 1)),
+      };
 }
 
 /** A cap from a setting value: a positive number (or numeric string), else no cap. */

@@ -1,4 +1,5 @@
 // The interface every chat channel (Telegram, WhatsApp, email) implements, and the shape of what it receives.
+import type { UntrustedKind } from '../agent/untrusted.ts';
 import type { ChannelName, ChannelState } from '../contract/tables.ts';
 
 /** One message as a channel received it, before it is stored. */
@@ -14,6 +15,11 @@ export interface InboundMessage {
   text: string;
   /** False for media and other messages the agent acknowledges but cannot answer with the model. */
   readable: boolean;
+  /**
+   * The text carries untrusted content (e.g. `['file']` for a document's text): every turn that sees this message
+   * needs the owner's /yes for tools that change state or spend (agent/untrusted.ts).
+   */
+  untrusted?: UntrustedKind[];
   at: Date;
 }
 

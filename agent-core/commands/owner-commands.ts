@@ -1,5 +1,5 @@
 // The owner's chat commands, answered by MONO itself (never by Claude, and so never by a prompt):
-// /status, /pause, /resume, /budget [day|month <usd>|off], /jobs, /yes, /no, /help.
+// /status, /pause, /resume [skip], /budget [day|month <usd>|off], /jobs, /yes, /no, /help.
 import type { Surreal } from 'surrealdb';
 import type { Settings } from '../agent/settings.ts';
 import { formatUsd } from '../budget/budget.ts';
@@ -32,6 +32,8 @@ export interface CommandDeps {
   settings: Settings;
   budget: BudgetGuard;
   pause: PauseState;
+  /** Messages that arrived while paused: answered on /resume, or dropped with /resume skip. */
+  held: { release(skip: boolean): Promise<number> };
   version: string;
   startedAt: number;
   channels(): Record<string, ChannelState>;
@@ -48,9 +50,16 @@ export class OwnerCommands {
       case 'pause':
         await this.deps.pause.set(true);
         return 'Paused: I will not call Claude or run jobs until you send /resume.';
-      case 'resume':
+      case 'resume': {
+        const skip = command.args[0]?.toLowerCase() === 'skip';
         await this.deps.pause.set(false);
-        return 'Resumed: I am answering again.';
+        const waiting = await this.deps.held.release(skip);
+        if (waiting === 0) return 'Resumed: I am answering again.';
+        const count = `${waiting} message${waiting === 1 ? '' : 's'} that arrived while paused`;
+        return skip
+          ? `Resumed: I am answering again. ${count} will not be answered, as you asked.`
+          : `Resumed: I am answering again, starting with ${count} (oldest first).`;
+      }
       case 'budget':
         return this.#budget(command.args);
       case 'jobs':
@@ -70,7 +79,7 @@ export class OwnerCommands {
       default:
         return [
           '/status — version, uptime, today’s cost, channels',
-          '/pause, /resume — stop and restart answering and jobs',
+          '/pause, /resume — stop and restart answering and jobs (/resume skip: leave what arrived meanwhile unanswered)',
           '/budget — spending and caps; /budget day 5, /budget month 50, /budget day off',
           '/jobs — scheduled jobs and reminders',
           '/yes, /no — confirm or cancel what I asked you about',

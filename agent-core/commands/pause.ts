@@ -11,8 +11,9 @@ export class PauseState {
 
   constructor(private readonly db: Surreal) {}
 
-  async paused(): Promise<boolean> {
-    if (this.#value !== undefined && Date.now() - this.#readAt < FRESH_MS) return this.#value;
+  /** `fresh`: read the flag now (a resume from the desktop must not wait for the cached value to age). */
+  async paused(fresh = false): Promise<boolean> {
+    if (!fresh && this.#value !== undefined && Date.now() - this.#readAt < FRESH_MS) return this.#value;
     const [paused] = await this.db
       .query<[boolean | undefined]>('RETURN $id.paused', { id: STATUS_ID })
       .collect();

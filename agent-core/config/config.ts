@@ -48,6 +48,8 @@ export interface AgentConfig {
 export interface FeatureConfig {
   /** MONO_TIMEZONE: the owner's IANA time zone when the `timezone` setting is unset (else the machine's). */
   timezone?: string;
+  /** MONO_OWNER_CHAT ("telegram:1001"): the owner when the allowlist is `*`; the owner_chat setting wins over it. */
+  ownerChat?: string;
   /** How often the scheduler looks for due jobs (MONO_JOB_TICK_MS, default 5000). */
   jobTickMs: number;
   /** A run this long after its slot is marked late (MONO_JOB_LATE_AFTER_S, default 120). */
@@ -180,6 +182,11 @@ function loadFeatures(
   const timezone = text('MONO_TIMEZONE');
   if (timezone !== undefined && !isTimeZone(timezone))
     problems.push(`MONO_TIMEZONE must be an IANA time zone such as Europe/Berlin (got "${timezone}").`);
+  const ownerChat = text('MONO_OWNER_CHAT');
+  if (ownerChat !== undefined && !/^(telegram|whatsapp|email):\S+$/.test(ownerChat))
+    problems.push(
+      `MONO_OWNER_CHAT must be <channel>:<chat id>, e.g. telegram:123456789 (got "${ownerChat}").`,
+    );
   const hookSecrets = new Map<string, Secret>();
   for (const [name, value] of Object.entries(env)) {
     const match = /^MONO_HOOK_SECRET_([A-Z0-9_]+)$/.exec(name);
@@ -194,6 +201,7 @@ function loadFeatures(
     );
   return {
     ...(timezone ? { timezone } : {}),
+    ...(ownerChat ? { ownerChat } : {}),
     jobTickMs: int('MONO_JOB_TICK_MS', 5000, 50),
     jobLateAfterMs: int('MONO_JOB_LATE_AFTER_S', 120, 1) * 1000,
     historyLimit: int('MONO_HISTORY_LIMIT', 40, 4),

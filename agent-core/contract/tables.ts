@@ -21,6 +21,9 @@ export const TABLES = [
   'mail_cursor',
   'whatsapp_link',
   'retry_request',
+  // Owners and one-time claim codes: the rows and their rules are in ./owners.ts.
+  'owner',
+  'owner_claim',
 ] as const;
 export type TableName = (typeof TABLES)[number];
 
@@ -95,6 +98,11 @@ export interface MessageRow {
   reply_to?: string;
   tool_calls?: ToolCallRecord[];
   usage?: TokenUsage;
+  /**
+   * Kinds of untrusted content the message carries ('email', 'webhook', 'web', 'server-tool', 'guest', 'file'):
+   * while it is in a conversation's history, tools that change state or spend wait for the owner's /yes.
+   */
+  untrusted?: string[];
   error?: string;
   attempts?: number;
   created_at: string;
@@ -159,6 +167,8 @@ export interface AgentStatusRow {
   started_at: string;
   heartbeat_at: string;
   paused: boolean;
+  /** False while nobody owns the agent (see ./owners.ts): it then answers everyone that it is not set up yet. */
+  has_owner?: boolean;
   /** The budget period ("day:YYYY-MM-DD" / "month:YYYY-MM") the owner was last told about. */
   budget_notice?: string;
   channels: Partial<Record<ChannelName, { state: ChannelState; detail?: string; updated_at: string }>>;
@@ -180,6 +190,8 @@ export interface JobRow {
   enabled: boolean;
   next_run_at?: string;
   last_slot?: string;
+  /** Set when the agent turned the job off without running it, saying why (e.g. a one-off dated in the past). */
+  problem?: string;
   created_at: string;
 }
 

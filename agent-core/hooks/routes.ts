@@ -1,14 +1,18 @@
-// POST /hooks/stripe and POST /hooks/<name>: rate limit per source (429), body limit (413), signature over the
-// raw body (401, nothing stored), store deduplicated, answer 200, then tell the owner (Stripe: a fixed summary;
-// generic hooks: Claude with the hook's prompt template and no tools, since the body is untrusted).
+// POST /hooks/stripe and POST /hooks/<name>: body limit (413), signature over the raw body (401, nothing stored),
+// then the rate limit per source (429) — counted for authenticated deliveries only, so a flood of forged requests
+// never blocks the real ones — store deduplicated on what the signature covers, answer 200, then tell the owner
+// (Stripe: a fixed summary; generic hooks: Claude with the hook's prompt template and no tools, since the body is
+// untrusted). What the owner is told is a notice, never the assistant's own words in their history.
 import { createHash } from 'node:crypto';
 import type { Surreal } from 'surrealdb';
 import type { Assistant } from '../agent/assistant.ts';
 import type { Settings } from '../agent/settings.ts';
+import { BudgetExceededError } from '../budget/ledger.ts';
 import { recordUsage } from '../budget/usage.ts';
 import type { FeatureConfig } from '../config/config.ts';
 import type { HttpRequest, HttpResponse, Router } from '../http/router.ts';
 import type { Logger } from '../log/logger.ts';
+import { printable } from '../log/printable.ts';
 import { conversationId } from '../store/messages.ts';
 import { type EventRecord, settleEvent, storeEvent, unsettledEvents } from './events.ts';
 import { type HookDefinition, hookDefinition, renderPrompt } from './generic.ts';
@@ -24,10 +28,12 @@ export interface HookDeps {
   config: FeatureConfig;
 }
 
-const EVENT_ID_HEADERS = ['x-event-id', 'x-github-delivery', 'x-request-id', 'idempotency-key', 'webhook-id'];
+/** Refused deliveries are logged at most once a minute per hook, with the count (a flood must not flood the log). */
+const REFUSAL_LOG_MS = 60_000;
 
 export class Hooks {
   readonly #limiter: RateLimiter;
+  readonly #refusals = new Map<string, { count: number; loggedAt: number }>();
   readonly #work = new Set<Promise<void>>();
   #stopped = false;
 
@@ -52,25 +58,21 @@ export class Hooks {
 
   async #handle(request: HttpRequest): Promise<HttpResponse> {
     const name = request.params.name ?? '';
-    const { config, log } = this.deps;
+    const { config } = this.deps;
     const definition = name === 'stripe' ? undefined : hookDefinition(this.deps.settings.get('hooks'), name);
     const secret = name === 'stripe' ? config.stripeWebhookSecret : config.hookSecrets.get(name);
     if (!secret || (name !== 'stripe' && !definition)) return { status: 404, body: 'no such hook' };
-    if (!this.#limiter.take(name)) {
-      const retryAfter = String(this.#limiter.retryAfterS(name));
-      return { status: 429, body: 'too many requests', headers: { 'retry-after': retryAfter } };
-    }
     const raw = await request.body();
 
     let event: { externalId: string; type: string; payload: unknown };
     if (name === 'stripe') {
       try {
+        // Stripe's event id is inside the signed body: a replay is the same event.
         const stripe = await verifyStripe(raw, request.header('stripe-signature'), secret);
         event = { externalId: stripe.id, type: stripe.type, payload: stripe };
       } catch (error) {
         if (!(error instanceof StripeSignatureError)) throw error;
-        log.warn({ hook: name, reason: error.message }, 'webhook refused: bad signature');
-        return { status: 401, body: 'bad signature' };
+        return this.#refuse(name, error.message);
       }
     } else {
       const def = definition!;
@@ -78,10 +80,7 @@ export class Hooks {
         def.auth === 'bearer'
           ? verifyBearer(request.header('authorization'), secret.reveal())
           : verifyHmac(raw, request.header(def.signatureHeader), secret.reveal());
-      if (!ok) {
-        log.warn({ hook: name }, 'webhook refused: bad signature');
-        return { status: 401, body: 'bad signature' };
-      }
+      if (!ok) return this.#refuse(name, 'bad signature');
       const text = raw.toString('utf8');
       let payload: unknown = text;
       try {
@@ -89,15 +88,20 @@ export class Hooks {
       } catch {
         // Not JSON: kept as text.
       }
-      const header = EVENT_ID_HEADERS.map((h) => request.header(h)).find((v) => v && v.length <= 200);
       event = {
-        externalId: header ?? createHash('sha256').update(raw).digest('hex'),
+        // What the signature covers, not a header beside it: a captured delivery replayed with a fresh
+        // X-Event-Id is the same event. (A sender that posts the very same bytes twice is heard once.)
+        externalId: `sha256:${createHash('sha256').update(raw).digest('hex')}`,
         type:
           typeof (payload as { type?: unknown })?.type === 'string'
             ? String((payload as { type: string }).type).slice(0, 100)
             : name,
         payload,
       };
+    }
+    if (!this.#limiter.take(name)) {
+      const retryAfter = String(this.#limiter.retryAfterS(name));
+      return { status: 429, body: 'too many requests', headers: { 'retry-after': retryAfter } };
     }
 
     let stored: Awaited<ReturnType<typeof storeEvent>>;
@@ -113,10 +117,30 @@ export class Hooks {
     return { status: 200, body: { ok: true, duplicate: !stored.isNew } };
   }
 
+  #refuse(name: string, reason: string): HttpResponse {
+    const now = Date.now();
+    const refusals = this.#refusals.get(name) ?? { count: 0, loggedAt: 0 };
+    refusals.count += 1;
+    if (now - refusals.loggedAt >= REFUSAL_LOG_MS) {
+      this.deps.log.warn(
+        { hook: name, reason: printable(reason), refused: refusals.count },
+        'webhook refused: bad signature',
+      );
+      refusals.count = 0;
+      refusals.loggedAt = now;
+    }
+    this.#refusals.set(name, refusals);
+    return { status: 401, body: 'bad signature' };
+  }
+
   #process(event: EventRecord): void {
     if (this.#stopped) return;
     const work = (event.source === 'stripe' ? this.#stripe(event) : this.#generic(event))
       .catch(async (error) => {
+        if (error instanceof BudgetExceededError) {
+          const notice = await this.deps.assistant.budgetNotice(error.state).catch(() => undefined);
+          if (notice) await this.deps.assistant.notifyOwner(notice).catch(() => false);
+        }
         const reason = error instanceof Error ? error.message : String(error);
         this.deps.log.error({ hook: event.source, reason }, 'webhook event failed');
         await settleEvent(this.deps.db, event.id, 'failed', { error: reason }).catch(() => {});
@@ -155,12 +179,14 @@ export class Hooks {
       chatId: target.chatId,
       isOwner: true,
       withTools: false,
+      untrusted: ['webhook'],
       messages: [{ role: 'user', content: renderPrompt(definition as HookDefinition, event.payload) }],
       recallQuery: event.type,
     });
     if (result.usage) await recordUsage(db, result.usage, result.calls);
     const summary = result.text || `The ${event.source} hook sent an event (${event.type}).`;
-    await assistant.notifyOwner(summary, 'assistant', processedStatement(event, summary));
+    // A notice: written from untrusted data, it never enters the history as the assistant's own words.
+    await assistant.notifyOwner(summary, 'notice', processedStatement(event, summary));
   }
 }
 

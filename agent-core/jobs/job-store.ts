@@ -16,9 +16,13 @@ export interface JobRecord {
   conversation: RecordId;
   chat_id?: string;
   channel?: string;
+  /** The conversation's title (the contact's name), read with due jobs. */
+  title?: string;
   enabled: boolean;
   next_run_at?: Date;
   last_slot?: Date;
+  /** Why the job was turned off without running (e.g. a one-off dated in the past). */
+  problem?: string;
   created_at: Date;
 }
 
@@ -106,8 +110,8 @@ export async function cancelJob(db: Surreal, id: string): Promise<boolean> {
 export async function dueJobs(db: Surreal, now: Date): Promise<JobRecord[]> {
   const [rows] = await db
     .query<[JobRecord[]]>(
-      `SELECT *, conversation.chat_id AS chat_id, conversation.channel AS channel FROM job
-       WHERE enabled = true AND (next_run_at IS NONE OR next_run_at <= $now) LIMIT 200`,
+      `SELECT *, conversation.chat_id AS chat_id, conversation.channel AS channel, conversation.title AS title
+       FROM job WHERE enabled = true AND (next_run_at IS NONE OR next_run_at <= $now) LIMIT 200`,
       { now },
     )
     .collect();
@@ -123,6 +127,16 @@ export async function setNextRun(db: Surreal, job: RecordId, next: Date | undefi
           'UPDATE $job SET next_run_at = NONE, enabled = false',
       { job, next },
     )
+    .collect();
+}
+
+/** Turns off a job that can never run as stored, saying why (shown with the job in the desktop). */
+export async function disableJob(db: Surreal, job: RecordId, problem: string): Promise<void> {
+  await db
+    .query('UPDATE $job SET enabled = false, next_run_at = NONE, problem = $problem', {
+      job,
+      problem: problem.slice(0, 500),
+    })
     .collect();
 }
 
@@ -206,12 +220,16 @@ export async function interruptedRuns(db: Surreal): Promise<InterruptedRun[]> {
          error = 'Interrupted three times: the agent stopped while this run was in progress.'
          WHERE status = 'running' AND attempts >= 3;
        SELECT id, slot, late, attempts, job.*, job.conversation.chat_id AS chat_id,
-         job.conversation.channel AS channel FROM job_run WHERE status = 'running';`,
+         job.conversation.channel AS channel, job.conversation.title AS title FROM job_run
+         WHERE status = 'running';`,
     )
     .collect();
   return rows.map((row) => {
-    const raw = row as unknown as InterruptedRun & { chat_id?: string; channel?: string };
-    return { ...raw, job: { ...raw.job, chat_id: raw.chat_id, channel: raw.channel } as JobRecord };
+    const raw = row as unknown as InterruptedRun & { chat_id?: string; channel?: string; title?: string };
+    return {
+      ...raw,
+      job: { ...raw.job, chat_id: raw.chat_id, channel: raw.channel, title: raw.title } as JobRecord,
+    };
   });
 }
 

@@ -1,6 +1,11 @@
 // Schedule math, pure: when a job's next slot is, and which slot is due now. Recurring jobs that missed slots
-// (the agent was down) catch up once — the latest missed slot — and one-offs in the past fire once, late.
+// (the agent was down) catch up once — the latest missed slot — and one-offs that came due while it was down fire
+// once, late. A one-off dated before its own creation is refused: that date was a mistake, not a missed slot.
 import { Cron } from 'croner';
+import { formatLocal, isTimeZone } from './local-time.ts';
+
+/** A one-off may be set this much before its creation (rounding "now"); it then runs at once. */
+export const PAST_GRACE_MS = 2 * 60_000;
 
 export interface Schedule {
   cron?: string;
@@ -34,8 +39,15 @@ export function scheduleProblem(schedule: Schedule): string | undefined {
   }
   if (schedule.intervalS !== undefined && (!Number.isInteger(schedule.intervalS) || schedule.intervalS < 60))
     return 'The interval must be a whole number of seconds, at least 60.';
-  if (schedule.runAt !== undefined && Number.isNaN(schedule.runAt.getTime()))
-    return 'run_at is not a valid time.';
+  if (schedule.runAt !== undefined) {
+    if (Number.isNaN(schedule.runAt.getTime())) return 'run_at is not a valid time.';
+    if (schedule.runAt.getTime() < schedule.createdAt.getTime() - PAST_GRACE_MS) {
+      const when = isTimeZone(schedule.timezone)
+        ? `${formatLocal(schedule.runAt, schedule.timezone)} ${schedule.timezone}`
+        : schedule.runAt.toISOString();
+      return `The one-off date ${when} is in the past. Pick a later time.`;
+    }
+  }
   return undefined;
 }
 

@@ -1,16 +1,20 @@
 // The scheduler: every tick it picks the jobs whose next slot has come, claims the slot (at most once, see
 // job-store.ts) and runs the job's prompt through the assistant; the answer goes to the job's conversation.
-// Timers live here; the math is in schedule.ts.
+// A job runs with the privileges of the person in that conversation: in a guest's chat, no owner tools and no
+// owner memory. Timers live here; the math is in schedule.ts.
 import type { Surreal } from 'surrealdb';
 import type { Assistant } from '../agent/assistant.ts';
+import { BudgetExceededError } from '../budget/ledger.ts';
 import { recordUsage } from '../budget/usage.ts';
 import type { ChannelName } from '../contract/tables.ts';
 import type { Logger } from '../log/logger.ts';
+import { printable } from '../log/printable.ts';
 import { type MessageRecord, recordOutbound } from '../store/messages.ts';
 import { confirmationPrompt } from '../tools/confirmations.ts';
 import {
   claimSlot,
   countAttempt,
+  disableJob,
   dueJobs,
   finishRun,
   interruptedRuns,
@@ -96,7 +100,7 @@ export class Scheduler {
       const problem = scheduleProblem(schedule);
       if (problem) {
         log.warn({ job: key, problem }, 'job has an unusable schedule; disabled');
-        await setNextRun(db, job.id, undefined);
+        await disableJob(db, job.id, problem);
         continue;
       }
       const due = dueSlot(
@@ -134,14 +138,19 @@ export class Scheduler {
       const chatId = job.chat_id;
       if (!channel || !chatId) return await finish(false, 'The job’s conversation does not exist.');
       const when = formatLocal(slot, job.timezone);
+      // In private chats the chat id is the person's id.
+      const isOwner = assistant.owner.isOwner(channel, chatId);
+      const audience = isOwner
+        ? 'the owner'
+        : `${printable(job.title, 60) || 'the person in this chat'} (a guest of the owner, not the owner)`;
       const instruction =
         `[Scheduled job "${job.name}", due ${when} ${job.timezone}${late ? ', running late because MONO was offline' : ''}]\n` +
-        `${job.prompt}\n\nWrite the message to send to the owner now.`;
+        `${job.prompt}\n\nWrite the message to send to ${audience} now.`;
       const result = await assistant.respond({
         conversation: job.conversation,
         channel,
         chatId,
-        isOwner: true,
+        isOwner,
         messages: [{ role: 'user', content: instruction }],
         recallQuery: job.prompt,
         signal: this.#stop.signal,
@@ -149,7 +158,7 @@ export class Scheduler {
       if (result.usage) await recordUsage(db, result.usage, result.calls);
       const answer = [
         result.text || job.prompt,
-        ...(result.awaiting.length > 0 ? [confirmationPrompt(result.awaiting)] : []),
+        ...(result.awaiting.length > 0 ? [confirmationPrompt(result.awaiting, result.untrusted.seen)] : []),
       ].join('\n\n');
       const text = late ? `(Late — I was offline at ${when}.)\n${answer}` : answer;
       // The answer and the run's success are one transaction: a crash leaves either both or neither.
@@ -162,6 +171,7 @@ export class Scheduler {
           text,
           ...(result.usage ? { usage: result.usage } : {}),
           toolCalls: result.toolCalls,
+          untrusted: result.untrusted.found,
         },
         settleRunStatement(run, performance.now() - started),
       );
@@ -169,6 +179,13 @@ export class Scheduler {
     } catch (error) {
       // Stopping: the run stays 'running' and runs again at the next start.
       if (this.#stop.signal.aborted) return;
+      if (error instanceof BudgetExceededError) {
+        const notice = await assistant.budgetNotice(error.state).catch(() => undefined);
+        if (notice) await assistant.notifyOwner(notice).catch(() => false);
+        return await finish(false, `Skipped: the ${error.state.period} budget cap is reached.`).catch(
+          () => {},
+        );
+      }
       const reason = error instanceof Error ? error.message : String(error);
       log.error({ job: String(job.id), reason }, 'job failed');
       await finish(false, reason).catch(() => {});

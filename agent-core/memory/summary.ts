@@ -1,19 +1,16 @@
 // Long conversations: the history sent to Claude is bounded. Once more than `limit` turns are unsummarized,
 // the older ones are summarized into the conversation's `summary`, and the facts about the owner found in
-// them are saved to memory first — nothing leaves the window before that.
+// them are saved to memory first — nothing leaves the window before that. Only the owner's own conversations
+// feed the owner's memory: a guest's conversation is summarized with the guest named as the speaker, and what
+// was learned there stays in that conversation's summary.
 import type Anthropic from '@anthropic-ai/sdk';
 import type { RecordId, Surreal } from 'surrealdb';
 import type { ClaudeClient } from '../agent/claude.ts';
 import { recordUsage } from '../budget/usage.ts';
 import type { Logger } from '../log/logger.ts';
-import { type HistoryAtStore, loadHistory } from '../store/messages.ts';
+import { printable } from '../log/printable.ts';
+import { type HistoryAtStore, type HistoryTurn, loadHistory } from '../store/messages.ts';
 import { remember } from './memory-store.ts';
-
-export interface HistoryTurn {
-  role: 'user' | 'assistant';
-  text: string;
-  created_at: Date;
-}
 
 export interface SummaryState {
   summary?: string;
@@ -30,6 +27,24 @@ const SUMMARY_SYSTEM =
   'excerpt. Answer with one line starting with "SUMMARY:" (what was discussed and decided, at most 120 words), ' +
   'then one line per lasting fact about the owner (preferences, people, dates, plans), each starting with ' +
   '"FACT:". No other text.';
+
+/** A guest's conversation: who said what is kept as it is, and nothing becomes a fact about the owner. */
+const GUEST_SUMMARY_SYSTEM =
+  'You keep the notes of a personal assistant about one conversation with a guest of its owner (the guest is ' +
+  'not the owner). Read the earlier summary and the conversation excerpt. Answer with one line starting with ' +
+  '"SUMMARY:" (what was discussed and decided, naming who said it, at most 120 words). No other text.';
+
+/** Who the person in a conversation is, so its summary names them as they are. */
+export interface Speaker {
+  isOwner: boolean;
+  /** The contact's name (a guest's own choice: shown as data, never trusted). */
+  name: string;
+}
+
+/** How the person's lines are labelled in the excerpt a summary is written from. */
+export function speakerLabel(speaker: Speaker): string {
+  return speaker.isOwner ? 'Owner' : `Guest (${printable(speaker.name, 60) || 'unnamed'})`;
+}
 
 export function parseSummary(text: string): { summary: string; facts: string[] } {
   const facts: string[] = [];
@@ -56,6 +71,8 @@ export async function boundedHistory(input: {
   db: Surreal;
   claude: ClaudeClient;
   conversation: RecordId;
+  /** The person in this conversation: the owner's facts come only from the owner's own conversations. */
+  speaker: Speaker;
   until: Date;
   limit: number;
   log: Logger;
@@ -77,7 +94,7 @@ export async function boundedHistory(input: {
       };
       input.known?.set(key, state);
     }
-    return fold(input, state, atStore.turns as HistoryTurn[]);
+    return fold(input, state, atStore.turns);
   }
   if (!state) {
     const [row] = await db
@@ -89,13 +106,13 @@ export async function boundedHistory(input: {
     state = row ?? {};
     input.known?.set(key, state);
   }
-  const turns = (await loadHistory(
+  const turns = await loadHistory(
     db,
     conversation,
     input.until,
     historyReadLimit(limit),
     state?.summary_until,
-  )) as HistoryTurn[];
+  );
   return fold(input, state, turns);
 }
 
@@ -116,8 +133,9 @@ async function fold(
   const older = turns.slice(0, turns.length - keep);
   const recent = turns.slice(turns.length - keep);
   try {
+    const label = speakerLabel(input.speaker);
     const excerpt = older
-      .map((turn) => `${turn.role === 'user' ? 'Owner' : 'Assistant'}: ${turn.text}`)
+      .map((turn) => `${turn.role === 'user' ? label : 'Assistant'}: ${turn.text}`)
       .join('\n');
     const messages: Anthropic.MessageParam[] = [
       {
@@ -126,14 +144,16 @@ async function fold(
       },
     ];
     const response = await input.claude.call({
-      system: SUMMARY_SYSTEM,
+      system: input.speaker.isOwner ? SUMMARY_SYSTEM : GUEST_SUMMARY_SYSTEM,
       messages,
       ...(input.signal ? { signal: input.signal } : {}),
     });
     await recordUsage(db, response.usage);
     const parsed = parseSummary(response.text);
-    // Facts first: once summary_until moves, these turns are never sent again.
-    for (const fact of parsed.facts) await remember(db, fact, { conversation, source: 'summary' });
+    // Facts first: once summary_until moves, these turns are never sent again. A guest's words never become
+    // facts about the owner, whatever the model answered.
+    const facts = input.speaker.isOwner ? parsed.facts : [];
+    for (const fact of facts) await remember(db, fact, { conversation, source: 'summary' });
     await db
       .query('UPDATE $conversation SET summary = $summary, summary_until = $until', {
         conversation,
@@ -143,7 +163,7 @@ async function fold(
       .collect();
     input.known?.set(key, { summary: parsed.summary, summary_until: older[older.length - 1]!.created_at });
     input.log.info(
-      { conversation: conversation.toString(), summarized: older.length, facts: parsed.facts.length },
+      { conversation: conversation.toString(), summarized: older.length, facts: facts.length },
       'older turns summarized',
     );
     return { turns: recent, summary: parsed.summary };

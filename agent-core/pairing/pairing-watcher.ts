@@ -43,7 +43,7 @@ export class PairingWatcher {
       for (const pairing of await undeliveredDecisions(this.db)) {
         const notice = await recordDecisionNotice(this.db, pairing, notices.pairingApproved());
         if (notice) this.runner.deliver(notice, pairing.chat_id);
-        this.log.info({ channel: pairing.channel, code: pairing.code }, 'pairing approved; sender told');
+        this.log.info({ channel: pairing.channel }, 'pairing approved; sender told');
       }
     } catch (error) {
       this.log.warn({ err: error }, 'could not announce approved pairings');

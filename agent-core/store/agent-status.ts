@@ -17,6 +17,8 @@ export class AgentStatus {
     private readonly version: string,
     private readonly channels: ReadonlyMap<ChannelName, Channel>,
     private readonly log: Logger,
+    /** Whether anybody owns the agent (agent_status.has_owner, for the desktop). */
+    private readonly hasOwner: () => boolean = () => false,
     /** Claude's state (a rejected key), written beside the channels'. */
     private readonly claude: () => ClaudeHealth | undefined = () => undefined,
   ) {}
@@ -24,9 +26,17 @@ export class AgentStatus {
   async start(): Promise<void> {
     await this.db
       .query(
+        // No `paused = paused ?? false`: inside UPSERT … SET this engine reads the record's fields as NONE, which
+        // would resume an agent the desktop paused; the field's DEFAULT covers a new row.
         `UPSERT $id SET version = $version, started_at = time::now(), heartbeat_at = time::now(),
-           paused = paused ?? false, channels = $channels, claude = $claude`,
-        { id: AGENT_STATUS_ID, version: this.version, channels: this.#channels(), claude: this.#claude() },
+           channels = $channels, has_owner = $has_owner, claude = $claude`,
+        {
+          id: AGENT_STATUS_ID,
+          version: this.version,
+          channels: this.#channels(),
+          has_owner: this.hasOwner(),
+          claude: this.#claude(),
+        },
       )
       .collect();
     this.#timer = setInterval(
@@ -39,9 +49,11 @@ export class AgentStatus {
   /** Writes the heartbeat, and the channel states when they changed. */
   async beat(): Promise<void> {
     const channels = this.#channels();
+    const hasOwner = this.hasOwner();
     const claude = this.#claude();
     const snapshot = JSON.stringify([
-      ...Object.entries(channels).map(([name, c]) => [name, c.state, c.detail]),
+      hasOwner,
+      Object.entries(channels).map(([name, c]) => [name, c.state, c.detail]),
       [claude?.state, claude?.detail],
     ]);
     const changed = snapshot !== this.#last;
@@ -49,9 +61,9 @@ export class AgentStatus {
     await this.db
       .query(
         changed
-          ? 'UPDATE $id SET heartbeat_at = time::now(), channels = $channels, claude = $claude'
+          ? 'UPDATE $id SET heartbeat_at = time::now(), channels = $channels, has_owner = $has_owner, claude = $claude'
           : 'UPDATE $id SET heartbeat_at = time::now()',
-        { id: AGENT_STATUS_ID, channels, claude },
+        { id: AGENT_STATUS_ID, channels, has_owner: hasOwner, claude },
       )
       .collect();
   }

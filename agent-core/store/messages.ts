@@ -17,9 +17,17 @@ export interface StoredInbound {
   claimed?: ClaimedInbound;
 }
 
+/** One turn of a conversation's history; `untrusted`: the kinds of untrusted content it carries (agent/untrusted.ts). */
+export interface HistoryTurn {
+  role: 'user' | 'assistant';
+  text: string;
+  created_at: Date;
+  untrusted?: string[];
+}
+
 /** The conversation as it stood when a message was stored: its summary and the turns after it, oldest first. */
 export interface HistoryAtStore {
-  turns: { role: 'user' | 'assistant'; text: string; created_at: Date }[];
+  turns: HistoryTurn[];
   summary?: string;
   summary_until?: Date;
 }
@@ -64,7 +72,7 @@ const STORE_INBOUND = `
       last_message_at = $at, last_message_preview = $preview, unread += 1;
     (CREATE message CONTENT {
       conversation: $conversation, channel: $channel, direction: 'in', role: 'user', text: $text,
-      sender: $contact_id, readable: $readable, dedup: $dedup, external_id: $message_id,
+      sender: $contact_id, readable: $readable, dedup: $dedup, external_id: $message_id, untrusted: $untrusted,
       status: 'processing', attempts: 1, created_at: time::now(), updated_at: time::now()
     })[0]
   };
@@ -80,7 +88,7 @@ const STORE_RESULT = `
 
 // What the history is: a conversation's user messages that were not ignored and the agent's replies, up to $until
 // and after $since (older ones are summarized), newest first. Read by loadHistory and with a stored message.
-const HISTORY = `SELECT role, text, created_at FROM message
+const HISTORY = `SELECT role, text, created_at, untrusted FROM message
   WHERE conversation = $conversation AND created_at <= $until AND ($since = NONE OR created_at > $since)
     AND ((role = 'user' AND status != 'ignored') OR role = 'assistant')
   ORDER BY created_at DESC LIMIT $history_limit`;
@@ -114,6 +122,7 @@ export async function storeInbound(
       username: message.username,
       text: message.text,
       readable: message.readable,
+      untrusted: message.untrusted?.length ? message.untrusted : undefined,
       message_id: message.messageId,
       at: message.at,
       preview: message.text.slice(0, PREVIEW_LENGTH),
@@ -188,6 +197,32 @@ export async function setInboundStatus(
     .collect();
 }
 
+/** A message that arrived while paused waits for the resume ('received': a restart picks it up too). */
+export async function holdInbound(db: Surreal, id: RecordId): Promise<void> {
+  await db.query(`UPDATE $id SET status = 'received', updated_at = time::now()`, { id }).collect();
+}
+
+/**
+ * The messages waiting since a pause, oldest first; with `skip` they are settled as ignored in the same query
+ * (the owner chose not to have them answered).
+ */
+export async function releaseHeld(
+  db: Surreal,
+  skip: boolean,
+): Promise<{ id: RecordId; conversation: RecordId }[]> {
+  const [rows] = await db
+    .query<[{ id: RecordId; conversation: RecordId }[]]>(
+      skip
+        ? `UPDATE message SET status = 'ignored', updated_at = time::now(),
+             error = 'Not answered: it arrived while MONO was paused, and the owner resumed with /resume skip.'
+           WHERE status = 'received' AND direction = 'in' RETURN id, conversation, created_at`
+        : `SELECT id, conversation, created_at FROM message WHERE status = 'received' AND direction = 'in'
+           ORDER BY created_at ASC`,
+    )
+    .collect();
+  return rows;
+}
+
 /**
  * The conversation up to and including `until` (and after `since`, where older turns are summarized): user
  * messages and the agent's replies, oldest first.
@@ -200,8 +235,8 @@ export async function loadHistory(
   since?: Date,
 ) {
   const [rows] = await db
-    .query<[{ role: 'user' | 'assistant'; text: string; created_at: Date }[]]>(
-      `SELECT role, text, created_at FROM (${HISTORY}) ORDER BY created_at ASC`,
+    .query<[HistoryTurn[]]>(
+      `SELECT role, text, created_at, untrusted FROM (${HISTORY}) ORDER BY created_at ASC`,
       { conversation, until, history_limit: limit, since },
     )
     .collect();
@@ -222,6 +257,8 @@ export interface NewReply {
   toolCalls?: ToolCallRecord[];
   /** Calls to Claude behind this reply (a tool loop makes several); default 1. */
   requests?: number;
+  /** Untrusted content found while writing it (agent/untrusted.ts): later turns that see it are tainted. */
+  untrusted?: string[];
 }
 
 /**
@@ -244,7 +281,7 @@ export async function recordReply(db: Surreal, reply: NewReply): Promise<Message
          };
          (CREATE message CONTENT {
            conversation: $conversation, channel: $channel, direction: 'out', role: $role, text: $text,
-           status: 'pending', reply_to: $inbound, usage: $usage, tool_calls: $tool_calls,
+           status: 'pending', reply_to: $inbound, usage: $usage, tool_calls: $tool_calls, untrusted: $untrusted,
            created_at: time::now(), updated_at: time::now()
          })[0]
        };`,
@@ -258,6 +295,7 @@ export async function recordReply(db: Surreal, reply: NewReply): Promise<Message
         error: reply.error,
         usage,
         tool_calls: reply.toolCalls?.length ? reply.toolCalls : undefined,
+        untrusted: reply.untrusted?.length ? reply.untrusted : undefined,
         requests: reply.requests ?? 1,
         preview: reply.text.slice(0, PREVIEW_LENGTH),
       },
@@ -273,6 +311,8 @@ export interface NewOutbound {
   text: string;
   usage?: TokenUsage;
   toolCalls?: ToolCallRecord[];
+  /** Untrusted content found while writing it (agent/untrusted.ts). */
+  untrusted?: string[];
 }
 
 /**
@@ -288,23 +328,30 @@ export async function recordOutbound(
   const conversation = conversationId(message.channel, message.chatId);
   return transaction<MessageRecord>(
     db,
-    `UPSERT $conversation SET channel = $channel, chat_id = $chat, title = title ?? $chat,
+    // The title is read first: inside UPSERT … SET this engine reads the record's own fields as NONE, so
+    // `title = title ?? $chat` renamed every conversation a job or notice posted into to its chat id.
+    `LET $title = (SELECT VALUE title FROM ONLY $conversation) ?? (SELECT VALUE name FROM ONLY $contact);
+     UPSERT $conversation SET channel = $channel, chat_id = $chat, title = $title ?? $chat,
        last_message_at = time::now(), last_message_preview = $preview;
      LET $created = (CREATE message CONTENT {
        conversation: $conversation, channel: $channel, direction: 'out', role: $role, text: $text,
-       status: 'pending', usage: $usage, tool_calls: $tool_calls, created_at: time::now(), updated_at: time::now()
+       status: 'pending', usage: $usage, tool_calls: $tool_calls, untrusted: $untrusted, created_at: time::now(),
+       updated_at: time::now()
      })[0];
      ${also?.statement ?? ''}
      RETURN $created;`,
     {
       ...also?.vars,
       conversation,
+      // In private chats the chat id is the person's id: their contact names a new conversation.
+      contact: contactId(message.channel, message.chatId),
       channel: message.channel,
       chat: message.chatId,
       role: message.role,
       text: message.text,
       usage: message.usage,
       tool_calls: message.toolCalls?.length ? message.toolCalls : undefined,
+      untrusted: message.untrusted?.length ? message.untrusted : undefined,
       preview: message.text.slice(0, PREVIEW_LENGTH),
     },
   );

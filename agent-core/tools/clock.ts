@@ -6,6 +6,7 @@ import type { AgentTool } from './tool.ts';
 export function clockTool(owner: Owner): AgentTool {
   return {
     name: 'current_time',
+    readOnly: true,
     description: "The current date and time in the owner's time zone (and in UTC).",
     inputSchema: { type: 'object', properties: {} },
     async run(_input, context) {

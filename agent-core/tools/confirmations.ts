@@ -1,6 +1,8 @@
-// Tool calls with effects outside MONO wait for the owner: stored as `action` rows, run only on the owner's
+// Tool calls that must wait for the owner — effects outside MONO, or any tool that changes state or spends once
+// untrusted content is in the turn (agent/untrusted.ts) — are stored as `action` rows and run only on the owner's
 // /yes in the same conversation (a command MONO handles itself, so no prompt can confirm on their behalf).
 import { type RecordId, StringRecordId, type Surreal } from 'surrealdb';
+import { describeKinds, type UntrustedKind } from '../agent/untrusted.ts';
 import type { AgentTool, ToolContext } from './tool.ts';
 
 export interface PendingAction {
@@ -60,9 +62,17 @@ export async function requestConfirmation(
   return rows[0]!;
 }
 
-export function confirmationPrompt(actions: PendingAction[]): string {
+/** What the owner reads; `untrusted`: the kinds of untrusted content in the turn, said as the reason to ask. */
+export function confirmationPrompt(
+  actions: PendingAction[],
+  untrusted: readonly UntrustedKind[] = [],
+): string {
   const lines = actions.map((action) => `• ${action.summary}`).join('\n');
-  return `Before I do this, please confirm:\n${lines}\nReply /yes to go ahead or /no to cancel.`;
+  const why =
+    untrusted.length > 0
+      ? `This conversation holds content I cannot trust (${describeKinds(untrusted)}), so I do nothing on my own. `
+      : '';
+  return `${why}Before I do this, please confirm:\n${lines}\nReply /yes to go ahead or /no to cancel.`;
 }
 
 /**

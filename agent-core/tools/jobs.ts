@@ -12,13 +12,19 @@ export interface JobToolDeps {
   wake(): void;
 }
 
-/** A one-off may be set this far in the past (Claude rounding "now"); it then runs at once. */
-const PAST_GRACE_MS = 2 * 60_000;
-
 export function jobTools(deps: JobToolDeps): AgentTool[] {
   const create: AgentTool = {
     name: 'create_job',
     ownerOnly: true,
+    describeAction: (input) => {
+      const timezone = str(input.timezone) ?? deps.owner.timezone();
+      const when = str(input.run_at)
+        ? `once at ${str(input.run_at)} ${timezone}`
+        : str(input.cron)
+          ? `on the schedule \`${str(input.cron)}\` (${timezone})`
+          : `every ${String(input.interval_minutes)} minutes`;
+      return `Create the job "${str(input.name) ?? ''}", ${when}, with the instruction:\n\n${str(input.prompt) ?? ''}`;
+    },
     description:
       'Schedule a reminder or a recurring job. When it is due, you receive `prompt` as an instruction and your ' +
       'answer is sent to this chat. Give exactly one of run_at (once), cron (recurring at set times) or ' +
@@ -78,11 +84,6 @@ export function jobTools(deps: JobToolDeps): AgentTool[] {
       };
       const problem = scheduleProblem(schedule);
       if (problem) return { content: problem, isError: true };
-      if (runAt && runAt.getTime() < context.now.getTime() - PAST_GRACE_MS)
-        return {
-          content: `${formatLocal(runAt, timezone)} is in the past. Pick a later time.`,
-          isError: true,
-        };
       const next = runAt ?? nextSlot(schedule, context.now);
       const job = await createJob(context.db, {
         name,
@@ -109,6 +110,7 @@ export function jobTools(deps: JobToolDeps): AgentTool[] {
   const list: AgentTool = {
     name: 'list_jobs',
     ownerOnly: true,
+    readOnly: true,
     description: 'List the scheduled jobs and reminders that are still active, with their ids.',
     inputSchema: { type: 'object', properties: {} },
     async run(_input, context) {
@@ -120,6 +122,7 @@ export function jobTools(deps: JobToolDeps): AgentTool[] {
   const cancel: AgentTool = {
     name: 'cancel_job',
     ownerOnly: true,
+    describeAction: (input) => `Cancel the job ${str(input.id) ?? '(no id given)'}`,
     description: 'Cancel a scheduled job or reminder by its id (from list_jobs).',
     inputSchema: {
       type: 'object',

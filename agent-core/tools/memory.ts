@@ -7,6 +7,7 @@ export function memoryTools(): AgentTool[] {
     {
       name: 'remember',
       ownerOnly: true,
+      describeAction: (input) => `Remember about you: "${text(input.fact)}"`,
       description:
         'Save a lasting fact about the owner (preferences, people, dates, plans) so you know it in later ' +
         'conversations, e.g. "The owner’s sister is called Mia." One fact per call, as a full sentence.',
@@ -28,6 +29,7 @@ export function memoryTools(): AgentTool[] {
     {
       name: 'recall',
       ownerOnly: true,
+      readOnly: true,
       description: 'Search what you remember about the owner, by relevance to a few keywords.',
       inputSchema: {
         type: 'object',
@@ -44,6 +46,7 @@ export function memoryTools(): AgentTool[] {
     {
       name: 'forget',
       ownerOnly: true,
+      describeAction: (input) => `Forget: "${text(input.fact)}"`,
       description: 'Forget a fact, given exactly as remembered.',
       inputSchema: {
         type: 'object',
@@ -56,4 +59,8 @@ export function memoryTools(): AgentTool[] {
       },
     },
   ];
+}
+
+function text(value: unknown): string {
+  return typeof value === 'string' ? value.trim() : '';
 }

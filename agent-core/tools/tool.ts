@@ -1,6 +1,7 @@
 // The shape of a tool Claude can call (jobs, memory, messaging, email…). Tools are plain objects collected in
 // one list and handed to the turn runner; each feature folder exports its own.
 import type { RecordId, Surreal } from 'surrealdb';
+import type { Taint, UntrustedKind } from '../agent/untrusted.ts';
 import type { ChannelName } from '../contract/tables.ts';
 import type { Logger } from '../log/logger.ts';
 
@@ -14,6 +15,8 @@ export interface ToolContext {
   /** True when the person talking is the owner (an explicit allowlist id), not a paired guest. */
   isOwner: boolean;
   now: Date;
+  /** The untrusted content the turn has seen (agent/untrusted.ts); absent: none (e.g. the owner's /yes). */
+  taint?: Taint;
   signal?: AbortSignal;
 }
 
@@ -21,6 +24,8 @@ export interface ToolResult {
   /** What Claude reads back (JSON-serialisable). */
   content: unknown;
   isError?: boolean;
+  /** The content carries third-party text (an email body…): the rest of the turn is tainted. */
+  untrusted?: UntrustedKind;
 }
 
 export interface AgentTool {
@@ -39,5 +44,10 @@ export interface AgentTool {
   describeAction?(input: Record<string, unknown>): string;
   /** Only the owner may use it (guests never see it). */
   ownerOnly?: boolean;
+  /**
+   * Only reads (the time, a list, a search): it may run after untrusted content entered the turn. Every other
+   * tool changes state or spends, and then waits for the owner's /yes (agent/untrusted.ts).
+   */
+  readOnly?: boolean;
   run(input: Record<string, unknown>, context: ToolContext): Promise<ToolResult>;
 }

@@ -42,6 +42,8 @@ function nodeSubject(name: string, script: string): Subject {
           TELEGRAM_API_ROOT: fakes.telegramUrl,
           TELEGRAM_WEBHOOK_SECRET: fakes.webhookSecret,
           MONO_ALLOW_TELEGRAM: '*',
+          // Everyone may talk; the owner is someone else (with no owner the agent answers only "not set up yet").
+          MONO_OWNER_CHAT: 'telegram:1',
           MONO_HTTP_PORT: '0',
           MONO_LOG_LEVEL: 'info',
         },

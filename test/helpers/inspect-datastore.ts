@@ -1,7 +1,10 @@
 // Reads a stopped agent's datastore from a child process (the embedded engine keeps a process alive after
-// use, and a path opens once per process): `queryDataDir(dir, 'SELECT …')` → the results as JSON.
+// use, and a path opens once per process): `queryDataDir(dir, 'SELECT …')` → the results as JSON. A running
+// agent is read and written through its db hub, as the desktop does: `queryRunningAgent(dir, 'CREATE …')`.
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { jsonify } from 'surrealdb';
+import { connectLocalHub } from '../../agent-core/hub/local-client.ts';
 
 const SCRIPT = `
 import { openDatastore } from ${JSON.stringify(fileURLToPath(new URL('../../agent-core/db/datastore.ts', import.meta.url)))};
@@ -29,4 +32,18 @@ export function queryDataDir<T = unknown[]>(dataDir: string, query: string): Pro
       else reject(new Error(`reading ${dataDir} failed (${code}): ${err}`));
     });
   });
+}
+
+/** A query through the running agent's db hub (its unix socket in the data directory), results as JSON. */
+export async function queryRunningAgent<T = unknown[]>(
+  dataDir: string,
+  query: string,
+  vars: Record<string, unknown> = {},
+): Promise<T> {
+  const datastore = await connectLocalHub({ dataDir, hub: {} });
+  try {
+    return jsonify(await datastore.db.query(query, vars).collect()) as T;
+  } finally {
+    await datastore.close();
+  }
 }

@@ -17,7 +17,15 @@ const hubMissing =
 if (hubMissing) test(`local-mode e2e skipped: ${hubMissing}`, { skip: hubMissing }, () => {});
 
 let stack: Stack;
+// The owner (named by the harness) and someone they do not know yet.
 const OWNER = { chatId: 5551001, userId: 5551001, firstName: 'Ada', lastName: 'Lovelace', username: 'ada' };
+const STRANGER = {
+  chatId: 5551002,
+  userId: 5551002,
+  firstName: 'Grace',
+  lastName: 'Hopper',
+  username: 'grace',
+};
 
 before(async () => {
   stack = await startStack();
@@ -92,13 +100,13 @@ test('choosing this computer installs and starts the agent, then opens the dashb
 
 test('a stranger asks to pair; approving lets them in', { timeout: 60_000, skip: hubMissing }, async () => {
   const { page, telegram } = stack;
-  telegram.sendText({ ...OWNER, text: 'hello?' });
+  telegram.sendText({ ...STRANGER, text: 'hello?' });
   // The request appears live and the sidebar counts it.
   await page.getByRole('link', { name: /Contacts & access\s*1/ }).waitFor({ timeout: 20_000 });
   await page.getByRole('link', { name: /Contacts & access/ }).click();
   const request = page.getByTestId('pairing-request');
   await request.waitFor();
-  assert.match((await request.textContent()) ?? '', /Ada/);
+  assert.match((await request.textContent()) ?? '', /Grace/);
   await screenshot(page, 'contacts-access');
   await request.getByRole('button', { name: 'Approve' }).click();
   await page.getByText('Recently decided').waitFor();
@@ -222,7 +230,7 @@ test('usage and server screens show the agent', { timeout: 30_000, skip: hubMiss
   await screenshot(page, 'server');
 });
 
-test('pausing from the Server screen: people get a notice, the banner offers Resume', {
+test('pausing from the Server screen: people get a notice, the banner offers Resume, resuming answers them', {
   timeout: 60_000,
   skip: hubMissing,
 }, async () => {
@@ -243,6 +251,11 @@ test('pausing from the Server screen: people get a notice, the banner offers Res
   await banner.getByRole('button', { name: 'Resume' }).click();
   await banner.waitFor({ state: 'detached', timeout: 15_000 });
   await page.getByRole('button', { name: 'Pause agent' }).waitFor();
+  // What arrived while paused is answered on resume.
+  await telegram.waitFor(
+    (call) => call.method === 'sendMessage' && String(call.params.text) === 'Echo: Anyone home?',
+    { timeoutMs: 20_000 },
+  );
 });
 
 test('the offline banner shows while the agent is down, and everything catches up when it returns', {

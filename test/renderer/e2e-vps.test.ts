@@ -57,6 +57,9 @@ before(async () => {
         TELEGRAM_API_ROOT: fakes.telegram.url,
         ANTHROPIC_BASE_URL: fakes.anthropic.url,
         MONO_LOG_LEVEL: 'info',
+        // An owner, so a stranger gets a pairing code (an agent nobody owns only says it is not set up yet);
+        // until the wizard claims the VPS agent with a code.
+        MONO_OWNER_CHAT: 'telegram:1',
       },
     }),
   });

@@ -105,8 +105,14 @@ export async function startStack(): Promise<Stack> {
       rendererDir: RENDERER_DIR,
       agentPath: AGENT_PATH,
       endpoints: { telegramApiRoot: telegramUrl, anthropicBaseUrl: anthropicUrl, model: 'claude-sonnet-5-5' },
-      // A fast scheduler tick so a job created in a test runs within a second.
-      agentEnv: { TELEGRAM_API_ROOT: telegramUrl, ANTHROPIC_BASE_URL: anthropicUrl, MONO_JOB_TICK_MS: '200' },
+      // A fast scheduler tick so a job created in a test runs within a second. The owner is named here (the
+      // Telegram user the tests write as) until the wizard makes its user the owner with a claim code.
+      agentEnv: {
+        TELEGRAM_API_ROOT: telegramUrl,
+        ANTHROPIC_BASE_URL: anthropicUrl,
+        MONO_JOB_TICK_MS: '200',
+        MONO_OWNER_CHAT: 'telegram:5551001',
+      },
       log: (message, error) => {
         if (process.env.MONO_E2E_DEBUG) console.error('[mono]', message, error);
       },

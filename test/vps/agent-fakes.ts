@@ -27,6 +27,8 @@ export async function startAgentFakes(hostIp: string): Promise<AgentFakes> {
         ANTHROPIC_API_KEY: FAKE_ANTHROPIC_KEY,
         ANTHROPIC_BASE_URL: llm.url,
         MONO_ALLOW_TELEGRAM: '*',
+        // Everyone may talk; the owner is someone else (with no owner the agent answers only "not set up yet").
+        MONO_OWNER_CHAT: 'telegram:1',
         MONO_LOG_LEVEL: 'info',
         ...extra,
       };

@@ -32,6 +32,12 @@ export const COMMANDS: CommandEntry[] = [
     load: () => import('./pairing.ts'),
   },
   {
+    name: 'owner',
+    usage: 'owner [list]|claim [--replace]|remove CHANNEL:ID',
+    summary: 'Who owns your local agent; a one-time code to make your account its owner',
+    load: () => import('./owner.ts'),
+  },
+  {
     name: 'deploy',
     usage: 'deploy [user@]host[:port] --identity KEY [--env-file FILE]',
     summary: 'Install or update MONO on your VPS',

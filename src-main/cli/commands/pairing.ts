@@ -2,10 +2,9 @@
 // through its db hub; the same data directory and MONO_HUB_* settings as the agent — by default the agent the
 // desktop runs on this computer).
 import { parseArgs } from 'node:util';
-import { ConfigError, loadConfig } from '../../../agent-core/config/config.ts';
-import { AgentNotRunningError, connectLocalHub } from '../../../agent-core/hub/local-client.ts';
+import { printable } from '../../../agent-core/log/printable.ts';
 import { decidePairing, listPairings, PairingNotFoundError } from '../../../agent-core/pairing/pairing.ts';
-import { desktopAgentFile, readDesktopAgent } from '../../services/local-mode.ts';
+import { CliError, withLocalAgent } from './local-agent.ts';
 
 const USAGE =
   'Usage: mono pairing list | mono pairing approve CODE | mono pairing deny CODE  [--data-dir DIR]';
@@ -21,56 +20,31 @@ export async function run(argv: string[]): Promise<number> {
     console.error(USAGE);
     return 2;
   }
-  let config: ReturnType<typeof loadConfig>;
-  try {
-    config = loadConfig({
-      ...process.env,
-      ...(values['data-dir'] ? { MONO_DATA_DIR: values['data-dir'] } : desktopAgentEnv()),
-    });
-  } catch (error) {
-    if (error instanceof ConfigError) console.error(error.message);
-    else throw error;
-    return 2;
-  }
-  try {
-    const datastore = await connectLocalHub(config);
-    try {
-      if (action === 'list') {
-        const pairings = await listPairings(datastore.db, values.all ? undefined : 'pending');
-        if (pairings.length === 0)
-          console.log(values.all ? 'No pairing requests yet.' : 'No pending pairing requests.');
-        for (const p of pairings)
-          console.log(
-            `${p.code}  ${p.status.padEnd(8)}  ${p.channel.padEnd(8)}  ${p.name} (${p.external_id})`,
-          );
-      } else {
-        const decided = await decidePairing(
-          datastore.db,
-          code!,
-          action === 'approve' ? 'approved' : 'denied',
-        );
+  return withLocalAgent(values['data-dir'], async ({ db }) => {
+    if (action === 'list') {
+      const pairings = await listPairings(db, values.all ? undefined : 'pending');
+      if (pairings.length === 0)
+        console.log(values.all ? 'No pairing requests yet.' : 'No pending pairing requests.');
+      // Names are the strangers' own: printed without anything that could act on the terminal.
+      for (const p of pairings)
         console.log(
-          action === 'approve'
-            ? `Approved ${decided.name} on ${decided.channel}: they can talk to your agent now (they will be told).`
-            : `Denied ${decided.name} on ${decided.channel}: the agent will ignore them.`,
+          `${p.code}  ${p.status.padEnd(8)}  ${p.channel.padEnd(8)}  ${printable(p.name, 60)} (${printable(p.external_id, 60)})`,
         );
-      }
       return 0;
-    } finally {
-      await datastore.close();
     }
-  } catch (error) {
-    if (error instanceof AgentNotRunningError || error instanceof PairingNotFoundError) {
-      console.error(error.message);
-      return 1;
+    let decided: Awaited<ReturnType<typeof decidePairing>>;
+    try {
+      decided = await decidePairing(db, code!, action === 'approve' ? 'approved' : 'denied');
+    } catch (error) {
+      if (error instanceof PairingNotFoundError) throw new CliError(error.message, 1);
+      throw error;
     }
-    throw error;
-  }
-}
-
-/** Without --data-dir or MONO_DATA_DIR: the agent the desktop app runs here, if it recorded one. */
-function desktopAgentEnv(): Record<string, string> {
-  if (process.env.MONO_DATA_DIR) return {};
-  const agent = readDesktopAgent(desktopAgentFile());
-  return agent ? { MONO_DATA_DIR: agent.dataDir, MONO_HUB_LISTEN: agent.hubListen } : {};
+    const name = printable(decided.name, 60);
+    console.log(
+      action === 'approve'
+        ? `Approved ${name} on ${decided.channel}: they can talk to your agent now (they will be told).`
+        : `Denied ${name} on ${decided.channel}: the agent will ignore them.`,
+    );
+    return 0;
+  });
 }

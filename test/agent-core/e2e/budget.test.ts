@@ -1,5 +1,6 @@
-// Money and owner commands through the built agent: /status, /budget, /pause, /resume, /jobs; at the cap the
-// agent stops calling Claude, tells the owner once, and resumes when the cap is raised.
+// Money and owner commands through the built agent: /status, /budget, /pause, /resume, /jobs; messages that
+// arrive while paused are answered on /resume, once; at the cap the agent stops calling Claude, tells the owner
+// once, gives contacts a short notice, and resumes when the cap is raised.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { FakeAnthropic } from '../../fakes/anthropic-server.ts';
@@ -62,14 +63,50 @@ describe('budget and owner commands', { timeout: 90_000 }, () => {
     assert.match(await ask('/jobs'), /No scheduled jobs/);
   });
 
-  test('/pause stops answering (and calling Claude) until /resume', async () => {
+  test('/pause stops answering (and calling Claude); what arrived meanwhile is answered on /resume, once', async () => {
     assert.match(await ask('/pause'), /Paused/);
     const calls = anthropic.requests.length;
-    assert.match(await ask('are you there?'), /paused/);
+    assert.match(await ask('are you there?'), /^Paused: I'll answer this once you resume/);
+    // A guest hears that their message waits, once per pause.
+    assert.match(await ask('hello from a guest', GUEST), /paused by my owner.*waits here/s);
+    const quiet = telegram.sent.length;
+    telegram.sendText({ chatId: GUEST, userId: GUEST, text: 'still there?' });
     assert.match(await ask('/status'), /paused/);
-    assert.equal(anthropic.requests.length, calls);
-    assert.match(await ask('/resume'), /Resumed/);
-    assert.match(await ask('and now?'), /Echo: and now\?/);
+    assert.equal(telegram.sent.length, quiet + 1, 'the guest was told once, the owner got /status only');
+    assert.equal(anthropic.requests.length, calls, 'Claude was not called while paused');
+
+    const before = telegram.sent.length;
+    telegram.sendText({ chatId: OWNER, userId: OWNER, text: '/resume' });
+    const sent = await telegram.waitForSent(before + 4, { timeoutMs: 15_000 });
+    const texts = sent.slice(before).map((s) => `${s.chat_id}: ${s.text}`);
+    assert.ok(
+      texts.includes(
+        `${OWNER}: Resumed: I am answering again, starting with 3 messages that arrived while paused (oldest first).`,
+      ),
+      texts.join('\n'),
+    );
+    assert.ok(
+      texts.some((t) => t.startsWith(`${OWNER}: Echo:`) && t.endsWith('are you there?')),
+      texts.join('\n'),
+    );
+    const guest = texts.filter((t) => t.startsWith(`${GUEST}: Echo:`));
+    assert.equal(guest.length, 2, texts.join('\n'));
+    assert.ok(guest[0]!.endsWith('hello from a guest') && guest[1]!.endsWith('still there?'), 'oldest first');
+    await sleep(1500);
+    assert.equal(telegram.sent.length, before + 4, 'each waiting message answered exactly once');
+    assert.match(await ask('and now?'), /Echo: .*and now\?$/s);
+  });
+
+  test('/resume skip leaves what arrived while paused unanswered', async () => {
+    assert.match(await ask('/pause'), /Paused/);
+    assert.match(await ask('note while paused'), /^Paused/);
+    assert.match(
+      await ask('/resume skip'),
+      /^Resumed: I am answering again\. 1 message that arrived while paused will not be answered/,
+    );
+    const calls = anthropic.requests.length;
+    await sleep(1500);
+    assert.equal(anthropic.requests.length, calls, 'the skipped message did not go to Claude');
   });
 
   test('at the daily cap: no more calls, the owner is told once, and raising the cap resumes', async () => {
@@ -79,9 +116,10 @@ describe('budget and owner commands', { timeout: 90_000 }, () => {
     assert.match(await ask('what is the weather?'), /reached your daily budget.*\/budget day/s);
     const sent = telegram.sent.length;
     telegram.sendText({ chatId: OWNER, userId: OWNER, text: 'hello again?' });
-    telegram.sendText({ chatId: GUEST, userId: GUEST, text: 'hi from a guest' });
+    // A contact hears why there is no answer (each time); the owner was told once.
+    assert.match(await ask('hi from a guest', GUEST), /can't answer right now: my owner's usage limit/);
     await sleep(1500);
-    assert.equal(telegram.sent.length, sent, 'no second notice, nothing for the guest');
+    assert.equal(telegram.sent.length, sent + 1, 'no second notice for the owner');
     assert.equal(anthropic.requests.length, calls, 'Claude was not called');
 
     assert.match(await ask('/budget day 50'), /Today: .* of \$50\.00.*Within budget/s);

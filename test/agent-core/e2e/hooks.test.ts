@@ -1,7 +1,8 @@
 // Webhooks through the built agent: Stripe (signed by the official library's test helper, forged, duplicate,
-// ignored types) and generic hooks (HMAC, bearer, 401, 404, 413, 429). Refused requests store nothing.
+// ignored types) and generic hooks (HMAC, bearer, 401, 404, 413, 429), tried as an attacker would: a replay with a
+// fresh event id, a flood of forged deliveries while a real one arrives. Refused requests store nothing.
 import assert from 'node:assert/strict';
-import { createHmac } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import Stripe from 'stripe';
 import { FakeAnthropic } from '../../fakes/anthropic-server.ts';
@@ -37,6 +38,9 @@ describe('webhooks', { timeout: 90_000 }, () => {
     };
   };
   const ownerMessages = () => telegram.sent.filter((s) => String(s.chat_id) === String(OWNER));
+  /** Authenticated deliveries to the flood hook that were accepted (the rate test counts them). */
+  let floodAccepted = 1;
+  const bodyHash = (body: string) => `sha256:${createHash('sha256').update(body).digest('hex')}`;
 
   before(async () => {
     await telegram.start();
@@ -145,6 +149,14 @@ describe('webhooks', { timeout: 90_000 }, () => {
         duplicate: true,
       },
     );
+    // A captured delivery replayed with a fresh event id (which no signature covers) is still the same event.
+    for (const header of ['x-event-id', 'x-github-delivery', 'idempotency-key', 'webhook-id']) {
+      const replay = await post('/hooks/deploys', body, {
+        'x-signature-256': signature,
+        [header]: 'fresh-1',
+      });
+      assert.deepEqual(await replay.json(), { ok: true, duplicate: true }, header);
+    }
 
     const bad = createHmac('sha256', 'wrong-secret-wrong-secret').update(body).digest('hex');
     assert.equal((await post('/hooks/deploys', body, { 'x-signature-256': bad })).status, 401);
@@ -154,20 +166,46 @@ describe('webhooks', { timeout: 90_000 }, () => {
     assert.equal((await post('/hooks/unknown', body)).status, 404);
   });
 
-  test('too large → 413, too many → 429 with Retry-After', async () => {
+  test('too large → 413; forged floods never use up the rate; real deliveries past it → 429', async () => {
     const big = JSON.stringify({ pad: 'x'.repeat(5000) });
     const signature = createHmac('sha256', DEPLOY_SECRET).update(big).digest('hex');
     assert.equal((await post('/hooks/deploys', big, { 'x-signature-256': signature })).status, 413);
-    const statuses: number[] = [];
+
+    // 100 forged deliveries at once (more than the rate of 20 a minute), with a real one among them.
+    const real = JSON.stringify({ type: 'alert.fired', n: 0 });
+    const flood = Array.from({ length: 100 }, (_, i) =>
+      i === 50
+        ? post('/hooks/flood', real, { authorization: `Bearer ${ALERT_TOKEN}` })
+        : post('/hooks/flood', JSON.stringify({ forged: i }), { authorization: 'Bearer wrong' }),
+    );
+    const statuses = (await Promise.all(flood)).map((response) => response.status);
+    assert.equal(statuses[50], 200, 'the real delivery got through the flood');
+    assert.deepEqual(
+      [...new Set(statuses.filter((_, i) => i !== 50))],
+      [401],
+      'forged deliveries are refused as forged, never counted against the rate',
+    );
+
+    // The rate applies to authenticated deliveries: 20 a minute (the real one above was the first), then 429 with
+    // Retry-After. The bucket refills one every 3 s while this runs, which a slow machine sees.
+    const started = Date.now();
     let retryAfter: string | null = null;
-    for (let i = 0; i < 30; i++) {
-      const response = await post('/hooks/flood', '{}', { authorization: 'Bearer wrong' });
-      statuses.push(response.status);
+    for (let n = 1; n <= 60 && retryAfter === null; n++) {
+      const response = await post('/hooks/flood', JSON.stringify({ type: 'alert.fired', n }), {
+        authorization: `Bearer ${ALERT_TOKEN}`,
+      });
       if (response.status === 429) retryAfter = response.headers.get('retry-after');
+      else {
+        assert.equal(response.status, 200);
+        floodAccepted += 1;
+      }
     }
-    assert.deepEqual([...new Set(statuses)], [401, 429]);
-    assert.equal(statuses.filter((s) => s === 401).length, 20, 'the rate (20/min) passes, then 429');
-    assert.ok(Number(retryAfter) >= 1);
+    const refills = Math.ceil((Date.now() - started) / 3000);
+    assert.ok(retryAfter !== null && Number(retryAfter) >= 1, 'refused with Retry-After');
+    assert.ok(
+      floodAccepted >= 20 && floodAccepted <= 20 + refills,
+      `${floodAccepted} accepted, rate 20 + ${refills} refills`,
+    );
   });
 
   test('an event stored before a kill -9 is handled after the restart, and the owner told once', async () => {
@@ -200,15 +238,25 @@ describe('webhooks', { timeout: 90_000 }, () => {
       data.dir,
       'SELECT source, external_id, status, received_at FROM event ORDER BY received_at',
     );
+    const deployBody = JSON.stringify({ type: 'deploy.finished', app: 'shop', ok: true });
+    const crashBody = JSON.stringify({ type: 'deploy.failed', app: 'crash-test' });
     assert.deepEqual(
-      events.map((e) => `${e.source}:${e.external_id}:${e.status}`),
+      events.filter((e) => e.source !== 'flood').map((e) => `${e.source}:${e.external_id}:${e.status}`),
       [
         'stripe:evt_pay_1:processed',
         'stripe:evt_cust_1:ignored',
-        'deploys:dep-1:processed',
-        `alerts:${events[3]?.external_id}:processed`,
-        'deploys:dep-crash:processed',
+        `deploys:${bodyHash(deployBody)}:processed`,
+        `alerts:${bodyHash(deployBody)}:processed`,
+        `deploys:${bodyHash(crashBody)}:processed`,
       ],
+    );
+    const flood = events.filter((e) => e.source === 'flood');
+    // Exactly the authenticated deliveries the rate let in (counted by the rate test), nothing forged.
+    assert.deepEqual(
+      flood.map((e) => e.external_id).sort(),
+      Array.from({ length: floodAccepted }, (_, n) =>
+        bodyHash(JSON.stringify({ type: 'alert.fired', n })),
+      ).sort(),
     );
   });
 });

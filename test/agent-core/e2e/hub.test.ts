@@ -30,6 +30,8 @@ describe('db hub and an external datastore', { timeout: 90_000 }, () => {
         { telegram, anthropic },
         {
           MONO_ALLOW_TELEGRAM: '*',
+          // Everyone may talk; the owner is someone else (with no owner the agent answers only "not set up yet").
+          MONO_OWNER_CHAT: 'telegram:1',
           MONO_HUB_LISTEN: '127.0.0.1:0',
           MONO_DB_USER: HUB_USER,
           MONO_DB_PASS: HUB_PASS,
@@ -117,6 +119,8 @@ describe('db hub and an external datastore', { timeout: 90_000 }, () => {
         { telegram: otherTelegram, anthropic },
         {
           MONO_ALLOW_TELEGRAM: '*',
+          // Everyone may talk; the owner is someone else (with no owner the agent answers only "not set up yet").
+          MONO_OWNER_CHAT: 'telegram:1',
           MONO_DB_URL: agent.hubAddress!,
           MONO_DB_USER: HUB_USER,
           MONO_DB_PASS: HUB_PASS,

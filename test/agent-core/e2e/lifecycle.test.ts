@@ -126,7 +126,11 @@ describe('agent lifecycle', { timeout: 60_000 }, () => {
 
   test('SIGTERM in the middle of a turn: exits within 5 s, and the restart answers the message', async () => {
     const data = tempDataDir();
-    const env = agentEnv(data.dir, { telegram, anthropic }, { MONO_ALLOW_TELEGRAM: '*' });
+    const env = agentEnv(
+      data.dir,
+      { telegram, anthropic },
+      { MONO_ALLOW_TELEGRAM: '*', MONO_OWNER_CHAT: 'telegram:1' },
+    );
     let agent = await new AgentProcess(env).start();
     anthropic.hold();
     const sentBefore = telegram.sent.length;

@@ -15,7 +15,8 @@ describe('reliability', { timeout: 120_000 }, () => {
   const anthropic = new FakeAnthropic();
   let data: ReturnType<typeof tempDataDir>;
   let agent: AgentProcess | undefined;
-  const env = () => agentEnv(data.dir, { telegram, anthropic }, { MONO_ALLOW_TELEGRAM: '*' });
+  const env = () =>
+    agentEnv(data.dir, { telegram, anthropic }, { MONO_ALLOW_TELEGRAM: '*', MONO_OWNER_CHAT: 'telegram:1' });
 
   before(async () => {
     await telegram.start();

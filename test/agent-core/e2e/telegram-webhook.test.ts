@@ -9,7 +9,11 @@ import { queryDataDir } from '../../helpers/inspect-datastore.ts';
 const SECRET = 'webhook-secret_for-tests';
 
 describe('telegram over a webhook', { timeout: 60_000 }, () => {
-  const suite = new AgentWithFakes({ MONO_ALLOW_TELEGRAM: '*', TELEGRAM_WEBHOOK_SECRET: SECRET });
+  const suite = new AgentWithFakes({
+    MONO_ALLOW_TELEGRAM: '*',
+    MONO_OWNER_CHAT: 'telegram:1',
+    TELEGRAM_WEBHOOK_SECRET: SECRET,
+  });
   const { telegram, anthropic, data } = suite;
 
   before(async () => {

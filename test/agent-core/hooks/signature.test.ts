@@ -1,25 +1,43 @@
 // Webhook checks: HMAC and bearer in constant time, the rate limiter, and Stripe's own verification and the
-// owner's summaries.
+// owner's summaries. Expected MACs are published test vectors, never computed by the code under test.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import Stripe from 'stripe';
 import { Secret } from '../../../agent-core/config/secret.ts';
 import { hookDefinition, renderPrompt } from '../../../agent-core/hooks/generic.ts';
 import { RateLimiter } from '../../../agent-core/hooks/rate-limit.ts';
-import { hmacSha256Hex, verifyBearer, verifyHmac } from '../../../agent-core/hooks/signature.ts';
+import { verifyBearer, verifyHmac } from '../../../agent-core/hooks/signature.ts';
 import { StripeSignatureError, summarizeStripe, verifyStripe } from '../../../agent-core/hooks/stripe.ts';
 
-const body = Buffer.from('{"ok":true}');
 const SECRET = 'a-long-enough-hook-secret';
 
-test('HMAC-SHA256 over the raw body, with or without the sha256= prefix', () => {
-  const signature = hmacSha256Hex(body, SECRET);
-  assert.equal(verifyHmac(body, signature, SECRET), true);
-  assert.equal(verifyHmac(body, `sha256=${signature}`, SECRET), true);
-  assert.equal(verifyHmac(Buffer.from('{"ok": true}'), signature, SECRET), false, 'one changed byte');
-  assert.equal(verifyHmac(body, signature, 'another-secret-entirely'), false);
-  for (const bad of [undefined, '', 'sha256=', 'zz', signature.slice(0, 63), `${signature}00`])
-    assert.equal(verifyHmac(body, bad, SECRET), false);
+// GitHub's documented example ("Validating webhook deliveries"): this secret and payload, this X-Hub-Signature-256.
+const GITHUB = {
+  secret: "It's a Secret to Everybody",
+  body: Buffer.from('Hello, World!'),
+  signature: 'sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17',
+};
+// RFC 4231, test case 2 (HMAC-SHA-256).
+const RFC4231 = {
+  secret: 'Jefe',
+  body: Buffer.from('what do ya want for nothing?'),
+  mac: '5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843',
+};
+
+test('HMAC-SHA256 over the raw body, with or without the sha256= prefix (published vectors)', () => {
+  assert.equal(verifyHmac(GITHUB.body, GITHUB.signature, GITHUB.secret), true);
+  assert.equal(verifyHmac(RFC4231.body, RFC4231.mac, RFC4231.secret), true);
+  assert.equal(verifyHmac(RFC4231.body, `sha256=${RFC4231.mac.toUpperCase()}`, RFC4231.secret), true);
+  assert.equal(
+    verifyHmac(Buffer.from('Hello, World?'), GITHUB.signature, GITHUB.secret),
+    false,
+    'one changed byte',
+  );
+  assert.equal(verifyHmac(GITHUB.body, GITHUB.signature, 'another-secret-entirely'), false);
+  const mac = RFC4231.mac;
+  const flipped = `${mac.slice(0, -1)}${mac.endsWith('3') ? '4' : '3'}`;
+  for (const bad of [undefined, '', 'sha256=', 'zz', mac.slice(0, 63), `${mac}00`, flipped])
+    assert.equal(verifyHmac(RFC4231.body, bad, RFC4231.secret), false, String(bad));
 });
 
 test('bearer tokens', () => {

@@ -80,6 +80,22 @@ test('unusable schedules are refused with what to do', () => {
   assert.equal(scheduleProblem({ ...base, cron: '0 8 * * 1' }), undefined);
 });
 
+test('a one-off dated before it was created is refused, saying so; one that came due while offline is not', () => {
+  const createdAt = at('2026-11-25T10:00:00Z');
+  assert.equal(
+    scheduleProblem({ runAt: at('2020-01-01T09:00:00Z'), timezone: 'Europe/Berlin', createdAt }),
+    'The one-off date 2020-01-01 10:00 (Wednesday) Europe/Berlin is in the past. Pick a later time.',
+  );
+  assert.match(
+    scheduleProblem({ runAt: at('2026-11-25T09:57:00Z'), timezone: 'Not/AZone', createdAt })!,
+    /2026-11-25T09:57:00\.000Z is in the past/,
+  );
+  // "Now", rounded down by a minute: still fine (it runs at once).
+  assert.equal(scheduleProblem({ runAt: at('2026-11-25T09:59:00Z'), timezone: 'UTC', createdAt }), undefined);
+  // Created before its date, and the agent was down when it came due: it fires late, it is not refused.
+  assert.equal(scheduleProblem({ runAt: at('2026-11-25T11:00:00Z'), timezone: 'UTC', createdAt }), undefined);
+});
+
 test('local wall-clock times become instants, across daylight saving changes', () => {
   assert.deepEqual(localToInstant('2026-11-26T09:00', 'Europe/Berlin'), at('2026-11-26T08:00:00Z'));
   assert.deepEqual(localToInstant('2026-07-01T09:00:00', 'Europe/Berlin'), at('2026-07-01T07:00:00Z'));
