@@ -1,6 +1,7 @@
 // The one IPC contract between the renderer and the main-process services: method names, zod schemas, and the
 // `window.mono` type derived from them. The preload, the bridge and the renderer all derive from this module.
 import { z } from 'zod';
+import type { OwnerRow } from '../../agent-core/contract/owners.ts';
 import type {
   ContactRow,
   ConversationRow,
@@ -171,6 +172,18 @@ export interface PreflightCheck {
   detail: string;
 }
 
+/** A one-time code that makes whoever sends it to the bot an owner (shown once; only its hash is stored). */
+export interface OwnerClaim {
+  code: string;
+  /** add: one more owner account; replace: the sender becomes the only owner. */
+  mode: 'add' | 'replace';
+  expiresAt: string;
+  /** t.me/<bot>?start=<code>: opens the bot with the code ready to send (when Telegram is set up). */
+  telegramLink?: string;
+}
+
+export type { OwnerRow };
+
 /** A conversation in the list; while searching, `match` is its newest message containing the words. */
 export type ConversationHit = ConversationRow & { match?: { text: string; at: string } };
 
@@ -267,6 +280,13 @@ export const methods = {
     output: z.custom<{ ok: true }>(),
   },
   'contact.list': { input: none, output: z.custom<ContactRow[]>() },
+  'owner.list': { input: none, output: z.custom<OwnerRow[]>() },
+  /** A new one-time code: `replace` hands ownership over (the desktop asks for confirmation first). */
+  'owner.claim': {
+    input: z.object({ mode: z.enum(['add', 'replace']) }),
+    output: z.custom<OwnerClaim>(),
+  },
+  'owner.remove': { input: z.object({ id: id('owner') }), output: z.custom<{ ok: true }>() },
   'contact.setAllowed': {
     input: z.object({ id: id('contact'), allowed: z.boolean() }),
     output: z.custom<{ ok: true }>(),

@@ -17,6 +17,7 @@ import { openFolder } from './data-folder.ts';
 import { appHandlers } from './handlers/app-handlers.ts';
 import { datastoreHandlers } from './handlers/datastore-handlers.ts';
 import { integrationsHandlers } from './handlers/integrations-handlers.ts';
+import { ownerHandlers } from './handlers/owner-handlers.ts';
 import { serverHandlers } from './handlers/server-handlers.ts';
 import { setupHandlers } from './handlers/setup-handlers.ts';
 import { createHealthWatch } from './health-watch.ts';
@@ -50,6 +51,7 @@ export const SYNCED_TABLES: readonly SyncedTable[] = [
   'usage',
   'agent_status',
   'whatsapp_link',
+  'owner',
 ];
 
 export interface AppServicesDeps {
@@ -202,6 +204,7 @@ export function createAppServices(deps: AppServicesDeps) {
     }),
     ...integrationsHandlers({ endpoints: deps.endpoints, vault, prefs, appState, config }),
     ...datastoreHandlers({ data, sync }),
+    ...ownerHandlers({ data, prefs }),
     ...serverHandlers({
       prefs,
       agent,

@@ -1,5 +1,7 @@
 // What the dashboard reads and changes in the agent's datastore, as SurrealQL over the sync connection. The agent
 // watches these rows (pairings, settings, jobs) and reacts live; nothing here needs the agent to restart.
+
+import type { OwnerRow } from '../../agent-core/contract/owners.ts';
 import type {
   AgentStatusRow,
   ContactRow,
@@ -12,6 +14,7 @@ import type {
   UsageRow,
 } from '../../agent-core/contract/tables.ts';
 import { decidePairing } from '../../agent-core/pairing/pairing.ts';
+import { removeOwner, storeOwnerClaim } from '../../agent-core/store/owners.ts';
 import type { ConversationHit, MethodInput, WhatsAppLink } from '../ipc/contract.ts';
 import { UserError } from '../ipc/dispatch.ts';
 import { recordId, type Sync } from './sync.ts';
@@ -104,6 +107,15 @@ export function createData(sync: Pick<Sync, 'query' | 'withDb'>) {
     contacts: () => rows<ContactRow>('SELECT * FROM contact ORDER BY created_at DESC LIMIT 2000'),
     async setContactAllowed(id: string, allowed: boolean): Promise<{ ok: true }> {
       await rows('UPDATE $id SET allowed = $allowed', { id: recordId(id), allowed });
+      return { ok: true };
+    },
+    owners: () => rows<OwnerRow>('SELECT * FROM owner ORDER BY created_at ASC'),
+    /** Stores a claim's hash and expiry (the agent recognises the code); the code itself only goes back to the screen. */
+    claimOwner: (mode: 'add' | 'replace') => sync.withDb((db) => storeOwnerClaim(db, { mode })),
+    async removeOwner(id: string): Promise<{ ok: true }> {
+      const [row] = await rows<OwnerRow>('SELECT * FROM $id', { id: recordId(id) });
+      if (!row) throw new UserError('This account is not an owner any more.');
+      await sync.withDb((db) => removeOwner(db, row.channel, row.external_id));
       return { ok: true };
     },
     settings: () => rows<SettingRow>('SELECT * FROM setting'),

@@ -7,7 +7,7 @@ import { applyChange } from './live.ts';
 import { getState, type Screen, type Store, setState } from './store.ts';
 import { fresher, type Loadable } from './types.ts';
 
-type CollectionKey = 'conversations' | 'pairings' | 'contacts' | 'settings' | 'jobs' | 'usage';
+type CollectionKey = 'conversations' | 'pairings' | 'contacts' | 'owners' | 'settings' | 'jobs' | 'usage';
 
 async function load<K extends CollectionKey>(key: K, fetch: () => Promise<Store[K]['items']>): Promise<void> {
   const previous = getState()[key] as Loadable<unknown>;
@@ -28,6 +28,7 @@ export const loaders: Record<CollectionKey, () => Promise<void>> = {
   conversations: () => load('conversations', () => mono.conversation.list({ search: getState().search })),
   pairings: () => load('pairings', () => mono.pairing.list()),
   contacts: () => load('contacts', () => mono.contact.list()),
+  owners: () => load('owners', () => mono.owner.list()),
   settings: () => load('settings', () => mono.setting.list()),
   jobs: () => load('jobs', () => mono.job.list()),
   usage: () => load('usage', () => mono.usage.list({ days: USAGE_DAYS })),
@@ -165,6 +166,8 @@ export async function loadWhatsAppLink(): Promise<void> {
 export const act = {
   decidePairing: (id: string, decision: 'approved' | 'denied') => mono.pairing.decide({ id, decision }),
   setAllowed: (id: string, allowed: boolean) => mono.contact.setAllowed({ id, allowed }),
+  claimOwner: (mode: 'add' | 'replace') => mono.owner.claim({ mode }),
+  removeOwner: (id: string) => mono.owner.remove({ id }),
   setSetting: (key: string, value: string | number | boolean | null | string[]) =>
     mono.setting.set({ key, value }),
   setSecret: (name: SecretName, value: string) => mono.secret.set({ name, value }),

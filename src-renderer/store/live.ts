@@ -1,4 +1,5 @@
 // Applies one live change from the agent's datastore to the store, so every screen updates without a reload.
+import type { OwnerRow } from '../../agent-core/contract/owners.ts';
 import type {
   AgentStatusRow,
   ContactRow,
@@ -69,6 +70,9 @@ export function applyChange(change: DbChange): void {
       break;
     case 'contact':
       patch.contacts = apply<ContactRow>(state.contacts, change, newestFirst('created_at'));
+      break;
+    case 'owner':
+      patch.owners = apply<OwnerRow>(state.owners, change, (a, b) => a.created_at < b.created_at);
       break;
     case 'setting':
       patch.settings = apply<SettingRow>(state.settings, change);

@@ -1,6 +1,7 @@
 // The app's one zustand store, made of slices (app + sync, data collections, the open thread, install). Actions
 // live in actions.ts and the live-change reducer in live.ts; components only select.
 import { create } from 'zustand';
+import type { OwnerRow } from '../../agent-core/contract/owners.ts';
 import type {
   AgentStatusRow,
   ContactRow,
@@ -40,6 +41,7 @@ export interface DataSlice {
   search: string;
   pairings: Loadable<PairingRow>;
   contacts: Loadable<ContactRow>;
+  owners: Loadable<OwnerRow>;
   settings: Loadable<SettingRow>;
   jobs: Loadable<JobRow>;
   usage: Loadable<UsageRow>;
@@ -80,6 +82,7 @@ export const useStore = create<Store>()(() => ({
   search: '',
   pairings: empty(),
   contacts: empty(),
+  owners: empty(),
   settings: empty(),
   jobs: empty(),
   usage: empty(),

@@ -130,6 +130,7 @@ export async function startFixture(options: FixtureOptions = {}) {
     'usage.list': async () => usage,
     'setting.list': async () => settings,
     'contact.list': async () => [],
+    'owner.list': async () => [],
     'server.logs': async () => [],
     'server.followLogs': async () => ({ following: false }),
     'whatsapp.link': async () => link,

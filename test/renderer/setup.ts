@@ -4,7 +4,12 @@ import type { BrowserApp } from '../../src-main/bridge/browser-app.ts';
 import { FAKE_ANTHROPIC_KEY } from '../fakes/anthropic-server.ts';
 import { FAKE_TELEGRAM_TOKEN } from '../fakes/telegram-server.ts';
 
-export async function completeSetup(app: BrowserApp, timeoutMs = 60_000): Promise<void> {
+/** `finish: false` stops at the wizard's last step (the agent runs; the owner has not claimed it yet). */
+export async function completeSetup(
+  app: BrowserApp,
+  timeoutMs = 60_000,
+  options: { finish?: boolean } = {},
+): Promise<void> {
   const h = app.services.handlers;
   await h['wizard.checkClaude']({ apiKey: FAKE_ANTHROPIC_KEY });
   await h['wizard.checkTelegram']({ token: FAKE_TELEGRAM_TOKEN });
@@ -20,5 +25,5 @@ export async function completeSetup(app: BrowserApp, timeoutMs = 60_000): Promis
     if (Date.now() > deadline) throw new Error('setup did not finish in time');
     await new Promise((r) => setTimeout(r, 100));
   }
-  await h['wizard.finish'](undefined);
+  if (options.finish !== false) await h['wizard.finish'](undefined);
 }

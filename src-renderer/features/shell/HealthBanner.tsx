@@ -1,7 +1,16 @@
 // What is wrong with the agent, on every screen: one line saying what, one saying what to do, the service's own
 // words on demand. The connection itself (offline, not responding) is the offline banner's.
 import { Icon } from '../../components/icons.tsx';
+import { go } from '../../store/actions.ts';
 import { useStore } from '../../store/store.ts';
+
+/** Where a problem is fixed, when a screen of the app is the place. */
+const FIX_SCREEN = {
+  owner: ['access', 'Claim it'],
+  claude: ['integrations', 'Fix it'],
+  telegram: ['integrations', 'Fix it'],
+  whatsapp: ['integrations', 'Fix it'],
+} as const;
 
 export function HealthBanner() {
   const problems = useStore((s) => s.health.problems);
@@ -18,6 +27,15 @@ export function HealthBanner() {
           <Icon.Alert />
           <strong>{problem.title}.</strong>
           <span>{problem.fix}</span>
+          {problem.state !== 'unreachable' && problem.part in FIX_SCREEN && (
+            <button
+              type="button"
+              className="link banner-action"
+              onClick={() => go(FIX_SCREEN[problem.part as keyof typeof FIX_SCREEN][0])}
+            >
+              {FIX_SCREEN[problem.part as keyof typeof FIX_SCREEN][1]}
+            </button>
+          )}
           {problem.detail && (
             <details>
               <summary>Details</summary>
