@@ -3,6 +3,7 @@
 import { useEffect } from 'react';
 import { ErrorState } from './components/ui.tsx';
 import { Dashboard } from './features/shell/Dashboard.tsx';
+import { VaultScreen } from './features/vault/VaultScreen.tsx';
 import { Wizard } from './features/wizard/Wizard.tsx';
 import { init } from './store/actions.ts';
 import { useStore } from './store/store.ts';
@@ -36,5 +37,7 @@ export function App() {
       </div>
     );
   }
+  // Nothing works before MONO can read the owner's keys: set or enter the passphrase first.
+  if (app.vault.state !== 'ready') return <VaultScreen vault={app.vault} />;
   return app.wizard.done && !app.wizard.reopened ? <Dashboard /> : <Wizard />;
 }

@@ -1,5 +1,5 @@
 // Serves the built renderer (dist/renderer) with the same strict CSP the Electron window uses; unknown paths get
-// index.html so a reload on any screen works.
+// index.html so a reload on any screen works. It takes the path the bridge already decoded and checked.
 import { createReadStream, existsSync, statSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { extname, join, normalize, sep } from 'node:path';
@@ -16,13 +16,12 @@ const TYPES: Record<string, string> = {
   '.woff2': 'font/woff2',
 };
 
-export function serveStatic(root: string, req: IncomingMessage, res: ServerResponse): void {
+export function serveStatic(root: string, pathname: string, req: IncomingMessage, res: ServerResponse): void {
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     res.writeHead(405, { allow: 'GET, HEAD' });
     res.end();
     return;
   }
-  const pathname = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
   let file = normalize(join(root, pathname));
   if (!file.startsWith(root + sep) && file !== root) {
     res.writeHead(404);
@@ -43,6 +42,12 @@ export function serveStatic(root: string, req: IncomingMessage, res: ServerRespo
     'x-frame-options': 'DENY',
     ...(isHtml && { 'content-security-policy': CONTENT_SECURITY_POLICY, 'cache-control': 'no-store' }),
   });
-  if (req.method === 'HEAD') res.end();
-  else createReadStream(file).pipe(res);
+  if (req.method === 'HEAD') {
+    res.end();
+    return;
+  }
+  const stream = createReadStream(file);
+  // A file that vanished or a client that left: end this response, never the process.
+  stream.on('error', () => res.destroy());
+  stream.pipe(res);
 }

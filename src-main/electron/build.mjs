@@ -2,6 +2,7 @@
 // Builds what Electron runs: the main process (ESM) and the sandboxed preload (CommonJS) into dist/electron/,
 // and the renderer into dist/renderer/ with Vite. `bundleElectron` is exported for the build test.
 import { spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -36,6 +37,17 @@ export async function bundleElectron(outDir = join(root, 'dist', 'electron')) {
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  // Installers need Electron itself, an optional dependency that npm installs only on Node.js 22.12 or newer.
+  if (process.argv.includes('--for-installers')) {
+    try {
+      createRequire(import.meta.url).resolve('electron/package.json');
+    } catch {
+      console.error(
+        `Building installers needs Electron, which npm installs only with Node.js 22.12 or newer (this is ${process.versions.node}).\nInstall Node.js 22.12+, run npm install again, then npm run dist.`,
+      );
+      process.exit(1);
+    }
+  }
   await bundleElectron();
   const vite = spawnSync(
     process.execPath,

@@ -12,6 +12,7 @@ import {
   session,
   shell,
   Tray,
+  utilityProcess,
 } from 'electron';
 import { eventChannel } from '../ipc/api.ts';
 import type { EventName, EventPayloads } from '../ipc/contract.ts';
@@ -19,11 +20,21 @@ import { createAppServices } from '../services/app-services.ts';
 import { trayState } from '../services/attention.ts';
 import { rendererResponse } from './app-protocol.ts';
 import { registerIpc } from './ipc-register.ts';
-import { APP_ORIGIN, isExternalLinkAllowed, isTrustedFrameUrl, mainWindowOptions } from './security.ts';
-import { trayIconName, trayMenuTemplate } from './tray.ts';
+import {
+  APP_ORIGIN,
+  isExternalLinkAllowed,
+  isTrustedFrameUrl,
+  lockPermissions,
+  mainWindowOptions,
+} from './security.ts';
+import { trayAction, trayIconName, trayMenuTemplate } from './tray.ts';
+import { utilitySpawnAgent } from './utility-agent.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const root = app.isPackaged ? process.resourcesPath : join(here, '..', '..');
+// Electron adds resourcesPath to process: where extraResources (the agent, the icons) are unpacked.
+const root = app.isPackaged
+  ? (process as NodeJS.Process & { resourcesPath: string }).resourcesPath
+  : join(here, '..', '..');
 const rendererDir = app.isPackaged ? join(here, '..', 'renderer') : join(root, 'dist', 'renderer');
 const assetsDir = join(root, 'assets');
 const agentPath = app.isPackaged
@@ -42,15 +53,20 @@ if (!app.requestSingleInstanceLock()) {
   let quitting = false;
   let updating = false;
   let pendingPairings = 0;
+  // Log lines never carry a secret: every value the vault holds is replaced, once the services exist.
+  let redact = (text: string) => text;
 
   const services = createAppServices({
     version: app.getVersion(),
     shell: 'electron',
     dataDir: join(app.getPath('userData'), 'data'),
-    safeStorage,
+    keyring: safeStorage,
     agentPath,
-    // The packaged app has no separate Node: Electron runs the agent as plain Node.
-    agentEnv: { ELECTRON_RUN_AS_NODE: '1' },
+    // The agent runs as a utility process (Node inside Electron), so the RunAsNode fuse can stay off.
+    spawnAgent: utilitySpawnAgent(
+      (modulePath, args, options) => utilityProcess.fork(modulePath, args, options),
+      (detail) => console.error(`mono: the agent crashed: ${detail}`),
+    ),
     endpoints: {
       telegramApiRoot: 'https://api.telegram.org',
       model: process.env.MONO_MODEL ?? 'claude-sonnet-5-5',
@@ -68,10 +84,12 @@ if (!app.requestSingleInstanceLock()) {
     notify: (notice) => {
       if (Notification.isSupported()) new Notification({ title: notice.title, body: notice.body }).show();
     },
-    log: (message, error) => console.error(`mono: ${message}`, error instanceof Error ? error.message : ''),
+    log: (message, error) => log(message, error),
     setLaunchAtLogin: (enabled) => app.setLoginItemSettings({ openAtLogin: enabled }),
     openPath: (path) => shell.openPath(path),
   });
+
+  redact = (text) => services.vault.redact(text);
 
   function showWindow(): void {
     if (!window) createWindow();
@@ -96,7 +114,17 @@ if (!app.requestSingleInstanceLock()) {
     window.on('closed', () => {
       window = undefined;
     });
-    void window.loadURL(`${APP_ORIGIN}/index.html`);
+    window.loadURL(`${APP_ORIGIN}/index.html`).catch((error) => log('the window did not load', error));
+  }
+
+  function log(message: string, error?: unknown): void {
+    console.error(`mono: ${message}`, error instanceof Error ? redact(error.message) : '');
+  }
+
+  /** A tray action failed: say so where the owner looks next (the window shows the state and the reason). */
+  function trayFailed(error: unknown): void {
+    log('a tray action failed', error);
+    showWindow();
   }
 
   function refreshTray(): void {
@@ -111,6 +139,7 @@ if (!app.requestSingleInstanceLock()) {
       budgetReached: services.isBudgetReached(),
       updateFailed: Boolean(services.install.state().error),
       problems: services.health().problems,
+      locked: state.vault.state === 'locked',
     });
     tray.setImage(nativeImage.createFromPath(join(assetsDir, 'tray', trayIconName(current))));
     tray.setToolTip(tooltip);
@@ -122,9 +151,15 @@ if (!app.requestSingleInstanceLock()) {
           { canUpdate: state.mode === 'vps' },
           {
             open: showWindow,
-            pause: () => void services.handlers['agent.pause'](undefined).then(refreshTray),
-            resume: () => void services.handlers['agent.resume'](undefined).then(refreshTray),
-            update: () => void services.handlers['server.update'](undefined).catch(() => showWindow()),
+            pause: trayAction(
+              () => services.handlers['agent.pause'](undefined).then(refreshTray),
+              trayFailed,
+            ),
+            resume: trayAction(
+              () => services.handlers['agent.resume'](undefined).then(refreshTray),
+              trayFailed,
+            ),
+            update: trayAction(() => services.handlers['server.update'](undefined), trayFailed),
             quit: () => {
               quitting = true;
               app.quit();
@@ -140,7 +175,8 @@ if (!app.requestSingleInstanceLock()) {
     contents.on('will-navigate', (event) => event.preventDefault());
     contents.on('will-attach-webview', (event) => event.preventDefault());
     contents.setWindowOpenHandler(({ url }) => {
-      if (isExternalLinkAllowed(url)) void shell.openExternal(url);
+      if (isExternalLinkAllowed(url))
+        shell.openExternal(url).catch((error) => log('a link did not open', error));
       return { action: 'deny' };
     });
   });
@@ -149,17 +185,28 @@ if (!app.requestSingleInstanceLock()) {
   });
   app.on('will-quit', (event) => {
     event.preventDefault();
-    void services.stop().finally(() => app.exit(0));
+    services
+      .stop()
+      .catch((error) => log('stopping failed', error))
+      .finally(() => app.exit(0));
   });
 
-  void app.whenReady().then(async () => {
-    session.defaultSession.setPermissionRequestHandler((_, __, allow) => allow(false));
+  app
+    .whenReady()
+    .then(start)
+    .catch((error) => {
+      log('MONO could not start', error);
+      app.exit(1);
+    });
+
+  async function start(): Promise<void> {
+    lockPermissions(session.defaultSession);
     protocol.handle('app', (request) => rendererResponse(rendererDir, request.url));
     registerIpc(
       ipcMain,
       services.handlers,
       (event) => event.sender === window?.webContents && isTrustedFrameUrl(event.senderFrame?.url),
-      (method, error) => console.error(`mono: ${method} failed`, error),
+      (method, error) => log(`${method} failed`, error),
     );
     tray = new Tray(nativeImage.createFromPath(join(assetsDir, 'tray', 'tray-offline.png')));
     tray.on('click', showWindow);
@@ -167,7 +214,7 @@ if (!app.requestSingleInstanceLock()) {
     refreshTray();
     await services.start();
     await countPairings();
-  });
+  }
 
   async function countPairings(): Promise<void> {
     const pairings = await services.handlers['pairing.list'](undefined).catch(() => []);

@@ -48,6 +48,30 @@ export function mainWindowOptions(paths: { preload: string; icon: string }): Bro
   };
 }
 
+/**
+ * No web permission is ever granted (camera, microphone, notifications, clipboard reads, devices…): the UI needs
+ * none — notifications come from main, links open in the system browser. Electron asks twice, at request time
+ * and in synchronous checks (`navigator.permissions.query`, some features ask before requesting): both say no.
+ */
+export function isPermissionGranted(_permission: string): boolean {
+  return false;
+}
+
+/** The part of an Electron session the permission handlers are installed on. */
+export interface PermissionSession {
+  setPermissionRequestHandler(
+    handler: (webContents: unknown, permission: string, callback: (granted: boolean) => void) => void,
+  ): void;
+  setPermissionCheckHandler(handler: (webContents: unknown, permission: string) => boolean): void;
+  setDevicePermissionHandler(handler: (details: unknown) => boolean): void;
+}
+
+export function lockPermissions(session: PermissionSession): void {
+  session.setPermissionRequestHandler((_, permission, callback) => callback(isPermissionGranted(permission)));
+  session.setPermissionCheckHandler((_, permission) => isPermissionGranted(permission));
+  session.setDevicePermissionHandler(() => false);
+}
+
 /** Only the app's own page (top frame, our origin) may call IPC. */
 export function isTrustedFrameUrl(url: string | undefined): boolean {
   if (!url) return false;

@@ -11,6 +11,20 @@ export interface TrayActions {
   quit(): void;
 }
 
+/**
+ * A menu click runs an async action; whatever it throws is reported (the window opens to show it) and never
+ * becomes an unhandled rejection, which would take the desktop down.
+ */
+export function trayAction(run: () => Promise<unknown>, onError: (error: unknown) => void): () => void {
+  return () => {
+    try {
+      run().catch(onError);
+    } catch (error) {
+      onError(error);
+    }
+  };
+}
+
 export function trayIconName(state: TrayState): string {
   const file: Record<TrayState, string> = {
     setup: 'tray-offline',

@@ -14,6 +14,8 @@ import type {
   UsageRow,
   WhatsAppLinkRow,
 } from '../../agent-core/contract/tables.ts';
+import { CONTROL_CHARS_MESSAGE, hasControlChars, PASSPHRASE_MIN_LENGTH } from './input-rules.ts';
+import { vpsTargetProblems } from './vps-target.ts';
 
 const none = z.undefined().or(z.object({}).strict());
 /** A record id as the datastore gives it (`message:abc`, `conversation:⟨telegram:42⟩`); sent as a parameter. */
@@ -28,6 +30,38 @@ const id = (table: string) =>
         message: `Not a ${table} record id.`,
       },
     );
+
+const NO_CONTROL = CONTROL_CHARS_MESSAGE;
+/** A pasted credential: trimmed, then refused if anything invisible is left inside it. */
+const credential = (min: number, empty: string, max: number) =>
+  z
+    .string()
+    .trim()
+    .min(min, empty)
+    .max(max)
+    .refine((v) => !hasControlChars(v), NO_CONTROL);
+
+const passphrase = z
+  .string()
+  .max(1024, 'That passphrase is too long.')
+  .refine((v) => !hasControlChars(v), NO_CONTROL);
+const newPassphrase = passphrase.refine(
+  (v) => v.length >= PASSPHRASE_MIN_LENGTH,
+  `Use at least ${PASSPHRASE_MIN_LENGTH} characters — a few words you will remember.`,
+);
+
+/** How the desktop's secrets are protected on this machine, and whether they can be read right now. */
+export interface VaultStatus {
+  /** ready: readable · locked: waits for the passphrase · setup: needs a passphrase · unavailable: keyring gone. */
+  state: 'ready' | 'locked' | 'setup' | 'unavailable';
+  protection: 'keyring' | 'passphrase' | null;
+  /** How the keys are protected, in words that are true on this machine (empty until there is a protection). */
+  description: string;
+  /** Why a passphrase is needed here, or what went wrong. */
+  problem?: string;
+  /** Secrets stored before (under weaker protection) that the new passphrase will protect. */
+  migrating?: boolean;
+}
 
 export const SECRET_NAMES = [
   'anthropic_api_key',
@@ -78,12 +112,25 @@ export interface ClaudeModel {
 export const WIZARD_STEPS = ['claude', 'telegram', 'whatsapp', 'where', 'install', 'done'] as const;
 export type WizardStep = (typeof WIZARD_STEPS)[number];
 
-const VpsTarget = z.object({
-  host: z.string().trim().min(1, 'Enter the server address.').max(253),
-  user: z.string().trim().min(1, 'Enter the user name.').max(64),
-  port: z.number().int().min(1).max(65535).default(22),
-  keyPath: z.string().trim().min(1, 'Choose a key file.').max(4096),
-});
+const VpsTarget = z
+  .object({
+    host: z.string().trim().min(1, 'Enter the server address.').max(253),
+    user: z.string().trim().min(1, 'Enter the user name.').max(64),
+    port: z.number().int().min(1, 'The SSH port is a number from 1 to 65535.').max(65535).default(22),
+    keyPath: z
+      .string()
+      .trim()
+      .min(1, 'Choose a key file.')
+      .max(4096)
+      .refine((v) => !hasControlChars(v), NO_CONTROL),
+  })
+  .superRefine((target, ctx) => {
+    const problems = vpsTargetProblems(target);
+    for (const field of ['host', 'user', 'port'] as const) {
+      const message = problems[field];
+      if (message) ctx.addIssue({ code: 'custom', message, path: [field] });
+    }
+  });
 export type VpsTarget = z.infer<typeof VpsTarget>;
 
 export interface AppState {
@@ -101,6 +148,7 @@ export interface AppState {
     vps?: VpsTarget;
   };
   secrets: { name: SecretName; set: boolean }[];
+  vault: VaultStatus;
   /** Start MONO when the user logs in; null where the shell cannot (the browser). */
   launchAtLogin: boolean | null;
 }
@@ -166,6 +214,21 @@ export interface AgentHealth {
   problems: HealthProblem[];
 }
 
+/** The key a VPS presents on first contact (or later), as the wizard shows it before anything is pinned. */
+export interface HostKeyView {
+  host: string;
+  port: number;
+  /** The key's algorithm, e.g. ssh-ed25519. */
+  type: string;
+  /** SHA256:… exactly as `ssh-keygen -lf` prints it. */
+  fingerprint: string;
+  /** new: never seen (nothing pinned) · pinned: the key MONO pinned · changed: not the pinned key (refused). */
+  status: 'new' | 'pinned' | 'changed';
+  pinnedFingerprint?: string;
+  /** For a changed key: why MONO refuses it and what to do. */
+  problem?: string;
+}
+
 export interface PreflightCheck {
   name: string;
   ok: boolean;
@@ -206,12 +269,10 @@ export const methods = {
   'app.setLaunchAtLogin': { input: z.object({ enabled: z.boolean() }), output: z.custom<AppState>() },
   'wizard.checkClaude': {
     input: z.object({
-      apiKey: z
-        .string()
-        .trim()
-        .min(1, 'Paste your Claude API key.')
-        .max(400)
-        .regex(SECRET_FORMATS.anthropic_api_key.pattern, SECRET_FORMATS.anthropic_api_key.message),
+      apiKey: credential(1, 'Paste your Claude API key.', 400).refine(
+        (v) => SECRET_FORMATS.anthropic_api_key.pattern.test(v),
+        SECRET_FORMATS.anthropic_api_key.message,
+      ),
     }),
     output: z.custom<{ model: string }>(),
   },
@@ -239,12 +300,22 @@ export const methods = {
           .string()
           .trim()
           .regex(/^\d{6,20}$/, 'The phone number ID is a long number from Meta.'),
-        accessToken: z.string().trim().min(20, 'Paste the permanent access token.').max(1000),
-        appSecret: z.string().trim().min(8, 'Paste the app secret.').max(200),
+        accessToken: credential(20, 'Paste the permanent access token.', 1000),
+        appSecret: credential(8, 'Paste the app secret.', 200),
       }),
     ]),
     output: z.custom<{ saved: true }>(),
   },
+  'vault.create': { input: z.object({ passphrase: newPassphrase }), output: z.custom<AppState>() },
+  'vault.unlock': {
+    input: z.object({ passphrase: passphrase.refine((v) => v.length > 0, 'Enter your passphrase.') }),
+    output: z.custom<AppState>(),
+  },
+  'vault.changePassphrase': {
+    input: z.object({ current: passphrase, next: newPassphrase }),
+    output: z.custom<AppState>(),
+  },
+  'vault.reset': { input: z.object({ confirm: z.literal('forget my keys') }), output: z.custom<AppState>() },
   'whatsapp.link': { input: none, output: z.custom<WhatsAppLink | null>() },
   'wizard.goto': { input: z.object({ step: z.enum(WIZARD_STEPS) }), output: z.custom<AppState>() },
   'wizard.chooseLocal': { input: none, output: z.custom<AppState>() },
@@ -255,6 +326,20 @@ export const methods = {
   'wizard.close': { input: none, output: z.custom<AppState>() },
   'ssh.generateKey': { input: none, output: z.custom<{ keyPath: string; publicKeyLine: string }>() },
   'ssh.test': { input: VpsTarget, output: z.custom<{ ok: boolean; checks: PreflightCheck[] }>() },
+  'ssh.hostKey': { input: VpsTarget, output: z.custom<HostKeyView>() },
+  'ssh.trustHostKey': {
+    input: z.object({
+      target: VpsTarget,
+      fingerprint: z
+        .string()
+        .trim()
+        .regex(
+          /^SHA256:[A-Za-z0-9+/]{43}$/,
+          'A fingerprint looks like SHA256: and 43 letters, digits, + or /.',
+        ),
+    }),
+    output: z.custom<HostKeyView>(),
+  },
   'install.start': { input: none, output: z.custom<InstallState>() },
   'install.state': { input: none, output: z.custom<InstallState>() },
   'sync.status': { input: none, output: z.custom<SyncStatus>() },
@@ -310,7 +395,7 @@ export const methods = {
     input: z
       .object({
         name: z.enum(SECRET_NAMES),
-        value: z.string().trim().min(1, 'Enter a value.').max(4000),
+        value: credential(1, 'Enter a value.', 4000),
       })
       .superRefine(({ name, value }, ctx) => {
         const format = SECRET_FORMATS[name];

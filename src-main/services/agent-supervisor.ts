@@ -1,7 +1,7 @@
 // Local mode: runs the built agent (agent-core/dist/mono-agent.js) as a child process, finds its HTTP address in
 // the "ready" log line, keeps the last log lines for the Server screen, restarts it with backoff if it dies, and
-// says why it stopped. The agent holds our end of a pipe as its stdin and exits when the desktop is gone.
-import type { ChildProcess, spawn as spawnFn } from 'node:child_process';
+// kills one that does not become ready in time, and says why it stopped in the agent's own words.
+import { type ChildProcess, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { forgetPid, recordPid, stopLeftoverAgent } from './agent-leftover.ts';
 import { backoffDelay, RESTART_BACKOFF } from './backoff.ts';
@@ -14,19 +14,51 @@ export interface AgentProcessStatus {
   pid?: number;
   restarts: number;
   lastExit?: { code: number | null; signal: string | null; at: string };
+  /** Why the last start failed (not ready in time, exited while starting), until the next start succeeds. */
+  lastError?: string;
   /** Why the agent last stopped or failed to start, in its own words (a configuration problem, a fatal error). */
   reason?: string;
 }
 
+/** What the supervisor needs of the agent's process: Node's ChildProcess, or Electron's utility process adapted. */
+export interface AgentChild {
+  readonly pid?: number | undefined;
+  readonly stdout: NodeJS.ReadableStream | null;
+  readonly stderr: NodeJS.ReadableStream | null;
+  readonly exitCode: number | null;
+  readonly signalCode: string | null;
+  kill(signal?: NodeJS.Signals): boolean;
+  on(event: 'exit', listener: (code: number | null, signal: string | null) => void): unknown;
+  on(event: 'error', listener: (error: Error) => void): unknown;
+  once(event: 'exit', listener: () => void): unknown;
+}
+
+/** Starts the agent's entry file with this environment, its stdout and stderr piped. */
+export type SpawnAgent = (agentPath: string, env: Record<string, string>) => AgentChild;
+
+/**
+ * The agent as a plain Node child process (the browser bridge, tests; Electron uses a utility process, which dies
+ * with its app). Its stdin is a pipe nobody writes to: when this process dies, the agent sees it close and stops.
+ */
+export function nodeSpawnAgent(nodePath: string = process.execPath): SpawnAgent {
+  return (agentPath, env) =>
+    spawn(nodePath, [agentPath], {
+      env: { ...env, MONO_EXIT_WITH_PARENT: '1' },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    }) as ChildProcess & AgentChild;
+}
+
 export interface AgentSupervisorDeps {
-  spawn: typeof spawnFn;
-  nodePath: string;
+  spawn: SpawnAgent;
   agentPath: string;
   /** Computed at every start, so a changed secret or setting is picked up by a restart. */
   env: () => Record<string, string>;
   onLog?: (line: string) => void;
   onState?: (status: AgentProcessStatus) => void;
+  /** How long a start may take before the child is killed and the start fails (default 20 s). */
   startTimeoutMs?: number;
+  /** Between SIGTERM and SIGKILL when stopping (default 6 s). */
+  killGraceMs?: number;
   logLimit?: number;
   /** Where the running agent's pid is kept, so a desktop started after a crash stops a leftover agent first. */
   pidFile?: string;
@@ -102,12 +134,13 @@ export function readyAddress(line: string): string | undefined {
 export function createAgentSupervisor(deps: AgentSupervisorDeps): AgentSupervisor {
   const logLimit = deps.logLimit ?? 2000;
   const lines: string[] = [];
-  let child: ChildProcess | undefined;
+  let child: AgentChild | undefined;
   let status: AgentProcessStatus = { state: 'stopped', restarts: 0 };
   let wanted = false;
   let restartTimer: NodeJS.Timeout | undefined;
   let consecutiveCrashes = 0;
   let starting: Promise<AgentProcessStatus> | undefined;
+  const startTimeout = deps.startTimeoutMs ?? 20_000;
 
   function setStatus(patch: Partial<AgentProcessStatus>): void {
     status = { ...status, ...patch };
@@ -120,37 +153,73 @@ export function createAgentSupervisor(deps: AgentSupervisorDeps): AgentSuperviso
     deps.onLog?.(line);
   }
 
-  async function launch(): Promise<AgentProcessStatus> {
+  /** Each child's output, read to its end (its last lines say why it stopped). */
+  const drained = new WeakMap<AgentChild, Promise<void>>();
+
+  /** SIGTERM, then SIGKILL after a grace period; resolves when the process is gone and its output read. */
+  async function terminate(proc: AgentChild): Promise<void> {
+    if (proc.exitCode === null && proc.signalCode === null) {
+      const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
+      proc.kill('SIGTERM');
+      const killer = setTimeout(() => proc.kill('SIGKILL'), deps.killGraceMs ?? 6_000);
+      await exited;
+      clearTimeout(killer);
+    }
+    await drainedOrLate(proc);
+  }
+
+  async function drainedOrLate(proc: AgentChild): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const patience = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, 2_000);
+    });
+    await Promise.race([drained.get(proc) ?? Promise.resolve(), patience]);
+    clearTimeout(timer);
+  }
+
+  /**
+   * Starts one agent process and settles when it is ready or has failed. A start the owner asked for gives up
+   * on failure (the install screen shows why and offers Retry); an automatic restart after a crash keeps trying
+   * with backoff. A child that is not ready in time is killed, never left running beside the next attempt.
+   */
+  async function launch(automatic: boolean): Promise<AgentProcessStatus> {
     setStatus({ state: 'starting', httpUrl: undefined });
     if (deps.pidFile) await stopLeftoverAgent(deps.pidFile, deps.agentPath);
     // This run's last lines: where its reason for stopping is found.
     const recent: string[] = [];
-    // stdin is a pipe nobody writes to: when this process dies, the agent sees it close and stops.
-    const proc = deps.spawn(deps.nodePath, [deps.agentPath], {
-      env: { ...deps.env(), MONO_EXIT_WITH_PARENT: '1' },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
+    const proc = deps.spawn(deps.agentPath, deps.env());
     child = proc;
     if (deps.pidFile) recordPid(deps.pidFile, proc.pid);
     return new Promise((resolve, reject) => {
       let settled = false;
-      const timer = setTimeout(
-        () =>
-          fail(
-            new AgentStartError('The agent did not report ready in time. See the log on the Server screen.'),
+      const timer = setTimeout(() => {
+        fail(
+          new AgentStartError(
+            `The agent did not report ready within ${Math.round(startTimeout / 1000)} s and was stopped. See the log on the Server screen.`,
           ),
-        deps.startTimeoutMs ?? 20_000,
-      );
+        );
+        void terminate(proc);
+      }, startTimeout);
       function fail(error: AgentStartError): void {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
-        if (error.reason) setStatus({ reason: error.reason });
+        if (!automatic) wanted = false;
+        setStatus({
+          state: 'crashed',
+          httpUrl: undefined,
+          pid: undefined,
+          lastError: error.message,
+          ...(error.reason && { reason: error.reason }),
+        });
         reject(error);
       }
+      const ends: Promise<void>[] = [];
       for (const stream of [proc.stdout, proc.stderr]) {
         if (!stream) continue;
-        createInterface({ input: stream }).on('line', (line) => {
+        const reader = createInterface({ input: stream });
+        ends.push(new Promise((resolve) => reader.once('close', () => resolve())));
+        reader.on('line', (line) => {
           log(line);
           recent.push(line);
           if (recent.length > 50) recent.shift();
@@ -159,17 +228,31 @@ export function createAgentSupervisor(deps: AgentSupervisorDeps): AgentSuperviso
             settled = true;
             clearTimeout(timer);
             consecutiveCrashes = 0;
-            setStatus({ state: 'running', httpUrl: address, pid: proc.pid, reason: undefined });
+            setStatus({
+              state: 'running',
+              httpUrl: address,
+              pid: proc.pid,
+              lastError: undefined,
+              reason: undefined,
+            });
             resolve(status);
           }
         });
       }
+      drained.set(
+        proc,
+        Promise.all(ends).then(() => {}),
+      );
       proc.on('error', (error) => fail(new AgentStartError(`Could not start the agent: ${error.message}`)));
-      // 'close', not 'exit': by then every line the agent wrote has been read, its last words included.
-      proc.on('close', (code, signal) => {
+      proc.on('exit', (code, signal) => {
         if (child === proc) child = undefined;
         if (deps.pidFile) forgetPid(deps.pidFile, proc.pid);
+        void afterExit(code, signal);
+      });
+      /** Once every line the agent wrote has been read (its last words say why it stopped), or 2 s passed. */
+      async function afterExit(code: number | null, signal: string | null): Promise<void> {
         const lastExit = { code, signal, at: new Date().toISOString() };
+        await drainedOrLate(proc);
         const reason = failureReason(recent);
         if (!settled) {
           const tail = lines.slice(-5).join('\n');
@@ -180,56 +263,52 @@ export function createAgentSupervisor(deps: AgentSupervisorDeps): AgentSuperviso
             ),
           );
         }
+        setStatus({ lastExit });
         if (!wanted) return;
         consecutiveCrashes += 1;
-        setStatus({
-          state: 'crashed',
-          lastExit,
-          httpUrl: undefined,
-          pid: undefined,
-          ...(reason && { reason }),
-        });
+        setStatus({ state: 'crashed', httpUrl: undefined, pid: undefined, ...(reason && { reason }) });
         const delay = backoffDelay(consecutiveCrashes, RESTART_BACKOFF);
         restartTimer = setTimeout(() => {
           restartTimer = undefined;
           if (!wanted) return;
           setStatus({ restarts: status.restarts + 1 });
-          launch().catch(() => {});
+          launch(true).catch(() => {});
         }, delay);
-      });
+      }
     });
+  }
+
+  function begin(): Promise<AgentProcessStatus> {
+    wanted = true;
+    if (restartTimer) clearTimeout(restartTimer);
+    restartTimer = undefined;
+    const attempt = launch(false).finally(() => {
+      if (starting === attempt) starting = undefined;
+    });
+    starting = attempt;
+    return attempt;
   }
 
   async function stop(options: { paused?: boolean } = {}): Promise<void> {
     wanted = false;
     if (restartTimer) clearTimeout(restartTimer);
     restartTimer = undefined;
-    const proc = child;
-    if (proc && proc.exitCode === null && proc.signalCode === null) {
-      const exited = new Promise<void>((resolve) => proc.once('close', () => resolve()));
-      proc.kill('SIGTERM');
-      const killer = setTimeout(() => proc.kill('SIGKILL'), 6_000);
-      await exited;
-      clearTimeout(killer);
-    }
+    if (child) await terminate(child);
     setStatus({ state: options.paused ? 'paused' : 'stopped', httpUrl: undefined, pid: undefined });
   }
 
   return {
     async start() {
-      if (wanted && starting) return starting;
-      if (wanted && child) return status;
-      wanted = true;
-      starting = launch().finally(() => {
-        starting = undefined;
-      });
-      return starting;
+      if (starting) return starting;
+      if (wanted && child && status.state === 'running') return status;
+      // A crashed agent waiting for its next automatic try, or a child left from a failed start: begin afresh.
+      if (child) await terminate(child);
+      return begin();
     },
     stop,
     async restart() {
       await stop();
-      wanted = true;
-      return launch();
+      return begin();
     },
     status: () => status,
     logs: (limit) => lines.slice(-limit),

@@ -1,13 +1,17 @@
 // Composes the main-process services (vault, prefs, local agent, sync, provisioning, notifications) and exposes
 // them as the IPC handlers. Electron and the browser bridge both run exactly this; only the transport differs.
-import { spawn as nodeSpawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import WebSocket from 'ws';
 import type { Secret } from '../../agent-core/config/secret.ts';
 import type { AppState, EventName, EventPayloads, SyncedTable } from '../ipc/contract.ts';
 import type { Handlers } from '../ipc/dispatch.ts';
 import { createAgentConfig } from './agent-config.ts';
-import { type AgentSupervisor, createAgentSupervisor } from './agent-supervisor.ts';
+import {
+  type AgentSupervisor,
+  createAgentSupervisor,
+  nodeSpawnAgent,
+  type SpawnAgent,
+} from './agent-supervisor.ts';
 import { createAppStateView } from './app-state.ts';
 import { createNotifier, type Notice } from './attention.ts';
 import { createBudgetWatch } from './budget-watch.ts';
@@ -20,6 +24,7 @@ import { integrationsHandlers } from './handlers/integrations-handlers.ts';
 import { ownerHandlers } from './handlers/owner-handlers.ts';
 import { serverHandlers } from './handlers/server-handlers.ts';
 import { setupHandlers } from './handlers/setup-handlers.ts';
+import { vaultHandlers } from './handlers/vault-handlers.ts';
 import { createHealthWatch } from './health-watch.ts';
 import { createInstallTracker } from './install.ts';
 import { createInstaller } from './installer.ts';
@@ -38,7 +43,7 @@ import type { ProvisionAdapter } from './provision-adapter.ts';
 import { createVpsProvision } from './provision-vps.ts';
 import { createServerStatus } from './server-status.ts';
 import { createSync, type HubTarget } from './sync.ts';
-import { createVault, type SafeStorageLike } from './vault.ts';
+import { createVault, type KeyringLike } from './vault.ts';
 
 export const SYNCED_TABLES: readonly SyncedTable[] = [
   'conversation',
@@ -59,9 +64,13 @@ export interface AppServicesDeps {
   shell: AppState['shell'];
   /** The desktop's own folder (vault, prefs, keys, and the local agent's data under agent/). */
   dataDir: string;
-  safeStorage: SafeStorageLike;
+  /** Electron's safeStorage (used only where it is a real keyring); absent in the browser. */
+  keyring?: KeyringLike;
+  /** Where an older MONO kept a vault key file beside the vault (its entries move under a passphrase). */
+  legacyKeyFile?: string;
   agentPath: string;
-  nodePath?: string;
+  /** How the local agent's process is started (default: this Node; Electron: a utility process). */
+  spawnAgent?: SpawnAgent;
   endpoints: CheckEndpoints;
   /** Extra environment for the local agent (the tests point its upstreams at the local fakes). */
   agentEnv?: Record<string, string | undefined>;
@@ -79,7 +88,12 @@ export interface AppServicesDeps {
 
 export function createAppServices(deps: AppServicesDeps) {
   const log = deps.log ?? (() => {});
-  const vault = createVault({ file: join(deps.dataDir, 'vault.json'), safeStorage: deps.safeStorage });
+  const vault = createVault({
+    file: join(deps.dataDir, 'vault.json'),
+    ...(deps.keyring && { keyring: deps.keyring }),
+    ...(deps.legacyKeyFile && { legacyKeyFile: deps.legacyKeyFile }),
+  });
+  const vaultListeners = new Set<() => void>();
   const prefs = createPrefsStore(join(deps.dataDir, 'desktop.json'));
   const provision =
     deps.provision ?? createVpsProvision({ releaseDir: dirname(deps.agentPath), hubUser: HUB_USER });
@@ -99,8 +113,7 @@ export function createAppServices(deps: AppServicesDeps) {
   const budget = createBudgetWatch((day, spent, cap) => notifier.budget(day, spent, cap));
 
   const agent: AgentSupervisor = createAgentSupervisor({
-    spawn: nodeSpawn,
-    nodePath: deps.nodePath ?? process.execPath,
+    spawn: deps.spawnAgent ?? nodeSpawnAgent(),
     agentPath: deps.agentPath,
     env: () => {
       const hubPort = prefs.get().hubPort ?? 0;
@@ -203,6 +216,19 @@ export function createAppServices(deps: AppServicesDeps) {
       },
     }),
     ...integrationsHandlers({ endpoints: deps.endpoints, vault, prefs, appState, config }),
+    ...vaultHandlers({
+      vault,
+      prefs,
+      appState,
+      onReady: () => {
+        for (const listener of vaultListeners) listener();
+        void startWhenReady();
+      },
+      onForgotten: async () => {
+        await sync.stop();
+        await agent.stop();
+      },
+    }),
     ...datastoreHandlers({ data, sync }),
     ...ownerHandlers({ data, prefs }),
     ...serverHandlers({
@@ -219,6 +245,27 @@ export function createAppServices(deps: AppServicesDeps) {
     }),
   };
 
+  /** What a finished setup runs at launch — once the vault can be read (the agent needs its keys). */
+  async function startWhenReady(): Promise<void> {
+    const vaultState = vault.status().state;
+    if (vaultState !== 'ready') {
+      log(`keys are ${vaultState}: the agent starts once they can be read`);
+      if (vaultState === 'locked' && prefs.get().wizardDone) {
+        deps.notify?.({
+          title: 'MONO is locked',
+          body: 'Open MONO and enter your passphrase so your agent can start.',
+        });
+      }
+      return;
+    }
+    const { mode, wizardStep, wizardDone } = prefs.get();
+    if (mode === 'local' && (wizardStep === 'done' || wizardDone)) {
+      await installer.startLocal().catch((error) => log('local agent did not start', error));
+    } else if (mode === 'vps') {
+      sync.start();
+    }
+  }
+
   return {
     handlers,
     vault,
@@ -230,14 +277,12 @@ export function createAppServices(deps: AppServicesDeps) {
     isPaused: pause.current,
     isBudgetReached: budget.reached,
     health: health.current,
-    /** Called once at launch: a finished local setup starts its agent and sync at once. */
-    async start(): Promise<void> {
-      const { mode, wizardStep } = prefs.get();
-      if (mode === 'local' && (wizardStep === 'done' || prefs.get().wizardDone)) {
-        await installer.startLocal().catch((error) => log('local agent did not start', error));
-      } else if (mode === 'vps') {
-        sync.start();
-      }
+    /** Called once at launch: a finished setup starts its agent and sync as soon as the keys can be read. */
+    start: startWhenReady,
+    /** Runs `listener` each time the vault becomes readable (created or unlocked). */
+    onVaultReady(listener: () => void): () => void {
+      vaultListeners.add(listener);
+      return () => vaultListeners.delete(listener);
     },
     async stop(): Promise<void> {
       notifier.dispose();

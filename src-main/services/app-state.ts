@@ -1,5 +1,5 @@
 // The app's own state as the renderer sees it (mode, wizard progress, which secrets are set — never their
-// values), read from prefs and the vault and pushed to the renderer whenever it changes.
+// values — and how they are protected), read from prefs and the vault and pushed whenever it changes.
 import type { AppState } from '../ipc/contract.ts';
 import type { PrefsStore } from './prefs.ts';
 import type { Vault } from './vault.ts';
@@ -13,7 +13,7 @@ export interface AppStateView {
 export function createAppStateView(deps: {
   version: string;
   shell: AppState['shell'];
-  vault: Pick<Vault, 'has'>;
+  vault: Pick<Vault, 'has' | 'status'>;
   prefs: Pick<PrefsStore, 'get' | 'appState'>;
   /** Present where the shell can register MONO as a login item (Electron). */
   canLaunchAtLogin: boolean;
@@ -30,7 +30,8 @@ export function createAppStateView(deps: {
       ] as const
     ).map((name) => ({ name, set: deps.vault.has(name) }));
     const launchAtLogin = deps.canLaunchAtLogin ? (deps.prefs.get().launchAtLogin ?? false) : null;
-    return deps.prefs.appState({ version: deps.version, shell: deps.shell, secrets, launchAtLogin });
+    const vault = deps.vault.status();
+    return deps.prefs.appState({ version: deps.version, shell: deps.shell, secrets, vault, launchAtLogin });
   }
   return {
     current,

@@ -14,9 +14,14 @@ export interface TrayInput {
   updateFailed: boolean;
   /** What is wrong with the agent (health-problems.ts): refused credentials, no owner, a stopped process… */
   problems?: HealthProblem[];
+  /** The keys wait for the owner's passphrase: nothing that needs them (the local agent) can start. */
+  locked?: boolean;
 }
 
 export function trayState(input: TrayInput): { state: TrayState; tooltip: string } {
+  if (input.locked) {
+    return { state: 'attention', tooltip: 'MONO — locked: open MONO and enter your passphrase' };
+  }
   if (!input.wizardDone) return { state: 'setup', tooltip: 'MONO — finish setting up your agent' };
   if (input.updating) return { state: 'updating', tooltip: 'MONO — updating your agent…' };
   if (input.sync === 'unresponsive')

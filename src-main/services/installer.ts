@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import type { Secret } from '../../agent-core/config/secret.ts';
 import type { VpsTarget } from '../ipc/contract.ts';
 import { UserError } from '../ipc/dispatch.ts';
-import { settingsEnv } from './agent-env.ts';
+import { SECRET_ENV, settingsEnv } from './agent-env.ts';
 import type { AgentSupervisor } from './agent-supervisor.ts';
 import type { AppStateView } from './app-state.ts';
 import type { InstallTracker } from './install.ts';
@@ -24,6 +24,8 @@ export interface InstallerDeps {
   provision: Pick<ProvisionAdapter, 'deploy'>;
   appState: AppStateView;
   log(message: string, error?: unknown): void;
+  /** The net under a VPS deploy's own timeouts (default 30 minutes). */
+  deployDeadlineMs?: number;
 }
 
 export function createInstaller(deps: InstallerDeps) {
@@ -95,7 +97,8 @@ export function createInstaller(deps: InstallerDeps) {
   /** Everything the VPS agent needs, including its own hub password (made once, kept in the vault). */
   function vpsSecrets(): Record<string, Secret> {
     if (!vault.has('vps_hub_password')) vault.set('vps_hub_password', randomBytes(24).toString('base64url'));
-    const names = vault.names().filter((n) => n !== 'hub_password');
+    // Only what the agent reads: the desktop's own secrets (its local hub password, the bridge key) stay here.
+    const names = Object.keys(SECRET_ENV).filter((n) => vault.has(n));
     return Object.fromEntries(names.flatMap((n) => (vault.get(n) ? [[n, vault.get(n) as Secret]] : [])));
   }
 
@@ -107,18 +110,54 @@ export function createInstaller(deps: InstallerDeps) {
       return { applied: 'restarted' as const };
     }
     if (mode === 'vps' && vps) {
-      const secrets = vpsSecrets();
-      await provision.deploy(vps, secrets, (event) => install.event(event), settingsEnv(prefs.get()));
+      await oneDeployAtATime(() => deployWithDeadline(vps));
       return { applied: 'sent' as const };
     }
     return { applied: 'saved' as const };
   }
 
+  /** Deploys never overlap (they would fight over the host lock): a later one waits for the one running. */
+  let deploying: Promise<unknown> = Promise.resolve();
+  function oneDeployAtATime<T>(work: () => Promise<T>): Promise<T> {
+    const run = deploying.then(work, work);
+    deploying = run.catch(() => {});
+    return run;
+  }
+
+  /**
+   * A deploy that has not finished after `deployDeadlineMs` is cancelled (its remote commands have their own
+   * timeouts; this is the net under them), so the install tracker always ends and Install/Update work again.
+   */
+  async function deployWithDeadline(vps: VpsTarget): Promise<void> {
+    const deadline = deps.deployDeadlineMs ?? 30 * 60_000;
+    const controller = new AbortController();
+    let timer: NodeJS.Timeout | undefined;
+    const gaveUp = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        controller.abort();
+        reject(
+          new UserError(
+            `The install did not finish within ${Math.max(1, Math.round(deadline / 60_000))} minutes and was stopped. Check the server's connection, then press Retry.`,
+          ),
+        );
+      }, deadline);
+    });
+    try {
+      const secrets = vpsSecrets();
+      const env = settingsEnv(prefs.get());
+      await Promise.race([
+        provision.deploy(vps, secrets, (event) => install.event(event), env, controller.signal),
+        gaveUp,
+      ]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
   async function runVpsDeploy(vps: VpsTarget): Promise<void> {
     install.begin(VPS_INSTALL_STEPS);
     try {
-      const secrets = vpsSecrets();
-      await provision.deploy(vps, secrets, (event) => install.event(event), settingsEnv(prefs.get()));
+      await oneDeployAtATime(() => deployWithDeadline(vps));
       if (prefs.get().wizardStep === 'install') prefs.update({ wizardStep: 'done' });
       install.finish();
       appState.publish();

@@ -21,7 +21,7 @@ export interface Prefs {
 export interface PrefsStore {
   get(): Prefs;
   update(patch: Partial<Prefs>): Prefs;
-  appState(extra: Pick<AppState, 'version' | 'shell' | 'secrets' | 'launchAtLogin'>): AppState;
+  appState(extra: Pick<AppState, 'version' | 'shell' | 'secrets' | 'vault' | 'launchAtLogin'>): AppState;
 }
 
 const DEFAULTS: Prefs = { mode: null, wizardStep: 'claude', wizardDone: false };

@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Secret } from '../../agent-core/config/secret.ts';
-import type { PreflightCheck, ServerStatus, VpsTarget } from '../ipc/contract.ts';
+import type { HostKeyView, PreflightCheck, ServerStatus, VpsTarget } from '../ipc/contract.ts';
 import { UserError } from '../ipc/dispatch.ts';
 
 /** One provisioning progress event, as `deploy` emits them (and `mono deploy --json` prints them). */
@@ -16,6 +16,11 @@ export interface ProvisionEvent {
 }
 
 export interface ProvisionAdapter {
+  /** The key the server presents and how it compares with the pinned one; pins nothing. */
+  hostKey(target: VpsTarget): Promise<HostKeyView>;
+  /** Pins the server's key if, and only if, it has the fingerprint the owner confirmed. */
+  trustHostKey(target: VpsTarget, fingerprint: string): Promise<HostKeyView>;
+  /** Connects (a pinned key only) and runs the preflight checks. */
   testConnection(target: VpsTarget): Promise<{ ok: boolean; checks: PreflightCheck[] }>;
   deploy(
     target: VpsTarget,
@@ -23,6 +28,8 @@ export interface ProvisionAdapter {
     onEvent: (event: ProvisionEvent) => void,
     /** Non-secret settings for the agent's environment. */
     env?: Record<string, string>,
+    /** Cancels the deploy at its next step (the host lock is released). */
+    signal?: AbortSignal,
   ): Promise<void>;
   status(target: VpsTarget): Promise<Omit<ServerStatus, 'mode' | 'paused'>>;
   logs(target: VpsTarget, limit: number): Promise<string[]>;
@@ -43,7 +50,16 @@ export function createUnavailableProvision(): ProvisionAdapter {
   const fail = async (): Promise<never> => {
     throw new UserError(VPS_UNAVAILABLE, 'Unavailable');
   };
-  return { testConnection: fail, deploy: fail, status: fail, logs: fail, rollback: fail, hubUrl: fail };
+  return {
+    hostKey: fail,
+    trustHostKey: fail,
+    testConnection: fail,
+    deploy: fail,
+    status: fail,
+    logs: fail,
+    rollback: fail,
+    hubUrl: fail,
+  };
 }
 
 const run = promisify(execFile);

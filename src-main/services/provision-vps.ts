@@ -7,6 +7,7 @@ import { UserError } from '../ipc/dispatch.ts';
 import {
   checkHost,
   deploy,
+  fetchHostKey,
   type HubTunnel,
   logs,
   openHubTunnel,
@@ -15,10 +16,13 @@ import {
   rollback,
   status,
   type Target,
+  targetName,
+  trustHostKey,
 } from '../provision/index.ts';
 import { LAYOUT } from '../provision/layout.ts';
 import { SECRET_ENV } from './agent-env.ts';
 import type { ProvisionAdapter, ProvisionEvent } from './provision-adapter.ts';
+import { toHostKeyView } from './vps-host-key.ts';
 
 /** The deploy's steps as the install screen lists them before they run (the events then fill in details). */
 export const VPS_INSTALL_STEPS: { step: string; message: string }[] = [
@@ -45,8 +49,7 @@ export function toTarget(vps: VpsTarget, knownHostsPath?: string): Target {
     port: vps.port,
     username: vps.user,
     identity: vps.keyPath.replace(/^~(?=\/|$)/, homedir()),
-    // Trust on first use: the fingerprint is shown in the log and pinned; a changed key is always refused.
-    acceptNewHostKey: true,
+    // Only a pinned key is accepted: a new one is pinned through trustHostKey, after the owner compared it.
   };
 }
 
@@ -94,6 +97,28 @@ export function createVpsProvision(deps: VpsProvisionOptions): ProvisionAdapter 
   const target = (vps: VpsTarget) => toTarget(vps, deps.knownHostsPath);
   let tunnel: { key: string; tunnel: HubTunnel } | undefined;
   return {
+    async hostKey(vps) {
+      try {
+        return toHostKeyView(
+          await fetchHostKey({ target: target(vps) }),
+          targetName(target(vps)),
+          deps.knownHostsPath,
+        );
+      } catch (error) {
+        throw userError(error);
+      }
+    },
+    async trustHostKey(vps, fingerprint) {
+      try {
+        const key = await trustHostKey({ target: target(vps), fingerprint });
+        return toHostKeyView(
+          { host: vps.host, port: vps.port, key, status: 'pinned' },
+          targetName(target(vps)),
+        );
+      } catch (error) {
+        throw userError(error);
+      }
+    },
     async testConnection(vps) {
       const events: ProgressEvent[] = [];
       const result = await checkHost({ target: target(vps), onProgress: (e) => events.push(e) });
@@ -113,9 +138,10 @@ export function createVpsProvision(deps: VpsProvisionOptions): ProvisionAdapter 
       }
       return { ok: result.ok, checks };
     },
-    async deploy(vps, secrets, onEvent, env = {}) {
+    async deploy(vps, secrets, onEvent, env = {}, signal) {
       try {
         await deploy({
+          ...(signal && { signal }),
           target: target(vps),
           releaseDir: deps.releaseDir,
           env: envFileFor(secrets, deps.hubUser, { ...deps.extraEnv, ...env }),

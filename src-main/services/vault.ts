@@ -1,88 +1,292 @@
-// The desktop's secret store: values encrypted with Electron's safeStorage (or, without Electron, a key file
-// readable only by the user), kept in one 0600 JSON file, and handed out only as `Secret`s — never to the renderer.
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+// The desktop's secret store: one 0600 JSON file of encrypted entries, handed out only as `Secret`s — never to
+// the renderer. Entries are protected by the system keyring (Electron's safeStorage, where it is a real keyring)
+// or by a key derived from the owner's passphrase; never by a key stored beside them, never in clear.
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Secret } from '../../agent-core/config/secret.ts';
+import type { VaultStatus } from '../ipc/contract.ts';
+import { UserError } from '../ipc/dispatch.ts';
+import { PASSPHRASE_MIN_LENGTH } from '../ipc/input-rules.ts';
+import { assessKeyring, type KeyringLike, PASSPHRASE_DESCRIPTION } from './keyring.ts';
+import {
+  checkKdfParams,
+  deriveKey,
+  type KdfParams,
+  newKdfParams,
+  seal,
+  unseal,
+  unsealWithKeyFile,
+} from './vault-crypto.ts';
 
-/** The part of Electron's `safeStorage` the vault uses (so tests and the bridge can pass their own). */
-export interface SafeStorageLike {
-  isEncryptionAvailable(): boolean;
-  encryptString(plain: string): Buffer;
-  decryptString(encrypted: Buffer): string;
-}
+export type { KeyringLike } from './keyring.ts';
 
 export interface Vault {
+  status(): VaultStatus;
   get(name: string): Secret | undefined;
+  /** Names are not secret: whether a key is set is known while the vault is locked too. */
   has(name: string): boolean;
   set(name: string, value: string): void;
   delete(name: string): void;
   names(): string[];
+  /** First passphrase (or the move from weaker storage): everything stored so far is sealed under it. */
+  create(passphrase: string): Promise<void>;
+  unlock(passphrase: string): Promise<void>;
+  changePassphrase(current: string, next: string): Promise<void>;
+  /** Forgets every stored secret (the way out of a forgotten passphrase). */
+  reset(): void;
+  /** Replaces every stored secret value in a text (for logs). */
+  redact(text: string): string;
 }
 
-export class VaultError extends Error {
+/** A failure the owner can act on (wrong passphrase, locked vault, no protection available). */
+export class VaultError extends UserError {
   override name = 'VaultError';
+  constructor(message: string) {
+    super(message, 'VaultError');
+  }
 }
 
-export function createVault(deps: { file: string; safeStorage: SafeStorageLike }): Vault {
-  const { file, safeStorage } = deps;
-  let entries: Record<string, string> = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : {};
+type Protection = { kind: 'keyring' } | { kind: 'passphrase'; kdf: KdfParams; check: string };
+interface VaultFile {
+  format: 'mono-vault-2';
+  protection: Protection | null;
+  entries: Record<string, string>;
+}
 
-  function save(): void {
+const CHECK_CONTEXT = 'mono-vault-check';
+const entryContext = (name: string) => `entry:${name}`;
+
+export interface VaultDeps {
+  file: string;
+  /** Electron's safeStorage; absent where there is no system keyring to use (the browser bridge). */
+  keyring?: KeyringLike;
+  platform?: NodeJS.Platform;
+  /** The key file MONO's browser mode once kept beside the vault: read once to move its entries, then destroyed. */
+  legacyKeyFile?: string;
+}
+
+export function createVault(deps: VaultDeps): Vault {
+  const { file, keyring } = deps;
+  const platform = deps.platform ?? process.platform;
+  let data = readVaultFile(file);
+  let key: Buffer | undefined;
+  let busy: Promise<unknown> = Promise.resolve();
+
+  const assess = () => assessKeyring(keyring, platform);
+
+  /** The protection entries are under now: the recorded one, or (new vault) the keyring when it is a real one. */
+  function protection(): Protection | null {
+    if (data.protection) return data.protection;
+    if (hasEntries() && existsLegacyKeyFile()) return null;
+    return assess().usable ? { kind: 'keyring' } : null;
+  }
+
+  function hasEntries(): boolean {
+    return Object.keys(data.entries).length > 0;
+  }
+
+  function existsLegacyKeyFile(): boolean {
+    return Boolean(deps.legacyKeyFile && existsSync(deps.legacyKeyFile));
+  }
+
+  function status(): VaultStatus {
+    const current = protection();
+    const keyringCheck = assess();
+    if (current?.kind === 'keyring') {
+      if (keyringCheck.usable)
+        return { state: 'ready', protection: 'keyring', description: keyringCheck.description };
+      return {
+        state: 'unavailable',
+        protection: 'keyring',
+        description: '',
+        problem: `Your keys were sealed with this computer's keyring, which MONO cannot use now: ${keyringCheck.problem} Start your desktop session's keyring and open MONO again, or start over with a passphrase (you will enter your keys again).`,
+      };
+    }
+    if (current?.kind === 'passphrase') {
+      return {
+        state: key ? 'ready' : 'locked',
+        protection: 'passphrase',
+        description: PASSPHRASE_DESCRIPTION,
+      };
+    }
+    return {
+      state: 'setup',
+      protection: null,
+      description: '',
+      problem: keyringCheck.problem ?? 'Choose how MONO protects your keys.',
+      ...(hasEntries() && { migrating: true }),
+    };
+  }
+
+  function save(next: VaultFile): void {
     mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
     const tmp = `${file}.tmp`;
-    writeFileSync(tmp, `${JSON.stringify(entries, null, 2)}\n`, { mode: 0o600 });
-    chmodSync(tmp, 0o600);
+    writeFileSync(tmp, `${JSON.stringify(next, null, 2)}\n`, { mode: 0o600 });
     renameSync(tmp, file);
+    data = next;
+  }
+
+  function requireReady(): Protection {
+    const state = status();
+    if (state.state === 'locked') throw new VaultError('MONO is locked. Enter your passphrase first.');
+    if (state.state === 'unavailable') throw new VaultError(state.problem ?? 'The vault cannot be opened.');
+    if (state.state === 'setup') {
+      throw new VaultError(`Set a passphrase first: ${state.problem ?? ''}`.trim());
+    }
+    return protection() as Protection;
+  }
+
+  function decrypt(current: Protection, name: string, stored: string): string {
+    const bytes = Buffer.from(stored, 'base64');
+    if (current.kind === 'keyring') return (keyring as KeyringLike).decryptString(bytes);
+    return unseal(key as Buffer, bytes, entryContext(name));
+  }
+
+  function encrypt(current: Protection, name: string, value: string): string {
+    if (current.kind === 'keyring') return (keyring as KeyringLike).encryptString(value).toString('base64');
+    return seal(key as Buffer, value, entryContext(name)).toString('base64');
+  }
+
+  /** Plain values of entries written before a passphrase existed (former key file, or a keyring MONO refuses). */
+  function readUnprotectedEntries(): Record<string, string> {
+    const out: Record<string, string> = {};
+    const keyFile = existsLegacyKeyFile() ? readFileSync(deps.legacyKeyFile as string) : undefined;
+    for (const [name, stored] of Object.entries(data.entries)) {
+      const bytes = Buffer.from(stored, 'base64');
+      try {
+        if (keyFile) out[name] = unsealWithKeyFile(keyFile, bytes);
+        else if (keyring) out[name] = keyring.decryptString(bytes);
+      } catch {
+        // Unreadable here (another machine's keyring): that entry is entered again.
+      }
+    }
+    return out;
+  }
+
+  function destroyLegacyKeyFile(): void {
+    if (!deps.legacyKeyFile || !existsSync(deps.legacyKeyFile)) return;
+    writeFileSync(deps.legacyKeyFile, Buffer.alloc(32));
+    rmSync(deps.legacyKeyFile, { force: true });
+  }
+
+  function serial<T>(work: () => Promise<T>): Promise<T> {
+    const run = busy.then(work, work);
+    busy = run.catch(() => {});
+    return run;
+  }
+
+  async function sealAll(passphrase: string, values: Record<string, string>): Promise<void> {
+    const kdf = newKdfParams();
+    const derived = await deriveKey(passphrase, kdf);
+    const entries: Record<string, string> = {};
+    for (const [name, value] of Object.entries(values)) {
+      entries[name] = seal(derived, value, entryContext(name)).toString('base64');
+    }
+    const check = seal(derived, CHECK_CONTEXT, CHECK_CONTEXT).toString('base64');
+    save({ format: 'mono-vault-2', protection: { kind: 'passphrase', kdf, check }, entries });
+    key = derived;
+  }
+
+  async function verify(passphrase: string): Promise<Buffer> {
+    const current = data.protection;
+    if (current?.kind !== 'passphrase') throw new VaultError('This vault has no passphrase.');
+    const derived = await deriveKey(passphrase, current.kdf);
+    try {
+      unseal(derived, Buffer.from(current.check, 'base64'), CHECK_CONTEXT);
+    } catch {
+      throw new VaultError('That passphrase is not right.');
+    }
+    return derived;
+  }
+
+  function get(name: string): Secret | undefined {
+    const stored = data.entries[name];
+    if (stored === undefined) return undefined;
+    return new Secret(decrypt(requireReady(), name, stored));
   }
 
   return {
-    get(name) {
-      const stored = entries[name];
-      if (stored === undefined) return undefined;
-      return new Secret(safeStorage.decryptString(Buffer.from(stored, 'base64')));
-    },
-    has: (name) => entries[name] !== undefined,
+    status,
+    get,
+    has: (name) => data.entries[name] !== undefined,
     set(name, value) {
-      if (!safeStorage.isEncryptionAvailable()) {
-        throw new VaultError('This computer offers no secure storage for secrets (is a keyring running?).');
-      }
-      entries = { ...entries, [name]: safeStorage.encryptString(value).toString('base64') };
-      save();
+      const current = requireReady();
+      const next = { ...data, entries: { ...data.entries, [name]: encrypt(current, name, value) } };
+      if (!data.protection) next.protection = current;
+      save(next);
     },
     delete(name) {
-      const { [name]: _gone, ...rest } = entries;
-      entries = rest;
-      save();
+      const { [name]: _gone, ...rest } = data.entries;
+      save({ ...data, entries: rest });
     },
-    names: () => Object.keys(entries),
+    names: () => Object.keys(data.entries),
+    create: (passphrase) =>
+      serial(async () => {
+        const state = status().state;
+        if (state !== 'setup') throw new VaultError('A passphrase is already set. Change it instead.');
+        checkPassphrase(passphrase);
+        await sealAll(passphrase, readUnprotectedEntries());
+        destroyLegacyKeyFile();
+      }),
+    unlock: (passphrase) =>
+      serial(async () => {
+        if (status().state === 'ready') return;
+        key = await verify(passphrase);
+      }),
+    changePassphrase: (current, next) =>
+      serial(async () => {
+        checkPassphrase(next);
+        const oldKey = await verify(current);
+        const values: Record<string, string> = {};
+        for (const [name, stored] of Object.entries(data.entries)) {
+          values[name] = unseal(oldKey, Buffer.from(stored, 'base64'), entryContext(name));
+        }
+        await sealAll(next, values);
+      }),
+    reset() {
+      key = undefined;
+      save({ format: 'mono-vault-2', protection: null, entries: {} });
+      destroyLegacyKeyFile();
+    },
+    redact(text) {
+      if (status().state !== 'ready') return text;
+      let out = text;
+      for (const name of Object.keys(data.entries)) {
+        let value: string | undefined;
+        try {
+          value = get(name)?.reveal();
+        } catch {
+          value = undefined;
+        }
+        if (value && value.length >= 6) out = out.split(value).join('[redacted]');
+      }
+      return out;
+    },
   };
 }
 
-/**
- * safeStorage for the browser bridge (no Electron): AES-256-GCM with a random key in a 0600 file beside the
- * vault. Weaker than the OS keychain, but secrets are still never stored in clear text.
- */
-export function createKeyFileStorage(keyFile: string): SafeStorageLike {
-  function key(): Buffer {
-    if (!existsSync(keyFile)) {
-      mkdirSync(dirname(keyFile), { recursive: true, mode: 0o700 });
-      writeFileSync(keyFile, randomBytes(32), { mode: 0o600 });
-    }
-    return readFileSync(keyFile);
+function checkPassphrase(passphrase: string): void {
+  if (passphrase.length < PASSPHRASE_MIN_LENGTH) {
+    throw new VaultError(`Use at least ${PASSPHRASE_MIN_LENGTH} characters — a few words you will remember.`);
   }
-  return {
-    isEncryptionAvailable: () => true,
-    encryptString(plain) {
-      const iv = randomBytes(12);
-      const cipher = createCipheriv('aes-256-gcm', key(), iv);
-      const body = Buffer.concat([cipher.update(plain, 'utf8'), cipher.final()]);
-      return Buffer.concat([iv, cipher.getAuthTag(), body]);
-    },
-    decryptString(encrypted) {
-      const decipher = createDecipheriv('aes-256-gcm', key(), encrypted.subarray(0, 12));
-      decipher.setAuthTag(encrypted.subarray(12, 28));
-      return Buffer.concat([decipher.update(encrypted.subarray(28)), decipher.final()]).toString('utf8');
-    },
-  };
+}
+
+/** The vault file; the first format (a flat name → sealed value map) is read as entries without protection. */
+function readVaultFile(file: string): VaultFile {
+  if (!existsSync(file)) return { format: 'mono-vault-2', protection: null, entries: {} };
+  const parsed = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+  if (parsed.format !== 'mono-vault-2') {
+    return { format: 'mono-vault-2', protection: null, entries: parsed as Record<string, string> };
+  }
+  const raw = parsed.protection as { kind?: string; kdf?: unknown; check?: unknown } | null;
+  let protection: Protection | null = null;
+  if (raw?.kind === 'keyring') protection = { kind: 'keyring' };
+  if (raw?.kind === 'passphrase') {
+    const kdf = checkKdfParams(raw.kdf);
+    if (!kdf || typeof raw.check !== 'string') {
+      throw new VaultError(`${file} is damaged (its passphrase settings are not ones MONO writes).`);
+    }
+    protection = { kind: 'passphrase', kdf, check: raw.check };
+  }
+  return { format: 'mono-vault-2', protection, entries: (parsed.entries ?? {}) as Record<string, string> };
 }

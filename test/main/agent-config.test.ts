@@ -1,16 +1,15 @@
 // A setting that stops the agent from starting is put back: the real supervisor runs a stand-in agent that refuses
 // one token the way the agent refuses bad configuration (exit 2 with the problem listed), and comes up otherwise.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { UserError } from '../../src-main/ipc/dispatch.ts';
 import { createAgentConfig } from '../../src-main/services/agent-config.ts';
-import { createAgentSupervisor } from '../../src-main/services/agent-supervisor.ts';
+import { createAgentSupervisor, nodeSpawnAgent } from '../../src-main/services/agent-supervisor.ts';
 import { createPrefsStore } from '../../src-main/services/prefs.ts';
-import { createKeyFileStorage, createVault } from '../../src-main/services/vault.ts';
+import { createVault } from '../../src-main/services/vault.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'mono-agent-config-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -29,15 +28,13 @@ writeFileSync(
 );
 
 test('a token the agent will not start with is put back, the agent runs with the old one, and the owner is told why', async () => {
-  const vault = createVault({
-    file: join(dir, 'vault.json'),
-    safeStorage: createKeyFileStorage(join(dir, 'key')),
-  });
+  // Where there is no keyring the vault is sealed under a passphrase.
+  const vault = createVault({ file: join(dir, 'vault.json'), platform: 'linux' });
+  await vault.create('a passphrase for the tests');
   const prefs = createPrefsStore(join(dir, 'desktop.json'));
   vault.set('telegram_bot_token', '123456:GoodGoodGoodGoodGoodGood');
   const agent = createAgentSupervisor({
-    spawn,
-    nodePath: process.execPath,
+    spawn: nodeSpawnAgent(),
     agentPath: fakeAgent,
     env: () => ({
       PATH: process.env.PATH ?? '',

@@ -10,6 +10,7 @@ import {
   type AgentProcessStatus,
   createAgentSupervisor,
   failureReason,
+  nodeSpawnAgent,
   readyAddress,
 } from '../../src-main/services/agent-supervisor.ts';
 
@@ -39,8 +40,7 @@ test('starts the agent, keeps its log, restarts it after a crash, and stops it',
   const states: AgentProcessStatus['state'][] = [];
   let crash = true;
   const supervisor = createAgentSupervisor({
-    spawn,
-    nodePath: process.execPath,
+    spawn: nodeSpawnAgent(),
     agentPath: fakeAgent,
     env: () => ({
       PATH: process.env.PATH ?? '',
@@ -78,8 +78,7 @@ test('an agent that exits while starting fails with its last log lines', async (
   const broken = join(dir, 'broken.mjs');
   writeFileSync(broken, `console.error('Missing configuration: set TELEGRAM_BOT_TOKEN'); process.exit(2);`);
   const supervisor = createAgentSupervisor({
-    spawn,
-    nodePath: process.execPath,
+    spawn: nodeSpawnAgent(),
     agentPath: broken,
     env: () => ({}),
   });
@@ -120,8 +119,7 @@ test('a desktop started after a crash stops the agent the earlier one left runni
   while (!said.includes('ready')) await new Promise((r) => setTimeout(r, 20));
   writeFileSync(pidFile, `${leftover.pid}\n`);
   const later = createAgentSupervisor({
-    spawn,
-    nodePath: process.execPath,
+    spawn: nodeSpawnAgent(),
     agentPath: fakeAgent,
     env: () => ({ PATH: process.env.PATH ?? '' }),
     pidFile,
@@ -143,8 +141,7 @@ test('a pid file that names an unrelated process is ignored, never signalled', a
   const unrelated = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)']);
   writeFileSync(pidFile, `${unrelated.pid}\n`);
   const supervisor = createAgentSupervisor({
-    spawn,
-    nodePath: process.execPath,
+    spawn: nodeSpawnAgent(),
     agentPath: fakeAgent,
     env: () => ({ PATH: process.env.PATH ?? '' }),
     pidFile,
@@ -155,5 +152,93 @@ test('a pid file that names an unrelated process is ignored, never signalled', a
   } finally {
     await supervisor.stop();
     unrelated.kill('SIGKILL');
+  }
+});
+
+// Hangs before "ready" while HANG is set, ignoring SIGTERM (a stuck start: only SIGKILL ends it).
+const hangingAgent = join(dir, 'hanging.mjs');
+writeFileSync(
+  hangingAgent,
+  `if (process.env.HANG) {
+     console.log(JSON.stringify({ msg: 'starting', pid: process.pid }));
+     process.on('SIGTERM', () => console.log(JSON.stringify({ msg: 'ignoring SIGTERM' })));
+     setInterval(() => {}, 1000);
+   } else {
+     console.log(JSON.stringify({ msg: 'ready', http: '127.0.0.1:45678' }));
+     process.on('SIGTERM', () => process.exit(0));
+     setInterval(() => {}, 1000);
+   }`,
+);
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+test('an agent that never becomes ready is killed at the timeout, and Retry starts a fresh one', {
+  timeout: 30_000,
+}, async () => {
+  let hang = true;
+  const pids: number[] = [];
+  const supervisor = createAgentSupervisor({
+    spawn: (path, env) => {
+      const proc = nodeSpawnAgent()(path, env);
+      if (proc.pid) pids.push(proc.pid);
+      return proc;
+    },
+    agentPath: hangingAgent,
+    env: () => ({ PATH: process.env.PATH ?? '', ...(hang ? { HANG: '1' } : {}) }),
+    // Long enough for the healthy retry to start on a busy machine; the stuck one is killed at it all the same.
+    startTimeoutMs: 6_000,
+    killGraceMs: 500,
+  });
+  try {
+    const began = Date.now();
+    await assert.rejects(supervisor.start(), /did not report ready within 6 s and was stopped/);
+    assert.ok(Date.now() - began < 10_000);
+    assert.equal(supervisor.status().state, 'crashed');
+    assert.match(supervisor.status().lastError ?? '', /did not report ready/);
+    const first = pids[0] as number;
+    const deadline = Date.now() + 5_000;
+    while (alive(first)) {
+      assert.ok(Date.now() < deadline, 'the stuck child is still running');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    // Nothing restarts it behind the owner's back: the failed start is over until they retry.
+    await new Promise((r) => setTimeout(r, 1_500));
+    assert.equal(pids.length, 1);
+
+    hang = false;
+    const retried = await supervisor.start();
+    assert.equal(retried.state, 'running');
+    assert.equal(retried.lastError, undefined);
+    assert.equal(pids.length, 2);
+  } finally {
+    await supervisor.stop();
+  }
+  for (const pid of pids) assert.equal(alive(pid), false);
+});
+
+test('two starts at once share one child', async () => {
+  const pids: number[] = [];
+  const supervisor = createAgentSupervisor({
+    spawn: (path, env) => {
+      const proc = nodeSpawnAgent()(path, env);
+      if (proc.pid) pids.push(proc.pid);
+      return proc;
+    },
+    agentPath: hangingAgent,
+    env: () => ({ PATH: process.env.PATH ?? '' }),
+  });
+  try {
+    const [a, b] = await Promise.all([supervisor.start(), supervisor.start()]);
+    assert.equal(a.pid, b.pid);
+    assert.equal(pids.length, 1);
+  } finally {
+    await supervisor.stop();
   }
 });

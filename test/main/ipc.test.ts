@@ -154,3 +154,55 @@ test('validation errors read as sentences for people: no internal field names, a
     assert.ok(!result.ok && !/\((token|phoneNumberId|cron|days)\)/.test(result.error.message));
   }
 });
+
+test('a secret or passphrase with a line break or another control character is refused before any handler', () => {
+  const refuse = (method: keyof typeof methods, input: unknown) => {
+    const result = methods[method].input.safeParse(input);
+    assert.equal(result.success, false, `${method} accepted ${JSON.stringify(input)}`);
+    assert.match(result.error?.issues[0]?.message ?? '', /line break or another invisible control character/);
+  };
+  refuse('secret.set', { name: 'anthropic_api_key', value: 'sk-ant-abc\nMONO_DB_PASS=owned' });
+  refuse('secret.set', { name: 'webhook_secret', value: 'abc\u0000def' });
+  refuse('wizard.checkClaude', { apiKey: 'sk-ant-abc\rdef' });
+  refuse('wizard.saveWhatsApp', {
+    mode: 'cloud',
+    phoneNumberId: '1234567890',
+    accessToken: 'EAAB-token-token-token\u001b[31m',
+    appSecret: 'app-secret-1',
+  });
+  refuse('vault.create', { passphrase: 'a long passphrase\u0007' });
+  // A value pasted with a trailing newline is trimmed, not refused; one inside is what would break the env file.
+  assert.equal(
+    methods['secret.set'].input.safeParse({ name: 'anthropic_api_key', value: 'sk-ant-abc\n' }).success,
+    true,
+  );
+});
+
+test('the VPS form is held to the CLI’s host and user rules, field by field', () => {
+  const parse = (target: Record<string, unknown>) =>
+    methods['ssh.test'].input.safeParse({
+      port: 22,
+      keyPath: '/k',
+      user: 'root',
+      host: '203.0.113.7',
+      ...target,
+    });
+  assert.equal(parse({}).success, true);
+  assert.equal(parse({ host: 'vps.example.com', user: 'deploy' }).success, true);
+  assert.equal(parse({ host: '2001:db8::7' }).success, true);
+  for (const host of [
+    'root@203.0.113.7',
+    'vps example.com',
+    'vps.example.com;rm -rf /',
+    '-oProxyCommand=x',
+  ]) {
+    const result = parse({ host });
+    assert.equal(result.success, false, host);
+    assert.deepEqual(result.error?.issues[0]?.path, ['host'], host);
+  }
+  for (const user of ['-oProxyCommand=x', 'ro ot', 'root;id', '1root']) {
+    const result = parse({ user });
+    assert.equal(result.success, false, user);
+    assert.deepEqual(result.error?.issues[0]?.path, ['user'], user);
+  }
+});

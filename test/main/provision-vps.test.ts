@@ -7,15 +7,15 @@ import { inspect } from 'node:util';
 import { Secret } from '../../agent-core/config/secret.ts';
 import { envFileFor, toEvent, toTarget } from '../../src-main/services/provision-vps.ts';
 
-test('the VPS target keeps host, port and user, expands ~ in the key path, and pins on first use', () => {
+test('the VPS target keeps host, port and user, expands ~ in the key path, and never pins a new key itself', () => {
   const target = toTarget({ host: '203.0.113.7', user: 'deploy', port: 2222, keyPath: '~/.ssh/id_ed25519' });
   assert.deepEqual(target, {
     host: '203.0.113.7',
     port: 2222,
     username: 'deploy',
     identity: `${homedir()}/.ssh/id_ed25519`,
-    acceptNewHostKey: true,
   });
+  assert.equal('acceptNewHostKey' in target, false, 'a new key is pinned only after the owner compared it');
 });
 
 test('secrets become KEY=value lines for the agent, with the hub user, and never print', () => {

@@ -27,7 +27,7 @@ test('mono start --browser prints the address, serves the app and stops on SIGTE
       const timer = setTimeout(() => reject(new Error(`no address printed:\n${out}`)), 45_000);
       child.stdout.on('data', (chunk) => {
         out += String(chunk);
-        const match = /http:\/\/127\.0\.0\.1:\d+\/#secret=[\w-]+/.exec(out);
+        const match = /http:\/\/127\.0\.0\.1:\d+\/#key=[\w-]+/.exec(out);
         if (match) {
           clearTimeout(timer);
           resolve(match[0]);

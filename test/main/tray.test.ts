@@ -26,6 +26,9 @@ test('the tray shows online, offline, updating, paused and needs-attention state
   assert.equal(attention.state, 'attention');
   assert.match(attention.tooltip, /2 pairing requests, budget reached/);
   assert.match(trayState({ ...base, pendingPairings: 1 }).tooltip, /1 pairing request$/);
+  const locked = trayState({ ...base, sync: 'offline', locked: true });
+  assert.equal(locked.state, 'attention');
+  assert.match(locked.tooltip, /locked: open MONO and enter your passphrase/);
 });
 
 test('each tray state has its own icon, and the menu offers what makes sense', () => {

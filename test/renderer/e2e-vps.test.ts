@@ -2,7 +2,8 @@
 // namespace): the wizard tests the SSH connection, installs MONO over SSH with live progress, and the Server
 // screen reads the agent's state through SSH. The fakes listen on the host side of the VPS's veth pair.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -39,6 +40,7 @@ before(async () => {
   app = await startBrowserApp({
     version: '0.1.0',
     dataDir,
+    passphrase: 'the owner of this test vps',
     rendererDir: RENDERER_DIR,
     agentPath: join(release, 'mono-agent.js'),
     endpoints: {
@@ -79,6 +81,51 @@ after(async () => {
   await removeBuilds();
 });
 
+/** The fingerprint the provider's console shows: ssh-keygen on the server's own key file, not MONO's code. */
+function consoleFingerprint(): string {
+  const line = execFileSync('ssh-keygen', ['-lf', join(vps.keysDir, 'ssh_host_ed25519_key.pub')], {
+    encoding: 'utf8',
+  });
+  return /SHA256:[A-Za-z0-9+/]{43}/.exec(line)?.[0] ?? '';
+}
+const knownHosts = () => join(dataDir, 'known_hosts');
+const pinned = () => (existsSync(knownHosts()) ? readFileSync(knownHosts(), 'utf8') : '');
+
+test('first contact pins nothing by itself: an unconfirmed key is refused, a fingerprint that differs is refused', {
+  timeout: 120_000,
+}, async () => {
+  const h = app.services.handlers;
+  const target = { host: vps.host, user: 'root', port: 22, keyPath: key.identity };
+  const seen = await h['ssh.hostKey'](target);
+  assert.equal(seen.status, 'new');
+  assert.equal(seen.fingerprint, consoleFingerprint(), 'shown exactly as ssh-keygen -lf prints it');
+  assert.equal(pinned(), '', 'looking pins nothing');
+
+  // Connecting (and so sending anything) without the owner's confirmation is refused.
+  const test = await h['ssh.test'](target);
+  assert.equal(test.ok, false);
+  assert.match(test.checks.map((c) => c.detail).join(' '), /not known yet/);
+  await assert.rejects(h['wizard.chooseVps'](target), /not known yet/);
+  assert.equal(pinned(), '');
+
+  // A person in the middle: the key that answers is not the one the provider's console shows.
+  const otherServer = `SHA256:${'A'.repeat(43)}`;
+  await assert.rejects(h['ssh.trustHostKey']({ target, fingerprint: otherServer }), /not the expected/);
+  assert.equal(pinned(), '', 'a fingerprint that differs pins nothing');
+
+  // A key that changed since it was pinned is refused everywhere, with what to do.
+  execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(dataDir, 'other'), '-C', ''], {
+    encoding: 'utf8',
+  });
+  const otherKey = readFileSync(join(dataDir, 'other.pub'), 'utf8').trim().split(' ').slice(0, 2).join(' ');
+  writeFileSync(knownHosts(), `${vps.host} ${otherKey}\n`);
+  const changed = await h['ssh.hostKey'](target);
+  assert.equal(changed.status, 'changed');
+  assert.match(changed.problem ?? '', /changed.*intercepting.*remove its line from/s);
+  assert.equal((await h['ssh.test'](target)).ok, false);
+  rmSync(knownHosts());
+});
+
 test('the wizard tests the SSH connection and installs MONO on the VPS with live progress', {
   timeout: 300_000,
 }, async () => {
@@ -97,7 +144,24 @@ test('the wizard tests the SSH connection and installs MONO on the VPS with live
   await page.getByLabel('User').fill('root');
   await page.getByLabel('Private key').fill(key.identity);
   await page.getByRole('button', { name: 'Test connection' }).click();
+  // First contact: the fingerprint with where to compare it; nothing is pinned until the owner says it matches.
+  const hostKeyCheck = page.getByTestId('host-key-check');
+  await hostKeyCheck.waitFor({ timeout: 30_000 });
+  assert.match(
+    (await page.getByTestId('host-key-fingerprint').textContent()) ?? '',
+    new RegExp(consoleFingerprint().replace(/[+/]/g, '\\$&')),
+  );
+  assert.match(
+    (await hostKeyCheck.textContent()) ?? '',
+    /web console.*ssh-keygen -lf \/etc\/ssh\/ssh_host_ed25519_key\.pub/s,
+  );
+  assert.equal(pinned(), '');
+  await screenshot(page, 'wizard-host-key');
+  await hostKeyCheck.getByRole('button', { name: 'They match — trust this server' }).click();
   const checks = page.locator('.checks li');
+  // Either the checks or a refusal: say which, instead of timing out on one of them.
+  await checks.nth(1).or(page.getByRole('alert')).first().waitFor({ timeout: 120_000 });
+  assert.deepEqual(await page.getByRole('alert').allTextContents(), [], 'trusting the key was refused');
   await checks.nth(1).waitFor({ timeout: 60_000 });
   assert.equal(
     await page.locator('.checks li.check-ok').count(),
@@ -105,6 +169,11 @@ test('the wizard tests the SSH connection and installs MONO on the VPS with live
     await checks.allTextContents().then(String),
   );
   await screenshot(page, 'wizard-vps');
+  assert.match(
+    pinned(),
+    new RegExp(`^${vps.host.replace(/\./g, '\\.')} ssh-ed25519 `),
+    'pinned once confirmed',
+  );
 
   await page.getByRole('button', { name: 'Install on this server' }).click();
   await page.getByTestId('install-upload').waitFor({ timeout: 60_000 });

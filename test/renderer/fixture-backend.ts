@@ -54,6 +54,9 @@ export function makeThread(conversation: string, count: number): MessageRow[] {
 
 export interface FixtureOptions {
   threadSize?: number;
+  /** The same address again (a restarted MONO): its port and key. */
+  port?: number;
+  key?: string;
 }
 
 export async function startFixture(options: FixtureOptions = {}) {
@@ -108,6 +111,11 @@ export async function startFixture(options: FixtureOptions = {}) {
       telegram: { botName: 'Mono', username: 'my_mono_bot', link: 'https://t.me/my_mono_bot' },
       whatsapp: { mode: 'linked' },
     },
+    vault: {
+      state: 'ready',
+      protection: 'passphrase',
+      description: 'Encrypted with a key made from your passphrase (scrypt).',
+    },
     secrets: [
       { name: 'anthropic_api_key', set: true },
       { name: 'telegram_bot_token', set: true },
@@ -153,7 +161,12 @@ export async function startFixture(options: FixtureOptions = {}) {
     ]),
   ) as unknown as Handlers;
 
-  const bridge: Bridge = await startBridge({ handlers, rendererDir: RENDERER_DIR });
+  const bridge: Bridge = await startBridge({
+    handlers,
+    rendererDir: RENDERER_DIR,
+    ...(options.port !== undefined && { port: options.port }),
+    ...(options.key !== undefined && { key: options.key }),
+  });
   return {
     bridge,
     calls,

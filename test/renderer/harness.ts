@@ -75,6 +75,8 @@ export function ensureRendererBuilt(): void {
 
 export interface Stack {
   app: BrowserApp;
+  /** Every WebSocket frame between the page and the bridge, both directions, from the first page load on. */
+  frames: string[];
   telegram: FakeTelegram;
   anthropic: FakeAnthropic;
   browser: Browser;
@@ -100,6 +102,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const dataDir = mkdtempSync(join(tmpdir(), 'mono-e2e-'));
   // Where the desktop records its local agent for the CLI: inside this test's folder, never the user's home.
   process.env.MONO_DESKTOP_AGENT_FILE = join(dataDir, 'desktop-agent.json');
+  const frames: string[] = [];
   const cleanups: (() => Promise<unknown> | unknown)[] = [
     () => rmSync(dataDir, { recursive: true, force: true }),
   ];
@@ -135,9 +138,14 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     });
     const page = await context.newPage();
     page.on('pageerror', (error) => console.error('[page error]', error.message));
+    page.on('websocket', (socket) => {
+      socket.on('framesent', ({ payload }) => frames.push(String(payload)));
+      socket.on('framereceived', ({ payload }) => frames.push(String(payload)));
+    });
     await page.goto(app.bridge.openUrl);
     return {
       app,
+      frames,
       telegram,
       anthropic,
       browser,

@@ -20,6 +20,12 @@ export async function run(argv: string[]): Promise<number> {
     },
   });
   const dataDir = values['data-dir'] ?? process.env.MONO_DESKTOP_DIR ?? join(homedir(), '.mono', 'desktop');
+  const portText = values.port ?? process.env.MONO_BRIDGE_PORT;
+  const port = portText === undefined ? undefined : Number(portText);
+  if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535)) {
+    console.error(`mono: --port must be a number from 0 to 65535 (got "${portText}").`);
+    return 2;
+  }
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
 
   if (!values.browser) {
@@ -29,8 +35,17 @@ export async function run(argv: string[]): Promise<number> {
 
   if (!ensureBuilt()) return 1;
   const { startBrowserApp } = await import('../../bridge/browser-app.ts');
+  const { installLastResort } = await import('../last-resort.ts');
+  const { askHidden, canAsk } = await import('../hidden-input.ts');
   const version = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version as string;
-  const app = await startBrowserApp({
+  let app: Awaited<ReturnType<typeof startBrowserApp>> | undefined;
+  installLastResort(process, {
+    log: (line) => console.error(line),
+    redact: (text) => app?.services.vault.redact(text) ?? text,
+    stop: async () => app?.close(),
+    exit: (code) => process.exit(code),
+  });
+  app = await startBrowserApp({
     version,
     dataDir,
     rendererDir: join(root, 'dist', 'renderer'),
@@ -46,11 +61,25 @@ export async function run(argv: string[]): Promise<number> {
       MONO_MODEL: process.env.MONO_MODEL,
       MONO_LOG_LEVEL: process.env.MONO_LOG_LEVEL,
     },
-    port: Number(values.port ?? process.env.MONO_BRIDGE_PORT ?? 0),
+    ...(port !== undefined && { port }),
+    ...(canAsk() && {
+      askPassphrase: (attempt: number) =>
+        askHidden(
+          attempt === 1
+            ? '\n  Your keys are protected by your passphrase. Enter it to start your agent\n  (or press Enter to unlock in the browser instead): '
+            : '  That passphrase is not right. Try again: ',
+        ).then((typed) => (typed ? typed : undefined)),
+    }),
     log: (message, error) =>
-      console.error(`mono: ${message}${error instanceof Error ? `: ${error.message}` : ''}`),
+      console.error(
+        `mono: ${message}${error instanceof Error ? `: ${app?.services.vault.redact(error.message) ?? error.message}` : ''}`,
+      ),
   });
   console.log(`\n  MONO is running. Open this address in your browser:\n\n    ${app.bridge.openUrl}\n`);
+  console.log('  The address stays the same after a restart: bookmark it.');
+  if (app.services.vault.status().state === 'locked') {
+    console.log('  Your keys are locked: the page asks for your passphrase before your agent starts.');
+  }
   console.log('  (Electron is not installed here, so MONO runs as a web page. Press Ctrl+C to stop.)\n');
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
@@ -60,6 +89,14 @@ export async function run(argv: string[]): Promise<number> {
   return 0;
 }
 
+/** Electron's tooling needs this Node.js or newer; npm skips the optional Electron package on older ones. */
+export const ELECTRON_MIN_NODE = [22, 12] as const;
+
+export function nodeRunsElectron(version: string = process.versions.node): boolean {
+  const [major = 0, minor = 0] = version.split('.').map(Number);
+  return major > ELECTRON_MIN_NODE[0] || (major === ELECTRON_MIN_NODE[0] && minor >= ELECTRON_MIN_NODE[1]);
+}
+
 /** Electron's binary path if it is there; tries Electron's own installer once per machine when it is not. */
 function electronBinary(dataDir: string): string | undefined {
   const require = createRequire(import.meta.url);
@@ -67,6 +104,11 @@ function electronBinary(dataDir: string): string | undefined {
   try {
     packageDir = dirname(require.resolve('electron/package.json'));
   } catch {
+    if (!nodeRunsElectron()) {
+      console.log(
+        `mono: the desktop app (Electron) needs Node.js ${ELECTRON_MIN_NODE.join('.')} or newer (this is ${process.versions.node}); MONO opens in your browser instead.`,
+      );
+    }
     return undefined;
   }
   const locate = () => {

@@ -19,7 +19,7 @@ export function setupHandlers(deps: {
   vault: Vault;
   prefs: PrefsStore;
   appState: AppStateView;
-  provision: Pick<ProvisionAdapter, 'testConnection'>;
+  provision: Pick<ProvisionAdapter, 'testConnection' | 'hostKey' | 'trustHostKey'>;
   install: Pick<InstallTracker, 'state'>;
   installer: Pick<Installer, 'runLocalInstall' | 'runVpsDeploy'>;
   config: AgentConfig;
@@ -105,6 +105,9 @@ export function setupHandlers(deps: {
     },
     'ssh.generateKey': async () => generateSshKey(join(deps.dataDir, 'ssh')),
     'ssh.test': async (target) => provision.testConnection(target),
+    // First contact: the wizard shows the fingerprint; only the one the owner confirmed is pinned.
+    'ssh.hostKey': async (target) => provision.hostKey(target),
+    'ssh.trustHostKey': async ({ target, fingerprint }) => provision.trustHostKey(target, fingerprint),
     'install.start': async () => {
       if (install.state().running) return install.state();
       const { mode, vps } = prefs.get();

@@ -9,6 +9,7 @@ import { errorMessage, mono } from '../../lib/mono.ts';
 import { act, loadServer } from '../../store/actions.ts';
 import { useStore } from '../../store/store.ts';
 import { linkStatus } from '../integrations/whatsapp-link.ts';
+import { VaultCard } from '../vault/VaultCard.tsx';
 import { InstallProgress } from './InstallProgress.tsx';
 import { formatLogLine } from './log-line.ts';
 
@@ -267,6 +268,7 @@ export function ServerScreen() {
           </div>
         </Card>
       )}
+      <VaultCard />
       <Card title="Log" actions={<span className="muted">live</span>}>
         {logs.length === 0 ? (
           <p className="muted">Nothing logged yet.</p>

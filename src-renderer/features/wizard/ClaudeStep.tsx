@@ -1,5 +1,6 @@
 // Step 1: the Claude API key, checked with a real one-token call before it is kept.
 import { useState } from 'react';
+import { CONTROL_CHARS_MESSAGE, hasControlChars } from '../../../src-main/ipc/input-rules.ts';
 import { Icon } from '../../components/icons.tsx';
 import { Button, Field } from '../../components/ui.tsx';
 import { mono } from '../../lib/mono.ts';
@@ -48,7 +49,7 @@ export function ClaudeStep() {
           <Field
             label="Claude API key"
             hint="It starts with sk-ant-. You will not see it again after this step."
-            error={error}
+            error={hasControlChars(apiKey.trim()) ? CONTROL_CHARS_MESSAGE : error}
           >
             {(id, note) => (
               <input
@@ -64,7 +65,12 @@ export function ClaudeStep() {
             )}
           </Field>
           <div className="form-actions">
-            <Button type="submit" kind="primary" busy={busy} disabled={!apiKey.trim()}>
+            <Button
+              type="submit"
+              kind="primary"
+              busy={busy}
+              disabled={!apiKey.trim() || hasControlChars(apiKey.trim())}
+            >
               {busy ? 'Checking with Claude…' : 'Check key'}
             </Button>
           </div>

@@ -1,5 +1,6 @@
 // Step 3 (optional): WhatsApp through Meta's Cloud API, or skip for now and add it later from Integrations.
 import { useState } from 'react';
+import { CONTROL_CHARS_MESSAGE, hasControlChars } from '../../../src-main/ipc/input-rules.ts';
 import { Icon } from '../../components/icons.tsx';
 import { Button, Field } from '../../components/ui.tsx';
 import { mono } from '../../lib/mono.ts';
@@ -61,7 +62,10 @@ export function WhatsAppStep() {
               />
             )}
           </Field>
-          <Field label="Permanent access token">
+          <Field
+            label="Permanent access token"
+            error={hasControlChars(form.accessToken.trim()) ? CONTROL_CHARS_MESSAGE : undefined}
+          >
             {(id, note) => (
               <input
                 id={id}
@@ -72,7 +76,11 @@ export function WhatsAppStep() {
               />
             )}
           </Field>
-          <Field label="App secret" hint="Used to check that webhooks really come from Meta.">
+          <Field
+            label="App secret"
+            hint="Used to check that webhooks really come from Meta."
+            error={hasControlChars(form.appSecret.trim()) ? CONTROL_CHARS_MESSAGE : undefined}
+          >
             {(id, note) => (
               <input
                 id={id}

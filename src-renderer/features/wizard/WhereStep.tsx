@@ -1,11 +1,22 @@
 // Step 4: where the agent runs — this computer (local mode) or the user's VPS (host, user, key, connection test).
+// On first contact with a VPS the owner compares its host key before anything is pinned or sent there.
 import { useState } from 'react';
-import type { PreflightCheck } from '../../../src-main/ipc/contract.ts';
+import type { HostKeyView, PreflightCheck } from '../../../src-main/ipc/contract.ts';
 import { Icon } from '../../components/icons.tsx';
 import { Button, Field } from '../../components/ui.tsx';
 import { errorMessage, mono } from '../../lib/mono.ts';
 import { useStore } from '../../store/store.ts';
+import { HostKeyCheck } from './HostKeyCheck.tsx';
 import { Choice } from './WhatsAppStep.tsx';
+
+type Action = 'test' | 'go';
+type FieldName = 'host' | 'user' | 'port';
+
+/** Main names the field a validation message is about as "(host)" at its end: show it beside that field. */
+function fieldOf(message: string): { field?: FieldName; text: string } {
+  const match = /^(.*) \((host|user|port)\)$/s.exec(message);
+  return match ? { field: match[2] as FieldName, text: match[1] as string } : { text: message };
+}
 
 export function WhereStep() {
   const saved = useStore((s) => s.app?.wizard.vps);
@@ -18,8 +29,11 @@ export function WhereStep() {
   });
   const [publicKey, setPublicKey] = useState<string>();
   const [checks, setChecks] = useState<PreflightCheck[]>();
-  const [busy, setBusy] = useState<'test' | 'go' | 'key'>();
+  const [busy, setBusy] = useState<Action | 'key' | 'trust'>();
   const [error, setError] = useState<string>();
+  const [fieldError, setFieldError] = useState<{ field: FieldName; text: string }>();
+  // The key the server presented, waiting for the owner's comparison, and what to do once it is trusted.
+  const [hostKey, setHostKey] = useState<{ view: HostKeyView; next: Action }>();
 
   const target = () => ({
     host: vps.host,
@@ -28,20 +42,52 @@ export function WhereStep() {
     keyPath: vps.keyPath,
   });
 
-  async function run(kind: 'test' | 'go' | 'key', fn: () => Promise<void>) {
+  async function run(kind: Action | 'key' | 'trust', fn: () => Promise<void>) {
     setBusy(kind);
     setError(undefined);
+    setFieldError(undefined);
     try {
       await fn();
     } catch (e) {
-      setError(errorMessage(e));
+      const { field, text } = fieldOf(errorMessage(e));
+      if (field) setFieldError({ field, text });
+      else setError(text);
     } finally {
       setBusy(undefined);
     }
   }
 
-  const set = (key: keyof typeof vps) => (e: React.ChangeEvent<HTMLInputElement>) =>
+  async function act(action: Action): Promise<void> {
+    if (action === 'test') setChecks((await mono.ssh.test(target())).checks);
+    else await mono.wizard.chooseVps(target());
+  }
+
+  /** Test or install, once the server's key is one MONO pinned; a new key is shown to the owner first. */
+  function connect(action: Action): void {
+    void run(action, async () => {
+      setHostKey(undefined);
+      const view = await mono.ssh.hostKey(target());
+      if (view.status === 'pinned') await act(action);
+      else setHostKey({ view, next: action });
+    });
+  }
+
+  function trust(): void {
+    if (!hostKey) return;
+    const { view, next } = hostKey;
+    void run('trust', async () => {
+      await mono.ssh.trustHostKey({ target: target(), fingerprint: view.fingerprint });
+      setHostKey(undefined);
+      await act(next);
+    });
+  }
+
+  const set = (key: keyof typeof vps) => (e: React.ChangeEvent<HTMLInputElement>) => {
     setVps({ ...vps, [key]: e.target.value });
+    setHostKey(undefined);
+    if (fieldError?.field === key) setFieldError(undefined);
+  };
+  const errorFor = (field: FieldName) => (fieldError?.field === field ? fieldError.text : undefined);
 
   return (
     <>
@@ -66,7 +112,7 @@ export function WhereStep() {
       </div>
       {where === 'vps' && (
         <div className="form form-vps">
-          <Field label="Server address" hint="An IP address or host name.">
+          <Field label="Server address" hint="An IP address or host name." error={errorFor('host')}>
             {(id, note) => (
               <input
                 id={id}
@@ -77,9 +123,19 @@ export function WhereStep() {
               />
             )}
           </Field>
-          <Field label="User">{(id) => <input id={id} value={vps.user} onChange={set('user')} />}</Field>
-          <Field label="SSH port">
-            {(id) => <input id={id} inputMode="numeric" value={vps.port} onChange={set('port')} />}
+          <Field label="User" error={errorFor('user')}>
+            {(id, note) => <input id={id} aria-describedby={note} value={vps.user} onChange={set('user')} />}
+          </Field>
+          <Field label="SSH port" error={errorFor('port')}>
+            {(id, note) => (
+              <input
+                id={id}
+                aria-describedby={note}
+                inputMode="numeric"
+                value={vps.port}
+                onChange={set('port')}
+              />
+            )}
           </Field>
           <div className="span-all">
             <Field label="Private key" hint="The key file you log in with, e.g. ~/.ssh/id_ed25519.">
@@ -115,6 +171,19 @@ export function WhereStep() {
               <pre className="code-line">{publicKey}</pre>
             </div>
           )}
+          {hostKey && (
+            <HostKeyCheck
+              hostKey={hostKey.view}
+              busy={busy === 'trust'}
+              onTrust={trust}
+              onReject={() => {
+                setHostKey(undefined);
+                setError(
+                  'MONO did not connect and pinned nothing. Check the address; if it is right, ask your provider why the key differs before you go on.',
+                );
+              }}
+            />
+          )}
           {checks && (
             <ul className="checks span-all">
               {checks.map((c) => (
@@ -144,7 +213,7 @@ export function WhereStep() {
             <Button
               busy={busy === 'test'}
               disabled={!vps.host || !vps.keyPath}
-              onClick={() => void run('test', async () => setChecks((await mono.ssh.test(target())).checks))}
+              onClick={() => connect('test')}
             >
               Test connection
             </Button>
@@ -153,12 +222,10 @@ export function WhereStep() {
             kind="primary"
             busy={busy === 'go'}
             disabled={where === 'vps' && (!vps.host || !vps.keyPath)}
-            onClick={() =>
-              void run('go', async () => {
-                if (where === 'local') await mono.wizard.chooseLocal();
-                else await mono.wizard.chooseVps(target());
-              })
-            }
+            onClick={() => {
+              if (where === 'vps') connect('go');
+              else void run('go', async () => void (await mono.wizard.chooseLocal()));
+            }}
           >
             {where === 'local' ? 'Run on this computer' : 'Install on this server'} <Icon.Arrow />
           </Button>

@@ -24,6 +24,7 @@ const STEPS: { step: WizardStep; title: string; sub: string }[] = [
 export function Wizard() {
   const wizard = useStore((s) => s.app?.wizard);
   const installRunning = useStore((s) => s.install.running);
+  const protection = useStore((s) => s.app?.vault.description);
   if (!wizard) return null;
   const currentIndex = STEPS.findIndex((s) => s.step === wizard.step);
   const installing = wizard.step === 'install' || wizard.step === 'done';
@@ -66,8 +67,8 @@ export function Wizard() {
             Back to the dashboard
           </Button>
         )}
-        <p className="wizard-foot">
-          Your keys stay encrypted on this computer. MONO never sends them anywhere but to your agent.
+        <p className="wizard-foot" data-testid="vault-protection">
+          {protection} MONO never sends your keys anywhere but to your agent.
         </p>
       </aside>
       <main className="wizard-main">
