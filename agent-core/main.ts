@@ -65,4 +65,14 @@ async function main(): Promise<void> {
   }
 }
 
-await main();
+// The same bundle backs up and restores the data of the agent it is. `mono backup` and `mono restore` look for
+// these markers in a release's bundle before calling it: a release without the commands would start an agent.
+const AGENT_COMMANDS = { backup: 'mono-agent:backup', restore: 'mono-agent:restore' } as const;
+const command = process.argv[2];
+if (command !== undefined && Object.hasOwn(AGENT_COMMANDS, command)) {
+  const { runAgentCommand } = await import('./backup/agent-command.ts');
+  // The embedded engine can keep the process alive: exit explicitly.
+  process.exit(await runAgentCommand(command as keyof typeof AGENT_COMMANDS, process.argv.slice(3)));
+} else {
+  await main();
+}

@@ -138,13 +138,16 @@ export function safeUrl(url: string): string {
   }
 }
 
+/** The embedded datastore's directory inside the agent's data directory. */
+export const DATASTORE_DIR = 'db';
+
 /** The datastore the agent's configuration names: embedded in the data directory, or MONO_DB_URL. */
 export function openConfiguredDatastore(
   config: Pick<AgentConfig, 'dataDir' | 'dbUrl' | 'dbCredentials'>,
   log: Logger,
 ): Promise<Datastore> {
   return openDatastore({
-    url: config.dbUrl ?? `surrealkv://${join(config.dataDir, 'db')}`,
+    url: config.dbUrl ?? `surrealkv://${join(config.dataDir, DATASTORE_DIR)}`,
     ...(config.dbCredentials ? { credentials: config.dbCredentials } : {}),
     log,
   });

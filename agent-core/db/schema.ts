@@ -51,12 +51,19 @@ export function readSchemaFiles(dir: string = schemaDir()): SchemaFile[] {
     });
 }
 
+/**
+ * `only`: apply just these files (the bootstrap file always runs). A restore rebuilds a backup's schema this way,
+ * puts its rows in, and only then applies the newer files, as an agent update would have.
+ */
 export async function applySchema(
   db: Surreal,
   log: Logger,
   dir: string = schemaDir(),
+  only?: ReadonlySet<string>,
 ): Promise<AppliedSchema> {
-  const files = readSchemaFiles(dir);
+  const files = readSchemaFiles(dir).filter(
+    (file) => !only || file.name === BOOTSTRAP || only.has(file.name),
+  );
   const bootstrap = files.find((file) => file.name === BOOTSTRAP);
   // Usually everything is applied already: one query answers that, and a start runs no DEFINE at all.
   let done = await appliedMigrations(db);

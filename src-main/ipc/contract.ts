@@ -229,6 +229,39 @@ export interface HostKeyView {
   problem?: string;
 }
 
+/** One backup file in the desktop's backups folder (what its readable header says). */
+export interface BackupEntry {
+  /** The file's name in the backups folder (how the renderer names it back). */
+  name: string;
+  bytes: number;
+  created_at: string;
+  /** "local" or the VPS (user@host:port). */
+  source: string;
+  encrypted: boolean;
+  agent_version: string;
+  counts: Record<string, number>;
+}
+
+export interface BackupSchedule {
+  enabled: boolean;
+  everyHours: number;
+  /** How many backups the folder keeps (the oldest go first). */
+  keep: number;
+}
+
+export interface BackupOverview {
+  folder: string;
+  /** Newest first. */
+  entries: BackupEntry[];
+  schedule: BackupSchedule;
+  /** When the next scheduled backup is due (absent when off). */
+  nextAt?: string;
+  /** The backup, restore or move running now, or the last one (its steps, log, error, outcome). */
+  progress?: InstallState & { kind: 'backup' | 'restore' | 'move'; result?: string };
+  /** After a move: the previous server, where MONO is stopped but still installed until the owner removes it. */
+  oldServer?: VpsTarget;
+}
+
 export interface PreflightCheck {
   name: string;
   ok: boolean;
@@ -455,6 +488,28 @@ export const methods = {
   'server.restart': { input: none, output: z.custom<ServerStatus>() },
   'server.followLogs': { input: z.object({ on: z.boolean() }), output: z.custom<{ following: boolean }>() },
   'agent.health': { input: none, output: z.custom<AgentHealth>() },
+  'backup.overview': { input: none, output: z.custom<BackupOverview>() },
+  'backup.run': { input: none, output: z.custom<BackupOverview>() },
+  'backup.restore': {
+    input: z.object({
+      name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,200}\.monobak$/, 'Choose a backup.'),
+    }),
+    output: z.custom<BackupOverview>(),
+  },
+  'backup.setSchedule': {
+    input: z.object({
+      enabled: z.boolean(),
+      everyHours: z
+        .number()
+        .int()
+        .min(1)
+        .max(24 * 7),
+      keep: z.number().int().min(1).max(100),
+    }),
+    output: z.custom<BackupOverview>(),
+  },
+  'backup.move': { input: VpsTarget, output: z.custom<BackupOverview>() },
+  'backup.uninstallOld': { input: none, output: z.custom<BackupOverview>() },
   'agent.pause': { input: none, output: z.custom<ServerStatus>() },
   'agent.resume': { input: none, output: z.custom<ServerStatus>() },
 } as const;
@@ -467,6 +522,7 @@ export interface EventPayloads {
   'server.log': { line: string };
   'app.state': AppState;
   'agent.health': AgentHealth;
+  'backup.progress': BackupOverview;
 }
 export const EVENT_NAMES = [
   'sync.status',
@@ -475,6 +531,7 @@ export const EVENT_NAMES = [
   'server.log',
   'app.state',
   'agent.health',
+  'backup.progress',
 ] as const;
 
 export type Method = keyof typeof methods;

@@ -6,6 +6,7 @@ import type { Secret } from '../../agent-core/config/secret.ts';
 import type { AppState, EventName, EventPayloads, SyncedTable } from '../ipc/contract.ts';
 import type { Handlers } from '../ipc/dispatch.ts';
 import { createAgentConfig } from './agent-config.ts';
+import { settingsEnv } from './agent-env.ts';
 import {
   type AgentSupervisor,
   createAgentSupervisor,
@@ -14,11 +15,13 @@ import {
 } from './agent-supervisor.ts';
 import { createAppStateView } from './app-state.ts';
 import { createNotifier, type Notice } from './attention.ts';
+import { createBackups } from './backups.ts';
 import { createBudgetWatch } from './budget-watch.ts';
 import type { CheckEndpoints } from './checks.ts';
 import { createData } from './data.ts';
 import { openFolder } from './data-folder.ts';
 import { appHandlers } from './handlers/app-handlers.ts';
+import { backupHandlers } from './handlers/backup-handlers.ts';
 import { datastoreHandlers } from './handlers/datastore-handlers.ts';
 import { integrationsHandlers } from './handlers/integrations-handlers.ts';
 import { ownerHandlers } from './handlers/owner-handlers.ts';
@@ -71,6 +74,11 @@ export interface AppServicesDeps {
   agentPath: string;
   /** How the local agent's process is started (default: this Node; Electron: a utility process). */
   spawnAgent?: SpawnAgent;
+  /**
+   * The program and arguments that run the agent's one-shot commands here (backup, restore; default: this Node).
+   * Electron's fuses forbid running Electron as Node, so a packaged desktop must pass a real Node for these.
+   */
+  agentCommand?: string[];
   endpoints: CheckEndpoints;
   /** Extra environment for the local agent (the tests point its upstreams at the local fakes). */
   agentEnv?: Record<string, string | undefined>;
@@ -112,24 +120,27 @@ export function createAppServices(deps: AppServicesDeps) {
   });
   const budget = createBudgetWatch((day, spent, cap) => notifier.budget(day, spent, cap));
 
+  // The local agent's environment: for the agent itself and for its backup and restore commands.
+  const localEnv = () =>
+    localAgentEnv({
+      dataDir: deps.dataDir,
+      hubPort: prefs.get().hubPort ?? 0,
+      vault,
+      prefs: prefs.get(),
+      extra: deps.agentEnv ?? {},
+    });
   const agent: AgentSupervisor = createAgentSupervisor({
     spawn: deps.spawnAgent ?? nodeSpawnAgent(),
     agentPath: deps.agentPath,
     env: () => {
-      const hubPort = prefs.get().hubPort ?? 0;
+      // Tells the CLI (mono pairing…) which local agent this desktop runs, before it starts.
       prepareLocalAgent({
         desktopDir: deps.dataDir,
-        hubPort,
+        hubPort: prefs.get().hubPort ?? 0,
         vault,
         file: deps.desktopAgentFile ?? desktopAgentFile(),
       });
-      return localAgentEnv({
-        dataDir: deps.dataDir,
-        hubPort,
-        vault,
-        prefs: prefs.get(),
-        extra: deps.agentEnv ?? {},
-      });
+      return localEnv();
     },
     pidFile: join(deps.dataDir, 'agent.pid'),
     onLog: (line) => deps.emit('server.log', { line }),
@@ -184,6 +195,28 @@ export function createAppServices(deps: AppServicesDeps) {
   });
   const installer = createInstaller({ vault, prefs, agent, sync, install, provision, appState, log });
   const config = createAgentConfig({ vault, prefs, installer, log });
+  const backups = createBackups({
+    dataDir: deps.dataDir,
+    vault,
+    prefs,
+    agent,
+    provision,
+    local: {
+      env: localEnv,
+      command: deps.agentCommand ?? [process.execPath, deps.agentPath],
+      start: () => installer.startLocal(),
+    },
+    move: {
+      secrets: () => installer.vpsSecrets(),
+      settings: () => settingsEnv(prefs.get()),
+      followed: () => {
+        appState.publish();
+        sync.kick();
+      },
+    },
+    emit: (overview) => deps.emit('backup.progress', overview),
+    log,
+  });
 
   const handlers: Handlers = {
     ...appHandlers({
@@ -243,6 +276,7 @@ export function createAppServices(deps: AppServicesDeps) {
       serverStatus,
       openDataFolder: () => openFolder(localAgentDir(deps.dataDir), deps.openPath),
     }),
+    ...backupHandlers({ backups }),
   };
 
   /** What a finished setup runs at launch — once the vault can be read (the agent needs its keys). */
@@ -278,7 +312,10 @@ export function createAppServices(deps: AppServicesDeps) {
     isBudgetReached: budget.reached,
     health: health.current,
     /** Called once at launch: a finished setup starts its agent and sync as soon as the keys can be read. */
-    start: startWhenReady,
+    async start(): Promise<void> {
+      await startWhenReady();
+      backups.start();
+    },
     /** Runs `listener` each time the vault becomes readable (created or unlocked). */
     onVaultReady(listener: () => void): () => void {
       vaultListeners.add(listener);
@@ -286,6 +323,7 @@ export function createAppServices(deps: AppServicesDeps) {
     },
     async stop(): Promise<void> {
       notifier.dispose();
+      backups.stop();
       journal.stop();
       await sync.stop();
       await agent.stop();

@@ -1,7 +1,7 @@
 // The desktop's own non-secret state (wizard progress, where the agent runs, the VPS target), one JSON file.
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { AppState, VpsTarget, WizardStep } from '../ipc/contract.ts';
+import type { AppState, BackupSchedule, VpsTarget, WizardStep } from '../ipc/contract.ts';
 
 export interface Prefs {
   mode: 'local' | 'vps' | null;
@@ -16,6 +16,9 @@ export interface Prefs {
   /** Local mode: the fixed loopback port of the agent's db hub, so a restarted agent is found again. */
   hubPort?: number;
   launchAtLogin?: boolean;
+  backups?: BackupSchedule;
+  /** After a move to another VPS: the previous one, until MONO is removed from it. */
+  oldVps?: VpsTarget;
 }
 
 export interface PrefsStore {

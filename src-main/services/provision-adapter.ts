@@ -38,6 +38,21 @@ export interface ProvisionAdapter {
   rollback(target: VpsTarget): Promise<string>;
   /** Where the db hub of that VPS is reachable from this computer (an SSH streamlocal forward). */
   hubUrl(target: VpsTarget): Promise<string>;
+  /** Backs the VPS's agent up into `out` on this computer, encrypted with `passphrase`. */
+  backup(
+    target: VpsTarget,
+    o: { out: string; passphrase: Secret; onEvent: (event: ProvisionEvent) => void },
+  ): Promise<{ bytes: number; counts: Record<string, number> }>;
+  /** Restores a backup file into the VPS's agent (stopped, restored, started, health-checked). */
+  restore(
+    target: VpsTarget,
+    o: { file: string; passphrase: Secret; replace: boolean; onEvent: (event: ProvisionEvent) => void },
+  ): Promise<{ counts: Record<string, number>; replaced?: string }>;
+  /** Stops or starts the agent's service (a move stops the old one so that only one agent answers). */
+  setAgentRunning(target: VpsTarget, running: boolean): Promise<void>;
+  /** Carries a WhatsApp linked device's keys from one server to another; false when there are none. */
+  copyLinkedDevice(from: VpsTarget, to: VpsTarget): Promise<boolean>;
+  uninstall(target: VpsTarget, onEvent: (event: ProvisionEvent) => void): Promise<void>;
   /** Closes what stays open between calls (the database tunnel). */
   close?(): Promise<void>;
 }
@@ -59,6 +74,11 @@ export function createUnavailableProvision(): ProvisionAdapter {
     logs: fail,
     rollback: fail,
     hubUrl: fail,
+    backup: fail,
+    restore: fail,
+    setAgentRunning: fail,
+    copyLinkedDevice: fail,
+    uninstall: fail,
   };
 }
 

@@ -2,6 +2,9 @@
 // deploy with progress, status, logs, rollback. Secrets travel as one env file over SSH only.
 import { homedir } from 'node:os';
 import { Secret } from '../../agent-core/config/secret.ts';
+import { backup } from '../backup/backup.ts';
+import { restore } from '../backup/restore.ts';
+import { copyLinkedDevice, setAgentRunning } from '../backup/vps-agent.ts';
 import type { PreflightCheck, VpsTarget } from '../ipc/contract.ts';
 import { UserError } from '../ipc/dispatch.ts';
 import {
@@ -18,6 +21,7 @@ import {
   type Target,
   targetName,
   trustHostKey,
+  uninstall,
 } from '../provision/index.ts';
 import { LAYOUT } from '../provision/layout.ts';
 import { SECRET_ENV } from './agent-env.ts';
@@ -238,6 +242,54 @@ export function createVpsProvision(deps: VpsProvisionOptions): ProvisionAdapter 
     async close() {
       await tunnel?.tunnel.close().catch(() => {});
       tunnel = undefined;
+    },
+    async backup(vps, o) {
+      try {
+        const r = await backup({
+          target: target(vps),
+          out: o.out,
+          passphrase: o.passphrase,
+          onProgress: (event) => o.onEvent(toEvent(event)),
+        });
+        return { bytes: r.bytes, counts: r.counts };
+      } catch (error) {
+        throw userError(error);
+      }
+    },
+    async restore(vps, o) {
+      try {
+        const r = await restore({
+          target: target(vps),
+          file: o.file,
+          passphrase: o.passphrase,
+          replace: o.replace,
+          onProgress: (event) => o.onEvent(toEvent(event)),
+        });
+        return { counts: r.counts, ...(r.replaced ? { replaced: r.replaced } : {}) };
+      } catch (error) {
+        throw userError(error);
+      }
+    },
+    async setAgentRunning(vps, running) {
+      try {
+        await setAgentRunning(target(vps), running);
+      } catch (error) {
+        throw userError(error);
+      }
+    },
+    async copyLinkedDevice(from, to) {
+      try {
+        return await copyLinkedDevice(target(from), target(to));
+      } catch (error) {
+        throw userError(error);
+      }
+    },
+    async uninstall(vps, onEvent) {
+      try {
+        await uninstall({ target: target(vps), onProgress: (event) => onEvent(toEvent(event)) });
+      } catch (error) {
+        throw userError(error);
+      }
     },
   };
 }

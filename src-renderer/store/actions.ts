@@ -38,6 +38,7 @@ export async function init(): Promise<() => void> {
   const offs = [
     mono.on('app.state', (app) => setState({ app })),
     mono.on('install.progress', (install) => setState({ install })),
+    mono.on('backup.progress', (backups) => setState({ backups })),
     mono.on('db.change', applyChange),
     mono.on('server.log', ({ line }) => setState((s) => ({ logs: [...s.logs, line].slice(-2000) }))),
     mono.on('sync.status', (sync) => {

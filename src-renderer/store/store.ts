@@ -15,6 +15,7 @@ import type {
 import type {
   AgentHealth,
   AppState,
+  BackupOverview,
   ConversationHit,
   InstallState,
   ServerStatus,
@@ -62,6 +63,8 @@ export interface ServerSlice {
   serverLoading: boolean;
   logs: string[];
   install: InstallState;
+  /** Backups, their schedule and the progress of a backup, restore or move (loaded by the Server screen). */
+  backups?: BackupOverview;
 }
 
 export type Store = AppSlice & DataSlice & ThreadSlice & ServerSlice;

@@ -68,6 +68,18 @@ export const COMMANDS: CommandEntry[] = [
     load: () => import('./uninstall.ts'),
   },
   {
+    name: 'backup',
+    usage: 'backup [HOST] --out FILE [--passphrase-file FILE]',
+    summary: "Back up the agent's data (conversations, memory, jobs…) while it runs",
+    load: () => import('./backup.ts'),
+  },
+  {
+    name: 'restore',
+    usage: 'restore [HOST] FILE [--replace]',
+    summary: 'Restore a backup into an agent (a fresh VPS included)',
+    load: () => import('./restore.ts'),
+  },
+  {
     name: 'fleet',
     usage: 'fleet deploy HOSTS_FILE --parallel N --canary K',
     summary: 'Deploy to many VPSes, canary first',

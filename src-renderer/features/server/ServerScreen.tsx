@@ -1,6 +1,6 @@
 // Server: where the agent runs and how it is doing (health with its reason, version, uptime, memory, each channel
 // and Claude with the fix for a problem), where its data is, pause/resume, restart, one-click update with
-// progress, rollback, the setup opened again, and its log as it is written.
+// progress, rollback, backups (restore, move to another VPS), the setup opened again, and its log as it is written.
 import { useEffect, useRef, useState } from 'react';
 import { Icon } from '../../components/icons.tsx';
 import { Badge, Button, Card, PageHeader, Spinner, Switch } from '../../components/ui.tsx';
@@ -10,6 +10,7 @@ import { act, loadServer } from '../../store/actions.ts';
 import { useStore } from '../../store/store.ts';
 import { linkStatus } from '../integrations/whatsapp-link.ts';
 import { VaultCard } from '../vault/VaultCard.tsx';
+import { BackupsCard } from './BackupsCard.tsx';
 import { InstallProgress } from './InstallProgress.tsx';
 import { formatLogLine } from './log-line.ts';
 
@@ -251,6 +252,7 @@ export function ServerScreen() {
           <InstallProgress state={install} />
         </Card>
       )}
+      <BackupsCard />
       {launchAtLogin !== null && launchAtLogin !== undefined && (
         <Card title="This computer">
           <div className="row-item">

@@ -1,0 +1,365 @@
+// The desktop's backups of the agent, wherever it runs: Back up now, a schedule (daily by default, the last N kept
+// in the desktop's folder), Restore, and a move to another VPS — one at a time, each with progress. Every backup
+// is encrypted with a passphrase the desktop keeps in its vault.
+import { randomBytes } from 'node:crypto';
+import { createReadStream, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { readHeader } from '../../agent-core/backup/container.ts';
+import type { Secret } from '../../agent-core/config/secret.ts';
+import { backup } from '../backup/backup.ts';
+import { restore } from '../backup/restore.ts';
+import type { BackupEntry, BackupOverview, BackupSchedule, VpsTarget } from '../ipc/contract.ts';
+import { UserError } from '../ipc/dispatch.ts';
+import type { AgentSupervisor } from './agent-supervisor.ts';
+import { createInstallTracker } from './install.ts';
+import { type MoveDeps, moveToVps } from './move-vps.ts';
+import type { PrefsStore } from './prefs.ts';
+import type { ProvisionAdapter } from './provision-adapter.ts';
+import { toEvent } from './provision-vps.ts';
+import type { Vault } from './vault.ts';
+
+export const DEFAULT_SCHEDULE: BackupSchedule = { enabled: true, everyHours: 24, keep: 7 };
+const PASSPHRASE = 'backup_passphrase';
+/** How often the schedule looks whether a backup is due, and how long after launch it first looks. */
+const CHECK_EVERY_MS = 10 * 60_000;
+const FIRST_CHECK_MS = 5 * 60_000;
+
+export interface BackupsDeps {
+  /** The desktop's own folder: backups go to its backups/ folder. */
+  dataDir: string;
+  vault: Vault;
+  prefs: PrefsStore;
+  agent: Pick<AgentSupervisor, 'status' | 'stop'>;
+  provision: ProvisionAdapter;
+  /** The local agent: its environment, how to run its bundle, and starting it again after a restore. */
+  local: { env(): Record<string, string>; command: string[]; start(): Promise<void> };
+  move: Omit<MoveDeps, 'provision' | 'prefs' | 'passphrase' | 'folder' | 'tracker' | 'now'>;
+  emit(overview: BackupOverview): void;
+  log(message: string, error?: unknown): void;
+  now?: () => Date;
+  checkEveryMs?: number;
+}
+
+export function createBackups(deps: BackupsDeps) {
+  const folder = join(deps.dataDir, 'backups');
+  const now = deps.now ?? (() => new Date());
+  let kind: NonNullable<BackupOverview['progress']>['kind'] = 'backup';
+  let result: string | undefined;
+  let started = false;
+  const tracker = createInstallTracker(() => deps.emit(overview()));
+  let timer: NodeJS.Timeout | undefined;
+
+  const schedule = (): BackupSchedule => deps.prefs.get().backups ?? DEFAULT_SCHEDULE;
+
+  /** The vault's backup passphrase (made once; never leaves the main process). */
+  function passphrase(): Secret {
+    if (!deps.vault.has(PASSPHRASE)) deps.vault.set(PASSPHRASE, randomBytes(32).toString('base64url'));
+    return deps.vault.get(PASSPHRASE) as Secret;
+  }
+
+  /** The backup files, newest first (their names start with the time they were made). */
+  function entries(): { name: string; bytes: number }[] {
+    mkdirSync(folder, { recursive: true, mode: 0o700 });
+    return readdirSync(folder)
+      .filter((name) => name.endsWith('.monobak') && !name.startsWith('.'))
+      .flatMap((name) => {
+        try {
+          return [{ name, bytes: statSync(join(folder, name)).size }];
+        } catch {
+          return [];
+        }
+      })
+      .sort((a, b) => b.name.localeCompare(a.name));
+  }
+
+  /** Reads every backup's header (cheap: the first bytes of each file). */
+  async function list(): Promise<BackupEntry[]> {
+    const out: BackupEntry[] = [];
+    for (const entry of entries()) {
+      try {
+        const header = await readHeader(createReadStream(join(folder, entry.name), { end: 1024 * 1024 }));
+        out.push({
+          ...entry,
+          created_at: header.created_at,
+          source: header.source ?? 'unknown',
+          encrypted: Boolean(header.encryption),
+          agent_version: header.agent_version,
+          counts: header.counts,
+        });
+      } catch (error) {
+        deps.log(`backups: ${entry.name} is not readable`, error);
+      }
+    }
+    return out.sort((a, b) => b.created_at.localeCompare(a.created_at));
+  }
+
+  let listed: BackupEntry[] = [];
+  function overview(): BackupOverview {
+    const s = schedule();
+    const newest = listed[0]?.created_at;
+    const nextAt = s.enabled
+      ? new Date(newest ? Date.parse(newest) + s.everyHours * 3_600_000 : now().getTime()).toISOString()
+      : undefined;
+    const state = tracker.state();
+    const oldServer = deps.prefs.get().oldVps;
+    return {
+      folder,
+      entries: listed,
+      schedule: s,
+      ...(nextAt ? { nextAt } : {}),
+      ...(started ? { progress: { ...state, kind, ...(result ? { result } : {}) } } : {}),
+      ...(oldServer ? { oldServer } : {}),
+    };
+  }
+
+  async function refresh(): Promise<BackupOverview> {
+    listed = await list();
+    const current = overview();
+    deps.emit(current);
+    return current;
+  }
+
+  /** Runs one operation at a time, with its steps shown as they go; failures end up in the progress. */
+  function launch(
+    what: typeof kind,
+    steps: { step: string; message: string }[],
+    work: () => Promise<string>,
+  ): Promise<BackupOverview> {
+    if (tracker.state().running) throw new UserError('A backup, restore or move is running already.');
+    kind = what;
+    result = undefined;
+    started = true;
+    tracker.begin(steps);
+    void (async () => {
+      try {
+        result = await work();
+        tracker.finish();
+      } catch (error) {
+        const failed = tracker.state().steps.find((s) => s.status === 'running')?.step ?? steps[0]!.step;
+        tracker.fail(
+          failed,
+          (error as Error).message,
+          'Nothing was lost: fix the problem above and try again.',
+        );
+        deps.log(`${what} failed`, error);
+      }
+      await refresh().catch(() => {});
+    })();
+    return Promise.resolve(overview());
+  }
+
+  const onEvent = (event: {
+    step: string;
+    status: 'running' | 'done' | 'failed' | 'skipped';
+    message: string;
+  }) => tracker.event(event);
+
+  function where(): { mode: 'local' } | { mode: 'vps'; vps: VpsTarget } {
+    const { mode, vps } = deps.prefs.get();
+    if (mode === 'vps' && vps) return { mode, vps };
+    if (mode === 'local') return { mode };
+    throw new UserError('Finish the setup first: there is no agent to back up yet.');
+  }
+
+  function runBackup(): Promise<BackupOverview> {
+    const target = where();
+    const name = `mono-${now()
+      .toISOString()
+      .replace(/[-:]/g, '')
+      .replace(/\.\d+Z$/, 'Z')}-${target.mode}.monobak`;
+    const out = join(folder, name);
+    mkdirSync(folder, { recursive: true, mode: 0o700 });
+    const steps =
+      target.mode === 'vps'
+        ? [
+            { step: 'connect', message: 'Connect to your server' },
+            { step: 'backup', message: 'Read everything your agent knows' },
+            { step: 'verify', message: 'Check the backup file' },
+          ]
+        : [
+            { step: 'backup', message: 'Read everything your agent knows' },
+            { step: 'verify', message: 'Check the backup file' },
+          ];
+    return launch('backup', steps, async () => {
+      const r =
+        target.mode === 'vps'
+          ? await deps.provision.backup(target.vps, { out, passphrase: passphrase(), onEvent })
+          : await backup({
+              env: deps.local.env(),
+              out,
+              passphrase: passphrase(),
+              localAgent: deps.local.command,
+              onProgress: (event) => onEvent(toEvent(event)),
+            });
+      prune();
+      return `Backed up ${count(r.counts.message, 'message')} in ${count(r.counts.conversation, 'conversation')} (${Math.ceil(r.bytes / 1024)} kB).`;
+    });
+  }
+
+  /** Keeps the newest `keep` backups. */
+  function prune(): void {
+    const keep = schedule().keep;
+    for (const entry of entries().slice(keep)) rmSync(join(folder, entry.name), { force: true });
+  }
+
+  function runRestore(name: string): Promise<BackupOverview> {
+    const target = where();
+    const file = join(folder, name);
+    if (!entries().some((entry) => entry.name === name))
+      throw new UserError('That backup is not in the folder any more.');
+    if (target.mode === 'vps') {
+      return launch(
+        'restore',
+        ['check', 'connect', 'lock', 'inspect', 'restore', 'health', 'count', 'unlock'].map((step) => ({
+          step,
+          message: RESTORE_MESSAGES[step] ?? step,
+        })),
+        async () => {
+          const r = await deps.provision.restore(target.vps, {
+            file,
+            passphrase: passphrase(),
+            replace: true,
+            onEvent,
+          });
+          return restoredText(r.counts, r.replaced);
+        },
+      );
+    }
+    return launch(
+      'restore',
+      ['stop', 'check', 'restore', 'count', 'start'].map((step) => ({
+        step,
+        message: RESTORE_MESSAGES[step] ?? step,
+      })),
+      async () => {
+        onEvent({ step: 'stop', status: 'running', message: 'Stopping your agent' });
+        await deps.agent.stop();
+        onEvent({ step: 'stop', status: 'done', message: 'Your agent is stopped' });
+        try {
+          const r = await restore({
+            env: deps.local.env(),
+            file,
+            passphrase: passphrase(),
+            replace: true,
+            localAgent: deps.local.command,
+            onProgress: (event) => onEvent(toEvent(event)),
+          });
+          return restoredText(r.counts, r.replaced);
+        } finally {
+          onEvent({ step: 'start', status: 'running', message: 'Starting your agent' });
+          await deps.local.start();
+          onEvent({ step: 'start', status: 'done', message: 'Your agent is running' });
+        }
+      },
+    );
+  }
+
+  function runMove(to: VpsTarget): Promise<BackupOverview> {
+    const from = where();
+    if (from.mode !== 'vps')
+      throw new UserError('Moving is from one VPS to another; this agent runs on this computer.');
+    if (from.vps.host === to.host && from.vps.port === to.port)
+      throw new UserError('That is the server your agent runs on now: choose the new one.');
+    const moveDeps: MoveDeps = {
+      ...deps.move,
+      provision: deps.provision,
+      prefs: deps.prefs,
+      passphrase,
+      folder,
+      tracker,
+      now,
+    };
+    return launch('move', MOVE_STEPS, () => moveToVps(moveDeps, from.vps, to));
+  }
+
+  function runUninstallOld(): Promise<BackupOverview> {
+    const old = deps.prefs.get().oldVps;
+    if (!old) throw new UserError('There is no previous server to clean up.');
+    return launch(
+      'move',
+      ['connect', 'preflight', 'lock', 'uninstall', 'verify'].map((step) => ({
+        step,
+        message: UNINSTALL_MESSAGES[step] ?? step,
+      })),
+      async () => {
+        await deps.provision.uninstall(old, onEvent);
+        deps.prefs.update({ oldVps: undefined });
+        return `MONO was removed from ${old.user}@${old.host}.`;
+      },
+    );
+  }
+
+  async function due(): Promise<void> {
+    const s = schedule();
+    const { mode, wizardStep, wizardDone } = deps.prefs.get();
+    if (!s.enabled || !mode || !(wizardDone || wizardStep === 'done') || tracker.state().running) return;
+    listed = await list();
+    const newest = listed[0]?.created_at;
+    if (newest && now().getTime() - Date.parse(newest) < s.everyHours * 3_600_000) return;
+    await runBackup().catch((error) => deps.log('scheduled backup did not start', error));
+  }
+
+  return {
+    overview: refresh,
+    run: runBackup,
+    restore: runRestore,
+    move: runMove,
+    uninstallOld: runUninstallOld,
+    async setSchedule(next: BackupSchedule): Promise<BackupOverview> {
+      deps.prefs.update({ backups: next });
+      prune();
+      return refresh();
+    },
+    /** Starts the schedule: a first look five minutes after launch (not while the app starts), then every ten. */
+    start(): void {
+      const check = () => void due().catch((error) => deps.log('backup schedule', error));
+      timer = setInterval(check, deps.checkEveryMs ?? CHECK_EVERY_MS);
+      timer.unref();
+      setTimeout(check, Math.min(FIRST_CHECK_MS, deps.checkEveryMs ?? FIRST_CHECK_MS)).unref();
+    },
+    stop(): void {
+      clearInterval(timer);
+    },
+  };
+}
+
+export type Backups = ReturnType<typeof createBackups>;
+
+const RESTORE_MESSAGES: Record<string, string> = {
+  stop: 'Stop your agent',
+  check: 'Check the backup (integrity, passphrase)',
+  connect: 'Connect to your server',
+  lock: 'Make sure nothing else changes the server',
+  inspect: 'Look at what your agent holds now',
+  restore: 'Put the backup in place (the current data is kept beside it)',
+  health: 'Start your agent and check that it answers',
+  count: 'Count what your agent holds',
+  unlock: 'Finish',
+  start: 'Start your agent',
+};
+
+const UNINSTALL_MESSAGES: Record<string, string> = {
+  connect: 'Connect to the old server',
+  preflight: 'Check the old server',
+  lock: 'Make sure nothing else changes it',
+  uninstall: 'Remove MONO from the old server',
+  verify: 'Check that nothing is left',
+};
+
+export const MOVE_STEPS: { step: string; message: string }[] = [
+  { step: 'install', message: 'Install MONO on the new server (channels off for now)' },
+  { step: 'stop-old', message: 'Stop the agent on the old server' },
+  { step: 'backup', message: 'Back up the old server' },
+  { step: 'restore', message: 'Restore the backup on the new server' },
+  { step: 'whatsapp', message: 'Move the WhatsApp linked device' },
+  { step: 'channels', message: 'Switch your channels to the new server' },
+  { step: 'switch', message: 'Follow the new server from this computer' },
+];
+
+function restoredText(counts: Record<string, number>, replaced?: string): string {
+  return `Restored: your agent holds ${count(counts.message, 'message')} in ${count(counts.conversation, 'conversation')}.${replaced ? ' The data it had before is kept beside it until the next restore.' : ''}`;
+}
+
+function count(n: number | undefined, noun: string): string {
+  return `${n ?? 0} ${noun}${n === 1 ? '' : 's'}`;
+}

@@ -1,0 +1,125 @@
+// Moving the agent to another VPS: install there with the channels off, stop the old agent (from then on nothing
+// is answered twice: messages wait at Telegram or WhatsApp), back it up, restore on the new server, carry a
+// WhatsApp linked device over, switch the channels on there, and follow the new server. Any failure on the way
+// starts the old agent again (and stops the new one), so exactly one agent answers.
+import { join } from 'node:path';
+import type { Secret } from '../../agent-core/config/secret.ts';
+import type { VpsTarget } from '../ipc/contract.ts';
+import type { InstallTracker } from './install.ts';
+import type { PrefsStore } from './prefs.ts';
+import type { ProvisionAdapter, ProvisionEvent } from './provision-adapter.ts';
+
+/** Vault entries that switch a channel on: left out while the new server has no data yet. */
+const CHANNEL_SECRETS = [
+  'telegram_bot_token',
+  'whatsapp_access_token',
+  'whatsapp_app_secret',
+  'whatsapp_verify_token',
+];
+const CHANNEL_SETTINGS = ['MONO_WHATSAPP_LINKED', 'MONO_WHATSAPP_PAIRING_PHONE', 'WHATSAPP_PHONE_NUMBER_ID'];
+
+export interface MoveDeps {
+  provision: Pick<
+    ProvisionAdapter,
+    'deploy' | 'setAgentRunning' | 'backup' | 'restore' | 'copyLinkedDevice' | 'close'
+  >;
+  prefs: PrefsStore;
+  tracker: InstallTracker;
+  folder: string;
+  passphrase(): Secret;
+  /** Every secret the agent needs (the installer's, with the hub password). */
+  secrets(): Record<string, Secret>;
+  /** The non-secret settings of the agent's environment. */
+  settings(): Record<string, string>;
+  /** The desktop now follows the new server: reconnect the live view. */
+  followed(): void;
+  now(): Date;
+}
+
+export async function moveToVps(deps: MoveDeps, from: VpsTarget, to: VpsTarget): Promise<string> {
+  const { provision, tracker } = deps;
+  const step = (name: string) => ({
+    run: (message: string) => tracker.event({ step: name, status: 'running', message }),
+    done: (message: string) => tracker.event({ step: name, status: 'done', message }),
+    skip: (message: string) => tracker.event({ step: name, status: 'skipped', message }),
+    /** A sub-step's progress, shown as the step's current message. */
+    detail: (event: ProvisionEvent) =>
+      tracker.event({ step: name, status: 'running', message: event.message }),
+  });
+  const whatsapp = deps.prefs.get().whatsapp?.mode;
+
+  const install = step('install');
+  install.run(`Installing MONO on ${to.user}@${to.host}`);
+  const quiet = Object.fromEntries(
+    Object.entries(deps.secrets()).filter(([n]) => !CHANNEL_SECRETS.includes(n)),
+  );
+  const quietSettings = Object.fromEntries(
+    Object.entries(deps.settings()).filter(([k]) => !CHANNEL_SETTINGS.includes(k)),
+  );
+  await provision.deploy(to, quiet, install.detail, quietSettings);
+  install.done('MONO runs on the new server, its channels still off');
+
+  const stopOld = step('stop-old');
+  stopOld.run(`Stopping the agent on ${from.user}@${from.host}`);
+  await provision.setAgentRunning(from, false);
+  stopOld.done('The old agent is stopped; new messages wait for the new one');
+  let channelsOn = false;
+  try {
+    const backup = step('backup');
+    backup.run('Backing up everything the old agent knows');
+    const stamp = deps
+      .now()
+      .toISOString()
+      .replace(/[-:]/g, '')
+      .replace(/\.\d+Z$/, 'Z');
+    const file = join(deps.folder, `mono-${stamp}-move.monobak`);
+    const saved = await provision.backup(from, {
+      out: file,
+      passphrase: deps.passphrase(),
+      onEvent: backup.detail,
+    });
+    backup.done(`Backed up ${saved.counts.message ?? 0} messages (${Math.ceil(saved.bytes / 1024)} kB)`);
+
+    const restore = step('restore');
+    restore.run('Restoring on the new server');
+    const restored = await provision.restore(to, {
+      file,
+      passphrase: deps.passphrase(),
+      replace: false,
+      onEvent: restore.detail,
+    });
+    restore.done(`The new server holds ${restored.counts.message ?? 0} messages`);
+
+    const linked = step('whatsapp');
+    if (whatsapp === 'linked') {
+      linked.run('Moving the WhatsApp linked device’s keys');
+      const moved = await provision.copyLinkedDevice(from, to);
+      linked.done(
+        moved ? 'The linked device moved with the agent' : 'No linked device yet: link it on the new server',
+      );
+    } else linked.skip('No WhatsApp linked device');
+
+    const channels = step('channels');
+    channels.run('Switching your channels on at the new server');
+    channelsOn = true;
+    await provision.deploy(to, deps.secrets(), channels.detail, deps.settings());
+    channels.done(
+      whatsapp === 'cloud'
+        ? 'Telegram answers from the new server. Point your WhatsApp webhook (Meta dashboard) at the new server.'
+        : 'Your channels answer from the new server',
+    );
+  } catch (error) {
+    // The old agent takes over again, and the new one (if its channels may have come on) stops: one agent answers.
+    if (channelsOn) await provision.setAgentRunning(to, false).catch(() => {});
+    await provision.setAgentRunning(from, true).catch(() => {});
+    throw error;
+  }
+
+  const follow = step('switch');
+  follow.run('Following the new server');
+  deps.prefs.update({ vps: to, oldVps: from });
+  await provision.close?.();
+  deps.followed();
+  follow.done(`This computer follows ${to.user}@${to.host} now`);
+  return `Your agent moved to ${to.user}@${to.host}. MONO is stopped on ${from.user}@${from.host}: remove it there when you are sure.`;
+}

@@ -1,0 +1,124 @@
+// The move to another VPS as an order of operations (the provisioning edge is scripted here; the real one is used
+// by the VPS test): channels stay off on the new server until its data is there, the old agent is stopped before
+// its final backup, and any failure gives the owner exactly one answering agent — the old one.
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import { Secret } from '../../../agent-core/config/secret.ts';
+import type { VpsTarget } from '../../../src-main/ipc/contract.ts';
+import { createInstallTracker } from '../../../src-main/services/install.ts';
+import { type MoveDeps, moveToVps } from '../../../src-main/services/move-vps.ts';
+import { createPrefsStore } from '../../../src-main/services/prefs.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'mono-move-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+const OLD: VpsTarget = { host: '203.0.113.1', user: 'root', port: 22, keyPath: '/k' };
+const NEW: VpsTarget = { host: '203.0.113.2', user: 'root', port: 22, keyPath: '/k' };
+
+function scripted(failAt?: string) {
+  const calls: string[] = [];
+  const who = (t: VpsTarget) => (t.host === OLD.host ? 'old' : 'new');
+  const step = async (name: string) => {
+    calls.push(name);
+    if (name === failAt) throw new Error(`${name} failed`);
+  };
+  const provision: MoveDeps['provision'] = {
+    async deploy(target, secrets, _onEvent, env = {}) {
+      const channels = 'telegram_bot_token' in secrets || 'MONO_WHATSAPP_LINKED' in env;
+      await step(`deploy ${who(target)} channels ${channels ? 'on' : 'off'}`);
+      assert.ok('anthropic_api_key' in secrets && 'vps_hub_password' in secrets);
+    },
+    async setAgentRunning(target, running) {
+      await step(`${running ? 'start' : 'stop'} ${who(target)}`);
+    },
+    async backup(target) {
+      await step(`backup ${who(target)}`);
+      return { bytes: 2048, counts: { message: 12 } };
+    },
+    async restore(target, o) {
+      await step(`restore ${who(target)}${o.replace ? ' replace' : ''}`);
+      return { counts: { message: 12 } };
+    },
+    async copyLinkedDevice(from, to) {
+      await step(`whatsapp ${who(from)}→${who(to)}`);
+      return true;
+    },
+    async close() {
+      calls.push('close tunnel');
+    },
+  };
+  const prefs = createPrefsStore(join(mkdtempSync(join(dir, 'p-')), 'desktop.json'));
+  prefs.update({ mode: 'vps', vps: OLD, whatsapp: { mode: 'linked' } });
+  const deps: MoveDeps = {
+    provision,
+    prefs,
+    tracker: createInstallTracker(() => {}),
+    folder: dir,
+    passphrase: () => new Secret('p'.repeat(40)),
+    secrets: () => ({
+      anthropic_api_key: new Secret('sk-ant'),
+      telegram_bot_token: new Secret('1:tok'),
+      vps_hub_password: new Secret('hub'),
+    }),
+    settings: () => ({ MONO_WHATSAPP_LINKED: '1' }),
+    followed: () => calls.push('follow'),
+    now: () => new Date('2030-01-01T00:00:00Z'),
+  };
+  return { calls, deps, prefs };
+}
+
+describe('moving to another VPS', () => {
+  test('channels on at the new server only once its data is there; the old agent stopped before its last backup', async () => {
+    const { calls, deps, prefs } = scripted();
+    const message = await moveToVps(deps, OLD, NEW);
+    assert.deepEqual(calls, [
+      'deploy new channels off',
+      'stop old',
+      'backup old',
+      'restore new',
+      'whatsapp old→new',
+      'deploy new channels on',
+      'close tunnel',
+      'follow',
+    ]);
+    assert.deepEqual(prefs.get().vps, NEW);
+    assert.deepEqual(prefs.get().oldVps, OLD);
+    assert.match(message, /moved to root@203\.0\.113\.2.*stopped on root@203\.0\.113\.1/);
+  });
+
+  for (const [failAt, expected] of [
+    ['backup old', ['deploy new channels off', 'stop old', 'backup old', 'start old']],
+    ['restore new', ['deploy new channels off', 'stop old', 'backup old', 'restore new', 'start old']],
+    [
+      'deploy new channels on',
+      [
+        'deploy new channels off',
+        'stop old',
+        'backup old',
+        'restore new',
+        'whatsapp old→new',
+        'deploy new channels on',
+        'stop new',
+        'start old',
+      ],
+    ],
+  ] as const) {
+    test(`a failure at "${failAt}" leaves the old agent answering and the desktop on it`, async () => {
+      const { calls, deps, prefs } = scripted(failAt);
+      await assert.rejects(moveToVps(deps, OLD, NEW), new RegExp(`${failAt} failed`));
+      assert.deepEqual(calls, expected);
+      assert.deepEqual(prefs.get().vps, OLD);
+      assert.equal(prefs.get().oldVps, undefined);
+    });
+  }
+
+  test('a failed install on the new server never stops the old agent', async () => {
+    const { calls, deps, prefs } = scripted('deploy new channels off');
+    await assert.rejects(moveToVps(deps, OLD, NEW));
+    assert.deepEqual(calls, ['deploy new channels off']);
+    assert.deepEqual(prefs.get().vps, OLD);
+  });
+});
