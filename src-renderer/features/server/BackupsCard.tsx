@@ -1,5 +1,6 @@
 // Backups on the Server screen: Back up now, the daily schedule and how many are kept, every backup with its size
-// and time (Restore asks first), moving to another VPS, and the progress of whichever of these runs.
+// and time (Restore asks first), moving to a VPS (from this computer or another VPS), and the progress of whichever
+// of these runs.
 import { type ChangeEvent, useEffect, useState } from 'react';
 import type { BackupEntry, VpsTarget } from '../../../src-main/ipc/contract.ts';
 import { Button, Card, Field, Switch } from '../../components/ui.tsx';
@@ -124,7 +125,7 @@ export function BackupsCard() {
           />
         ))}
       </ul>
-      {mode === 'vps' && (
+      {mode && (
         <div className="backup-move">
           {overview?.oldServer ? (
             <div className="info-box">
@@ -140,6 +141,7 @@ export function BackupsCard() {
             </div>
           ) : moving ? (
             <MoveForm
+              fromHere={mode === 'local'}
               disabled={running}
               onCancel={() => setMoving(false)}
               onMove={(target) =>
@@ -151,7 +153,7 @@ export function BackupsCard() {
             />
           ) : (
             <Button small disabled={running} onClick={() => setMoving(true)}>
-              Move to another VPS…
+              {mode === 'local' ? 'Move to a VPS…' : 'Move to another VPS…'}
             </Button>
           )}
         </div>
@@ -198,15 +200,21 @@ function BackupRow(props: {
   );
 }
 
-function MoveForm(props: { disabled: boolean; onMove(target: VpsTarget): void; onCancel(): void }) {
+function MoveForm(props: {
+  fromHere: boolean;
+  disabled: boolean;
+  onMove(target: VpsTarget): void;
+  onCancel(): void;
+}) {
   const [target, setTarget] = useState({ host: '', user: 'root', port: '22', keyPath: '' });
   const set = (field: keyof typeof target) => (e: ChangeEvent<HTMLInputElement>) =>
     setTarget({ ...target, [field]: e.target.value });
   return (
     <div className="form form-vps">
       <p className="span-all muted">
-        MONO installs itself on the new server, stops the agent here, brings its backup over, and switches
-        your channels to the new server. The old server keeps MONO (stopped) until you remove it.
+        {props.fromHere
+          ? 'MONO installs itself on the server, stops the agent on this computer, brings everything it knows over, and switches your channels to the server. The data on this computer stays until you delete it.'
+          : 'MONO installs itself on the new server, stops the agent on the old one, brings its backup over, and switches your channels to the new server. The old server keeps MONO (stopped) until you remove it.'}
       </p>
       <Field label="New server address">
         {(id) => <input id={id} value={target.host} onChange={set('host')} placeholder="203.0.113.8" />}
