@@ -255,23 +255,6 @@ export function createBackups(deps: BackupsDeps) {
     );
   }
 
-  /** The agent on this computer as where a move starts: stopped, backed up with its datastore closed. */
-  const localSource = (): MoveSource => ({
-    label: 'this computer',
-    stop: () => deps.agent.stop(),
-    start: () => deps.local.start(),
-    backup: (o) =>
-      backup({
-        env: deps.local.env(),
-        out: o.out,
-        passphrase: o.passphrase,
-        localAgent: deps.local.command,
-        onProgress: (event) => o.onEvent(toEvent(event)),
-      }),
-    followed: {},
-    leftBehind: `The agent on this computer is stopped; its data stays in ${localAgentDir(deps.dataDir)} until you delete it.`,
-  });
-
   function runMove(to: VpsTarget): Promise<BackupOverview> {
     const from = where();
     if (from.mode === 'vps' && from.vps.host === to.host && from.vps.port === to.port)
@@ -287,7 +270,7 @@ export function createBackups(deps: BackupsDeps) {
     };
     return from.mode === 'vps'
       ? launch('move', MOVE_STEPS, () => moveToVps(moveDeps, vpsSource(deps.provision, from.vps), to))
-      : launch('move', LOCAL_MOVE_STEPS, () => moveToVps(moveDeps, localSource(), to));
+      : launch('move', LOCAL_MOVE_STEPS, () => moveToVps(moveDeps, localMoveSource(deps), to));
   }
 
   function runUninstallOld(): Promise<BackupOverview> {
@@ -373,6 +356,25 @@ export const MOVE_STEPS: { step: string; message: string }[] = [
   { step: 'channels', message: 'Switch your channels to the new server' },
   { step: 'switch', message: 'Follow the new server from this computer' },
 ];
+
+/** The agent on this computer as where a move starts: stopped, backed up with its datastore closed. */
+export function localMoveSource(o: Pick<BackupsDeps, 'dataDir' | 'agent' | 'local'>): MoveSource {
+  return {
+    label: 'this computer',
+    stop: () => o.agent.stop(),
+    start: () => o.local.start(),
+    backup: (b) =>
+      backup({
+        env: o.local.env(),
+        out: b.out,
+        passphrase: b.passphrase,
+        localAgent: o.local.command,
+        onProgress: (event) => b.onEvent(toEvent(event)),
+      }),
+    followed: {},
+    leftBehind: `The agent on this computer is stopped; its data stays in ${localAgentDir(o.dataDir)} until you delete it.`,
+  };
+}
 
 /** Moving the agent on this computer to a VPS: the same steps, said from here. */
 export const LOCAL_MOVE_STEPS = MOVE_STEPS.map((s) =>

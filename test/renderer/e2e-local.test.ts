@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { FAKE_ANTHROPIC_KEY } from '../fakes/anthropic-server.ts';
-import { FAKE_TELEGRAM_TOKEN } from '../fakes/telegram-server.ts';
+import { FAKE_TELEGRAM_TOKEN, type TelegramCall } from '../fakes/telegram-server.ts';
 import { ROOT, type Stack, screenshot, startStack } from './harness.ts';
 
 // The desktop reads everything through the agent's db hub. Until agent-app starts it (marked TODO(hub) there),
@@ -260,6 +260,19 @@ test('a one-off job runs, its answer reaches the chat and its run shows in the h
     { timeoutMs: 30_000 },
   );
   await screenshot(page, 'jobs');
+  // The job posted into Ada's conversation: it keeps her name (not the chat id) at the top of the list.
+  await page.getByRole('link', { name: /Conversations/ }).click();
+  const posted = page.getByTestId('conversation-item').filter({ hasText: 'Remind me to water the plants' });
+  await posted.waitFor({ timeout: 15_000 });
+  assert.equal((await posted.locator('strong').textContent())?.trim(), 'Ada Lovelace');
+  assert.equal(
+    await page
+      .getByTestId('conversation-item')
+      .filter({ hasText: String(OWNER.chatId) })
+      .count(),
+    0,
+    'no conversation is named by its chat id',
+  );
 });
 
 test('usage and server screens show the agent', { timeout: 30_000, skip: hubMissing }, async () => {
@@ -313,11 +326,12 @@ test('pausing from the Server screen: people get a notice, the banner offers Res
   await banner.getByRole('button', { name: 'Resume' }).click();
   await banner.waitFor({ state: 'detached', timeout: 15_000 });
   await page.getByRole('button', { name: 'Pause agent' }).waitFor();
-  // What arrived while paused is answered on resume.
-  await telegram.waitFor(
-    (call) => call.method === 'sendMessage' && String(call.params.text) === 'Echo: Anyone home?',
-    { timeoutMs: 20_000 },
-  );
+  // What arrived while paused is answered on resume, once.
+  const answer = (call: TelegramCall) =>
+    call.method === 'sendMessage' && String(call.params.text) === 'Echo: Anyone home?';
+  await telegram.waitFor(answer, { timeoutMs: 20_000 });
+  await new Promise((r) => setTimeout(r, 3_000));
+  assert.equal(telegram.calls.filter(answer).length, 1, 'answered exactly once');
 });
 
 test('the offline banner shows while the agent is down, and everything catches up when it returns', {

@@ -119,6 +119,10 @@ describe('moving the agent to another VPS', { timeout: 900_000 }, () => {
       telegram_bot_token: new Secret(FAKE_TELEGRAM_TOKEN),
       vps_hub_password: new Secret(randomBytes(18).toString('base64url')),
     };
+    // The owner compared each server's fingerprint and trusted it (the wizard and the move form ask).
+    for (const vps of [oldVps, newVps]) {
+      await provision.trustHostKey(target(vps), (await provision.hostKey(target(vps))).fingerprint);
+    }
     await provision.deploy(target(oldVps), secrets, () => {});
     fakes.telegram.sendText({ chatId: 700, userId: 700, text: 'Remember: my favourite colour is teal' });
     await fakes.telegram.waitForSent(1, { timeoutMs: 30_000 });

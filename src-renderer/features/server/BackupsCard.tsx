@@ -2,11 +2,12 @@
 // and time (Restore asks first), moving to a VPS (from this computer or another VPS), and the progress of whichever
 // of these runs.
 import { type ChangeEvent, useEffect, useState } from 'react';
-import type { BackupEntry, VpsTarget } from '../../../src-main/ipc/contract.ts';
+import type { BackupEntry, HostKeyView, VpsTarget } from '../../../src-main/ipc/contract.ts';
 import { Button, Card, Field, Switch } from '../../components/ui.tsx';
 import { timeAgo } from '../../lib/format.ts';
 import { errorMessage, mono } from '../../lib/mono.ts';
 import { setState, useStore } from '../../store/store.ts';
+import { HostKeyCheck } from '../wizard/HostKeyCheck.tsx';
 import { InstallProgress } from './InstallProgress.tsx';
 
 const KEEP = [3, 7, 14, 30];
@@ -207,8 +208,39 @@ function MoveForm(props: {
   onCancel(): void;
 }) {
   const [target, setTarget] = useState({ host: '', user: 'root', port: '22', keyPath: '' });
-  const set = (field: keyof typeof target) => (e: ChangeEvent<HTMLInputElement>) =>
+  // The new server's key, shown for the owner to compare before MONO pins it and sends anything there.
+  const [hostKey, setHostKey] = useState<HostKeyView>();
+  const [checking, setChecking] = useState(false);
+  const [error, setError] = useState<string>();
+  const set = (field: keyof typeof target) => (e: ChangeEvent<HTMLInputElement>) => {
     setTarget({ ...target, [field]: e.target.value });
+    setHostKey(undefined);
+  };
+  const vps = (): VpsTarget => ({ ...target, port: Number(target.port) || 22 });
+  async function step(fn: () => Promise<void>) {
+    setChecking(true);
+    setError(undefined);
+    try {
+      await fn();
+    } catch (e) {
+      setError(errorMessage(e));
+    } finally {
+      setChecking(false);
+    }
+  }
+  /** Moves once the server's key is one MONO pinned; a new key is shown to the owner first. */
+  const move = () =>
+    step(async () => {
+      const view = await mono.ssh.hostKey(vps());
+      if (view.status === 'pinned') props.onMove(vps());
+      else setHostKey(view);
+    });
+  const trust = (view: HostKeyView) =>
+    step(async () => {
+      await mono.ssh.trustHostKey({ target: vps(), fingerprint: view.fingerprint });
+      setHostKey(undefined);
+      props.onMove(vps());
+    });
   return (
     <div className="form form-vps">
       <p className="span-all muted">
@@ -228,11 +260,24 @@ function MoveForm(props: {
           <input id={id} value={target.keyPath} onChange={set('keyPath')} placeholder="~/.ssh/id_ed25519" />
         )}
       </Field>
+      {hostKey && (
+        <HostKeyCheck
+          hostKey={hostKey}
+          busy={checking}
+          onTrust={() => void trust(hostKey)}
+          onReject={() => {
+            setHostKey(undefined);
+            setError('MONO did not connect and pinned nothing. Check the address before you go on.');
+          }}
+        />
+      )}
+      {error && <p className="field-error span-all">{error}</p>}
       <div className="span-all input-row">
         <Button
           kind="primary"
-          disabled={props.disabled}
-          onClick={() => props.onMove({ ...target, port: Number(target.port) || 22 })}
+          busy={checking}
+          disabled={props.disabled || !!hostKey}
+          onClick={() => void move()}
         >
           Move my agent
         </Button>
