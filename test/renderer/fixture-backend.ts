@@ -11,8 +11,10 @@ import type {
 import { type Bridge, startBridge } from '../../src-main/bridge/server.ts';
 import {
   type AppState,
+  type BackupOverview,
   METHOD_NAMES,
   type SyncStatus,
+  type VpsTarget,
   type WhatsAppLink,
 } from '../../src-main/ipc/contract.ts';
 import type { Handlers } from '../../src-main/ipc/dispatch.ts';
@@ -98,6 +100,13 @@ export async function startFixture(options: FixtureOptions = {}) {
     { id: 'setting:budget_monthly_usd', key: 'budget_monthly_usd', value: 40, updated_at: iso(T0) },
   ];
   let link: WhatsAppLink | null = null;
+  /** What the UI asked of the backend for a move: keys pinned, moves started. */
+  const moves: { trusted: string[]; to: VpsTarget[] } = { trusted: [], to: [] };
+  const backups: BackupOverview = {
+    folder: '/home/ada/.mono/backups',
+    entries: [],
+    schedule: { enabled: true, everyHours: 24, keep: 7 },
+  };
   let sync: SyncStatus = { state: 'online', epoch: 1, since: iso(T0), attempt: 0 };
   const app: AppState = {
     version: '0.1.0',
@@ -142,6 +151,22 @@ export async function startFixture(options: FixtureOptions = {}) {
     'server.logs': async () => [],
     'server.followLogs': async () => ({ following: false }),
     'whatsapp.link': async () => link,
+    'backup.overview': async () => backups,
+    'ssh.hostKey': async (target) => ({
+      host: target.host,
+      port: target.port,
+      type: 'ssh-ed25519',
+      fingerprint: 'SHA256:uNiVztksCsDhcc0u9e8BujQXVUpKZIDTMczCvj3tD2s',
+      status: moves.trusted.includes(target.host) ? 'pinned' : 'new',
+    }),
+    'ssh.trustHostKey': async ({ target, fingerprint }) => {
+      moves.trusted.push(target.host);
+      return { host: target.host, port: target.port, type: 'ssh-ed25519', fingerprint, status: 'pinned' };
+    },
+    'backup.move': async (target) => {
+      moves.to.push(target);
+      return backups;
+    },
     'server.status': async () => ({
       mode: 'local',
       reachable: true,
@@ -172,6 +197,7 @@ export async function startFixture(options: FixtureOptions = {}) {
     calls,
     conversations,
     thread,
+    moves,
     setSync(next: Partial<SyncStatus>) {
       sync = { ...sync, ...next };
       bridge.broadcast('sync.status', sync);

@@ -151,6 +151,29 @@ test('usage: thirty days of cost with the daily budget line, over-budget days st
   await screenshot(page, 'usage-30-days');
 });
 
+test('an agent set up on this computer moves to a VPS: the new server’s key is compared before anything is sent', {
+  timeout: 30_000,
+}, async () => {
+  await page.getByRole('link', { name: /Server/ }).click();
+  await page.getByRole('button', { name: 'Move to a VPS…' }).click();
+  await page.getByText('stops the agent on this computer').waitFor();
+  await page.getByLabel('New server address').fill('203.0.113.9');
+  await page.getByLabel('Private key').fill('/home/ada/.ssh/id_ed25519');
+  await page.getByRole('button', { name: 'Move my agent' }).click();
+  const check = page.getByTestId('host-key-check');
+  await check.waitFor();
+  await check.getByText('SHA256:uNiVztksCsDhcc0u9e8BujQXVUpKZIDTMczCvj3tD2s').waitFor();
+  assert.deepEqual(fixture.moves.to, [], 'nothing moves before the key is trusted');
+  await screenshot(page, 'move-to-vps-host-key');
+  await check.getByRole('button', { name: 'They match — trust this server' }).click();
+  const deadline = Date.now() + 10_000;
+  while (fixture.moves.to.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  assert.deepEqual(fixture.moves.trusted, ['203.0.113.9']);
+  assert.deepEqual(fixture.moves.to, [
+    { host: '203.0.113.9', user: 'root', port: 22, keyPath: '/home/ada/.ssh/id_ed25519' },
+  ]);
+});
+
 test('when MONO itself stops, the page says so and how to start it', { timeout: 30_000 }, async () => {
   const page2 = await browser.newPage();
   const second = await startFixture({ threadSize: 3 });
