@@ -155,6 +155,33 @@ test('the owner adds another of their accounts with a code', { timeout: 60_000 }
   assert.equal((await stack.app.services.handlers['owner.list'](undefined)).length, 2);
 });
 
+test('removing one of the owner’s accounts asks first; that account is then a stranger', {
+  timeout: 60_000,
+}, async () => {
+  const { page, telegram } = stack;
+  const list = page.getByTestId('owner-list');
+  const phone = list.locator('li').filter({ hasText: 'Ada (work phone)' });
+  await phone.getByRole('button', { name: 'Remove' }).click();
+  const dialog = page.getByRole('alertdialog', { name: 'Remove this owner account?' });
+  await dialog.getByRole('button', { name: 'Cancel' }).click();
+  assert.equal(
+    (await stack.app.services.handlers['owner.list'](undefined)).length,
+    2,
+    'cancelled: still two',
+  );
+  await phone.getByRole('button', { name: 'Remove' }).click();
+  await dialog.getByRole('button', { name: 'Remove' }).click();
+  await phone.waitFor({ state: 'detached', timeout: 15_000 });
+  assert.deepEqual(
+    (await stack.app.services.handlers['owner.list'](undefined)).map((o) => o.external_id),
+    [String(ADA.userId)],
+  );
+  // The last owner account cannot be removed here (only handed over): its row offers no Remove.
+  assert.equal(await list.getByRole('button', { name: 'Remove' }).count(), 0);
+  telegram.sendText({ ...ADA_PHONE_2, text: '/status' });
+  await telegram.waitFor(sentTo(ADA_PHONE_2.chatId, /pairing code/), { timeoutMs: 20_000 });
+});
+
 test('handing ownership over asks first; the new owner is then the only one', {
   timeout: 60_000,
 }, async () => {
