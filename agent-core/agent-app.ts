@@ -23,6 +23,9 @@ import { createHttpApp, listen, type RunningServer } from './http/app.ts';
 import { startAgentHub } from './hub/start-agent-hub.ts';
 import { Scheduler } from './jobs/scheduler.ts';
 import type { Logger } from './log/logger.ts';
+import { MediaFiles } from './media/files.ts';
+import { MediaPreparer } from './media/prepare.ts';
+import { MediaRetention, RETENTION_SETTING, retentionDays } from './media/retention.ts';
 import { historyReadLimit } from './memory/summary.ts';
 import { PairingWatcher } from './pairing/pairing-watcher.ts';
 import { AgentStatus } from './store/agent-status.ts';
@@ -53,7 +56,13 @@ export async function startAgent(
   // Start-up steps that do not depend on each other run together: each is a few datastore round trips.
   const settings = new Settings(db, log);
   const owners = new OwnerAccounts(db, log);
-  const [setups] = await Promise.all([setupChannels(config, log), settings.load(), owners.load()]);
+  const files = new MediaFiles(config.dataDir);
+  const [setups] = await Promise.all([
+    setupChannels(config, log),
+    settings.load(),
+    owners.load(),
+    files.init(),
+  ]);
   const channels = new Map<ChannelName, Channel>(setups.map((setup) => [setup.channel.name, setup.channel]));
   const allowlists = new Map<ChannelName, Allowlist>(
     setups.map((setup) => [setup.channel.name, setup.allow]),
@@ -87,7 +96,17 @@ export async function startAgent(
     }),
     ...setups.flatMap((setup) => setup.tools ?? []),
   ];
-  const assistant = new Assistant({ db, log, claude, settings, owner, budget, tools: () => tools, deliver });
+  const assistant = new Assistant({
+    db,
+    log,
+    claude,
+    settings,
+    owner,
+    budget,
+    tools: () => tools,
+    deliver,
+    webTools: config.media.webTools,
+  });
   const held = new HeldMessages({
     db,
     pause: assistant.pause,
@@ -119,6 +138,19 @@ export async function startAgent(
     },
     log,
     historyLimit: config.features.historyLimit,
+    media: new MediaPreparer({
+      db,
+      files,
+      log: log.child({ part: 'media' }),
+      ...(config.media.stt ? { stt: config.media.stt } : {}),
+    }),
+    files,
+  });
+  const retention = new MediaRetention({
+    db,
+    files,
+    log,
+    days: () => retentionDays(settings.get(RETENTION_SETTING)),
   });
   const scheduler: Scheduler = new Scheduler({
     db,
@@ -209,6 +241,7 @@ export async function startAgent(
   await Promise.all([scheduler.start(), hooks.resume()]);
   // A refused key shows before anyone writes; while Claude is not ok it is asked again now and then (for free).
   const claudeCheck = claude?.check ? watchClaude(claude.check, log) : undefined;
+  retention.start();
 
   log.info(
     {
@@ -234,6 +267,7 @@ export async function startAgent(
       await scheduler.stop(Math.max(0, deadline - Date.now() - 1500));
       await hooks.stop(Math.max(0, deadline - Date.now() - 1500));
       await runner.drain(Math.max(0, deadline - Date.now() - 500));
+      await retention.stop();
       await pairings.stop();
       await retries.stop();
       held.stop();

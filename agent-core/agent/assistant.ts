@@ -16,6 +16,7 @@ import type { Owner } from './owner.ts';
 import type { Settings } from './settings.ts';
 import { type LoopResult, runToolLoop } from './tool-loop.ts';
 import { Taint } from './untrusted.ts';
+import { WEB_TOOLS } from './web-tools.ts';
 
 export interface AssistantDeps {
   db: Surreal;
@@ -28,6 +29,8 @@ export interface AssistantDeps {
   tools(): readonly AgentTool[];
   /** Hands a stored outbound message to its channel (the turn runner's per-conversation queue). */
   deliver(message: MessageRecord, chatId: string): void;
+  /** Web search and web fetch in the owner's turns (MONO_WEB_TOOLS). */
+  webTools?: boolean;
 }
 
 export interface RespondInput {
@@ -95,6 +98,8 @@ export class Assistant {
       context,
       messages: input.messages,
       tools: input.withTools === false ? [] : this.toolsFor(input.isOwner),
+      // Looking things up is the owner's: guests converse, they do not spend on searches.
+      ...(input.isOwner && input.withTools !== false && this.deps.webTools ? { serverTools: WEB_TOOLS } : {}),
       toolContext: {
         db,
         log,

@@ -1,11 +1,13 @@
 // Calls Claude through the official SDK: streaming (large max_tokens are refused without it), the SDK's own
-// retries for 429/529/5xx (it honours retry-after), token usage and cost of every call, and the budget: each
-// call reserves its worst case before it goes out and settles to its real cost (budget/ledger.ts).
+// retries for 429/529/5xx (it honours retry-after), token usage and cost of every call (web searches included),
+// the sources of a web-grounded answer as links under it, and the budget: each call reserves its worst case
+// before it goes out and settles to its real cost (budget/ledger.ts).
 import type Anthropic from '@anthropic-ai/sdk';
 import type { Reservation } from '../budget/ledger.ts';
 import type { Secret } from '../config/secret.ts';
-import type { ClaudeState, TokenUsage } from '../contract/tables.ts';
+import type { ClaudeState, TokenUsage, ToolCallRecord } from '../contract/tables.ts';
 import { costUsd } from './pricing.ts';
+import { citedSources, type ServerTool, serverToolCalls, withSources } from './web-tools.ts';
 import { worstCaseUsd } from './worst-case.ts';
 
 export interface ChatTurn {
@@ -33,11 +35,15 @@ export interface ClaudeCall {
   context?: string;
   messages: Anthropic.MessageParam[];
   tools?: ToolSpec[];
+  /** Tools the API runs itself (web search, web fetch): only in the owner's turns. */
+  serverTools?: ServerTool[];
   signal?: AbortSignal;
 }
 
 export interface ClaudeResponse extends ClaudeReply {
   content: Anthropic.ContentBlock[];
+  /** The searches and fetches the API ran in this call, for the conversation record. */
+  serverToolCalls: ToolCallRecord[];
 }
 
 /** Claude could not be reached or refused; `retryable` when trying again later may help. */
@@ -118,13 +124,20 @@ export function createClaudeClient(options: {
   };
   const maxTokens = options.maxTokens ?? 4096;
 
-  async function call({ system, context, messages, tools, signal }: ClaudeCall): Promise<ClaudeResponse> {
-    const toolParams: Anthropic.Tool[] = (tools ?? []).map((tool, index, all) => ({
+  async function call({
+    system,
+    context,
+    messages,
+    tools,
+    serverTools,
+    signal,
+  }: ClaudeCall): Promise<ClaudeResponse> {
+    const toolParams = [...(tools ?? []), ...(serverTools ?? [])].map((tool, index, all) => ({
       ...tool,
       // Tools come first in the cached prefix; one marker on the system prompt covers both, and this one
       // keeps the tools cached when the system prompt is edited.
       ...(index === all.length - 1 ? { cache_control: { type: 'ephemeral' as const } } : {}),
-    }));
+    })) as Anthropic.ToolUnion[];
     const params = {
       model: options.model,
       max_tokens: maxTokens,
@@ -147,18 +160,22 @@ export function createClaudeClient(options: {
         .map((block) => block.text)
         .join('')
         .trim();
+      const server = message.usage.server_tool_use;
       const counts = {
         input_tokens: message.usage.input_tokens ?? 0,
         output_tokens: message.usage.output_tokens ?? 0,
         cache_creation_input_tokens: message.usage.cache_creation_input_tokens ?? 0,
         cache_read_input_tokens: message.usage.cache_read_input_tokens ?? 0,
+        ...(server?.web_search_requests ? { web_search_requests: server.web_search_requests } : {}),
+        ...(server?.web_fetch_requests ? { web_fetch_requests: server.web_fetch_requests } : {}),
       };
       realUsd = costUsd(options.model, counts);
       setHealth({ state: 'ok' });
       return {
-        text,
+        text: withSources(text, citedSources(message.content)),
         content: message.content,
         stopReason: message.stop_reason,
+        serverToolCalls: serverToolCalls(message.content),
         usage: {
           model: message.model || options.model,
           ...counts,

@@ -7,13 +7,16 @@ export const pairingCode = (code: string) =>
 export const pairingApproved = () => `Good news: you're approved. Write me anything and I'll answer.`;
 
 export const unreadable = () =>
-  `Thanks! I can only read text messages for now — could you tell me in words what this is about?`;
+  `Thanks! I can't read this kind of message — could you tell me in words what it is about?`;
 
 export const notConfigured = () =>
   `I'm not fully set up yet, so I can't answer. My owner needs to add a Claude API key.`;
 
 export const claudeUnavailable = () =>
   `Sorry — I can't reach my AI service right now, so I couldn't answer this message. Please try again in a few minutes.`;
+
+export const fileRejected = () =>
+  `Sorry — my AI service couldn't read that file (it may be damaged or protected). Could you send it another way?`;
 
 export const emptyReply = () => `…`;
 

@@ -1,4 +1,5 @@
-// Prices per million tokens, by model family, to record the cost of every call (cache writes and reads included).
+// Prices per million tokens, by model family, to record the cost of every call (cache writes and reads included),
+// plus what is billed per use: server-side web searches, and speech to text per minute of audio.
 
 export interface Price {
   input: number;
@@ -25,7 +26,12 @@ export interface UsageCounts {
   output_tokens: number;
   cache_creation_input_tokens: number;
   cache_read_input_tokens: number;
+  /** Web searches the API ran in the call; web fetches cost only the tokens they add. */
+  web_search_requests?: number;
 }
+
+/** The Messages API's web search: $10 per 1,000 searches, on top of the tokens the results add. */
+export const WEB_SEARCH_USD = 10 / 1000;
 
 export function costUsd(model: string, usage: UsageCounts): number {
   const price = priceOf(model);
@@ -34,5 +40,10 @@ export function costUsd(model: string, usage: UsageCounts): number {
     usage.output_tokens * price.output +
     usage.cache_creation_input_tokens * price.cacheWrite +
     usage.cache_read_input_tokens * price.cacheRead;
-  return dollars / 1e6;
+  return dollars / 1e6 + (usage.web_search_requests ?? 0) * WEB_SEARCH_USD;
+}
+
+/** Speech to text is priced per minute of audio (configurable: services and models differ). */
+export function transcriptionCostUsd(pricePerMinute: number, seconds: number): number {
+  return (Math.max(0, seconds) / 60) * pricePerMinute;
 }

@@ -9,6 +9,7 @@ import { needsConfirmation, type PendingAction, requestConfirmation } from '../t
 import type { AgentTool, ToolContext, ToolResult } from '../tools/tool.ts';
 import type { ClaudeClient, ToolSpec } from './claude.ts';
 import { describeKinds, serverToolKinds, Taint, type UntrustedKind } from './untrusted.ts';
+import type { ServerTool } from './web-tools.ts';
 
 export interface LoopInput {
   claude: ClaudeClient;
@@ -16,6 +17,8 @@ export interface LoopInput {
   context?: string;
   messages: Anthropic.MessageParam[];
   tools: readonly AgentTool[];
+  /** Tools the API runs itself (web search and fetch): offered in the owner's turns only. */
+  serverTools?: readonly ServerTool[];
   toolContext: ToolContext;
   /** Claude calls per turn at most (a model stuck calling tools must not spend without end). */
   maxCalls?: number;
@@ -72,13 +75,20 @@ export async function runToolLoop(input: LoopInput): Promise<LoopResult> {
       messages,
       // The last allowed call gets no tools, so it must answer in words.
       ...(specs.length > 0 && !last ? { tools: specs } : {}),
+      ...(input.serverTools?.length && !last ? { serverTools: [...input.serverTools] } : {}),
       ...(input.signal ? { signal: input.signal } : {}),
     });
     result.calls += 1;
     result.usage = addUsage(result.usage, response.usage);
     // Results of tools the API ran itself (web search, web fetch) come back inside the response.
     taint.mark(...serverToolKinds(response.content));
+    result.toolCalls.push(...(response.serverToolCalls ?? []));
     if (response.text) texts.push(response.text);
+    if (response.stopReason === 'pause_turn') {
+      // The API paused a long turn of server-tool work: sending its content back lets it carry on.
+      messages.push({ role: 'assistant', content: response.content as Anthropic.ContentBlockParam[] });
+      continue;
+    }
     const uses = response.content.filter((block) => block.type === 'tool_use');
     if (response.stopReason !== 'tool_use' || uses.length === 0) {
       result.text = response.text || texts.join('\n\n');
@@ -98,10 +108,11 @@ export async function runToolLoop(input: LoopInput): Promise<LoopResult> {
         ...(outcome.isError ? { is_error: true } : {}),
       });
       const content = typeof outcome.content === 'string' ? outcome.content : JSON.stringify(outcome.content);
+      const text = content.length > MAX_RESULT_CHARS ? `${content.slice(0, MAX_RESULT_CHARS)}…` : content;
       answers.push({
         type: 'tool_result',
         tool_use_id: use.id,
-        content: content.length > MAX_RESULT_CHARS ? `${content.slice(0, MAX_RESULT_CHARS)}…` : content,
+        content: outcome.blocks?.length ? [{ type: 'text', text }, ...outcome.blocks] : text,
         ...(outcome.isError ? { is_error: true } : {}),
       });
     }

@@ -10,6 +10,8 @@ import type { OwnerCommands } from '../commands/owner-commands.ts';
 import { claimCodeIn } from '../contract/owners.ts';
 import type { ChannelName } from '../contract/tables.ts';
 import type { Logger } from '../log/logger.ts';
+import type { MediaFiles } from '../media/files.ts';
+import type { MediaPreparer } from '../media/prepare.ts';
 import { boundedHistory, type SummaryState } from '../memory/summary.ts';
 import { ensurePairing } from '../pairing/pairing.ts';
 import {
@@ -27,9 +29,10 @@ import type { OwnerAccounts } from '../store/owners.ts';
 import { cancelPendingActions, confirmationPrompt } from '../tools/confirmations.ts';
 import { sleep } from '../util/sleep.ts';
 import type { Assistant } from './assistant.ts';
-import { type ClaudeClient, ClaudeError, toMessages } from './claude.ts';
+import { type ClaudeClient, ClaudeError } from './claude.ts';
 import { type ClaimFact, decideTurn } from './decide-turn.ts';
 import type { HeldMessages } from './held-messages.ts';
+import { type BuiltMessages, buildMessages, withPrepared } from './history-content.ts';
 import * as notices from './notices.ts';
 import { splitMessage } from './split.ts';
 import { TypingIndicators } from './typing.ts';
@@ -48,6 +51,9 @@ export interface TurnDeps {
   isAllowed(channel: ChannelName, userId: string): boolean;
   log: Logger;
   historyLimit?: number;
+  /** Fetches and checks the files a message carried (before its turn calls Claude). */
+  media: MediaPreparer;
+  files: MediaFiles;
 }
 
 const SEND_RETRY_DELAYS_MS = [1000, 5000, 15000];
@@ -286,10 +292,18 @@ export class TurnRunner {
   ): Promise<void> {
     const { db, log, assistant } = this.deps;
     const id = message.id;
+    // Files are fetched now, after the message was stored and acknowledged; a refusal answers instead of Claude.
+    const media = await this.deps.media.prepare(message, channel, this.#shutdown.signal);
+    if (this.#shutdown.signal.aborted) return;
+    if (media.refusal) {
+      return this.#reply(message, channel, { role: 'notice', text: media.refusal, inboundStatus: 'ignored' });
+    }
+
     if (isOwner) await cancelPendingActions(db, message.conversation);
 
     const stopTyping = this.#typing.keep(channel, message.chat_id);
     let result: Awaited<ReturnType<Assistant['respond']>>;
+    let built: BuiltMessages | undefined;
     try {
       const history = await boundedHistory({
         db,
@@ -303,12 +317,16 @@ export class TurnRunner {
         signal: this.#shutdown.signal,
         ...(message.history ? { atStore: message.history } : {}),
       });
+      built = await buildMessages(withPrepared(history.turns, message, media.attachments), {
+        files: this.deps.files,
+      });
       result = await assistant.respond({
         conversation: message.conversation,
         channel: message.channel,
         chatId: message.chat_id,
         isOwner,
-        messages: toMessages(history.turns),
+        messages: built.messages,
+        // Marks of the history's messages (a message with files carries `file`): see agent/untrusted.ts.
         untrusted: history.turns.flatMap((turn) => turn.untrusted ?? []),
         recallQuery: message.text,
         ...(history.summary ? { summary: history.summary } : {}),
@@ -321,9 +339,10 @@ export class TurnRunner {
         return this.#overBudget(message, channel, isOwner, error.state);
       const reason = error instanceof ClaudeError ? error.message : String(error);
       log.error({ message: id.toString(), reason }, 'Claude could not answer');
+      const fileRefused = error instanceof ClaudeError && error.status === 400 && (built?.files ?? 0) > 0;
       return this.#reply(message, channel, {
         role: 'notice',
-        text: notices.claudeUnavailable(),
+        text: fileRefused ? notices.fileRejected() : notices.claudeUnavailable(),
         inboundStatus: 'failed',
         error: reason,
       });

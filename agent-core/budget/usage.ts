@@ -2,6 +2,7 @@
 // a reply to a message (jobs, hooks, summaries; replies record theirs with the reply), and the sums a budget
 // check needs.
 import type { Surreal } from 'surrealdb';
+import { transcriptionCostUsd } from '../agent/pricing.ts';
 import type { TokenUsage } from '../contract/tables.ts';
 import { dayKey, monthKey, type Spending } from './budget.ts';
 
@@ -25,11 +26,35 @@ export function serialUsageWrite<T>(db: Surreal, write: () => Promise<T>): Promi
 export const ADD_USAGE = `UPSERT type::record('usage', [$day, $usage.model]) SET day = $day, model = $usage.model,
   requests += $requests, input_tokens += $usage.input_tokens, output_tokens += $usage.output_tokens,
   cache_creation_input_tokens += $usage.cache_creation_input_tokens,
-  cache_read_input_tokens += $usage.cache_read_input_tokens, cost_usd += $usage.cost_usd`;
+  cache_read_input_tokens += $usage.cache_read_input_tokens,
+  web_search_requests += $usage.web_search_requests ?? 0, web_fetch_requests += $usage.web_fetch_requests ?? 0,
+  cost_usd += $usage.cost_usd`;
 
 export async function recordUsage(db: Surreal, usage: TokenUsage, requests = 1): Promise<void> {
   await serialUsageWrite(db, () =>
     db.query(ADD_USAGE, { day: dayKey(new Date()), usage, requests }).collect(),
+  );
+}
+
+/** Speech to text: one request and its seconds of audio on the row of the transcription model, priced per minute. */
+export async function recordSttUsage(
+  db: Surreal,
+  stt: { model: string; pricePerMinute: number },
+  seconds: number,
+): Promise<void> {
+  await serialUsageWrite(db, () =>
+    db
+      .query(
+        `UPSERT type::record('usage', [$day, $model]) SET day = $day, model = $model, requests += 1,
+           audio_seconds += $seconds, cost_usd += $cost`,
+        {
+          day: dayKey(new Date()),
+          model: stt.model,
+          seconds,
+          cost: transcriptionCostUsd(stt.pricePerMinute, seconds),
+        },
+      )
+      .collect(),
   );
 }
 
@@ -53,6 +78,12 @@ export function addUsage(total: TokenUsage | undefined, next: TokenUsage): Token
     output_tokens: total.output_tokens + next.output_tokens,
     cache_creation_input_tokens: total.cache_creation_input_tokens + next.cache_creation_input_tokens,
     cache_read_input_tokens: total.cache_read_input_tokens + next.cache_read_input_tokens,
+    ...(total.web_search_requests || next.web_search_requests
+      ? { web_search_requests: (total.web_search_requests ?? 0) + (next.web_search_requests ?? 0) }
+      : {}),
+    ...(total.web_fetch_requests || next.web_fetch_requests
+      ? { web_fetch_requests: (total.web_fetch_requests ?? 0) + (next.web_fetch_requests ?? 0) }
+      : {}),
     cost_usd: total.cost_usd + next.cost_usd,
   };
 }

@@ -1,6 +1,7 @@
 // The interface every chat channel (Telegram, WhatsApp, email) implements, and the shape of what it receives.
 import type { UntrustedKind } from '../agent/untrusted.ts';
 import type { ChannelName, ChannelState } from '../contract/tables.ts';
+import type { InboundAttachment, MediaSource } from '../media/attachments.ts';
 
 /** One message as a channel received it, before it is stored. */
 export interface InboundMessage {
@@ -11,16 +12,25 @@ export interface InboundMessage {
   userId: string;
   name: string;
   username?: string;
-  /** The text; for messages the agent cannot read (photos, voice…) a short description like "[photo]". */
+  /** The text, or a file's caption (possibly empty); for what the agent cannot read a description like "[location] …". */
   text: string;
-  /** False for media and other messages the agent acknowledges but cannot answer with the model. */
+  /** False for what the agent acknowledges but cannot answer with the model (locations, contact cards, polls). */
   readable: boolean;
+  /** Files that came with the message (photos, documents, voice notes…): fetched after the message is stored. */
+  attachments?: InboundAttachment[];
   /**
    * The text carries untrusted content (e.g. `['file']` for a document's text): every turn that sees this message
    * needs the owner's /yes for tools that change state or spend (agent/untrusted.ts).
    */
   untrusted?: UntrustedKind[];
   at: Date;
+}
+
+/** A file being fetched from a channel: its bytes as they arrive, and what the channel says about it. */
+export interface FetchedMedia {
+  body: AsyncIterable<Uint8Array>;
+  /** The size the channel announced (checked against the limit before reading). */
+  size?: number;
 }
 
 /** Where a channel hands what it received. Resolves once the message is stored: only then may the channel acknowledge it. */
@@ -38,6 +48,26 @@ export interface Channel {
   /** Shows "typing…" (best effort). */
   typing(chatId: string): Promise<void>;
   state(): { state: ChannelState; detail?: string };
+  /**
+   * Fetches a file a message carried, through the channel's own API (`source` is what its parser stored).
+   * Reads nothing larger than `maxBytes` when the channel announces the size first.
+   */
+  fetchMedia?(
+    source: MediaSource,
+    options: { maxBytes: number; signal?: AbortSignal },
+  ): Promise<FetchedMedia>;
+}
+
+/** A file the channel could not fetch; `expired` when the channel no longer has it (retrying cannot help). */
+export class MediaFetchError extends Error {
+  constructor(
+    message: string,
+    readonly expired = false,
+    readonly tooLarge = false,
+  ) {
+    super(message);
+    this.name = 'MediaFetchError';
+  }
 }
 
 /** A send that failed; `permanent` when retrying cannot help (blocked by the user, chat gone). */

@@ -74,7 +74,7 @@ export async function setupChannels(config: AgentConfig, log: Logger): Promise<C
   }
   if (config.email) {
     const { emailSetup } = await import('./email/setup.ts');
-    setups.push(emailSetup(config.email, log.child({ channel: 'email' })));
+    setups.push(emailSetup(config.email, log.child({ channel: 'email' }), config.dataDir));
   }
   return setups;
 }

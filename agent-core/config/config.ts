@@ -9,6 +9,7 @@ import {
   type WhatsAppLinkedConfig,
 } from '../channels/whatsapp/config.ts';
 import { isTimeZone } from '../jobs/local-time.ts';
+import { loadMedia, type MediaConfig } from '../media/config.ts';
 import { Secret } from './secret.ts';
 
 export const DEFAULT_MODEL = 'claude-sonnet-5-5';
@@ -38,6 +39,8 @@ export interface AgentConfig {
   whatsapp?: WhatsAppCloudConfig;
   whatsappLinked?: WhatsAppLinkedConfig;
   email?: EmailConfig;
+  /** Speech to text and web tools (files themselves need no configuration). */
+  media: MediaConfig;
   logLevel: string;
   features: FeatureConfig;
   /** MONO_EXIT_WITH_PARENT=1: stop when stdin closes (the desktop that started this agent is gone). */
@@ -141,6 +144,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AgentConfig {
   }
 
   const email = loadEmail(text, problems);
+  const media = loadMedia(text, problems);
 
   if (problems.length > 0) throw new ConfigError(problems);
 
@@ -158,6 +162,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AgentConfig {
     ...(whatsapp ? { whatsapp } : {}),
     ...(whatsappLinked ? { whatsappLinked } : {}),
     ...(email ? { email } : {}),
+    media,
     logLevel,
     features,
     exitWithParent: text('MONO_EXIT_WITH_PARENT') === '1',

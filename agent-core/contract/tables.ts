@@ -21,6 +21,7 @@ export const TABLES = [
   'mail_cursor',
   'whatsapp_link',
   'retry_request',
+  'media_preview',
   // Owners and one-time claim codes: the rows and their rules are in ./owners.ts.
   'owner',
   'owner_claim',
@@ -72,15 +73,48 @@ export interface TokenUsage {
   output_tokens: number;
   cache_creation_input_tokens: number;
   cache_read_input_tokens: number;
+  /** Server-side web searches in these calls (billed per search, included in cost_usd). */
+  web_search_requests?: number;
+  web_fetch_requests?: number;
   cost_usd: number;
 }
 
+/**
+ * A tool Claude used. MONO's own tools carry their input and result; the Messages API's server tools (web
+ * search, web fetch) are recorded with `server: true`, the query or URL as input and the sources as result.
+ */
 export interface ToolCallRecord {
   id: string;
   name: string;
   input: unknown;
   result?: unknown;
   is_error?: boolean;
+  server?: boolean;
+}
+
+/**
+ * A file that came with an inbound message (photo, document, voice note…). `pending` until the agent fetched it
+ * through the channel; then `ready` (passed to Claude), `refused` (the sender was told why, see `reason`),
+ * `failed` (could not be fetched) or, once the retention period is over, `expired` (the file is deleted).
+ */
+export interface AttachmentRow {
+  kind: 'image' | 'document' | 'voice' | 'audio' | 'video' | 'sticker';
+  status: 'pending' | 'ready' | 'refused' | 'failed' | 'expired';
+  /** The file name the sender gave (documents). */
+  name?: string;
+  /** The type found in the file itself (never taken from its name). */
+  mime?: string;
+  bytes?: number;
+  width?: number;
+  height?: number;
+  pages?: number;
+  duration_s?: number;
+  /** What a voice note or audio says (speech to text). */
+  transcript?: string;
+  /** Why it was not passed on: too_large, video, not_readable, not_what_it_says, no_stt, stt_failed… */
+  reason?: string;
+  /** A small copy exists in media_preview (id `media_preview:⟨<message key>-<index>⟩`). */
+  preview?: boolean;
 }
 
 export interface MessageRow {
@@ -97,6 +131,8 @@ export interface MessageRow {
   /** For replies: the inbound message this answers (exactly one reply per inbound message). */
   reply_to?: string;
   tool_calls?: ToolCallRecord[];
+  /** Inbound: files that came with the message (the text is then the caption, possibly empty). */
+  attachments?: AttachmentRow[];
   usage?: TokenUsage;
   /**
    * Kinds of untrusted content the message carries ('email', 'webhook', 'web', 'server-tool', 'guest', 'file'):
@@ -119,6 +155,11 @@ export interface UsageRow {
   output_tokens: number;
   cache_creation_input_tokens: number;
   cache_read_input_tokens: number;
+  /** Web searches (counted per day; their cost is part of cost_usd). */
+  web_search_requests?: number;
+  web_fetch_requests?: number;
+  /** Speech to text: seconds of audio transcribed (a row whose model is the transcription model). */
+  audio_seconds?: number;
   cost_usd: number;
 }
 
@@ -303,6 +344,15 @@ export interface WhatsAppLinkRow {
   account?: string;
   detail?: string;
   updated_at: string;
+}
+
+/** A small copy of an image that came with a message, for the desktop's conversation view (base64). */
+export interface MediaPreviewRow {
+  id: string;
+  message: string;
+  mime: string;
+  data: string;
+  created_at: string;
 }
 
 /** The desktop's "Send again" on a failed reply (the reply is set back to pending in the same transaction). */

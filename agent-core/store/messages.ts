@@ -4,6 +4,7 @@ import { RecordId, type Surreal } from 'surrealdb';
 import { ADD_USAGE, serialUsageWrite } from '../budget/usage.ts';
 import type { InboundMessage } from '../channels/channel.ts';
 import type { ChannelName, TokenUsage, ToolCallRecord } from '../contract/tables.ts';
+import { type Attachment, previewText } from '../media/attachments.ts';
 import { transaction, transactionResults } from './transaction.ts';
 
 export interface StoredInbound {
@@ -23,6 +24,8 @@ export interface HistoryTurn {
   text: string;
   created_at: Date;
   untrusted?: string[];
+  /** Files of a user message (images and documents become content blocks, voice its transcript). */
+  attachments?: Attachment[];
 }
 
 /** The conversation as it stood when a message was stored: its summary and the turns after it, oldest first. */
@@ -43,6 +46,8 @@ export interface MessageRecord {
   text: string;
   status: string;
   reply_to?: RecordId;
+  /** Inbound: files that came with it (see media/attachments.ts). */
+  attachments?: Attachment[];
   parts_sent: number;
   attempts: number;
   created_at: Date;
@@ -73,6 +78,7 @@ const STORE_INBOUND = `
     (CREATE message CONTENT {
       conversation: $conversation, channel: $channel, direction: 'in', role: 'user', text: $text,
       sender: $contact_id, readable: $readable, dedup: $dedup, external_id: $message_id, untrusted: $untrusted,
+      attachments: $attachments,
       status: 'processing', attempts: 1, created_at: time::now(), updated_at: time::now()
     })[0]
   };
@@ -88,7 +94,7 @@ const STORE_RESULT = `
 
 // What the history is: a conversation's user messages that were not ignored and the agent's replies, up to $until
 // and after $since (older ones are summarized), newest first. Read by loadHistory and with a stored message.
-const HISTORY = `SELECT role, text, created_at, untrusted FROM message
+const HISTORY = `SELECT role, text, created_at, untrusted, attachments FROM message
   WHERE conversation = $conversation AND created_at <= $until AND ($since = NONE OR created_at > $since)
     AND ((role = 'user' AND status != 'ignored') OR role = 'assistant')
   ORDER BY created_at DESC LIMIT $history_limit`;
@@ -96,6 +102,16 @@ const HISTORY = `SELECT role, text, created_at, untrusted FROM message
 // Up to the message just stored. A statement of its own: as a subquery (inside LET or IF) the engine does not
 // use the message_thread index and reads the whole table (~20 ms at 1,000 rows).
 const HISTORY_AT_STORE = `\n  ${HISTORY};`;
+
+/**
+ * What a message is marked with (agent/untrusted.ts): the channel's marks, and `file` when files came with it —
+ * their contents (an image, a document, a transcript) reach Claude with the message.
+ */
+function inboundMarks(message: InboundMessage): string[] | undefined {
+  const marks = new Set<string>(message.untrusted ?? []);
+  if (message.attachments?.length) marks.add('file');
+  return marks.size > 0 ? [...marks] : undefined;
+}
 
 /**
  * Stores an inbound message unless the channel delivered it before. With `historyLimit`, the same round trip also
@@ -122,10 +138,14 @@ export async function storeInbound(
       username: message.username,
       text: message.text,
       readable: message.readable,
-      untrusted: message.untrusted?.length ? message.untrusted : undefined,
+      untrusted: inboundMarks(message),
       message_id: message.messageId,
+      // Fetched after the message is stored (the turn does it): only what the channel said is known yet.
+      attachments: message.attachments?.length
+        ? message.attachments.map((attachment) => ({ ...attachment, status: 'pending' }))
+        : undefined,
       at: message.at,
-      preview: message.text.slice(0, PREVIEW_LENGTH),
+      preview: previewText(message.text, message.attachments).slice(0, PREVIEW_LENGTH),
       history_limit: options.historyLimit,
     },
   );
@@ -236,7 +256,7 @@ export async function loadHistory(
 ) {
   const [rows] = await db
     .query<[HistoryTurn[]]>(
-      `SELECT role, text, created_at, untrusted FROM (${HISTORY}) ORDER BY created_at ASC`,
+      `SELECT role, text, created_at, untrusted, attachments FROM (${HISTORY}) ORDER BY created_at ASC`,
       { conversation, until, history_limit: limit, since },
     )
     .collect();

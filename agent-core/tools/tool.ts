@@ -1,5 +1,6 @@
 // The shape of a tool Claude can call (jobs, memory, messaging, email…). Tools are plain objects collected in
 // one list and handed to the turn runner; each feature folder exports its own.
+import type Anthropic from '@anthropic-ai/sdk';
 import type { RecordId, Surreal } from 'surrealdb';
 import type { Taint, UntrustedKind } from '../agent/untrusted.ts';
 import type { ChannelName } from '../contract/tables.ts';
@@ -23,6 +24,8 @@ export interface ToolContext {
 export interface ToolResult {
   /** What Claude reads back (JSON-serialisable). */
   content: unknown;
+  /** Files Claude sees with the result (a mail's image and PDF attachments), after the content. */
+  blocks?: (Anthropic.ImageBlockParam | Anthropic.DocumentBlockParam)[];
   isError?: boolean;
   /** The content carries third-party text (an email body…): the rest of the turn is tainted. */
   untrusted?: UntrustedKind;

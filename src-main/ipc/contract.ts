@@ -71,6 +71,7 @@ export const SECRET_NAMES = [
   'stripe_secret_key',
   'stripe_webhook_secret',
   'webhook_secret',
+  'stt_api_key',
 ] as const;
 export type SecretName = (typeof SECRET_NAMES)[number];
 
@@ -101,6 +102,7 @@ export const SECRET_FORMATS: Record<SecretName, { pattern: RegExp; message: stri
     pattern: /^\S{16,400}$/,
     message: 'Use at least 16 characters without spaces, as hard to guess as a password.',
   },
+  stt_api_key: { pattern: /^\S{1,400}$/, message: "Paste the speech service's API key (no spaces)." },
 };
 
 /** Claude models offered in Integrations, as the key's account lists them. */
@@ -146,12 +148,24 @@ export interface AppState {
     telegram?: { botName: string; username: string; link: string };
     whatsapp?: { mode: 'skip' | 'cloud' | 'linked'; phoneNumberId?: string; pairingPhone?: string };
     vps?: VpsTarget;
+    /** The speech-to-text service voice notes go to (its key is the secret stt_api_key). */
+    stt?: SpeechSettings;
   };
   secrets: { name: SecretName; set: boolean }[];
   vault: VaultStatus;
   /** Start MONO when the user logs in; null where the shell cannot (the browser). */
   launchAtLogin: boolean | null;
 }
+
+const SpeechSettings = z.object({
+  url: z
+    .string()
+    .trim()
+    .regex(/^https?:\/\/[^\s/?#@]+(\/[^\s?#]*)?$/, 'The service address, e.g. https://api.openai.com/v1.')
+    .max(500),
+  model: z.string().trim().min(1, 'Name the model, e.g. whisper-1.').max(100),
+});
+export type SpeechSettings = z.infer<typeof SpeechSettings>;
 
 /** `unresponsive`: connected, but the agent stopped answering (frozen or stuck) — distinct from `offline`. */
 export type SyncState = 'connecting' | 'online' | 'unresponsive' | 'offline';
@@ -392,6 +406,18 @@ export const methods = {
     output: z.custom<{ ok: true }>(),
   },
   'message.retry': { input: z.object({ message: id('message') }), output: z.custom<{ ok: true }>() },
+  /** A small copy of an image a message carried (null once the retention period removed it). */
+  'media.preview': {
+    input: z.object({ message: id('message'), index: z.number().int().min(0).max(20) }),
+    output: z.custom<{ mime: string; data: string } | null>(),
+  },
+  /** Where voice notes are transcribed; null turns it off. The agent restarts (or is redeployed) with it. */
+  'stt.configure': {
+    input: SpeechSettings.nullable(),
+    output: z.custom<{ applied: 'restarted' | 'sent' | 'saved' }>(),
+  },
+  /** Transcribes a one-second sample with these settings and the stored key: proves the service answers. */
+  'stt.test': { input: SpeechSettings, output: z.custom<{ text: string; ms: number }>() },
   'pairing.list': { input: none, output: z.custom<PairingRow[]>() },
   'pairing.decide': {
     input: z.object({ id: id('pairing'), decision: z.enum(['approved', 'denied']) }),

@@ -14,6 +14,7 @@ export const SECRET_ENV: Record<string, string> = {
   stripe_webhook_secret: 'STRIPE_WEBHOOK_SECRET',
   // Generic webhooks: the secret of /hooks/default.
   webhook_secret: 'MONO_HOOK_SECRET_DEFAULT',
+  stt_api_key: 'MONO_STT_API_KEY',
   vps_hub_password: 'MONO_DB_PASS',
 };
 
@@ -38,6 +39,10 @@ export function settingsEnv(prefs: Prefs): Record<string, string> {
   if (whatsapp?.mode === 'linked') {
     env.MONO_WHATSAPP_LINKED = '1';
     if (whatsapp.pairingPhone) env.MONO_WHATSAPP_PAIRING_PHONE = whatsapp.pairingPhone;
+  }
+  if (prefs.stt) {
+    env.MONO_STT_URL = prefs.stt.url;
+    env.MONO_STT_MODEL = prefs.stt.model;
   }
   return env;
 }

@@ -24,6 +24,7 @@ import { appHandlers } from './handlers/app-handlers.ts';
 import { backupHandlers } from './handlers/backup-handlers.ts';
 import { datastoreHandlers } from './handlers/datastore-handlers.ts';
 import { integrationsHandlers } from './handlers/integrations-handlers.ts';
+import { mediaHandlers } from './handlers/media-handlers.ts';
 import { ownerHandlers } from './handlers/owner-handlers.ts';
 import { serverHandlers } from './handlers/server-handlers.ts';
 import { setupHandlers } from './handlers/setup-handlers.ts';
@@ -264,6 +265,7 @@ export function createAppServices(deps: AppServicesDeps) {
     }),
     ...datastoreHandlers({ data, sync }),
     ...ownerHandlers({ data, prefs }),
+    ...mediaHandlers({ vault, prefs, sync, appState, installer }),
     ...serverHandlers({
       prefs,
       agent,

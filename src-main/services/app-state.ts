@@ -27,6 +27,7 @@ export function createAppStateView(deps: {
         'whatsapp_access_token',
         'stripe_webhook_secret',
         'webhook_secret',
+        'stt_api_key',
       ] as const
     ).map((name) => ({ name, set: deps.vault.has(name) }));
     const launchAtLogin = deps.canLaunchAtLogin ? (deps.prefs.get().launchAtLogin ?? false) : null;

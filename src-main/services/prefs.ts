@@ -1,7 +1,7 @@
 // The desktop's own non-secret state (wizard progress, where the agent runs, the VPS target), one JSON file.
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { AppState, BackupSchedule, VpsTarget, WizardStep } from '../ipc/contract.ts';
+import type { AppState, BackupSchedule, SpeechSettings, VpsTarget, WizardStep } from '../ipc/contract.ts';
 
 export interface Prefs {
   mode: 'local' | 'vps' | null;
@@ -13,6 +13,8 @@ export interface Prefs {
   telegram?: { botName: string; username: string; link: string };
   whatsapp?: { mode: 'skip' | 'cloud' | 'linked'; phoneNumberId?: string; pairingPhone?: string };
   vps?: VpsTarget;
+  /** The speech-to-text service for voice notes (the key is in the vault as stt_api_key). */
+  stt?: SpeechSettings;
   /** Local mode: the fixed loopback port of the agent's db hub, so a restarted agent is found again. */
   hubPort?: number;
   launchAtLogin?: boolean;
@@ -53,6 +55,7 @@ export function createPrefsStore(file: string): PrefsStore {
         ...(prefs.telegram && { telegram: prefs.telegram }),
         ...(prefs.whatsapp && { whatsapp: prefs.whatsapp }),
         ...(prefs.vps && { vps: prefs.vps }),
+        ...(prefs.stt && { stt: prefs.stt }),
       },
     }),
   };

@@ -1,5 +1,5 @@
 // `npm run bench`: every benchmark in one run, each printed as a side-by-side table.
-// `npm run bench -- agent` runs only the named ones (agent, peers, provision, desktop, backup); `peers` is the agent
+// `npm run bench -- agent` runs only the named ones (agent, peers, provision, desktop, backup, media); `peers` is the agent
 // table with OpenClaw beside MONO (`--install` installs it into a cache outside the repository first).
 import { existsSync } from 'node:fs';
 import { benchAgent } from './agent.ts';
@@ -35,6 +35,9 @@ const BENCHES: Record<string, () => Promise<Table | 'skip' | undefined>> = {
   },
   async backup() {
     return optional('./backup.ts');
+  },
+  async media() {
+    return optional('./media.ts');
   },
 };
 

@@ -2,6 +2,7 @@
 // exact SSE event sequence (message_start, content_block_start, ping, deltas, content_block_stop,
 // message_delta, message_stop).
 import { randomBytes } from 'node:crypto';
+import { offeredServerTools } from './anthropic-media.ts';
 import type { InputUsage } from './anthropic-tokens.ts';
 import { tokensForText } from './anthropic-tokens.ts';
 import type { FakeReply, MessagesRequest, ReplyExtras } from './anthropic-types.ts';
@@ -9,7 +10,7 @@ import type { FakeReply, MessagesRequest, ReplyExtras } from './anthropic-types.
 const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 
 /** Ids shaped like the API's: a prefix plus 24 base62 characters. */
-export function apiId(prefix: 'msg' | 'toolu' | 'req'): string {
+export function apiId(prefix: 'msg' | 'toolu' | 'req' | 'srvtoolu'): string {
   const bytes = randomBytes(24);
   let id = '';
   for (const byte of bytes) id += BASE62[byte % 62];
@@ -17,8 +18,11 @@ export function apiId(prefix: 'msg' | 'toolu' | 'req'): string {
 }
 
 export type ResponseBlock =
-  | { type: 'text'; text: string }
-  | { type: 'tool_use'; id: string; name: string; input: unknown };
+  | { type: 'text'; text: string; citations?: Record<string, unknown>[] | null }
+  | { type: 'tool_use'; id: string; name: string; input: unknown }
+  | { type: 'server_tool_use'; id: string; name: string; input: unknown }
+  | { type: 'web_search_tool_result'; tool_use_id: string; content: unknown }
+  | { type: 'web_fetch_tool_result'; tool_use_id: string; content: unknown };
 
 export interface ApiMessage {
   id: string;
@@ -28,7 +32,11 @@ export interface ApiMessage {
   content: ResponseBlock[];
   stop_reason: string;
   stop_sequence: string | null;
-  usage: InputUsage & { output_tokens: number; service_tier: 'standard' };
+  usage: InputUsage & {
+    output_tokens: number;
+    service_tier: 'standard';
+    server_tool_use?: { web_search_requests: number; web_fetch_requests: number };
+  };
 }
 
 type SuccessReply = Exclude<FakeReply, { error: object }>;
@@ -59,11 +67,28 @@ function cutText(
 
 export function buildMessage(request: MessagesRequest, reply: SuccessReply, input: InputUsage): ApiMessage {
   const content: ResponseBlock[] = [];
+  const server = serverToolBlocks(request, reply);
+  content.push(...server.blocks);
   let stopReason: string = reply.stopReason ?? 'end_turn';
   let stopSequence: string | null = null;
   if (typeof reply.text === 'string' && reply.text !== '') {
     const cut = cutText(reply.text, request);
-    content.push({ type: 'text', text: cut.text });
+    const cited = server.searched && reply.citations?.length;
+    content.push({
+      type: 'text',
+      text: cut.text,
+      ...(cited
+        ? {
+            citations: reply.citations!.map((citation) => ({
+              type: 'web_search_result_location',
+              url: citation.url,
+              title: citation.title,
+              cited_text: citation.cited_text,
+              encrypted_index: Buffer.from(citation.url).toString('base64'),
+            })),
+          }
+        : {}),
+    });
     if (cut.stop && !reply.stopReason) {
       stopReason = cut.stop;
       stopSequence = cut.stopSequence ?? null;
@@ -84,7 +109,11 @@ export function buildMessage(request: MessagesRequest, reply: SuccessReply, inpu
   const output = content.reduce(
     (sum, block) =>
       sum +
-      (block.type === 'text' ? tokensForText(block.text) : tokensForText(JSON.stringify(block.input)) + 10),
+      (block.type === 'text'
+        ? tokensForText(block.text)
+        : block.type === 'tool_use' || block.type === 'server_tool_use'
+          ? tokensForText(JSON.stringify(block.input)) + 10
+          : 0),
     0,
   );
   return {
@@ -95,8 +124,63 @@ export function buildMessage(request: MessagesRequest, reply: SuccessReply, inpu
     content,
     stop_reason: stopReason,
     stop_sequence: stopSequence,
-    usage: { ...input, output_tokens: Math.max(1, output), service_tier: 'standard' },
+    usage: {
+      ...input,
+      output_tokens: Math.max(1, output),
+      service_tier: 'standard',
+      ...(server.searches + server.fetches > 0
+        ? { server_tool_use: { web_search_requests: server.searches, web_fetch_requests: server.fetches } }
+        : {}),
+    },
   };
+}
+
+/**
+ * The server-tool blocks a scripted reply asks for, as the API returns them — but only for tools the request
+ * offered: a model without the tool cannot search, so the scripted search silently does not happen.
+ */
+function serverToolBlocks(request: MessagesRequest, reply: SuccessReply) {
+  const offered = offeredServerTools(request);
+  const blocks: ResponseBlock[] = [];
+  let searches = 0;
+  let fetches = 0;
+  for (const search of offered.has('web_search') ? (reply.webSearch ?? []) : []) {
+    const id = apiId('srvtoolu');
+    blocks.push({ type: 'server_tool_use', id, name: 'web_search', input: { query: search.query } });
+    blocks.push({
+      type: 'web_search_tool_result',
+      tool_use_id: id,
+      content: search.results.map((result) => ({
+        type: 'web_search_result',
+        url: result.url,
+        title: result.title,
+        page_age: result.page_age ?? null,
+        encrypted_content: Buffer.from(`${result.title}|${result.url}`).toString('base64'),
+      })),
+    });
+    searches++;
+  }
+  for (const page of offered.has('web_fetch') ? (reply.webFetch ?? []) : []) {
+    const id = apiId('srvtoolu');
+    blocks.push({ type: 'server_tool_use', id, name: 'web_fetch', input: { url: page.url } });
+    blocks.push({
+      type: 'web_fetch_tool_result',
+      tool_use_id: id,
+      content: {
+        type: 'web_fetch_result',
+        url: page.url,
+        retrieved_at: new Date().toISOString(),
+        content: {
+          type: 'document',
+          source: { type: 'text', media_type: 'text/plain', data: page.text },
+          title: page.title ?? null,
+          citations: { enabled: true },
+        },
+      },
+    });
+    fetches++;
+  }
+  return { blocks, searches, fetches, searched: searches + fetches > 0 };
 }
 
 function sse(event: string, data: unknown): string {
@@ -128,16 +212,27 @@ export function sseFrames(
     }),
   ];
   message.content.forEach((block, index) => {
-    const start = block.type === 'text' ? { type: 'text', text: '' } : { ...block, input: {} };
+    // Result blocks arrive whole in their start event; text and tool input arrive as deltas.
+    const start =
+      block.type === 'text'
+        ? { type: 'text', text: '', ...(block.citations ? { citations: null } : {}) }
+        : block.type === 'tool_use' || block.type === 'server_tool_use'
+          ? { ...block, input: {} }
+          : block;
     frames.push(sse('content_block_start', { type: 'content_block_start', index, content_block: start }));
     if (index === 0) frames.push(sse('ping', { type: 'ping' }));
     const deltas =
       block.type === 'text'
-        ? chunks(block.text, chunkChars).map((text) => ({ type: 'text_delta', text }))
-        : ['', ...chunks(JSON.stringify(block.input), chunkChars)].map((partial_json) => ({
-            type: 'input_json_delta',
-            partial_json,
-          }));
+        ? [
+            ...(block.citations ?? []).map((citation) => ({ type: 'citations_delta', citation })),
+            ...chunks(block.text, chunkChars).map((text) => ({ type: 'text_delta', text })),
+          ]
+        : block.type === 'tool_use' || block.type === 'server_tool_use'
+          ? ['', ...chunks(JSON.stringify(block.input), chunkChars)].map((partial_json) => ({
+              type: 'input_json_delta',
+              partial_json,
+            }))
+          : [];
     deltas.forEach((delta, n) => {
       frames.push(sse('content_block_delta', { type: 'content_block_delta', index, delta }));
       if (streamError && index === 0 && n === 0) {
@@ -162,6 +257,7 @@ export function sseFrames(
         cache_creation_input_tokens: usage.cache_creation_input_tokens,
         cache_read_input_tokens: usage.cache_read_input_tokens,
         output_tokens: usage.output_tokens,
+        ...(usage.server_tool_use ? { server_tool_use: usage.server_tool_use } : {}),
       },
     }),
     sse('message_stop', { type: 'message_stop' }),

@@ -43,8 +43,26 @@ export interface ErrorSpec {
   retryAfter?: number;
 }
 
+/** A web search the scripted model runs (only when the request offered the web_search tool). */
+export interface WebSearchSpec {
+  query: string;
+  results: { url: string; title: string; page_age?: string }[];
+}
+
+/** A page the scripted model fetches (only when the request offered the web_fetch tool). */
+export interface WebFetchSpec {
+  url: string;
+  title?: string;
+  text: string;
+}
+
 /** Extras any successful reply may carry. */
 export interface ReplyExtras {
+  /** Server-tool work before the text: search and fetch blocks, counted in usage.server_tool_use. */
+  webSearch?: WebSearchSpec[];
+  webFetch?: WebFetchSpec[];
+  /** Sources the text cites (web_search_result_location citations on the text block). */
+  citations?: { url: string; title: string; cited_text: string }[];
   stopReason?: 'end_turn' | 'max_tokens' | 'stop_sequence' | 'tool_use' | 'pause_turn' | 'refusal';
   /** Streaming only: after the first content delta, send an SSE `error` event and end the stream. */
   streamError?: { type: string; message: string };

@@ -1,5 +1,6 @@
 // The request checks of POST /v1/messages that catch real agent bugs (missing fields, broken turn order,
 // empty text, tool_use/tool_result pairs that do not match), answered with the API's wording.
+import { mediaBlockError, toolsError } from './anthropic-media.ts';
 import type { ContentBlock, MessageParam, MessagesRequest } from './anthropic-types.ts';
 
 export interface ValidateOptions {
@@ -41,7 +42,7 @@ export function validateMessagesRequest(
     const isFinalAssistant = index === request.messages.length - 1 && message.role === 'assistant';
     if (blocks.length === 0 && !isFinalAssistant)
       return `messages.${index}: all messages must have non-empty content except for the optional final assistant message`;
-    for (const block of blocks) {
+    for (const [n, block] of blocks.entries()) {
       if (
         block.type === 'text' &&
         (typeof block.text !== 'string' || block.text === '') &&
@@ -49,9 +50,22 @@ export function validateMessagesRequest(
       ) {
         return `messages: text content blocks must be non-empty`;
       }
+      const nested =
+        block.type === 'tool_result' && Array.isArray(block.content)
+          ? (block.content as ContentBlock[])
+          : [block];
+      for (const part of nested) {
+        if (part.type !== 'image' && part.type !== 'document') continue;
+        if (message.role !== 'user')
+          return `messages.${index}.content.${n}: ${part.type} blocks are only allowed in user messages`;
+        const problem = mediaBlockError(part, `messages.${index}.content.${n}.${part.type}`);
+        if (problem) return problem;
+      }
     }
     if (message.role !== 'system') turns.push({ role: message.role, index });
   }
+  const tools = toolsError(request.tools);
+  if (tools) return tools;
   const first = turns[0];
   if (!first) return 'messages: at least one message is required';
   if (first.role !== 'user') return 'messages: first message must use the "user" role';

@@ -231,6 +231,12 @@ const HANDLERS: Record<string, Handler> = {
   getWebhookInfo,
   getChat,
   getMyCommands: () => ok([]),
+  getFile: (fake, params) => {
+    const answer = fake.files.getFile(params.file_id);
+    return answer.ok
+      ? ok(answer.result)
+      : { kind: 'error', error: { error_code: answer.error_code, description: answer.description } };
+  },
   // Methods an agent may call whose only observable effect is `true`.
   setMyCommands: returnsTrue,
   deleteMyCommands: returnsTrue,

@@ -16,6 +16,9 @@ import {
   waitUntil,
 } from './http-util.ts';
 import { handleTelegramControl } from './telegram-control.ts';
+import type { MediaInput } from './telegram-files.ts';
+import * as media from './telegram-files.ts';
+import { TelegramFiles } from './telegram-files.ts';
 import { canonicalMethod, type MethodResult, runMethod } from './telegram-methods.ts';
 import { BadParamsError, type Params, parseParams } from './telegram-params.ts';
 import type {
@@ -26,6 +29,7 @@ import type {
   WebhookState,
 } from './telegram-types.ts';
 
+export type { MediaInput } from './telegram-files.ts';
 export type {
   SendTextInput,
   SentMessage,
@@ -60,6 +64,8 @@ export class FakeTelegram {
   /** When true, every sendMessage/editMessageText with a parse_mode answers 400 "can't parse entities". */
   rejectParseMode = false;
   readonly delays = new Map<string, number>();
+  /** Files users sent (getFile and /file/bot<token>/<path>). */
+  readonly files = new TelegramFiles();
   readonly blockedChats = new Set<number | string>();
   /** Messages by `${chatId}:${messageId}`, so replies and edits can refer to them. */
   readonly messages = new Map<string, Message>();
@@ -115,6 +121,33 @@ export class FakeTelegram {
 
   /** Enqueues a realistic private-chat text message from a user and returns the update. */
   sendText(input: SendTextInput): Update {
+    return this.sendMessage(input, { text: input.text, ...commandEntities(input.text) });
+  }
+
+  /** A photo as Telegram sends it: a small size and the image itself, with an optional caption. */
+  sendPhoto(input: MediaInput & { bytes: Buffer; width?: number; height?: number }): Update {
+    return this.sendMessage(input, media.photo(this.files, input));
+  }
+
+  /** A file sent as a document (its name and type are whatever the sender's app says). */
+  sendDocument(
+    input: MediaInput & { bytes?: Buffer; size?: number; fileName: string; mimeType?: string },
+  ): Update {
+    return this.sendMessage(input, media.document(this.files, input));
+  }
+
+  /** A voice note: Telegram stores them as voice/file_N.oga (Ogg Opus). */
+  sendVoice(input: MediaInput & { bytes: Buffer; duration: number }): Update {
+    return this.sendMessage(input, media.voice(this.files, input));
+  }
+
+  /** A video of `size` bytes (zeros: a video is refused before anyone reads it). */
+  sendVideo(input: MediaInput & { size: number; duration?: number }): Update {
+    return this.sendMessage(input, media.video(this.files, input));
+  }
+
+  /** A private-chat message from a user with the given content fields (text, photo, document…). */
+  sendMessage(input: Omit<SendTextInput, 'text'>, content: Record<string, unknown>): Update {
     const from = {
       id: input.userId,
       is_bot: false,
@@ -138,8 +171,7 @@ export class FakeTelegram {
       from,
       chat,
       date: Math.floor(Date.now() / 1000),
-      text: input.text,
-      ...commandEntities(input.text),
+      ...content,
     } as Message;
     this.messages.set(`${input.chatId}:${message.message_id}`, message);
     return this.pushUpdate({ message });
@@ -364,6 +396,12 @@ export class FakeTelegram {
       if (url.pathname.startsWith('/__fake/')) {
         const body = await readBody(req);
         return await handleTelegramControl(this, url, body, res);
+      }
+      const file = /^\/file\/bot([^/]+)\/(.+)$/.exec(url.pathname);
+      if (file) {
+        if (!this.tokens.has(decodeURIComponent(file[1]!)))
+          return this.#answer(res, undefined, 404, notFound());
+        return await this.files.serve(decodeURIComponent(file[2]!), req, res);
       }
       const match = /^\/bot([^/]+)\/([A-Za-z]+)$/.exec(url.pathname);
       if (!match) return this.#answer(res, undefined, 404, notFound());

@@ -1,7 +1,7 @@
 // FakeWhatsAppGraph: a real HTTP server speaking the WhatsApp Cloud API's Graph endpoints (send a text, mark
 // read, look up the number) with Meta's response and error shapes, and the Meta side of the webhook: it builds
 // payloads, signs them exactly as Meta does (X-Hub-Signature-256 over the raw bytes) and delivers them.
-import { createHmac, randomBytes } from 'node:crypto';
+import { createHash, createHmac, randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
   type Listening,
@@ -48,6 +48,10 @@ export class FakeWhatsAppGraph {
   readonly #lastInbound = new Map<string, number>();
   readonly #inboundIds = new Set<string>();
   readonly #faults: GraphErrorCode[] = [];
+  /** Files users sent, by media id (GET /{media-id}, then the download URL with the bearer token). */
+  readonly media = new Map<string, { bytes: Buffer; mime: string }>();
+  /** Every download of a media URL: the id and the HTTP status answered. */
+  readonly downloads: { id: string; status: number }[] = [];
   readonly #changed = new Signal();
   #server: Listening | undefined;
   #nextId = 1;
@@ -99,6 +103,35 @@ export class FakeWhatsAppGraph {
       input.from,
       payloads.mediaMessage(this.phoneNumberId, { ...input, id: this.#wamid() }),
     );
+  }
+
+  /**
+   * A file from a user (image, document, audio with `voice`, video, sticker) as Meta's webhook carries it: a
+   * media id to fetch, the declared MIME type, a caption or file name. The bytes are served by this fake.
+   */
+  fileMessage(input: {
+    from: string;
+    type: 'image' | 'document' | 'audio' | 'video' | 'sticker';
+    bytes: Buffer;
+    mime: string;
+    caption?: string;
+    filename?: string;
+    voice?: boolean;
+  }): payloads.WebhookPayload {
+    const id = String(1_000_000_000_000 + this.media.size + Math.floor(Math.random() * 1e9));
+    this.media.set(id, { bytes: input.bytes, mime: input.mime });
+    return this.mediaMessage({
+      from: input.from,
+      type: input.type,
+      body: {
+        mime_type: input.mime,
+        sha256: createHash('sha256').update(input.bytes).digest('base64'),
+        id,
+        ...(input.caption ? { caption: input.caption } : {}),
+        ...(input.filename ? { filename: input.filename } : {}),
+        ...(input.voice ? { voice: true } : {}),
+      },
+    });
   }
 
   /** Signs `body` like Meta: "sha256=" + hex HMAC-SHA256 of the raw bytes with the app secret. */
@@ -176,6 +209,8 @@ export class FakeWhatsAppGraph {
 
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://fake');
+    const download = /^\/whatsapp_media\/(\d+)$/.exec(url.pathname);
+    if (download) return this.#download(download[1]!, req, res);
     const match = /^\/v\d+\.\d+\/(\d+)(\/messages)?$/.exec(url.pathname);
     const raw = await readBody(req);
     let body: Record<string, unknown> | undefined;
@@ -187,6 +222,8 @@ export class FakeWhatsAppGraph {
     this.calls.push({ method: req.method ?? 'GET', path: url.pathname, ...(body ? { body } : {}) });
     const auth = req.headers.authorization;
     if (auth !== `Bearer ${this.token}`) return reply(res, graphError(190));
+    if (req.method === 'GET' && match && !match[2] && this.media.has(match[1]!))
+      return this.#mediaInfo(match[1]!, res);
     if (!match || match[1] !== this.phoneNumberId) return reply(res, graphError(100, 'Unsupported request'));
     const fault = this.#faults.shift();
     if (fault !== undefined) return reply(res, graphError(fault));
@@ -203,6 +240,34 @@ export class FakeWhatsAppGraph {
       return reply(res, graphError(100, 'The parameter messaging_product is required.'));
     if (body.status === 'read') return this.#read(res, body);
     return this.#send(res, body);
+  }
+
+  /** GET /{media-id}: where the file is (a URL that needs the same bearer token) and what it is. */
+  #mediaInfo(id: string, res: ServerResponse): undefined {
+    const file = this.media.get(id)!;
+    sendJson(res, 200, {
+      messaging_product: 'whatsapp',
+      url: `${this.url}/whatsapp_media/${id}`,
+      mime_type: file.mime,
+      sha256: createHash('sha256').update(file.bytes).digest('hex'),
+      file_size: file.bytes.length,
+      id,
+    });
+  }
+
+  /** The download URL: Meta's media host wants the bearer token too (without it: 401). */
+  #download(id: string, req: IncomingMessage, res: ServerResponse): undefined {
+    const file = this.media.get(id);
+    const status = req.headers.authorization !== `Bearer ${this.token}` ? 401 : file ? 200 : 404;
+    this.downloads.push({ id, status });
+    this.#changed.emit();
+    if (status !== 200) {
+      res.writeHead(status, { 'content-type': 'text/plain' });
+      res.end(status === 401 ? 'Unauthorized' : 'Not Found');
+      return;
+    }
+    res.writeHead(200, { 'content-type': file!.mime, 'content-length': file!.bytes.length });
+    res.end(file!.bytes);
   }
 
   #read(res: ServerResponse, body: Record<string, unknown>): undefined {

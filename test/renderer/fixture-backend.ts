@@ -132,7 +132,20 @@ export async function startFixture(options: FixtureOptions = {}) {
     launchAtLogin: null,
   };
 
+  /** Image previews by `${message}#${index}` (media_preview rows). */
+  const previews = new Map<string, { mime: string; data: string }>();
+  const sttCalls: unknown[] = [];
+
   const specific: Partial<Handlers> = {
+    'media.preview': async ({ message, index }) => previews.get(`${message}#${index}`) ?? null,
+    'stt.test': async (input) => {
+      sttCalls.push(input);
+      return { text: '', ms: 12 };
+    },
+    'stt.configure': async (input) => {
+      sttCalls.push(input);
+      return { applied: 'restarted' };
+    },
     'app.state': async () => app,
     'agent.health': async () => ({ problems: [] }),
     'claude.models': async () => [{ id: 'claude-sonnet-5-5', name: 'Claude Sonnet 5.5' }],
@@ -198,6 +211,8 @@ export async function startFixture(options: FixtureOptions = {}) {
     conversations,
     thread,
     moves,
+    previews,
+    sttCalls,
     setSync(next: Partial<SyncStatus>) {
       sync = { ...sync, ...next };
       bridge.broadcast('sync.status', sync);

@@ -3,6 +3,7 @@
 // confirmed). Mail never reaches the turn runner as a chat message: strangers cannot talk to the model by mail.
 import type { ChannelName, ChannelState } from '../../contract/tables.ts';
 import type { Logger } from '../../log/logger.ts';
+import type { MediaFiles } from '../../media/files.ts';
 import { recordOutbound } from '../../store/messages.ts';
 import { type Channel, ChannelSendError, type Receive } from '../channel.ts';
 import type { ChannelContext } from '../registry.ts';
@@ -14,6 +15,8 @@ import { AccessTokens } from './oauth.ts';
 import { mailNotice, triageMail } from './triage.ts';
 
 export interface EmailChannelOptions {
+  /** Where readable attachments of new mail are kept (the data directory's media folder). */
+  files?: MediaFiles;
   createClient?: ImapClientFactory;
   backoffMs?: number;
   /** At most this many mails of one backlog are triaged (default 30): a week offline must not cost a fortune. */
@@ -65,6 +68,7 @@ export class EmailChannel implements Channel {
       onNewMail: () => this.#queueTriage(),
       onState: (state) => this.#setState(state),
       onAuthFailed: () => this.#tokens?.invalidate(),
+      ...(this.options.files ? { files: this.options.files } : {}),
       ...(this.options.createClient ? { createClient: this.options.createClient } : {}),
       ...(this.options.backoffMs ? { backoffMs: this.options.backoffMs } : {}),
     });

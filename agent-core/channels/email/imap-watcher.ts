@@ -4,8 +4,10 @@
 import { ImapFlow, type ImapFlowOptions, type MailboxObject } from 'imapflow';
 import type { Surreal } from 'surrealdb';
 import type { Logger } from '../../log/logger.ts';
+import type { MediaFiles } from '../../media/files.ts';
 import { sleep } from '../../util/sleep.ts';
 import type { EmailConfig } from './config.ts';
+import { keepMailFiles } from './mail-files.ts';
 import { loadCursor, resetCursor, storeMail } from './mail-store.ts';
 import { OAuthError } from './oauth.ts';
 import { parseMail } from './parse.ts';
@@ -20,6 +22,8 @@ export type ImapClientFactory = (options: ImapFlowOptions) => ImapFlow;
 export interface WatcherDeps {
   db: Surreal;
   log: Logger;
+  /** Where readable attachments are kept (so the agent can look at them when it reads the mail). */
+  files?: MediaFiles;
   /** The current credentials (an access token is fetched fresh for each connection). */
   credentials(): Promise<{ user: string; pass?: string; accessToken?: string }>;
   /** A mail was stored for the first time. */
@@ -161,6 +165,13 @@ export class ImapWatcher {
         `<${uid}.${uidvalidity}.${mailbox}@mono.invalid>`,
         internalDate,
       );
+      // Kept before the mail is stored: a crash in between only leaves files the next fetch writes again.
+      if (this.deps.files && parsed.parts.length > 0) {
+        parsed.files = await keepMailFiles(this.deps.files, parsed.messageId, parsed.parts).catch((error) => {
+          log.warn({ err: error }, 'could not keep the attachments of a mail');
+          return [];
+        });
+      }
       const result = await storeMail(db, mailbox, uidvalidity, uid, parsed);
       if (result.isNew) stored++;
     }

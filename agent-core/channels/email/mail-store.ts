@@ -4,6 +4,7 @@ import { RecordId, type Surreal } from 'surrealdb';
 import type { ChannelName, TokenUsage } from '../../contract/tables.ts';
 import { conversationId, type MessageRecord } from '../../store/messages.ts';
 import { transaction } from '../../store/transaction.ts';
+import type { MailFile } from './mail-files.ts';
 import type { ParsedMail } from './parse.ts';
 
 export interface MailCursor {
@@ -27,6 +28,8 @@ export interface MailRecord {
   in_reply_to?: string;
   reference_ids: string[];
   attachments: string[];
+  /** Attachments kept for Claude (images, PDFs, text). */
+  files?: MailFile[];
   status: 'new' | 'notified' | 'skipped' | 'failed';
   important?: boolean;
   summary?: string;
@@ -72,6 +75,7 @@ export async function storeMail(
          from_address: $mail.fromAddress, from_name: $mail.fromName, reply_to: $mail.replyTo,
          to_addresses: $mail.to, cc_addresses: $mail.cc, subject: $mail.subject, date: $mail.date, text: $mail.text,
          in_reply_to: $mail.inReplyTo, reference_ids: $mail.references, attachments: $mail.attachments,
+         files: $mail.files,
          status: 'new', created_at: time::now()
        };
      };
@@ -84,7 +88,8 @@ export async function storeMail(
       mailbox,
       uidvalidity,
       uid,
-      mail,
+      // The attachments' bytes are in the kept files, not in the row.
+      mail: { ...mail, parts: undefined },
     },
   );
 }

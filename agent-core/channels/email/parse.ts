@@ -1,7 +1,10 @@
 // Turns a raw RFC 5322 message (from IMAP) into the fields MONO keeps: sender, subject, plain text, threading.
 import { type AddressObject, simpleParser } from 'mailparser';
+import type { MailFile, MailPart } from './mail-files.ts';
 
 const MAX_TEXT = 20_000;
+/** Attachment types worth keeping for Claude (the bytes decide after that; senders' types are often generic). */
+const READABLE_TYPES = /^(image\/|application\/pdf|text\/plain|application\/octet-stream)/i;
 
 export interface ParsedMail {
   messageId: string;
@@ -16,6 +19,10 @@ export interface ParsedMail {
   inReplyTo?: string;
   references: string[];
   attachments: string[];
+  /** Attachments Claude may be able to read (images, PDFs, text), to be checked and kept (mail-files.ts). */
+  parts: MailPart[];
+  /** The ones kept, once they were (stored on the mail row). */
+  files?: MailFile[];
   /** Bulk mail (newsletters, notifications): a hint for triage, not a verdict. */
   bulk: boolean;
 }
@@ -49,6 +56,13 @@ export async function parseMail(source: Buffer, fallbackId: string, receivedAt?:
     ...(mail.inReplyTo ? { inReplyTo: mail.inReplyTo } : {}),
     references: references.slice(-50),
     attachments: mail.attachments.map((a) => a.filename ?? a.contentType).slice(0, 50),
+    parts: mail.attachments
+      .filter((a) => READABLE_TYPES.test(a.contentType ?? '') && Buffer.isBuffer(a.content))
+      .map((a) => ({
+        ...(a.filename ? { name: a.filename } : {}),
+        ...(a.contentType ? { contentType: a.contentType } : {}),
+        content: a.content,
+      })),
     bulk,
   };
 }

@@ -10,10 +10,12 @@ import type { Api } from 'grammy';
 import type { TelegramConfig } from '../../config/config.ts';
 import type { ChannelState } from '../../contract/tables.ts';
 import type { Logger } from '../../log/logger.ts';
+import type { MediaSource } from '../../media/attachments.ts';
 import { commonJs } from '../../util/commonjs.ts';
 import { sleep } from '../../util/sleep.ts';
-import { type Channel, ChannelSendError, type Receive } from '../channel.ts';
+import { type Channel, ChannelSendError, type FetchedMedia, type Receive } from '../channel.ts';
 import { markdownToTelegramHtml } from './format.ts';
+import { fetchTelegramFile } from './media.ts';
 import { parseUpdate } from './updates.ts';
 
 const POLL_TIMEOUT_S = 25;
@@ -173,6 +175,13 @@ export class TelegramChannel implements Channel {
 
   async typing(chatId: string): Promise<void> {
     await (await this.api()).sendChatAction(chatId, 'typing', undefined, this.#signal);
+  }
+
+  async fetchMedia(
+    source: MediaSource,
+    options: { maxBytes: number; signal?: AbortSignal },
+  ): Promise<FetchedMedia> {
+    return fetchTelegramFile(await this.api(), this.config, source, options);
   }
 
   async #sendPlain(chatId: string, text: string): Promise<string> {

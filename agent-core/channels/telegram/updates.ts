@@ -1,8 +1,9 @@
 // Turns a Telegram update into an InboundMessage (or nothing, for updates the agent does not handle).
 // Pure and defensive: updates may come from a webhook anyone can reach, so every field is checked.
 import type { InboundMessage } from '../channel.ts';
+import { telegramAttachment } from './media.ts';
 
-/** What kind of non-text message this is, for the polite "I can only read text" notice. */
+/** What kind of non-text message this is (files become attachments; the rest a description). */
 const MEDIA_KINDS = [
   'photo',
   'voice',
@@ -54,6 +55,7 @@ export function parseUpdate(update: unknown): ParsedUpdate {
 
   const name = [from.first_name, from.last_name].filter((part) => typeof part === 'string' && part).join(' ');
   const date = Number.isSafeInteger(message.date) ? new Date((message.date as number) * 1000) : new Date();
+  const file = media ? telegramAttachment(media, message[media]) : undefined;
   return {
     kind: 'message',
     updateId,
@@ -64,8 +66,9 @@ export function parseUpdate(update: unknown): ParsedUpdate {
       userId: String(from.id),
       name: (name || (typeof from.username === 'string' ? from.username : `user ${from.id}`)).slice(0, 200),
       ...(typeof from.username === 'string' ? { username: from.username.slice(0, 64) } : {}),
-      text: text ?? (caption ? `[${media}] ${caption}` : `[${media}]`),
-      readable: text !== undefined,
+      text: text ?? (file ? (file.text ?? caption ?? '') : caption ? `[${media}] ${caption}` : `[${media}]`),
+      readable: text !== undefined || file !== undefined,
+      ...(file?.attachment ? { attachments: [file.attachment] } : {}),
       at: date,
     },
   };

@@ -4,7 +4,14 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { ChannelState } from '../../contract/tables.ts';
 import type { Logger } from '../../log/logger.ts';
-import { type Channel, ChannelSendError, type Receive } from '../channel.ts';
+import type { MediaSource } from '../../media/attachments.ts';
+import {
+  type Channel,
+  ChannelSendError,
+  type FetchedMedia,
+  MediaFetchError,
+  type Receive,
+} from '../channel.ts';
 import type { WhatsAppCloudConfig } from './config.ts';
 import { markdownToWhatsApp } from './format.ts';
 import { GraphClient } from './graph-client.ts';
@@ -148,6 +155,15 @@ export class WhatsAppCloudChannel implements Channel {
         throw new ChannelSendError('whatsapp', error.message, error.info.permanent);
       throw new ChannelSendError('whatsapp', `WhatsApp could not be reached: ${String(error)}`, false);
     }
+  }
+
+  async fetchMedia(
+    source: MediaSource,
+    options: { maxBytes: number; signal?: AbortSignal },
+  ): Promise<FetchedMedia> {
+    if (typeof source.media_id !== 'string')
+      throw new MediaFetchError('this message has no WhatsApp media id');
+    return this.graph.media(source.media_id, options.maxBytes, options.signal);
   }
 
   async typing(chatId: string): Promise<void> {

@@ -1,5 +1,6 @@
 // Turns a WhatsApp Cloud API webhook payload into InboundMessages and delivery statuses. Pure and defensive:
 // the payload is signed, but every field is still checked before it reaches the datastore.
+import type { InboundAttachment } from '../../media/attachments.ts';
 import type { InboundMessage } from '../channel.ts';
 
 export interface DeliveryStatus {
@@ -20,7 +21,7 @@ export interface ParsedWebhook {
 
 export type WebhookParse = { ok: true; value: ParsedWebhook } | { ok: false; reason: string };
 
-/** Kinds of messages the agent cannot read; each is acknowledged with a polite notice. */
+/** Labels of messages that are not text (files become attachments; the rest is acknowledged with a notice). */
 const MEDIA_LABELS: Record<string, string> = {
   image: 'image',
   audio: 'voice message',
@@ -101,19 +102,52 @@ function parseMessage(message: unknown, names: Map<string, string>): InboundMess
   }
   const timestamp = Number(message.timestamp);
   const name = names.get(message.from) ?? `+${message.from}`;
+  const file = text === undefined ? mediaAttachment(type, message[type]) : undefined;
   return {
     channel: 'whatsapp',
     chatId: message.from,
     messageId: message.id.slice(0, 200),
     userId: message.from,
     name: name.slice(0, 200),
-    text: text ?? describeMedia(type, message),
-    readable: text !== undefined && text.trim() !== '',
+    text: file ? file.caption : (text ?? describeMedia(type, message)),
+    readable: file !== undefined || (text !== undefined && text.trim() !== ''),
+    ...(file ? { attachments: [file.attachment] } : {}),
     at: Number.isFinite(timestamp) && timestamp > 0 ? new Date(timestamp * 1000) : new Date(),
   };
 }
 
-/** "[image] caption" or "[location] Name, 52.52,13.40": stored for the owner, not read by the model. */
+const FILE_KINDS: Record<string, InboundAttachment['kind']> = {
+  image: 'image',
+  document: 'document',
+  sticker: 'sticker',
+  audio: 'audio',
+  video: 'video',
+};
+
+/** A file Meta keeps for the agent to fetch by its media id (GET /{media-id}, then the URL it gives). */
+function mediaAttachment(
+  type: string,
+  body: unknown,
+): { attachment: InboundAttachment; caption: string } | undefined {
+  let kind = FILE_KINDS[type];
+  if (!kind || !isObject(body) || typeof body.id !== 'string' || !/^[\w.-]{1,100}$/.test(body.id))
+    return undefined;
+  if (kind === 'audio' && body.voice === true) kind = 'voice';
+  // An animated sticker is not a still image Claude can read: it is refused like a video.
+  if (kind === 'sticker' && body.animated === true) kind = 'video';
+  const caption = typeof body.caption === 'string' ? body.caption.slice(0, 1024) : '';
+  return {
+    caption,
+    attachment: {
+      kind,
+      source: { media_id: body.id },
+      ...(typeof body.filename === 'string' ? { name: body.filename.slice(0, 200) } : {}),
+      ...(typeof body.mime_type === 'string' ? { declared_mime: body.mime_type.slice(0, 100) } : {}),
+    },
+  };
+}
+
+/** "[location] Name, 52.52,13.40": stored for the owner, not read by the model. */
 function describeMedia(type: string, message: Record<string, unknown>): string {
   const label = MEDIA_LABELS[type] ?? MEDIA_LABELS.unsupported!;
   const body = message[type];

@@ -23,6 +23,7 @@ const WHAT: Record<SecretName, string> = {
   stripe_secret_key: 'Stripe key',
   stripe_webhook_secret: 'Stripe signing secret',
   webhook_secret: 'webhook secret',
+  stt_api_key: 'speech-to-text key',
 };
 
 export function integrationsHandlers(deps: {

@@ -1,10 +1,11 @@
-// One message: the person's on the left, the agent's on the right, MONO's notices centred; tool calls folded
-// open on demand; a failed message says why and offers a retry.
+// One message: the person's on the left, the agent's on the right, MONO's notices centred; files it carried and
+// web lookups behind it; tool calls folded open on demand; a failed message says why and offers a retry.
 import { memo, useState } from 'react';
 import type { MessageRow } from '../../../agent-core/contract/tables.ts';
 import { Icon } from '../../components/icons.tsx';
 import { clock } from '../../lib/format.ts';
 import { act } from '../../store/actions.ts';
+import { Attachments, WebLookups } from './Attachments.tsx';
 
 const STATUS_LABEL: Record<string, string> = {
   received: 'waiting',
@@ -22,6 +23,7 @@ export const MessageBubble = memo(function MessageBubble({ message }: { message:
   const side = message.role === 'notice' ? 'notice' : message.direction === 'in' ? 'in' : 'out';
   const failed = message.status === 'failed';
   const status = STATUS_LABEL[message.status] ?? message.status;
+  const tools = message.tool_calls?.filter((call) => !call.server) ?? [];
 
   return (
     <div
@@ -30,9 +32,11 @@ export const MessageBubble = memo(function MessageBubble({ message }: { message:
       data-role={message.role}
     >
       <div className="bubble">
-        {message.tool_calls && message.tool_calls.length > 0 && (
+        <Attachments message={message} />
+        {message.tool_calls && <WebLookups calls={message.tool_calls} />}
+        {tools.length > 0 && (
           <div className="tools">
-            {message.tool_calls.map((call) => (
+            {tools.map((call) => (
               <details key={call.id} className={`tool${call.is_error ? ' tool-error' : ''}`}>
                 <summary>
                   <Icon.Tool /> {call.name}
@@ -44,7 +48,7 @@ export const MessageBubble = memo(function MessageBubble({ message }: { message:
             ))}
           </div>
         )}
-        <p className="msg-text">{message.text}</p>
+        {message.text && <p className="msg-text">{message.text}</p>}
         <span className="msg-meta">
           {status && <span className={`msg-status status-${message.status}`}>{status}</span>}
           <time>{clock(message.created_at)}</time>

@@ -11,6 +11,7 @@ import { settingValue, useStore } from '../../store/store.ts';
 import { ClaudeCard } from './ClaudeCard.tsx';
 import { SecretForm } from './SecretForm.tsx';
 import { ServiceBadge, ServiceFix } from './ServiceState.tsx';
+import { SpeechCard } from './SpeechCard.tsx';
 import { WhatsAppCard } from './WhatsAppCard.tsx';
 
 export function IntegrationsScreen() {
@@ -56,6 +57,7 @@ export function IntegrationsScreen() {
           <SecretForm name="telegram_bot_token" label="New bot token" placeholder="123456789:AA…" />
         </Card>
         <WhatsAppCard />
+        <SpeechCard />
         <Card
           title="Stripe"
           actions={<ServiceBadge part="stripe" configured={isSet('stripe_webhook_secret')} />}

@@ -1,7 +1,8 @@
 // WhatsApp Cloud API through the built agent: Meta's verification challenge, signed and forged webhooks,
-// redelivery answered once, read receipts, media acknowledged, a stranger paired, Graph errors in the status.
+// redelivery answered once, read receipts, photos fetched from Graph, a stranger paired, Graph errors in the status.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { mediaBlocks } from '../../fakes/anthropic-media.ts';
 import { FakeAnthropic } from '../../fakes/anthropic-server.ts';
 import { echoResponder, lastUserText } from '../../fakes/anthropic-types.ts';
 import {
@@ -14,6 +15,7 @@ import {
 import { agentEnv } from '../../helpers/agent-env.ts';
 import { AgentProcess, runAgentToExit, tempDataDir } from '../../helpers/agent-process.ts';
 import { queryDataDir } from '../../helpers/inspect-datastore.ts';
+import { receiptJpeg } from '../../helpers/media-samples.ts';
 
 const OWNER = '4915112345678';
 const STRANGER = '447700900123';
@@ -105,11 +107,36 @@ describe('whatsapp cloud api end to end', { timeout: 90_000 }, () => {
     assert.equal(await graph.deliver(forged, { signature: 'none' }), 401);
   });
 
-  test('a photo is acknowledged politely without Claude', async () => {
+  test('a photo is fetched by its media id with the bearer token and reaches Claude as an image', async () => {
     const before = anthropic.requests.length;
-    assert.equal(await graph.deliver(graph.mediaMessage({ from: OWNER, type: 'image' })), 200);
+    const photo = graph.fileMessage({
+      from: OWNER,
+      type: 'image',
+      bytes: receiptJpeg(),
+      mime: 'image/jpeg',
+      caption: 'what does it say?',
+    });
+    assert.equal(await graph.deliver(photo), 200);
     const sent = await graph.waitForSent(2, { timeoutMs: 10_000 });
-    assert.match(sent[1]!.text, /only read text/);
+    assert.match(sent[1]!.text, /what does it say\?/);
+    const images = mediaBlocks(anthropic.requests[before]!).filter((block) => block.type === 'image');
+    assert.deepEqual(images[0]?.source, {
+      type: 'base64',
+      media_type: 'image/jpeg',
+      data: receiptJpeg().toString('base64'),
+    });
+    assert.deepEqual(
+      graph.downloads.map((d) => d.status),
+      [200],
+      'one authorised download',
+    );
+  });
+
+  test('a location is acknowledged politely without Claude', async () => {
+    const before = anthropic.requests.length;
+    assert.equal(await graph.deliver(graph.mediaMessage({ from: OWNER, type: 'location' })), 200);
+    const sent = await graph.waitForSent(3, { timeoutMs: 10_000 });
+    assert.match(sent[2]!.text, /can't read this kind of message/);
     assert.equal(anthropic.requests.length, before);
   });
 
@@ -117,7 +144,7 @@ describe('whatsapp cloud api end to end', { timeout: 90_000 }, () => {
     // As if this message had waited two days (the agent was down): WhatsApp refuses the reply, by status webhook.
     const old = graph.textMessage({ from: OWNER, text: 'from long ago', hoursAgo: 48 });
     assert.equal(await graph.deliver(old), 200);
-    await graph.waitForSent(3, { timeoutMs: 10_000 });
+    await graph.waitForSent(4, { timeoutMs: 10_000 });
     await sleep(500);
   });
 

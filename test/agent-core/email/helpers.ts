@@ -56,6 +56,38 @@ export function rawMail(input: {
   ].join('\r\n');
 }
 
+/** A mail with attachments (multipart/mixed, base64 parts), as a mail client builds it. */
+export function mimeMail(subject: string, files: { name: string; type: string; bytes: Buffer }[]): string {
+  const boundary = `----mono-${counter++}`;
+  const parts = files.map((file) =>
+    [
+      `--${boundary}`,
+      `Content-Type: ${file.type}; name="${file.name}"`,
+      `Content-Disposition: attachment; filename="${file.name}"`,
+      'Content-Transfer-Encoding: base64',
+      '',
+      file.bytes.toString('base64').replace(/.{76}/g, '$&\r\n'),
+    ].join('\r\n'),
+  );
+  return [
+    'From: Billing <billing@shop.example>',
+    `To: Owner <${OWNER_MAIL}>`,
+    `Subject: ${subject}`,
+    `Date: ${new Date().toUTCString()}`,
+    `Message-ID: <att${Date.now()}.${counter++}@shop.example>`,
+    'MIME-Version: 1.0',
+    `Content-Type: multipart/mixed; boundary="${boundary}"`,
+    '',
+    `--${boundary}`,
+    'Content-Type: text/plain; charset=utf-8',
+    '',
+    'Please find the invoice attached.',
+    ...parts,
+    `--${boundary}--`,
+    '',
+  ].join('\r\n');
+}
+
 /** Puts mail into the mailbox the way delivery would (IMAP APPEND as the mailbox owner). */
 export async function deliverMail(dovecot: Dovecot, raws: string[], mailbox = 'INBOX'): Promise<void> {
   const client = new ImapFlow({

@@ -10,13 +10,17 @@ import { Secret } from '../../../agent-core/config/secret.ts';
 import { type Datastore, openDatastore } from '../../../agent-core/db/datastore.ts';
 import { applySchema } from '../../../agent-core/db/schema.ts';
 import { createLogger, silentLogger } from '../../../agent-core/log/logger.ts';
+import { MediaFiles } from '../../../agent-core/media/files.ts';
 import type { MessageRecord } from '../../../agent-core/store/messages.ts';
 import type { ToolContext } from '../../../agent-core/tools/tool.ts';
 import { Dovecot, dovecotMissing } from '../../fakes/imap-dovecot.ts';
 import { SmtpSink } from '../../fakes/smtp-sink.ts';
+import { tempDataDir } from '../../helpers/agent-process.ts';
+import { receiptJpeg, samplePdf } from '../../helpers/media-samples.ts';
 import {
   deliverMail,
   emailConfig,
+  mimeMail,
   OWNER_MAIL,
   PASSWORD,
   rawMail,
@@ -34,6 +38,8 @@ describe('email channel with Dovecot', { skip: dovecotMissing(), timeout: 60_000
   const dovecot = new Dovecot();
   const smtp = new SmtpSink({ user: OWNER_MAIL, password: PASSWORD });
   let ds: Datastore;
+  const media = tempDataDir('mono-mail-media-');
+  const files = new MediaFiles(media.dir);
   const delivered: { message: MessageRecord; chatId: string }[] = [];
   const triaged: string[] = [];
   let claudeAllowed = true;
@@ -48,6 +54,7 @@ describe('email channel with Dovecot', { skip: dovecotMissing(), timeout: 60_000
   const startChannel = async (maxTriageBatch?: number) => {
     const channel = new EmailChannel(emailConfig(dovecot, smtp), log, {
       backoffMs: 50,
+      files,
       ...(maxTriageBatch ? { maxTriageBatch } : {}),
     });
     channel.attach(context());
@@ -66,6 +73,7 @@ describe('email channel with Dovecot', { skip: dovecotMissing(), timeout: 60_000
   });
   after(async () => {
     await ds?.close();
+    media.remove();
     await smtp.close();
     await dovecot.stop();
     // After DEFINE INDEX the embedded engine keeps the process alive (DESIGN.md): end it once results are out.
@@ -274,6 +282,58 @@ describe('email channel with Dovecot', { skip: dovecotMissing(), timeout: 60_000
       3,
     );
     await channel.stop();
+  });
+
+  test("a mail's PDF and photo are kept and shown to Claude when it reads the mail; a disguised file is not", async () => {
+    const pdf = samplePdf({ text: 'Invoice 7' });
+    const raw = mimeMail('Invoice attached', [
+      { name: 'invoice.pdf', type: 'application/pdf', bytes: pdf },
+      { name: 'receipt.jpg', type: 'image/jpeg', bytes: receiptJpeg() },
+      { name: 'cat.jpg', type: 'image/jpeg', bytes: Buffer.from('<script>not a cat</script>') },
+      {
+        name: 'notes.docx',
+        type: 'application/octet-stream',
+        bytes: Buffer.from('PK\x03\x04 zip', 'latin1'),
+      },
+    ]);
+    const channel = await startChannel();
+    await deliverMail(dovecot, [raw]);
+    await until(async () => (await mails()).some((r) => r.subject === 'Invoice attached'), 'stored');
+    await channel.idle();
+    await channel.stop();
+    const row = (await mails()).find((r) => r.subject === 'Invoice attached')!;
+    assert.deepEqual(row.attachments, ['invoice.pdf', 'receipt.jpg', 'cat.jpg', 'notes.docx']);
+    assert.deepEqual(
+      (row.files as { name: string; mime: string }[]).map((f) => [f.name, f.mime]),
+      [
+        ['invoice.pdf', 'application/pdf'],
+        ['receipt.jpg', 'image/jpeg'],
+      ],
+    );
+    const tools = new Map(
+      emailTools(emailConfig(dovecot, smtp), channel.mailer, files).map((t) => [t.name, t]),
+    );
+    const toolContext = {
+      db: ds.db,
+      log: silentLogger,
+      isOwner: true,
+      now: new Date(),
+    } as unknown as ToolContext;
+    const [found] = (await tools.get('email_recent')!.run({ query: 'invoice' }, toolContext)).content as {
+      id: string;
+    }[];
+    const read = await tools.get('email_read')!.run({ id: found!.id }, toolContext);
+    assert.deepEqual(read.blocks, [
+      {
+        type: 'document',
+        source: { type: 'base64', media_type: 'application/pdf', data: pdf.toString('base64') },
+        title: 'invoice.pdf',
+      },
+      {
+        type: 'image',
+        source: { type: 'base64', media_type: 'image/jpeg', data: receiptJpeg().toString('base64') },
+      },
+    ]);
   });
 
   test('a wrong password shows in the state with what to do', async () => {

@@ -163,3 +163,31 @@ test('a tool with effects outside MONO is parked for confirmation, not run', asy
   assert.equal(ran, true, 'the message to the owner needed no confirmation');
   assert.match(JSON.stringify(result.toolCalls[0]!.result), /owner must confirm/);
 });
+
+test("a tool's files go back with its result, after the text (a mail's attachments)", async () => {
+  const image = {
+    type: 'image',
+    source: { type: 'base64', media_type: 'image/png', data: 'iVBORw0KGgo=' },
+  } as Anthropic.ImageBlockParam;
+  const withFile: AgentTool = {
+    name: 'read',
+    description: 'read',
+    inputSchema: { type: 'object', properties: {} },
+    async run() {
+      return { content: { subject: 'Invoice' }, blocks: [image] };
+    },
+  };
+  const claude = scripted([() => [use('read', {})], () => [say('done')]]);
+  const result = await runToolLoop({
+    claude,
+    system: 's',
+    messages: [{ role: 'user', content: 'read it' }],
+    tools: [withFile],
+    toolContext: context(),
+  });
+  assert.equal(result.text, 'done');
+  const answer = claude.calls[1]!.messages.at(-1)!.content as Anthropic.ToolResultBlockParam[];
+  assert.deepEqual(answer[0]!.content, [{ type: 'text', text: '{"subject":"Invoice"}' }, image]);
+  // The conversation record keeps the result, not the file's bytes.
+  assert.deepEqual(result.toolCalls[0]!.result, { subject: 'Invoice' });
+});

@@ -58,3 +58,37 @@ test('secrets print as [redacted] in logs, JSON and inspect', () => {
   assert.doesNotMatch(printed, new RegExp(TOKEN));
   assert.equal(config.anthropic.apiKey?.reveal(), 'sk-ant-very-secret');
 });
+
+test('voice and web lookups: web tools on unless MONO_WEB_TOOLS=off; STT needs its URL; the key stays secret', () => {
+  const plain = loadConfig({});
+  assert.equal(plain.media.webTools, true);
+  assert.equal(plain.media.stt, undefined);
+  assert.equal(loadConfig({ MONO_WEB_TOOLS: 'off' }).media.webTools, false);
+  const config = loadConfig({
+    MONO_STT_URL: 'https://api.groq.com/openai/v1/',
+    MONO_STT_API_KEY: 'gsk_secret_value_123',
+    MONO_STT_MODEL: 'whisper-large-v3-turbo',
+    MONO_STT_PRICE_PER_MIN: '0.0007',
+  });
+  assert.equal(config.media.stt?.url, 'https://api.groq.com/openai/v1');
+  assert.equal(config.media.stt?.model, 'whisper-large-v3-turbo');
+  assert.equal(config.media.stt?.pricePerMinute, 0.0007);
+  assert.doesNotMatch(inspect(config), /gsk_secret_value_123/);
+  assert.equal(loadConfig({ MONO_STT_URL: 'http://127.0.0.1:9/v1' }).media.stt?.model, 'whisper-1');
+  assert.throws(
+    () =>
+      loadConfig({
+        MONO_STT_API_KEY: 'gsk_secret_value_123',
+        MONO_WEB_TOOLS: 'maybe',
+      }),
+    (error: unknown) =>
+      error instanceof ConfigError &&
+      /MONO_STT_API_KEY is set but MONO_STT_URL is not/.test(error.message) &&
+      /MONO_WEB_TOOLS must be on or off/.test(error.message) &&
+      !error.message.includes('gsk_secret_value_123'),
+  );
+  assert.throws(
+    () => loadConfig({ MONO_STT_URL: 'https://user:pw@stt.example/v1' }),
+    /put the key in MONO_STT_API_KEY/,
+  );
+});

@@ -36,7 +36,53 @@ test('a private text message becomes an inbound message', () => {
   );
 });
 
-test('media is acknowledged as unreadable; groups, bots and edits are skipped; garbage is invalid', () => {
+test('files become attachments: the largest photo that fits, documents, voice; an animated sticker is its emoji', () => {
+  const photo = parseUpdate(
+    message({
+      caption: 'look',
+      photo: [
+        { file_id: 'small', width: 90, height: 67, file_size: 1200 },
+        { file_id: 'big', width: 1280, height: 960, file_size: 180_000 },
+        { file_id: 'huge', width: 9000, height: 6750, file_size: 3_000_000 },
+        { file_id: 'heavy', width: 2560, height: 1920, file_size: 4_500_000 },
+      ],
+    }),
+  );
+  assert.ok(photo.kind === 'message');
+  assert.equal(photo.message.text, 'look');
+  assert.equal(photo.message.readable, true);
+  assert.deepEqual(photo.message.attachments, [{ kind: 'image', source: { file_id: 'big' }, size: 180_000 }]);
+  const doc = parseUpdate(
+    message({
+      document: { file_id: 'd', file_name: 'bill.pdf', mime_type: 'application/pdf', file_size: 9 },
+    }),
+  );
+  assert.ok(doc.kind === 'message');
+  assert.deepEqual(doc.message.attachments, [
+    {
+      kind: 'document',
+      source: { file_id: 'd' },
+      name: 'bill.pdf',
+      declared_mime: 'application/pdf',
+      size: 9,
+    },
+  ]);
+  assert.equal(doc.message.text, '');
+  const voice = parseUpdate(message({ voice: { file_id: 'v', duration: 3, mime_type: 'audio/ogg' } }));
+  assert.ok(voice.kind === 'message');
+  assert.deepEqual(voice.message.attachments, [
+    { kind: 'voice', source: { file_id: 'v' }, declared_mime: 'audio/ogg', duration_s: 3 },
+  ]);
+  const sticker = parseUpdate(message({ sticker: { file_id: 's', is_animated: true, emoji: '🎉' } }));
+  assert.ok(sticker.kind === 'message');
+  assert.equal(sticker.message.text, '[sticker] 🎉');
+  assert.equal(sticker.message.attachments, undefined);
+  assert.equal(sticker.message.readable, true);
+});
+
+test('locations are acknowledged as unreadable; groups, bots and edits are skipped; garbage is invalid', () => {
+  const place = parseUpdate(message({ location: { latitude: 1, longitude: 2 } }));
+  assert.ok(place.kind === 'message' && !place.message.readable && place.message.text === '[location]');
   const photo = parseUpdate(message({ photo: [{}], caption: 'look' }));
   assert.ok(photo.kind === 'message' && !photo.message.readable && photo.message.text === '[photo] look');
   assert.equal(

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { InboundMessage } from '../../../agent-core/channels/channel.ts';
-import { ChannelSendError } from '../../../agent-core/channels/channel.ts';
+import { ChannelSendError, MediaFetchError } from '../../../agent-core/channels/channel.ts';
 import { WhatsAppCloudChannel } from '../../../agent-core/channels/whatsapp/cloud-channel.ts';
 import { Secret } from '../../../agent-core/config/secret.ts';
 import { silentLogger } from '../../../agent-core/log/logger.ts';
@@ -128,5 +128,54 @@ describe('WhatsApp Cloud API channel', { timeout: 30_000 }, () => {
     assert.equal(failures.length, 1);
     assert.equal(failures[0]![0], id);
     assert.match(failures[0]![1], /\+4915100000000/);
+  });
+
+  test('a file is fetched from the URL Graph gives, with the token; an oversized one is not downloaded', async () => {
+    const payload = graph.fileMessage({
+      from: '4915111',
+      type: 'document',
+      bytes: Buffer.from('%PDF-1.4 x'),
+      mime: 'application/pdf',
+    });
+    const mediaId = (payload.entry[0]!.changes[0]!.value.messages![0]!.document as { id: string }).id;
+    const fetched = await channel.fetchMedia({ media_id: mediaId }, { maxBytes: 1000 });
+    const chunks: Buffer[] = [];
+    for await (const chunk of fetched.body) chunks.push(Buffer.from(chunk));
+    assert.equal(Buffer.concat(chunks).toString(), '%PDF-1.4 x');
+    const downloads = graph.downloads.length;
+    await assert.rejects(
+      channel.fetchMedia({ media_id: mediaId }, { maxBytes: 5 }),
+      (error: unknown) => error instanceof MediaFetchError && error.tooLarge,
+    );
+    assert.equal(graph.downloads.length, downloads, 'too large: never downloaded');
+  });
+
+  test('the token never goes to a download URL on another host over plain http', async () => {
+    const asked: string[] = [];
+    const spying = new WhatsAppCloudChannel(
+      {
+        token: new Secret(FAKE_WHATSAPP_TOKEN),
+        phoneNumberId: FAKE_WHATSAPP_PHONE_ID,
+        appSecret: new Secret(FAKE_WHATSAPP_APP_SECRET),
+        verifyToken: new Secret(FAKE_WHATSAPP_VERIFY_TOKEN),
+        graphUrl: graph.graphUrl,
+        allow: { everyone: true },
+      },
+      silentLogger,
+      async (url) => {
+        asked.push(String(url));
+        return Response.json({
+          url: 'http://203.0.113.9/steal',
+          file_size: 10,
+          mime_type: 'image/jpeg',
+          id: '42',
+        });
+      },
+    );
+    await assert.rejects(spying.fetchMedia({ media_id: '42' }, { maxBytes: 1000 }), MediaFetchError);
+    assert.deepEqual(
+      asked.map((url) => new URL(url).pathname),
+      ['/v23.0/42'],
+    );
   });
 });

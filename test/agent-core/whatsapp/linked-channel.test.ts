@@ -9,6 +9,7 @@ import { after, before, describe, test } from 'node:test';
 import type { InboundMessage } from '../../../agent-core/channels/channel.ts';
 import { WhatsAppLinkedChannel } from '../../../agent-core/channels/whatsapp/linked/linked-channel.ts';
 import { parseLinkedMessage } from '../../../agent-core/channels/whatsapp/linked/messages.ts';
+import type { MediaDownloader } from '../../../agent-core/channels/whatsapp/linked/socket.ts';
 import { type Datastore, openDatastore } from '../../../agent-core/db/datastore.ts';
 import { applySchema } from '../../../agent-core/db/schema.ts';
 import { silentLogger } from '../../../agent-core/log/logger.ts';
@@ -42,7 +43,14 @@ describe('whatsapp linked device', { timeout: 30_000 }, () => {
     setTimeout(() => process.exit(process.exitCode ?? 0), 300).unref();
   });
 
-  const setup = (options: { pairingPhone?: string; silentMs?: number; alertAfterMs?: number } = {}) => {
+  const setup = (
+    options: {
+      pairingPhone?: string;
+      silentMs?: number;
+      alertAfterMs?: number;
+      downloadMedia?: MediaDownloader;
+    } = {},
+  ) => {
     const dir = mkdtempSync(join(tmpdir(), 'mono-wa-auth-'));
     dirs.push(dir);
     const authDir = join(dir, 'whatsapp-auth');
@@ -94,6 +102,60 @@ describe('whatsapp linked device', { timeout: 30_000 }, () => {
     assert.equal((await link())!.qr, undefined, 'the QR is gone once linked');
     assert.equal((await link())!.account, '4915112345678:12@s.whatsapp.net');
     assert.equal(t.channel.state().state, 'connected');
+    await t.channel.stop();
+  });
+
+  test('a photo arrives with its media keys; the file is fetched later through the downloader, once', async () => {
+    const asked: Record<string, unknown>[] = [];
+    const t = setup({
+      downloadMedia: async (source) => {
+        asked.push(source);
+        return (async function* () {
+          yield Buffer.from('jpeg bytes');
+        })();
+      },
+    });
+    await t.channel.start(t.receive);
+    const socket = t.sockets[0]!;
+    socket.open();
+    socket.deliver([
+      {
+        key: { id: 'IMG1', remoteJid: '4915199999999@s.whatsapp.net', fromMe: false },
+        pushName: 'Anna',
+        message: {
+          imageMessage: {
+            url: 'https://mmg.whatsapp.net/v/t62/abc.enc',
+            directPath: '/v/t62/abc.enc',
+            mediaKey: new Uint8Array(32).fill(7),
+            mimetype: 'image/jpeg',
+            caption: 'our receipt',
+            fileLength: 10,
+          },
+        },
+      },
+    ]);
+    await until(() => t.received.length === 1, 'received');
+    const [photo] = t.received;
+    assert.equal(photo!.text, 'our receipt');
+    assert.deepEqual(photo!.attachments, [
+      {
+        kind: 'image',
+        source: {
+          media_type: 'image',
+          media_key: Buffer.alloc(32, 7).toString('base64'),
+          direct_path: '/v/t62/abc.enc',
+          url: 'https://mmg.whatsapp.net/v/t62/abc.enc',
+        },
+        declared_mime: 'image/jpeg',
+        size: 10,
+      },
+    ]);
+    assert.deepEqual(asked, [], 'nothing is downloaded while receiving');
+    const fetched = await t.channel.fetchMedia(photo!.attachments![0]!.source, { maxBytes: 100 });
+    const chunks: Buffer[] = [];
+    for await (const chunk of fetched.body) chunks.push(Buffer.from(chunk));
+    assert.equal(Buffer.concat(chunks).toString(), 'jpeg bytes');
+    assert.equal(asked.length, 1);
     await t.channel.stop();
   });
 

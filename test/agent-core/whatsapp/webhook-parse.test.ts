@@ -51,27 +51,53 @@ describe('webhook payloads', () => {
     assert.equal(message!.text, 'Hallo 😀');
     assert.equal(message!.readable, true);
   });
-  test('images, voice and locations are stored but not readable; reactions are skipped', () => {
+  test('images, documents and voice notes become attachments to fetch; locations stay descriptions', () => {
     const image = parseWebhook(
       payloads.mediaMessage(PHONE_ID, {
         from: '491511',
         type: 'image',
         id: 'w2',
-        body: { id: '1', caption: 'my cat' },
+        body: { id: '1234', mime_type: 'image/jpeg', caption: 'my cat' },
       }),
       PHONE_ID,
     );
     assert.ok(image.ok);
-    assert.deepEqual(
-      [image.value.messages[0]!.text, image.value.messages[0]!.readable],
-      ['[image] my cat', false],
-    );
+    const photo = image.value.messages[0]!;
+    assert.deepEqual([photo.text, photo.readable], ['my cat', true]);
+    assert.deepEqual(photo.attachments, [
+      { kind: 'image', source: { media_id: '1234' }, declared_mime: 'image/jpeg' },
+    ]);
     const voice = parseWebhook(
       payloads.mediaMessage(PHONE_ID, { from: '491511', type: 'audio', id: 'w3' }),
       PHONE_ID,
     );
     assert.ok(voice.ok);
-    assert.equal(voice.value.messages[0]!.text, '[voice message]');
+    assert.equal(voice.value.messages[0]!.text, '');
+    assert.equal(voice.value.messages[0]!.attachments?.[0]?.kind, 'voice');
+    const document = parseWebhook(
+      payloads.mediaMessage(PHONE_ID, {
+        from: '491511',
+        type: 'document',
+        id: 'w6',
+        body: { id: '99', filename: 'bill.pdf', mime_type: 'application/pdf' },
+      }),
+      PHONE_ID,
+    );
+    assert.ok(document.ok);
+    assert.deepEqual(document.value.messages[0]!.attachments?.[0], {
+      kind: 'document',
+      source: { media_id: '99' },
+      name: 'bill.pdf',
+      declared_mime: 'application/pdf',
+    });
+    // A media id that is not one (a path, a URL) is never fetched: the message stays a description.
+    const forged = parseWebhook(
+      payloads.mediaMessage(PHONE_ID, { from: '491511', type: 'image', id: 'w7', body: { id: '../../me' } }),
+      PHONE_ID,
+    );
+    assert.ok(forged.ok);
+    assert.equal(forged.value.messages[0]!.attachments, undefined);
+    assert.equal(forged.value.messages[0]!.readable, false);
     const location = parseWebhook(
       payloads.mediaMessage(PHONE_ID, { from: '491511', type: 'location', id: 'w4' }),
       PHONE_ID,

@@ -5,12 +5,25 @@ import { chmodSync, mkdirSync, rmSync } from 'node:fs';
 import type { Allowlist } from '../../../config/config.ts';
 import type { ChannelState } from '../../../contract/tables.ts';
 import type { Logger } from '../../../log/logger.ts';
-import { type Channel, ChannelSendError, type Receive } from '../../channel.ts';
+import type { MediaSource } from '../../../media/attachments.ts';
+import {
+  type Channel,
+  ChannelSendError,
+  type FetchedMedia,
+  MediaFetchError,
+  type Receive,
+} from '../../channel.ts';
 import type { ChannelContext } from '../../registry.ts';
 import { type LinkRow, writeLink } from './link-store.ts';
 import { bareJid, parseLinkedMessage, refusal, toJid } from './messages.ts';
 import { noticeToOwner } from './owner-notice.ts';
-import { DISCONNECT, disconnectCode, type LinkedSocket, type SocketFactory } from './socket.ts';
+import {
+  DISCONNECT,
+  disconnectCode,
+  type LinkedSocket,
+  type MediaDownloader,
+  type SocketFactory,
+} from './socket.ts';
 
 export interface LinkedOptions {
   authDir: string;
@@ -24,6 +37,8 @@ export interface LinkedOptions {
   onOwnNumber?: (number: string) => void;
   pairingPhone?: string;
   createSocket: SocketFactory;
+  /** Fetches and decrypts received files (Baileys' media download in production; without it files are refused). */
+  downloadMedia?: MediaDownloader;
   /** How often the watchdog looks (default 30 s). */
   watchdogMs?: number;
   /** No frame for this long while "open" means the link is dead (default 3 min; WhatsApp pings every 30 s). */
@@ -113,6 +128,25 @@ export class WhatsAppLinkedChannel implements Channel {
 
   async typing(chatId: string): Promise<void> {
     if (this.#state.state === 'connected') await this.#socket?.typing(toJid(chatId));
+  }
+
+  /** The declared size was checked before (messages.ts stored it); the download is capped as it streams. */
+  async fetchMedia(
+    source: MediaSource,
+    options: { maxBytes: number; signal?: AbortSignal },
+  ): Promise<FetchedMedia> {
+    if (!this.options.downloadMedia) throw new MediaFetchError('this WhatsApp link cannot download files');
+    try {
+      return {
+        body: await this.options.downloadMedia(source, options.signal ? { signal: options.signal } : {}),
+      };
+    } catch (error) {
+      const status = disconnectCode(error);
+      // WhatsApp's media servers keep a file for a limited time; after that only the sender's phone has it.
+      if (status === 404 || status === 410)
+        throw new MediaFetchError('WhatsApp no longer has this file', true);
+      throw new MediaFetchError(`WhatsApp's media server: ${status ?? (error as Error).message}`);
+    }
   }
 
   async #connect(): Promise<void> {

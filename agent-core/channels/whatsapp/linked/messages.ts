@@ -1,6 +1,7 @@
 // Turns a WhatsApp Web message (Baileys' protobuf shape) into an InboundMessage, or a reason to skip it.
 // Only private chats: groups, status updates, channels and the owner's own messages are not for the agent.
 import type { Allowlist } from '../../../config/config.ts';
+import type { InboundAttachment } from '../../../media/attachments.ts';
 import type { InboundMessage } from '../../channel.ts';
 import type { LinkedMessage } from './socket.ts';
 
@@ -58,16 +59,72 @@ export function parseLinkedMessage(
   const userId = phoneJid.split('@')[0]!.split(':')[0]!;
   const text = textOf(content);
   const timestamp = toNumber(message.messageTimestamp);
+  const file = text === undefined ? linkedAttachment(kind, content[kind]) : undefined;
   return {
     channel: 'whatsapp',
     chatId: jid,
     messageId: key.id.slice(0, 200),
     userId,
     name: (message.pushName || `+${userId}`).slice(0, 200),
-    text: text ?? describe(kind, content[kind]),
-    readable: text !== undefined && text.trim() !== '',
+    text: file ? file.caption : (text ?? describe(kind, content[kind])),
+    readable: file !== undefined || (text !== undefined && text.trim() !== ''),
+    ...(file ? { attachments: [file.attachment] } : {}),
     at: timestamp ? new Date(timestamp * 1000) : new Date(),
   };
+}
+
+/** Baileys' media types (they pick the key derivation) by message kind. */
+const MEDIA_TYPES: Record<string, { type: string; kind: InboundAttachment['kind'] }> = {
+  imageMessage: { type: 'image', kind: 'image' },
+  documentMessage: { type: 'document', kind: 'document' },
+  audioMessage: { type: 'audio', kind: 'audio' },
+  videoMessage: { type: 'video', kind: 'video' },
+  stickerMessage: { type: 'sticker', kind: 'sticker' },
+};
+
+/**
+ * A file WhatsApp Web keeps encrypted on its media servers: what Baileys needs to fetch and decrypt it later
+ * (the media key, its path and URL) is stored with the message, so a download survives a restart.
+ */
+export function linkedAttachment(
+  kind: string,
+  body: unknown,
+): { attachment: InboundAttachment; caption: string } | undefined {
+  const media = MEDIA_TYPES[kind];
+  const b = (body ?? {}) as Record<string, unknown>;
+  const mediaKey = base64(b.mediaKey);
+  if (!media || !mediaKey || (typeof b.directPath !== 'string' && typeof b.url !== 'string'))
+    return undefined;
+  let attachmentKind = media.kind;
+  if (attachmentKind === 'audio' && b.ptt === true) attachmentKind = 'voice';
+  if (attachmentKind === 'sticker' && b.isAnimated === true) attachmentKind = 'video';
+  const size = toNumber(b.fileLength as LinkedMessage['messageTimestamp']);
+  const seconds = typeof b.seconds === 'number' ? b.seconds : undefined;
+  const name =
+    typeof b.fileName === 'string' ? b.fileName : typeof b.title === 'string' ? b.title : undefined;
+  return {
+    caption: typeof b.caption === 'string' ? b.caption.slice(0, 1024) : '',
+    attachment: {
+      kind: attachmentKind,
+      source: {
+        media_type: media.type,
+        media_key: mediaKey,
+        ...(typeof b.directPath === 'string' ? { direct_path: b.directPath } : {}),
+        ...(typeof b.url === 'string' ? { url: b.url } : {}),
+      },
+      ...(name ? { name: name.slice(0, 200) } : {}),
+      ...(typeof b.mimetype === 'string' ? { declared_mime: b.mimetype.slice(0, 100) } : {}),
+      ...(size !== undefined ? { size } : {}),
+      ...(seconds !== undefined ? { duration_s: seconds } : {}),
+    },
+  };
+}
+
+function base64(value: unknown): string | undefined {
+  if (value instanceof Uint8Array)
+    return value.length > 0 ? Buffer.from(value).toString('base64') : undefined;
+  if (typeof value === 'string' && /^[A-Za-z0-9+/=]{16,}$/.test(value)) return value;
+  return undefined;
 }
 
 function unwrap(content: Record<string, unknown>): Record<string, unknown> {

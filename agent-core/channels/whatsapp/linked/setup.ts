@@ -7,13 +7,14 @@ import type { Logger } from '../../../log/logger.ts';
 import type { ChannelSetup } from '../../registry.ts';
 import type { WhatsAppLinkedConfig } from '../config.ts';
 import { WhatsAppLinkedChannel } from './linked-channel.ts';
-import type { SocketFactory } from './socket.ts';
+import type { MediaDownloader, SocketFactory } from './socket.ts';
 
 export function whatsAppLinkedSetup(
   config: WhatsAppLinkedConfig,
   dataDir: string,
   log: Logger,
   createSocket?: SocketFactory,
+  downloadMedia?: MediaDownloader,
 ): ChannelSetup {
   // The allowlist the agent checks: MONO_ALLOW_WHATSAPP plus, once linked, the account's own number (the owner
   // writes to MONO in their "Message yourself" chat).
@@ -35,6 +36,10 @@ export function whatsAppLinkedSetup(
             ...input,
             ...(config.webSocketUrl ? { webSocketUrl: config.webSocketUrl } : {}),
           })),
+      downloadMedia:
+        downloadMedia ??
+        (async (source, options) =>
+          (await import('./baileys-socket.ts')).baileysMediaDownloader()(source, options)),
     },
     log,
   );

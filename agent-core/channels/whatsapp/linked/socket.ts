@@ -46,6 +46,15 @@ export interface LinkedSocket {
 
 export type SocketFactory = (input: { authDir: string; log: Logger }) => Promise<LinkedSocket>;
 
+/**
+ * Fetches and decrypts a file of a received message from WhatsApp's media servers (no socket needed: the
+ * media key stored with the message is enough). `source` is what messages.ts stored.
+ */
+export type MediaDownloader = (
+  source: Record<string, string | number | boolean>,
+  options: { signal?: AbortSignal },
+) => Promise<AsyncIterable<Uint8Array>>;
+
 /** Baileys' DisconnectReason codes MONO acts on. */
 export const DISCONNECT = {
   loggedOut: 401,

@@ -1,0 +1,148 @@
+// The conversation view with files, voice and web lookups, against the scripted backend over the real bridge:
+// a photo shows as a thumbnail that opens large, a PDF as a named file, a voice note with its transcript (or how
+// to turn transcription on), the searches behind a reply with their sources; and the Voice notes card's test.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import type { Browser, Page } from 'playwright-core';
+import type { MessageRow } from '../../agent-core/contract/tables.ts';
+import { receiptJpeg } from '../helpers/media-samples.ts';
+import { type Fixture, startFixture } from './fixture-backend.ts';
+import { ensureRendererBuilt, launchChromium, screenshot } from './harness.ts';
+
+let fixture: Fixture;
+let browser: Browser;
+let page: Page;
+
+const row = (id: string, fields: Partial<MessageRow>): MessageRow => {
+  const at = new Date().toISOString();
+  return {
+    id,
+    conversation: fixture.conversations[0]!.id,
+    channel: 'telegram',
+    direction: 'in',
+    role: 'user',
+    text: '',
+    status: 'answered',
+    created_at: at,
+    updated_at: at,
+    ...fields,
+  };
+};
+
+before(async () => {
+  ensureRendererBuilt();
+  fixture = await startFixture({ threadSize: 4 });
+  browser = await launchChromium();
+  page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  await page.goto(fixture.bridge.openUrl);
+  await page.getByTestId('conversation-item').first().click();
+  await page.getByTestId('thread').getByText('Question number 0', { exact: true }).waitFor();
+});
+after(async () => {
+  await browser?.close();
+  await fixture?.close();
+});
+
+test('a photo is a thumbnail that opens large; a PDF is a named file', { timeout: 30_000 }, async () => {
+  fixture.previews.set('message:photo1#0', { mime: 'image/jpeg', data: receiptJpeg().toString('base64') });
+  fixture.pushMessage(
+    row('message:photo1', {
+      text: 'How much is this?',
+      attachments: [
+        {
+          kind: 'image',
+          status: 'ready',
+          mime: 'image/jpeg',
+          bytes: 5238,
+          width: 320,
+          height: 240,
+          preview: true,
+        },
+        {
+          kind: 'document',
+          status: 'ready',
+          name: 'bill.pdf',
+          mime: 'application/pdf',
+          pages: 2,
+          bytes: 120_000,
+        },
+      ],
+    }),
+  );
+  const thread = page.getByTestId('thread');
+  const thumbnail = thread.getByTestId('thumbnail');
+  await thumbnail.waitFor();
+  const src = await thumbnail.getAttribute('src');
+  assert.equal(src, `data:image/jpeg;base64,${receiptJpeg().toString('base64')}`);
+  assert.ok(
+    await thumbnail.evaluate((img: HTMLImageElement) => img.naturalWidth === 320),
+    'the image decodes',
+  );
+  const file = thread.getByTestId('file').filter({ hasText: 'bill.pdf' });
+  assert.match((await file.textContent()) ?? '', /PDF · 2 pages · 117 KB/);
+  await page.getByRole('button', { name: 'Open Photo' }).click();
+  await page.getByTestId('lightbox-image').waitFor();
+  await screenshot(page, 'conversation-photo-open');
+  await page.keyboard.press('Escape');
+  await page.getByTestId('lightbox-image').waitFor({ state: 'detached' });
+});
+
+test('a voice note shows its transcript; without speech to text the owner is told where to turn it on', {
+  timeout: 30_000,
+}, async () => {
+  fixture.pushMessage(
+    row('message:voice1', {
+      attachments: [
+        { kind: 'voice', status: 'ready', duration_s: 12, transcript: 'Remind me to call Bob at five.' },
+      ],
+    }),
+  );
+  fixture.pushMessage(
+    row('message:voice2', { attachments: [{ kind: 'voice', status: 'refused', reason: 'no_stt' }] }),
+  );
+  const thread = page.getByTestId('thread');
+  await thread.getByText('Remind me to call Bob at five.').waitFor();
+  assert.match((await thread.getByTestId('voice-note').first().textContent()) ?? '', /Voice note · 0:12/);
+  await thread.getByRole('button', { name: 'Set it up in Integrations' }).click();
+  await page.getByRole('heading', { name: 'Voice notes' }).waitFor();
+});
+
+test('the Voice notes card tests the service and saves it', { timeout: 30_000 }, async () => {
+  await page.getByLabel('Service address').fill('https://api.groq.com/openai/v1');
+  await page.getByLabel('Model').fill('whisper-large-v3-turbo');
+  await page.getByRole('button', { name: 'Test' }).click();
+  await page.getByText('The service answered in 12 ms').waitFor();
+  await page.getByRole('button', { name: 'Use this service' }).click();
+  await page.getByText('Your agent restarted and transcribes voice notes now').waitFor();
+  assert.deepEqual(fixture.sttCalls, [
+    { url: 'https://api.groq.com/openai/v1', model: 'whisper-large-v3-turbo' },
+    { url: 'https://api.groq.com/openai/v1', model: 'whisper-large-v3-turbo' },
+  ]);
+  await screenshot(page, 'integrations-voice-notes');
+});
+
+test('the searches behind a reply are shown with their sources', { timeout: 30_000 }, async () => {
+  await page.getByRole('button', { name: /Conversations/ }).click();
+  await page.getByTestId('conversation-item').first().click();
+  fixture.pushMessage(
+    row('message:answer1', {
+      direction: 'out',
+      role: 'assistant',
+      status: 'sent',
+      text: 'It is sunny in Berlin today.',
+      tool_calls: [
+        {
+          id: 'srvtoolu_1',
+          name: 'web_search',
+          server: true,
+          input: { query: 'Berlin weather today' },
+          result: [{ title: 'Berlin weather', url: 'https://weather.example/berlin' }],
+        },
+      ],
+    }),
+  );
+  const lookups = page.getByTestId('web-lookups');
+  await lookups.getByText('Searched “Berlin weather today”').click();
+  const link = lookups.getByRole('link', { name: 'Berlin weather' });
+  assert.equal(await link.getAttribute('href'), 'https://weather.example/berlin');
+});
