@@ -111,6 +111,14 @@ test('the code sent from the phone makes its sender the owner: tools, memory, /s
   await list.getByText('Ada Lovelace').waitFor({ timeout: 15_000 });
   await page.getByTestId('problem-owner').waitFor({ state: 'detached', timeout: 15_000 });
   await screenshot(page, 'contacts-owner');
+  // Among who may talk, the owner is shown as the owner and always allowed (no switch to block them here).
+  const row = page
+    .locator('.row-item')
+    .filter({ has: page.getByRole('switch', { name: 'Allow Ada Lovelace' }) });
+  assert.equal(await row.getByTestId('contact-access').textContent(), 'Owner');
+  const allow = row.getByRole('switch');
+  assert.equal(await allow.getAttribute('aria-checked'), 'true');
+  assert.equal(await allow.isDisabled(), true);
   assert.equal(tray().state, 'online');
 
   const before = anthropic.requests.length;

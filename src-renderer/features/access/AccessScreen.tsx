@@ -164,9 +164,10 @@ function ContactItem({ contact, waiting, owner }: { contact: ContactRow; waiting
       <span className="muted" data-testid="contact-access">
         {access}
       </span>
+      {/* The owner always reaches the agent: ownership is changed in the Owner card, not here. */}
       <Switch
-        checked={contact.allowed}
-        disabled={busy}
+        checked={owner || contact.allowed}
+        disabled={busy || owner}
         label={`Allow ${contact.name}`}
         onChange={(allowed) => {
           setBusy(true);
