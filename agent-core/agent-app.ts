@@ -14,10 +14,19 @@ import type { Channel, InboundMessage } from './channels/channel.ts';
 import { CHANNEL_NAMES, ownerTarget, setupChannels } from './channels/registry.ts';
 import { OwnerCommands } from './commands/owner-commands.ts';
 import { isPaused } from './commands/pause.ts';
-import type { AgentConfig, Allowlist } from './config/config.ts';
+import type { AgentConfig } from './config/config.ts';
+import type { Allowlist } from './config/values.ts';
 import type { ChannelName } from './contract/tables.ts';
-import { type Datastore, openConfiguredDatastore } from './db/datastore.ts';
+import { openConfiguredDatastore } from './db/datastore.ts';
+import type { Datastore } from './db/datastore-types.ts';
 import { applySchema } from './db/schema.ts';
+import { Delivery } from './delivery/delivery.ts';
+import { markUnknownFates } from './delivery/in-flight.ts';
+import { FaultWatch } from './health/fault-watch.ts';
+import { startFaultGuards } from './health/guards.ts';
+import { gatedClaude } from './health/upstreams.ts';
+import { waitForDisk } from './health/wait-for-disk.ts';
+import { diskWriteGate } from './health/write-gate.ts';
 import { Hooks } from './hooks/routes.ts';
 import { createHttpApp, listen, type RunningServer } from './http/app.ts';
 import { startAgentHub } from './hub/start-agent-hub.ts';
@@ -51,6 +60,10 @@ export async function startAgent(
   const startedAt = Date.now();
   const datastore = await opening;
   const { db } = datastore;
+  // Disk, memory, reachability: before anything is written or taken in (see health/).
+  const guards = await startFaultGuards(config, log);
+  datastore.engine?.gate(diskWriteGate(guards.disk, datastore.engine.codec));
+  const startedOnFullDisk = await waitForDisk(guards.disk, config.http, log, VERSION);
   await applySchema(db, log);
 
   // Start-up steps that do not depend on each other run together: each is a few datastore round trips.
@@ -67,7 +80,7 @@ export async function startAgent(
   const allowlists = new Map<ChannelName, Allowlist>(
     setups.map((setup) => [setup.channel.name, setup.allow]),
   );
-  if (setups.length === 0) {
+  if (setups.every((setup) => setup.channel.name === 'desktop')) {
     log.warn('no channel is configured: set TELEGRAM_BOT_TOKEN so people can talk to the agent');
   }
 
@@ -78,12 +91,16 @@ export async function startAgent(
   });
   const budget = new BudgetGuard(db, settings);
   const claude = config.anthropic.apiKey
-    ? createClaudeClient({
-        apiKey: config.anthropic.apiKey,
-        baseUrl: config.anthropic.baseUrl,
-        model: config.anthropic.model,
-        budget: budget.ledger,
-      })
+    ? gatedClaude(
+        createClaudeClient({
+          apiKey: config.anthropic.apiKey,
+          baseUrl: config.anthropic.baseUrl,
+          model: config.anthropic.model,
+          budget: budget.ledger,
+        }),
+        guards.upstreams.get('anthropic'),
+        guards.claudeSlots,
+      )
     : undefined;
   // Tools, jobs and hooks deliver through the runner's per-conversation queue (created just below).
   const deliver = (message: MessageRecord, chatId: string) => runner.deliver(message, chatId);
@@ -138,6 +155,8 @@ export async function startAgent(
     },
     log,
     historyLimit: config.features.historyLimit,
+    delivery: new Delivery({ db, upstreams: guards.upstreams, room: (signal) => guards.disk.room(signal) }),
+    room: (signal) => guards.disk.room(signal),
     media: new MediaPreparer({
       db,
       files,
@@ -152,6 +171,7 @@ export async function startAgent(
     log,
     days: () => retentionDays(settings.get(RETENTION_SETTING)),
   });
+  guards.countPending(() => runner.pending);
   const scheduler: Scheduler = new Scheduler({
     db,
     log: log.child({ part: 'jobs' }),
@@ -159,6 +179,7 @@ export async function startAgent(
     deliver,
     tickMs: config.features.jobTickMs,
     lateAfterMs: config.features.jobLateAfterMs,
+    mayStart: () => guards.disk.accepting(),
   });
 
   const status = new AgentStatus(
@@ -168,6 +189,7 @@ export async function startAgent(
     log,
     () => owner.exists(),
     () => claude?.state?.(),
+    () => guards.disk.state.level !== 'critical',
   );
   const beatNow = () => void status.beat().catch((error) => log.warn({ err: error }, 'status update failed'));
   // A claim or the desktop's write changes who the owner is, a call finds Claude's key refused: agent_status
@@ -175,6 +197,24 @@ export async function startAgent(
   owners.onChange(beatNow);
   claude?.onStateChange?.(beatNow);
   const health = new HealthTracker();
+  const faults = new FaultWatch({
+    db,
+    log: log.child({ part: 'faults' }),
+    disk: guards.disk,
+    memory: guards.memory,
+    upstreams: guards.upstreams,
+    channels,
+    lastExit: guards.lastExit,
+    notifyOwner: (text) => assistant.notifyOwner(text),
+    tellOwnerNow: async (text) => {
+      const target = owner.target();
+      if (target) await channels.get(target.channel)?.send(target.chatId, text);
+    },
+    ownerChannel: () => owner.target()?.channel,
+    timezone: () => owner.timezone(),
+    outageNoticeAfterMs: config.faults.outageNoticeAfterMs,
+    startedOnFullDisk,
+  });
   const hooks = new Hooks({
     db,
     log: log.child({ part: 'hooks' }),
@@ -184,10 +224,8 @@ export async function startAgent(
   });
   const app = createHttpApp({
     log,
-    health: async () => ({
-      version: VERSION,
-      uptime_s: Math.round((Date.now() - startedAt) / 1000),
-      ...health.report({
+    health: async () => {
+      const report = health.report({
         dbOk: await datastore.health(),
         channels: Object.fromEntries(
           CHANNEL_NAMES.map((name) => {
@@ -199,9 +237,24 @@ export async function startAgent(
           }),
         ),
         ...(claude?.state ? { claude: claude.state() } : {}),
-      }),
-    }),
+      });
+      // Faults of the machine itself (a full disk) degrade it too, beside the parts the tracker watches.
+      const reasons = faults.healthReasons();
+      const reason = [
+        report.reason,
+        ...reasons.map((part) => (part === 'disk' ? 'disk: nearly full, new messages wait' : part)),
+      ].filter(Boolean);
+      return {
+        ...report,
+        status: report.status === 'ok' && reasons.length === 0 ? 'ok' : 'degraded',
+        ...(reason.length > 0 ? { reason: reason.join('; ') } : {}),
+        ...(reasons.length > 0 ? { reasons } : {}),
+        version: VERSION,
+        uptime_s: Math.round((Date.now() - startedAt) / 1000),
+      };
+    },
     routes: [...setups.flatMap((setup) => (setup.routes ? [setup.routes] : [])), hooks.routes],
+    gate: guards.httpGate,
   });
   const [hub, http] = await Promise.all([
     // The db hub: how the desktop (and `mono pairing`) read and watch this datastore.
@@ -218,6 +271,7 @@ export async function startAgent(
   // Store first, then schedule: a message is acknowledged to its channel only after it is in the datastore.
   const prefetch = new HistoryPrefetch((conversation) => runner.isIdle(conversation));
   const receive = async (message: InboundMessage) => {
+    guards.admitInbound();
     const stored = await prefetch.store(conversationId(message.channel, message.chatId), (withHistory) =>
       storeInbound(db, message, withHistory ? { historyLimit: historyReadLimit(runner.historyLimit) } : {}),
     );
@@ -236,7 +290,14 @@ export async function startAgent(
   // Unfinished turns are queued before any channel delivers a new message, so they keep their place.
   const pairings = new PairingWatcher(db, runner, log);
   const retries = new PendingReplyWatcher(db, runner, log);
+  const uncertain = await markUnknownFates(db);
+  if (uncertain > 0)
+    log.warn(
+      { replies: uncertain },
+      'replies were being sent when MONO stopped: sending them again (may arrive twice)',
+    );
   await Promise.all([runner.resume(), pairings.start(), retries.start()]);
+  await faults.start();
   for (const channel of channels.values()) await channel.start(receive);
   await Promise.all([scheduler.start(), hooks.resume()]);
   // A refused key shows before anyone writes; while Claude is not ok it is asked again now and then (for free).
@@ -262,6 +323,8 @@ export async function startAgent(
     async stop(graceMs = 4000) {
       const deadline = Date.now() + graceMs;
       claudeCheck?.stop();
+      faults.stop();
+      guards.stop();
       await Promise.allSettled([...channels.values()].map((channel) => channel.stop()));
       await http.close();
       await scheduler.stop(Math.max(0, deadline - Date.now() - 1500));

@@ -36,6 +36,8 @@ async function main(): Promise<void> {
       { err: error },
       `MONO could not start: ${error instanceof Error ? error.message : String(error)}`,
     );
+    // A full disk stops the engine from opening: wait for space rather than fail again every second.
+    await (await import('./health/wait-for-disk.ts')).waitWhileDiskFull(config.dataDir, log);
     // The embedded engine can keep the process alive: exit explicitly.
     process.exit(1);
   }

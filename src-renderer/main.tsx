@@ -8,6 +8,7 @@ import './styles/dashboard.css';
 import './styles/screens.css';
 import './styles/status.css';
 import './styles/small-window.css';
+import './styles/chat.css';
 
 createRoot(document.getElementById('root') as HTMLElement).render(
   <StrictMode>

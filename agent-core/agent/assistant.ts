@@ -47,6 +47,8 @@ export interface RespondInput {
   /** Kinds of untrusted content already in the messages (agent/untrusted.ts): the turn starts tainted. */
   untrusted?: Iterable<string>;
   signal?: AbortSignal;
+  /** The answer's text so far while Claude writes it (replies shown as they are written). */
+  onText?: (text: string) => void;
 }
 
 export type BudgetGate =
@@ -112,6 +114,7 @@ export class Assistant {
         ...(input.signal ? { signal: input.signal } : {}),
       },
       ...(input.signal ? { signal: input.signal } : {}),
+      ...(input.onText ? { onText: input.onText } : {}),
     });
   }
 

@@ -38,6 +38,10 @@ export interface ClaudeCall {
   /** Tools the API runs itself (web search, web fetch): only in the owner's turns. */
   serverTools?: ServerTool[];
   signal?: AbortSignal;
+  /** Who waits for this call (a conversation, a job): calls in flight are shared fairly between them. */
+  fairKey?: string;
+  /** The answer's text so far, as it streams in (for replies shown while they are written). */
+  onText?: (text: string) => void;
 }
 
 export interface ClaudeResponse extends ClaudeReply {
@@ -46,12 +50,16 @@ export interface ClaudeResponse extends ClaudeReply {
   serverToolCalls: ToolCallRecord[];
 }
 
-/** Claude could not be reached or refused; `retryable` when trying again later may help. */
+/**
+ * Claude could not be reached or refused; `retryable` when trying again later may help, `unreachable` when no
+ * answer came at all (the network or Anthropic's edge is down: worth waiting for, not worth a notice).
+ */
 export class ClaudeError extends Error {
   constructor(
     message: string,
     readonly status: number | undefined,
     readonly retryable: boolean,
+    readonly unreachable = false,
   ) {
     super(message);
     this.name = 'ClaudeError';
@@ -76,7 +84,12 @@ export interface ClaudeClient {
   call(input: ClaudeCall): Promise<ClaudeResponse>;
   /** Loads the SDK in the background so the first answer does not wait for it. */
   warmUp?(): void;
-  reply(input: { system: string; history: ChatTurn[]; signal?: AbortSignal }): Promise<ClaudeReply>;
+  reply(input: {
+    system: string;
+    history: ChatTurn[];
+    signal?: AbortSignal;
+    fairKey?: string;
+  }): Promise<ClaudeReply>;
 }
 
 type Sdk = typeof import('@anthropic-ai/sdk');
@@ -131,6 +144,7 @@ export function createClaudeClient(options: {
     tools,
     serverTools,
     signal,
+    onText,
   }: ClaudeCall): Promise<ClaudeResponse> {
     const toolParams = [...(tools ?? []), ...(serverTools ?? [])].map((tool, index, all) => ({
       ...tool,
@@ -154,6 +168,14 @@ export function createClaudeClient(options: {
     let realUsd = 0;
     try {
       const stream = (await getClient()).messages.stream(params, signal ? { signal } : undefined);
+      if (onText) {
+        // All text blocks in order, as the final text joins them.
+        let sofar = '';
+        stream.on('text', (delta) => {
+          sofar += delta;
+          onText(sofar);
+        });
+      }
       const message = await stream.finalMessage();
       const text = message.content
         .filter((block) => block.type === 'text')
@@ -247,6 +269,7 @@ function healthOf(error: unknown, failure: ClaudeError, Anthropic: Sdk['default'
   if (error instanceof Anthropic.APIConnectionError) return { state: 'unreachable', detail: failure.message };
   return undefined;
 }
+const GATEWAY_ERRORS = new Set([502, 503, 504]);
 
 function toClaudeError(error: unknown, Anthropic: Sdk['default']): ClaudeError {
   if (error instanceof ClaudeError) return error;
@@ -266,10 +289,17 @@ function toClaudeError(error: unknown, Anthropic: Sdk['default']): ClaudeError {
       `Claude answered ${error.status} after retries: ${error.message}`,
       error.status,
       true,
+      // A gateway's answer: the way to Anthropic is broken, not the request.
+      GATEWAY_ERRORS.has(error.status),
     );
   }
   if (error instanceof Anthropic.APIConnectionError) {
-    return new ClaudeError('Claude could not be reached (network error) after retries.', undefined, true);
+    return new ClaudeError(
+      'Claude could not be reached (network error) after retries.',
+      undefined,
+      true,
+      true,
+    );
   }
   return new ClaudeError(
     `Calling Claude failed: ${error instanceof Error ? error.message : String(error)}`,

@@ -19,6 +19,11 @@ export interface TurnFacts {
   channelConfigured: boolean;
   /** The message was a claim code, and what using it did. */
   claim?: ClaimFact;
+  /**
+   * The owner stepped into this conversation and is answering it themselves (its quiet time is not over): MONO
+   * stays out of it.
+   */
+  ownerAnswering: boolean;
   /** Somebody owns this agent (allowlist ids, owner_chat, or a claimed account). */
   hasOwner: boolean;
   /** The sender may reach the model: an allowlist id or an approved pairing. */
@@ -32,6 +37,11 @@ export interface TurnFacts {
 export type TurnDecision =
   | { kind: 'channel-missing' }
   | { kind: 'claim'; outcome: ClaimFact }
+  /**
+   * The owner is answering this conversation themselves: the message is stored and shown, and left to them — not
+   * answered now, and not after MONO resumes either (the owner has seen it; MONO answers what comes after).
+   */
+  | { kind: 'owner-answering' }
   /** Nobody owns the agent yet: everyone is told it is not set up (no pairing code, no Claude). */
   | { kind: 'unclaimed' }
   | { kind: 'pair' }
@@ -47,7 +57,9 @@ export type TurnDecision =
 export function decideTurn(message: TurnMessage, facts: TurnFacts): TurnDecision {
   if (!facts.channelConfigured) return { kind: 'channel-missing' };
   if (facts.claim) return { kind: 'claim', outcome: facts.claim };
-  if (!facts.hasOwner) return { kind: 'unclaimed' };
+  if (facts.ownerAnswering) return { kind: 'owner-answering' };
+  // The desktop's chat is the owner's even before anyone claimed the agent (only the owner's desktop writes it).
+  if (!facts.hasOwner && !facts.isOwner) return { kind: 'unclaimed' };
   if (!facts.allowed && !facts.isOwner) return { kind: 'pair' };
   if (!message.readable) return { kind: 'unreadable' };
   const command = facts.isOwner ? parseCommand(message.text) : undefined;

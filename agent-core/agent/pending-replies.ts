@@ -1,6 +1,7 @@
-// Sends a failed reply again when the desktop asks ("Send again"): it sets the reply back to pending and files a
-// `retry_request`, which this watches live. (The agent's own pending replies are sent by the turn runner; at
-// start, resume() sends whatever is pending, so requests left from before are simply cleared.)
+// Sends what the desktop stored for sending: a failed reply it set back to pending ("Send again"), or a message the
+// owner wrote to a contact themselves (contract/desktop-chat.ts). Each comes with a `retry_request`, which this
+// watches live. (The agent's own pending replies are sent by the turn runner; at start, resume() sends whatever is
+// pending, so requests left from before are simply cleared.)
 import { type RecordId, type Surreal, Table } from 'surrealdb';
 import type { Logger } from '../log/logger.ts';
 import type { MessageRecord } from '../store/messages.ts';

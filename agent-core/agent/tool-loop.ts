@@ -23,6 +23,8 @@ export interface LoopInput {
   /** Claude calls per turn at most (a model stuck calling tools must not spend without end). */
   maxCalls?: number;
   signal?: AbortSignal;
+  /** The text of the answer being written, as it streams in (each call to Claude starts it afresh). */
+  onText?: (text: string) => void;
 }
 
 export interface LoopResult {
@@ -77,6 +79,8 @@ export async function runToolLoop(input: LoopInput): Promise<LoopResult> {
       ...(specs.length > 0 && !last ? { tools: specs } : {}),
       ...(input.serverTools?.length && !last ? { serverTools: [...input.serverTools] } : {}),
       ...(input.signal ? { signal: input.signal } : {}),
+      fairKey: input.toolContext.conversation.toString(),
+      ...(input.onText ? { onText: input.onText } : {}),
     });
     result.calls += 1;
     result.usage = addUsage(result.usage, response.usage);

@@ -5,10 +5,11 @@ import type { RecordId, Surreal } from 'surrealdb';
 import type { BudgetState } from '../budget/budget.ts';
 import { BudgetExceededError } from '../budget/ledger.ts';
 import type { Channel } from '../channels/channel.ts';
-import { ChannelSendError } from '../channels/channel.ts';
 import type { OwnerCommands } from '../commands/owner-commands.ts';
+import { ownerAnswering } from '../contract/desktop-chat.ts';
 import { claimCodeIn } from '../contract/owners.ts';
 import type { ChannelName } from '../contract/tables.ts';
+import type { Delivery } from '../delivery/delivery.ts';
 import type { Logger } from '../log/logger.ts';
 import type { MediaFiles } from '../media/files.ts';
 import type { MediaPreparer } from '../media/prepare.ts';
@@ -17,6 +18,7 @@ import { ensurePairing } from '../pairing/pairing.ts';
 import {
   type ClaimedInbound,
   claimInbound,
+  leaveToOwner,
   loadUnfinished,
   type MessageRecord,
   markOutboundFailed,
@@ -27,13 +29,14 @@ import {
 } from '../store/messages.ts';
 import type { OwnerAccounts } from '../store/owners.ts';
 import { cancelPendingActions, confirmationPrompt } from '../tools/confirmations.ts';
-import { sleep } from '../util/sleep.ts';
+import { BoundedMap } from '../util/bounded-map.ts';
 import type { Assistant } from './assistant.ts';
 import { type ClaudeClient, ClaudeError } from './claude.ts';
 import { type ClaimFact, decideTurn } from './decide-turn.ts';
 import type { HeldMessages } from './held-messages.ts';
 import { type BuiltMessages, buildMessages, withPrepared } from './history-content.ts';
 import * as notices from './notices.ts';
+import { ReplyDraft } from './reply-draft.ts';
 import { splitMessage } from './split.ts';
 import { TypingIndicators } from './typing.ts';
 
@@ -51,25 +54,31 @@ export interface TurnDeps {
   isAllowed(channel: ChannelName, userId: string): boolean;
   log: Logger;
   historyLimit?: number;
+  /** How each part goes out: pace, reachability, the in-flight mark (delivery/delivery.ts). */
+  delivery: Delivery;
+  /** Resolves when acknowledged work may write (the disk is not full); absent: always. */
+  room?: (signal: AbortSignal) => Promise<void>;
   /** Fetches and checks the files a message carried (before its turn calls Claude). */
   media: MediaPreparer;
   files: MediaFiles;
 }
 
-const SEND_RETRY_DELAYS_MS = [1000, 5000, 15000];
 const TURN_RETRY_DELAYS_MS = [1000, 5000, 30_000];
+const SUMMARIES_KEPT = 500;
 const UNCLAIMED_NOTICE_EVERY_MS = 60 * 60_000;
 const MAX_TOLD_UNCLAIMED = 1000;
 
 export class TurnRunner {
   readonly #chains = new Map<string, Promise<void>>();
   readonly #shutdown = new AbortController();
-  readonly #summaries = new Map<string, SummaryState>();
+  /** Summaries read lately (a forgotten one is read again): bounded however many people write over months. */
+  readonly #summaries = new BoundedMap<string, SummaryState>(SUMMARIES_KEPT);
   readonly #delivering = new Set<string>();
   readonly #queued = new Set<string>();
   /** Conversations told lately that nobody owns the agent yet, by time told (bounded). */
   readonly #toldUnclaimed = new Map<string, number>();
   readonly #typing = new TypingIndicators();
+  #pending = 0;
 
   constructor(private readonly deps: TurnDeps) {
     // Every turn in flight listens for shutdown: thousands of waiting conversations are normal.
@@ -83,9 +92,14 @@ export class TurnRunner {
   answer(id: RecordId, conversation: RecordId, attempt = 0, claimed?: ClaimedInbound): void {
     const key = id.toString();
     // Queued already (a resume after a pause racing a restart's resume): one turn per message at a time.
-    if (this.#queued.has(key)) return;
+    if (this.#queued.has(key)) {
+      if (attempt > 0) this.#pending--; // a retry the other turn replaces
+      return;
+    }
     this.#queued.add(key);
+    if (attempt === 0) this.#pending++;
     this.#enqueue(conversation, async () => {
+      let retrying = false;
       try {
         await this.#answer(id, claimed);
       } catch (error) {
@@ -95,11 +109,18 @@ export class TurnRunner {
           { err: error, message: id.toString(), attempt },
           delay === undefined ? 'turn failed; the message waits for the next start' : 'turn failed; retrying',
         );
-        if (delay !== undefined) setTimeout(() => this.answer(id, conversation, attempt + 1), delay).unref();
+        retrying = delay !== undefined;
+        if (retrying) setTimeout(() => this.answer(id, conversation, attempt + 1), delay).unref();
       } finally {
+        if (!retrying) this.#pending--;
         this.#queued.delete(key);
       }
     });
+  }
+
+  /** Inbound messages taken and not finished yet (the disk guard keeps room for their replies). */
+  get pending(): number {
+    return this.#pending;
   }
 
   /** Delivers an outbound message that is already stored (a notice, a job's answer, a retried reply). */
@@ -171,6 +192,7 @@ export class TurnRunner {
     const decision = decideTurn(message, {
       channelConfigured: channel !== undefined,
       claim: channel ? await this.#claim(message) : undefined,
+      ownerAnswering: ownerAnswering(message.owner_until),
       hasOwner: owner.exists(),
       allowed: message.contact?.allowed || this.deps.isAllowed(message.channel, sender),
       isOwner: owner.isOwner(message.channel, sender),
@@ -195,6 +217,12 @@ export class TurnRunner {
       case 'claim':
         log.info({ channel: message.channel, outcome: decision.outcome }, 'owner claim code received');
         return notice(notices.claimed(decision.outcome));
+      case 'owner-answering':
+        log.info(
+          { conversation: message.conversation.toString() },
+          'the owner is answering; MONO stays quiet',
+        );
+        return leaveToOwner(db, id);
       case 'unclaimed':
         if (!this.#firstUnclaimedNotice(message.conversation)) return setInboundStatus(db, id, 'ignored');
         return notice(notices.notSetUp());
@@ -302,6 +330,10 @@ export class TurnRunner {
     if (isOwner) await cancelPendingActions(db, message.conversation);
 
     const stopTyping = this.#typing.keep(channel, message.chat_id);
+    // Where replies are shown as they are written, the text so far goes into the reply's row.
+    const draft = channel.liveReplies
+      ? new ReplyDraft(db, { inbound: id, conversation: message.conversation, channel: channel.name }, log)
+      : undefined;
     let result: Awaited<ReturnType<Assistant['respond']>>;
     let built: BuiltMessages | undefined;
     try {
@@ -331,9 +363,14 @@ export class TurnRunner {
         recallQuery: message.text,
         ...(history.summary ? { summary: history.summary } : {}),
         signal: this.#shutdown.signal,
+        ...(draft ? { onText: draft.update } : {}),
       });
+      await draft?.finish();
     } catch (error) {
-      if (this.#shutdown.signal.aborted) return; // parked: the message stays 'processing' and resumes at next start
+      // Parked: the message stays 'processing' and resumes at next start (which removes the unfinished row).
+      if (this.#shutdown.signal.aborted) return void (await draft?.finish());
+      // What was shown so far is not the answer: the row goes, and whatever answers instead gets its own.
+      await draft?.discard();
       // The budget had no room for a call (reserved before it went out): as if the cap had been reached before.
       if (error instanceof BudgetExceededError)
         return this.#overBudget(message, channel, isOwner, error.state);
@@ -388,13 +425,18 @@ export class TurnRunner {
       'role' | 'text' | 'inboundStatus' | 'error' | 'usage' | 'toolCalls' | 'requests' | 'untrusted'
     >,
   ): Promise<void> {
+    if (this.deps.room) {
+      await this.deps.room(this.#shutdown.signal);
+      if (this.#shutdown.signal.aborted) return; // stays 'processing': answered at the next start
+    }
     const stored = await recordReply(this.deps.db, {
       inbound: message.id,
       conversation: message.conversation,
       channel: channel.name,
       ...reply,
     });
-    if (stored.status === 'pending') await this.#deliver(stored, message.chat_id);
+    // undefined: the owner stepped into the conversation meanwhile, and the message is theirs to answer.
+    if (stored?.status === 'pending') await this.#deliver(stored, message.chat_id);
   }
 
   /** True while a reply waits to be sent or is being sent (so a retry watch never starts a second delivery). */
@@ -421,23 +463,20 @@ export class TurnRunner {
     if (!channel)
       return markOutboundFailed(db, message.id, `The ${message.channel} channel is not configured.`);
     const parts = splitMessage(message.text, channel.maxMessageLength);
+    const sending = this.deps.delivery.start(message, channel, chatId, this.#shutdown.signal);
     for (let index = message.parts_sent ?? 0; index < parts.length; index++) {
-      let externalId: string | undefined;
-      for (let attempt = 0; externalId === undefined; attempt++) {
-        try {
-          externalId = await channel.send(chatId, parts[index]!);
-        } catch (error) {
-          const permanent = error instanceof ChannelSendError && error.permanent;
-          const delay = SEND_RETRY_DELAYS_MS[attempt];
-          if (permanent || delay === undefined || this.#shutdown.signal.aborted) {
-            const reason = error instanceof Error ? error.message : String(error);
-            if (!this.#shutdown.signal.aborted) await markOutboundFailed(db, message.id, reason);
-            log.error({ message: message.id.toString(), reason }, 'reply could not be sent');
-            return;
-          }
-          await sleep(delay, this.#shutdown.signal);
-        }
+      let externalId: string;
+      try {
+        externalId = await sending.send(parts[index]!);
+      } catch (error) {
+        if (this.#shutdown.signal.aborted) return; // stays pending: sent at the next start
+        const reason = error instanceof Error ? error.message : String(error);
+        await markOutboundFailed(db, message.id, reason);
+        log.error({ message: message.id.toString(), reason }, 'reply could not be sent');
+        return;
       }
+      // Nothing may come between the send and this mark: it is the one window where a crash leaves the reply's
+      // fate unknown (see delivery/in-flight.ts).
       await recordDelivery(db, message.id, {
         partsSent: index + 1,
         done: index === parts.length - 1,

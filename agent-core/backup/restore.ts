@@ -6,7 +6,8 @@ import { existsSync, readdirSync, renameSync, rmSync, statfsSync } from 'node:fs
 import { join } from 'node:path';
 import type { Surreal } from 'surrealdb';
 import type { Secret } from '../config/secret.ts';
-import { DATASTORE_DIR, type Datastore, openDatastore } from '../db/datastore.ts';
+import { DATASTORE_DIR, openDatastore } from '../db/datastore.ts';
+import type { Datastore } from '../db/datastore-types.ts';
 import { DatastoreLockedError } from '../db/errors.ts';
 import { applySchema, readSchemaFiles, schemaDir } from '../db/schema.ts';
 import type { Logger } from '../log/logger.ts';

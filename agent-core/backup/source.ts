@@ -2,7 +2,8 @@
 // stopped; found from the same environment the agent runs with.
 import { statSync } from 'node:fs';
 import type { AgentConfig } from '../config/config.ts';
-import { type Datastore, openConfiguredDatastore } from '../db/datastore.ts';
+import { openConfiguredDatastore } from '../db/datastore.ts';
+import type { Datastore } from '../db/datastore-types.ts';
 import { DatastoreLockedError } from '../db/errors.ts';
 import { AgentNotRunningError, connectLocalHub } from '../hub/local-client.ts';
 import { silentLogger } from '../log/logger.ts';

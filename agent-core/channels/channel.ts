@@ -1,4 +1,4 @@
-// The interface every chat channel (Telegram, WhatsApp, email) implements, and the shape of what it receives.
+// The interface every chat channel (Telegram, WhatsApp, email, the desktop's chat) implements, and the shape of what it receives.
 import type { UntrustedKind } from '../agent/untrusted.ts';
 import type { ChannelName, ChannelState } from '../contract/tables.ts';
 import type { InboundAttachment, MediaSource } from '../media/attachments.ts';
@@ -33,13 +33,32 @@ export interface FetchedMedia {
   size?: number;
 }
 
-/** Where a channel hands what it received. Resolves once the message is stored: only then may the channel acknowledge it. */
+/**
+ * Where a channel hands what it received. Resolves once the message is stored: only then may the channel
+ * acknowledge it. Rejects with InboundRefusedError when the agent takes nothing new right now: the channel leaves
+ * the message unacknowledged (the sender delivers it again later) and waits `retryAfterMs` before asking again.
+ */
 export type Receive = (message: InboundMessage) => Promise<void>;
+
+/** New messages are not taken right now (the disk is nearly full, or memory short); nothing was stored. */
+export class InboundRefusedError extends Error {
+  constructor(
+    readonly reason: 'disk' | 'memory',
+    readonly retryAfterMs: number,
+  ) {
+    super(
+      `New messages are refused for now: ${reason === 'disk' ? 'the disk is nearly full' : 'memory is short'}.`,
+    );
+    this.name = 'InboundRefusedError';
+  }
+}
 
 export interface Channel {
   readonly name: ChannelName;
   /** The longest text one outgoing message may carry; longer replies are split. */
   readonly maxMessageLength: number;
+  /** Replies are shown as they are written: the reply's row holds the text so far while Claude writes it. */
+  readonly liveReplies?: boolean;
   start(receive: Receive): Promise<void>;
   /** Stops receiving (in-flight acknowledgements finish first). */
   stop(): Promise<void>;
@@ -70,12 +89,25 @@ export class MediaFetchError extends Error {
   }
 }
 
+/** What a channel knows about a failed send beyond "permanent". */
+export interface SendFailure {
+  /** No answer from the service at all (network down, DNS, timeout): wait for it to come back. */
+  unreachable?: boolean;
+  /** The service asked to wait this long before the next message (Telegram's 429 retry_after). */
+  retryAfterMs?: number;
+  /** The service asked to slow down without saying for how long (WhatsApp's rate-limit codes). */
+  throttled?: boolean;
+  /** Certain that the message did not go out (the service refused it, or no connection was ever made). */
+  notSent?: boolean;
+}
+
 /** A send that failed; `permanent` when retrying cannot help (blocked by the user, chat gone). */
 export class ChannelSendError extends Error {
   constructor(
     readonly channel: ChannelName,
     message: string,
     readonly permanent: boolean,
+    readonly failure: SendFailure = {},
   ) {
     super(message);
     this.name = 'ChannelSendError';

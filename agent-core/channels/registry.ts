@@ -1,44 +1,18 @@
 // Builds the configured channels with what the rest of the agent needs from each: the allowlist, the HTTP
 // routes it serves (webhooks), and the mode it reports on /healthz. Add a channel here, nowhere else.
-import type { Surreal } from 'surrealdb';
-import type { ClaudeClient } from '../agent/claude.ts';
 import type { ChatTarget } from '../agent/owner.ts';
-import type { AgentConfig, Allowlist } from '../config/config.ts';
+import type { AgentConfig } from '../config/config.ts';
+import type { Allowlist } from '../config/values.ts';
 import type { ChannelName } from '../contract/tables.ts';
-import type { Router } from '../http/router.ts';
 import type { Logger } from '../log/logger.ts';
-import type { MessageRecord } from '../store/messages.ts';
-import type { AgentTool } from '../tools/tool.ts';
-import type { Channel } from './channel.ts';
-import { TelegramChannel } from './telegram/telegram-channel.ts';
+import type { ChannelSetup } from './channel-setup.ts';
+import { desktopSetup } from './desktop/setup.ts';
+import { telegramSetup } from './telegram/setup.ts';
 
-export interface ChannelSetup {
-  channel: Channel;
-  allow: Allowlist;
-  /** Webhook routes on the agent's HTTP server. */
-  routes?: (router: Router) => void;
-  /** What /healthz says about this channel (e.g. "polling", "webhook"). */
-  mode(): string;
-  /** Called once the datastore and turn runner exist, before start: for channels that keep rows of their own. */
-  attach?(context: ChannelContext): Promise<void>;
-  /** Tools the channel gives Claude (e.g. reply to a mail). */
-  tools?: AgentTool[];
-}
-
-export interface ChannelContext {
-  db: Surreal;
-  /** Delivers an outbound message that is already stored (a notice to the owner). */
-  deliver(message: MessageRecord, chatId: string): void;
-  /** The channel's state() changed: write it to agent_status now rather than at the next heartbeat. */
-  stateChanged(): void;
-  /** Where the owner is reached (their chat), for notices such as new mail; `except` skips a channel that is down. */
-  owner(except?: ChannelName): ChatTarget | undefined;
-  claude?: ClaudeClient;
-  /** False while the owner paused the agent or the budget is spent: no calls to Claude then. */
-  mayUseClaude(): Promise<boolean>;
-}
-
-/** Every channel MONO knows, so /healthz can say "off" for the ones not configured. */
+/**
+ * Every channel MONO knows, so /healthz can say "off" for the ones not configured. (The desktop's chat is always
+ * there and lives on the db hub, which /healthz does not speak for.)
+ */
 export const CHANNEL_NAMES: ChannelName[] = ['telegram', 'whatsapp', 'email'];
 
 /**
@@ -46,21 +20,10 @@ export const CHANNEL_NAMES: ChannelName[] = ['telegram', 'whatsapp', 'email'];
  * agent without email never parses or keeps the IMAP and MIME libraries.
  */
 export async function setupChannels(config: AgentConfig, log: Logger): Promise<ChannelSetup[]> {
-  const setups: ChannelSetup[] = [];
+  // The owner's chat in the desktop app: always there, it needs nothing configured.
+  const setups: ChannelSetup[] = [desktopSetup(log.child({ channel: 'desktop' }))];
   if (config.telegram) {
-    const telegram = new TelegramChannel(config.telegram, log.child({ channel: 'telegram' }));
-    setups.push({
-      channel: telegram,
-      allow: config.telegram.allow,
-      mode: () => telegram.mode,
-      attach: async ({ stateChanged }) => {
-        telegram.onStateChange = stateChanged;
-      },
-      routes: (router) =>
-        router.post('/telegram', async (request) =>
-          telegram.handleWebhook(request.header('x-telegram-bot-api-secret-token'), await request.text()),
-        ),
-    });
+    setups.push(telegramSetup(config.telegram, log.child({ channel: 'telegram' })));
   }
   if (config.whatsapp) {
     const { whatsAppCloudSetup } = await import('./whatsapp/setup.ts');

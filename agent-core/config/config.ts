@@ -2,30 +2,20 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { type EmailConfig, loadEmail } from '../channels/email/config.ts';
+import { loadTelegram, type TelegramConfig } from '../channels/telegram/config.ts';
 import {
   loadWhatsAppCloud,
   loadWhatsAppLinked,
   type WhatsAppCloudConfig,
   type WhatsAppLinkedConfig,
 } from '../channels/whatsapp/config.ts';
+import { type FaultConfig, loadFaults } from '../health/config.ts';
 import { isTimeZone } from '../jobs/local-time.ts';
 import { loadMedia, type MediaConfig } from '../media/config.ts';
 import { Secret } from './secret.ts';
+import { isHttpUrl } from './values.ts';
 
 export const DEFAULT_MODEL = 'claude-sonnet-5-5';
-
-export interface TelegramConfig {
-  token: Secret;
-  apiRoot: string;
-  /** Set: updates arrive at POST /telegram carrying this secret; long polling is off. */
-  webhookSecret?: Secret;
-  /** Set (with webhookSecret): the agent registers this URL with Telegram at start. */
-  webhookUrl?: string;
-  allow: Allowlist;
-}
-
-/** `*` allows everyone; otherwise the channel's own user ids. */
-export type Allowlist = { everyone: true } | { everyone: false; ids: ReadonlySet<string> };
 
 export interface AgentConfig {
   dataDir: string;
@@ -45,9 +35,10 @@ export interface AgentConfig {
   features: FeatureConfig;
   /** MONO_EXIT_WITH_PARENT=1: stop when stdin closes (the desktop that started this agent is gone). */
   exitWithParent: boolean;
+  faults: FaultConfig;
 }
 
-/** Jobs, webhooks, memory and history (issue 5); every period is configurable so tests can run fast. */
+/** Jobs, webhooks, memory and history; every period is configurable so tests can run fast. */
 export interface FeatureConfig {
   /** MONO_TIMEZONE: the owner's IANA time zone when the `timezone` setting is unset (else the machine's). */
   timezone?: string;
@@ -144,6 +135,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AgentConfig {
   }
 
   const email = loadEmail(text, problems);
+  const faults = loadFaults(text, problems);
   const media = loadMedia(text, problems);
 
   if (problems.length > 0) throw new ConfigError(problems);
@@ -166,6 +158,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AgentConfig {
     logLevel,
     features,
     exitWithParent: text('MONO_EXIT_WITH_PARENT') === '1',
+    faults,
   };
 }
 
@@ -217,63 +210,8 @@ function loadFeatures(
   };
 }
 
-function loadTelegram(
-  text: (name: string) => string | undefined,
-  problems: string[],
-): TelegramConfig | undefined {
-  const token = text('TELEGRAM_BOT_TOKEN');
-  const webhookSecret = text('TELEGRAM_WEBHOOK_SECRET');
-  const webhookUrl = text('TELEGRAM_WEBHOOK_URL');
-  const apiRoot = text('TELEGRAM_API_ROOT') ?? 'https://api.telegram.org';
-  if (!token) {
-    if (webhookSecret || webhookUrl)
-      problems.push('TELEGRAM_WEBHOOK_* is set but TELEGRAM_BOT_TOKEN is not.');
-    return undefined;
-  }
-  if (!/^\d+:[\w-]{20,}$/.test(token)) {
-    problems.push(
-      'TELEGRAM_BOT_TOKEN does not look like a bot token (123456:ABC…): copy it again from @BotFather.',
-    );
-  }
-  if (!isHttpUrl(apiRoot)) problems.push('TELEGRAM_API_ROOT must be an http(s):// address.');
-  if (webhookSecret && !/^[A-Za-z0-9_-]{1,256}$/.test(webhookSecret)) {
-    problems.push(
-      'TELEGRAM_WEBHOOK_SECRET may only contain A-Z, a-z, 0-9, _ and - (1 to 256 characters), as Telegram requires.',
-    );
-  }
-  if (webhookUrl && !webhookSecret)
-    problems.push('TELEGRAM_WEBHOOK_URL needs TELEGRAM_WEBHOOK_SECRET as well.');
-  if (webhookUrl && !/^https:\/\//.test(webhookUrl) && !webhookUrl.startsWith('http://127.')) {
-    problems.push('TELEGRAM_WEBHOOK_URL must be an https:// address Telegram can reach.');
-  }
-  const allow = parseAllowlist(text('MONO_ALLOW_TELEGRAM'));
-  if (!allow) problems.push('MONO_ALLOW_TELEGRAM must be * or comma-separated numeric Telegram user ids.');
-  return {
-    token: new Secret(token),
-    apiRoot: apiRoot.replace(/\/+$/, ''),
-    ...(webhookSecret ? { webhookSecret: new Secret(webhookSecret) } : {}),
-    ...(webhookUrl ? { webhookUrl } : {}),
-    allow: allow ?? { everyone: false, ids: new Set() },
-  };
-}
-
-export function parseAllowlist(value: string | undefined): Allowlist | undefined {
-  if (!value) return { everyone: false, ids: new Set() };
-  if (value === '*') return { everyone: true };
-  const ids = value
-    .split(',')
-    .map((id) => id.trim())
-    .filter(Boolean);
-  if (ids.some((id) => !/^-?\d+$/.test(id))) return undefined;
-  return { everyone: false, ids: new Set(ids) };
-}
-
 function parsePort(value: string): number | undefined {
   if (!/^\d+$/.test(value)) return undefined;
   const port = Number(value);
   return port <= 65535 ? port : undefined;
-}
-
-function isHttpUrl(value: string): boolean {
-  return /^https?:\/\/[^\s]+$/.test(value);
 }

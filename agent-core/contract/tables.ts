@@ -1,5 +1,6 @@
 // The datastore contract shared by the agent and the desktop: table names and the JSON shape of each row
 // (record ids as "table:id" strings, datetimes as ISO strings — what `jsonify` from the SurrealDB SDK yields).
+import type { AgentFaults } from './faults.ts';
 
 export const NAMESPACE = 'mono';
 export const DATABASE = 'agent';
@@ -25,10 +26,13 @@ export const TABLES = [
   // Owners and one-time claim codes: the rows and their rules are in ./owners.ts.
   'owner',
   'owner_claim',
+  // The owner's messages from the desktop's chat, waiting to be stored by the agent (./desktop-chat.ts).
+  'desktop_inbox',
 ] as const;
 export type TableName = (typeof TABLES)[number];
 
-export type ChannelName = 'telegram' | 'whatsapp' | 'email';
+/** 'desktop': the owner's own chat with MONO in the desktop app (./desktop-chat.ts). */
+export type ChannelName = 'telegram' | 'whatsapp' | 'email' | 'desktop';
 
 /** Someone who wrote to the agent on one channel. */
 export interface ContactRow {
@@ -57,15 +61,21 @@ export interface ConversationRow {
   /** Older turns, summarized once they no longer fit the history sent to Claude. */
   summary?: string;
   summary_until?: string;
+  /**
+   * Until when the owner is answering this conversation themselves (they wrote to the contact from the desktop):
+   * MONO stays quiet in it until then. Cleared by "Resume".
+   */
+  owner_until?: string;
   created_at: string;
 }
 
 /**
  * Inbound: received → processing → answered | failed | ignored.
- * Outbound (the agent's replies and notices): pending → sent | failed.
+ * Outbound (the agent's replies and notices, the owner's own messages): pending → sent | failed. A reply shown as
+ * it is written (the desktop's chat) is `streaming` first, its text growing, until it becomes pending.
  */
 export type InboundStatus = 'received' | 'processing' | 'answered' | 'failed' | 'ignored';
-export type OutboundStatus = 'pending' | 'sent' | 'failed';
+export type OutboundStatus = 'streaming' | 'pending' | 'sent' | 'failed';
 
 export interface TokenUsage {
   model: string;
@@ -97,8 +107,10 @@ export interface ToolCallRecord {
  * through the channel; then `ready` (passed to Claude), `refused` (the sender was told why, see `reason`),
  * `failed` (could not be fetched) or, once the retention period is over, `expired` (the file is deleted).
  */
+export type AttachmentKind = 'image' | 'document' | 'voice' | 'audio' | 'video' | 'sticker';
+
 export interface AttachmentRow {
-  kind: 'image' | 'document' | 'voice' | 'audio' | 'video' | 'sticker';
+  kind: AttachmentKind;
   status: 'pending' | 'ready' | 'refused' | 'failed' | 'expired';
   /** The file name the sender gave (documents). */
   name?: string;
@@ -122,8 +134,11 @@ export interface MessageRow {
   conversation: string;
   channel: ChannelName;
   direction: 'in' | 'out';
-  /** user: the person; assistant: Claude's reply; notice: a message from MONO itself (pairing code, errors). */
-  role: 'user' | 'assistant' | 'notice';
+  /**
+   * user: the person; assistant: Claude's reply; notice: a message from MONO itself (pairing code, errors);
+   * owner: the owner wrote to the contact themselves (from the desktop), sent like a reply.
+   */
+  role: 'user' | 'assistant' | 'notice' | 'owner';
   text: string;
   status: InboundStatus | OutboundStatus;
   /** The channel's own message id (inbound: the dedup key; outbound: set once sent). */
@@ -139,8 +154,12 @@ export interface MessageRow {
    * while it is in a conversation's history, tools that change state or spend wait for the owner's /yes.
    */
   untrusted?: string[];
+  /** Inbound: 'owner' when the owner was answering this conversation themselves, so MONO left it to them. */
+  answered_by?: 'owner';
   error?: string;
   attempts?: number;
+  /** Outbound: MONO stopped while sending it; it was sent again and may have arrived twice. */
+  fate?: 'unknown';
   created_at: string;
   updated_at: string;
 }
@@ -215,9 +234,11 @@ export interface AgentStatusRow {
   channels: Partial<Record<ChannelName, { state: ChannelState; detail?: string; updated_at: string }>>;
   /** Whether Claude accepts the agent's key (and can be reached), with the reason when it does not. */
   claude?: { state: ClaudeState; detail?: string; updated_at: string };
+  /** A full disk, short memory, unreachable services, a kill for memory (contract/faults.ts). */
+  faults?: AgentFaults;
 }
 
-/** A scheduled job or one-off reminder (issue: jobs). */
+/** A scheduled job or one-off reminder. */
 export interface JobRow {
   id: string;
   name: string;

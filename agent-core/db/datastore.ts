@@ -4,52 +4,17 @@
 // the rest of the agent load (sdk-datastore.ts), so start-up pays for the two at once rather than in turn.
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { Surreal } from 'surrealdb';
 import type { AgentConfig } from '../config/config.ts';
-import type { Secret } from '../config/secret.ts';
 import type { Logger } from '../log/logger.ts';
+import type { Datastore, OpenDatastoreOptions } from './datastore-types.ts';
+import { safeUrl } from './datastore-types.ts';
 import {
   DatastoreInUseError,
   DatastoreLockedError,
   DatastoreOpenError,
   DatastoreUrlError,
 } from './errors.ts';
-import { loadNativeEngine, type RawEngine, type RawEngineOptions } from './native-engine.ts';
-import type { SharedEngine } from './shared-engine.ts';
-
-export interface DatastoreCredentials {
-  username: string;
-  password: Secret;
-}
-
-export interface OpenDatastoreOptions {
-  /** surrealkv://<dir>, surrealkv+versioned://<dir>, rocksdb://<dir>, mem://, or ws(s)://host[:port] */
-  url: string;
-  /** Root credentials for a SurrealDB server; the embedded datastore needs none (its own session is root). */
-  credentials?: DatastoreCredentials;
-  log: Logger;
-  /** How long opening may take before failing (the engine can stall on a bad path). Default 30 s. */
-  openTimeoutMs?: number;
-  /** Options for the embedded engine (timeouts, capabilities). */
-  engineOptions?: RawEngineOptions;
-}
-
-export interface Datastore {
-  /** The agent's own connection (namespace mono, database agent selected). */
-  db: Surreal;
-  kind: 'embedded' | 'remote';
-  /** The URL without credentials, for logs and /healthz. */
-  url: string;
-  /** The shared embedded engine, for the db hub; absent for a remote datastore. */
-  engine?: SharedEngine;
-  /** True when a trivial query answers within a second or two. */
-  health(): Promise<boolean>;
-  /**
-   * Close the connection and free the engine. After any `DEFINE INDEX` the embedded engine keeps the process
-   * alive and its files locked: callers must exit the process explicitly after close().
-   */
-  close(): Promise<void>;
-}
+import { loadNativeEngine, type RawEngine } from './native-engine.ts';
 
 const EMBEDDED_SCHEMES = new Set(['mem', 'surrealkv', 'surrealkv+versioned', 'rocksdb']);
 // ws+unix://<socket path>:/rpc reaches a hub on a unix socket (the `ws` package's form): `mono` on the same host.
@@ -126,18 +91,6 @@ async function connectRaw(url: string, options: OpenDatastoreOptions): Promise<R
 }
 
 /** The URL without user:password, for messages and logs. */
-export function safeUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (!parsed.username && !parsed.password) return url;
-    parsed.username = '';
-    parsed.password = '';
-    return parsed.toString();
-  } catch {
-    return url.replace(/\/\/[^@/]*@/, '//');
-  }
-}
-
 /** The embedded datastore's directory inside the agent's data directory. */
 export const DATASTORE_DIR = 'db';
 

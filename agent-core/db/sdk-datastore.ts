@@ -8,7 +8,7 @@ import {
   type DatastoreCredentials,
   type OpenDatastoreOptions,
   safeUrl,
-} from './datastore.ts';
+} from './datastore-types.ts';
 import { EMBEDDED_PROTOCOL, embeddedEngines } from './embedded-engine.ts';
 import { DatastoreOpenError, RemoteDatastoreError } from './errors.ts';
 import type { RawEngine } from './native-engine.ts';

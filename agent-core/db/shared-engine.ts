@@ -58,6 +58,7 @@ export class SharedEngine {
   #nextId = 0;
   /** Requests the engine is running: freeing it under one makes the addon panic and abort the process. */
   readonly #inFlight = new Set<Promise<unknown>>();
+  #gate: ((request: Uint8Array) => Promise<void> | undefined) | undefined;
 
   constructor(raw: RawEngine, log: Logger) {
     this.#raw = raw;
@@ -74,8 +75,18 @@ export class SharedEngine {
     this.#consuming = this.#consume(this.#receiver);
   }
 
+  /**
+   * Asked before every request, from every connection: when it returns a promise, the request waits for it. (The
+   * disk guard holds writes while the disk is full: a commit that fails for lack of space aborts the process.)
+   */
+  gate(gate: (request: Uint8Array) => Promise<void> | undefined): void {
+    this.#gate = gate;
+  }
+
   /** Run one CBOR-encoded RPC request; resolves to the CBOR-encoded result or `{error}`. */
   executeRaw(request: Uint8Array): Promise<Uint8Array> {
+    const wait = this.#gate?.(request);
+    if (wait) return wait.then(() => this.#track(() => this.#raw.execute(request)));
     return this.#track(() => this.#raw.execute(request));
   }
 

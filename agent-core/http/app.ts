@@ -5,7 +5,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../log/logger.ts';
-import { Router } from './router.ts';
+import { type Gate, Router } from './router.ts';
 
 export interface Health {
   status: 'ok' | 'degraded';
@@ -16,6 +16,8 @@ export interface Health {
   db: 'ok' | 'error';
   channels: Record<string, string>;
   claude?: string;
+  /** Why the status is 'degraded' besides the datastore (e.g. 'disk' while new messages are refused). */
+  reasons?: string[];
 }
 
 export interface HttpDeps {
@@ -24,6 +26,8 @@ export interface HttpDeps {
   /** Registers extra routes (channel webhooks, /hooks/*). */
   routes?: ((router: Router) => void)[];
   maxBodyBytes?: number;
+  /** Asked before every routed request; an answer is sent instead of the route's (see Router.gate). */
+  gate?: Gate;
 }
 
 export function createHttpApp(deps: HttpDeps): Router {
@@ -33,6 +37,7 @@ export function createHttpApp(deps: HttpDeps): Router {
     return { status: health.db === 'ok' ? 200 : 503, body: health };
   });
   for (const register of deps.routes ?? []) register(router);
+  if (deps.gate) router.gate(deps.gate);
   return router;
 }
 
@@ -59,7 +64,7 @@ export function listen(router: Router, host: string, port: number): Promise<Runn
           : error,
       );
     });
-    server.listen(port, host, () => {
+    const ready = () => {
       resolve({
         address: { host, port: (server.address() as AddressInfo).port },
         close: () =>
@@ -69,6 +74,21 @@ export function listen(router: Router, host: string, port: number): Promise<Runn
             server.closeAllConnections();
           }),
       });
-    });
+    };
+    // Under systemd socket activation (the VPS unit) the port is already open, passed as fd 3: it stays open
+    // while the agent restarts, so a request arriving meanwhile waits instead of being refused.
+    const fd = systemdListenFd();
+    if (fd === undefined) server.listen(port, host, ready);
+    else server.listen({ fd }, ready);
   });
+}
+
+/** The listening socket systemd passed to this process (LISTEN_FDS/LISTEN_PID, sd_listen_fds(3)), if any. */
+function systemdListenFd(): number | undefined {
+  const mine = process.env.LISTEN_PID === String(process.pid) && process.env.LISTEN_FDS === '1';
+  // Not for child processes: they did not get the socket.
+  delete process.env.LISTEN_PID;
+  delete process.env.LISTEN_FDS;
+  delete process.env.LISTEN_FDNAMES;
+  return mine ? 3 : undefined;
 }

@@ -67,9 +67,13 @@ interface Route {
 
 const utf8 = new TextDecoder();
 
+/** Asked before a request is routed: an answer here is sent instead (e.g. 503 while new work is refused). */
+export type Gate = (method: string, path: string) => HttpResponse | undefined;
+
 export class Router {
   readonly #routes: Route[] = [];
   readonly #limits: { prefix: string; maxBytes: number }[];
+  #gate: Gate | undefined;
 
   constructor(
     private readonly log: Logger,
@@ -86,6 +90,11 @@ export class Router {
     this.#routes.push({ method: 'POST', segments: path.split('/'), handler });
   }
 
+  /** Sets the gate every request passes before its route (one; a second call replaces it). */
+  gate(gate: Gate): void {
+    this.#gate = gate;
+  }
+
   /** Caps request bodies on paths starting with `prefix` (e.g. '/hooks/'); where several apply, the smallest. */
   limit(prefix: string, maxBytes: number): void {
     this.#limits.push({ prefix, maxBytes });
@@ -99,11 +108,15 @@ export class Router {
     const maxBytes = this.#limitFor(path);
     // Refused before a byte of it is read, as Hono's bodyLimit did.
     if (Number(raw.headers['content-length']) > maxBytes) return tooLarge();
-    const route = this.#match(raw.method === 'HEAD' ? 'GET' : (raw.method ?? 'GET'), path);
+    const method = raw.method === 'HEAD' ? 'GET' : (raw.method ?? 'GET');
+    const route = this.#match(method, path);
+    const refused = route ? this.#gate?.(method, path) : undefined;
     let body: Promise<Buffer> | undefined;
     let overflowed = false;
     let response: WireResponse;
-    if (!route) {
+    if (refused) {
+      response = serialise(refused);
+    } else if (!route) {
       response = serialise({ status: 404, body: 'not found' });
     } else {
       let query: Record<string, string> | undefined;

@@ -3,7 +3,8 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AgentConfig } from '../config/config.ts';
-import { type Datastore, openDatastore } from '../db/datastore.ts';
+import { openDatastore } from '../db/datastore.ts';
+import type { Datastore } from '../db/datastore-types.ts';
 import { silentLogger } from '../log/logger.ts';
 import { HUB_CREDENTIALS_FILE, loadHubCredentials } from './credentials.ts';
 

@@ -7,7 +7,7 @@ import { dirname } from 'node:path';
 import type { Duplex } from 'node:stream';
 import type { WebSocket, WebSocketServer } from 'ws';
 import type { Secret } from '../config/secret.ts';
-import type { Datastore } from '../db/datastore.ts';
+import type { Datastore } from '../db/datastore-types.ts';
 import type { Logger } from '../log/logger.ts';
 import { HubConnection } from './connection.ts';
 import { defineHubUser } from './credentials.ts';

@@ -1,7 +1,7 @@
 // Starts the db hub the way the agent runs it: unix socket by default (MONO_HUB_SOCKET, else <data dir>/hub.sock),
 // TCP when MONO_HUB_LISTEN is set (local mode), credentials from MONO_DB_USER/MONO_DB_PASS or the data dir.
 import { join } from 'node:path';
-import type { Datastore } from '../db/datastore.ts';
+import type { Datastore } from '../db/datastore-types.ts';
 import type { Logger } from '../log/logger.ts';
 import { loadHubCredentials } from './credentials.ts';
 import { type Hub, startHub } from './server.ts';

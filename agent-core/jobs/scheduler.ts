@@ -33,13 +33,21 @@ export interface SchedulerDeps {
   deliver(message: MessageRecord, chatId: string): void;
   tickMs: number;
   lateAfterMs: number;
+  /** The wall clock (tests move it; the system's may jump when NTP steps it). Default: the system clock. */
+  now?: () => Date;
+  /** False while no new work may start (the disk is nearly full); due slots wait for a later tick. */
+  mayStart?: () => boolean;
 }
+
+/** A tick that finds the wall clock this far from where the monotonic clock says it should be logs a jump. */
+const CLOCK_JUMP_MS = 30_000;
 
 export class Scheduler {
   #timer: NodeJS.Timeout | undefined;
   #ticking: Promise<void> | undefined;
   readonly #running = new Map<string, Promise<void>>();
   readonly #stop = new AbortController();
+  #lastTick: { wall: number; mono: number } | undefined;
 
   constructor(private readonly deps: SchedulerDeps) {}
 
@@ -91,7 +99,8 @@ export class Scheduler {
   async #tick(): Promise<void> {
     const { db, log } = this.deps;
     if (await this.deps.assistant.pause.paused()) return;
-    const now = new Date();
+    if (this.deps.mayStart && !this.deps.mayStart()) return;
+    const now = this.#now();
     for (const job of await dueJobs(db, now)) {
       if (this.#stop.signal.aborted) return;
       const key = String(job.id);
@@ -120,6 +129,24 @@ export class Scheduler {
       const work = this.#run(job, run, due.slot, due.late).finally(() => this.#running.delete(key));
       this.#running.set(key, work);
     }
+  }
+
+  /**
+   * The wall clock, and a log line when it jumped since the last tick. A jump needs nothing else: a slot is claimed
+   * once (job-store.ts), so going back never repeats one, and going forward makes the slots it passed due now, where
+   * the usual catch-up rule (the latest slot, once) applies.
+   */
+  #now(): Date {
+    const now = this.deps.now?.() ?? new Date();
+    const mono = performance.now();
+    const last = this.#lastTick;
+    if (last) {
+      const drift = now.getTime() - (last.wall + (mono - last.mono));
+      if (Math.abs(drift) > CLOCK_JUMP_MS)
+        this.deps.log.warn({ by_s: Math.round(drift / 1000) }, 'the system clock jumped');
+    }
+    this.#lastTick = { wall: now.getTime(), mono };
+    return now;
   }
 
   async #run(job: JobRecord, run: JobRecord['id'], slot: Date, late: boolean): Promise<void> {

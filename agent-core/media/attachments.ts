@@ -1,10 +1,9 @@
 // A file that came with a message, as it is stored on the message row (`attachments`): what the channel said
 // it is, how to fetch it from that channel, and what MONO found once it fetched it. The desktop shows these
 // rows live; the turn reads them to build image/document blocks and transcripts for Claude.
-import type { AttachmentRow } from '../contract/tables.ts';
+import type { AttachmentKind, AttachmentRow } from '../contract/tables.ts';
 import type { RefusalReason } from './limits.ts';
 
-export type AttachmentKind = AttachmentRow['kind'];
 export type AttachmentStatus = AttachmentRow['status'];
 
 /** The channel's handle to the file (Telegram file_id, a Graph media id, WhatsApp Web's media keys). */

@@ -1,6 +1,8 @@
 // Files, voice and web lookups from the environment: the speech-to-text service (MONO_STT_URL, MONO_STT_API_KEY,
 // MONO_STT_MODEL, MONO_STT_PRICE_PER_MIN) and the Messages API's web tools in the owner's turns (MONO_WEB_TOOLS).
+
 import { Secret } from '../config/secret.ts';
+import type { EnvText } from '../config/values.ts';
 import type { SttConfig } from './stt.ts';
 
 export interface MediaConfig {
@@ -13,9 +15,7 @@ export interface MediaConfig {
 /** whisper-1's list price; other services and models differ, so it is configurable. */
 export const DEFAULT_STT_PRICE_PER_MIN = 0.006;
 
-type Text = (name: string) => string | undefined;
-
-export function loadMedia(text: Text, problems: string[]): MediaConfig {
+export function loadMedia(text: EnvText, problems: string[]): MediaConfig {
   const web = (text('MONO_WEB_TOOLS') ?? 'on').toLowerCase();
   if (!['on', 'off', '1', '0', 'true', 'false'].includes(web)) {
     problems.push('MONO_WEB_TOOLS must be on or off.');

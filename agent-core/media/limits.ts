@@ -1,7 +1,7 @@
 // Which files Claude can read, and how big they may be: the Messages API's own limits (images at most 5 MB
 // once base64-encoded and 8000 px a side; a request at most 32 MB; PDFs at most 100 pages), plus what a
 // speech-to-text service takes (25 MB). A file is judged by what it is (sniff.ts), never by its name.
-import type { AttachmentKind } from './attachments.ts';
+import type { AttachmentKind } from '../contract/tables.ts';
 import { imageSize, type SniffedType } from './sniff.ts';
 
 const MB = 1024 * 1024;

@@ -78,7 +78,7 @@ export async function boundedHistory(input: {
   log: Logger;
   signal?: AbortSignal;
   /** Summaries already read, by conversation: only this code changes them, so one read per conversation. */
-  known?: Map<string, SummaryState>;
+  known?: { get(key: string): SummaryState | undefined; set(key: string, state: SummaryState): unknown };
   /** Read with the message when it was stored (at most `limit * 4` turns); used unless the summary moved since. */
   atStore?: HistoryAtStore;
 }): Promise<BoundedHistory> {
@@ -147,6 +147,7 @@ async function fold(
       system: input.speaker.isOwner ? SUMMARY_SYSTEM : GUEST_SUMMARY_SYSTEM,
       messages,
       ...(input.signal ? { signal: input.signal } : {}),
+      fairKey: conversation.toString(),
     });
     await recordUsage(db, response.usage);
     const parsed = parseSummary(response.text);

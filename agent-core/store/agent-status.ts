@@ -21,6 +21,8 @@ export class AgentStatus {
     private readonly hasOwner: () => boolean = () => false,
     /** Claude's state (a rejected key), written beside the channels'. */
     private readonly claude: () => ClaudeHealth | undefined = () => undefined,
+    /** False while nothing may be written (the disk is full): heartbeats are skipped. */
+    private readonly mayWrite: () => boolean = () => true,
   ) {}
 
   async start(): Promise<void> {
@@ -48,6 +50,7 @@ export class AgentStatus {
 
   /** Writes the heartbeat, and the channel states when they changed. */
   async beat(): Promise<void> {
+    if (!this.mayWrite()) return;
     const channels = this.#channels();
     const hasOwner = this.hasOwner();
     const claude = this.#claude();

@@ -42,7 +42,8 @@ export interface MessageRecord {
   readable: boolean;
   channel: ChannelName;
   direction: 'in' | 'out';
-  role: 'user' | 'assistant' | 'notice';
+  /** 'owner': the owner wrote it to the contact themselves (contract/desktop-chat.ts). */
+  role: 'user' | 'assistant' | 'notice' | 'owner';
   text: string;
   status: string;
   reply_to?: RecordId;
@@ -51,6 +52,10 @@ export interface MessageRecord {
   parts_sent: number;
   attempts: number;
   created_at: Date;
+  /** Outbound: a send attempt may be out (see delivery/in-flight.ts). */
+  sending_since?: Date;
+  /** Outbound: MONO stopped mid-send; sent again, it may have arrived twice. */
+  fate?: 'unknown';
 }
 
 // Ids are "<channel>:<id>" strings, not arrays: SurrealDB 3.0 does not use an index on a field that links to a
@@ -64,6 +69,9 @@ export function contactId(channel: ChannelName, userId: string): RecordId {
 }
 
 const PREVIEW_LENGTH = 120;
+
+/** How a message the owner wrote to a contact themselves starts in the history sent to Claude. */
+export const OWNER_WROTE = '[Written by the owner personally, not by you:]';
 
 const STORE_INBOUND = `
   LET $existing = (SELECT VALUE id FROM message WHERE dedup = $dedup LIMIT 1)[0];
@@ -90,13 +98,17 @@ const STORE_INBOUND = `
 // Last: statements after a RETURN do not run.
 const STORE_RESULT = `
   RETURN { id: $existing ?? $created.id, isNew: $existing = NONE, allowed: $contact.allowed ?? false,
-           message: $created, summary: $summary };`;
+           message: $created, summary: $summary, owner_until: IF $created { $conversation.owner_until } };`;
 
-// What the history is: a conversation's user messages that were not ignored and the agent's replies, up to $until
-// and after $since (older ones are summarized), newest first. Read by loadHistory and with a stored message.
-const HISTORY = `SELECT role, text, created_at, untrusted, attachments FROM message
+// What the history is: a conversation's user messages that were not ignored and the replies, up to $until and after
+// $since (older ones are summarized), newest first. Read by loadHistory and with a stored message. A reply still
+// being written ('streaming') is not part of it. What the owner wrote to the contact themselves is on the agent's
+// side of the conversation (it came from the agent's account), marked so Claude does not take it for its own.
+const HISTORY = `SELECT IF role = 'owner' { 'assistant' } ELSE { role } AS role,
+    IF role = 'owner' { '${OWNER_WROTE} ' + text } ELSE { text } AS text, created_at, untrusted, attachments
+    FROM message
   WHERE conversation = $conversation AND created_at <= $until AND ($since = NONE OR created_at > $since)
-    AND ((role = 'user' AND status != 'ignored') OR role = 'assistant')
+    AND ((role = 'user' AND status != 'ignored') OR (role IN ['assistant', 'owner'] AND status != 'streaming'))
   ORDER BY created_at DESC LIMIT $history_limit`;
 
 // Up to the message just stored. A statement of its own: as a subquery (inside LET or IF) the engine does not
@@ -156,6 +168,7 @@ export async function storeInbound(
     allowed: boolean;
     message?: MessageRecord;
     summary?: { summary?: string; summary_until?: Date };
+    owner_until?: unknown;
   };
   let history: HistoryAtStore | undefined;
   if (options.historyLimit && result.message) {
@@ -178,6 +191,7 @@ export async function storeInbound(
             ...result.message,
             contact: { external_id: message.userId, name: message.name, allowed: result.allowed },
             chat_id: message.chatId,
+            ...(result.owner_until ? { owner_until: result.owner_until } : {}),
             ...(history ? { history } : {}),
           },
         }
@@ -189,6 +203,8 @@ export interface ClaimedInbound extends MessageRecord {
   /** The sender's contact row, for the allowlist and pairing checks. */
   contact: { external_id: string; name: string; allowed: boolean };
   chat_id: string;
+  /** Until when the owner answers the conversation themselves (contract/desktop-chat.ts), if they stepped in. */
+  owner_until?: unknown;
   /** Read when the message was stored (storeInbound's historyLimit); absent: the turn loads it. */
   history?: HistoryAtStore;
 }
@@ -199,7 +215,8 @@ export async function claimInbound(db: Surreal, id: RecordId): Promise<ClaimedIn
     .query<[ClaimedInbound[]]>(
       `UPDATE $id SET status = 'processing', attempts += 1, updated_at = time::now()
        WHERE status IN ['received', 'processing']
-       RETURN *, sender.{ external_id, name, allowed } AS contact, conversation.chat_id AS chat_id`,
+       RETURN *, sender.{ external_id, name, allowed } AS contact, conversation.chat_id AS chat_id,
+         conversation.owner_until AS owner_until`,
       { id },
     )
     .collect();
@@ -220,6 +237,13 @@ export async function setInboundStatus(
 /** A message that arrived while paused waits for the resume ('received': a restart picks it up too). */
 export async function holdInbound(db: Surreal, id: RecordId): Promise<void> {
   await db.query(`UPDATE $id SET status = 'received', updated_at = time::now()`, { id }).collect();
+}
+
+/** The owner is answering this conversation themselves: the message is theirs, MONO does not answer it. */
+export async function leaveToOwner(db: Surreal, id: RecordId): Promise<void> {
+  await db
+    .query(`UPDATE $id SET status = 'answered', answered_by = 'owner', updated_at = time::now()`, { id })
+    .collect();
 }
 
 /**
@@ -284,26 +308,44 @@ export interface NewReply {
 /**
  * Records the reply to an inbound message (pending delivery) and settles the inbound message, atomically.
  * The unique index on reply_to makes a second reply to the same message impossible, even across crashes:
- * then the existing reply is returned instead.
+ * then the existing reply is returned instead. A reply row still being written ('streaming', agent/reply-draft.ts)
+ * becomes the reply, keeping its place in the thread. When the owner stepped into the conversation meanwhile, the
+ * message is left to them: no reply (undefined), its cost recorded all the same.
  */
-export async function recordReply(db: Surreal, reply: NewReply): Promise<MessageRecord> {
+export async function recordReply(db: Surreal, reply: NewReply): Promise<MessageRecord | undefined> {
   const usage = reply.usage;
   const record = () =>
-    transaction<MessageRecord>(
+    transaction<MessageRecord | undefined>(
       db,
       `LET $existing = (SELECT * FROM message WHERE reply_to = $inbound LIMIT 1)[0];
-       RETURN IF $existing { $existing } ELSE {
-         UPDATE $inbound SET status = $inbound_status, error = $error, updated_at = time::now();
-         UPDATE $conversation SET last_message_at = time::now(), last_message_preview = $preview;
+       LET $done = $existing != NONE AND $existing.status != 'streaming';
+       LET $left = !$done AND $conversation.owner_until > time::now();
+       RETURN IF $done { $existing } ELSE {
+         UPDATE $inbound SET status = IF $left { 'answered' } ELSE { $inbound_status },
+           answered_by = IF $left { 'owner' } ELSE { NONE }, error = IF $left { NONE } ELSE { $error },
+           updated_at = time::now();
          IF $usage {
            LET $day = time::format(time::now(), '%Y-%m-%d');
            ${ADD_USAGE};
          };
-         (CREATE message CONTENT {
-           conversation: $conversation, channel: $channel, direction: 'out', role: $role, text: $text,
-           status: 'pending', reply_to: $inbound, usage: $usage, tool_calls: $tool_calls, untrusted: $untrusted,
-           created_at: time::now(), updated_at: time::now()
-         })[0]
+         IF $left {
+           IF $existing { DELETE $existing.id };
+           NONE
+         } ELSE {
+           UPDATE $conversation SET last_message_at = time::now(), last_message_preview = $preview;
+           IF $existing {
+             -- In flight from here: it is sent right after this commits (delivery/in-flight.ts).
+             (UPDATE $existing.id SET role = $role, text = $text, status = 'pending', usage = $usage,
+                tool_calls = $tool_calls, untrusted = $untrusted, sending_since = time::now(),
+                updated_at = time::now())[0]
+           } ELSE {
+             (CREATE message CONTENT {
+               conversation: $conversation, channel: $channel, direction: 'out', role: $role, text: $text,
+               status: 'pending', reply_to: $inbound, usage: $usage, tool_calls: $tool_calls, untrusted: $untrusted,
+               sending_since: time::now(), created_at: time::now(), updated_at: time::now()
+             })[0]
+           }
+         }
        };`,
       {
         inbound: reply.inbound,
@@ -321,7 +363,8 @@ export async function recordReply(db: Surreal, reply: NewReply): Promise<Message
       },
     );
   // With usage the transaction adds to today's usage row: see serialUsageWrite.
-  return usage ? serialUsageWrite(db, record) : record();
+  const stored = await (usage ? serialUsageWrite(db, record) : record());
+  return stored ?? undefined;
 }
 
 export interface NewOutbound {
@@ -386,6 +429,7 @@ export async function recordDelivery(
   await db
     .query(
       `UPDATE $id SET parts_sent = $parts, status = IF $done { 'sent' } ELSE { status },
+         sending_since = IF $done { NONE } ELSE { sending_since },
          external_id = external_id ?? $external_id, updated_at = time::now()`,
       { id, parts: progress.partsSent, done: progress.done, external_id: progress.externalId },
     )
@@ -398,13 +442,33 @@ export async function markOutboundFailed(db: Surreal, id: RecordId, error: strin
     .collect();
 }
 
-/** What a restart must finish: replies not (fully) sent, and inbound messages not yet answered. */
+/** A delivery the channel reported as failed later (a status webhook), found by the channel's own message id. */
+export async function markDeliveryFailed(
+  db: Surreal,
+  channel: ChannelName,
+  externalId: string,
+  error: string,
+): Promise<void> {
+  await db
+    .query(
+      `UPDATE message SET status = 'failed', error = $error, updated_at = time::now()
+       WHERE external_id = $external_id AND direction = 'out' AND channel = $channel`,
+      { external_id: externalId, error, channel },
+    )
+    .collect();
+}
+
+/**
+ * What a restart must finish: replies not (fully) sent, and inbound messages not yet answered. Replies the last run
+ * was still writing are removed: their messages are answered again from the start, into a new row.
+ */
 export async function loadUnfinished(
   db: Surreal,
 ): Promise<{ outbound: MessageRecord[]; inbound: MessageRecord[] }> {
-  const [outbound, inbound] = await db
-    .query<[MessageRecord[], MessageRecord[]]>(
-      `SELECT *, conversation.chat_id AS chat_id FROM message WHERE status = 'pending' ORDER BY created_at ASC;
+  const [, outbound, inbound] = await db
+    .query<[unknown, MessageRecord[], MessageRecord[]]>(
+      `DELETE message WHERE status = 'streaming';
+       SELECT *, conversation.chat_id AS chat_id FROM message WHERE status = 'pending' ORDER BY created_at ASC;
        SELECT * FROM message WHERE status IN ['received', 'processing'] ORDER BY created_at ASC;`,
     )
     .collect();

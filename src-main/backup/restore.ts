@@ -8,7 +8,7 @@ import { BackupFileError, describeCounts, RestoreRefusedError } from '../../agen
 import type { Secret } from '../../agent-core/config/secret.ts';
 import { connectStep, type Target, targetName } from '../provision/connect.ts';
 import { ProvisionError } from '../provision/errors.ts';
-import { waitHealthy } from '../provision/health.ts';
+import { gate } from '../provision/gate.ts';
 import { acquireHostLock, releaseHostLock } from '../provision/host-lock.ts';
 import { DEFAULT_HTTP_PORT, LAYOUT } from '../provision/layout.ts';
 import { type ProgressListener, StepReporter } from '../provision/progress.ts';
@@ -133,15 +133,17 @@ async function restoreRemote(
         'health',
         'Starting the agent with the restored data',
         async () => {
-          const outcome = await waitHealthy(session, {
+          const outcome = await gate(session, {
             port: o.httpPort ?? DEFAULT_HTTP_PORT,
             version: before.agent_version,
+            channels: [],
             timeoutMs: o.healthTimeoutMs ?? 30_000,
+            bakeMs: 0,
           });
           if (!outcome.ok)
             throw new ProvisionError(
               'health',
-              `the agent did not report healthy after the restore (last answer: ${outcome.last})`,
+              `the agent did not report healthy after the restore: it ${outcome.reason}`,
               `Check "mono logs". The data it had before is kept in ${restored.replaced ?? `${LAYOUT.dataDir}/db.replaced-*`} until the next successful restore.`,
               { host: session.name },
             );

@@ -4,6 +4,7 @@
 import { join } from 'node:path';
 import type { EventName, EventPayloads } from '../ipc/contract.ts';
 import { type AppServices, createAppServices } from '../services/app-services.ts';
+import type { Notice } from '../services/attention.ts';
 import type { CheckEndpoints } from '../services/checks.ts';
 import type { ProvisionAdapter } from '../services/provision-adapter.ts';
 import type { Vault } from '../services/vault.ts';
@@ -26,6 +27,8 @@ export interface BrowserAppOptions {
   /** Asked while the vault is locked (the terminal); undefined = leave it to the page. Up to three tries. */
   askPassphrase?: (attempt: number) => Promise<string | undefined>;
   log?: (message: string, error?: unknown) => void;
+  /** What the desktop shell shows as a system notification (the browser has no tray: tests, scripts). */
+  notify?: (notice: Notice) => void;
 }
 
 export interface BrowserApp {
@@ -46,6 +49,7 @@ export async function startBrowserApp(options: BrowserAppOptions): Promise<Brows
     endpoints: options.endpoints,
     ...(options.agentEnv && { agentEnv: options.agentEnv }),
     ...(options.provision && { provision: options.provision }),
+    ...(options.notify && { notify: options.notify }),
     emit: <E extends EventName>(event: E, payload: EventPayloads[E]) => bridge?.broadcast(event, payload),
     log,
   });

@@ -137,6 +137,7 @@ if (!app.requestSingleInstanceLock()) {
       updating,
       pendingPairings,
       budgetReached: services.isBudgetReached(),
+      faults: services.faultNotes(),
       updateFailed: Boolean(services.install.state().error),
       problems: services.health().problems,
       locked: state.vault.state === 'locked',

@@ -1,8 +1,11 @@
 // The one IPC contract between the renderer and the main-process services: method names, zod schemas, and the
 // `window.mono` type derived from them. The preload, the bridge and the renderer all derive from this module.
 import { z } from 'zod';
+import type { DesktopInboxRow } from '../../agent-core/contract/desktop-chat.ts';
+import { MAX_CHAT_TEXT } from '../../agent-core/contract/desktop-chat.ts';
 import type { OwnerRow } from '../../agent-core/contract/owners.ts';
 import type {
+  ActionRow,
   ContactRow,
   ConversationRow,
   JobRow,
@@ -30,6 +33,15 @@ const id = (table: string) =>
         message: `Not a ${table} record id.`,
       },
     );
+
+/** A message typed in the desktop: trimmed, not empty, bounded. */
+const chatText = z
+  .string()
+  .trim()
+  .min(1, 'Write something first.')
+  .max(MAX_CHAT_TEXT, `At most ${MAX_CHAT_TEXT.toLocaleString('en')} characters in one message.`);
+/** Made once per message by the renderer (a UUID): sending the same message again is recognised as such. */
+const clientId = z.string().uuid('Expected a message id made by the app.');
 
 const NO_CONTROL = CONTROL_CHARS_MESSAGE;
 /** A pasted credential: trimmed, then refused if anything invisible is left inside it. */
@@ -297,6 +309,18 @@ export type { OwnerRow };
 /** A conversation in the list; while searching, `match` is its newest message containing the words. */
 export type ConversationHit = ConversationRow & { match?: { text: string; at: string } };
 
+/** The desktop's chat with MONO as the Chat screen opens it (src-main/services/chat-data.ts). */
+export interface ChatHistory {
+  /** The chat's conversation id, as message rows name it. */
+  conversation: string;
+  /** The latest messages, oldest first. */
+  messages: MessageRow[];
+  /** Tool calls waiting for the owner's /yes or /no in the chat. */
+  actions: ActionRow[];
+  /** Messages the owner sent that the agent has not taken yet. */
+  inbox: DesktopInboxRow[];
+}
+
 /** The tables the desktop follows live (the shared contract's). */
 export type SyncedTable = TableName;
 
@@ -514,6 +538,16 @@ export const methods = {
   'server.restart': { input: none, output: z.custom<ServerStatus>() },
   'server.followLogs': { input: z.object({ on: z.boolean() }), output: z.custom<{ following: boolean }>() },
   'agent.health': { input: none, output: z.custom<AgentHealth>() },
+  'chat.history': { input: none, output: z.custom<ChatHistory>() },
+  'chat.send': { input: z.object({ clientId, text: chatText }), output: z.custom<{ ok: true }>() },
+  'chat.stepIn': {
+    input: z.object({ conversation: id('conversation'), clientId, text: chatText }),
+    output: z.custom<{ ok: true }>(),
+  },
+  'chat.handBack': {
+    input: z.object({ conversation: id('conversation') }),
+    output: z.custom<{ ok: true }>(),
+  },
   'backup.overview': { input: none, output: z.custom<BackupOverview>() },
   'backup.run': { input: none, output: z.custom<BackupOverview>() },
   'backup.restore': {

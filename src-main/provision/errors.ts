@@ -10,6 +10,10 @@ export interface ErrorSummary {
   host_key?: { kind: string; fingerprint: string; known?: string };
   /** For a command that did not finish in time: what was running, and the limit. */
   timeout?: { what: string; seconds: number };
+  /** For a failed release: what failed, its last log lines (redacted), and where the host was left. */
+  failure?: string;
+  log_tail?: string[];
+  rollback?: RecoveryOutcome;
 }
 
 export class ProvisionError extends Error {
@@ -138,36 +142,73 @@ export class RemoteCommandError extends ProvisionError {
   }
 }
 
+/** Where a failed deploy or rollback left the host. */
+export type RecoveryOutcome =
+  /** A release runs again, enabled and healthy. */
+  | { kind: 'switched-back'; to: string; oldConfig: boolean; dataRestored: boolean }
+  /** A first install with nothing to return to: the agent is stopped and disabled. */
+  | { kind: 'stopped' }
+  /** The release and settings were already installed like this: nothing else to return to, left as they were. */
+  | { kind: 'left' }
+  /** Nothing could be brought back healthy: the unit stays enabled, so a reboot tries again. */
+  | { kind: 'nothing-healthy'; tried: string[] };
+
+/** A release that did not start, never became healthy, or did not stay healthy — and what happened after. */
 export class HealthCheckError extends ProvisionError {
   override name = 'HealthCheckError';
   constructor(
+    /** The release that failed (its id: version+content hash). */
     readonly version: string,
-    readonly lastResult: string,
+    /** What went wrong, in one line. */
+    readonly failure: string,
+    /** Its last log lines, redacted. */
     readonly logTail: string[],
-    /** What happened after the failure: the previous release runs again, the agent was stopped, or neither. */
-    readonly rollback:
-      | { kind: 'switched-back'; to: string }
-      | { kind: 'stopped' }
-      | { kind: 'failed'; to?: string },
+    readonly rollback: RecoveryOutcome,
     host?: string,
   ) {
     super(
       'health',
-      `release ${version} did not report healthy in time (last answer: ${lastResult})` +
-        (rollback.kind === 'switched-back' ? `; switched back to ${rollback.to}` : '') +
-        (logTail.length ? `\nlast log lines:\n  ${logTail.join('\n  ')}` : ''),
-      rollback.kind === 'switched-back'
-        ? 'The previous release is running again. Fix the cause shown in the log lines and deploy again.'
-        : rollback.kind === 'stopped'
-          ? 'The agent is stopped. Fix the cause shown in the log lines (often a missing or wrong setting in the env file) and deploy again.'
-          : `Going back to ${'to' in rollback && rollback.to ? rollback.to : 'the previous release'} failed too: check "mono status" and "mono logs", then deploy a release that works.`,
+      `release ${version} ${failure}; ${outcomeText(rollback)}` +
+        (logTail.length ? `\nlast log lines of ${version}:\n  ${logTail.join('\n  ')}` : ''),
+      outcomeHint(rollback, host),
       { host },
     );
   }
 
-  /** The release running again after the failure, if the automatic rollback worked. */
+  /** The release running again after the failure, if going back worked. */
   get rolledBackTo(): string | undefined {
     return this.rollback.kind === 'switched-back' ? this.rollback.to : undefined;
+  }
+
+  override summary(): ErrorSummary {
+    return { ...super.summary(), rollback: this.rollback, failure: this.failure, log_tail: this.logTail };
+  }
+}
+
+function outcomeText(o: RecoveryOutcome): string {
+  switch (o.kind) {
+    case 'switched-back':
+      return `${o.to} runs again${o.oldConfig ? ' with the secrets and unit from before this deploy' : ''}${o.dataRestored ? ', on the datastore as it was before (what the failed release wrote is kept in /var/lib/mono-failed)' : ''}`;
+    case 'stopped':
+      return 'there is no earlier release to return to, so the agent is stopped and disabled';
+    case 'left':
+      return 'this release and its settings were already installed, so they were left as they are';
+    case 'nothing-healthy':
+      return `and no release could be brought back healthy (tried ${o.tried.join('; then ')}): no agent answers now; the service stays enabled, so a reboot tries again`;
+  }
+}
+
+function outcomeHint(o: RecoveryOutcome, host = 'HOST'): string {
+  const logs = `"mono logs ${host}"`;
+  switch (o.kind) {
+    case 'switched-back':
+      return `The previous release is running again, enabled and healthy. Fix what the log lines above show (more with ${logs}) and deploy again.`;
+    case 'stopped':
+      return `Fix the cause shown in the log lines (often a missing or wrong setting in the env file; more with ${logs}) and deploy again.`;
+    case 'left':
+      return `Check ${logs} and "mono status ${host}", then deploy a release that works.`;
+    case 'nothing-healthy':
+      return `Check ${logs} and "mono status ${host}" now, then deploy a release that works; until then your agent answers no one.`;
   }
 }
 

@@ -1,5 +1,4 @@
-// Health probes: GET /healthz through the SSH tunnel, and waiting until it reports a version (a crash loop fails fast).
-import { serviceStateCommand } from './commands/systemd.ts';
+// One health probe: GET /healthz on the VPS's loopback, through the SSH connection (the gate is gate.ts).
 import type { Session } from './session.ts';
 
 export interface Health {
@@ -8,21 +7,6 @@ export interface Health {
   uptime_s?: number;
   db?: string;
   channels?: Record<string, string>;
-}
-
-export type HealthOutcome =
-  | { ok: true; health: Health; waitedMs: number }
-  | { ok: false; last: string; waitedMs: number };
-
-export interface HealthOptions {
-  port: number;
-  /** The version /healthz must report. */
-  version: string;
-  timeoutMs: number;
-  /** NRestarts right after our restart: more than 2 automatic restarts since means a crash loop. */
-  baseRestarts?: number;
-  intervalMs?: number;
-  signal?: AbortSignal;
 }
 
 /** One GET /healthz through the tunnel: the parsed answer, or why there is none. */
@@ -48,35 +32,4 @@ export async function probeHealth(
         : message,
     };
   }
-}
-
-export async function waitHealthy(session: Session, o: HealthOptions): Promise<HealthOutcome> {
-  const started = performance.now();
-  const interval = o.intervalMs ?? 200;
-  let last = 'no answer yet';
-  let lastStateCheck = 0;
-  while (performance.now() - started < o.timeoutMs) {
-    if (o.signal?.aborted) return { ok: false, last: 'cancelled', waitedMs: performance.now() - started };
-    const probe = await probeHealth(session, o.port);
-    if (probe.health && !probe.problem) {
-      if (probe.health.version === o.version && probe.health.status === 'ok')
-        return { ok: true, health: probe.health, waitedMs: performance.now() - started };
-      last = `version ${probe.health.version} (status ${probe.health.status}) instead of ${o.version}`;
-    } else {
-      last = probe.problem ?? last;
-    }
-    if (performance.now() - lastStateCheck > 1000) {
-      lastStateCheck = performance.now();
-      const state = (await session.run(serviceStateCommand(), { allowFailure: true })).facts;
-      const restarts = Number(state.NRestarts ?? 0) - (o.baseRestarts ?? 0);
-      if (restarts >= 3 || state.SubState === 'failed' || state.ActiveState === 'failed')
-        return {
-          ok: false,
-          last: `the agent keeps exiting (exit status ${state.ExecMainStatus ?? '?'}, restarted ${Math.max(0, restarts)} times)`,
-          waitedMs: performance.now() - started,
-        };
-    }
-    await new Promise((r) => setTimeout(r, interval));
-  }
-  return { ok: false, last, waitedMs: performance.now() - started };
 }

@@ -31,21 +31,14 @@ export const DEPLOY_STEPS = [
   'upload',
   'secrets',
   'unit',
+  'snapshot',
   'switch',
   'restart',
   'health',
   'prune',
   'unlock',
 ] as const;
-export const ROLLBACK_STEPS = [
-  'connect',
-  'lock',
-  'inspect',
-  'switch',
-  'restart',
-  'health',
-  'unlock',
-] as const;
+export const ROLLBACK_STEPS = ['connect', 'lock', 'inspect', 'rollback', 'unlock'] as const;
 export const UNINSTALL_STEPS = ['connect', 'preflight', 'lock', 'uninstall', 'verify'] as const;
 export const STATUS_STEPS = ['connect', 'status'] as const;
 

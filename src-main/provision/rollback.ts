@@ -1,18 +1,22 @@
-// `mono rollback`: switch a VPS back to its previous release, restart, and hold it to the same health gate.
+// `mono rollback`: back to the previous release, held to the same gate as a deploy (healthy, then the bake). If
+// the previous release is not healthy, the release that ran before the rollback runs again.
+import { armGuardCommand, disarmGuardCommand, guardScript } from './commands/deploy-guard.ts';
 import { inspectCommand, toInstalled } from './commands/inspect.ts';
-import { switchCommand } from './commands/release.ts';
-import { restartCommand } from './commands/systemd.ts';
 import { connectStep, type Target, targetName } from './connect.ts';
-import { NotInstalledError, ProvisionError } from './errors.ts';
-import { waitHealthy } from './health.ts';
+import { HealthCheckError, NotInstalledError, ProvisionError } from './errors.ts';
+import { probeHealth } from './health.ts';
 import { acquireHostLock, type HeldLock, releaseHostLock } from './host-lock.ts';
 import { DEFAULT_HTTP_PORT } from './layout.ts';
 import { type ProgressListener, ROLLBACK_STEPS, StepReporter } from './progress.ts';
+import { lastLogLines, runStages, type Stage } from './recover.ts';
+import { versionOf } from './release.ts';
 
 export interface RollbackOptions {
   target: Target;
   httpPort?: number;
   healthTimeoutMs?: number;
+  /** How long the release gone back to must stay healthy (10 s). */
+  bakeMs?: number;
   lockTimeoutMs?: number;
   onProgress?: ProgressListener;
 }
@@ -26,12 +30,13 @@ export interface RollbackResult {
 export async function rollback(o: RollbackOptions): Promise<RollbackResult> {
   const reporter = new StepReporter(targetName(o.target), ROLLBACK_STEPS, o.onProgress);
   const session = await connectStep(o.target, reporter);
+  const port = o.httpPort ?? DEFAULT_HTTP_PORT;
   let lock: HeldLock | undefined;
   try {
     lock = await reporter.run('lock', 'Taking the deploy lock', () =>
       acquireHostLock(session, { timeoutMs: o.lockTimeoutMs }),
     );
-    const installed = await reporter.run(
+    const seen = await reporter.run(
       'inspect',
       'Reading what is installed',
       async () => {
@@ -45,34 +50,58 @@ export async function rollback(o: RollbackOptions): Promise<RollbackResult> {
             'Deploy the release you want instead.',
             { host: session.name },
           );
-        return i;
+        const remote = await session.redactRemoteSecrets('inspect');
+        const probe = i.active === 'active' ? await probeHealth(session, port) : {};
+        // Going back must serve what runs now (or what the secrets turn on, if nothing healthy runs).
+        const channels =
+          probe.health?.status === 'ok'
+            ? Object.entries(probe.health.channels ?? {})
+                .filter(([, m]) => m !== 'off')
+                .map(([c]) => c)
+            : remote.channels;
+        return { installed: i, channels };
       },
-      (i) => `current ${i.current}, previous ${i.previous}`,
+      ({ installed: i }) => `current ${i.current}, previous ${i.previous}`,
     );
+    const { installed, channels } = seen;
     const from = installed.current!;
     const to = installed.previous!;
-    await reporter.run('switch', `Switching current → ${to}`, () =>
-      session.run(switchCommand({ current: to, previous: from })),
-    );
-    const base = await reporter.run('restart', 'Restarting the agent', async () =>
-      Number((await session.run(restartCommand())).facts.NRestarts ?? 0),
-    );
-    await reporter.run('health', `Waiting for /healthz to report ${to}`, async () => {
-      const h = await waitHealthy(session, {
-        port: o.httpPort ?? DEFAULT_HTTP_PORT,
-        version: to,
-        timeoutMs: o.healthTimeoutMs ?? 30_000,
-        baseRestarts: base,
-      });
-      if (!h.ok)
-        throw new ProvisionError(
-          'health',
-          `release ${to} is not healthy (${h.last})`,
-          `Check "mono logs ${session.name}", then deploy a fixed release.`,
-          { host: session.name },
-        );
+    const settings = { port, timeoutMs: o.healthTimeoutMs ?? 30_000, bakeMs: o.bakeMs ?? 10_000 };
+    const stage = (release: string, previous: string): Stage => ({
+      release,
+      version: release === from && installed.currentVersion ? installed.currentVersion : versionOf(release),
+      previous,
+      oldConfig: false,
+      restoreData: false,
+      channels,
     });
-    return { host: reporter.host, from, to };
+    // Cut off while going back, the VPS decides alone, as for a deploy: keep `to` if it is stable, else `from`.
+    const held = lock;
+    await session.run(armGuardCommand(60 + (settings.timeoutMs + settings.bakeMs) / 1000 + 30), {
+      stdin: guardScript({
+        release: to,
+        version: stage(to, from).version,
+        back: stage(from, to),
+        port,
+        stableS: settings.bakeMs / 1000,
+        lockToken: held.token,
+      }),
+    });
+    const there = await runStages(session, reporter, [stage(to, from)], settings);
+    await session.run(disarmGuardCommand());
+    if (there.ok) return { host: reporter.host, from, to };
+    // The previous release is not healthy: the one that ran before the rollback comes back.
+    const logTail = await lastLogLines(session);
+    const back = await runStages(session, reporter, [stage(from, to)], settings);
+    throw new HealthCheckError(
+      to,
+      (there.reasons[0] ?? 'is not healthy').replace(`${to} `, ''),
+      logTail,
+      back.ok
+        ? { kind: 'switched-back', to: from, oldConfig: false, dataRestored: false }
+        : { kind: 'nothing-healthy', tried: [...there.tried, ...back.tried] },
+      session.name,
+    );
   } finally {
     if (lock) {
       const held = lock;

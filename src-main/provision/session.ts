@@ -58,10 +58,14 @@ export class Session {
   /**
    * Adds the values of the secrets file already on the VPS to the redaction list, so the agent's journal never
    * shows a token even when this command was not given the env file (a library's error quoting a URL, say).
+   * Returns the channels that file turns on.
    */
-  async redactRemoteSecrets(step: string): Promise<void> {
+  async redactRemoteSecrets(step: string): Promise<{ channels: string[] }> {
     const r = await this.run(readSecretsCommand(step), { allowFailure: true });
-    if (r.code === 0) this.addSecrets(readRemoteEnv(r.stdout).values);
+    if (r.code !== 0) return { channels: [] };
+    const env = readRemoteEnv(r.stdout);
+    this.addSecrets(env.values);
+    return { channels: env.channels };
   }
 
   redact(text: string): string {

@@ -4,12 +4,15 @@ import { connectStep, type Target, targetName } from './connect.ts';
 import { type Health, probeHealth } from './health.ts';
 import { DEFAULT_HTTP_PORT } from './layout.ts';
 import { type ProgressListener, STATUS_STEPS, StepReporter } from './progress.ts';
+import { versionOf } from './release.ts';
 
 export interface StatusReport {
   host: string;
   installed: boolean;
-  /** The release `current` points at. */
+  /** The version running (what /healthz reports, else the current release's). */
   version?: string;
+  /** The release `current` points at: version+content hash. */
+  release?: string;
   /** systemd's view: active, activating, failed, inactive… */
   service: string;
   since?: string;
@@ -47,7 +50,8 @@ export async function status(o: {
         const report: StatusReport = {
           host: reporter.host,
           installed,
-          version: facts.current || undefined,
+          version: probe.health?.version ?? (facts.current ? versionOf(facts.current) : undefined),
+          release: facts.current || undefined,
           service: `${facts.ActiveState ?? 'unknown'}${facts.SubState ? ` (${facts.SubState})` : ''}`,
           since: facts.ActiveEnterTimestamp || undefined,
           restarts: Number(facts.NRestarts ?? 0),
@@ -63,7 +67,7 @@ export async function status(o: {
       },
       (r) =>
         r.installed
-          ? `${r.version ?? '?'}: ${r.service}, ${r.healthy ? 'healthy' : `unhealthy (${r.healthProblem})`}`
+          ? `${r.release ?? '?'}: ${r.service}, ${r.healthy ? 'healthy' : `unhealthy (${r.healthProblem})`}`
           : 'MONO is not installed',
     );
   } finally {

@@ -1,9 +1,20 @@
-// A minimal ustar writer: a release is a handful of regular files, sent as one gzipped stream over SSH.
+// A minimal ustar writer: a release is a handful of regular files, sent as one gzipped stream over SSH. The
+// stream form reads each file from disk as it goes, so a release is never held in memory whole.
+import { createReadStream } from 'node:fs';
+import { Readable } from 'node:stream';
 
 export interface TarEntry {
   name: string;
   data: Buffer;
   mode?: number;
+}
+
+/** A file to stream into a tar: its bytes come from `path` (exactly `size` of them) or from `data`. */
+export interface TarFile {
+  name: string;
+  size: number;
+  path?: string;
+  data?: Buffer;
 }
 
 function header(name: string, size: number, mode: number, type: '0' | '5'): Buffer {
@@ -37,23 +48,56 @@ function header(name: string, size: number, mode: number, type: '0' | '5'): Buff
   return h;
 }
 
+/** The headers of the parent directories of `name` not written yet (tar wants them before their files). */
+function parents(name: string, dirs: Set<string>): Buffer[] {
+  const out: Buffer[] = [];
+  const segments = name.split('/');
+  for (let i = 1; i < segments.length; i++) {
+    const dir = segments.slice(0, i).join('/');
+    if (!dirs.has(dir)) {
+      dirs.add(dir);
+      out.push(header(`${dir}/`, 0, 0o755, '5'));
+    }
+  }
+  return out;
+}
+
+const padding = (size: number) => Buffer.alloc((512 - (size % 512)) % 512);
+
 /** A tar archive of the entries (parent directories added), ready to gzip. */
 export function createTar(entries: TarEntry[]): Buffer {
   const parts: Buffer[] = [];
   const dirs = new Set<string>();
   for (const entry of entries) {
-    const segments = entry.name.split('/');
-    for (let i = 1; i < segments.length; i++) {
-      const dir = segments.slice(0, i).join('/');
-      if (!dirs.has(dir)) {
-        dirs.add(dir);
-        parts.push(header(`${dir}/`, 0, 0o755, '5'));
-      }
-    }
-    parts.push(header(entry.name, entry.data.length, entry.mode ?? 0o644, '0'), entry.data);
-    const pad = (512 - (entry.data.length % 512)) % 512;
-    if (pad) parts.push(Buffer.alloc(pad));
+    parts.push(...parents(entry.name, dirs), header(entry.name, entry.data.length, entry.mode ?? 0o644, '0'));
+    parts.push(entry.data, padding(entry.data.length));
   }
   parts.push(Buffer.alloc(1024));
   return Buffer.concat(parts);
+}
+
+/** The same archive as a stream, each file read from disk while it is written (memory: one chunk at a time). */
+export function tarStream(files: TarFile[]): Readable {
+  return Readable.from(
+    (async function* () {
+      const dirs = new Set<string>();
+      for (const file of files) {
+        yield Buffer.concat([...parents(file.name, dirs), header(file.name, file.size, 0o644, '0')]);
+        let written = 0;
+        if (file.data) {
+          written = file.data.length;
+          yield file.data;
+        } else
+          for await (const chunk of createReadStream(file.path!)) {
+            written += (chunk as Buffer).length;
+            yield chunk as Buffer;
+          }
+        // A file that changed size since it was hashed would corrupt every entry after it: refuse instead.
+        if (written !== file.size) throw new Error(`${file.name} changed while it was being packed`);
+        yield padding(file.size);
+      }
+      yield Buffer.alloc(1024);
+    })(),
+    { objectMode: false },
+  );
 }

@@ -17,11 +17,14 @@ import { createAppStateView } from './app-state.ts';
 import { createNotifier, type Notice } from './attention.ts';
 import { createBackups } from './backups.ts';
 import { createBudgetWatch } from './budget-watch.ts';
+import { createChatData } from './chat-data.ts';
 import type { CheckEndpoints } from './checks.ts';
 import { createData } from './data.ts';
 import { openFolder } from './data-folder.ts';
+import { createFaultMirror } from './fault-mirror.ts';
 import { appHandlers } from './handlers/app-handlers.ts';
 import { backupHandlers } from './handlers/backup-handlers.ts';
+import { chatHandlers } from './handlers/chat-handlers.ts';
 import { datastoreHandlers } from './handlers/datastore-handlers.ts';
 import { integrationsHandlers } from './handlers/integrations-handlers.ts';
 import { mediaHandlers } from './handlers/media-handlers.ts';
@@ -61,6 +64,9 @@ export const SYNCED_TABLES: readonly SyncedTable[] = [
   'agent_status',
   'whatsapp_link',
   'owner',
+  // The desktop's chat: confirmations waiting for the owner, and messages the agent has not taken yet.
+  'action',
+  'desktop_inbox',
 ];
 
 export interface AppServicesDeps {
@@ -174,6 +180,7 @@ export function createAppServices(deps: AppServicesDeps) {
     onChange: (change) => {
       pause.observe(change);
       health.observe(change);
+      faults.observe(change);
       deps.emit('db.change', change);
       notifier.change(change);
       budget.change(change);
@@ -188,6 +195,7 @@ export function createAppServices(deps: AppServicesDeps) {
   const data = createData(sync);
   const pause = createPauseMirror(data);
   const health = createHealthWatch({ prefs, data, emit: (current) => deps.emit('agent.health', current) });
+  const faults = createFaultMirror();
   const serverStatus = createServerStatus({ prefs, sync, pause, provision, agent, dataDir: deps.dataDir });
   const journal = createJournalFollower({
     provision,
@@ -265,6 +273,7 @@ export function createAppServices(deps: AppServicesDeps) {
     }),
     ...datastoreHandlers({ data, sync }),
     ...ownerHandlers({ data, prefs }),
+    ...chatHandlers({ chat: createChatData(sync) }),
     ...mediaHandlers({ vault, prefs, sync, appState, installer }),
     ...serverHandlers({
       prefs,
@@ -313,6 +322,8 @@ export function createAppServices(deps: AppServicesDeps) {
     isPaused: pause.current,
     isBudgetReached: budget.reached,
     health: health.current,
+    /** The agent's faults in a few words each (a full disk, a service unreachable, a kill for memory). */
+    faultNotes: () => faults.trayNotes(),
     /** Called once at launch: a finished setup starts its agent and sync as soon as the keys can be read. */
     async start(): Promise<void> {
       await startWhenReady();

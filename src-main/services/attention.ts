@@ -16,6 +16,8 @@ export interface TrayInput {
   problems?: HealthProblem[];
   /** The keys wait for the owner's passphrase: nothing that needs them (the local agent) can start. */
   locked?: boolean;
+  /** What the agent is living through, a few words each ("disk full", "Claude unreachable"…). */
+  faults?: string[];
 }
 
 export function trayState(input: TrayInput): { state: TrayState; tooltip: string } {
@@ -44,6 +46,7 @@ export function trayState(input: TrayInput): { state: TrayState; tooltip: string
   }
   if (input.budgetReached) needs.push('budget reached');
   if (input.updateFailed) needs.push('the last update failed');
+  needs.push(...(input.faults ?? []));
   if (needs.length) return { state: 'attention', tooltip: `MONO — needs you: ${needs.join(', ')}` };
   return { state: 'online', tooltip: 'MONO — your agent is online' };
 }

@@ -1,7 +1,7 @@
 // The one SSH executor (node-ssh): connects with MONO's pinned host keys, runs commands, tunnels HTTP.
 
 import { request } from 'node:http';
-import { type Duplex, Readable } from 'node:stream';
+import { type Duplex, Readable, Transform } from 'node:stream';
 import { NodeSSH } from 'node-ssh';
 import type { Secret } from '../../agent-core/config/secret.ts';
 import { ProvisionError, SshError } from '../provision/errors.ts';
@@ -359,22 +359,22 @@ function bufferStream(data: string | Buffer): Readable {
 }
 
 /**
- * A buffer as a stream of 256 kB chunks that reports how much the SSH channel has taken so far (the pipe
- * pulls a chunk only when the previous one was accepted, so this follows the real upload).
+ * Passes a stream through, reporting how much the SSH channel has taken so far (the pipe pulls only as fast as
+ * the channel accepts, so this follows the real upload).
  */
-export function progressStream(data: Buffer, onProgress: (sent: number, total: number) => void): Readable {
-  const chunk = 256 * 1024;
-  let offset = 0;
-  return new Readable({
-    read() {
-      if (offset >= data.length) {
-        this.push(null);
-        return;
-      }
-      const end = Math.min(offset + chunk, data.length);
-      this.push(data.subarray(offset, end));
-      offset = end;
-      onProgress(offset, data.length);
+export function progressStream(
+  source: Readable,
+  total: number,
+  onProgress: (sent: number, total: number) => void,
+): Readable {
+  let sent = 0;
+  const counter = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      sent += chunk.length;
+      onProgress(sent, total);
+      done(null, chunk);
     },
   });
+  source.on('error', (error) => counter.destroy(error));
+  return source.pipe(counter);
 }

@@ -25,6 +25,17 @@ export const Icon = {
       <path d="M21 12a8 8 0 0 1-11.6 7.1L4 20l1-4.6A8 8 0 1 1 21 12z" />
     </Svg>
   ),
+  /** The owner's own chat with MONO. */
+  Spark: () => (
+    <Svg>
+      <path d="M12 3l1.8 5.2L19 10l-5.2 1.8L12 17l-1.8-5.2L5 10l5.2-1.8L12 3zM19 16l.8 2.2L22 19l-2.2.8L19 22l-.8-2.2L16 19l2.2-.8L19 16z" />
+    </Svg>
+  ),
+  Send: () => (
+    <Svg size={16}>
+      <path d="M4 12l16-8-6 16-2.5-6.5L4 12z" />
+    </Svg>
+  ),
   People: () => (
     <Svg>
       <circle cx="9" cy="8" r="3.5" />

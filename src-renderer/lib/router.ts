@@ -1,7 +1,15 @@
 // Routes in the URL: each screen has its own path (/server, /jobs…) and an open conversation its query
 // (?c=conversation:…), so Back, Reload and links land where the owner was. Paths are one level deep: the build's
 // relative asset paths hold on every route, in the browser and in Electron's app:// alike.
-export const SCREENS = ['conversations', 'access', 'integrations', 'jobs', 'usage', 'server'] as const;
+export const SCREENS = [
+  'chat',
+  'conversations',
+  'access',
+  'integrations',
+  'jobs',
+  'usage',
+  'server',
+] as const;
 export type Screen = (typeof SCREENS)[number];
 
 export interface Route {

@@ -3,6 +3,7 @@
 import type { MethodInput, SecretName } from '../../src-main/ipc/contract.ts';
 import { errorMessage, mono, onBridgeConnection } from '../lib/mono.ts';
 import { onRouteChange, pushRoute, type Route } from '../lib/router.ts';
+import { keepOutbox, loadChat } from './chat-actions.ts';
 import { applyChange } from './live.ts';
 import { getState, type Screen, type Store, setState } from './store.ts';
 import { fresher, type Loadable } from './types.ts';
@@ -47,6 +48,7 @@ export async function init(): Promise<() => void> {
       if (sync.state === 'online' && sync.epoch !== before.epoch) void refreshVisible();
     }),
     mono.on('agent.health', (health) => setState({ health })),
+    keepOutbox(),
     onBridgeConnection((connected) => {
       setState({ bridgeConnected: connected });
       if (connected)
@@ -88,6 +90,7 @@ export async function refreshVisible(): Promise<void> {
     if (state[key].status !== 'idle') jobs.push(loaders[key]());
   }
   if (state.thread.conversation) jobs.push(openThread(state.thread.conversation, { quiet: true }));
+  if (state.chat.status !== 'idle') jobs.push(loadChat({ quiet: true }));
   if (state.selectedJob) jobs.push(selectJob(state.selectedJob));
   if (state.whatsappLink !== undefined) jobs.push(loadWhatsAppLink());
   await Promise.all(jobs);

@@ -1,6 +1,7 @@
 // Applies one live change from the agent's datastore to the store, so every screen updates without a reload.
 import type { OwnerRow } from '../../agent-core/contract/owners.ts';
 import type {
+  ActionRow,
   AgentStatusRow,
   ContactRow,
   ConversationRow,
@@ -13,6 +14,7 @@ import type {
 } from '../../agent-core/contract/tables.ts';
 import type { DbChange, WhatsAppLink } from '../../src-main/ipc/contract.ts';
 import { mono } from '../lib/mono.ts';
+import { applyChatAction, withoutStored } from './chat-actions.ts';
 import { getState, type Store, setState } from './store.ts';
 import { isOlder, type Loadable, remove, upsert } from './types.ts';
 
@@ -42,7 +44,13 @@ export function applyChange(change: DbChange): void {
   const patch: Partial<Store> = {};
   switch (change.table) {
     case 'conversation': {
-      const next = apply<ConversationRow>(state.conversations, change, newestFirst('last_message_at'));
+      // A row replaces only the fields it carries: a cleared `owner_until` (resumed) must clear it here too.
+      const row = change.row && { owner_until: undefined, ...change.row };
+      const next = apply<ConversationRow>(
+        state.conversations,
+        { ...change, row },
+        newestFirst('last_message_at'),
+      );
       // A conversation whose last message changed moves to the top.
       next.items = [...next.items].sort((a, b) =>
         String(b.last_message_at ?? '').localeCompare(String(a.last_message_at ?? '')),
@@ -52,6 +60,20 @@ export function applyChange(change: DbChange): void {
     }
     case 'message': {
       const row = change.row as unknown as MessageRow | undefined;
+      const chat = state.chat;
+      if (
+        chat.conversation &&
+        (row?.conversation === chat.conversation ||
+          (change.action === 'DELETE' && chat.items.some((m) => m.id === change.id)))
+      ) {
+        patch.chat = {
+          ...chat,
+          ...apply<MessageRow>(chat, change, (a, b) => a.created_at < b.created_at),
+          // Its row replaces the copy shown while it was on its way.
+          outbox: row ? withoutStored(chat.outbox, row) : chat.outbox,
+        };
+        if (change.action === 'CREATE' && row?.direction === 'in') markReadSoon(chat.conversation);
+      }
       if (
         state.thread.conversation &&
         (change.action === 'DELETE' || row?.conversation === state.thread.conversation)
@@ -93,6 +115,9 @@ export function applyChange(change: DbChange): void {
     case 'agent_status':
       if (change.row) patch.agentStatus = { ...(change.row as unknown as AgentStatusRow), id: change.id };
       break;
+    case 'action':
+      applyChatAction(change.id, change.row as unknown as ActionRow | undefined);
+      return;
     case 'whatsapp_link':
       patch.whatsappLink =
         change.action === 'DELETE' ? null : ({ ...change.row, id: change.id } as unknown as WhatsAppLink);
@@ -103,8 +128,14 @@ export function applyChange(change: DbChange): void {
   setState(patch);
 }
 
-let readTimer: ReturnType<typeof setTimeout> | undefined;
+const readTimers = new Map<string, ReturnType<typeof setTimeout>>();
 function markReadSoon(conversation: string): void {
-  clearTimeout(readTimer);
-  readTimer = setTimeout(() => void mono.conversation.markRead({ conversation }).catch(() => {}), 300);
+  clearTimeout(readTimers.get(conversation));
+  readTimers.set(
+    conversation,
+    setTimeout(() => {
+      readTimers.delete(conversation);
+      void mono.conversation.markRead({ conversation }).catch(() => {});
+    }, 300),
+  );
 }

@@ -3,6 +3,7 @@
 import { create } from 'zustand';
 import type { OwnerRow } from '../../agent-core/contract/owners.ts';
 import type {
+  ActionRow,
   AgentStatusRow,
   ContactRow,
   JobRow,
@@ -58,6 +59,25 @@ export interface ThreadSlice {
   jobRuns: Loadable<JobRunRow>;
 }
 
+/** A message typed in the Chat screen, until the agent stored it (then its row shows instead). */
+export interface ChatOutgoing {
+  clientId: string;
+  text: string;
+  state: 'sending' | 'sent' | 'failed';
+  error?: string;
+}
+
+/** The owner's own chat with MONO (the desktop channel). */
+export interface ChatSlice {
+  chat: Loadable<MessageRow> & {
+    /** Its conversation id, as message rows name it (known once loaded). */
+    conversation?: string;
+    /** Tool calls waiting for the owner's yes or no. */
+    actions: ActionRow[];
+    outbox: ChatOutgoing[];
+  };
+}
+
 export interface ServerSlice {
   server?: ServerStatus;
   serverLoading: boolean;
@@ -67,7 +87,7 @@ export interface ServerSlice {
   backups?: BackupOverview;
 }
 
-export type Store = AppSlice & DataSlice & ThreadSlice & ServerSlice;
+export type Store = AppSlice & DataSlice & ThreadSlice & ChatSlice & ServerSlice;
 
 const route = parseRoute(window.location);
 
@@ -90,6 +110,7 @@ export const useStore = create<Store>()(() => ({
   jobs: empty(),
   usage: empty(),
   jobRuns: empty(),
+  chat: { ...empty(), actions: [], outbox: [] },
   serverLoading: false,
   logs: [],
   install: { running: false, steps: [], log: [] },

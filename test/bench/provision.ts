@@ -1,200 +1,213 @@
-// Provisioning benchmark on disposable VPSes: fresh install (Node runtime excluded), update, the agent's downtime
-// during an update (/healthz polled through an SSH tunnel), messages lost across it, and a fleet rollout of N
-// hosts at parallelism P against N one after the other. `node --import tsx test/bench/provision.ts` runs it alone.
+// Provisioning benchmark on a disposable VPS: fresh install (Node runtime excluded), update and rollback times,
+// and the switch itself — messages flowing the whole time, by long polling (the gap between the old release's
+// last reply and the new one's first, lost and twice-answered counts) and by webhook (deliveries refused while
+// the release changes). `node --import tsx test/bench/provision.ts` runs it alone.
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { deploy, fleetDeploy, type ProgressEvent, type Target } from '../../src-main/provision/index.ts';
-import { SshExecutor } from '../../src-main/ssh/executor.ts';
-import { startAgentFakes } from '../vps/agent-fakes.ts';
-import {
-  bootMany,
-  buildRelease,
-  createTestKey,
-  removeBuilds,
-  startFleetMirror,
-  tempMonoHome,
-  type Vps,
-} from '../vps/harness.ts';
+import { deploy, type ProgressEvent, rollback, type Target } from '../../src-main/provision/index.ts';
+import { type AgentFakes, startAgentFakes } from '../vps/agent-fakes.ts';
+import { buildRelease, createTestKey, removeBuilds, startMirror, tempMonoHome, Vps } from '../vps/harness.ts';
 
 type Table = { title: string; columns: string[]; rows: (string | number)[][] };
 
-const FLEET = 4;
-const PARALLEL = 4;
+/** Messages every `everyMs` while `work` runs; then the replies' gaps, losses and doubles. */
+async function traffic(fakes: AgentFakes, firstChat: number, everyMs: number, work: () => Promise<unknown>) {
+  const chats: number[] = [];
+  let on = true;
+  const loop = (async () => {
+    while (on) {
+      const chatId = firstChat + chats.length;
+      chats.push(chatId);
+      fakes.telegram.sendText({ chatId, userId: chatId, text: `during ${chatId}` });
+      await new Promise((r) => setTimeout(r, everyMs));
+    }
+  })();
+  await new Promise((r) => setTimeout(r, 1000));
+  const started = Date.now();
+  await work();
+  const ended = Date.now();
+  await new Promise((r) => setTimeout(r, 1000));
+  on = false;
+  await loop;
+  const deadline = Date.now() + 60_000;
+  const replies = () => fakes.telegram.sent.filter((m) => chats.includes(Number(m.chat_id)));
+  while (new Set(replies().map((m) => m.chat_id)).size < chats.length && Date.now() < deadline)
+    await new Promise((r) => setTimeout(r, 200));
+  await new Promise((r) => setTimeout(r, 1500));
+  const times = replies()
+    .map((m) => m.time)
+    .sort((a, b) => a - b);
+  let gap = 0;
+  for (let i = 1; i < times.length; i++)
+    if (times[i]! >= started - 1000 && times[i - 1]! <= ended + 1000)
+      gap = Math.max(gap, times[i]! - times[i - 1]!);
+  const counts = new Map<number, number>();
+  for (const m of replies()) counts.set(Number(m.chat_id), (counts.get(Number(m.chat_id)) ?? 0) + 1);
+  return {
+    sent: chats.length,
+    gapMs: Math.round(gap),
+    lost: chats.filter((c) => !counts.has(c)).length,
+    twice: [...counts.values()].filter((n) => n > 1).length,
+  };
+}
 
 export async function bench(): Promise<Table> {
   const key = await createTestKey();
   const home = await tempMonoHome();
-  let fleet: Vps[] = [];
+  let vps: Vps | undefined;
   const cleanups: (() => Promise<void>)[] = [];
   try {
-    fleet = await bootMany(key, FLEET);
-    const mirror = await startFleetMirror(fleet);
+    vps = await Vps.boot(key);
+    const mirror = await startMirror(vps.hostIp);
     cleanups.push(() => mirror.close());
-    const first = fleet[0]!;
-    const fakes = await startAgentFakes(first.hostIp);
+    const fakes = await startAgentFakes(vps.hostIp);
     cleanups.push(() => fakes.close());
     const envFile = await fakes.writeEnvFile(home);
-    const target = (v: Vps): Target => ({
-      host: v.host,
+    const target: Target = {
+      host: vps.host,
       identity: key.identity,
       knownHostsPath: join(home, 'known_hosts'),
       acceptNewHostKey: true,
-    });
+    };
     const common = {
       nodeMirror: mirror.url,
       nodeVersion: process.versions.node,
       nodeSha256: mirror.nodeSha256,
+      envFile,
     };
-    const releases = await Promise.all(
-      ['1.0.0', '1.0.1', '1.0.2', '1.0.3', '1.0.4', '1.0.5'].map((v) => buildRelease(v)),
-    );
+    const releases = await Promise.all(['1.0.0', '1.0.1', '1.0.2', '1.0.3'].map((v) => buildRelease(v)));
 
-    // Fresh install on one VPS; the Node download and unpack are reported apart.
     const events: ProgressEvent[] = [];
     const fresh = await deploy({
-      target: target(first),
+      target,
       releaseDir: releases[0]!,
-      envFile,
       ...common,
       onProgress: (e) => events.push(e),
     });
     const nodeMs = events.find((e) => e.step === 'node' && e.status === 'ok')?.elapsed_ms ?? 0;
+    /** A step's time: its first `start` event to its `ok` (the health step emits several starts on its own). */
+    const at = (name: string) => {
+      const start = events.find((e) => e.step === name && e.status === 'start');
+      const ok = events.find((e) => e.step === name && e.status === 'ok');
+      return start && ok ? Date.parse(ok.time) - Date.parse(start.time) : 0;
+    };
 
-    // Update with /healthz polled through a tunnel and Telegram messages arriving all along.
-    const poller = await SshExecutor.connect(target(first));
-    let polling = true;
-    let lastOk = performance.now();
-    let worstGap = 0;
-    const poll = (async () => {
-      while (polling) {
-        const ok = await poller
-          .httpGet(7420, '/healthz', 500)
-          .then((r) => r.status === 200)
-          .catch(() => false);
-        const now = performance.now();
-        if (ok) {
-          worstGap = Math.max(worstGap, now - lastOk);
-          lastOk = now;
-        }
-        await new Promise((r) => setTimeout(r, 10));
+    // An update with long polling: Telegram messages every 50 ms all along.
+    const freshHealth = at('health');
+    events.length = 0;
+    let update = 0;
+    const polling = await traffic(fakes, 10_000, 50, async () => {
+      update = (
+        await deploy({ target, releaseDir: releases[1]!, ...common, onProgress: (e) => events.push(e) })
+      ).durationMs;
+    });
+    const bake = at('health');
+
+    // `mono rollback`, with the same traffic.
+    let back = 0;
+    const rolledBack = await traffic(fakes, 20_000, 50, async () => {
+      const t = performance.now();
+      await rollback({ target });
+      back = performance.now() - t;
+    });
+
+    // Webhooks: the agent on its public port in webhook mode; deliveries every 50 ms through the update.
+    const webhookEnv = await fakes.writeEnvFile(home, {
+      MONO_HTTP_HOST: '0.0.0.0',
+      TELEGRAM_WEBHOOK_SECRET: 'bench-webhook-secret',
+      // What the agent registers (it must be https); the bench posts to the VPS's port itself, as Telegram would.
+      TELEGRAM_WEBHOOK_URL: 'https://mono-bench.invalid/telegram',
+    });
+    const hook = `http://${vps.host}:7420/telegram`;
+    const deliver = async (update: unknown) => {
+      const res = await fetch(hook, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'x-telegram-bot-api-secret-token': 'bench-webhook-secret',
+        },
+        body: JSON.stringify(update),
+      });
+      await res.arrayBuffer();
+      return res.status;
+    };
+    await deploy({ target, releaseDir: releases[2]!, ...common, envFile: webhookEnv });
+    let refused = 0;
+    let delivered = 0;
+    let slowest = 0;
+    let on = true;
+    const hooks = (async () => {
+      for (let chat = 30_000; on; chat++) {
+        const update = fakes.telegram.sendText({ chatId: chat, userId: chat, text: `webhook ${chat}` });
+        const t = performance.now();
+        await deliver(update).then(
+          (status) => (status === 200 ? delivered++ : refused++),
+          () => refused++,
+        );
+        slowest = Math.max(slowest, performance.now() - t);
+        await new Promise((r) => setTimeout(r, 50));
       }
     })();
-    let sentCount = 0;
-    let sending = true;
-    const send = (async () => {
-      while (sending) {
-        const chat = 5000 + sentCount++;
-        fakes.telegram.sendText({ chatId: chat, userId: chat, text: `during update ${chat}` });
-        await new Promise((r) => setTimeout(r, 100));
-      }
-    })();
-    await new Promise((r) => setTimeout(r, 500));
-    worstGap = 0;
-    const update = await deploy({ target: target(first), releaseDir: releases[1]!, envFile, ...common });
-    await new Promise((r) => setTimeout(r, 500));
-    sending = false;
-    await send;
-    polling = false;
-    await poll;
-    poller.close();
-    await fakes.telegram.waitForSent(sentCount, { timeoutMs: 30_000 }).catch(() => undefined);
-    const answeredChats = new Set(fakes.telegram.sent.map((m) => Number(m.chat_id)).filter((c) => c >= 5000));
-    const lost = sentCount - answeredChats.size;
+    await new Promise((r) => setTimeout(r, 1000));
+    slowest = 0;
+    await deploy({ target, releaseDir: releases[3]!, ...common, envFile: webhookEnv });
+    await new Promise((r) => setTimeout(r, 1000));
+    on = false;
+    await hooks;
 
-    // Fleet: every host gets Node and 1.0.1 first, then two update rollouts, sequential and parallel.
-    await fleetDeploy({
-      targets: fleet.map(target),
-      parallel: PARALLEL,
-      canary: 0,
-      releaseDir: releases[1]!,
-      ...common,
-    });
-    const sequential = await fleetDeploy({
-      targets: fleet.map(target),
-      parallel: 1,
-      canary: 0,
-      releaseDir: releases[2]!,
-      ...common,
-    });
-    const parallel = await fleetDeploy({
-      targets: fleet.map(target),
-      parallel: PARALLEL,
-      canary: 0,
-      releaseDir: releases[3]!,
-      ...common,
-    });
-    const twoLanes = await fleetDeploy({
-      targets: fleet.map(target),
-      parallel: 2,
-      canary: 0,
-      releaseDir: releases[5]!,
-      ...common,
-    });
-    const canaried = await fleetDeploy({
-      targets: fleet.map(target),
-      parallel: PARALLEL,
-      canary: 1,
-      releaseDir: releases[4]!,
-      ...common,
-    });
-    if (!sequential.ok || !parallel.ok || !twoLanes.ok || !canaried.ok)
-      throw new Error('a fleet rollout failed during the benchmark');
-
-    const s = (ms: number) => Math.round(ms) / 1000;
-    const perHost = sequential.durationMs / FLEET;
-    // On 2 shared cores, more than 2 agents starting at once compete for CPU: P = 4 cannot reach sequential/4.
-    const ideal = perHost * Math.ceil(FLEET / PARALLEL);
-    // A canary goes alone first, then the rest in waves of PARALLEL.
-    const idealCanary = perHost * (1 + Math.ceil((FLEET - 1) / PARALLEL));
-    const near = (ms: number, goal: number) => (ms <= goal * 1.5 ? 'yes' : 'NO');
+    const s = (ms: number) => Math.round(ms / 100) / 10;
+    const ok = (b: boolean) => (b ? 'yes' : 'NO');
     return {
-      title: `Provisioning on disposable VPSes (systemd-nspawn, real sshd; ${FLEET} hosts, 2 shared cores)`,
+      title: 'Provisioning on a disposable VPS (systemd-nspawn, real sshd, 2 shared cores)',
       columns: ['metric', 'unit', 'value', 'target', 'met'],
       rows: [
         ['fresh install, Node runtime excluded', 's', s(fresh.durationMs - nodeMs), '–', '–'],
         ['  Node runtime download + unpack', 's', s(nodeMs), '–', '–'],
+        ['  of which health gate incl. 10 s bake', 's', s(freshHealth), '–', '–'],
+        ['update incl. health gate and 10 s bake', 's', s(update), '–', '–'],
+        ['  of which health gate incl. bake', 's', s(bake), '–', '–'],
+        ['mono rollback incl. health gate and bake', 's', s(back), '–', '–'],
         [
-          'update incl. health check',
-          's',
-          s(update.durationMs),
-          '≤ 10',
-          update.durationMs <= 10_000 ? 'yes' : 'NO',
-        ],
-        [
-          'downtime during update (longest /healthz gap)',
+          'update: old release’s last reply → new one’s first (polling, msg every 50 ms)',
           'ms',
-          Math.round(worstGap),
-          '≤ 1000',
-          worstGap <= 1000 ? 'yes' : 'NO',
-        ],
-        ['messages lost across the update', `of ${sentCount}`, lost, '0', lost === 0 ? 'yes' : 'NO'],
-        [`fleet update, ${FLEET} hosts one by one`, 's', s(sequential.durationMs), '–', '–'],
-        [
-          `fleet update, ${FLEET} hosts at parallel ${PARALLEL}`,
-          's',
-          s(parallel.durationMs),
-          `≈ ${s(ideal)} (sequential/${PARALLEL})`,
-          near(parallel.durationMs, ideal),
+          polling.gapMs,
+          '≤ 300',
+          ok(polling.gapMs <= 300),
         ],
         [
-          `fleet update, ${FLEET} hosts at parallel 2 (= cores)`,
-          's',
-          s(twoLanes.durationMs),
-          `≈ ${s(perHost * Math.ceil(FLEET / 2))} (sequential/2)`,
-          near(twoLanes.durationMs, perHost * Math.ceil(FLEET / 2)),
+          `  messages lost / answered twice (of ${polling.sent})`,
+          'count',
+          `${polling.lost} / ${polling.twice}`,
+          '0 / 0',
+          ok(polling.lost + polling.twice === 0),
+        ],
+        ['rollback: last reply → first reply', 'ms', rolledBack.gapMs, '≤ 300', ok(rolledBack.gapMs <= 300)],
+        [
+          `  messages lost / answered twice (of ${rolledBack.sent})`,
+          'count',
+          `${rolledBack.lost} / ${rolledBack.twice}`,
+          '0 / 0',
+          ok(rolledBack.lost + rolledBack.twice === 0),
         ],
         [
-          `fleet update, ${FLEET} hosts at parallel ${PARALLEL}, canary 1 first`,
-          's',
-          s(canaried.durationMs),
-          `≈ ${s(idealCanary)}`,
-          near(canaried.durationMs, idealCanary),
+          `webhook deliveries refused during an update (of ${delivered + refused})`,
+          'count',
+          refused,
+          '0',
+          ok(refused === 0),
+        ],
+        [
+          '  slowest webhook delivery during the update (it waited in the socket)',
+          'ms',
+          Math.round(slowest),
+          '–',
+          '–',
         ],
       ],
     };
   } finally {
     for (const c of cleanups.reverse()) await c().catch(() => {});
-    await Promise.allSettled(fleet.map((v) => v.stop()));
+    await vps?.stop();
     await rm(home, { recursive: true, force: true });
     await rm(key.dir, { recursive: true, force: true });
     await removeBuilds();

@@ -1,6 +1,7 @@
 // `npm run bench`: every benchmark in one run, each printed as a side-by-side table.
-// `npm run bench -- agent` runs only the named ones (agent, peers, provision, desktop, backup, media); `peers` is the agent
-// table with OpenClaw beside MONO (`--install` installs it into a cache outside the repository first).
+// `npm run bench -- agent` runs only the named ones (agent, peers, provision, fleet, desktop, backup, media);
+// `peers` is the agent table with OpenClaw beside MONO (`--install` installs it into a cache outside the
+// repository first).
 import { existsSync } from 'node:fs';
 import { benchAgent } from './agent.ts';
 import { installOpenclaw, OPENCLAW_VERSION, openclawInstalled, PEER_CACHE } from './peers/openclaw.ts';
@@ -29,6 +30,9 @@ const BENCHES: Record<string, () => Promise<Table | 'skip' | undefined>> = {
   // Other areas add their benchmark module beside this file, exporting `bench(): Promise<Table>`.
   async provision() {
     return optional('./provision.ts');
+  },
+  async fleet() {
+    return optional('./fleet.ts');
   },
   async desktop() {
     return optional('./desktop.ts');

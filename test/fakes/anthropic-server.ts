@@ -2,7 +2,6 @@
 // tool_use, usage with prompt-cache tokens, errors), so @anthropic-ai/sdk with `baseURL` talks to it
 // unchanged. Tests script replies, inject faults, and hold requests to simulate a slow model.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { handleAnthropicControl } from './anthropic-control.ts';
 import { type ApiMessage, apiId, buildMessage, sseFrames } from './anthropic-reply.ts';
 import { countInputTokens, PromptCache, TooManyBreakpointsError } from './anthropic-tokens.ts';
 import {
@@ -71,6 +70,8 @@ function errorSpec(kind: FaultKind, retryAfter?: number): ErrorSpec {
 }
 
 export class FakeAnthropic {
+  /** The /__fake/… control routes, when this fake runs in a process of its own (serve.ts installs them). */
+  control: ((url: URL, body: Buffer, res: ServerResponse) => Promise<void>) | undefined;
   apiKey: string;
   /** Scripted answer for each request; the default echoes the last user message. */
   respond: Responder;
@@ -93,6 +94,7 @@ export class FakeAnthropic {
   #failAlways: ErrorSpec | undefined;
   readonly #changed = new Signal();
   #listening: Listening | undefined;
+  #offlineAt: ListenOptions | undefined;
 
   constructor(options: FakeAnthropicOptions = {}) {
     this.apiKey = options.apiKey ?? FAKE_ANTHROPIC_KEY;
@@ -132,6 +134,23 @@ export class FakeAnthropic {
     this.release();
     await this.#listening?.close();
     this.#listening = undefined;
+  }
+
+  /**
+   * A network outage as the client sees it: stops listening (connections refused, open and held requests cut)
+   * until online(), which listens again on the same address.
+   */
+  async offline(): Promise<void> {
+    if (!this.#listening) throw new Error('FakeAnthropic is not started: call start() first');
+    const { address, port } = this.#listening.server.address() as { address: string; port: number };
+    this.#offlineAt = { host: address, port };
+    await this.#listening.close();
+  }
+
+  async online(): Promise<void> {
+    if (!this.#offlineAt) throw new Error('FakeAnthropic is not offline');
+    this.#listening = await listen((req, res) => void this.#handle(req, res), this.#offlineAt);
+    this.#offlineAt = undefined;
   }
 
   // ---- faults and latency ---------------------------------------------------------------------------
@@ -212,7 +231,7 @@ export class FakeAnthropic {
     try {
       const url = new URL(req.url ?? '/', 'http://fake.invalid');
       const body = await readBody(req);
-      if (url.pathname.startsWith('/__fake/')) return await handleAnthropicControl(this, url, body, res);
+      if (url.pathname.startsWith('/__fake/') && this.control) return await this.control(url, body, res);
       const route = `${req.method} ${url.pathname}`;
       const known = ['POST /v1/messages', 'POST /v1/messages/count_tokens', 'GET /v1/models'];
       if (!known.includes(route) && !route.startsWith('GET /v1/models/'))

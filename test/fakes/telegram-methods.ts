@@ -1,16 +1,16 @@
-// The Bot API methods FakeTelegram implements, as plain functions over its state: each returns the
+// The Bot API methods BotState implements, as plain functions over its state: each returns the
 // result or the error Telegram would answer (descriptions copied from the real API's wording).
 import type { Message } from 'grammy/types';
 import { entityError, visibleLength } from './telegram-format.ts';
 import type { Params } from './telegram-params.ts';
-import type { FakeTelegram, TelegramCall, TelegramErrorBody } from './telegram-server.ts';
+import type { BotState, TelegramCall, TelegramErrorBody } from './telegram-types.ts';
 
 export type MethodResult =
   | { kind: 'ok'; result: unknown; description?: string }
   | { kind: 'error'; error: TelegramErrorBody }
   | { kind: 'poll'; limit: number; timeout: number };
 
-type Handler = (fake: FakeTelegram, params: Params, token: string, call: TelegramCall) => MethodResult;
+type Handler = (fake: BotState, params: Params, token: string, call: TelegramCall) => MethodResult;
 
 const MESSAGE_LIMIT = 4096;
 const PARSE_MODES = new Set(['HTML', 'MarkdownV2', 'Markdown']);
@@ -45,7 +45,7 @@ function chatIdOf(params: Params): number | string | undefined {
 }
 
 /** Checks what Telegram checks before sending text: chat, length, parse mode, blocked user, reply target. */
-function checkText(fake: FakeTelegram, params: Params): MethodResult | undefined {
+function checkText(fake: BotState, params: Params): MethodResult | undefined {
   const chatId = chatIdOf(params);
   if (chatId === undefined) return bad('chat_id is empty');
   if (fake.blockedChats.has(chatId)) return bad('bot was blocked by the user', 403);
@@ -65,7 +65,7 @@ function checkText(fake: FakeTelegram, params: Params): MethodResult | undefined
 }
 
 function replyTarget(
-  fake: FakeTelegram,
+  fake: BotState,
   chatId: number | string,
   params: Params,
 ): Message | undefined | MethodResult {
@@ -263,7 +263,7 @@ export function canonicalMethod(name: string): string | undefined {
 }
 
 export function runMethod(
-  fake: FakeTelegram,
+  fake: BotState,
   method: string,
   params: Params,
   token: string,

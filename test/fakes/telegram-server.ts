@@ -15,13 +15,13 @@ import {
   sleep,
   waitUntil,
 } from './http-util.ts';
-import { handleTelegramControl } from './telegram-control.ts';
 import type { MediaInput } from './telegram-files.ts';
 import * as media from './telegram-files.ts';
 import { TelegramFiles } from './telegram-files.ts';
 import { canonicalMethod, type MethodResult, runMethod } from './telegram-methods.ts';
 import { BadParamsError, type Params, parseParams } from './telegram-params.ts';
 import type {
+  BotState,
   SendTextInput,
   SentMessage,
   TelegramCall,
@@ -53,7 +53,9 @@ interface Poller {
   timer: NodeJS.Timeout;
 }
 
-export class FakeTelegram {
+export class FakeTelegram implements BotState {
+  /** The /__fake/… control routes, when this fake runs in a process of its own (serve.ts installs them). */
+  control: ((url: URL, body: Buffer, res: ServerResponse) => Promise<void>) | undefined;
   readonly tokens: Set<string>;
   readonly calls: TelegramCall[] = [];
   readonly sent: SentMessage[] = [];
@@ -76,6 +78,7 @@ export class FakeTelegram {
   #nextUpdateId = 100_000_001;
   #poller: Poller | undefined;
   #listening: Listening | undefined;
+  #offlineAt: ListenOptions | undefined;
 
   constructor(options: FakeTelegramOptions = {}) {
     this.tokens = new Set(options.tokens ?? [FAKE_TELEGRAM_TOKEN]);
@@ -100,6 +103,24 @@ export class FakeTelegram {
     if (this.#poller) this.#finishPoll([]);
     await this.#listening?.close();
     this.#listening = undefined;
+  }
+
+  /**
+   * A network outage as the bot sees it: stops listening (new connections are refused, open ones are cut, a held
+   * long poll too) until online(), which listens again on the same address. Updates sent meanwhile wait here.
+   */
+  async offline(): Promise<void> {
+    if (!this.#listening) throw new Error('FakeTelegram is not started: call start() first');
+    const { address, port } = this.#listening.server.address() as { address: string; port: number };
+    this.#offlineAt = { host: address, port };
+    this.#poller = undefined;
+    await this.#listening.close();
+  }
+
+  async online(): Promise<void> {
+    if (!this.#offlineAt) throw new Error('FakeTelegram is not offline');
+    this.#listening = await listen((req, res) => void this.#handle(req, res), this.#offlineAt);
+    this.#offlineAt = undefined;
   }
 
   /** The bot user getMe answers for a token (its id is the token's numeric prefix, as on Telegram). */
@@ -393,9 +414,9 @@ export class FakeTelegram {
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     try {
       const url = new URL(req.url ?? '/', 'http://fake.invalid');
-      if (url.pathname.startsWith('/__fake/')) {
+      if (url.pathname.startsWith('/__fake/') && this.control) {
         const body = await readBody(req);
-        return await handleTelegramControl(this, url, body, res);
+        return await this.control(url, body, res);
       }
       const file = /^\/file\/bot([^/]+)\/(.+)$/.exec(url.pathname);
       if (file) {

@@ -1,5 +1,5 @@
 // Records and inputs of FakeTelegram: what tests read (calls, sent messages, webhook state) and pass in.
-import type { Message } from 'grammy/types';
+import type { Message, Update, UserFromGetMe } from 'grammy/types';
 import type { Params } from './telegram-params.ts';
 
 /** Every Bot API request the server received, in arrival order. */
@@ -53,4 +53,27 @@ export interface TelegramErrorBody {
   error_code: number;
   description: string;
   parameters?: { retry_after?: number; migrate_to_chat_id?: number };
+}
+
+/** What the Bot API methods (telegram-methods.ts) read and change of the fake's state; FakeTelegram has it. */
+export interface BotState {
+  readonly updates: Update[];
+  webhook: WebhookState | undefined;
+  allowedUpdates: string[] | undefined;
+  rejectParseMode: boolean;
+  /** Files users sent, as getFile answers for them (TelegramFiles). */
+  readonly files: {
+    getFile(
+      fileId: unknown,
+    ): { ok: true; result: unknown } | { ok: false; error_code: number; description: string };
+  };
+  readonly blockedChats: Set<number | string>;
+  readonly messages: Map<string, Message>;
+  readonly pendingUpdates: number;
+  botFor(token: string): UserFromGetMe;
+  nextMessageId(chatId: number | string): number;
+  chatFor(chatId: number | string): Message['chat'];
+  recordSent(entry: SentMessage): void;
+  terminatePoll(description: string): void;
+  dropPendingUpdates(): void;
 }

@@ -2,7 +2,8 @@
 // Call at the top level of a test file; `db` is ready in every test.
 import { after, before } from 'node:test';
 import type { Surreal } from 'surrealdb';
-import { type Datastore, openDatastore } from '../../agent-core/db/datastore.ts';
+import { openDatastore } from '../../agent-core/db/datastore.ts';
+import type { Datastore } from '../../agent-core/db/datastore-types.ts';
 import { applySchema } from '../../agent-core/db/schema.ts';
 import { silentLogger } from '../../agent-core/log/logger.ts';
 import { makeTempDir, removeTempDir } from '../agent-core/db/temp-dir.ts';
@@ -17,7 +18,7 @@ export function datastoreWithSchema(options: { onDisk?: boolean } = {}): { reado
   after(async () => {
     await datastore?.close();
     if (dir) await removeTempDir(dir);
-    // After DEFINE INDEX the embedded engine keeps the process alive (DESIGN.md): end it once results are out.
+    // After DEFINE INDEX the embedded engine keeps the process alive (a SurrealDB engine trait): end it once results are out.
     setTimeout(() => process.exit(process.exitCode ?? 0), 300).unref();
   });
   return {

@@ -2,8 +2,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { trayIconName, trayMenuTemplate } from '../../src-main/electron/tray.ts';
+import type { DbChange } from '../../src-main/ipc/contract.ts';
 import { createNotifier, type Notice, type TrayInput, trayState } from '../../src-main/services/attention.ts';
 import { backoffDelay, SYNC_BACKOFF } from '../../src-main/services/backoff.ts';
+import { createFaultMirror } from '../../src-main/services/fault-mirror.ts';
 import { healthProblems } from '../../src-main/services/health-problems.ts';
 
 const base: TrayInput = {
@@ -179,4 +181,38 @@ test('each problem says what is wrong and what to do, in one line each', () => {
     ],
   );
   assert.ok(problems.every((p) => !p.fix.includes('\n') && !p.title.includes('\n')));
+});
+
+test('the agent’s faults, followed from agent_status, put the tray in need of the owner and clear with it', () => {
+  const mirror = createFaultMirror();
+  const status = (faults: unknown): DbChange => ({
+    table: 'agent_status',
+    action: 'UPDATE',
+    id: 'agent_status:current',
+    row: { version: '1', ...(faults === undefined ? {} : { faults }) },
+  });
+  const tray = () => trayState({ ...base, faults: mirror.trayNotes(Date.parse('2026-03-10T12:00:00Z')) });
+  assert.equal(tray().state, 'online');
+  mirror.observe(
+    status({
+      disk: { level: 'low', free_bytes: 1e8, total_bytes: 1e10, refuse_below_bytes: 2e8 },
+      outages: [{ service: 'telegram', since: '2026-03-10T11:00:00Z', detail: 'ECONNREFUSED', waiting: 12 }],
+      memory_kill: { at: '2026-03-10T09:00:00Z', limit_bytes: 256 * 1024 * 1024 },
+    }),
+  );
+  assert.deepEqual(tray(), {
+    state: 'attention',
+    tooltip: 'MONO — needs you: disk nearly full, Telegram unreachable, killed for memory at 256 MB',
+  });
+  // Another table's change says nothing about faults; a status row without them (or a broken value) clears them.
+  mirror.observe({ table: 'pairing', action: 'UPDATE', id: 'pairing:1', row: { status: 'pending' } });
+  assert.equal(tray().state, 'attention');
+  mirror.observe(status('garbage'));
+  assert.equal(tray().state, 'online');
+  mirror.observe(
+    status({ disk: { level: 'critical', free_bytes: 0, total_bytes: 1e10, refuse_below_bytes: 2e8 } }),
+  );
+  assert.match(tray().tooltip, /needs you: disk full$/);
+  mirror.observe(status(undefined));
+  assert.equal(tray().state, 'online');
 });

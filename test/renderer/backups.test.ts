@@ -1,10 +1,12 @@
 // Backups from the Server screen, in Chromium against MONO's services and the real local agent: Back up now makes
 // an encrypted file with its size and time in the list, Restore asks first, stops the agent, puts the backup back
 // (what was said after it is gone, what was said before is there) and starts the agent, which answers again.
+
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { allowTimeForDuplicates } from '../helpers/wait.ts';
 import { type Stack, screenshot, startStack } from './harness.ts';
 import { completeSetup } from './setup.ts';
 
@@ -88,7 +90,7 @@ test('Back up now, then Restore: the agent goes back to the backup and answers a
   const history = JSON.stringify(stack.anthropic.requests.slice(requests).at(-1)?.messages);
   assert.match(history, /my cat is called Pixel/);
   assert.doesNotMatch(history, /forget this one/);
-  await new Promise((r) => setTimeout(r, 1000));
+  await allowTimeForDuplicates();
   assert.equal(telegram.sent.length, sent + 1, 'nothing answered twice');
 });
 

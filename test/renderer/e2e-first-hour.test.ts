@@ -238,9 +238,9 @@ test('keyboard shortcuts: a screen by number, search with /, the list with ?', {
 }, async () => {
   const { page } = stack;
   await page.locator('body').click({ position: { x: 600, y: 400 } });
-  await page.keyboard.press('Alt+6');
+  await page.keyboard.press('Alt+7');
   await page.getByRole('heading', { name: 'Server', exact: true }).waitFor();
-  await page.keyboard.press('Alt+2');
+  await page.keyboard.press('Alt+3');
   await page.getByRole('heading', { name: 'Contacts & access', exact: true }).waitFor();
   await page.keyboard.press('/');
   await page.getByLabel('Search conversations').waitFor();

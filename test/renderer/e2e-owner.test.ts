@@ -123,7 +123,9 @@ test('the code sent from the phone makes its sender the owner: tools, memory, /s
 
   const before = anthropic.requests.length;
   telegram.sendText({ ...ADA, text: '/status' });
-  await telegram.waitFor(sentTo(ADA.chatId, /^MONO [\d.]+[\s\S]*Channels: telegram/), { timeoutMs: 20_000 });
+  await telegram.waitFor(sentTo(ADA.chatId, /^MONO [\d.]+[\s\S]*Channels:[^\n]*telegram: polling/), {
+    timeoutMs: 20_000,
+  });
   assert.equal(anthropic.requests.length, before, '/status is answered by MONO itself, not sent to Claude');
 
   telegram.sendText({ ...ADA, text: 'Remember that I like tea.' });

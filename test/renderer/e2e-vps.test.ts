@@ -3,7 +3,15 @@
 // screen reads the agent's state through SSH. The fakes listen on the host side of the VPS's veth pair.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -18,6 +26,10 @@ import { buildRelease, createTestKey, removeBuilds, startMirror, type TestKey, V
 import { ensureRendererBuilt, launchChromium, RENDERER_DIR, ROOT, screenshot } from './harness.ts';
 
 const VERSION = '7.7.7';
+/** What "Update agent" installs: a real new version (the release the app deploys is switched to it). */
+const NEXT = '7.7.8';
+/** A new version that answers healthy, then crashes 5 s later. */
+const LATE = '7.7.9';
 const hubMissing = readFileSync(join(ROOT, 'agent-core', 'agent-app.ts'), 'utf8').includes('TODO(hub)')
   ? 'the agent does not start its db hub yet (agent-core/agent-app.ts: TODO(hub))'
   : false;
@@ -30,6 +42,9 @@ let app: BrowserApp;
 let browser: Browser;
 let page: Page;
 const dataDir = mkdtempSync(join(tmpdir(), 'mono-e2e-vps-'));
+const releaseLink = join(dataDir, 'release');
+/** The notifications the tray would show. */
+const notices: { title: string; body: string }[] = [];
 
 before(async () => {
   ensureRendererBuilt();
@@ -37,10 +52,15 @@ before(async () => {
   vps = await Vps.boot(key);
   [mirror, fakes] = await Promise.all([startMirror(vps.hostIp), startAgentFakes(vps.hostIp)]);
   const release = await buildRelease(VERSION);
+  // The app deploys whatever build this link names (as an app update would bring a new one).
+  symlinkSync(release, releaseLink);
+  buildRelease(NEXT).catch(() => {});
+  buildRelease(LATE, { fault: { kind: 'crash-after', seconds: 5 } }).catch(() => {});
   app = await startBrowserApp({
     version: '0.1.0',
     dataDir,
     passphrase: 'the owner of this test vps',
+    notify: (notice) => notices.push(notice),
     rendererDir: RENDERER_DIR,
     agentPath: join(release, 'mono-agent.js'),
     endpoints: {
@@ -49,7 +69,7 @@ before(async () => {
       model: 'claude-sonnet-5-5',
     },
     provision: createVpsProvision({
-      releaseDir: release,
+      releaseDir: releaseLink,
       hubUser: HUB_USER,
       nodeMirror: mirror.url,
       nodeVersion: process.versions.node,
@@ -181,7 +201,7 @@ test('the wizard tests the SSH connection and installs MONO on the VPS with live
   await screenshot(page, 'wizard-install');
   await page.getByRole('heading', { name: 'Your agent is alive' }).waitFor({ timeout: 180_000 });
   await page.getByRole('button', { name: 'Open the dashboard' }).click();
-  assert.equal((await vps.must('readlink /opt/mono/current')).trim().endsWith(VERSION), true);
+  assert.match((await vps.must('readlink /opt/mono/current')).trim(), /^releases\/7\.7\.7\+[0-9a-f]{12}$/);
 });
 
 test('the Server screen reads the VPS agent over SSH: healthy, its version, the journal as it is written', {
@@ -198,18 +218,55 @@ test('the Server screen reads the VPS agent over SSH: healthy, its version, the 
   await screenshot(page, 'server-vps');
 });
 
-test('one-click update shows its progress; a rollback with nothing to go back to says so', {
-  timeout: 180_000,
+test('one-click update installs the new version; Roll back returns to the one before, and says so', {
+  timeout: 300_000,
 }, async () => {
+  // A new build arrives (what an app update brings): the link the app deploys from now names it.
+  symlinkSync(await buildRelease(NEXT), `${releaseLink}.new`);
+  renameSync(`${releaseLink}.new`, releaseLink);
   await page.getByRole('button', { name: 'Update agent' }).click();
   await page.getByText('Updating your agent').waitFor({ timeout: 30_000 });
-  await page.getByText('Updating your agent').waitFor({ state: 'detached', timeout: 150_000 });
+  await page.getByText('Updating your agent').waitFor({ state: 'detached', timeout: 240_000 });
   assert.equal(await page.getByText('The last update failed').count(), 0);
+  await page.getByText(NEXT, { exact: true }).waitFor({ timeout: 60_000 });
+  assert.match((await vps.must('readlink /opt/mono/current')).trim(), /^releases\/7\.7\.8\+[0-9a-f]{12}$/);
+
   await page.getByRole('button', { name: 'Roll back' }).click();
-  const notice = page.getByRole('status').filter({ hasText: /previous|release|roll/i });
-  await notice.waitFor({ timeout: 60_000 });
-  assert.match((await notice.textContent()) ?? '', /\.\s/, 'a reason and what to do');
+  // Only the rollback's own message passes: which release it left, and which one runs again.
+  const notice = page.getByRole('status').filter({ hasText: /Switched back from/ });
+  await notice.waitFor({ timeout: 120_000 });
+  assert.match(
+    (await notice.textContent()) ?? '',
+    /Switched back from 7\.7\.8\+[0-9a-f]{12} to 7\.7\.7\+[0-9a-f]{12}\./,
+  );
+  await page.getByText(VERSION, { exact: true }).waitFor({ timeout: 60_000 });
+  assert.match((await vps.must('readlink /opt/mono/current')).trim(), /^releases\/7\.7\.7\+[0-9a-f]{12}$/);
   await page.getByText('Healthy', { exact: true }).waitFor({ timeout: 30_000 });
+});
+
+test('an update to a release that crashes 5 s after answering healthy: the desktop and the tray say what failed and that the previous version runs again', {
+  timeout: 300_000,
+}, async () => {
+  const was = (await vps.must('readlink /opt/mono/current')).trim();
+  symlinkSync(await buildRelease(LATE, { fault: { kind: 'crash-after', seconds: 5 } }), `${releaseLink}.new`);
+  renameSync(`${releaseLink}.new`, releaseLink);
+  const before = notices.length;
+  await page.getByRole('button', { name: 'Update agent' }).click();
+  const failed = page.getByText('The last update failed');
+  await failed.waitFor({ timeout: 240_000 });
+  const text = (await page.getByTestId('update-error').textContent()) ?? '';
+  assert.match(text, /7\.7\.9\+[0-9a-f]{12} crashed \d+ s after it became healthy/, text);
+  assert.match(text, /7\.7\.7\+[0-9a-f]{12} runs again/, text);
+  const notice = notices.slice(before).find((n) => n.title === 'Update failed');
+  assert.ok(notice, JSON.stringify(notices));
+  assert.match(notice.body, /crashed \d+ s after it became healthy.*7\.7\.7\+[0-9a-f]{12} runs again/s);
+  assert.equal(
+    (await vps.must('readlink /opt/mono/current')).trim(),
+    was,
+    'the release from before is current',
+  );
+  await page.getByText(VERSION, { exact: true }).waitFor({ timeout: 60_000 });
+  await page.getByText('Healthy', { exact: true }).waitFor({ timeout: 60_000 });
 });
 
 test('conversations from the VPS arrive live through the SSH tunnel to its hub', {
@@ -255,4 +312,30 @@ test('on a VPS too: a refused token never reaches the server, a revoked one show
   assert.match(await vps.must('cat /etc/mono/agent.env'), new RegExp(NEW_TOKEN.split(':')[1]!));
   await page.getByRole('link', { name: /Server/ }).click();
   await page.getByText('Healthy', { exact: true }).waitFor({ timeout: 60_000 });
+});
+
+test('the Chat screen talks to the VPS agent: stored, answered once, the reply growing live through the tunnel', {
+  timeout: 120_000,
+  skip: hubMissing,
+}, async () => {
+  await page.getByRole('link', { name: /Chat with MONO/ }).click();
+  fakes.anthropic.chunkChars = 4;
+  fakes.anthropic.streamDelayMs = 120;
+  const question = 'From the desktop to the VPS: what is on my list for today, and what can wait?';
+  await page.getByLabel('Message to MONO').fill(question);
+  await page.keyboard.press('Enter');
+  const growing = page.getByTestId('chat-log').locator('[data-status="streaming"]');
+  await growing.waitFor({ timeout: 60_000 });
+  const partial = (await growing.locator('.msg-text').textContent()) ?? '';
+  assert.ok(`Echo: ${question}`.startsWith(partial), `"${partial}" is a part of the reply`);
+  const log = page.getByTestId('chat-log');
+  await log
+    .locator('[data-status="sent"]')
+    .getByText(`Echo: ${question}`, { exact: true })
+    .waitFor({ timeout: 60_000 });
+  fakes.anthropic.streamDelayMs = 0;
+  const history = await app.services.handlers['chat.history'](undefined);
+  assert.equal(history.messages.filter((m) => m.text === question).length, 1);
+  assert.equal(history.messages.filter((m) => m.text === `Echo: ${question}`).length, 1);
+  await screenshot(page, 'chat-vps');
 });

@@ -2,6 +2,7 @@
 // messages, banners, re-selects) and the first-render benchmark. It speaks the same IPC contract over the real
 // bridge; the end-to-end tests use the real services and agent instead.
 import type {
+  AgentStatusRow,
   ConversationRow,
   JobRow,
   MessageRow,
@@ -221,6 +222,15 @@ export async function startFixture(options: FixtureOptions = {}) {
     pushMessage(row: MessageRow) {
       thread.push(row);
       bridge.broadcast('db.change', { table: 'message', action: 'CREATE', id: row.id, row: { ...row } });
+    },
+    /** The agent's status row (heartbeat, channels, faults) changing, as the live query delivers it. */
+    setAgentStatus(row: Omit<AgentStatusRow, 'id'>) {
+      bridge.broadcast('db.change', {
+        table: 'agent_status',
+        action: 'UPDATE',
+        id: 'agent_status:current',
+        row: { ...row },
+      });
     },
     /** The agent's linked-device state changing, as the live query delivers it. */
     setLink(next: Omit<WhatsAppLink, 'id' | 'updated_at'>) {

@@ -97,6 +97,65 @@ test('a live message is appended and followed when the reader is at the bottom',
   assert.equal(await thread.getByRole('button', { name: 'Send again' }).count(), 1);
 });
 
+test('the agent’s faults are told in a banner while they last; a reply of unknown fate says so', {
+  timeout: 30_000,
+}, async () => {
+  const banner = page.getByTestId('fault-banner');
+  const now = new Date().toISOString();
+  const status = { version: '1', started_at: now, heartbeat_at: now, paused: false, channels: {} };
+  fixture.setAgentStatus({
+    ...status,
+    faults: {
+      disk: {
+        level: 'low',
+        free_bytes: 120 * 1024 ** 2,
+        total_bytes: 10 * 1024 ** 3,
+        refuse_below_bytes: 2e8,
+      },
+      outages: [{ service: 'anthropic', since: now, detail: 'ECONNREFUSED', waiting: 7 }],
+      memory_kill: { at: now, limit_bytes: 256 * 1024 ** 2 },
+    },
+  });
+  await banner.waitFor();
+  const text = (await banner.textContent()) ?? '';
+  assert.match(text, /disk is nearly full \(120 MB free of 10\.0 GB\)/);
+  assert.match(text, /Claude cannot be reached since .* — 7 waiting/);
+  assert.match(text, /killed for lack of memory .* \(limit 256 MB\) and restarted/);
+  assert.equal(await banner.getAttribute('class'), 'banner banner-bad', 'a nearly full disk is the worst');
+  fixture.setAgentStatus({
+    ...status,
+    faults: {
+      disk: { level: 'ok', free_bytes: 5e9, total_bytes: 1e10, refuse_below_bytes: 2e8 },
+      outages: [],
+    },
+  });
+  await banner.waitFor({ state: 'detached' });
+
+  const thread = page.getByTestId('thread');
+  await thread.evaluate((el) => {
+    el.scrollTop = el.scrollHeight;
+  });
+  fixture.pushMessage({
+    id: 'message:fate1',
+    conversation: fixture.conversations[0]!.id,
+    channel: 'telegram',
+    direction: 'out',
+    role: 'assistant',
+    text: 'A reply sent again after a crash',
+    status: 'sent',
+    fate: 'unknown',
+    created_at: now,
+    updated_at: now,
+  });
+  const bubble = page.getByTestId('message').filter({ hasText: 'A reply sent again after a crash' });
+  await bubble.getByTestId('unknown-fate').waitFor();
+  assert.match(
+    (await bubble.getByTestId('unknown-fate').getAttribute('title')) ?? '',
+    /may have arrived twice/,
+  );
+  assert.equal(await page.getByTestId('unknown-fate').count(), 1, 'only that reply is marked');
+});
+
 test('the offline banner follows the sync state, and a reconnect selects the screen again', {
   timeout: 30_000,
 }, async () => {

@@ -15,11 +15,13 @@ export function runMono(
   args: string[],
   env: Record<string, string> = {},
   timeoutMs = 120_000,
+  /** Another `mono` (a checkout's own src-main/cli/bin.js). */
+  bin = join(REPO, 'src-main/cli/bin.js'),
 ): Promise<CliResult> {
   return new Promise((resolve) => {
     execFile(
       process.execPath,
-      [join(REPO, 'src-main/cli/bin.js'), ...args],
+      [bin, ...args],
       { env: { ...process.env, ...env }, timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024 },
       (error, stdout, stderr) => {
         const code = error

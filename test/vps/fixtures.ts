@@ -9,7 +9,6 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, normalize } from 'node:path';
 import { promisify } from 'node:util';
-import type { Vps } from './harness.ts';
 import { testTls } from './tls.ts';
 
 export { testTls };
@@ -104,14 +103,22 @@ export async function startMirror(
  * mono-mirror.test to its own peer in /etc/hosts (its overlay, thrown away with it).
  */
 export async function startFleetMirror(
-  fleet: Vps[],
-): Promise<{ url: string; requests: string[]; nodeSha256: string; close(): Promise<void> }> {
+  fleet: { hostIp: string; must(command: string): Promise<string> }[],
+): Promise<{
+  url: string;
+  /** The same mirror as this machine reaches it (the name above resolves on the VPSes only). */
+  localUrl: string;
+  requests: string[];
+  nodeSha256: string;
+  close(): Promise<void>;
+}> {
   const first = await startMirror(fleet[0]!.hostIp);
   const rest = await Promise.all(fleet.slice(1).map((v) => startMirror(v.hostIp, first.port)));
   const all = [first, ...rest];
   await Promise.all(fleet.map((v) => v.must(`echo '${v.hostIp} mono-mirror.test' >> /etc/hosts`)));
   return {
     url: `https://mono-mirror.test:${first.port}`,
+    localUrl: first.url,
     nodeSha256: first.nodeSha256,
     get requests() {
       return all.flatMap((m) => m.requests);

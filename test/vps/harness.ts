@@ -44,6 +44,10 @@ export interface ExecResult {
 
 export class Vps {
   readonly log: string[] = [];
+  /** How systemd-nspawn was started (kept to boot again after a reboot). */
+  private boot?: { root: string; volatile: boolean; extra: string[] };
+  /** For a persistent VPS: the host-side overlay (upper, work, merged) that survives its reboots. */
+  private stateDir?: string;
 
   private constructor(
     readonly n: number,
@@ -57,8 +61,11 @@ export class Vps {
     private proc: ChildProcess | undefined,
   ) {}
 
-  /** Boots a fresh VPS (overlay: nothing it writes survives stop()); resolves once sshd accepts our key. */
-  static async boot(key: TestKey): Promise<Vps> {
+  /**
+   * Boots a fresh VPS (overlay: nothing it writes survives stop()); resolves once sshd accepts our key.
+   * `persistent`: its overlay lives on the host instead of in the container's tmpfs, so it survives reboot().
+   */
+  static async boot(key: TestKey, o: { persistent?: boolean } = {}): Promise<Vps> {
     const { rootfs } = await ensureFixtures();
     const n = await claimLink();
     const netns = `mono-vps-${n}`;
@@ -78,11 +85,27 @@ export class Vps {
       await vps.writeHostKey();
       await copyFile(`${key.identity}.pub`, join(keysDir, 'authorized_keys'));
       await chmod(join(keysDir, 'authorized_keys'), 0o644);
+      let root = rootfs;
+      if (o.persistent) {
+        vps.stateDir = await mkdtemp(join(tmpdir(), `mono-vps-state-${n}-`));
+        const [upper, work, merged] = ['upper', 'work', 'merged'].map((d) => join(vps.stateDir!, d));
+        await sh('mkdir', ['-p', upper!, work!, merged!]);
+        await sh('mount', [
+          '-t',
+          'overlay',
+          'overlay',
+          '-o',
+          `lowerdir=${rootfs},upperdir=${upper},workdir=${work}`,
+          merged!,
+        ]);
+        root = merged!;
+      }
       // Where systemd is PID 1 it can give the container a scope of its own (over D-Bus); a bare container
       // host (no systemd) keeps it in the test's cgroup. If the scope cannot be had, fall back to keeping it.
       const variants = existsSync('/run/systemd/system') ? [[], ['--keep-unit']] : [['--keep-unit']];
       for (const [i, variant] of variants.entries()) {
-        vps.start(rootfs, variant);
+        vps.boot = { root, volatile: !o.persistent, extra: variant };
+        vps.start();
         try {
           await vps.waitForSsh(45_000);
           // The test mirror's CA, as an operator with a private mirror would add theirs (the overlay forgets it).
@@ -101,15 +124,16 @@ export class Vps {
     }
   }
 
-  private start(rootfs: string, extra: string[]): void {
+  private start(): void {
+    const { root, volatile, extra } = this.boot!;
     const proc = spawn(
       'systemd-nspawn',
       [
         '-q',
         '-D',
-        rootfs,
+        root,
         '-b',
-        '--volatile=overlay',
+        ...(volatile ? ['--volatile=overlay'] : []),
         '--register=no',
         ...extra,
         `--network-namespace-path=/run/netns/${this.netns}`,
@@ -195,6 +219,20 @@ export class Vps {
     return r.stdout;
   }
 
+  /** Reboots a persistent VPS (systemctl reboot inside, then the same container boots again on its disk). */
+  async reboot(): Promise<void> {
+    if (!this.stateDir || !this.proc)
+      throw new Error('only a VPS booted with { persistent: true } can reboot');
+    const proc = this.proc;
+    const exited = new Promise<void>((r) => proc.once('exit', () => r()));
+    await this.ssh('systemctl reboot', { timeoutS: 5 });
+    const timer = setTimeout(() => proc.kill('SIGKILL'), 60_000);
+    await exited;
+    clearTimeout(timer);
+    this.start();
+    await this.waitForSsh(90_000);
+  }
+
   /** Gives the VPS a new host key (as a rebuilt server or a man in the middle would have). */
   async rotateHostKey(): Promise<void> {
     await this.writeHostKey();
@@ -215,12 +253,21 @@ export class Vps {
     spawnSync('ip', ['netns', 'del', this.netns]);
     spawnSync('ip', ['link', 'del', `mvh${this.n}`]);
     rmSync(this.keysDir, { recursive: true, force: true });
+    if (this.stateDir) {
+      spawnSync('umount', ['-l', join(this.stateDir, 'merged')]);
+      rmSync(this.stateDir, { recursive: true, force: true });
+    }
   }
 
   /** Powers the VPS off and removes its namespace, veth pair and files; safe to call twice. */
   async stop(): Promise<void> {
     live.delete(this);
     const proc = this.proc;
+    // A VPS that went down by itself before the test stopped it: say so, with what systemd-nspawn printed.
+    if (proc && (proc.exitCode !== null || proc.signalCode !== null))
+      process.stderr.write(
+        `VPS ${this.n} had stopped by itself (exit ${proc.exitCode ?? proc.signalCode}); its console:\n${this.log.join('').slice(-3000)}\n`,
+      );
     this.proc = undefined;
     if (proc && proc.exitCode === null && proc.signalCode === null) {
       const exited = new Promise<void>((r) => proc.once('exit', () => r()));
@@ -232,6 +279,10 @@ export class Vps {
     await run('ip', ['netns', 'del', this.netns]).catch(() => {});
     await run('ip', ['link', 'del', `mvh${this.n}`]).catch(() => {});
     await rm(this.keysDir, { recursive: true, force: true });
+    if (this.stateDir) {
+      await run('umount', ['-l', join(this.stateDir, 'merged')]).catch(() => {});
+      await rm(this.stateDir, { recursive: true, force: true });
+    }
   }
 }
 

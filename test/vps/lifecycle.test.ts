@@ -53,6 +53,8 @@ describe('a VPS from install to uninstall', { timeout: 300_000 }, () => {
     onProgress: (e: ProgressEvent) => events.push(e),
   });
   let chat = 1000;
+  /** Release ids (version+content hash) as each deploy reported them. */
+  const ids: Record<string, string> = {};
   const roundTrip = async (text: string) => {
     const chatId = ++chat;
     const before = fakes.telegram.sent.length;
@@ -101,7 +103,11 @@ describe('a VPS from install to uninstall', { timeout: 300_000 }, () => {
     assert.equal(verify.stdout + verify.stderr, '', 'systemd-analyze verify is clean');
     assert.equal((await vps.must('stat -c "%a %U" /etc/mono/agent.env')).trim(), '600 root');
     assert.equal((await vps.must('stat -c "%a %U" /var/lib/mono /run/mono')).trim(), '700 mono\n700 mono');
-    assert.equal((await vps.must('readlink /opt/mono/current')).trim(), 'releases/1.0.0');
+    assert.match(r.release, /^1\.0\.0\+[0-9a-f]{12}$/, 'a release is named by its version and content');
+    assert.equal((await vps.must('readlink /opt/mono/current')).trim(), `releases/${r.release}`);
+    ids.v100 = r.release;
+    // The port is held by systemd's socket, so it stays open while the agent restarts.
+    assert.equal((await vps.must('systemctl is-active mono-agent.socket')).trim(), 'active');
     // Only this VPS's native addon was uploaded.
     assert.deepEqual(
       (await vps.must('ls /opt/mono/current | grep "\\.node$"')).trim(),
@@ -156,7 +162,7 @@ describe('a VPS from install to uninstall', { timeout: 300_000 }, () => {
       cliEnv(),
     );
     assert.equal(cli.code, 0, cli.stderr);
-    assert.match(cli.stdout, /already at 1\.0\.0, nothing to do/);
+    assert.match(cli.stdout, new RegExp(`already at ${ids.v100!.replace(/[.+]/g, '\\$&')}, nothing to do`));
     assert.equal(
       (await vps.must('systemctl show -p MainPID --value mono-agent')).trim(),
       pid,
@@ -196,7 +202,9 @@ describe('a VPS from install to uninstall', { timeout: 300_000 }, () => {
       r.uploadedBytes < 2 * 1024 * 1024,
       `the 23 MB addon was reused, not sent (${r.uploadedBytes} bytes)`,
     );
-    assert.equal((await vps.must('readlink /opt/mono/previous')).trim(), 'releases/1.0.0');
+    assert.equal((await vps.must('readlink /opt/mono/previous')).trim(), `releases/${ids.v100}`);
+    assert.equal((await vps.must('readlink /opt/mono/current')).trim(), `releases/${r.release}`);
+    ids.v101 = r.release;
     assert.equal((await roundTrip('after the update')).length, 1);
   });
 
@@ -255,7 +263,7 @@ describe('a VPS from install to uninstall', { timeout: 300_000 }, () => {
       session.close();
     }
     assert.equal((await vps.ssh('test -e /opt/mono/releases/9.9.9')).code, 1);
-    assert.equal((await vps.must('readlink /opt/mono/current')).trim(), 'releases/1.0.1');
+    assert.equal((await vps.must('readlink /opt/mono/current')).trim(), `releases/${ids.v101}`);
   });
 
   it('kill -9 of the agent: systemd restarts it and no message is lost or answered twice', async () => {
@@ -286,7 +294,7 @@ describe('a VPS from install to uninstall', { timeout: 300_000 }, () => {
       (error: unknown) => {
         assert.ok(error instanceof HealthCheckError);
         assert.equal(error.step, 'health');
-        assert.equal(error.rolledBackTo, '1.0.1');
+        assert.equal(error.rolledBackTo, ids.v101);
         assert.ok(
           error.logTail.some((l) => l.includes('broken on purpose')),
           error.logTail.join('\n'),
@@ -296,8 +304,8 @@ describe('a VPS from install to uninstall', { timeout: 300_000 }, () => {
       },
     );
     assert.ok(events.some((e) => e.step === 'rollback' && e.status === 'ok'));
-    assert.equal((await vps.must('readlink /opt/mono/current')).trim(), 'releases/1.0.1');
-    assert.equal((await vps.ssh('test -e /opt/mono/releases/1.0.2')).code, 1, 'the failed release is gone');
+    assert.equal((await vps.must('readlink /opt/mono/current')).trim(), `releases/${ids.v101}`);
+    assert.equal((await vps.ssh('ls -d /opt/mono/releases/1.0.2*')).code, 2, 'the failed release is gone');
     const s = await status({ target: target() });
     assert.equal(s.healthy, true);
     assert.equal(s.health?.version, '1.0.1');
@@ -309,8 +317,8 @@ describe('a VPS from install to uninstall', { timeout: 300_000 }, () => {
     assert.equal(cli.code, 0, cli.stderr + cli.stdout);
     const result = cli.events.at(-1)!;
     assert.equal(result.type, 'result');
-    assert.equal(result.to, '1.0.0');
-    assert.ok(cli.events.some((e) => e.step === 'health' && e.status === 'ok'));
+    assert.equal(result.to, ids.v100);
+    assert.ok(cli.events.some((e) => e.step === 'rollback' && e.status === 'ok'));
     const st = await runMono(['status', `root@${vps.host}`, '-i', key.identity], cliEnv());
     assert.equal(st.code, 0, st.stderr);
     assert.match(st.stdout, /version\s+1\.0\.0/);
@@ -420,22 +428,25 @@ describe('a VPS from install to uninstall', { timeout: 300_000 }, () => {
     );
     assert.ok(seen.some((e) => e.step === 'unlock' && e.status === 'ok'));
     assert.ok(!seen.some((e) => e.step === 'switch' && e.status === 'ok'));
-    assert.equal((await vps.must('readlink /opt/mono/current')).trim(), 'releases/1.0.0');
+    assert.equal((await vps.must('readlink /opt/mono/current')).trim(), `releases/${ids.v100}`);
     assert.equal((await vps.ssh('test -e /var/lock/mono-deploy')).code, 1);
   });
 
   it('old releases are pruned, keeping the newest 3 (current and previous among them)', async () => {
     // On the VPS now: 1.0.0 (current), 1.0.1 (previous), 1.0.5 (uploaded by the cancelled deploy).
+    const deployed: string[] = [];
     for (const v of ['1.0.6', '1.0.7'])
-      await deploy({ target: target(), releaseDir: await buildRelease(v), ...base() });
-    assert.deepEqual((await vps.must('ls /opt/mono/releases')).trim().split('\n'), [
-      '1.0.5',
-      '1.0.6',
-      '1.0.7',
-    ]);
+      deployed.push(
+        (await deploy({ target: target(), releaseDir: await buildRelease(v), ...base() })).release,
+      );
+    const left = (await vps.must('ls /opt/mono/releases')).trim().split('\n');
+    assert.deepEqual(
+      left.map((id) => id.replace(/\+[0-9a-f]{12}$/, '')),
+      ['1.0.5', '1.0.6', '1.0.7'],
+    );
     assert.equal(
       (await vps.must('readlink /opt/mono/current /opt/mono/previous')).trim(),
-      'releases/1.0.7\nreleases/1.0.6',
+      `releases/${deployed[1]}\nreleases/${deployed[0]}`,
     );
   });
 

@@ -12,7 +12,7 @@ const REPO = new URL('../../', import.meta.url).pathname;
 /**
  * How a test release fails. `crash-after`: exits `seconds` after its /healthz first answered ok (once healthy,
  * then again after every restart). `never-healthy`: runs but never serves. `degraded`: serves, but /healthz says
- * `degraded`. `failing-migration`: a new schema file that deletes every message, then fails. `hanging-stop`:
+ * `degraded`. `failing-migration`: a new migration that deletes every message, then one that fails. `hanging-stop`:
  * never healthy, and ignores SIGTERM (systemd must kill it).
  */
 export type Fault =
@@ -139,19 +139,18 @@ async function applyFault(dir: string, fault: Fault): Promise<void> {
     }
     if (!patched) throw new Error('no health status expression found to make degraded');
   }
-  if (fault.kind === 'failing-migration')
+  if (fault.kind === 'failing-migration') {
+    // Two new migrations: the first deletes every message (it manages its own transaction, so it is committed
+    // and recorded), the second fails on every start. What the first did is what the snapshot must undo.
     await writeFile(
-      join(dir, 'schema', '900-fails-on-purpose.surql'),
-      [
-        '-- A migration that damages data and then fails: it manages its own transaction, so the runner does',
-        '-- not wrap it, and the DELETE is committed before the THROW stops the agent from starting.',
-        'BEGIN TRANSACTION;',
-        'DELETE message;',
-        'COMMIT TRANSACTION;',
-        'THROW "this migration fails on purpose";',
-        '',
-      ].join('\n'),
+      join(dir, 'schema', '900-forget-messages.surql'),
+      '-- Damages data on purpose: commits on its own.\nBEGIN TRANSACTION;\nDELETE message;\nCOMMIT TRANSACTION;\n',
     );
+    await writeFile(
+      join(dir, 'schema', '901-fails-on-purpose.surql'),
+      '-- Fails on purpose, on every start.\nTHROW "this migration fails on purpose";\n',
+    );
+  }
 }
 
 export async function removeBuilds(): Promise<void> {

@@ -1,6 +1,8 @@
 // Email configuration from the environment: one IMAP mailbox to watch and one SMTP server to send replies,
 // with an app password or OAuth2 (XOAUTH2, e.g. Gmail) — credentials always as secrets, never in URLs.
+
 import { Secret } from '../../config/secret.ts';
+import type { EnvText } from '../../config/values.ts';
 import type { ChannelName } from '../../contract/tables.ts';
 
 export const GOOGLE_TOKEN_URL = 'https://oauth2.googleapis.com/token';
@@ -39,9 +41,7 @@ export interface EmailConfig {
   saveSent: boolean;
 }
 
-type Text = (name: string) => string | undefined;
-
-export function loadEmail(text: Text, problems: string[]): EmailConfig | undefined {
+export function loadEmail(text: EnvText, problems: string[]): EmailConfig | undefined {
   const imapUrl = text('MONO_EMAIL_IMAP_URL');
   const smtpUrl = text('MONO_EMAIL_SMTP_URL');
   if (!imapUrl) {

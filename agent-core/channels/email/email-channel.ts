@@ -6,7 +6,7 @@ import type { Logger } from '../../log/logger.ts';
 import type { MediaFiles } from '../../media/files.ts';
 import { recordOutbound } from '../../store/messages.ts';
 import { type Channel, ChannelSendError, type Receive } from '../channel.ts';
-import type { ChannelContext } from '../registry.ts';
+import type { ChannelContext } from '../channel-setup.ts';
 import type { EmailConfig } from './config.ts';
 import { type ImapClientFactory, ImapWatcher } from './imap-watcher.ts';
 import { type MailRecord, mailsToTriage, recordMailNotice, settleMail } from './mail-store.ts';

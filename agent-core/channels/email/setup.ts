@@ -1,7 +1,7 @@
 // Wires email into the agent: the channel (mailbox watch, notices, plain sends) and its tools for Claude.
 import type { Logger } from '../../log/logger.ts';
 import { MediaFiles } from '../../media/files.ts';
-import type { ChannelSetup } from '../registry.ts';
+import type { ChannelSetup } from '../channel-setup.ts';
 import type { EmailConfig } from './config.ts';
 import { EmailChannel } from './email-channel.ts';
 import { emailTools } from './tools.ts';

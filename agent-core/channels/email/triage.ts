@@ -32,6 +32,7 @@ export async function triageMail(
       system: TRIAGE_SYSTEM,
       history: [{ role: 'user', text: describeMail(mail) }],
       signal,
+      fairKey: 'email',
     });
     const parsed = parseVerdict(reply.text);
     if (!parsed) return { ...ruleOfThumb(mail), usage: reply.usage, fallback: 'unreadable triage answer' };

@@ -7,22 +7,42 @@
 import { timingSafeEqual } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import type { Api } from 'grammy';
-import type { TelegramConfig } from '../../config/config.ts';
 import type { ChannelState } from '../../contract/tables.ts';
+import { neverConnected } from '../../health/network-errors.ts';
 import type { Logger } from '../../log/logger.ts';
 import type { MediaSource } from '../../media/attachments.ts';
+import { backoffDelay } from '../../util/backoff.ts';
 import { commonJs } from '../../util/commonjs.ts';
 import { sleep } from '../../util/sleep.ts';
-import { type Channel, ChannelSendError, type FetchedMedia, type Receive } from '../channel.ts';
+import {
+  type Channel,
+  ChannelSendError,
+  type FetchedMedia,
+  InboundRefusedError,
+  type Receive,
+} from '../channel.ts';
+import type { TelegramConfig } from './config.ts';
 import { markdownToTelegramHtml } from './format.ts';
 import { fetchTelegramFile } from './media.ts';
 import { parseUpdate } from './updates.ts';
 
 const POLL_TIMEOUT_S = 25;
+/** How long a webhook delivery waits for a starting channel before it is told to retry (Telegram retries). */
+const STARTING_WAIT_MS = 30_000;
 // grammY types its signal parameter with an AbortSignal polyfill; Node's own is what it gets at run time.
 type GrammySignal = Parameters<Api['getUpdates']>[1];
-const MAX_BACKOFF_MS = 30_000;
-const OWN_BACKOFF = new Set(['getUpdates', 'deleteWebhook', 'setWebhook']);
+const POLL_BACKOFF = { baseMs: 1000, capMs: 30_000 };
+// The calls MONO retries itself: sends wait for Telegram through the turn runner (which knows whether a message
+// may have gone out), polling and the webhook's registration have their own loops (retried inside, a refused or
+// unreachable Telegram would stay hidden for minutes instead of showing in the channel's state at once), and a
+// typing indicator is not worth waiting for.
+const RETRIED_BY_MONO = new Set([
+  'sendMessage',
+  'getUpdates',
+  'sendChatAction',
+  'deleteWebhook',
+  'setWebhook',
+]);
 
 export class TelegramChannel implements Channel {
   readonly name = 'telegram' as const;
@@ -32,6 +52,11 @@ export class TelegramChannel implements Channel {
   #receive: Receive | undefined;
   #state: { state: ChannelState; detail?: string } = { state: 'off' };
   #polling: Promise<void> | undefined;
+  /** Resolves once start() has a receiver: a webhook call that arrives while the agent starts waits for it. */
+  #started: () => void = () => {};
+  readonly #ready = new Promise<void>((resolve) => {
+    this.#started = resolve;
+  });
   readonly #stop = new AbortController();
   readonly #signal = this.#stop.signal as unknown as GrammySignal;
   /** Called whenever state() changes, so the desktop sees a refused token at once. */
@@ -53,12 +78,13 @@ export class TelegramChannel implements Channel {
         const { autoRetry } = commonJs(autoRetryModule);
         grammyErrors = grammy;
         const api = new grammy.Api(this.config.token.reveal(), { apiRoot: this.config.apiRoot });
-        // Telegram's 429 says how long to wait (retry_after); 5xx are retried too. Polling and the webhook's
-        // registration back off by themselves: retried inside, a refused or unreachable Telegram would stay
-        // hidden for minutes instead of showing in the channel's state at once.
-        const retry = autoRetry({ maxRetryAttempts: 5, maxDelaySeconds: 120 });
+        // Other calls (webhook set-up at start): Telegram's 429 says how long to wait (retry_after); 5xx are retried
+        // too. Network errors are not: the plugin would retry them forever, doubling its delay up to an hour.
+        const retrying = autoRetry({ maxRetryAttempts: 5, maxDelaySeconds: 120, rethrowHttpErrors: true });
         api.config.use((prev, method, payload, signal) =>
-          OWN_BACKOFF.has(method) ? prev(method, payload, signal) : retry(prev, method, payload, signal),
+          RETRIED_BY_MONO.has(method)
+            ? prev(method, payload, signal)
+            : retrying(prev, method, payload, signal),
         );
         return api;
       },
@@ -82,6 +108,7 @@ export class TelegramChannel implements Channel {
 
   async start(receive: Receive): Promise<void> {
     this.#receive = receive;
+    this.#started();
     if (this.mode === 'webhook') {
       this.#setState({ state: 'webhook' });
       // A token Telegram refuses, or no network, must not keep the agent down: it says so and keeps trying.
@@ -108,10 +135,18 @@ export class TelegramChannel implements Channel {
     secretHeader: string | undefined,
     body: string,
   ): Promise<{ status: number; body: string }> {
-    if (!this.config.webhookSecret || !this.#receive) return { status: 404, body: 'telegram webhook is off' };
+    if (!this.config.webhookSecret) return { status: 404, body: 'telegram webhook is off' };
     if (!secretHeader || !safeEqual(secretHeader, this.config.webhookSecret.reveal())) {
       this.log.warn('telegram webhook call with a wrong or missing secret token');
       return { status: 401, body: 'wrong secret token' };
+    }
+    if (!this.#receive) {
+      // With socket activation the port is served before the channels start (an update restarts the agent
+      // behind a held socket): the delivery waits for the channel rather than being refused.
+      const waited = new AbortController();
+      await Promise.race([this.#ready, sleep(STARTING_WAIT_MS, waited.signal)]);
+      waited.abort();
+      if (!this.#receive) return { status: 503, body: 'the agent is starting; retry' };
     }
     let update: unknown;
     try {
@@ -149,7 +184,7 @@ export class TelegramChannel implements Channel {
 
   async #retryWebhook(url: string): Promise<void> {
     for (let failures = 1; !this.#stop.signal.aborted; failures++) {
-      await sleep(Math.min(MAX_BACKOFF_MS, 500 * 2 ** Math.min(failures, 6)), this.#stop.signal);
+      await sleep(backoffDelay(failures - 1, POLL_BACKOFF), this.#stop.signal);
       if (this.#stop.signal.aborted || (await this.#setWebhook(url))) return;
     }
   }
@@ -216,6 +251,7 @@ export class TelegramChannel implements Channel {
         );
         for (const update of updates) {
           const parsed = parseUpdate(update);
+          // Refused (disk nearly full): the offset stays before this update, so Telegram keeps it for later.
           if (parsed.kind === 'message') await this.#receive!(parsed.message);
           else this.log.debug({ reason: parsed.reason }, 'telegram update skipped');
           // Only now is the update confirmed: the next getUpdates carries an offset past it.
@@ -227,6 +263,11 @@ export class TelegramChannel implements Channel {
         this.#setState({ state: 'polling' });
       } catch (error) {
         if (this.#stop.signal.aborted) break;
+        if (error instanceof InboundRefusedError) {
+          this.#setState({ state: 'polling', detail: `paused: ${error.message}` });
+          await sleep(error.retryAfterMs, this.#stop.signal);
+          continue;
+        }
         failures++;
         this.#setState(stateOf(error));
         if (this.#state.state === 'rejected') {
@@ -236,7 +277,8 @@ export class TelegramChannel implements Channel {
         } else {
           this.log.warn({ reason: this.#state.detail, failures }, 'telegram polling failed; retrying');
         }
-        await sleep(Math.min(MAX_BACKOFF_MS, 500 * 2 ** Math.min(failures, 6)), this.#stop.signal);
+        // Jittered: after an outage, many agents (and this one's other loops) do not all come back at once.
+        await sleep(backoffDelay(failures - 1, POLL_BACKOFF), this.#stop.signal);
       }
     }
     this.#setState({ state: 'off' });
@@ -269,11 +311,18 @@ function stateOf(error: unknown): { state: ChannelState; detail: string } {
 
 function toSendError(error: unknown): ChannelSendError {
   if (isGrammyError(error)) {
-    // 400 chat not found, 403 blocked by the user: retrying cannot help.
+    // 400 chat not found, 403 blocked by the user: retrying cannot help. Any answer means it was not sent.
     const permanent = error.error_code === 400 || error.error_code === 403;
-    return new ChannelSendError('telegram', `Telegram refused the message: ${error.description}`, permanent);
+    const retryAfter = error.parameters?.retry_after;
+    return new ChannelSendError('telegram', `Telegram refused the message: ${error.description}`, permanent, {
+      notSent: true,
+      ...(typeof retryAfter === 'number' ? { retryAfterMs: retryAfter * 1000 } : {}),
+    });
   }
-  return new ChannelSendError('telegram', `Telegram could not be reached: ${describe(error)}`, false);
+  return new ChannelSendError('telegram', `Telegram could not be reached: ${describe(error)}`, false, {
+    unreachable: true,
+    notSent: neverConnected(error),
+  });
 }
 
 function describe(error: unknown): string {

@@ -5,6 +5,7 @@ import { timingSafeEqual } from 'node:crypto';
 import type { ChannelState } from '../../contract/tables.ts';
 import type { Logger } from '../../log/logger.ts';
 import type { MediaSource } from '../../media/attachments.ts';
+import { BoundedMap } from '../../util/bounded-map.ts';
 import {
   type Channel,
   ChannelSendError,
@@ -15,12 +16,14 @@ import {
 import type { WhatsAppCloudConfig } from './config.ts';
 import { markdownToWhatsApp } from './format.ts';
 import { GraphClient } from './graph-client.ts';
-import { classifyGraphError, GraphApiError } from './graph-errors.ts';
+import { classifyGraphError, GraphApiError, isRateLimit } from './graph-errors.ts';
 import { verifySignature } from './signature.ts';
 import { type DeliveryStatus, parseWebhook } from './webhook.ts';
 
 /** The typing indicator lasts 25 s or until the reply: refreshing it more often only costs requests. */
 const TYPING_REFRESH_MS = 20_000;
+/** Chats whose last message and typing time are remembered (least recently heard from forgotten first). */
+const CHATS_REMEMBERED = 5000;
 
 export interface WebhookResult {
   status: number;
@@ -37,8 +40,10 @@ export class WhatsAppCloudChannel implements Channel {
   #receive: Receive | undefined;
   #state: { state: ChannelState; detail?: string } = { state: 'off' };
   /** The latest inbound wamid per chat: WhatsApp's typing indicator is attached to a received message. */
-  readonly #lastInbound = new Map<string, string>();
-  readonly #typingAt = new Map<string, number>();
+  // Both bounded: a number that hears from thousands of people over months must not grow the process; a chat
+  // forgotten only misses its typing indicator.
+  readonly #lastInbound = new BoundedMap<string, string>(CHATS_REMEMBERED);
+  readonly #typingAt = new BoundedMap<string, number>(CHATS_REMEMBERED);
   onDeliveryFailure: DeliveryFailure | undefined;
   /** Called whenever state() changes, so the desktop sees a broken token at once. */
   onStateChange: (() => void) | undefined;
@@ -151,9 +156,16 @@ export class WhatsAppCloudChannel implements Channel {
       return id;
     } catch (error) {
       this.#recordError(error);
+      // Status 0: no answer from Meta (the request may or may not have arrived); any answer means not sent.
       if (error instanceof GraphApiError)
-        throw new ChannelSendError('whatsapp', error.message, error.info.permanent);
-      throw new ChannelSendError('whatsapp', `WhatsApp could not be reached: ${String(error)}`, false);
+        throw new ChannelSendError('whatsapp', error.message, error.info.permanent, {
+          unreachable: error.status === 0,
+          notSent: error.status !== 0,
+          throttled: isRateLimit(error.code),
+        });
+      throw new ChannelSendError('whatsapp', `WhatsApp could not be reached: ${String(error)}`, false, {
+        unreachable: true,
+      });
     }
   }
 

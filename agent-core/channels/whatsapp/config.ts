@@ -1,6 +1,7 @@
 // WhatsApp configuration from the environment: the official Cloud API (webhook + Graph) and the opt-in linked device.
-import type { Allowlist } from '../../config/config.ts';
+
 import { Secret } from '../../config/secret.ts';
+import type { Allowlist, EnvText } from '../../config/values.ts';
 
 /** Meta's Graph API with the version MONO was built and tested against (Meta keeps a version ~2 years). */
 export const GRAPH_API_VERSION = 'v23.0';
@@ -26,9 +27,7 @@ export interface WhatsAppLinkedConfig {
   allow: Allowlist;
 }
 
-type Text = (name: string) => string | undefined;
-
-export function loadWhatsAppCloud(text: Text, problems: string[]): WhatsAppCloudConfig | undefined {
+export function loadWhatsAppCloud(text: EnvText, problems: string[]): WhatsAppCloudConfig | undefined {
   const names = [
     'WHATSAPP_TOKEN',
     'WHATSAPP_PHONE_NUMBER_ID',
@@ -68,7 +67,7 @@ export function loadWhatsAppCloud(text: Text, problems: string[]): WhatsAppCloud
   };
 }
 
-export function loadWhatsAppLinked(text: Text, problems: string[]): WhatsAppLinkedConfig | undefined {
+export function loadWhatsAppLinked(text: EnvText, problems: string[]): WhatsAppLinkedConfig | undefined {
   const flag = text('MONO_WHATSAPP_LINKED');
   if (!flag || /^(0|false|no|off)$/i.test(flag)) return undefined;
   if (!/^(1|true|yes|on)$/i.test(flag)) {

@@ -26,6 +26,11 @@ export class GraphApiError extends Error {
 
 const RATE_LIMIT_CODES = new Set([4, 80007, 130429, 131056, 131048]);
 
+/** Meta asked to slow down (app, account or pair rate limits). */
+export function isRateLimit(code: number | undefined): boolean {
+  return code !== undefined && RATE_LIMIT_CODES.has(code);
+}
+
 export function classifyGraphError(
   status: number,
   code: number | undefined,

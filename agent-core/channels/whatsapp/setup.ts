@@ -1,7 +1,8 @@
 // Wires the WhatsApp Cloud API channel into the agent: GET/POST /whatsapp on the one HTTP server, and failed
 // deliveries (reported later by status webhooks) recorded on the reply they concern.
 import type { Logger } from '../../log/logger.ts';
-import type { ChannelSetup } from '../registry.ts';
+import { markDeliveryFailed } from '../../store/messages.ts';
+import type { ChannelSetup } from '../channel-setup.ts';
 import { WhatsAppCloudChannel } from './cloud-channel.ts';
 import type { WhatsAppCloudConfig } from './config.ts';
 
@@ -20,15 +21,8 @@ export function whatsAppCloudSetup(config: WhatsAppCloudConfig, log: Logger): Ch
     },
     async attach({ db, stateChanged }) {
       channel.onStateChange = stateChanged;
-      channel.onDeliveryFailure = async (messageId, reason) => {
-        await db
-          .query(
-            `UPDATE message SET status = 'failed', error = $reason, updated_at = time::now()
-             WHERE external_id = $id AND direction = 'out' AND channel = 'whatsapp'`,
-            { id: messageId, reason },
-          )
-          .collect();
-      };
+      channel.onDeliveryFailure = (messageId, reason) =>
+        markDeliveryFailed(db, 'whatsapp', messageId, reason);
     },
   };
 }

@@ -1,6 +1,6 @@
 // `mono deploy HOST`: install MONO on a fresh VPS or update it (see src-main/provision/deploy.ts).
 import { fileURLToPath } from 'node:url';
-import { DEFAULT_MEMORY_MAX_MB } from '../../provision/commands/systemd.ts';
+import { DEFAULT_MEMORY_MAX_MB } from '../../provision/commands/unit-files.ts';
 import { deploy } from '../../provision/deploy.ts';
 import { requireOne, runCommand, withInterrupt } from '../../provision/terminal/command.ts';
 import { expandHome, seconds, targetFrom, UsageError } from '../../provision/terminal/options.ts';
@@ -16,6 +16,7 @@ export const DEPLOY_OPTIONS = {
   'node-sha256': { type: 'string' },
   'memory-max': { type: 'string' },
   'health-timeout': { type: 'string' },
+  bake: { type: 'string' },
 } as const;
 
 export const DEPLOY_HELP = `Installs MONO on the VPS, or updates it to this build. Safe to run again.
@@ -27,7 +28,10 @@ export const DEPLOY_HELP = `Installs MONO on the VPS, or updates it to this buil
   --node-version X.Y.Z       which Node to install then (MONO pins the checksum of its default version)
   --node-sha256 HASH         the tarball's SHA-256 for another version (from its signed SHASUMS256.txt)
   --memory-max MB            the agent's memory ceiling (default ${DEFAULT_MEMORY_MAX_MB}, sized for a 1 GB VPS)
-  --health-timeout SECONDS   how long the new release may take to report healthy (default 30)`;
+  --health-timeout SECONDS   how long the new release may take to report healthy (default 30)
+  --bake SECONDS             how long it must then stay healthy (same process, no restart, /healthz ok and
+                             its channels up) before it counts; otherwise the previous release comes back
+                             (default 10; 60 for each host of a fleet)`;
 
 export function deployOptionsFrom(values: Record<string, unknown>) {
   return {
@@ -43,6 +47,7 @@ export function deployOptionsFrom(values: Record<string, unknown>) {
     nodeSha256: typeof values['node-sha256'] === 'string' ? values['node-sha256'].toLowerCase() : undefined,
     memoryMaxMb: memoryMb(values['memory-max']),
     healthTimeoutMs: seconds(values['health-timeout'], 'health-timeout'),
+    bakeMs: seconds(values.bake, 'bake'),
     lockTimeoutMs: seconds(values['lock-timeout'], 'lock-timeout'),
   };
 }
@@ -76,8 +81,8 @@ export async function run(argv: string[]): Promise<number> {
       output.result(
         { ...r },
         r.changed
-          ? `MONO ${r.version} is running on ${r.host}${r.previousVersion ? ` (was ${r.previousVersion})` : ''}; ${formatBytes(r.uploadedBytes)} sent in ${formatMs(r.durationMs)}${r.securityScore ? `; systemd-analyze security: ${r.securityScore}` : ''}.`
-          : `${r.host} is already at ${r.version}, nothing to do.`,
+          ? `MONO ${r.release} is running on ${r.host}${r.previousRelease ? ` (was ${r.previousRelease})` : ''}; ${formatBytes(r.uploadedBytes)} sent in ${formatMs(r.durationMs)}${r.securityScore ? `; systemd-analyze security: ${r.securityScore}` : ''}.`
+          : `${r.host} is already at ${r.release}, nothing to do.`,
       );
       return 0;
     },

@@ -2,7 +2,7 @@
 // directory as the agent; without either, the agent the desktop runs here) and a connection to its db hub,
 // with the errors a terminal user can act on.
 import { ConfigError, loadConfig } from '../../../agent-core/config/config.ts';
-import type { Datastore } from '../../../agent-core/db/datastore.ts';
+import type { Datastore } from '../../../agent-core/db/datastore-types.ts';
 import { AgentNotRunningError, connectLocalHub } from '../../../agent-core/hub/local-client.ts';
 import { desktopAgentFile, readDesktopAgent } from '../../services/local-mode.ts';
 

@@ -2,7 +2,7 @@
 // owner from a terminal — a one-time code sent to the bot from the account that should own it (the contract is in
 // agent-core/contract/owners.ts; the desktop does the same from its screens).
 import { parseArgs } from 'node:util';
-import type { Allowlist } from '../../../agent-core/config/config.ts';
+import type { Allowlist } from '../../../agent-core/config/values.ts';
 import type { ChannelName } from '../../../agent-core/contract/tables.ts';
 import { printable } from '../../../agent-core/log/printable.ts';
 import { listOwnerRows, removeOwner, storeOwnerClaim } from '../../../agent-core/store/owners.ts';

@@ -21,7 +21,7 @@ export async function run(argv: string[]): Promise<number> {
       const text = r.installed
         ? [
             `host      ${r.host}`,
-            `version   ${r.version ?? 'unknown'}`,
+            `version   ${r.version ?? 'unknown'}${r.release && r.release !== r.version ? ` (release ${r.release})` : ''}`,
             `service   ${r.service}${r.restarts ? `, ${r.restarts} automatic restarts` : ''}`,
             `health    ${r.healthy ? `ok (db ${r.health?.db ?? '?'})` : `NOT healthy: ${r.healthProblem}`}`,
             `uptime    ${r.uptimeS !== undefined ? formatUptime(r.uptimeS) : 'n/a'}`,

@@ -1,6 +1,7 @@
 // The agent's system user and MONO's directories (idempotent: safe on every deploy).
 import { LAYOUT } from '../layout.ts';
 import { script } from '../shell.ts';
+import { journaldLimitsLines } from './fault-settings.ts';
 import type { RemoteCommand } from './remote.ts';
 
 export function prepareCommand(): RemoteCommand {
@@ -16,6 +17,7 @@ export function prepareCommand(): RemoteCommand {
       // The data and the secrets are the agent's and root's alone.
       `install -d -m 0700 -o ${L.user} -g ${L.user} ${L.dataDir}`,
       `install -d -m 0700 -o root -g root ${L.configDir}`,
+      ...journaldLimitsLines(),
     ),
   };
 }

@@ -13,9 +13,10 @@ export function assertVersion(version: string): string {
 }
 
 /**
- * Receives a gzipped tar on stdin. Files unchanged since `reuseFrom` (the current release) are hard-linked
- * instead of uploaded. The manifest is checked before the directory gets its final name, so an interrupted
- * or corrupted upload never becomes a release (and so never `current`).
+ * Receives a gzipped tar on stdin into a hidden incoming directory; files unchanged since `reuseFrom` (the
+ * running release) are hard-linked instead of uploaded, and never written to. The manifest is checked before
+ * the directory gets its final name, so an interrupted or corrupted upload never becomes a release. A release
+ * directory is never replaced: its name says its content, so one that exists already is kept as it is.
  */
 export function uploadReleaseCommand(o: {
   version: string;
@@ -26,7 +27,6 @@ export function uploadReleaseCommand(o: {
   const v = assertVersion(o.version);
   const rel = LAYOUT.releases;
   const incoming = `${rel}/.incoming-${v}-${o.nonce}`;
-  const replaced = `${rel}/.replaced-${v}-${o.nonce}`;
   const links = o.reuseFrom
     ? o.reuse.map((p) => {
         const from = `${rel}/${assertVersion(o.reuseFrom!)}/${p}`;
@@ -39,13 +39,13 @@ export function uploadReleaseCommand(o: {
     what: `receiving and verifying release ${v}`,
     script: script(
       `rm -rf ${incoming} && mkdir -p ${incoming}`,
+      `trap 'rm -rf ${incoming}' EXIT`,
       ...links,
       `tar -xzf - -C ${incoming} --no-same-owner`,
-      `(cd ${incoming} && sha256sum --quiet --strict -c ${LAYOUT.manifest}) >&2 || { rm -rf ${incoming}; echo "the uploaded files do not match their checksums" >&2; exit ${UPLOAD_EXIT.checksum}; }`,
-      `chown -R root:root ${incoming} && chmod -R u=rwX,go=rX ${incoming}`,
-      `[ ! -e ${rel}/${v} ] || mv -T ${rel}/${v} ${replaced}`,
-      `mv -T ${incoming} ${rel}/${v}`,
-      `rm -rf ${replaced}`,
+      `(cd ${incoming} && sha256sum --quiet --strict -c ${LAYOUT.manifest}) >&2 || { echo "the uploaded files do not match their checksums" >&2; exit ${UPLOAD_EXIT.checksum}; }`,
+      // Only the new files: the hard links share their inodes with the running release.
+      `find ${incoming} -links 1 -exec chown root:root {} + -exec chmod u=rwX,go=rX {} +`,
+      `[ -e ${rel}/${v} ] && echo exists=1 || mv -T ${incoming} ${rel}/${v}`,
     ),
   };
 }

@@ -1,106 +1,37 @@
-// The agent's systemd unit (hardened, journald, restart on failure) and the commands that manage the service.
+// The commands that install and manage the agent's systemd units (their text: unit-files.ts).
 import { LAYOUT } from '../layout.ts';
 import { script } from '../shell.ts';
 import type { RemoteCommand } from './remote.ts';
-
-export interface UnitOptions {
-  /** Absolute path of the node binary to run the agent with. */
-  nodePath: string;
-  httpPort: number;
-  /** The agent's memory ceiling in MB (MemoryMax; MemoryHigh throttles at 3/4 of it). */
-  memoryMaxMb?: number;
-}
-
-/**
- * Sized for a 1 GB VPS: the agent idles near 75 MB and stays far below this under load, while sshd, journald and
- * the kernel keep the rest. Above it the agent (not sshd) is the one the kernel stops, and systemd restarts it.
- */
-export const DEFAULT_MEMORY_MAX_MB = 600;
-
-export function unitText(o: UnitOptions): string {
-  const L = LAYOUT;
-  return `# Written by "mono deploy"; changes here are replaced on the next deploy.
-[Unit]
-Description=MONO personal AI agent
-Documentation=https://github.com/mono-agent/mono
-Wants=network-online.target
-After=network-online.target
-# A 24/7 agent keeps being restarted; systemd's default gives up after 5 failures in 10 s.
-StartLimitIntervalSec=0
-
-[Service]
-Type=simple
-User=${L.user}
-Group=${L.user}
-WorkingDirectory=${L.current}
-ExecStart=${o.nodePath} ${L.current}/mono-agent.js
-Environment=NODE_ENV=production
-Environment=MONO_DATA_DIR=${L.dataDir}
-Environment=MONO_HTTP_HOST=127.0.0.1
-Environment=MONO_HTTP_PORT=${o.httpPort}
-Environment=MONO_HUB_SOCKET=${L.hubSocket}
-EnvironmentFile=${L.envFile}
-Restart=on-failure
-RestartSec=1s
-# Exit status 2 is a configuration error: restarting every second cannot fix it, the owner must.
-RestartPreventExitStatus=2
-# Throttled (reclaimed) above MemoryHigh; stopped and restarted above MemoryMax instead of the OOM killer
-# choosing a victim on the VPS.
-MemoryHigh=${Math.floor(((o.memoryMaxMb ?? DEFAULT_MEMORY_MAX_MB) * 3) / 4)}M
-MemoryMax=${o.memoryMaxMb ?? DEFAULT_MEMORY_MAX_MB}M
-# The agent parks in-flight turns and exits within 5 s of SIGTERM.
-KillMode=mixed
-TimeoutStopSec=10s
-StandardOutput=journal
-StandardError=journal
-SyslogIdentifier=mono-agent
-StateDirectory=mono
-StateDirectoryMode=0700
-# The db hub's socket: only the agent's user (and root) may open it.
-RuntimeDirectory=mono
-RuntimeDirectoryMode=0700
-UMask=0077
-LimitNOFILE=65536
-
-# Sandbox: the agent needs the network, its data directory and nothing else.
-NoNewPrivileges=yes
-CapabilityBoundingSet=
-AmbientCapabilities=
-ProtectSystem=strict
-ProtectHome=yes
-PrivateTmp=yes
-PrivateDevices=yes
-DevicePolicy=closed
-ProtectKernelTunables=yes
-ProtectKernelModules=yes
-ProtectKernelLogs=yes
-ProtectControlGroups=yes
-ProtectClock=yes
-ProtectHostname=yes
-ProtectProc=invisible
-RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6
-RestrictNamespaces=yes
-RestrictRealtime=yes
-RestrictSUIDSGID=yes
-LockPersonality=yes
-RemoveIPC=yes
-PrivateUsers=yes
-SystemCallArchitectures=native
-SystemCallFilter=@system-service
-SystemCallFilter=~@privileged @resources
-SystemCallErrorNumber=EPERM
-# V8's JIT needs writable+executable memory, so MemoryDenyWriteExecute stays off.
-
-[Install]
-WantedBy=multi-user.target
-`;
-}
+import { SOCKET_MARK } from './unit-files.ts';
 
 export const UNIT_EXIT = { verify: 41 } as const;
 
+const HOLD_FILE = '/run/mono-deploy-hold';
+const HOLD_DROPIN = `/run/systemd/system/${LAYOUT.unitName}.d/mono-deploy-hold.conf`;
+
 /**
- * Installs the unit text from stdin after `systemd-analyze verify` accepts it (its complaints are printed as
- * `verify:` lines), reloads systemd, enables the service and prints its `systemd-analyze security` score.
+ * While the agent is stopped to copy or restore its datastore, a connection to its socket would start it again
+ * (socket activation), on data half copied. A runtime drop-in makes any start wait until the hold is lifted
+ * (bounded: 15 minutes, and /run forgets it at reboot); connections keep waiting in the socket meanwhile.
+ */
+export function holdStarts(): string[] {
+  // `$$` is a literal `$` in a unit file (systemd expands `$NAME` itself).
+  return [
+    `mkdir -p "$(dirname ${HOLD_DROPIN})" && touch ${HOLD_FILE}`,
+    `printf '%s\n' '[Service]' "ExecStartPre=/bin/sh -c 'i=0; while [ -e ${HOLD_FILE} ] && [ \\$\\$i -lt 9000 ]; do sleep 0.1; i=\\$\\$((i+1)); done'" 'TimeoutStartSec=infinity' > ${HOLD_DROPIN}`,
+    'systemctl daemon-reload',
+  ];
+}
+
+export function liftHold(): string[] {
+  return [`rm -f ${HOLD_FILE} ${HOLD_DROPIN}`, 'systemctl daemon-reload'];
+}
+
+/**
+ * Installs the units from stdin (the service, then the socket after SOCKET_MARK when the release takes its port
+ * from systemd) after `systemd-analyze verify` accepts them (complaints are printed as `verify:` lines),
+ * reloads systemd, enables them and prints the service's `systemd-analyze security` score. A socket unit the
+ * new text no longer has is stopped and removed.
  */
 export function installUnitCommand(): RemoteCommand {
   const L = LAYOUT;
@@ -112,15 +43,24 @@ export function installUnitCommand(): RemoteCommand {
     script: script(
       'tmp=$(mktemp -d)',
       `trap 'rm -rf "$tmp"' EXIT`,
-      `cat > "$tmp/${L.unitName}"`,
-      `out=$(systemd-analyze verify "$tmp/${L.unitName}" 2>&1) || { printf '%s\\n' "$out" | sed 's/^/verify:/'; exit ${UNIT_EXIT.verify}; }`,
+      `awk -v u="$tmp/${L.unitName}" -v s="$tmp/${L.socketName}" '$0 == "${SOCKET_MARK}" { f = 1; next } { print > (f ? s : u) }'`,
+      `set -- "$tmp/${L.unitName}"; [ ! -e "$tmp/${L.socketName}" ] || set -- "$@" "$tmp/${L.socketName}"`,
+      `out=$(systemd-analyze verify "$@" 2>&1) || { printf '%s\\n' "$out" | sed 's/^/verify:/'; exit ${UNIT_EXIT.verify}; }`,
       `[ -z "$out" ] || printf '%s\\n' "$out" | sed 's/^/verify:/'`,
       `install -m 0644 -o root -g root "$tmp/${L.unitName}" ${L.unitPath}`,
+      `if [ -e "$tmp/${L.socketName}" ]; then install -m 0644 -o root -g root "$tmp/${L.socketName}" ${L.socketPath}; else ${dropSocket()}; fi`,
       'systemctl daemon-reload',
       `systemctl enable ${L.unitName} 2>/dev/null`,
+      `[ ! -e ${L.socketPath} ] || systemctl enable ${L.socketName} 2>/dev/null`,
       securityScoreLine(),
     ),
   };
+}
+
+/** Stops, disables and removes the socket unit (for a release that binds its port itself). */
+export function dropSocket(): string {
+  const L = LAYOUT;
+  return `if [ -e ${L.socketPath} ]; then systemctl disable --now ${L.socketName} >/dev/null 2>&1 || true; rm -f ${L.socketPath}; fi`;
 }
 
 /** `score=<exposure> <verdict>` from systemd-analyze security (lower is safer; 10 is no sandbox at all). */
@@ -132,45 +72,78 @@ export function securityCommand(): RemoteCommand {
   return { step: 'unit', root: true, script: script(securityScoreLine()) };
 }
 
-export function restartCommand(): RemoteCommand {
+/**
+ * Starts the agent anew: stop what runs (a hanging release is killed after TimeoutStopSec), then start. With a
+ * socket unit the port stays open throughout: connections wait for the new process.
+ */
+export function restartCommand(step = 'restart'): RemoteCommand {
+  const L = LAYOUT;
   return {
-    step: 'restart',
+    step,
     root: true,
-    what: `restarting ${LAYOUT.unitName} (systemctl restart)`,
+    what: `restarting ${L.unitName} (systemctl restart)`,
     // Stopping a release that hangs takes TimeoutStopSec (10 s) before systemd kills it; starting is quick.
     timeoutS: 60,
     // A crash loop before (a failed release) must not leave systemd refusing our deliberate start.
     script: script(
-      `systemctl reset-failed ${LAYOUT.unitName} 2>/dev/null || true`,
-      `systemctl enable --quiet ${LAYOUT.unitName} 2>/dev/null`,
-      `systemctl restart ${LAYOUT.unitName}`,
+      `systemctl reset-failed ${L.unitName} 2>/dev/null || true`,
+      `systemctl enable --quiet ${L.unitName} 2>/dev/null`,
+      `[ ! -e ${L.socketPath} ] || systemctl enable --quiet --now ${L.socketName} 2>/dev/null`,
+      // After a datastore snapshot the agent is stopped and starts are held: lift the hold and start (joining a
+      // start a queued connection began), rather than restart (which would stop that one mid-flight).
+      `if [ -e ${HOLD_FILE} ]; then ${liftHold().join('; ')}; systemctl start ${L.unitName}; else systemctl restart ${L.unitName}; fi`,
       serviceStateLines(),
     ),
   };
 }
 
+/** A first install that never got healthy: stopped and disabled, so it does not crash-loop after a reboot. */
 export function stopCommand(): RemoteCommand {
-  // Disabled too: a release that never started must not crash-loop after the next reboot.
+  const L = LAYOUT;
   return {
     step: 'rollback',
     root: true,
-    what: `stopping and disabling ${LAYOUT.unitName}`,
-    script: script(`systemctl disable --now ${LAYOUT.unitName} 2>/dev/null`),
+    what: `stopping and disabling ${L.unitName}`,
+    timeoutS: 60,
+    script: script(
+      `systemctl disable --now ${L.unitName} 2>/dev/null`,
+      `[ ! -e ${L.socketPath} ] || systemctl disable --now ${L.socketName} 2>/dev/null || true`,
+    ),
   };
 }
 
-function serviceStateLines(): string {
-  return `systemctl show ${LAYOUT.unitName} -p ActiveState -p SubState -p NRestarts -p MainPID -p ExecMainStatus -p MemoryCurrent -p LoadState`;
+/**
+ * The service's state as `systemctl show` properties (ActiveState, SubState, NRestarts, MainPID, …) and the
+ * release the main process runs (`cwd=`: the directory it started in, `current` resolved at that moment).
+ */
+export function serviceStateLines(): string {
+  const L = LAYOUT;
+  return [
+    `systemctl show ${L.unitName} -p ActiveState -p SubState -p NRestarts -p MainPID -p ExecMainStatus -p MemoryCurrent -p LoadState -p UnitFileState`,
+    `pid=$(systemctl show ${L.unitName} -p MainPID --value 2>/dev/null)`,
+    `[ "\${pid:-0}" -gt 0 ] 2>/dev/null && echo "cwd=$(readlink /proc/$pid/cwd 2>/dev/null)"`,
+    'true',
+  ].join('\n');
 }
 
-/** The service's state as `systemctl show` properties (ActiveState, SubState, NRestarts, MainPID, …). */
 export function serviceStateCommand(step = 'health'): RemoteCommand {
   return {
     step,
-    root: false,
+    root: true,
     what: `reading the state of ${LAYOUT.unitName}`,
     timeoutS: 20,
     script: serviceStateLines(),
+  };
+}
+
+/** systemd's line about how the agent's last process ended ("Main process exited, code=exited, status=3/…"). */
+export function lastExitCommand(): RemoteCommand {
+  return {
+    step: 'health',
+    root: true,
+    what: 'reading how the agent last exited',
+    timeoutS: 20,
+    script: `journalctl -u ${LAYOUT.unitName} --no-pager -n 200 -o cat | grep 'Main process exited' | tail -1`,
   };
 }
 

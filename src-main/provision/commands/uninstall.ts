@@ -1,16 +1,21 @@
 // Removing MONO from a VPS: the service, its files, data, secrets, user and lock. Nothing of MONO stays.
 import { LAYOUT } from '../layout.ts';
 import { script } from '../shell.ts';
+import { removeGuardLines } from './deploy-guard.ts';
 import type { RemoteCommand } from './remote.ts';
 
 /** Every path MONO creates on a VPS (the verify step checks that none is left). */
 export const MONO_PATHS = [
   LAYOUT.unitPath,
+  LAYOUT.socketPath,
   LAYOUT.root,
   LAYOUT.dataDir,
+  LAYOUT.snapshotDir,
+  LAYOUT.failedDataDir,
   LAYOUT.configDir,
   LAYOUT.runtimeDir,
   `/etc/systemd/system/multi-user.target.wants/${LAYOUT.unitName}`,
+  `/etc/systemd/system/sockets.target.wants/${LAYOUT.socketName}`,
 ] as const;
 
 export function uninstallCommand(): RemoteCommand {
@@ -19,11 +24,12 @@ export function uninstallCommand(): RemoteCommand {
     step: 'uninstall',
     root: true,
     script: script(
-      `systemctl disable --now ${L.unitName} >/dev/null 2>&1 || true`,
-      `rm -f ${MONO_PATHS.filter((p) => p.endsWith('.service')).join(' ')}`,
+      ...removeGuardLines(),
+      `systemctl disable --now ${L.unitName} ${L.socketName} >/dev/null 2>&1 || true`,
+      `rm -f ${MONO_PATHS.filter((p) => /\.(service|socket)$/.test(p)).join(' ')}`,
       'systemctl daemon-reload',
-      `systemctl reset-failed ${L.unitName} >/dev/null 2>&1 || true`,
-      `rm -rf ${L.root} ${L.dataDir} ${L.configDir} ${L.runtimeDir}`,
+      `systemctl reset-failed ${L.unitName} ${L.socketName} >/dev/null 2>&1 || true`,
+      `rm -rf ${L.root} ${L.dataDir} ${L.snapshotDir} ${L.failedDataDir} ${L.configDir} ${L.runtimeDir}`,
       `if id -u ${L.user} >/dev/null 2>&1; then userdel ${L.user}; fi`,
       `if getent group ${L.user} >/dev/null; then groupdel ${L.user}; fi`,
       // The lock goes last: it was held until everything else was gone.

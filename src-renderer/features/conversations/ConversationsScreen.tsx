@@ -9,7 +9,9 @@ import { setState, useStore } from '../../store/store.ts';
 import { Thread } from './Thread.tsx';
 
 export function ConversationsScreen() {
-  const conversations = useStore((s) => s.conversations);
+  const all = useStore((s) => s.conversations);
+  // The owner's own chat with MONO has its own screen.
+  const conversations = { ...all, items: all.items.filter((c) => c.channel !== 'desktop') };
   const selected = useStore((s) => s.selected);
   const search = useStore((s) => s.search);
   const bot = useStore((s) => s.app?.wizard.telegram);
@@ -91,7 +93,11 @@ export function ConversationsScreen() {
       </section>
       <section className="thread-pane" aria-label="Thread">
         {current || selected ? (
-          <Thread title={current?.title ?? ''} channel={current?.channel ?? 'telegram'} />
+          <Thread
+            title={current?.title ?? ''}
+            channel={current?.channel ?? 'telegram'}
+            conversation={current}
+          />
         ) : (
           <EmptyState icon={<Icon.Chat />} title="Pick a conversation">
             Messages and your agent's replies appear here live, with the tools it used.

@@ -1,5 +1,7 @@
-// One message: the person's on the left, the agent's on the right, MONO's notices centred; files it carried and
-// web lookups behind it; tool calls folded open on demand; a failed message says why and offers a retry.
+// One message: the person's on the left, the agent's on the right (the other way round in the owner's own chat),
+// MONO's notices centred, the owner's own words to a contact marked as theirs; files it carried and web lookups
+// behind it; a reply still being written says so; tool calls folded open on demand; a failed message says why and
+// offers a retry.
 import { memo, useState } from 'react';
 import type { MessageRow } from '../../../agent-core/contract/tables.ts';
 import { Icon } from '../../components/icons.tsx';
@@ -12,26 +14,38 @@ const STATUS_LABEL: Record<string, string> = {
   processing: 'thinking…',
   answered: '',
   ignored: '',
+  streaming: 'writing…',
   pending: 'sending…',
   sent: '',
   failed: 'failed',
 };
 
-export const MessageBubble = memo(function MessageBubble({ message }: { message: MessageRow }) {
+export const MessageBubble = memo(function MessageBubble({
+  message,
+  ownChat = false,
+}: {
+  message: MessageRow;
+  /** In the owner's own chat their messages (inbound to MONO) are the ones on the right. */
+  ownChat?: boolean;
+}) {
   const [retrying, setRetrying] = useState(false);
   const [retryError, setRetryError] = useState<string>();
-  const side = message.role === 'notice' ? 'notice' : message.direction === 'in' ? 'in' : 'out';
+  const inbound = (message.direction === 'in') !== ownChat;
+  const side = message.role === 'notice' ? 'notice' : inbound ? 'in' : 'out';
+  const byOwner = message.role === 'owner';
   const failed = message.status === 'failed';
   const status = STATUS_LABEL[message.status] ?? message.status;
   const tools = message.tool_calls?.filter((call) => !call.server) ?? [];
 
   return (
     <div
-      className={`msg msg-${side}${failed ? ' msg-failed' : ''}`}
+      className={`msg msg-${side}${failed ? ' msg-failed' : ''}${byOwner ? ' msg-owner' : ''}`}
       data-testid="message"
       data-role={message.role}
+      data-status={message.status}
     >
       <div className="bubble">
+        {byOwner && <span className="msg-by">You wrote this</span>}
         <Attachments message={message} />
         {message.tool_calls && <WebLookups calls={message.tool_calls} />}
         {tools.length > 0 && (
@@ -48,9 +62,24 @@ export const MessageBubble = memo(function MessageBubble({ message }: { message:
             ))}
           </div>
         )}
-        {message.text && <p className="msg-text">{message.text}</p>}
+        {(message.text || message.status === 'streaming') && (
+          <p className="msg-text">
+            {message.text}
+            {message.status === 'streaming' && <span className="caret" aria-hidden="true" />}
+          </p>
+        )}
         <span className="msg-meta">
+          {message.answered_by === 'owner' && <span className="msg-status">left to you</span>}
           {status && <span className={`msg-status status-${message.status}`}>{status}</span>}
+          {message.fate === 'unknown' && (
+            <span
+              className="msg-status status-unknown-fate"
+              data-testid="unknown-fate"
+              title="MONO stopped while sending this reply and sent it again: it may have arrived twice."
+            >
+              may have arrived twice
+            </span>
+          )}
           <time>{clock(message.created_at)}</time>
           {message.status === 'sent' && <Icon.Check />}
         </span>

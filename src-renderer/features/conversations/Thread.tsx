@@ -1,16 +1,27 @@
 // One conversation, live: a virtualised list (smooth with tens of thousands of messages) that sticks to the
-// newest message while you are at the bottom, with day separators, tool calls, failures and retry.
+// newest message while you are at the bottom, with day separators, tool calls, failures and retry, and the box
+// to step in and answer the contact yourself.
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useEffect, useLayoutEffect, useRef, useState } from 'react';
-import type { MessageRow } from '../../../agent-core/contract/tables.ts';
+import type { ConversationRow, MessageRow } from '../../../agent-core/contract/tables.ts';
 import { Icon } from '../../components/icons.tsx';
 import { EmptyState, ErrorState, Spinner } from '../../components/ui.tsx';
 import { dayLabel, initials } from '../../lib/format.ts';
 import { openThread } from '../../store/actions.ts';
 import { useStore } from '../../store/store.ts';
 import { MessageBubble } from './MessageBubble.tsx';
+import { StepIn } from './StepIn.tsx';
 
-export function Thread({ title, channel }: { title: string; channel: string }) {
+export function Thread({
+  title,
+  channel,
+  conversation: row,
+}: {
+  title: string;
+  channel: string;
+  /** The conversation's row, once the list has it: the owner can step in from here. */
+  conversation?: ConversationRow;
+}) {
   const thread = useStore((s) => s.thread);
   const scroller = useRef<HTMLDivElement>(null);
   const atBottom = useRef(true);
@@ -111,6 +122,7 @@ export function Thread({ title, channel }: { title: string; channel: string }) {
           })}
         </div>
       </div>
+      {row && row.channel !== 'desktop' && <StepIn conversation={row} />}
     </div>
   );
 }

@@ -60,12 +60,13 @@ export function ServerScreen() {
     if (el && logs.length) el.scrollTop = el.scrollHeight;
   }, [logs.length]);
 
-  async function run(name: string, fn: () => Promise<unknown>, done?: string) {
+  /** Runs an action; `done` is the notice after it, or takes what the action answered (which release runs now). */
+  async function run<T>(name: string, fn: () => Promise<T>, done?: string | ((result: T) => string)) {
     setBusy(name);
     setNotice(undefined);
     try {
-      await fn();
-      if (done) setNotice({ tone: 'good', text: done });
+      const result = await fn();
+      if (done) setNotice({ tone: 'good', text: typeof done === 'string' ? done : done(result) });
       await loadServer();
     } catch (e) {
       setNotice({ tone: 'bad', text: errorMessage(e) });
@@ -128,7 +129,7 @@ export function ServerScreen() {
               <>
                 <Button
                   busy={busy === 'rollback'}
-                  onClick={() => void run('rollback', act.rollback, 'Switched back to the previous release.')}
+                  onClick={() => void run('rollback', act.rollback, (r) => r.message)}
                 >
                   Roll back
                 </Button>
@@ -250,6 +251,15 @@ export function ServerScreen() {
       {(install.running || install.error) && (
         <Card title={install.error ? 'The last update failed' : 'Updating your agent'}>
           <InstallProgress state={install} />
+          {install.error && (
+            <div className="error-box" role="alert" data-testid="update-error">
+              <Icon.Alert />
+              <div>
+                <p>{install.error.message}</p>
+                {install.error.hint && <p className="muted">{install.error.hint}</p>}
+              </div>
+            </div>
+          )}
         </Card>
       )}
       <BackupsCard />

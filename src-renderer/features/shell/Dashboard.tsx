@@ -1,14 +1,16 @@
-// The dashboard frame: sidebar, the banners (connection, pause, what is wrong), and the current screen; loads the
-// counts the sidebar shows and listens for the keyboard shortcuts.
+// The dashboard frame: sidebar, the banners (connection, pause, faults, what is wrong), and the current screen;
+// loads the counts the sidebar shows and listens for the keyboard shortcuts.
 import { useCallback, useEffect, useState } from 'react';
 import { loaders, loadServer } from '../../store/actions.ts';
 import { useStore } from '../../store/store.ts';
 import { AccessScreen } from '../access/AccessScreen.tsx';
+import { ChatScreen } from '../chat/ChatScreen.tsx';
 import { ConversationsScreen } from '../conversations/ConversationsScreen.tsx';
 import { IntegrationsScreen } from '../integrations/IntegrationsScreen.tsx';
 import { JobsScreen } from '../jobs/JobsScreen.tsx';
 import { ServerScreen } from '../server/ServerScreen.tsx';
 import { UsageScreen } from '../usage/UsageScreen.tsx';
+import { FaultBanner } from './FaultBanner.tsx';
 import { HealthBanner } from './HealthBanner.tsx';
 import { OfflineBanner } from './OfflineBanner.tsx';
 import { ShortcutsHelp } from './ShortcutsHelp.tsx';
@@ -34,8 +36,10 @@ export function Dashboard() {
       <Sidebar onShortcuts={openHelp} />
       <main className="main">
         <OfflineBanner />
+        <FaultBanner />
         <HealthBanner />
         <div className="screen" data-screen={screen}>
+          {screen === 'chat' && <ChatScreen />}
           {screen === 'conversations' && <ConversationsScreen />}
           {screen === 'access' && <AccessScreen />}
           {screen === 'integrations' && <IntegrationsScreen />}

@@ -8,6 +8,7 @@ import { type Screen, useStore } from '../../store/store.ts';
 import { SHORTCUT_KEYS } from './shortcuts.ts';
 
 export const NAV_ITEMS: { screen: Screen; label: string; icon: ReactNode }[] = [
+  { screen: 'chat', label: 'Chat with MONO', icon: <Icon.Spark /> },
   { screen: 'conversations', label: 'Conversations', icon: <Icon.Chat /> },
   { screen: 'access', label: 'Contacts & access', icon: <Icon.People /> },
   { screen: 'integrations', label: 'Integrations', icon: <Icon.Plug /> },
@@ -26,7 +27,10 @@ const PILL: Record<string, string> = {
 export function Sidebar({ onShortcuts }: { onShortcuts: () => void }) {
   const screen = useStore((s) => s.screen);
   const unread = useStore((s) =>
-    s.conversations.items.reduce((n, c) => n + (c.id === s.selected ? 0 : (c.unread ?? 0)), 0),
+    s.conversations.items.reduce(
+      (n, c) => n + (c.id === s.selected || c.channel === 'desktop' ? 0 : (c.unread ?? 0)),
+      0,
+    ),
   );
   const pending = useStore((s) => s.pairings.items.filter((p) => p.status === 'pending').length);
   const sync = useStore((s) => s.sync.state);

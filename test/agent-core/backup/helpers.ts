@@ -7,7 +7,8 @@ import { fileURLToPath } from 'node:url';
 import { RecordId, type Surreal } from 'surrealdb';
 import { backupStream } from '../../../agent-core/backup/backup.ts';
 import type { Secret } from '../../../agent-core/config/secret.ts';
-import { type Datastore, openDatastore } from '../../../agent-core/db/datastore.ts';
+import { openDatastore } from '../../../agent-core/db/datastore.ts';
+import type { Datastore } from '../../../agent-core/db/datastore-types.ts';
 import { applySchema } from '../../../agent-core/db/schema.ts';
 import { silentLogger } from '../../../agent-core/log/logger.ts';
 

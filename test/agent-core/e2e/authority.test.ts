@@ -10,7 +10,8 @@ import { fileURLToPath } from 'node:url';
 import { lastUserText, type MessagesRequest } from '../../fakes/anthropic-types.ts';
 import { AgentWithFakes } from '../../helpers/agent-with-fakes.ts';
 import { queryRunningAgent } from '../../helpers/inspect-datastore.ts';
-import { eventually, isToolResult, sleep, systemText } from '../jobs/harness.ts';
+import { eventually, sleep } from '../../helpers/wait.ts';
+import { isToolResult, systemText } from '../jobs/harness.ts';
 
 const MONO = fileURLToPath(new URL('../../../src-main/cli/bin.js', import.meta.url));
 const ADA = { chatId: 1001, userId: 1001, firstName: 'Ada' };

@@ -8,7 +8,7 @@ import { FakeTelegram } from '../../fakes/telegram-server.ts';
 import { agentEnv } from '../../helpers/agent-env.ts';
 import { AgentProcess, tempDataDir } from '../../helpers/agent-process.ts';
 import { queryDataDir } from '../../helpers/inspect-datastore.ts';
-import { sleep } from '../jobs/harness.ts';
+import { sleep } from '../../helpers/wait.ts';
 
 const OWNER = 4301;
 const GUEST = 4302;

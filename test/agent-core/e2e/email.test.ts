@@ -12,8 +12,8 @@ import { FakeTelegram } from '../../fakes/telegram-server.ts';
 import { agentEnv } from '../../helpers/agent-env.ts';
 import { AgentProcess, runAgentToExit, tempDataDir } from '../../helpers/agent-process.ts';
 import { queryDataDir } from '../../helpers/inspect-datastore.ts';
+import { eventually } from '../../helpers/wait.ts';
 import { deliverMail, OWNER_MAIL, PASSWORD, rawMail } from '../email/helpers.ts';
-import { eventually } from '../jobs/harness.ts';
 
 const OWNER = 1001;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

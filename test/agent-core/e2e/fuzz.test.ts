@@ -11,7 +11,7 @@ import { agentEnv } from '../../helpers/agent-env.ts';
 import { AgentProcess, tempDataDir } from '../../helpers/agent-process.ts';
 import { AgentWithFakes } from '../../helpers/agent-with-fakes.ts';
 import { queryDataDir } from '../../helpers/inspect-datastore.ts';
-import { eventually } from '../jobs/harness.ts';
+import { eventually } from '../../helpers/wait.ts';
 
 const SEED = Number(process.env.MONO_FUZZ_SEED ?? 20261125);
 const TELEGRAM_CASES = Number(process.env.MONO_FUZZ_TELEGRAM ?? 3000);

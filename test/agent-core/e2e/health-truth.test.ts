@@ -58,7 +58,9 @@ describe('health that tells the truth', { timeout: 90_000 }, () => {
     const { process, data } = await agent({ TELEGRAM_BOT_TOKEN: REVOKED_TOKEN });
     const { body } = await until(
       () => process.health(),
-      (h) => (h.body.channels as Record<string, string>).telegram === 'rejected',
+      // The free key check at start may answer after Telegram's refusal on a busy machine.
+      (h) =>
+        (h.body.channels as Record<string, string>).telegram === 'rejected' && h.body.claude !== 'unchecked',
     );
     assert.equal(body.status, 'degraded');
     assert.match(

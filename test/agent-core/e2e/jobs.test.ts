@@ -9,7 +9,8 @@ import { FakeTelegram } from '../../fakes/telegram-server.ts';
 import { agentEnv } from '../../helpers/agent-env.ts';
 import { AgentProcess, tempDataDir } from '../../helpers/agent-process.ts';
 import { queryDataDir } from '../../helpers/inspect-datastore.ts';
-import { isToolResult, localIso, sleep } from '../jobs/harness.ts';
+import { allowTimeForDuplicates, sleep } from '../../helpers/wait.ts';
+import { isToolResult, localIso } from '../jobs/harness.ts';
 
 const OWNER = 4201;
 const CONVERSATION = `conversation:⟨telegram:${OWNER}⟩`;
@@ -81,7 +82,7 @@ describe('jobs across restarts', { timeout: 120_000 }, () => {
     const before = forOwner().length;
     agent = await start();
     await telegram.waitForSent(before + 1, { timeoutMs: 10_000 });
-    await sleep(1000);
+    await allowTimeForDuplicates();
     const fired = forOwner().slice(before);
     assert.equal(fired.length, 1, 'fired once');
     assert.match(fired[0]!.text, /^\(Late — I was offline at .*\)\nJob says: Water the plants$/);

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { echoResponder } from '../../fakes/anthropic-types.ts';
 import { AgentWithFakes } from '../../helpers/agent-with-fakes.ts';
+import { allowTimeForDuplicates } from '../../helpers/wait.ts';
 
 const OWNER = 1001;
 
@@ -68,7 +69,7 @@ describe('telegram over long polling', { timeout: 60_000 }, () => {
     assert.match(notice.text, /pairing code is [A-Z2-9]{6}/);
     telegram.sendText({ chatId: 2002, userId: 2002, text: 'please answer' });
     // Give the agent time to (wrongly) call Claude; a stranger's second message gets no second code either.
-    await new Promise((resolve) => setTimeout(resolve, 1000));
+    await allowTimeForDuplicates();
     assert.equal(anthropic.requests.length, before);
     assert.equal(telegram.sent.filter((s) => String(s.chat_id) === '2002').length, 1);
   });
@@ -79,7 +80,7 @@ describe('telegram over long polling', { timeout: 60_000 }, () => {
     // Telegram redelivers an update it believes unconfirmed: same message, new update id.
     telegram.pushUpdate({ ...update, update_id: update.update_id + 1000 });
     await telegram.waitForSent(sentBefore + 1, { timeoutMs: 10_000 });
-    await new Promise((resolve) => setTimeout(resolve, 1000));
+    await allowTimeForDuplicates();
     assert.equal(telegram.sent.filter((s) => s.text.includes('only once please')).length, 1);
   });
 

@@ -7,16 +7,27 @@ import { FakeTelegram } from '../../fakes/telegram-server.ts';
 import { agentEnv } from '../../helpers/agent-env.ts';
 import { AgentProcess, tempDataDir } from '../../helpers/agent-process.ts';
 import { queryDataDir } from '../../helpers/inspect-datastore.ts';
+import { allowTimeForDuplicates } from '../../helpers/wait.ts';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-describe('reliability', { timeout: 120_000 }, () => {
+// Eight agents started in turn, with retries that wait as asked: a loaded machine needs minutes.
+describe('reliability', { timeout: 240_000 }, () => {
   const telegram = new FakeTelegram();
   const anthropic = new FakeAnthropic();
   let data: ReturnType<typeof tempDataDir>;
   let agent: AgentProcess | undefined;
   const env = () =>
-    agentEnv(data.dir, { telegram, anthropic }, { MONO_ALLOW_TELEGRAM: '*', MONO_OWNER_CHAT: 'telegram:1' });
+    agentEnv(
+      data.dir,
+      { telegram, anthropic },
+      {
+        MONO_ALLOW_TELEGRAM: '*',
+        MONO_OWNER_CHAT: 'telegram:1',
+        // Two hundred turns held in Claude at once (the default lets 8 call at a time).
+        MONO_CLAUDE_CONCURRENCY: '200',
+      },
+    );
 
   before(async () => {
     await telegram.start();
@@ -49,7 +60,7 @@ describe('reliability', { timeout: 120_000 }, () => {
 
     agent = await new AgentProcess(env()).start();
     await telegram.waitForSent(sentBefore + 3, { timeoutMs: 15_000 });
-    await sleep(1000);
+    await allowTimeForDuplicates();
     const replies = telegram.sent.slice(sentBefore);
     assert.equal(replies.length, 3);
     for (const chat of [11, 12, 13]) {
@@ -77,7 +88,7 @@ describe('reliability', { timeout: 120_000 }, () => {
 
     agent = await new AgentProcess(env()).start();
     await telegram.waitForSent(sentBefore + 1, { timeoutMs: 10_000 });
-    await sleep(1000);
+    await allowTimeForDuplicates();
     assert.equal(telegram.sent.filter((s) => s.text.includes('deliver me')).length, 1);
     assert.equal(
       anthropic.requests.length,
@@ -91,9 +102,22 @@ describe('reliability', { timeout: 120_000 }, () => {
     agent = await new AgentProcess(env()).start();
     anthropic.failNext(2, 429, { retryAfter: 1 });
     const sentBefore = telegram.sent.length;
+    const callsBefore = anthropic.log.length;
     telegram.sendText({ chatId: 31, userId: 31, text: 'busy day?' });
     const sent = await telegram.waitForSent(sentBefore + 1, { timeoutMs: 15_000 });
-    assert.match(sent.at(-1)!.text, /busy day\?/);
+    await sleep(500);
+    assert.equal(telegram.sent.length, sentBefore + 1, 'one message: the answer, no notice');
+    assert.match(sent.at(-1)!.text, /^Echo: busy day\?$/);
+    // Two refusals, then the answer; each try came after the retry-after Claude asked for (1 s).
+    const tries = anthropic.log.slice(callsBefore);
+    assert.deepEqual(
+      tries.map((c) => c.status),
+      [429, 429, 200],
+    );
+    for (let i = 1; i < tries.length; i++) {
+      const gap = tries[i]!.time - tries[i - 1]!.time;
+      assert.ok(gap >= 950, `try ${i + 1} waited ${Math.round(gap)} ms after a retry-after of 1 s`);
+    }
   });
 
   test('when Claude stays unreachable the user gets a short notice and the message is marked failed', async () => {
@@ -118,12 +142,24 @@ describe('reliability', { timeout: 120_000 }, () => {
   test('Telegram rate limits on sendMessage are retried after retry_after', async () => {
     data = tempDataDir();
     agent = await new AgentProcess(env()).start();
-    telegram.failNext('sendMessage', 2, { retryAfter: 1 });
+    telegram.failNext('sendMessage', 2, { retryAfter: 2 });
     const sentBefore = telegram.sent.length;
     telegram.sendText({ chatId: 51, userId: 51, text: 'slowly' });
     await telegram.waitForSent(sentBefore + 1, { timeoutMs: 15_000 });
     await sleep(500);
     assert.equal(telegram.sent.filter((s) => s.text.includes('slowly')).length, 1);
+    // Two 429s, then the message; each try came after the retry_after Telegram asked for (2 s).
+    const tries = telegram.calls.filter(
+      (c) => c.method === 'sendMessage' && String(c.params.chat_id) === '51',
+    );
+    assert.deepEqual(
+      tries.map((c) => c.status),
+      [429, 429, 200],
+    );
+    for (let i = 1; i < tries.length; i++) {
+      const gap = tries[i]!.time - tries[i - 1]!.time;
+      assert.ok(gap >= 1950, `try ${i + 1} waited ${Math.round(gap)} ms after a retry_after of 2 s`);
+    }
   });
 
   test('formatting Telegram rejects is resent as plain text', async () => {

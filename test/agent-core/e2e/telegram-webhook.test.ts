@@ -5,6 +5,7 @@ import { agentEnv } from '../../helpers/agent-env.ts';
 import { AgentProcess, tempDataDir } from '../../helpers/agent-process.ts';
 import { AgentWithFakes } from '../../helpers/agent-with-fakes.ts';
 import { queryDataDir } from '../../helpers/inspect-datastore.ts';
+import { allowTimeForDuplicates } from '../../helpers/wait.ts';
 
 const SECRET = 'webhook-secret_for-tests';
 
@@ -34,7 +35,7 @@ describe('telegram over a webhook', { timeout: 60_000 }, () => {
     assert.equal(await telegram.deliverToWebhook(update), 200);
     await telegram.waitForSent(1, { timeoutMs: 10_000 });
     assert.equal(await telegram.deliverToWebhook(update), 200);
-    await new Promise((resolve) => setTimeout(resolve, 1000));
+    await allowTimeForDuplicates();
     assert.equal(telegram.sent.filter((s) => s.text.includes('via webhook')).length, 1);
     assert.equal(anthropic.requests.length, 1);
   });

@@ -9,7 +9,8 @@ import { FakeTelegram } from '../../fakes/telegram-server.ts';
 import { agentEnv } from '../../helpers/agent-env.ts';
 import { AgentProcess, tempDataDir } from '../../helpers/agent-process.ts';
 import { queryDataDir } from '../../helpers/inspect-datastore.ts';
-import { eventually, isToolResult, localIso, sleep, systemText, toolResults } from '../jobs/harness.ts';
+import { eventually, sleep } from '../../helpers/wait.ts';
+import { isToolResult, localIso, systemText, toolResults } from '../jobs/harness.ts';
 
 const OWNER = 4101;
 const TZ = 'Europe/Berlin';

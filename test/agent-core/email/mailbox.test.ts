@@ -3,11 +3,12 @@
 // drafts, and a wrong password shown with what to do.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import type { ChannelContext } from '../../../agent-core/channels/channel-setup.ts';
 import { EmailChannel } from '../../../agent-core/channels/email/email-channel.ts';
 import { emailTools } from '../../../agent-core/channels/email/tools.ts';
-import type { ChannelContext } from '../../../agent-core/channels/registry.ts';
 import { Secret } from '../../../agent-core/config/secret.ts';
-import { type Datastore, openDatastore } from '../../../agent-core/db/datastore.ts';
+import { openDatastore } from '../../../agent-core/db/datastore.ts';
+import type { Datastore } from '../../../agent-core/db/datastore-types.ts';
 import { applySchema } from '../../../agent-core/db/schema.ts';
 import { createLogger, silentLogger } from '../../../agent-core/log/logger.ts';
 import { MediaFiles } from '../../../agent-core/media/files.ts';
@@ -76,7 +77,7 @@ describe('email channel with Dovecot', { skip: dovecotMissing(), timeout: 60_000
     media.remove();
     await smtp.close();
     await dovecot.stop();
-    // After DEFINE INDEX the embedded engine keeps the process alive (DESIGN.md): end it once results are out.
+    // After DEFINE INDEX the embedded engine keeps the process alive (a SurrealDB engine trait): end it once results are out.
     setTimeout(() => process.exit(process.exitCode ?? 0), 300).unref();
   });
 

@@ -1,8 +1,6 @@
 // Helpers shared by the end-to-end tests of jobs, tools, hooks, memory, budgets and the fuzz test: reading what
-// reached the fake Claude, and waiting for conditions with a deadline.
+// reached the fake Claude (waiting lives in test/helpers/wait.ts).
 import type { ContentBlock, MessagesRequest } from '../../fakes/anthropic-types.ts';
-
-export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** The system prompt blocks joined (cached prefix and per-turn context). */
 export function systemText(request: MessagesRequest): string {
@@ -37,19 +35,4 @@ export function localIso(at: Date, timeZone: string): string {
   }).formatToParts(at);
   const get = (type: string) => parts.find((part) => part.type === type)?.value;
   return `${get('year')}-${get('month')}-${get('day')}T${get('hour')}:${get('minute')}:${get('second')}`;
-}
-
-/** Polls until `check` returns a value other than undefined/false, or fails with `what` after the deadline. */
-export async function eventually<T>(
-  check: () => T | undefined | false | Promise<T | undefined | false>,
-  what: string,
-  timeoutMs = 10_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(50);
-  }
 }

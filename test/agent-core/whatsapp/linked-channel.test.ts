@@ -10,7 +10,8 @@ import type { InboundMessage } from '../../../agent-core/channels/channel.ts';
 import { WhatsAppLinkedChannel } from '../../../agent-core/channels/whatsapp/linked/linked-channel.ts';
 import { parseLinkedMessage } from '../../../agent-core/channels/whatsapp/linked/messages.ts';
 import type { MediaDownloader } from '../../../agent-core/channels/whatsapp/linked/socket.ts';
-import { type Datastore, openDatastore } from '../../../agent-core/db/datastore.ts';
+import { openDatastore } from '../../../agent-core/db/datastore.ts';
+import type { Datastore } from '../../../agent-core/db/datastore-types.ts';
 import { applySchema } from '../../../agent-core/db/schema.ts';
 import { silentLogger } from '../../../agent-core/log/logger.ts';
 import type { MessageRecord } from '../../../agent-core/store/messages.ts';
@@ -39,7 +40,7 @@ describe('whatsapp linked device', { timeout: 30_000 }, () => {
   after(async () => {
     await ds?.close();
     for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
-    // After DEFINE INDEX the embedded engine keeps the process alive (DESIGN.md): end it once results are out.
+    // After DEFINE INDEX the embedded engine keeps the process alive (a SurrealDB engine trait): end it once results are out.
     setTimeout(() => process.exit(process.exitCode ?? 0), 300).unref();
   });
 

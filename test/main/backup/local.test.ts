@@ -1,6 +1,7 @@
 // `mono backup` and `mono restore` on this computer, as a user runs them, against the real built agent and the
 // local fakes: a backup taken while messages arrive, restored into a new data directory; the restored agent's
 // next Claude request carries the history from before the backup and nothing is answered twice.
+
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
@@ -12,6 +13,7 @@ import { FakeTelegram } from '../../fakes/telegram-server.ts';
 import { agentEnv } from '../../helpers/agent-env.ts';
 import { AgentProcess, tempDataDir } from '../../helpers/agent-process.ts';
 import { AgentWithFakes } from '../../helpers/agent-with-fakes.ts';
+import { allowTimeForDuplicates } from '../../helpers/wait.ts';
 
 const MONO = fileURLToPath(new URL('../../../src-main/cli/bin.js', import.meta.url));
 
@@ -173,7 +175,7 @@ describe('mono backup and mono restore on this computer', { timeout: 300_000 }, 
       assert.ok(request);
       const history = JSON.stringify(request.messages);
       assert.match(history, /my dog is called Fox/, 'the history from before the backup reached Claude');
-      await new Promise((r) => setTimeout(r, 1000));
+      await allowTimeForDuplicates();
       assert.equal(telegram.sent.length, 1);
       assert.equal(telegram.sent[0]!.chat_id, 500);
 

@@ -2,9 +2,11 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { describe, it } from 'node:test';
+import { armGuardCommand, guardScript } from '../../../src-main/provision/commands/deploy-guard.ts';
 import { inspectCommand } from '../../../src-main/provision/commands/inspect.ts';
 import { acquireLockCommand, releaseLockCommand } from '../../../src-main/provision/commands/lock.ts';
 import { expectedNodeSha256, installNodeCommand } from '../../../src-main/provision/commands/node-runtime.ts';
+import { rollbackStageCommand, snapshotCommand } from '../../../src-main/provision/commands/recovery.ts';
 import {
   pruneCommand,
   switchCommand,
@@ -16,12 +18,12 @@ import {
   installUnitCommand,
   journalCommand,
   restartCommand,
-  unitText,
 } from '../../../src-main/provision/commands/systemd.ts';
 import {
   uninstallCommand,
   verifyUninstalledCommand,
 } from '../../../src-main/provision/commands/uninstall.ts';
+import { SOCKET_MARK, unitFiles, unitText } from '../../../src-main/provision/commands/unit-files.ts';
 import { DEFAULT_NODE_VERSION } from '../../../src-main/provision/layout.ts';
 import { isSudoRefusal } from '../../../src-main/provision/session.ts';
 import { sh } from '../../../src-main/provision/shell.ts';
@@ -79,6 +81,11 @@ describe('release commands', () => {
     const rename = script.indexOf('mv -T /opt/mono/releases/.incoming-1.2.3-ab12 /opt/mono/releases/1.2.3');
     assert.ok(link > 0 && link < untar && untar < check && check < rename, script);
     assert.match(script, /^set -eu/);
+    // A release directory is never replaced (its name says its content), and linked files are never touched.
+    assert.match(script, /\[ -e \/opt\/mono\/releases\/1\.2\.3 \] && echo exists=1 \|\| mv -T/);
+    assert.doesNotMatch(script, /rm -rf \/opt\/mono\/releases\/1\.2\.3\b/);
+    assert.doesNotMatch(script, /chmod -R|chown -R/);
+    assert.match(script, /find \/opt\/mono\/releases\/\.incoming-1\.2\.3-ab12 -links 1 /);
   });
 
   it('refuses versions that are not plain directory names', () => {
@@ -245,11 +252,140 @@ describe('secrets and unit', () => {
   });
 });
 
+describe('units and the way back', () => {
+  it('a release that takes its port from systemd gets a socket unit; the service requires it', () => {
+    const files = unitFiles({ nodePath: '/usr/bin/node', httpPort: 7420, socketActivation: true });
+    assert.match(files.service, /^Requires=mono-agent\.socket$/m);
+    assert.match(files.socket!, /^ListenStream=127\.0\.0\.1:7420$/m);
+    assert.match(
+      unitFiles({ nodePath: '/n', httpPort: 80, httpHost: '::1', socketActivation: true }).socket!,
+      /ListenStream=\[::1\]:80/,
+    );
+    const plain = unitFiles({ nodePath: '/usr/bin/node', httpPort: 7420 });
+    assert.equal(plain.socket, undefined);
+    assert.doesNotMatch(plain.service, /mono-agent\.socket/);
+    assert.notEqual(plain.sha256, files.sha256);
+    assert.equal(files.stdin, `${files.service}${SOCKET_MARK}\n${files.socket}`);
+  });
+
+  it('going back switches current first, holds socket-activated starts while files change, then restarts', () => {
+    const { script } = rollbackStageCommand({
+      release: '1.0.0+abc',
+      previous: '0.9.0',
+      oldConfig: true,
+      restoreData: true,
+    });
+    const order = [
+      'ln -sfn releases/1.0.0+abc .current.new',
+      'touch /run/mono-deploy-hold',
+      'systemctl stop mono-agent.service',
+      'cp -p /etc/mono/previous/agent.env /etc/mono/agent.env',
+      'mv -T /var/lib/mono /var/lib/mono-failed',
+      'cp -a --reflink=auto /var/lib/mono-snapshot/data /var/lib/mono',
+      'rm -f /run/mono-deploy-hold /run/systemd/system/mono-agent.service.d/mono-deploy-hold.conf\n',
+      'systemctl start mono-agent.service',
+    ].map((text) => script.indexOf(text));
+    assert.ok(
+      order.every((at, i) => at > 0 && (i === 0 || at > order[i - 1]!)),
+      `${order}\n${script}`,
+    );
+    // The data the failed release wrote is kept aside, never deleted.
+    assert.doesNotMatch(script, /rm -rf \/var\/lib\/mono\b(?!-failed)/);
+    // In a unit file `$$` is a literal `$`: the hold loop's shell variables survive systemd's expansion.
+    assert.match(script, /\[ \\\$\\\$i -lt 9000 \]/);
+    const plain = rollbackStageCommand({
+      release: '1.0.0+abc',
+      previous: undefined,
+      oldConfig: false,
+      restoreData: false,
+    });
+    assert.doesNotMatch(plain.script, /mono-deploy-hold|previous\/agent\.env|mono-snapshot/);
+    // Nothing to restore: one restart, never a stop (a queued connection would start the agent in between).
+    assert.doesNotMatch(plain.script, /systemctl stop/);
+    assert.match(plain.script, /systemctl restart mono-agent\.service/);
+    assert.match(plain.script, /rm -f previous/);
+  });
+
+  it('a snapshot is put back only if it was completed before the release that failed', () => {
+    const { script } = rollbackStageCommand({
+      release: '1.0.0+abc',
+      previous: undefined,
+      oldConfig: false,
+      restoreData: true,
+      snapshotFor: '1.1.0+def',
+    });
+    execFileSync('sh', ['-n'], { input: script });
+    const check = script.indexOf('grep -qx for=1.1.0+def /var/lib/mono-snapshot/info');
+    assert.ok(check > 0 && check < script.indexOf('mv -T /var/lib/mono /var/lib/mono-failed'), script);
+    assert.match(script, /else echo "data=kept/);
+  });
+
+  it('a snapshot is taken with the agent stopped and its starts held, and replaces the last one only when complete', () => {
+    const { script } = snapshotCommand({ before: '1.1.0+abc', from: '1.0.0+def' });
+    const stop = script.indexOf('systemctl stop mono-agent.service');
+    assert.ok(script.indexOf('touch /run/mono-deploy-hold') < stop);
+    assert.ok(stop < script.indexOf('cp -a --reflink=auto /var/lib/mono /var/lib/mono-snapshot.new/data'));
+    assert.match(
+      script,
+      /rm -rf \/var\/lib\/mono-snapshot && mv -T \/var\/lib\/mono-snapshot\.new \/var\/lib\/mono-snapshot/,
+    );
+    assert.match(script, /trap 'rm -f \/run\/mono-deploy-hold/);
+    // A copy that worked keeps the hold: the restart step lifts it and starts the new release.
+    assert.ok(script.trimEnd().endsWith('trap - EXIT'));
+    assert.match(
+      restartCommand().script,
+      /if \[ -e \/run\/mono-deploy-hold \]; then .*systemctl start mono-agent\.service; else systemctl restart/,
+    );
+  });
+});
+
+describe('the deploy guard', () => {
+  const spec = {
+    release: '1.1.0+aaaaaaaaaaaa',
+    version: '1.1.0',
+    back: {
+      release: '1.0.0+bbbbbbbbbbbb',
+      version: '1.0.0',
+      previous: undefined,
+      oldConfig: true,
+      restoreData: true,
+    },
+    port: 7420,
+    stableS: 10,
+    lockToken: 'abcdef0123456789',
+  };
+
+  it('is valid sh that keeps a stable release and otherwise goes back; data only if the new release ran', () => {
+    const text = guardScript(spec);
+    execFileSync('sh', ['-n'], { input: text });
+    const keepNew = text.indexOf('stable 1.1.0; then');
+    const goBack = text.indexOf('is not healthy: going back to 1.0.0+bbbbbbbbbbbb');
+    assert.ok(keepNew > 0 && goBack > keepNew, text);
+    // Going back after the new release ran restores the snapshot; before its switch it never does.
+    const cut = text.indexOf('stopped before its switch');
+    assert.match(text.slice(0, cut), /mono-snapshot\/data/);
+    assert.doesNotMatch(text.slice(cut).split('\nelse\n')[0]!, /mono-snapshot\/data/);
+    // It releases only its own deploy's lock.
+    assert.match(text, /grep -qx token=abcdef0123456789 \/var\/lock\/mono-deploy\/info/);
+    assert.throws(() => guardScript({ ...spec, release: '1.1.0; rm -rf /' }));
+  });
+
+  it('arms a transient timer from a root-only script read on stdin, replacing any earlier one', () => {
+    const { script, root } = armGuardCommand(45);
+    assert.equal(root, true);
+    execFileSync('sh', ['-n'], { input: script });
+    const stop = script.indexOf('systemctl stop mono-deploy-guard.timer');
+    assert.ok(stop >= 0 && stop < script.indexOf('systemd-run'));
+    assert.match(script, /chmod 0700 \/etc\/mono\/deploy-guard\.sh\.new/);
+    assert.match(script, /--on-active=45s/);
+  });
+});
+
 describe('inspect', () => {
   it('asks who holds the agent port only when the agent is not the one running', () => {
     assert.match(
       inspectCommand(8080).script,
-      /systemctl is-active --quiet mono-agent\.service \|\| echo "port_user=\$\(ss -Hltnp 'sport = :8080'/,
+      /systemctl is-active --quiet mono-agent\.service mono-agent\.socket \|\| echo "port_user=\$\(ss -Hltnp 'sport = :8080'/,
     );
     assert.doesNotMatch(inspectCommand().script, /ss -H/);
   });

@@ -15,8 +15,13 @@ import {
   readRemoteEnv,
 } from '../../../src-main/provision/env-file.ts';
 import { ProvisionError } from '../../../src-main/provision/errors.ts';
-import { readLocalRelease, reusablePaths, wantedOnVps } from '../../../src-main/provision/release.ts';
-import { createTar } from '../../../src-main/provision/tar.ts';
+import {
+  ReleaseSource,
+  readLocalRelease,
+  reusablePaths,
+  wantedOnVps,
+} from '../../../src-main/provision/release.ts';
+import { createTar, tarStream } from '../../../src-main/provision/tar.ts';
 
 describe('local release', () => {
   let dir: string;
@@ -52,6 +57,26 @@ describe('local release', () => {
     assert.deepEqual(reusablePaths(release, remote), [addon.path]);
   });
 
+  it('an archive is packed once per file set, streamed from disk, and real tar + sha256sum accept it', async () => {
+    const source = new ReleaseSource(dir);
+    const out = await mkdtemp(join(tmpdir(), 'mono-archive-unit-'));
+    try {
+      const release = await source.forArch('x64');
+      assert.equal(await source.forArch('x64'), release, 'read and hashed once');
+      const a = await source.archive(release, release.files);
+      const b = await source.archive(release, release.files);
+      assert.equal(a.path, b.path, 'packed once');
+      execFileSync('tar', ['-xzf', a.path, '-C', out]);
+      execFileSync('sha256sum', ['--quiet', '--strict', '-c', '.mono-manifest'], { cwd: out });
+      assert.deepEqual(await readFile(join(out, 'schema', '001-core.surql'), 'utf8'), 'DEFINE TABLE x;');
+      const some = await source.archive(release, release.files.slice(0, 1));
+      assert.notEqual(some.path, a.path);
+    } finally {
+      await source.close();
+      await rm(out, { recursive: true, force: true });
+    }
+  });
+
   it('a directory that is not a build says how to make one', async () => {
     await assert.rejects(
       readLocalRelease(join(dir, 'schema'), 'x64'),
@@ -73,6 +98,13 @@ describe('tar stream', () => {
       ];
       execFileSync('tar', ['-xzf', '-', '-C', out], { input: gzipSync(createTar(entries)) });
       for (const e of entries) assert.deepEqual(await readFile(join(out, e.name)), e.data);
+      // The streamed form is the same archive, byte for byte.
+      const chunks: Buffer[] = [];
+      for await (const c of tarStream(
+        entries.map((e) => ({ name: e.name, size: e.data.length, data: e.data })),
+      ))
+        chunks.push(c as Buffer);
+      assert.deepEqual(Buffer.concat(chunks), createTar(entries));
     } finally {
       await rm(out, { recursive: true, force: true });
     }

@@ -2,7 +2,7 @@
 // in the data dir, and a watchdog for silent drops (logged out, an open socket carrying nothing) that reconnects
 // with backoff and tells the owner on another channel.
 import { chmodSync, mkdirSync, rmSync } from 'node:fs';
-import type { Allowlist } from '../../../config/config.ts';
+import type { Allowlist } from '../../../config/values.ts';
 import type { ChannelState } from '../../../contract/tables.ts';
 import type { Logger } from '../../../log/logger.ts';
 import type { MediaSource } from '../../../media/attachments.ts';
@@ -13,7 +13,7 @@ import {
   MediaFetchError,
   type Receive,
 } from '../../channel.ts';
-import type { ChannelContext } from '../../registry.ts';
+import type { ChannelContext } from '../../channel-setup.ts';
 import { type LinkRow, writeLink } from './link-store.ts';
 import { bareJid, parseLinkedMessage, refusal, toJid } from './messages.ts';
 import { noticeToOwner } from './owner-notice.ts';

@@ -1,6 +1,6 @@
 // Turns a WhatsApp Web message (Baileys' protobuf shape) into an InboundMessage, or a reason to skip it.
 // Only private chats: groups, status updates, channels and the owner's own messages are not for the agent.
-import type { Allowlist } from '../../../config/config.ts';
+import type { Allowlist } from '../../../config/values.ts';
 import type { InboundAttachment } from '../../../media/attachments.ts';
 import type { InboundMessage } from '../../channel.ts';
 import type { LinkedMessage } from './socket.ts';

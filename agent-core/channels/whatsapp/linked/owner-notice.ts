@@ -1,7 +1,7 @@
 // Tells the owner something about the WhatsApp link on another channel (WhatsApp itself may be what is down).
 import type { Logger } from '../../../log/logger.ts';
 import { recordOutbound } from '../../../store/messages.ts';
-import type { ChannelContext } from '../../registry.ts';
+import type { ChannelContext } from '../../channel-setup.ts';
 
 export async function noticeToOwner(
   context: ChannelContext | undefined,

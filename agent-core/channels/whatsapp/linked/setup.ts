@@ -2,9 +2,9 @@
 // updates keep the link). Baileys (~5 MB of protocol code) is imported only now that the owner opted in: in the
 // code-split bundle it is a chunk of its own that no other start reads.
 import { join } from 'node:path';
-import type { Allowlist } from '../../../config/config.ts';
+import type { Allowlist } from '../../../config/values.ts';
 import type { Logger } from '../../../log/logger.ts';
-import type { ChannelSetup } from '../../registry.ts';
+import type { ChannelSetup } from '../../channel-setup.ts';
 import type { WhatsAppLinkedConfig } from '../config.ts';
 import { WhatsAppLinkedChannel } from './linked-channel.ts';
 import type { MediaDownloader, SocketFactory } from './socket.ts';

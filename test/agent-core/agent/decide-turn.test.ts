@@ -16,6 +16,7 @@ const over: BudgetState = {
 
 const owner: TurnFacts = {
   channelConfigured: true,
+  ownerAnswering: false,
   hasOwner: true,
   allowed: true,
   isOwner: true,
@@ -86,6 +87,41 @@ const rows: [string, TurnMessage, TurnFacts, string][] = [
   ],
   // An owner from the datastore needs no contact approval.
   ['an owner who is no approved contact', text('hi'), { ...owner, allowed: false }, 'answer'],
+  // The desktop's chat is the owner's by construction: it works before anyone claimed the agent.
+  ['the desktop chat while nobody claimed the agent', text('hi'), { ...owner, hasOwner: false }, 'answer'],
+  // The owner stepped into the conversation: MONO stays out of it, whoever writes and whatever MONO's state.
+  ['a guest while the owner answers', text('hi'), { ...guest, ownerAnswering: true }, 'owner-answering'],
+  [
+    'a stranger while the owner answers gets no pairing code',
+    text('hi'),
+    { ...guest, allowed: false, ownerAnswering: true },
+    'owner-answering',
+  ],
+  [
+    'the owner answering wins over paused and over budget',
+    text('hi'),
+    { ...guest, ownerAnswering: true, paused: true, budget: over },
+    'owner-answering',
+  ],
+  [
+    'the owner answering wins over nobody owning the agent',
+    text('hi'),
+    { ...guest, ownerAnswering: true, hasOwner: false },
+    'owner-answering',
+  ],
+  ['a photo while the owner answers', photo, { ...guest, ownerAnswering: true }, 'owner-answering'],
+  [
+    "a claim code while the owner answers is still MONO's",
+    text('x'),
+    { ...guest, ownerAnswering: true, claim: 'claimed' },
+    'claim',
+  ],
+  [
+    'a missing channel wins over the owner answering',
+    text('hi'),
+    { ...guest, ownerAnswering: true, channelConfigured: false },
+    'channel-missing',
+  ],
 ];
 
 for (const [name, message, facts, expected] of rows) {

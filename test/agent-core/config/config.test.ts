@@ -92,3 +92,15 @@ test('voice and web lookups: web tools on unless MONO_WEB_TOOLS=off; STT needs i
     /put the key in MONO_STT_API_KEY/,
   );
 });
+
+test('calls to Claude in flight: 8 by default, MONO_CLAUDE_CONCURRENCY to change it, nonsense refused', () => {
+  assert.equal(loadConfig({ HOME: '/home/ada' }).faults.claudeConcurrency, 8);
+  assert.equal(loadConfig({ HOME: '/home/ada', MONO_CLAUDE_CONCURRENCY: '3' }).faults.claudeConcurrency, 3);
+  for (const bad of ['0', '-2', 'lots', '2.5'])
+    assert.throws(
+      () => loadConfig({ HOME: '/home/ada', MONO_CLAUDE_CONCURRENCY: bad }),
+      (error: unknown) =>
+        error instanceof ConfigError &&
+        /MONO_CLAUDE_CONCURRENCY must be a whole number of at least 1/.test(error.message),
+    );
+});

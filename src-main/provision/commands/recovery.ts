@@ -1,0 +1,166 @@
+// What a deploy keeps to go back with, and the commands that go back: the secrets and units from before it,
+// a datastore snapshot taken with no agent running, and one stage of a rollback.
+import { LAYOUT } from '../layout.ts';
+import { script, sh } from '../shell.ts';
+import { assertVersion } from './release.ts';
+import type { RemoteCommand } from './remote.ts';
+import { holdStarts, liftHold, serviceStateLines } from './systemd.ts';
+
+/** The files a rollback with the "old" configuration puts back (a missing one is removed again). */
+const CONFIG_FILES = [
+  [LAYOUT.envFile, 'agent.env'],
+  [LAYOUT.unitPath, LAYOUT.unitName],
+  [LAYOUT.socketPath, LAYOUT.socketName],
+] as const;
+
+/** Keeps the secrets and units as they are now (before this deploy rewrites them), root-only. */
+export function backupConfigCommand(): RemoteCommand {
+  const dir = LAYOUT.previousConfigDir;
+  return {
+    step: 'secrets',
+    root: true,
+    what: `keeping the current secrets and units in ${dir}`,
+    script: script(
+      `rm -rf ${dir}.new && install -d -m 0700 -o root -g root ${dir}.new`,
+      ...CONFIG_FILES.map(([path, name]) => `[ ! -e ${path} ] || cp -p ${path} ${dir}.new/${name}`),
+      `rm -rf ${dir} && mv -T ${dir}.new ${dir}`,
+    ),
+  };
+}
+
+/**
+ * Puts the kept secrets and units back without touching the running agent: a deploy that failed before its
+ * switch leaves the files as they were, so a later restart (a crash, a reboot) runs what ran before.
+ */
+export function restoreConfigCommand(): RemoteCommand {
+  const dir = LAYOUT.previousConfigDir;
+  return {
+    step: 'secrets',
+    root: true,
+    what: `putting back the secrets and units kept in ${dir}`,
+    script: script(
+      `[ -d ${dir} ]`,
+      ...CONFIG_FILES.map(
+        ([path, name]) =>
+          `if [ -e ${dir}/${name} ]; then cp -p ${dir}/${name} ${path}; else rm -f ${path}; fi`,
+      ),
+      'systemctl daemon-reload',
+    ),
+  };
+}
+
+/**
+ * Stops the agent and copies its data directory (so the copy is consistent: nothing writes it meanwhile). The
+ * copy replaces the previous snapshot; `info` says which release it was taken before, and from which.
+ */
+export function snapshotCommand(o: { before: string; from: string }): RemoteCommand {
+  const L = LAYOUT;
+  const tmp = `${L.snapshotDir}.new`;
+  return {
+    step: 'snapshot',
+    root: true,
+    what: `stopping the agent and copying ${L.dataDir} to ${L.snapshotDir}`,
+    // A copy of a large datastore on a slow disk: minutes, not hours.
+    timeoutS: 900,
+    // The hold stays after a copy that worked: the restart step lifts it and starts the new release, so nothing
+    // starts the old one on data the new one is about to migrate.
+    script: script(
+      `trap '${liftHold().join('; ')}' EXIT`,
+      ...holdStarts(),
+      `systemctl stop ${L.unitName}`,
+      `rm -rf ${tmp} && install -d -m 0700 -o root -g root ${tmp}`,
+      `cp -a --reflink=auto ${L.dataDir} ${tmp}/data`,
+      `printf 'for=%s\\nfrom=%s\\ntime=%s\\n' ${sh(assertVersion(o.before))} ${sh(assertVersion(o.from))} "$(date -u +%FT%TZ)" > ${tmp}/info`,
+      `rm -rf ${L.snapshotDir} && mv -T ${tmp} ${L.snapshotDir}`,
+      `echo "snapshot_bytes=$(du -sb ${L.snapshotDir}/data | cut -f1)"`,
+      'trap - EXIT',
+    ),
+  };
+}
+
+/** After a successful deploy that took no snapshot, the one from before is of no use any more. */
+export function forgetSnapshotCommand(): RemoteCommand {
+  return {
+    step: 'prune',
+    root: true,
+    what: `removing the old datastore snapshot ${LAYOUT.snapshotDir}`,
+    script: script(`rm -rf ${LAYOUT.snapshotDir} ${LAYOUT.failedDataDir}`),
+  };
+}
+
+/**
+ * One way back: point `current` at `release` (and `previous` at `previous`); to put back the old secrets and units
+ * and/or the datastore snapshot, stop what runs first (systemd kills a release that hangs); then (re)start it.
+ * The datastore the failed release left is kept aside in failedDataDir, never deleted.
+ */
+export function rollbackStageCommand(o: {
+  release: string;
+  previous: string | undefined;
+  oldConfig: boolean;
+  restoreData: boolean;
+  /**
+   * The release the snapshot must have been taken before: one taken before another (an older deploy's, kept) is
+   * never put back, since the release that failed never ran on this data (its copy did not complete).
+   */
+  snapshotFor?: string;
+}): RemoteCommand {
+  const L = LAYOUT;
+  const rel = assertVersion(o.release);
+  const prev = L.previousConfigDir;
+  const restoring = o.oldConfig || o.restoreData;
+  return {
+    step: 'rollback',
+    root: true,
+    what: `switching back to ${rel}${o.oldConfig ? ' with the secrets and unit from before' : ''}${o.restoreData ? ' and the datastore snapshot' : ''}`,
+    timeoutS: o.restoreData ? 900 : 90,
+    script: script(
+      `[ -d ${L.releases}/${rel} ] || { echo "release ${rel} is not on the VPS any more" >&2; exit 1; }`,
+      // current first: whatever starts the agent from here on starts the release being returned to.
+      `cd ${L.root}`,
+      `ln -sfn releases/${rel} .current.new && mv -T .current.new current`,
+      o.previous
+        ? `ln -sfn releases/${assertVersion(o.previous)} .previous.new && mv -T .previous.new previous`
+        : 'rm -f previous',
+      // Only a stage that changes files stops the agent (holding socket-activated starts meanwhile); otherwise a
+      // single restart switches process, with no moment in which a queued connection could start another one.
+      ...(restoring
+        ? [
+            `trap '${liftHold().join('; ')}' EXIT`,
+            ...holdStarts(),
+            `systemctl stop ${L.unitName}`,
+            ...(o.oldConfig
+              ? [
+                  `[ -d ${prev} ] || { echo "no secrets and units from before were kept" >&2; exit 1; }`,
+                  ...CONFIG_FILES.map(
+                    ([path, name]) =>
+                      `if [ -e ${prev}/${name} ]; then cp -p ${prev}/${name} ${path}; else rm -f ${path}; fi`,
+                  ),
+                  `[ -e ${L.socketPath} ] || systemctl disable --now ${L.socketName} >/dev/null 2>&1 || true`,
+                ]
+              : []),
+            ...(o.restoreData && o.snapshotFor
+              ? [
+                  `if grep -qx ${sh(`for=${assertVersion(o.snapshotFor)}`)} ${L.snapshotDir}/info 2>/dev/null && [ -d ${L.snapshotDir}/data ]; then`,
+                  `rm -rf ${L.failedDataDir} && mv -T ${L.dataDir} ${L.failedDataDir}`,
+                  `cp -a --reflink=auto ${L.snapshotDir}/data ${L.dataDir}`,
+                  `else echo "data=kept (no snapshot was completed before ${assertVersion(o.snapshotFor)}, so it never ran on this data)"; fi`,
+                ]
+              : o.restoreData
+                ? [
+                    `[ -d ${L.snapshotDir}/data ] || { echo "no datastore snapshot to restore" >&2; exit 1; }`,
+                    `rm -rf ${L.failedDataDir} && mv -T ${L.dataDir} ${L.failedDataDir}`,
+                    `cp -a --reflink=auto ${L.snapshotDir}/data ${L.dataDir}`,
+                  ]
+                : []),
+          ]
+        : []),
+      `systemctl reset-failed ${L.unitName} 2>/dev/null || true`,
+      `systemctl enable --quiet ${L.unitName} 2>/dev/null`,
+      `[ ! -e ${L.socketPath} ] || systemctl enable --quiet --now ${L.socketName} 2>/dev/null`,
+      restoring
+        ? [...liftHold(), 'trap - EXIT', `systemctl start ${L.unitName}`].join('\n')
+        : `systemctl restart ${L.unitName}`,
+      serviceStateLines(),
+    ),
+  };
+}
