@@ -2,6 +2,7 @@
 import type { Surreal } from 'surrealdb';
 import { Assistant } from './agent/assistant.ts';
 import { createClaudeClient } from './agent/claude.ts';
+import { HealthTracker } from './agent/health.ts';
 import { HeldMessages } from './agent/held-messages.ts';
 import { HistoryPrefetch } from './agent/history-prefetch.ts';
 import { Owner } from './agent/owner.ts';
@@ -187,12 +188,15 @@ export async function startAgent(
     channels,
     log,
     () => owner.exists(),
+    () => claude?.state?.(),
     () => guards.disk.state.level !== 'critical',
   );
-  // A claim or the desktop's write changes who the owner is: agent_status.has_owner follows at once.
-  owners.onChange(
-    () => void status.beat().catch((error) => log.warn({ err: error }, 'status update failed')),
-  );
+  const beatNow = () => void status.beat().catch((error) => log.warn({ err: error }, 'status update failed'));
+  // A claim or the desktop's write changes who the owner is, a call finds Claude's key refused: agent_status
+  // follows at once.
+  owners.onChange(beatNow);
+  claude?.onStateChange?.(beatNow);
+  const health = new HealthTracker();
   const faults = new FaultWatch({
     db,
     log: log.child({ part: 'faults' }),
@@ -221,20 +225,32 @@ export async function startAgent(
   const app = createHttpApp({
     log,
     health: async () => {
-      const dbOk = await datastore.health();
+      const report = health.report({
+        dbOk: await datastore.health(),
+        channels: Object.fromEntries(
+          CHANNEL_NAMES.map((name) => {
+            const setup = setups.find((s) => s.channel.name === name);
+            return [
+              name,
+              setup ? { mode: setup.mode(), ...setup.channel.state() } : { mode: 'off', state: 'off' },
+            ];
+          }),
+        ),
+        ...(claude?.state ? { claude: claude.state() } : {}),
+      });
+      // Faults of the machine itself (a full disk) degrade it too, beside the parts the tracker watches.
       const reasons = faults.healthReasons();
+      const reason = [
+        report.reason,
+        ...reasons.map((part) => (part === 'disk' ? 'disk: nearly full, new messages wait' : part)),
+      ].filter(Boolean);
       return {
-        status: dbOk && reasons.length === 0 ? 'ok' : 'degraded',
+        ...report,
+        status: report.status === 'ok' && reasons.length === 0 ? 'ok' : 'degraded',
+        ...(reason.length > 0 ? { reason: reason.join('; ') } : {}),
         ...(reasons.length > 0 ? { reasons } : {}),
         version: VERSION,
         uptime_s: Math.round((Date.now() - startedAt) / 1000),
-        db: dbOk ? 'ok' : 'error',
-        channels: Object.fromEntries(
-          CHANNEL_NAMES.map((name) => [
-            name,
-            setups.find((setup) => setup.channel.name === name)?.mode() ?? 'off',
-          ]),
-        ),
       };
     },
     routes: [...setups.flatMap((setup) => (setup.routes ? [setup.routes] : [])), hooks.routes],
@@ -268,8 +284,7 @@ export async function startAgent(
       owner: (except) => ownerTarget(owner.target(), allowlists, except),
       ...(claude ? { claude } : {}),
       mayUseClaude: async () => !(await isPaused(db)) && !(await budget.check()).over,
-      stateChanged: () =>
-        void status.beat().catch((error) => log.warn({ err: error }, 'status update failed')),
+      stateChanged: beatNow,
     });
   }
   // Unfinished turns are queued before any channel delivers a new message, so they keep their place.
@@ -285,6 +300,8 @@ export async function startAgent(
   await faults.start();
   for (const channel of channels.values()) await channel.start(receive);
   await Promise.all([scheduler.start(), hooks.resume()]);
+  // A refused key shows before anyone writes; while Claude is not ok it is asked again now and then (for free).
+  const claudeCheck = claude?.check ? watchClaude(claude.check, log) : undefined;
   retention.start();
 
   log.info(
@@ -305,6 +322,7 @@ export async function startAgent(
     db,
     async stop(graceMs = 4000) {
       const deadline = Date.now() + graceMs;
+      claudeCheck?.stop();
       faults.stop();
       guards.stop();
       await Promise.allSettled([...channels.values()].map((channel) => channel.stop()));
@@ -321,6 +339,30 @@ export async function startAgent(
       await status.stop();
       await hub?.close();
       await datastore.close();
+    },
+  };
+}
+
+const CLAUDE_RECHECK_MS = 60_000;
+
+function watchClaude(check: () => Promise<{ state: string }>, log: Logger): { stop(): void } {
+  let timer: NodeJS.Timeout | undefined;
+  let stopped = false;
+  const run = () => {
+    check()
+      .then((health) => {
+        if (stopped || health.state === 'ok') return;
+        log.warn({ claude: health }, 'claude is not usable; checking again in a minute');
+        timer = setTimeout(run, CLAUDE_RECHECK_MS);
+        timer.unref();
+      })
+      .catch(() => {});
+  };
+  run();
+  return {
+    stop() {
+      stopped = true;
+      clearTimeout(timer);
     },
   };
 }

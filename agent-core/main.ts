@@ -58,6 +58,12 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
+  if (config.exitWithParent) {
+    // The desktop holds the other end of stdin: killed or crashed, it can no longer own this agent.
+    process.stdin.once('end', () => shutdown('parent exited'));
+    process.stdin.once('error', () => shutdown('parent exited'));
+    process.stdin.resume();
+  }
 }
 
 /**

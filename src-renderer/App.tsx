@@ -1,4 +1,5 @@
-// Top level: a splash while MONO's services answer, then the setup wizard until it is done, then the dashboard.
+// Top level: a splash while MONO's services answer, then the setup wizard until it is done (or while it is open
+// again), then the dashboard.
 import { useEffect } from 'react';
 import { ErrorState } from './components/ui.tsx';
 import { Dashboard } from './features/shell/Dashboard.tsx';
@@ -38,5 +39,5 @@ export function App() {
   }
   // Nothing works before MONO can read the owner's keys: set or enter the passphrase first.
   if (app.vault.state !== 'ready') return <VaultScreen vault={app.vault} />;
-  return app.wizard.done ? <Dashboard /> : <Wizard />;
+  return app.wizard.done && !app.wizard.reopened ? <Dashboard /> : <Wizard />;
 }

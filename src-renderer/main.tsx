@@ -6,6 +6,8 @@ import './styles/base.css';
 import './styles/wizard.css';
 import './styles/dashboard.css';
 import './styles/screens.css';
+import './styles/status.css';
+import './styles/small-window.css';
 import './styles/chat.css';
 
 createRoot(document.getElementById('root') as HTMLElement).render(

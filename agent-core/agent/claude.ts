@@ -5,7 +5,7 @@
 import type Anthropic from '@anthropic-ai/sdk';
 import type { Reservation } from '../budget/ledger.ts';
 import type { Secret } from '../config/secret.ts';
-import type { TokenUsage, ToolCallRecord } from '../contract/tables.ts';
+import type { ClaudeState, TokenUsage, ToolCallRecord } from '../contract/tables.ts';
 import { errorMessage } from '../util/error-message.ts';
 import { costUsd } from './pricing.ts';
 import { citedSources, type ServerTool, serverToolCalls, withSources } from './web-tools.ts';
@@ -67,8 +67,20 @@ export class ClaudeError extends Error {
   }
 }
 
+/** What the agent reports about Claude (agent_status and /healthz), with the reason when it is not ok. */
+export interface ClaudeHealth {
+  state: ClaudeState;
+  detail?: string;
+}
+
 export interface ClaudeClient {
   readonly model: string;
+  /** Whether the last call (or check) found the key accepted and Claude reachable. */
+  state?(): ClaudeHealth;
+  /** Asks Claude about the configured model (free: no tokens): tells a rejected key or model before a message does. */
+  check?(): Promise<ClaudeHealth>;
+  /** Calls `listener` whenever state() changes (the agent's status shows a rejected key at once). */
+  onStateChange?(listener: () => void): void;
   /** One Messages API call with tools; the caller runs the tool loop. */
   call(input: ClaudeCall): Promise<ClaudeResponse>;
   /** Loads the SDK in the background so the first answer does not wait for it. */
@@ -102,6 +114,13 @@ export function createClaudeClient(options: {
   maxRetries?: number;
   budget?: CallBudget;
 }): ClaudeClient {
+  let health: ClaudeHealth = { state: 'unchecked' };
+  const listeners = new Set<() => void>();
+  const setHealth = (next: ClaudeHealth) => {
+    if (next.state === health.state && next.detail === health.detail) return;
+    health = next;
+    for (const listener of listeners) listener();
+  };
   let client: Promise<Anthropic> | undefined;
   const getClient = () => {
     client ??= loadSdk().then(
@@ -174,6 +193,7 @@ export function createClaudeClient(options: {
         ...(server?.web_fetch_requests ? { web_fetch_requests: server.web_fetch_requests } : {}),
       };
       realUsd = costUsd(options.model, counts);
+      setHealth({ state: 'ok' });
       return {
         text: withSources(text, citedSources(message.content)),
         content: message.content,
@@ -186,15 +206,38 @@ export function createClaudeClient(options: {
         },
       };
     } catch (error) {
-      throw toClaudeError(error, (await loadSdk()).default);
+      const { default: AnthropicSdk } = await loadSdk();
+      const failure = toClaudeError(error, AnthropicSdk);
+      const next = healthOf(error, failure, AnthropicSdk);
+      if (next) setHealth(next);
+      throw failure;
     } finally {
       // A failed call is not billed (the SDK's retries happen inside it): it settles at 0.
       reservation?.settle(realUsd);
     }
   }
 
+  async function check(): Promise<ClaudeHealth> {
+    try {
+      await (await getClient()).models.retrieve(options.model, {}, { maxRetries: 1, timeout: 15_000 });
+      setHealth({ state: 'ok' });
+    } catch (error) {
+      const { default: AnthropicSdk } = await loadSdk();
+      const failure = toClaudeError(error, AnthropicSdk);
+      setHealth(
+        failure.status === 404
+          ? { state: 'error', detail: `Claude does not offer the model ${options.model} to this key.` }
+          : (healthOf(error, failure, AnthropicSdk) ?? { state: 'error', detail: failure.message }),
+      );
+    }
+    return health;
+  }
+
   return {
     model: options.model,
+    state: () => health,
+    check,
+    onStateChange: (listener) => void listeners.add(listener),
     warmUp: () => void getClient().catch(() => {}),
     call,
     async reply({ system, history, signal }) {
@@ -221,6 +264,12 @@ export function toMessages(history: ChatTurn[]): Anthropic.MessageParam[] {
   return messages;
 }
 
+/** What a failed call says about Claude itself (undefined: about this request only, e.g. a 400 or a cancel). */
+function healthOf(error: unknown, failure: ClaudeError, Anthropic: Sdk['default']): ClaudeHealth | undefined {
+  if (failure.status === 401 || failure.status === 403) return { state: 'rejected', detail: failure.message };
+  if (error instanceof Anthropic.APIConnectionError) return { state: 'unreachable', detail: failure.message };
+  return undefined;
+}
 const GATEWAY_ERRORS = new Set([502, 503, 504]);
 
 function toClaudeError(error: unknown, Anthropic: Sdk['default']): ClaudeError {

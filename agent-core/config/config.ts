@@ -33,6 +33,8 @@ export interface AgentConfig {
   media: MediaConfig;
   logLevel: string;
   features: FeatureConfig;
+  /** MONO_EXIT_WITH_PARENT=1: stop when stdin closes (the desktop that started this agent is gone). */
+  exitWithParent: boolean;
   faults: FaultConfig;
 }
 
@@ -155,6 +157,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AgentConfig {
     media,
     logLevel,
     features,
+    exitWithParent: text('MONO_EXIT_WITH_PARENT') === '1',
     faults,
   };
 }

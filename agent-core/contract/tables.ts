@@ -203,7 +203,22 @@ export interface PairingRow {
   decided_at?: string;
 }
 
-export type ChannelState = 'polling' | 'webhook' | 'connected' | 'connecting' | 'error' | 'off';
+/**
+ * `rejected`: the service refused MONO's credentials (a revoked or mistyped token or key) — only the owner can fix
+ * it. `unreachable`: the service could not be reached (network, DNS, outage) — MONO keeps trying by itself.
+ */
+export type ChannelState =
+  | 'polling'
+  | 'webhook'
+  | 'connected'
+  | 'connecting'
+  | 'rejected'
+  | 'unreachable'
+  | 'error'
+  | 'off';
+
+/** Claude as the agent last found it: `unchecked` until the key was tried (at start, or by the first message). */
+export type ClaudeState = 'ok' | 'rejected' | 'unreachable' | 'error' | 'unchecked' | 'off';
 
 /** One row (agent_status:current) the agent keeps fresh for the desktop. */
 export interface AgentStatusRow {
@@ -217,6 +232,8 @@ export interface AgentStatusRow {
   /** The budget period ("day:YYYY-MM-DD" / "month:YYYY-MM") the owner was last told about. */
   budget_notice?: string;
   channels: Partial<Record<ChannelName, { state: ChannelState; detail?: string; updated_at: string }>>;
+  /** Whether Claude accepts the agent's key (and can be reached), with the reason when it does not. */
+  claude?: { state: ClaudeState; detail?: string; updated_at: string };
   /** A full disk, short memory, unreachable services, a kill for memory (contract/faults.ts). */
   faults?: AgentFaults;
 }

@@ -86,6 +86,10 @@ export function gatedClaude(claude: ClaudeClient, upstream: Upstream, slots?: Fa
   return {
     model: claude.model,
     ...(claude.warmUp ? { warmUp: () => claude.warmUp?.() } : {}),
+    // The key check is one free call: it is not queued behind answers.
+    ...(claude.state ? { state: () => claude.state!() } : {}),
+    ...(claude.check ? { check: () => claude.check!() } : {}),
+    ...(claude.onStateChange ? { onStateChange: (listener) => claude.onStateChange!(listener) } : {}),
     call: (input) => gated(() => claude.call(input), input.signal, input.fairKey),
     reply: (input) => gated(() => claude.reply(input), input.signal, input.fairKey),
   };

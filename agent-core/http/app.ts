@@ -9,10 +9,13 @@ import { type Gate, Router } from './router.ts';
 
 export interface Health {
   status: 'ok' | 'degraded';
+  /** Why it is degraded, in one line (a refused token, a service out of reach). */
+  reason?: string;
   version: string;
   uptime_s: number;
   db: 'ok' | 'error';
   channels: Record<string, string>;
+  claude?: string;
   /** Why the status is 'degraded' besides the datastore (e.g. 'disk' while new messages are refused). */
   reasons?: string[];
 }

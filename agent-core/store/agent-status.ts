@@ -1,5 +1,6 @@
 // Keeps the row agent_status:current fresh (version, start time, heartbeat, channel states) for the desktop.
 import { RecordId, type Surreal } from 'surrealdb';
+import type { ClaudeHealth } from '../agent/claude.ts';
 import type { Channel } from '../channels/channel.ts';
 import type { ChannelName } from '../contract/tables.ts';
 import type { Logger } from '../log/logger.ts';
@@ -18,6 +19,8 @@ export class AgentStatus {
     private readonly log: Logger,
     /** Whether anybody owns the agent (agent_status.has_owner, for the desktop). */
     private readonly hasOwner: () => boolean = () => false,
+    /** Claude's state (a rejected key), written beside the channels'. */
+    private readonly claude: () => ClaudeHealth | undefined = () => undefined,
     /** False while nothing may be written (the disk is full): heartbeats are skipped. */
     private readonly mayWrite: () => boolean = () => true,
   ) {}
@@ -28,12 +31,13 @@ export class AgentStatus {
         // No `paused = paused ?? false`: inside UPSERT … SET this engine reads the record's fields as NONE, which
         // would resume an agent the desktop paused; the field's DEFAULT covers a new row.
         `UPSERT $id SET version = $version, started_at = time::now(), heartbeat_at = time::now(),
-           channels = $channels, has_owner = $has_owner`,
+           channels = $channels, has_owner = $has_owner, claude = $claude`,
         {
           id: AGENT_STATUS_ID,
           version: this.version,
           channels: this.#channels(),
           has_owner: this.hasOwner(),
+          claude: this.#claude(),
         },
       )
       .collect();
@@ -49,24 +53,31 @@ export class AgentStatus {
     if (!this.mayWrite()) return;
     const channels = this.#channels();
     const hasOwner = this.hasOwner();
+    const claude = this.#claude();
     const snapshot = JSON.stringify([
       hasOwner,
       Object.entries(channels).map(([name, c]) => [name, c.state, c.detail]),
+      [claude?.state, claude?.detail],
     ]);
     const changed = snapshot !== this.#last;
     this.#last = snapshot;
     await this.db
       .query(
         changed
-          ? 'UPDATE $id SET heartbeat_at = time::now(), channels = $channels, has_owner = $has_owner'
+          ? 'UPDATE $id SET heartbeat_at = time::now(), channels = $channels, has_owner = $has_owner, claude = $claude'
           : 'UPDATE $id SET heartbeat_at = time::now()',
-        { id: AGENT_STATUS_ID, channels, has_owner: hasOwner },
+        { id: AGENT_STATUS_ID, channels, has_owner: hasOwner, claude },
       )
       .collect();
   }
 
   async stop(): Promise<void> {
     clearInterval(this.#timer);
+  }
+
+  #claude() {
+    const claude = this.claude();
+    return claude ? { ...claude, updated_at: new Date() } : undefined;
   }
 
   #channels() {

@@ -142,7 +142,11 @@ export const protocol: {
   handle(scheme: string, handler: (request: Request) => Response | Promise<Response>): void;
 };
 
-export const shell: { openExternal(url: string): Promise<void> };
+export const shell: {
+  openExternal(url: string): Promise<void>;
+  /** Resolves to an error message, or an empty string when the folder or file was opened. */
+  openPath(path: string): Promise<string>;
+};
 
 export const safeStorage: {
   isEncryptionAvailable(): boolean;

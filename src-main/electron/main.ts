@@ -73,7 +73,7 @@ if (!app.requestSingleInstanceLock()) {
     },
     emit: <E extends EventName>(event: E, payload: EventPayloads[E]) => {
       window?.webContents.send(eventChannel(event), payload);
-      if (event === 'sync.status' || event === 'install.progress' || event === 'app.state') refreshTray();
+      if (['sync.status', 'install.progress', 'app.state', 'agent.health'].includes(event)) refreshTray();
       if (event === 'db.change') {
         const table = (payload as EventPayloads['db.change']).table;
         if (table === 'pairing') void countPairings();
@@ -86,6 +86,7 @@ if (!app.requestSingleInstanceLock()) {
     },
     log: (message, error) => log(message, error),
     setLaunchAtLogin: (enabled) => app.setLoginItemSettings({ openAtLogin: enabled }),
+    openPath: (path) => shell.openPath(path),
   });
 
   redact = (text) => services.vault.redact(text);
@@ -138,6 +139,7 @@ if (!app.requestSingleInstanceLock()) {
       budgetReached: services.isBudgetReached(),
       faults: services.faultNotes(),
       updateFailed: Boolean(services.install.state().error),
+      problems: services.health().problems,
       locked: state.vault.state === 'locked',
     });
     tray.setImage(nativeImage.createFromPath(join(assetsDir, 'tray', trayIconName(current))));

@@ -23,8 +23,8 @@ export function mainWindowOptions(paths: { preload: string; icon: string }): Bro
   return {
     width: 1240,
     height: 820,
-    minWidth: 920,
-    minHeight: 620,
+    minWidth: 800,
+    minHeight: 600,
     show: false,
     title: 'MONO',
     backgroundColor: '#0e1116',

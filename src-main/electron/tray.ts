@@ -30,6 +30,7 @@ export function trayIconName(state: TrayState): string {
     setup: 'tray-offline',
     online: 'tray-online',
     offline: 'tray-offline',
+    unresponsive: 'tray-attention',
     updating: 'tray-updating',
     paused: 'tray-paused',
     attention: 'tray-attention',
@@ -52,7 +53,9 @@ export function trayMenuTemplate(
       : {
           label: 'Pause the agent',
           click: actions.pause,
-          enabled: state !== 'setup' && state !== 'updating',
+          // Pausing is a write the agent must answer: not while it is away or frozen.
+          enabled:
+            state !== 'setup' && state !== 'updating' && state !== 'offline' && state !== 'unresponsive',
         },
     { label: 'Update the agent', click: actions.update, enabled: opts.canUpdate && state !== 'updating' },
     { type: 'separator' },

@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import type { DesktopInboxRow } from '../../agent-core/contract/desktop-chat.ts';
 import { MAX_CHAT_TEXT } from '../../agent-core/contract/desktop-chat.ts';
+import type { OwnerRow } from '../../agent-core/contract/owners.ts';
 import type {
   ActionRow,
   ContactRow,
@@ -29,7 +30,7 @@ const id = (table: string) =>
       (v) =>
         v.startsWith(`${table}:`) && v.length > table.length + 1 && ![...v].some((c) => c.charCodeAt(0) < 32),
       {
-        message: `Expected a ${table} record id.`,
+        message: `Not a ${table} record id.`,
       },
     );
 
@@ -86,6 +87,42 @@ export const SECRET_NAMES = [
 ] as const;
 export type SecretName = (typeof SECRET_NAMES)[number];
 
+const TELEGRAM_TOKEN = /^\d{5,}:[A-Za-z0-9_-]{20,}$/;
+const TELEGRAM_TOKEN_HINT = 'A bot token looks like 123456789:AA… — copy it from @BotFather.';
+
+/** What each secret looks like, checked before anything is saved or sent (the agent refuses the same mistakes). */
+export const SECRET_FORMATS: Record<SecretName, { pattern: RegExp; message: string }> = {
+  anthropic_api_key: {
+    pattern: /^sk-ant-[\w-]+$/,
+    message: 'A Claude API key starts with sk-ant- — copy it from console.anthropic.com → API Keys.',
+  },
+  telegram_bot_token: { pattern: TELEGRAM_TOKEN, message: TELEGRAM_TOKEN_HINT },
+  whatsapp_access_token: {
+    pattern: /^\S{20,1000}$/,
+    message: 'Paste the permanent access token (no spaces).',
+  },
+  whatsapp_app_secret: { pattern: /^\S{8,200}$/, message: 'Paste the app secret (App settings → Basic).' },
+  stripe_secret_key: {
+    pattern: /^(sk|rk)_(live|test)_\w+$/,
+    message: 'A Stripe key starts with rk_live_, rk_test_, sk_live_ or sk_test_.',
+  },
+  stripe_webhook_secret: {
+    pattern: /^whsec_\w+$/,
+    message: "The signing secret starts with whsec_ — it is on the webhook endpoint's page in Stripe.",
+  },
+  webhook_secret: {
+    pattern: /^\S{16,400}$/,
+    message: 'Use at least 16 characters without spaces, as hard to guess as a password.',
+  },
+  stt_api_key: { pattern: /^\S{1,400}$/, message: "Paste the speech service's API key (no spaces)." },
+};
+
+/** Claude models offered in Integrations, as the key's account lists them. */
+export interface ClaudeModel {
+  id: string;
+  name: string;
+}
+
 export const WIZARD_STEPS = ['claude', 'telegram', 'whatsapp', 'where', 'install', 'done'] as const;
 export type WizardStep = (typeof WIZARD_STEPS)[number];
 
@@ -117,6 +154,8 @@ export interface AppState {
   wizard: {
     step: WizardStep;
     done: boolean;
+    /** Opened again after setup (from the Server screen): it can be closed without changing anything. */
+    reopened: boolean;
     claude?: { model: string };
     telegram?: { botName: string; username: string; link: string };
     whatsapp?: { mode: 'skip' | 'cloud' | 'linked'; phoneNumberId?: string; pairingPhone?: string };
@@ -140,7 +179,8 @@ const SpeechSettings = z.object({
 });
 export type SpeechSettings = z.infer<typeof SpeechSettings>;
 
-export type SyncState = 'connecting' | 'online' | 'offline';
+/** `unresponsive`: connected, but the agent stopped answering (frozen or stuck) — distinct from `offline`. */
+export type SyncState = 'connecting' | 'online' | 'unresponsive' | 'offline';
 export interface SyncStatus {
   state: SyncState;
   /** Increments after every (re)connect: the renderer re-selects what is on screen when it changes. */
@@ -166,15 +206,38 @@ export interface InstallState {
 
 export interface ServerStatus {
   mode: 'local' | 'vps' | null;
+  /** The agent answered its health check (it may still be degraded). */
   reachable: boolean;
   paused: boolean;
+  /** What the agent says about itself: degraded with a reason when a service refuses it or is out of reach. */
+  health?: 'ok' | 'degraded';
+  reason?: string;
   version?: string;
   uptime_s?: number;
   memory_mb?: number;
   db?: string;
   channels: Record<string, string>;
+  /** Claude as the agent found it ('ok', 'rejected', 'unreachable'…). */
+  claude?: string;
   address?: string;
   error?: string;
+  /** Where the agent keeps its data (a folder here, or on the server), and its size when known. */
+  data?: { path: string; bytes?: number; onThisComputer: boolean };
+}
+
+/** Something wrong with the agent, as every screen and the tray say it: what, and what to do, in one line each. */
+export interface HealthProblem {
+  /** 'agent', 'owner', 'claude' or a chat channel ('telegram', 'whatsapp', 'email'). */
+  part: string;
+  state: 'rejected' | 'unreachable' | 'error' | 'stopped' | 'unresponsive' | 'ownerless';
+  title: string;
+  fix: string;
+  /** The service's or the agent's own words. */
+  detail?: string;
+}
+
+export interface AgentHealth {
+  problems: HealthProblem[];
 }
 
 /** The key a VPS presents on first contact (or later), as the wizard shows it before anything is pinned. */
@@ -231,6 +294,21 @@ export interface PreflightCheck {
   detail: string;
 }
 
+/** A one-time code that makes whoever sends it to the bot an owner (shown once; only its hash is stored). */
+export interface OwnerClaim {
+  code: string;
+  /** add: one more owner account; replace: the sender becomes the only owner. */
+  mode: 'add' | 'replace';
+  expiresAt: string;
+  /** t.me/<bot>?start=<code>: opens the bot with the code ready to send (when Telegram is set up). */
+  telegramLink?: string;
+}
+
+export type { OwnerRow };
+
+/** A conversation in the list; while searching, `match` is its newest message containing the words. */
+export type ConversationHit = ConversationRow & { match?: { text: string; at: string } };
+
 /** The desktop's chat with MONO as the Chat screen opens it (src-main/services/chat-data.ts). */
 export interface ChatHistory {
   /** The chat's conversation id, as message rows name it. */
@@ -261,18 +339,17 @@ export const methods = {
   'app.state': { input: none, output: z.custom<AppState>() },
   'app.setLaunchAtLogin': { input: z.object({ enabled: z.boolean() }), output: z.custom<AppState>() },
   'wizard.checkClaude': {
-    input: z.object({ apiKey: credential(1, 'Paste your Claude API key.', 400) }),
+    input: z.object({
+      apiKey: credential(1, 'Paste your Claude API key.', 400).refine(
+        (v) => SECRET_FORMATS.anthropic_api_key.pattern.test(v),
+        SECRET_FORMATS.anthropic_api_key.message,
+      ),
+    }),
     output: z.custom<{ model: string }>(),
   },
   'wizard.checkTelegram': {
     input: z.object({
-      token: z
-        .string()
-        .trim()
-        .regex(
-          /^\d{5,}:[A-Za-z0-9_-]{20,}$/,
-          'A bot token looks like 123456789:AA… — copy it from @BotFather.',
-        ),
+      token: z.string().trim().regex(TELEGRAM_TOKEN, TELEGRAM_TOKEN_HINT),
     }),
     output: z.custom<{ botName: string; username: string; link: string }>(),
   },
@@ -315,6 +392,9 @@ export const methods = {
   'wizard.chooseLocal': { input: none, output: z.custom<AppState>() },
   'wizard.chooseVps': { input: VpsTarget, output: z.custom<AppState>() },
   'wizard.finish': { input: none, output: z.custom<AppState>() },
+  /** Opens the setup again after it was done (every step keeps what was set); `wizard.close` leaves it. */
+  'wizard.reopen': { input: none, output: z.custom<AppState>() },
+  'wizard.close': { input: none, output: z.custom<AppState>() },
   'ssh.generateKey': { input: none, output: z.custom<{ keyPath: string; publicKeyLine: string }>() },
   'ssh.test': { input: VpsTarget, output: z.custom<{ ok: boolean; checks: PreflightCheck[] }>() },
   'ssh.hostKey': { input: VpsTarget, output: z.custom<HostKeyView>() },
@@ -336,7 +416,7 @@ export const methods = {
   'sync.status': { input: none, output: z.custom<SyncStatus>() },
   'conversation.list': {
     input: z.object({ search: z.string().max(200).optional() }).optional(),
-    output: z.custom<ConversationRow[]>(),
+    output: z.custom<ConversationHit[]>(),
   },
   'conversation.messages': {
     input: z.object({
@@ -368,6 +448,13 @@ export const methods = {
     output: z.custom<{ ok: true }>(),
   },
   'contact.list': { input: none, output: z.custom<ContactRow[]>() },
+  'owner.list': { input: none, output: z.custom<OwnerRow[]>() },
+  /** A new one-time code: `replace` hands ownership over (the desktop asks for confirmation first). */
+  'owner.claim': {
+    input: z.object({ mode: z.enum(['add', 'replace']) }),
+    output: z.custom<OwnerClaim>(),
+  },
+  'owner.remove': { input: z.object({ id: id('owner') }), output: z.custom<{ ok: true }>() },
   'contact.setAllowed': {
     input: z.object({ id: id('contact'), allowed: z.boolean() }),
     output: z.custom<{ ok: true }>(),
@@ -386,10 +473,27 @@ export const methods = {
     }),
     output: z.custom<{ ok: true }>(),
   },
+  /** Checked for its format, tested against its service, then applied — or put back if the agent will not start. */
   'secret.set': {
+    input: z
+      .object({
+        name: z.enum(SECRET_NAMES),
+        value: credential(1, 'Enter a value.', 4000),
+      })
+      .superRefine(({ name, value }, ctx) => {
+        const format = SECRET_FORMATS[name];
+        if (!format.pattern.test(value)) ctx.addIssue({ code: 'custom', message: format.message });
+      }),
+    output: z.custom<{ applied: 'restarted' | 'sent' | 'saved' }>(),
+  },
+  'claude.models': { input: none, output: z.custom<ClaudeModel[]>() },
+  /** Tried with one tiny request first; applied like a secret (restart, or the VPS's settings). */
+  'claude.setModel': {
     input: z.object({
-      name: z.enum(SECRET_NAMES),
-      value: credential(1, 'Enter a value.', 4000),
+      model: z
+        .string()
+        .trim()
+        .regex(/^[a-z0-9][a-z0-9.-]{2,80}$/, 'Choose a model from the list.'),
     }),
     output: z.custom<{ applied: 'restarted' | 'sent' | 'saved' }>(),
   },
@@ -428,7 +532,12 @@ export const methods = {
     input: z.object({ limit: z.number().int().min(1).max(5000) }),
     output: z.custom<string[]>(),
   },
+  /** Opens the local agent's data folder in the file manager. */
+  'server.openDataFolder': { input: none, output: z.custom<{ opened: boolean }>() },
+  /** Restarts the agent on this computer (a frozen or stuck one). */
+  'server.restart': { input: none, output: z.custom<ServerStatus>() },
   'server.followLogs': { input: z.object({ on: z.boolean() }), output: z.custom<{ following: boolean }>() },
+  'agent.health': { input: none, output: z.custom<AgentHealth>() },
   'chat.history': { input: none, output: z.custom<ChatHistory>() },
   'chat.send': { input: z.object({ clientId, text: chatText }), output: z.custom<{ ok: true }>() },
   'chat.stepIn': {
@@ -472,6 +581,7 @@ export interface EventPayloads {
   'install.progress': InstallState;
   'server.log': { line: string };
   'app.state': AppState;
+  'agent.health': AgentHealth;
   'backup.progress': BackupOverview;
 }
 export const EVENT_NAMES = [
@@ -480,6 +590,7 @@ export const EVENT_NAMES = [
   'install.progress',
   'server.log',
   'app.state',
+  'agent.health',
   'backup.progress',
 ] as const;
 

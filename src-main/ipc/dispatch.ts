@@ -21,6 +21,45 @@ export class UserError extends Error {
   }
 }
 
+/** What the user sees for a field: the form's own label, never the contract's field name. */
+const FIELD_LABELS: Record<string, string> = {
+  apiKey: 'Claude API key',
+  token: 'Bot token',
+  phoneNumberId: 'Phone number ID',
+  accessToken: 'Access token',
+  appSecret: 'App secret',
+  pairingPhone: 'Your number',
+  host: 'Server address',
+  user: 'User name',
+  port: 'Port',
+  keyPath: 'Key file',
+  name: 'Name',
+  prompt: 'What should your agent do?',
+  cron: 'Schedule',
+  runAt: 'Date and time',
+  timezone: 'Time zone',
+  conversation: 'Conversation',
+  value: 'Value',
+  model: 'Model',
+  limit: 'Limit',
+  days: 'Days',
+  search: 'Search',
+};
+
+/**
+ * One readable sentence for the first problem. Schema messages are written for people and stand alone; a
+ * generic one (a wrong type) gets the field's label. Internal field names never reach the user.
+ */
+export function validationMessage(issues: readonly { path: PropertyKey[]; message: string }[]): string {
+  const issue = issues[0];
+  if (!issue) return 'Something in this form is not valid.';
+  // zod's own messages ("Invalid input: expected string…", "Too small: …") are for developers.
+  if (!/^(Invalid|Expected|Too (small|big)|Unrecognized)/i.test(issue.message)) return issue.message;
+  const field = issue.path.findLast((part): part is string => typeof part === 'string');
+  const label = field ? FIELD_LABELS[field] : undefined;
+  return label ? `Check “${label}”: it is missing or not valid.` : 'Something in this form is not valid.';
+}
+
 export function isMethod(name: unknown): name is Method {
   return typeof name === 'string' && Object.hasOwn(methods, name);
 }
@@ -36,12 +75,7 @@ export async function dispatch(
   }
   const parsed = methods[method].input.safeParse(input);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const where = issue?.path.length ? ` (${issue.path.join('.')})` : '';
-    return {
-      ok: false,
-      error: { name: 'ValidationError', message: `${issue?.message ?? 'Invalid input.'}${where}` },
-    };
+    return { ok: false, error: { name: 'ValidationError', message: validationMessage(parsed.error.issues) } };
   }
   try {
     const handler = handlers[method] as (input: unknown) => Promise<unknown>;

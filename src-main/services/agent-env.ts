@@ -29,9 +29,10 @@ export function secretsEnv(vault: Vault, skip: string[] = []): Record<string, st
   return env;
 }
 
-/** What the owner chose that the agent reads from its environment (nothing secret). */
+/** What the owner chose that the agent reads from its environment (nothing secret): the model, WhatsApp's mode. */
 export function settingsEnv(prefs: Prefs): Record<string, string> {
   const env: Record<string, string> = {};
+  if (prefs.claude?.model) env.MONO_MODEL = prefs.claude.model;
   const whatsapp = prefs.whatsapp;
   if (whatsapp?.mode === 'cloud' && whatsapp.phoneNumberId)
     env.WHATSAPP_PHONE_NUMBER_ID = whatsapp.phoneNumberId;

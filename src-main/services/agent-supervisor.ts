@@ -1,8 +1,9 @@
 // Local mode: runs the built agent (agent-core/dist/mono-agent.js) as a child process, finds its HTTP address in
 // the "ready" log line, keeps the last log lines for the Server screen, restarts it with backoff if it dies, and
-// kills one that does not become ready in time.
+// kills one that does not become ready in time, and says why it stopped in the agent's own words.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
+import { forgetPid, recordPid, stopLeftoverAgent } from './agent-leftover.ts';
 import { backoffDelay, RESTART_BACKOFF } from './backoff.ts';
 
 export type AgentProcessState = 'stopped' | 'starting' | 'running' | 'crashed' | 'paused';
@@ -15,6 +16,8 @@ export interface AgentProcessStatus {
   lastExit?: { code: number | null; signal: string | null; at: string };
   /** Why the last start failed (not ready in time, exited while starting), until the next start succeeds. */
   lastError?: string;
+  /** Why the agent last stopped or failed to start, in its own words (a configuration problem, a fatal error). */
+  reason?: string;
 }
 
 /** What the supervisor needs of the agent's process: Node's ChildProcess, or Electron's utility process adapted. */
@@ -33,10 +36,16 @@ export interface AgentChild {
 /** Starts the agent's entry file with this environment, its stdout and stderr piped. */
 export type SpawnAgent = (agentPath: string, env: Record<string, string>) => AgentChild;
 
-/** The agent as a plain Node child process (the browser bridge, tests; Electron uses a utility process). */
+/**
+ * The agent as a plain Node child process (the browser bridge, tests; Electron uses a utility process, which dies
+ * with its app). Its stdin is a pipe nobody writes to: when this process dies, the agent sees it close and stops.
+ */
 export function nodeSpawnAgent(nodePath: string = process.execPath): SpawnAgent {
   return (agentPath, env) =>
-    spawn(nodePath, [agentPath], { env, stdio: ['ignore', 'pipe', 'pipe'] }) as ChildProcess & AgentChild;
+    spawn(nodePath, [agentPath], {
+      env: { ...env, MONO_EXIT_WITH_PARENT: '1' },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    }) as ChildProcess & AgentChild;
 }
 
 export interface AgentSupervisorDeps {
@@ -51,6 +60,8 @@ export interface AgentSupervisorDeps {
   /** Between SIGTERM and SIGKILL when stopping (default 6 s). */
   killGraceMs?: number;
   logLimit?: number;
+  /** Where the running agent's pid is kept, so a desktop started after a crash stops a leftover agent first. */
+  pidFile?: string;
 }
 
 export interface AgentSupervisor {
@@ -63,6 +74,37 @@ export interface AgentSupervisor {
 
 export class AgentStartError extends Error {
   override name = 'AgentStartError';
+  constructor(
+    message: string,
+    /** The agent's own explanation (see failureReason), when it gave one. */
+    readonly reason?: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * Why an agent run ended, from its output: the fatal log line, else the configuration problems it listed, else
+ * its last error line, else its last line. Undefined when it said nothing.
+ */
+export function failureReason(lines: readonly string[]): string | undefined {
+  const records = lines.map((line) => {
+    try {
+      const record = JSON.parse(line) as { level?: number; msg?: string };
+      return typeof record.msg === 'string'
+        ? { level: Number(record.level ?? 0), msg: record.msg }
+        : undefined;
+    } catch {
+      return undefined;
+    }
+  });
+  const fatal = records.findLast((r) => r && r.level >= 60);
+  if (fatal) return fatal.msg.replace(/^MONO could not start: /, '');
+  const problems = lines.filter((line) => /^\s+- /.test(line)).map((line) => line.trim().slice(2));
+  if (problems.length > 0) return problems.join(' ');
+  const error = records.findLast((r) => r && r.level >= 50);
+  if (error) return error.msg;
+  return lines.findLast((line) => line.trim() && !line.startsWith('{'))?.trim();
 }
 
 /** The agent logs `{"msg":"ready", …}` with its HTTP address under some field; accept any http URL or port. */
@@ -123,6 +165,10 @@ export function createAgentSupervisor(deps: AgentSupervisorDeps): AgentSuperviso
       await exited;
       clearTimeout(killer);
     }
+    await drainedOrLate(proc);
+  }
+
+  async function drainedOrLate(proc: AgentChild): Promise<void> {
     let timer: NodeJS.Timeout | undefined;
     const patience = new Promise<void>((resolve) => {
       timer = setTimeout(resolve, 2_000);
@@ -136,10 +182,14 @@ export function createAgentSupervisor(deps: AgentSupervisorDeps): AgentSuperviso
    * on failure (the install screen shows why and offers Retry); an automatic restart after a crash keeps trying
    * with backoff. A child that is not ready in time is killed, never left running beside the next attempt.
    */
-  function launch(automatic: boolean): Promise<AgentProcessStatus> {
+  async function launch(automatic: boolean): Promise<AgentProcessStatus> {
     setStatus({ state: 'starting', httpUrl: undefined });
+    if (deps.pidFile) await stopLeftoverAgent(deps.pidFile, deps.agentPath);
+    // This run's last lines: where its reason for stopping is found.
+    const recent: string[] = [];
     const proc = deps.spawn(deps.agentPath, deps.env());
     child = proc;
+    if (deps.pidFile) recordPid(deps.pidFile, proc.pid);
     return new Promise((resolve, reject) => {
       let settled = false;
       const timer = setTimeout(() => {
@@ -150,12 +200,18 @@ export function createAgentSupervisor(deps: AgentSupervisorDeps): AgentSuperviso
         );
         void terminate(proc);
       }, startTimeout);
-      function fail(error: Error): void {
+      function fail(error: AgentStartError): void {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
         if (!automatic) wanted = false;
-        setStatus({ state: 'crashed', httpUrl: undefined, pid: undefined, lastError: error.message });
+        setStatus({
+          state: 'crashed',
+          httpUrl: undefined,
+          pid: undefined,
+          lastError: error.message,
+          ...(error.reason && { reason: error.reason }),
+        });
         reject(error);
       }
       const ends: Promise<void>[] = [];
@@ -165,12 +221,20 @@ export function createAgentSupervisor(deps: AgentSupervisorDeps): AgentSuperviso
         ends.push(new Promise((resolve) => reader.once('close', () => resolve())));
         reader.on('line', (line) => {
           log(line);
+          recent.push(line);
+          if (recent.length > 50) recent.shift();
           const address = !settled ? readyAddress(line) : undefined;
           if (address) {
             settled = true;
             clearTimeout(timer);
             consecutiveCrashes = 0;
-            setStatus({ state: 'running', httpUrl: address, pid: proc.pid, lastError: undefined });
+            setStatus({
+              state: 'running',
+              httpUrl: address,
+              pid: proc.pid,
+              lastError: undefined,
+              reason: undefined,
+            });
             resolve(status);
           }
         });
@@ -182,15 +246,27 @@ export function createAgentSupervisor(deps: AgentSupervisorDeps): AgentSuperviso
       proc.on('error', (error) => fail(new AgentStartError(`Could not start the agent: ${error.message}`)));
       proc.on('exit', (code, signal) => {
         if (child === proc) child = undefined;
+        if (deps.pidFile) forgetPid(deps.pidFile, proc.pid);
+        void afterExit(code, signal);
+      });
+      /** Once every line the agent wrote has been read (its last words say why it stopped), or 2 s passed. */
+      async function afterExit(code: number | null, signal: string | null): Promise<void> {
         const lastExit = { code, signal, at: new Date().toISOString() };
+        await drainedOrLate(proc);
+        const reason = failureReason(recent);
         if (!settled) {
           const tail = lines.slice(-5).join('\n');
-          fail(new AgentStartError(`The agent stopped while starting (exit ${code ?? signal}).\n${tail}`));
+          fail(
+            new AgentStartError(
+              `The agent stopped while starting (exit ${code ?? signal}).\n${tail}`,
+              reason,
+            ),
+          );
         }
         setStatus({ lastExit });
         if (!wanted) return;
         consecutiveCrashes += 1;
-        setStatus({ state: 'crashed', httpUrl: undefined, pid: undefined });
+        setStatus({ state: 'crashed', httpUrl: undefined, pid: undefined, ...(reason && { reason }) });
         const delay = backoffDelay(consecutiveCrashes, RESTART_BACKOFF);
         restartTimer = setTimeout(() => {
           restartTimer = undefined;
@@ -198,7 +274,7 @@ export function createAgentSupervisor(deps: AgentSupervisorDeps): AgentSuperviso
           setStatus({ restarts: status.restarts + 1 });
           launch(true).catch(() => {});
         }, delay);
-      });
+      }
     });
   }
 

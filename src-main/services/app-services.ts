@@ -5,6 +5,7 @@ import WebSocket from 'ws';
 import type { Secret } from '../../agent-core/config/secret.ts';
 import type { AppState, EventName, EventPayloads, SyncedTable } from '../ipc/contract.ts';
 import type { Handlers } from '../ipc/dispatch.ts';
+import { createAgentConfig } from './agent-config.ts';
 import { settingsEnv } from './agent-env.ts';
 import {
   type AgentSupervisor,
@@ -19,19 +20,30 @@ import { createBudgetWatch } from './budget-watch.ts';
 import { createChatData } from './chat-data.ts';
 import type { CheckEndpoints } from './checks.ts';
 import { createData } from './data.ts';
+import { openFolder } from './data-folder.ts';
 import { createFaultMirror } from './fault-mirror.ts';
 import { appHandlers } from './handlers/app-handlers.ts';
 import { backupHandlers } from './handlers/backup-handlers.ts';
 import { chatHandlers } from './handlers/chat-handlers.ts';
 import { datastoreHandlers } from './handlers/datastore-handlers.ts';
+import { integrationsHandlers } from './handlers/integrations-handlers.ts';
 import { mediaHandlers } from './handlers/media-handlers.ts';
+import { ownerHandlers } from './handlers/owner-handlers.ts';
 import { serverHandlers } from './handlers/server-handlers.ts';
 import { setupHandlers } from './handlers/setup-handlers.ts';
 import { vaultHandlers } from './handlers/vault-handlers.ts';
+import { createHealthWatch } from './health-watch.ts';
 import { createInstallTracker } from './install.ts';
 import { createInstaller } from './installer.ts';
 import { createJournalFollower } from './journal-follower.ts';
-import { HUB_USER, hubPassword, localAgentEnv } from './local-mode.ts';
+import {
+  desktopAgentFile,
+  HUB_USER,
+  hubPassword,
+  localAgentDir,
+  localAgentEnv,
+  prepareLocalAgent,
+} from './local-mode.ts';
 import { createPauseMirror } from './pause-mirror.ts';
 import { createPrefsStore } from './prefs.ts';
 import type { ProvisionAdapter } from './provision-adapter.ts';
@@ -51,6 +63,7 @@ export const SYNCED_TABLES: readonly SyncedTable[] = [
   'usage',
   'agent_status',
   'whatsapp_link',
+  'owner',
   // The desktop's chat: confirmations waiting for the owner, and messages the agent has not taken yet.
   'action',
   'desktop_inbox',
@@ -80,6 +93,10 @@ export interface AppServicesDeps {
   emit: <E extends EventName>(event: E, payload: EventPayloads[E]) => void;
   notify?: (notice: Notice) => void;
   log?: (message: string, error?: unknown) => void;
+  /** Where the CLI learns which local agent this desktop runs (default ~/.mono/desktop-agent.json). */
+  desktopAgentFile?: string;
+  /** Electron's shell.openPath (resolves to '' on success); without it the platform's opener is used. */
+  openPath?: (path: string) => Promise<string>;
   /** Electron: registers or removes MONO as a login item. Absent where the shell cannot. */
   setLaunchAtLogin?: (enabled: boolean) => void;
 }
@@ -122,10 +139,21 @@ export function createAppServices(deps: AppServicesDeps) {
   const agent: AgentSupervisor = createAgentSupervisor({
     spawn: deps.spawnAgent ?? nodeSpawnAgent(),
     agentPath: deps.agentPath,
-    env: localEnv,
+    env: () => {
+      // Tells the CLI (mono pairing…) which local agent this desktop runs, before it starts.
+      prepareLocalAgent({
+        desktopDir: deps.dataDir,
+        hubPort: prefs.get().hubPort ?? 0,
+        vault,
+        file: deps.desktopAgentFile ?? desktopAgentFile(),
+      });
+      return localEnv();
+    },
+    pidFile: join(deps.dataDir, 'agent.pid'),
     onLog: (line) => deps.emit('server.log', { line }),
     onState: (state) => {
       if (state.state === 'running') sync.kick();
+      health.process(state);
     },
   });
 
@@ -151,6 +179,7 @@ export function createAppServices(deps: AppServicesDeps) {
     tables: SYNCED_TABLES,
     onChange: (change) => {
       pause.observe(change);
+      health.observe(change);
       faults.observe(change);
       deps.emit('db.change', change);
       notifier.change(change);
@@ -159,19 +188,22 @@ export function createAppServices(deps: AppServicesDeps) {
     onStatus: (status) => {
       deps.emit('sync.status', status);
       notifier.sync(status);
+      health.sync(status);
     },
     onError: (error) => log('sync: connection attempt failed', error),
   });
   const data = createData(sync);
   const pause = createPauseMirror(data);
+  const health = createHealthWatch({ prefs, data, emit: (current) => deps.emit('agent.health', current) });
   const faults = createFaultMirror();
-  const serverStatus = createServerStatus({ prefs, sync, pause, provision, agent });
+  const serverStatus = createServerStatus({ prefs, sync, pause, provision, agent, dataDir: deps.dataDir });
   const journal = createJournalFollower({
     provision,
     onLine: (line) => deps.emit('server.log', { line }),
     log,
   });
   const installer = createInstaller({ vault, prefs, agent, sync, install, provision, appState, log });
+  const config = createAgentConfig({ vault, prefs, installer, log });
   const backups = createBackups({
     dataDir: deps.dataDir,
     vault,
@@ -210,7 +242,22 @@ export function createAppServices(deps: AppServicesDeps) {
       provision,
       install,
       installer,
+      config,
+      // After the restart that turned linking off, once the agent's datastore is reachable again.
+      forgetWhatsAppLink: async () => {
+        for (let attempt = 0; attempt < 3; attempt++) {
+          if (!(await sync.whenOnline(20_000))) return;
+          const done = await data.forgetWhatsAppLink().then(
+            () => true,
+            () => false,
+          );
+          if (done) return;
+          // The old connection's drop was not noticed yet: wait for the new one.
+          await new Promise((r) => setTimeout(r, 500));
+        }
+      },
     }),
+    ...integrationsHandlers({ endpoints: deps.endpoints, vault, prefs, appState, config }),
     ...vaultHandlers({
       vault,
       prefs,
@@ -225,9 +272,21 @@ export function createAppServices(deps: AppServicesDeps) {
       },
     }),
     ...datastoreHandlers({ data, sync }),
+    ...ownerHandlers({ data, prefs }),
     ...chatHandlers({ chat: createChatData(sync) }),
     ...mediaHandlers({ vault, prefs, sync, appState, installer }),
-    ...serverHandlers({ prefs, agent, provision, install, installer, journal, pause, serverStatus }),
+    ...serverHandlers({
+      prefs,
+      agent,
+      provision,
+      install,
+      installer,
+      journal,
+      pause,
+      health,
+      serverStatus,
+      openDataFolder: () => openFolder(localAgentDir(deps.dataDir), deps.openPath),
+    }),
     ...backupHandlers({ backups }),
   };
 
@@ -262,6 +321,7 @@ export function createAppServices(deps: AppServicesDeps) {
     appState: appState.current,
     isPaused: pause.current,
     isBudgetReached: budget.reached,
+    health: health.current,
     /** The agent's faults in a few words each (a full disk, a service unreachable, a kill for memory). */
     faultNotes: () => faults.trayNotes(),
     /** Called once at launch: a finished setup starts its agent and sync as soon as the keys can be read. */

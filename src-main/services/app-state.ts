@@ -25,7 +25,8 @@ export function createAppStateView(deps: {
         'anthropic_api_key',
         'telegram_bot_token',
         'whatsapp_access_token',
-        'stripe_secret_key',
+        'stripe_webhook_secret',
+        'webhook_secret',
         'stt_api_key',
       ] as const
     ).map((name) => ({ name, set: deps.vault.has(name) }));

@@ -1,8 +1,8 @@
 // What needs the owner: the tray's state (online, offline, updating, needs attention) as a pure mapping, and the
 // system notifications raised from changes (a pairing request, the agent down, a failed update, budget reached).
-import type { DbChange, InstallState, SyncStatus } from '../ipc/contract.ts';
+import type { DbChange, HealthProblem, InstallState, SyncStatus } from '../ipc/contract.ts';
 
-export type TrayState = 'setup' | 'online' | 'offline' | 'updating' | 'paused' | 'attention';
+export type TrayState = 'setup' | 'online' | 'offline' | 'unresponsive' | 'updating' | 'paused' | 'attention';
 
 export interface TrayInput {
   wizardDone: boolean;
@@ -12,6 +12,8 @@ export interface TrayInput {
   pendingPairings: number;
   budgetReached: boolean;
   updateFailed: boolean;
+  /** What is wrong with the agent (health-problems.ts): refused credentials, no owner, a stopped process… */
+  problems?: HealthProblem[];
   /** The keys wait for the owner's passphrase: nothing that needs them (the local agent) can start. */
   locked?: boolean;
   /** What the agent is living through, a few words each ("disk full", "Claude unreachable"…). */
@@ -24,9 +26,21 @@ export function trayState(input: TrayInput): { state: TrayState; tooltip: string
   }
   if (!input.wizardDone) return { state: 'setup', tooltip: 'MONO — finish setting up your agent' };
   if (input.updating) return { state: 'updating', tooltip: 'MONO — updating your agent…' };
+  if (input.sync === 'unresponsive')
+    return { state: 'unresponsive', tooltip: 'MONO — your agent is not responding' };
   if (input.paused) return { state: 'paused', tooltip: 'MONO — your agent is paused' };
-  if (input.sync !== 'online') return { state: 'offline', tooltip: 'MONO — your agent is offline' };
-  const needs: string[] = [];
+  const stopped = input.problems?.find((p) => p.state === 'stopped');
+  if (input.sync !== 'online') {
+    return {
+      state: 'offline',
+      tooltip: stopped?.detail
+        ? `MONO — your agent stopped: ${stopped.detail}`
+        : 'MONO — your agent is offline',
+    };
+  }
+  const needs: string[] = (input.problems ?? [])
+    .filter((p) => p.state !== 'unresponsive' && p.state !== 'stopped')
+    .map((p) => p.title);
   if (input.pendingPairings > 0) {
     needs.push(`${input.pendingPairings} pairing request${input.pendingPairings === 1 ? '' : 's'}`);
   }

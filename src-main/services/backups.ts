@@ -12,7 +12,8 @@ import type { BackupEntry, BackupOverview, BackupSchedule, VpsTarget } from '../
 import { UserError } from '../ipc/dispatch.ts';
 import type { AgentSupervisor } from './agent-supervisor.ts';
 import { createInstallTracker } from './install.ts';
-import { type MoveDeps, moveToVps } from './move-vps.ts';
+import { localAgentDir } from './local-mode.ts';
+import { type MoveDeps, type MoveSource, moveToVps, vpsSource } from './move-vps.ts';
 import type { PrefsStore } from './prefs.ts';
 import type { ProvisionAdapter } from './provision-adapter.ts';
 import { toEvent } from './provision-vps.ts';
@@ -256,9 +257,7 @@ export function createBackups(deps: BackupsDeps) {
 
   function runMove(to: VpsTarget): Promise<BackupOverview> {
     const from = where();
-    if (from.mode !== 'vps')
-      throw new UserError('Moving is from one VPS to another; this agent runs on this computer.');
-    if (from.vps.host === to.host && from.vps.port === to.port)
+    if (from.mode === 'vps' && from.vps.host === to.host && from.vps.port === to.port)
       throw new UserError('That is the server your agent runs on now: choose the new one.');
     const moveDeps: MoveDeps = {
       ...deps.move,
@@ -269,7 +268,9 @@ export function createBackups(deps: BackupsDeps) {
       tracker,
       now,
     };
-    return launch('move', MOVE_STEPS, () => moveToVps(moveDeps, from.vps, to));
+    return from.mode === 'vps'
+      ? launch('move', MOVE_STEPS, () => moveToVps(moveDeps, vpsSource(deps.provision, from.vps), to))
+      : launch('move', LOCAL_MOVE_STEPS, () => moveToVps(moveDeps, localMoveSource(deps), to));
   }
 
   function runUninstallOld(): Promise<BackupOverview> {
@@ -355,6 +356,34 @@ export const MOVE_STEPS: { step: string; message: string }[] = [
   { step: 'channels', message: 'Switch your channels to the new server' },
   { step: 'switch', message: 'Follow the new server from this computer' },
 ];
+
+/** The agent on this computer as where a move starts: stopped, backed up with its datastore closed. */
+export function localMoveSource(o: Pick<BackupsDeps, 'dataDir' | 'agent' | 'local'>): MoveSource {
+  return {
+    label: 'this computer',
+    stop: () => o.agent.stop(),
+    start: () => o.local.start(),
+    backup: (b) =>
+      backup({
+        env: o.local.env(),
+        out: b.out,
+        passphrase: b.passphrase,
+        localAgent: o.local.command,
+        onProgress: (event) => b.onEvent(toEvent(event)),
+      }),
+    followed: {},
+    leftBehind: `The agent on this computer is stopped; its data stays in ${localAgentDir(o.dataDir)} until you delete it.`,
+  };
+}
+
+/** Moving the agent on this computer to a VPS: the same steps, said from here. */
+export const LOCAL_MOVE_STEPS = MOVE_STEPS.map((s) =>
+  s.step === 'stop-old'
+    ? { ...s, message: 'Stop the agent on this computer' }
+    : s.step === 'backup'
+      ? { ...s, message: 'Back up the agent on this computer' }
+      : s,
+);
 
 function restoredText(counts: Record<string, number>, replaced?: string): string {
   return `Restored: your agent holds ${count(counts.message, 'message')} in ${count(counts.conversation, 'conversation')}.${replaced ? ' The data it had before is kept beside it until the next restore.' : ''}`;

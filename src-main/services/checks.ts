@@ -1,29 +1,42 @@
-// The wizard's credential checks: a real (one-token) Claude call and Telegram's getMe, each turned into either a
-// result or a UserError that says what is wrong and what to do. The secret never appears in a message.
+// Credential checks for the wizard and Integrations: a real (one-token) Claude call, Telegram's getMe and the
+// WhatsApp number's Graph record, each turned into either a result or a UserError that says what is wrong and what
+// to do. The secret never appears in a message.
 import Anthropic from '@anthropic-ai/sdk';
+import { DEFAULT_GRAPH_URL } from '../../agent-core/channels/whatsapp/config.ts';
 import { redact } from '../../agent-core/config/secret.ts';
+import type { ClaudeModel } from '../ipc/contract.ts';
 import { UserError } from '../ipc/dispatch.ts';
 
 export interface CheckEndpoints {
   anthropicBaseUrl?: string;
   telegramApiRoot: string;
+  /** The Graph API with its version (default Meta's). */
+  whatsappGraphUrl?: string;
+  /** The model a new setup starts with. */
   model: string;
 }
 
-export async function checkClaude(apiKey: string, endpoints: CheckEndpoints): Promise<{ model: string }> {
-  const client = new Anthropic({
+function claudeClient(apiKey: string, endpoints: CheckEndpoints): Anthropic {
+  return new Anthropic({
     apiKey,
     maxRetries: 0,
     timeout: 20_000,
     ...(endpoints.anthropicBaseUrl && { baseURL: endpoints.anthropicBaseUrl }),
   });
+}
+
+export async function checkClaude(
+  apiKey: string,
+  endpoints: CheckEndpoints,
+  model = endpoints.model,
+): Promise<{ model: string }> {
   try {
-    await client.messages.create({
-      model: endpoints.model,
+    await claudeClient(apiKey, endpoints).messages.create({
+      model,
       max_tokens: 1,
       messages: [{ role: 'user', content: 'ping' }],
     });
-    return { model: endpoints.model };
+    return { model };
   } catch (error) {
     const status = (error as { status?: number }).status;
     if (status === 401 || status === 403) {
@@ -32,8 +45,11 @@ export async function checkClaude(apiKey: string, endpoints: CheckEndpoints): Pr
         'InvalidKey',
       );
     }
+    if (status === 404) {
+      throw new UserError(`Claude does not offer the model ${model} to this key. Choose another model.`);
+    }
     // Rate limited or overloaded means the key itself is fine.
-    if (status === 429 || status === 529) return { model: endpoints.model };
+    if (status === 429 || status === 529) return { model };
     if (status === 400 && /credit|billing/i.test(String((error as Error).message))) {
       throw new UserError(
         'This key works, but its account has no credit. Add credit in the Anthropic console.',
@@ -74,4 +90,59 @@ export async function checkTelegram(
   }
   const username = body.result.username;
   return { botName: body.result.first_name ?? username, username, link: `https://t.me/${username}` };
+}
+
+/** The models this key may use, newest first, as Claude lists them. */
+export async function listClaudeModels(apiKey: string, endpoints: CheckEndpoints): Promise<ClaudeModel[]> {
+  try {
+    const page = await claudeClient(apiKey, endpoints).models.list({ limit: 100 });
+    return page.data.map((model) => ({ id: model.id, name: model.display_name || model.id }));
+  } catch (error) {
+    const status = (error as { status?: number }).status;
+    if (status === 401 || status === 403) {
+      throw new UserError('Claude did not accept the stored key. Enter a new key below.', 'InvalidKey');
+    }
+    throw new UserError('Could not ask Claude for its models. Check your internet connection and try again.');
+  }
+}
+
+/** The WhatsApp number's Graph record: proves the access token and the phone number ID belong together. */
+export async function checkWhatsAppCloud(
+  accessToken: string,
+  phoneNumberId: string,
+  endpoints: CheckEndpoints,
+): Promise<{ phone?: string; name?: string }> {
+  const graph = endpoints.whatsappGraphUrl ?? DEFAULT_GRAPH_URL;
+  let response: Response;
+  try {
+    response = await fetch(`${graph}/${phoneNumberId}?fields=display_phone_number,verified_name`, {
+      headers: { authorization: `Bearer ${accessToken}` },
+      signal: AbortSignal.timeout(15_000),
+    });
+  } catch (error) {
+    const reason = redact(String((error as Error).message), [accessToken]);
+    throw new UserError(
+      `Could not reach WhatsApp (${reason}). Check your internet connection and try again.`,
+    );
+  }
+  const body = (await response.json().catch(() => ({}))) as {
+    display_phone_number?: string;
+    verified_name?: string;
+    error?: { code?: number };
+  };
+  if (response.status === 401 || body.error?.code === 190) {
+    throw new UserError(
+      'WhatsApp did not accept this access token. Create a permanent token in Meta Business Settings → System users.',
+      'InvalidToken',
+    );
+  }
+  if (!response.ok) {
+    throw new UserError(
+      'WhatsApp does not know this phone number ID for this token. Copy both again from WhatsApp → API Setup.',
+    );
+  }
+  return {
+    ...(body.display_phone_number && { phone: body.display_phone_number }),
+    ...(body.verified_name && { name: body.verified_name }),
+  };
 }

@@ -1,6 +1,9 @@
 // What the dashboard reads and changes in the agent's datastore, as SurrealQL over the sync connection. The agent
 // watches these rows (pairings, settings, jobs) and reacts live; nothing here needs the agent to restart.
+
+import type { OwnerRow } from '../../agent-core/contract/owners.ts';
 import type {
+  AgentStatusRow,
   ContactRow,
   ConversationRow,
   JobRow,
@@ -11,9 +14,17 @@ import type {
   UsageRow,
 } from '../../agent-core/contract/tables.ts';
 import { decidePairing } from '../../agent-core/pairing/pairing.ts';
-import type { MethodInput, WhatsAppLink } from '../ipc/contract.ts';
+import { removeOwner, storeOwnerClaim } from '../../agent-core/store/owners.ts';
+import type { ConversationHit, MethodInput, WhatsAppLink } from '../ipc/contract.ts';
 import { UserError } from '../ipc/dispatch.ts';
 import { recordId, type Sync } from './sync.ts';
+
+/**
+ * How far a search reads message text: the newest messages of the most recent conversations, through the
+ * (conversation, created_at) index. A full scan costs ~70 µs a message (seconds for a long history) and a
+ * full-text index would slow every stored message down; this stays well under a second.
+ */
+export const SEARCH = { conversations: 50, messagesEach: 300 } as const;
 
 export function createData(sync: Pick<Sync, 'query' | 'withDb'>) {
   async function rows<T>(sql: string, vars?: Record<string, unknown>): Promise<T[]> {
@@ -21,14 +32,37 @@ export function createData(sync: Pick<Sync, 'query' | 'withDb'>) {
     return results.at(-1) ?? [];
   }
 
+  /** The newest message of each conversation that contains `q` (lower case), in one round trip. */
+  async function messageHits(conversations: ConversationRow[], q: string) {
+    const hits = new Map<string, { text: string; at: string }>();
+    if (conversations.length === 0) return hits;
+    const vars: Record<string, unknown> = { q, depth: SEARCH.messagesEach };
+    const statements = conversations.map((c, i) => {
+      vars[`c${i}`] = recordId(c.id);
+      return `SELECT text, created_at FROM (SELECT text, created_at FROM message WHERE conversation = $c${i}
+        ORDER BY created_at DESC LIMIT $depth) WHERE string::contains(string::lowercase(text), $q) LIMIT 1;`;
+    });
+    const results = await sync.query<{ text: string; created_at: string }>(statements.join('\n'), vars);
+    conversations.forEach((c, i) => {
+      const [hit] = results[i] ?? [];
+      if (hit) hits.set(c.id, { text: hit.text, at: hit.created_at });
+    });
+    return hits;
+  }
+
   return {
-    async conversations(search?: string): Promise<ConversationRow[]> {
+    async conversations(search?: string): Promise<ConversationHit[]> {
       const all = (
         await rows<ConversationRow>('SELECT * FROM conversation ORDER BY last_message_at DESC LIMIT 1000')
       ).sort((a, b) => String(b.last_message_at ?? '').localeCompare(String(a.last_message_at ?? '')));
       const q = search?.trim().toLowerCase();
       if (!q) return all;
-      return all.filter((c) => `${c.title} ${c.last_message_preview ?? ''}`.toLowerCase().includes(q));
+      const hits = await messageHits(all.slice(0, SEARCH.conversations), q);
+      return all.flatMap((c) => {
+        const match = hits.get(c.id);
+        if (match) return [{ ...c, match }];
+        return `${c.title} ${c.last_message_preview ?? ''}`.toLowerCase().includes(q) ? [c] : [];
+      });
     },
     async messages(conversation: string, limit = 10_000): Promise<MessageRow[]> {
       const latest = await rows<MessageRow>(
@@ -75,6 +109,15 @@ export function createData(sync: Pick<Sync, 'query' | 'withDb'>) {
       await rows('UPDATE $id SET allowed = $allowed', { id: recordId(id), allowed });
       return { ok: true };
     },
+    owners: () => rows<OwnerRow>('SELECT * FROM owner ORDER BY created_at ASC'),
+    /** Stores a claim's hash and expiry (the agent recognises the code); the code itself only goes back to the screen. */
+    claimOwner: (mode: 'add' | 'replace') => sync.withDb((db) => storeOwnerClaim(db, { mode })),
+    async removeOwner(id: string): Promise<{ ok: true }> {
+      const [row] = await rows<OwnerRow>('SELECT * FROM $id', { id: recordId(id) });
+      if (!row) throw new UserError('This account is not an owner any more.');
+      await sync.withDb((db) => removeOwner(db, row.channel, row.external_id));
+      return { ok: true };
+    },
     settings: () => rows<SettingRow>('SELECT * FROM setting'),
     async setSetting(key: string, value: unknown): Promise<{ ok: true }> {
       await rows('UPSERT $id CONTENT { key: $key, value: $value, updated_at: time::now() }', {
@@ -86,6 +129,13 @@ export function createData(sync: Pick<Sync, 'query' | 'withDb'>) {
     },
     jobs: () => rows<JobRow>('SELECT * FROM job ORDER BY created_at DESC'),
     async createJob(input: MethodInput<'job.create'>): Promise<JobRow> {
+      // The picker has minute precision: the current minute is "now", anything before it is the past.
+      if (input.runAt && Date.parse(input.runAt) < Date.now() - 60_000) {
+        throw new UserError(
+          'This date and time has passed. Choose a moment from now on — a one-off job runs once, at that time.',
+          'PastDate',
+        );
+      }
       const [job] = await rows<JobRow>(
         `CREATE job CONTENT {
            name: $name, prompt: $prompt, timezone: $timezone, conversation: $conversation, enabled: true,
@@ -122,6 +172,13 @@ export function createData(sync: Pick<Sync, 'query' | 'withDb'>) {
     },
     async setPaused(paused: boolean): Promise<void> {
       await rows('UPDATE agent_status:current SET paused = $paused', { paused });
+    },
+    async agentStatus(): Promise<AgentStatusRow | null> {
+      const [row] = await rows<AgentStatusRow>('SELECT * FROM agent_status:current');
+      return row ?? null;
+    },
+    async forgetWhatsAppLink(): Promise<void> {
+      await rows('DELETE whatsapp_link:current');
     },
     async whatsappLink(): Promise<WhatsAppLink | null> {
       const [row] = await rows<WhatsAppLink>('SELECT * FROM whatsapp_link:current');

@@ -58,7 +58,9 @@ export function createInstaller(deps: InstallerDeps) {
       });
       current = 'agent';
       install.event({ step: 'agent', status: 'running', message: 'Starting your agent…' });
-      await startLocal();
+      // Setup opened again while the agent runs: it restarts with what was changed.
+      if (agent.status().state === 'running') await agent.restart();
+      else await startLocal();
       install.event({ step: 'agent', status: 'done', message: 'Your agent is running' });
       current = 'database';
       install.event({ step: 'database', status: 'running', message: 'Connecting…' });

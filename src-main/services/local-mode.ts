@@ -1,10 +1,12 @@
 // Local mode ("this computer"): the agent's environment built from the vault and prefs, its health, and the
 // install steps the wizard shows while the desktop starts its own agent for the first time.
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { join } from 'node:path';
+import { homedir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { Secret } from '../../agent-core/config/secret.ts';
+import { HUB_CREDENTIALS_FILE } from '../../agent-core/hub/credentials.ts';
 import type { ServerStatus } from '../ipc/contract.ts';
 import { secretsEnv, settingsEnv } from './agent-env.ts';
 import type { Prefs } from './prefs.ts';
@@ -29,6 +31,58 @@ export function freePort(): Promise<number> {
   });
 }
 
+/** The local agent's data directory inside the desktop's folder. */
+export const localAgentDir = (desktopDir: string) => join(desktopDir, 'agent');
+
+/**
+ * Where the desktop says which local agent it runs (data directory and hub address), so `mono pairing` and other
+ * CLI commands find it without flags. MONO_DESKTOP_AGENT_FILE moves it (tests).
+ */
+export function desktopAgentFile(env: NodeJS.ProcessEnv = process.env): string {
+  return env.MONO_DESKTOP_AGENT_FILE ?? join(homedir(), '.mono', 'desktop-agent.json');
+}
+
+export interface DesktopAgent {
+  dataDir: string;
+  /** MONO_HUB_LISTEN of that agent. */
+  hubListen: string;
+}
+
+/**
+ * Before each start: the hub's credentials go into the agent's data directory (0600, where an agent run by hand
+ * keeps its own), so the agent and the CLI read the same ones; and the desktop's agent is recorded for the CLI.
+ */
+export function prepareLocalAgent(opts: {
+  desktopDir: string;
+  hubPort: number;
+  vault: Vault;
+  file: string;
+}): void {
+  const dataDir = localAgentDir(opts.desktopDir);
+  writePrivate(join(dataDir, HUB_CREDENTIALS_FILE), {
+    username: HUB_USER,
+    password: hubPassword(opts.vault).reveal(),
+  });
+  writePrivate(opts.file, { dataDir, hubListen: `127.0.0.1:${opts.hubPort}` } satisfies DesktopAgent);
+}
+
+export function readDesktopAgent(file: string): DesktopAgent | undefined {
+  try {
+    const parsed = JSON.parse(readFileSync(file, 'utf8')) as Partial<DesktopAgent>;
+    return typeof parsed.dataDir === 'string' && typeof parsed.hubListen === 'string'
+      ? { dataDir: parsed.dataDir, hubListen: parsed.hubListen }
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function writePrivate(file: string, value: unknown): void {
+  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+  writeFileSync(`${file}.tmp`, `${JSON.stringify(value, null, 2)}\n`, { mode: 0o600 });
+  renameSync(`${file}.tmp`, file);
+}
+
 export function localAgentEnv(opts: {
   dataDir: string;
   hubPort: number;
@@ -42,12 +96,11 @@ export function localAgentEnv(opts: {
     PATH: process.env.PATH,
     HOME: process.env.HOME,
     LANG: process.env.LANG,
-    MONO_DATA_DIR: join(opts.dataDir, 'agent'),
+    MONO_DATA_DIR: localAgentDir(opts.dataDir),
     MONO_HTTP_HOST: '127.0.0.1',
     MONO_HTTP_PORT: '0',
     MONO_HUB_LISTEN: `127.0.0.1:${opts.hubPort}`,
-    MONO_DB_USER: HUB_USER,
-    MONO_DB_PASS: hubPassword(vault).reveal(),
+    // The hub's credentials are in the data directory (prepareLocalAgent), not here: the CLI reads them there.
     ...secretsEnv(vault, ['vps_hub_password']),
     ...settingsEnv(opts.prefs),
     ...opts.extra,
@@ -61,10 +114,12 @@ export function localAgentEnv(opts: {
 
 export interface Healthz {
   status: string;
+  reason?: string;
   version: string;
   uptime_s: number;
   db: string;
   channels: Record<string, string>;
+  claude?: string;
 }
 
 export async function fetchHealth(httpUrl: string): Promise<Healthz> {
@@ -84,12 +139,13 @@ export function processMemoryMb(pid: number | undefined): number | undefined {
 }
 
 export async function localServerStatus(
-  agent: { state: string; httpUrl?: string; pid?: number },
+  agent: { state: string; httpUrl?: string; pid?: number; reason?: string },
   paused: boolean,
 ): Promise<ServerStatus> {
   const base: ServerStatus = { mode: 'local', reachable: false, paused, channels: {} };
   if (!agent.httpUrl) {
-    return { ...base, error: paused ? 'The agent is paused.' : `The agent is ${agent.state}.` };
+    const why = agent.reason ? `: ${agent.reason}` : '.';
+    return { ...base, error: paused ? 'The agent is paused.' : `The agent is ${agent.state}${why}` };
   }
   try {
     const health = await fetchHealth(agent.httpUrl);
@@ -97,10 +153,13 @@ export async function localServerStatus(
     return {
       ...base,
       reachable: true,
+      health: health.status === 'ok' ? 'ok' : 'degraded',
+      ...(health.reason && { reason: health.reason }),
       version: health.version,
       uptime_s: health.uptime_s,
       db: health.db,
       channels: health.channels ?? {},
+      ...(health.claude && { claude: health.claude }),
       address: agent.httpUrl,
       ...(memory !== undefined && { memory_mb: memory }),
     };

@@ -1,12 +1,12 @@
-// Moving the agent to another VPS: install there with the channels off, stop the old agent (from then on nothing
-// is answered twice: messages wait at Telegram or WhatsApp), back it up, restore on the new server, carry a
-// WhatsApp linked device over, switch the channels on there, and follow the new server. Any failure on the way
-// starts the old agent again (and stops the new one), so exactly one agent answers.
+// Moving the agent to a VPS — from another VPS or from this computer: install there with the channels off, stop
+// the old agent (from then on nothing is answered twice: messages wait at Telegram or WhatsApp), back it up,
+// restore on the new server, carry a WhatsApp linked device over, switch the channels on there, and follow the new
+// server. Any failure on the way starts the old agent again (and stops the new one), so exactly one agent answers.
 import { join } from 'node:path';
 import type { Secret } from '../../agent-core/config/secret.ts';
 import type { VpsTarget } from '../ipc/contract.ts';
 import type { InstallTracker } from './install.ts';
-import type { PrefsStore } from './prefs.ts';
+import type { Prefs, PrefsStore } from './prefs.ts';
 import type { ProvisionAdapter, ProvisionEvent } from './provision-adapter.ts';
 
 /** Vault entries that switch a channel on: left out while the new server has no data yet. */
@@ -17,6 +17,38 @@ const CHANNEL_SECRETS = [
   'whatsapp_verify_token',
 ];
 const CHANNEL_SETTINGS = ['MONO_WHATSAPP_LINKED', 'MONO_WHATSAPP_PAIRING_PHONE', 'WHATSAPP_PHONE_NUMBER_ID'];
+
+/** Where the agent moves from: another VPS (vpsSource), or the agent on this computer. */
+export interface MoveSource {
+  /** "root@203.0.113.7", or "this computer". */
+  label: string;
+  stop(): Promise<void>;
+  start(): Promise<void>;
+  backup(o: {
+    out: string;
+    passphrase: Secret;
+    onEvent: (event: ProvisionEvent) => void;
+  }): Promise<{ bytes: number; counts: Record<string, number> }>;
+  /** Carries a WhatsApp linked device's keys to the new server; false when there are none. */
+  copyLinkedDevice?(to: VpsTarget): Promise<boolean>;
+  /** What the desktop remembers once it follows the new server (besides the server itself). */
+  followed: Partial<Prefs>;
+  /** What is left behind, said once the move is done. */
+  leftBehind: string;
+}
+
+export function vpsSource(provision: MoveDeps['provision'], from: VpsTarget): MoveSource {
+  const label = `${from.user}@${from.host}`;
+  return {
+    label,
+    stop: () => provision.setAgentRunning(from, false),
+    start: () => provision.setAgentRunning(from, true),
+    backup: (o) => provision.backup(from, o),
+    copyLinkedDevice: (to) => provision.copyLinkedDevice(from, to),
+    followed: { oldVps: from },
+    leftBehind: `MONO is stopped on ${label}: remove it there when you are sure.`,
+  };
+}
 
 export interface MoveDeps {
   provision: Pick<
@@ -36,7 +68,7 @@ export interface MoveDeps {
   now(): Date;
 }
 
-export async function moveToVps(deps: MoveDeps, from: VpsTarget, to: VpsTarget): Promise<string> {
+export async function moveToVps(deps: MoveDeps, from: MoveSource, to: VpsTarget): Promise<string> {
   const { provision, tracker } = deps;
   const step = (name: string) => ({
     run: (message: string) => tracker.event({ step: name, status: 'running', message }),
@@ -60,8 +92,8 @@ export async function moveToVps(deps: MoveDeps, from: VpsTarget, to: VpsTarget):
   install.done('MONO runs on the new server, its channels still off');
 
   const stopOld = step('stop-old');
-  stopOld.run(`Stopping the agent on ${from.user}@${from.host}`);
-  await provision.setAgentRunning(from, false);
+  stopOld.run(`Stopping the agent on ${from.label}`);
+  await from.stop();
   stopOld.done('The old agent is stopped; new messages wait for the new one');
   let channelsOn = false;
   try {
@@ -73,7 +105,7 @@ export async function moveToVps(deps: MoveDeps, from: VpsTarget, to: VpsTarget):
       .replace(/[-:]/g, '')
       .replace(/\.\d+Z$/, 'Z');
     const file = join(deps.folder, `mono-${stamp}-move.monobak`);
-    const saved = await provision.backup(from, {
+    const saved = await from.backup({
       out: file,
       passphrase: deps.passphrase(),
       onEvent: backup.detail,
@@ -91,9 +123,11 @@ export async function moveToVps(deps: MoveDeps, from: VpsTarget, to: VpsTarget):
     restore.done(`The new server holds ${restored.counts.message ?? 0} messages`);
 
     const linked = step('whatsapp');
-    if (whatsapp === 'linked') {
+    if (whatsapp === 'linked' && !from.copyLinkedDevice) {
+      linked.skip('Link WhatsApp again on the new server (Integrations → WhatsApp)');
+    } else if (whatsapp === 'linked' && from.copyLinkedDevice) {
       linked.run('Moving the WhatsApp linked device’s keys');
-      const moved = await provision.copyLinkedDevice(from, to);
+      const moved = await from.copyLinkedDevice(to);
       linked.done(
         moved ? 'The linked device moved with the agent' : 'No linked device yet: link it on the new server',
       );
@@ -111,15 +145,15 @@ export async function moveToVps(deps: MoveDeps, from: VpsTarget, to: VpsTarget):
   } catch (error) {
     // The old agent takes over again, and the new one (if its channels may have come on) stops: one agent answers.
     if (channelsOn) await provision.setAgentRunning(to, false).catch(() => {});
-    await provision.setAgentRunning(from, true).catch(() => {});
+    await from.start().catch(() => {});
     throw error;
   }
 
   const follow = step('switch');
   follow.run('Following the new server');
-  deps.prefs.update({ vps: to, oldVps: from });
+  deps.prefs.update({ ...from.followed, mode: 'vps', vps: to });
   await provision.close?.();
   deps.followed();
   follow.done(`This computer follows ${to.user}@${to.host} now`);
-  return `Your agent moved to ${to.user}@${to.host}. MONO is stopped on ${from.user}@${from.host}: remove it there when you are sure.`;
+  return `Your agent moved to ${to.user}@${to.host}. ${from.leftBehind}`;
 }

@@ -7,6 +7,8 @@ export interface Prefs {
   mode: 'local' | 'vps' | null;
   wizardStep: WizardStep;
   wizardDone: boolean;
+  /** The owner opened the setup again from the Server screen (the dashboard waits until it is closed). */
+  wizardOpen?: boolean;
   claude?: { model: string };
   telegram?: { botName: string; username: string; link: string };
   whatsapp?: { mode: 'skip' | 'cloud' | 'linked'; phoneNumberId?: string; pairingPhone?: string };
@@ -48,6 +50,7 @@ export function createPrefsStore(file: string): PrefsStore {
       wizard: {
         step: prefs.wizardStep,
         done: prefs.wizardDone,
+        reopened: prefs.wizardOpen === true,
         ...(prefs.claude && { claude: prefs.claude }),
         ...(prefs.telegram && { telegram: prefs.telegram }),
         ...(prefs.whatsapp && { whatsapp: prefs.whatsapp }),

@@ -24,6 +24,7 @@ import {
   trustHostKey,
   uninstall,
 } from '../provision/index.ts';
+import { LAYOUT } from '../provision/layout.ts';
 import { SECRET_ENV } from './agent-env.ts';
 import type { ProvisionAdapter, ProvisionEvent } from './provision-adapter.ts';
 import { toHostKeyView } from './vps-host-key.ts';
@@ -161,9 +162,16 @@ export function createVpsProvision(deps: VpsProvisionOptions): ProvisionAdapter 
     async status(vps) {
       try {
         const report = await status({ target: target(vps) });
+        const health = report.health as
+          | (typeof report.health & { reason?: string; claude?: string })
+          | undefined;
         return {
-          reachable: report.healthy,
+          reachable: health !== undefined,
+          ...(health && { health: health.status === 'ok' ? ('ok' as const) : ('degraded' as const) }),
+          ...(health?.reason && { reason: health.reason }),
+          ...(health?.claude && { claude: health.claude }),
           channels: report.channels ?? {},
+          data: { path: LAYOUT.dataDir, onThisComputer: false },
           address: report.host,
           ...(report.version && { version: report.version }),
           ...(report.uptimeS !== undefined && { uptime_s: report.uptimeS }),

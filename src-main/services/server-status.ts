@@ -2,7 +2,8 @@
 // agent's health, plus whether it is paused.
 import type { ServerStatus } from '../ipc/contract.ts';
 import type { AgentSupervisor } from './agent-supervisor.ts';
-import { localServerStatus } from './local-mode.ts';
+import { folderSize } from './data-folder.ts';
+import { localAgentDir, localServerStatus } from './local-mode.ts';
 import type { PauseMirror } from './pause-mirror.ts';
 import type { PrefsStore } from './prefs.ts';
 import type { ProvisionAdapter } from './provision-adapter.ts';
@@ -14,6 +15,8 @@ export function createServerStatus(deps: {
   pause: PauseMirror;
   provision: Pick<ProvisionAdapter, 'status'>;
   agent: Pick<AgentSupervisor, 'status'>;
+  /** The desktop's own folder (the local agent's data is in its agent/ folder). */
+  dataDir: string;
 }): () => Promise<ServerStatus> {
   return async function serverStatus(): Promise<ServerStatus> {
     const { mode, vps } = deps.prefs.get();
@@ -25,7 +28,14 @@ export function createServerStatus(deps: {
         return { mode, paused, reachable: false, channels: {}, error: (error as Error).message };
       }
     }
-    if (mode === 'local') return localServerStatus(deps.agent.status(), paused);
+    if (mode === 'local') {
+      const path = localAgentDir(deps.dataDir);
+      const [status, bytes] = await Promise.all([
+        localServerStatus(deps.agent.status(), paused),
+        folderSize(path),
+      ]);
+      return { ...status, data: { path, onThisComputer: true, ...(bytes !== undefined && { bytes }) } };
+    }
     return { mode: null, paused, reachable: false, channels: {}, error: 'Finish the setup first.' };
   };
 }

@@ -2,12 +2,13 @@
 // through IPC, and re-select what is on screen after every reconnect.
 import type { MethodInput, SecretName } from '../../src-main/ipc/contract.ts';
 import { errorMessage, mono, onBridgeConnection } from '../lib/mono.ts';
+import { onRouteChange, pushRoute, type Route } from '../lib/router.ts';
 import { keepOutbox, loadChat } from './chat-actions.ts';
 import { applyChange } from './live.ts';
 import { getState, type Screen, type Store, setState } from './store.ts';
-import type { Loadable } from './types.ts';
+import { fresher, type Loadable } from './types.ts';
 
-type CollectionKey = 'conversations' | 'pairings' | 'contacts' | 'settings' | 'jobs' | 'usage';
+type CollectionKey = 'conversations' | 'pairings' | 'contacts' | 'owners' | 'settings' | 'jobs' | 'usage';
 
 async function load<K extends CollectionKey>(key: K, fetch: () => Promise<Store[K]['items']>): Promise<void> {
   const previous = getState()[key] as Loadable<unknown>;
@@ -28,6 +29,7 @@ export const loaders: Record<CollectionKey, () => Promise<void>> = {
   conversations: () => load('conversations', () => mono.conversation.list({ search: getState().search })),
   pairings: () => load('pairings', () => mono.pairing.list()),
   contacts: () => load('contacts', () => mono.contact.list()),
+  owners: () => load('owners', () => mono.owner.list()),
   settings: () => load('settings', () => mono.setting.list()),
   jobs: () => load('jobs', () => mono.job.list()),
   usage: () => load('usage', () => mono.usage.list({ days: USAGE_DAYS })),
@@ -45,15 +47,28 @@ export async function init(): Promise<() => void> {
       setState({ sync });
       if (sync.state === 'online' && sync.epoch !== before.epoch) void refreshVisible();
     }),
+    mono.on('agent.health', (health) => setState({ health })),
     keepOutbox(),
     onBridgeConnection((connected) => {
       setState({ bridgeConnected: connected });
-      if (connected) void Promise.all([loadApp(), mono.sync.status().then((sync) => setState({ sync }))]);
+      if (connected)
+        void Promise.all([
+          loadApp(),
+          mono.sync.status().then((sync) => setState({ sync })),
+          mono.agent.health().then((health) => setState({ health })),
+        ]);
     }),
+    onRouteChange(showRoute),
   ];
   await loadApp();
-  const [sync, install] = await Promise.all([mono.sync.status(), mono.install.state()]);
-  setState({ sync, install });
+  const [sync, install, health] = await Promise.all([
+    mono.sync.status(),
+    mono.install.state(),
+    mono.agent.health(),
+  ]);
+  setState({ sync, install, health });
+  // Connected already (a reload): what the address asks for (an open conversation) is loaded now.
+  if (sync.state === 'online') void refreshVisible();
   return () => {
     for (const off of offs) off();
   };
@@ -82,10 +97,20 @@ export async function refreshVisible(): Promise<void> {
 }
 
 export function go(screen: Screen): void {
+  const { selected } = getState();
+  pushRoute(screen === 'conversations' && selected ? { screen, conversation: selected } : { screen });
   setState({ screen });
 }
 
+/** Back, Forward, or a link: show that route without adding to the history. */
+function showRoute(route: Route): void {
+  setState({ screen: route.screen });
+  if (route.conversation && route.conversation !== getState().selected) void openThread(route.conversation);
+}
+
 export async function openThread(conversation: string, opts: { quiet?: boolean } = {}): Promise<void> {
+  if (!opts.quiet && getState().screen === 'conversations')
+    pushRoute({ screen: 'conversations', conversation });
   const current = getState().thread;
   setState({
     selected: conversation,
@@ -95,8 +120,11 @@ export async function openThread(conversation: string, opts: { quiet?: boolean }
         : { status: 'loading', items: [], conversation },
   });
   try {
-    const items = await mono.conversation.messages({ conversation });
+    const loaded = await mono.conversation.messages({ conversation });
     if (getState().selected !== conversation) return;
+    // Live changes that arrived while this was read may be newer than what the read saw: keep the newer rows.
+    const live = getState().thread;
+    const items = live.conversation === conversation ? fresher(loaded, live.items) : loaded;
     setState({ thread: { status: 'ready', items, conversation } });
     void mono.conversation.markRead({ conversation }).catch(() => {});
   } catch (error) {
@@ -142,6 +170,8 @@ export async function loadWhatsAppLink(): Promise<void> {
 export const act = {
   decidePairing: (id: string, decision: 'approved' | 'denied') => mono.pairing.decide({ id, decision }),
   setAllowed: (id: string, allowed: boolean) => mono.contact.setAllowed({ id, allowed }),
+  claimOwner: (mode: 'add' | 'replace') => mono.owner.claim({ mode }),
+  removeOwner: (id: string) => mono.owner.remove({ id }),
   setSetting: (key: string, value: string | number | boolean | null | string[]) =>
     mono.setting.set({ key, value }),
   setSecret: (name: SecretName, value: string) => mono.secret.set({ name, value }),
@@ -151,6 +181,7 @@ export const act = {
   retry: (message: string) => mono.message.retry({ message }),
   pause: async () => setState({ server: await mono.agent.pause() }),
   resume: async () => setState({ server: await mono.agent.resume() }),
+  restart: async () => setState({ server: await mono.server.restart() }),
   update: async () => setState({ install: await mono.server.update() }),
   rollback: () => mono.server.rollback(),
 };

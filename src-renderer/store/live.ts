@@ -1,4 +1,5 @@
 // Applies one live change from the agent's datastore to the store, so every screen updates without a reload.
+import type { OwnerRow } from '../../agent-core/contract/owners.ts';
 import type {
   ActionRow,
   AgentStatusRow,
@@ -15,7 +16,7 @@ import type { DbChange, WhatsAppLink } from '../../src-main/ipc/contract.ts';
 import { mono } from '../lib/mono.ts';
 import { applyChatAction, withoutStored } from './chat-actions.ts';
 import { getState, type Store, setState } from './store.ts';
-import { type Loadable, remove, upsert } from './types.ts';
+import { isOlder, type Loadable, remove, upsert } from './types.ts';
 
 type Row = { id: string };
 
@@ -27,6 +28,9 @@ function apply<T extends Row>(
   if (list.status === 'idle') return list;
   if (change.action === 'DELETE') return { ...list, items: remove(list.items, change.id) };
   const row = { ...(change.row as unknown as T), id: change.id };
+  // Live notifications can arrive out of order: an older state ("failed") must not undo a newer one ("sent").
+  const known = list.items.find((item) => item.id === row.id);
+  if (known && isOlder(row, known)) return list;
   return { ...list, items: upsert(list.items, row, before) };
 }
 
@@ -88,6 +92,9 @@ export function applyChange(change: DbChange): void {
       break;
     case 'contact':
       patch.contacts = apply<ContactRow>(state.contacts, change, newestFirst('created_at'));
+      break;
+    case 'owner':
+      patch.owners = apply<OwnerRow>(state.owners, change, (a, b) => a.created_at < b.created_at);
       break;
     case 'setting':
       patch.settings = apply<SettingRow>(state.settings, change);

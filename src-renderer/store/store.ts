@@ -1,11 +1,11 @@
 // The app's one zustand store, made of slices (app + sync, data collections, the open thread, install). Actions
 // live in actions.ts and the live-change reducer in live.ts; components only select.
 import { create } from 'zustand';
+import type { OwnerRow } from '../../agent-core/contract/owners.ts';
 import type {
   ActionRow,
   AgentStatusRow,
   ContactRow,
-  ConversationRow,
   JobRow,
   JobRunRow,
   MessageRow,
@@ -14,16 +14,19 @@ import type {
   UsageRow,
 } from '../../agent-core/contract/tables.ts';
 import type {
+  AgentHealth,
   AppState,
   BackupOverview,
+  ConversationHit,
   InstallState,
   ServerStatus,
   SyncStatus,
   WhatsAppLink,
 } from '../../src-main/ipc/contract.ts';
+import { parseRoute, type Screen } from '../lib/router.ts';
 import { empty, type Loadable } from './types.ts';
 
-export type Screen = 'chat' | 'conversations' | 'access' | 'integrations' | 'jobs' | 'usage' | 'server';
+export type { Screen };
 
 export interface AppSlice {
   app?: AppState;
@@ -31,13 +34,16 @@ export interface AppSlice {
   bridgeConnected: boolean;
   sync: SyncStatus;
   screen: Screen;
+  /** What is wrong with the agent (refused credentials, no owner, not responding…), as main computes it. */
+  health: AgentHealth;
 }
 
 export interface DataSlice {
-  conversations: Loadable<ConversationRow>;
+  conversations: Loadable<ConversationHit>;
   search: string;
   pairings: Loadable<PairingRow>;
   contacts: Loadable<ContactRow>;
+  owners: Loadable<OwnerRow>;
   settings: Loadable<SettingRow>;
   jobs: Loadable<JobRow>;
   usage: Loadable<UsageRow>;
@@ -83,18 +89,26 @@ export interface ServerSlice {
 
 export type Store = AppSlice & DataSlice & ThreadSlice & ChatSlice & ServerSlice;
 
+const route = parseRoute(window.location);
+
 export const useStore = create<Store>()(() => ({
   bridgeConnected: true,
   sync: { state: 'connecting', epoch: 0, since: new Date().toISOString(), attempt: 0 },
-  screen: 'conversations',
+  screen: route.screen,
+  health: { problems: [] },
+  // A reload on an open conversation opens it again (refreshVisible loads it once connected).
+  selected: route.conversation,
+  thread: route.conversation
+    ? { status: 'loading' as const, items: [], conversation: route.conversation }
+    : empty<MessageRow>(),
   conversations: empty(),
   search: '',
   pairings: empty(),
   contacts: empty(),
+  owners: empty(),
   settings: empty(),
   jobs: empty(),
   usage: empty(),
-  thread: empty(),
   jobRuns: empty(),
   chat: { ...empty(), actions: [], outbox: [] },
   serverLoading: false,

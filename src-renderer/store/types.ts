@@ -25,3 +25,27 @@ export function upsert<T extends { id: string }>(items: T[], row: T, before?: (a
 
 export const remove = <T extends { id: string }>(items: T[], id: string): T[] =>
   items.filter((item) => item.id !== id);
+
+export type Stamped = { id: string; updated_at?: unknown };
+
+/** True when `row` is an older state of the same record than `than` (by updated_at). */
+export function isOlder(row: Stamped, than: Stamped): boolean {
+  if (typeof row.updated_at !== 'string' || typeof than.updated_at !== 'string') return false;
+  return sortable(row.updated_at) < sortable(than.updated_at);
+}
+
+/** An ISO time whose fraction has nine digits, so text order is time order (".12Z" is not after ".123Z"). */
+function sortable(iso: string): string {
+  const match = /^(.*?T\d\d:\d\d:\d\d)(?:\.(\d+))?Z$/.exec(iso);
+  return match ? `${match[1]}.${(match[2] ?? '').padEnd(9, '0')}Z` : iso;
+}
+
+/** `loaded` (a fresh read) with any row that `live` holds in a newer state put in its place. */
+export function fresher<T extends Stamped>(loaded: T[], live: T[]): T[] {
+  if (live.length === 0) return loaded;
+  const byId = new Map(live.map((row) => [row.id, row]));
+  return loaded.map((row) => {
+    const seen = byId.get(row.id);
+    return seen && isOlder(row, seen) ? seen : row;
+  });
+}

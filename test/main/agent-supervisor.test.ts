@@ -1,13 +1,15 @@
 // The local agent supervisor with a real child process standing in for the agent: it finds the HTTP address in
 // the "ready" line, keeps the log, restarts a crashed agent, and stops it cleanly.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import {
   type AgentProcessStatus,
   createAgentSupervisor,
+  failureReason,
   nodeSpawnAgent,
   readyAddress,
 } from '../../src-main/services/agent-supervisor.ts';
@@ -66,7 +68,10 @@ test('starts the agent, keeps its log, restarts it after a crash, and stops it',
     await supervisor.stop();
   }
   assert.equal(supervisor.status().state, 'stopped');
-  assert.ok(supervisor.logs(1)[0]?.includes('stopping'), 'stopped with SIGTERM, not killed');
+  assert.ok(
+    supervisor.logs(1)[0]?.includes('stopping'),
+    `stopped with SIGTERM, not killed: ${supervisor.logs(5).join(' / ')}`,
+  );
 });
 
 test('an agent that exits while starting fails with its last log lines', async () => {
@@ -79,6 +84,75 @@ test('an agent that exits while starting fails with its last log lines', async (
   });
   await assert.rejects(supervisor.start(), /stopped while starting \(exit 2\)[\s\S]*TELEGRAM_BOT_TOKEN/);
   await supervisor.stop();
+});
+
+test('failureReason finds why an agent stopped: fatal line, configuration problems, last error', () => {
+  assert.equal(
+    failureReason([
+      '{"level":30,"msg":"starting"}',
+      '{"level":60,"msg":"MONO could not start: Port 7420 on 127.0.0.1 is already in use"}',
+    ]),
+    'Port 7420 on 127.0.0.1 is already in use',
+  );
+  assert.equal(
+    failureReason([
+      'MONO cannot start: the configuration has 2 problem(s):',
+      '  - TELEGRAM_BOT_TOKEN does not look like a bot token.',
+      '  - MONO_HTTP_PORT must be a port number.',
+    ]),
+    'TELEGRAM_BOT_TOKEN does not look like a bot token. MONO_HTTP_PORT must be a port number.',
+  );
+  assert.equal(
+    failureReason(['{"level":50,"msg":"telegram polling stopped"}', '{"level":30,"msg":"x"}']),
+    'telegram polling stopped',
+  );
+  assert.equal(failureReason([]), undefined);
+});
+
+test('a desktop started after a crash stops the agent the earlier one left running, then starts its own', async () => {
+  const pidFile = join(dir, 'agent.pid');
+  // What a crashed desktop leaves: its agent, still running, and the pid file naming it.
+  const leftover = spawn(process.execPath, [fakeAgent], { stdio: ['ignore', 'pipe', 'ignore'] });
+  let said = '';
+  leftover.stdout.setEncoding('utf8').on('data', (chunk: string) => (said += chunk));
+  const exited = new Promise((resolve) => leftover.once('exit', (code, signal) => resolve(code ?? signal)));
+  while (!said.includes('ready')) await new Promise((r) => setTimeout(r, 20));
+  writeFileSync(pidFile, `${leftover.pid}\n`);
+  const later = createAgentSupervisor({
+    spawn: nodeSpawnAgent(),
+    agentPath: fakeAgent,
+    env: () => ({ PATH: process.env.PATH ?? '' }),
+    pidFile,
+  });
+  try {
+    const mine = await later.start();
+    assert.notEqual(mine.pid, leftover.pid);
+    assert.equal(await exited, 0, 'the leftover agent stopped');
+    assert.match(said, /stopping/, 'stopped with SIGTERM, cleanly');
+    assert.equal(readFileSync(pidFile, 'utf8').trim(), String(mine.pid));
+  } finally {
+    await later.stop();
+    leftover.kill('SIGKILL');
+  }
+});
+
+test('a pid file that names an unrelated process is ignored, never signalled', async () => {
+  const pidFile = join(dir, 'other.pid');
+  const unrelated = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)']);
+  writeFileSync(pidFile, `${unrelated.pid}\n`);
+  const supervisor = createAgentSupervisor({
+    spawn: nodeSpawnAgent(),
+    agentPath: fakeAgent,
+    env: () => ({ PATH: process.env.PATH ?? '' }),
+    pidFile,
+  });
+  try {
+    await supervisor.start();
+    assert.doesNotThrow(() => process.kill(unrelated.pid!, 0), 'the unrelated process still runs');
+  } finally {
+    await supervisor.stop();
+    unrelated.kill('SIGKILL');
+  }
 });
 
 // Hangs before "ready" while HANG is set, ignoring SIGTERM (a stuck start: only SIGKILL ends it).

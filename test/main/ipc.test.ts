@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import type { IpcMainInvokeEvent } from 'electron';
 import { type IpcMainLike, registerIpc } from '../../src-main/electron/ipc-register.ts';
 import { METHOD_NAMES, methods } from '../../src-main/ipc/contract.ts';
-import { type Handlers, UserError } from '../../src-main/ipc/dispatch.ts';
+import { dispatch, type Handlers, UserError } from '../../src-main/ipc/dispatch.ts';
 
 type Listener = (event: IpcMainInvokeEvent, ...args: unknown[]) => Promise<unknown>;
 
@@ -118,6 +118,41 @@ test('job.create accepts a schedule or a time, not both and not neither', () => 
     schema.safeParse({ ...base, cron: '0 8 * * *', runAt: '2030-01-01T08:00:00.000Z' }).success,
     false,
   );
+});
+
+test('validation errors read as sentences for people: no internal field names, a label for generic ones', async () => {
+  const handlers = {} as Handlers;
+  const token = await dispatch(handlers, 'wizard.checkTelegram', { token: 'hello' });
+  assert.deepEqual(token, {
+    ok: false,
+    error: {
+      name: 'ValidationError',
+      message: 'A bot token looks like 123456789:AA… — copy it from @BotFather.',
+    },
+  });
+  const cloud = await dispatch(handlers, 'wizard.saveWhatsApp', {
+    mode: 'cloud',
+    phoneNumberId: 'abc',
+    accessToken: 'x'.repeat(30),
+    appSecret: 'y'.repeat(10),
+  });
+  assert.equal(cloud.ok ? '' : cloud.error.message, 'The phone number ID is a long number from Meta.');
+  const cron = await dispatch(handlers, 'job.create', {
+    name: 'x',
+    prompt: 'y',
+    cron: 'every day',
+    timezone: 'UTC',
+    conversation: 'conversation:⟨telegram:1⟩',
+  });
+  assert.equal(
+    cron.ok ? '' : cron.error.message,
+    'A schedule has five fields, e.g. "0 8 * * *" for 8:00 every day.',
+  );
+  const generic = await dispatch(handlers, 'usage.list', { days: 'seven' });
+  assert.equal(generic.ok ? '' : generic.error.message, 'Check “Days”: it is missing or not valid.');
+  for (const result of [token, cloud, cron, generic]) {
+    assert.ok(!result.ok && !/\((token|phoneNumberId|cron|days)\)/.test(result.error.message));
+  }
 });
 
 test('a secret or passphrase with a line break or another control character is refused before any handler', () => {

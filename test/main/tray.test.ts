@@ -6,6 +6,7 @@ import type { DbChange } from '../../src-main/ipc/contract.ts';
 import { createNotifier, type Notice, type TrayInput, trayState } from '../../src-main/services/attention.ts';
 import { backoffDelay, SYNC_BACKOFF } from '../../src-main/services/backoff.ts';
 import { createFaultMirror } from '../../src-main/services/fault-mirror.ts';
+import { healthProblems } from '../../src-main/services/health-problems.ts';
 
 const base: TrayInput = {
   wizardDone: true,
@@ -99,6 +100,87 @@ test('the budget watch adds up today’s usage rows and knows the daily cap from
   assert.equal(last?.[0], today);
   assert.equal(Number(last?.[1].toFixed(2)), 1.2);
   assert.equal(last?.[2], 1);
+});
+
+test('the tray says when the agent is not responding, refuses credentials, has no owner, or stopped and why', () => {
+  const frozen = trayState({ ...base, sync: 'unresponsive' });
+  assert.deepEqual(frozen, { state: 'unresponsive', tooltip: 'MONO — your agent is not responding' });
+  assert.notEqual(trayIconName('unresponsive'), trayIconName('online'));
+  const noop = () => {};
+  const actions = { open: noop, pause: noop, resume: noop, update: noop, quit: noop };
+  const menu = trayMenuTemplate('unresponsive', frozen.tooltip, { canUpdate: false }, actions);
+  assert.equal(
+    menu.find((i) => i.label === 'Pause the agent')?.enabled,
+    false,
+    'a frozen agent cannot be paused',
+  );
+
+  const problems = healthProblems({
+    mode: 'local',
+    sync: 'online',
+    status: {
+      has_owner: false,
+      channels: { telegram: { state: 'rejected', detail: '401 Unauthorized', updated_at: '' } },
+      claude: { state: 'ok', updated_at: '' },
+    },
+  });
+  const attention = trayState({ ...base, problems });
+  assert.equal(attention.state, 'attention');
+  assert.equal(
+    attention.tooltip,
+    "MONO — needs you: Your agent has no owner yet, Telegram rejected MONO's credentials",
+  );
+  const stopped = healthProblems({
+    mode: 'local',
+    sync: 'offline',
+    stopped: { reason: 'Port 7420 on 127.0.0.1 is already in use' },
+  });
+  assert.equal(
+    trayState({ ...base, sync: 'offline', problems: stopped }).tooltip,
+    'MONO — your agent stopped: Port 7420 on 127.0.0.1 is already in use',
+  );
+});
+
+test('each problem says what is wrong and what to do, in one line each', () => {
+  const problems = healthProblems({
+    mode: 'vps',
+    sync: 'online',
+    status: {
+      channels: {
+        telegram: {
+          state: 'unreachable',
+          detail: 'network error calling Telegram (FetchError)',
+          updated_at: '',
+        },
+        whatsapp: { state: 'rejected', updated_at: '' },
+      },
+      claude: { state: 'rejected', detail: 'Claude refused the API key (401)', updated_at: '' },
+    },
+  });
+  assert.deepEqual(
+    problems.map((p) => [p.part, p.state, p.title, p.fix]),
+    [
+      [
+        'claude',
+        'rejected',
+        'Claude rejected the API key',
+        'Paste a new key from console.anthropic.com in Integrations → Claude.',
+      ],
+      [
+        'telegram',
+        'unreachable',
+        'Telegram is not reachable',
+        "Check your server's internet connection; the agent keeps trying by itself.",
+      ],
+      [
+        'whatsapp',
+        'rejected',
+        "WhatsApp rejected MONO's credentials",
+        'Paste a new permanent access token in Integrations → WhatsApp.',
+      ],
+    ],
+  );
+  assert.ok(problems.every((p) => !p.fix.includes('\n') && !p.title.includes('\n')));
 });
 
 test('the agent’s faults, followed from agent_status, put the tray in need of the owner and clear with it', () => {

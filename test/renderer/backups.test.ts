@@ -44,7 +44,7 @@ test('Back up now, then Restore: the agent goes back to the backup and answers a
   };
   await answered('Before the backup: my cat is called Pixel');
 
-  await page.getByRole('button', { name: /Server/ }).click();
+  await page.getByRole('link', { name: /Server/ }).click();
   await page.getByText('Healthy', { exact: true }).waitFor({ timeout: 20_000 });
   await page.getByRole('button', { name: 'Back up now' }).click();
   const entry = page.getByTestId('backup-entry').first();

@@ -258,9 +258,9 @@ async function pool(count: number, work: () => Promise<void>): Promise<void> {
 async function useTheApp(stop: () => boolean): Promise<number> {
   let rounds = 0;
   while (!stop() || rounds === 0) {
-    await page.getByRole('button', { name: /Usage/ }).click();
+    await page.getByRole('link', { name: /Usage/ }).click();
     await page.getByRole('img', { name: 'Cost per day' }).waitFor({ timeout: 15_000 });
-    await page.getByRole('button', { name: /Conversations/ }).click();
+    await page.getByRole('link', { name: /Conversations/ }).click();
     await page.getByTestId('conversation-item').first().click();
     const at = new Date().toISOString();
     fixture.pushMessage({
@@ -306,7 +306,7 @@ test(`the bridge survives ${INPUTS} malformed HTTP requests and ${INPUTS} malfor
   assert.deepEqual(escaped, [], 'nothing escaped a listener');
   assert.ok(uiRounds >= 2, 'the page kept working during the fuzz');
   // The real page is still admitted and its requests still answered.
-  await page.getByRole('button', { name: /Usage/ }).click();
+  await page.getByRole('link', { name: /Usage/ }).click();
   await page.getByRole('img', { name: 'Cost per day' }).waitFor();
   assert.equal(fixture.bridge.clients(), 1, 'only the real page is admitted; every fuzz socket is gone');
 });

@@ -42,7 +42,7 @@ test("the owner's message is stored once and MONO's reply appears live as it is 
   timeout: 90_000,
 }, async () => {
   const { page, anthropic } = stack;
-  await page.getByRole('button', { name: /Chat with MONO/ }).click();
+  await page.getByRole('link', { name: /Chat with MONO/ }).click();
   await page.getByRole('heading', { name: 'Ask MONO anything' }).waitFor({ timeout: 20_000 });
   // A slow model: the reply streams in small pieces, so it is seen growing in the page.
   anthropic.chunkChars = 4;
@@ -106,7 +106,7 @@ test('the chat survives the agent restarting and the page reloading, and nothing
   await app.services.agent.start();
   await page.getByTestId('offline-banner').waitFor({ state: 'detached', timeout: 30_000 });
   await page.reload({ waitUntil: 'domcontentloaded', timeout: 60_000 });
-  await page.getByRole('button', { name: /Chat with MONO/ }).click();
+  await page.getByRole('link', { name: /Chat with MONO/ }).click();
   await log.getByText(/^Echo: Plan my Saturday/).waitFor({ timeout: 30_000 });
   // The reload kept the unsent message, offered again.
   await log.getByText(late, { exact: true }).waitFor();
@@ -158,7 +158,7 @@ test('stepping in: the owner writes to a contact through Telegram as themselves 
   telegram.sendText({ ...GRACE, text: 'Can we meet this week?' });
   await telegram.waitFor(sent('Echo: Can we meet this week?', GRACE.chatId), { timeoutMs: 30_000 });
 
-  await page.getByRole('button', { name: /^Conversations/ }).click();
+  await page.getByRole('link', { name: /^Conversations/ }).click();
   await page.getByTestId('conversation-item').filter({ hasText: 'Grace' }).click();
   const thread = page.getByTestId('thread');
   await thread.getByText('Echo: Can we meet this week?').waitFor({ timeout: 20_000 });
@@ -264,7 +264,7 @@ test('what MONO wants confirmed waits in the chat with Yes and No, and Yes does 
       };
     return echoResponder(request, { index: 0, headers: {} });
   };
-  await page.getByRole('button', { name: /Chat with MONO/ }).click();
+  await page.getByRole('link', { name: /Chat with MONO/ }).click();
   await page.getByLabel('Message to MONO').fill("Tell Grace I'm running late");
   await page.keyboard.press('Enter');
   const card = page.getByTestId('confirmations');

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { FAKE_ANTHROPIC_KEY } from '../fakes/anthropic-server.ts';
-import { FAKE_TELEGRAM_TOKEN } from '../fakes/telegram-server.ts';
+import { FAKE_TELEGRAM_TOKEN, type TelegramCall } from '../fakes/telegram-server.ts';
 import { type Stack, screenshot, startStack } from './harness.ts';
 
 let stack: Stack;
@@ -135,8 +135,8 @@ test('a stranger asks to pair; approving lets them in', { timeout: 60_000 }, asy
   const { page, telegram } = stack;
   telegram.sendText({ ...STRANGER, text: 'hello?' });
   // The request appears live and the sidebar counts it.
-  await page.getByRole('button', { name: /Contacts & access\s*1/ }).waitFor({ timeout: 20_000 });
-  await page.getByRole('button', { name: /Contacts & access/ }).click();
+  await page.getByRole('link', { name: /Contacts & access\s*1/ }).waitFor({ timeout: 20_000 });
+  await page.getByRole('link', { name: /Contacts & access/ }).click();
   const request = page.getByTestId('pairing-request');
   await request.waitFor();
   assert.match((await request.textContent()) ?? '', /Grace/);
@@ -150,7 +150,7 @@ test('a Telegram message appears in the thread live and the reply follows', {
   timeout: 60_000,
 }, async () => {
   const { page, telegram } = stack;
-  await page.getByRole('button', { name: /Conversations/ }).click();
+  await page.getByRole('link', { name: /Conversations/ }).click();
   telegram.sendText({ ...OWNER, text: 'What can you do for me?' });
   const item = page.getByTestId('conversation-item').filter({ hasText: 'Ada' });
   await item.waitFor({ timeout: 20_000 });
@@ -168,7 +168,7 @@ test('a changed setting is used by the agent for the next message', {
   timeout: 60_000,
 }, async () => {
   const { page, telegram, anthropic } = stack;
-  await page.getByRole('button', { name: /Integrations/ }).click();
+  await page.getByRole('link', { name: /Integrations/ }).click();
   await page.getByLabel('Instructions').fill('You are Captain Mono. Always answer like a pirate.');
   await page.getByRole('button', { name: 'Save instructions' }).click();
   await page.getByText('Applied — your agent uses it now').waitFor();
@@ -188,7 +188,7 @@ test('a reply Telegram refused shows as failed, and "Send again" delivers it', {
   timeout: 60_000,
 }, async () => {
   const { page, telegram } = stack;
-  await page.getByRole('button', { name: /Conversations/ }).click();
+  await page.getByRole('link', { name: /Conversations/ }).click();
   await page.getByTestId('conversation-item').filter({ hasText: 'Ada' }).click();
   telegram.blockChat(OWNER.chatId);
   telegram.sendText({ ...OWNER, text: 'Will this arrive?' });
@@ -209,7 +209,7 @@ test('a reply Telegram refused shows as failed, and "Send again" delivers it', {
 
 test('a job is created from the Jobs screen', { timeout: 30_000 }, async () => {
   const { page } = stack;
-  await page.getByRole('button', { name: /^Jobs/ }).click();
+  await page.getByRole('link', { name: /^Jobs/ }).click();
   await page.getByRole('button', { name: 'Create your first job' }).click();
   await page.getByLabel('Name').fill('Morning briefing');
   await page.getByLabel('What should your agent do?').fill('Tell me three things to focus on today.');
@@ -245,11 +245,24 @@ test('a one-off job runs, its answer reaches the chat and its run shows in the h
     { timeoutMs: 30_000 },
   );
   await screenshot(page, 'jobs');
+  // The job posted into Ada's conversation: it keeps her name (not the chat id) at the top of the list.
+  await page.getByRole('link', { name: /Conversations/ }).click();
+  const posted = page.getByTestId('conversation-item').filter({ hasText: 'Remind me to water the plants' });
+  await posted.waitFor({ timeout: 15_000 });
+  assert.equal((await posted.locator('strong').textContent())?.trim(), 'Ada Lovelace');
+  assert.equal(
+    await page
+      .getByTestId('conversation-item')
+      .filter({ hasText: String(OWNER.chatId) })
+      .count(),
+    0,
+    'no conversation is named by its chat id',
+  );
 });
 
 test('usage and server screens show the agent', { timeout: 30_000 }, async () => {
   const { page } = stack;
-  await page.getByRole('button', { name: /Usage/ }).click();
+  await page.getByRole('link', { name: /Usage/ }).click();
   // The replies above were paid for: the chart shows today's bar with what the datastore recorded.
   const chart = page.getByRole('img', { name: 'Cost per day' });
   await chart.waitFor({ timeout: 15_000 });
@@ -271,7 +284,7 @@ test('usage and server screens show the agent', { timeout: 30_000 }, async () =>
   const shownCost = spent < 0.01 ? '<$0.01' : `$${spent.toFixed(2)}`;
   assert.ok(title.startsWith(`${today}: ${shownCost} · `), `${title} shows ${shownCost}`);
   await screenshot(page, 'usage');
-  await page.getByRole('button', { name: /Server/ }).click();
+  await page.getByRole('link', { name: /Server/ }).click();
   await page.getByText('Healthy', { exact: true }).waitFor({ timeout: 15_000 });
   await page.getByTestId('server-log').waitFor();
   await screenshot(page, 'server');
@@ -281,7 +294,7 @@ test('pausing from the Server screen: people get a notice, the banner offers Res
   timeout: 60_000,
 }, async () => {
   const { page, telegram } = stack;
-  await page.getByRole('button', { name: /Server/ }).click();
+  await page.getByRole('link', { name: /Server/ }).click();
   await page.getByRole('button', { name: 'Pause agent' }).click();
   const banner = page.getByTestId('paused-banner');
   await banner.waitFor({ timeout: 15_000 });
@@ -297,18 +310,19 @@ test('pausing from the Server screen: people get a notice, the banner offers Res
   await banner.getByRole('button', { name: 'Resume' }).click();
   await banner.waitFor({ state: 'detached', timeout: 15_000 });
   await page.getByRole('button', { name: 'Pause agent' }).waitFor();
-  // What arrived while paused is answered on resume.
-  await telegram.waitFor(
-    (call) => call.method === 'sendMessage' && String(call.params.text) === 'Echo: Anyone home?',
-    { timeoutMs: 20_000 },
-  );
+  // What arrived while paused is answered on resume, once.
+  const answer = (call: TelegramCall) =>
+    call.method === 'sendMessage' && String(call.params.text) === 'Echo: Anyone home?';
+  await telegram.waitFor(answer, { timeoutMs: 20_000 });
+  await new Promise((r) => setTimeout(r, 3_000));
+  assert.equal(telegram.calls.filter(answer).length, 1, 'answered exactly once');
 });
 
 test('the offline banner shows while the agent is down, and everything catches up when it returns', {
   timeout: 90_000,
 }, async () => {
   const { page, telegram, app } = stack;
-  await page.getByRole('button', { name: /Conversations/ }).click();
+  await page.getByRole('link', { name: /Conversations/ }).click();
   await app.services.agent.stop();
   const banner = page.getByTestId('offline-banner');
   await banner.waitFor({ timeout: 20_000 });

@@ -204,7 +204,7 @@ test('the wizard tests the SSH connection and installs MONO on the VPS with live
 test('the Server screen reads the VPS agent over SSH: healthy, its version, the journal as it is written', {
   timeout: 120_000,
 }, async () => {
-  await page.getByRole('button', { name: /Server/ }).click();
+  await page.getByRole('link', { name: /Server/ }).click();
   await page.getByText('Healthy', { exact: true }).waitFor({ timeout: 60_000 });
   await page.getByText(VERSION, { exact: true }).waitFor();
   const log = page.getByTestId('server-log');
@@ -264,21 +264,59 @@ test('an update to a release that crashes 5 s after answering healthy: the deskt
   );
   await page.getByText(VERSION, { exact: true }).waitFor({ timeout: 60_000 });
   await page.getByText('Healthy', { exact: true }).waitFor({ timeout: 60_000 });
+  // A fixed build arrives: what the app deploys from now on (a settings change deploys it too) is a good one again.
+  symlinkSync(await buildRelease(VERSION), `${releaseLink}.new`);
+  renameSync(`${releaseLink}.new`, releaseLink);
 });
 
 test('conversations from the VPS arrive live through the SSH tunnel to its hub', {
   timeout: 120_000,
 }, async () => {
-  await page.getByRole('button', { name: /Contacts & access/ }).click();
+  await page.getByRole('link', { name: /Contacts & access/ }).click();
   const request = page.getByTestId('pairing-request');
   await request.waitFor({ timeout: 60_000 });
   assert.match((await request.textContent()) ?? '', /Grace/);
 });
 
+test('on a VPS too: a refused token never reaches the server, a revoked one shows as rejected, a new one is tried and sent', {
+  timeout: 240_000,
+}, async () => {
+  const NEW_TOKEN = '7000000123:AANewTokenFromBotFatherNewToken0000';
+  await page.getByRole('link', { name: /Integrations/ }).click();
+  const card = page.locator('.card').filter({ has: page.getByRole('heading', { name: 'Telegram' }) });
+  await page.getByLabel('New bot token').fill('7000000099:AAUnknownTokenUnknownTokenUnknown00');
+  await card.getByRole('button', { name: 'Test and save' }).click();
+  await card
+    .getByRole('alert')
+    .filter({ hasText: 'Telegram does not know this token' })
+    .waitFor({ timeout: 30_000 });
+  assert.match(await vps.must('cat /etc/mono/agent.env'), new RegExp(FAKE_TELEGRAM_TOKEN.split(':')[1]!));
+
+  // Revoked at BotFather: the agent on the server finds out at its next poll and says so over SSH.
+  fakes.telegram.tokens.delete(FAKE_TELEGRAM_TOKEN);
+  await page.getByRole('link', { name: /Server/ }).click();
+  await page
+    .getByTestId('channel-telegram')
+    .filter({ hasText: 'Credentials rejected' })
+    .waitFor({ timeout: 90_000 });
+  await page.getByTestId('server-status').filter({ hasText: 'Degraded' }).waitFor({ timeout: 30_000 });
+  await page.getByTestId('data-path').filter({ hasText: '/var/lib/mono' }).waitFor();
+  await screenshot(page, 'server-vps-telegram-rejected');
+
+  fakes.telegram.tokens.add(NEW_TOKEN);
+  await page.getByRole('link', { name: /Integrations/ }).click();
+  await page.getByLabel('New bot token').fill(NEW_TOKEN);
+  await card.getByRole('button', { name: 'Test and save' }).click();
+  await card.getByText('Telegram accepted it. Saved and sent to your server.').waitFor({ timeout: 120_000 });
+  assert.match(await vps.must('cat /etc/mono/agent.env'), new RegExp(NEW_TOKEN.split(':')[1]!));
+  await page.getByRole('link', { name: /Server/ }).click();
+  await page.getByText('Healthy', { exact: true }).waitFor({ timeout: 60_000 });
+});
+
 test('the Chat screen talks to the VPS agent: stored, answered once, the reply growing live through the tunnel', {
   timeout: 120_000,
 }, async () => {
-  await page.getByRole('button', { name: /Chat with MONO/ }).click();
+  await page.getByRole('link', { name: /Chat with MONO/ }).click();
   fakes.anthropic.chunkChars = 4;
   fakes.anthropic.streamDelayMs = 120;
   const question = 'From the desktop to the VPS: what is on my list for today, and what can wait?';

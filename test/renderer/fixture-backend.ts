@@ -12,8 +12,10 @@ import type {
 import { type Bridge, startBridge } from '../../src-main/bridge/server.ts';
 import {
   type AppState,
+  type BackupOverview,
   METHOD_NAMES,
   type SyncStatus,
+  type VpsTarget,
   type WhatsAppLink,
 } from '../../src-main/ipc/contract.ts';
 import type { Handlers } from '../../src-main/ipc/dispatch.ts';
@@ -99,6 +101,13 @@ export async function startFixture(options: FixtureOptions = {}) {
     { id: 'setting:budget_monthly_usd', key: 'budget_monthly_usd', value: 40, updated_at: iso(T0) },
   ];
   let link: WhatsAppLink | null = null;
+  /** What the UI asked of the backend for a move: keys pinned, moves started. */
+  const moves: { trusted: string[]; to: VpsTarget[] } = { trusted: [], to: [] };
+  const backups: BackupOverview = {
+    folder: '/home/ada/.mono/backups',
+    entries: [],
+    schedule: { enabled: true, everyHours: 24, keep: 7 },
+  };
   let sync: SyncStatus = { state: 'online', epoch: 1, since: iso(T0), attempt: 0 };
   const app: AppState = {
     version: '0.1.0',
@@ -107,6 +116,7 @@ export async function startFixture(options: FixtureOptions = {}) {
     wizard: {
       step: 'done',
       done: true,
+      reopened: false,
       claude: { model: 'claude-sonnet-5-5' },
       telegram: { botName: 'Mono', username: 'my_mono_bot', link: 'https://t.me/my_mono_bot' },
       whatsapp: { mode: 'linked' },
@@ -138,6 +148,8 @@ export async function startFixture(options: FixtureOptions = {}) {
       return { applied: 'restarted' };
     },
     'app.state': async () => app,
+    'agent.health': async () => ({ problems: [] }),
+    'claude.models': async () => [{ id: 'claude-sonnet-5-5', name: 'Claude Sonnet 5.5' }],
     'sync.status': async () => sync,
     'install.state': async () => ({ running: false, steps: [], log: [] }),
     'conversation.list': async () => conversations,
@@ -149,9 +161,26 @@ export async function startFixture(options: FixtureOptions = {}) {
     'usage.list': async () => usage,
     'setting.list': async () => settings,
     'contact.list': async () => [],
+    'owner.list': async () => [],
     'server.logs': async () => [],
     'server.followLogs': async () => ({ following: false }),
     'whatsapp.link': async () => link,
+    'backup.overview': async () => backups,
+    'ssh.hostKey': async (target) => ({
+      host: target.host,
+      port: target.port,
+      type: 'ssh-ed25519',
+      fingerprint: 'SHA256:uNiVztksCsDhcc0u9e8BujQXVUpKZIDTMczCvj3tD2s',
+      status: moves.trusted.includes(target.host) ? 'pinned' : 'new',
+    }),
+    'ssh.trustHostKey': async ({ target, fingerprint }) => {
+      moves.trusted.push(target.host);
+      return { host: target.host, port: target.port, type: 'ssh-ed25519', fingerprint, status: 'pinned' };
+    },
+    'backup.move': async (target) => {
+      moves.to.push(target);
+      return backups;
+    },
     'server.status': async () => ({
       mode: 'local',
       reachable: true,
@@ -182,6 +211,7 @@ export async function startFixture(options: FixtureOptions = {}) {
     calls,
     conversations,
     thread,
+    moves,
     previews,
     sttCalls,
     setSync(next: Partial<SyncStatus>) {

@@ -5,6 +5,7 @@ import { describeSchedule } from '../../src-renderer/features/jobs/schedule.ts';
 import { formatLogLine } from '../../src-renderer/features/server/log-line.ts';
 import { totalsByDay } from '../../src-renderer/features/usage/UsageChart.tsx';
 import { duration, initials, niceTicks, usd } from '../../src-renderer/lib/format.ts';
+import { fresher, isOlder } from '../../src-renderer/store/types.ts';
 
 test('money: nothing, a fraction of a cent, cents, dollars', () => {
   assert.equal(usd(0), '$0');
@@ -65,4 +66,17 @@ test('log lines: pino JSON alone or behind the journal prefix reads as time, lev
   );
   assert.equal(formatLogLine('Started mono-agent.service.'), 'Started mono-agent.service.');
   assert.equal(formatLogLine('broken {json'), 'broken {json');
+});
+
+test('live rows: an older state arriving late never replaces a newer one (".12Z" is before ".123Z")', () => {
+  const failed = { id: 'message:1', status: 'failed', updated_at: '2026-03-01T10:00:00.12Z' };
+  const sent = { id: 'message:1', status: 'sent', updated_at: '2026-03-01T10:00:00.123Z' };
+  assert.equal(isOlder(failed, sent), true);
+  assert.equal(isOlder(sent, failed), false);
+  assert.equal(isOlder({ id: 'x', updated_at: '2026-03-01T10:00:01Z' }, sent), false);
+  // A read that started before the reply was sent, merged with what arrived live meanwhile.
+  assert.deepEqual(fresher([failed, { id: 'message:2', updated_at: '2026-03-01T09:00:00Z' }], [sent]), [
+    sent,
+    { id: 'message:2', updated_at: '2026-03-01T09:00:00Z' },
+  ]);
 });

@@ -85,12 +85,23 @@ export interface Stack {
   close(): Promise<void>;
 }
 
-export async function startStack(): Promise<Stack> {
+export interface StackOptions {
+  /**
+   * The owner named in the agent's environment (MONO_OWNER_CHAT), the Telegram user the tests write as; `false`
+   * starts an agent nobody owns, to be claimed with a code as a new user does.
+   */
+  owner?: string | false;
+}
+
+export async function startStack(options: StackOptions = {}): Promise<Stack> {
+  const owner = options.owner ?? 'telegram:5551001';
   ensureRendererBuilt();
   if (!existsSync(AGENT_PATH)) throw new Error('The agent is not built: run `npm run build` first.');
   const telegram = new FakeTelegram();
   const anthropic = new FakeAnthropic();
   const dataDir = mkdtempSync(join(tmpdir(), 'mono-e2e-'));
+  // Where the desktop records its local agent for the CLI: inside this test's folder, never the user's home.
+  process.env.MONO_DESKTOP_AGENT_FILE = join(dataDir, 'desktop-agent.json');
   const frames: string[] = [];
   const cleanups: (() => Promise<unknown> | unknown)[] = [
     () => rmSync(dataDir, { recursive: true, force: true }),
@@ -106,13 +117,13 @@ export async function startStack(): Promise<Stack> {
       rendererDir: RENDERER_DIR,
       agentPath: AGENT_PATH,
       endpoints: { telegramApiRoot: telegramUrl, anthropicBaseUrl: anthropicUrl, model: 'claude-sonnet-5-5' },
-      // A fast scheduler tick so a job created in a test runs within a second. The owner is named here (the
-      // Telegram user the tests write as) until the wizard makes its user the owner with a claim code.
+      // A fast scheduler tick so a job created in a test runs within a second. The owner is named here unless
+      // the test claims the agent with a code (StackOptions.owner).
       agentEnv: {
         TELEGRAM_API_ROOT: telegramUrl,
         ANTHROPIC_BASE_URL: anthropicUrl,
         MONO_JOB_TICK_MS: '200',
-        MONO_OWNER_CHAT: 'telegram:5551001',
+        ...(owner ? { MONO_OWNER_CHAT: owner } : {}),
       },
       log: (message, error) => {
         if (process.env.MONO_E2E_DEBUG) console.error('[mono]', message, error);

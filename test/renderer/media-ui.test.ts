@@ -108,9 +108,13 @@ test('a voice note shows its transcript; without speech to text the owner is tol
 });
 
 test('the Voice notes card tests the service and saves it', { timeout: 30_000 }, async () => {
-  await page.getByLabel('Service address').fill('https://api.groq.com/openai/v1');
-  await page.getByLabel('Model').fill('whisper-large-v3-turbo');
-  await page.getByRole('button', { name: 'Test' }).click();
+  // The Claude card has its own Model: this one is the Voice notes card's.
+  const card = page
+    .locator('section.card')
+    .filter({ has: page.getByRole('heading', { name: 'Voice notes' }) });
+  await card.getByLabel('Service address').fill('https://api.groq.com/openai/v1');
+  await card.getByLabel('Model').fill('whisper-large-v3-turbo');
+  await card.getByRole('button', { name: 'Test' }).click();
   await page.getByText('The service answered in 12 ms').waitFor();
   await page.getByRole('button', { name: 'Use this service' }).click();
   await page.getByText('Your agent restarted and transcribes voice notes now').waitFor();
@@ -122,7 +126,7 @@ test('the Voice notes card tests the service and saves it', { timeout: 30_000 },
 });
 
 test('the searches behind a reply are shown with their sources', { timeout: 30_000 }, async () => {
-  await page.getByRole('button', { name: /Conversations/ }).click();
+  await page.getByRole('link', { name: /Conversations/ }).click();
   await page.getByTestId('conversation-item').first().click();
   fixture.pushMessage(
     row('message:answer1', {

@@ -6,7 +6,12 @@ import { FAKE_TELEGRAM_TOKEN } from '../fakes/telegram-server.ts';
 
 export const TEST_PASSPHRASE = 'a passphrase for the tests';
 
-export async function completeSetup(app: BrowserApp, timeoutMs = 60_000): Promise<void> {
+/** `finish: false` stops at the wizard's last step (the agent runs; the owner has not claimed it yet). */
+export async function completeSetup(
+  app: BrowserApp,
+  timeoutMs = 60_000,
+  options: { finish?: boolean } = {},
+): Promise<void> {
   const h = app.services.handlers;
   if (app.services.vault.status().state === 'setup') await h['vault.create']({ passphrase: TEST_PASSPHRASE });
   await h['wizard.checkClaude']({ apiKey: FAKE_ANTHROPIC_KEY });
@@ -23,5 +28,5 @@ export async function completeSetup(app: BrowserApp, timeoutMs = 60_000): Promis
     if (Date.now() > deadline) throw new Error('setup did not finish in time');
     await new Promise((r) => setTimeout(r, 100));
   }
-  await h['wizard.finish'](undefined);
+  if (options.finish !== false) await h['wizard.finish'](undefined);
 }

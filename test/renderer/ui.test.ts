@@ -177,7 +177,7 @@ test('the offline banner follows the sync state, and a reconnect selects the scr
 test('linking a personal WhatsApp: the QR, then the pairing code, then linked — all live', {
   timeout: 30_000,
 }, async () => {
-  await page.getByRole('button', { name: /Integrations/ }).click();
+  await page.getByRole('link', { name: /Integrations/ }).click();
   await page.getByText('Waiting for WhatsApp…').waitFor();
   fixture.setLink({
     state: 'qr',
@@ -197,7 +197,7 @@ test('linking a personal WhatsApp: the QR, then the pairing code, then linked �
 test('usage: thirty days of cost with the daily budget line, over-budget days stand out', {
   timeout: 30_000,
 }, async () => {
-  await page.getByRole('button', { name: /Usage/ }).click();
+  await page.getByRole('link', { name: /Usage/ }).click();
   const chart = page.getByRole('img', { name: 'Cost per day' });
   await chart.waitFor();
   assert.equal(await chart.locator('rect.bar').count(), 30);
@@ -208,6 +208,29 @@ test('usage: thirty days of cost with the daily budget line, over-budget days st
     el.scrollTop = 0;
   });
   await screenshot(page, 'usage-30-days');
+});
+
+test('an agent set up on this computer moves to a VPS: the new server’s key is compared before anything is sent', {
+  timeout: 30_000,
+}, async () => {
+  await page.getByRole('link', { name: /Server/ }).click();
+  await page.getByRole('button', { name: 'Move to a VPS…' }).click();
+  await page.getByText('stops the agent on this computer').waitFor();
+  await page.getByLabel('New server address').fill('203.0.113.9');
+  await page.getByLabel('Private key').fill('/home/ada/.ssh/id_ed25519');
+  await page.getByRole('button', { name: 'Move my agent' }).click();
+  const check = page.getByTestId('host-key-check');
+  await check.waitFor();
+  await check.getByText('SHA256:uNiVztksCsDhcc0u9e8BujQXVUpKZIDTMczCvj3tD2s').waitFor();
+  assert.deepEqual(fixture.moves.to, [], 'nothing moves before the key is trusted');
+  await screenshot(page, 'move-to-vps-host-key');
+  await check.getByRole('button', { name: 'They match — trust this server' }).click();
+  const deadline = Date.now() + 10_000;
+  while (fixture.moves.to.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  assert.deepEqual(fixture.moves.trusted, ['203.0.113.9']);
+  assert.deepEqual(fixture.moves.to, [
+    { host: '203.0.113.9', user: 'root', port: 22, keyPath: '/home/ada/.ssh/id_ed25519' },
+  ]);
 });
 
 test('when MONO itself stops, the page says so and how to start it', { timeout: 30_000 }, async () => {

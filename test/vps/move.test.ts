@@ -11,7 +11,7 @@ import { after, before, describe, it } from 'node:test';
 import { Secret } from '../../agent-core/config/secret.ts';
 import type { VpsTarget } from '../../src-main/ipc/contract.ts';
 import { createInstallTracker } from '../../src-main/services/install.ts';
-import { moveToVps } from '../../src-main/services/move-vps.ts';
+import { moveToVps, vpsSource } from '../../src-main/services/move-vps.ts';
 import { createPrefsStore } from '../../src-main/services/prefs.ts';
 import { createVpsProvision } from '../../src-main/services/provision-vps.ts';
 import { type AgentFakes, FAKE_ANTHROPIC_KEY, FAKE_TELEGRAM_TOKEN, startAgentFakes } from './agent-fakes.ts';
@@ -119,6 +119,10 @@ describe('moving the agent to another VPS', { timeout: 900_000 }, () => {
       telegram_bot_token: new Secret(FAKE_TELEGRAM_TOKEN),
       vps_hub_password: new Secret(randomBytes(18).toString('base64url')),
     };
+    // The owner compared each server's fingerprint and trusted it (the wizard and the move form ask).
+    for (const vps of [oldVps, newVps]) {
+      await provision.trustHostKey(target(vps), (await provision.hostKey(target(vps))).fingerprint);
+    }
     await provision.deploy(target(oldVps), secrets, () => {});
     fakes.telegram.sendText({ chatId: 700, userId: 700, text: 'Remember: my favourite colour is teal' });
     await fakes.telegram.waitForSent(1, { timeoutMs: 30_000 });
@@ -147,7 +151,7 @@ describe('moving the agent to another VPS', { timeout: 900_000 }, () => {
         followed: () => {},
         now: () => new Date(),
       },
-      target(oldVps),
+      vpsSource(provision, target(oldVps)),
       target(newVps),
     );
     assert.match(message, new RegExp(`moved to root@${newVps.host.replace(/\./g, '\\.')}`));

@@ -10,6 +10,9 @@ export function telegramSetup(config: TelegramConfig, log: Logger): ChannelSetup
     channel: telegram,
     allow: config.allow,
     mode: () => telegram.mode,
+    attach: async ({ stateChanged }) => {
+      telegram.onStateChange = stateChanged;
+    },
     routes: (router) =>
       router.post('/telegram', async (request) =>
         telegram.handleWebhook(request.header('x-telegram-bot-api-secret-token'), await request.text()),

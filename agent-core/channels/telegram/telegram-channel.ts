@@ -34,8 +34,16 @@ const STARTING_WAIT_MS = 30_000;
 type GrammySignal = Parameters<Api['getUpdates']>[1];
 const POLL_BACKOFF = { baseMs: 1000, capMs: 30_000 };
 // The calls MONO retries itself: sends wait for Telegram through the turn runner (which knows whether a message
-// may have gone out), polling has its own loop, and a typing indicator is not worth waiting for.
-const RETRIED_BY_MONO = new Set(['sendMessage', 'getUpdates', 'sendChatAction']);
+// may have gone out), polling and the webhook's registration have their own loops (retried inside, a refused or
+// unreachable Telegram would stay hidden for minutes instead of showing in the channel's state at once), and a
+// typing indicator is not worth waiting for.
+const RETRIED_BY_MONO = new Set([
+  'sendMessage',
+  'getUpdates',
+  'sendChatAction',
+  'deleteWebhook',
+  'setWebhook',
+]);
 
 export class TelegramChannel implements Channel {
   readonly name = 'telegram' as const;
@@ -52,6 +60,8 @@ export class TelegramChannel implements Channel {
   });
   readonly #stop = new AbortController();
   readonly #signal = this.#stop.signal as unknown as GrammySignal;
+  /** Called whenever state() changes, so the desktop sees a refused token at once. */
+  onStateChange: (() => void) | undefined;
 
   constructor(
     private readonly config: TelegramConfig,
@@ -91,24 +101,27 @@ export class TelegramChannel implements Channel {
     return this.#state;
   }
 
+  #setState(next: { state: ChannelState; detail?: string }): void {
+    const changed = next.state !== this.#state.state || next.detail !== this.#state.detail;
+    this.#state = next;
+    if (changed) this.onStateChange?.();
+  }
+
   async start(receive: Receive): Promise<void> {
     this.#receive = receive;
     this.#started();
     if (this.mode === 'webhook') {
-      this.#state = { state: 'webhook' };
-      if (this.config.webhookUrl) {
-        await (await this.api()).setWebhook(this.config.webhookUrl, {
-          secret_token: this.config.webhookSecret!.reveal(),
-          allowed_updates: ['message'],
-        });
-        this.log.info({ url: this.config.webhookUrl }, 'telegram webhook registered');
+      this.#setState({ state: 'webhook' });
+      // A token Telegram refuses, or no network, must not keep the agent down: it says so and keeps trying.
+      if (this.config.webhookUrl && !(await this.#setWebhook(this.config.webhookUrl))) {
+        this.#polling = this.#retryWebhook(this.config.webhookUrl);
       }
       return;
     }
-    this.#state = { state: 'polling' };
+    this.#setState({ state: 'polling' });
     // The loop handles every API failure itself; anything else would end polling: say so, do not hide it.
     this.#polling = this.#poll().catch((error: unknown) => {
-      this.#state = { state: 'error', detail: describe(error) };
+      this.#setState({ state: 'error', detail: describe(error) });
       this.log.error({ err: error }, 'telegram polling stopped');
     });
   }
@@ -151,6 +164,32 @@ export class TelegramChannel implements Channel {
     return { status: 200, body: 'ok' };
   }
 
+  /** Registers the webhook once; false (with the state saying why) when Telegram refused or was out of reach. */
+  async #setWebhook(url: string): Promise<boolean> {
+    try {
+      await (await this.api()).setWebhook(
+        url,
+        { secret_token: this.config.webhookSecret!.reveal(), allowed_updates: ['message'] },
+        this.#signal,
+      );
+      this.#setState({ state: 'webhook' });
+      this.log.info({ url }, 'telegram webhook registered');
+      return true;
+    } catch (error) {
+      if (this.#stop.signal.aborted) return true;
+      this.#setState(stateOf(error));
+      this.log.warn({ reason: this.#state.detail }, 'telegram webhook not registered; retrying');
+      return false;
+    }
+  }
+
+  async #retryWebhook(url: string): Promise<void> {
+    for (let failures = 1; !this.#stop.signal.aborted; failures++) {
+      await sleep(backoffDelay(failures - 1, POLL_BACKOFF), this.#stop.signal);
+      if (this.#stop.signal.aborted || (await this.#setWebhook(url))) return;
+    }
+  }
+
   async send(chatId: string, text: string): Promise<string> {
     try {
       const api = await this.api();
@@ -165,6 +204,7 @@ export class TelegramChannel implements Channel {
         // Formatting Telegram would not take: the words matter more than the bold.
         return this.#sendPlain(chatId, text);
       }
+      if (isRejected(error)) this.#setState(stateOf(error));
       throw toSendError(error);
     }
   }
@@ -221,29 +261,28 @@ export class TelegramChannel implements Channel {
         }
         if (failures > 0) this.log.info('telegram polling recovered');
         failures = 0;
-        this.#state = { state: 'polling' };
+        this.#setState({ state: 'polling' });
       } catch (error) {
         if (this.#stop.signal.aborted) break;
         if (error instanceof InboundRefusedError) {
-          this.#state = { state: 'polling', detail: `paused: ${error.message}` };
+          this.#setState({ state: 'polling', detail: `paused: ${error.message}` });
           await sleep(error.retryAfterMs, this.#stop.signal);
           continue;
         }
         failures++;
-        const detail = describe(error);
-        this.#state = { state: 'error', detail };
-        if (isGrammyError(error) && error.error_code === 401) {
+        this.#setState(stateOf(error));
+        if (this.#state.state === 'rejected') {
           this.log.error(
             'Telegram refused the bot token (401 Unauthorized): check TELEGRAM_BOT_TOKEN with @BotFather',
           );
         } else {
-          this.log.warn({ reason: detail, failures }, 'telegram polling failed; retrying');
+          this.log.warn({ reason: this.#state.detail, failures }, 'telegram polling failed; retrying');
         }
         // Jittered: after an outage, many agents (and this one's other loops) do not all come back at once.
         await sleep(backoffDelay(failures - 1, POLL_BACKOFF), this.#stop.signal);
       }
     }
-    this.#state = { state: 'off' };
+    this.#setState({ state: 'off' });
   }
 }
 
@@ -256,6 +295,19 @@ function isGrammyError(error: unknown): error is import('grammy').GrammyError {
 
 function isHttpError(error: unknown): error is import('grammy').HttpError {
   return grammyErrors !== undefined && error instanceof grammyErrors.HttpError;
+}
+
+/** 401 (revoked token) and 404 (a token Telegram does not know at all) mean the token itself is refused. */
+function isRejected(error: unknown): boolean {
+  return isGrammyError(error) && (error.error_code === 401 || error.error_code === 404);
+}
+
+/** What a failed API call says about the channel: the token refused, Telegram out of reach, or another error. */
+function stateOf(error: unknown): { state: ChannelState; detail: string } {
+  if (isRejected(error))
+    return { state: 'rejected', detail: `Telegram refused the bot token (${describe(error)})` };
+  if (isHttpError(error)) return { state: 'unreachable', detail: describe(error) };
+  return { state: 'error', detail: describe(error) };
 }
 
 function toSendError(error: unknown): ChannelSendError {

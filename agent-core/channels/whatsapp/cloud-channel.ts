@@ -71,12 +71,13 @@ export class WhatsAppCloudChannel implements Channel {
     // A bad token or number id shows in the status at once instead of at the first reply (never blocks start).
     void this.graph
       .phoneNumber()
-      .then((number) =>
+      .then((number) => {
+        this.#setState({ state: 'webhook' });
         this.log.info(
           { number: number.display_phone_number, name: number.verified_name },
           'whatsapp cloud api ready',
-        ),
-      )
+        );
+      })
       .catch((error) => this.#recordError(error));
   }
 
@@ -150,7 +151,7 @@ export class WhatsAppCloudChannel implements Channel {
   async send(chatId: string, text: string): Promise<string> {
     try {
       const id = await this.graph.sendText(chatId, markdownToWhatsApp(text));
-      if (this.#state.state === 'error') this.#setState({ state: 'webhook' });
+      if (this.#state.state !== 'webhook') this.#setState({ state: 'webhook' });
       this.#typingAt.delete(chatId);
       return id;
     } catch (error) {
@@ -220,9 +221,16 @@ export class WhatsAppCloudChannel implements Channel {
         'whatsapp graph api error',
       );
       // Per-recipient problems stay in the detail; channel-wide ones (token, account) mark the channel broken.
-      this.#setState({ state: error.info.channelWide ? 'error' : this.#state.state, detail: error.message });
+      this.#setState({ state: channelStateOf(error) ?? this.#state.state, detail: error.message });
     } else {
       this.log.warn({ err: error }, 'whatsapp graph api call failed');
     }
   }
+}
+
+/** A refused token (401, Graph error 190), Graph out of reach, or another channel-wide error; undefined otherwise. */
+function channelStateOf(error: GraphApiError): ChannelState | undefined {
+  if (error.status === 401 || error.code === 190) return 'rejected';
+  if (error.status === 0) return 'unreachable';
+  return error.info.channelWide ? 'error' : undefined;
 }

@@ -1,5 +1,6 @@
 // `mono pairing list|approve CODE|deny CODE`: answer people who asked to talk to your agent (local agent,
-// through its db hub; the same data directory and MONO_HUB_* settings as the agent).
+// through its db hub; the same data directory and MONO_HUB_* settings as the agent — by default the agent the
+// desktop runs on this computer).
 import { parseArgs } from 'node:util';
 import { printable } from '../../../agent-core/log/printable.ts';
 import { decidePairing, listPairings, PairingNotFoundError } from '../../../agent-core/pairing/pairing.ts';

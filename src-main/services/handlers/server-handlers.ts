@@ -2,6 +2,7 @@
 import type { ServerStatus } from '../../ipc/contract.ts';
 import { type HandlersFor, UserError } from '../../ipc/dispatch.ts';
 import type { AgentSupervisor } from '../agent-supervisor.ts';
+import type { HealthWatch } from '../health-watch.ts';
 import type { InstallTracker } from '../install.ts';
 import type { Installer } from '../installer.ts';
 import type { JournalFollower } from '../journal-follower.ts';
@@ -11,13 +12,15 @@ import type { ProvisionAdapter } from '../provision-adapter.ts';
 
 export function serverHandlers(deps: {
   prefs: Pick<PrefsStore, 'get'>;
-  agent: Pick<AgentSupervisor, 'status' | 'logs'>;
+  agent: Pick<AgentSupervisor, 'status' | 'logs' | 'restart'>;
   provision: Pick<ProvisionAdapter, 'rollback' | 'logs'>;
   install: Pick<InstallTracker, 'state'>;
   installer: Pick<Installer, 'runVpsDeploy' | 'startLocal'>;
   journal: JournalFollower;
   pause: PauseMirror;
+  health: Pick<HealthWatch, 'current'>;
   serverStatus(): Promise<ServerStatus>;
+  openDataFolder(): Promise<boolean>;
 }): HandlersFor<'server' | 'agent'> {
   const { prefs, agent, provision, install, installer, journal, pause, serverStatus } = deps;
   return {
@@ -37,6 +40,21 @@ export function serverHandlers(deps: {
       if (mode !== 'vps' || !vps) throw new UserError('Rollback is for agents on a VPS.');
       return { ok: true, message: await provision.rollback(vps) };
     },
+    'server.openDataFolder': async () => {
+      if (prefs.get().mode !== 'local')
+        throw new UserError("Your agent's data is on your server: the Server screen shows where.");
+      const opened = await deps.openDataFolder();
+      if (!opened) throw new UserError('No file manager could be opened here; the path is shown above.');
+      return { opened };
+    },
+    'server.restart': async () => {
+      if (prefs.get().mode !== 'local')
+        throw new UserError(
+          'An agent on a VPS is restarted by updating it, or with systemctl on the server.',
+        );
+      await agent.restart();
+      return serverStatus();
+    },
     'server.logs': async ({ limit }) => {
       const { mode, vps } = prefs.get();
       if (mode === 'vps' && vps) return provision.logs(vps, limit);
@@ -50,6 +68,7 @@ export function serverHandlers(deps: {
       if (mode === 'vps' && vps) return { following: journal.follow(vps) };
       return { following: mode === 'local' };
     },
+    'agent.health': async () => deps.health.current(),
     // Paused, the agent still receives and stores everything but answers with a short notice and runs no jobs.
     'agent.pause': async () => {
       await pause.set(true);

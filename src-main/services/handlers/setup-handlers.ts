@@ -1,13 +1,14 @@
-// Setting MONO up: the wizard's checks and choices, SSH keys and connection tests, the install, and secrets
-// (stored in the vault; the running agent gets them through its environment).
+// Setting MONO up: the wizard's checks and choices, SSH keys and connection tests, and the install. Secrets are
+// stored in the vault; the running agent gets them through its environment.
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { type HandlersFor, UserError } from '../../ipc/dispatch.ts';
+import type { AgentConfig } from '../agent-config.ts';
 import type { AppStateView } from '../app-state.ts';
-import { type CheckEndpoints, checkClaude, checkTelegram } from '../checks.ts';
+import { type CheckEndpoints, checkClaude, checkTelegram, checkWhatsAppCloud } from '../checks.ts';
 import type { InstallTracker } from '../install.ts';
 import type { Installer } from '../installer.ts';
-import type { PrefsStore } from '../prefs.ts';
+import type { Prefs, PrefsStore } from '../prefs.ts';
 import { generateSshKey, type ProvisionAdapter } from '../provision-adapter.ts';
 import type { Vault } from '../vault.ts';
 
@@ -20,9 +21,12 @@ export function setupHandlers(deps: {
   appState: AppStateView;
   provision: Pick<ProvisionAdapter, 'testConnection' | 'hostKey' | 'trustHostKey'>;
   install: Pick<InstallTracker, 'state'>;
-  installer: Pick<Installer, 'runLocalInstall' | 'runVpsDeploy' | 'applyAgentEnv'>;
-}): HandlersFor<'wizard' | 'ssh' | 'install' | 'secret'> {
-  const { vault, prefs, appState, provision, install, installer } = deps;
+  installer: Pick<Installer, 'runLocalInstall' | 'runVpsDeploy'>;
+  config: AgentConfig;
+  /** Removes the linked device's last state (whatsapp_link:current). */
+  forgetWhatsAppLink(): Promise<void>;
+}): HandlersFor<'wizard' | 'ssh' | 'install'> {
+  const { vault, prefs, appState, provision, install, installer, config } = deps;
   return {
     'wizard.checkClaude': async ({ apiKey }) => {
       const result = await checkClaude(apiKey, deps.endpoints);
@@ -39,22 +43,33 @@ export function setupHandlers(deps: {
       return bot;
     },
     'wizard.saveWhatsApp': async (input) => {
-      // From the wizard it only moves on; later (Integrations) the running agent picks the change up.
-      const fromWizard = !prefs.get().wizardDone;
+      // At the wizard's WhatsApp step it only moves on; anywhere else (Integrations, the wizard's last step) the
+      // running agent picks the change up.
+      const fromWizard =
+        prefs.get().wizardStep === 'whatsapp' && (!prefs.get().wizardDone || prefs.get().wizardOpen);
+      const secrets: Record<string, string> = {};
+      let whatsapp: Prefs['whatsapp'];
       if (input.mode === 'cloud') {
-        vault.set('whatsapp_access_token', input.accessToken);
-        vault.set('whatsapp_app_secret', input.appSecret);
+        await checkWhatsAppCloud(input.accessToken, input.phoneNumberId, deps.endpoints);
+        secrets.whatsapp_access_token = input.accessToken;
+        secrets.whatsapp_app_secret = input.appSecret;
         if (!vault.has('whatsapp_verify_token'))
-          vault.set('whatsapp_verify_token', randomBytes(18).toString('base64url'));
-        prefs.update({ whatsapp: { mode: 'cloud', phoneNumberId: input.phoneNumberId } });
+          secrets.whatsapp_verify_token = randomBytes(18).toString('base64url');
+        whatsapp = { mode: 'cloud', phoneNumberId: input.phoneNumberId };
       } else if (input.mode === 'linked') {
         const phone = input.pairingPhone?.replace(/[\s()-]/g, '') || undefined;
-        prefs.update({ whatsapp: { mode: 'linked', ...(phone && { pairingPhone: phone }) } });
+        whatsapp = { mode: 'linked', ...(phone && { pairingPhone: phone }) };
       } else {
-        prefs.update({ whatsapp: { mode: 'skip' } });
+        whatsapp = { mode: 'skip' };
       }
-      if (fromWizard) prefs.update({ wizardStep: 'where' });
-      else await installer.applyAgentEnv();
+      if (fromWizard) {
+        for (const [name, value] of Object.entries(secrets)) vault.set(name, value);
+        prefs.update({ whatsapp, wizardStep: 'where' });
+      } else {
+        await config.apply({ what: 'WhatsApp settings', secrets, prefs: { whatsapp } });
+        // Linking stopped: the last link state must not linger on any screen.
+        if (whatsapp.mode !== 'linked') await deps.forgetWhatsAppLink().catch(() => {});
+      }
       appState.publish();
       return { saved: true };
     },
@@ -75,7 +90,17 @@ export function setupHandlers(deps: {
       return appState.publish();
     },
     'wizard.finish': async () => {
-      prefs.update({ wizardDone: true, wizardStep: 'done' });
+      prefs.update({ wizardDone: true, wizardOpen: false, wizardStep: 'done' });
+      return appState.publish();
+    },
+    'wizard.reopen': async () => {
+      if (!prefs.get().wizardDone) return appState.current();
+      prefs.update({ wizardOpen: true, wizardStep: 'claude' });
+      return appState.publish();
+    },
+    'wizard.close': async () => {
+      if (install.state().running) throw new UserError('Wait until the install has finished.');
+      prefs.update({ wizardOpen: false, wizardStep: 'done' });
       return appState.publish();
     },
     'ssh.generateKey': async () => generateSshKey(join(deps.dataDir, 'ssh')),
@@ -92,10 +117,5 @@ export function setupHandlers(deps: {
       return install.state();
     },
     'install.state': async () => install.state(),
-    'secret.set': async ({ name, value }) => {
-      vault.set(name, value);
-      appState.publish();
-      return installer.applyAgentEnv();
-    },
   };
 }

@@ -1,4 +1,5 @@
-// Contacts and access: pairing requests to approve or deny, and who may reach the agent on each channel.
+// Contacts and access: who owns the agent, pairing requests to approve or deny, and who may reach the agent on
+// each channel.
 import { useEffect, useState } from 'react';
 import type { ContactRow, PairingRow } from '../../../agent-core/contract/tables.ts';
 import { Icon } from '../../components/icons.tsx';
@@ -16,10 +17,12 @@ import { initials, timeAgo } from '../../lib/format.ts';
 import { errorMessage } from '../../lib/mono.ts';
 import { act, loaders } from '../../store/actions.ts';
 import { useStore } from '../../store/store.ts';
+import { OwnerCard } from '../owner/OwnerCard.tsx';
 
 export function AccessScreen() {
   const pairings = useStore((s) => s.pairings);
   const contacts = useStore((s) => s.contacts);
+  const owners = useStore((s) => s.owners.items);
 
   useEffect(() => {
     void loaders.pairings();
@@ -36,6 +39,7 @@ export function AccessScreen() {
         title="Contacts & access"
         subtitle="Strangers never reach Claude. They get a pairing code; you decide who may talk to your agent."
       />
+      <OwnerCard />
       <Card
         title={
           <>Pairing requests {pending.length > 0 && <Badge tone="warn">{pending.length} waiting</Badge>}</>
@@ -94,7 +98,12 @@ export function AccessScreen() {
               {contacts.items
                 .filter((c) => c.channel === channel)
                 .map((c) => (
-                  <ContactItem key={c.id} contact={c} />
+                  <ContactItem
+                    key={c.id}
+                    contact={c}
+                    waiting={pending.some((p) => p.channel === c.channel && p.external_id === c.external_id)}
+                    owner={owners.some((o) => o.channel === c.channel && o.external_id === c.external_id)}
+                  />
                 ))}
             </ul>
           </div>
@@ -138,8 +147,10 @@ function PairingItem({ pairing }: { pairing: PairingRow }) {
   );
 }
 
-function ContactItem({ contact }: { contact: ContactRow }) {
+function ContactItem({ contact, waiting, owner }: { contact: ContactRow; waiting: boolean; owner: boolean }) {
   const [busy, setBusy] = useState(false);
+  // Someone who asked and is not decided yet is waiting, not blocked: blocked is a decision.
+  const access = owner ? 'Owner' : contact.allowed ? 'Allowed' : waiting ? 'Waiting for approval' : 'Blocked';
   return (
     <li className="row-item">
       <span className="avatar avatar-small">{initials(contact.name)}</span>
@@ -150,10 +161,13 @@ function ContactItem({ contact }: { contact: ContactRow }) {
           {contact.external_id}
         </small>
       </span>
-      <span className="muted">{contact.allowed ? 'Allowed' : 'Blocked'}</span>
+      <span className="muted" data-testid="contact-access">
+        {access}
+      </span>
+      {/* The owner always reaches the agent: ownership is changed in the Owner card, not here. */}
       <Switch
-        checked={contact.allowed}
-        disabled={busy}
+        checked={owner || contact.allowed}
+        disabled={busy || owner}
         label={`Allow ${contact.name}`}
         onChange={(allowed) => {
           setBusy(true);

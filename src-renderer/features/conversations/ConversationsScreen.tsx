@@ -1,5 +1,6 @@
-// Conversations: the list (search, channel, last message, unread) beside the live thread of the one selected.
-import { useEffect, useState } from 'react';
+// Conversations: the list (search over names and message text, channel, last message, unread) beside the live
+// thread of the one selected.
+import { useEffect, useRef, useState } from 'react';
 import { Icon } from '../../components/icons.tsx';
 import { EmptyState, ErrorState, Spinner } from '../../components/ui.tsx';
 import { initials, timeAgo } from '../../lib/format.ts';
@@ -16,14 +17,14 @@ export function ConversationsScreen() {
   const bot = useStore((s) => s.app?.wizard.telegram);
   const [query, setQuery] = useState(search);
 
+  // Typing settles for 200 ms before the search runs; leaving the screen sooner still runs it (never a stale list).
+  const pending = useRef(query);
+  pending.current = query;
   useEffect(() => {
-    const timer = setTimeout(() => {
-      if (query === useStore.getState().search) return;
-      setState({ search: query });
-      void loaders.conversations();
-    }, 200);
+    const timer = setTimeout(() => runSearch(query), 200);
     return () => clearTimeout(timer);
   }, [query]);
+  useEffect(() => () => runSearch(pending.current), []);
 
   const current = conversations.items.find((c) => c.id === selected);
 
@@ -34,7 +35,7 @@ export function ConversationsScreen() {
           <Icon.Search />
           <input
             type="search"
-            placeholder="Search conversations"
+            placeholder="Search names and messages"
             aria-label="Search conversations"
             value={query}
             onChange={(e) => setQuery(e.target.value)}
@@ -53,6 +54,11 @@ export function ConversationsScreen() {
                 : 'When someone writes to your agent, the conversation shows up here.'}
           </EmptyState>
         )}
+        {search && conversations.status === 'ready' && (
+          <p className="conv-note">
+            Searched names, and the latest messages of your 50 most recent conversations.
+          </p>
+        )}
         <ul>
           {conversations.items.map((c) => (
             <li key={c.id}>
@@ -70,7 +76,13 @@ export function ConversationsScreen() {
                   </span>
                   <span className="conv-bottom">
                     <span className={`channel channel-${c.channel}`}>{c.channel}</span>
-                    <span className="conv-preview">{c.last_message_preview ?? ''}</span>
+                    <span className="conv-preview" data-testid={c.match ? 'search-hit' : undefined}>
+                      {c.match ? (
+                        <Highlight text={c.match.text} query={search} />
+                      ) : (
+                        (c.last_message_preview ?? '')
+                      )}
+                    </span>
                     {c.unread > 0 && c.id !== selected && <span className="unread">{c.unread}</span>}
                   </span>
                 </span>
@@ -93,5 +105,27 @@ export function ConversationsScreen() {
         )}
       </section>
     </div>
+  );
+}
+
+function runSearch(query: string): void {
+  if (query === useStore.getState().search) return;
+  setState({ search: query });
+  void loaders.conversations();
+}
+
+/** The matched words in a message, with a little of what surrounds them. */
+function Highlight({ text, query }: { text: string; query: string }) {
+  const at = text.toLowerCase().indexOf(query.trim().toLowerCase());
+  if (at < 0) return <>{text}</>;
+  const start = Math.max(0, at - 24);
+  const end = at + query.trim().length;
+  return (
+    <>
+      {start > 0 && '…'}
+      {text.slice(start, at)}
+      <mark>{text.slice(at, end)}</mark>
+      {text.slice(end)}
+    </>
   );
 }

@@ -1,13 +1,16 @@
-// Integrations: the agent's instructions and model (settings the agent applies live) and the credentials of each
-// service (kept in the vault, handed to the agent by a restart or over SSH, never shown again).
+// Integrations: the agent's instructions (a setting it applies live), Claude's key and model, and the credentials
+// of each service — each checked and tried before it is saved, put back if the agent will not start with it,
+// kept in the vault and never shown again. Each card says what the agent last found (credentials rejected…).
 import { useEffect, useRef, useState } from 'react';
 import type { SecretName } from '../../../src-main/ipc/contract.ts';
 import { Icon } from '../../components/icons.tsx';
-import { Badge, Button, Card, ErrorState, Field, PageHeader, Spinner } from '../../components/ui.tsx';
+import { Button, Card, ErrorState, Field, PageHeader, Spinner } from '../../components/ui.tsx';
 import { errorMessage } from '../../lib/mono.ts';
 import { act, loaders } from '../../store/actions.ts';
 import { settingValue, useStore } from '../../store/store.ts';
+import { ClaudeCard } from './ClaudeCard.tsx';
 import { SecretForm } from './SecretForm.tsx';
+import { ServiceBadge, ServiceFix } from './ServiceState.tsx';
 import { SpeechCard } from './SpeechCard.tsx';
 import { WhatsAppCard } from './WhatsAppCard.tsx';
 
@@ -35,25 +38,14 @@ export function IntegrationsScreen() {
         <PromptCard value={settingValue(settings.items, 'system_prompt', '')} />
       )}
       <div className="grid-2">
-        <Card
-          title="Claude"
-          actions={
-            <Badge tone={isSet('anthropic_api_key') ? 'good' : 'bad'}>
-              {isSet('anthropic_api_key') ? 'Connected' : 'No key'}
-            </Badge>
-          }
-        >
-          <p className="muted">Model: {app?.wizard.claude?.model ?? 'default'}</p>
-          <SecretForm name="anthropic_api_key" label="New API key" placeholder="sk-ant-…" />
-        </Card>
+        <ClaudeCard keySet={isSet('anthropic_api_key')} />
         <Card
           title="Telegram"
           actions={
-            <Badge tone={isSet('telegram_bot_token') ? 'good' : 'bad'}>
-              {isSet('telegram_bot_token') ? 'Connected' : 'No token'}
-            </Badge>
+            <ServiceBadge part="telegram" configured={isSet('telegram_bot_token')} missing="No token" />
           }
         >
+          <ServiceFix part="telegram" />
           {app?.wizard.telegram && (
             <p className="muted">
               Bot <strong>@{app.wizard.telegram.username}</strong> ·{' '}
@@ -68,14 +60,12 @@ export function IntegrationsScreen() {
         <SpeechCard />
         <Card
           title="Stripe"
-          actions={
-            <Badge tone={isSet('stripe_secret_key') ? 'good' : 'neutral'}>
-              {isSet('stripe_secret_key') ? 'Connected' : 'Not set up'}
-            </Badge>
-          }
+          actions={<ServiceBadge part="stripe" configured={isSet('stripe_webhook_secret')} />}
         >
-          <p className="muted">Your agent tells you about payments, refunds and disputes as they happen.</p>
-          <SecretForm name="stripe_secret_key" label="Restricted API key" placeholder="rk_live_…" />
+          <p className="muted">
+            Your agent tells you about payments, refunds and disputes as they happen: add an endpoint for{' '}
+            <code>/hooks/stripe</code> in Stripe and paste its signing secret here.
+          </p>
           <SecretForm name="stripe_webhook_secret" label="Webhook signing secret" placeholder="whsec_…" />
         </Card>
       </div>

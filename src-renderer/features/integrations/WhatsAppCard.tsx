@@ -1,32 +1,39 @@
-// The WhatsApp integration: a linked personal number (QR / pairing code, live), the Business Cloud API token,
-// or the choice between them when neither is set up.
+// The WhatsApp integration: a linked personal number (QR / pairing code, live, and a way to stop linking), the
+// Business Cloud API token, or the choice between them when neither is set up.
 import { Badge, Button, Card } from '../../components/ui.tsx';
 import { mono } from '../../lib/mono.ts';
 import { useAction } from '../../lib/use-action.ts';
 import { useStore } from '../../store/store.ts';
 import { SecretForm } from './SecretForm.tsx';
+import { ServiceBadge, ServiceFix, useProblem } from './ServiceState.tsx';
 import { WhatsAppLinkCard } from './WhatsAppLinkCard.tsx';
+import { linkStatus } from './whatsapp-link.ts';
 
 export function WhatsAppCard() {
   const mode = useStore((s) => s.app?.wizard.whatsapp?.mode ?? 'skip');
-  const linkState = useStore((s) => s.whatsappLink?.state);
+  const link = useStore((s) => s.whatsappLink);
+  const problem = useProblem('whatsapp');
   const { busy, error, run } = useAction();
+  const status = linkStatus(link);
 
   const badge =
-    mode === 'linked' ? (
-      <Badge tone={linkState === 'connected' ? 'good' : 'warn'}>
-        {linkState === 'connected' ? 'Linked' : 'Waiting for you'}
+    mode === 'linked' && !problem ? (
+      <Badge tone={status.tone}>
+        <span data-testid="state-whatsapp">{status.label}</span>
       </Badge>
-    ) : mode === 'cloud' ? (
-      <Badge tone="good">Business API</Badge>
+    ) : mode === 'skip' ? (
+      <Badge>
+        <span data-testid="state-whatsapp">Not set up</span>
+      </Badge>
     ) : (
-      <Badge>Not set up</Badge>
+      <ServiceBadge part="whatsapp" configured ok="Business API" />
     );
 
-  const link = () => void run(() => mono.wizard.saveWhatsApp({ mode: 'linked' }));
+  const link_ = () => void run(() => mono.wizard.saveWhatsApp({ mode: 'linked' }));
 
   return (
     <Card title="WhatsApp" actions={badge}>
+      <ServiceFix part="whatsapp" />
       {mode === 'linked' && <WhatsAppLinkCard />}
       {mode === 'cloud' && (
         <>
@@ -38,16 +45,16 @@ export function WhatsAppCard() {
         <>
           <p className="muted">
             Link your own number like WhatsApp Web — your agent then answers there too. A business number
-            works as well (set it up in the first-run wizard's WhatsApp step).
+            works as well: open the setup again from the Server screen and choose it at the WhatsApp step.
           </p>
           <div className="form-actions">
-            <Button kind="primary" busy={busy} onClick={link}>
+            <Button kind="primary" busy={busy} onClick={link_}>
               Link my WhatsApp
             </Button>
           </div>
-          {error && <p className="field-error">{error}</p>}
         </>
       )}
+      {error && <p className="field-error">{error}</p>}
     </Card>
   );
 }

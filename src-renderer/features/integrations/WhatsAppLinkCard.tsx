@@ -1,20 +1,47 @@
 // Linking a personal WhatsApp number: the agent publishes its link state (whatsapp_link:current) and this shows
-// it live — the QR to scan, or the pairing code to type, then the linked account.
+// it live — the QR to scan, or the pairing code to type, then the linked account — and lets the owner stop
+// linking (WhatsApp is then off, and every screen says so).
 import { useEffect } from 'react';
 import { Icon } from '../../components/icons.tsx';
 import { QrCode } from '../../components/QrCode.tsx';
-import { Spinner } from '../../components/ui.tsx';
+import { Button, Spinner } from '../../components/ui.tsx';
+import { mono } from '../../lib/mono.ts';
+import { useAction } from '../../lib/use-action.ts';
 import { loadWhatsAppLink } from '../../store/actions.ts';
 import { useStore } from '../../store/store.ts';
 
 export function WhatsAppLinkCard() {
   const link = useStore((s) => s.whatsappLink);
   const online = useStore((s) => s.sync.state === 'online');
+  const cancel = useAction();
 
   useEffect(() => {
     if (online) void loadWhatsAppLink();
   }, [online]);
 
+  const stop = link?.state !== 'connected' && (
+    <div className="form-actions">
+      {cancel.error && <span className="field-error">{cancel.error}</span>}
+      <Button
+        kind="ghost"
+        small
+        busy={cancel.busy}
+        onClick={() => void cancel.run(() => mono.wizard.saveWhatsApp({ mode: 'skip' }))}
+      >
+        Cancel linking
+      </Button>
+    </div>
+  );
+  return (
+    <>
+      <LinkState />
+      {stop}
+    </>
+  );
+}
+
+function LinkState() {
+  const link = useStore((s) => s.whatsappLink);
   if (link === undefined || link === null || link.state === 'connecting') {
     return <Spinner label="Waiting for WhatsApp…" />;
   }

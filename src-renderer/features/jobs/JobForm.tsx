@@ -1,7 +1,9 @@
 // Creating a job: what to do, when (every day at a time, a custom schedule, or once), and which chat gets it.
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
+import type { ConversationRow } from '../../../agent-core/contract/tables.ts';
 import { Icon } from '../../components/icons.tsx';
 import { Button, Card, Field } from '../../components/ui.tsx';
+import { mono } from '../../lib/mono.ts';
 import { useAction } from '../../lib/use-action.ts';
 import { act } from '../../store/actions.ts';
 import { useStore } from '../../store/store.ts';
@@ -9,7 +11,16 @@ import { useStore } from '../../store/store.ts';
 type When = 'daily' | 'cron' | 'once';
 
 export function JobForm({ onDone }: { onDone: () => void }) {
-  const conversations = useStore((s) => s.conversations.items);
+  // Every conversation, whatever the Conversations screen is searching for.
+  const [conversations, setConversations] = useState<ConversationRow[]>(() =>
+    useStore.getState().search ? [] : useStore.getState().conversations.items,
+  );
+  useEffect(() => {
+    void mono.conversation
+      .list()
+      .then(setConversations)
+      .catch(() => {});
+  }, []);
   const [name, setName] = useState('');
   const [prompt, setPrompt] = useState('');
   const [when, setWhen] = useState<When>('daily');
@@ -19,9 +30,16 @@ export function JobForm({ onDone }: { onDone: () => void }) {
   const [conversation, setConversation] = useState(conversations[0]?.id ?? '');
   const { busy, error, run } = useAction();
 
+  // The picker's own limit, and the same check before sending: a one-off in the past would never run.
+  const earliest = localMinute(new Date());
+  const past = when === 'once' && once !== '' && once < earliest;
+
   function submit(event: React.FormEvent) {
     event.preventDefault();
     void run(async () => {
+      if (when === 'once' && once < localMinute(new Date())) {
+        throw new Error('This date and time has passed. Choose a moment from now on.');
+      }
       const [hour, minute] = time.split(':').map(Number);
       const schedule =
         when === 'once'
@@ -113,9 +131,19 @@ export function JobForm({ onDone }: { onDone: () => void }) {
           </Field>
         )}
         {when === 'once' && (
-          <Field label="Date and time">
-            {(id) => (
-              <input id={id} type="datetime-local" value={once} onChange={(e) => setOnce(e.target.value)} />
+          <Field
+            label="Date and time"
+            {...(past && { error: 'This date and time has passed. Choose a moment from now on.' })}
+          >
+            {(id, note) => (
+              <input
+                id={id}
+                aria-describedby={note}
+                type="datetime-local"
+                min={earliest}
+                value={once}
+                onChange={(e) => setOnce(e.target.value)}
+              />
             )}
           </Field>
         )}
@@ -132,7 +160,7 @@ export function JobForm({ onDone }: { onDone: () => void }) {
             type="submit"
             kind="primary"
             busy={busy}
-            disabled={!name.trim() || !prompt.trim() || (when === 'once' && !once)}
+            disabled={!name.trim() || !prompt.trim() || (when === 'once' && (!once || past))}
           >
             Create job
           </Button>
@@ -140,4 +168,9 @@ export function JobForm({ onDone }: { onDone: () => void }) {
       </form>
     </Card>
   );
+}
+
+/** A time as the datetime-local picker writes it, in this computer's zone, to the minute ("2026-03-01T08:30"). */
+function localMinute(date: Date): string {
+  return new Date(date.getTime() - date.getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
 }

@@ -1,11 +1,13 @@
 // Backups on the Server screen: Back up now, the daily schedule and how many are kept, every backup with its size
-// and time (Restore asks first), moving to another VPS, and the progress of whichever of these runs.
+// and time (Restore asks first), moving to a VPS (from this computer or another VPS), and the progress of whichever
+// of these runs.
 import { type ChangeEvent, useEffect, useState } from 'react';
-import type { BackupEntry, VpsTarget } from '../../../src-main/ipc/contract.ts';
+import type { BackupEntry, HostKeyView, VpsTarget } from '../../../src-main/ipc/contract.ts';
 import { Button, Card, Field, Switch } from '../../components/ui.tsx';
 import { timeAgo } from '../../lib/format.ts';
 import { errorMessage, mono } from '../../lib/mono.ts';
 import { setState, useStore } from '../../store/store.ts';
+import { HostKeyCheck } from '../wizard/HostKeyCheck.tsx';
 import { InstallProgress } from './InstallProgress.tsx';
 
 const KEEP = [3, 7, 14, 30];
@@ -124,7 +126,7 @@ export function BackupsCard() {
           />
         ))}
       </ul>
-      {mode === 'vps' && (
+      {mode && (
         <div className="backup-move">
           {overview?.oldServer ? (
             <div className="info-box">
@@ -140,6 +142,7 @@ export function BackupsCard() {
             </div>
           ) : moving ? (
             <MoveForm
+              fromHere={mode === 'local'}
               disabled={running}
               onCancel={() => setMoving(false)}
               onMove={(target) =>
@@ -151,7 +154,7 @@ export function BackupsCard() {
             />
           ) : (
             <Button small disabled={running} onClick={() => setMoving(true)}>
-              Move to another VPS…
+              {mode === 'local' ? 'Move to a VPS…' : 'Move to another VPS…'}
             </Button>
           )}
         </div>
@@ -198,15 +201,52 @@ function BackupRow(props: {
   );
 }
 
-function MoveForm(props: { disabled: boolean; onMove(target: VpsTarget): void; onCancel(): void }) {
+function MoveForm(props: {
+  fromHere: boolean;
+  disabled: boolean;
+  onMove(target: VpsTarget): void;
+  onCancel(): void;
+}) {
   const [target, setTarget] = useState({ host: '', user: 'root', port: '22', keyPath: '' });
-  const set = (field: keyof typeof target) => (e: ChangeEvent<HTMLInputElement>) =>
+  // The new server's key, shown for the owner to compare before MONO pins it and sends anything there.
+  const [hostKey, setHostKey] = useState<HostKeyView>();
+  const [checking, setChecking] = useState(false);
+  const [error, setError] = useState<string>();
+  const set = (field: keyof typeof target) => (e: ChangeEvent<HTMLInputElement>) => {
     setTarget({ ...target, [field]: e.target.value });
+    setHostKey(undefined);
+  };
+  const vps = (): VpsTarget => ({ ...target, port: Number(target.port) || 22 });
+  async function step(fn: () => Promise<void>) {
+    setChecking(true);
+    setError(undefined);
+    try {
+      await fn();
+    } catch (e) {
+      setError(errorMessage(e));
+    } finally {
+      setChecking(false);
+    }
+  }
+  /** Moves once the server's key is one MONO pinned; a new key is shown to the owner first. */
+  const move = () =>
+    step(async () => {
+      const view = await mono.ssh.hostKey(vps());
+      if (view.status === 'pinned') props.onMove(vps());
+      else setHostKey(view);
+    });
+  const trust = (view: HostKeyView) =>
+    step(async () => {
+      await mono.ssh.trustHostKey({ target: vps(), fingerprint: view.fingerprint });
+      setHostKey(undefined);
+      props.onMove(vps());
+    });
   return (
     <div className="form form-vps">
       <p className="span-all muted">
-        MONO installs itself on the new server, stops the agent here, brings its backup over, and switches
-        your channels to the new server. The old server keeps MONO (stopped) until you remove it.
+        {props.fromHere
+          ? 'MONO installs itself on the server, stops the agent on this computer, brings everything it knows over, and switches your channels to the server. The data on this computer stays until you delete it.'
+          : 'MONO installs itself on the new server, stops the agent on the old one, brings its backup over, and switches your channels to the new server. The old server keeps MONO (stopped) until you remove it.'}
       </p>
       <Field label="New server address">
         {(id) => <input id={id} value={target.host} onChange={set('host')} placeholder="203.0.113.8" />}
@@ -220,11 +260,24 @@ function MoveForm(props: { disabled: boolean; onMove(target: VpsTarget): void; o
           <input id={id} value={target.keyPath} onChange={set('keyPath')} placeholder="~/.ssh/id_ed25519" />
         )}
       </Field>
+      {hostKey && (
+        <HostKeyCheck
+          hostKey={hostKey}
+          busy={checking}
+          onTrust={() => void trust(hostKey)}
+          onReject={() => {
+            setHostKey(undefined);
+            setError('MONO did not connect and pinned nothing. Check the address before you go on.');
+          }}
+        />
+      )}
+      {error && <p className="field-error span-all">{error}</p>}
       <div className="span-all input-row">
         <Button
           kind="primary"
-          disabled={props.disabled}
-          onClick={() => props.onMove({ ...target, port: Number(target.port) || 22 })}
+          busy={checking}
+          disabled={props.disabled || !!hostKey}
+          onClick={() => void move()}
         >
           Move my agent
         </Button>

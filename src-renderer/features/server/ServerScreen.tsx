@@ -1,24 +1,30 @@
-// Server: where the agent runs and how it is doing (version, uptime, memory, channels), pause/resume, one-click
-// update with progress, rollback, backups (restore, move to another VPS), and its log as it is written.
+// Server: where the agent runs and how it is doing (health with its reason, version, uptime, memory, each channel
+// and Claude with the fix for a problem), where its data is, pause/resume, restart, one-click update with
+// progress, rollback, backups (restore, move to another VPS), the setup opened again, and its log as it is written.
 import { useEffect, useRef, useState } from 'react';
 import { Icon } from '../../components/icons.tsx';
 import { Badge, Button, Card, PageHeader, Spinner, Switch } from '../../components/ui.tsx';
-import { duration } from '../../lib/format.ts';
+import { bytes, duration } from '../../lib/format.ts';
 import { errorMessage, mono } from '../../lib/mono.ts';
 import { act, loadServer } from '../../store/actions.ts';
 import { useStore } from '../../store/store.ts';
+import { linkStatus } from '../integrations/whatsapp-link.ts';
 import { VaultCard } from '../vault/VaultCard.tsx';
 import { BackupsCard } from './BackupsCard.tsx';
 import { InstallProgress } from './InstallProgress.tsx';
 import { formatLogLine } from './log-line.ts';
 
-const CHANNEL_TONE: Record<string, 'good' | 'warn' | 'bad' | 'neutral'> = {
-  polling: 'good',
-  webhook: 'good',
-  connected: 'good',
-  connecting: 'warn',
-  error: 'bad',
-  off: 'neutral',
+const STATE: Record<string, { tone: 'good' | 'warn' | 'bad' | 'neutral'; label: string }> = {
+  polling: { tone: 'good', label: 'Connected (polling)' },
+  webhook: { tone: 'good', label: 'Connected (webhook)' },
+  connected: { tone: 'good', label: 'Connected' },
+  ok: { tone: 'good', label: 'Connected' },
+  connecting: { tone: 'warn', label: 'Connecting' },
+  unchecked: { tone: 'neutral', label: 'Not checked yet' },
+  rejected: { tone: 'bad', label: 'Credentials rejected' },
+  unreachable: { tone: 'warn', label: 'Not reachable' },
+  error: { tone: 'bad', label: 'Problem' },
+  off: { tone: 'neutral', label: 'Off' },
 };
 
 export function ServerScreen() {
@@ -29,6 +35,9 @@ export function ServerScreen() {
   const vps = useStore((s) => s.app?.wizard.vps);
   const sync = useStore((s) => s.sync.state);
   const launchAtLogin = useStore((s) => s.app?.launchAtLogin);
+  const problems = useStore((s) => s.health.problems);
+  const whatsappMode = useStore((s) => s.app?.wizard.whatsapp?.mode);
+  const whatsappLink = useStore((s) => s.whatsappLink);
   const [busy, setBusy] = useState<string>();
   const [notice, setNotice] = useState<{ tone: 'good' | 'bad'; text: string }>();
   const logRef = useRef<HTMLPreElement>(null);
@@ -67,7 +76,21 @@ export function ServerScreen() {
   }
 
   const where = server?.mode === 'vps' && vps ? `${vps.user}@${vps.host}` : 'This computer';
-  const healthy = server?.reachable && !server.paused;
+  const healthy = server?.reachable && !server.paused && server.health !== 'degraded';
+  const frozen = sync === 'unresponsive';
+  const statusLabel = frozen
+    ? 'Not responding'
+    : healthy
+      ? 'Healthy'
+      : server?.paused
+        ? 'Paused'
+        : server?.reachable
+          ? 'Degraded'
+          : 'Unreachable';
+  const services = [
+    ...Object.entries(server?.channels ?? {}).filter(([, state]) => state !== 'off'),
+    ...(server?.claude ? [['claude', server.claude] as [string, string]] : []),
+  ];
 
   return (
     <div className="page">
@@ -92,6 +115,14 @@ export function ServerScreen() {
                 }
               >
                 Pause agent
+              </Button>
+            )}
+            {server?.mode === 'local' && (
+              <Button
+                busy={busy === 'restart'}
+                onClick={() => void run('restart', act.restart, 'Your agent restarted.')}
+              >
+                Restart agent
               </Button>
             )}
             {server?.mode === 'vps' && (
@@ -126,11 +157,15 @@ export function ServerScreen() {
             <span className="stat-label">Status</span>
             <strong className="stat-value">
               <span
-                className={`status-dot ${healthy ? 'dot-good' : server.paused ? 'dot-warn' : 'dot-bad'}`}
+                className={`status-dot ${healthy && !frozen ? 'dot-good' : server.paused ? 'dot-warn' : 'dot-bad'}`}
               />
-              {healthy ? 'Healthy' : server.paused ? 'Paused' : 'Unreachable'}
+              <span data-testid="server-status">{statusLabel}</span>
             </strong>
-            <span className="stat-sub">{server.error ?? `database ${server.db ?? '—'}`}</span>
+            <span className="stat-sub">
+              {frozen
+                ? 'It stopped answering.'
+                : (server.error ?? server.reason ?? `database ${server.db ?? '—'}`)}
+            </span>
           </div>
           <div className="stat">
             <span className="stat-label">Version</span>
@@ -151,19 +186,67 @@ export function ServerScreen() {
           </div>
         </div>
       )}
-      <Card title="Channels">
+      <Card title="Channels and Claude">
         <ul className="rows">
-          {Object.entries(server?.channels ?? {}).length === 0 && (
-            <li className="muted">No channel information yet.</li>
-          )}
-          {Object.entries(server?.channels ?? {}).map(([name, state]) => (
-            <li key={name} className="row-item">
-              <span className={`channel channel-${name}`}>{name}</span>
-              <span className="row-main" />
-              <Badge tone={CHANNEL_TONE[state] ?? 'neutral'}>{state}</Badge>
-            </li>
-          ))}
+          {services.length === 0 && <li className="muted">No channel information yet.</li>}
+          {services.map(([name, state]) => {
+            const problem = problems.find((p) => p.part === name);
+            const shown =
+              name === 'whatsapp' && whatsappMode === 'linked' && !problem
+                ? linkStatus(whatsappLink)
+                : (STATE[state] ?? { tone: 'neutral' as const, label: state });
+            return (
+              <li key={name} className="row-item" data-testid={`channel-${name}`}>
+                <span className={`channel channel-${name}`}>{name}</span>
+                <span className="row-main">
+                  {problem && (
+                    <small>
+                      <strong>{problem.title}.</strong> {problem.fix}
+                    </small>
+                  )}
+                </span>
+                <Badge tone={shown.tone}>{shown.label}</Badge>
+              </li>
+            );
+          })}
         </ul>
+      </Card>
+      {server?.data && (
+        <Card title="Where your data is">
+          <div className="row-item">
+            <span className="row-main">
+              <code data-testid="data-path">{server.data.path}</code>
+              <small>
+                {server.data.onThisComputer
+                  ? `On this computer${server.data.bytes !== undefined ? ` · ${bytes(server.data.bytes)}` : ''} · conversations, contacts, jobs, settings and usage. Your keys are kept apart, encrypted.`
+                  : 'On your server, readable by the mono user only.'}
+              </small>
+            </span>
+            {server.data.onThisComputer && (
+              <Button
+                small
+                busy={busy === 'folder'}
+                onClick={() => void run('folder', () => mono.server.openDataFolder())}
+              >
+                Open folder
+              </Button>
+            )}
+          </div>
+        </Card>
+      )}
+      <Card title="Setup">
+        <div className="row-item">
+          <span className="row-main">
+            <strong>Open the setup again</strong>
+            <small>
+              Change the Claude key, the bot, WhatsApp or where your agent runs — every step keeps what is
+              set.
+            </small>
+          </span>
+          <Button small onClick={() => void run('wizard', () => mono.wizard.reopen())}>
+            Open setup
+          </Button>
+        </div>
       </Card>
       {(install.running || install.error) && (
         <Card title={install.error ? 'The last update failed' : 'Updating your agent'}>

@@ -1,5 +1,6 @@
-// The dashboard frame: sidebar, offline and fault banners, and the current screen; loads the counts the sidebar shows.
-import { useEffect } from 'react';
+// The dashboard frame: sidebar, the banners (connection, pause, faults, what is wrong), and the current screen;
+// loads the counts the sidebar shows and listens for the keyboard shortcuts.
+import { useCallback, useEffect, useState } from 'react';
 import { loaders, loadServer } from '../../store/actions.ts';
 import { useStore } from '../../store/store.ts';
 import { AccessScreen } from '../access/AccessScreen.tsx';
@@ -10,12 +11,18 @@ import { JobsScreen } from '../jobs/JobsScreen.tsx';
 import { ServerScreen } from '../server/ServerScreen.tsx';
 import { UsageScreen } from '../usage/UsageScreen.tsx';
 import { FaultBanner } from './FaultBanner.tsx';
+import { HealthBanner } from './HealthBanner.tsx';
 import { OfflineBanner } from './OfflineBanner.tsx';
+import { ShortcutsHelp } from './ShortcutsHelp.tsx';
 import { Sidebar } from './Sidebar.tsx';
+import { useShortcuts } from './shortcuts.ts';
 
 export function Dashboard() {
   const screen = useStore((s) => s.screen);
   const online = useStore((s) => s.sync.state === 'online');
+  const [help, setHelp] = useState(false);
+  const openHelp = useCallback(() => setHelp(true), []);
+  useShortcuts(openHelp);
 
   useEffect(() => {
     if (!online) return;
@@ -26,10 +33,11 @@ export function Dashboard() {
 
   return (
     <div className="layout">
-      <Sidebar />
+      <Sidebar onShortcuts={openHelp} />
       <main className="main">
         <OfflineBanner />
         <FaultBanner />
+        <HealthBanner />
         <div className="screen" data-screen={screen}>
           {screen === 'chat' && <ChatScreen />}
           {screen === 'conversations' && <ConversationsScreen />}
@@ -40,6 +48,7 @@ export function Dashboard() {
           {screen === 'server' && <ServerScreen />}
         </div>
       </main>
+      {help && <ShortcutsHelp onClose={() => setHelp(false)} />}
     </div>
   );
 }

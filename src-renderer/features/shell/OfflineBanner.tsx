@@ -1,4 +1,5 @@
-// The banner shown while the agent cannot be reached: what is happening, that nothing is lost, when MONO retries.
+// The banner shown while the agent cannot be reached or does not answer: what is happening, that nothing is lost,
+// when MONO retries — and, paused, what happens to the messages that arrive meanwhile.
 import { useEffect, useState } from 'react';
 import { act } from '../../store/actions.ts';
 import { useStore } from '../../store/store.ts';
@@ -7,6 +8,7 @@ export function OfflineBanner() {
   const sync = useStore((s) => s.sync);
   const bridgeConnected = useStore((s) => s.bridgeConnected);
   const paused = useStore((s) => s.agentStatus?.paused ?? s.server?.paused ?? false);
+  const stopped = useStore((s) => s.health.problems.find((p) => p.state === 'stopped'));
   const [resuming, setResuming] = useState(false);
   const [, tick] = useState(0);
 
@@ -45,6 +47,18 @@ export function OfflineBanner() {
       </div>
     );
   }
+  if (sync.state === 'unresponsive') {
+    return (
+      <div className="banner banner-bad" role="alert" data-testid="unresponsive-banner">
+        <span className="pulse-dot" />
+        <strong>Your agent is not responding.</strong>
+        <span>
+          No answer for {Math.round((Date.now() - Date.parse(sync.since)) / 1000) + 5} s. Messages people send
+          are kept. It may be overloaded or stuck — if this lasts, restart it from the Server screen.
+        </span>
+      </div>
+    );
+  }
   if (sync.state === 'online') return null;
   // A restart for a new key drops the link for a second: only say "offline" once it lasts.
   if (Date.now() - Date.parse(sync.since) < 1500) return null;
@@ -62,8 +76,9 @@ export function OfflineBanner() {
   return (
     <div className="banner banner-warn" role="alert" data-testid="offline-banner">
       <span className="pulse-dot" />
-      <strong>Your agent is offline.</strong>
+      <strong>{stopped ? 'Your agent stopped.' : 'Your agent is offline.'}</strong>
       <span>
+        {stopped?.detail && <span data-testid="stopped-reason">{stopped.detail} </span>}
         Messages people send now are kept and answered when it is back.{' '}
         {retryIn > 0 ? `Reconnecting in ${retryIn} s…` : 'Reconnecting…'}
       </span>

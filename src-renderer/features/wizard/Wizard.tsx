@@ -2,6 +2,7 @@
 // starting again resumes where the user left off.
 import type { WizardStep } from '../../../src-main/ipc/contract.ts';
 import { Icon } from '../../components/icons.tsx';
+import { Button } from '../../components/ui.tsx';
 import { mono } from '../../lib/mono.ts';
 import { useStore } from '../../store/store.ts';
 import { ClaudeStep } from './ClaudeStep.tsx';
@@ -22,6 +23,7 @@ const STEPS: { step: WizardStep; title: string; sub: string }[] = [
 
 export function Wizard() {
   const wizard = useStore((s) => s.app?.wizard);
+  const installRunning = useStore((s) => s.install.running);
   const protection = useStore((s) => s.app?.vault.description);
   if (!wizard) return null;
   const currentIndex = STEPS.findIndex((s) => s.step === wizard.step);
@@ -40,7 +42,8 @@ export function Wizard() {
         <ol className="steps">
           {STEPS.map((s, index) => {
             const state = index < currentIndex ? 'done' : index === currentIndex ? 'current' : 'todo';
-            const canGo = state === 'done' && !installing;
+            // Opened again after setup, every step holds what was set: any of them can be visited.
+            const canGo = (state === 'done' || (wizard.reopened && state !== 'current')) && !installing;
             return (
               <li key={s.step} className={`step step-${state}`}>
                 <button
@@ -59,6 +62,11 @@ export function Wizard() {
             );
           })}
         </ol>
+        {wizard.reopened && (
+          <Button kind="ghost" disabled={installRunning} onClick={() => void mono.wizard.close()}>
+            Back to the dashboard
+          </Button>
+        )}
         <p className="wizard-foot" data-testid="vault-protection">
           {protection} MONO never sends your keys anywhere but to your agent.
         </p>

@@ -206,7 +206,7 @@ describe('whatsapp cloud api end to end', { timeout: 90_000 }, () => {
       data.dir,
       'SELECT channels FROM agent_status',
     );
-    assert.equal(status!.channels.whatsapp.state, 'error');
+    assert.equal(status!.channels.whatsapp.state, 'rejected');
     assert.match(status!.channels.whatsapp.detail ?? '', /WHATSAPP_TOKEN/);
   });
 });

@@ -89,7 +89,7 @@ describe('WhatsApp Cloud API channel', { timeout: 30_000 }, () => {
     assert.ok(error instanceof ChannelSendError);
     assert.equal(error.permanent, true);
     assert.match(error.message, /Graph error 190/);
-    assert.equal(channel.state().state, 'error');
+    assert.equal(channel.state().state, 'rejected');
     assert.match(channel.state().detail!, /WHATSAPP_TOKEN/);
     await channel.send('4915112345678', 'works again');
     assert.equal(channel.state().state, 'webhook');

@@ -9,7 +9,7 @@ import { after, describe, test } from 'node:test';
 import { Secret } from '../../../agent-core/config/secret.ts';
 import type { VpsTarget } from '../../../src-main/ipc/contract.ts';
 import { createInstallTracker } from '../../../src-main/services/install.ts';
-import { type MoveDeps, moveToVps } from '../../../src-main/services/move-vps.ts';
+import { type MoveDeps, type MoveSource, moveToVps, vpsSource } from '../../../src-main/services/move-vps.ts';
 import { createPrefsStore } from '../../../src-main/services/prefs.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'mono-move-'));
@@ -67,13 +67,25 @@ function scripted(failAt?: string) {
     followed: () => calls.push('follow'),
     now: () => new Date('2030-01-01T00:00:00Z'),
   };
-  return { calls, deps, prefs };
+  // The agent on this computer, as the desktop's move from local mode drives it.
+  const local: MoveSource = {
+    label: 'this computer',
+    stop: () => step('stop local'),
+    start: () => step('start local'),
+    async backup() {
+      await step('backup local');
+      return { bytes: 1024, counts: { message: 3 } };
+    },
+    followed: {},
+    leftBehind: 'The agent on this computer is stopped.',
+  };
+  return { calls, deps, prefs, local };
 }
 
 describe('moving to another VPS', () => {
   test('channels on at the new server only once its data is there; the old agent stopped before its last backup', async () => {
     const { calls, deps, prefs } = scripted();
-    const message = await moveToVps(deps, OLD, NEW);
+    const message = await moveToVps(deps, vpsSource(deps.provision, OLD), NEW);
     assert.deepEqual(calls, [
       'deploy new channels off',
       'stop old',
@@ -108,7 +120,10 @@ describe('moving to another VPS', () => {
   ] as const) {
     test(`a failure at "${failAt}" leaves the old agent answering and the desktop on it`, async () => {
       const { calls, deps, prefs } = scripted(failAt);
-      await assert.rejects(moveToVps(deps, OLD, NEW), new RegExp(`${failAt} failed`));
+      await assert.rejects(
+        moveToVps(deps, vpsSource(deps.provision, OLD), NEW),
+        new RegExp(`${failAt} failed`),
+      );
       assert.deepEqual(calls, expected);
       assert.deepEqual(prefs.get().vps, OLD);
       assert.equal(prefs.get().oldVps, undefined);
@@ -117,8 +132,48 @@ describe('moving to another VPS', () => {
 
   test('a failed install on the new server never stops the old agent', async () => {
     const { calls, deps, prefs } = scripted('deploy new channels off');
-    await assert.rejects(moveToVps(deps, OLD, NEW));
+    await assert.rejects(moveToVps(deps, vpsSource(deps.provision, OLD), NEW));
     assert.deepEqual(calls, ['deploy new channels off']);
     assert.deepEqual(prefs.get().vps, OLD);
+  });
+});
+
+describe('moving the agent on this computer to a VPS', () => {
+  test('the same order: channels on at the VPS only once its data is there, the local agent stopped first', async () => {
+    const { calls, deps, prefs, local } = scripted();
+    prefs.update({ mode: 'local', vps: undefined });
+    const message = await moveToVps(deps, local, NEW);
+    assert.deepEqual(calls, [
+      'deploy new channels off',
+      'stop local',
+      'backup local',
+      'restore new',
+      'deploy new channels on',
+      'close tunnel',
+      'follow',
+    ]);
+    assert.equal(prefs.get().mode, 'vps');
+    assert.deepEqual(prefs.get().vps, NEW);
+    assert.equal(prefs.get().oldVps, undefined);
+    assert.match(message, /moved to root@203\.0\.113\.2\. The agent on this computer is stopped/);
+    // A linked WhatsApp device is not carried from this computer: the step says to link it again.
+    const whatsapp = deps.tracker.state().steps.find((s) => s.step === 'whatsapp');
+    assert.equal(whatsapp?.status, 'skipped');
+    assert.match(whatsapp?.message ?? '', /Link WhatsApp again/);
+  });
+
+  test('a failure after the local agent stopped starts it again, and the desktop stays in local mode', async () => {
+    const { calls, deps, prefs, local } = scripted('restore new');
+    prefs.update({ mode: 'local', vps: undefined });
+    await assert.rejects(moveToVps(deps, local, NEW), /restore new failed/);
+    assert.deepEqual(calls, [
+      'deploy new channels off',
+      'stop local',
+      'backup local',
+      'restore new',
+      'start local',
+    ]);
+    assert.equal(prefs.get().mode, 'local');
+    assert.equal(prefs.get().vps, undefined);
   });
 });
