@@ -60,6 +60,9 @@ export async function bench() {
     TELEGRAM_API_ROOT: telegram.url,
     TELEGRAM_WEBHOOK_SECRET: SECRET,
     MONO_ALLOW_TELEGRAM: '*',
+    // An agent nobody owns answers everyone 'not set up yet' without Claude: the owner is someone else here,
+    // so each chat is a guest's, and guests' files reach Claude.
+    MONO_OWNER_CHAT: 'telegram:1',
   });
   telegram.webhook = { url: `${agent.url}/telegram`, secret_token: SECRET, max_connections: 40 };
   let chat = 7000;
@@ -104,7 +107,9 @@ export async function bench() {
   const peakAfter = memoryMb(pid, 'VmHWM');
   await new Promise((resolve) => setTimeout(resolve, 2000));
   const rssAfter = memoryMb(pid, 'VmRSS');
-  const requestMb = JSON.stringify(anthropic.requests.at(-1)).length / 1024 / 1024;
+  const last = anthropic.requests.at(-1);
+  if (!last) throw new Error('no turn reached Claude: the figures would not be what they say');
+  const requestMb = JSON.stringify(last).length / 1024 / 1024;
 
   const exited = new Promise((resolve) => agent.child.once('exit', resolve));
   agent.child.kill('SIGTERM');
