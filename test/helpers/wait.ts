@@ -26,3 +26,11 @@ export const DUPLICATE_WINDOW_MS = 1000;
 export function allowTimeForDuplicates(): Promise<void> {
   return sleep(DUPLICATE_WINDOW_MS);
 }
+
+/**
+ * Replies to one Telegram chat go out at Telegram's pace, one a second (the agent's send pacing): how long the
+ * last of `replies` queued answers to a single chat may trail the first.
+ */
+export function oneChatBacklogMs(replies: number): number {
+  return replies * 1_000;
+}

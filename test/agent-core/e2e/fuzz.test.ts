@@ -12,7 +12,7 @@ import { AgentProcess, tempDataDir } from '../../helpers/agent-process.ts';
 import { AgentWithFakes } from '../../helpers/agent-with-fakes.ts';
 import { queryDataDir } from '../../helpers/inspect-datastore.ts';
 import { prng } from '../../helpers/prng.ts';
-import { eventually } from '../../helpers/wait.ts';
+import { eventually, oneChatBacklogMs } from '../../helpers/wait.ts';
 
 const SEED = Number(process.env.MONO_FUZZ_SEED ?? 20261125);
 const TELEGRAM_CASES = Number(process.env.MONO_FUZZ_TELEGRAM ?? 3000);
@@ -323,7 +323,7 @@ describe('bad input (fuzz)', { timeout: 180_000 }, () => {
     await eventually(
       () => telegram.sent.filter((s) => String(s.chat_id) === String(OWNER)).length >= valid,
       'an answer to every valid message',
-      30_000,
+      30_000 + oneChatBacklogMs(valid),
     );
     await agent.stop();
     const [inbound, replies, events, contacts] = await queryDataDir<
@@ -405,7 +405,7 @@ describe('bad input over long polling (fuzz)', { timeout: 120_000 }, () => {
     await eventually(
       () => telegram.sent.filter((s) => String(s.chat_id) === String(OWNER)).length >= valid,
       'an answer to every valid message',
-      30_000,
+      30_000 + oneChatBacklogMs(valid),
     );
     assert.equal((await suite.agent.health()).status, 200);
     await suite.agent.stop();
