@@ -127,11 +127,11 @@ async function applyFault(dir: string, fault: Fault): Promise<void> {
     await writeFile(entry, `${code}\n${await readFile(entry, 'utf8')}`);
   }
   if (fault.kind === 'degraded') {
-    // The health answer's `status: dbOk ? 'ok' : 'degraded'`, minified: always degraded.
+    // The health answer's `status: <healthy> ? 'ok' : 'degraded'` (whatever the condition), minified: always degraded.
     let patched = false;
     for (const name of (await readdir(dir)).filter((n) => n.endsWith('.js'))) {
       const text = await readFile(join(dir, name), 'utf8');
-      const next = text.replace(/status:([\w$]+)\?"ok":"degraded"/g, 'status:"degraded"');
+      const next = text.replace(/status:[^,{}?]+\?"ok":"degraded"/g, 'status:"degraded"');
       if (next !== text) {
         patched = true;
         await writeFile(join(dir, name), next);
