@@ -226,7 +226,7 @@ export const armGuard: DeployStep = async (ctx) => {
   ctx.out.guardArmed = true;
 };
 
-/** Once the new release was started: the guard's deadline becomes the gate's (its timeout and bake) plus slack. */
+/** As the new release is started: the guard's deadline becomes the gate's (its timeout and bake) plus slack. */
 export const rearmGuard: DeployStep = async (ctx) => {
   if (!ctx.guard) return;
   const afterS = (ctx.guard.healthTimeoutMs + ctx.guard.bakeMs) / 1000 + 30;

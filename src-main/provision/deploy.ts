@@ -108,8 +108,12 @@ const BEFORE_SWITCH: [string, DeployStep][] = [
   ['secrets', secrets],
   ['unit', unit],
 ];
-/** The switch: from here a failure takes the host back (a snapshot stops the agent, so it belongs here). */
-const SWITCH: DeployStep[] = [armGuard, snapshot, switchRelease, restart, rearmGuard];
+/**
+ * The switch: from here a failure takes the host back (a snapshot stops the agent, so it belongs here). The guard
+ * gets its short deadline before the restart, not after: a connection lost during the restart must not leave the
+ * VPS waiting out the long deadline meant for the copy.
+ */
+const SWITCH: DeployStep[] = [armGuard, snapshot, switchRelease, rearmGuard, restart];
 
 export async function deploy(o: DeployOptions): Promise<DeployResult> {
   const started = performance.now();
