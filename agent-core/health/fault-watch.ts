@@ -167,7 +167,9 @@ export class FaultWatch {
     for (const name of UPSTREAM_NAMES) {
       const gate = this.deps.upstreams.get(name).state;
       const channel = name === 'anthropic' ? undefined : this.deps.channels.get(name)?.state();
-      const down = !gate.up || channel?.state === 'error';
+      // 'unreachable': no answer at all (network); 'error': any other failure to reach it. ('rejected', a refused
+      // token, is not an outage: waiting does not end it, the owner must act, and the status says so.)
+      const down = !gate.up || channel?.state === 'unreachable' || channel?.state === 'error';
       const known = this.#outages.get(name);
       if (!down) {
         if (known) {

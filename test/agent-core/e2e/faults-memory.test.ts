@@ -135,7 +135,9 @@ describe('memory pressure', { timeout: 300_000 }, () => {
       sleep(60_000).then(() => undefined),
     ]);
     assert.ok(killedAt, 'the agent was killed');
-    assert.equal(cgroup!.oomKills, killsBefore + 1, 'by the kernel, for memory');
+    // The hog may be the kernel's second choice while the agent's pages are still being freed: one kill or two.
+    const kills = cgroup!.oomKills - killsBefore;
+    assert.ok(kills >= 1 && kills <= 2, `killed by the kernel, for memory (${kills} OOM kills in the group)`);
     hog?.kill('SIGKILL');
     anthropic.release();
 
