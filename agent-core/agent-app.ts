@@ -201,6 +201,7 @@ async function assemble(
           dataDir: config.dataDir,
           socketPath: config.hub.socketPath,
           tcp: config.hub.tcp,
+          credentials: config.dbCredentials,
           log,
         }),
       stop: (started) => started?.close(),
