@@ -44,7 +44,7 @@ export async function runAgentCommand(command: 'backup' | 'restore', argv: strin
       }
       return await restoreInChild(config.dataDir, values.replace === true);
     }
-    const { datastore, live } = await openBackupSource(config, env);
+    const { datastore, live } = await openBackupSource(config);
     try {
       if (values.summary) {
         line(process.stdout, { type: 'summary', ...(await backupSummary(datastore.db, live)) });

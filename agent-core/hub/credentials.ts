@@ -1,4 +1,4 @@
-// The db hub's user: from MONO_DB_USER/MONO_DB_PASS, or generated on first start into
+// The db hub's user: MONO_DB_USER/MONO_DB_PASS as the config loader parsed them, or generated on first start into
 // <data dir>/hub-credentials.json (mode 0600) and reused; defined in the datastore as an EDITOR of the database
 // mono/agent only — it reads and writes MONO's data, never users, access or other databases (the hub refuses
 // schema statements on top), while the agent keeps its own root session.
@@ -28,13 +28,13 @@ const USER_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
 export interface HubCredentials {
   username: string;
   password: Secret;
-  /** Where they came from: the environment, the credentials file, or generated just now (and saved). */
+  /** Where they came from: the configuration (environment), the credentials file, or generated just now (and saved). */
   source: 'env' | 'file' | 'generated';
   /** The credentials file (also when they came from the environment, where it is not used). */
   file: string;
 }
 
-/** The hub's credentials are missing, half-set, or unreadable; says which variable or file to fix. */
+/** The hub's credentials are unusable or unreadable; says which variable or file to fix. */
 export class HubCredentialsError extends Error {
   override readonly name = 'HubCredentialsError';
   constructor(
@@ -45,18 +45,18 @@ export class HubCredentialsError extends Error {
   }
 }
 
-export function loadHubCredentials(dataDir: string, env: NodeJS.ProcessEnv = process.env): HubCredentials {
+/**
+ * `configured`: MONO_DB_USER/MONO_DB_PASS from the configuration (`AgentConfig.dbCredentials`, which the config
+ * loader gives only with both set); they win over the file.
+ */
+export function loadHubCredentials(
+  dataDir: string,
+  configured?: { username: string; password: Secret },
+): HubCredentials {
   const file = join(dataDir, HUB_CREDENTIALS_FILE);
-  const user = env.MONO_DB_USER?.trim();
-  const pass = env.MONO_DB_PASS;
-  if (user || pass) {
-    if (!user || !pass) {
-      throw new HubCredentialsError(
-        'set both MONO_DB_USER and MONO_DB_PASS, or neither (then the hub generates its own)',
-      );
-    }
-    checkUserName(user, 'MONO_DB_USER');
-    return { username: user, password: new Secret(pass), source: 'env', file };
+  if (configured) {
+    checkUserName(configured.username, 'MONO_DB_USER');
+    return { username: configured.username, password: configured.password, source: 'env', file };
   }
   if (existsSync(file)) return { ...readCredentialsFile(file), source: 'file', file };
   const generated = { username: DEFAULT_USER, password: randomBytes(24).toString('base64url') };
