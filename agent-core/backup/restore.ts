@@ -11,6 +11,7 @@ import type { Datastore } from '../db/datastore-types.ts';
 import { DatastoreLockedError } from '../db/errors.ts';
 import { applySchema, readSchemaFiles, schemaDir } from '../db/schema.ts';
 import type { Logger } from '../log/logger.ts';
+import { errorMessage } from '../util/error-message.ts';
 import { type BackupHeader, readContainer, TABLE_NAME } from './container.ts';
 import {
   AgentRunningError,
@@ -162,7 +163,7 @@ async function countExisting(path: string, options: StageOptions): Promise<Recor
     if (error instanceof DatastoreLockedError) throw new AgentRunningError(options.dataDir);
     if (options.replace) return {};
     throw new Error(
-      `the current datastore in ${path} cannot be read (${(error as Error).message}); run again with --replace to replace it`,
+      `the current datastore in ${path} cannot be read (${errorMessage(error)}); run again with --replace to replace it`,
       { cause: error },
     );
   }

@@ -1,6 +1,7 @@
 // Stripe webhooks: verified with the official library over the raw body (STRIPE_WEBHOOK_SECRET), and the
 // events an owner cares about turned into one plain sentence each. The library loads on first use only.
 import type { Secret } from '../config/secret.ts';
+import { errorMessage } from '../util/error-message.ts';
 
 export interface StripeEvent {
   id: string;
@@ -33,11 +34,7 @@ export async function verifyStripe(
     return { ...event, data: { object: isObject(event.data?.object) ? event.data.object : {} } };
   } catch (error) {
     // The library's message never contains the secret; keep only its first line.
-    throw new StripeSignatureError(
-      String((error as Error).message ?? error)
-        .split('\n')[0]!
-        .slice(0, 200),
-    );
+    throw new StripeSignatureError(errorMessage(error).split('\n')[0]!.slice(0, 200));
   }
 }
 

@@ -17,6 +17,7 @@ import { dirname, join } from 'node:path';
 import type { Surreal } from 'surrealdb';
 import { redact, Secret } from '../config/secret.ts';
 import { hmacSha256Hex } from '../security/hmac.ts';
+import { errorMessage } from '../util/error-message.ts';
 
 export const HUB_CREDENTIALS_FILE = 'hub-credentials.json';
 /** Tells "the hub user is already defined with this password" without hashing it again: see defineHubUser. */
@@ -67,10 +68,7 @@ export function loadHubCredentials(
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EEXIST')
       return { ...readCredentialsFile(file), source: 'file', file };
-    throw new HubCredentialsError(
-      `cannot write ${file}: ${(error as Error).message}; check MONO_DATA_DIR`,
-      file,
-    );
+    throw new HubCredentialsError(`cannot write ${file}: ${errorMessage(error)}; check MONO_DATA_DIR`, file);
   }
   return {
     username: generated.username,
@@ -86,7 +84,7 @@ function readCredentialsFile(file: string): { username: string; password: Secret
     parsed = JSON.parse(readFileSync(file, 'utf8'));
   } catch (error) {
     throw new HubCredentialsError(
-      `cannot read ${file} (${(error as Error).message}); delete it to generate new hub credentials`,
+      `cannot read ${file} (${errorMessage(error)}); delete it to generate new hub credentials`,
       file,
     );
   }
@@ -218,5 +216,5 @@ function writeFingerprint(file: string, credentials: Credentials, definition: st
 
 function redactedReason(error: unknown, password: Secret): string {
   const quoted = surqlStringLiteral(password.reveal());
-  return redact(String((error as Error)?.message ?? error), [password, quoted, quoted.slice(1, -1)]);
+  return redact(errorMessage(error), [password, quoted, quoted.slice(1, -1)]);
 }

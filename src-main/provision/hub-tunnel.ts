@@ -3,6 +3,7 @@
 
 import type { AddressInfo } from 'node:net';
 import { createServer, type Socket } from 'node:net';
+import { errorMessage } from '../../agent-core/util/error-message.ts';
 import { SshExecutor } from '../ssh/executor.ts';
 import { type Target, targetName } from './connect.ts';
 import { ProvisionError } from './errors.ts';
@@ -30,7 +31,7 @@ export async function openHubTunnel(options: {
     ssh.close();
     throw new ProvisionError(
       'tunnel',
-      `cannot open the db hub socket ${path} as ${ssh.username} (${(error as Error).message})`,
+      `cannot open the db hub socket ${path} as ${ssh.username} (${errorMessage(error)})`,
       ssh.isRoot
         ? 'Is the agent running? Check "mono status".'
         : 'Only root and the agent may open the hub socket: connect as root for the database tunnel.',
