@@ -108,7 +108,9 @@ export class EmbeddedEngine extends RpcEngine implements SurrealEngine {
     const wire = request.method === 'health' ? { ...request, method: 'ping' } : request;
     const codec = this._context.codecs.cbor;
     const response = codec.decode(
-      await this.#shared.executeRaw(codec.encode({ id: this._context.uniqueId(), ...wire })),
+      await this.#shared.executeRaw(codec.encode({ id: this._context.uniqueId(), ...wire }), {
+        queued: true,
+      }),
     );
     const error = asRpcError(response);
     if (error) throw parseRpcError(error as Parameters<typeof parseRpcError>[0]);

@@ -46,11 +46,12 @@ export function sessionKey(session: unknown): string {
 }
 
 /**
- * Requests the engine runs at once, from every connection. Each one in the engine holds its own buffers: a thousand
- * webhooks arriving together, each storing its message, took the agent from ~125 MB to ~465 MB resident (+341 MB,
- * nearly all of it the engine's), and allocators keep such memory after the peak. Eight at a time: +80 MB in the
- * same burst, every message still stored before its webhook is answered; four or two made it no smaller (the waiting
- * requests then pile up in the JavaScript heap instead). One request at a time would cost latency on a quiet agent.
+ * The agent's own requests (storing messages, replies, turns) the engine runs at once. Each one in the engine holds
+ * its own buffers: a thousand webhooks arriving together, each storing its message, took the agent from ~125 MB to
+ * ~465 MB resident (+341 MB, nearly all of it the engine's), and allocators keep such memory after the peak. Eight
+ * at a time: +80 MB in the same burst, every message still stored before its webhook is answered; four or two made
+ * it no smaller (the waiting requests then pile up in the JavaScript heap instead). The db hub's clients are not
+ * queued here: a client's slow query must never hold up the agent's own writes (their frames are bounded instead).
  */
 export const ENGINE_CALLS_AT_ONCE = 8;
 
@@ -69,7 +70,7 @@ export class SharedEngine {
   /** Requests the engine is running: freeing it under one makes the addon panic and abort the process. */
   readonly #inFlight = new Set<Promise<unknown>>();
   #gate: ((request: Uint8Array) => Promise<void> | undefined) | undefined;
-  /** Requests handed to the engine at once (see ENGINE_CALLS_AT_ONCE); the rest wait their turn here. */
+  /** The agent's own requests handed to the engine at once (see ENGINE_CALLS_AT_ONCE); the rest wait here. */
   readonly #slots = new FairSlots({ limit: () => ENGINE_CALLS_AT_ONCE });
 
   constructor(raw: RawEngine, log: Logger) {
@@ -95,15 +96,18 @@ export class SharedEngine {
     this.#gate = gate;
   }
 
-  /** Run one CBOR-encoded RPC request; resolves to the CBOR-encoded result or `{error}`. */
-  async executeRaw(request: Uint8Array): Promise<Uint8Array> {
+  /**
+   * Run one CBOR-encoded RPC request; resolves to the CBOR-encoded result or `{error}`. `queued`: one of the agent's
+   * own requests, which takes its turn among ENGINE_CALLS_AT_ONCE.
+   */
+  async executeRaw(request: Uint8Array, { queued = false } = {}): Promise<Uint8Array> {
     const wait = this.#gate?.(request);
     if (wait) await wait;
-    const release = await this.#slots.acquire('engine');
+    const release = queued ? await this.#slots.acquire('agent') : undefined;
     try {
       return await this.#track(() => this.#raw.execute(request));
     } finally {
-      release();
+      release?.();
     }
   }
 
