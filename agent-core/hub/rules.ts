@@ -31,6 +31,8 @@ export const HUB_LIMITS = {
   connections: 64,
   /** Bytes waiting to be sent to one client before the hub drops it (it re-selects when it reconnects). */
   bufferedBytes: 16 * 1024 * 1024,
+  /** Heartbeats in a row a client may leave unanswered before it is dropped (see HubOptions.heartbeatMs). */
+  silentHeartbeats: 2,
 } as const;
 
 /**

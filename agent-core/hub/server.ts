@@ -29,8 +29,9 @@ export interface HubOptions {
   /** Open connections at most; more are refused with 503. Default 64. */
   maxConnections?: number;
   /**
-   * Every this often each client must have answered the previous WebSocket ping (or sent anything), or it is
-   * dropped and its live queries killed: a vanished SSH tunnel must not keep live queries forever. Default 30 s.
+   * Every this often each client is pinged; one that answered none of the last two pings (and sent nothing) is
+   * dropped and its live queries killed: a vanished SSH tunnel must not keep live queries forever. Two, not one:
+   * on a busy machine a pong read a moment after the next heartbeat is not a dead client. Default 30 s.
    */
   heartbeatMs?: number;
 }
@@ -71,16 +72,18 @@ export async function startHub(ds: Datastore, options: HubOptions): Promise<Hub>
   const connections = new Map<WebSocket, HubConnection>();
   const signinGate = gate(HUB_LIMITS.signinsAtOnce);
   const maxConnections = options.maxConnections ?? HUB_LIMITS.connections;
-  /** Clients heard from since the last heartbeat. */
-  const heard = new WeakSet<WebSocket>();
+  /** Heartbeats each client has let pass without a word (a pong or any message resets it). */
+  const silentFor = new WeakMap<WebSocket, number>();
+  const heard = (ws: WebSocket) => silentFor.set(ws, 0);
   const heartbeat = setInterval(() => {
     for (const ws of connections.keys()) {
-      if (!heard.has(ws)) {
+      const silent = (silentFor.get(ws) ?? 0) + 1;
+      if (silent > HUB_LIMITS.silentHeartbeats) {
         log.debug('db hub client stopped answering; dropping it');
         ws.terminate();
         continue;
       }
-      heard.delete(ws);
+      silentFor.set(ws, silent);
       ws.ping();
     }
   }, options.heartbeatMs ?? 30_000);
@@ -153,9 +156,9 @@ export async function startHub(ds: Datastore, options: HubOptions): Promise<Hub>
       socket.off('data', budget),
     );
     connections.set(ws, connection);
-    heard.add(ws);
-    ws.on('pong', () => heard.add(ws));
-    ws.on('message', () => heard.add(ws));
+    heard(ws);
+    ws.on('pong', () => heard(ws));
+    ws.on('message', () => heard(ws));
     log.debug({ connections: connections.size }, 'db hub connection opened');
     const signinTimer = setTimeout(() => {
       if (!connection.authenticated) ws.close(1008, 'sign in first');

@@ -12,6 +12,8 @@ export interface Running {
   /** Where Telegram's webhook updates go (with `X-Telegram-Bot-Api-Secret-Token`). */
   webhookUrl: string;
   readyMs: number;
+  /** MONO's db hub, when it was asked to listen on TCP (MONO_HUB_LISTEN). */
+  hubUrl?: string;
 }
 
 export interface Subject {
@@ -19,7 +21,8 @@ export interface Subject {
   /** Sequential messages for the latency figures (a slow subject gets fewer). */
   latencyMessages: number;
   starts: number;
-  start(dataDir: string, fakes: PeerFakes): Promise<Running>;
+  /** `env`: more settings for this start (the soak attaches the hub and a memory probe). */
+  start(dataDir: string, fakes: PeerFakes, env?: Record<string, string>): Promise<Running>;
 }
 
 // NODE_EXTRA_CA_CERTS costs every Node start ~40 ms on this machine: keep it out of the measurement.
@@ -30,7 +33,7 @@ function nodeSubject(name: string, script: string): Subject {
     name,
     latencyMessages: 300,
     starts: 5,
-    async start(dataDir, fakes) {
+    async start(dataDir, fakes, env = {}) {
       const spawnedAt = preciseNow();
       const child = spawn(process.execPath, [script], {
         env: {
@@ -46,14 +49,19 @@ function nodeSubject(name: string, script: string): Subject {
           MONO_OWNER_CHAT: 'telegram:1',
           MONO_HTTP_PORT: '0',
           MONO_LOG_LEVEL: 'info',
+          ...env,
         },
-        stdio: ['ignore', 'pipe', 'inherit'],
+        // stderr passes through; a bench may listen to it too (the soak reads its memory probe there).
+        stdio: ['ignore', 'pipe', 'pipe'],
       });
+      child.stderr!.pipe(process.stderr);
+      let hubUrl: string | undefined;
       const url = await new Promise<string>((resolve, reject) => {
         let buffer = '';
         child.stdout!.on('data', (chunk: Buffer) => {
           buffer = (buffer + chunk.toString()).slice(-8192);
           const match = /"http":"([^"]+)"/.exec(buffer);
+          hubUrl ??= /"hub":"([^"]+)"/.exec(buffer)?.[1];
           if (match) resolve(`http://${match[1]}`);
         });
         child.once('exit', (code) => reject(new Error(`${name} exited with ${code}`)));
@@ -62,7 +70,8 @@ function nodeSubject(name: string, script: string): Subject {
         const response = await fetch(`${url}/healthz`).catch(() => undefined);
         if (response?.status === 200) break;
       }
-      return { name, child, webhookUrl: `${url}/telegram`, readyMs: preciseNow() - spawnedAt };
+      const webhookUrl = `${url}/telegram`;
+      return { name, child, webhookUrl, readyMs: preciseNow() - spawnedAt, ...(hubUrl ? { hubUrl } : {}) };
     },
   };
 }

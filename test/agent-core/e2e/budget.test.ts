@@ -8,7 +8,7 @@ import { FakeTelegram } from '../../fakes/telegram-server.ts';
 import { agentEnv } from '../../helpers/agent-env.ts';
 import { AgentProcess, tempDataDir } from '../../helpers/agent-process.ts';
 import { queryDataDir } from '../../helpers/inspect-datastore.ts';
-import { sleep } from '../../helpers/wait.ts';
+import { eventually, sleep } from '../../helpers/wait.ts';
 
 const OWNER = 4301;
 const GUEST = 4302;
@@ -71,6 +71,9 @@ describe('budget and owner commands', { timeout: 90_000 }, () => {
     assert.match(await ask('hello from a guest', GUEST), /paused by my owner.*waits here/s);
     const quiet = telegram.sent.length;
     telegram.sendText({ chatId: GUEST, userId: GUEST, text: 'still there?' });
+    // Stored before the owner resumes (Telegram's update is confirmed only once it is): else, on a busy machine,
+    // it could arrive after /resume and simply be answered then.
+    await eventually(() => telegram.pendingUpdates === 0, 'the guest’s second message to be stored');
     assert.match(await ask('/status'), /paused/);
     assert.equal(telegram.sent.length, quiet + 1, 'the guest was told once, the owner got /status only');
     assert.equal(anthropic.requests.length, calls, 'Claude was not called while paused');
