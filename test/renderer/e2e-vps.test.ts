@@ -212,14 +212,8 @@ test('on the VPS too, the wizard ends with a one-time code: its Telegram sender 
 }, async () => {
   const { telegram, anthropic } = fakes;
   const h = app.services.handlers;
-  // Nobody owns the VPS agent yet: whoever writes hears it is not set up, and nothing reaches Claude.
-  const before = anthropic.requests.length;
-  telegram.sendText({ ...MALLORY, text: 'hello?' });
-  await telegram.waitFor(sentTo(MALLORY.chatId, /isn't set up yet/), { timeoutMs: 60_000 });
-  assert.equal(anthropic.requests.length, before);
-  assert.deepEqual(await h['owner.list'](undefined), []);
-
-  // The code the wizard made through the SSH tunnel to the VPS agent's hub: only its hash is stored there.
+  // The code the wizard made through the SSH tunnel to the VPS agent's hub (shown once the desktop is connected):
+  // only its hash is stored there.
   const code = (await page.getByTestId('claim-code').textContent({ timeout: 60_000 }))?.trim() ?? '';
   assert.match(code, /^MONO-[A-Z2-9]{5}-[A-Z2-9]{5}$/);
   const bot = telegram.botFor(FAKE_TELEGRAM_TOKEN);
@@ -230,6 +224,12 @@ test('on the VPS too, the wizard ends with a one-time code: its Telegram sender 
   const claims = await app.services.sync.query<{ code_hash: string }>('SELECT * FROM owner_claim');
   assert.equal(claims.length, 1);
   assert.ok(!JSON.stringify(claims).includes(code.replace(/-/g, '')));
+  // Nobody owns the VPS agent yet: whoever writes hears it is not set up, and nothing reaches Claude.
+  assert.deepEqual(await h['owner.list'](undefined), []);
+  const before = anthropic.requests.length;
+  telegram.sendText({ ...MALLORY, text: 'hello?' });
+  await telegram.waitFor(sentTo(MALLORY.chatId, /isn't set up yet/), { timeoutMs: 60_000 });
+  assert.equal(anthropic.requests.length, before);
 
   // What Telegram sends when the owner opens the t.me link on the phone and taps Start.
   telegram.sendText({ ...ADA, text: `/start ${code}` });
