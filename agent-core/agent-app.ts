@@ -1,18 +1,15 @@
-// Assembles the agent from its parts (datastore, hub, HTTP, channels, turn runner) and takes it apart again.
+// Assembles the agent from its parts (datastore, guards, channels, turn runner, HTTP, hub) and takes it apart again.
+// Each part is registered with its stop as it starts: a failed start stops what already started, and a stop takes
+// everything apart in the order STOP_STAGES gives.
 import type { Surreal } from 'surrealdb';
-import { Assistant } from './agent/assistant.ts';
-import { createClaudeClient } from './agent/claude.ts';
-import { HealthTracker } from './agent/health.ts';
-import { HeldMessages } from './agent/held-messages.ts';
+import { watchClaude } from './agent/claude-watch.ts';
 import { HistoryPrefetch } from './agent/history-prefetch.ts';
-import { Owner } from './agent/owner.ts';
 import { PendingReplyWatcher } from './agent/pending-replies.ts';
 import { Settings } from './agent/settings.ts';
-import { TurnRunner } from './agent/turns.ts';
-import { BudgetGuard } from './budget/guard.ts';
+import { agentHealth } from './agent-health.ts';
+import { buildTurnParts } from './agent-turns.ts';
 import type { Channel, InboundMessage } from './channels/channel.ts';
-import { CHANNEL_NAMES, ownerTarget, setupChannels } from './channels/registry.ts';
-import { OwnerCommands } from './commands/owner-commands.ts';
+import { ownerTarget, setupChannels } from './channels/registry.ts';
 import { isPaused } from './commands/pause.ts';
 import type { AgentConfig } from './config/config.ts';
 import type { Allowlist } from './config/values.ts';
@@ -20,27 +17,22 @@ import type { ChannelName } from './contract/tables.ts';
 import { openConfiguredDatastore } from './db/datastore.ts';
 import type { Datastore } from './db/datastore-types.ts';
 import { applySchema } from './db/schema.ts';
-import { Delivery } from './delivery/delivery.ts';
 import { markUnknownFates } from './delivery/in-flight.ts';
 import { FaultWatch } from './health/fault-watch.ts';
 import { startFaultGuards } from './health/guards.ts';
-import { gatedClaude } from './health/upstreams.ts';
 import { waitForDisk } from './health/wait-for-disk.ts';
 import { diskWriteGate } from './health/write-gate.ts';
 import { Hooks } from './hooks/routes.ts';
 import { createHttpApp, listen, type RunningServer } from './http/app.ts';
 import { startAgentHub } from './hub/start-agent-hub.ts';
-import { Scheduler } from './jobs/scheduler.ts';
 import type { Logger } from './log/logger.ts';
 import { MediaFiles } from './media/files.ts';
-import { MediaPreparer } from './media/prepare.ts';
-import { MediaRetention, RETENTION_SETTING, retentionDays } from './media/retention.ts';
 import { historyReadLimit } from './memory/summary.ts';
 import { PairingWatcher } from './pairing/pairing-watcher.ts';
 import { AgentStatus } from './store/agent-status.ts';
-import { conversationId, type MessageRecord, storeInbound } from './store/messages.ts';
+import { conversationId, storeInbound } from './store/messages.ts';
 import { OwnerAccounts } from './store/owners.ts';
-import { collectTools } from './tools/index.ts';
+import { part, StartedParts } from './util/started-parts.ts';
 import { VERSION } from './version.ts';
 
 export interface RunningAgent {
@@ -51,30 +43,84 @@ export interface RunningAgent {
   stop(graceMs?: number): Promise<void>;
 }
 
+/**
+ * The order the agent stops in, stage by stage, the last started first within a stage. The fault watchers go
+ * first, so a part being stopped is not taken for a fault; then nothing new is taken in (channels, HTTP); the work
+ * in flight finishes or is parked within the grace (jobs, hooks, turns); then the background work and the views
+ * kept of the datastore; the datastore and what serves it (status heartbeat, hub) last.
+ */
+const STOP_STAGES = ['fault-watch', 'intake', 'work', 'background', 'datastore'] as const;
+type Stage = (typeof STOP_STAGES)[number];
+
 /** `opening`: a datastore already being opened (main.ts starts that first, to overlap it with loading code). */
 export async function startAgent(
   config: AgentConfig,
   log: Logger,
   opening: Promise<Datastore> = openConfiguredDatastore(config, log),
 ): Promise<RunningAgent> {
+  const parts = new StartedParts<Stage>(STOP_STAGES);
+  // What is left of the grace a stop gives the work in flight; a failed start gives none.
+  let deadline = Date.now();
+  const graceLeft = (reserveMs: number) => Math.max(0, deadline - Date.now() - reserveMs);
+  try {
+    const running = await assemble(config, log, opening, parts, graceLeft);
+    return {
+      ...running,
+      async stop(graceMs = 4000) {
+        deadline = Date.now() + graceMs;
+        await parts.stop();
+      },
+    };
+  } catch (error) {
+    const failed = await parts.abandon('the agent', error);
+    const notStopped = failed.stopFailures.map((failure) => failure.part);
+    log.error(
+      { part: failed.part, not_stopped: notStopped },
+      `${failed.part} did not start; stopped the rest`,
+    );
+    // The part's own error: its message is what the owner reads (the desktop shows it as it is).
+    throw failed.error;
+  }
+}
+
+async function assemble(
+  config: AgentConfig,
+  log: Logger,
+  opening: Promise<Datastore>,
+  parts: StartedParts<Stage>,
+  graceLeft: (reserveMs: number) => number,
+): Promise<Omit<RunningAgent, 'stop'>> {
   const startedAt = Date.now();
-  const datastore = await opening;
+  const datastore = await parts.start({
+    name: 'datastore',
+    stage: 'datastore',
+    start: () => opening,
+    stop: (opened) => opened.close(),
+  });
   const { db } = datastore;
   // Disk, memory, reachability: before anything is written or taken in (see health/).
-  const guards = await startFaultGuards(config, log);
+  const guards = await parts.start({
+    name: 'fault guards',
+    stage: 'fault-watch',
+    start: () => startFaultGuards(config, log),
+    stop: (started) => started.stop(),
+  });
   datastore.engine?.gate(diskWriteGate(guards.disk, datastore.engine.codec));
-  const startedOnFullDisk = await waitForDisk(guards.disk, config.http, log, VERSION);
-  await applySchema(db, log);
+  const startedOnFullDisk = await parts.start({
+    name: 'disk space',
+    start: () => waitForDisk(guards.disk, config.http, log, VERSION),
+  });
+  await parts.start({ name: 'schema', start: () => applySchema(db, log) });
 
   // Start-up steps that do not depend on each other run together: each is a few datastore round trips.
   const settings = new Settings(db, log);
   const owners = new OwnerAccounts(db, log);
   const files = new MediaFiles(config.dataDir);
-  const [setups] = await Promise.all([
-    setupChannels(config, log),
-    settings.load(),
-    owners.load(),
-    files.init(),
+  const [setups] = await parts.startTogether([
+    { name: 'channel setup', start: () => setupChannels(config, log) },
+    { name: 'settings', stage: 'background', start: () => settings.load(), stop: () => settings.close() },
+    { name: 'owners', stage: 'background', start: () => owners.load(), stop: () => owners.close() },
+    { name: 'media files', start: () => files.init() },
   ]);
   const channels = new Map<ChannelName, Channel>(setups.map((setup) => [setup.channel.name, setup.channel]));
   const allowlists = new Map<ChannelName, Allowlist>(
@@ -84,103 +130,21 @@ export async function startAgent(
     log.warn('no channel is configured: set TELEGRAM_BOT_TOKEN so people can talk to the agent');
   }
 
-  const owner = new Owner(allowlists, settings, {
-    ...(config.features.timezone ? { timezone: config.features.timezone } : {}),
-    ...(config.features.ownerChat ? { ownerChat: config.features.ownerChat } : {}),
-    accounts: owners,
-  });
-  const budget = new BudgetGuard(db, settings);
-  const claude = config.anthropic.apiKey
-    ? gatedClaude(
-        createClaudeClient({
-          apiKey: config.anthropic.apiKey,
-          baseUrl: config.anthropic.baseUrl,
-          model: config.anthropic.model,
-          budget: budget.ledger,
-        }),
-        guards.upstreams.get('anthropic'),
-        guards.claudeSlots,
-      )
-    : undefined;
-  // Tools, jobs and hooks deliver through the runner's per-conversation queue (created just below).
-  const deliver = (message: MessageRecord, chatId: string) => runner.deliver(message, chatId);
-  const tools = [
-    ...collectTools({
-      owner,
-      channels: () => [...channels.keys()],
-      deliver,
-      wakeScheduler: () => scheduler.wake(),
-    }),
-    ...setups.flatMap((setup) => setup.tools ?? []),
-  ];
-  const assistant = new Assistant({
-    db,
+  const turns = buildTurnParts({
+    config,
     log,
-    claude,
+    db,
+    guards,
     settings,
-    owner,
-    budget,
-    tools: () => tools,
-    deliver,
-    webTools: config.media.webTools,
-  });
-  const held = new HeldMessages({
-    db,
-    pause: assistant.pause,
-    log,
-    answer: (id, conversation) => runner.answer(id, conversation),
-  });
-  const commands = new OwnerCommands({
-    db,
-    settings,
-    budget,
-    pause: assistant.pause,
-    held,
-    version: VERSION,
-    startedAt,
-    channels: () => Object.fromEntries([...channels].map(([name, channel]) => [name, channel.state().state])),
-    tools: () => tools,
-  });
-  const runner: TurnRunner = new TurnRunner({
-    db,
-    channels,
-    claude,
-    assistant,
-    commands,
-    held,
     owners,
-    isAllowed: (channel, userId) => {
-      const allow = allowlists.get(channel);
-      return allow ? allow.everyone || allow.ids.has(userId) : false;
-    },
-    log,
-    historyLimit: config.features.historyLimit,
-    delivery: new Delivery({ db, upstreams: guards.upstreams, room: (signal) => guards.disk.room(signal) }),
-    room: (signal) => guards.disk.room(signal),
-    media: new MediaPreparer({
-      db,
-      files,
-      log: log.child({ part: 'media' }),
-      ...(config.media.stt ? { stt: config.media.stt } : {}),
-    }),
     files,
+    setups,
+    channels,
+    allowlists,
+    startedAt,
   });
-  const retention = new MediaRetention({
-    db,
-    files,
-    log,
-    days: () => retentionDays(settings.get(RETENTION_SETTING)),
-  });
-  guards.countPending(() => runner.pending);
-  const scheduler: Scheduler = new Scheduler({
-    db,
-    log: log.child({ part: 'jobs' }),
-    assistant,
-    deliver,
-    tickMs: config.features.jobTickMs,
-    lateAfterMs: config.features.jobLateAfterMs,
-    mayStart: () => guards.disk.accepting(),
-  });
+  const { owner, budget, claude, assistant, held, runner, retention, scheduler } = turns;
+  parts.add('held messages', () => held.stop(), 'background');
 
   const status = new AgentStatus(
     db,
@@ -196,7 +160,6 @@ export async function startAgent(
   // follows at once.
   owners.onChange(beatNow);
   claude?.onStateChange?.(beatNow);
-  const health = new HealthTracker();
   const faults = new FaultWatch({
     db,
     log: log.child({ part: 'faults' }),
@@ -224,48 +187,32 @@ export async function startAgent(
   });
   const app = createHttpApp({
     log,
-    health: async () => {
-      const report = health.report({
-        dbOk: await datastore.health(),
-        channels: Object.fromEntries(
-          CHANNEL_NAMES.map((name) => {
-            const setup = setups.find((s) => s.channel.name === name);
-            return [
-              name,
-              setup ? { mode: setup.mode(), ...setup.channel.state() } : { mode: 'off', state: 'off' },
-            ];
-          }),
-        ),
-        ...(claude?.state ? { claude: claude.state() } : {}),
-      });
-      // Faults of the machine itself (a full disk) degrade it too, beside the parts the tracker watches.
-      const reasons = faults.healthReasons();
-      const reason = [
-        report.reason,
-        ...reasons.map((part) => (part === 'disk' ? 'disk: nearly full, new messages wait' : part)),
-      ].filter(Boolean);
-      return {
-        ...report,
-        status: report.status === 'ok' && reasons.length === 0 ? 'ok' : 'degraded',
-        ...(reason.length > 0 ? { reason: reason.join('; ') } : {}),
-        ...(reasons.length > 0 ? { reasons } : {}),
-        version: VERSION,
-        uptime_s: Math.round((Date.now() - startedAt) / 1000),
-      };
-    },
+    health: agentHealth({ datastore, setups, claude, faults, startedAt }),
     routes: [...setups.flatMap((setup) => (setup.routes ? [setup.routes] : [])), hooks.routes],
     gate: guards.httpGate,
   });
-  const [hub, http] = await Promise.all([
+  const [hub, http] = await parts.startTogether([
     // The db hub: how the desktop (and `mono pairing`) read and watch this datastore.
-    startAgentHub(datastore, {
-      dataDir: config.dataDir,
-      socketPath: config.hub.socketPath,
-      tcp: config.hub.tcp,
-      log,
+    part({
+      name: 'db hub',
+      stage: 'datastore',
+      start: () =>
+        startAgentHub(datastore, {
+          dataDir: config.dataDir,
+          socketPath: config.hub.socketPath,
+          tcp: config.hub.tcp,
+          credentials: config.dbCredentials,
+          log,
+        }),
+      stop: (started) => started?.close(),
     }),
-    listen(app, config.http.host, config.http.port),
-    status.start(),
+    part({
+      name: 'http',
+      stage: 'intake',
+      start: () => listen(app, config.http.host, config.http.port),
+      stop: (started) => started.close(),
+    }),
+    { name: 'status', stage: 'datastore', start: () => status.start(), stop: () => status.stop() },
   ]);
 
   // Store first, then schedule: a message is acknowledged to its channel only after it is in the datastore.
@@ -296,13 +243,45 @@ export async function startAgent(
       { replies: uncertain },
       'replies were being sent when MONO stopped: sending them again (may arrive twice)',
     );
-  await Promise.all([runner.resume(), pairings.start(), retries.start()]);
-  await faults.start();
-  for (const channel of channels.values()) await channel.start(receive);
-  await Promise.all([scheduler.start(), hooks.resume()]);
+  await parts.startTogether([
+    {
+      name: 'turns',
+      stage: 'work',
+      start: () => runner.resume(),
+      stop: () => runner.drain(graceLeft(500)),
+    },
+    { name: 'reply retries', stage: 'background', start: () => retries.start(), stop: () => retries.stop() },
+    { name: 'pairings', stage: 'background', start: () => pairings.start(), stop: () => pairings.stop() },
+  ]);
+  await parts.start({
+    name: 'fault watch',
+    stage: 'fault-watch',
+    start: () => faults.start(),
+    stop: () => faults.stop(),
+  });
+  // Channels start one after the other and stop together.
+  const started: Channel[] = [];
+  parts.add('channels', () => Promise.allSettled(started.map((channel) => channel.stop())), 'intake');
+  for (const channel of channels.values()) {
+    await parts.start({ name: `the ${channel.name} channel`, start: () => channel.start(receive) });
+    started.push(channel);
+  }
+  await parts.startTogether([
+    { name: 'hooks', stage: 'work', start: () => hooks.resume(), stop: () => hooks.stop(graceLeft(1500)) },
+    {
+      name: 'jobs',
+      stage: 'work',
+      start: () => scheduler.start(),
+      stop: () => scheduler.stop(graceLeft(1500)),
+    },
+  ]);
   // A refused key shows before anyone writes; while Claude is not ok it is asked again now and then (for free).
-  const claudeCheck = claude?.check ? watchClaude(claude.check, log) : undefined;
+  if (claude?.check) {
+    const claudeCheck = watchClaude(claude.check, log);
+    parts.add('claude check', () => claudeCheck.stop(), 'fault-watch');
+  }
   retention.start();
+  parts.add('media retention', () => retention.stop(), 'background');
 
   log.info(
     {
@@ -315,54 +294,5 @@ export async function startAgent(
     },
     'ready',
   );
-
-  return {
-    http: http.address,
-    ...(hub ? { hubAddress: hub.address } : {}),
-    db,
-    async stop(graceMs = 4000) {
-      const deadline = Date.now() + graceMs;
-      claudeCheck?.stop();
-      faults.stop();
-      guards.stop();
-      await Promise.allSettled([...channels.values()].map((channel) => channel.stop()));
-      await http.close();
-      await scheduler.stop(Math.max(0, deadline - Date.now() - 1500));
-      await hooks.stop(Math.max(0, deadline - Date.now() - 1500));
-      await runner.drain(Math.max(0, deadline - Date.now() - 500));
-      await retention.stop();
-      await pairings.stop();
-      await retries.stop();
-      held.stop();
-      await owners.close();
-      await settings.close();
-      await status.stop();
-      await hub?.close();
-      await datastore.close();
-    },
-  };
-}
-
-const CLAUDE_RECHECK_MS = 60_000;
-
-function watchClaude(check: () => Promise<{ state: string }>, log: Logger): { stop(): void } {
-  let timer: NodeJS.Timeout | undefined;
-  let stopped = false;
-  const run = () => {
-    check()
-      .then((health) => {
-        if (stopped || health.state === 'ok') return;
-        log.warn({ claude: health }, 'claude is not usable; checking again in a minute');
-        timer = setTimeout(run, CLAUDE_RECHECK_MS);
-        timer.unref();
-      })
-      .catch(() => {});
-  };
-  run();
-  return {
-    stop() {
-      stopped = true;
-      clearTimeout(timer);
-    },
-  };
+  return { http: http.address, ...(hub ? { hubAddress: hub.address } : {}), db };
 }

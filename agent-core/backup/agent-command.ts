@@ -10,6 +10,7 @@ import { parseArgs } from 'node:util';
 import type { Surreal } from 'surrealdb';
 import { loadConfig } from '../config/config.ts';
 import { silentLogger } from '../log/logger.ts';
+import { errorMessage } from '../util/error-message.ts';
 import { backupStream, backupSummary } from './backup.ts';
 import { BackupError, BackupFileError, RestoreRefusedError } from './errors.ts';
 import { finishRestore, type StagedRestore, stageRestore, stagingDir } from './restore.ts';
@@ -44,7 +45,7 @@ export async function runAgentCommand(command: 'backup' | 'restore', argv: strin
       }
       return await restoreInChild(config.dataDir, values.replace === true);
     }
-    const { datastore, live } = await openBackupSource(config, env);
+    const { datastore, live } = await openBackupSource(config);
     try {
       if (values.summary) {
         line(process.stdout, { type: 'summary', ...(await backupSummary(datastore.db, live)) });
@@ -59,7 +60,7 @@ export async function runAgentCommand(command: 'backup' | 'restore', argv: strin
     line(report, {
       type: 'error',
       name: (error as Error)?.name ?? 'Error',
-      message: String((error as Error)?.message ?? error),
+      message: errorMessage(error),
       ...(error instanceof BackupError ? { reason: error.reason, hint: error.hint } : {}),
       ...(error instanceof BackupFileError ? { problem: error.problem } : {}),
       ...(error instanceof RestoreRefusedError ? { counts: error.counts } : {}),

@@ -3,6 +3,7 @@
 import { pipeline } from 'node:stream/promises';
 import { constants, createBrotliCompress, createBrotliDecompress } from 'node:zlib';
 import { CborCodec } from 'surrealdb';
+import { errorMessage } from '../util/error-message.ts';
 import { tampered, truncated } from './errors.ts';
 
 export interface Page {
@@ -74,7 +75,7 @@ export async function* decodePages(payload: AsyncIterable<Uint8Array>): AsyncGen
     await feeding;
     if (sourceError) throw sourceError;
     if ((error as { name?: string }).name === 'BackupFileError') throw error;
-    throw tampered(`its records do not decompress (${(error as Error).message})`);
+    throw tampered(`its records do not decompress (${errorMessage(error)})`);
   }
   await feeding;
   if (sourceError) throw sourceError;
@@ -86,7 +87,7 @@ function toPage(bytes: Buffer): Page {
   try {
     value = codec.decode(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
   } catch (error) {
-    throw tampered(`a page does not decode (${(error as Error).message})`);
+    throw tampered(`a page does not decode (${errorMessage(error)})`);
   }
   const page = value as Partial<Page> | undefined;
   if (

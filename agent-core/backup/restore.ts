@@ -11,6 +11,7 @@ import type { Datastore } from '../db/datastore-types.ts';
 import { DatastoreLockedError } from '../db/errors.ts';
 import { applySchema, readSchemaFiles, schemaDir } from '../db/schema.ts';
 import type { Logger } from '../log/logger.ts';
+import { errorMessage } from '../util/error-message.ts';
 import { type BackupHeader, readContainer, TABLE_NAME } from './container.ts';
 import {
   AgentRunningError,
@@ -73,9 +74,9 @@ export function stagingDir(dataDir: string, now: Date = new Date()): string {
  * that exits before finishRestore: the engine goes on writing its files for a moment after close(), and after any
  * DEFINE INDEX it lets go of them only when its process ends.
  */
-export async function stageRestore(o: StageOptions): Promise<StagedRestore> {
-  const dir = o.schemaDir ?? schemaDir();
-  const { header, payload } = await readContainer(o.input, { passphrase: o.passphrase });
+export async function stageRestore(options: StageOptions): Promise<StagedRestore> {
+  const dir = options.schemaDir ?? schemaDir();
+  const { header, payload } = await readContainer(options.input, { passphrase: options.passphrase });
   const known = new Set(readSchemaFiles(dir).map((file) => file.name));
   const unknown = header.schema.migrations.filter((m) => !known.has(m.name)).map((m) => m.name);
   if (unknown.length)
@@ -84,24 +85,24 @@ export async function stageRestore(o: StageOptions): Promise<StagedRestore> {
       `this backup comes from a newer MONO (schema ${header.schema.version}; this agent does not know ${unknown.join(', ')})`,
     );
 
-  const current = join(o.dataDir, DATASTORE_DIR);
-  const existing = existsSync(current) ? await countExisting(current, o) : {};
+  const current = join(options.dataDir, DATASTORE_DIR);
+  const existing = existsSync(current) ? await countExisting(current, options) : {};
   const held = heldData(existing);
-  if (Object.keys(held).length && !o.replace) throw new RestoreRefusedError(held);
-  o.onProgress?.({ phase: 'checked', header, existing });
+  if (Object.keys(held).length && !options.replace) throw new RestoreRefusedError(held);
+  options.onProgress?.({ phase: 'checked', header, existing });
 
-  const datastore = await openDatastore({ url: `surrealkv://${o.staging}`, log: o.log });
+  const datastore = await openDatastore({ url: `surrealkv://${options.staging}`, log: options.log });
   try {
     const { db } = datastore;
-    await applySchema(db, o.log, dir, new Set(header.schema.migrations.map((m) => m.name)));
-    const inserted = await insertPages(db, decodePages(payload), header, o);
+    await applySchema(db, options.log, dir, new Set(header.schema.migrations.map((m) => m.name)));
+    const inserted = await insertPages(db, decodePages(payload), header, options);
     for (const [table, n] of Object.entries(header.counts))
       if ((inserted[table] ?? 0) !== n)
         throw tampered(`it holds ${inserted[table] ?? 0} rows of ${table}, its header says ${n}`);
-    const applied = (await applySchema(db, o.log, dir)).applied;
+    const applied = (await applySchema(db, options.log, dir)).applied;
     const to = readSchemaFiles(dir).reduce((max, f) => Math.max(max, Number.parseInt(f.name, 10)), 0);
     const migrated = applied.length ? { from: header.schema.version, to, applied } : undefined;
-    if (migrated) o.onProgress?.({ phase: 'migrated', ...migrated });
+    if (migrated) options.onProgress?.({ phase: 'migrated', ...migrated });
     const interrupted = header.live
       ? await closeInterruptedWork(db, new Set(Object.keys(header.counts)))
       : {};
@@ -154,15 +155,15 @@ export function heldData(counts: Record<string, number>): Record<string, number>
   );
 }
 
-async function countExisting(path: string, o: StageOptions): Promise<Record<string, number>> {
+async function countExisting(path: string, options: StageOptions): Promise<Record<string, number>> {
   let datastore: Datastore;
   try {
-    datastore = await openDatastore({ url: `surrealkv://${path}`, log: o.log, openTimeoutMs: 15_000 });
+    datastore = await openDatastore({ url: `surrealkv://${path}`, log: options.log, openTimeoutMs: 15_000 });
   } catch (error) {
-    if (error instanceof DatastoreLockedError) throw new AgentRunningError(o.dataDir);
-    if (o.replace) return {};
+    if (error instanceof DatastoreLockedError) throw new AgentRunningError(options.dataDir);
+    if (options.replace) return {};
     throw new Error(
-      `the current datastore in ${path} cannot be read (${(error as Error).message}); run again with --replace to replace it`,
+      `the current datastore in ${path} cannot be read (${errorMessage(error)}); run again with --replace to replace it`,
       { cause: error },
     );
   }
@@ -181,7 +182,7 @@ async function insertPages(
   db: Surreal,
   pages: AsyncIterable<{ table: string; rows: Record<string, unknown>[] }>,
   header: BackupHeader,
-  o: StageOptions,
+  options: StageOptions,
 ): Promise<Record<string, number>> {
   const total = Object.values(header.counts).reduce((a, b) => a + b, 0);
   const inserted: Record<string, number> = {};
@@ -189,12 +190,12 @@ async function insertPages(
   for await (const page of pages) {
     if (!TABLE_NAME.test(page.table) || page.table === MIGRATION_TABLE || !(page.table in header.counts))
       throw tampered(`it holds rows of a table its header does not list (${page.table.slice(0, 64)})`);
-    const free = freeBytes(o.dataDir);
-    if (free < MIN_FREE_BYTES) throw new RestoreDiskError(o.dataDir, free);
+    const free = freeBytes(options.dataDir);
+    if (free < MIN_FREE_BYTES) throw new RestoreDiskError(options.dataDir, free);
     await db.query(`INSERT INTO \`${page.table}\` $rows RETURN NONE`, { rows: page.rows }).collect();
     inserted[page.table] = (inserted[page.table] ?? 0) + page.rows.length;
     rows += page.rows.length;
-    o.onProgress?.({ phase: 'rows', rows, total });
+    options.onProgress?.({ phase: 'rows', rows, total });
   }
   return inserted;
 }

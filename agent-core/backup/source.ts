@@ -27,11 +27,10 @@ export function dataEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
 /** The running agent's hub (a live snapshot); the datastore itself when the agent is stopped. */
 export async function openBackupSource(
   config: Pick<AgentConfig, 'dataDir' | 'dbUrl' | 'dbCredentials' | 'hub'>,
-  env: NodeJS.ProcessEnv,
 ): Promise<{ datastore: Datastore; live: boolean }> {
   if (config.dbUrl) return { datastore: await openConfiguredDatastore(config, silentLogger), live: true };
   try {
-    return { datastore: await connectLocalHub(config, env), live: true };
+    return { datastore: await connectLocalHub(config), live: true };
   } catch (error) {
     if (!(error instanceof AgentNotRunningError)) throw error;
   }

@@ -94,7 +94,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AgentConfig {
   const dbUser = text('MONO_DB_USER');
   const dbPass = text('MONO_DB_PASS');
   if (Boolean(dbUser) !== Boolean(dbPass))
-    problems.push('Set both MONO_DB_USER and MONO_DB_PASS, or neither.');
+    problems.push('Set both MONO_DB_USER and MONO_DB_PASS, or neither (then the db hub generates its own).');
   if (dbUrl && !dbUser)
     problems.push('MONO_DB_URL needs MONO_DB_USER and MONO_DB_PASS to sign in to that server.');
 

@@ -6,6 +6,7 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { AgentConfig } from '../config/config.ts';
 import type { Logger } from '../log/logger.ts';
+import { errorMessage } from '../util/error-message.ts';
 import type { Datastore, OpenDatastoreOptions } from './datastore-types.ts';
 import { safeUrl } from './datastore-types.ts';
 import {
@@ -41,7 +42,7 @@ async function openEmbedded(options: OpenDatastoreOptions, scheme: string): Prom
     try {
       mkdirSync(absolute, { recursive: true, mode: 0o700 });
     } catch (error) {
-      throw new DatastoreOpenError(url, (error as Error).message, { cause: error });
+      throw new DatastoreOpenError(url, errorMessage(error), { cause: error });
     }
     engineUrl = `${scheme}://${absolute}`;
     openedPaths.add(absolute);
@@ -80,7 +81,7 @@ async function connectRaw(url: string, options: OpenDatastoreOptions): Promise<R
     // If it opens after all, let go of it so the files are not held by an engine nobody uses.
     connecting.then((late) => late.free()).catch(() => {});
     if (error instanceof DatastoreOpenError) throw error;
-    const message = String((error as Error)?.message ?? error);
+    const message = errorMessage(error);
     if (/is already locked|locked by another process/i.test(message)) {
       throw new DatastoreLockedError(url.slice(url.indexOf('://') + 3));
     }

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Surreal } from 'surrealdb';
 import type { Logger } from '../log/logger.ts';
+import { errorMessage } from '../util/error-message.ts';
 import { MigrationError } from './errors.ts';
 
 const FILE_NAME = /^(\d{3})-[a-z0-9][a-z0-9-]*\.surql$/;
@@ -104,8 +105,8 @@ async function appliedMigrations(db: Surreal): Promise<Map<string, string> | und
       .collect<[{ name: string; checksum: string }[]]>();
     return new Map(rows.map((row) => [row.name, row.checksum]));
   } catch (error) {
-    if (/does not exist/i.test((error as Error).message)) return undefined;
-    throw new MigrationError(BOOTSTRAP, (error as Error).message, { cause: error });
+    if (/does not exist/i.test(errorMessage(error))) return undefined;
+    throw new MigrationError(BOOTSTRAP, errorMessage(error), { cause: error });
   }
 }
 
@@ -126,7 +127,7 @@ async function run(db: Surreal, file: SchemaFile): Promise<void> {
   try {
     await db.query(sql, { name: file.name, checksum: file.checksum }).collect();
   } catch (error) {
-    throw new MigrationError(file.name, (error as Error).message, { cause: error });
+    throw new MigrationError(file.name, errorMessage(error), { cause: error });
   }
 }
 

@@ -3,6 +3,7 @@
 import { createRemoteEngines, Surreal, WebSocketEngine } from 'surrealdb';
 import { redact } from '../config/secret.ts';
 import { DATABASE, NAMESPACE } from '../contract/tables.ts';
+import { errorMessage } from '../util/error-message.ts';
 import {
   type Datastore,
   type DatastoreCredentials,
@@ -50,7 +51,7 @@ export async function wrapEmbedded(raw: RawEngine, options: OpenDatastoreOptions
     });
   } catch (error) {
     await shared.close();
-    throw new DatastoreOpenError(url, (error as Error).message, { cause: error });
+    throw new DatastoreOpenError(url, errorMessage(error), { cause: error });
   }
   return {
     db,
@@ -140,5 +141,5 @@ async function healthy(db: Surreal, alive: () => boolean): Promise<boolean> {
 }
 
 function redactError(error: unknown, credentials: DatastoreCredentials | undefined): string {
-  return redact(String((error as Error)?.message ?? error), credentials ? [credentials.password] : []);
+  return redact(errorMessage(error), credentials ? [credentials.password] : []);
 }

@@ -3,6 +3,7 @@
 
 import { CborCodec, Uuid } from 'surrealdb';
 import type { Logger } from '../log/logger.ts';
+import { FairSlots } from '../util/fair-slots.ts';
 import type { RawEngine, RawNotificationReceiver } from './native-engine.ts';
 
 /** A live-query notification as the engine emits it (`session` is absent for the default session and KILLED). */
@@ -44,6 +45,15 @@ export function sessionKey(session: unknown): string {
   return session === undefined || session === null ? '' : String(session);
 }
 
+/**
+ * Requests the engine runs at once, from every connection. Each one in the engine holds its own buffers: a thousand
+ * webhooks arriving together, each storing its message, took the agent from ~125 MB to ~465 MB resident (+341 MB,
+ * nearly all of it the engine's), and allocators keep such memory after the peak. Eight at a time: +80 MB in the
+ * same burst, every message still stored before its webhook is answered; four or two made it no smaller (the waiting
+ * requests then pile up in the JavaScript heap instead). One request at a time would cost latency on a quiet agent.
+ */
+export const ENGINE_CALLS_AT_ONCE = 8;
+
 export class SharedEngine {
   /** The SDK's own codec: the same value mapping its WebSocket engine uses on the wire. */
   readonly codec = new CborCodec({});
@@ -59,6 +69,8 @@ export class SharedEngine {
   /** Requests the engine is running: freeing it under one makes the addon panic and abort the process. */
   readonly #inFlight = new Set<Promise<unknown>>();
   #gate: ((request: Uint8Array) => Promise<void> | undefined) | undefined;
+  /** Requests handed to the engine at once (see ENGINE_CALLS_AT_ONCE); the rest wait their turn here. */
+  readonly #slots = new FairSlots({ limit: () => ENGINE_CALLS_AT_ONCE });
 
   constructor(raw: RawEngine, log: Logger) {
     this.#raw = raw;
@@ -84,10 +96,15 @@ export class SharedEngine {
   }
 
   /** Run one CBOR-encoded RPC request; resolves to the CBOR-encoded result or `{error}`. */
-  executeRaw(request: Uint8Array): Promise<Uint8Array> {
+  async executeRaw(request: Uint8Array): Promise<Uint8Array> {
     const wait = this.#gate?.(request);
-    if (wait) return wait.then(() => this.#track(() => this.#raw.execute(request)));
-    return this.#track(() => this.#raw.execute(request));
+    if (wait) await wait;
+    const release = await this.#slots.acquire('engine');
+    try {
+      return await this.#track(() => this.#raw.execute(request));
+    } finally {
+      release();
+    }
   }
 
   /** Run one RPC request given as a value; resolves to its result or throws its error as an RpcCallError. */

@@ -110,7 +110,7 @@ export class Hooks {
       stored = await storeEvent(this.deps.db, { source: name, ...event });
     } catch (error) {
       // Two deliveries of the same event at once: the unique index let one in.
-      if (/already contains/i.test(String((error as Error).message)))
+      if (/already contains/i.test(errorMessage(error)))
         return { status: 200, body: { ok: true, duplicate: true } };
       throw error;
     }

@@ -1,6 +1,7 @@
 // Stripe webhooks: verified with the official library over the raw body (STRIPE_WEBHOOK_SECRET), and the
 // events an owner cares about turned into one plain sentence each. The library loads on first use only.
 import type { Secret } from '../config/secret.ts';
+import { errorMessage } from '../util/error-message.ts';
 
 export interface StripeEvent {
   id: string;
@@ -33,34 +34,35 @@ export async function verifyStripe(
     return { ...event, data: { object: isObject(event.data?.object) ? event.data.object : {} } };
   } catch (error) {
     // The library's message never contains the secret; keep only its first line.
-    throw new StripeSignatureError(
-      String((error as Error).message ?? error)
-        .split('\n')[0]!
-        .slice(0, 200),
-    );
+    throw new StripeSignatureError(errorMessage(error).split('\n')[0]!.slice(0, 200));
   }
 }
 
 /** What to tell the owner about an event, or undefined for the events they do not need to hear about. */
 export function summarizeStripe(event: StripeEvent): string | undefined {
-  const o = event.data.object;
-  const amount = money(o.amount_received ?? o.amount_paid ?? o.amount ?? o.amount_total, o.currency);
-  const who = customer(o);
+  const object = event.data.object;
+  const amount = money(
+    object.amount_received ?? object.amount_paid ?? object.amount ?? object.amount_total,
+    object.currency,
+  );
+  const who = customer(object);
   switch (event.type) {
     case 'payment_intent.succeeded':
     case 'checkout.session.completed':
       return `💳 Payment received: ${amount}${who}.`;
     case 'payment_intent.payment_failed':
     case 'invoice.payment_failed': {
-      const reason = isObject(o.last_payment_error) ? String(o.last_payment_error.message ?? '') : '';
+      const reason = isObject(object.last_payment_error)
+        ? String(object.last_payment_error.message ?? '')
+        : '';
       return `⚠️ Payment failed: ${amount}${who}${reason ? ` — ${reason}` : ''}.`;
     }
     case 'charge.dispute.created':
-      return `🚨 New dispute: ${amount}${o.reason ? ` (reason: ${String(o.reason)})` : ''}. Respond in the Stripe dashboard before the deadline.`;
+      return `🚨 New dispute: ${amount}${object.reason ? ` (reason: ${String(object.reason)})` : ''}. Respond in the Stripe dashboard before the deadline.`;
     case 'customer.subscription.created':
-      return `🎉 New subscription${who}${plan(o)}.`;
+      return `🎉 New subscription${who}${plan(object)}.`;
     case 'customer.subscription.deleted':
-      return `👋 Subscription cancelled${who}${plan(o)}.`;
+      return `👋 Subscription cancelled${who}${plan(object)}.`;
     default:
       return undefined;
   }
@@ -92,15 +94,15 @@ function money(amount: unknown, currency: unknown): string {
   return `${value.toFixed(zeroDecimal.includes(code) ? 0 : 2)} ${code}`;
 }
 
-function customer(o: Record<string, unknown>): string {
-  const details = isObject(o.customer_details) ? o.customer_details : {};
-  const email = o.receipt_email ?? o.customer_email ?? details.email;
+function customer(object: Record<string, unknown>): string {
+  const details = isObject(object.customer_details) ? object.customer_details : {};
+  const email = object.receipt_email ?? object.customer_email ?? details.email;
   if (typeof email === 'string' && email) return ` from ${email.slice(0, 100)}`;
-  return typeof o.customer === 'string' ? ` from ${o.customer.slice(0, 60)}` : '';
+  return typeof object.customer === 'string' ? ` from ${object.customer.slice(0, 60)}` : '';
 }
 
-function plan(o: Record<string, unknown>): string {
-  const items = isObject(o.items) && Array.isArray(o.items.data) ? o.items.data : [];
+function plan(object: Record<string, unknown>): string {
+  const items = isObject(object.items) && Array.isArray(object.items.data) ? object.items.data : [];
   const first = isObject(items[0]) && isObject(items[0].price) ? items[0].price : undefined;
   const name = first?.nickname ?? first?.id;
   return typeof name === 'string' ? ` (${name.slice(0, 80)})` : '';

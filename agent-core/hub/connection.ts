@@ -11,6 +11,7 @@ import {
   type SharedEngine,
 } from '../db/shared-engine.ts';
 import type { Logger } from '../log/logger.ts';
+import { errorMessage } from '../util/error-message.ts';
 import type { Gate } from './gate.ts';
 import { decide, HUB_LIMITS, type HubRequest, idOf, notAllowed, notFound, type Recorded } from './rules.ts';
 
@@ -131,7 +132,7 @@ export class HubConnection {
         throw new RpcRefusal({
           code: -32000,
           kind: 'Internal',
-          message: `the MONO db hub is not usable: ${(error as Error).message}; see the agent's log`,
+          message: `the MONO db hub is not usable: ${errorMessage(error)}; see the agent's log`,
         });
       });
       if (this.#closed) return;

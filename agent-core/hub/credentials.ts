@@ -1,4 +1,4 @@
-// The db hub's user: from MONO_DB_USER/MONO_DB_PASS, or generated on first start into
+// The db hub's user: MONO_DB_USER/MONO_DB_PASS as the config loader parsed them, or generated on first start into
 // <data dir>/hub-credentials.json (mode 0600) and reused; defined in the datastore as an EDITOR of the database
 // mono/agent only — it reads and writes MONO's data, never users, access or other databases (the hub refuses
 // schema statements on top), while the agent keeps its own root session.
@@ -17,6 +17,7 @@ import { dirname, join } from 'node:path';
 import type { Surreal } from 'surrealdb';
 import { redact, Secret } from '../config/secret.ts';
 import { hmacSha256Hex } from '../security/hmac.ts';
+import { errorMessage } from '../util/error-message.ts';
 
 export const HUB_CREDENTIALS_FILE = 'hub-credentials.json';
 /** Tells "the hub user is already defined with this password" without hashing it again: see defineHubUser. */
@@ -28,13 +29,13 @@ const USER_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
 export interface HubCredentials {
   username: string;
   password: Secret;
-  /** Where they came from: the environment, the credentials file, or generated just now (and saved). */
+  /** Where they came from: the configuration (environment), the credentials file, or generated just now (and saved). */
   source: 'env' | 'file' | 'generated';
   /** The credentials file (also when they came from the environment, where it is not used). */
   file: string;
 }
 
-/** The hub's credentials are missing, half-set, or unreadable; says which variable or file to fix. */
+/** The hub's credentials are unusable or unreadable; says which variable or file to fix. */
 export class HubCredentialsError extends Error {
   override readonly name = 'HubCredentialsError';
   constructor(
@@ -45,18 +46,18 @@ export class HubCredentialsError extends Error {
   }
 }
 
-export function loadHubCredentials(dataDir: string, env: NodeJS.ProcessEnv = process.env): HubCredentials {
+/**
+ * `configured`: MONO_DB_USER/MONO_DB_PASS from the configuration (`AgentConfig.dbCredentials`, which the config
+ * loader gives only with both set); they win over the file.
+ */
+export function loadHubCredentials(
+  dataDir: string,
+  configured?: { username: string; password: Secret },
+): HubCredentials {
   const file = join(dataDir, HUB_CREDENTIALS_FILE);
-  const user = env.MONO_DB_USER?.trim();
-  const pass = env.MONO_DB_PASS;
-  if (user || pass) {
-    if (!user || !pass) {
-      throw new HubCredentialsError(
-        'set both MONO_DB_USER and MONO_DB_PASS, or neither (then the hub generates its own)',
-      );
-    }
-    checkUserName(user, 'MONO_DB_USER');
-    return { username: user, password: new Secret(pass), source: 'env', file };
+  if (configured) {
+    checkUserName(configured.username, 'MONO_DB_USER');
+    return { username: configured.username, password: configured.password, source: 'env', file };
   }
   if (existsSync(file)) return { ...readCredentialsFile(file), source: 'file', file };
   const generated = { username: DEFAULT_USER, password: randomBytes(24).toString('base64url') };
@@ -67,10 +68,7 @@ export function loadHubCredentials(dataDir: string, env: NodeJS.ProcessEnv = pro
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EEXIST')
       return { ...readCredentialsFile(file), source: 'file', file };
-    throw new HubCredentialsError(
-      `cannot write ${file}: ${(error as Error).message}; check MONO_DATA_DIR`,
-      file,
-    );
+    throw new HubCredentialsError(`cannot write ${file}: ${errorMessage(error)}; check MONO_DATA_DIR`, file);
   }
   return {
     username: generated.username,
@@ -86,7 +84,7 @@ function readCredentialsFile(file: string): { username: string; password: Secret
     parsed = JSON.parse(readFileSync(file, 'utf8'));
   } catch (error) {
     throw new HubCredentialsError(
-      `cannot read ${file} (${(error as Error).message}); delete it to generate new hub credentials`,
+      `cannot read ${file} (${errorMessage(error)}); delete it to generate new hub credentials`,
       file,
     );
   }
@@ -218,5 +216,5 @@ function writeFingerprint(file: string, credentials: Credentials, definition: st
 
 function redactedReason(error: unknown, password: Secret): string {
   const quoted = surqlStringLiteral(password.reveal());
-  return redact(String((error as Error)?.message ?? error), [password, quoted, quoted.slice(1, -1)]);
+  return redact(errorMessage(error), [password, quoted, quoted.slice(1, -1)]);
 }

@@ -21,15 +21,14 @@ export function localHubUrl(config: Pick<AgentConfig, 'dataDir' | 'hub'>): strin
 }
 
 export async function connectLocalHub(
-  config: Pick<AgentConfig, 'dataDir' | 'hub'>,
-  env: NodeJS.ProcessEnv = process.env,
+  config: Pick<AgentConfig, 'dataDir' | 'hub' | 'dbCredentials'>,
 ): Promise<Datastore> {
   const url = localHubUrl(config);
-  // No credentials file and none in the environment: the agent never ran with this data directory.
-  if (!env.MONO_DB_USER && !existsSync(join(config.dataDir, HUB_CREDENTIALS_FILE))) {
+  // No credentials file and none configured: the agent never ran with this data directory.
+  if (!config.dbCredentials && !existsSync(join(config.dataDir, HUB_CREDENTIALS_FILE))) {
     throw new AgentNotRunningError(url.replace(/:\/rpc$/, ''));
   }
-  const credentials = loadHubCredentials(config.dataDir, env);
+  const credentials = loadHubCredentials(config.dataDir, config.dbCredentials);
   try {
     return await openDatastore({ url, credentials, log: silentLogger, openTimeoutMs: 5000 });
   } catch {

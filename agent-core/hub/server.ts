@@ -200,6 +200,9 @@ export async function startHub(ds: Datastore, options: HubOptions): Promise<Hub>
         (await wss?.catch(() => undefined))?.close();
         await new Promise<void>((resolve) => server.close(() => resolve()));
         if ('path' in options.listen) removeSocket(options.listen.path);
+        // A hub closed while its user is still being defined (a start that failed elsewhere) lets that finish
+        // before the datastore closes under it.
+        await userDefined.catch(() => {});
       })();
       return closing;
     },

@@ -1,6 +1,8 @@
 // Starts the db hub the way the agent runs it: unix socket by default (MONO_HUB_SOCKET, else <data dir>/hub.sock),
-// TCP when MONO_HUB_LISTEN is set (local mode), credentials from MONO_DB_USER/MONO_DB_PASS or the data dir.
+// TCP when MONO_HUB_LISTEN is set (local mode), credentials from MONO_DB_USER/MONO_DB_PASS (parsed by the config
+// loader) or the data dir.
 import { join } from 'node:path';
+import type { AgentConfig } from '../config/config.ts';
 import type { Datastore } from '../db/datastore-types.ts';
 import type { Logger } from '../log/logger.ts';
 import { HUB_USER_FINGERPRINT_FILE, loadHubCredentials } from './credentials.ts';
@@ -12,8 +14,8 @@ export interface AgentHubOptions {
   socketPath?: string;
   /** MONO_HUB_LISTEN, parsed */
   tcp?: { host: string; port: number };
-  /** The environment MONO_DB_USER / MONO_DB_PASS are read from. */
-  env?: NodeJS.ProcessEnv;
+  /** MONO_DB_USER / MONO_DB_PASS, parsed */
+  credentials?: AgentConfig['dbCredentials'];
   log: Logger;
 }
 
@@ -24,7 +26,7 @@ export async function startAgentHub(ds: Datastore, options: AgentHubOptions): Pr
     log.info('db hub off: the datastore is an external SurrealDB server (MONO_DB_URL)');
     return undefined;
   }
-  const credentials = loadHubCredentials(options.dataDir, options.env ?? process.env);
+  const credentials = loadHubCredentials(options.dataDir, options.credentials);
   if (credentials.source === 'generated')
     log.info({ file: credentials.file }, 'generated db hub credentials');
   const listen = options.tcp ?? { path: options.socketPath ?? join(options.dataDir, 'hub.sock') };

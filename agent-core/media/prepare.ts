@@ -6,6 +6,7 @@ import type { RecordId, Surreal } from 'surrealdb';
 import { recordSttUsage } from '../budget/usage.ts';
 import { type Channel, MediaFetchError } from '../channels/channel.ts';
 import type { Logger } from '../log/logger.ts';
+import { errorMessage } from '../util/error-message.ts';
 import { sleep } from '../util/sleep.ts';
 import type { Attachment } from './attachments.ts';
 import { EXTENSIONS, type Incoming, type MediaFiles, mediaFileName, TooLargeError } from './files.ts';
@@ -94,10 +95,7 @@ export class MediaPreparer {
         return refuse('too_large');
       }
       if (signal?.aborted) return attachment;
-      this.deps.log.warn(
-        { message: message.toString(), reason: (error as Error).message },
-        'file fetch failed',
-      );
+      this.deps.log.warn({ message: message.toString(), reason: errorMessage(error) }, 'file fetch failed');
       return refuse('download_failed', 'failed');
     }
     try {

@@ -2,6 +2,7 @@
 // here, so the owner's keys are sealed under a passphrase (asked for in the page, or on the terminal by
 // `mono start`). `mono start` uses it where Electron is missing, and the end-to-end tests drive exactly this.
 import { join } from 'node:path';
+import { errorMessage } from '../../agent-core/util/error-message.ts';
 import type { EventName, EventPayloads } from '../ipc/contract.ts';
 import { type AppServices, createAppServices } from '../services/app-services.ts';
 import type { Notice } from '../services/attention.ts';
@@ -114,7 +115,7 @@ async function unlockAtStart(vault: Vault, options: BrowserAppOptions): Promise<
       await vault.unlock(passphrase);
       return;
     } catch (error) {
-      options.log?.((error as Error).message);
+      options.log?.(errorMessage(error));
     }
   }
 }

@@ -28,6 +28,3 @@ export function registerIpc(
     for (const method of METHOD_NAMES) ipcMain.removeHandler(method);
   };
 }
-
-/** Events travel on their own prefixed method so they never collide with a request method of the same name. */
-export const eventChannel = (event: string) => `event:${event}`;

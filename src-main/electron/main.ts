@@ -14,7 +14,7 @@ import {
   Tray,
   utilityProcess,
 } from 'electron';
-import { eventChannel } from '../ipc/api.ts';
+import { ipcEventName } from '../ipc/api.ts';
 import type { EventName, EventPayloads } from '../ipc/contract.ts';
 import { createAppServices } from '../services/app-services.ts';
 import { trayState } from '../services/attention.ts';
@@ -72,7 +72,7 @@ if (!app.requestSingleInstanceLock()) {
       model: process.env.MONO_MODEL ?? 'claude-sonnet-5-5',
     },
     emit: <E extends EventName>(event: E, payload: EventPayloads[E]) => {
-      window?.webContents.send(eventChannel(event), payload);
+      window?.webContents.send(ipcEventName(event), payload);
       if (['sync.status', 'install.progress', 'app.state', 'agent.health'].includes(event)) refreshTray();
       if (event === 'db.change') {
         const table = (payload as EventPayloads['db.change']).table;

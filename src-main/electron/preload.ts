@@ -2,7 +2,7 @@
 // and `on` for events. The method names come from main (window argument), derived from the contract, so the
 // preload carries no schema code. Nothing else from Electron or Node reaches the page.
 import { contextBridge, ipcRenderer } from 'electron';
-import { buildApi, eventChannel } from '../ipc/api.ts';
+import { buildApi, ipcEventName } from '../ipc/api.ts';
 import type { Envelope, Method } from '../ipc/contract.ts';
 
 const METHODS_ARG = '--mono-methods=';
@@ -18,9 +18,9 @@ contextBridge.exposeInMainWorld(
     (method, input) => ipcRenderer.invoke(method, input) as Promise<Envelope<unknown>>,
     (event, handler) => {
       const listener = (_: unknown, payload: unknown) => handler(payload);
-      ipcRenderer.on(eventChannel(event), listener);
+      ipcRenderer.on(ipcEventName(event), listener);
       return () => {
-        ipcRenderer.removeListener(eventChannel(event), listener);
+        ipcRenderer.removeListener(ipcEventName(event), listener);
       };
     },
   ),

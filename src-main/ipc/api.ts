@@ -20,8 +20,8 @@ export function buildApi(
   }) as unknown as MonoApi;
 }
 
-/** Electron's IPC channel an event travels on: prefixed, so it never collides with a method of the same name. */
-export const eventChannel = (event: EventName) => `event:${event}`;
+/** The name an event travels under on Electron's IPC: prefixed, so it never collides with a method of the same name. */
+export const ipcEventName = (event: EventName) => `event:${event}`;
 
 export class IpcError extends Error {
   override name = 'IpcError';

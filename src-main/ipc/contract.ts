@@ -13,10 +13,10 @@ import type {
   MessageRow,
   PairingRow,
   SettingRow,
-  TableName,
   UsageRow,
   WhatsAppLinkRow,
 } from '../../agent-core/contract/tables.ts';
+import type { DbChange } from './db-change.ts';
 import { CONTROL_CHARS_MESSAGE, hasControlChars, PASSPHRASE_MIN_LENGTH } from './input-rules.ts';
 import { vpsTargetProblems } from './vps-target.ts';
 
@@ -321,18 +321,8 @@ export interface ChatHistory {
   inbox: DesktopInboxRow[];
 }
 
-/** The tables the desktop follows live (the shared contract's). */
-export type SyncedTable = TableName;
-
 /** whatsapp_link:current — the linked device's state (the shared contract's row). */
 export type WhatsAppLink = WhatsAppLinkRow;
-
-export interface DbChange {
-  table: SyncedTable;
-  action: 'CREATE' | 'UPDATE' | 'DELETE';
-  id: string;
-  row?: Record<string, unknown>;
-}
 
 /** Every IPC method (a request the renderer makes): input schema (validated in main) and output type (a phantom, never validated). */
 export const methods = {

@@ -16,11 +16,14 @@ export interface HostCheck {
 }
 
 /** Never throws: an unreachable host, a wrong key or an unsupported OS is a result the wizard shows. */
-export async function checkHost(o: { target: Target; onProgress?: ProgressListener }): Promise<HostCheck> {
-  const reporter = new StepReporter(targetName(o.target), ['connect', 'preflight'], o.onProgress);
+export async function checkHost(options: {
+  target: Target;
+  onProgress?: ProgressListener;
+}): Promise<HostCheck> {
+  const reporter = new StepReporter(targetName(options.target), ['connect', 'preflight'], options.onProgress);
   const result: HostCheck = { host: reporter.host, ok: false };
   try {
-    const session = await connectStep(o.target, reporter);
+    const session = await connectStep(options.target, reporter);
     result.hostKey = session.ssh.hostKey;
     try {
       result.facts = await preflightStep(session, reporter);

@@ -83,24 +83,25 @@ export const prepare: DeployStep = async ({ session, reporter }) => {
 };
 
 export const node: DeployStep = async (ctx) => {
-  const { session, reporter, existingNode, release, options: o } = ctx;
+  const { session, reporter, existingNode, release, options } = ctx;
   if (existingNode) {
     reporter.skip('node', `Using Node ${existingNode.version} at ${existingNode.path}`);
     return;
   }
   await heartbeat(session, ctx.lock);
-  const version = o.nodeVersion ?? DEFAULT_NODE_VERSION;
-  const mirror = o.nodeMirror ?? DEFAULT_NODE_MIRROR;
-  const sha256 = expectedNodeSha256(version, release.arch, o.nodeSha256);
-  if (o.nodeVia === 'controller' || o.nodeTarballs) {
+  const version = options.nodeVersion ?? DEFAULT_NODE_VERSION;
+  const mirror = options.nodeMirror ?? DEFAULT_NODE_MIRROR;
+  const sha256 = expectedNodeSha256(version, release.arch, options.nodeSha256);
+  if (options.nodeVia === 'controller' || options.nodeTarballs) {
     const tarballs =
-      o.nodeTarballs ?? new NodeTarballs({ mirror, version, sha256: o.nodeSha256, ca: o.nodeMirrorCa });
+      options.nodeTarballs ??
+      new NodeTarballs({ mirror, version, sha256: options.nodeSha256, ca: options.nodeMirrorCa });
     await reporter.run(
       'node',
       `Installing Node v${version.replace(/^v/, '')} (sent from this machine)`,
       async () => {
         const tarball = await tarballs.get(release.arch);
-        const r = await session.run(
+        const sent = await session.run(
           installNodeCommand({ mirror, version, arch: release.arch, sha256, source: 'stdin' }),
           {
             allowFailure: true,
@@ -108,16 +109,17 @@ export const node: DeployStep = async (ctx) => {
             timeoutMs: 120_000 + Math.ceil(tarball.size / 50),
           },
         );
-        if (r.code !== 0) throw nodeInstallError(r.code, r.stderr.trim(), mirror, session.name);
+        if (sent.code !== 0) throw nodeInstallError(sent.code, sent.stderr.trim(), mirror, session.name);
       },
     );
   } else
     await reporter.run('node', `Installing Node v${version.replace(/^v/, '')} from ${mirror}`, async () => {
-      const r = await session.run(installNodeCommand({ mirror, version, arch: release.arch, sha256 }), {
+      const install = await session.run(installNodeCommand({ mirror, version, arch: release.arch, sha256 }), {
         allowFailure: true,
         onStdout: downloadProgress(reporter, version),
       });
-      if (r.code !== 0) throw nodeInstallError(r.code, r.stderr.trim(), mirror, session.name);
+      if (install.code !== 0)
+        throw nodeInstallError(install.code, install.stderr.trim(), mirror, session.name);
     });
   ctx.out.nodeInstalled = true;
 };
@@ -202,12 +204,12 @@ export const unit: DeployStep = async (ctx) => {
     `Installing ${LAYOUT.unitName}${ctx.unit.socket ? ` and ${LAYOUT.socketName}` : ''}`,
     async (note) => {
       await backupConfig(ctx);
-      const r = await session.run(installUnitCommand(), {
+      const unit = await session.run(installUnitCommand(), {
         stdin: ctx.unit.stdin,
         hint: 'systemd rejected the unit (see the verify lines); please report this with the output.',
       });
-      ctx.out.securityScore = r.facts.score || undefined;
-      const warnings = r.stdout.split('\n').filter((l) => l.startsWith('verify:'));
+      ctx.out.securityScore = unit.facts.score || undefined;
+      const warnings = unit.stdout.split('\n').filter((l) => l.startsWith('verify:'));
       note({ security: ctx.out.securityScore, verify_warnings: warnings.length });
     },
     () =>
@@ -236,9 +238,9 @@ export const rearmGuard: DeployStep = async (ctx) => {
 /** The deploy is back with a verdict: the guard stands down (it says whether it had already acted). */
 export async function disarmGuard(ctx: DeployContext): Promise<boolean> {
   if (!ctx.out.guardArmed) return false;
-  const r = await ctx.session.run(disarmGuardCommand());
+  const disarm = await ctx.session.run(disarmGuardCommand());
   ctx.out.guardArmed = false;
-  return r.facts.fired === '1';
+  return disarm.facts.fired === '1';
 }
 
 export const snapshot: DeployStep = async ({ session, reporter, plan }) => {
@@ -250,8 +252,8 @@ export const snapshot: DeployStep = async ({ session, reporter, plan }) => {
     'snapshot',
     `Copying the datastore before ${plan.release}'s migrations run (the agent stops meanwhile)`,
     async (note) => {
-      const r = await session.run(snapshotCommand({ before: plan.release, from: plan.running! }));
-      note({ bytes: Number(r.facts.snapshot_bytes ?? 0) });
+      const copied = await session.run(snapshotCommand({ before: plan.release, from: plan.running! }));
+      note({ bytes: Number(copied.facts.snapshot_bytes ?? 0) });
     },
     () => `Datastore copied to ${LAYOUT.snapshotDir} (restored if ${plan.release} fails)`,
   );
@@ -270,10 +272,10 @@ export const switchRelease: DeployStep = async ({ session, reporter, plan }) => 
 export const restart: DeployStep = async (ctx) => {
   const { session, reporter } = ctx;
   ctx.out.restarts = await reporter.run(`restart`, `Restarting ${LAYOUT.unitName}`, async () => {
-    const r = await session.run(restartCommand(), {
+    const restarted = await session.run(restartCommand(), {
       hint: `systemd could not start the agent; see "mono logs ${session.name}".`,
     });
-    return Number(r.facts.NRestarts ?? 0);
+    return Number(restarted.facts.NRestarts ?? 0);
   });
 };
 
@@ -287,8 +289,8 @@ export const prune: DeployStep = async (ctx) => {
       // A snapshot is kept until the next successful update that needs none.
       if (!plan.snapshot && installed.snapshotFor && plan.kind === 'update')
         await session.run(forgetSnapshotCommand());
-      const r = await session.run(pruneCommand(keep));
-      return r.stdout
+      const pruned = await session.run(pruneCommand(keep));
+      return pruned.stdout
         .split('\n')
         .filter((l) => l.startsWith('removed='))
         .map((l) => l.slice(8));

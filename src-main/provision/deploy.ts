@@ -115,27 +115,31 @@ const BEFORE_SWITCH: [string, DeployStep][] = [
  */
 const SWITCH: DeployStep[] = [armGuard, snapshot, switchRelease, rearmGuard, restart];
 
-export async function deploy(o: DeployOptions): Promise<DeployResult> {
+export async function deploy(options: DeployOptions): Promise<DeployResult> {
   const started = performance.now();
-  const reporter = new StepReporter(targetName(o.target), DEPLOY_STEPS, o.onProgress);
+  const reporter = new StepReporter(targetName(options.target), DEPLOY_STEPS, options.onProgress);
   // Secrets and the Node source are checked before connecting: a typo fails before anything changes.
   let env: AgentEnv | undefined;
   try {
-    env = o.envFile
-      ? await readAgentEnv(o.envFile)
-      : o.env
-        ? parseAgentEnv(o.env.reveal(), 'the secrets')
+    env = options.envFile
+      ? await readAgentEnv(options.envFile)
+      : options.env
+        ? parseAgentEnv(options.env.reveal(), 'the secrets')
         : undefined;
-    checkNodeSource(o.nodeMirror ?? DEFAULT_NODE_MIRROR, o.nodeVersion ?? DEFAULT_NODE_VERSION, o.nodeSha256);
+    checkNodeSource(
+      options.nodeMirror ?? DEFAULT_NODE_MIRROR,
+      options.nodeVersion ?? DEFAULT_NODE_VERSION,
+      options.nodeSha256,
+    );
   } catch (error) {
     throw reporter.fail(error, 'secrets');
   }
-  const session = await connectStep(o.target, reporter);
-  const source = o.source ?? new ReleaseSource(o.releaseDir);
+  const session = await connectStep(options.target, reporter);
+  const source = options.source ?? new ReleaseSource(options.releaseDir);
   let lock: HeldLock | undefined;
   try {
     if (env) session.addSecrets(env.values);
-    session.timeouts = { ...o.timeouts };
+    session.timeouts = { ...options.timeouts };
     const facts = await preflightStep(session, reporter);
     const release = await source.forArch(facts.nodeArch!).catch((error) => {
       throw reporter.fail(error, 'upload');
@@ -145,8 +149,8 @@ export async function deploy(o: DeployOptions): Promise<DeployResult> {
       `Taking the deploy lock (${LAYOUT.lockDir})`,
       () =>
         acquireHostLock(session, {
-          timeoutMs: o.lockTimeoutMs,
-          signal: o.signal,
+          timeoutMs: options.lockTimeoutMs,
+          signal: options.signal,
           onWait: (owner) => reporter.emit('lock', 'start', `Waiting for the deploy lock held by ${owner}`),
         }),
       (l) => (l.tookOverFrom ? `Lock taken (a stale lock of ${l.tookOverFrom} was replaced)` : 'Lock taken'),
@@ -157,14 +161,14 @@ export async function deploy(o: DeployOptions): Promise<DeployResult> {
       nodePath,
       httpPort: port,
       httpHost: env?.httpHost,
-      memoryMaxMb: o.memoryMaxMb,
+      memoryMaxMb: options.memoryMaxMb,
       socketActivation: release.socketActivation,
     });
     const seen = await inspect(session, reporter, release, env, units, port);
     const settings: GateSettings = {
       port,
-      timeoutMs: o.healthTimeoutMs ?? DEFAULT_HEALTH_TIMEOUT_MS,
-      bakeMs: o.bakeMs ?? DEFAULT_BAKE_MS,
+      timeoutMs: options.healthTimeoutMs ?? DEFAULT_HEALTH_TIMEOUT_MS,
+      bakeMs: options.bakeMs ?? DEFAULT_BAKE_MS,
     };
     const ways = stages(seen, env);
     const ctx: DeployContext = {
@@ -188,7 +192,7 @@ export async function deploy(o: DeployOptions): Promise<DeployResult> {
         healthTimeoutMs: settings.timeoutMs,
         bakeMs: settings.bakeMs,
       },
-      options: o,
+      options,
       out: { nodeInstalled: false, uploadedBytes: 0 },
     };
     const result = (health: Health | undefined, changed: boolean): DeployResult => ({
@@ -251,7 +255,7 @@ export async function deploy(o: DeployOptions): Promise<DeployResult> {
         .catch(() => {});
     }
     session.close();
-    if (!o.source) await source.close();
+    if (!options.source) await source.close();
   }
 }
 
@@ -330,8 +334,8 @@ async function inspect(
     'inspect',
     'Reading what is installed',
     async (note) => {
-      const r = await session.run(inspectCommand(port));
-      const found = toInstalled(r.stdout, r.facts);
+      const inspected = await session.run(inspectCommand(port));
+      const found = toInstalled(inspected.stdout, inspected.facts);
       if (found.portTakenBy)
         throw new ProvisionError(
           'inspect',

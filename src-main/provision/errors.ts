@@ -186,22 +186,22 @@ export class HealthCheckError extends ProvisionError {
   }
 }
 
-function outcomeText(o: RecoveryOutcome): string {
-  switch (o.kind) {
+function outcomeText(outcome: RecoveryOutcome): string {
+  switch (outcome.kind) {
     case 'switched-back':
-      return `${o.to} runs again${o.oldConfig ? ' with the secrets and unit from before this deploy' : ''}${o.dataRestored ? ', on the datastore as it was before (what the failed release wrote is kept in /var/lib/mono-failed)' : ''}`;
+      return `${outcome.to} runs again${outcome.oldConfig ? ' with the secrets and unit from before this deploy' : ''}${outcome.dataRestored ? ', on the datastore as it was before (what the failed release wrote is kept in /var/lib/mono-failed)' : ''}`;
     case 'stopped':
       return 'there is no earlier release to return to, so the agent is stopped and disabled';
     case 'left':
       return 'this release and its settings were already installed, so they were left as they are';
     case 'nothing-healthy':
-      return `and no release could be brought back healthy (tried ${o.tried.join('; then ')}): no agent answers now; the service stays enabled, so a reboot tries again`;
+      return `and no release could be brought back healthy (tried ${outcome.tried.join('; then ')}): no agent answers now; the service stays enabled, so a reboot tries again`;
   }
 }
 
-function outcomeHint(o: RecoveryOutcome, host = 'HOST'): string {
+function outcomeHint(outcome: RecoveryOutcome, host = 'HOST'): string {
   const logs = `"mono logs ${host}"`;
-  switch (o.kind) {
+  switch (outcome.kind) {
     case 'switched-back':
       return `The previous release is running again, enabled and healthy. Fix what the log lines above show (more with ${logs}) and deploy again.`;
     case 'stopped':

@@ -110,17 +110,25 @@ function failed(target: Target, canary: boolean, error: unknown): FleetHostOutco
   return { host: targetName(target), status: 'failed', canary, error: failure.summary(), running };
 }
 
-export async function fleetDeploy(o: FleetOptions): Promise<FleetResult> {
+export async function fleetDeploy(fleet: FleetOptions): Promise<FleetResult> {
   const started = performance.now();
-  const { targets, parallel, canary, maxFailures = 0, onHostDone, nodeVia = 'controller', ...options } = o;
-  const source = new ReleaseSource(o.releaseDir);
+  const {
+    targets,
+    parallel,
+    canary,
+    maxFailures = 0,
+    onHostDone,
+    nodeVia = 'controller',
+    ...options
+  } = fleet;
+  const source = new ReleaseSource(fleet.releaseDir);
   const nodeTarballs =
     nodeVia === 'controller'
       ? new NodeTarballs({
-          mirror: o.nodeMirror ?? DEFAULT_NODE_MIRROR,
-          version: o.nodeVersion ?? DEFAULT_NODE_VERSION,
-          sha256: o.nodeSha256,
-          ca: o.nodeMirrorCa,
+          mirror: fleet.nodeMirror ?? DEFAULT_NODE_MIRROR,
+          version: fleet.nodeVersion ?? DEFAULT_NODE_VERSION,
+          sha256: fleet.nodeSha256,
+          ca: fleet.nodeMirrorCa,
         })
       : undefined;
   let failures = 0;
@@ -141,7 +149,7 @@ export async function fleetDeploy(o: FleetOptions): Promise<FleetResult> {
   const one =
     (isCanary: boolean, budget: boolean, outcomes: FleetHostOutcome[]) =>
     async (target: Target, index: number): Promise<void> => {
-      if (o.signal?.aborted) {
+      if (fleet.signal?.aborted) {
         outcomes[index] = skip(target, isCanary, 'the rollout was cancelled');
         return;
       }
@@ -222,7 +230,8 @@ export async function fleetDeploy(o: FleetOptions): Promise<FleetResult> {
       outcomes,
       ok: outcomes.every((r) => r.status === 'deployed' || r.status === 'unchanged'),
       haltedByCanary,
-      haltedByBudget: !haltedByCanary && outcomes.some((r) => r.status === 'skipped' && !o.signal?.aborted),
+      haltedByBudget:
+        !haltedByCanary && outcomes.some((r) => r.status === 'skipped' && !fleet.signal?.aborted),
       releases,
       untouched: outcomes.filter((r) => r.status === 'skipped').map((r) => r.host),
       nodeDownloads: nodeTarballs?.downloads ?? 0,

@@ -58,33 +58,37 @@ async function serviceState(session: Session): Promise<ServiceState> {
  * ExecMainStatus is reset as soon as the next restart begins, so a sample rarely catches it.
  */
 async function lastExit(session: Session, fallback: string): Promise<string> {
-  const r = await session.run(lastExitCommand(), { allowFailure: true }).catch(() => undefined);
-  const m = /code=(\w+), status=(\d+)(?:\/(\w+))?/.exec(r?.stdout ?? '');
-  if (!m) return fallback === '0' || fallback === '?' ? 'exit status unknown' : `exit status ${fallback}`;
-  return m[1] === 'exited' ? `exit status ${m[2]}` : `killed by ${m[3] ? `SIG${m[3]}` : `signal ${m[2]}`}`;
+  const shown = await session.run(lastExitCommand(), { allowFailure: true }).catch(() => undefined);
+  const exit = /code=(\w+), status=(\d+)(?:\/(\w+))?/.exec(shown?.stdout ?? '');
+  if (!exit) return fallback === '0' || fallback === '?' ? 'exit status unknown' : `exit status ${fallback}`;
+  return exit[1] === 'exited'
+    ? `exit status ${exit[2]}`
+    : `killed by ${exit[3] ? `SIG${exit[3]}` : `signal ${exit[2]}`}`;
 }
 
 /** Why an answer is not healthy for this release, or undefined when it is. */
 export function healthProblem(
   health: Health | undefined,
   problem: string | undefined,
-  o: Pick<GateOptions, 'version' | 'channels'>,
+  release: Pick<GateOptions, 'version' | 'channels'>,
 ): string | undefined {
   if (!health) return problem ?? 'no answer';
-  if (health.version !== o.version) return `/healthz reports version ${health.version}, not ${o.version}`;
+  if (health.version !== release.version)
+    return `/healthz reports version ${health.version}, not ${release.version}`;
   if (health.status !== 'ok')
     return `/healthz reports ${health.status}${health.db && health.db !== 'ok' ? ` (db ${health.db})` : ''}`;
   if (problem) return problem;
-  const off = o.channels.filter((c) => !health.channels?.[c] || health.channels[c] === 'off');
+  const off = release.channels.filter((c) => !health.channels?.[c] || health.channels[c] === 'off');
   if (off.length) return `/healthz reports ${off.join(', ')} off although configured`;
   return undefined;
 }
 
 const seconds = (ms: number) => `${Math.max(0, Math.round(ms / 1000))} s`;
 
-export async function gate(session: Session, o: GateOptions): Promise<GateResult> {
+export async function gate(session: Session, options: GateOptions): Promise<GateResult> {
   const started = performance.now();
-  const runsRelease = (s: ServiceState) => !o.release || s.cwd === `${LAYOUT.releases}/${o.release}`;
+  const runsRelease = (s: ServiceState) =>
+    !options.release || s.cwd === `${LAYOUT.releases}/${options.release}`;
   const base = await serviceState(session);
   let last = 'no answer yet';
   let lastState = performance.now();
@@ -92,16 +96,16 @@ export async function gate(session: Session, o: GateOptions): Promise<GateResult
 
   // Until healthy: a crash loop or a failed unit fails at once; otherwise wait for the limit.
   while (!healthy) {
-    if (o.signal?.aborted)
+    if (options.signal?.aborted)
       return { ok: false, reason: 'was cancelled before it became healthy', phase: 'start' };
-    if (performance.now() - started > o.timeoutMs)
+    if (performance.now() - started > options.timeoutMs)
       return {
         ok: false,
-        reason: `did not become healthy within ${seconds(o.timeoutMs)} (last: ${last})`,
+        reason: `did not become healthy within ${seconds(options.timeoutMs)} (last: ${last})`,
         phase: 'start',
       };
-    const probe = await probeHealth(session, o.port);
-    const problem = healthProblem(probe.health, probe.problem, o);
+    const probe = await probeHealth(session, options.port);
+    const problem = healthProblem(probe.health, probe.problem, options);
     const checkState = !problem || performance.now() - lastState > 1000;
     if (checkState) {
       lastState = performance.now();
@@ -115,18 +119,18 @@ export async function gate(session: Session, o: GateOptions): Promise<GateResult
         };
       if (!problem && s.active === 'active' && runsRelease(s))
         healthy = { health: probe.health!, at: performance.now(), pid: s.pid, restarts: s.restarts };
-      else if (!problem) last = `the running process is not ${o.release} (${s.cwd || 'none'})`;
+      else if (!problem) last = `the running process is not ${options.release} (${s.cwd || 'none'})`;
     }
     if (problem) last = problem;
     if (!healthy) await sleep(200);
   }
 
   // The bake: the same process, no restart, /healthz ok throughout (two misses in a row fail it).
-  o.onHealthy?.(healthy.health);
+  options.onHealthy?.(healthy.health);
   const healthyAfterMs = healthy.at - started;
   let misses = 0;
-  while (performance.now() - healthy.at < o.bakeMs) {
-    await sleep(Math.min(500, Math.max(0, o.bakeMs - (performance.now() - healthy.at))));
+  while (performance.now() - healthy.at < options.bakeMs) {
+    await sleep(Math.min(500, Math.max(0, options.bakeMs - (performance.now() - healthy.at))));
     const after = seconds(performance.now() - healthy.at);
     const s = await serviceState(session);
     if (s.pid !== healthy.pid || s.restarts !== healthy.restarts || s.active !== 'active')
@@ -135,8 +139,8 @@ export async function gate(session: Session, o: GateOptions): Promise<GateResult
         reason: `crashed ${after} after it became healthy (${await lastExit(session, s.exitStatus)}${s.restarts > healthy.restarts ? `, restarted ${s.restarts - healthy.restarts} times` : ''})`,
         phase: 'bake',
       };
-    const probe = await probeHealth(session, o.port);
-    const problem = healthProblem(probe.health, probe.problem, o);
+    const probe = await probeHealth(session, options.port);
+    const problem = healthProblem(probe.health, probe.problem, options);
     misses = problem ? misses + 1 : 0;
     if (misses >= 2)
       return { ok: false, reason: `${problem} ${after} after it became healthy`, phase: 'bake' };
@@ -145,5 +149,5 @@ export async function gate(session: Session, o: GateOptions): Promise<GateResult
 }
 
 function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -1,4 +1,6 @@
 // One health probe: GET /healthz on the VPS's loopback, through the SSH connection (the gate is gate.ts).
+
+import { errorMessage } from '../../agent-core/util/error-message.ts';
 import type { Session } from './session.ts';
 
 export interface Health {
@@ -25,7 +27,7 @@ export async function probeHealth(
     if (!body) return { problem: 'HTTP 200 but the body is not JSON' };
     return { health: body };
   } catch (error) {
-    const message = (error as Error).message;
+    const message = errorMessage(error);
     return {
       problem: /connect|refused|open failed/i.test(message)
         ? `nothing listens on 127.0.0.1:${port} yet`

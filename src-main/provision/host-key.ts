@@ -9,12 +9,12 @@ import { type Target, targetName } from './connect.ts';
 export type { HostKeyInfo };
 
 /** The key the host presents now and how it compares with the pinned one. Pins nothing, logs in nowhere. */
-export function fetchHostKey(o: { target: Target }): Promise<HostKeyInfo> {
+export function fetchHostKey(options: { target: Target }): Promise<HostKeyInfo> {
   return SshExecutor.fetchHostKey({
-    host: o.target.host,
-    port: o.target.port,
-    knownHostsPath: o.target.knownHostsPath,
-    readyTimeoutMs: o.target.readyTimeoutMs,
+    host: options.target.host,
+    port: options.target.port,
+    knownHostsPath: options.target.knownHostsPath,
+    readyTimeoutMs: options.target.readyTimeoutMs,
   });
 }
 
@@ -22,17 +22,17 @@ export function fetchHostKey(o: { target: Target }): Promise<HostKeyInfo> {
  * Pins the host's key if, and only if, it has the fingerprint the owner confirmed. A different key (someone in
  * the middle, or another server) and a key that replaces a pinned one are refused with a HostKeyError.
  */
-export async function trustHostKey(o: { target: Target; fingerprint: string }): Promise<HostKey> {
-  const expected = parseFingerprint(o.fingerprint);
-  const info = await fetchHostKey(o);
-  const knownHostsPath = o.target.knownHostsPath ?? defaultKnownHostsPath();
+export async function trustHostKey(options: { target: Target; fingerprint: string }): Promise<HostKey> {
+  const expected = parseFingerprint(options.fingerprint);
+  const info = await fetchHostKey(options);
+  const knownHostsPath = options.target.knownHostsPath ?? defaultKnownHostsPath();
   const context = {
     host: info.host,
     port: info.port,
     presented: info.key,
     pinnedFingerprint: info.pinnedFingerprint,
     expected,
-    where: targetName(o.target),
+    where: targetName(options.target),
     knownHostsPath,
   };
   if (info.status === 'changed') throw hostKeyError('changed', context);

@@ -52,10 +52,10 @@ function pidAlive(pid: number): boolean {
 
 export async function acquireHostLock(
   session: Session,
-  o: { timeoutMs?: number; signal?: AbortSignal; onWait?: (owner: string) => void } = {},
+  options: { timeoutMs?: number; signal?: AbortSignal; onWait?: (owner: string) => void } = {},
 ): Promise<HeldLock> {
   const me = localLockOwner();
-  const deadline = performance.now() + (o.timeoutMs ?? 0);
+  const deadline = performance.now() + (options.timeoutMs ?? 0);
   let takeOver: string | undefined;
   let waiting = false;
   for (;;) {
@@ -71,7 +71,7 @@ export async function acquireHostLock(
       takeOver = facts.token;
       continue;
     }
-    if (performance.now() >= deadline || o.signal?.aborted) {
+    if (performance.now() >= deadline || options.signal?.aborted) {
       const since = Number(facts.since);
       throw new LockedError(
         facts.owner ?? 'unknown',
@@ -79,7 +79,7 @@ export async function acquireHostLock(
         session.name,
       );
     }
-    if (!waiting) o.onWait?.(facts.owner ?? 'unknown');
+    if (!waiting) options.onWait?.(facts.owner ?? 'unknown');
     waiting = true;
     await new Promise((r) => setTimeout(r, 1000));
   }

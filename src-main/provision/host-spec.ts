@@ -1,5 +1,6 @@
 // `[user@]host[:port]` and hosts files: what a user types, turned into a connection target.
 import { isIP } from 'node:net';
+import { errorMessage } from '../../agent-core/util/error-message.ts';
 
 export interface HostSpec {
   host: string;
@@ -83,7 +84,7 @@ export function parseHostsFile(
     try {
       hosts.push(parseHostSpec(line, defaults));
     } catch (error) {
-      throw new HostSpecError(`line ${i + 1}: ${(error as Error).message}`);
+      throw new HostSpecError(`line ${i + 1}: ${errorMessage(error)}`);
     }
   });
   return hosts;

@@ -3,6 +3,7 @@
 
 import type { AddressInfo } from 'node:net';
 import { createServer, type Socket } from 'node:net';
+import { errorMessage } from '../../agent-core/util/error-message.ts';
 import { SshExecutor } from '../ssh/executor.ts';
 import { type Target, targetName } from './connect.ts';
 import { ProvisionError } from './errors.ts';
@@ -16,13 +17,13 @@ export interface HubTunnel {
 }
 
 /** Opens the tunnel (one SSH connection, one local port on 127.0.0.1); `onError` hears about broken forwards. */
-export async function openHubTunnel(o: {
+export async function openHubTunnel(options: {
   target: Target;
   socketPath?: string;
   onError?: (error: Error) => void;
 }): Promise<HubTunnel> {
-  const ssh = await SshExecutor.connect(o.target);
-  const path = o.socketPath ?? LAYOUT.hubSocket;
+  const ssh = await SshExecutor.connect(options.target);
+  const path = options.socketPath ?? LAYOUT.hubSocket;
   // Checked once up front so a wrong user fails with a reason instead of every connection failing silently.
   try {
     (await ssh.openUnixSocket(path)).destroy();
@@ -30,11 +31,11 @@ export async function openHubTunnel(o: {
     ssh.close();
     throw new ProvisionError(
       'tunnel',
-      `cannot open the db hub socket ${path} as ${ssh.username} (${(error as Error).message})`,
+      `cannot open the db hub socket ${path} as ${ssh.username} (${errorMessage(error)})`,
       ssh.isRoot
         ? 'Is the agent running? Check "mono status".'
         : 'Only root and the agent may open the hub socket: connect as root for the database tunnel.',
-      { host: targetName(o.target) },
+      { host: targetName(options.target) },
     );
   }
   const sockets = new Set<Socket>();
@@ -49,7 +50,7 @@ export async function openHubTunnel(o: {
         local.once('close', () => remote.destroy());
       },
       (error: Error) => {
-        o.onError?.(error);
+        options.onError?.(error);
         local.destroy();
       },
     );

@@ -14,24 +14,27 @@ export interface LogsOptions {
   onProgress?: ProgressListener;
 }
 
-export async function logs(o: LogsOptions): Promise<void> {
-  const reporter = new StepReporter(targetName(o.target), ['connect', 'logs'], o.onProgress);
-  const session = await connectStep(o.target, reporter);
+export async function logs(options: LogsOptions): Promise<void> {
+  const reporter = new StepReporter(targetName(options.target), ['connect', 'logs'], options.onProgress);
+  const session = await connectStep(options.target, reporter);
   try {
     await session.redactRemoteSecrets('logs');
     reporter.emit(
       'logs',
       'start',
-      o.follow ? 'Following the journal (Ctrl-C to stop)' : 'Reading the journal',
+      options.follow ? 'Following the journal (Ctrl-C to stop)' : 'Reading the journal',
     );
-    const r = await session.stream(journalCommand({ lines: o.lines ?? 200, follow: o.follow }), {
-      onText: o.onData,
-      signal: o.signal,
-    });
-    if (r.code !== 0 && !o.signal?.aborted && r.stderr.trim()) {
+    const journal = await session.stream(
+      journalCommand({ lines: options.lines ?? 200, follow: options.follow }),
+      {
+        onText: options.onData,
+        signal: options.signal,
+      },
+    );
+    if (journal.code !== 0 && !options.signal?.aborted && journal.stderr.trim()) {
       const error = new ProvisionError(
         'logs',
-        `journalctl failed: ${r.stderr.trim()}`,
+        `journalctl failed: ${journal.stderr.trim()}`,
         'Check that the VPS runs systemd-journald.',
         {
           host: session.name,

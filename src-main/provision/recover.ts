@@ -125,8 +125,8 @@ export async function recoverDeploy(
 
 /** The agent's last journal lines (redacted by the session), to say why a release failed. */
 export async function lastLogLines(session: Session, lines = 15): Promise<string[]> {
-  const r = await session
+  const journal = await session
     .run(journalCommand({ lines, plain: true }), { allowFailure: true })
     .catch(() => ({ stdout: '' }));
-  return r.stdout.split('\n').filter(Boolean).slice(-lines);
+  return journal.stdout.split('\n').filter(Boolean).slice(-lines);
 }

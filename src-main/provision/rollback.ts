@@ -27,31 +27,31 @@ export interface RollbackResult {
   to: string;
 }
 
-export async function rollback(o: RollbackOptions): Promise<RollbackResult> {
-  const reporter = new StepReporter(targetName(o.target), ROLLBACK_STEPS, o.onProgress);
-  const session = await connectStep(o.target, reporter);
-  const port = o.httpPort ?? DEFAULT_HTTP_PORT;
+export async function rollback(options: RollbackOptions): Promise<RollbackResult> {
+  const reporter = new StepReporter(targetName(options.target), ROLLBACK_STEPS, options.onProgress);
+  const session = await connectStep(options.target, reporter);
+  const port = options.httpPort ?? DEFAULT_HTTP_PORT;
   let lock: HeldLock | undefined;
   try {
     lock = await reporter.run('lock', 'Taking the deploy lock', () =>
-      acquireHostLock(session, { timeoutMs: o.lockTimeoutMs }),
+      acquireHostLock(session, { timeoutMs: options.lockTimeoutMs }),
     );
     const seen = await reporter.run(
       'inspect',
       'Reading what is installed',
       async () => {
-        const r = await session.run(inspectCommand());
-        const i = toInstalled(r.stdout, r.facts);
-        if (!i.current) throw new NotInstalledError('inspect', session.name);
-        if (!i.previous || !i.releases.includes(i.previous))
+        const inspected = await session.run(inspectCommand());
+        const installed = toInstalled(inspected.stdout, inspected.facts);
+        if (!installed.current) throw new NotInstalledError('inspect', session.name);
+        if (!installed.previous || !installed.releases.includes(installed.previous))
           throw new ProvisionError(
             'inspect',
-            `there is no previous release to go back to (current is ${i.current})`,
+            `there is no previous release to go back to (current is ${installed.current})`,
             'Deploy the release you want instead.',
             { host: session.name },
           );
         const remote = await session.redactRemoteSecrets('inspect');
-        const probe = i.active === 'active' ? await probeHealth(session, port) : {};
+        const probe = installed.active === 'active' ? await probeHealth(session, port) : {};
         // Going back must serve what runs now (or what the secrets turn on, if nothing healthy runs).
         const channels =
           probe.health?.status === 'ok'
@@ -59,14 +59,14 @@ export async function rollback(o: RollbackOptions): Promise<RollbackResult> {
                 .filter(([, m]) => m !== 'off')
                 .map(([c]) => c)
             : remote.channels;
-        return { installed: i, channels };
+        return { installed, channels };
       },
-      ({ installed: i }) => `current ${i.current}, previous ${i.previous}`,
+      ({ installed }) => `current ${installed.current}, previous ${installed.previous}`,
     );
     const { installed, channels } = seen;
     const from = installed.current!;
     const to = installed.previous!;
-    const settings = { port, timeoutMs: o.healthTimeoutMs ?? 30_000, bakeMs: o.bakeMs ?? 10_000 };
+    const settings = { port, timeoutMs: options.healthTimeoutMs ?? 30_000, bakeMs: options.bakeMs ?? 10_000 };
     const stage = (release: string, previous: string): Stage => ({
       release,
       version: release === from && installed.currentVersion ? installed.currentVersion : versionOf(release),

@@ -61,9 +61,9 @@ export class Session {
    * Returns the channels that file turns on.
    */
   async redactRemoteSecrets(step: string): Promise<{ channels: string[] }> {
-    const r = await this.run(readSecretsCommand(step), { allowFailure: true });
-    if (r.code !== 0) return { channels: [] };
-    const env = readRemoteEnv(r.stdout);
+    const secrets = await this.run(readSecretsCommand(step), { allowFailure: true });
+    if (secrets.code !== 0) return { channels: [] };
+    const env = readRemoteEnv(secrets.stdout);
     this.addSecrets(env.values);
     return { channels: env.channels };
   }
@@ -111,7 +111,7 @@ export class Session {
   /** Streams a command's output (redacted line by line) without keeping it; for `logs --follow`. */
   async stream(
     command: RemoteCommand,
-    o: { onText: (text: string) => void; signal?: AbortSignal },
+    output: { onText: (text: string) => void; signal?: AbortSignal },
   ): Promise<{ code: number | null; stderr: string }> {
     // Whole lines only: a secret split across two SSH packets would slip past the redaction.
     let partial = '';
@@ -120,20 +120,20 @@ export class Session {
       const all = partial + text;
       const cut = flush ? all.length : all.lastIndexOf('\n') + 1;
       partial = all.slice(cut);
-      if (cut > 0) o.onText(this.redact(all.slice(0, cut)));
+      if (cut > 0) output.onText(this.redact(all.slice(0, cut)));
     };
-    const r = await this.ssh.stream(commandLine(command, this.ssh.isRoot), {
+    const streamed = await this.ssh.stream(commandLine(command, this.ssh.isRoot), {
       onStdout: (c) => emit(c.toString('utf8'), false),
       onStderr: (c) => {
         if (stderr.length < 4096) stderr += c.toString('utf8');
       },
-      signal: o.signal,
+      signal: output.signal,
     });
     emit('', true);
     stderr = this.redact(stderr);
-    if (r.code !== 0 && command.root && !this.ssh.isRoot && isSudoRefusal(stderr))
+    if (streamed.code !== 0 && command.root && !this.ssh.isRoot && isSudoRefusal(stderr))
       throw noSudoError(this.ssh.username, command.step, this.name);
-    return { code: r.code, stderr };
+    return { code: streamed.code, stderr };
   }
 
   close(): void {

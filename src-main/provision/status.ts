@@ -28,13 +28,13 @@ export interface StatusReport {
   channels?: Record<string, string>;
 }
 
-export async function status(o: {
+export async function status(options: {
   target: Target;
   httpPort?: number;
   onProgress?: ProgressListener;
 }): Promise<StatusReport> {
-  const reporter = new StepReporter(targetName(o.target), STATUS_STEPS, o.onProgress);
-  const session = await connectStep(o.target, reporter);
+  const reporter = new StepReporter(targetName(options.target), STATUS_STEPS, options.onProgress);
+  const session = await connectStep(options.target, reporter);
   try {
     return await reporter.run(
       'status',
@@ -44,7 +44,7 @@ export async function status(o: {
         const installed = facts.LoadState === 'loaded' || Boolean(facts.current);
         const probe =
           facts.ActiveState === 'active'
-            ? await probeHealth(session, o.httpPort ?? DEFAULT_HTTP_PORT)
+            ? await probeHealth(session, options.httpPort ?? DEFAULT_HTTP_PORT)
             : { problem: 'not running' };
         const memory = Number(facts.MemoryCurrent);
         const report: StatusReport = {

@@ -5,13 +5,13 @@ import { ProvisionError } from './errors.ts';
 import { acquireHostLock } from './host-lock.ts';
 import { type ProgressListener, StepReporter, UNINSTALL_STEPS } from './progress.ts';
 
-export async function uninstall(o: {
+export async function uninstall(options: {
   target: Target;
   lockTimeoutMs?: number;
   onProgress?: ProgressListener;
 }): Promise<{ host: string }> {
-  const reporter = new StepReporter(targetName(o.target), UNINSTALL_STEPS, o.onProgress);
-  const session = await connectStep(o.target, reporter);
+  const reporter = new StepReporter(targetName(options.target), UNINSTALL_STEPS, options.onProgress);
+  const session = await connectStep(options.target, reporter);
   try {
     await preflightStep(session, reporter).catch((error) => {
       // An unsupported OS must not block removing what is there; missing sudo must.
@@ -19,7 +19,7 @@ export async function uninstall(o: {
       throw error;
     });
     await reporter.run('lock', 'Taking the deploy lock', () =>
-      acquireHostLock(session, { timeoutMs: o.lockTimeoutMs }),
+      acquireHostLock(session, { timeoutMs: options.lockTimeoutMs }),
     );
     await reporter.run('uninstall', 'Stopping the agent and removing MONO', () =>
       session.run(uninstallCommand()),
@@ -28,8 +28,8 @@ export async function uninstall(o: {
       'verify',
       'Checking that nothing is left',
       async () => {
-        const r = await session.run(verifyUninstalledCommand());
-        const left = r.stdout
+        const verified = await session.run(verifyUninstalledCommand());
+        const left = verified.stdout
           .split('\n')
           .filter((l) => l.startsWith('left='))
           .map((l) => l.slice(5));

@@ -3,7 +3,8 @@
 import { dirname, join } from 'node:path';
 import WebSocket from 'ws';
 import type { Secret } from '../../agent-core/config/secret.ts';
-import type { AppState, EventName, EventPayloads, SyncedTable } from '../ipc/contract.ts';
+import type { AppState, EventName, EventPayloads } from '../ipc/contract.ts';
+import type { SyncedTable } from '../ipc/db-change.ts';
 import type { Handlers } from '../ipc/dispatch.ts';
 import { createAgentConfig } from './agent-config.ts';
 import { settingsEnv } from './agent-env.ts';

@@ -1,6 +1,8 @@
 // What needs the owner: the tray's state (online, offline, updating, needs attention) as a pure mapping, and the
 // system notifications raised from changes (a pairing request, the agent down, a failed update, budget reached).
-import type { DbChange, HealthProblem, InstallState, SyncStatus } from '../ipc/contract.ts';
+import type { PairingRow } from '../../agent-core/contract/tables.ts';
+import type { HealthProblem, InstallState, SyncStatus } from '../ipc/contract.ts';
+import type { DbChange } from '../ipc/db-change.ts';
 
 export type TrayState = 'setup' | 'online' | 'offline' | 'unresponsive' | 'updating' | 'paused' | 'attention';
 
@@ -63,8 +65,9 @@ export function createNotifier(notify: (notice: Notice) => void, opts: { offline
   let lastBudgetDay: string | undefined;
   return {
     change(change: DbChange): void {
-      const row = change.row ?? {};
-      if (change.table === 'pairing' && change.action === 'CREATE' && row.status === 'pending') {
+      if (change.table !== 'pairing' || change.action !== 'CREATE') return;
+      const row: Partial<PairingRow> = change.row ?? {};
+      if (row.status === 'pending') {
         notify({
           title: 'Someone wants to talk to your agent',
           body: `${String(row.name ?? 'Someone')} on ${String(row.channel ?? 'a channel')} — code ${String(row.code ?? '')}. Open MONO to approve or deny.`,

@@ -6,6 +6,7 @@ import { createReadStream, mkdirSync, readdirSync, rmSync, statSync } from 'node
 import { join } from 'node:path';
 import { readHeader } from '../../agent-core/backup/container.ts';
 import type { Secret } from '../../agent-core/config/secret.ts';
+import { errorMessage } from '../../agent-core/util/error-message.ts';
 import { backup } from '../backup/backup.ts';
 import { linkedDeviceArchive } from '../backup/linked-device.ts';
 import { restore } from '../backup/restore.ts';
@@ -138,11 +139,7 @@ export function createBackups(deps: BackupsDeps) {
         tracker.finish();
       } catch (error) {
         const failed = tracker.state().steps.find((s) => s.status === 'running')?.step ?? steps[0]!.step;
-        tracker.fail(
-          failed,
-          (error as Error).message,
-          'Nothing was lost: fix the problem above and try again.',
-        );
+        tracker.fail(failed, errorMessage(error), 'Nothing was lost: fix the problem above and try again.');
         deps.log(`${what} failed`, error);
       }
       await refresh().catch(() => {});

@@ -1,6 +1,6 @@
 // Follows today's spend and the daily budget from live changes (usage and setting rows), so the owner is
 // notified once when the agent reaches its budget and the tray can show it.
-import type { DbChange } from '../ipc/contract.ts';
+import type { DbChange } from '../ipc/db-change.ts';
 
 export function createBudgetWatch(
   onChange: (day: string, spentUsd: number, capUsd: number | undefined) => void,
@@ -13,13 +13,14 @@ export function createBudgetWatch(
     /** True once today's spend has reached the daily cap. */
     reached: () => reached,
     change(change: DbChange): void {
-      const row = change.row ?? {};
       if (
         change.table === 'setting' &&
-        (row.key === 'budget_daily_usd' || change.id === 'setting:budget_daily_usd')
+        (change.row?.key === 'budget_daily_usd' || change.id === 'setting:budget_daily_usd')
       ) {
-        cap = typeof row.value === 'number' && row.value > 0 ? row.value : undefined;
-      } else if (change.table === 'usage' && typeof row.day === 'string') {
+        const value = change.row?.value;
+        cap = typeof value === 'number' && value > 0 ? value : undefined;
+      } else if (change.table === 'usage' && typeof change.row?.day === 'string') {
+        const row = change.row;
         if (row.day !== day) {
           if (row.day < day) return;
           day = row.day;

@@ -4,6 +4,7 @@
 import Anthropic from '@anthropic-ai/sdk';
 import { DEFAULT_GRAPH_URL } from '../../agent-core/channels/whatsapp/config.ts';
 import { redact } from '../../agent-core/config/secret.ts';
+import { errorMessage } from '../../agent-core/util/error-message.ts';
 import type { ClaudeModel } from '../ipc/contract.ts';
 import { UserError } from '../ipc/dispatch.ts';
 
@@ -50,12 +51,12 @@ export async function checkClaude(
     }
     // Rate limited or overloaded means the key itself is fine.
     if (status === 429 || status === 529) return { model };
-    if (status === 400 && /credit|billing/i.test(String((error as Error).message))) {
+    if (status === 400 && /credit|billing/i.test(errorMessage(error))) {
       throw new UserError(
         'This key works, but its account has no credit. Add credit in the Anthropic console.',
       );
     }
-    const reason = redact(String((error as Error).message ?? error), [apiKey]);
+    const reason = redact(errorMessage(error), [apiKey]);
     throw new UserError(`Could not reach Claude (${reason}). Check your internet connection and try again.`);
   }
 }
@@ -70,7 +71,7 @@ export async function checkTelegram(
       signal: AbortSignal.timeout(15_000),
     });
   } catch (error) {
-    const reason = redact(String((error as Error).message), [token]);
+    const reason = redact(errorMessage(error), [token]);
     throw new UserError(
       `Could not reach Telegram (${reason}). Check your internet connection and try again.`,
     );
@@ -120,7 +121,7 @@ export async function checkWhatsAppCloud(
       signal: AbortSignal.timeout(15_000),
     });
   } catch (error) {
-    const reason = redact(String((error as Error).message), [accessToken]);
+    const reason = redact(errorMessage(error), [accessToken]);
     throw new UserError(
       `Could not reach WhatsApp (${reason}). Check your internet connection and try again.`,
     );

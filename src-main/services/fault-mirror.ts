@@ -1,7 +1,7 @@
 // The desktop's view of the agent's faults (agent_status.faults: a full disk, unreachable services, a kill for
 // memory), followed from live changes so the tray can say what needs the owner.
 import { type AgentFaults, faultTrayNotes } from '../../agent-core/contract/faults.ts';
-import type { DbChange } from '../ipc/contract.ts';
+import type { DbChange } from '../ipc/db-change.ts';
 
 export interface FaultMirror {
   observe(change: DbChange): void;
@@ -14,7 +14,8 @@ export function createFaultMirror(): FaultMirror {
   return {
     observe(change) {
       if (change.table !== 'agent_status' || !change.row) return;
-      const value = change.row.faults;
+      // Checked anyway: the row comes from the datastore as it is.
+      const value: unknown = change.row.faults;
       faults = value && typeof value === 'object' ? (value as AgentFaults) : undefined;
     },
     trayNotes: (now = Date.now()) => faultTrayNotes(faults, now),

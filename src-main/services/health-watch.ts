@@ -1,7 +1,7 @@
 // The one owner of "what is wrong with the agent": follows agent_status (live), the local process and the
 // connection, and publishes the problems (health-problems.ts) to the renderer and the tray whenever they change.
-import type { AgentStatusRow } from '../../agent-core/contract/tables.ts';
-import type { AgentHealth, DbChange, SyncStatus } from '../ipc/contract.ts';
+import type { AgentHealth, SyncStatus } from '../ipc/contract.ts';
+import type { DbChange } from '../ipc/db-change.ts';
 import type { AgentProcessStatus } from './agent-supervisor.ts';
 import type { Data } from './data.ts';
 import { type HealthFacts, healthProblems } from './health-problems.ts';
@@ -36,7 +36,7 @@ export function createHealthWatch(deps: {
     current: () => health,
     observe(change) {
       if (change.table !== 'agent_status' || change.id !== 'agent_status:current') return;
-      update({ status: change.action === 'DELETE' ? undefined : (change.row as unknown as AgentStatusRow) });
+      update({ status: change.action === 'DELETE' ? undefined : change.row });
     },
     sync(status) {
       update({ sync: status.state });

@@ -166,7 +166,7 @@ export function createInstaller(deps: InstallerDeps) {
       sync.kick();
     } catch (error) {
       const failed = install.state().steps.find((s) => s.status === 'running')?.step ?? 'deploy';
-      install.fail(failed, (error as Error).message, 'Press Retry once the problem is fixed.');
+      install.fail(failed, errorMessage(error), 'Press Retry once the problem is fixed.');
     }
   }
 

@@ -7,6 +7,7 @@ import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Secret } from '../../agent-core/config/secret.ts';
 import { HUB_CREDENTIALS_FILE } from '../../agent-core/hub/credentials.ts';
+import { errorMessage } from '../../agent-core/util/error-message.ts';
 import type { ServerStatus } from '../ipc/contract.ts';
 import { secretsEnv, settingsEnv } from './agent-env.ts';
 import type { Prefs } from './prefs.ts';
@@ -167,7 +168,7 @@ export async function localServerStatus(
     return {
       ...base,
       address: agent.httpUrl,
-      error: `No answer from the agent: ${(error as Error).message}`,
+      error: `No answer from the agent: ${errorMessage(error)}`,
     };
   }
 }

@@ -1,6 +1,6 @@
 // The desktop's view of "paused". The truth lives in the agent's datastore (agent_status:current, shared with the
 // owner's /pause command); this mirror follows it and is the one place the desktop reads or changes it.
-import type { DbChange } from '../ipc/contract.ts';
+import type { DbChange } from '../ipc/db-change.ts';
 import type { Data } from './data.ts';
 
 export interface PauseMirror {

@@ -1,5 +1,7 @@
 // What the Server screen shows about the agent, wherever it runs: the VPS's status over SSH, or the local
 // agent's health, plus whether it is paused.
+
+import { errorMessage } from '../../agent-core/util/error-message.ts';
 import type { ServerStatus } from '../ipc/contract.ts';
 import type { AgentSupervisor } from './agent-supervisor.ts';
 import { folderSize } from './data-folder.ts';
@@ -25,7 +27,7 @@ export function createServerStatus(deps: {
       try {
         return { mode, paused, ...(await deps.provision.status(vps)) };
       } catch (error) {
-        return { mode, paused, reachable: false, channels: {}, error: (error as Error).message };
+        return { mode, paused, reachable: false, channels: {}, error: errorMessage(error) };
       }
     }
     if (mode === 'local') {

@@ -7,7 +7,8 @@ import { jsonify, StringRecordId, Surreal, Table } from 'surrealdb';
 import type { Secret } from '../../agent-core/config/secret.ts';
 import { DATABASE, NAMESPACE } from '../../agent-core/contract/tables.ts';
 import { errorMessage } from '../../agent-core/util/error-message.ts';
-import type { DbChange, SyncedTable, SyncStatus } from '../ipc/contract.ts';
+import type { SyncStatus } from '../ipc/contract.ts';
+import type { DbChange, SyncedTable } from '../ipc/db-change.ts';
 import { UserError } from '../ipc/dispatch.ts';
 import { type BackoffOptions, backoffDelay, SYNC_BACKOFF } from './backoff.ts';
 
@@ -108,12 +109,13 @@ export function createSync(deps: SyncDeps): Sync {
             const live = await next.live(new Table(table));
             live.subscribe((message) => {
               if (message.action === 'KILLED' || db !== next) return;
+              // The row is taken as the agent stored it: this is where it gets its table's type.
               deps.onChange({
                 table,
                 action: message.action,
                 id: String(jsonify(message.recordId)),
-                row: jsonify(message.value) as Record<string, unknown>,
-              });
+                row: jsonify(message.value) as unknown,
+              } as DbChange);
             });
           }
         })(),

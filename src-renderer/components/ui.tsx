@@ -1,5 +1,5 @@
-// Small building blocks every screen uses: buttons with a busy state, labelled fields with hints and errors,
-// empty/loading/error states, badges and switches.
+// Small building blocks every screen uses: buttons with a busy state, labelled fields with hints and errors, the
+// one password field, empty/loading/error states, badges and switches.
 import { type ReactNode, useId } from 'react';
 import { Icon } from './icons.tsx';
 
@@ -53,6 +53,50 @@ export function Field(props: {
         )
       )}
     </div>
+  );
+}
+
+/** A secret typed or pasted (a key, a token, a passphrase): a labelled password input the browser never spells. */
+export function PasswordField(props: {
+  label: string;
+  hint?: ReactNode;
+  error?: string;
+  value: string;
+  onChange: (value: string) => void;
+  /** 'off' for a pasted credential; 'new-password' or 'current-password' for a passphrase a manager may keep. */
+  autoComplete?: 'off' | 'new-password' | 'current-password';
+  placeholder?: string;
+  autoFocus?: boolean;
+  /** Shown beside the input (a Save button). */
+  action?: ReactNode;
+}) {
+  return (
+    <Field label={props.label} hint={props.hint} error={props.error}>
+      {(id, note) => {
+        const input = (
+          <input
+            id={id}
+            aria-describedby={note}
+            type="password"
+            autoComplete={props.autoComplete}
+            spellCheck={false}
+            placeholder={props.placeholder}
+            // biome-ignore lint/a11y/noAutofocus: only where the field is the one thing to do on the screen
+            autoFocus={props.autoFocus}
+            value={props.value}
+            onChange={(e) => props.onChange(e.target.value)}
+          />
+        );
+        return props.action ? (
+          <div className="input-row">
+            {input}
+            {props.action}
+          </div>
+        ) : (
+          input
+        );
+      }}
+    </Field>
   );
 }
 

@@ -1,18 +1,6 @@
 // Applies one live change from the agent's datastore to the store, so every screen updates without a reload.
-import type { OwnerRow } from '../../agent-core/contract/owners.ts';
-import type {
-  ActionRow,
-  AgentStatusRow,
-  ContactRow,
-  ConversationRow,
-  JobRow,
-  JobRunRow,
-  MessageRow,
-  PairingRow,
-  SettingRow,
-  UsageRow,
-} from '../../agent-core/contract/tables.ts';
-import type { DbChange, WhatsAppLink } from '../../src-main/ipc/contract.ts';
+import type { WhatsAppLinkRow } from '../../agent-core/contract/tables.ts';
+import type { DbChange, RowChange } from '../../src-main/ipc/db-change.ts';
 import { mono } from '../lib/mono.ts';
 import { applyChatAction, withoutStored } from './chat-actions.ts';
 import { getState, type Store, setState } from './store.ts';
@@ -22,12 +10,12 @@ type Row = { id: string };
 
 function apply<T extends Row>(
   list: Loadable<T>,
-  change: DbChange,
+  change: RowChange<T>,
   before?: (a: T, b: T) => boolean,
 ): Loadable<T> {
   if (list.status === 'idle') return list;
   if (change.action === 'DELETE') return { ...list, items: remove(list.items, change.id) };
-  const row = { ...(change.row as unknown as T), id: change.id };
+  const row = { ...(change.row as T), id: change.id };
   // Live notifications can arrive out of order: an older state ("failed") must not undo a newer one ("sent").
   const known = list.items.find((item) => item.id === row.id);
   if (known && isOlder(row, known)) return list;
@@ -46,11 +34,7 @@ export function applyChange(change: DbChange): void {
     case 'conversation': {
       // A row replaces only the fields it carries: a cleared `owner_until` (resumed) must clear it here too.
       const row = change.row && { owner_until: undefined, ...change.row };
-      const next = apply<ConversationRow>(
-        state.conversations,
-        { ...change, row },
-        newestFirst('last_message_at'),
-      );
+      const next = apply(state.conversations, { ...change, row }, newestFirst('last_message_at'));
       // A conversation whose last message changed moves to the top.
       next.items = [...next.items].sort((a, b) =>
         String(b.last_message_at ?? '').localeCompare(String(a.last_message_at ?? '')),
@@ -59,7 +43,7 @@ export function applyChange(change: DbChange): void {
       break;
     }
     case 'message': {
-      const row = change.row as unknown as MessageRow | undefined;
+      const row = change.row;
       const chat = state.chat;
       if (
         chat.conversation &&
@@ -68,7 +52,7 @@ export function applyChange(change: DbChange): void {
       ) {
         patch.chat = {
           ...chat,
-          ...apply<MessageRow>(chat, change, (a, b) => a.created_at < b.created_at),
+          ...apply(chat, change, (a, b) => a.created_at < b.created_at),
           // Its row replaces the copy shown while it was on its way.
           outbox: row ? withoutStored(chat.outbox, row) : chat.outbox,
         };
@@ -79,7 +63,7 @@ export function applyChange(change: DbChange): void {
         (change.action === 'DELETE' || row?.conversation === state.thread.conversation)
       ) {
         patch.thread = {
-          ...apply<MessageRow>(state.thread, change, (a, b) => a.created_at < b.created_at),
+          ...apply(state.thread, change, (a, b) => a.created_at < b.created_at),
           conversation: state.thread.conversation,
         };
         // The owner is looking at this thread: a new message there is read already.
@@ -88,39 +72,38 @@ export function applyChange(change: DbChange): void {
       break;
     }
     case 'pairing':
-      patch.pairings = apply<PairingRow>(state.pairings, change, newestFirst('created_at'));
+      patch.pairings = apply(state.pairings, change, newestFirst('created_at'));
       break;
     case 'contact':
-      patch.contacts = apply<ContactRow>(state.contacts, change, newestFirst('created_at'));
+      patch.contacts = apply(state.contacts, change, newestFirst('created_at'));
       break;
     case 'owner':
-      patch.owners = apply<OwnerRow>(state.owners, change, (a, b) => a.created_at < b.created_at);
+      patch.owners = apply(state.owners, change, (a, b) => a.created_at < b.created_at);
       break;
     case 'setting':
-      patch.settings = apply<SettingRow>(state.settings, change);
+      patch.settings = apply(state.settings, change);
       break;
     case 'job':
-      patch.jobs = apply<JobRow>(state.jobs, change, newestFirst('created_at'));
+      patch.jobs = apply(state.jobs, change, newestFirst('created_at'));
       break;
     case 'job_run': {
-      const row = change.row as unknown as JobRunRow | undefined;
-      if (state.selectedJob && row?.job === state.selectedJob) {
-        patch.jobRuns = apply<JobRunRow>(state.jobRuns, change, newestFirst('started_at'));
+      if (state.selectedJob && change.row?.job === state.selectedJob) {
+        patch.jobRuns = apply(state.jobRuns, change, newestFirst('started_at'));
       }
       break;
     }
     case 'usage':
-      patch.usage = apply<UsageRow>(state.usage, change, (a, b) => a.day < b.day);
+      patch.usage = apply(state.usage, change, (a, b) => a.day < b.day);
       break;
     case 'agent_status':
-      if (change.row) patch.agentStatus = { ...(change.row as unknown as AgentStatusRow), id: change.id };
+      if (change.row) patch.agentStatus = { ...change.row, id: change.id };
       break;
     case 'action':
-      applyChatAction(change.id, change.row as unknown as ActionRow | undefined);
+      applyChatAction(change.id, change.row);
       return;
     case 'whatsapp_link':
       patch.whatsappLink =
-        change.action === 'DELETE' ? null : ({ ...change.row, id: change.id } as unknown as WhatsAppLink);
+        change.action === 'DELETE' ? null : ({ ...change.row, id: change.id } as WhatsAppLinkRow);
       break;
     default:
       return;

@@ -34,7 +34,7 @@ export async function bench(): Promise<Table> {
   try {
     await agent.start();
     const config = { dataDir: source.dir, hub: {} };
-    const hub = await connectLocalHub(config, {});
+    const hub = await connectLocalHub(config);
     const plainFile = join(files.dir, 'plain.monobak');
     const sealedFile = join(files.dir, 'sealed.monobak');
     let plain: { ms: number };

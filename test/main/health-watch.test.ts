@@ -2,13 +2,13 @@
 // a frozen agent and a stopped local process, and publishes only when something changed.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { AgentStatusRow } from '../../agent-core/contract/tables.ts';
+import type { AgentStatusRow, MessageRow } from '../../agent-core/contract/tables.ts';
 import type { AgentHealth, SyncStatus } from '../../src-main/ipc/contract.ts';
 import { createHealthWatch } from '../../src-main/services/health-watch.ts';
 
 const sync = (state: SyncStatus['state'], epoch = 1): SyncStatus => ({ state, epoch, since: '', attempt: 0 });
 const row = (patch: Partial<AgentStatusRow>) =>
-  ({ id: 'agent_status:current', channels: {}, ...patch }) as unknown as Record<string, unknown>;
+  ({ id: 'agent_status:current', channels: {}, ...patch }) as AgentStatusRow;
 
 test('problems follow the status row, the connection and the process; each change is published once', async () => {
   const published: AgentHealth[] = [];
@@ -32,7 +32,7 @@ test('problems follow the status row, the connection and the process; each chang
   watch.observe({ table: 'agent_status', action: 'UPDATE', id: 'agent_status:current', row: row({}) });
   assert.deepEqual(watch.current().problems, []);
   // Other tables and other rows are not its business.
-  watch.observe({ table: 'message', action: 'CREATE', id: 'message:1', row: {} });
+  watch.observe({ table: 'message', action: 'CREATE', id: 'message:1', row: {} as MessageRow });
   // Frozen, then back.
   watch.sync(sync('unresponsive'));
   assert.deepEqual(

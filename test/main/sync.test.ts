@@ -10,7 +10,8 @@ import { openDatastore } from '../../agent-core/db/datastore.ts';
 import type { Datastore } from '../../agent-core/db/datastore-types.ts';
 import { type Hub, startHub } from '../../agent-core/hub/server.ts';
 import { silentLogger } from '../../agent-core/log/logger.ts';
-import type { DbChange, SyncStatus } from '../../src-main/ipc/contract.ts';
+import type { SyncStatus } from '../../src-main/ipc/contract.ts';
+import type { DbChange } from '../../src-main/ipc/db-change.ts';
 import { createSync, type Sync } from '../../src-main/services/sync.ts';
 
 /** What the agent defines the hub user with; the desktop's target reads it at each connection, as from its vault. */

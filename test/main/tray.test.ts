@@ -1,12 +1,36 @@
 // Tray state mapping and menus, and the notifications worth interrupting the owner for.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import type { AgentStatusRow, PairingRow, UsageRow } from '../../agent-core/contract/tables.ts';
 import { trayIconName, trayMenuTemplate } from '../../src-main/electron/tray.ts';
-import type { DbChange } from '../../src-main/ipc/contract.ts';
+import type { DbChange } from '../../src-main/ipc/db-change.ts';
 import { createNotifier, type Notice, type TrayInput, trayState } from '../../src-main/services/attention.ts';
 import { backoffDelay, SYNC_BACKOFF } from '../../src-main/services/backoff.ts';
 import { createFaultMirror } from '../../src-main/services/fault-mirror.ts';
 import { healthProblems } from '../../src-main/services/health-problems.ts';
+
+const pairing = (patch: Partial<PairingRow>): PairingRow => ({
+  id: 'pairing:1',
+  channel: 'telegram',
+  external_id: '42',
+  chat_id: '42',
+  name: 'Ada',
+  code: 'K7P2QX',
+  status: 'pending',
+  created_at: '2030-01-01T00:00:00Z',
+  ...patch,
+});
+const usage = (id: string, day: string, cost_usd: number): UsageRow => ({
+  id,
+  day,
+  model: 'claude',
+  requests: 1,
+  input_tokens: 0,
+  output_tokens: 0,
+  cache_creation_input_tokens: 0,
+  cache_read_input_tokens: 0,
+  cost_usd,
+});
 
 const base: TrayInput = {
   wizardDone: true,
@@ -61,9 +85,14 @@ test('notifications: a new pairing request, a failed update, the budget once a d
     table: 'pairing',
     action: 'CREATE',
     id: 'pairing:1',
-    row: { status: 'pending', name: 'Ada', channel: 'telegram', code: 'K7P2QX' },
+    row: pairing({ status: 'pending', name: 'Ada', channel: 'telegram', code: 'K7P2QX' }),
   });
-  notifier.change({ table: 'pairing', action: 'UPDATE', id: 'pairing:1', row: { status: 'approved' } });
+  notifier.change({
+    table: 'pairing',
+    action: 'UPDATE',
+    id: 'pairing:1',
+    row: pairing({ status: 'approved' }),
+  });
   notifier.install({ running: false, steps: [], log: [], error: { step: 'health', message: 'no answer' } });
   notifier.budget('2030-01-01', 2.5, 2);
   notifier.budget('2030-01-01', 3, 2);
@@ -91,11 +120,20 @@ test('the budget watch adds up today’s usage rows and knows the daily cap from
     table: 'setting',
     action: 'UPDATE',
     id: 'setting:budget_daily_usd',
-    row: { key: 'budget_daily_usd', value: 1 },
+    row: {
+      id: 'setting:budget_daily_usd',
+      key: 'budget_daily_usd',
+      value: 1,
+      updated_at: '2030-01-01T00:00:00Z',
+    },
   });
-  watch.change({ table: 'usage', action: 'UPDATE', id: 'usage:a', row: { day: today, cost_usd: 0.4 } });
-  watch.change({ table: 'usage', action: 'UPDATE', id: 'usage:b', row: { day: today, cost_usd: 0.7 } });
-  watch.change({ table: 'usage', action: 'UPDATE', id: 'usage:a', row: { day: today, cost_usd: 0.5 } });
+  for (const [id, cost] of [
+    ['usage:a', 0.4],
+    ['usage:b', 0.7],
+    ['usage:a', 0.5],
+  ] as const) {
+    watch.change({ table: 'usage', action: 'UPDATE', id, row: usage(id, today, cost) });
+  }
   const last = seen.at(-1);
   assert.equal(last?.[0], today);
   assert.equal(Number(last?.[1].toFixed(2)), 1.2);
@@ -185,11 +223,12 @@ test('each problem says what is wrong and what to do, in one line each', () => {
 
 test('the agent’s faults, followed from agent_status, put the tray in need of the owner and clear with it', () => {
   const mirror = createFaultMirror();
+  // The row as the datastore gives it: a broken `faults` value must not count as faults.
   const status = (faults: unknown): DbChange => ({
     table: 'agent_status',
     action: 'UPDATE',
     id: 'agent_status:current',
-    row: { version: '1', ...(faults === undefined ? {} : { faults }) },
+    row: { version: '1', ...(faults === undefined ? {} : { faults }) } as unknown as AgentStatusRow,
   });
   const tray = () => trayState({ ...base, faults: mirror.trayNotes(Date.parse('2026-03-10T12:00:00Z')) });
   assert.equal(tray().state, 'online');
@@ -205,7 +244,12 @@ test('the agent’s faults, followed from agent_status, put the tray in need of 
     tooltip: 'MONO — needs you: disk nearly full, Telegram unreachable, killed for memory at 256 MB',
   });
   // Another table's change says nothing about faults; a status row without them (or a broken value) clears them.
-  mirror.observe({ table: 'pairing', action: 'UPDATE', id: 'pairing:1', row: { status: 'pending' } });
+  mirror.observe({
+    table: 'pairing',
+    action: 'UPDATE',
+    id: 'pairing:1',
+    row: pairing({ status: 'pending' }),
+  });
   assert.equal(tray().state, 'attention');
   mirror.observe(status('garbage'));
   assert.equal(tray().state, 'online');

@@ -229,7 +229,7 @@ export async function startFixture(options: FixtureOptions = {}) {
         table: 'agent_status',
         action: 'UPDATE',
         id: 'agent_status:current',
-        row: { ...row },
+        row: { ...row, id: 'agent_status:current' },
       });
     },
     /** The agent's linked-device state changing, as the live query delivers it. */

@@ -5,6 +5,7 @@ import type { ChannelName, ChannelState } from '../../contract/tables.ts';
 import type { Logger } from '../../log/logger.ts';
 import type { MediaFiles } from '../../media/files.ts';
 import { recordOutbound } from '../../store/messages.ts';
+import { errorMessage } from '../../util/error-message.ts';
 import { type Channel, ChannelSendError, type Receive } from '../channel.ts';
 import type { ChannelContext } from '../channel-setup.ts';
 import type { EmailConfig } from './config.ts';
@@ -91,7 +92,7 @@ export class EmailChannel implements Channel {
       return await this.mailer.send({ to: [chatId], cc: [], subject, text, inReplyTo: '', references: [] });
     } catch (error) {
       const permanent = error instanceof EmailSendError ? error.permanent : false;
-      throw new ChannelSendError('email', (error as Error).message, permanent);
+      throw new ChannelSendError('email', errorMessage(error), permanent);
     }
   }
 

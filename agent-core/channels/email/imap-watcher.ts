@@ -5,6 +5,7 @@ import { ImapFlow, type ImapFlowOptions, type MailboxObject } from 'imapflow';
 import type { Surreal } from 'surrealdb';
 import type { Logger } from '../../log/logger.ts';
 import type { MediaFiles } from '../../media/files.ts';
+import { errorMessage } from '../../util/error-message.ts';
 import { sleep } from '../../util/sleep.ts';
 import type { EmailConfig } from './config.ts';
 import { keepMailFiles } from './mail-files.ts';
@@ -114,7 +115,7 @@ export class ImapWatcher {
       .then(() => this.#syncOnce(client, opened))
       .catch((error) => {
         if (!this.#stop.signal.aborted) {
-          this.deps.log.warn({ reason: (error as Error).message }, 'mail sync failed; reconnecting');
+          this.deps.log.warn({ reason: errorMessage(error) }, 'mail sync failed; reconnecting');
           client.close();
         }
       });

@@ -2,6 +2,7 @@
 // threaded reply — sending only after the owner confirmed (needsConfirmation: the /yes in the chat).
 import type { MediaFiles } from '../../media/files.ts';
 import type { AgentTool } from '../../tools/tool.ts';
+import { errorMessage } from '../../util/error-message.ts';
 import type { EmailConfig } from './config.ts';
 import { mailFileBlocks } from './mail-files.ts';
 import { getMail, mailHandle, markReplied, recentMails } from './mail-store.ts';
@@ -127,7 +128,7 @@ export function emailTools(
           await markReplied(context.db, mail.id);
           return { content: `Sent to ${[...outgoing.to, ...outgoing.cc].join(', ')} (${messageId}).` };
         } catch (error) {
-          return { content: (error as Error).message, isError: true };
+          return { content: errorMessage(error), isError: true };
         }
       },
     },

@@ -6,6 +6,7 @@ import type { Logger } from '../../log/logger.ts';
 import type { MediaSource } from '../../media/attachments.ts';
 import { constantTimeEqual } from '../../security/constant-time.ts';
 import { BoundedMap } from '../../util/bounded-map.ts';
+import { errorMessage } from '../../util/error-message.ts';
 import {
   type Channel,
   ChannelSendError,
@@ -211,7 +212,7 @@ export class WhatsAppCloudChannel implements Channel {
   /** Blue ticks are a courtesy: only a channel-wide problem (token, account) is worth the owner's attention. */
   #receiptFailed(error: unknown): void {
     if (error instanceof GraphApiError && error.info.channelWide) this.#recordError(error);
-    else this.log.debug({ reason: (error as Error).message }, 'whatsapp read receipt failed');
+    else this.log.debug({ reason: errorMessage(error) }, 'whatsapp read receipt failed');
   }
 
   #recordError(error: unknown): void {

@@ -32,7 +32,7 @@ export interface GuardSpec {
 }
 
 /** Whether the release `current` names is serving: healthy with its version and up for stableS. */
-function stableCheck(o: GuardSpec): string {
+function stableCheck(spec: GuardSpec): string {
   const probe =
     'fetch("http://127.0.0.1:"+process.argv[1]+"/healthz",{signal:AbortSignal.timeout(3000)}).then(r=>r.json()).then(h=>process.exit(h.status==="ok"&&h.version===process.argv[2]?0:1),()=>process.exit(1))';
   return [
@@ -41,34 +41,34 @@ function stableCheck(o: GuardSpec): string {
     `  started=$(systemctl show -p ExecMainStartTimestamp --value ${LAYOUT.unitName})`,
     '  [ -n "$started" ] || return 1',
     '  up=$(( $(date +%s) - $(date -d "$started" +%s) )) || return 1',
-    `  [ "$up" -ge ${Math.ceil(o.stableS)} ] || return 1`,
+    `  [ "$up" -ge ${Math.ceil(spec.stableS)} ] || return 1`,
     // The Node that runs the agent, as the unit MONO wrote names it.
     `  node=$(sed -n 's/^ExecStart=\\([^ ]*\\) .*/\\1/p' ${LAYOUT.unitPath} | head -1)`,
-    `  "\${node:-node}" -e ${sh(probe)} ${o.port} "$1"`,
+    `  "\${node:-node}" -e ${sh(probe)} ${spec.port} "$1"`,
     '}',
   ].join('\n');
 }
 
 /** The script the timer runs (root, from a root-only file): keep what is stable, else go back. */
-export function guardScript(o: GuardSpec): string {
-  const rel = assertVersion(o.release);
-  const back = assertVersion(o.back.release);
-  const stage = (restoreData: boolean) => rollbackStageCommand({ ...o.back, restoreData }).script;
+export function guardScript(spec: GuardSpec): string {
+  const rel = assertVersion(spec.release);
+  const back = assertVersion(spec.back.release);
+  const stage = (restoreData: boolean) => rollbackStageCommand({ ...spec.back, restoreData }).script;
   return [
     '#!/bin/sh',
     '# Written by a MONO deploy; run by the mono-deploy-guard timer if the deploy never came back to disarm it.',
     'set -u',
     'log() { echo "mono-deploy-guard: $*"; }',
-    stableCheck(o),
+    stableCheck(spec),
     // A datastore copy the deploy began holds starts of the agent: nothing must wait for it any more.
     ...liftHold(),
     `cur=$(readlink ${LAYOUT.current} || true)`,
-    `if [ "$cur" = releases/${rel} ] && stable ${sh(o.version)}; then`,
+    `if [ "$cur" = releases/${rel} ] && stable ${sh(spec.version)}; then`,
     `  log "the deploy of ${rel} did not finish, but ${rel} is healthy and stable: keeping it"`,
     `elif [ "$cur" = releases/${rel} ]; then`,
     `  log "the deploy of ${rel} did not finish and ${rel} is not healthy: going back to ${back}"`,
-    `  sh -c ${sh(stage(o.back.restoreData))} && log "${back} runs again" || log "going back to ${back} failed"`,
-    `elif [ "$cur" = releases/${back} ] && stable ${sh(o.back.version)}; then`,
+    `  sh -c ${sh(stage(spec.back.restoreData))} && log "${back} runs again" || log "going back to ${back} failed"`,
+    `elif [ "$cur" = releases/${back} ] && stable ${sh(spec.back.version)}; then`,
     `  log "the deploy of ${rel} stopped before its switch; ${back} is healthy: keeping it"`,
     `elif [ "$cur" = releases/${back} ]; then`,
     `  log "the deploy of ${rel} stopped before its switch: restarting ${back} with what it ran with"`,
@@ -77,7 +77,7 @@ export function guardScript(o: GuardSpec): string {
     'else',
     '  log "current is $cur, which this deploy did not set: nothing to do"',
     'fi',
-    `if grep -qx ${sh(`token=${o.lockToken}`)} ${LAYOUT.lockDir}/info 2>/dev/null; then rm -rf ${LAYOUT.lockDir}; fi`,
+    `if grep -qx ${sh(`token=${spec.lockToken}`)} ${LAYOUT.lockDir}/info 2>/dev/null; then rm -rf ${LAYOUT.lockDir}; fi`,
     `rm -f ${GUARD_SCRIPT}`,
     '',
   ].join('\n');

@@ -5,29 +5,28 @@ import type { RemoteCommand } from './remote.ts';
 
 /** `httpPort`: also report who listens on the agent's port, when the agent itself is not running. */
 export function inspectCommand(httpPort?: number): RemoteCommand {
-  const L = LAYOUT;
   return {
     step: 'inspect',
     root: true,
     what: 'reading what is installed (releases, unit, service state)',
     script: [
-      `cur=$(basename "$(readlink ${L.current} 2>/dev/null)" 2>/dev/null)`,
+      `cur=$(basename "$(readlink ${LAYOUT.current} 2>/dev/null)" 2>/dev/null)`,
       'echo "current=$cur"',
-      `[ -n "$cur" ] && [ -d "${L.releases}/$cur" ] && echo current_exists=1`,
-      `[ -n "$cur" ] && echo "current_version=$(grep -o '"version": *"[^"]*"' "${L.releases}/$cur/package.json" 2>/dev/null | head -1 | sed 's/.*"\\([^"]*\\)"$/\\1/')"`,
-      `echo "previous=$(basename "$(readlink ${L.previous} 2>/dev/null)" 2>/dev/null)"`,
-      `echo "releases=$(ls -1t ${L.releases} 2>/dev/null | grep -v '^\\.' | tr '\\n' ' ')"`,
+      `[ -n "$cur" ] && [ -d "${LAYOUT.releases}/$cur" ] && echo current_exists=1`,
+      `[ -n "$cur" ] && echo "current_version=$(grep -o '"version": *"[^"]*"' "${LAYOUT.releases}/$cur/package.json" 2>/dev/null | head -1 | sed 's/.*"\\([^"]*\\)"$/\\1/')"`,
+      `echo "previous=$(basename "$(readlink ${LAYOUT.previous} 2>/dev/null)" 2>/dev/null)"`,
+      `echo "releases=$(ls -1t ${LAYOUT.releases} 2>/dev/null | grep -v '^\\.' | tr '\\n' ' ')"`,
       // Both unit files in one hash, as deploy computes it: the socket is part of how the agent runs.
-      `[ -f ${L.unitPath} ] && echo "unit_sha=$(cat ${L.unitPath} ${L.socketPath} 2>/dev/null | sha256sum | cut -c1-64)"`,
-      `[ -f ${L.envFile} ] && echo "env_sha=$(sha256sum < ${L.envFile} | cut -c1-64)"`,
-      `[ -f ${L.snapshotDir}/info ] && sed -n 's/^for=/snapshot_for=/p' ${L.snapshotDir}/info`,
-      `id -u ${L.user} >/dev/null 2>&1 && echo user=1`,
-      `echo "active=$(systemctl is-active ${L.unitName} 2>/dev/null)"`,
-      `echo "enabled=$(systemctl is-enabled ${L.unitName} 2>/dev/null)"`,
-      `[ -f ${L.current}/${L.manifest} ] && sed 's/^/manifest:/' ${L.current}/${L.manifest}`,
+      `[ -f ${LAYOUT.unitPath} ] && echo "unit_sha=$(cat ${LAYOUT.unitPath} ${LAYOUT.socketPath} 2>/dev/null | sha256sum | cut -c1-64)"`,
+      `[ -f ${LAYOUT.envFile} ] && echo "env_sha=$(sha256sum < ${LAYOUT.envFile} | cut -c1-64)"`,
+      `[ -f ${LAYOUT.snapshotDir}/info ] && sed -n 's/^for=/snapshot_for=/p' ${LAYOUT.snapshotDir}/info`,
+      `id -u ${LAYOUT.user} >/dev/null 2>&1 && echo user=1`,
+      `echo "active=$(systemctl is-active ${LAYOUT.unitName} 2>/dev/null)"`,
+      `echo "enabled=$(systemctl is-enabled ${LAYOUT.unitName} 2>/dev/null)"`,
+      `[ -f ${LAYOUT.current}/${LAYOUT.manifest} ] && sed 's/^/manifest:/' ${LAYOUT.current}/${LAYOUT.manifest}`,
       // Who else holds the port (the socket unit, when MONO's, is not someone else).
       httpPort
-        ? `systemctl is-active --quiet ${L.unitName} ${L.socketName} || echo "port_user=$(ss -Hltnp 'sport = :${Math.floor(httpPort)}' 2>/dev/null | head -1 | sed -n 's/.*users:(("\\([^"]*\\)".*/\\1/p;t;s/.*/unknown/p')"`
+        ? `systemctl is-active --quiet ${LAYOUT.unitName} ${LAYOUT.socketName} || echo "port_user=$(ss -Hltnp 'sport = :${Math.floor(httpPort)}' 2>/dev/null | head -1 | sed -n 's/.*users:(("\\([^"]*\\)".*/\\1/p;t;s/.*/unknown/p')"`
         : '',
       'true',
     ].join('\n'),

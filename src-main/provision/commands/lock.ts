@@ -15,28 +15,28 @@ export interface LockOwner {
 
 const info = `${LAYOUT.lockDir}/info`;
 
-function writeInfo(o: LockOwner): string {
-  return `printf 'owner=%s\\nmachine=%s\\npid=%s\\ntoken=%s\\nsince=%s\\nheartbeat=%s\\n' ${sh(o.owner)} ${sh(o.machine)} ${o.pid} ${sh(o.token)} "$now" "$now" > ${info}`;
+function writeInfo(lock: LockOwner): string {
+  return `printf 'owner=%s\\nmachine=%s\\npid=%s\\ntoken=%s\\nsince=%s\\nheartbeat=%s\\n' ${sh(lock.owner)} ${sh(lock.machine)} ${lock.pid} ${sh(lock.token)} "$now" "$now" > ${info}`;
 }
 
 /**
  * Takes the lock, or prints `lock=held` and the holder's info. A lock whose heartbeat is older than
  * LOCK_STALE_S, or that `takeOver` names by token (its process is known dead), is replaced.
  */
-export function acquireLockCommand(o: LockOwner, takeOver?: string): RemoteCommand {
+export function acquireLockCommand(lock: LockOwner, takeOver?: string): RemoteCommand {
   return {
     step: 'lock',
     root: true,
     what: `taking the deploy lock ${LAYOUT.lockDir}`,
     script: script(
       'now=$(date +%s)',
-      `if mkdir ${LAYOUT.lockDir} 2>/dev/null; then ${writeInfo(o)}; echo lock=acquired; exit 0; fi`,
+      `if mkdir ${LAYOUT.lockDir} 2>/dev/null; then ${writeInfo(lock)}; echo lock=acquired; exit 0; fi`,
       `hb=$(sed -n 's/^heartbeat=//p' ${info} 2>/dev/null || true)`,
       `tok=$(sed -n 's/^token=//p' ${info} 2>/dev/null || true)`,
       `if [ $((now - \${hb:-0})) -gt ${LOCK_STALE_S} ]${takeOver ? ` || [ "$tok" = ${sh(takeOver)} ]` : ''}; then`,
       `  sed 's/^/stale_/' ${info} 2>/dev/null || true`,
       `  rm -rf ${LAYOUT.lockDir}`,
-      `  mkdir ${LAYOUT.lockDir} && ${writeInfo(o)} && echo lock=acquired-stale && exit 0`,
+      `  mkdir ${LAYOUT.lockDir} && ${writeInfo(lock)} && echo lock=acquired-stale && exit 0`,
       'fi',
       'echo lock=held',
       `cat ${info} 2>/dev/null || true`,

@@ -60,21 +60,21 @@ export function expectedNodeSha256(version: string, arch: NodeArch, explicit?: s
  * `source: 'stdin'` receives the tarball from the deploying machine (a fleet fetches it once); otherwise the VPS
  * downloads it, printing `progress=<bytes>` every second so a slow link shows it is moving.
  */
-export function installNodeCommand(o: {
+export function installNodeCommand(options: {
   mirror: string;
   version: string;
   arch: NodeArch;
   sha256: string;
   source?: 'download' | 'stdin';
 }): RemoteCommand {
-  checkNodeSource(o.mirror, o.version, o.sha256);
-  const version = o.version.replace(/^v/, '');
-  const file = nodeTarballName(version, o.arch);
-  const url = `${o.mirror.replace(/\/+$/, '')}/v${version}/${file}`;
+  checkNodeSource(options.mirror, options.version, options.sha256);
+  const version = options.version.replace(/^v/, '');
+  const file = nodeTarballName(version, options.arch);
+  const url = `${options.mirror.replace(/\/+$/, '')}/v${version}/${file}`;
   const dir = file.replace(/\.tar\.xz$/, '');
   const tmp = `${LAYOUT.root}/.node-download`;
   const fetch =
-    o.source === 'stdin'
+    options.source === 'stdin'
       ? ['cat > "$file"']
       : [
           // https only, also after redirects; curl gives up on a stalled or endless download by itself.
@@ -87,9 +87,9 @@ export function installNodeCommand(o: {
     step: 'node',
     root: true,
     what:
-      o.source === 'stdin'
+      options.source === 'stdin'
         ? `receiving and installing Node v${version}`
-        : `downloading Node v${version} from ${o.mirror} and installing it`,
+        : `downloading Node v${version} from ${options.mirror} and installing it`,
     timeoutS: NODE_DOWNLOAD_S + 120,
     script: script(
       `tmp=${tmp}`,
@@ -98,7 +98,7 @@ export function installNodeCommand(o: {
       `trap 'rm -rf "$tmp"' EXIT`,
       ...fetch,
       `actual=$(sha256sum "$file" | cut -c1-64)`,
-      `[ "$actual" = ${o.sha256} ] || { echo "checksum mismatch for ${file}: expected ${o.sha256}, got $actual" >&2; exit ${NODE_EXIT.mismatch}; }`,
+      `[ "$actual" = ${options.sha256} ] || { echo "checksum mismatch for ${file}: expected ${options.sha256}, got $actual" >&2; exit ${NODE_EXIT.mismatch}; }`,
       `tar -xJf "$file" -C "$tmp" --no-same-owner`,
       `"$tmp/${dir}/bin/node" -v >/dev/null || { echo "the downloaded node does not run on this VPS" >&2; exit ${NODE_EXIT.broken}; }`,
       `rm -rf ${LAYOUT.nodeDir}.old`,

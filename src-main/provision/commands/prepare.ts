@@ -5,18 +5,17 @@ import { journaldLimitsLines } from './fault-settings.ts';
 import type { RemoteCommand } from './remote.ts';
 
 export function prepareCommand(): RemoteCommand {
-  const L = LAYOUT;
   return {
     step: 'prepare',
     root: true,
-    what: `creating the ${L.user} user and MONO's directories`,
+    what: `creating the ${LAYOUT.user} user and MONO's directories`,
     script: script(
-      `getent group ${L.user} >/dev/null || groupadd --system ${L.user}`,
-      `id -u ${L.user} >/dev/null 2>&1 || useradd --system --gid ${L.user} --home-dir ${L.dataDir} --no-create-home --shell /usr/sbin/nologin --comment 'MONO agent' ${L.user}`,
-      `install -d -m 0755 -o root -g root ${L.root} ${L.releases}`,
+      `getent group ${LAYOUT.user} >/dev/null || groupadd --system ${LAYOUT.user}`,
+      `id -u ${LAYOUT.user} >/dev/null 2>&1 || useradd --system --gid ${LAYOUT.user} --home-dir ${LAYOUT.dataDir} --no-create-home --shell /usr/sbin/nologin --comment 'MONO agent' ${LAYOUT.user}`,
+      `install -d -m 0755 -o root -g root ${LAYOUT.root} ${LAYOUT.releases}`,
       // The data and the secrets are the agent's and root's alone.
-      `install -d -m 0700 -o ${L.user} -g ${L.user} ${L.dataDir}`,
-      `install -d -m 0700 -o root -g root ${L.configDir}`,
+      `install -d -m 0700 -o ${LAYOUT.user} -g ${LAYOUT.user} ${LAYOUT.dataDir}`,
+      `install -d -m 0700 -o root -g root ${LAYOUT.configDir}`,
       ...journaldLimitsLines(),
     ),
   };

@@ -53,13 +53,12 @@ export function restoreConfigCommand(): RemoteCommand {
  * Stops the agent and copies its data directory (so the copy is consistent: nothing writes it meanwhile). The
  * copy replaces the previous snapshot; `info` says which release it was taken before, and from which.
  */
-export function snapshotCommand(o: { before: string; from: string }): RemoteCommand {
-  const L = LAYOUT;
-  const tmp = `${L.snapshotDir}.new`;
+export function snapshotCommand(options: { before: string; from: string }): RemoteCommand {
+  const tmp = `${LAYOUT.snapshotDir}.new`;
   return {
     step: 'snapshot',
     root: true,
-    what: `stopping the agent and copying ${L.dataDir} to ${L.snapshotDir}`,
+    what: `stopping the agent and copying ${LAYOUT.dataDir} to ${LAYOUT.snapshotDir}`,
     // A copy of a large datastore on a slow disk: minutes, not hours.
     timeoutS: 900,
     // The hold stays after a copy that worked: the restart step lifts it and starts the new release, so nothing
@@ -67,12 +66,12 @@ export function snapshotCommand(o: { before: string; from: string }): RemoteComm
     script: script(
       `trap '${liftHold().join('; ')}' EXIT`,
       ...holdStarts(),
-      `systemctl stop ${L.unitName}`,
+      `systemctl stop ${LAYOUT.unitName}`,
       `rm -rf ${tmp} && install -d -m 0700 -o root -g root ${tmp}`,
-      `cp -a --reflink=auto ${L.dataDir} ${tmp}/data`,
-      `printf 'for=%s\\nfrom=%s\\ntime=%s\\n' ${sh(assertVersion(o.before))} ${sh(assertVersion(o.from))} "$(date -u +%FT%TZ)" > ${tmp}/info`,
-      `rm -rf ${L.snapshotDir} && mv -T ${tmp} ${L.snapshotDir}`,
-      `echo "snapshot_bytes=$(du -sb ${L.snapshotDir}/data | cut -f1)"`,
+      `cp -a --reflink=auto ${LAYOUT.dataDir} ${tmp}/data`,
+      `printf 'for=%s\\nfrom=%s\\ntime=%s\\n' ${sh(assertVersion(options.before))} ${sh(assertVersion(options.from))} "$(date -u +%FT%TZ)" > ${tmp}/info`,
+      `rm -rf ${LAYOUT.snapshotDir} && mv -T ${tmp} ${LAYOUT.snapshotDir}`,
+      `echo "snapshot_bytes=$(du -sb ${LAYOUT.snapshotDir}/data | cut -f1)"`,
       'trap - EXIT',
     ),
   };
@@ -93,7 +92,7 @@ export function forgetSnapshotCommand(): RemoteCommand {
  * and/or the datastore snapshot, stop what runs first (systemd kills a release that hangs); then (re)start it.
  * The datastore the failed release left is kept aside in failedDataDir, never deleted.
  */
-export function rollbackStageCommand(o: {
+export function rollbackStageCommand(options: {
   release: string;
   previous: string | undefined;
   oldConfig: boolean;
@@ -104,22 +103,21 @@ export function rollbackStageCommand(o: {
    */
   snapshotFor?: string;
 }): RemoteCommand {
-  const L = LAYOUT;
-  const rel = assertVersion(o.release);
-  const prev = L.previousConfigDir;
-  const restoring = o.oldConfig || o.restoreData;
+  const rel = assertVersion(options.release);
+  const prev = LAYOUT.previousConfigDir;
+  const restoring = options.oldConfig || options.restoreData;
   return {
     step: 'rollback',
     root: true,
-    what: `switching back to ${rel}${o.oldConfig ? ' with the secrets and unit from before' : ''}${o.restoreData ? ' and the datastore snapshot' : ''}`,
-    timeoutS: o.restoreData ? 900 : 90,
+    what: `switching back to ${rel}${options.oldConfig ? ' with the secrets and unit from before' : ''}${options.restoreData ? ' and the datastore snapshot' : ''}`,
+    timeoutS: options.restoreData ? 900 : 90,
     script: script(
-      `[ -d ${L.releases}/${rel} ] || { echo "release ${rel} is not on the VPS any more" >&2; exit 1; }`,
+      `[ -d ${LAYOUT.releases}/${rel} ] || { echo "release ${rel} is not on the VPS any more" >&2; exit 1; }`,
       // current first: whatever starts the agent from here on starts the release being returned to.
-      `cd ${L.root}`,
+      `cd ${LAYOUT.root}`,
       `ln -sfn releases/${rel} .current.new && mv -T .current.new current`,
-      o.previous
-        ? `ln -sfn releases/${assertVersion(o.previous)} .previous.new && mv -T .previous.new previous`
+      options.previous
+        ? `ln -sfn releases/${assertVersion(options.previous)} .previous.new && mv -T .previous.new previous`
         : 'rm -f previous',
       // Only a stage that changes files stops the agent (holding socket-activated starts meanwhile); otherwise a
       // single restart switches process, with no moment in which a queued connection could start another one.
@@ -127,39 +125,39 @@ export function rollbackStageCommand(o: {
         ? [
             `trap '${liftHold().join('; ')}' EXIT`,
             ...holdStarts(),
-            `systemctl stop ${L.unitName}`,
-            ...(o.oldConfig
+            `systemctl stop ${LAYOUT.unitName}`,
+            ...(options.oldConfig
               ? [
                   `[ -d ${prev} ] || { echo "no secrets and units from before were kept" >&2; exit 1; }`,
                   ...CONFIG_FILES.map(
                     ([path, name]) =>
                       `if [ -e ${prev}/${name} ]; then cp -p ${prev}/${name} ${path}; else rm -f ${path}; fi`,
                   ),
-                  `[ -e ${L.socketPath} ] || systemctl disable --now ${L.socketName} >/dev/null 2>&1 || true`,
+                  `[ -e ${LAYOUT.socketPath} ] || systemctl disable --now ${LAYOUT.socketName} >/dev/null 2>&1 || true`,
                 ]
               : []),
-            ...(o.restoreData && o.snapshotFor
+            ...(options.restoreData && options.snapshotFor
               ? [
-                  `if grep -qx ${sh(`for=${assertVersion(o.snapshotFor)}`)} ${L.snapshotDir}/info 2>/dev/null && [ -d ${L.snapshotDir}/data ]; then`,
-                  `rm -rf ${L.failedDataDir} && mv -T ${L.dataDir} ${L.failedDataDir}`,
-                  `cp -a --reflink=auto ${L.snapshotDir}/data ${L.dataDir}`,
-                  `else echo "data=kept (no snapshot was completed before ${assertVersion(o.snapshotFor)}, so it never ran on this data)"; fi`,
+                  `if grep -qx ${sh(`for=${assertVersion(options.snapshotFor)}`)} ${LAYOUT.snapshotDir}/info 2>/dev/null && [ -d ${LAYOUT.snapshotDir}/data ]; then`,
+                  `rm -rf ${LAYOUT.failedDataDir} && mv -T ${LAYOUT.dataDir} ${LAYOUT.failedDataDir}`,
+                  `cp -a --reflink=auto ${LAYOUT.snapshotDir}/data ${LAYOUT.dataDir}`,
+                  `else echo "data=kept (no snapshot was completed before ${assertVersion(options.snapshotFor)}, so it never ran on this data)"; fi`,
                 ]
-              : o.restoreData
+              : options.restoreData
                 ? [
-                    `[ -d ${L.snapshotDir}/data ] || { echo "no datastore snapshot to restore" >&2; exit 1; }`,
-                    `rm -rf ${L.failedDataDir} && mv -T ${L.dataDir} ${L.failedDataDir}`,
-                    `cp -a --reflink=auto ${L.snapshotDir}/data ${L.dataDir}`,
+                    `[ -d ${LAYOUT.snapshotDir}/data ] || { echo "no datastore snapshot to restore" >&2; exit 1; }`,
+                    `rm -rf ${LAYOUT.failedDataDir} && mv -T ${LAYOUT.dataDir} ${LAYOUT.failedDataDir}`,
+                    `cp -a --reflink=auto ${LAYOUT.snapshotDir}/data ${LAYOUT.dataDir}`,
                   ]
                 : []),
           ]
         : []),
-      `systemctl reset-failed ${L.unitName} 2>/dev/null || true`,
-      `systemctl enable --quiet ${L.unitName} 2>/dev/null`,
-      `[ ! -e ${L.socketPath} ] || systemctl enable --quiet --now ${L.socketName} 2>/dev/null`,
+      `systemctl reset-failed ${LAYOUT.unitName} 2>/dev/null || true`,
+      `systemctl enable --quiet ${LAYOUT.unitName} 2>/dev/null`,
+      `[ ! -e ${LAYOUT.socketPath} ] || systemctl enable --quiet --now ${LAYOUT.socketName} 2>/dev/null`,
       restoring
-        ? [...liftHold(), 'trap - EXIT', `systemctl start ${L.unitName}`].join('\n')
-        : `systemctl restart ${L.unitName}`,
+        ? [...liftHold(), 'trap - EXIT', `systemctl start ${LAYOUT.unitName}`].join('\n')
+        : `systemctl restart ${LAYOUT.unitName}`,
       serviceStateLines(),
     ),
   };

@@ -18,18 +18,18 @@ export function assertVersion(version: string): string {
  * the directory gets its final name, so an interrupted or corrupted upload never becomes a release. A release
  * directory is never replaced: its name says its content, so one that exists already is kept as it is.
  */
-export function uploadReleaseCommand(o: {
+export function uploadReleaseCommand(options: {
   version: string;
   nonce: string;
   reuseFrom?: string;
   reuse: string[];
 }): RemoteCommand {
-  const v = assertVersion(o.version);
+  const v = assertVersion(options.version);
   const rel = LAYOUT.releases;
-  const incoming = `${rel}/.incoming-${v}-${o.nonce}`;
-  const links = o.reuseFrom
-    ? o.reuse.map((p) => {
-        const from = `${rel}/${assertVersion(o.reuseFrom!)}/${p}`;
+  const incoming = `${rel}/.incoming-${v}-${options.nonce}`;
+  const links = options.reuseFrom
+    ? options.reuse.map((p) => {
+        const from = `${rel}/${assertVersion(options.reuseFrom!)}/${p}`;
         return `mkdir -p "$(dirname ${sh(`${incoming}/${p}`)})" && { ln ${sh(from)} ${sh(`${incoming}/${p}`)} 2>/dev/null || cp -p ${sh(from)} ${sh(`${incoming}/${p}`)}; }`;
       })
     : [];
@@ -51,8 +51,8 @@ export function uploadReleaseCommand(o: {
 }
 
 /** Points `current` at a release and `previous` at another (or removes it); each swap is an atomic rename. */
-export function switchCommand(o: { current: string; previous?: string }): RemoteCommand {
-  const cur = assertVersion(o.current);
+export function switchCommand(options: { current: string; previous?: string }): RemoteCommand {
+  const cur = assertVersion(options.current);
   return {
     step: 'switch',
     root: true,
@@ -61,21 +61,25 @@ export function switchCommand(o: { current: string; previous?: string }): Remote
       `cd ${LAYOUT.root}`,
       `[ -d releases/${cur} ]`,
       `ln -sfn releases/${cur} .current.new && mv -T .current.new current`,
-      o.previous
-        ? `ln -sfn releases/${assertVersion(o.previous)} .previous.new && mv -T .previous.new previous`
+      options.previous
+        ? `ln -sfn releases/${assertVersion(options.previous)} .previous.new && mv -T .previous.new previous`
         : 'rm -f previous',
     ),
   };
 }
 
 /** Removes one release (a release that failed its health check, so `rollback` never picks it). */
-export function removeReleaseCommand(version: string, o: { unsetCurrent?: boolean } = {}): RemoteCommand {
+export function removeReleaseCommand(
+  version: string,
+  options: { unsetCurrent?: boolean } = {},
+): RemoteCommand {
   const v = assertVersion(version);
   return {
     step: 'rollback',
     root: true,
     script: script(
-      o.unsetCurrent && `[ "$(readlink ${LAYOUT.current})" != releases/${v} ] || rm -f ${LAYOUT.current}`,
+      options.unsetCurrent &&
+        `[ "$(readlink ${LAYOUT.current})" != releases/${v} ] || rm -f ${LAYOUT.current}`,
       `rm -rf ${LAYOUT.releases}/${v}`,
     ),
   };

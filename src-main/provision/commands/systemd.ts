@@ -34,7 +34,6 @@ export function liftHold(): string[] {
  * new text no longer has is stopped and removed.
  */
 export function installUnitCommand(): RemoteCommand {
-  const L = LAYOUT;
   return {
     step: 'unit',
     root: true,
@@ -43,15 +42,15 @@ export function installUnitCommand(): RemoteCommand {
     script: script(
       'tmp=$(mktemp -d)',
       `trap 'rm -rf "$tmp"' EXIT`,
-      `awk -v u="$tmp/${L.unitName}" -v s="$tmp/${L.socketName}" '$0 == "${SOCKET_MARK}" { f = 1; next } { print > (f ? s : u) }'`,
-      `set -- "$tmp/${L.unitName}"; [ ! -e "$tmp/${L.socketName}" ] || set -- "$@" "$tmp/${L.socketName}"`,
+      `awk -v u="$tmp/${LAYOUT.unitName}" -v s="$tmp/${LAYOUT.socketName}" '$0 == "${SOCKET_MARK}" { f = 1; next } { print > (f ? s : u) }'`,
+      `set -- "$tmp/${LAYOUT.unitName}"; [ ! -e "$tmp/${LAYOUT.socketName}" ] || set -- "$@" "$tmp/${LAYOUT.socketName}"`,
       `out=$(systemd-analyze verify "$@" 2>&1) || { printf '%s\\n' "$out" | sed 's/^/verify:/'; exit ${UNIT_EXIT.verify}; }`,
       `[ -z "$out" ] || printf '%s\\n' "$out" | sed 's/^/verify:/'`,
-      `install -m 0644 -o root -g root "$tmp/${L.unitName}" ${L.unitPath}`,
-      `if [ -e "$tmp/${L.socketName}" ]; then install -m 0644 -o root -g root "$tmp/${L.socketName}" ${L.socketPath}; else ${dropSocket()}; fi`,
+      `install -m 0644 -o root -g root "$tmp/${LAYOUT.unitName}" ${LAYOUT.unitPath}`,
+      `if [ -e "$tmp/${LAYOUT.socketName}" ]; then install -m 0644 -o root -g root "$tmp/${LAYOUT.socketName}" ${LAYOUT.socketPath}; else ${dropSocket()}; fi`,
       'systemctl daemon-reload',
-      `systemctl enable ${L.unitName} 2>/dev/null`,
-      `[ ! -e ${L.socketPath} ] || systemctl enable ${L.socketName} 2>/dev/null`,
+      `systemctl enable ${LAYOUT.unitName} 2>/dev/null`,
+      `[ ! -e ${LAYOUT.socketPath} ] || systemctl enable ${LAYOUT.socketName} 2>/dev/null`,
       securityScoreLine(),
     ),
   };
@@ -59,8 +58,7 @@ export function installUnitCommand(): RemoteCommand {
 
 /** Stops, disables and removes the socket unit (for a release that binds its port itself). */
 export function dropSocket(): string {
-  const L = LAYOUT;
-  return `if [ -e ${L.socketPath} ]; then systemctl disable --now ${L.socketName} >/dev/null 2>&1 || true; rm -f ${L.socketPath}; fi`;
+  return `if [ -e ${LAYOUT.socketPath} ]; then systemctl disable --now ${LAYOUT.socketName} >/dev/null 2>&1 || true; rm -f ${LAYOUT.socketPath}; fi`;
 }
 
 /** `score=<exposure> <verdict>` from systemd-analyze security (lower is safer; 10 is no sandbox at all). */
@@ -77,21 +75,20 @@ export function securityCommand(): RemoteCommand {
  * socket unit the port stays open throughout: connections wait for the new process.
  */
 export function restartCommand(step = 'restart'): RemoteCommand {
-  const L = LAYOUT;
   return {
     step,
     root: true,
-    what: `restarting ${L.unitName} (systemctl restart)`,
+    what: `restarting ${LAYOUT.unitName} (systemctl restart)`,
     // Stopping a release that hangs takes TimeoutStopSec (10 s) before systemd kills it; starting is quick.
     timeoutS: 60,
     // A crash loop before (a failed release) must not leave systemd refusing our deliberate start.
     script: script(
-      `systemctl reset-failed ${L.unitName} 2>/dev/null || true`,
-      `systemctl enable --quiet ${L.unitName} 2>/dev/null`,
-      `[ ! -e ${L.socketPath} ] || systemctl enable --quiet --now ${L.socketName} 2>/dev/null`,
+      `systemctl reset-failed ${LAYOUT.unitName} 2>/dev/null || true`,
+      `systemctl enable --quiet ${LAYOUT.unitName} 2>/dev/null`,
+      `[ ! -e ${LAYOUT.socketPath} ] || systemctl enable --quiet --now ${LAYOUT.socketName} 2>/dev/null`,
       // After a datastore snapshot the agent is stopped and starts are held: lift the hold and start (joining a
       // start a queued connection began), rather than restart (which would stop that one mid-flight).
-      `if [ -e ${HOLD_FILE} ]; then ${liftHold().join('; ')}; systemctl start ${L.unitName}; else systemctl restart ${L.unitName}; fi`,
+      `if [ -e ${HOLD_FILE} ]; then ${liftHold().join('; ')}; systemctl start ${LAYOUT.unitName}; else systemctl restart ${LAYOUT.unitName}; fi`,
       serviceStateLines(),
     ),
   };
@@ -99,15 +96,14 @@ export function restartCommand(step = 'restart'): RemoteCommand {
 
 /** A first install that never got healthy: stopped and disabled, so it does not crash-loop after a reboot. */
 export function stopCommand(): RemoteCommand {
-  const L = LAYOUT;
   return {
     step: 'rollback',
     root: true,
-    what: `stopping and disabling ${L.unitName}`,
+    what: `stopping and disabling ${LAYOUT.unitName}`,
     timeoutS: 60,
     script: script(
-      `systemctl disable --now ${L.unitName} 2>/dev/null`,
-      `[ ! -e ${L.socketPath} ] || systemctl disable --now ${L.socketName} 2>/dev/null || true`,
+      `systemctl disable --now ${LAYOUT.unitName} 2>/dev/null`,
+      `[ ! -e ${LAYOUT.socketPath} ] || systemctl disable --now ${LAYOUT.socketName} 2>/dev/null || true`,
     ),
   };
 }
@@ -117,10 +113,9 @@ export function stopCommand(): RemoteCommand {
  * release the main process runs (`cwd=`: the directory it started in, `current` resolved at that moment).
  */
 export function serviceStateLines(): string {
-  const L = LAYOUT;
   return [
-    `systemctl show ${L.unitName} -p ActiveState -p SubState -p NRestarts -p MainPID -p ExecMainStatus -p MemoryCurrent -p LoadState -p UnitFileState`,
-    `pid=$(systemctl show ${L.unitName} -p MainPID --value 2>/dev/null)`,
+    `systemctl show ${LAYOUT.unitName} -p ActiveState -p SubState -p NRestarts -p MainPID -p ExecMainStatus -p MemoryCurrent -p LoadState -p UnitFileState`,
+    `pid=$(systemctl show ${LAYOUT.unitName} -p MainPID --value 2>/dev/null)`,
     `[ "\${pid:-0}" -gt 0 ] 2>/dev/null && echo "cwd=$(readlink /proc/$pid/cwd 2>/dev/null)"`,
     'true',
   ].join('\n');
@@ -148,12 +143,12 @@ export function lastExitCommand(): RemoteCommand {
 }
 
 /** The agent's journal; `follow` streams until the caller closes the channel. */
-export function journalCommand(o: { lines: number; follow?: boolean; plain?: boolean }): RemoteCommand {
+export function journalCommand(options: { lines: number; follow?: boolean; plain?: boolean }): RemoteCommand {
   return {
     step: 'logs',
     root: true,
     what: 'reading the journal',
     timeoutS: 30,
-    script: `exec journalctl -u ${LAYOUT.unitName} --no-pager -n ${Math.max(0, Math.floor(o.lines))} -o ${o.plain ? 'cat' : 'short-iso'}${o.follow ? ' -f' : ''}`,
+    script: `exec journalctl -u ${LAYOUT.unitName} --no-pager -n ${Math.max(0, Math.floor(options.lines))} -o ${options.plain ? 'cat' : 'short-iso'}${options.follow ? ' -f' : ''}`,
   };
 }

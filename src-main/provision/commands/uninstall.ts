@@ -19,36 +19,34 @@ export const MONO_PATHS = [
 ] as const;
 
 export function uninstallCommand(): RemoteCommand {
-  const L = LAYOUT;
   return {
     step: 'uninstall',
     root: true,
     script: script(
       ...removeGuardLines(),
-      `systemctl disable --now ${L.unitName} ${L.socketName} >/dev/null 2>&1 || true`,
+      `systemctl disable --now ${LAYOUT.unitName} ${LAYOUT.socketName} >/dev/null 2>&1 || true`,
       `rm -f ${MONO_PATHS.filter((p) => /\.(service|socket)$/.test(p)).join(' ')}`,
       'systemctl daemon-reload',
-      `systemctl reset-failed ${L.unitName} ${L.socketName} >/dev/null 2>&1 || true`,
-      `rm -rf ${L.root} ${L.dataDir} ${L.snapshotDir} ${L.failedDataDir} ${L.configDir} ${L.runtimeDir}`,
-      `if id -u ${L.user} >/dev/null 2>&1; then userdel ${L.user}; fi`,
-      `if getent group ${L.user} >/dev/null; then groupdel ${L.user}; fi`,
+      `systemctl reset-failed ${LAYOUT.unitName} ${LAYOUT.socketName} >/dev/null 2>&1 || true`,
+      `rm -rf ${LAYOUT.root} ${LAYOUT.dataDir} ${LAYOUT.snapshotDir} ${LAYOUT.failedDataDir} ${LAYOUT.configDir} ${LAYOUT.runtimeDir}`,
+      `if id -u ${LAYOUT.user} >/dev/null 2>&1; then userdel ${LAYOUT.user}; fi`,
+      `if getent group ${LAYOUT.user} >/dev/null; then groupdel ${LAYOUT.user}; fi`,
       // The lock goes last: it was held until everything else was gone.
-      `rm -rf ${L.lockDir}`,
+      `rm -rf ${LAYOUT.lockDir}`,
     ),
   };
 }
 
 /** Prints `left=<what>` for anything of MONO still on the VPS; prints nothing when it is clean. */
 export function verifyUninstalledCommand(): RemoteCommand {
-  const L = LAYOUT;
   return {
     step: 'verify',
     root: true,
     script: [
-      `for p in ${MONO_PATHS.join(' ')} ${L.lockDir}; do [ ! -e "$p" ] && [ ! -L "$p" ] || echo "left=$p"; done`,
-      `id -u ${L.user} >/dev/null 2>&1 && echo "left=user ${L.user}"`,
-      `getent group ${L.user} >/dev/null && echo "left=group ${L.user}"`,
-      `[ "$(systemctl show ${L.unitName} -p LoadState --value 2>/dev/null)" = not-found ] || echo "left=unit ${L.unitName}"`,
+      `for p in ${MONO_PATHS.join(' ')} ${LAYOUT.lockDir}; do [ ! -e "$p" ] && [ ! -L "$p" ] || echo "left=$p"; done`,
+      `id -u ${LAYOUT.user} >/dev/null 2>&1 && echo "left=user ${LAYOUT.user}"`,
+      `getent group ${LAYOUT.user} >/dev/null && echo "left=group ${LAYOUT.user}"`,
+      `[ "$(systemctl show ${LAYOUT.unitName} -p LoadState --value 2>/dev/null)" = not-found ] || echo "left=unit ${LAYOUT.unitName}"`,
       'true',
     ].join('\n'),
   };

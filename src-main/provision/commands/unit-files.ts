@@ -26,14 +26,14 @@ export interface UnitOptions {
  */
 export const DEFAULT_MEMORY_MAX_MB = 600;
 
-export function unitText(o: UnitOptions): string {
+export function unitText(options: UnitOptions): string {
   const L = LAYOUT;
   return `# Written by "mono deploy"; changes here are replaced on the next deploy.
 [Unit]
 Description=MONO personal AI agent
 Documentation=https://github.com/mono-agent/mono
 Wants=network-online.target
-After=network-online.target${o.socketActivation ? `\nRequires=${L.socketName}\nAfter=${L.socketName}` : ''}
+After=network-online.target${options.socketActivation ? `\nRequires=${L.socketName}\nAfter=${L.socketName}` : ''}
 # A 24/7 agent keeps being restarted; systemd's default gives up after 5 failures in 10 s.
 StartLimitIntervalSec=0
 
@@ -42,11 +42,11 @@ Type=simple
 User=${L.user}
 Group=${L.user}
 WorkingDirectory=${L.current}
-ExecStart=${o.nodePath} ${L.current}/mono-agent.js
+ExecStart=${options.nodePath} ${L.current}/mono-agent.js
 Environment=NODE_ENV=production
 Environment=MONO_DATA_DIR=${L.dataDir}
 Environment=MONO_HTTP_HOST=127.0.0.1
-Environment=MONO_HTTP_PORT=${o.httpPort}
+Environment=MONO_HTTP_PORT=${options.httpPort}
 Environment=MONO_HUB_SOCKET=${L.hubSocket}
 EnvironmentFile=${L.envFile}
 Restart=on-failure
@@ -55,8 +55,8 @@ RestartSec=1s
 RestartPreventExitStatus=2
 # Throttled (reclaimed) above MemoryHigh; stopped and restarted above MemoryMax instead of the OOM killer
 # choosing a victim on the VPS.
-MemoryHigh=${Math.floor(((o.memoryMaxMb ?? DEFAULT_MEMORY_MAX_MB) * 3) / 4)}M
-MemoryMax=${o.memoryMaxMb ?? DEFAULT_MEMORY_MAX_MB}M
+MemoryHigh=${Math.floor(((options.memoryMaxMb ?? DEFAULT_MEMORY_MAX_MB) * 3) / 4)}M
+MemoryMax=${options.memoryMaxMb ?? DEFAULT_MEMORY_MAX_MB}M
 ${faultUnitLines()}
 # The agent parks in-flight turns and exits within 5 s of SIGTERM.
 KillMode=mixed
@@ -106,14 +106,14 @@ WantedBy=multi-user.target
 `;
 }
 
-export function socketText(o: { httpHost?: string; httpPort: number }): string {
-  const host = o.httpHost ?? '127.0.0.1';
+export function socketText(options: { httpHost?: string; httpPort: number }): string {
+  const host = options.httpHost ?? '127.0.0.1';
   return `# Written by "mono deploy"; changes here are replaced on the next deploy.
 [Unit]
 Description=MONO agent's HTTP port, held open while the agent restarts
 
 [Socket]
-ListenStream=${isIP(host) === 6 ? `[${host}]` : host}:${o.httpPort}
+ListenStream=${isIP(host) === 6 ? `[${host}]` : host}:${options.httpPort}
 # While the agent restarts (an update, a rollback, a crash), connections wait here instead of being refused.
 Backlog=1024
 NoDelay=yes
@@ -135,9 +135,9 @@ export interface UnitFiles {
   sha256: string;
 }
 
-export function unitFiles(o: UnitOptions): UnitFiles {
-  const service = unitText(o);
-  const socket = o.socketActivation ? socketText(o) : undefined;
+export function unitFiles(options: UnitOptions): UnitFiles {
+  const service = unitText(options);
+  const socket = options.socketActivation ? socketText(options) : undefined;
   return {
     service,
     socket,

@@ -1,5 +1,6 @@
 // The frame every remote `mono` command shares: parse, help, output mode, and failures turned into exit codes.
 import type { ParseArgsConfig } from 'node:util';
+import { errorMessage } from '../../../agent-core/util/error-message.ts';
 import { HostSpecError } from '../host-spec.ts';
 import { parse, UsageError } from './options.ts';
 import { createOutput, type Output } from './render.ts';
@@ -51,9 +52,7 @@ export async function runCommand(
       output: createOutput({ json, tty, multiHost: spec.multiHost }),
     };
   } catch (error) {
-    console.error(
-      `mono ${name}: ${(error as Error).message}\nUsage: mono ${spec.usage}  (mono ${name} --help)`,
-    );
+    console.error(`mono ${name}: ${errorMessage(error)}\nUsage: mono ${spec.usage}  (mono ${name} --help)`);
     return 2;
   }
   try {

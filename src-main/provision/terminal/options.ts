@@ -3,6 +3,7 @@ import { homedir } from 'node:os';
 import { resolve } from 'node:path';
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { Secret } from '../../../agent-core/config/secret.ts';
+import { errorMessage } from '../../../agent-core/util/error-message.ts';
 import { parseFingerprint } from '../../ssh/host-keys.ts';
 import type { Target } from '../connect.ts';
 import { parseHostSpec } from '../host-spec.ts';
@@ -31,7 +32,7 @@ export function parse<O extends NonNullable<ParseArgsConfig['options']>>(argv: s
       strict: true,
     });
   } catch (error) {
-    throw new UsageError((error as Error).message);
+    throw new UsageError(errorMessage(error));
   }
 }
 
@@ -65,7 +66,7 @@ function fingerprintOption(text: string): string {
   try {
     return parseFingerprint(text);
   } catch (error) {
-    throw new UsageError(`--host-key: ${(error as Error).message}`);
+    throw new UsageError(`--host-key: ${errorMessage(error)}`);
   }
 }
 

@@ -1,5 +1,6 @@
 // Shows progress events: a bar with the step name on a terminal, plain lines in a pipe, JSON lines with --json.
 
+import { errorMessage } from '../../../agent-core/util/error-message.ts';
 import { ProvisionError } from '../errors.ts';
 import type { ProgressEvent, ProgressListener } from '../progress.ts';
 
@@ -65,16 +66,14 @@ export function createOutput(o: {
       clearBar();
       if (o.json) {
         const summary =
-          error instanceof ProvisionError
-            ? error.summary()
-            : { name: 'Error', reason: String((error as Error)?.message ?? error) };
+          error instanceof ProvisionError ? error.summary() : { name: 'Error', reason: errorMessage(error) };
         out.write(`${JSON.stringify({ type: 'result', ok: false, error: summary })}\n`);
       } else if (error instanceof ProvisionError) {
         err.write(
           `mono ${command}: ${error.step} failed${error.host ? ` on ${error.host}` : ''}: ${error.reason}\n  → ${error.hint}\n`,
         );
       } else {
-        err.write(`mono ${command}: ${(error as Error)?.message ?? error}\n`);
+        err.write(`mono ${command}: ${errorMessage(error) ?? error}\n`);
       }
       return 1;
     },

@@ -2,7 +2,7 @@
 // put back if the agent will not start with it. Never shown again; says how it reached the agent.
 import { useState } from 'react';
 import type { SecretName } from '../../../src-main/ipc/contract.ts';
-import { Button, Field } from '../../components/ui.tsx';
+import { Button, PasswordField } from '../../components/ui.tsx';
 import { useAction } from '../../lib/use-action.ts';
 import { act } from '../../store/actions.ts';
 
@@ -44,25 +44,20 @@ export function SecretForm({
   };
   return (
     <form className="secret-form" onSubmit={save}>
-      <Field label={label} error={error} hint={message ?? hint}>
-        {(id, note) => (
-          <div className="input-row">
-            <input
-              id={id}
-              aria-describedby={note}
-              type="password"
-              autoComplete="off"
-              spellCheck={false}
-              placeholder={placeholder ?? '••••••••'}
-              value={value}
-              onChange={(e) => setValue(e.target.value)}
-            />
-            <Button small type="submit" busy={busy} disabled={!value.trim()}>
-              {busy ? 'Testing…' : TESTED[name] ? 'Test and save' : 'Save'}
-            </Button>
-          </div>
-        )}
-      </Field>
+      <PasswordField
+        label={label}
+        error={error}
+        hint={message ?? hint}
+        autoComplete="off"
+        placeholder={placeholder ?? '••••••••'}
+        value={value}
+        onChange={setValue}
+        action={
+          <Button small type="submit" busy={busy} disabled={!value.trim()}>
+            {busy ? 'Testing…' : TESTED[name] ? 'Test and save' : 'Save'}
+          </Button>
+        }
+      />
     </form>
   );
 }

@@ -5,7 +5,8 @@ import { useEffect, useRef, useState } from 'react';
 import { Icon } from '../../components/icons.tsx';
 import { Badge, Button, Card, PageHeader, Spinner, Switch } from '../../components/ui.tsx';
 import { bytes, duration } from '../../lib/format.ts';
-import { errorMessage, mono } from '../../lib/mono.ts';
+import { mono } from '../../lib/mono.ts';
+import { useAction } from '../../lib/use-action.ts';
 import { act, loadServer } from '../../store/actions.ts';
 import { useStore } from '../../store/store.ts';
 import { linkStatus } from '../integrations/whatsapp-link.ts';
@@ -38,8 +39,8 @@ export function ServerScreen() {
   const problems = useStore((s) => s.health.problems);
   const whatsappMode = useStore((s) => s.app?.wizard.whatsapp?.mode);
   const whatsappLink = useStore((s) => s.whatsappLink);
-  const [busy, setBusy] = useState<string>();
-  const [notice, setNotice] = useState<{ tone: 'good' | 'bad'; text: string }>();
+  const action = useAction();
+  const [done, setDone] = useState<string>();
   const logRef = useRef<HTMLPreElement>(null);
 
   useEffect(() => {
@@ -60,20 +61,19 @@ export function ServerScreen() {
     if (el && logs.length) el.scrollTop = el.scrollHeight;
   }, [logs.length]);
 
-  /** Runs an action; `done` is the notice after it, or takes what the action answered (which release runs now). */
-  async function run<T>(name: string, fn: () => Promise<T>, done?: string | ((result: T) => string)) {
-    setBusy(name);
-    setNotice(undefined);
-    try {
+  /** Runs an action; `after` is the notice after it, or takes what the action answered (which release runs now). */
+  function run<T>(name: string, fn: () => Promise<T>, after?: string | ((result: T) => string)) {
+    setDone(undefined);
+    return action.run(async () => {
       const result = await fn();
-      if (done) setNotice({ tone: 'good', text: typeof done === 'string' ? done : done(result) });
+      if (after) setDone(typeof after === 'string' ? after : after(result));
       await loadServer();
-    } catch (e) {
-      setNotice({ tone: 'bad', text: errorMessage(e) });
-    } finally {
-      setBusy(undefined);
-    }
+    }, name);
   }
+  const busy = action.running;
+  const notice = action.error
+    ? { tone: 'bad' as const, text: action.error }
+    : done && { tone: 'good' as const, text: done };
 
   const where = server?.mode === 'vps' && vps ? `${vps.user}@${vps.host}` : 'This computer';
   const healthy = server?.reachable && !server.paused && server.health !== 'degraded';

@@ -2,7 +2,7 @@
 // keyring or passphrase), and changing the passphrase where there is one.
 import { useState } from 'react';
 import { PASSPHRASE_MIN_LENGTH } from '../../../src-main/ipc/input-rules.ts';
-import { Button, Card, Field } from '../../components/ui.tsx';
+import { Button, Card, PasswordField } from '../../components/ui.tsx';
 import { mono } from '../../lib/mono.ts';
 import { useAction } from '../../lib/use-action.ts';
 import { useStore } from '../../store/store.ts';
@@ -44,29 +44,20 @@ function ChangePassphrase({ onDone }: { onDone: () => void }) {
         });
       }}
     >
-      <Field label="Current passphrase">
-        {(id) => (
-          <input
-            id={id}
-            type="password"
-            autoComplete="current-password"
-            value={current}
-            onChange={(e) => setCurrent(e.target.value)}
-          />
-        )}
-      </Field>
-      <Field label="New passphrase" hint={`At least ${PASSPHRASE_MIN_LENGTH} characters.`} error={error}>
-        {(id, note) => (
-          <input
-            id={id}
-            aria-describedby={note}
-            type="password"
-            autoComplete="new-password"
-            value={next}
-            onChange={(e) => setNext(e.target.value)}
-          />
-        )}
-      </Field>
+      <PasswordField
+        label="Current passphrase"
+        autoComplete="current-password"
+        value={current}
+        onChange={setCurrent}
+      />
+      <PasswordField
+        label="New passphrase"
+        hint={`At least ${PASSPHRASE_MIN_LENGTH} characters.`}
+        error={error}
+        autoComplete="new-password"
+        value={next}
+        onChange={setNext}
+      />
       <div className="form-actions">
         <Button kind="ghost" onClick={onDone}>
           Cancel

@@ -4,7 +4,7 @@ import { useState } from 'react';
 import type { VaultStatus } from '../../../src-main/ipc/contract.ts';
 import { PASSPHRASE_MIN_LENGTH } from '../../../src-main/ipc/input-rules.ts';
 import { Icon } from '../../components/icons.tsx';
-import { Button, Field } from '../../components/ui.tsx';
+import { Button, PasswordField } from '../../components/ui.tsx';
 import { mono } from '../../lib/mono.ts';
 import { useAction } from '../../lib/use-action.ts';
 
@@ -56,34 +56,21 @@ function CreatePassphrase({ vault }: { vault: VaultStatus }) {
           not): you would enter your keys again.
         </li>
       </ul>
-      <Field
+      <PasswordField
         label="Passphrase"
         hint={`At least ${PASSPHRASE_MIN_LENGTH} characters. A few unrelated words are easy to remember and hard to guess.`}
         error={tooShort ? `Use at least ${PASSPHRASE_MIN_LENGTH} characters.` : undefined}
-      >
-        {(id, note) => (
-          <input
-            id={id}
-            aria-describedby={note}
-            type="password"
-            autoComplete="new-password"
-            value={passphrase}
-            onChange={(e) => setPassphrase(e.target.value)}
-          />
-        )}
-      </Field>
-      <Field label="Passphrase again" error={mismatch ? 'The two passphrases differ.' : error}>
-        {(id, note) => (
-          <input
-            id={id}
-            aria-describedby={note}
-            type="password"
-            autoComplete="new-password"
-            value={repeat}
-            onChange={(e) => setRepeat(e.target.value)}
-          />
-        )}
-      </Field>
+        autoComplete="new-password"
+        value={passphrase}
+        onChange={setPassphrase}
+      />
+      <PasswordField
+        label="Passphrase again"
+        error={mismatch ? 'The two passphrases differ.' : error}
+        autoComplete="new-password"
+        value={repeat}
+        onChange={setRepeat}
+      />
       <div className="form-actions">
         <Button
           type="submit"
@@ -119,20 +106,14 @@ function Unlock() {
       <p className="lead">
         Your keys are encrypted with your passphrase. Enter it so MONO can read them and your agent can start.
       </p>
-      <Field label="Passphrase" error={error}>
-        {(id, note) => (
-          <input
-            id={id}
-            aria-describedby={note}
-            type="password"
-            autoComplete="current-password"
-            // biome-ignore lint/a11y/noAutofocus: the only thing to do on this screen
-            autoFocus
-            value={passphrase}
-            onChange={(e) => setPassphrase(e.target.value)}
-          />
-        )}
-      </Field>
+      <PasswordField
+        label="Passphrase"
+        error={error}
+        autoComplete="current-password"
+        autoFocus
+        value={passphrase}
+        onChange={setPassphrase}
+      />
       <div className="form-actions">
         <Button kind="ghost" onClick={() => setForgot(true)}>
           I forgot my passphrase

@@ -2,7 +2,7 @@
 import { useState } from 'react';
 import { CONTROL_CHARS_MESSAGE, hasControlChars } from '../../../src-main/ipc/input-rules.ts';
 import { Icon } from '../../components/icons.tsx';
-import { Button, Field } from '../../components/ui.tsx';
+import { Button, PasswordField } from '../../components/ui.tsx';
 import { mono } from '../../lib/mono.ts';
 import { useAction } from '../../lib/use-action.ts';
 import { useStore } from '../../store/store.ts';
@@ -46,24 +46,15 @@ export function ClaudeStep() {
         </div>
       ) : (
         <form onSubmit={check} className="form">
-          <Field
+          <PasswordField
             label="Claude API key"
             hint="It starts with sk-ant-. You will not see it again after this step."
             error={hasControlChars(apiKey.trim()) ? CONTROL_CHARS_MESSAGE : error}
-          >
-            {(id, note) => (
-              <input
-                id={id}
-                aria-describedby={note}
-                type="password"
-                autoComplete="off"
-                spellCheck={false}
-                placeholder="sk-ant-…"
-                value={apiKey}
-                onChange={(e) => setApiKey(e.target.value)}
-              />
-            )}
-          </Field>
+            autoComplete="off"
+            placeholder="sk-ant-…"
+            value={apiKey}
+            onChange={setApiKey}
+          />
           <div className="form-actions">
             <Button
               type="submit"

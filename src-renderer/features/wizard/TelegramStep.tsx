@@ -1,7 +1,7 @@
 // Step 2: the Telegram bot token, checked with getMe; shows the bot's name and a link to open it.
 import { useState } from 'react';
 import { Icon } from '../../components/icons.tsx';
-import { Button, Field } from '../../components/ui.tsx';
+import { Button, PasswordField } from '../../components/ui.tsx';
 import { mono } from '../../lib/mono.ts';
 import { useAction } from '../../lib/use-action.ts';
 import { useStore } from '../../store/store.ts';
@@ -52,20 +52,15 @@ export function TelegramStep() {
         </div>
       ) : (
         <form onSubmit={check} className="form">
-          <Field label="Bot token" hint="It looks like 123456789:AAH…" error={error}>
-            {(id, note) => (
-              <input
-                id={id}
-                aria-describedby={note}
-                type="password"
-                autoComplete="off"
-                spellCheck={false}
-                placeholder="123456789:AA…"
-                value={token}
-                onChange={(e) => setToken(e.target.value)}
-              />
-            )}
-          </Field>
+          <PasswordField
+            label="Bot token"
+            hint="It looks like 123456789:AAH…"
+            error={error}
+            autoComplete="off"
+            placeholder="123456789:AA…"
+            value={token}
+            onChange={setToken}
+          />
           <div className="form-actions">
             <Button type="submit" kind="primary" busy={busy} disabled={!token.trim()}>
               {busy ? 'Asking Telegram…' : 'Check token'}

@@ -2,7 +2,7 @@
 import { useState } from 'react';
 import { CONTROL_CHARS_MESSAGE, hasControlChars } from '../../../src-main/ipc/input-rules.ts';
 import { Icon } from '../../components/icons.tsx';
-import { Button, Field } from '../../components/ui.tsx';
+import { Button, Field, PasswordField } from '../../components/ui.tsx';
 import { mono } from '../../lib/mono.ts';
 import { useAction } from '../../lib/use-action.ts';
 
@@ -62,35 +62,19 @@ export function WhatsAppStep() {
               />
             )}
           </Field>
-          <Field
+          <PasswordField
             label="Permanent access token"
             error={hasControlChars(form.accessToken.trim()) ? CONTROL_CHARS_MESSAGE : undefined}
-          >
-            {(id, note) => (
-              <input
-                id={id}
-                aria-describedby={note}
-                type="password"
-                value={form.accessToken}
-                onChange={set('accessToken')}
-              />
-            )}
-          </Field>
-          <Field
+            value={form.accessToken}
+            onChange={(accessToken) => setForm({ ...form, accessToken })}
+          />
+          <PasswordField
             label="App secret"
             hint="Used to check that webhooks really come from Meta."
             error={hasControlChars(form.appSecret.trim()) ? CONTROL_CHARS_MESSAGE : undefined}
-          >
-            {(id, note) => (
-              <input
-                id={id}
-                aria-describedby={note}
-                type="password"
-                value={form.appSecret}
-                onChange={set('appSecret')}
-              />
-            )}
-          </Field>
+            value={form.appSecret}
+            onChange={(appSecret) => setForm({ ...form, appSecret })}
+          />
         </div>
       )}
       {choice === 'personal' && (

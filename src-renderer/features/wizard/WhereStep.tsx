@@ -4,7 +4,8 @@ import { useState } from 'react';
 import type { HostKeyView, PreflightCheck } from '../../../src-main/ipc/contract.ts';
 import { Icon } from '../../components/icons.tsx';
 import { Button, Field } from '../../components/ui.tsx';
-import { errorMessage, mono } from '../../lib/mono.ts';
+import { mono } from '../../lib/mono.ts';
+import { useAction } from '../../lib/use-action.ts';
 import { useStore } from '../../store/store.ts';
 import { HostKeyCheck } from './HostKeyCheck.tsx';
 import { Choice } from './WhatsAppStep.tsx';
@@ -29,9 +30,10 @@ export function WhereStep() {
   });
   const [publicKey, setPublicKey] = useState<string>();
   const [checks, setChecks] = useState<PreflightCheck[]>();
-  const [busy, setBusy] = useState<Action | 'key' | 'trust'>();
-  const [error, setError] = useState<string>();
-  const [fieldError, setFieldError] = useState<{ field: FieldName; text: string }>();
+  const { running: busy, error: message, setError, run: runAction } = useAction<Action | 'key' | 'trust'>();
+  // A message about one field is shown beside it; any other below the form.
+  const problem = message === undefined ? undefined : fieldOf(message);
+  const error = problem?.field ? undefined : problem?.text;
   // The key the server presented, waiting for the owner's comparison, and what to do once it is trusted.
   const [hostKey, setHostKey] = useState<{ view: HostKeyView; next: Action }>();
 
@@ -42,20 +44,7 @@ export function WhereStep() {
     keyPath: vps.keyPath,
   });
 
-  async function run(kind: Action | 'key' | 'trust', fn: () => Promise<void>) {
-    setBusy(kind);
-    setError(undefined);
-    setFieldError(undefined);
-    try {
-      await fn();
-    } catch (e) {
-      const { field, text } = fieldOf(errorMessage(e));
-      if (field) setFieldError({ field, text });
-      else setError(text);
-    } finally {
-      setBusy(undefined);
-    }
-  }
+  const run = (kind: Action | 'key' | 'trust', fn: () => Promise<void>) => runAction(fn, kind);
 
   async function act(action: Action): Promise<void> {
     if (action === 'test') setChecks((await mono.ssh.test(target())).checks);
@@ -85,9 +74,9 @@ export function WhereStep() {
   const set = (key: keyof typeof vps) => (e: React.ChangeEvent<HTMLInputElement>) => {
     setVps({ ...vps, [key]: e.target.value });
     setHostKey(undefined);
-    if (fieldError?.field === key) setFieldError(undefined);
+    if (problem?.field === key) setError(undefined);
   };
-  const errorFor = (field: FieldName) => (fieldError?.field === field ? fieldError.text : undefined);
+  const errorFor = (field: FieldName) => (problem?.field === field ? problem.text : undefined);
 
   return (
     <>

@@ -4,7 +4,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { type Surreal, Table, Uuid } from 'surrealdb';
 import { openDatastore } from '../../../agent-core/db/datastore.ts';
-import type { LiveNotification } from '../../../agent-core/db/shared-engine.ts';
+import { loadNativeEngine, type RawEngine } from '../../../agent-core/db/native-engine.ts';
+import { type LiveNotification, SharedEngine } from '../../../agent-core/db/shared-engine.ts';
 import { silentLogger } from '../../../agent-core/log/logger.ts';
 
 async function livesOn(db: Surreal, table: string): Promise<string[]> {
@@ -85,4 +86,47 @@ test('closing while the engine runs a request waits for it (freeing under it abo
   assert.equal(results[1]?.result, 7);
   // And after close nothing reaches the freed engine (which would abort the process too).
   await assert.rejects(engine.call({ method: 'ping' }), /closed/);
+});
+
+test('a burst of requests from every side reaches the engine at most eight at a time, and each is answered', {
+  timeout: 20_000,
+}, async () => {
+  const raw = await loadNativeEngine().connect('mem://');
+  let running = 0;
+  let most = 0;
+  // The real engine, counted on the way in and out.
+  const counted: RawEngine = {
+    execute: async (request) => {
+      running++;
+      most = Math.max(most, running);
+      try {
+        return await raw.execute(request);
+      } finally {
+        running--;
+      }
+    },
+    notifications: () => raw.notifications(),
+    import: (sql) => raw.import(sql),
+    export: (options) => raw.export(options),
+    free: () => raw.free(),
+  };
+  const engine = new SharedEngine(counted, silentLogger);
+  await engine.start();
+  try {
+    await engine.call({ method: 'use', params: ['mono', 'agent'] });
+    const answers = await Promise.all(
+      Array.from({ length: 500 }, (_, n) =>
+        engine.call({ method: 'query', params: ['CREATE ONLY item SET n = $n RETURN VALUE n', { n }] }),
+      ),
+    );
+    const values = answers.map((answer) => (answer as { result: unknown }[])[0]!.result);
+    assert.deepEqual(
+      values,
+      Array.from({ length: 500 }, (_, n) => n),
+    );
+    assert.ok(most <= 8, `${most} requests were in the engine at once`);
+    assert.ok(most >= 2, 'requests still run side by side');
+  } finally {
+    await engine.close();
+  }
 });

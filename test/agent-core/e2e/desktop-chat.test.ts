@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import WebSocket from 'ws';
 import { Secret } from '../../../agent-core/config/secret.ts';
-import type { DbChange } from '../../../src-main/ipc/contract.ts';
+import type { DbChange } from '../../../src-main/ipc/db-change.ts';
 import { createChatData } from '../../../src-main/services/chat-data.ts';
 import { createSync, recordId, type Sync } from '../../../src-main/services/sync.ts';
 import type { MessagesRequest } from '../../fakes/anthropic-types.ts';
@@ -15,7 +15,8 @@ import { AgentWithFakes } from '../../helpers/agent-with-fakes.ts';
 const HUB = { MONO_DB_USER: 'desktop', MONO_DB_PASS: 'a-long-hub-password-for-tests' };
 // Nobody claimed the agent and no allowlist names an owner: the desktop's chat is the owner's all the same.
 const suite = new AgentWithFakes({ MONO_HUB_LISTEN: '127.0.0.1:0', ...HUB });
-const changes: DbChange[] = [];
+/** The message rows' live changes (the only table this story follows). */
+const changes: Extract<DbChange, { table: 'message' }>[] = [];
 let sync: Sync;
 const chat = () => createChatData(sync);
 
@@ -32,7 +33,9 @@ before(async () => {
         : undefined,
     websocketImpl: WebSocket,
     tables: ['message', 'desktop_inbox'],
-    onChange: (change) => changes.push(change),
+    onChange: (change) => {
+      if (change.table === 'message') changes.push(change);
+    },
     onStatus: () => {},
     backoff: { initialMs: 100, maxMs: 500, factor: 2, jitter: 0 },
   });

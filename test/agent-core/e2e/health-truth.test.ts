@@ -70,7 +70,7 @@ describe('health that tells the truth', { timeout: 90_000 }, () => {
     assert.equal(body.claude, 'ok', 'the Claude key itself is fine');
     assert.ok(!String(body.reason).includes(REVOKED_TOKEN.split(':')[1]!), 'the token never appears');
     // The desktop reads the same from agent_status (through the hub), without waiting for the next heartbeat.
-    const hub = await connectLocalHub({ dataDir: data.dir, hub: {} }, {});
+    const hub = await connectLocalHub({ dataDir: data.dir, hub: {} });
     try {
       const [status] = await hub.db
         .query<[{ channels: { telegram: { state: string; detail: string } } }]>(

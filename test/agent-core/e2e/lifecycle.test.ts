@@ -1,7 +1,8 @@
 // Starting and stopping the built agent: configuration errors, no channel, a locked datastore, SIGTERM mid-turn.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { cpSync } from 'node:fs';
+import { cpSync, existsSync } from 'node:fs';
+import { type AddressInfo, createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -120,6 +121,48 @@ describe('agent lifecycle', { timeout: 60_000 }, () => {
       assert.match(output, /already|in use|locked/i);
     } finally {
       await first.stop();
+      data.remove();
+    }
+  });
+
+  test('a part that fails to start stops what had started: the port is taken, the hub it opened is closed', async () => {
+    const data = tempDataDir();
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (taken.address() as AddressInfo).port;
+      const { code, output } = await runAgentToExit(
+        { MONO_DATA_DIR: data.dir, MONO_HTTP_PORT: String(port) },
+        30_000,
+      );
+      assert.equal(code, 1);
+      const lines = output
+        .split('\n')
+        .filter((line) => line.startsWith('{'))
+        .map((line) => JSON.parse(line) as { level: number; msg: string; part?: string });
+      // The owner reads the part's own words; the log says which part it was.
+      assert.ok(
+        lines.some(
+          (line) =>
+            line.level === 60 &&
+            line.msg.startsWith(`MONO could not start: Port ${port} on 127.0.0.1 is already in use: `),
+        ),
+        output,
+      );
+      assert.ok(
+        lines.some((line) => line.level === 50 && line.part === 'http'),
+        output,
+      );
+      // The db hub started beside HTTP: it was closed again, which removes its socket.
+      assert.ok(
+        lines.some((line) => line.msg === 'db hub listening'),
+        output,
+      );
+      assert.equal(existsSync(join(data.dir, 'hub.sock')), false, 'the hub socket is left behind');
+      // The hub finished defining its user before the datastore closed under it.
+      assert.ok(!output.includes('could not be defined'), output);
+    } finally {
+      taken.close();
       data.remove();
     }
   });

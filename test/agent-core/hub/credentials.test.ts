@@ -1,10 +1,12 @@
-// Hub credentials: from the environment, or generated once into the data dir (0600) and reused.
+// Hub credentials: MONO_DB_USER/MONO_DB_PASS as the config loader parsed them, or generated once into the data dir
+// (0600) and reused.
 import assert from 'node:assert/strict';
 import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { inspect } from 'node:util';
+import { loadConfig } from '../../../agent-core/config/config.ts';
 import { Secret } from '../../../agent-core/config/secret.ts';
 import { openDatastore } from '../../../agent-core/db/datastore.ts';
 import {
@@ -28,14 +30,14 @@ function withDir(run: (dir: string) => void): void {
 
 test('first start generates credentials into a 0600 file; later starts reuse them', () => {
   withDir((dataDir) => {
-    const first = loadHubCredentials(dataDir, {});
+    const first = loadHubCredentials(dataDir);
     assert.equal(first.source, 'generated');
     assert.equal(first.username, 'mono');
     assert.ok(first.password.reveal().length >= 24);
     const file = join(dataDir, HUB_CREDENTIALS_FILE);
     assert.equal(statSync(file).mode & 0o777, 0o600);
     assert.equal(JSON.parse(readFileSync(file, 'utf8')).password, first.password.reveal());
-    const again = loadHubCredentials(dataDir, {});
+    const again = loadHubCredentials(dataDir);
     assert.equal(again.source, 'file');
     assert.equal(again.password.reveal(), first.password.reveal());
     assert.ok(!inspect(again).includes(first.password.reveal()), 'the password never prints');
@@ -43,31 +45,43 @@ test('first start generates credentials into a 0600 file; later starts reuse the
   });
 });
 
+/** MONO_DB_USER/MONO_DB_PASS the way the agent gets them: parsed once, by the config loader. */
+function configured(env: Record<string, string>) {
+  return loadConfig({ MONO_DATA_DIR: '/nonexistent', ...env }).dbCredentials;
+}
+
 test('MONO_DB_USER and MONO_DB_PASS win over the file, and must come together', () => {
   withDir((dataDir) => {
-    loadHubCredentials(dataDir, {});
-    const fromEnv = loadHubCredentials(dataDir, { MONO_DB_USER: 'owner', MONO_DB_PASS: 'from-env' });
+    loadHubCredentials(dataDir);
+    const fromEnv = loadHubCredentials(
+      dataDir,
+      configured({ MONO_DB_USER: 'owner', MONO_DB_PASS: 'from-env' }),
+    );
     assert.equal(fromEnv.source, 'env');
     assert.equal(fromEnv.username, 'owner');
     assert.equal(fromEnv.password.reveal(), 'from-env');
-    assert.throws(() => loadHubCredentials(dataDir, { MONO_DB_USER: 'owner' }), HubCredentialsError);
-    assert.throws(() => loadHubCredentials(dataDir, { MONO_DB_PASS: 'x' }), /MONO_DB_USER and MONO_DB_PASS/);
+    assert.throws(() => configured({ MONO_DB_USER: 'owner' }), /MONO_DB_USER and MONO_DB_PASS, or neither/);
     assert.throws(
-      () => loadHubCredentials(dataDir, { MONO_DB_USER: 'bad name;', MONO_DB_PASS: 'x' }),
-      /letters, digits/,
+      () => configured({ MONO_DB_PASS: 'x' }),
+      /MONO_DB_USER and MONO_DB_PASS.*hub generates its own/,
+    );
+    assert.throws(
+      () => loadHubCredentials(dataDir, configured({ MONO_DB_USER: 'bad name;', MONO_DB_PASS: 'x' })),
+      (error: unknown) =>
+        error instanceof HubCredentialsError && /MONO_DB_USER: .*letters, digits/.test(error.message),
     );
   });
 });
 
 test('a loosened credentials file is tightened back to 0600; a broken one says to delete it', () => {
   withDir((dataDir) => {
-    loadHubCredentials(dataDir, {});
+    loadHubCredentials(dataDir);
     const file = join(dataDir, HUB_CREDENTIALS_FILE);
     chmodSync(file, 0o644);
-    loadHubCredentials(dataDir, {});
+    loadHubCredentials(dataDir);
     assert.equal(statSync(file).mode & 0o777, 0o600);
     writeFileSync(file, '{not json');
-    assert.throws(() => loadHubCredentials(dataDir, {}), /delete it/);
+    assert.throws(() => loadHubCredentials(dataDir), /delete it/);
   });
 });
 

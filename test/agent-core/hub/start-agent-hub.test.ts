@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { loadConfig } from '../../../agent-core/config/config.ts';
 import { openDatastore } from '../../../agent-core/db/datastore.ts';
 import { startAgentHub } from '../../../agent-core/hub/start-agent-hub.ts';
 import { silentLogger } from '../../../agent-core/log/logger.ts';
@@ -14,7 +15,7 @@ test('by default the hub listens on <data dir>/hub.sock with generated credentia
 }, async () => {
   const dataDir = makeTempDir('mono-agent-hub-');
   const ds = await openDatastore({ url: 'mem://', log: silentLogger });
-  const hub = await startAgentHub(ds, { dataDir, env: {}, log: silentLogger });
+  const hub = await startAgentHub(ds, { dataDir, log: silentLogger });
   const client = new ClientProcess();
   try {
     assert.ok(hub);
@@ -35,11 +36,15 @@ test('MONO_HUB_LISTEN and MONO_DB_USER/MONO_DB_PASS give a TCP hub with those cr
 }, async () => {
   const dataDir = makeTempDir('mono-agent-hub-');
   const ds = await openDatastore({ url: 'mem://', log: silentLogger });
-  const env = { MONO_DB_USER: 'mono_desktop', MONO_DB_PASS: 'from the vault' };
+  const { dbCredentials } = loadConfig({
+    MONO_DATA_DIR: dataDir,
+    MONO_DB_USER: 'mono_desktop',
+    MONO_DB_PASS: 'from the vault',
+  });
   const hub = await startAgentHub(ds, {
     dataDir,
     tcp: { host: '127.0.0.1', port: 0 },
-    env,
+    credentials: dbCredentials,
     log: silentLogger,
   });
   const client = new ClientProcess();
@@ -63,10 +68,7 @@ test('with an external SurrealDB there is no hub', { timeout: 10_000 }, async ()
   const ds = await openDatastore({ url: 'mem://', log: silentLogger });
   try {
     const remote = { ...ds, kind: 'remote' as const, engine: undefined };
-    assert.equal(
-      await startAgentHub(remote, { dataDir: '/nonexistent', env: {}, log: silentLogger }),
-      undefined,
-    );
+    assert.equal(await startAgentHub(remote, { dataDir: '/nonexistent', log: silentLogger }), undefined);
   } finally {
     await ds.close();
   }

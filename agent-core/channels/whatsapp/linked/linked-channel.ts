@@ -6,6 +6,7 @@ import type { Allowlist } from '../../../config/values.ts';
 import type { ChannelState } from '../../../contract/tables.ts';
 import type { Logger } from '../../../log/logger.ts';
 import type { MediaSource } from '../../../media/attachments.ts';
+import { errorMessage } from '../../../util/error-message.ts';
 import {
   type Channel,
   ChannelSendError,
@@ -120,7 +121,7 @@ export class WhatsAppLinkedChannel implements Channel {
     } catch (error) {
       throw new ChannelSendError(
         'whatsapp',
-        `WhatsApp did not take the message: ${(error as Error).message}`,
+        `WhatsApp did not take the message: ${errorMessage(error)}`,
         false,
       );
     }
@@ -145,7 +146,7 @@ export class WhatsAppLinkedChannel implements Channel {
       // WhatsApp's media servers keep a file for a limited time; after that only the sender's phone has it.
       if (status === 404 || status === 410)
         throw new MediaFetchError('WhatsApp no longer has this file', true);
-      throw new MediaFetchError(`WhatsApp's media server: ${status ?? (error as Error).message}`);
+      throw new MediaFetchError(`WhatsApp's media server: ${status ?? errorMessage(error)}`);
     }
   }
 
@@ -160,7 +161,7 @@ export class WhatsAppLinkedChannel implements Channel {
       socket = await this.options.createSocket({ authDir: this.options.authDir, log: this.log });
     } catch (error) {
       this.log.error({ err: error }, 'could not create the WhatsApp socket');
-      return this.#scheduleReconnect(`The WhatsApp library could not start: ${(error as Error).message}`);
+      return this.#scheduleReconnect(`The WhatsApp library could not start: ${errorMessage(error)}`);
     }
     this.#socket = socket;
     this.#lastFrame = Date.now();
