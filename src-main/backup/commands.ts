@@ -85,17 +85,28 @@ export function readLinkedDeviceCommand(): RemoteCommand {
   };
 }
 
-/** Unpacks the keys from stdin into the agent's data directory, owned by the agent's user only. */
+/**
+ * Unpacks the keys from stdin into the agent's data directory, owned by the agent's user only (directories 0700,
+ * files 0600). Keys the server had already are never overwritten: they are moved aside first, and the fact
+ * `kept_aside=<path>` says where.
+ */
 export function writeLinkedDeviceCommand(): RemoteCommand {
   const L = LAYOUT;
+  const dir = `${L.dataDir}/${LINKED_DEVICE_DIR}`;
   return {
     step: 'whatsapp',
     root: true,
     script: script(
-      `rm -rf ${L.dataDir}/${LINKED_DEVICE_DIR}`,
-      `tar -C ${L.dataDir} -xzf - --no-same-owner ${LINKED_DEVICE_DIR}`,
-      `chown -R ${L.user}:${L.user} ${L.dataDir}/${LINKED_DEVICE_DIR}`,
-      `chmod -R go-rwx ${L.dataDir}/${LINKED_DEVICE_DIR}`,
+      `if [ -e ${dir} ]; then`,
+      `  kept=${dir}.before-move-$(date -u +%Y%m%dT%H%M%SZ)`,
+      '  [ ! -e "$kept" ] || kept="$kept-$$"',
+      `  mv ${dir} "$kept"`,
+      '  echo "kept_aside=$kept"',
+      'fi',
+      `tar -C ${L.dataDir} -xzf - --no-same-owner --no-same-permissions ${LINKED_DEVICE_DIR}`,
+      `chown -R ${L.user}:${L.user} ${dir}`,
+      `find ${dir} -type d -exec chmod 700 {} +`,
+      `find ${dir} -type f -exec chmod 600 {} +`,
     ),
   };
 }

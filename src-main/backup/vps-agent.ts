@@ -22,12 +22,19 @@ export async function setAgentRunning(
   }
 }
 
-/** Copies the linked device's keys (both agents stopped or the new one not yet linked); false when there are none. */
+/** What carrying a linked device's keys did: whether there were any, and where the server's own keys went. */
+export interface LinkedDeviceCopy {
+  moved: boolean;
+  /** The keys the new server had already, moved aside rather than overwritten. */
+  keptAside?: string;
+}
+
+/** Copies the linked device's keys (both agents stopped or the new one not yet linked). */
 export async function copyLinkedDevice(
   from: Target,
   to: Target,
   onProgress?: ProgressListener,
-): Promise<boolean> {
+): Promise<LinkedDeviceCopy> {
   const reporter = new StepReporter(targetName(from), ['connect', 'whatsapp'], onProgress);
   const source = await connectStep(from, reporter);
   let archive: Buffer;
@@ -44,15 +51,27 @@ export async function copyLinkedDevice(
   } finally {
     source.close();
   }
-  if (archive.length === 0) return false;
+  if (archive.length === 0) return { moved: false };
+  return { moved: true, ...(await installLinkedDevice(to, archive, onProgress)) };
+}
+
+/**
+ * Unpacks a linked device's keys (a .tar.gz of whatsapp-auth/…, sent on stdin only) into the server's agent data
+ * directory, for the agent's user alone; keys the server had are moved aside, never overwritten.
+ */
+export async function installLinkedDevice(
+  to: Target,
+  archive: Buffer,
+  onProgress?: ProgressListener,
+): Promise<{ keptAside?: string }> {
   const writer = new StepReporter(targetName(to), ['connect', 'whatsapp'], onProgress);
   const target = await connectStep(to, writer);
   try {
-    await writer.run('whatsapp', 'Installing the WhatsApp linked device’s keys', () =>
+    const { facts } = await writer.run('whatsapp', 'Installing the WhatsApp linked device’s keys', () =>
       target.run(writeLinkedDeviceCommand(), { stdin: archive }),
     );
+    return facts.kept_aside ? { keptAside: facts.kept_aside } : {};
   } finally {
     target.close();
   }
-  return true;
 }

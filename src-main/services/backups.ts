@@ -8,6 +8,7 @@ import { readHeader } from '../../agent-core/backup/container.ts';
 import type { Secret } from '../../agent-core/config/secret.ts';
 import { errorMessage } from '../../agent-core/util/error-message.ts';
 import { backup } from '../backup/backup.ts';
+import { linkedDeviceArchive } from '../backup/linked-device.ts';
 import { restore } from '../backup/restore.ts';
 import type { BackupEntry, BackupOverview, BackupSchedule, VpsTarget } from '../ipc/contract.ts';
 import { UserError } from '../ipc/dispatch.ts';
@@ -355,7 +356,11 @@ export const MOVE_STEPS: { step: string; message: string }[] = [
 ];
 
 /** The agent on this computer as where a move starts: stopped, backed up with its datastore closed. */
-export function localMoveSource(o: Pick<BackupsDeps, 'dataDir' | 'agent' | 'local'>): MoveSource {
+export function localMoveSource(
+  o: Pick<BackupsDeps, 'dataDir' | 'agent' | 'local'> & {
+    provision: Pick<BackupsDeps['provision'], 'installLinkedDevice'>;
+  },
+): MoveSource {
   return {
     label: 'this computer',
     stop: () => o.agent.stop(),
@@ -368,6 +373,13 @@ export function localMoveSource(o: Pick<BackupsDeps, 'dataDir' | 'agent' | 'loca
         localAgent: o.local.command,
         onProgress: (event) => b.onEvent(toEvent(event)),
       }),
+    // Read while the local agent is stopped (it was, before its backup); the local copy stays with its data, and
+    // nothing starts that agent again unless the move fails.
+    async copyLinkedDevice(to) {
+      const archive = await linkedDeviceArchive(localAgentDir(o.dataDir));
+      if (!archive) return { moved: false };
+      return { moved: true, ...(await o.provision.installLinkedDevice(to, archive)) };
+    },
     followed: {},
     leftBehind: `The agent on this computer is stopped; its data stays in ${localAgentDir(o.dataDir)} until you delete it.`,
   };

@@ -4,6 +4,7 @@
 // server. Any failure on the way starts the old agent again (and stops the new one), so exactly one agent answers.
 import { join } from 'node:path';
 import type { Secret } from '../../agent-core/config/secret.ts';
+import type { LinkedDeviceCopy } from '../backup/vps-agent.ts';
 import type { VpsTarget } from '../ipc/contract.ts';
 import type { InstallTracker } from './install.ts';
 import type { Prefs, PrefsStore } from './prefs.ts';
@@ -29,8 +30,8 @@ export interface MoveSource {
     passphrase: Secret;
     onEvent: (event: ProvisionEvent) => void;
   }): Promise<{ bytes: number; counts: Record<string, number> }>;
-  /** Carries a WhatsApp linked device's keys to the new server; false when there are none. */
-  copyLinkedDevice?(to: VpsTarget): Promise<boolean>;
+  /** Carries a WhatsApp linked device's keys to the new server (they are not in the datastore's backup). */
+  copyLinkedDevice?(to: VpsTarget): Promise<LinkedDeviceCopy>;
   /** What the desktop remembers once it follows the new server (besides the server itself). */
   followed: Partial<Prefs>;
   /** What is left behind, said once the move is done. */
@@ -127,9 +128,13 @@ export async function moveToVps(deps: MoveDeps, from: MoveSource, to: VpsTarget)
       linked.skip('Link WhatsApp again on the new server (Integrations → WhatsApp)');
     } else if (whatsapp === 'linked' && from.copyLinkedDevice) {
       linked.run('Moving the WhatsApp linked device’s keys');
-      const moved = await from.copyLinkedDevice(to);
+      const copy = await from.copyLinkedDevice(to);
       linked.done(
-        moved ? 'The linked device moved with the agent' : 'No linked device yet: link it on the new server',
+        !copy.moved
+          ? 'No linked device yet: link it on the new server'
+          : copy.keptAside
+            ? `The linked device moved with the agent; the keys the new server had are kept in ${copy.keptAside}`
+            : 'The linked device moved with the agent',
       );
     } else linked.skip('No WhatsApp linked device');
 

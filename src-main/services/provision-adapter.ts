@@ -5,6 +5,7 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Secret } from '../../agent-core/config/secret.ts';
+import type { LinkedDeviceCopy } from '../backup/vps-agent.ts';
 import type { HostKeyView, PreflightCheck, ServerStatus, VpsTarget } from '../ipc/contract.ts';
 import { UserError } from '../ipc/dispatch.ts';
 
@@ -50,8 +51,10 @@ export interface ProvisionAdapter {
   ): Promise<{ counts: Record<string, number>; replaced?: string }>;
   /** Stops or starts the agent's service (a move stops the old one so that only one agent answers). */
   setAgentRunning(target: VpsTarget, running: boolean): Promise<void>;
-  /** Carries a WhatsApp linked device's keys from one server to another; false when there are none. */
-  copyLinkedDevice(from: VpsTarget, to: VpsTarget): Promise<boolean>;
+  /** Carries a WhatsApp linked device's keys from one server to another. */
+  copyLinkedDevice(from: VpsTarget, to: VpsTarget): Promise<LinkedDeviceCopy>;
+  /** Installs a linked device's keys from this computer (a .tar.gz of whatsapp-auth/…) on a server. */
+  installLinkedDevice(to: VpsTarget, archive: Buffer): Promise<{ keptAside?: string }>;
   uninstall(target: VpsTarget, onEvent: (event: ProvisionEvent) => void): Promise<void>;
   /** Closes what stays open between calls (the database tunnel). */
   close?(): Promise<void>;
@@ -78,6 +81,7 @@ export function createUnavailableProvision(): ProvisionAdapter {
     restore: fail,
     setAgentRunning: fail,
     copyLinkedDevice: fail,
+    installLinkedDevice: fail,
     uninstall: fail,
   };
 }

@@ -5,7 +5,7 @@ import { Secret } from '../../agent-core/config/secret.ts';
 import { errorMessage } from '../../agent-core/util/error-message.ts';
 import { backup } from '../backup/backup.ts';
 import { restore } from '../backup/restore.ts';
-import { copyLinkedDevice, setAgentRunning } from '../backup/vps-agent.ts';
+import { copyLinkedDevice, installLinkedDevice, setAgentRunning } from '../backup/vps-agent.ts';
 import type { PreflightCheck, VpsTarget } from '../ipc/contract.ts';
 import { UserError } from '../ipc/dispatch.ts';
 import {
@@ -281,6 +281,13 @@ export function createVpsProvision(deps: VpsProvisionOptions): ProvisionAdapter 
     async copyLinkedDevice(from, to) {
       try {
         return await copyLinkedDevice(target(from), target(to));
+      } catch (error) {
+        throw userError(error);
+      }
+    },
+    async installLinkedDevice(to, archive) {
+      try {
+        return await installLinkedDevice(target(to), archive);
       } catch (error) {
         throw userError(error);
       }

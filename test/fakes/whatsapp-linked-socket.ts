@@ -23,6 +23,7 @@ export class FakeLinkedSocket implements LinkedSocket {
   ended: Error | undefined | null = null;
   registered: boolean;
   userId: string | undefined;
+  userLid: string | undefined;
   #next = 1;
 
   constructor(
@@ -64,8 +65,9 @@ export class FakeLinkedSocket implements LinkedSocket {
   qr(code = `2@${Math.random().toString(36).slice(2)},key,adv`): void {
     this.events.emit('connection', { qr: code });
   }
-  open(userId = '4915112345678:12@s.whatsapp.net'): void {
+  open(userId = '4915112345678:12@s.whatsapp.net', userLid?: string): void {
     this.userId = userId;
+    this.userLid = userLid;
     this.registered = true;
     this.events.emit('connection', { connection: 'open' });
   }

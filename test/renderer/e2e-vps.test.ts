@@ -1,6 +1,7 @@
 // End to end on a disposable VPS (test/vps harness: a Debian booted with systemd-nspawn in its own network
-// namespace): the wizard tests the SSH connection, installs MONO over SSH with live progress, and the Server
-// screen reads the agent's state through SSH. The fakes listen on the host side of the VPS's veth pair.
+// namespace): the wizard tests the SSH connection, installs MONO over SSH with live progress, ends with the
+// one-time code that makes its Telegram sender the VPS agent's owner, and the Server screen reads the agent's
+// state through SSH. The fakes listen on the host side of the VPS's veth pair.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import {
@@ -20,7 +21,7 @@ import { type BrowserApp, startBrowserApp } from '../../src-main/bridge/browser-
 import { HUB_USER } from '../../src-main/services/local-mode.ts';
 import { createVpsProvision } from '../../src-main/services/provision-vps.ts';
 import { FAKE_ANTHROPIC_KEY } from '../fakes/anthropic-server.ts';
-import { FAKE_TELEGRAM_TOKEN } from '../fakes/telegram-server.ts';
+import { FAKE_TELEGRAM_TOKEN, type TelegramCall } from '../fakes/telegram-server.ts';
 import { type AgentFakes, startAgentFakes } from '../vps/agent-fakes.ts';
 import { buildRelease, createTestKey, removeBuilds, startMirror, type TestKey, Vps } from '../vps/harness.ts';
 import { ensureRendererBuilt, launchChromium, RENDERER_DIR, screenshot } from './harness.ts';
@@ -76,9 +77,7 @@ before(async () => {
         TELEGRAM_API_ROOT: fakes.telegram.url,
         ANTHROPIC_BASE_URL: fakes.anthropic.url,
         MONO_LOG_LEVEL: 'info',
-        // An owner, so a stranger gets a pairing code (an agent nobody owns only says it is not set up yet);
-        // until the wizard claims the VPS agent with a code.
-        MONO_OWNER_CHAT: 'telegram:1',
+        // No owner in the environment: nobody owns the VPS agent until the wizard's code is sent to it.
       },
     }),
   });
@@ -106,6 +105,14 @@ function consoleFingerprint(): string {
   return /SHA256:[A-Za-z0-9+/]{43}/.exec(line)?.[0] ?? '';
 }
 const knownHosts = () => join(dataDir, 'known_hosts');
+const ADA = { chatId: 4201, userId: 4201, firstName: 'Ada', lastName: 'Lovelace' };
+const MALLORY = { chatId: 4202, userId: 4202, firstName: 'Mallory' };
+function sentTo(chatId: number, text: RegExp) {
+  return (call: TelegramCall) =>
+    call.method === 'sendMessage' &&
+    String(call.params.chat_id) === String(chatId) &&
+    text.test(String(call.params.text));
+}
 const pinned = () => (existsSync(knownHosts()) ? readFileSync(knownHosts(), 'utf8') : '');
 
 test('first contact pins nothing by itself: an unconfirmed key is refused, a fingerprint that differs is refused', {
@@ -197,8 +204,54 @@ test('the wizard tests the SSH connection and installs MONO on the VPS with live
   await page.locator('[data-testid="install-upload"].is-done').waitFor({ timeout: 180_000 });
   await screenshot(page, 'wizard-install');
   await page.getByRole('heading', { name: 'Your agent is alive' }).waitFor({ timeout: 180_000 });
-  await page.getByRole('button', { name: 'Open the dashboard' }).click();
   assert.match((await vps.must('readlink /opt/mono/current')).trim(), /^releases\/7\.7\.7\+[0-9a-f]{12}$/);
+});
+
+test('on the VPS too, the wizard ends with a one-time code: its Telegram sender becomes the VPS agent’s owner', {
+  timeout: 180_000,
+}, async () => {
+  const { telegram, anthropic } = fakes;
+  const h = app.services.handlers;
+  // The code the wizard made through the SSH tunnel to the VPS agent's hub (shown once the desktop is connected):
+  // only its hash is stored there.
+  const code = (await page.getByTestId('claim-code').textContent({ timeout: 60_000 }))?.trim() ?? '';
+  assert.match(code, /^MONO-[A-Z2-9]{5}-[A-Z2-9]{5}$/);
+  const bot = telegram.botFor(FAKE_TELEGRAM_TOKEN);
+  assert.equal(
+    await page.getByTestId('claim-link').getAttribute('href'),
+    `https://t.me/${bot.username}?start=${code}`,
+  );
+  const claims = await app.services.sync.query<{ code_hash: string }>('SELECT * FROM owner_claim');
+  assert.equal(claims.length, 1);
+  assert.ok(!JSON.stringify(claims).includes(code.replace(/-/g, '')));
+  // Nobody owns the VPS agent yet: whoever writes hears it is not set up, and nothing reaches Claude.
+  assert.deepEqual(await h['owner.list'](undefined), []);
+  const before = anthropic.requests.length;
+  telegram.sendText({ ...MALLORY, text: 'hello?' });
+  await telegram.waitFor(sentTo(MALLORY.chatId, /isn't set up yet/), { timeoutMs: 60_000 });
+  assert.equal(anthropic.requests.length, before);
+
+  // What Telegram sends when the owner opens the t.me link on the phone and taps Start.
+  telegram.sendText({ ...ADA, text: `/start ${code}` });
+  await telegram.waitFor(sentTo(ADA.chatId, /you are my owner now/), { timeoutMs: 60_000 });
+  await page
+    .getByTestId('owner-claimed')
+    .filter({ hasText: 'Ada Lovelace owns this agent' })
+    .waitFor({ timeout: 30_000 });
+  await screenshot(page, 'wizard-claimed-vps');
+  const owners = await h['owner.list'](undefined);
+  assert.deepEqual(
+    owners.map((o) => [o.channel, o.external_id, o.added_by]),
+    [['telegram', String(ADA.userId), 'claim']],
+  );
+  // The same code from someone else is refused; the owner's command is answered by MONO on the VPS at once.
+  telegram.sendText({ ...MALLORY, text: code });
+  await telegram.waitFor(sentTo(MALLORY.chatId, /That code was used already/), { timeoutMs: 60_000 });
+  const asked = anthropic.requests.length;
+  telegram.sendText({ ...ADA, text: '/status' });
+  await telegram.waitFor(sentTo(ADA.chatId, /^MONO 7\.7\.7[\s\S]*telegram: polling/), { timeoutMs: 60_000 });
+  assert.equal(anthropic.requests.length, asked, '/status is answered by MONO itself');
+  await page.getByRole('button', { name: 'Open the dashboard' }).click();
 });
 
 test('the Server screen reads the VPS agent over SSH: healthy, its version, the journal as it is written', {
@@ -273,6 +326,8 @@ test('conversations from the VPS arrive live through the SSH tunnel to its hub',
   timeout: 120_000,
 }, async () => {
   await page.getByRole('link', { name: /Contacts & access/ }).click();
+  // The owner the wizard's code made, read from the VPS agent through the tunnel.
+  await page.getByTestId('owner-list').getByText('Ada Lovelace').waitFor({ timeout: 60_000 });
   const request = page.getByTestId('pairing-request');
   await request.waitFor({ timeout: 60_000 });
   assert.match((await request.textContent()) ?? '', /Grace/);

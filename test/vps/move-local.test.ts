@@ -1,18 +1,22 @@
 // Moving the agent set up on this computer to a VPS, as the desktop does it (the real local agent and its backup,
 // the real provisioning adapter, the real move): the server answers with what the local agent remembered, a
-// message sent while the agent is between the two is answered once, and the local agent stays stopped.
+// message sent while the agent is between the two is answered once, and the local agent stays stopped. A linked
+// WhatsApp device's keys (files beside the datastore) go along: the same bytes, for the agent's user only, linked
+// mode on at the server, and keys the server had already kept aside rather than overwritten.
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { Secret } from '../../agent-core/config/secret.ts';
 import type { VpsTarget } from '../../src-main/ipc/contract.ts';
+import { LAYOUT } from '../../src-main/provision/layout.ts';
+import { settingsEnv } from '../../src-main/services/agent-env.ts';
 import { createAgentSupervisor, nodeSpawnAgent } from '../../src-main/services/agent-supervisor.ts';
 import { localMoveSource } from '../../src-main/services/backups.ts';
 import { createInstallTracker } from '../../src-main/services/install.ts';
-import { localAgentEnv, prepareLocalAgent } from '../../src-main/services/local-mode.ts';
+import { localAgentDir, localAgentEnv, prepareLocalAgent } from '../../src-main/services/local-mode.ts';
 import { moveToVps } from '../../src-main/services/move-vps.ts';
 import { createPrefsStore } from '../../src-main/services/prefs.ts';
 import { createVpsProvision } from '../../src-main/services/provision-vps.ts';
@@ -30,6 +34,12 @@ import {
 } from './harness.ts';
 
 const AGENT_PATH = fileURLToPath(new URL('../../agent-core/dist/mono-agent.js', import.meta.url));
+/** A linked device's key files, with content the test knows (not real keys: nothing may log or change them). */
+const KEYS: Record<string, string> = {
+  'creds.json': '{"fake":"creds-of-the-linked-device-4711"}',
+  'pre-key-1.json': '{"fake":"pre-key-0815"}',
+  'session-4915112345678.0.json': '{"fake":"session-2342"}',
+};
 
 describe('moving the agent on this computer to a VPS', { timeout: 900_000 }, () => {
   let key: TestKey;
@@ -100,6 +110,13 @@ describe('moving the agent on this computer to a VPS', { timeout: 900_000 }, () 
       },
     });
     cleanups.push(() => agent.stop());
+    // The local agent's linked device: its keys in <data dir>/whatsapp-auth (0700, files 0600).
+    const localAuth = join(localAgentDir(desktopDir), 'whatsapp-auth');
+    await mkdir(localAuth, { recursive: true, mode: 0o700 });
+    for (const [name, content] of Object.entries(KEYS)) {
+      await writeFile(join(localAuth, name), content);
+      await chmod(join(localAuth, name), 0o600);
+    }
     await agent.start();
     fakes.telegram.sendText({ chatId: 700, userId: 700, text: 'Remember: my favourite colour is teal' });
     await fakes.telegram.waitForSent(1, { timeoutMs: 30_000 });
@@ -116,6 +133,8 @@ describe('moving the agent on this computer to a VPS', { timeout: 900_000 }, () 
         TELEGRAM_API_ROOT: `http://mono-fakes.test:${port(fakes.telegram.url)}`,
         ANTHROPIC_BASE_URL: `http://mono-fakes.test:${port(fakes.anthropic.url)}`,
         MONO_LOG_LEVEL: 'info',
+        // Linked mode on the server: WhatsApp Web is out of reach here; a refused address keeps it reconnecting.
+        MONO_WHATSAPP_WEB_URL: 'ws://127.0.0.1:9/ws/chat',
       },
     });
     cleanups.push(() => provision.close?.() ?? Promise.resolve());
@@ -126,6 +145,12 @@ describe('moving the agent on this computer to a VPS', { timeout: 900_000 }, () 
       vps_hub_password: vault.get('vps_hub_password') as Secret,
     };
     let sentDuringMove = false;
+    // The owner linked WhatsApp on this computer (the local agent ran without it here: WhatsApp is out of reach).
+    prefs.update({ whatsapp: { mode: 'linked' } });
+    // The server had a linked device's keys already (an earlier install): they must not be overwritten.
+    await vps.must(
+      'mkdir -p /var/lib/mono/whatsapp-auth && echo -n "keys-the-server-had" > /var/lib/mono/whatsapp-auth/creds.json',
+    );
     const tracker = createInstallTracker((state) => {
       // Between the two: the local agent stopped, the server's channels not on yet.
       const stopped = state.steps.find((s) => s.step === 'stop-old')?.status === 'done';
@@ -147,13 +172,14 @@ describe('moving the agent on this computer to a VPS', { timeout: 900_000 }, () 
         folder: home,
         passphrase: () => new Secret('a passphrase kept in the vault'),
         secrets: () => secrets,
-        settings: () => ({}),
+        settings: () => settingsEnv(prefs.get()),
         followed: () => {},
         now: () => new Date(),
       },
       localMoveSource({
         dataDir: desktopDir,
         agent,
+        provision,
         local: {
           env,
           command: [process.execPath, AGENT_PATH],
@@ -173,13 +199,49 @@ describe('moving the agent on this computer to a VPS', { timeout: 900_000 }, () 
         ['stop-old', 'done'],
         ['backup', 'done'],
         ['restore', 'done'],
-        ['whatsapp', 'skipped'],
+        ['whatsapp', 'done'],
         ['channels', 'done'],
         ['switch', 'done'],
       ],
     );
     assert.equal(agent.status().state, 'stopped');
     assert.equal((await vps.must('systemctl is-active mono-agent')).trim(), 'active');
+
+    // The keys: the same bytes at the server, the agent's user's alone; the server's own kept aside, untouched.
+    const whatsapp = tracker.state().steps.find((s) => s.step === 'whatsapp');
+    const keptAside = /kept in (\/var\/lib\/mono\/whatsapp-auth\.before-move-\d{8}T\d{6}Z)$/.exec(
+      whatsapp?.message ?? '',
+    )?.[1];
+    assert.ok(keptAside, whatsapp?.message);
+    assert.equal(await vps.must(`cat ${keptAside}/creds.json`), 'keys-the-server-had');
+    const listing = await vps.must("cd /var/lib/mono && stat -c '%n %U %a' whatsapp-auth whatsapp-auth/*");
+    const owned = (name: string, mode: string) => `${name} ${LAYOUT.user} ${mode}`;
+    assert.deepEqual(
+      listing.trim().split('\n').sort(),
+      [
+        owned('whatsapp-auth', '700'),
+        ...Object.keys(KEYS).map((n) => owned(`whatsapp-auth/${n}`, '600')),
+      ].sort(),
+    );
+    for (const [name, content] of Object.entries(KEYS))
+      assert.equal(await vps.must(`cat /var/lib/mono/whatsapp-auth/${name}`), content, name);
+    // Linked mode is on at the server, and /healthz reports the linked device.
+    assert.match(await vps.must('cat /etc/mono/agent.env'), /^MONO_WHATSAPP_LINKED="1"$/m);
+    const health = JSON.parse(
+      await vps.must(
+        `/opt/mono/node/bin/node -e "fetch('http://127.0.0.1:7420/healthz').then((r) => r.text()).then(console.log)"`,
+      ),
+    ) as {
+      channels: Record<string, string>;
+    };
+    assert.equal(health.channels.whatsapp, 'linked');
+    // Nothing printed the keys: not the move's steps, not the server's journal.
+    const journal = await vps.must('journalctl -u mono-agent --no-pager -o cat');
+    const said = JSON.stringify(tracker.state()) + journal;
+    for (const content of Object.values(KEYS)) assert.ok(!said.includes(content), 'a key reached a log');
+    // The local copy stays as it was, with the stopped local agent's data.
+    for (const [name, content] of Object.entries(KEYS))
+      assert.equal(await readFile(join(localAuth, name), 'utf8'), content);
 
     // The message that came while no agent answered is answered once, by the server.
     const deadline = Date.now() + 60_000;

@@ -2,6 +2,7 @@
 
 import { Secret } from '../../config/secret.ts';
 import type { Allowlist, EnvText } from '../../config/values.ts';
+import type { SocketFactory } from './linked/socket.ts';
 
 /** Meta's Graph API with the version MONO was built and tested against (Meta keeps a version ~2 years). */
 export const GRAPH_API_VERSION = 'v23.0';
@@ -24,6 +25,11 @@ export interface WhatsAppLinkedConfig {
   pairingPhone?: string;
   /** WhatsApp Web's WebSocket address, replaced only by tests or a proxy (MONO_WHATSAPP_WEB_URL). */
   webSocketUrl?: string;
+  /**
+   * The socket to WhatsApp Web: Baileys' when unset (never from the environment). Tests that play WhatsApp's side
+   * set it, since WhatsApp's servers are out of their reach.
+   */
+  createSocket?: SocketFactory;
   allow: Allowlist;
 }
 

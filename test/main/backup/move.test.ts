@@ -44,7 +44,7 @@ function scripted(failAt?: string) {
     },
     async copyLinkedDevice(from, to) {
       await step(`whatsapp ${who(from)}→${who(to)}`);
-      return true;
+      return { moved: true };
     },
     async close() {
       calls.push('close tunnel');
@@ -75,6 +75,10 @@ function scripted(failAt?: string) {
     async backup() {
       await step('backup local');
       return { bytes: 1024, counts: { message: 3 } };
+    },
+    async copyLinkedDevice(to) {
+      await step(`whatsapp local→${who(to)}`);
+      return { moved: true, keptAside: '/var/lib/mono/whatsapp-auth.before-move-20300101T000000Z' };
     },
     followed: {},
     leftBehind: 'The agent on this computer is stopped.',
@@ -148,6 +152,7 @@ describe('moving the agent on this computer to a VPS', () => {
       'stop local',
       'backup local',
       'restore new',
+      'whatsapp local→new',
       'deploy new channels on',
       'close tunnel',
       'follow',
@@ -156,10 +161,13 @@ describe('moving the agent on this computer to a VPS', () => {
     assert.deepEqual(prefs.get().vps, NEW);
     assert.equal(prefs.get().oldVps, undefined);
     assert.match(message, /moved to root@203\.0\.113\.2\. The agent on this computer is stopped/);
-    // A linked WhatsApp device is not carried from this computer: the step says to link it again.
+    // The linked WhatsApp device's keys go along; what the server had is named, not silently overwritten.
     const whatsapp = deps.tracker.state().steps.find((s) => s.step === 'whatsapp');
-    assert.equal(whatsapp?.status, 'skipped');
-    assert.match(whatsapp?.message ?? '', /Link WhatsApp again/);
+    assert.equal(whatsapp?.status, 'done');
+    assert.match(
+      whatsapp?.message ?? '',
+      /moved with the agent; the keys the new server had are kept in \/var\/lib\/mono\/whatsapp-auth\.before-move-/,
+    );
   });
 
   test('a failure after the local agent stopped starts it again, and the desktop stays in local mode', async () => {

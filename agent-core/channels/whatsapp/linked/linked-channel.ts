@@ -16,7 +16,7 @@ import {
 } from '../../channel.ts';
 import type { ChannelContext } from '../../channel-setup.ts';
 import { type LinkRow, writeLink } from './link-store.ts';
-import { bareJid, parseLinkedMessage, refusal, toJid } from './messages.ts';
+import { bareJid, ownPhoneJid, parseLinkedMessage, refusal, toJid } from './messages.ts';
 import { noticeToOwner } from './owner-notice.ts';
 import {
   DISCONNECT,
@@ -309,8 +309,7 @@ export class WhatsAppLinkedChannel implements Channel {
 
   /** The account's own number: its self chat is the owner's (they may use owner-only tools there). */
   get ownNumber(): string | undefined {
-    const jid = [...this.#self].find((j) => j.endsWith('@s.whatsapp.net'));
-    return jid?.split('@')[0];
+    return ownPhoneJid(this.#self)?.split('@')[0];
   }
 
   async #tellOwner(text: string): Promise<void> {

@@ -27,6 +27,11 @@ export function bareJid(jid: string): string {
   return `${user.split(':')[0]}@${server}`;
 }
 
+/** The linked account's phone-number JID among its own JIDs, once known. */
+export function ownPhoneJid(self: ReadonlySet<string>): string | undefined {
+  return [...self].find((jid) => jid.endsWith('@s.whatsapp.net'));
+}
+
 /** Owner notices address a phone number ("4915…", as the allowlist has it); WhatsApp Web wants a JID. */
 export function toJid(chatId: string): string {
   return chatId.includes('@') ? chatId : `${chatId.replace(/\D/g, '')}@s.whatsapp.net`;
@@ -55,7 +60,11 @@ export function parseLinkedMessage(
   ) {
     return `no content (${kind ?? 'empty'})`;
   }
-  const phoneJid = jid.endsWith('@s.whatsapp.net') ? jid : (key.remoteJidAlt ?? jid);
+  // The self chat is the linked account's own, whichever form WhatsApp addresses it in (a LID comes without its
+  // phone number at times): its sender is the account's phone number, the id the allowlist and the owner rows know.
+  const phoneJid =
+    (self.has(bareJid(jid)) ? ownPhoneJid(self) : undefined) ??
+    (jid.endsWith('@s.whatsapp.net') ? jid : (key.remoteJidAlt ?? jid));
   const userId = phoneJid.split('@')[0]!.split(':')[0]!;
   const text = textOf(content);
   const timestamp = toNumber(message.messageTimestamp);

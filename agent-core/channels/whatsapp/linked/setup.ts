@@ -31,6 +31,7 @@ export function whatsAppLinkedSetup(
       ...(config.pairingPhone ? { pairingPhone: config.pairingPhone } : {}),
       createSocket:
         createSocket ??
+        config.createSocket ??
         (async (input) =>
           (await import('./baileys-socket.ts')).baileysSocketFactory({
             ...input,
