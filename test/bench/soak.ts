@@ -222,7 +222,8 @@ function table(subjects: Soaked[], minutes: number, liveChanges: number) {
   return {
     title:
       `Soak: ${minutes} min, ${RATE} messages/s over ${CONVERSATIONS} conversations (history summarized past ` +
-      `${HISTORY_LIMIT} turns), ${JOBS} jobs a minute and the desktop's live queries (MONO); slope after ` +
+      `${HISTORY_LIMIT} turns), ${JOBS} jobs a minute${liveChanges > 0 ? " and the desktop's live queries" : ''} ` +
+      `(MONO); slope after ` +
       `${WARM_UP_MINUTES} min of warm-up`,
     columns: ['metric', 'unit', ...names, 'target', 'met (MONO)'],
     rows: [
