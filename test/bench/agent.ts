@@ -9,7 +9,8 @@ import { preciseNow } from '../fakes/http-util.ts';
 import { FAKE_TELEGRAM_TOKEN, FakeTelegram } from '../fakes/telegram-server.ts';
 import { BARE_NODE, MONO, type Running, type Subject, stop, treeMb } from './subjects.ts';
 
-const SECRET = 'bench-secret';
+/** The Telegram webhook secret every bench subject is started with. */
+export const WEBHOOK_SECRET = 'bench-secret';
 
 export interface AgentBenchRow {
   metric: string;
@@ -43,7 +44,8 @@ function percentile(values: number[], p: number): number {
 const progress = (text: string) => process.stderr.write(`bench: ${text}\n`);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-function update(id: number, chat: number, text: string) {
+/** A Telegram update carrying one private text message. */
+export function update(id: number, chat: number, text: string) {
   return {
     update_id: id,
     message: {
@@ -56,10 +58,11 @@ function update(id: number, chat: number, text: string) {
   };
 }
 
-async function postWebhook(url: string, body: unknown): Promise<number> {
+/** Delivers a Telegram update to a subject's webhook; resolves to the HTTP status. */
+export async function postWebhook(url: string, body: unknown): Promise<number> {
   const response = await fetch(url, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-telegram-bot-api-secret-token': SECRET },
+    headers: { 'content-type': 'application/json', 'x-telegram-bot-api-secret-token': WEBHOOK_SECRET },
     body: JSON.stringify(body),
   });
   await response.arrayBuffer();
@@ -81,7 +84,7 @@ export async function benchAgent(
     telegramToken: FAKE_TELEGRAM_TOKEN,
     anthropicUrl: anthropic.url,
     anthropicKey: FAKE_ANTHROPIC_KEY,
-    webhookSecret: SECRET,
+    webhookSecret: WEBHOOK_SECRET,
   };
   const results: Record<string, Figures> = {};
   let updateId = 1;

@@ -18,9 +18,9 @@ import { isToolResult } from '../agent-core/jobs/harness.ts';
 import { FAKE_ANTHROPIC_KEY, FakeAnthropic } from '../fakes/anthropic-server.ts';
 import { echoResponder, lastUserText } from '../fakes/anthropic-types.ts';
 import { FAKE_TELEGRAM_TOKEN, FakeTelegram } from '../fakes/telegram-server.ts';
+import { postWebhook, update, WEBHOOK_SECRET } from './agent.ts';
 import { BARE_NODE, MONO, type Running, stop, treeMb } from './subjects.ts';
 
-const SECRET = 'bench-secret';
 const OWNER = 1;
 const CONVERSATIONS = 300;
 /** Messages a second, spread over the conversations in turn (each writes every 30 s). */
@@ -90,7 +90,7 @@ export async function bench(): Promise<{ title: string; columns: string[]; rows:
           telegramToken: FAKE_TELEGRAM_TOKEN,
           anthropicUrl: anthropic.url,
           anthropicKey: FAKE_ANTHROPIC_KEY,
-          webhookSecret: SECRET,
+          webhookSecret: WEBHOOK_SECRET,
         },
         {
           NODE_OPTIONS: `--import=${GC_PROBE}`,
@@ -164,23 +164,8 @@ export async function bench(): Promise<{ title: string; columns: string[]; rows:
 
 async function post(soaked: Soaked, chat: number, text: string, id: number): Promise<void> {
   soaked.posted++;
-  const update = {
-    update_id: id,
-    message: {
-      message_id: id,
-      date: Math.floor(Date.now() / 1000),
-      chat: { id: chat, type: 'private', first_name: 'Soak' },
-      from: { id: chat, is_bot: false, first_name: 'Soak' },
-      text,
-    },
-  };
-  const response = await fetch(soaked.running.webhookUrl, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-telegram-bot-api-secret-token': SECRET },
-    body: JSON.stringify(update),
-  }).catch(() => undefined);
-  await response?.arrayBuffer();
-  if (response?.status !== 200) soaked.refused++;
+  const status = await postWebhook(soaked.running.webhookUrl, update(id, chat, text)).catch(() => 0);
+  if (status !== 200) soaked.refused++;
 }
 
 /** Resident memory and the heap after a full collection (the probe answers SIGUSR2 on stderr). */

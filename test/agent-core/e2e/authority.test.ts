@@ -4,27 +4,17 @@
 // memory, directly or through a summary; a job in a guest's chat runs with the guest's privileges and keeps the
 // conversation's name; a one-off dated in the past is refused; codes never reach the log at info.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { lastUserText, type MessagesRequest } from '../../fakes/anthropic-types.ts';
 import { AgentWithFakes } from '../../helpers/agent-with-fakes.ts';
 import { queryRunningAgent } from '../../helpers/inspect-datastore.ts';
+import { mono } from '../../helpers/mono-cli.ts';
 import { eventually, sleep } from '../../helpers/wait.ts';
 import { isToolResult, systemText } from '../jobs/harness.ts';
 
-const MONO = fileURLToPath(new URL('../../../src-main/cli/bin.js', import.meta.url));
 const ADA = { chatId: 1001, userId: 1001, firstName: 'Ada' };
 const GRACE = { chatId: 1002, userId: 1002, firstName: 'Grace' };
 const MALLORY = { chatId: 1003, userId: 1003, firstName: 'Mallory' };
-
-function mono(args: string[], dataDir: string) {
-  const result = spawnSync(process.execPath, [MONO, ...args, '--data-dir', dataDir], {
-    encoding: 'utf8',
-    timeout: 30_000,
-  });
-  return { code: result.status, out: `${result.stdout}${result.stderr}` };
-}
 
 const toolNames = (request: MessagesRequest) => (request.tools ?? []).map((tool) => String(tool.name));
 

@@ -1,22 +1,12 @@
 // A stranger pairs: they get a code, the owner approves it with `mono pairing approve`, they are told and answered.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { tempDataDir } from '../../helpers/agent-process.ts';
 import { AgentWithFakes } from '../../helpers/agent-with-fakes.ts';
+import { mono } from '../../helpers/mono-cli.ts';
 
-const MONO = fileURLToPath(new URL('../../../src-main/cli/bin.js', import.meta.url));
 const OWNER = 4242;
 const STRANGER = 777;
-
-function mono(args: string[], dataDir: string) {
-  const result = spawnSync(process.execPath, [MONO, ...args, '--data-dir', dataDir], {
-    encoding: 'utf8',
-    timeout: 30_000,
-  });
-  return { code: result.status, out: `${result.stdout}${result.stderr}` };
-}
 
 describe('pairing with the mono CLI', { timeout: 90_000 }, () => {
   const suite = new AgentWithFakes({ MONO_ALLOW_TELEGRAM: String(OWNER) });

@@ -3,9 +3,7 @@
 // (owner:⟨whatsapp:<number>⟩, at once and after a restart: tools, `/status` answered by MONO); a second number
 // sending the same code is refused and stays a stranger, and once paired it is a guest without the owner's tools.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { FakeAnthropic } from '../../fakes/anthropic-server.ts';
 import { echoResponder, type MessagesRequest } from '../../fakes/anthropic-types.ts';
 import {
@@ -18,20 +16,12 @@ import {
 import { agentEnv } from '../../helpers/agent-env.ts';
 import { AgentProcess, tempDataDir } from '../../helpers/agent-process.ts';
 import { queryRunningAgent } from '../../helpers/inspect-datastore.ts';
+import { mono } from '../../helpers/mono-cli.ts';
 import { allowTimeForDuplicates, eventually } from '../../helpers/wait.ts';
 
-const MONO = fileURLToPath(new URL('../../../src-main/cli/bin.js', import.meta.url));
 const ANNA = { from: '4915112345678', name: 'Anna' };
 const BOB = { from: '447700900123', name: 'Bob' };
 const OWNER_TOOLS = ['remember', 'create_job', 'send_message'];
-
-function mono(args: string[], dataDir: string) {
-  const result = spawnSync(process.execPath, [MONO, ...args, '--data-dir', dataDir], {
-    encoding: 'utf8',
-    timeout: 30_000,
-  });
-  return { code: result.status, out: `${result.stdout}${result.stderr}` };
-}
 
 const toolNames = (request: MessagesRequest) => (request.tools ?? []).map((tool) => String(tool.name));
 
