@@ -47,7 +47,8 @@ function tray() {
 /** The tools Claude was offered in the newest request for this text. */
 async function toolsOffered(text: string): Promise<string[]> {
   const { anthropic } = stack;
-  const deadline = Date.now() + 20_000;
+  // Generous: beside the rest of the suite on two cores, pairing, approval and the turn take their time.
+  const deadline = Date.now() + 45_000;
   for (;;) {
     const request = anthropic.requests.findLast((r) => JSON.stringify(r.messages).includes(text));
     if (request) return (request.tools ?? []).map((tool) => (tool as unknown as { name: string }).name);
