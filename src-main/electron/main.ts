@@ -17,7 +17,7 @@ import {
 import { ipcEventName } from '../ipc/api.ts';
 import type { EventName, EventPayloads } from '../ipc/contract.ts';
 import { createAppServices } from '../services/app-services.ts';
-import { trayState } from '../services/attention.ts';
+import { trayInputOf, trayState } from '../services/attention.ts';
 import { rendererResponse } from './app-protocol.ts';
 import { registerIpc } from './ipc-register.ts';
 import {
@@ -130,18 +130,7 @@ if (!app.requestSingleInstanceLock()) {
   function refreshTray(): void {
     if (!tray) return;
     const state = services.appState();
-    const { state: current, tooltip } = trayState({
-      wizardDone: state.wizard.done,
-      sync: services.sync.status().state,
-      paused: services.isPaused(),
-      updating,
-      pendingPairings,
-      budgetReached: services.isBudgetReached(),
-      faults: services.faultNotes(),
-      updateFailed: Boolean(services.install.state().error),
-      problems: services.health().problems,
-      locked: state.vault.state === 'locked',
-    });
+    const { state: current, tooltip } = trayState(trayInputOf(services, { updating, pendingPairings }));
     tray.setImage(nativeImage.createFromPath(join(assetsDir, 'tray', trayIconName(current))));
     tray.setToolTip(tooltip);
     tray.setContextMenu(

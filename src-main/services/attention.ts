@@ -22,6 +22,36 @@ export interface TrayInput {
   faults?: string[];
 }
 
+/** What the tray is made from, read from the desktop's services (the app's own, in tests too). */
+export interface TraySources {
+  appState(): { wizard: { done: boolean }; vault: { state: string } };
+  sync: { status(): { state: SyncStatus['state'] } };
+  isPaused(): boolean;
+  isBudgetReached(): boolean;
+  faultNotes(): string[];
+  install: { state(): { error?: unknown } };
+  health(): { problems: HealthProblem[] };
+}
+
+/** The tray's input now; `updating` and `pendingPairings` are kept by the tray's owner as events come. */
+export function trayInputOf(
+  services: TraySources,
+  live: { updating: boolean; pendingPairings: number },
+): TrayInput {
+  const state = services.appState();
+  return {
+    wizardDone: state.wizard.done,
+    sync: services.sync.status().state,
+    paused: services.isPaused(),
+    ...live,
+    budgetReached: services.isBudgetReached(),
+    faults: services.faultNotes(),
+    updateFailed: Boolean(services.install.state().error),
+    problems: services.health().problems,
+    locked: state.vault.state === 'locked',
+  };
+}
+
 export function trayState(input: TrayInput): { state: TrayState; tooltip: string } {
   if (input.locked) {
     return { state: 'attention', tooltip: 'MONO — locked: open MONO and enter your passphrase' };

@@ -13,6 +13,7 @@ import {
   nodeSpawnAgent,
   readyAddress,
 } from '../../src-main/services/agent-supervisor.ts';
+import { alive } from '../helpers/process-alive.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'mono-supervisor-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -169,15 +170,6 @@ writeFileSync(
      setInterval(() => {}, 1000);
    }`,
 );
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 test('an agent that never becomes ready is killed at the timeout, and Retry starts a fresh one', {
   timeout: 30_000,

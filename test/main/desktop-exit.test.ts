@@ -9,6 +9,7 @@ import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { FakeAnthropic } from '../fakes/anthropic-server.ts';
 import { FakeTelegram } from '../fakes/telegram-server.ts';
+import { alive } from '../helpers/process-alive.ts';
 
 const DESKTOP = fileURLToPath(new URL('./fixtures/desktop-process.ts', import.meta.url));
 const telegram = new FakeTelegram();
@@ -50,15 +51,6 @@ function startDesktop(): Promise<{ child: ChildProcess; agentPid: number }> {
     });
     child.once('exit', (code) => reject(new Error(`desktop exited (${code}) before its agent ran:\n${err}`)));
   });
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 async function gone(pid: number, ms: number): Promise<number> {

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { trayState } from '../../src-main/services/attention.ts';
+import { trayInputOf, trayState } from '../../src-main/services/attention.ts';
 import { FAKE_ANTHROPIC_KEY } from '../fakes/anthropic-server.ts';
 import { FAKE_TELEGRAM_TOKEN } from '../fakes/telegram-server.ts';
 import { type Stack, screenshot, startStack } from './harness.ts';
@@ -36,18 +36,9 @@ function agentPid(): number | undefined {
   return stack.app.services.agent.status().pid;
 }
 
+/** The tray as the desktop would show it now. */
 function tray() {
-  const services = stack.app.services;
-  return trayState({
-    wizardDone: true,
-    sync: services.sync.status().state,
-    paused: services.isPaused(),
-    updating: false,
-    pendingPairings: 0,
-    budgetReached: false,
-    updateFailed: false,
-    problems: services.health().problems,
-  });
+  return trayState(trayInputOf(stack.app.services, { updating: false, pendingPairings: 0 }));
 }
 
 /** Ada can talk to the agent: she is its owner, or (when nobody is) a guest approved through pairing. */

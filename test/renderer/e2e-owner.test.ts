@@ -3,7 +3,7 @@
 // getting tools and answered commands, a guest staying a guest, another account added, and ownership handed over.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { trayState } from '../../src-main/services/attention.ts';
+import { trayInputOf, trayState } from '../../src-main/services/attention.ts';
 import { FAKE_TELEGRAM_TOKEN, type TelegramCall } from '../fakes/telegram-server.ts';
 import { type Stack, screenshot, startStack } from './harness.ts';
 import { completeSetup } from './setup.ts';
@@ -30,18 +30,9 @@ function sentTo(chatId: number, text: RegExp) {
     text.test(String(call.params.text));
 }
 
+/** The tray as the desktop would show it now. */
 function tray() {
-  const services = stack.app.services;
-  return trayState({
-    wizardDone: services.appState().wizard.done,
-    sync: services.sync.status().state,
-    paused: services.isPaused(),
-    updating: false,
-    pendingPairings: 0,
-    budgetReached: false,
-    updateFailed: false,
-    problems: services.health().problems,
-  });
+  return trayState(trayInputOf(stack.app.services, { updating: false, pendingPairings: 0 }));
 }
 
 /** The tools Claude was offered in the newest request for this text. */

@@ -6,6 +6,7 @@ import type { BackupEntry, HostKeyView, VpsTarget } from '../../../src-main/ipc/
 import { Button, Card, Field, Switch } from '../../components/ui.tsx';
 import { timeAgo } from '../../lib/format.ts';
 import { errorMessage, mono } from '../../lib/mono.ts';
+import { useAction } from '../../lib/use-action.ts';
 import { setState, useStore } from '../../store/store.ts';
 import { HostKeyCheck } from '../wizard/HostKeyCheck.tsx';
 import { InstallProgress } from './InstallProgress.tsx';
@@ -210,24 +211,12 @@ function MoveForm(props: {
   const [target, setTarget] = useState({ host: '', user: 'root', port: '22', keyPath: '' });
   // The new server's key, shown for the owner to compare before MONO pins it and sends anything there.
   const [hostKey, setHostKey] = useState<HostKeyView>();
-  const [checking, setChecking] = useState(false);
-  const [error, setError] = useState<string>();
+  const { busy: checking, error, setError, run: step } = useAction();
   const set = (field: keyof typeof target) => (e: ChangeEvent<HTMLInputElement>) => {
     setTarget({ ...target, [field]: e.target.value });
     setHostKey(undefined);
   };
   const vps = (): VpsTarget => ({ ...target, port: Number(target.port) || 22 });
-  async function step(fn: () => Promise<void>) {
-    setChecking(true);
-    setError(undefined);
-    try {
-      await fn();
-    } catch (e) {
-      setError(errorMessage(e));
-    } finally {
-      setChecking(false);
-    }
-  }
   /** Moves once the server's key is one MONO pinned; a new key is shown to the owner first. */
   const move = () =>
     step(async () => {
