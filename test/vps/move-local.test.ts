@@ -21,7 +21,13 @@ import { moveToVps } from '../../src-main/services/move-vps.ts';
 import { createPrefsStore } from '../../src-main/services/prefs.ts';
 import { createVpsProvision } from '../../src-main/services/provision-vps.ts';
 import { createVault } from '../../src-main/services/vault.ts';
-import { type AgentFakes, FAKE_ANTHROPIC_KEY, FAKE_TELEGRAM_TOKEN, startAgentFakes } from './agent-fakes.ts';
+import {
+  type AgentFakes,
+  answeredOnceAfterTheMove,
+  FAKE_ANTHROPIC_KEY,
+  FAKE_TELEGRAM_TOKEN,
+  startAgentFakes,
+} from './agent-fakes.ts';
 import {
   bootMany,
   buildRelease,
@@ -244,22 +250,7 @@ describe('moving the agent on this computer to a VPS', { timeout: 900_000 }, () 
       assert.equal(await readFile(join(localAuth, name), 'utf8'), content);
 
     // The message that came while no agent answered is answered once, by the server.
-    const deadline = Date.now() + 60_000;
-    while (!fakes.telegram.sent.some((m) => m.chat_id === 701) && Date.now() < deadline)
-      await new Promise((r) => setTimeout(r, 200));
-    assert.equal(fakes.telegram.sent.filter((m) => m.chat_id === 701).length, 1);
-
-    const before = fakes.anthropic.requests.length;
-    const sent = fakes.telegram.sent.length;
-    fakes.telegram.sendText({ chatId: 700, userId: 700, text: 'What is my favourite colour?' });
-    await fakes.telegram.waitForSent(sent + 1, { timeoutMs: 30_000 });
-    assert.match(JSON.stringify(fakes.anthropic.requests.slice(before).at(-1)?.messages), /teal/);
-    await new Promise((r) => setTimeout(r, 1500));
-    assert.equal(
-      fakes.telegram.sent.filter((m) => m.chat_id === 700).length,
-      2,
-      'each message answered once',
-    );
+    await answeredOnceAfterTheMove(fakes);
     assert.equal(agent.status().state, 'stopped', 'nothing started the local agent again');
   });
 });

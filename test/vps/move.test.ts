@@ -14,7 +14,13 @@ import { createInstallTracker } from '../../src-main/services/install.ts';
 import { moveToVps, vpsSource } from '../../src-main/services/move-vps.ts';
 import { createPrefsStore } from '../../src-main/services/prefs.ts';
 import { createVpsProvision } from '../../src-main/services/provision-vps.ts';
-import { type AgentFakes, FAKE_ANTHROPIC_KEY, FAKE_TELEGRAM_TOKEN, startAgentFakes } from './agent-fakes.ts';
+import {
+  type AgentFakes,
+  answeredOnceAfterTheMove,
+  FAKE_ANTHROPIC_KEY,
+  FAKE_TELEGRAM_TOKEN,
+  startAgentFakes,
+} from './agent-fakes.ts';
 import {
   bootMany,
   buildRelease,
@@ -173,22 +179,7 @@ describe('moving the agent to another VPS', { timeout: 900_000 }, () => {
     assert.equal((await newVps.must('systemctl is-active mono-agent')).trim(), 'active');
 
     // The message that came while no agent answered is answered once, by the new server.
-    const deadline = Date.now() + 60_000;
-    while (!fakes.telegram.sent.some((m) => m.chat_id === 701) && Date.now() < deadline)
-      await new Promise((r) => setTimeout(r, 200));
-    assert.equal(fakes.telegram.sent.filter((m) => m.chat_id === 701).length, 1);
-
-    const before = fakes.anthropic.requests.length;
-    const sent = fakes.telegram.sent.length;
-    fakes.telegram.sendText({ chatId: 700, userId: 700, text: 'What is my favourite colour?' });
-    await fakes.telegram.waitForSent(sent + 1, { timeoutMs: 30_000 });
-    assert.match(JSON.stringify(fakes.anthropic.requests.slice(before).at(-1)?.messages), /teal/);
-    await new Promise((r) => setTimeout(r, 1500));
-    assert.equal(
-      fakes.telegram.sent.filter((m) => m.chat_id === 700).length,
-      2,
-      'each message answered once',
-    );
+    await answeredOnceAfterTheMove(fakes);
 
     await provision.uninstall(target(oldVps), () => {});
     assert.equal(
