@@ -180,7 +180,7 @@ describe('whatsapp cloud api end to end', { timeout: 90_000 }, () => {
        UPSERT type::record('contact', 'whatsapp:${STRANGER}') SET allowed = true;`,
     );
     await startAgent();
-    await waitFor(() => graph.sent.find((s) => s.to === STRANGER && /approved/.test(s.text)));
+    await waitFor(() => graph.sent.find((s) => s.to === STRANGER && /you're approved/.test(s.text)));
     assert.equal(await graph.deliver(graph.textMessage({ from: STRANGER, text: 'now?', name: 'Sam' })), 200);
     await waitFor(() => graph.sent.find((s) => s.to === STRANGER && s.text === 'Echo: now?'));
     assert.equal(anthropic.requests.length, requests + 1);
