@@ -1,7 +1,7 @@
 // Fleet: this app's agent to many servers at once, as `mono fleet deploy` does it — the host list, the rollout
 // settings (servers at once, canaries, the bake, failures allowed), every server's key checked and trusted by
 // the owner first, then a row per server with its progress, the canary and its bake, and the summary.
-import { type FormEvent, useEffect, useState } from 'react';
+import { type FormEvent, useEffect, useRef, useState } from 'react';
 import type { FleetHostKey } from '../../../src-main/ipc/contract.ts';
 import { FLEET_DEFAULTS } from '../../../src-main/ipc/input-rules.ts';
 import { Icon } from '../../components/icons.tsx';
@@ -37,12 +37,18 @@ export function FleetScreen() {
   const [keys, setKeys] = useState<{ for: string; keys: FleetHostKey[] }>();
   const action = useAction<'check' | 'trust' | 'deploy' | 'stop'>();
 
+  const rollout = useRef<HTMLDivElement>(null);
+
   useEffect(() => {
     void mono.fleet.state().then(
       (state) => setState({ fleet: state }),
       () => {},
     );
   }, []);
+  // A rollout that starts is brought into view: it is what the owner watches now.
+  useEffect(() => {
+    if (fleet?.startedAt) rollout.current?.scrollIntoView({ block: 'start' });
+  }, [fleet?.startedAt]);
 
   const listed = `${hosts}\n${keyPath}`;
   const checked = keys?.for === listed ? keys.keys : undefined;
@@ -86,6 +92,19 @@ export function FleetScreen() {
           )
         }
       />
+      <div ref={rollout}>
+        {fleet && fleet.hosts.length > 0 && (
+          <Card title={running ? 'Rolling out' : 'The last rollout'}>
+            <FleetHosts state={fleet} />
+            {fleet.error && (
+              <div className="error-box" role="alert">
+                <Icon.Alert /> {fleet.error}
+              </div>
+            )}
+          </Card>
+        )}
+        {fleet && <FleetSummary state={fleet} />}
+      </div>
       <Card title="Servers">
         <form className="form form-grid" onSubmit={deploy}>
           <div className="span-all">
@@ -172,17 +191,6 @@ export function FleetScreen() {
           </div>
         </form>
       </Card>
-      {fleet && fleet.hosts.length > 0 && (
-        <Card title={running ? 'Rolling out' : 'The last rollout'}>
-          <FleetHosts state={fleet} />
-          {fleet.error && (
-            <div className="error-box" role="alert">
-              <Icon.Alert /> {fleet.error}
-            </div>
-          )}
-        </Card>
-      )}
-      {fleet && <FleetSummary state={fleet} />}
     </div>
   );
 }
