@@ -29,6 +29,8 @@ export function createFleetTracker(emit: (state: FleetState) => void, intervalMs
     state: () => state,
 
     begin(names: string[], settings: NonNullable<FleetState['settings']>): void {
+      // What each host ran at the end of the last rollout: a host this one does not reach still runs it.
+      const before = new Map(state.hosts.map((h) => [h.name, h.running]));
       state = {
         running: true,
         settings,
@@ -38,6 +40,7 @@ export function createFleetTracker(emit: (state: FleetState) => void, intervalMs
           canary: i < settings.canary,
           state: 'waiting',
           message: i < settings.canary ? 'Goes first' : 'Waits for the canary',
+          ...(before.get(name) && { running: before.get(name) }),
           log: [],
         })),
       };

@@ -139,5 +139,14 @@ test('progress events become each host’s state: deploying, baking until a time
     ['rolled-back', 'failed', 'skipped', 'skipped'],
   );
   assert.equal(sent[1]!.running, false);
+  // The next rollout starts from what this one left: a host it will not reach still shows what it runs.
+  t.begin(['root@a', 'root@e'], { parallel: 1, canary: 1, bakeS: 1, maxFailures: 0 });
+  assert.deepEqual(
+    t.state().hosts.map((h) => [h.state, h.running]),
+    [
+      ['waiting', '1.0.0+aaaaaaaaaaaa'],
+      ['waiting', undefined],
+    ],
+  );
   t.dispose();
 });

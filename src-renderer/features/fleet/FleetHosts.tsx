@@ -50,7 +50,7 @@ export function FleetHosts({ state }: { state: FleetState }) {
                 </td>
                 <td className="fleet-now">
                   <span data-testid="fleet-message">{h.message}</span>
-                  {h.step && h.state !== 'healthy' && h.state !== 'skipped' && (
+                  {h.step && (h.state === 'deploying' || h.state === 'baking') && (
                     <small className="muted">
                       {' '}
                       (step {h.step.index} of {h.step.total})
