@@ -124,6 +124,7 @@ export function buildTurnParts(deps: TurnPartsDeps) {
       files,
       log: log.child({ part: 'media' }),
       spareBytes: () => guards.disk.spareForFiles(),
+      spent: (usd) => budget.ledger.add(usd),
       ...(config.media.stt ? { stt: config.media.stt } : {}),
     }),
     files,
