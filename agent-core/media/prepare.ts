@@ -234,7 +234,8 @@ export class MediaPreparer {
       reported ??
       // Unknown length: a voice codec's typical 32 kbit/s.
       (incoming.bytes * 8) / 32_000;
-    this.deps.spent?.(await recordSttUsage(this.deps.db, stt, seconds));
+    const cost = await recordSttUsage(this.deps.db, stt, seconds);
+    this.deps.spent?.(cost);
     const name = await this.deps.files.keep(incoming, mediaFileName(String(message.id), index, extension));
     return {
       ...found,
