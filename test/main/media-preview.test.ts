@@ -70,7 +70,7 @@ before(async () => {
     vault: { get: () => undefined },
     prefs: { update: () => ({}) as never },
     sync,
-    appState: { publish: () => {} },
+    appState: { publish: () => ({}) as never },
     installer: { applyAgentEnv: async () => ({ applied: 'restarted' }) },
   })['media.preview'];
 });

@@ -133,7 +133,10 @@ describe('what files, voice and web lookups cost', { timeout: 120_000 }, () => {
       telegram.sendVoice({ chatId: OWNER, userId: OWNER, bytes: voice, duration: 60 }),
     );
     assert.equal(stt.requests.length, 1, 'the voice note was transcribed');
-    assert.match(reply, /I've reached your daily budget \(\$4\.\d\d of \$4\.00\), so I've stopped calling Claude/);
+    assert.match(
+      reply,
+      /I've reached your daily budget \(\$4\.\d\d of \$4\.00\), so I've stopped calling Claude/,
+    );
     assert.equal(anthropic.requests.length, calls, 'Claude was not called for the voice note');
     // And stays stopped: the owner was told once, the next message is not sent to Claude either.
     telegram.sendText({ chatId: OWNER, userId: OWNER, text: 'hello?' });
