@@ -191,7 +191,10 @@ describe('files, voice and web lookups on Telegram', { timeout: 120_000 }, () =>
     assert.ok(tools.includes('web_fetch_20250910'));
     assert.match(reply, /It is sunny in Berlin today\./);
     assert.match(reply, /Berlin weather/, 'the source is named under the reply');
-    assert.ok(reply.includes('https://weather.example/berlin'), `the cited page's address is linked: ${reply}`);
+    assert.ok(
+      reply.includes('https://weather.example/berlin'),
+      `the cited page's address is linked: ${reply}`,
+    );
 
     const guest = await exchange(
       () => telegram.sendText({ chatId: GUEST, userId: GUEST, text: 'weather in Berlin?' }),
