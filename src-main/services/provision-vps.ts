@@ -4,6 +4,7 @@ import { homedir } from 'node:os';
 import { Secret } from '../../agent-core/config/secret.ts';
 import { errorMessage } from '../../agent-core/util/error-message.ts';
 import { backup } from '../backup/backup.ts';
+import type { StreamLimits } from '../backup/remote.ts';
 import { restore } from '../backup/restore.ts';
 import { copyLinkedDevice, installLinkedDevice, setAgentRunning } from '../backup/vps-agent.ts';
 import type { PreflightCheck, VpsTarget } from '../ipc/contract.ts';
@@ -96,6 +97,8 @@ export interface VpsProvisionOptions {
   knownHostsPath?: string;
   /** Non-secret settings for the agent's environment (tests: the fake upstreams' URLs). */
   extraEnv?: Record<string, string>;
+  /** Replaces a backup's own time limits (tests: a hung backup found in seconds). */
+  backupLimits?: StreamLimits;
 }
 
 export function createVpsProvision(deps: VpsProvisionOptions): ProvisionAdapter {
@@ -251,6 +254,7 @@ export function createVpsProvision(deps: VpsProvisionOptions): ProvisionAdapter 
           out: o.out,
           passphrase: o.passphrase,
           onProgress: (event) => o.onEvent(toEvent(event)),
+          ...(deps.backupLimits && { limits: deps.backupLimits }),
         });
         return { bytes: r.bytes, counts: r.counts };
       } catch (error) {
