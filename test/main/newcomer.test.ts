@@ -2,7 +2,8 @@
 // needs Node.js 22.12+) is optional so `npm install` on Node 20 is clean, and `mono start` says why it opens the
 // browser on an older Node instead of failing.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { nodeRunsElectron } from '../../src-main/cli/commands/start.ts';
@@ -33,4 +34,35 @@ test('the desktop app needs Node.js 22.12 or newer; older versions use the brows
   assert.equal(nodeRunsElectron('22.11.0'), false);
   assert.equal(nodeRunsElectron('22.12.0'), true);
   assert.equal(nodeRunsElectron('24.1.0'), true);
+});
+
+/** The part of the installed `semver` (a dependency of our tooling) this check uses. */
+const semver = createRequire(import.meta.url)('semver') as {
+  subset(range: string, of: string): boolean;
+  validRange(range: string): string | null;
+};
+
+test('package.json asks for a Node.js every installed package accepts, and the README says the same', () => {
+  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
+  const ours: string = pkg.engines.node;
+  assert.ok(semver.validRange(ours), ours);
+  // npm's record of what it installed says which packages are optional (Electron, platform binaries): those may
+  // ask for more, npm skips them on an older Node.
+  const installed = JSON.parse(readFileSync(join(ROOT, 'node_modules', '.package-lock.json'), 'utf8')) as {
+    packages: Record<string, { optional?: boolean }>;
+  };
+  const stricter: string[] = [];
+  let checked = 0;
+  for (const [path, entry] of Object.entries(installed.packages)) {
+    const manifest = join(ROOT, path, 'package.json');
+    if (entry.optional || !existsSync(manifest)) continue;
+    const wants = JSON.parse(readFileSync(manifest, 'utf8')).engines?.node as string | undefined;
+    if (typeof wants !== 'string' || !semver.validRange(wants)) continue;
+    checked++;
+    if (!semver.subset(ours, wants)) stricter.push(`${path.replace(/^.*node_modules\//, '')} wants ${wants}`);
+  }
+  assert.ok(checked > 100, `only ${checked} packages declare a Node.js version`);
+  assert.deepEqual(stricter, [], `engines.node is ${ours}, but`);
+  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+  assert.match(readme, /On a machine with Node\.js 20\.19 or newer \(on 22: 22\.12 or newer\)/);
 });
