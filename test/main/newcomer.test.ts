@@ -6,7 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { nodeRunsElectron } from '../../src-main/cli/commands/start.ts';
+import { NODE_MIN, nodeRunsElectron, nodeSupported } from '../../src-main/cli/commands/start.ts';
 import { ROOT } from '../renderer/harness.ts';
 
 test('CI runs exactly the two commands the README gives for the tests', () => {
@@ -39,6 +39,7 @@ test('the desktop app needs Node.js 22.12 or newer; older versions use the brows
 /** The part of the installed `semver` (a dependency of our tooling) this check uses. */
 const semver = createRequire(import.meta.url)('semver') as {
   subset(range: string, of: string): boolean;
+  satisfies(version: string, range: string): boolean;
   validRange(range: string): string | null;
 };
 
@@ -64,5 +65,22 @@ test('package.json asks for a Node.js every installed package accepts, and the R
   assert.ok(checked > 100, `only ${checked} packages declare a Node.js version`);
   assert.deepEqual(stricter, [], `engines.node is ${ours}, but`);
   const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
-  assert.match(readme, /On a machine with Node\.js 20\.19 or newer \(on 22: 22\.12 or newer\)/);
+  assert.match(readme, new RegExp(`On a machine with Node\\.js ${NODE_MIN.replace(/[.()]/g, '\\$&')}`));
+});
+
+test('mono start refuses a Node.js that package.json does not accept, and says which one it needs', () => {
+  const range = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).engines.node as string;
+  for (const version of [
+    '18.20.4',
+    '20.12.2',
+    '20.18.3',
+    '20.19.0',
+    '20.20.2',
+    '21.7.3',
+    '22.11.0',
+    '22.12.0',
+    '24.1.0',
+  ])
+    assert.equal(nodeSupported(version), semver.satisfies(version, range), version);
+  assert.equal(nodeSupported('20.12.2'), false);
 });
