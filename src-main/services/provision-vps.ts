@@ -25,6 +25,7 @@ import {
   trustHostKey,
   uninstall,
 } from '../provision/index.ts';
+import { type AgentEnv, agentEnvFrom } from '../provision/env-file.ts';
 import { LAYOUT } from '../provision/layout.ts';
 import { SECRET_ENV } from './agent-env.ts';
 import type { ProvisionAdapter, ProvisionEvent } from './provision-adapter.ts';
@@ -59,18 +60,21 @@ export function toTarget(vps: VpsTarget, knownHostsPath?: string): Target {
   };
 }
 
-/** The env file sent to /etc/mono/agent.env (KEY=value lines; values never printed). */
+/**
+ * The agent's settings for /etc/mono/agent.env: the vault's secrets under the agent's names, the hub user and
+ * other settings, each value quoted as systemd reads it back (never printed; a control character is refused).
+ */
 export function envFileFor(
   secrets: Record<string, Secret>,
   hubUser: string,
   extraEnv: Record<string, string> = {},
-): Secret {
-  const lines = Object.entries(secrets).flatMap(([name, secret]) =>
-    SECRET_ENV[name] ? [`${SECRET_ENV[name]}=${secret.reveal()}`] : [],
+): AgentEnv {
+  const entries: [string, string | Secret][] = Object.entries(secrets).flatMap(
+    ([name, secret]): [string, Secret][] => (SECRET_ENV[name] ? [[SECRET_ENV[name], secret]] : []),
   );
-  for (const [key, value] of Object.entries(extraEnv)) lines.push(`${key}=${value}`);
-  if (secrets.vps_hub_password) lines.push(`MONO_DB_USER=${hubUser}`);
-  return new Secret(`${lines.join('\n')}\n`);
+  entries.push(...Object.entries(extraEnv));
+  if (secrets.vps_hub_password) entries.push(['MONO_DB_USER', hubUser]);
+  return agentEnvFrom(entries);
 }
 
 export function toEvent(event: ProgressEvent): ProvisionEvent {
@@ -152,7 +156,7 @@ export function createVpsProvision(deps: VpsProvisionOptions): ProvisionAdapter 
           ...(signal && { signal }),
           target: target(vps),
           releaseDir: deps.releaseDir,
-          env: envFileFor(secrets, deps.hubUser, { ...deps.extraEnv, ...env }),
+          agentEnv: envFileFor(secrets, deps.hubUser, { ...deps.extraEnv, ...env }),
           ...(deps.nodeMirror && { nodeMirror: deps.nodeMirror }),
           ...(deps.nodeVersion && { nodeVersion: deps.nodeVersion }),
           ...(deps.nodeSha256 && { nodeSha256: deps.nodeSha256 }),
