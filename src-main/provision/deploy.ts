@@ -127,9 +127,9 @@ export async function deploy(options: DeployOptions): Promise<DeployResult> {
       ? options.agentEnv
       : options.envFile
         ? await readAgentEnv(options.envFile)
-      : options.env
-        ? parseAgentEnv(options.env.reveal(), 'the secrets')
-        : undefined;
+        : options.env
+          ? parseAgentEnv(options.env.reveal(), 'the secrets')
+          : undefined;
     checkNodeSource(
       options.nodeMirror ?? DEFAULT_NODE_MIRROR,
       options.nodeVersion ?? DEFAULT_NODE_VERSION,

@@ -1,7 +1,7 @@
 // The desktop's VPS adapter over the provisioning module (src-main/provision/): test connection with preflight,
 // deploy with progress, status, logs, rollback. Secrets travel as one env file over SSH only.
 import { homedir } from 'node:os';
-import { Secret } from '../../agent-core/config/secret.ts';
+import type { Secret } from '../../agent-core/config/secret.ts';
 import { errorMessage } from '../../agent-core/util/error-message.ts';
 import { backup } from '../backup/backup.ts';
 import type { StreamLimits } from '../backup/remote.ts';
@@ -9,6 +9,7 @@ import { restore } from '../backup/restore.ts';
 import { copyLinkedDevice, installLinkedDevice, setAgentRunning } from '../backup/vps-agent.ts';
 import type { PreflightCheck, VpsTarget } from '../ipc/contract.ts';
 import { UserError } from '../ipc/dispatch.ts';
+import { type AgentEnv, agentEnvFrom } from '../provision/env-file.ts';
 import {
   checkHost,
   deploy,
@@ -25,7 +26,6 @@ import {
   trustHostKey,
   uninstall,
 } from '../provision/index.ts';
-import { type AgentEnv, agentEnvFrom } from '../provision/env-file.ts';
 import { LAYOUT } from '../provision/layout.ts';
 import { SECRET_ENV } from './agent-env.ts';
 import type { ProvisionAdapter, ProvisionEvent } from './provision-adapter.ts';
