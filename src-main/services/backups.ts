@@ -8,6 +8,7 @@ import { readHeader } from '../../agent-core/backup/container.ts';
 import type { Secret } from '../../agent-core/config/secret.ts';
 import { errorMessage } from '../../agent-core/util/error-message.ts';
 import { backup } from '../backup/backup.ts';
+import { BACKUP_TIMEOUT_S, restoreTimeoutS } from '../backup/commands.ts';
 import { linkedDeviceArchive } from '../backup/linked-device.ts';
 import { restore } from '../backup/restore.ts';
 import type { BackupEntry, BackupOverview, BackupSchedule, VpsTarget } from '../ipc/contract.ts';
@@ -41,6 +42,8 @@ export interface BackupsDeps {
   log(message: string, error?: unknown): void;
   now?: () => Date;
   checkEveryMs?: number;
+  /** Replaces how long an operation may run before it is given up (tests). */
+  giveUpAfterMs?: number;
 }
 
 export function createBackups(deps: BackupsDeps) {
@@ -122,25 +125,49 @@ export function createBackups(deps: BackupsDeps) {
     return current;
   }
 
-  /** Runs one operation at a time, with its steps shown as they go; failures end up in the progress. */
+  /**
+   * Runs one operation at a time, with its steps shown as they go; failures end up in the progress. Its remote
+   * commands have their own limits; past `giveUpAfterMs` (the net under them, and under a local agent that never
+   * answers) it is given up, so the progress always ends and Back up now works again without a restart.
+   */
   function launch(
     what: typeof kind,
     steps: { step: string; message: string }[],
     work: () => Promise<string>,
+    giveUpAfterMs: number,
   ): Promise<BackupOverview> {
     if (tracker.state().running) throw new UserError('A backup, restore or move is running already.');
     kind = what;
     result = undefined;
     started = true;
     tracker.begin(steps);
+    const limitMs = deps.giveUpAfterMs ?? giveUpAfterMs;
+    let timer: NodeJS.Timeout | undefined;
+    const givenUp = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () =>
+          reject(
+            new UserError(
+              `The ${what} did not finish within ${duration(limitMs)} and was given up. Check the server's connection (or this computer's disk), then try again.`,
+            ),
+          ),
+        limitMs,
+      );
+    });
     void (async () => {
       try {
-        result = await work();
+        result = await Promise.race([work(), givenUp]);
         tracker.finish();
       } catch (error) {
-        const failed = tracker.state().steps.find((s) => s.status === 'running')?.step ?? steps[0]!.step;
+        // The step that was running, or the one whose own event said it failed (not the first step).
+        const failed =
+          tracker.state().steps.find((s) => s.status === 'running')?.step ??
+          tracker.state().steps.find((s) => s.status === 'failed')?.step ??
+          steps[0]!.step;
         tracker.fail(failed, errorMessage(error), 'Nothing was lost: fix the problem above and try again.');
         deps.log(`${what} failed`, error);
+      } finally {
+        clearTimeout(timer);
       }
       await refresh().catch(() => {});
     })();
@@ -179,20 +206,25 @@ export function createBackups(deps: BackupsDeps) {
             { step: 'backup', message: 'Read everything your agent knows' },
             { step: 'verify', message: 'Check the backup file' },
           ];
-    return launch('backup', steps, async () => {
-      const r =
-        target.mode === 'vps'
-          ? await deps.provision.backup(target.vps, { out, passphrase: passphrase(), onEvent })
-          : await backup({
-              env: deps.local.env(),
-              out,
-              passphrase: passphrase(),
-              localAgent: deps.local.command,
-              onProgress: (event) => onEvent(toEvent(event)),
-            });
-      prune();
-      return `Backed up ${count(r.counts.message, 'message')} in ${count(r.counts.conversation, 'conversation')} (${Math.ceil(r.bytes / 1024)} kB).`;
-    });
+    return launch(
+      'backup',
+      steps,
+      async () => {
+        const r =
+          target.mode === 'vps'
+            ? await deps.provision.backup(target.vps, { out, passphrase: passphrase(), onEvent })
+            : await backup({
+                env: deps.local.env(),
+                out,
+                passphrase: passphrase(),
+                localAgent: deps.local.command,
+                onProgress: (event) => onEvent(toEvent(event)),
+              });
+        prune();
+        return `Backed up ${count(r.counts.message, 'message')} in ${count(r.counts.conversation, 'conversation')} (${Math.ceil(r.bytes / 1024)} kB).`;
+      },
+      GIVE_UP_BACKUP_MS,
+    );
   }
 
   /** Keeps the newest `keep` backups. */
@@ -222,6 +254,7 @@ export function createBackups(deps: BackupsDeps) {
           });
           return restoredText(r.counts, r.replaced);
         },
+        giveUpRestoreMs(file),
       );
     }
     return launch(
@@ -250,6 +283,7 @@ export function createBackups(deps: BackupsDeps) {
           onEvent({ step: 'start', status: 'done', message: 'Your agent is running' });
         }
       },
+      giveUpRestoreMs(file),
     );
   }
 
@@ -267,8 +301,18 @@ export function createBackups(deps: BackupsDeps) {
       now,
     };
     return from.mode === 'vps'
-      ? launch('move', MOVE_STEPS, () => moveToVps(moveDeps, vpsSource(deps.provision, from.vps), to))
-      : launch('move', LOCAL_MOVE_STEPS, () => moveToVps(moveDeps, localMoveSource(deps), to));
+      ? launch(
+          'move',
+          MOVE_STEPS,
+          () => moveToVps(moveDeps, vpsSource(deps.provision, from.vps), to),
+          GIVE_UP_MOVE_MS,
+        )
+      : launch(
+          'move',
+          LOCAL_MOVE_STEPS,
+          () => moveToVps(moveDeps, localMoveSource(deps), to),
+          GIVE_UP_MOVE_MS,
+        );
   }
 
   function runUninstallOld(): Promise<BackupOverview> {
@@ -285,6 +329,7 @@ export function createBackups(deps: BackupsDeps) {
         deps.prefs.update({ oldVps: undefined });
         return `MONO was removed from ${old.user}@${old.host}.`;
       },
+      GIVE_UP_UNINSTALL_MS,
     );
   }
 
@@ -323,6 +368,21 @@ export function createBackups(deps: BackupsDeps) {
 }
 
 export type Backups = ReturnType<typeof createBackups>;
+
+/** A backup's own limit (3 h) and ten minutes to connect and check the file. */
+const GIVE_UP_BACKUP_MS = (BACKUP_TIMEOUT_S + 600) * 1000;
+/** An install, a backup and a restore, each within its own limits. */
+const GIVE_UP_MOVE_MS = 2 * GIVE_UP_BACKUP_MS;
+const GIVE_UP_UNINSTALL_MS = 30 * 60_000;
+
+/** A restore's own limit for this file, and half an hour for the checks, the health gate and the counts. */
+function giveUpRestoreMs(file: string): number {
+  return (restoreTimeoutS(statSync(file).size) + 1800) * 1000;
+}
+
+function duration(ms: number): string {
+  return ms < 120_000 ? `${Math.round(ms / 1000)} s` : `${Math.round(ms / 60_000)} minutes`;
+}
 
 const RESTORE_MESSAGES: Record<string, string> = {
   stop: 'Stop your agent',
