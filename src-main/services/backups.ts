@@ -14,7 +14,7 @@ import type { BackupEntry, BackupOverview, BackupSchedule, VpsTarget } from '../
 import { UserError } from '../ipc/dispatch.ts';
 import type { AgentSupervisor } from './agent-supervisor.ts';
 import { createInstallTracker } from './install.ts';
-import { localAgentDir } from './local-mode.ts';
+import { fetchHealth, localAgentDir } from './local-mode.ts';
 import { type MoveDeps, type MoveSource, moveToVps, vpsSource } from './move-vps.ts';
 import type { PrefsStore } from './prefs.ts';
 import type { ProvisionAdapter } from './provision-adapter.ts';
@@ -41,6 +41,8 @@ export interface BackupsDeps {
   log(message: string, error?: unknown): void;
   now?: () => Date;
   checkEveryMs?: number;
+  /** How long the local agent may take to answer its health check after a restore (default 30 s). */
+  healthTimeoutMs?: number;
 }
 
 export function createBackups(deps: BackupsDeps) {
@@ -97,11 +99,13 @@ export function createBackups(deps: BackupsDeps) {
   }
 
   let listed: BackupEntry[] = [];
+  /** When the newest backup was made, on this computer's clock: the schedule counts from it. */
+  const newestMade = (): number | undefined => (listed.length ? Math.max(...listed.map(madeAt)) : undefined);
   function overview(): BackupOverview {
     const s = schedule();
-    const newest = listed[0]?.created_at;
+    const newest = newestMade();
     const nextAt = s.enabled
-      ? new Date(newest ? Date.parse(newest) + s.everyHours * 3_600_000 : now().getTime()).toISOString()
+      ? new Date(newest !== undefined ? newest + s.everyHours * 3_600_000 : now().getTime()).toISOString()
       : undefined;
     const state = tracker.state();
     const oldServer = deps.prefs.get().oldVps;
@@ -226,16 +230,17 @@ export function createBackups(deps: BackupsDeps) {
     }
     return launch(
       'restore',
-      ['stop', 'check', 'restore', 'count', 'start'].map((step) => ({
+      ['stop', 'check', 'restore', 'count', 'start', 'health'].map((step) => ({
         step,
-        message: RESTORE_MESSAGES[step] ?? step,
+        message: step === 'health' ? 'Check that your agent answers' : (RESTORE_MESSAGES[step] ?? step),
       })),
       async () => {
         onEvent({ step: 'stop', status: 'running', message: 'Stopping your agent' });
         await deps.agent.stop();
         onEvent({ step: 'stop', status: 'done', message: 'Your agent is stopped' });
+        let r: Awaited<ReturnType<typeof restore>>;
         try {
-          const r = await restore({
+          r = await restore({
             env: deps.local.env(),
             file,
             passphrase: passphrase(),
@@ -243,12 +248,16 @@ export function createBackups(deps: BackupsDeps) {
             localAgent: deps.local.command,
             onProgress: (event) => onEvent(toEvent(event)),
           });
-          return restoredText(r.counts, r.replaced);
         } finally {
+          // Restored or not, the agent runs again: a refused restore left its data as it was.
           onEvent({ step: 'start', status: 'running', message: 'Starting your agent' });
           await deps.local.start();
           onEvent({ step: 'start', status: 'done', message: 'Your agent is running' });
         }
+        onEvent({ step: 'health', status: 'running', message: 'Checking that your agent answers' });
+        const health = await localHealth(deps.agent, deps.healthTimeoutMs ?? 30_000);
+        onEvent({ step: 'health', status: 'done', message: health });
+        return restoredText(r.counts, r.replaced);
       },
     );
   }
@@ -293,8 +302,8 @@ export function createBackups(deps: BackupsDeps) {
     const { mode, wizardStep, wizardDone } = deps.prefs.get();
     if (!s.enabled || !mode || !(wizardDone || wizardStep === 'done') || tracker.state().running) return;
     listed = await list();
-    const newest = listed[0]?.created_at;
-    if (newest && now().getTime() - Date.parse(newest) < s.everyHours * 3_600_000) return;
+    const newest = newestMade();
+    if (newest !== undefined && now().getTime() - newest < s.everyHours * 3_600_000) return;
     await runBackup().catch((error) => deps.log('scheduled backup did not start', error));
   }
 
@@ -393,6 +402,60 @@ export const LOCAL_MOVE_STEPS = MOVE_STEPS.map((s) =>
       ? { ...s, message: 'Back up the agent on this computer' }
       : s,
 );
+
+/**
+ * The local agent's /healthz after a restore: `ok`, held for a few seconds (a refused token shows only once the
+ * channel tried it), within the time allowed; else an error that says what it reported. The restored data stays.
+ */
+async function localHealth(
+  agent: Pick<AgentSupervisor, 'status'>,
+  timeoutMs: number,
+  holdMs = 3_000,
+): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  let last = 'it did not answer';
+  let okSince: number | undefined;
+  for (;;) {
+    const url = agent.status().httpUrl;
+    let ok = false;
+    if (url) {
+      try {
+        const h = await fetchHealth(url);
+        ok = h.status === 'ok';
+        last = ok
+          ? `healthy (version ${h.version}, database ${h.db})`
+          : `it reports ${h.status}${h.reason ? ` (${h.reason})` : ''}`;
+      } catch (error) {
+        last = `it did not answer (${errorMessage(error)})`;
+      }
+    } else last = `it is ${agent.status().state}`;
+    okSince = ok ? (okSince ?? Date.now()) : undefined;
+    if (okSince !== undefined && Date.now() - okSince >= holdMs) return `Your agent answers: ${last}`;
+    if (Date.now() > deadline)
+      throw new UserError(
+        `Your agent holds the restored data but is not healthy: ${last}. See the log on the Server screen.`,
+      );
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+/**
+ * When the desktop made a backup, by its own clock: the time in the name it gave the file (the header's time is the
+ * agent's clock, a VPS's one included); the header's time for a file named otherwise.
+ */
+function madeAt(entry: BackupEntry): number {
+  const m = /^mono-(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z-/.exec(entry.name);
+  if (!m) return Date.parse(entry.created_at);
+  const [year, month, day, hour, minute, second] = m.slice(1).map(Number) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
+  return Date.UTC(year, month - 1, day, hour, minute, second);
+}
 
 function restoredText(counts: Record<string, number>, replaced?: string): string {
   return `Restored: your agent holds ${count(counts.message, 'message')} in ${count(counts.conversation, 'conversation')}.${replaced ? ' The data it had before is kept beside it until the next restore.' : ''}`;
