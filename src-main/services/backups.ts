@@ -17,7 +17,7 @@ import { createInstallTracker } from './install.ts';
 import { fetchHealth, localAgentDir } from './local-mode.ts';
 import { type MoveDeps, type MoveSource, moveToVps, vpsSource } from './move-vps.ts';
 import type { PrefsStore } from './prefs.ts';
-import type { ProvisionAdapter } from './provision-adapter.ts';
+import type { ProvisionAdapter, ProvisionEvent } from './provision-adapter.ts';
 import { toEvent } from './provision-vps.ts';
 import type { Vault } from './vault.ts';
 
@@ -151,11 +151,7 @@ export function createBackups(deps: BackupsDeps) {
     return Promise.resolve(overview());
   }
 
-  const onEvent = (event: {
-    step: string;
-    status: 'running' | 'done' | 'failed' | 'skipped';
-    message: string;
-  }) => tracker.event(event);
+  const onEvent = (event: ProvisionEvent) => tracker.event(event);
 
   function where(): { mode: 'local' } | { mode: 'vps'; vps: VpsTarget } {
     const { mode, vps } = deps.prefs.get();

@@ -12,7 +12,7 @@ import { UserError } from '../ipc/dispatch.ts';
 /** One provisioning progress event, as `deploy` emits them (and `mono deploy --json` prints them). */
 export interface ProvisionEvent {
   step: string;
-  status: 'running' | 'done' | 'failed' | 'skipped';
+  status: 'running' | 'done' | 'failed' | 'skipped' | 'waiting';
   message: string;
 }
 
