@@ -14,7 +14,7 @@ import type { BackupEntry, BackupOverview, BackupSchedule, VpsTarget } from '../
 import { UserError } from '../ipc/dispatch.ts';
 import type { AgentSupervisor } from './agent-supervisor.ts';
 import { createInstallTracker } from './install.ts';
-import { fetchHealth, localAgentDir } from './local-mode.ts';
+import { localAgentDir, waitForLocalHealth } from './local-mode.ts';
 import { type MoveDeps, type MoveSource, moveToVps, vpsSource } from './move-vps.ts';
 import type { PrefsStore } from './prefs.ts';
 import type { ProvisionAdapter, ProvisionEvent } from './provision-adapter.ts';
@@ -251,7 +251,7 @@ export function createBackups(deps: BackupsDeps) {
           onEvent({ step: 'start', status: 'done', message: 'Your agent is running' });
         }
         onEvent({ step: 'health', status: 'running', message: 'Checking that your agent answers' });
-        const health = await localHealth(deps.agent, deps.healthTimeoutMs ?? 30_000);
+        const health = await waitForLocalHealth(() => deps.agent.status(), deps.healthTimeoutMs ?? 30_000);
         onEvent({ step: 'health', status: 'done', message: health });
         return restoredText(r.counts, r.replaced);
       },
@@ -398,42 +398,6 @@ export const LOCAL_MOVE_STEPS = MOVE_STEPS.map((s) =>
       ? { ...s, message: 'Back up the agent on this computer' }
       : s,
 );
-
-/**
- * The local agent's /healthz after a restore: `ok`, held for a few seconds (a refused token shows only once the
- * channel tried it), within the time allowed; else an error that says what it reported. The restored data stays.
- */
-async function localHealth(
-  agent: Pick<AgentSupervisor, 'status'>,
-  timeoutMs: number,
-  holdMs = 3_000,
-): Promise<string> {
-  const deadline = Date.now() + timeoutMs;
-  let last = 'it did not answer';
-  let okSince: number | undefined;
-  for (;;) {
-    const url = agent.status().httpUrl;
-    let ok = false;
-    if (url) {
-      try {
-        const h = await fetchHealth(url);
-        ok = h.status === 'ok';
-        last = ok
-          ? `healthy (version ${h.version}, database ${h.db})`
-          : `it reports ${h.status}${h.reason ? ` (${h.reason})` : ''}`;
-      } catch (error) {
-        last = `it did not answer (${errorMessage(error)})`;
-      }
-    } else last = `it is ${agent.status().state}`;
-    okSince = ok ? (okSince ?? Date.now()) : undefined;
-    if (okSince !== undefined && Date.now() - okSince >= holdMs) return `Your agent answers: ${last}`;
-    if (Date.now() > deadline)
-      throw new UserError(
-        `Your agent holds the restored data but is not healthy: ${last}. See the log on the Server screen.`,
-      );
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
 
 /**
  * When the desktop made a backup, by its own clock: the time in the name it gave the file (the header's time is the
