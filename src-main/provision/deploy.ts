@@ -294,6 +294,8 @@ async function healthStep(ctx: DeployContext, settings: GateSettings, channels: 
         'health',
         'start',
         `Healthy; watching ${plan.release} for ${Math.round(settings.bakeMs / 1000)} s before counting it`,
+        // The bake's length travels with the event: a screen can count it down.
+        { detail: { bake_ms: settings.bakeMs } },
       );
     },
   });

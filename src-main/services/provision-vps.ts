@@ -12,6 +12,7 @@ import {
   checkHost,
   deploy,
   fetchHostKey,
+  fleetDeploy,
   type HubTunnel,
   logs,
   openHubTunnel,
@@ -93,6 +94,8 @@ export interface VpsProvisionOptions {
   nodeVersion?: string;
   /** The Node tarball's SHA-256 when it is not the official build MONO pins (a private mirror's own build). */
   nodeSha256?: string;
+  /** A private https Node mirror's certificate authority (PEM): a fleet downloads Node once, here. */
+  nodeMirrorCa?: string;
   knownHostsPath?: string;
   /** Non-secret settings for the agent's environment (tests: the fake upstreams' URLs). */
   extraEnv?: Record<string, string>;
@@ -158,6 +161,24 @@ export function createVpsProvision(deps: VpsProvisionOptions): ProvisionAdapter 
       } catch (error) {
         throw userError(error);
       }
+    },
+    // No secrets travel: every server keeps its own settings (/etc/mono/agent.env); only the release changes.
+    async fleet(vpses, o) {
+      return fleetDeploy({
+        targets: vpses.map(target),
+        releaseDir: deps.releaseDir,
+        parallel: o.parallel,
+        canary: o.canary,
+        maxFailures: o.maxFailures,
+        bakeMs: o.bakeMs,
+        signal: o.signal,
+        onProgress: o.onProgress,
+        onHostDone: o.onHostDone,
+        ...(deps.nodeMirror && { nodeMirror: deps.nodeMirror }),
+        ...(deps.nodeVersion && { nodeVersion: deps.nodeVersion }),
+        ...(deps.nodeSha256 && { nodeSha256: deps.nodeSha256 }),
+        ...(deps.nodeMirrorCa && { nodeMirrorCa: deps.nodeMirrorCa }),
+      });
     },
     async status(vps) {
       try {
