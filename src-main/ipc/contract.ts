@@ -194,7 +194,8 @@ export interface SyncStatus {
 
 export interface InstallStep {
   step: string;
-  status: 'pending' | 'running' | 'done' | 'failed' | 'skipped';
+  /** `waiting`: done as far as MONO can go; the owner has a step to take (its message says which). */
+  status: 'pending' | 'running' | 'done' | 'failed' | 'skipped' | 'waiting';
   message: string;
 }
 export interface InstallState {

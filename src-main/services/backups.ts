@@ -15,10 +15,10 @@ import type { BackupEntry, BackupOverview, BackupSchedule, VpsTarget } from '../
 import { UserError } from '../ipc/dispatch.ts';
 import type { AgentSupervisor } from './agent-supervisor.ts';
 import { createInstallTracker } from './install.ts';
-import { localAgentDir } from './local-mode.ts';
+import { localAgentDir, waitForLocalHealth } from './local-mode.ts';
 import { type MoveDeps, type MoveSource, moveToVps, vpsSource } from './move-vps.ts';
 import type { PrefsStore } from './prefs.ts';
-import type { ProvisionAdapter } from './provision-adapter.ts';
+import type { ProvisionAdapter, ProvisionEvent } from './provision-adapter.ts';
 import { toEvent } from './provision-vps.ts';
 import type { Vault } from './vault.ts';
 
@@ -44,6 +44,8 @@ export interface BackupsDeps {
   checkEveryMs?: number;
   /** Replaces how long an operation may run before it is given up (tests). */
   giveUpAfterMs?: number;
+  /** How long the local agent may take to answer its health check after a restore (default 30 s). */
+  healthTimeoutMs?: number;
 }
 
 export function createBackups(deps: BackupsDeps) {
@@ -100,11 +102,13 @@ export function createBackups(deps: BackupsDeps) {
   }
 
   let listed: BackupEntry[] = [];
+  /** When the newest backup was made, on this computer's clock: the schedule counts from it. */
+  const newestMade = (): number | undefined => (listed.length ? Math.max(...listed.map(madeAt)) : undefined);
   function overview(): BackupOverview {
     const s = schedule();
-    const newest = listed[0]?.created_at;
+    const newest = newestMade();
     const nextAt = s.enabled
-      ? new Date(newest ? Date.parse(newest) + s.everyHours * 3_600_000 : now().getTime()).toISOString()
+      ? new Date(newest !== undefined ? newest + s.everyHours * 3_600_000 : now().getTime()).toISOString()
       : undefined;
     const state = tracker.state();
     const oldServer = deps.prefs.get().oldVps;
@@ -174,11 +178,7 @@ export function createBackups(deps: BackupsDeps) {
     return Promise.resolve(overview());
   }
 
-  const onEvent = (event: {
-    step: string;
-    status: 'running' | 'done' | 'failed' | 'skipped';
-    message: string;
-  }) => tracker.event(event);
+  const onEvent = (event: ProvisionEvent) => tracker.event(event);
 
   function where(): { mode: 'local' } | { mode: 'vps'; vps: VpsTarget } {
     const { mode, vps } = deps.prefs.get();
@@ -259,16 +259,17 @@ export function createBackups(deps: BackupsDeps) {
     }
     return launch(
       'restore',
-      ['stop', 'check', 'restore', 'count', 'start'].map((step) => ({
+      ['stop', 'check', 'restore', 'count', 'start', 'health'].map((step) => ({
         step,
-        message: RESTORE_MESSAGES[step] ?? step,
+        message: step === 'health' ? 'Check that your agent answers' : (RESTORE_MESSAGES[step] ?? step),
       })),
       async () => {
         onEvent({ step: 'stop', status: 'running', message: 'Stopping your agent' });
         await deps.agent.stop();
         onEvent({ step: 'stop', status: 'done', message: 'Your agent is stopped' });
+        let r: Awaited<ReturnType<typeof restore>>;
         try {
-          const r = await restore({
+          r = await restore({
             env: deps.local.env(),
             file,
             passphrase: passphrase(),
@@ -276,12 +277,16 @@ export function createBackups(deps: BackupsDeps) {
             localAgent: deps.local.command,
             onProgress: (event) => onEvent(toEvent(event)),
           });
-          return restoredText(r.counts, r.replaced);
         } finally {
+          // Restored or not, the agent runs again: a refused restore left its data as it was.
           onEvent({ step: 'start', status: 'running', message: 'Starting your agent' });
           await deps.local.start();
           onEvent({ step: 'start', status: 'done', message: 'Your agent is running' });
         }
+        onEvent({ step: 'health', status: 'running', message: 'Checking that your agent answers' });
+        const health = await waitForLocalHealth(() => deps.agent.status(), deps.healthTimeoutMs ?? 30_000);
+        onEvent({ step: 'health', status: 'done', message: health });
+        return restoredText(r.counts, r.replaced);
       },
       giveUpRestoreMs(file),
     );
@@ -338,8 +343,8 @@ export function createBackups(deps: BackupsDeps) {
     const { mode, wizardStep, wizardDone } = deps.prefs.get();
     if (!s.enabled || !mode || !(wizardDone || wizardStep === 'done') || tracker.state().running) return;
     listed = await list();
-    const newest = listed[0]?.created_at;
-    if (newest && now().getTime() - Date.parse(newest) < s.everyHours * 3_600_000) return;
+    const newest = newestMade();
+    if (newest !== undefined && now().getTime() - newest < s.everyHours * 3_600_000) return;
     await runBackup().catch((error) => deps.log('scheduled backup did not start', error));
   }
 
@@ -453,6 +458,24 @@ export const LOCAL_MOVE_STEPS = MOVE_STEPS.map((s) =>
       ? { ...s, message: 'Back up the agent on this computer' }
       : s,
 );
+
+/**
+ * When the desktop made a backup, by its own clock: the time in the name it gave the file (the header's time is the
+ * agent's clock, a VPS's one included); the header's time for a file named otherwise.
+ */
+function madeAt(entry: BackupEntry): number {
+  const m = /^mono-(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z-/.exec(entry.name);
+  if (!m) return Date.parse(entry.created_at);
+  const [year, month, day, hour, minute, second] = m.slice(1).map(Number) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
+  return Date.UTC(year, month - 1, day, hour, minute, second);
+}
 
 function restoredText(counts: Record<string, number>, replaced?: string): string {
   return `Restored: your agent holds ${count(counts.message, 'message')} in ${count(counts.conversation, 'conversation')}.${replaced ? ' The data it had before is kept beside it until the next restore.' : ''}`;

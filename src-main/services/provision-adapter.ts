@@ -13,7 +13,7 @@ import type { FleetHostOutcome, FleetResult, ProgressListener } from '../provisi
 /** One provisioning progress event, as `deploy` emits them (and `mono deploy --json` prints them). */
 export interface ProvisionEvent {
   step: string;
-  status: 'running' | 'done' | 'failed' | 'skipped';
+  status: 'running' | 'done' | 'failed' | 'skipped' | 'waiting';
   message: string;
 }
 
