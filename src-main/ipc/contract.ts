@@ -18,7 +18,13 @@ import type {
 } from '../../agent-core/contract/tables.ts';
 import type { DbChange } from './db-change.ts';
 import { FleetDeploy, FleetHosts, type FleetState, FleetTrust } from './fleet-contract.ts';
-import { CONTROL_CHARS_MESSAGE, hasControlChars, PASSPHRASE_MIN_LENGTH } from './input-rules.ts';
+import {
+  CONTROL_CHARS_MESSAGE,
+  hasControlChars,
+  PASSPHRASE_MIN_LENGTH,
+  VERIFY_TOKEN_LENGTH,
+  VERIFY_TOKEN_MESSAGE,
+} from './input-rules.ts';
 import { vpsTargetProblems } from './vps-target.ts';
 
 const none = z.undefined().or(z.object({}).strict());
@@ -46,12 +52,12 @@ const clientId = z.string().uuid('Expected a message id made by the app.');
 
 const NO_CONTROL = CONTROL_CHARS_MESSAGE;
 /** A pasted credential: trimmed, then refused if anything invisible is left inside it. */
-const credential = (min: number, empty: string, max: number) =>
+const credential = (min: number, empty: string, max: number, tooLong?: string) =>
   z
     .string()
     .trim()
     .min(min, empty)
-    .max(max)
+    .max(max, tooLong)
     .refine((v) => !hasControlChars(v), NO_CONTROL);
 
 const passphrase = z
@@ -81,6 +87,7 @@ export const SECRET_NAMES = [
   'telegram_bot_token',
   'whatsapp_access_token',
   'whatsapp_app_secret',
+  'whatsapp_verify_token',
   'stripe_secret_key',
   'stripe_webhook_secret',
   'webhook_secret',
@@ -103,6 +110,11 @@ export const SECRET_FORMATS: Record<SecretName, { pattern: RegExp; message: stri
     message: 'Paste the permanent access token (no spaces).',
   },
   whatsapp_app_secret: { pattern: /^\S{8,200}$/, message: 'Paste the app secret (App settings → Basic).' },
+  // Control characters are refused before this (every secret is a credential); the length is the rule here.
+  whatsapp_verify_token: {
+    pattern: new RegExp(`^.{${VERIFY_TOKEN_LENGTH.min},${VERIFY_TOKEN_LENGTH.max}}$`),
+    message: VERIFY_TOKEN_MESSAGE,
+  },
   stripe_secret_key: {
     pattern: /^(sk|rk)_(live|test)_\w+$/,
     message: 'A Stripe key starts with rk_live_, rk_test_, sk_live_ or sk_test_.',
@@ -374,6 +386,12 @@ export const methods = {
           .regex(/^\d{6,20}$/, 'The phone number ID is a long number from Meta.'),
         accessToken: credential(20, 'Paste the permanent access token.', 1000),
         appSecret: credential(8, 'Paste the app secret.', 200),
+        verifyToken: credential(
+          VERIFY_TOKEN_LENGTH.min,
+          VERIFY_TOKEN_MESSAGE,
+          VERIFY_TOKEN_LENGTH.max,
+          VERIFY_TOKEN_MESSAGE,
+        ),
       }),
     ]),
     output: z.custom<{ saved: true }>(),

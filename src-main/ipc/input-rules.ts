@@ -15,6 +15,13 @@ export function hasControlChars(value: string): boolean {
 export const CONTROL_CHARS_MESSAGE =
   'This has a line break or another invisible control character: paste the value again, alone.';
 
+/**
+ * The phrase Meta's webhook form sends back when it checks the callback URL (WhatsApp Cloud API): chosen in the
+ * desktop, typed into Meta by the owner. Messages themselves are authenticated by the app secret's signature.
+ */
+export const VERIFY_TOKEN_LENGTH = { min: 8, max: 200 } as const;
+export const VERIFY_TOKEN_MESSAGE = `Use ${VERIFY_TOKEN_LENGTH.min} to ${VERIFY_TOKEN_LENGTH.max} characters, e.g. the suggested one.`;
+
 /** More hosts than one desktop should drive at once (the CLI is there for bigger fleets). */
 export const FLEET_MAX_HOSTS = 500;
 /** The Fleet screen's defaults: those of `mono fleet deploy`. */

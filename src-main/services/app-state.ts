@@ -25,6 +25,7 @@ export function createAppStateView(deps: {
         'anthropic_api_key',
         'telegram_bot_token',
         'whatsapp_access_token',
+        'whatsapp_verify_token',
         'stripe_webhook_secret',
         'webhook_secret',
         'stt_api_key',

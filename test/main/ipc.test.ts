@@ -135,6 +135,7 @@ test('validation errors read as sentences for people: no internal field names, a
     phoneNumberId: 'abc',
     accessToken: 'x'.repeat(30),
     appSecret: 'y'.repeat(10),
+    verifyToken: 'a-phrase-for-meta',
   });
   assert.equal(cloud.ok ? '' : cloud.error.message, 'The phone number ID is a long number from Meta.');
   const cron = await dispatch(handlers, 'job.create', {
@@ -169,6 +170,7 @@ test('a secret or passphrase with a line break or another control character is r
     phoneNumberId: '1234567890',
     accessToken: 'EAAB-token-token-token\u001b[31m',
     appSecret: 'app-secret-1',
+    verifyToken: 'a-phrase-for-meta',
   });
   refuse('vault.create', { passphrase: 'a long passphrase\u0007' });
   // A value pasted with a trailing newline is trimmed, not refused; one inside is what would break the env file.
@@ -176,6 +178,48 @@ test('a secret or passphrase with a line break or another control character is r
     methods['secret.set'].input.safeParse({ name: 'anthropic_api_key', value: 'sk-ant-abc\n' }).success,
     true,
   );
+});
+
+test('the WhatsApp verify token the owner types into Meta: 8 to 200 characters, none of them a control character', () => {
+  const cloud = (verifyToken: unknown) =>
+    methods['wizard.saveWhatsApp'].input.safeParse({
+      mode: 'cloud',
+      phoneNumberId: '106540352242922',
+      accessToken: 'EAAB-token-token-token-token',
+      appSecret: 'app-secret-1',
+      ...(verifyToken !== undefined && { verifyToken }),
+    });
+  const message = (result: { success: boolean; error?: { issues: { message: string }[] } }) =>
+    result.success ? 'accepted' : (result.error?.issues.map((issue) => issue.message).join(' | ') ?? '');
+  const controlChars =
+    'This has a line break or another invisible control character: paste the value again, alone.';
+  const length = 'Use 8 to 200 characters, e.g. the suggested one.';
+
+  const ok = cloud('  Xk3_9-aZq0wE7rT5yU1iO2pL  ');
+  assert.equal(ok.success && ok.data.mode === 'cloud' ? ok.data.verifyToken : '', 'Xk3_9-aZq0wE7rT5yU1iO2pL');
+  assert.equal(message(cloud('my phrase for Meta')), 'accepted', 'spaces inside are printable');
+  assert.equal(message(cloud('x'.repeat(200))), 'accepted');
+  for (const bad of [
+    'abc\ndefghij',
+    'abc\u0000defghij',
+    'abc\tdefghij',
+    'abc\u007fdefghij',
+    'abc\u001b[31mdefg',
+  ]) {
+    assert.equal(message(cloud(bad)), controlChars, JSON.stringify(bad));
+  }
+  assert.equal(message(cloud('short12')), length);
+  assert.equal(message(cloud('x'.repeat(201))), length);
+  assert.equal(message(cloud('        ')), length, 'only spaces is empty once trimmed');
+  assert.equal(cloud(undefined).success, false, 'the Cloud API cannot be set up without one');
+
+  // Set again from Integrations: the same rules through secret.set.
+  const set = (value: string) =>
+    message(methods['secret.set'].input.safeParse({ name: 'whatsapp_verify_token', value }));
+  assert.equal(set('a new phrase'), 'accepted');
+  assert.match(set('a new\nphrase'), /^This has a line break/);
+  assert.equal(set('short'), length);
+  assert.equal(set('y'.repeat(201)), length);
 });
 
 test('the VPS form is held to the CLI’s host and user rules, field by field', () => {

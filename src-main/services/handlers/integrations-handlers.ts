@@ -20,6 +20,7 @@ const WHAT: Record<SecretName, string> = {
   telegram_bot_token: 'Telegram bot token',
   whatsapp_access_token: 'WhatsApp access token',
   whatsapp_app_secret: 'WhatsApp app secret',
+  whatsapp_verify_token: 'WhatsApp verify token',
   stripe_secret_key: 'Stripe key',
   stripe_webhook_secret: 'Stripe signing secret',
   webhook_secret: 'webhook secret',

@@ -1,6 +1,5 @@
 // Setting MONO up: the wizard's checks and choices, SSH keys and connection tests, and the install. Secrets are
 // stored in the vault; the running agent gets them through its environment.
-import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { type HandlersFor, UserError } from '../../ipc/dispatch.ts';
 import type { AgentConfig } from '../agent-config.ts';
@@ -53,8 +52,8 @@ export function setupHandlers(deps: {
         await checkWhatsAppCloud(input.accessToken, input.phoneNumberId, deps.endpoints);
         secrets.whatsapp_access_token = input.accessToken;
         secrets.whatsapp_app_secret = input.appSecret;
-        if (!vault.has('whatsapp_verify_token'))
-          secrets.whatsapp_verify_token = randomBytes(18).toString('base64url');
+        // Chosen in the desktop so the owner can type it into Meta's webhook form; never sent back.
+        secrets.whatsapp_verify_token = input.verifyToken;
         whatsapp = { mode: 'cloud', phoneNumberId: input.phoneNumberId };
       } else if (input.mode === 'linked') {
         const phone = input.pairingPhone?.replace(/[\s()-]/g, '') || undefined;

@@ -7,11 +7,16 @@ import { useStore } from '../../store/store.ts';
 import { SecretForm } from './SecretForm.tsx';
 import { ServiceBadge, ServiceFix, useProblem } from './ServiceState.tsx';
 import { WhatsAppLinkCard } from './WhatsAppLinkCard.tsx';
+import { VerifyTokenSetting, WebhookGuide } from './WhatsAppWebhook.tsx';
 import { linkStatus } from './whatsapp-link.ts';
 
 export function WhatsAppCard() {
   const mode = useStore((s) => s.app?.wizard.whatsapp?.mode ?? 'skip');
   const link = useStore((s) => s.whatsappLink);
+  const local = useStore((s) => s.app?.mode === 'local');
+  const verifyTokenSet = useStore(
+    (s) => s.app?.secrets.find((secret) => secret.name === 'whatsapp_verify_token')?.set ?? false,
+  );
   const problem = useProblem('whatsapp');
   const { busy, error, run } = useAction();
   const status = linkStatus(link);
@@ -38,6 +43,8 @@ export function WhatsAppCard() {
       {mode === 'cloud' && (
         <>
           <p className="muted">WhatsApp Business through Meta's Cloud API.</p>
+          <WebhookGuide local={local} />
+          <VerifyTokenSetting isSet={verifyTokenSet} />
           <SecretForm name="whatsapp_access_token" label="New access token" />
         </>
       )}

@@ -5,10 +5,18 @@ import { Icon } from '../../components/icons.tsx';
 import { Button, Field, PasswordField } from '../../components/ui.tsx';
 import { mono } from '../../lib/mono.ts';
 import { useAction } from '../../lib/use-action.ts';
+import { useStore } from '../../store/store.ts';
+import { suggestVerifyToken, VerifyTokenField, WebhookGuide } from '../integrations/WhatsAppWebhook.tsx';
 
 export function WhatsAppStep() {
   const [choice, setChoice] = useState<'skip' | 'cloud' | 'personal'>('skip');
-  const [form, setForm] = useState({ phoneNumberId: '', accessToken: '', appSecret: '' });
+  const [form, setForm] = useState(() => ({
+    phoneNumberId: '',
+    accessToken: '',
+    appSecret: '',
+    verifyToken: suggestVerifyToken(),
+  }));
+  const local = useStore((s) => s.app?.mode === 'local');
   const [phone, setPhone] = useState('');
   const { busy, error, run } = useAction();
 
@@ -75,6 +83,11 @@ export function WhatsAppStep() {
             value={form.appSecret}
             onChange={(appSecret) => setForm({ ...form, appSecret })}
           />
+          <VerifyTokenField
+            value={form.verifyToken}
+            onChange={(verifyToken) => setForm({ ...form, verifyToken })}
+          />
+          <WebhookGuide local={local} />
         </div>
       )}
       {choice === 'personal' && (
