@@ -9,6 +9,7 @@ import { type Browser, chromium, type Page } from 'playwright-core';
 import { type BrowserApp, startBrowserApp } from '../../src-main/bridge/browser-app.ts';
 import { FakeAnthropic } from '../fakes/anthropic-server.ts';
 import { FakeTelegram } from '../fakes/telegram-server.ts';
+import { FakeWhatsAppGraph } from '../fakes/whatsapp-graph-server.ts';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const RENDERER_DIR = join(ROOT, 'dist', 'renderer');
@@ -79,6 +80,8 @@ export interface Stack {
   frames: string[];
   telegram: FakeTelegram;
   anthropic: FakeAnthropic;
+  /** Meta's Graph API and webhook side, when the stack was started with `whatsapp: true`. */
+  whatsapp?: FakeWhatsAppGraph;
   browser: Browser;
   page: Page;
   dataDir: string;
@@ -91,6 +94,8 @@ export interface StackOptions {
    * starts an agent nobody owns, to be claimed with a code as a new user does.
    */
   owner?: string | false;
+  /** Start the fake WhatsApp Graph API too, for the desktop's checks and the agent (WHATSAPP_GRAPH_URL). */
+  whatsapp?: boolean;
 }
 
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
@@ -111,18 +116,27 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     cleanups.unshift(() => telegram.close());
     const { url: anthropicUrl } = await anthropic.start();
     cleanups.unshift(() => anthropic.close());
+    const whatsapp = options.whatsapp ? new FakeWhatsAppGraph() : undefined;
+    const graphUrl = whatsapp && (await whatsapp.start()).url;
+    if (whatsapp) cleanups.unshift(() => whatsapp.close());
     const app = await startBrowserApp({
       version: '0.1.0',
       dataDir,
       rendererDir: RENDERER_DIR,
       agentPath: AGENT_PATH,
-      endpoints: { telegramApiRoot: telegramUrl, anthropicBaseUrl: anthropicUrl, model: 'claude-sonnet-5-5' },
+      endpoints: {
+        telegramApiRoot: telegramUrl,
+        anthropicBaseUrl: anthropicUrl,
+        model: 'claude-sonnet-5-5',
+        ...(graphUrl && { whatsappGraphUrl: graphUrl }),
+      },
       // A fast scheduler tick so a job created in a test runs within a second. The owner is named here unless
       // the test claims the agent with a code (StackOptions.owner).
       agentEnv: {
         TELEGRAM_API_ROOT: telegramUrl,
         ANTHROPIC_BASE_URL: anthropicUrl,
         MONO_JOB_TICK_MS: '200',
+        ...(graphUrl && { WHATSAPP_GRAPH_URL: graphUrl }),
         ...(owner ? { MONO_OWNER_CHAT: owner } : {}),
       },
       log: (message, error) => {
@@ -148,6 +162,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       frames,
       telegram,
       anthropic,
+      ...(whatsapp && { whatsapp }),
       browser,
       page,
       dataDir,
