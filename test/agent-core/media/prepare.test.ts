@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { RecordId } from 'surrealdb';
+import { Settings } from '../../../agent-core/agent/settings.ts';
 import { type Channel, MediaFetchError } from '../../../agent-core/channels/channel.ts';
 import { Secret } from '../../../agent-core/config/secret.ts';
 import { silentLogger } from '../../../agent-core/log/logger.ts';
@@ -231,7 +232,9 @@ test('retention deletes old files, marks them expired and drops their previews',
   const path = join(dir, 'media', photo!.file!);
   const longAgo = new Date(Date.now() - 40 * 86_400_000);
   utimesSync(path, longAgo, longAgo);
-  const retention = new MediaRetention({ db: datastore.db, files, log: silentLogger, days: () => 30 });
+  // No media_retention_days setting: the default 30 days.
+  const settings = new Settings(datastore.db, silentLogger);
+  const retention = new MediaRetention({ db: datastore.db, files, log: silentLogger, settings });
   const removed = await retention.sweep();
   assert.ok(removed >= 1);
   assert.equal(await files.exists(photo!.file!), false);
@@ -244,4 +247,41 @@ test('retention deletes old files, marks them expired and drops their previews',
   assert.deepEqual(previews, []);
   // Younger files stay.
   assert.ok(readdirSync(join(dir, 'media')).some((name) => !name.startsWith('.')));
+});
+
+test('a file is never kept at the cost of the disk reserve: past the spare room it is refused, and said why', async () => {
+  const spareFor = (bytes: number) =>
+    new MediaPreparer({ db: datastore.db, files, log: silentLogger, spareBytes: () => bytes });
+  const photo = receiptJpeg();
+  const { channel, fetched } = channelWith({ sized: photo, unsized: photo, fits: photo });
+  const before = readdirSync(join(dir, 'media')).length;
+
+  // Declared larger than what is spare: not even downloaded.
+  const sized = await stored([{ kind: 'image', size: photo.length, source: { id: 'sized' } }]);
+  const first = await spareFor(photo.length - 1).prepare(sized, channel);
+  assert.deepEqual(fetched, []);
+  assert.equal(first.attachments[0]?.status, 'failed');
+  assert.equal(first.attachments[0]?.reason, 'no_disk_room');
+  assert.match(first.refusal ?? '', /short of disk space.*send it again later/);
+
+  // No size declared: cut off while it streams, the partial file removed.
+  const unsized = await stored([{ kind: 'image', source: { id: 'unsized' } }], 'and this?');
+  const second = await spareFor(1024).prepare(unsized, channel);
+  assert.equal(second.attachments[0]?.reason, 'no_disk_room');
+  assert.equal(second.refusal, undefined, 'the text is still answered');
+  assert.deepEqual(readdirSync(join(dir, 'media', '.incoming')), []);
+  assert.equal(readdirSync(join(dir, 'media')).length, before, 'nothing kept');
+  assert.deepEqual(await row(unsized.id), second.attachments);
+
+  // Nothing spare at all (the disk guard is refusing new messages): nothing is fetched.
+  const none = await spareFor(0).prepare(await stored([{ kind: 'image', source: { id: 'fits' } }]), channel);
+  assert.equal(none.attachments[0]?.reason, 'no_disk_room');
+  assert.deepEqual(fetched, ['unsized']);
+
+  // Room enough: kept as usual.
+  const fits = await spareFor(photo.length).prepare(
+    await stored([{ kind: 'image', size: photo.length, source: { id: 'fits' } }]),
+    channel,
+  );
+  assert.equal(fits.attachments[0]?.status, 'ready');
 });
