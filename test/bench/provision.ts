@@ -135,14 +135,23 @@ export async function bench(): Promise<Table> {
     let refused = 0;
     let delivered = 0;
     let slowest = 0;
+    /** Why deliveries were refused: the HTTP status, or the socket error undici saw (ECONNRESET, other side closed…). */
+    const refusals = new Map<string, number>();
+    const refuse = (why: string) => {
+      refusals.set(why, (refusals.get(why) ?? 0) + 1);
+      if (process.env.MONO_BENCH_TRACE)
+        process.stderr.write(`bench: ${new Date().toISOString()} refused: ${why}\n`);
+      refused++;
+    };
     let on = true;
     const hooks = (async () => {
       for (let chat = 30_000; on; chat++) {
         const update = fakes.telegram.sendText({ chatId: chat, userId: chat, text: `webhook ${chat}` });
         const t = performance.now();
         await deliver(update).then(
-          (status) => (status === 200 ? delivered++ : refused++),
-          () => refused++,
+          (status) => (status === 200 ? delivered++ : refuse(`HTTP ${status}`)),
+          (error: Error & { cause?: { code?: string; message?: string } }) =>
+            refuse(error.cause?.code ?? error.cause?.message ?? error.message),
         );
         slowest = Math.max(slowest, performance.now() - t);
         await new Promise((r) => setTimeout(r, 50));
@@ -192,7 +201,7 @@ export async function bench(): Promise<Table> {
         [
           `webhook deliveries refused during an update (of ${delivered + refused})`,
           'count',
-          refused,
+          refused ? `${refused} (${[...refusals].map(([why, n]) => `${why}: ${n}`).join(', ')})` : 0,
           '0',
           ok(refused === 0),
         ],
