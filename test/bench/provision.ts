@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { deploy, type ProgressEvent, rollback, type Target } from '../../src-main/provision/index.ts';
 import { type AgentFakes, startAgentFakes } from '../vps/agent-fakes.ts';
 import { buildRelease, createTestKey, removeBuilds, startMirror, tempMonoHome, Vps } from '../vps/harness.ts';
+import { describeRefused, WEBHOOK_ENV, webhooksDuring } from '../vps/webhook-traffic.ts';
 
 type Table = { title: string; columns: string[]; rows: (string | number)[][] };
 
@@ -112,57 +113,11 @@ export async function bench(): Promise<Table> {
     });
 
     // Webhooks: the agent on its public port in webhook mode; deliveries every 50 ms through the update.
-    const webhookEnv = await fakes.writeEnvFile(home, {
-      MONO_HTTP_HOST: '0.0.0.0',
-      TELEGRAM_WEBHOOK_SECRET: 'bench-webhook-secret',
-      // What the agent registers (it must be https); the bench posts to the VPS's port itself, as Telegram would.
-      TELEGRAM_WEBHOOK_URL: 'https://mono-bench.invalid/telegram',
-    });
-    const hook = `http://${vps.host}:7420/telegram`;
-    const deliver = async (update: unknown) => {
-      const res = await fetch(hook, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          'x-telegram-bot-api-secret-token': 'bench-webhook-secret',
-        },
-        body: JSON.stringify(update),
-      });
-      await res.arrayBuffer();
-      return res.status;
-    };
+    const webhookEnv = await fakes.writeEnvFile(home, WEBHOOK_ENV);
     await deploy({ target, releaseDir: releases[2]!, ...common, envFile: webhookEnv });
-    let refused = 0;
-    let delivered = 0;
-    let slowest = 0;
-    /** Why deliveries were refused: the HTTP status, or the socket error undici saw (ECONNRESET, other side closed…). */
-    const refusals = new Map<string, number>();
-    const refuse = (why: string) => {
-      refusals.set(why, (refusals.get(why) ?? 0) + 1);
-      if (process.env.MONO_BENCH_TRACE)
-        process.stderr.write(`bench: ${new Date().toISOString()} refused: ${why}\n`);
-      refused++;
-    };
-    let on = true;
-    const hooks = (async () => {
-      for (let chat = 30_000; on; chat++) {
-        const update = fakes.telegram.sendText({ chatId: chat, userId: chat, text: `webhook ${chat}` });
-        const t = performance.now();
-        await deliver(update).then(
-          (status) => (status === 200 ? delivered++ : refuse(`HTTP ${status}`)),
-          (error: Error & { cause?: { code?: string; message?: string } }) =>
-            refuse(error.cause?.code ?? error.cause?.message ?? error.message),
-        );
-        slowest = Math.max(slowest, performance.now() - t);
-        await new Promise((r) => setTimeout(r, 50));
-      }
-    })();
-    await new Promise((r) => setTimeout(r, 1000));
-    slowest = 0;
-    await deploy({ target, releaseDir: releases[3]!, ...common, envFile: webhookEnv });
-    await new Promise((r) => setTimeout(r, 1000));
-    on = false;
-    await hooks;
+    const hooks = await webhooksDuring(fakes, `http://${vps.host}:7420/telegram`, 30_000, () =>
+      deploy({ target, releaseDir: releases[3]!, ...common, envFile: webhookEnv }),
+    );
 
     const s = (ms: number) => Math.round(ms / 100) / 10;
     const ok = (b: boolean) => (b ? 'yes' : 'NO');
@@ -199,16 +154,30 @@ export async function bench(): Promise<Table> {
           ok(rolledBack.lost + rolledBack.twice === 0),
         ],
         [
-          `webhook deliveries refused during an update (of ${delivered + refused})`,
+          `webhook deliveries refused during an update (of ${hooks.sent})`,
           'count',
-          refused ? `${refused} (${[...refusals].map(([why, n]) => `${why}: ${n}`).join(', ')})` : 0,
+          describeRefused(hooks),
           '0',
-          ok(refused === 0),
+          ok(hooks.refusedCount === 0),
+        ],
+        [
+          '  delivered webhooks lost / answered twice',
+          'count',
+          `${hooks.lost} / ${hooks.twice}`,
+          '0 / 0',
+          ok(hooks.lost + hooks.twice === 0),
+        ],
+        [
+          '  last reply → first reply (webhook every 50 ms)',
+          'ms',
+          hooks.gapMs,
+          '≤ 300',
+          ok(hooks.gapMs <= 300),
         ],
         [
           '  slowest webhook delivery during the update (it waited in the socket)',
           'ms',
-          Math.round(slowest),
+          hooks.slowestMs,
           '–',
           '–',
         ],
