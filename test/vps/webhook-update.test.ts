@@ -79,8 +79,7 @@ describe('webhooks during an update and a rollback', { timeout: 900_000 }, () =>
     await mkdir(webhookHome);
     const publicEnv = await fakes.writeEnvFile(webhookHome, WEBHOOK_ENV);
     await deploy({ ...base, releaseDir: second!, envFile: publicEnv });
-    // systemd, not the agent alone, holds the public port: it stays open while the agent restarts.
-    assert.match(await listeners(), /0\.0\.0\.0:7420 .*"systemd",pid=1,/);
+    const held = await listeners();
 
     const url = `http://${vps.host}:7420/telegram`;
     const update = await webhooksDuring(
@@ -91,6 +90,8 @@ describe('webhooks during an update and a rollback', { timeout: 900_000 }, () =>
       EVERY_MS,
     );
     assertAllAnswered('update', update);
+    // Why: systemd, not the agent alone, holds the public port, so it stays open while the agent restarts.
+    assert.match(held, /0\.0\.0\.0:7420 .*"systemd",pid=1,/);
     const back = await webhooksDuring(
       fakes,
       url,
