@@ -123,6 +123,7 @@ export function buildTurnParts(deps: TurnPartsDeps) {
       db,
       files,
       log: log.child({ part: 'media' }),
+      spareBytes: () => guards.disk.spareForFiles(),
       ...(config.media.stt ? { stt: config.media.stt } : {}),
     }),
     files,

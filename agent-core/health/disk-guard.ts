@@ -94,6 +94,18 @@ export class DiskGuard {
     return this.#state.level === 'ok';
   }
 
+  /**
+   * Bytes a received file may take: the free space above the reserve, once the replies of the messages taken are
+   * counted. A photo or a PDF is never kept at the cost of finishing acknowledged work (0 while refusing).
+   */
+  spareForFiles(): number {
+    if (performance.now() - this.#checkedAt > FRESH_MS) this.#check();
+    if (this.#state.level !== 'ok') return 0;
+    const spare =
+      this.#state.freeBytes - this.#pending() * BYTES_PER_PENDING_TURN - this.#state.thresholds.refuseBelow;
+    return Math.max(0, spare);
+  }
+
   /** True while writes must wait (the level is critical); looks again when the last look is stale. */
   holding(): boolean {
     if (performance.now() - this.#checkedAt > FRESH_MS) this.#check();

@@ -39,7 +39,9 @@ export type RefusalReason =
   | 'image_too_big'
   | 'no_stt'
   | 'stt_failed'
-  | 'download_failed';
+  | 'download_failed'
+  /** The server's disk had no room for it above the reserve kept for finishing acknowledged work. */
+  | 'no_disk_room';
 
 export type Verdict =
   | { ok: true; mime: string; as: 'image' | 'pdf' | 'text' | 'audio'; width?: number; height?: number }

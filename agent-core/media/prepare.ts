@@ -25,6 +25,8 @@ export interface MediaDeps {
   files: MediaFiles;
   log: Logger;
   stt?: SttConfig;
+  /** Bytes a received file may take on disk (the disk guard's spare room); absent: no limit but the kind's. */
+  spareBytes?: () => number;
   /** The STT request (tests pass none: the real fetch talks to the local fake). */
   fetch?: typeof fetch;
 }
@@ -86,13 +88,18 @@ export class MediaPreparer {
     const audio = attachment.kind === 'voice' || attachment.kind === 'audio';
     if (audio && !this.deps.stt) return refuse('no_stt');
     if (!channel.fetchMedia) return refuse('download_failed', 'failed');
+    // A file never takes the room kept for finishing what was acknowledged: past what is spare it is not kept.
+    const kindLimit = maxBytesFor(attachment.kind);
+    const spare = this.deps.spareBytes?.() ?? kindLimit;
+    if (spare <= 0 || (attachment.size ?? 0) > spare) return this.#noRoom(message, refuse, spare);
+    const maxBytes = Math.min(kindLimit, spare);
 
     let incoming: Incoming | undefined;
     try {
-      incoming = await this.#fetch(attachment, channel, signal);
+      incoming = await this.#fetch(attachment, channel, maxBytes, signal);
     } catch (error) {
       if (error instanceof TooLargeError || (error instanceof MediaFetchError && error.tooLarge)) {
-        return refuse('too_large');
+        return maxBytes < kindLimit ? this.#noRoom(message, refuse, spare) : refuse('too_large');
       }
       if (signal?.aborted) return attachment;
       this.deps.log.warn({ message: message.toString(), reason: errorMessage(error) }, 'file fetch failed');
@@ -152,9 +159,25 @@ export class MediaPreparer {
     }
   }
 
+  #noRoom(
+    message: RecordId,
+    refuse: (reason: RefusalReason, status: Attachment['status']) => Attachment,
+    spare: number,
+  ): Attachment {
+    this.deps.log.warn(
+      { message: message.toString(), spare_bytes: spare },
+      'a received file was not kept: the disk has no room for it above the reserve',
+    );
+    return refuse('no_disk_room', 'failed');
+  }
+
   /** The channel's download, tried again after a network failure (a file the channel no longer has is not). */
-  async #fetch(attachment: Attachment, channel: Channel, signal?: AbortSignal): Promise<Incoming> {
-    const maxBytes = maxBytesFor(attachment.kind);
+  async #fetch(
+    attachment: Attachment,
+    channel: Channel,
+    maxBytes: number,
+    signal?: AbortSignal,
+  ): Promise<Incoming> {
     for (let attempt = 0; ; attempt++) {
       try {
         const fetched = await channel.fetchMedia!(attachment.source, {

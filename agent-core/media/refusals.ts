@@ -17,6 +17,8 @@ const SENTENCES: Record<RefusalReason, string> = {
   no_stt: "I can't listen to voice notes yet — could you type your message?",
   stt_failed: "I couldn't make out your voice note just now — could you try again, or type it?",
   download_failed: "I couldn't fetch your file — could you send it again?",
+  no_disk_room:
+    "My server is short of disk space right now, so I couldn't keep your file — could you send it again later?",
 };
 
 /** The answer to a message none of whose files could be passed on (one sentence per distinct reason). */
@@ -31,5 +33,6 @@ export function refusalNote(reason: string | undefined): string {
   if (reason === 'no_stt') return 'a voice note; speech to text is not set up, so you cannot hear it';
   if (reason === 'too_large') return 'too large to pass on';
   if (reason === 'download_failed') return 'could not be fetched';
+  if (reason === 'no_disk_room') return 'could not be kept: the server is short of disk space';
   return 'not a kind of file you can read';
 }

@@ -8,6 +8,7 @@ import { type DeployOptions, type DeployResult, deploy } from './deploy.ts';
 import { asProvisionError, type ErrorSummary, HealthCheckError, ProvisionError } from './errors.ts';
 import { DEFAULT_NODE_MIRROR, DEFAULT_NODE_VERSION } from './layout.ts';
 import { NodeTarballs } from './node-tarball.ts';
+import { peakRssMb } from './peak-memory.ts';
 import { DEPLOY_STEPS, type ProgressListener } from './progress.ts';
 import { ReleaseSource } from './release.ts';
 
@@ -237,7 +238,7 @@ export async function fleetDeploy(fleet: FleetOptions): Promise<FleetResult> {
       nodeDownloads: nodeTarballs?.downloads ?? 0,
       durationMs: Math.round(performance.now() - started),
       controller: {
-        maxRssMb: Math.round(usage.maxRSS / 1024),
+        maxRssMb: peakRssMb(),
         cpuS: Math.round((usage.userCPUTime + usage.systemCPUTime) / 10_000) / 100,
       },
     };

@@ -19,6 +19,7 @@ const WHY: Record<string, string> = {
   image_too_big: 'more than 8000 pixels on a side',
   stt_failed: 'could not be transcribed',
   download_failed: 'could not be fetched',
+  no_disk_room: 'not kept: the server was short of disk space',
 };
 
 export function Attachments({ message }: { message: MessageRow }) {

@@ -273,4 +273,31 @@ describe('a full disk', { timeout: 400_000 }, () => {
         `a restart while full; all answered ${recoveryS.toFixed(1)} s after space came back`,
     );
   });
+  test('a file larger than the room above the reserve is not kept: the sender is told, the agent carries on', async () => {
+    disk = await SmallDisk.mount('16m');
+    agent = new AgentProcess({ ...env(), MONO_DISK_RESERVE_MB: '4' });
+    await agent.start();
+    const chat = CHATS[1]!;
+    const free = disk.freeBytes;
+    const requests = anthropic.requests.length;
+    // Within a PDF's limit (20 MB), but it would take the disk below the reserve kept for replies.
+    telegram.sendDocument({
+      chatId: chat,
+      userId: chat,
+      fileName: 'scan.pdf',
+      mimeType: 'application/pdf',
+      size: free,
+    });
+    await eventually(
+      () =>
+        telegram.sent.some((s) => String(s.chat_id) === String(chat) && /short of disk space/.test(s.text)),
+      'the sender to hear why the file was not kept',
+      30_000,
+    );
+    assert.equal(anthropic.requests.length, requests, 'nothing of it reached Claude');
+    assert.ok(disk.freeBytes > free - 1024 * 1024, 'the file was not downloaded');
+    assert.equal((await agent.health()).body.status, 'ok', 'the agent still takes messages');
+    send(3);
+    await eventually(answeredAll, 'the next messages to be answered', 30_000);
+  });
 });

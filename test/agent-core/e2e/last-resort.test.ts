@@ -26,15 +26,19 @@ test('an uncaught exception is logged, secrets blanked, and the agent exits 1', 
 }, async () => {
   const data = tempDataDir();
   cleanups.push(() => data.remove());
-  // A fault nobody catches, thrown from a timer once the agent runs, quoting a secret as a careless library might.
+  // A fault nobody catches, thrown from a timer once the agent runs (the test says when, by creating a file),
+  // quoting a secret as a careless library might.
   const fault = join(tmpdir(), `mono-uncaught-${process.pid}.mjs`);
+  const trigger = join(tmpdir(), `mono-uncaught-${process.pid}.go`);
   writeFileSync(
     fault,
-    "setTimeout(() => { throw new Error('socket hang up at https://api.example/?key=' + process.env.ANTHROPIC_API_KEY); }, 1500);\n",
+    `import { existsSync } from 'node:fs';\nsetInterval(() => { if (existsSync(${JSON.stringify(trigger)})) throw new Error('socket hang up at https://api.example/?key=' + process.env.ANTHROPIC_API_KEY); }, 50);\n`,
   );
   cleanups.push(() => rmSync(fault, { force: true }));
+  cleanups.push(() => rmSync(trigger, { force: true }));
   const env = agentEnv(data.dir, { anthropic }, { NODE_OPTIONS: `--import=${fault}` });
   const agent = await new AgentProcess(env).start();
+  writeFileSync(trigger, '');
   const code = await agent.exited();
   assert.equal(code, 1, 'a crash exits non-zero, so systemd restarts the agent');
   const fatal = agent.logs.find((line) => line.level === 60);

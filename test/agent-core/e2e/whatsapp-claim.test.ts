@@ -51,7 +51,10 @@ describe('claiming ownership over the WhatsApp Cloud API', { timeout: 120_000 },
   /** Sends a signed webhook from `who` and resolves to the next text sent back to that number. */
   const ask = async (who: { from: string; name: string }, text: string) => {
     const before = graph.sent.filter((s) => s.to === who.from).length;
-    assert.equal(await graph.deliver(graph.textMessage({ ...who, text })), 200);
+    const status = await graph.deliver(graph.textMessage({ ...who, text })).catch((error: Error) => {
+      throw new Error(`the agent did not take "${text}": ${error.message}\n${agent.output().slice(-3000)}`);
+    });
+    assert.equal(status, 200);
     return eventually(
       () => graph.sent.filter((s) => s.to === who.from)[before]?.text,
       `an answer to "${text}" from ${who.name}`,

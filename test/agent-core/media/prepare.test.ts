@@ -245,3 +245,40 @@ test('retention deletes old files, marks them expired and drops their previews',
   // Younger files stay.
   assert.ok(readdirSync(join(dir, 'media')).some((name) => !name.startsWith('.')));
 });
+
+test('a file is never kept at the cost of the disk reserve: past the spare room it is refused, and said why', async () => {
+  const spareFor = (bytes: number) =>
+    new MediaPreparer({ db: datastore.db, files, log: silentLogger, spareBytes: () => bytes });
+  const photo = receiptJpeg();
+  const { channel, fetched } = channelWith({ sized: photo, unsized: photo, fits: photo });
+  const before = readdirSync(join(dir, 'media')).length;
+
+  // Declared larger than what is spare: not even downloaded.
+  const sized = await stored([{ kind: 'image', size: photo.length, source: { id: 'sized' } }]);
+  const first = await spareFor(photo.length - 1).prepare(sized, channel);
+  assert.deepEqual(fetched, []);
+  assert.equal(first.attachments[0]?.status, 'failed');
+  assert.equal(first.attachments[0]?.reason, 'no_disk_room');
+  assert.match(first.refusal ?? '', /short of disk space.*send it again later/);
+
+  // No size declared: cut off while it streams, the partial file removed.
+  const unsized = await stored([{ kind: 'image', source: { id: 'unsized' } }], 'and this?');
+  const second = await spareFor(1024).prepare(unsized, channel);
+  assert.equal(second.attachments[0]?.reason, 'no_disk_room');
+  assert.equal(second.refusal, undefined, 'the text is still answered');
+  assert.deepEqual(readdirSync(join(dir, 'media', '.incoming')), []);
+  assert.equal(readdirSync(join(dir, 'media')).length, before, 'nothing kept');
+  assert.deepEqual(await row(unsized.id), second.attachments);
+
+  // Nothing spare at all (the disk guard is refusing new messages): nothing is fetched.
+  const none = await spareFor(0).prepare(await stored([{ kind: 'image', source: { id: 'fits' } }]), channel);
+  assert.equal(none.attachments[0]?.reason, 'no_disk_room');
+  assert.deepEqual(fetched, ['unsized']);
+
+  // Room enough: kept as usual.
+  const fits = await spareFor(photo.length).prepare(
+    await stored([{ kind: 'image', size: photo.length, source: { id: 'fits' } }]),
+    channel,
+  );
+  assert.equal(fits.attachments[0]?.status, 'ready');
+});
