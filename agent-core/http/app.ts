@@ -77,6 +77,13 @@ export function listen(
 ): Promise<RunningServer> {
   const bounds: HttpLimits = { ...HTTP_LIMITS, ...limits };
   let closing = false;
+  // Under systemd socket activation (the VPS unit) the port is already open, passed as fd 3: it stays open
+  // while the agent restarts, so a request arriving meanwhile waits instead of being refused.
+  const fd = systemdListenFd();
+  // And then each connection serves one request: a kept-alive one that the stopping release closes just as the
+  // client sends on it would cut that delivery (the client sees the connection closed); a new connection instead
+  // waits in systemd's socket for the next release. Behind the TLS proxy this costs a loopback handshake.
+  const oneRequestPerConnection = fd !== undefined;
   return new Promise((resolve, reject) => {
     const server = createServer(
       {
@@ -91,7 +98,7 @@ export function listen(
           .handle(request)
           .then((answer) => {
             // While closing, a request on a kept-alive connection is answered and its connection then closed.
-            if (closing) response.shouldKeepAlive = false;
+            if (closing || oneRequestPerConnection) response.shouldKeepAlive = false;
             response.writeHead(answer.status, answer.headers).end(answer.body);
           })
           // handle() never rejects; should writing throw, drop the connection rather than leave it hanging.
@@ -129,9 +136,6 @@ export function listen(
           }),
       });
     };
-    // Under systemd socket activation (the VPS unit) the port is already open, passed as fd 3: it stays open
-    // while the agent restarts, so a request arriving meanwhile waits instead of being refused.
-    const fd = systemdListenFd();
     if (fd === undefined) server.listen(port, host, ready);
     else server.listen({ fd }, ready);
   });
