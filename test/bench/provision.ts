@@ -52,6 +52,21 @@ async function traffic(fakes: AgentFakes, firstChat: number, everyMs: number, wo
   };
 }
 
+/**
+ * Where the last switch's time went, from the VPS's journal (`short-unix`): systemd's Stopping → Stopped of the old
+ * release (its drain, its datastore closing, its exit), then Started → the new release's `ready` line.
+ */
+function switchPhases(journal: string): { stopMs: number; startMs: number } {
+  const lines = journal.split('\n').map((line) => ({ at: Number(line.split(' ')[0]) * 1000, line }));
+  const last = (match: RegExp, before = Infinity) =>
+    lines.filter((l) => l.at < before && match.test(l.line)).at(-1)?.at ?? Number.NaN;
+  const ready = last(/"msg":"ready"/);
+  const started = last(/Started mono-agent\.service/, ready);
+  const stopped = last(/Stopped mono-agent\.service/, started + 1);
+  const stopping = last(/Stopping mono-agent\.service/, stopped);
+  return { stopMs: Math.round(stopped - stopping), startMs: Math.round(ready - started) };
+}
+
 export async function bench(): Promise<Table> {
   const key = await createTestKey();
   const home = await tempMonoHome();
@@ -118,6 +133,9 @@ export async function bench(): Promise<Table> {
     const hooks = await webhooksDuring(fakes, `http://${vps.host}:7420/telegram`, 30_000, () =>
       deploy({ target, releaseDir: releases[3]!, ...common, envFile: webhookEnv }),
     );
+    const phases = switchPhases(
+      await vps.must(`journalctl -u mono-agent.service -o short-unix --no-pager -n 400`),
+    );
 
     const s = (ms: number) => Math.round(ms / 100) / 10;
     const ok = (b: boolean) => (b ? 'yes' : 'NO');
@@ -174,6 +192,8 @@ export async function bench(): Promise<Table> {
           '≤ 300',
           ok(hooks.gapMs <= 300),
         ],
+        ['    of which the old release stopping (SIGTERM → exited)', 'ms', phases.stopMs, '–', '–'],
+        ['    and the new release starting (started → ready)', 'ms', phases.startMs, '–', '–'],
         [
           '  slowest webhook delivery during the update (it waited in the socket)',
           'ms',
