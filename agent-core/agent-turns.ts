@@ -24,7 +24,7 @@ import { Scheduler } from './jobs/scheduler.ts';
 import type { Logger } from './log/logger.ts';
 import type { MediaFiles } from './media/files.ts';
 import { MediaPreparer } from './media/prepare.ts';
-import { MediaRetention, RETENTION_SETTING, retentionDays } from './media/retention.ts';
+import { MediaRetention } from './media/retention.ts';
 import type { MessageRecord } from './store/messages.ts';
 import type { OwnerAccounts } from './store/owners.ts';
 import { collectTools } from './tools/index.ts';
@@ -124,16 +124,12 @@ export function buildTurnParts(deps: TurnPartsDeps) {
       files,
       log: log.child({ part: 'media' }),
       spareBytes: () => guards.disk.spareForFiles(),
+      spent: (usd) => budget.ledger.add(usd),
       ...(config.media.stt ? { stt: config.media.stt } : {}),
     }),
     files,
   });
-  const retention = new MediaRetention({
-    db,
-    files,
-    log,
-    days: () => retentionDays(settings.get(RETENTION_SETTING)),
-  });
+  const retention = new MediaRetention({ db, files, log, settings });
   guards.countPending(() => runner.pending);
   const scheduler: Scheduler = new Scheduler({
     db,

@@ -9,6 +9,7 @@ export const DEFAULT_SYSTEM_PROMPT =
 
 export class Settings {
   readonly #values = new Map<string, unknown>();
+  readonly #watchers = new Map<string, Set<() => void>>();
   #stopLive: (() => Promise<void>) | undefined;
 
   constructor(
@@ -26,6 +27,17 @@ export class Settings {
 
   get<T>(key: string): T | undefined {
     return this.#values.get(key) as T | undefined;
+  }
+
+  /** Calls `listener` each time the key changes in the datastore (from the desktop, the CLI or a command). */
+  watch(key: string, listener: () => void): () => void {
+    const listeners = this.#watchers.get(key) ?? new Set();
+    listeners.add(listener);
+    this.#watchers.set(key, listeners);
+    return () => {
+      listeners.delete(listener);
+      if (listeners.size === 0) this.#watchers.delete(key);
+    };
   }
 
   systemPrompt(): string {
@@ -61,6 +73,7 @@ export class Settings {
           if (change.action === 'DELETE') this.#values.delete(row.key);
           else this.#values.set(row.key, row.value);
           this.log.info({ key: row.key }, 'setting changed');
+          for (const listener of this.#watchers.get(row.key) ?? []) listener();
         }
       })().catch((error) => this.log.warn({ err: error }, 'settings watch ended'));
     } catch (error) {

@@ -113,6 +113,16 @@ export class SpendLedger {
     };
   }
 
+  /**
+   * Spending that took no reservation (speech to text, billed per minute once the service answered): it counts
+   * against the caps from now on. Before the first load there is nothing to add to: the load reads it stored.
+   */
+  add(usd: number, now = this.#now()): void {
+    if (!this.#base || !(Number.isFinite(usd) && usd > 0)) return;
+    if (this.#base.day === dayKey(now)) this.#base.spent.day += usd;
+    if (this.#base.month === monthKey(now)) this.#base.spent.month += usd;
+  }
+
   #settled(signal?: AbortSignal): Promise<void> {
     return new Promise((resolve, reject) => {
       if (signal?.aborted) return reject(signal.reason);

@@ -36,12 +36,16 @@ export async function recordUsage(db: Surreal, usage: TokenUsage, requests = 1):
   );
 }
 
-/** Speech to text: one request and its seconds of audio on the row of the transcription model, priced per minute. */
+/**
+ * Speech to text: one request and its seconds of audio on the row of the transcription model, priced per minute.
+ * Resolves to the cost, which the budget's ledger must be told of (it sees only Claude's calls by itself).
+ */
 export async function recordSttUsage(
   db: Surreal,
   stt: { model: string; pricePerMinute: number },
   seconds: number,
-): Promise<void> {
+): Promise<number> {
+  const cost = transcriptionCostUsd(stt.pricePerMinute, seconds);
   await serialUsageWrite(db, () =>
     db
       .query(
@@ -51,11 +55,12 @@ export async function recordSttUsage(
           day: dayKey(new Date()),
           model: stt.model,
           seconds,
-          cost: transcriptionCostUsd(stt.pricePerMinute, seconds),
+          cost,
         },
       )
       .collect(),
   );
+  return cost;
 }
 
 export async function spending(db: Surreal, now: Date): Promise<Spending> {

@@ -27,6 +27,8 @@ export interface MediaDeps {
   stt?: SttConfig;
   /** Bytes a received file may take on disk (the disk guard's spare room); absent: no limit but the kind's. */
   spareBytes?: () => number;
+  /** Told what each transcription cost, so it counts against the budget's caps at once (the spend ledger). */
+  spent?: (usd: number) => void;
   /** The STT request (tests pass none: the real fetch talks to the local fake). */
   fetch?: typeof fetch;
 }
@@ -232,7 +234,8 @@ export class MediaPreparer {
       reported ??
       // Unknown length: a voice codec's typical 32 kbit/s.
       (incoming.bytes * 8) / 32_000;
-    await recordSttUsage(this.deps.db, stt, seconds);
+    const cost = await recordSttUsage(this.deps.db, stt, seconds);
+    this.deps.spent?.(cost);
     const name = await this.deps.files.keep(incoming, mediaFileName(String(message.id), index, extension));
     return {
       ...found,

@@ -1,35 +1,51 @@
-// How long files are kept: the setting `media_retention_days` (default 30, editable live from the desktop).
-// Once a file is older, it is deleted from the data directory and its message says so (`expired`); the
-// conversation keeps its text, transcripts and a description of the file. Swept at start and every hour.
+// How long files are kept: the setting `media_retention_days` (default 30, edited live from the desktop's
+// Integrations screen). Once a file is older, it is deleted from the data directory and its message says so
+// (`expired`); the conversation keeps its text, transcripts and a description of the file. Swept at start, every
+// hour, and at once when the setting changes (a shorter period frees the disk now, as the owner expects).
 import { RecordId, type Surreal } from 'surrealdb';
+import type { Settings } from '../agent/settings.ts';
+import { RETENTION_SETTING, retentionDays } from '../contract/media-retention.ts';
 import type { Logger } from '../log/logger.ts';
 import { MAIL_FILE_PREFIX, type MediaFiles } from './files.ts';
 import { markExpired } from './media-store.ts';
 
-export const RETENTION_SETTING = 'media_retention_days';
-export const DEFAULT_RETENTION_DAYS = 30;
 const SWEEP_EVERY_MS = 3600_000;
-
-/** The retention period in days from a setting value (a positive number or numeric string), else the default. */
-export function retentionDays(value: unknown): number {
-  const days = typeof value === 'string' ? Number(value) : value;
-  return typeof days === 'number' && Number.isFinite(days) && days > 0 ? days : DEFAULT_RETENTION_DAYS;
-}
 
 export class MediaRetention {
   #timer: NodeJS.Timeout | undefined;
   #running: Promise<number> | undefined;
+  #again = false;
+  #unwatch: (() => void) | undefined;
 
-  constructor(private readonly deps: { db: Surreal; files: MediaFiles; log: Logger; days: () => number }) {}
+  constructor(
+    private readonly deps: {
+      db: Surreal;
+      files: MediaFiles;
+      log: Logger;
+      settings: Pick<Settings, 'get' | 'watch'>;
+    },
+  ) {}
+
+  /** The period in force now: the setting as it is at this moment. */
+  days(): number {
+    return retentionDays(this.deps.settings.get(RETENTION_SETTING));
+  }
 
   start(): void {
     void this.sweep();
     this.#timer = setInterval(() => void this.sweep(), SWEEP_EVERY_MS);
     this.#timer.unref();
+    this.#unwatch = this.deps.settings.watch(RETENTION_SETTING, () => {
+      // A sweep under way used the old period: one more runs right after it.
+      if (this.#running) this.#again = true;
+      else void this.sweep();
+    });
   }
 
   async stop(): Promise<void> {
+    this.#unwatch?.();
     clearInterval(this.#timer);
+    this.#again = false;
     await this.#running?.catch(() => {});
   }
 
@@ -37,12 +53,17 @@ export class MediaRetention {
   sweep(now = new Date()): Promise<number> {
     this.#running ??= this.#sweep(now).finally(() => {
       this.#running = undefined;
+      if (this.#again) {
+        this.#again = false;
+        void this.sweep();
+      }
     });
     return this.#running;
   }
 
   async #sweep(now: Date): Promise<number> {
-    const cutoff = new Date(now.getTime() - this.deps.days() * 86_400_000);
+    const days = this.days();
+    const cutoff = new Date(now.getTime() - days * 86_400_000);
     const names = await this.deps.files.olderThan(cutoff);
     const byMessage = new Map<string, number[]>();
     for (const name of names) {
@@ -61,8 +82,7 @@ export class MediaRetention {
         await this.deps.files.remove(name);
         removed++;
       }
-      if (removed > 0)
-        this.deps.log.info({ removed, days: this.deps.days() }, 'old files removed (retention)');
+      if (removed > 0) this.deps.log.info({ removed, days }, 'old files removed (retention)');
     } catch (error) {
       this.deps.log.warn({ err: error }, 'media retention sweep failed; it runs again in an hour');
     }

@@ -9,7 +9,7 @@ import type { Session } from '../provision/session.ts';
 import { agentBackupCommand } from './commands.ts';
 import { checkBackupFile, writeFileAtomically } from './file.ts';
 import { localCommandError, streamLocalAgentCommand } from './local-agent.ts';
-import { type AgentLine, agentCommandError, streamCommand } from './remote.ts';
+import { type AgentLine, agentCommandError, type StreamLimits, streamCommand } from './remote.ts';
 import { runStep } from './step.ts';
 
 export const BACKUP_STEPS = ['connect', 'backup', 'verify'] as const;
@@ -26,6 +26,8 @@ export interface BackupOptions {
   signal?: AbortSignal;
   /** The command that runs the local agent's `mono-agent` (default: this checkout's agent-core through tsx). */
   localAgent?: string[];
+  /** Replaces the VPS command's own time limits (a test that wants a hang found in seconds). */
+  limits?: StreamLimits;
 }
 
 export interface BackupResult {
@@ -101,7 +103,12 @@ async function backupFrom(
     if (line.type === 'progress') onRows(Number(line.rows), Number(line.total));
   };
   const source = session
-    ? streamCommand(session, command, { onLine, signal: stop.signal })
+    ? streamCommand(session, command, {
+        onLine,
+        signal: stop.signal,
+        ...(o.limits && { limits: o.limits }),
+        hint: 'Nothing was written here. Check the VPS over SSH (is it overloaded, out of memory or disk? "uptime", "free -m", "df -h", "mono logs"), then back up again.',
+      })
     : streamLocalAgentCommand(['backup'], {
         env: o.env ?? process.env,
         onLine,

@@ -23,11 +23,20 @@ function prologue(command: 'backup' | 'restore'): string[] {
 
 const ENV = `env MONO_DATA_DIR=${LAYOUT.dataDir} MONO_HUB_SOCKET=${LAYOUT.hubSocket}`;
 
+/** How long a whole backup may take: a big datastore read over a slow link, not a hung one. */
+export const BACKUP_TIMEOUT_S = 3 * 3600;
+/** How long a backup may send nothing: it writes rows (stdout) and progress (stderr) as it reads them. */
+export const BACKUP_STALL_S = 180;
+
 /** The backup file on stdout (unencrypted), progress lines on stderr; `summary`: one JSON line of counts instead. */
 export function agentBackupCommand(o: { summary?: boolean } = {}): RemoteCommand {
   return {
     step: o.summary ? 'inspect' : 'backup',
     root: true,
+    what: o.summary
+      ? 'counting what the agent holds (mono-agent backup --summary)'
+      : 'the agent’s backup (mono-agent backup)',
+    ...(o.summary ? { timeoutS: 300 } : { timeoutS: BACKUP_TIMEOUT_S, stallS: BACKUP_STALL_S }),
     script: script(
       ...prologue('backup'),
       `exec ${ENV} "$@" mono-agent.js backup${o.summary ? ' --summary' : ''}`,
@@ -36,14 +45,24 @@ export function agentBackupCommand(o: { summary?: boolean } = {}): RemoteCommand
 }
 
 /**
- * Stops the agent, restores the backup file read from stdin, and starts the agent again whatever happened (the
- * data it starts with is the restored one, or the untouched previous one).
+ * How long a restore of a backup file of `bytes` may take, upload included: five minutes to stop, migrate and
+ * start the agent, plus the file at 50 kB/s (as a release's upload), so a slow link is not a hung command.
  */
-export function agentRestoreCommand(o: { replace: boolean }): RemoteCommand {
+export function restoreTimeoutS(bytes: number): number {
+  return 300 + Math.ceil(Math.max(0, bytes) / 50_000);
+}
+
+/**
+ * Stops the agent, restores the backup file read from stdin (`bytes` long, which sets the time limit), and starts
+ * the agent again whatever happened (the data it starts with is the restored one, or the untouched previous one).
+ */
+export function agentRestoreCommand(o: { replace: boolean; bytes: number }): RemoteCommand {
   const unit = LAYOUT.unitName;
   return {
     step: 'restore',
     root: true,
+    what: 'uploading and restoring the backup (mono-agent restore)',
+    timeoutS: restoreTimeoutS(o.bytes),
     script: script(
       ...prologue('restore'),
       `systemctl stop ${unit}`,
@@ -78,6 +97,10 @@ export function readLinkedDeviceCommand(): RemoteCommand {
   return {
     step: 'whatsapp',
     root: true,
+    // A few megabytes of keys: minutes mean the VPS or the link is stuck.
+    what: 'reading the WhatsApp linked device’s keys (tar)',
+    timeoutS: 300,
+    stallS: 60,
     script: script(
       `[ -d ${L.dataDir}/${LINKED_DEVICE_DIR} ] || exit 0`,
       `tar -C ${L.dataDir} -czf - ${LINKED_DEVICE_DIR}`,

@@ -7,7 +7,7 @@ import {
   type BackupFileProblem,
   RestoreRefusedError,
 } from '../../agent-core/backup/errors.ts';
-import { commandLine, type RemoteCommand } from '../provision/commands/remote.ts';
+import type { RemoteCommand } from '../provision/commands/remote.ts';
 import { ProvisionError } from '../provision/errors.ts';
 import { isSudoRefusal, noSudoError, type Session } from '../provision/session.ts';
 import { AGENT_COMMAND_EXIT } from './commands.ts';
@@ -75,14 +75,24 @@ export function jsonLines(onLine: (line: AgentLine) => void): (chunk: Buffer) =>
   };
 }
 
+/** Overrides of a streamed command's own limits (a test that wants a hang found in seconds). */
+export interface StreamLimits {
+  /** The whole run, in ms. */
+  timeoutMs?: number;
+  /** The longest wait for any output, in ms. */
+  stallMs?: number;
+}
+
 /**
  * Starts a command whose stdout is binary (a backup file) and returns it as a stream; `done` settles with the exit
- * code and stderr once the command has ended. Stderr's JSON lines go to `onLine` as they come.
+ * code and stderr once the command has ended. Stderr's JSON lines go to `onLine` as they come. A command that runs
+ * past its limit or goes silent too long is stopped: `done` rejects with a CommandTimeoutError and the stream
+ * ends with it.
  */
 export function streamCommand(
   session: Session,
   command: RemoteCommand,
-  o: { onLine?: (line: AgentLine) => void; signal?: AbortSignal },
+  o: { onLine?: (line: AgentLine) => void; signal?: AbortSignal; limits?: StreamLimits; hint?: string },
 ): { stdout: Readable; done: Promise<{ code: number | null; stderr: string; reported?: AgentLine }> } {
   const stdout = new PassThrough();
   let stderr = '';
@@ -91,14 +101,18 @@ export function streamCommand(
     if (line.type === 'error') reported = line;
     o.onLine?.(line);
   });
-  const done = session.ssh
-    .stream(commandLine(command, session.ssh.isRoot), {
+  const done = session
+    .streamRaw(command, {
       onStdout: (chunk) => stdout.write(chunk),
       onStderr: (chunk) => {
         if (stderr.length < 16_384) stderr += chunk.toString('utf8');
         lines(chunk);
       },
       signal: o.signal,
+      ...o.limits,
+      hint:
+        o.hint ??
+        'Check the VPS over SSH (is it overloaded, out of memory or disk? "uptime", "free -m", "df -h"), then run it again.',
     })
     .then(
       ({ code }) => {

@@ -125,7 +125,7 @@ async function restoreRemote(
         reporter,
         'restore',
         'Stopping the agent and restoring the backup',
-        () => remoteRestore(session, reporter, o),
+        () => remoteRestore(session, reporter, o, checked.bytes),
         (r) => restoredMessage(r),
       );
       await runStep(
@@ -232,8 +232,9 @@ async function remoteRestore(
   session: Session,
   reporter: StepReporter,
   o: RestoreOptions,
+  bytes: number,
 ): Promise<AgentRestored> {
-  const command = agentRestoreCommand({ replace: o.replace });
+  const command = agentRestoreCommand({ replace: o.replace, bytes });
   let result: AgentRestored | undefined;
   let reported: AgentLine | undefined;
   const r = await session.run(command, {

@@ -17,6 +17,7 @@ import type {
   WhatsAppLinkRow,
 } from '../../agent-core/contract/tables.ts';
 import type { DbChange } from './db-change.ts';
+import { FleetDeploy, FleetHosts, type FleetState, FleetTrust } from './fleet-contract.ts';
 import { CONTROL_CHARS_MESSAGE, hasControlChars, PASSPHRASE_MIN_LENGTH } from './input-rules.ts';
 import { vpsTargetProblems } from './vps-target.ts';
 
@@ -193,7 +194,8 @@ export interface SyncStatus {
 
 export interface InstallStep {
   step: string;
-  status: 'pending' | 'running' | 'done' | 'failed' | 'skipped';
+  /** `waiting`: done as far as MONO can go; the owner has a step to take (its message says which). */
+  status: 'pending' | 'running' | 'done' | 'failed' | 'skipped' | 'waiting';
   message: string;
 }
 export interface InstallState {
@@ -254,6 +256,15 @@ export interface HostKeyView {
   /** For a changed key: why MONO refuses it and what to do. */
   problem?: string;
 }
+
+/** One listed fleet server's key, as the Fleet screen shows it before anything is sent there. */
+export type FleetHostKey = HostKeyView & {
+  /** user@host[:port], as the list and the progress name it. */
+  name: string;
+  /** The key could not be read (the server is down, the name does not resolve…). */
+  error?: string;
+};
+export type { FleetState };
 
 /** One backup file in the desktop's backups folder (what its readable header says). */
 export interface BackupEntry {
@@ -560,6 +571,15 @@ export const methods = {
   },
   'backup.move': { input: VpsTarget, output: z.custom<BackupOverview>() },
   'backup.uninstallOld': { input: none, output: z.custom<BackupOverview>() },
+  /** Each listed server's key (nothing pinned, nothing sent): the owner compares them before trusting. */
+  'fleet.check': { input: FleetHosts, output: z.custom<FleetHostKey[]>() },
+  /** Pins the keys the owner confirmed, each only if the server still presents it. */
+  'fleet.trust': { input: FleetTrust, output: z.custom<FleetHostKey[]>() },
+  /** Deploys this app's agent to every listed server (canaries first, each baked), as `mono fleet deploy`. */
+  'fleet.deploy': { input: FleetDeploy, output: z.custom<FleetState>() },
+  'fleet.state': { input: none, output: z.custom<FleetState>() },
+  /** Starts no further server; those under way finish their deploy (or go back). */
+  'fleet.cancel': { input: none, output: z.custom<FleetState>() },
   'agent.pause': { input: none, output: z.custom<ServerStatus>() },
   'agent.resume': { input: none, output: z.custom<ServerStatus>() },
 } as const;
@@ -573,6 +593,7 @@ export interface EventPayloads {
   'app.state': AppState;
   'agent.health': AgentHealth;
   'backup.progress': BackupOverview;
+  'fleet.progress': FleetState;
 }
 export const EVENT_NAMES = [
   'sync.status',
@@ -582,6 +603,7 @@ export const EVENT_NAMES = [
   'app.state',
   'agent.health',
   'backup.progress',
+  'fleet.progress',
 ] as const;
 
 export type Method = keyof typeof methods;

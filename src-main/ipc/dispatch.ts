@@ -44,6 +44,7 @@ const FIELD_LABELS: Record<string, string> = {
   limit: 'Limit',
   days: 'Days',
   search: 'Search',
+  hosts: 'Servers',
 };
 
 /**

@@ -14,3 +14,8 @@ export function hasControlChars(value: string): boolean {
 
 export const CONTROL_CHARS_MESSAGE =
   'This has a line break or another invisible control character: paste the value again, alone.';
+
+/** More hosts than one desktop should drive at once (the CLI is there for bigger fleets). */
+export const FLEET_MAX_HOSTS = 500;
+/** The Fleet screen's defaults: those of `mono fleet deploy`. */
+export const FLEET_DEFAULTS = { parallel: 4, canary: 1, bakeS: 60, maxFailures: 0 } as const;

@@ -43,9 +43,11 @@ export interface DeployOptions {
   releaseDir: string;
   /** The build, read once and shared by many deploys (a fleet); otherwise read from releaseDir. */
   source?: ReleaseSource;
-  /** The agent's secrets: a KEY=value file path, or its content (the desktop keeps it in safeStorage). */
+  /** The agent's secrets: a KEY=value file path, or its content as a person writes it. */
   envFile?: string;
   env?: Secret;
+  /** The agent's settings already built (the desktop's vault, through agentEnvFrom): used exactly as they are. */
+  agentEnv?: AgentEnv;
   /** Where the VPS downloads Node when it has none (https only). */
   nodeMirror?: string;
   nodeVersion?: string;
@@ -121,11 +123,13 @@ export async function deploy(options: DeployOptions): Promise<DeployResult> {
   // Secrets and the Node source are checked before connecting: a typo fails before anything changes.
   let env: AgentEnv | undefined;
   try {
-    env = options.envFile
-      ? await readAgentEnv(options.envFile)
-      : options.env
-        ? parseAgentEnv(options.env.reveal(), 'the secrets')
-        : undefined;
+    env = options.agentEnv
+      ? options.agentEnv
+      : options.envFile
+        ? await readAgentEnv(options.envFile)
+        : options.env
+          ? parseAgentEnv(options.env.reveal(), 'the secrets')
+          : undefined;
     checkNodeSource(
       options.nodeMirror ?? DEFAULT_NODE_MIRROR,
       options.nodeVersion ?? DEFAULT_NODE_VERSION,
@@ -294,6 +298,8 @@ async function healthStep(ctx: DeployContext, settings: GateSettings, channels: 
         'health',
         'start',
         `Healthy; watching ${plan.release} for ${Math.round(settings.bakeMs / 1000)} s before counting it`,
+        // The bake's length travels with the event: a screen can count it down.
+        { detail: { bake_ms: settings.bakeMs } },
       );
     },
   });

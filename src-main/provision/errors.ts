@@ -10,7 +10,7 @@ export interface ErrorSummary {
   /** For a refused host key: what was presented, and what MONO pinned or the operator expected. */
   host_key?: { kind: string; fingerprint: string; known?: string };
   /** For a command that did not finish in time: what was running, and the limit. */
-  timeout?: { what: string; seconds: number };
+  timeout?: { what: string; seconds: number; stalled?: boolean };
   /** For a failed release: what failed, its last log lines (redacted), and where the host was left. */
   failure?: string;
   log_tail?: string[];
@@ -79,7 +79,10 @@ export class HostKeyError extends ProvisionError {
   }
 }
 
-/** A remote command that did not finish in time: it was stopped, and the step failed saying what was running. */
+/**
+ * A remote command that did not finish in time, or (`stalled`) went silent for too long: it was stopped, and the
+ * step failed saying what was running.
+ */
 export class CommandTimeoutError extends ProvisionError {
   override name = 'CommandTimeoutError';
   constructor(
@@ -89,14 +92,28 @@ export class CommandTimeoutError extends ProvisionError {
     readonly timeoutMs: number,
     hint: string,
     host?: string,
+    /** It sent no output for `timeoutMs` (a streamed command), rather than running past its whole limit. */
+    readonly stalled = false,
   ) {
-    super(step, `${what} did not finish within ${Math.round(timeoutMs / 1000)} s and was stopped`, hint, {
-      host,
-    });
+    super(
+      step,
+      stalled
+        ? `${what} sent nothing for ${Math.round(timeoutMs / 1000)} s and was stopped`
+        : `${what} did not finish within ${Math.round(timeoutMs / 1000)} s and was stopped`,
+      hint,
+      { host },
+    );
   }
 
   override summary(): ErrorSummary {
-    return { ...super.summary(), timeout: { what: this.what, seconds: Math.round(this.timeoutMs / 1000) } };
+    return {
+      ...super.summary(),
+      timeout: {
+        what: this.what,
+        seconds: Math.round(this.timeoutMs / 1000),
+        ...(this.stalled && { stalled: true }),
+      },
+    };
   }
 }
 

@@ -32,6 +32,9 @@ export interface RunOptions {
   timeoutMs?: number;
 }
 
+const RETRY_HINT =
+  'Check the VPS over SSH (is it overloaded, out of memory or disk? "uptime", "free -m", "df -h"), then run the same command again: the deploy lock is released, so a retry can start at once.';
+
 /** The SSH side waits this much longer than the limit given to `timeout` on the VPS, which stops the command. */
 const LOCAL_GRACE_MS = 10_000;
 
@@ -72,10 +75,14 @@ export class Session {
     return redact(text, this.secrets);
   }
 
+  /** How long a command may run: the caller's override, this session's for its step, else the command's own. */
+  limitMs(command: RemoteCommand, override?: number): number {
+    return override ?? this.timeouts[command.step] ?? (command.timeoutS ?? DEFAULT_TIMEOUT_S) * 1000;
+  }
+
   async run(command: RemoteCommand, options: RunOptions = {}): Promise<RunResult> {
     const stdin = options.stdin instanceof Secret ? options.stdin.reveal() : options.stdin;
-    const limitMs =
-      options.timeoutMs ?? this.timeouts[command.step] ?? (command.timeoutS ?? DEFAULT_TIMEOUT_S) * 1000;
+    const limitMs = this.limitMs(command, options.timeoutMs);
     const result = await this.ssh.exec(commandLine(command, this.ssh.isRoot, limitMs / 1000), {
       stdin,
       signal: options.signal,
@@ -83,13 +90,7 @@ export class Session {
       timeoutMs: limitMs + LOCAL_GRACE_MS,
     });
     if (result.timedOut || (TIMEOUT_EXIT as readonly (number | null)[]).includes(result.code))
-      throw new CommandTimeoutError(
-        command.step,
-        command.what ?? `the ${command.step} command`,
-        limitMs,
-        'Check the VPS over SSH (is it overloaded, out of memory or disk? "uptime", "free -m", "df -h"), then run the same command again: the deploy lock is released, so a retry can start at once.',
-        this.name,
-      );
+      throw this.timeoutError(command, limitMs, false, RETRY_HINT);
     const stdout = this.redact(result.stdout);
     const stderr = this.redact(result.stderr);
     if (result.code !== 0 && !options.allowFailure) {
@@ -108,7 +109,45 @@ export class Session {
     return { stdout, stderr, code: result.code, facts: parseFacts(stdout) };
   }
 
-  /** Streams a command's output (redacted line by line) without keeping it; for `logs --follow`. */
+  /**
+   * Runs a command whose output is handed over as it comes and not kept (a backup file, the journal). It is
+   * stopped after its limit, or after `stallMs` without any output, and then throws a CommandTimeoutError; a
+   * command without `timeoutS` (journalctl -f) runs until the signal aborts. Output is not redacted here.
+   */
+  async streamRaw(
+    command: RemoteCommand,
+    o: {
+      onStdout: (chunk: Buffer) => void;
+      onStderr?: (chunk: Buffer) => void;
+      signal?: AbortSignal;
+      /** Overrides the command's own limits (a test that wants a hang found fast). */
+      timeoutMs?: number;
+      stallMs?: number;
+      /** What the user should try when it is stopped. */
+      hint?: string;
+    },
+  ): Promise<{ code: number | null }> {
+    const bounded = command.timeoutS !== undefined || o.timeoutMs !== undefined;
+    const limitMs = bounded ? this.limitMs(command, o.timeoutMs) : undefined;
+    const stallMs = o.stallMs ?? (command.stallS !== undefined ? command.stallS * 1000 : undefined);
+    const streamed = await this.ssh.stream(commandLine(command, this.ssh.isRoot, limitMs && limitMs / 1000), {
+      onStdout: o.onStdout,
+      onStderr: o.onStderr,
+      signal: o.signal,
+      ...(limitMs !== undefined && { timeoutMs: limitMs + LOCAL_GRACE_MS }),
+      ...(stallMs !== undefined && { stallMs }),
+    });
+    const hint = o.hint ?? RETRY_HINT;
+    if (streamed.timedOut === 'stall') throw this.timeoutError(command, stallMs!, true, hint);
+    if (
+      limitMs !== undefined &&
+      (streamed.timedOut || (TIMEOUT_EXIT as readonly (number | null)[]).includes(streamed.code))
+    )
+      throw this.timeoutError(command, limitMs, false, hint);
+    return { code: streamed.code };
+  }
+
+  /** Streams a command's output as text, redacted line by line, without keeping it (`mono logs`). */
   async stream(
     command: RemoteCommand,
     output: { onText: (text: string) => void; signal?: AbortSignal },
@@ -122,18 +161,31 @@ export class Session {
       partial = all.slice(cut);
       if (cut > 0) output.onText(this.redact(all.slice(0, cut)));
     };
-    const streamed = await this.ssh.stream(commandLine(command, this.ssh.isRoot), {
+    const streamed = await this.streamRaw(command, {
       onStdout: (c) => emit(c.toString('utf8'), false),
       onStderr: (c) => {
         if (stderr.length < 4096) stderr += c.toString('utf8');
       },
       signal: output.signal,
+      hint: 'Check that the VPS is not overloaded ("uptime", "free -m", "df -h" over SSH), then run it again.',
     });
     emit('', true);
     stderr = this.redact(stderr);
     if (streamed.code !== 0 && command.root && !this.ssh.isRoot && isSudoRefusal(stderr))
       throw noSudoError(this.ssh.username, command.step, this.name);
     return { code: streamed.code, stderr };
+  }
+
+  /** The error for a command stopped at its limit (or, `stalled`, after going silent), saying what ran. */
+  timeoutError(command: RemoteCommand, ms: number, stalled: boolean, hint: string): CommandTimeoutError {
+    return new CommandTimeoutError(
+      command.step,
+      command.what ?? `the ${command.step} command`,
+      ms,
+      hint,
+      this.name,
+      stalled,
+    );
   }
 
   close(): void {

@@ -23,10 +23,12 @@ import type { CheckEndpoints } from './checks.ts';
 import { createData } from './data.ts';
 import { openFolder } from './data-folder.ts';
 import { createFaultMirror } from './fault-mirror.ts';
+import { createFleet } from './fleet.ts';
 import { appHandlers } from './handlers/app-handlers.ts';
 import { backupHandlers } from './handlers/backup-handlers.ts';
 import { chatHandlers } from './handlers/chat-handlers.ts';
 import { datastoreHandlers } from './handlers/datastore-handlers.ts';
+import { fleetHandlers } from './handlers/fleet-handlers.ts';
 import { integrationsHandlers } from './handlers/integrations-handlers.ts';
 import { mediaHandlers } from './handlers/media-handlers.ts';
 import { ownerHandlers } from './handlers/owner-handlers.ts';
@@ -228,6 +230,8 @@ export function createAppServices(deps: AppServicesDeps) {
     log,
   });
 
+  const fleet = createFleet({ provision, emit: (state) => deps.emit('fleet.progress', state), log });
+
   const handlers: Handlers = {
     ...appHandlers({
       appState,
@@ -289,6 +293,7 @@ export function createAppServices(deps: AppServicesDeps) {
       openDataFolder: () => openFolder(localAgentDir(deps.dataDir), deps.openPath),
     }),
     ...backupHandlers({ backups }),
+    ...fleetHandlers({ fleet }),
   };
 
   /** What a finished setup runs at launch — once the vault can be read (the agent needs its keys). */
@@ -338,6 +343,7 @@ export function createAppServices(deps: AppServicesDeps) {
     async stop(): Promise<void> {
       notifier.dispose();
       backups.stop();
+      fleet.stop();
       journal.stop();
       await sync.stop();
       await agent.stop();

@@ -8,16 +8,17 @@ import { readHeader } from '../../agent-core/backup/container.ts';
 import type { Secret } from '../../agent-core/config/secret.ts';
 import { errorMessage } from '../../agent-core/util/error-message.ts';
 import { backup } from '../backup/backup.ts';
+import { BACKUP_TIMEOUT_S, restoreTimeoutS } from '../backup/commands.ts';
 import { linkedDeviceArchive } from '../backup/linked-device.ts';
 import { restore } from '../backup/restore.ts';
 import type { BackupEntry, BackupOverview, BackupSchedule, VpsTarget } from '../ipc/contract.ts';
 import { UserError } from '../ipc/dispatch.ts';
 import type { AgentSupervisor } from './agent-supervisor.ts';
 import { createInstallTracker } from './install.ts';
-import { localAgentDir } from './local-mode.ts';
+import { localAgentDir, waitForLocalHealth } from './local-mode.ts';
 import { type MoveDeps, type MoveSource, moveToVps, vpsSource } from './move-vps.ts';
 import type { PrefsStore } from './prefs.ts';
-import type { ProvisionAdapter } from './provision-adapter.ts';
+import type { ProvisionAdapter, ProvisionEvent } from './provision-adapter.ts';
 import { toEvent } from './provision-vps.ts';
 import type { Vault } from './vault.ts';
 
@@ -41,6 +42,10 @@ export interface BackupsDeps {
   log(message: string, error?: unknown): void;
   now?: () => Date;
   checkEveryMs?: number;
+  /** Replaces how long an operation may run before it is given up (tests). */
+  giveUpAfterMs?: number;
+  /** How long the local agent may take to answer its health check after a restore (default 30 s). */
+  healthTimeoutMs?: number;
 }
 
 export function createBackups(deps: BackupsDeps) {
@@ -97,11 +102,13 @@ export function createBackups(deps: BackupsDeps) {
   }
 
   let listed: BackupEntry[] = [];
+  /** When the newest backup was made, on this computer's clock: the schedule counts from it. */
+  const newestMade = (): number | undefined => (listed.length ? Math.max(...listed.map(madeAt)) : undefined);
   function overview(): BackupOverview {
     const s = schedule();
-    const newest = listed[0]?.created_at;
+    const newest = newestMade();
     const nextAt = s.enabled
-      ? new Date(newest ? Date.parse(newest) + s.everyHours * 3_600_000 : now().getTime()).toISOString()
+      ? new Date(newest !== undefined ? newest + s.everyHours * 3_600_000 : now().getTime()).toISOString()
       : undefined;
     const state = tracker.state();
     const oldServer = deps.prefs.get().oldVps;
@@ -122,36 +129,56 @@ export function createBackups(deps: BackupsDeps) {
     return current;
   }
 
-  /** Runs one operation at a time, with its steps shown as they go; failures end up in the progress. */
+  /**
+   * Runs one operation at a time, with its steps shown as they go; failures end up in the progress. Its remote
+   * commands have their own limits; past `giveUpAfterMs` (the net under them, and under a local agent that never
+   * answers) it is given up, so the progress always ends and Back up now works again without a restart.
+   */
   function launch(
     what: typeof kind,
     steps: { step: string; message: string }[],
     work: () => Promise<string>,
+    giveUpAfterMs: number,
   ): Promise<BackupOverview> {
     if (tracker.state().running) throw new UserError('A backup, restore or move is running already.');
     kind = what;
     result = undefined;
     started = true;
     tracker.begin(steps);
+    const limitMs = deps.giveUpAfterMs ?? giveUpAfterMs;
+    let timer: NodeJS.Timeout | undefined;
+    const givenUp = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () =>
+          reject(
+            new UserError(
+              `The ${what} did not finish within ${duration(limitMs)} and was given up. Check the server's connection (or this computer's disk), then try again.`,
+            ),
+          ),
+        limitMs,
+      );
+    });
     void (async () => {
       try {
-        result = await work();
+        result = await Promise.race([work(), givenUp]);
         tracker.finish();
       } catch (error) {
-        const failed = tracker.state().steps.find((s) => s.status === 'running')?.step ?? steps[0]!.step;
+        // The step that was running, or the one whose own event said it failed (not the first step).
+        const failed =
+          tracker.state().steps.find((s) => s.status === 'running')?.step ??
+          tracker.state().steps.find((s) => s.status === 'failed')?.step ??
+          steps[0]!.step;
         tracker.fail(failed, errorMessage(error), 'Nothing was lost: fix the problem above and try again.');
         deps.log(`${what} failed`, error);
+      } finally {
+        clearTimeout(timer);
       }
       await refresh().catch(() => {});
     })();
     return Promise.resolve(overview());
   }
 
-  const onEvent = (event: {
-    step: string;
-    status: 'running' | 'done' | 'failed' | 'skipped';
-    message: string;
-  }) => tracker.event(event);
+  const onEvent = (event: ProvisionEvent) => tracker.event(event);
 
   function where(): { mode: 'local' } | { mode: 'vps'; vps: VpsTarget } {
     const { mode, vps } = deps.prefs.get();
@@ -179,20 +206,25 @@ export function createBackups(deps: BackupsDeps) {
             { step: 'backup', message: 'Read everything your agent knows' },
             { step: 'verify', message: 'Check the backup file' },
           ];
-    return launch('backup', steps, async () => {
-      const r =
-        target.mode === 'vps'
-          ? await deps.provision.backup(target.vps, { out, passphrase: passphrase(), onEvent })
-          : await backup({
-              env: deps.local.env(),
-              out,
-              passphrase: passphrase(),
-              localAgent: deps.local.command,
-              onProgress: (event) => onEvent(toEvent(event)),
-            });
-      prune();
-      return `Backed up ${count(r.counts.message, 'message')} in ${count(r.counts.conversation, 'conversation')} (${Math.ceil(r.bytes / 1024)} kB).`;
-    });
+    return launch(
+      'backup',
+      steps,
+      async () => {
+        const r =
+          target.mode === 'vps'
+            ? await deps.provision.backup(target.vps, { out, passphrase: passphrase(), onEvent })
+            : await backup({
+                env: deps.local.env(),
+                out,
+                passphrase: passphrase(),
+                localAgent: deps.local.command,
+                onProgress: (event) => onEvent(toEvent(event)),
+              });
+        prune();
+        return `Backed up ${count(r.counts.message, 'message')} in ${count(r.counts.conversation, 'conversation')} (${Math.ceil(r.bytes / 1024)} kB).`;
+      },
+      GIVE_UP_BACKUP_MS,
+    );
   }
 
   /** Keeps the newest `keep` backups. */
@@ -222,20 +254,22 @@ export function createBackups(deps: BackupsDeps) {
           });
           return restoredText(r.counts, r.replaced);
         },
+        giveUpRestoreMs(file),
       );
     }
     return launch(
       'restore',
-      ['stop', 'check', 'restore', 'count', 'start'].map((step) => ({
+      ['stop', 'check', 'restore', 'count', 'start', 'health'].map((step) => ({
         step,
-        message: RESTORE_MESSAGES[step] ?? step,
+        message: step === 'health' ? 'Check that your agent answers' : (RESTORE_MESSAGES[step] ?? step),
       })),
       async () => {
         onEvent({ step: 'stop', status: 'running', message: 'Stopping your agent' });
         await deps.agent.stop();
         onEvent({ step: 'stop', status: 'done', message: 'Your agent is stopped' });
+        let r: Awaited<ReturnType<typeof restore>>;
         try {
-          const r = await restore({
+          r = await restore({
             env: deps.local.env(),
             file,
             passphrase: passphrase(),
@@ -243,13 +277,18 @@ export function createBackups(deps: BackupsDeps) {
             localAgent: deps.local.command,
             onProgress: (event) => onEvent(toEvent(event)),
           });
-          return restoredText(r.counts, r.replaced);
         } finally {
+          // Restored or not, the agent runs again: a refused restore left its data as it was.
           onEvent({ step: 'start', status: 'running', message: 'Starting your agent' });
           await deps.local.start();
           onEvent({ step: 'start', status: 'done', message: 'Your agent is running' });
         }
+        onEvent({ step: 'health', status: 'running', message: 'Checking that your agent answers' });
+        const health = await waitForLocalHealth(() => deps.agent.status(), deps.healthTimeoutMs ?? 30_000);
+        onEvent({ step: 'health', status: 'done', message: health });
+        return restoredText(r.counts, r.replaced);
       },
+      giveUpRestoreMs(file),
     );
   }
 
@@ -267,8 +306,18 @@ export function createBackups(deps: BackupsDeps) {
       now,
     };
     return from.mode === 'vps'
-      ? launch('move', MOVE_STEPS, () => moveToVps(moveDeps, vpsSource(deps.provision, from.vps), to))
-      : launch('move', LOCAL_MOVE_STEPS, () => moveToVps(moveDeps, localMoveSource(deps), to));
+      ? launch(
+          'move',
+          MOVE_STEPS,
+          () => moveToVps(moveDeps, vpsSource(deps.provision, from.vps), to),
+          GIVE_UP_MOVE_MS,
+        )
+      : launch(
+          'move',
+          LOCAL_MOVE_STEPS,
+          () => moveToVps(moveDeps, localMoveSource(deps), to),
+          GIVE_UP_MOVE_MS,
+        );
   }
 
   function runUninstallOld(): Promise<BackupOverview> {
@@ -285,6 +334,7 @@ export function createBackups(deps: BackupsDeps) {
         deps.prefs.update({ oldVps: undefined });
         return `MONO was removed from ${old.user}@${old.host}.`;
       },
+      GIVE_UP_UNINSTALL_MS,
     );
   }
 
@@ -293,8 +343,8 @@ export function createBackups(deps: BackupsDeps) {
     const { mode, wizardStep, wizardDone } = deps.prefs.get();
     if (!s.enabled || !mode || !(wizardDone || wizardStep === 'done') || tracker.state().running) return;
     listed = await list();
-    const newest = listed[0]?.created_at;
-    if (newest && now().getTime() - Date.parse(newest) < s.everyHours * 3_600_000) return;
+    const newest = newestMade();
+    if (newest !== undefined && now().getTime() - newest < s.everyHours * 3_600_000) return;
     await runBackup().catch((error) => deps.log('scheduled backup did not start', error));
   }
 
@@ -323,6 +373,21 @@ export function createBackups(deps: BackupsDeps) {
 }
 
 export type Backups = ReturnType<typeof createBackups>;
+
+/** A backup's own limit (3 h) and ten minutes to connect and check the file. */
+const GIVE_UP_BACKUP_MS = (BACKUP_TIMEOUT_S + 600) * 1000;
+/** An install, a backup and a restore, each within its own limits. */
+const GIVE_UP_MOVE_MS = 2 * GIVE_UP_BACKUP_MS;
+const GIVE_UP_UNINSTALL_MS = 30 * 60_000;
+
+/** A restore's own limit for this file, and half an hour for the checks, the health gate and the counts. */
+function giveUpRestoreMs(file: string): number {
+  return (restoreTimeoutS(statSync(file).size) + 1800) * 1000;
+}
+
+function duration(ms: number): string {
+  return ms < 120_000 ? `${Math.round(ms / 1000)} s` : `${Math.round(ms / 60_000)} minutes`;
+}
 
 const RESTORE_MESSAGES: Record<string, string> = {
   stop: 'Stop your agent',
@@ -393,6 +458,24 @@ export const LOCAL_MOVE_STEPS = MOVE_STEPS.map((s) =>
       ? { ...s, message: 'Back up the agent on this computer' }
       : s,
 );
+
+/**
+ * When the desktop made a backup, by its own clock: the time in the name it gave the file (the header's time is the
+ * agent's clock, a VPS's one included); the header's time for a file named otherwise.
+ */
+function madeAt(entry: BackupEntry): number {
+  const m = /^mono-(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z-/.exec(entry.name);
+  if (!m) return Date.parse(entry.created_at);
+  const [year, month, day, hour, minute, second] = m.slice(1).map(Number) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
+  return Date.UTC(year, month - 1, day, hour, minute, second);
+}
 
 function restoredText(counts: Record<string, number>, replaced?: string): string {
   return `Restored: your agent holds ${count(counts.message, 'message')} in ${count(counts.conversation, 'conversation')}.${replaced ? ' The data it had before is kept beside it until the next restore.' : ''}`;

@@ -174,3 +174,39 @@ export async function localServerStatus(
 }
 
 export { Secret };
+
+/**
+ * The local agent's /healthz after a restore: `ok`, held for a few seconds (a refused token shows only once the
+ * channel tried it), within the time allowed; else an error that says what it reported. The restored data stays.
+ */
+export async function waitForLocalHealth(
+  status: () => { state: string; httpUrl?: string },
+  timeoutMs: number,
+  holdMs = 3_000,
+): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  let last = 'it did not answer';
+  let okSince: number | undefined;
+  for (;;) {
+    const url = status().httpUrl;
+    let ok = false;
+    if (url) {
+      try {
+        const h = await fetchHealth(url);
+        ok = h.status === 'ok';
+        last = ok
+          ? `healthy (version ${h.version}, database ${h.db})`
+          : `it reports ${h.status}${h.reason ? ` (${h.reason})` : ''}`;
+      } catch (error) {
+        last = `it did not answer (${errorMessage(error)})`;
+      }
+    } else last = `it is ${status().state}`;
+    okSince = ok ? (okSince ?? Date.now()) : undefined;
+    if (okSince !== undefined && Date.now() - okSince >= holdMs) return `Your agent answers: ${last}`;
+    if (Date.now() > deadline)
+      throw new Error(
+        `Your agent holds the restored data but is not healthy: ${last}. See the log on the Server screen.`,
+      );
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import type { Secret } from '../../agent-core/config/secret.ts';
 import type { LinkedDeviceCopy } from '../backup/vps-agent.ts';
 import type { VpsTarget } from '../ipc/contract.ts';
+import { DEFAULT_HTTP_PORT } from '../provision/layout.ts';
 import type { InstallTracker } from './install.ts';
 import type { Prefs, PrefsStore } from './prefs.ts';
 import type { ProvisionAdapter, ProvisionEvent } from './provision-adapter.ts';
@@ -67,6 +68,16 @@ export interface MoveDeps {
   /** The desktop now follows the new server: reconnect the live view. */
   followed(): void;
   now(): Date;
+}
+
+/** What the owner does in Meta's dashboard once the agent runs on `to`. */
+export function webhookStep(fromLabel: string, to: VpsTarget): string {
+  return (
+    `Waiting for you: WhatsApp still sends messages to ${fromLabel}, where the agent is stopped. ` +
+    `In Meta's App Dashboard → WhatsApp → Configuration → Webhook → Edit, set the callback URL to your HTTPS ` +
+    `address for ${to.host} (it reaches the agent on port ${DEFAULT_HTTP_PORT}, path /whatsapp) and keep the ` +
+    'verify token as it is: the new server has the same one. Until then WhatsApp messages do not reach your agent.'
+  );
 }
 
 export async function moveToVps(deps: MoveDeps, from: MoveSource, to: VpsTarget): Promise<string> {
@@ -144,9 +155,13 @@ export async function moveToVps(deps: MoveDeps, from: MoveSource, to: VpsTarget)
     await provision.deploy(to, deps.secrets(), channels.detail, deps.settings());
     channels.done(
       whatsapp === 'cloud'
-        ? 'Telegram answers from the new server. Point your WhatsApp webhook (Meta dashboard) at the new server.'
+        ? 'Telegram answers from the new server; WhatsApp once its webhook points there'
         : 'Your channels answer from the new server',
     );
+    // MONO cannot re-point Meta's webhook (it knows neither the app nor the HTTPS address in front of the agent):
+    // the owner's step, said exactly and left visibly open.
+    if (whatsapp === 'cloud')
+      tracker.event({ step: 'whatsapp-webhook', status: 'waiting', message: webhookStep(from.label, to) });
   } catch (error) {
     // The old agent takes over again, and the new one (if its channels may have come on) stops: one agent answers.
     if (channelsOn) await provision.setAgentRunning(to, false).catch(() => {});
@@ -160,5 +175,6 @@ export async function moveToVps(deps: MoveDeps, from: MoveSource, to: VpsTarget)
   await provision.close?.();
   deps.followed();
   follow.done(`This computer follows ${to.user}@${to.host} now`);
-  return `Your agent moved to ${to.user}@${to.host}. ${from.leftBehind}`;
+  const waiting = whatsapp === 'cloud' ? ' WhatsApp waits for you: see the last step.' : '';
+  return `Your agent moved to ${to.user}@${to.host}. ${from.leftBehind}${waiting}`;
 }

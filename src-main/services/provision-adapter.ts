@@ -8,11 +8,12 @@ import type { Secret } from '../../agent-core/config/secret.ts';
 import type { LinkedDeviceCopy } from '../backup/vps-agent.ts';
 import type { HostKeyView, PreflightCheck, ServerStatus, VpsTarget } from '../ipc/contract.ts';
 import { UserError } from '../ipc/dispatch.ts';
+import type { FleetHostOutcome, FleetResult, ProgressListener } from '../provision/index.ts';
 
 /** One provisioning progress event, as `deploy` emits them (and `mono deploy --json` prints them). */
 export interface ProvisionEvent {
   step: string;
-  status: 'running' | 'done' | 'failed' | 'skipped';
+  status: 'running' | 'done' | 'failed' | 'skipped' | 'waiting';
   message: string;
 }
 
@@ -56,8 +57,21 @@ export interface ProvisionAdapter {
   /** Installs a linked device's keys from this computer (a .tar.gz of whatsapp-auth/…) on a server. */
   installLinkedDevice(to: VpsTarget, archive: Buffer): Promise<{ keptAside?: string }>;
   uninstall(target: VpsTarget, onEvent: (event: ProvisionEvent) => void): Promise<void>;
+  /** This app's agent to many servers, canaries first, through the same rollout as `mono fleet deploy`. */
+  fleet?(targets: VpsTarget[], o: FleetRunOptions): Promise<FleetResult>;
   /** Closes what stays open between calls (the database tunnel). */
   close?(): Promise<void>;
+}
+
+export interface FleetRunOptions {
+  parallel: number;
+  canary: number;
+  maxFailures: number;
+  bakeMs: number;
+  /** Every step of every host (the event names its host). */
+  onProgress: ProgressListener;
+  onHostDone: (outcome: FleetHostOutcome) => void;
+  signal: AbortSignal;
 }
 
 export const VPS_UNAVAILABLE =
@@ -83,6 +97,7 @@ export function createUnavailableProvision(): ProvisionAdapter {
     copyLinkedDevice: fail,
     installLinkedDevice: fail,
     uninstall: fail,
+    fleet: fail,
   };
 }
 

@@ -1,17 +1,20 @@
 // The desktop's VPS adapter over the provisioning module (src-main/provision/): test connection with preflight,
 // deploy with progress, status, logs, rollback. Secrets travel as one env file over SSH only.
 import { homedir } from 'node:os';
-import { Secret } from '../../agent-core/config/secret.ts';
+import type { Secret } from '../../agent-core/config/secret.ts';
 import { errorMessage } from '../../agent-core/util/error-message.ts';
 import { backup } from '../backup/backup.ts';
+import type { StreamLimits } from '../backup/remote.ts';
 import { restore } from '../backup/restore.ts';
 import { copyLinkedDevice, installLinkedDevice, setAgentRunning } from '../backup/vps-agent.ts';
 import type { PreflightCheck, VpsTarget } from '../ipc/contract.ts';
 import { UserError } from '../ipc/dispatch.ts';
+import { type AgentEnv, agentEnvFrom } from '../provision/env-file.ts';
 import {
   checkHost,
   deploy,
   fetchHostKey,
+  fleetDeploy,
   type HubTunnel,
   logs,
   openHubTunnel,
@@ -58,18 +61,21 @@ export function toTarget(vps: VpsTarget, knownHostsPath?: string): Target {
   };
 }
 
-/** The env file sent to /etc/mono/agent.env (KEY=value lines; values never printed). */
+/**
+ * The agent's settings for /etc/mono/agent.env: the vault's secrets under the agent's names, the hub user and
+ * other settings, each value quoted as systemd reads it back (never printed; a control character is refused).
+ */
 export function envFileFor(
   secrets: Record<string, Secret>,
   hubUser: string,
   extraEnv: Record<string, string> = {},
-): Secret {
-  const lines = Object.entries(secrets).flatMap(([name, secret]) =>
-    SECRET_ENV[name] ? [`${SECRET_ENV[name]}=${secret.reveal()}`] : [],
+): AgentEnv {
+  const entries: [string, string | Secret][] = Object.entries(secrets).flatMap(
+    ([name, secret]): [string, Secret][] => (SECRET_ENV[name] ? [[SECRET_ENV[name], secret]] : []),
   );
-  for (const [key, value] of Object.entries(extraEnv)) lines.push(`${key}=${value}`);
-  if (secrets.vps_hub_password) lines.push(`MONO_DB_USER=${hubUser}`);
-  return new Secret(`${lines.join('\n')}\n`);
+  entries.push(...Object.entries(extraEnv));
+  if (secrets.vps_hub_password) entries.push(['MONO_DB_USER', hubUser]);
+  return agentEnvFrom(entries);
 }
 
 export function toEvent(event: ProgressEvent): ProvisionEvent {
@@ -93,9 +99,13 @@ export interface VpsProvisionOptions {
   nodeVersion?: string;
   /** The Node tarball's SHA-256 when it is not the official build MONO pins (a private mirror's own build). */
   nodeSha256?: string;
+  /** A private https Node mirror's certificate authority (PEM): a fleet downloads Node once, here. */
+  nodeMirrorCa?: string;
   knownHostsPath?: string;
   /** Non-secret settings for the agent's environment (tests: the fake upstreams' URLs). */
   extraEnv?: Record<string, string>;
+  /** Replaces a backup's own time limits (tests: a hung backup found in seconds). */
+  backupLimits?: StreamLimits;
 }
 
 export function createVpsProvision(deps: VpsProvisionOptions): ProvisionAdapter {
@@ -149,7 +159,7 @@ export function createVpsProvision(deps: VpsProvisionOptions): ProvisionAdapter 
           ...(signal && { signal }),
           target: target(vps),
           releaseDir: deps.releaseDir,
-          env: envFileFor(secrets, deps.hubUser, { ...deps.extraEnv, ...env }),
+          agentEnv: envFileFor(secrets, deps.hubUser, { ...deps.extraEnv, ...env }),
           ...(deps.nodeMirror && { nodeMirror: deps.nodeMirror }),
           ...(deps.nodeVersion && { nodeVersion: deps.nodeVersion }),
           ...(deps.nodeSha256 && { nodeSha256: deps.nodeSha256 }),
@@ -158,6 +168,24 @@ export function createVpsProvision(deps: VpsProvisionOptions): ProvisionAdapter 
       } catch (error) {
         throw userError(error);
       }
+    },
+    // No secrets travel: every server keeps its own settings (/etc/mono/agent.env); only the release changes.
+    async fleet(vpses, o) {
+      return fleetDeploy({
+        targets: vpses.map(target),
+        releaseDir: deps.releaseDir,
+        parallel: o.parallel,
+        canary: o.canary,
+        maxFailures: o.maxFailures,
+        bakeMs: o.bakeMs,
+        signal: o.signal,
+        onProgress: o.onProgress,
+        onHostDone: o.onHostDone,
+        ...(deps.nodeMirror && { nodeMirror: deps.nodeMirror }),
+        ...(deps.nodeVersion && { nodeVersion: deps.nodeVersion }),
+        ...(deps.nodeSha256 && { nodeSha256: deps.nodeSha256 }),
+        ...(deps.nodeMirrorCa && { nodeMirrorCa: deps.nodeMirrorCa }),
+      });
     },
     async status(vps) {
       try {
@@ -251,6 +279,7 @@ export function createVpsProvision(deps: VpsProvisionOptions): ProvisionAdapter 
           out: o.out,
           passphrase: o.passphrase,
           onProgress: (event) => o.onEvent(toEvent(event)),
+          ...(deps.backupLimits && { limits: deps.backupLimits }),
         });
         return { bytes: r.bytes, counts: r.counts };
       } catch (error) {

@@ -273,13 +273,22 @@ export class SshExecutor {
   }
 
   /**
-   * Runs a long-lived command (journalctl -f) and hands its output over as it comes, keeping none of it:
-   * node-ssh's execCommand would hold everything in memory for as long as it runs.
+   * Runs a command whose output may be long or binary (a backup file, journalctl -f) and hands it over as it comes,
+   * keeping none of it: node-ssh's execCommand would hold everything in memory for as long as it runs. With
+   * `timeoutMs` (the whole run) or `stallMs` (the longest wait between two chunks of output on either stream) the
+   * command is stopped (TERM, and its channel closed) when it passes one, and `timedOut` says which; the call
+   * settles even when a dead connection never closes the channel. Without either it runs until the signal aborts.
    */
   stream(
     command: string,
-    o: { onStdout: (chunk: Buffer) => void; onStderr?: (chunk: Buffer) => void; signal?: AbortSignal },
-  ): Promise<{ code: number | null }> {
+    o: {
+      onStdout: (chunk: Buffer) => void;
+      onStderr?: (chunk: Buffer) => void;
+      signal?: AbortSignal;
+      timeoutMs?: number;
+      stallMs?: number;
+    },
+  ): Promise<{ code: number | null; timedOut?: 'limit' | 'stall' }> {
     const connection = this.ssh.connection;
     if (!connection) return Promise.reject(new Error('not connected'));
     return new Promise((resolve, reject) => {
@@ -289,21 +298,49 @@ export class SshExecutor {
           return;
         }
         let code: number | null = null;
+        let timedOut: 'limit' | 'stall' | undefined;
+        let limit: NodeJS.Timeout | undefined;
+        let stall: NodeJS.Timeout | undefined;
+        let settled = false;
+        const settle = () => {
+          if (settled) return;
+          settled = true;
+          clearTimeout(limit);
+          clearTimeout(stall);
+          o.signal?.removeEventListener('abort', stop);
+          resolve(timedOut ? { code: null, timedOut } : { code });
+        };
         const stop = () => {
           channel.signal('TERM');
           channel.close();
         };
+        const giveUp = (why: 'limit' | 'stall') => {
+          if (settled || timedOut) return;
+          timedOut = why;
+          stop();
+          setTimeout(settle, 2000).unref();
+        };
+        const alive = () => {
+          if (o.stallMs === undefined || timedOut) return;
+          clearTimeout(stall);
+          stall = setTimeout(() => giveUp('stall'), o.stallMs);
+        };
+        if (o.timeoutMs !== undefined) limit = setTimeout(() => giveUp('limit'), o.timeoutMs);
+        alive();
         if (o.signal?.aborted) stop();
         o.signal?.addEventListener('abort', stop, { once: true });
-        channel.on('data', o.onStdout);
-        channel.stderr.on('data', (c: Buffer) => o.onStderr?.(c));
+        channel.on('data', (c: Buffer) => {
+          alive();
+          o.onStdout(c);
+        });
+        channel.stderr.on('data', (c: Buffer) => {
+          alive();
+          o.onStderr?.(c);
+        });
         channel.on('exit', (c: number | null) => {
           code = c ?? null;
         });
-        channel.on('close', () => {
-          o.signal?.removeEventListener('abort', stop);
-          resolve({ code });
-        });
+        channel.on('close', settle);
         channel.end();
       });
     });

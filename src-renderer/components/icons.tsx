@@ -66,6 +66,14 @@ export const Icon = {
       <path d="M7 7.5h.01M7 16.5h.01" />
     </Svg>
   ),
+  /** Many servers at once. */
+  Fleet: () => (
+    <Svg>
+      <rect x="2" y="4" width="9" height="7" rx="1.5" />
+      <rect x="13" y="4" width="9" height="7" rx="1.5" />
+      <rect x="7.5" y="13" width="9" height="7" rx="1.5" />
+    </Svg>
+  ),
   Check: () => (
     <Svg size={16}>
       <path d="M5 12.5l4.5 4.5L19 7.5" />

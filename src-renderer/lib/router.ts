@@ -9,6 +9,7 @@ export const SCREENS = [
   'jobs',
   'usage',
   'server',
+  'fleet',
 ] as const;
 export type Screen = (typeof SCREENS)[number];
 

@@ -40,6 +40,7 @@ export async function init(): Promise<() => void> {
     mono.on('app.state', (app) => setState({ app })),
     mono.on('install.progress', (install) => setState({ install })),
     mono.on('backup.progress', (backups) => setState({ backups })),
+    mono.on('fleet.progress', (fleet) => setState({ fleet })),
     mono.on('db.change', applyChange),
     mono.on('server.log', ({ line }) => setState((s) => ({ logs: [...s.logs, line].slice(-2000) }))),
     mono.on('sync.status', (sync) => {

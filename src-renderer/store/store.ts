@@ -18,6 +18,7 @@ import type {
   AppState,
   BackupOverview,
   ConversationHit,
+  FleetState,
   InstallState,
   ServerStatus,
   SyncStatus,
@@ -85,6 +86,8 @@ export interface ServerSlice {
   install: InstallState;
   /** Backups, their schedule and the progress of a backup, restore or move (loaded by the Server screen). */
   backups?: BackupOverview;
+  /** The fleet rollout running now, or the last one (loaded by the Fleet screen, then live). */
+  fleet?: FleetState;
 }
 
 export type Store = AppSlice & DataSlice & ThreadSlice & ChatSlice & ServerSlice;

@@ -1,6 +1,7 @@
 // Backup benchmark (`npm run bench -- backup`): an agent holding 10,000 messages, backed up while it runs (through
 // its db hub, as `mono backup` does), plain and encrypted, and restored into a new data directory by the agent's
-// own bundle; beside SurrealDB's own export and import of the same datastore.
+// own bundle; beside SurrealDB's own export and import of the same datastore. Then `mono backup` and `mono restore`
+// end to end, as a user runs them (a child process each, from starting the CLI to its exit).
 import { execFile } from 'node:child_process';
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -18,6 +19,20 @@ type Table = { title: string; columns: string[]; rows: (string | number)[][] };
 const MESSAGES = 10_000;
 const run = promisify(execFile);
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
+const MONO = fileURLToPath(new URL('../../src-main/cli/bin.js', import.meta.url));
+
+/** Runs `mono …` as a user would; resolves to its wall time and the result line of its --json output. */
+async function mono(args: string[]): Promise<{ ms: number; result: Record<string, unknown> }> {
+  const { ms, value } = await timed(() =>
+    run(process.execPath, [MONO, ...args, '--json'], { cwd: REPO, maxBuffer: 64 * 1024 * 1024 }),
+  );
+  const result = value.stdout
+    .split('\n')
+    .filter((l) => l.startsWith('{"type":"result"'))
+    .map((l) => JSON.parse(l) as Record<string, unknown>)[0];
+  if (!result?.ok) throw new Error(`mono ${args[0]} failed: ${value.stdout.slice(-2000)}${value.stderr}`);
+  return { ms, result };
+}
 
 async function timed<T>(work: () => Promise<T>): Promise<{ ms: number; value: T }> {
   const started = performance.now();
@@ -30,6 +45,7 @@ export async function bench(): Promise<Table> {
   const restored = tempDataDir('mono-bench-restored-');
   const imported = tempDataDir('mono-bench-imported-');
   const files = tempDataDir('mono-bench-files-');
+  const cliRestored = tempDataDir('mono-bench-cli-restored-');
   const agent = new AgentProcess({ MONO_DATA_DIR: source.dir, MONO_LOG_LEVEL: 'info' });
   try {
     await agent.start();
@@ -39,6 +55,7 @@ export async function bench(): Promise<Table> {
     const sealedFile = join(files.dir, 'sealed.monobak');
     let plain: { ms: number };
     let sealed: { ms: number };
+    const cliFile = join(files.dir, 'cli.monobak');
     try {
       await seedEverything(hub.db);
       const rows = historyRows(MESSAGES);
@@ -58,6 +75,8 @@ export async function bench(): Promise<Table> {
     } finally {
       await hub.close();
     }
+    // `mono backup` of the running agent, as a user runs it.
+    const cliBackup = await mono(['backup', '--data-dir', source.dir, '--out', cliFile]);
     await agent.stop();
 
     // SurrealDB's own export of the same (now stopped) datastore, and its import into a new one.
@@ -111,6 +130,13 @@ export async function bench(): Promise<Table> {
         }),
     );
 
+    // `mono restore` into a new data directory, as a user runs it (check, restore, count).
+    const cliRestore = await mono(['restore', '--data-dir', cliRestored.dir, cliFile]);
+    const restoredMessages = (cliRestore.result.counts as Record<string, number>).message;
+    const backedUp = (cliBackup.result.counts as Record<string, number>).message;
+    if (backedUp === undefined || backedUp < MESSAGES || restoredMessages !== backedUp)
+      throw new Error(`mono backup wrote ${backedUp} messages, mono restore holds ${restoredMessages}`);
+
     const kB = (bytes: number) => bytes / 1024;
     return {
       title: `Backup and restore of an agent holding ${MESSAGES.toLocaleString('en')} messages (backup while it runs, through its db hub)`,
@@ -140,10 +166,24 @@ export async function bench(): Promise<Table> {
           'MONO: bundle checks, stages, migrates, counts, swaps; SurrealDB: import process',
         ],
         ['engine time of the import alone', 'ms', '–', importing.value.ms, ''],
+        [
+          '`mono backup`, end to end',
+          'ms',
+          cliBackup.ms,
+          '–',
+          `a child process, start to exit (its own count: ${cliBackup.result.durationMs} ms); ${Math.round(kB(statSync(cliFile).size))} kB`,
+        ],
+        [
+          '`mono restore`, end to end',
+          'ms',
+          cliRestore.ms,
+          '–',
+          `into a new data directory: check, restore, count (its own count: ${cliRestore.result.durationMs} ms)`,
+        ],
       ],
     };
   } finally {
     await agent.stop().catch(() => {});
-    for (const dir of [source, restored, imported, files]) dir.remove();
+    for (const dir of [source, restored, imported, files, cliRestored]) dir.remove();
   }
 }

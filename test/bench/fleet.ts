@@ -1,9 +1,10 @@
 // `npm run bench -- fleet`: `mono fleet deploy` on as many disposable VPSes as this machine sensibly holds
 // (MONO_BENCH_FLEET_HOSTS, default 24), measured as a curve — hosts × parallelism → time, and the controller's
 // peak RSS and CPU (the `mono` process itself) — then what that predicts for 100 and 1,000 real hosts.
-import { rm, writeFile } from 'node:fs/promises';
-import { freemem } from 'node:os';
+import { execFile } from 'node:child_process';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { runMono } from '../vps/cli.ts';
 import {
   bootMany,
@@ -22,6 +23,24 @@ const HOSTS = Number(process.env.MONO_BENCH_FLEET_HOSTS ?? 24);
 /** The curve measures the rollout itself; the bake (default 60 s for a fleet) adds to it as the notes say. */
 const BAKE_S = 5;
 
+const run = promisify(execFile);
+
+/**
+ * What one running VPS costs this machine: the PSS of every process in it (its network namespace holds exactly
+ * its processes; PSS shares common pages fairly instead of counting them per process or reading the page cache),
+ * and the files it wrote, which live in its tmpfs upper layer (what `df /` reports inside it).
+ */
+async function vpsMemoryMb(vps: Vps): Promise<{ processes: number; files: number }> {
+  const pids = (await run('ip', ['netns', 'pids', vps.netns])).stdout.split(/\s+/).filter(Boolean);
+  let pssKb = 0;
+  for (const pid of pids) {
+    const rollup = await readFile(`/proc/${pid}/smaps_rollup`, 'utf8').catch(() => '');
+    pssKb += Number(/^Pss:\s+(\d+)/m.exec(rollup)?.[1] ?? 0);
+  }
+  const usedKb = Number((await vps.must('df -k --output=used / | tail -n 1')).trim());
+  return { processes: pssKb / 1024, files: usedKb / 1024 };
+}
+
 interface Run {
   what: string;
   hosts: number;
@@ -39,12 +58,10 @@ export async function bench(): Promise<Table> {
   let mirror: Awaited<ReturnType<typeof startFleetMirror>> | undefined;
   const runs: Run[] = [];
   try {
-    const memBefore = freemem();
     const bootStarted = performance.now();
     // Booted in batches: dozens of containers starting at once on two cores mostly wait for each other.
     for (let i = 0; i < HOSTS; i += 8) fleet.push(...(await bootMany(key, Math.min(8, HOSTS - i))));
     const bootS = (performance.now() - bootStarted) / 1000;
-    const perVpsMb = (memBefore - freemem()) / 1048576 / HOSTS;
     mirror = await startFleetMirror(fleet);
     const caFile = join(home, 'ca.pem');
     await writeFile(caFile, (await testTls()).ca);
@@ -86,6 +103,10 @@ export async function bench(): Promise<Table> {
       if (!r.ok) console.error(cli.stdout.slice(-4000));
     };
     await rollout('fresh install (Node sent once)', fleet, 16);
+    // Measured with the agent running on every VPS, after the install wrote Node and the release there.
+    const memory = await Promise.all(fleet.map(vpsMemoryMb));
+    const mean = (f: (m: { processes: number; files: number }) => number) =>
+      Math.round(memory.reduce((sum, m) => sum + f(m), 0) / memory.length);
     for (const parallel of [1, 4, 8, 16]) await rollout('update', fleet, parallel);
     await rollout('update', fleet.slice(0, Math.ceil(HOSTS / 3)), 8);
     await rollout('update', fleet.slice(0, Math.ceil((2 * HOSTS) / 3)), 8);
@@ -122,7 +143,7 @@ export async function bench(): Promise<Table> {
         '–',
       ]);
     rows.push([
-      `(${HOSTS} VPSes booted in ${Math.round(bootS)} s, ≈ ${Math.round(perVpsMb)} MB host memory each)`,
+      `(${HOSTS} VPSes booted in ${Math.round(bootS)} s; each running VPS: ${mean((m) => m.processes)} MB PSS of its processes + ${mean((m) => m.files)} MB of files in its tmpfs)`,
       '',
       '',
       '',

@@ -6,6 +6,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { mediaBlocks } from '../fakes/anthropic-media.ts';
 import { FAKE_ANTHROPIC_KEY, FakeAnthropic } from '../fakes/anthropic-server.ts';
 import { preciseNow } from '../fakes/http-util.ts';
 import { FAKE_TELEGRAM_TOKEN, FakeTelegram } from '../fakes/telegram-server.ts';
@@ -75,6 +76,8 @@ export async function bench() {
     const started = preciseNow();
     await telegram.deliverToWebhook(update);
     const [reply] = (await telegram.waitForSent(sentBefore + 1, { timeoutMs: 60_000 })).slice(sentBefore);
+    // Anything but Claude's answer ("not set up yet", a refused file) would time a turn that never ran.
+    if (reply!.text !== 'Got it.') throw new Error(`chat ${id} was not answered by Claude: ${reply!.text}`);
     return reply!.time - started;
   };
 
@@ -109,6 +112,11 @@ export async function bench() {
   const rssAfter = memoryMb(pid, 'VmRSS');
   const last = anthropic.requests.at(-1);
   if (!last) throw new Error('no turn reached Claude: the figures would not be what they say');
+  const withImage = anthropic.requests.filter((r) => mediaBlocks(r).some((b) => b.type === 'image')).length;
+  if (withImage !== TURNS || !mediaBlocks(last).some((b) => b.type === 'document'))
+    throw new Error(
+      `${withImage} of ${TURNS} photo turns sent Claude an image, or the PDF's turn no document`,
+    );
   const requestMb = JSON.stringify(last).length / 1024 / 1024;
 
   const exited = new Promise((resolve) => agent.child.once('exit', resolve));

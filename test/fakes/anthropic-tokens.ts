@@ -8,7 +8,8 @@ export function tokensForText(text: string): number {
   return Math.max(1, Math.ceil(text.length / 4));
 }
 
-const IMAGE_TOKENS = 1600;
+/** What the fake charges for one image or document block: a fixed figure tests can count on. */
+export const IMAGE_TOKENS = 1600;
 const MESSAGE_OVERHEAD = 3;
 const MAX_BREAKPOINTS = 4;
 /** Breakpoints look back at most this many blocks for an earlier cache hit (as the real API does). */

@@ -96,10 +96,12 @@ export async function startFixture(options: FixtureOptions = {}) {
       cost_usd: cost,
     };
   });
-  const settings = [
+  const settings: { id: string; key: string; value: unknown; updated_at: string }[] = [
     { id: 'setting:budget_daily_usd', key: 'budget_daily_usd', value: 1.5, updated_at: iso(T0) },
     { id: 'setting:budget_monthly_usd', key: 'budget_monthly_usd', value: 40, updated_at: iso(T0) },
   ];
+  /** Settings the UI wrote (setting.set), in order. */
+  const settingWrites: { key: string; value: unknown }[] = [];
   let link: WhatsAppLink | null = null;
   /** What the UI asked of the backend for a move: keys pinned, moves started. */
   const moves: { trusted: string[]; to: VpsTarget[] } = { trusted: [], to: [] };
@@ -160,6 +162,16 @@ export async function startFixture(options: FixtureOptions = {}) {
     'job.list': async () => jobs,
     'usage.list': async () => usage,
     'setting.list': async () => settings,
+    'setting.set': async ({ key, value }) => {
+      settingWrites.push({ key, value });
+      const row = { id: `setting:${key}`, key, value, updated_at: new Date().toISOString() };
+      const at = settings.findIndex((s) => s.key === key);
+      if (at >= 0) settings[at] = row;
+      else settings.push(row);
+      // As the live query delivers the agent's datastore changing.
+      bridge.broadcast('db.change', { table: 'setting', action: 'UPDATE', id: row.id, row: { ...row } });
+      return { ok: true };
+    },
     'contact.list': async () => [],
     'owner.list': async () => [],
     'server.logs': async () => [],
@@ -214,6 +226,9 @@ export async function startFixture(options: FixtureOptions = {}) {
     moves,
     previews,
     sttCalls,
+    settingWrites,
+    /** The usage rows usage.list answers (the Usage screen loads them when opened). */
+    usage,
     setSync(next: Partial<SyncStatus>) {
       sync = { ...sync, ...next };
       bridge.broadcast('sync.status', sync);

@@ -1,14 +1,20 @@
 // The conversation view with files, voice and web lookups, against the scripted backend over the real bridge:
 // a photo shows as a thumbnail that opens large, a PDF as a named file, a voice note with its transcript (or how
-// to turn transcription on), the searches behind a reply with their sources; and the Voice notes card's test.
+// to turn transcription on), the searches behind a reply with their sources; the Voice notes card's test, how long
+// files are kept, and the searches and transcribed minutes on the Usage screen.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import type { MessageRow } from '../../agent-core/contract/tables.ts';
+import { recordSttUsage, recordUsage } from '../../agent-core/budget/usage.ts';
+import type { MessageRow, UsageRow } from '../../agent-core/contract/tables.ts';
 import { receiptJpeg } from '../helpers/media-samples.ts';
+import { datastoreWithSchema } from '../helpers/schema-datastore.ts';
+import { eventually } from '../helpers/wait.ts';
 import { type Fixture, startFixture } from './fixture-backend.ts';
 import { ensureRendererBuilt, launchChromium, screenshot } from './harness.ts';
 
+// The agent's datastore with its schema, for the usage rows the Usage screen is shown.
+const datastore = datastoreWithSchema();
 let fixture: Fixture;
 let browser: Browser;
 let page: Page;
@@ -149,4 +155,57 @@ test('the searches behind a reply are shown with their sources', { timeout: 30_0
   await lookups.getByText('Searched “Berlin weather today”').click();
   const link = lookups.getByRole('link', { name: 'Berlin weather' });
   assert.equal(await link.getAttribute('href'), 'https://weather.example/berlin');
+});
+
+test('how long received files are kept is chosen on Integrations and written as the agent’s setting', {
+  timeout: 30_000,
+}, async () => {
+  await page.getByRole('link', { name: /Integrations/ }).click();
+  const keep = page.getByLabel('Keep received files for');
+  await keep.waitFor();
+  await page.getByText('Loading settings…').waitFor({ state: 'detached' });
+  assert.equal(await keep.inputValue(), '30', 'no setting yet: the agent’s default, 30 days');
+  await keep.selectOption({ label: '7 days' });
+  await eventually(() => fixture.settingWrites.length > 0, 'the setting written');
+  assert.deepEqual(fixture.settingWrites, [{ key: 'media_retention_days', value: 7 }]);
+  await eventually(async () => (await keep.inputValue()) === '7', 'the choice shown from the setting');
+  assert.equal(await keep.isEnabled(), true);
+  await keep.scrollIntoViewIfNeeded();
+  await screenshot(page, 'integrations-files-kept');
+});
+
+test('the Usage screen shows today’s web searches and transcribed minutes, with their cost', {
+  timeout: 30_000,
+}, async () => {
+  // The rows as the agent writes them, in its own datastore, with its own functions: a day of seven searches on a
+  // Claude model's row, and ten minutes of voice notes transcribed at whisper-1's list price ($0.006 a minute).
+  const db = datastore.db;
+  await recordUsage(db, {
+    model: 'claude-haiku-5-1',
+    input_tokens: 12_000,
+    output_tokens: 900,
+    cache_creation_input_tokens: 0,
+    cache_read_input_tokens: 0,
+    web_search_requests: 7,
+    cost_usd: 0.1,
+  });
+  for (const seconds of [240, 360])
+    await recordSttUsage(db, { model: 'whisper-1', pricePerMinute: 0.006 }, seconds);
+  // As the desktop receives them: plain JSON (the SDK's jsonify, as the sync hands rows to the renderer).
+  const [rows] = (await db.query('SELECT * FROM usage').json()) as [UsageRow[]];
+  fixture.usage.push(...rows);
+
+  await page.getByRole('link', { name: /Usage/ }).click();
+  const stats = page.getByTestId('lookups-and-voice');
+  await stats.waitFor();
+  await page.getByText('Loading usage…').waitFor({ state: 'detached' });
+  const searches = stats.locator('.stat').filter({ hasText: 'Web searches today' });
+  assert.equal(await searches.locator('.stat-value').textContent(), '7');
+  // $10 per 1,000 searches.
+  assert.equal(await searches.locator('.stat-sub').textContent(), '$0.07 · 7 this month');
+  const voice = stats.locator('.stat').filter({ hasText: 'Voice notes transcribed today' });
+  assert.equal(await voice.locator('.stat-value').textContent(), '10 min');
+  // 10 minutes at $0.006.
+  assert.equal(await voice.locator('.stat-sub').textContent(), '$0.06 · 10 min this month');
+  await screenshot(page, 'usage-lookups-and-voice');
 });

@@ -274,7 +274,7 @@ describe('backing up an agent and restoring it on a fresh VPS', { timeout: 900_0
       const damaged = await readFile(plain);
       damaged[Math.floor(damaged.length / 2)]! ^= 0x20;
       const lines: Record<string, unknown>[] = [];
-      const r = await session.run(agentRestoreCommand({ replace: true }), {
+      const r = await session.run(agentRestoreCommand({ replace: true, bytes: damaged.length }), {
         stdin: damaged,
         allowFailure: true,
         onStdout: jsonLines((line) => lines.push(line)),

@@ -63,6 +63,8 @@ export async function mirrorNodeSha256(): Promise<string> {
 export async function startMirror(
   host: string,
   port = 0,
+  /** Sends files at about this rate (a slow link, so the download reports progress while it runs). */
+  o: { bytesPerSecond?: number } = {},
 ): Promise<{ url: string; port: number; requests: string[]; nodeSha256: string; close(): Promise<void> }> {
   const { mirror } = await ensureFixtures();
   const tls = await testTls();
@@ -77,7 +79,19 @@ export async function startMirror(
       return;
     }
     res.writeHead(200, { 'content-length': info.size });
-    createReadStream(file).pipe(res);
+    const source = createReadStream(file);
+    const rate = o.bytesPerSecond;
+    if (!rate) {
+      source.pipe(res);
+      return;
+    }
+    source.on('data', (chunk) => {
+      source.pause();
+      res.write(chunk);
+      setTimeout(() => source.resume(), (chunk.length / rate) * 1000);
+    });
+    source.on('end', () => res.end());
+    res.on('close', () => source.destroy());
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

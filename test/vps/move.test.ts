@@ -1,6 +1,6 @@
 // Moving the agent to another VPS as the desktop does it (the real provisioning adapter, the real move): the new
 // server answers with the old one's memory, a message sent while the agent is between servers is answered once,
-// the old agent is stopped, and MONO can then be removed from the old server.
+// the old agent is stopped, and the desktop's offer then removes MONO from the old server.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -10,10 +10,12 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Secret } from '../../agent-core/config/secret.ts';
 import type { VpsTarget } from '../../src-main/ipc/contract.ts';
+import { createBackups } from '../../src-main/services/backups.ts';
 import { createInstallTracker } from '../../src-main/services/install.ts';
 import { moveToVps, vpsSource } from '../../src-main/services/move-vps.ts';
 import { createPrefsStore } from '../../src-main/services/prefs.ts';
 import { createVpsProvision } from '../../src-main/services/provision-vps.ts';
+import { createVault } from '../../src-main/services/vault.ts';
 import {
   type AgentFakes,
   answeredOnceAfterTheMove,
@@ -181,7 +183,30 @@ describe('moving the agent to another VPS', { timeout: 900_000 }, () => {
     // The message that came while no agent answered is answered once, by the new server.
     await answeredOnceAfterTheMove(fakes);
 
-    await provision.uninstall(target(oldVps), () => {});
+    // The Server screen's offer to remove MONO from the old server, as the desktop runs it.
+    const backups = createBackups({
+      dataDir: home,
+      vault: createVault({ file: join(home, 'vault.json') }),
+      prefs,
+      provision,
+      agent: { status: () => ({ state: 'stopped', restarts: 0 }), stop: async () => {} },
+      local: { env: () => ({}), command: [], start: async () => {} },
+      move: { secrets: () => secrets, settings: () => ({}), followed: () => {} },
+      emit: () => {},
+      log: () => {},
+    });
+    assert.deepEqual((await backups.overview()).oldServer, target(oldVps));
+    await backups.uninstallOld();
+    const deadline = Date.now() + 180_000;
+    let removed = await backups.overview();
+    while (removed.progress?.running && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 500));
+      removed = await backups.overview();
+    }
+    assert.equal(removed.progress?.error, undefined, JSON.stringify(removed.progress?.error));
+    assert.equal(removed.progress?.result, `MONO was removed from root@${oldVps.host}.`);
+    assert.equal(removed.oldServer, undefined, 'the offer is gone once MONO is');
+    assert.deepEqual(prefs.get().vps, target(newVps));
     assert.equal(
       (await oldVps.ssh('test -e /var/lib/mono')).code,
       1,

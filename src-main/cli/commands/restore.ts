@@ -10,7 +10,8 @@ import { localEnv } from './backup.ts';
 
 export const RESTORE_HELP = `Checks FILE (format, version, integrity, passphrase) and shows what it holds, then restores it into the
 agent: on a VPS the agent is stopped, the backup restored by the agent's own release, the agent started and
-health-checked. Older schemas are migrated. Without HOST, the agent on this computer (it must be stopped).
+health-checked. Older schemas are migrated. Without HOST, the agent on this computer: it must be stopped,
+and stays stopped (the restored data is opened and counted; start the agent again with "mono agent").
   --replace                  replace the data the agent holds now (kept beside it until the next restore)
   --passphrase-file FILE     the passphrase of an encrypted backup (first line of FILE)
   --data-dir DIR             the local agent's data directory (default $MONO_DATA_DIR or ~/.mono/agent)
@@ -51,7 +52,7 @@ export async function run(argv: string[]): Promise<number> {
       });
       output.result(
         { ...r },
-        `Restored the backup of ${r.backup.created_at} into ${r.host === 'local' ? 'the local agent' : r.host} in ${formatMs(r.durationMs)}: it holds ${describeCounts(r.counts)}.${r.replaced ? `\nThe data it replaced is kept in ${r.replaced} until the next successful restore.` : ''}`,
+        `Restored the backup of ${r.backup.created_at} into ${r.host === 'local' ? 'the local agent' : r.host} in ${formatMs(r.durationMs)}: it holds ${describeCounts(r.counts)}.${r.replaced ? `\nThe data it replaced is kept in ${r.replaced} until the next successful restore.` : ''}${r.host === 'local' ? '\nThe agent is stopped: start it again ("mono agent", or MONO\'s desktop app).' : ''}`,
       );
       return 0;
     },

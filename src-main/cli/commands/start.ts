@@ -26,6 +26,12 @@ export async function run(argv: string[]): Promise<number> {
     console.error(`mono: --port must be a number from 0 to 65535 (got "${portText}").`);
     return 2;
   }
+  if (!nodeSupported()) {
+    console.error(
+      `mono: MONO needs Node.js ${NODE_MIN} (as "engines" in package.json says); this is ${process.versions.node}. Install a current Node.js LTS from https://nodejs.org, then run "npm install" and "npm start" again.`,
+    );
+    return 1;
+  }
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
 
   if (!values.browser) {
@@ -87,6 +93,17 @@ export async function run(argv: string[]): Promise<number> {
   });
   await app.close();
   return 0;
+}
+
+/** The oldest Node.js the app's build tools and libraries accept, in words (package.json's engines.node). */
+export const NODE_MIN = '20.19 or newer (on 22: 22.12 or newer)';
+
+/** Whether this Node.js is one package.json's engines.node accepts (^20.19.0 || >=22.12.0). */
+export function nodeSupported(version: string = process.versions.node): boolean {
+  const [major = 0, minor = 0] = version.split('.').map(Number);
+  if (major === 20) return minor >= 19;
+  if (major === 22) return minor >= 12;
+  return major > 22;
 }
 
 /** Electron's tooling needs this Node.js or newer; npm skips the optional Electron package on older ones. */

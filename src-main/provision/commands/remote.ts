@@ -12,6 +12,8 @@ export interface RemoteCommand {
   what?: string;
   /** How long it may run before it is stopped (DEFAULT_TIMEOUT_S when not given). */
   timeoutS?: number;
+  /** For a command whose output is streamed: how long it may send nothing before it counts as hung. */
+  stallS?: number;
 }
 
 /** Most commands are a few file operations or a systemctl call: a minute means something hangs. */

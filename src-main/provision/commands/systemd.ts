@@ -169,8 +169,9 @@ export function journalCommand(options: { lines: number; follow?: boolean; plain
   return {
     step: 'logs',
     root: true,
-    what: 'reading the journal',
-    timeoutS: 30,
+    what: options.follow ? 'following the journal' : 'reading the journal (journalctl)',
+    // Following runs until the caller stops it: the one remote command without a time limit.
+    ...(!options.follow && { timeoutS: 30 }),
     script: `exec journalctl -u ${LAYOUT.unitName} --no-pager -n ${Math.max(0, Math.floor(options.lines))} -o ${options.plain ? 'cat' : 'short-iso'}${options.follow ? ' -f' : ''}`,
   };
 }

@@ -45,7 +45,8 @@ export function createOutput(o: {
       if (!o.tty || o.multiHost) return;
       clearBar();
       const width = 20;
-      const filled = Math.round(((e.index - 1) / e.total) * width);
+      // Within a long step (the rows of a backup or restore), the bar moves with its own progress.
+      const filled = Math.round(((e.index - 1 + partOf(e.detail)) / e.total) * width);
       const cols = out.columns || 100;
       const text = `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${e.index}/${e.total} ${e.step}: ${e.message}`;
       out.write(text.slice(0, Math.max(20, cols - 1)));
@@ -79,6 +80,13 @@ export function createOutput(o: {
     },
     done: clearBar,
   };
+}
+
+/** How far a step is, from its `rows` of `total` (0 when it does not say). */
+function partOf(detail: Record<string, unknown> | undefined): number {
+  const rows = Number(detail?.rows);
+  const total = Number(detail?.total);
+  return total > 0 && rows >= 0 ? Math.min(1, rows / total) : 0;
 }
 
 export function formatMs(ms: number): string {

@@ -9,6 +9,7 @@ import { errorMessage } from '../../lib/mono.ts';
 import { act, loaders } from '../../store/actions.ts';
 import { settingValue, useStore } from '../../store/store.ts';
 import { ClaudeCard } from './ClaudeCard.tsx';
+import { FilesCard } from './FilesCard.tsx';
 import { SecretForm } from './SecretForm.tsx';
 import { ServiceBadge, ServiceFix } from './ServiceState.tsx';
 import { SpeechCard } from './SpeechCard.tsx';
@@ -58,6 +59,7 @@ export function IntegrationsScreen() {
         </Card>
         <WhatsAppCard />
         <SpeechCard />
+        <FilesCard />
         <Card
           title="Stripe"
           actions={<ServiceBadge part="stripe" configured={isSet('stripe_webhook_secret')} />}

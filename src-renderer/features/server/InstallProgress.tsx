@@ -28,6 +28,8 @@ export function InstallProgress({ state }: { state: InstallState }) {
                 <Icon.Check />
               ) : s.status === 'failed' ? (
                 <Icon.Alert />
+              ) : s.status === 'waiting' ? (
+                <Icon.Clock />
               ) : s.status === 'running' ? (
                 <span className="spinner spinner-inline" />
               ) : (

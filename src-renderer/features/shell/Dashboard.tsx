@@ -6,6 +6,7 @@ import { useStore } from '../../store/store.ts';
 import { AccessScreen } from '../access/AccessScreen.tsx';
 import { ChatScreen } from '../chat/ChatScreen.tsx';
 import { ConversationsScreen } from '../conversations/ConversationsScreen.tsx';
+import { FleetScreen } from '../fleet/FleetScreen.tsx';
 import { IntegrationsScreen } from '../integrations/IntegrationsScreen.tsx';
 import { JobsScreen } from '../jobs/JobsScreen.tsx';
 import { ServerScreen } from '../server/ServerScreen.tsx';
@@ -46,6 +47,7 @@ export function Dashboard() {
           {screen === 'jobs' && <JobsScreen />}
           {screen === 'usage' && <UsageScreen />}
           {screen === 'server' && <ServerScreen />}
+          {screen === 'fleet' && <FleetScreen />}
         </div>
       </main>
       {help && <ShortcutsHelp onClose={() => setHelp(false)} />}

@@ -15,6 +15,7 @@ export const NAV_ITEMS: { screen: Screen; label: string; icon: ReactNode }[] = [
   { screen: 'jobs', label: 'Jobs', icon: <Icon.Clock /> },
   { screen: 'usage', label: 'Usage', icon: <Icon.Chart /> },
   { screen: 'server', label: 'Server', icon: <Icon.Server /> },
+  { screen: 'fleet', label: 'Fleet', icon: <Icon.Fleet /> },
 ];
 
 const PILL: Record<string, string> = {

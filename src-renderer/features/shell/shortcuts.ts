@@ -11,7 +11,7 @@ export const SHORTCUT_KEYS = { screen: MAC ? '⌥' : 'Alt+', mod: MAC ? '⌘' : 
 
 export const SHORTCUTS: { keys: string; what: string }[] = [
   {
-    keys: `${SHORTCUT_KEYS.screen}1 … ${SHORTCUT_KEYS.screen}7`,
+    keys: `${SHORTCUT_KEYS.screen}1 … ${SHORTCUT_KEYS.screen}${SCREENS.length}`,
     what: 'Go to a screen (in the order of the menu)',
   },
   { keys: `/  or  ${SHORTCUT_KEYS.mod}K`, what: 'Search conversations' },
@@ -44,7 +44,12 @@ export function useShortcuts(onHelp: () => void): void {
   useEffect(() => {
     function onKey(event: KeyboardEvent): void {
       const mod = event.metaKey || event.ctrlKey;
-      if (event.altKey && !mod && /^Digit[1-7]$/.test(event.code)) {
+      if (
+        event.altKey &&
+        !mod &&
+        /^Digit[1-9]$/.test(event.code) &&
+        Number(event.code.slice(5)) <= SCREENS.length
+      ) {
         event.preventDefault();
         go(SCREENS[Number(event.code.slice(5)) - 1] ?? 'conversations');
         return;

@@ -1,5 +1,5 @@
-// Usage: tokens and cost per day as a chart, today's and this month's totals, and the budget caps the agent
-// stops at (settings it applies live).
+// Usage: tokens and cost per day as a chart, today's and this month's totals (web searches and transcribed voice
+// notes too), and the budget caps the agent stops at (settings it applies live).
 import { useEffect, useState } from 'react';
 import { Icon } from '../../components/icons.tsx';
 import { Button, Card, ErrorState, Field, PageHeader, Spinner } from '../../components/ui.tsx';
@@ -7,6 +7,7 @@ import { tokens, usd } from '../../lib/format.ts';
 import { useAction } from '../../lib/use-action.ts';
 import { act, loaders, USAGE_DAYS } from '../../store/actions.ts';
 import { settingValue, useStore } from '../../store/store.ts';
+import { audioMinutes, lookupsAndVoice } from './lookups-and-voice.ts';
 import { totalsByDay, UsageChart } from './UsageChart.tsx';
 
 export function UsageScreen() {
@@ -24,12 +25,14 @@ export function UsageScreen() {
   const monthCost = usage.items.filter((r) => r.day.startsWith(month)).reduce((n, r) => n + r.cost_usd, 0);
   const daily = Number(settingValue(settings.items, 'budget_daily_usd', 0)) || undefined;
   const monthly = Number(settingValue(settings.items, 'budget_monthly_usd', 0)) || undefined;
+  const extrasToday = lookupsAndVoice(usage.items, today?.day ?? month);
+  const extrasMonth = lookupsAndVoice(usage.items, month);
 
   return (
     <div className="page">
       <PageHeader
         title="Usage"
-        subtitle="What your agent spends on Claude, per day. Budgets stop it before it costs too much."
+        subtitle="What your agent spends on Claude, web searches and voice transcription, per day. Budgets stop it before it costs too much."
       />
       {usage.status === 'loading' && <Spinner label="Loading usage…" />}
       {usage.status === 'error' && (
@@ -68,6 +71,18 @@ export function UsageScreen() {
           label="Last 30 days"
           value={usd(data.reduce((n, d) => n + d.cost, 0))}
           sub={`${tokens(data.reduce((n, d) => n + d.input + d.output, 0))} tokens`}
+        />
+      </div>
+      <div className="stats stats-2" data-testid="lookups-and-voice">
+        <Stat
+          label="Web searches today"
+          value={String(extrasToday.searches)}
+          sub={`${usd(extrasToday.searchUsd)} · ${extrasMonth.searches} this month`}
+        />
+        <Stat
+          label="Voice notes transcribed today"
+          value={audioMinutes(extrasToday.audioSeconds)}
+          sub={`${usd(extrasToday.audioUsd)} · ${audioMinutes(extrasMonth.audioSeconds)} this month`}
         />
       </div>
       <Card title="Cost per day">

@@ -125,3 +125,16 @@ test('a waiting call gives up when its turn is cancelled', async () => {
   held.settle(0);
   assert.equal(spendLedger.reserved, 0);
 });
+
+test('spending without a reservation (transcription minutes) counts against the cap from the next call on', async () => {
+  const { spendLedger } = ledger({ dayUsd: 1 }, { day: 0.2, month: 0.2 });
+  assert.ok(await call(spendLedger, 0.1, 0.05, 1));
+  spendLedger.add(0.8);
+  assert.deepEqual(await spendLedger.spent(), { day: 1.05, month: 1.05 });
+  const refused = await spendLedger.reserve(0.01).catch((error: BudgetExceededError) => error.state);
+  assert.ok(refused && 'period' in refused && refused.period === 'day', 'the next call is refused');
+  // Nonsense adds nothing (a failed price, a negative figure).
+  spendLedger.add(Number.NaN);
+  spendLedger.add(-3);
+  assert.deepEqual(await spendLedger.spent(), { day: 1.05, month: 1.05 });
+});

@@ -190,7 +190,11 @@ describe('files, voice and web lookups on Telegram', { timeout: 120_000 }, () =>
     assert.ok(tools.includes('web_search_20250305'), `owner tools: ${tools.join(', ')}`);
     assert.ok(tools.includes('web_fetch_20250910'));
     assert.match(reply, /It is sunny in Berlin today\./);
-    assert.match(reply, /Berlin weather/, 'the source is linked under the reply');
+    assert.match(reply, /Berlin weather/, 'the source is named under the reply');
+    assert.ok(
+      reply.includes('https://weather.example/berlin'),
+      `the cited page's address is linked: ${reply}`,
+    );
 
     const guest = await exchange(
       () => telegram.sendText({ chatId: GUEST, userId: GUEST, text: 'weather in Berlin?' }),

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { RecordId } from 'surrealdb';
+import { Settings } from '../../../agent-core/agent/settings.ts';
 import { type Channel, MediaFetchError } from '../../../agent-core/channels/channel.ts';
 import { Secret } from '../../../agent-core/config/secret.ts';
 import { silentLogger } from '../../../agent-core/log/logger.ts';
@@ -231,7 +232,9 @@ test('retention deletes old files, marks them expired and drops their previews',
   const path = join(dir, 'media', photo!.file!);
   const longAgo = new Date(Date.now() - 40 * 86_400_000);
   utimesSync(path, longAgo, longAgo);
-  const retention = new MediaRetention({ db: datastore.db, files, log: silentLogger, days: () => 30 });
+  // No media_retention_days setting: the default 30 days.
+  const settings = new Settings(datastore.db, silentLogger);
+  const retention = new MediaRetention({ db: datastore.db, files, log: silentLogger, settings });
   const removed = await retention.sweep();
   assert.ok(removed >= 1);
   assert.equal(await files.exists(photo!.file!), false);

@@ -90,6 +90,25 @@ describe('webhook payloads', () => {
       name: 'bill.pdf',
       declared_mime: 'application/pdf',
     });
+    // A sticker is a still WebP image Claude can read; an animated one is refused like a video.
+    const sticker = (animated: boolean) =>
+      parseWebhook(
+        payloads.mediaMessage(PHONE_ID, {
+          from: '491511',
+          type: 'sticker',
+          id: animated ? 'w8' : 'w7',
+          body: { id: '77', mime_type: 'image/webp', animated },
+        }),
+        PHONE_ID,
+      );
+    const still = sticker(false);
+    assert.ok(still.ok);
+    assert.deepEqual(still.value.messages[0]!.attachments, [
+      { kind: 'sticker', source: { media_id: '77' }, declared_mime: 'image/webp' },
+    ]);
+    const animated = sticker(true);
+    assert.ok(animated.ok);
+    assert.equal(animated.value.messages[0]!.attachments?.[0]?.kind, 'video');
     // A media id that is not one (a path, a URL) is never fetched: the message stays a description.
     const forged = parseWebhook(
       payloads.mediaMessage(PHONE_ID, { from: '491511', type: 'image', id: 'w7', body: { id: '../../me' } }),

@@ -2,15 +2,19 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { test } from 'node:test';
-import { agentBackupCommand, agentRestoreCommand } from '../../../src-main/backup/commands.ts';
+import {
+  agentBackupCommand,
+  agentRestoreCommand,
+  readLinkedDeviceCommand,
+} from '../../../src-main/backup/commands.ts';
 import { commandLine } from '../../../src-main/provision/commands/remote.ts';
 
 test('every command is valid sh, runs as root, and checks the release knows the command first', () => {
   for (const command of [
     agentBackupCommand(),
     agentBackupCommand({ summary: true }),
-    agentRestoreCommand({ replace: false }),
-    agentRestoreCommand({ replace: true }),
+    agentRestoreCommand({ replace: false, bytes: 1024 }),
+    agentRestoreCommand({ replace: true, bytes: 1024 }),
   ]) {
     assert.equal(command.root, true);
     const parsed = spawnSync('sh', ['-n', '-c', command.script]);
@@ -31,7 +35,7 @@ test('every command is valid sh, runs as root, and checks the release knows the 
 });
 
 test('a restore stops the agent first and starts it again whatever happens', () => {
-  const { script } = agentRestoreCommand({ replace: true });
+  const { script } = agentRestoreCommand({ replace: true, bytes: 1024 });
   const lines = script.split('\n');
   const stop = lines.indexOf('systemctl stop mono-agent.service');
   const trap = lines.findIndex(
@@ -43,5 +47,24 @@ test('a restore stops the agent first and starts it again whatever happens', () 
     lines.some((l) => l === 'trap "exit 129" HUP'),
     'a dropped SSH connection still runs the EXIT trap',
   );
-  assert.doesNotMatch(agentRestoreCommand({ replace: false }).script, /--replace/);
+  assert.doesNotMatch(agentRestoreCommand({ replace: false, bytes: 1024 }).script, /--replace/);
+});
+
+test('a restore may take as long as its file needs at 50 kB/s, on top of five minutes, and the VPS enforces it', () => {
+  const limit = (bytes: number) => agentRestoreCommand({ replace: true, bytes }).timeoutS;
+  assert.equal(limit(0), 300);
+  // 10 MB: 300 s + 200 s; 1 GB: 300 s + 20,000 s (the 60 s default would cut a 3 MB backup short on a slow link).
+  assert.equal(limit(10_000_000), 500);
+  assert.equal(limit(1_000_000_000), 20_300);
+  const line = commandLine(agentRestoreCommand({ replace: true, bytes: 1_000_000_000 }), true, 20_300);
+  assert.match(line, /^timeout -k 5 20300 sh -c /);
+});
+
+test('a streamed backup and the linked-device read have a whole-run limit and a silence limit', () => {
+  for (const command of [agentBackupCommand(), readLinkedDeviceCommand()]) {
+    assert.ok(command.timeoutS && command.timeoutS >= 300, `${command.step}: ${command.timeoutS}`);
+    assert.ok(command.stallS && command.stallS < command.timeoutS, `${command.step}: ${command.stallS}`);
+    assert.match(command.what ?? '', /backup|keys/);
+  }
+  assert.equal(agentBackupCommand({ summary: true }).timeoutS, 300);
 });

@@ -43,6 +43,16 @@ function mono(args: string[]): Promise<Cli> {
 
 const result = (cli: Cli) => cli.events.find((e) => e.type === 'result') as Record<string, unknown>;
 
+/** The row progress of a step (`--json` events with rows of total), in order. */
+const rowEvents = (cli: Cli, step: string) =>
+  cli.events
+    .filter((e) => e.step === step && e.status === 'start' && e.detail)
+    .map((e) => e.detail as { rows: number; total: number });
+
+/** Every row a backup file holds, from its result's counts. */
+const rowsIn = (done: Record<string, unknown>) =>
+  Object.values(done.counts as Record<string, number>).reduce((a, b) => a + b, 0);
+
 describe('mono backup and mono restore on this computer', { timeout: 300_000 }, () => {
   // Everyone may talk; the owner is someone else (with no owner the agent answers only "not set up yet").
   const env = { MONO_ALLOW_TELEGRAM: '*', MONO_OWNER_CHAT: 'telegram:1' };
@@ -53,6 +63,7 @@ describe('mono backup and mono restore on this computer', { timeout: 300_000 }, 
   const sealedFile = join(files.dir, 'agent-sealed.monobak');
   const passphraseFile = join(files.dir, 'passphrase');
   const during: number[] = [];
+  let sealedRun: Cli | undefined;
 
   before(async () => {
     await suite.start();
@@ -104,7 +115,16 @@ describe('mono backup and mono restore on this computer', { timeout: 300_000 }, 
       plain.events.filter((e) => e.status === 'ok').map((e) => e.step),
       ['backup', 'verify'],
     );
+    // The rows as they are read, for the bar: growing, ending at every row the file holds.
+    const read = rowEvents(plain, 'backup');
+    assert.ok(read.length >= 1, 'the backup reports the rows it reads');
+    assert.deepEqual(
+      read,
+      [...read].sort((a, b) => a.rows - b.rows),
+    );
+    assert.deepEqual(read.at(-1), { rows: rowsIn(r), total: rowsIn(r) });
     assert.equal(result(sealed).encrypted, true);
+    sealedRun = sealed;
     assert.equal(statSync(plainFile).mode & 0o777, 0o600, 'backups are the owner’s only');
     assert.deepEqual(readdirSync(files.dir).sort(), ['agent-sealed.monobak', 'agent.monobak', 'passphrase']);
     assert.equal(readFileSync(sealedFile).includes('Remember'), false, 'encrypted: no text readable');
@@ -149,10 +169,32 @@ describe('mono backup and mono restore on this computer', { timeout: 300_000 }, 
     const done = result(r);
     assert.ok(Number((done.counts as Record<string, number>).message) >= 2);
     assert.equal(done.replaced, undefined);
+    // The rows as they go in, for the bar: growing, ending at every row of the (encrypted) backup.
+    const written = rowEvents(r, 'restore');
+    assert.ok(written.length >= 1, 'the restore reports the rows it writes');
+    assert.deepEqual(
+      written,
+      [...written].sort((a, b) => a.rows - b.rows),
+    );
+    assert.deepEqual(written.at(-1), { rows: rowsIn(result(sealedRun!)), total: rowsIn(result(sealedRun!)) });
 
     const again = await mono(['restore', '--data-dir', restored.dir, plainFile]);
     assert.equal(again.code, 1);
     assert.match(again.stderr, /already holds data .* --replace/s);
+
+    // With --replace, on a terminal's plain output: the agent on this computer is left stopped, and it says so.
+    const replaced = await mono([
+      'restore',
+      '--data-dir',
+      restored.dir,
+      sealedFile,
+      '--passphrase-file',
+      passphraseFile,
+      '--replace',
+    ]);
+    assert.equal(replaced.code, 0, replaced.stderr);
+    assert.match(replaced.stdout, /The data it replaced is kept in .*db\.replaced-/);
+    assert.match(replaced.stdout, /The agent is stopped: start it again \("mono agent"/);
   });
 
   test('the restored agent remembers the conversation and answers nothing twice', async () => {

@@ -20,6 +20,8 @@ const NEW: VpsTarget = { host: '203.0.113.2', user: 'root', port: 22, keyPath: '
 
 function scripted(failAt?: string) {
   const calls: string[] = [];
+  /** The secrets each deploy sent, in order. */
+  const deployed: Record<string, string>[] = [];
   const who = (t: VpsTarget) => (t.host === OLD.host ? 'old' : 'new');
   const step = async (name: string) => {
     calls.push(name);
@@ -27,6 +29,7 @@ function scripted(failAt?: string) {
   };
   const provision: MoveDeps['provision'] = {
     async deploy(target, secrets, _onEvent, env = {}) {
+      deployed.push(Object.fromEntries(Object.entries(secrets).map(([k, v]) => [k, v.reveal()])));
       const channels = 'telegram_bot_token' in secrets || 'MONO_WHATSAPP_LINKED' in env;
       await step(`deploy ${who(target)} channels ${channels ? 'on' : 'off'}`);
       assert.ok('anthropic_api_key' in secrets && 'vps_hub_password' in secrets);
@@ -83,7 +86,7 @@ function scripted(failAt?: string) {
     followed: {},
     leftBehind: 'The agent on this computer is stopped.',
   };
-  return { calls, deps, prefs, local };
+  return { calls, deps, prefs, local, deployed };
 }
 
 describe('moving to another VPS', () => {
@@ -183,5 +186,82 @@ describe('moving the agent on this computer to a VPS', () => {
     ]);
     assert.equal(prefs.get().mode, 'local');
     assert.equal(prefs.get().vps, undefined);
+  });
+});
+
+describe('moving with WhatsApp on the Cloud API', () => {
+  test('Telegram switches by itself; re-pointing Meta’s webhook is left as the owner’s step, said exactly', async () => {
+    const { calls, deps, prefs, deployed } = scripted();
+    prefs.update({ whatsapp: { mode: 'cloud', phoneNumberId: '106540352242922' } });
+    const cloud = {
+      ...deps.secrets(),
+      whatsapp_access_token: new Secret('EAAtoken'),
+      whatsapp_app_secret: new Secret('app-secret'),
+      whatsapp_verify_token: new Secret('the-verify-token'),
+    };
+    const message = await moveToVps(
+      { ...deps, secrets: () => cloud, settings: () => ({}) },
+      vpsSource(deps.provision, OLD),
+      NEW,
+    );
+    assert.deepEqual(calls, [
+      'deploy new channels off',
+      'stop old',
+      'backup old',
+      'restore new',
+      'deploy new channels on',
+      'close tunnel',
+      'follow',
+    ]);
+    // No WhatsApp secret before the data is there; then the same verify token as the old server's.
+    assert.equal(
+      Object.keys(deployed[0]!).some((k) => k.startsWith('whatsapp_')),
+      false,
+    );
+    assert.equal(deployed[1]!.whatsapp_verify_token, 'the-verify-token');
+    const steps = deps.tracker.state().steps;
+    assert.deepEqual(
+      steps.map((s) => [s.step, s.status]),
+      [
+        ['install', 'done'],
+        ['stop-old', 'done'],
+        ['backup', 'done'],
+        ['restore', 'done'],
+        ['whatsapp', 'skipped'],
+        ['channels', 'done'],
+        ['whatsapp-webhook', 'waiting'],
+        ['switch', 'done'],
+      ],
+    );
+    assert.equal(
+      steps.find((s) => s.step === 'channels')?.message,
+      'Telegram answers from the new server; WhatsApp once its webhook points there',
+    );
+    const webhook = steps.find((s) => s.step === 'whatsapp-webhook')?.message ?? '';
+    assert.match(
+      webhook,
+      /^Waiting for you: WhatsApp still sends messages to root@203\.0\.113\.1, where the agent is stopped\./,
+    );
+    assert.match(webhook, /App Dashboard → WhatsApp → Configuration → Webhook → Edit/);
+    assert.match(
+      webhook,
+      /your HTTPS address for 203\.0\.113\.2 \(it reaches the agent on port 7420, path \/whatsapp\)/,
+    );
+    assert.match(webhook, /keep the verify token as it is: the new server has the same one/);
+    assert.doesNotMatch(
+      JSON.stringify(deps.tracker.state()),
+      /the-verify-token|EAAtoken|app-secret/,
+      'no secret in the progress',
+    );
+    assert.match(message, /WhatsApp waits for you: see the last step\.$/);
+  });
+
+  test('without WhatsApp on the Cloud API there is no step waiting for the owner', async () => {
+    const { deps } = scripted();
+    await moveToVps(deps, vpsSource(deps.provision, OLD), NEW);
+    assert.equal(
+      deps.tracker.state().steps.some((s) => s.status === 'waiting'),
+      false,
+    );
   });
 });
