@@ -3,6 +3,11 @@
 import type { Logger } from '../log/logger.ts';
 
 const CLAUDE_RECHECK_MS = 60_000;
+/**
+ * The first check waits this long: it loads the Anthropic SDK and Node's fetch (~30-60 ms of CPU, ~15 MB), which
+ * at once would compete with the first requests after a restart (the health check, the webhooks an update held).
+ */
+export const CLAUDE_FIRST_CHECK_MS = 500;
 
 export function watchClaude(check: () => Promise<{ state: string }>, log: Logger): { stop(): void } {
   let timer: NodeJS.Timeout | undefined;
@@ -17,7 +22,8 @@ export function watchClaude(check: () => Promise<{ state: string }>, log: Logger
       })
       .catch(() => {});
   };
-  run();
+  timer = setTimeout(run, CLAUDE_FIRST_CHECK_MS);
+  timer.unref();
   return {
     stop() {
       stopped = true;

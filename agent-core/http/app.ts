@@ -44,6 +44,8 @@ export const HTTP_LIMITS = {
   maxHeaderBytes: 16 * 1024,
   /** Open connections; more are dropped at once (a burst of 1,000 webhooks still fits). */
   maxConnections: 1024,
+  /** On close, how long requests already read may take to be answered before their connections are cut. */
+  drainMs: 2_000,
 } as const;
 
 export function createHttpApp(deps: HttpDeps): Router {
@@ -74,6 +76,14 @@ export function listen(
   limits: Partial<HttpLimits> = {},
 ): Promise<RunningServer> {
   const bounds: HttpLimits = { ...HTTP_LIMITS, ...limits };
+  let closing = false;
+  // Under systemd socket activation (the VPS unit) the port is already open, passed as fd 3: it stays open
+  // while the agent restarts, so a request arriving meanwhile waits instead of being refused.
+  const fd = systemdListenFd();
+  // And then each connection serves one request: a kept-alive one that the stopping release closes just as the
+  // client sends on it would cut that delivery (the client sees the connection closed); a new connection instead
+  // waits in systemd's socket for the next release. Behind the TLS proxy this costs a loopback handshake.
+  const oneRequestPerConnection = fd !== undefined;
   return new Promise((resolve, reject) => {
     const server = createServer(
       {
@@ -86,7 +96,11 @@ export function listen(
       (request, response) => {
         router
           .handle(request)
-          .then((answer) => response.writeHead(answer.status, answer.headers).end(answer.body))
+          .then((answer) => {
+            // While closing, a request on a kept-alive connection is answered and its connection then closed.
+            if (closing || oneRequestPerConnection) response.shouldKeepAlive = false;
+            response.writeHead(answer.status, answer.headers).end(answer.body);
+          })
           // handle() never rejects; should writing throw, drop the connection rather than leave it hanging.
           .catch(() => response.destroy());
       },
@@ -108,17 +122,20 @@ export function listen(
       server.on('error', (error) => router.log.error({ err: error }, 'HTTP server error'));
       resolve({
         address: { host, port: (server.address() as AddressInfo).port },
+        // Stops accepting (under socket activation systemd keeps the port open: new connections wait for the
+        // next process) and closes idle keep-alive connections; a request already read is still answered, so a
+        // webhook the agent took in is never cut off. Past drainMs the rest are cut: the shutdown has a deadline.
         close: () =>
           new Promise((done) => {
-            server.close(() => done());
-            // Keep-alive connections would hold close() open past the shutdown deadline.
-            server.closeAllConnections();
+            closing = true;
+            const cut = setTimeout(() => server.closeAllConnections(), bounds.drainMs);
+            server.close(() => {
+              clearTimeout(cut);
+              done();
+            });
           }),
       });
     };
-    // Under systemd socket activation (the VPS unit) the port is already open, passed as fd 3: it stays open
-    // while the agent restarts, so a request arriving meanwhile waits instead of being refused.
-    const fd = systemdListenFd();
     if (fd === undefined) server.listen(port, host, ready);
     else server.listen({ fd }, ready);
   });

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { deploy, type ProgressEvent, rollback, type Target } from '../../src-main/provision/index.ts';
 import { type AgentFakes, startAgentFakes } from '../vps/agent-fakes.ts';
 import { buildRelease, createTestKey, removeBuilds, startMirror, tempMonoHome, Vps } from '../vps/harness.ts';
+import { describeRefused, WEBHOOK_ENV, webhooksDuring } from '../vps/webhook-traffic.ts';
 
 type Table = { title: string; columns: string[]; rows: (string | number)[][] };
 
@@ -49,6 +50,21 @@ async function traffic(fakes: AgentFakes, firstChat: number, everyMs: number, wo
     lost: chats.filter((c) => !counts.has(c)).length,
     twice: [...counts.values()].filter((n) => n > 1).length,
   };
+}
+
+/**
+ * Where the last switch's time went, from the VPS's journal (`short-unix`): systemd's Stopping → Stopped of the old
+ * release (its drain, its datastore closing, its exit), then Started → the new release's `ready` line.
+ */
+function switchPhases(journal: string): { stopMs: number; startMs: number } {
+  const lines = journal.split('\n').map((line) => ({ at: Number(line.split(' ')[0]) * 1000, line }));
+  const last = (match: RegExp, before = Infinity) =>
+    lines.filter((l) => l.at < before && match.test(l.line)).at(-1)?.at ?? Number.NaN;
+  const ready = last(/"msg":"ready"/);
+  const started = last(/Started mono-agent\.service/, ready);
+  const stopped = last(/Stopped mono-agent\.service/, started + 1);
+  const stopping = last(/Stopping mono-agent\.service/, stopped);
+  return { stopMs: Math.round(stopped - stopping), startMs: Math.round(ready - started) };
 }
 
 export async function bench(): Promise<Table> {
@@ -112,48 +128,14 @@ export async function bench(): Promise<Table> {
     });
 
     // Webhooks: the agent on its public port in webhook mode; deliveries every 50 ms through the update.
-    const webhookEnv = await fakes.writeEnvFile(home, {
-      MONO_HTTP_HOST: '0.0.0.0',
-      TELEGRAM_WEBHOOK_SECRET: 'bench-webhook-secret',
-      // What the agent registers (it must be https); the bench posts to the VPS's port itself, as Telegram would.
-      TELEGRAM_WEBHOOK_URL: 'https://mono-bench.invalid/telegram',
-    });
-    const hook = `http://${vps.host}:7420/telegram`;
-    const deliver = async (update: unknown) => {
-      const res = await fetch(hook, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          'x-telegram-bot-api-secret-token': 'bench-webhook-secret',
-        },
-        body: JSON.stringify(update),
-      });
-      await res.arrayBuffer();
-      return res.status;
-    };
+    const webhookEnv = await fakes.writeEnvFile(home, WEBHOOK_ENV);
     await deploy({ target, releaseDir: releases[2]!, ...common, envFile: webhookEnv });
-    let refused = 0;
-    let delivered = 0;
-    let slowest = 0;
-    let on = true;
-    const hooks = (async () => {
-      for (let chat = 30_000; on; chat++) {
-        const update = fakes.telegram.sendText({ chatId: chat, userId: chat, text: `webhook ${chat}` });
-        const t = performance.now();
-        await deliver(update).then(
-          (status) => (status === 200 ? delivered++ : refused++),
-          () => refused++,
-        );
-        slowest = Math.max(slowest, performance.now() - t);
-        await new Promise((r) => setTimeout(r, 50));
-      }
-    })();
-    await new Promise((r) => setTimeout(r, 1000));
-    slowest = 0;
-    await deploy({ target, releaseDir: releases[3]!, ...common, envFile: webhookEnv });
-    await new Promise((r) => setTimeout(r, 1000));
-    on = false;
-    await hooks;
+    const hooks = await webhooksDuring(fakes, `http://${vps.host}:7420/telegram`, 30_000, () =>
+      deploy({ target, releaseDir: releases[3]!, ...common, envFile: webhookEnv }),
+    );
+    const phases = switchPhases(
+      await vps.must(`journalctl -u mono-agent.service -o short-unix --no-pager -n 400`),
+    );
 
     const s = (ms: number) => Math.round(ms / 100) / 10;
     const ok = (b: boolean) => (b ? 'yes' : 'NO');
@@ -190,16 +172,32 @@ export async function bench(): Promise<Table> {
           ok(rolledBack.lost + rolledBack.twice === 0),
         ],
         [
-          `webhook deliveries refused during an update (of ${delivered + refused})`,
+          `webhook deliveries refused during an update (of ${hooks.sent})`,
           'count',
-          refused,
+          describeRefused(hooks),
           '0',
-          ok(refused === 0),
+          ok(hooks.refusedCount === 0),
         ],
+        [
+          '  delivered webhooks lost / answered twice',
+          'count',
+          `${hooks.lost} / ${hooks.twice}`,
+          '0 / 0',
+          ok(hooks.lost + hooks.twice === 0),
+        ],
+        [
+          '  last reply → first reply (webhook every 50 ms)',
+          'ms',
+          hooks.gapMs,
+          '≤ 300',
+          ok(hooks.gapMs <= 300),
+        ],
+        ['    of which the old release stopping (SIGTERM → exited)', 'ms', phases.stopMs, '–', '–'],
+        ['    and the new release starting (started → ready)', 'ms', phases.startMs, '–', '–'],
         [
           '  slowest webhook delivery during the update (it waited in the socket)',
           'ms',
-          Math.round(slowest),
+          hooks.slowestMs,
           '–',
           '–',
         ],

@@ -4,7 +4,7 @@ import { LAYOUT } from '../layout.ts';
 import { script, sh } from '../shell.ts';
 import { assertVersion } from './release.ts';
 import type { RemoteCommand } from './remote.ts';
-import { holdStarts, liftHold, serviceStateLines } from './systemd.ts';
+import { holdStarts, liftHold, serviceStateLines, socketLines } from './systemd.ts';
 
 /** The files a rollback with the "old" configuration puts back (a missing one is removed again). */
 const CONFIG_FILES = [
@@ -134,6 +134,8 @@ export function rollbackStageCommand(options: {
                       `if [ -e ${prev}/${name} ]; then cp -p ${prev}/${name} ${path}; else rm -f ${path}; fi`,
                   ),
                   `[ -e ${LAYOUT.socketPath} ] || systemctl disable --now ${LAYOUT.socketName} >/dev/null 2>&1 || true`,
+                  // The socket's address as the files now say, before socketLines() checks that systemd holds it.
+                  'systemctl daemon-reload',
                 ]
               : []),
             ...(options.restoreData && options.snapshotFor
@@ -154,7 +156,7 @@ export function rollbackStageCommand(options: {
         : []),
       `systemctl reset-failed ${LAYOUT.unitName} 2>/dev/null || true`,
       `systemctl enable --quiet ${LAYOUT.unitName} 2>/dev/null`,
-      `[ ! -e ${LAYOUT.socketPath} ] || systemctl enable --quiet --now ${LAYOUT.socketName} 2>/dev/null`,
+      socketLines(),
       restoring
         ? [...liftHold(), 'trap - EXIT', `systemctl start ${LAYOUT.unitName}`].join('\n')
         : `systemctl restart ${LAYOUT.unitName}`,

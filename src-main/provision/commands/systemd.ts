@@ -71,6 +71,28 @@ export function securityCommand(): RemoteCommand {
 }
 
 /**
+ * Makes sure systemd holds the agent's port before the agent (re)starts. systemd binds a socket unit's address
+ * when the socket starts, not when its file changes: a reload after the address changed (MONO_HTTP_HOST or
+ * MONO_HTTP_PORT, or the units from before put back) drops the listening socket it held and opens none, the agent
+ * then binds the port itself, and every later restart closes the port and refuses connections until the next
+ * release listens. So when systemd holds no listening socket on the port its socket file names, the agent (which
+ * may hold that port) is stopped and the socket restarted, once; otherwise the socket is only started if it is not.
+ * `socket=rebound` says it happened. Without `ss` (iproute2) nothing can be told and the socket is only started.
+ */
+export function socketLines(): string {
+  const port = `sed -n 's/^ListenStream=.*:\\([0-9][0-9]*\\)$/\\1/p' ${LAYOUT.socketPath} | head -n 1`;
+  return [
+    `if [ -e ${LAYOUT.socketPath} ]; then`,
+    `systemctl enable --quiet ${LAYOUT.socketName} 2>/dev/null`,
+    `port=$(${port})`,
+    `if [ -n "$port" ] && command -v ss >/dev/null 2>&1 && ! ss -Hltnp "sport = :$port" 2>/dev/null | grep -q '("systemd",pid=1,'; then`,
+    `systemctl stop ${LAYOUT.unitName} && systemctl restart ${LAYOUT.socketName} && echo socket=rebound`,
+    `else systemctl start ${LAYOUT.socketName}; fi`,
+    'fi',
+  ].join('\n');
+}
+
+/**
  * Starts the agent anew: stop what runs (a hanging release is killed after TimeoutStopSec), then start. With a
  * socket unit the port stays open throughout: connections wait for the new process.
  */
@@ -85,7 +107,7 @@ export function restartCommand(step = 'restart'): RemoteCommand {
     script: script(
       `systemctl reset-failed ${LAYOUT.unitName} 2>/dev/null || true`,
       `systemctl enable --quiet ${LAYOUT.unitName} 2>/dev/null`,
-      `[ ! -e ${LAYOUT.socketPath} ] || systemctl enable --quiet --now ${LAYOUT.socketName} 2>/dev/null`,
+      socketLines(),
       // After a datastore snapshot the agent is stopped and starts are held: lift the hold and start (joining a
       // start a queued connection began), rather than restart (which would stop that one mid-flight).
       `if [ -e ${HOLD_FILE} ]; then ${liftHold().join('; ')}; systemctl start ${LAYOUT.unitName}; else systemctl restart ${LAYOUT.unitName}; fi`,

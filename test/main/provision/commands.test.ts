@@ -18,6 +18,7 @@ import {
   installUnitCommand,
   journalCommand,
   restartCommand,
+  socketLines,
 } from '../../../src-main/provision/commands/systemd.ts';
 import {
   uninstallCommand,
@@ -327,8 +328,12 @@ describe('units and the way back', () => {
       restoreData: false,
     });
     assert.doesNotMatch(plain.script, /mono-deploy-hold|previous\/agent\.env|mono-snapshot/);
-    // Nothing to restore: one restart, never a stop (a queued connection would start the agent in between).
-    assert.doesNotMatch(plain.script, /systemctl stop/);
+    // Nothing to restore: one restart, never a stop (a queued connection would start the agent in between) but
+    // where systemd holds no socket on the port (then nothing can be queued: socket-lines.test.ts).
+    assert.doesNotMatch(plain.script.replace(socketLines(), ''), /systemctl stop/);
+    // Units put back: systemd reads the socket's old address before the check that it holds it.
+    const reload = script.indexOf('systemctl daemon-reload', script.indexOf('cp -p /etc/mono/previous/'));
+    assert.ok(reload > 0 && reload < script.indexOf(socketLines()), script);
     assert.match(plain.script, /systemctl restart mono-agent\.service/);
     assert.match(plain.script, /rm -f previous/);
   });
