@@ -4,6 +4,7 @@ import { createRoot } from 'react-dom/client';
 import { App } from './App.tsx';
 import './styles/base.css';
 import './styles/wizard.css';
+import './styles/progress.css';
 import './styles/dashboard.css';
 import './styles/screens.css';
 import './styles/status.css';

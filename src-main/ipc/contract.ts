@@ -1,13 +1,10 @@
 // The one IPC contract between the renderer and the main-process services: method names, zod schemas, and the
 // `window.mono` type derived from them. The preload, the bridge and the renderer all derive from this module.
 import { z } from 'zod';
-import type { DesktopInboxRow } from '../../agent-core/contract/desktop-chat.ts';
 import { MAX_CHAT_TEXT } from '../../agent-core/contract/desktop-chat.ts';
 import type { OwnerRow } from '../../agent-core/contract/owners.ts';
 import type {
-  ActionRow,
   ContactRow,
-  ConversationRow,
   JobRow,
   JobRunRow,
   MessageRow,
@@ -25,7 +22,26 @@ import {
   VERIFY_TOKEN_LENGTH,
   VERIFY_TOKEN_MESSAGE,
 } from './input-rules.ts';
-import { vpsTargetProblems } from './vps-target.ts';
+import { SECRET_FORMATS, SECRET_NAMES, type SecretName } from './secret-formats.ts';
+import type {
+  AgentHealth,
+  BackupOverview,
+  ChatHistory,
+  ConversationHit,
+  FleetHostKey,
+  HostKeyView,
+  InstallState,
+  OwnerClaim,
+  PreflightCheck,
+  ServerStatus,
+  SyncStatus,
+} from './views.ts';
+import { VpsTarget } from './vps-target.ts';
+
+// The contract's parts kept in their own modules, exported from here so every side imports the contract alone.
+export * from './secret-formats.ts';
+export type * from './views.ts';
+export { VpsTarget };
 
 const none = z.undefined().or(z.object({}).strict());
 /** A record id as the datastore gives it (`message:abc`, `conversation:⟨telegram:42⟩`); sent as a parameter. */
@@ -82,54 +98,6 @@ export interface VaultStatus {
   migrating?: boolean;
 }
 
-export const SECRET_NAMES = [
-  'anthropic_api_key',
-  'telegram_bot_token',
-  'whatsapp_access_token',
-  'whatsapp_app_secret',
-  'whatsapp_verify_token',
-  'stripe_secret_key',
-  'stripe_webhook_secret',
-  'webhook_secret',
-  'stt_api_key',
-] as const;
-export type SecretName = (typeof SECRET_NAMES)[number];
-
-const TELEGRAM_TOKEN = /^\d{5,}:[A-Za-z0-9_-]{20,}$/;
-const TELEGRAM_TOKEN_HINT = 'A bot token looks like 123456789:AA… — copy it from @BotFather.';
-
-/** What each secret looks like, checked before anything is saved or sent (the agent refuses the same mistakes). */
-export const SECRET_FORMATS: Record<SecretName, { pattern: RegExp; message: string }> = {
-  anthropic_api_key: {
-    pattern: /^sk-ant-[\w-]+$/,
-    message: 'A Claude API key starts with sk-ant- — copy it from console.anthropic.com → API Keys.',
-  },
-  telegram_bot_token: { pattern: TELEGRAM_TOKEN, message: TELEGRAM_TOKEN_HINT },
-  whatsapp_access_token: {
-    pattern: /^\S{20,1000}$/,
-    message: 'Paste the permanent access token (no spaces).',
-  },
-  whatsapp_app_secret: { pattern: /^\S{8,200}$/, message: 'Paste the app secret (App settings → Basic).' },
-  // Control characters are refused before this (every secret is a credential); the length is the rule here.
-  whatsapp_verify_token: {
-    pattern: new RegExp(`^.{${VERIFY_TOKEN_LENGTH.min},${VERIFY_TOKEN_LENGTH.max}}$`),
-    message: VERIFY_TOKEN_MESSAGE,
-  },
-  stripe_secret_key: {
-    pattern: /^(sk|rk)_(live|test)_\w+$/,
-    message: 'A Stripe key starts with rk_live_, rk_test_, sk_live_ or sk_test_.',
-  },
-  stripe_webhook_secret: {
-    pattern: /^whsec_\w+$/,
-    message: "The signing secret starts with whsec_ — it is on the webhook endpoint's page in Stripe.",
-  },
-  webhook_secret: {
-    pattern: /^\S{16,400}$/,
-    message: 'Use at least 16 characters without spaces, as hard to guess as a password.',
-  },
-  stt_api_key: { pattern: /^\S{1,400}$/, message: "Paste the speech service's API key (no spaces)." },
-};
-
 /** Claude models offered in Integrations, as the key's account lists them. */
 export interface ClaudeModel {
   id: string;
@@ -138,27 +106,6 @@ export interface ClaudeModel {
 
 export const WIZARD_STEPS = ['claude', 'telegram', 'whatsapp', 'where', 'install', 'done'] as const;
 export type WizardStep = (typeof WIZARD_STEPS)[number];
-
-const VpsTarget = z
-  .object({
-    host: z.string().trim().min(1, 'Enter the server address.').max(253),
-    user: z.string().trim().min(1, 'Enter the user name.').max(64),
-    port: z.number().int().min(1, 'The SSH port is a number from 1 to 65535.').max(65535).default(22),
-    keyPath: z
-      .string()
-      .trim()
-      .min(1, 'Choose a key file.')
-      .max(4096)
-      .refine((v) => !hasControlChars(v), NO_CONTROL),
-  })
-  .superRefine((target, ctx) => {
-    const problems = vpsTargetProblems(target);
-    for (const field of ['host', 'user', 'port'] as const) {
-      const message = problems[field];
-      if (message) ctx.addIssue({ code: 'custom', message, path: [field] });
-    }
-  });
-export type VpsTarget = z.infer<typeof VpsTarget>;
 
 export interface AppState {
   version: string;
@@ -192,158 +139,6 @@ const SpeechSettings = z.object({
 });
 export type SpeechSettings = z.infer<typeof SpeechSettings>;
 
-/** `unresponsive`: connected, but the agent stopped answering (frozen or stuck) — distinct from `offline`. */
-export type SyncState = 'connecting' | 'online' | 'unresponsive' | 'offline';
-export interface SyncStatus {
-  state: SyncState;
-  /** Increments after every (re)connect: the renderer re-selects what is on screen when it changes. */
-  epoch: number;
-  since: string;
-  attempt: number;
-  nextRetryAt?: string;
-  error?: string;
-}
-
-export interface InstallStep {
-  step: string;
-  /** `waiting`: done as far as MONO can go; the owner has a step to take (its message says which). */
-  status: 'pending' | 'running' | 'done' | 'failed' | 'skipped' | 'waiting';
-  message: string;
-}
-export interface InstallState {
-  running: boolean;
-  steps: InstallStep[];
-  log: string[];
-  error?: { step: string; message: string; hint?: string };
-  finishedAt?: string;
-}
-
-export interface ServerStatus {
-  mode: 'local' | 'vps' | null;
-  /** The agent answered its health check (it may still be degraded). */
-  reachable: boolean;
-  paused: boolean;
-  /** What the agent says about itself: degraded with a reason when a service refuses it or is out of reach. */
-  health?: 'ok' | 'degraded';
-  reason?: string;
-  version?: string;
-  uptime_s?: number;
-  memory_mb?: number;
-  db?: string;
-  channels: Record<string, string>;
-  /** Claude as the agent found it ('ok', 'rejected', 'unreachable'…). */
-  claude?: string;
-  address?: string;
-  error?: string;
-  /** Where the agent keeps its data (a folder here, or on the server), and its size when known. */
-  data?: { path: string; bytes?: number; onThisComputer: boolean };
-}
-
-/** Something wrong with the agent, as every screen and the tray say it: what, and what to do, in one line each. */
-export interface HealthProblem {
-  /** 'agent', 'owner', 'claude' or a chat channel ('telegram', 'whatsapp', 'email'). */
-  part: string;
-  state: 'rejected' | 'unreachable' | 'error' | 'stopped' | 'unresponsive' | 'ownerless';
-  title: string;
-  fix: string;
-  /** The service's or the agent's own words. */
-  detail?: string;
-}
-
-export interface AgentHealth {
-  problems: HealthProblem[];
-}
-
-/** The key a VPS presents on first contact (or later), as the wizard shows it before anything is pinned. */
-export interface HostKeyView {
-  host: string;
-  port: number;
-  /** The key's algorithm, e.g. ssh-ed25519. */
-  type: string;
-  /** SHA256:… exactly as `ssh-keygen -lf` prints it. */
-  fingerprint: string;
-  /** new: never seen (nothing pinned) · pinned: the key MONO pinned · changed: not the pinned key (refused). */
-  status: 'new' | 'pinned' | 'changed';
-  pinnedFingerprint?: string;
-  /** For a changed key: why MONO refuses it and what to do. */
-  problem?: string;
-}
-
-/** One listed fleet server's key, as the Fleet screen shows it before anything is sent there. */
-export type FleetHostKey = HostKeyView & {
-  /** user@host[:port], as the list and the progress name it. */
-  name: string;
-  /** The key could not be read (the server is down, the name does not resolve…). */
-  error?: string;
-};
-export type { FleetState };
-
-/** One backup file in the desktop's backups folder (what its readable header says). */
-export interface BackupEntry {
-  /** The file's name in the backups folder (how the renderer names it back). */
-  name: string;
-  bytes: number;
-  created_at: string;
-  /** "local" or the VPS (user@host:port). */
-  source: string;
-  encrypted: boolean;
-  agent_version: string;
-  counts: Record<string, number>;
-}
-
-export interface BackupSchedule {
-  enabled: boolean;
-  everyHours: number;
-  /** How many backups the folder keeps (the oldest go first). */
-  keep: number;
-}
-
-export interface BackupOverview {
-  folder: string;
-  /** Newest first. */
-  entries: BackupEntry[];
-  schedule: BackupSchedule;
-  /** When the next scheduled backup is due (absent when off). */
-  nextAt?: string;
-  /** The backup, restore or move running now, or the last one (its steps, log, error, outcome). */
-  progress?: InstallState & { kind: 'backup' | 'restore' | 'move'; result?: string };
-  /** After a move: the previous server, where MONO is stopped but still installed until the owner removes it. */
-  oldServer?: VpsTarget;
-}
-
-export interface PreflightCheck {
-  name: string;
-  ok: boolean;
-  detail: string;
-}
-
-/** A one-time code that makes whoever sends it to the bot an owner (shown once; only its hash is stored). */
-export interface OwnerClaim {
-  code: string;
-  /** add: one more owner account; replace: the sender becomes the only owner. */
-  mode: 'add' | 'replace';
-  expiresAt: string;
-  /** t.me/<bot>?start=<code>: opens the bot with the code ready to send (when Telegram is set up). */
-  telegramLink?: string;
-}
-
-export type { OwnerRow };
-
-/** A conversation in the list; while searching, `match` is its newest message containing the words. */
-export type ConversationHit = ConversationRow & { match?: { text: string; at: string } };
-
-/** The desktop's chat with MONO as the Chat screen opens it (src-main/services/chat-data.ts). */
-export interface ChatHistory {
-  /** The chat's conversation id, as message rows name it. */
-  conversation: string;
-  /** The latest messages, oldest first. */
-  messages: MessageRow[];
-  /** Tool calls waiting for the owner's /yes or /no in the chat. */
-  actions: ActionRow[];
-  /** Messages the owner sent that the agent has not taken yet. */
-  inbox: DesktopInboxRow[];
-}
-
 /** whatsapp_link:current — the linked device's state (the shared contract's row). */
 export type WhatsAppLink = WhatsAppLinkRow;
 
@@ -362,7 +157,10 @@ export const methods = {
   },
   'wizard.checkTelegram': {
     input: z.object({
-      token: z.string().trim().regex(TELEGRAM_TOKEN, TELEGRAM_TOKEN_HINT),
+      token: z
+        .string()
+        .trim()
+        .regex(SECRET_FORMATS.telegram_bot_token.pattern, SECRET_FORMATS.telegram_bot_token.message),
     }),
     output: z.custom<{ botName: string; username: string; link: string }>(),
   },
