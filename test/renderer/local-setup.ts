@@ -6,7 +6,8 @@ import type { Stack } from './harness.ts';
 
 export const PASSPHRASE = 'ada keeps her keys safe';
 
-export async function reachDashboard({ page }: Stack): Promise<void> {
+/** Sets the passphrase and checks the fake Claude and Telegram keys: the wizard then shows its WhatsApp step. */
+export async function reachWhatsAppStep({ page }: Stack): Promise<void> {
   await page
     .getByRole('heading', { name: 'Protect your keys with a passphrase' })
     .waitFor({ timeout: 30_000 });
@@ -22,6 +23,11 @@ export async function reachDashboard({ page }: Stack): Promise<void> {
   await page.getByTestId('telegram-ok').waitFor({ timeout: 30_000 });
   await page.getByRole('button', { name: 'Continue' }).click();
   await page.getByRole('heading', { name: 'WhatsApp' }).waitFor();
+}
+
+export async function reachDashboard(stack: Stack): Promise<void> {
+  const { page } = stack;
+  await reachWhatsAppStep(stack);
   await page.getByRole('button', { name: 'Continue' }).click();
   await page.getByRole('button', { name: 'Run on this computer' }).click();
   await page.getByRole('heading', { name: 'Your agent is alive' }).waitFor({ timeout: 60_000 });

@@ -3,8 +3,6 @@
 // check with exactly that token — while neither the token nor the app secret ever comes back to the page.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { FAKE_ANTHROPIC_KEY } from '../fakes/anthropic-server.ts';
-import { FAKE_TELEGRAM_TOKEN } from '../fakes/telegram-server.ts';
 import {
   FAKE_WHATSAPP_APP_SECRET,
   FAKE_WHATSAPP_PHONE_ID,
@@ -13,7 +11,7 @@ import {
   type FakeWhatsAppGraph,
 } from '../fakes/whatsapp-graph-server.ts';
 import { type Stack, screenshot, startStack } from './harness.ts';
-import { PASSPHRASE } from './local-setup.ts';
+import { reachWhatsAppStep } from './local-setup.ts';
 
 let stack: Stack;
 let graph: FakeWhatsAppGraph;
@@ -51,21 +49,7 @@ test('the Cloud form suggests a verify token to copy and says what Meta needs fo
   timeout: 90_000,
 }, async () => {
   const { page } = stack;
-  await page
-    .getByRole('heading', { name: 'Protect your keys with a passphrase' })
-    .waitFor({ timeout: 30_000 });
-  await page.getByLabel('Passphrase', { exact: true }).fill(PASSPHRASE);
-  await page.getByLabel('Passphrase again').fill(PASSPHRASE);
-  await page.getByRole('button', { name: 'Protect my keys' }).click();
-  await page.getByLabel('Claude API key').fill(FAKE_ANTHROPIC_KEY);
-  await page.getByRole('button', { name: 'Check key' }).click();
-  await page.getByTestId('claude-ok').waitFor({ timeout: 30_000 });
-  await page.getByRole('button', { name: 'Continue' }).click();
-  await page.getByLabel('Bot token').fill(FAKE_TELEGRAM_TOKEN);
-  await page.getByRole('button', { name: 'Check token' }).click();
-  await page.getByTestId('telegram-ok').waitFor({ timeout: 30_000 });
-  await page.getByRole('button', { name: 'Continue' }).click();
-  await page.getByRole('heading', { name: 'WhatsApp' }).waitFor();
+  await reachWhatsAppStep(stack);
   await page.getByRole('radio', { name: /WhatsApp Business \(Cloud API\)/ }).click();
 
   const guide = (await page.getByTestId('whatsapp-webhook-guide').textContent()) ?? '';
