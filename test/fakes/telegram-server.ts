@@ -275,6 +275,17 @@ export class FakeTelegram implements BotState {
     );
   }
 
+  /**
+   * Lets a message arrive (`send`) and resolves to the text of the first message sent to `chatId` among those sent
+   * once at least one more went out ('' when the next went to another chat).
+   */
+  async replyTo(chatId: number, send: () => void, { timeoutMs = 15_000 } = {}): Promise<string> {
+    const before = this.sent.length;
+    send();
+    const sent = await this.waitForSent(before + 1, { timeoutMs });
+    return sent.slice(before).find((s) => String(s.chat_id) === String(chatId))?.text ?? '';
+  }
+
   describeCalls(): string {
     if (this.calls.length === 0) return '(no calls)';
     return this.calls

@@ -62,12 +62,7 @@ describe('what files, voice and web lookups cost', { timeout: 120_000 }, () => {
   /** The requests of the photo's turn. */
   let photoTurn: MessagesRequest[] = [];
 
-  const exchange = async (send: () => void) => {
-    const before = telegram.sent.length;
-    send();
-    const sent = await telegram.waitForSent(before + 1, { timeoutMs: 15_000 });
-    return sent.slice(before).find((s) => String(s.chat_id) === String(OWNER))?.text ?? '';
-  };
+  const exchange = (send: () => void) => telegram.replyTo(OWNER, send);
 
   before(async () => {
     await Promise.all([telegram.start(), anthropic.start(), stt.start()]);

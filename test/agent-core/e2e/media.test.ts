@@ -24,12 +24,7 @@ describe('files, voice and web lookups on Telegram', { timeout: 120_000 }, () =>
   let agent: AgentProcess;
 
   /** Sends through `send`, resolves to the next message the agent sent to that chat. */
-  const exchange = async (send: () => void, chat = OWNER) => {
-    const before = telegram.sent.length;
-    send();
-    const sent = await telegram.waitForSent(before + 1, { timeoutMs: 15_000 });
-    return sent.slice(before).find((s) => String(s.chat_id) === String(chat))?.text ?? '';
-  };
+  const exchange = (send: () => void, chat = OWNER) => telegram.replyTo(chat, send);
   const lastRequest = (): MessagesRequest => anthropic.requests.at(-1)!;
 
   before(async () => {
