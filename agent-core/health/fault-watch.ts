@@ -163,9 +163,9 @@ export class FaultWatch {
 
   async #network(): Promise<void> {
     const now = Date.now();
-    // Asked only for a notice: the owner's zone may be this machine's, and the first look at ICU's zone data costs
-    // ~18 ms and ~7 MB of resident memory, which an agent that never tells of an outage need not pay at start.
-    const timeZone = () => this.deps.timezone();
+    // The owner's zone is asked only when a notice is written: it may be this machine's, and the first look at
+    // ICU's zone data costs ~18 ms and ~7 MB of resident memory, which an agent that never tells of an outage need
+    // not pay at start.
     for (const name of UPSTREAM_NAMES) {
       const gate = this.deps.upstreams.get(name).state;
       const channel = name === 'anthropic' ? undefined : this.deps.channels.get(name)?.state();
@@ -181,7 +181,7 @@ export class FaultWatch {
             'reachable again',
           );
           if (known.told && !known.toldDuring)
-            await this.#tell(notices.outageOver(name, known.since, now, timeZone()));
+            await this.#tell(notices.outageOver(name, known.since, now, this.deps.timezone()));
         }
         continue;
       }
@@ -201,7 +201,7 @@ export class FaultWatch {
       // On the owner's own channel the notice could only wait in the queue: it is told when the outage ends.
       if (this.deps.ownerChannel() === name) continue;
       outage.toldDuring = true;
-      await this.#tell(notices.outageNow(name, outage.since, timeZone(), outage.waiting));
+      await this.#tell(notices.outageNow(name, outage.since, this.deps.timezone(), outage.waiting));
     }
   }
 
