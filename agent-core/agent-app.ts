@@ -39,8 +39,11 @@ export interface RunningAgent {
   http: RunningServer['address'];
   hubAddress?: string;
   db: Surreal;
-  /** Stops taking work, finishes or parks turns in flight (at most `graceMs`), closes everything. */
-  stop(graceMs?: number): Promise<void>;
+  /**
+   * Stops taking work, finishes or parks turns in flight (at most `graceMs`), closes everything. `exiting`: the
+   * process exits right after (an update's restart waits for that exit before the next release starts).
+   */
+  stop(graceMs?: number, options?: { exiting?: boolean }): Promise<void>;
 }
 
 /**
@@ -62,12 +65,14 @@ export async function startAgent(
   // What is left of the grace a stop gives the work in flight; a failed start gives none.
   let deadline = Date.now();
   const graceLeft = (reserveMs: number) => Math.max(0, deadline - Date.now() - reserveMs);
+  const stopping = { exiting: false };
   try {
-    const running = await assemble(config, log, opening, parts, graceLeft);
+    const running = await assemble(config, log, opening, parts, graceLeft, stopping);
     return {
       ...running,
-      async stop(graceMs = 4000) {
+      async stop(graceMs = 4000, options = {}) {
         deadline = Date.now() + graceMs;
+        stopping.exiting = options.exiting === true;
         await parts.stop();
       },
     };
@@ -89,13 +94,14 @@ async function assemble(
   opening: Promise<Datastore>,
   parts: StartedParts<Stage>,
   graceLeft: (reserveMs: number) => number,
+  stopping: { exiting: boolean },
 ): Promise<Omit<RunningAgent, 'stop'>> {
   const startedAt = Date.now();
   const datastore = await parts.start({
     name: 'datastore',
     stage: 'datastore',
     start: () => opening,
-    stop: (opened) => opened.close(),
+    stop: (opened) => opened.close({ exiting: stopping.exiting }),
   });
   const { db } = datastore;
   // Disk, memory, reachability: before anything is written or taken in (see health/).

@@ -49,7 +49,7 @@ async function main(): Promise<void> {
     // Whatever happens, the process is gone before systemd's or the user's patience runs out.
     setTimeout(() => process.exit(0), SHUTDOWN_DEADLINE_MS).unref();
     agent
-      .stop(SHUTDOWN_DEADLINE_MS - 1000)
+      .stop(SHUTDOWN_DEADLINE_MS - 1000, { exiting: true })
       .catch((error) => log.error({ err: error }, 'error while stopping'))
       .finally(() => {
         log.info('stopped');

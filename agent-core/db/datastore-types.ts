@@ -38,9 +38,10 @@ export interface Datastore {
   health(): Promise<boolean>;
   /**
    * Close the connection and free the engine. After any `DEFINE INDEX` the embedded engine keeps the process
-   * alive and its files locked: callers must exit the process explicitly after close().
+   * alive and its files locked: callers must exit the process explicitly after close(). `exiting`: the process
+   * exits right after, and the system lets go of the files then, so close() does not wait for the engine to.
    */
-  close(): Promise<void>;
+  close(options?: { exiting?: boolean }): Promise<void>;
 }
 
 /** The URL without credentials, for logs and errors. */

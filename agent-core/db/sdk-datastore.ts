@@ -59,9 +59,9 @@ export async function wrapEmbedded(raw: RawEngine, options: OpenDatastoreOptions
     url,
     engine: shared,
     health: () => healthy(db, () => !shared.closed),
-    async close() {
+    async close(options) {
       await db.close().catch(() => {});
-      await shared.close();
+      await shared.close(options?.exiting ? 0 : undefined);
     },
   };
 }
