@@ -4,7 +4,7 @@ import { LAYOUT } from '../layout.ts';
 import { script, sh } from '../shell.ts';
 import { assertVersion } from './release.ts';
 import type { RemoteCommand } from './remote.ts';
-import { holdStarts, liftHold, serviceStateLines, socketLines } from './systemd.ts';
+import { ensureEnabled, holdStarts, liftHold, serviceStateLines, socketLines } from './systemd.ts';
 
 /** The files a rollback with the "old" configuration puts back (a missing one is removed again). */
 const CONFIG_FILES = [
@@ -155,7 +155,7 @@ export function rollbackStageCommand(options: {
           ]
         : []),
       `systemctl reset-failed ${LAYOUT.unitName} 2>/dev/null || true`,
-      `systemctl enable --quiet ${LAYOUT.unitName} 2>/dev/null`,
+      ensureEnabled(LAYOUT.unitName),
       socketLines(),
       restoring
         ? [...liftHold(), 'trap - EXIT', `systemctl start ${LAYOUT.unitName}`].join('\n')

@@ -56,6 +56,15 @@ export function installUnitCommand(): RemoteCommand {
   };
 }
 
+/**
+ * Enables a unit unless it is enabled already: `systemctl enable` reloads all of systemd even when it changes
+ * nothing (~0.3 s of PID 1 on a small VPS, twice per restart). Only `enabled` counts: `enabled-runtime` would be
+ * forgotten at the next reboot.
+ */
+export function ensureEnabled(unit: string): string {
+  return `[ "$(systemctl is-enabled ${unit} 2>/dev/null)" = enabled ] || systemctl enable --quiet ${unit} 2>/dev/null`;
+}
+
 /** Stops, disables and removes the socket unit (for a release that binds its port itself). */
 export function dropSocket(): string {
   return `if [ -e ${LAYOUT.socketPath} ]; then systemctl disable --now ${LAYOUT.socketName} >/dev/null 2>&1 || true; rm -f ${LAYOUT.socketPath}; fi`;
@@ -83,7 +92,7 @@ export function socketLines(): string {
   const port = `sed -n 's/^ListenStream=.*:\\([0-9][0-9]*\\)$/\\1/p' ${LAYOUT.socketPath} | head -n 1`;
   return [
     `if [ -e ${LAYOUT.socketPath} ]; then`,
-    `systemctl enable --quiet ${LAYOUT.socketName} 2>/dev/null`,
+    ensureEnabled(LAYOUT.socketName),
     `port=$(${port})`,
     `if [ -n "$port" ] && command -v ss >/dev/null 2>&1 && ! ss -Hltnp "sport = :$port" 2>/dev/null | grep -q '("systemd",pid=1,'; then`,
     `systemctl stop ${LAYOUT.unitName} && systemctl restart ${LAYOUT.socketName} && echo socket=rebound`,
@@ -106,7 +115,7 @@ export function restartCommand(step = 'restart'): RemoteCommand {
     // A crash loop before (a failed release) must not leave systemd refusing our deliberate start.
     script: script(
       `systemctl reset-failed ${LAYOUT.unitName} 2>/dev/null || true`,
-      `systemctl enable --quiet ${LAYOUT.unitName} 2>/dev/null`,
+      ensureEnabled(LAYOUT.unitName),
       socketLines(),
       // After a datastore snapshot the agent is stopped and starts are held: lift the hold and start (joining a
       // start a queued connection began), rather than restart (which would stop that one mid-flight).

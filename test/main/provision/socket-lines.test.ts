@@ -1,6 +1,7 @@
 // The check that systemd really holds the agent's port before the agent restarts, run by sh against stand-ins for
 // systemctl and ss: after the socket's address changed systemd holds nothing, and only then is the agent stopped
-// and the socket restarted; where systemd holds the port, the restart keeps it (connections keep waiting).
+// and the socket restarted; where systemd holds the port, the restart keeps it (connections keep waiting). The
+// socket is enabled only when it is not (each `systemctl enable` reloads all of systemd).
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { chmod, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
@@ -17,13 +18,23 @@ describe('systemd holds the port before the agent restarts', () => {
   });
   after(() => rm(dir, { recursive: true, force: true }));
 
-  /** Runs the lines with `ss` printing `listening` (or absent) and returns the systemctl calls made. */
-  async function run(listening: string | undefined, listen = 'ListenStream=0.0.0.0:7420'): Promise<string[]> {
+  /**
+   * Runs the lines with `ss` printing `listening` (or absent) and `systemctl is-enabled` printing `enabled`, and
+   * returns the systemctl calls made (the is-enabled question left out).
+   */
+  async function run(
+    listening: string | undefined,
+    listen = 'ListenStream=0.0.0.0:7420',
+    enabled = 'enabled',
+  ): Promise<string[]> {
     const bin = join(dir, `bin-${Math.random().toString(36).slice(2)}`);
     execFileSync('mkdir', ['-p', bin]);
     const calls = join(bin, 'calls');
     await writeFile(calls, '');
-    await writeFile(join(bin, 'systemctl'), `#!/bin/sh\necho "$*" >> ${calls}\n`);
+    await writeFile(
+      join(bin, 'systemctl'),
+      `#!/bin/sh\nif [ "$1" = is-enabled ]; then echo '${enabled}'; exit 0; fi\necho "$*" >> ${calls}\n`,
+    );
     if (listening !== undefined)
       await writeFile(
         join(bin, 'ss'),
@@ -49,28 +60,29 @@ describe('systemd holds the port before the agent restarts', () => {
 
   it('systemd holds the port: the socket is only started, the agent is not stopped', async () => {
     const held = 'LISTEN 0 1024 0.0.0.0:7420 0.0.0.0:* users:(("node",pid=293,fd=3),("systemd",pid=1,fd=25))';
-    assert.deepEqual(await run(held), ['enable --quiet mono-agent.socket', 'start mono-agent.socket']);
+    assert.deepEqual(await run(held), ['start mono-agent.socket']);
+  });
+
+  it('a socket not (or only until the next reboot) enabled is enabled; an enabled one is left alone', async () => {
+    const held = 'LISTEN 0 1024 0.0.0.0:7420 0.0.0.0:* users:(("systemd",pid=1,fd=25))';
+    for (const state of ['disabled', 'enabled-runtime', ''])
+      assert.deepEqual(await run(held, undefined, state), [
+        'enable --quiet mono-agent.socket',
+        'start mono-agent.socket',
+      ]);
+    assert.deepEqual(await run(held, undefined, 'enabled'), ['start mono-agent.socket']);
   });
 
   it('the agent holds the port itself (the socket lost it to a reload): stopped, socket restarted, once', async () => {
     const own = 'LISTEN 0 511 0.0.0.0:7420 0.0.0.0:* users:(("node",pid=1019,fd=22))';
-    assert.deepEqual(await run(own), [
-      'enable --quiet mono-agent.socket',
-      'stop mono-agent.service',
-      'restart mono-agent.socket',
-      'rebound',
-    ]);
+    assert.deepEqual(await run(own), ['stop mono-agent.service', 'restart mono-agent.socket', 'rebound']);
     // Nobody listens at all (the new address, nothing started yet): the same.
-    assert.deepEqual((await run('')).slice(1), [
-      'stop mono-agent.service',
-      'restart mono-agent.socket',
-      'rebound',
-    ]);
+    assert.deepEqual(await run(''), ['stop mono-agent.service', 'restart mono-agent.socket', 'rebound']);
     // An IPv6 address names its port the same way.
     assert.equal((await run(own, 'ListenStream=[::]:7420')).at(-1), 'rebound');
   });
 
   it('without ss nothing can be told: the socket is only started', async () => {
-    assert.deepEqual(await run(undefined), ['enable --quiet mono-agent.socket', 'start mono-agent.socket']);
+    assert.deepEqual(await run(undefined), ['start mono-agent.socket']);
   });
 });
