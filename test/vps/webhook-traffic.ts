@@ -27,6 +27,8 @@ export interface WebhookTraffic {
   gapMs: number;
   /** The slowest delivery while `work` ran: how long one waited in the socket (ms). */
   slowestMs: number;
+  /** When the two replies around that pause were sent (epoch ms): where a bench reads what happened between. */
+  gapAt: [number, number];
 }
 
 /**
@@ -99,8 +101,12 @@ export async function webhooksDuring(
     .map((m) => m.time)
     .sort((a, b) => a - b);
   let gap = 0;
+  let gapAt: [number, number] = [0, 0];
   for (let i = 1; i < times.length; i++)
-    if (times[i]! >= started && times[i - 1]! <= ended) gap = Math.max(gap, times[i]! - times[i - 1]!);
+    if (times[i]! >= started && times[i - 1]! <= ended && times[i]! - times[i - 1]! > gap) {
+      gap = times[i]! - times[i - 1]!;
+      gapAt = [times[i - 1]!, times[i]!];
+    }
   return {
     sent,
     refused,
@@ -109,6 +115,7 @@ export async function webhooksDuring(
     twice: [...counts.values()].filter((n) => n > 1).length,
     gapMs: Math.round(gap),
     slowestMs: Math.round(slowest),
+    gapAt,
   };
 }
 
