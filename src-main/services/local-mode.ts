@@ -5,6 +5,7 @@ import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { ALLOCATOR_ENV } from '../../agent-core/config/allocator.ts';
 import { Secret } from '../../agent-core/config/secret.ts';
 import { HUB_CREDENTIALS_FILE } from '../../agent-core/hub/credentials.ts';
 import { errorMessage } from '../../agent-core/util/error-message.ts';
@@ -97,6 +98,7 @@ export function localAgentEnv(opts: {
     PATH: process.env.PATH,
     HOME: process.env.HOME,
     LANG: process.env.LANG,
+    ...ALLOCATOR_ENV,
     MONO_DATA_DIR: localAgentDir(opts.dataDir),
     MONO_HTTP_HOST: '127.0.0.1',
     MONO_HTTP_PORT: '0',

@@ -3,6 +3,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { ALLOCATOR_ENV } from '../../agent-core/config/allocator.ts';
 import { preciseNow } from '../fakes/http-util.ts';
 import { type PeerFakes, startOpenclaw } from './peers/openclaw.ts';
 
@@ -28,7 +29,8 @@ export interface Subject {
 // NODE_EXTRA_CA_CERTS costs every Node start ~40 ms on this machine: keep it out of the measurement.
 const { NODE_EXTRA_CA_CERTS: _, ...cleanEnv } = process.env;
 
-function nodeSubject(name: string, script: string): Subject {
+/** `ownEnv`: what this subject's own launcher sets (MONO's systemd unit and desktop set the allocator's tuning). */
+function nodeSubject(name: string, script: string, ownEnv: Readonly<Record<string, string>> = {}): Subject {
   return {
     name,
     latencyMessages: 300,
@@ -49,6 +51,7 @@ function nodeSubject(name: string, script: string): Subject {
           MONO_OWNER_CHAT: 'telegram:1',
           MONO_HTTP_PORT: '0',
           MONO_LOG_LEVEL: 'info',
+          ...ownEnv,
           ...env,
         },
         // stderr passes through; a bench may listen to it too (the soak reads its memory probe there).
@@ -83,6 +86,7 @@ export const BARE_NODE = nodeSubject(
 export const MONO = nodeSubject(
   'MONO',
   fileURLToPath(new URL('../../agent-core/dist/mono-agent.js', import.meta.url)),
+  ALLOCATOR_ENV,
 );
 
 let peerPort = 19_400;

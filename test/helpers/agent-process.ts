@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ALLOCATOR_ENV } from '../../agent-core/config/allocator.ts';
 
 export const AGENT_BUNDLE = fileURLToPath(new URL('../../agent-core/dist/mono-agent.js', import.meta.url));
 
@@ -39,6 +40,8 @@ export class AgentProcess {
         PATH: process.env.PATH ?? '',
         HOME: process.env.HOME ?? '/root',
         MONO_HTTP_PORT: '0',
+        // The agent runs as the systemd unit and the desktop start it.
+        ...ALLOCATOR_ENV,
         ...this.env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -2,6 +2,7 @@
 // restarts. Pure: the deploy compares their hash with what the VPS has.
 import { createHash } from 'node:crypto';
 import { isIP } from 'node:net';
+import { ALLOCATOR_ENV } from '../../../agent-core/config/allocator.ts';
 import { LAYOUT } from '../layout.ts';
 import { faultUnitLines } from './fault-settings.ts';
 
@@ -48,6 +49,9 @@ Environment=MONO_DATA_DIR=${L.dataDir}
 Environment=MONO_HTTP_HOST=127.0.0.1
 Environment=MONO_HTTP_PORT=${options.httpPort}
 Environment=MONO_HUB_SOCKET=${L.hubSocket}
+${Object.entries(ALLOCATOR_ENV)
+  .map(([name, value]) => `Environment=${name}=${value}`)
+  .join('\n')}
 EnvironmentFile=${L.envFile}
 Restart=on-failure
 RestartSec=1s

@@ -41,17 +41,17 @@ const VALID_EVERY = 100;
  * end within a bound of the start (what V8's young generation and malloc keep reserved after a peak).
  */
 const HEAP_SLACK_MB = 4;
-// Measured on this machine kind: +5 to +6 MB in the second half, +17 to +20 MB in all.
+// Measured on this machine kind: +5 to +6 MB in the second half, +17 to +20 MB in all (+2.5 and +12.7 with the
+// allocator settings the agent is started with).
 const HTTP_RSS = { secondHalfMb: 12, totalMb: 32 };
 /**
- * The hub's resident memory is mostly the embedded engine's (Rust) allocations, outside the JavaScript heap: after
- * 10,000 hostile frames (16 MiB ones among them) it measured, first/second half, +10/+21, −13/+38, +80/−3 and
- * −9/+51 MB in four runs on this machine kind (a CI run went over +80 in all), while the heap came back. That is
- * more than the few MB MONO aims for (the cause is not found yet: it grows in steps, not per input); these bounds
- * hold what was measured with room for a slower machine, and still fail on a leak per connection or per frame of any
- * size (ten thousand frames, eighty connections, two dozen 16 MiB frames).
+ * The hub's resident memory is mostly the embedded engine's (Rust) allocations, outside the JavaScript heap. With
+ * glibc's defaults it grew in steps of tens of MB that never came back (first/second half +10/+21, −13/+38, +80/−3,
+ * −9/+51 MB in four runs); with the allocator settings the agent is started with (two arenas, a fixed mmap
+ * threshold) it measured +0.4/+6.9, +6.6/+2.4, +5.7/−5.7, +9.8/−7.2 and +15.6/+0.1 MB on this machine kind (the
+ * last beside a soak and a VPS test).
  */
-const HUB_RSS = { secondHalfMb: 64, totalMb: 120 };
+const HUB_RSS = { secondHalfMb: 12, totalMb: 24 };
 /** Inputs sent before the baseline: the first of each kind loads code and sizes caches once. */
 const WARM_UP = 2_000;
 const OWNER = 4602;

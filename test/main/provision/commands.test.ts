@@ -252,6 +252,8 @@ describe('secrets and unit', () => {
       'Environment=MONO_DATA_DIR=/var/lib/mono',
       'Environment=MONO_HTTP_HOST=127.0.0.1',
       'Environment=MONO_HUB_SOCKET=/run/mono/hub.sock',
+      // Two malloc arenas and a fixed mmap threshold: the engine's memory comes back after large frames.
+      'Environment=GLIBC_TUNABLES=glibc.malloc.arena_max=2:glibc.malloc.mmap_threshold=1048576:glibc.malloc.trim_threshold=4194304',
       'Restart=on-failure',
       'RestartPreventExitStatus=2',
       'MemoryHigh=450M',
