@@ -25,10 +25,11 @@ export function switchPhases(journal: string, gap: [number, number]): SwitchPhas
   const lines = journal.split('\n').map((line) => ({ at: Number(line.split(' ')[0]) * 1000, line }));
   const first = (match: RegExp, after: number) =>
     lines.find((l) => l.at >= after && match.test(l.line))?.at ?? Number.NaN;
-  // The switch's SIGTERM is the last `Stopping` before the new release's first reply.
-  const stopping =
-    lines.filter((l) => l.at <= gap[1] && /Stopping mono-agent\.service/.test(l.line)).at(-1)?.at ??
-    Number.NaN;
+  // The switch's SIGTERM: the last `Stopping` (systemd's) or `stopping` (the agent's) before the new release's
+  // first reply, whichever journald stamped first (it may receive the agent's line before systemd's own).
+  const last = (match: RegExp) =>
+    lines.filter((l) => l.at <= gap[1] && match.test(l.line)).at(-1)?.at ?? Number.NaN;
+  const stopping = Math.min(last(/Stopping mono-agent\.service/), last(/"msg":"stopping"/));
   const stopped = first(/"msg":"stopped"/, stopping);
   const unitStopped = first(/Stopped mono-agent\.service/, stopped);
   const started = first(/Started mono-agent\.service/, unitStopped);
