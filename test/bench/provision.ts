@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { deploy, type ProgressEvent, rollback, type Target } from '../../src-main/provision/index.ts';
 import { type AgentFakes, startAgentFakes } from '../vps/agent-fakes.ts';
 import { buildRelease, createTestKey, removeBuilds, startMirror, tempMonoHome, Vps } from '../vps/harness.ts';
-import { describeRefused, WEBHOOK_ENV, webhooksDuring } from '../vps/webhook-traffic.ts';
+import { describeRefused, longestPause, WEBHOOK_ENV, webhooksDuring } from '../vps/webhook-traffic.ts';
 import { describePhases, journalSince, switchPhases, traceSwitch } from './switch-phases.ts';
 
 type Table = { title: string; columns: string[]; rows: (string | number)[][] };
@@ -36,21 +36,16 @@ async function traffic(fakes: AgentFakes, firstChat: number, everyMs: number, wo
   while (new Set(replies().map((m) => m.chat_id)).size < chats.length && Date.now() < deadline)
     await new Promise((r) => setTimeout(r, 200));
   await new Promise((r) => setTimeout(r, 1500));
-  const times = replies()
-    .map((m) => m.time)
-    .sort((a, b) => a - b);
-  let gap = 0;
-  let gapAt: [number, number] = [0, 0];
-  for (let i = 1; i < times.length; i++)
-    if (times[i]! >= started - 1000 && times[i - 1]! <= ended + 1000 && times[i]! - times[i - 1]! > gap) {
-      gap = times[i]! - times[i - 1]!;
-      gapAt = [times[i - 1]!, times[i]!];
-    }
+  const { gapMs, gapAt } = longestPause(
+    replies().map((m) => m.time),
+    started - 1000,
+    ended + 1000,
+  );
   const counts = new Map<number, number>();
   for (const m of replies()) counts.set(Number(m.chat_id), (counts.get(Number(m.chat_id)) ?? 0) + 1);
   return {
     sent: chats.length,
-    gapMs: Math.round(gap),
+    gapMs,
     lost: chats.filter((c) => !counts.has(c)).length,
     twice: [...counts.values()].filter((n) => n > 1).length,
     gapAt,

@@ -97,23 +97,18 @@ export async function webhooksDuring(
   await sleep(1500); // a second reply would come within this
   const counts = new Map<number, number>();
   for (const m of replies()) counts.set(Number(m.chat_id), (counts.get(Number(m.chat_id)) ?? 0) + 1);
-  const times = replies()
-    .map((m) => m.time)
-    .sort((a, b) => a - b);
-  let gap = 0;
-  let gapAt: [number, number] = [0, 0];
-  for (let i = 1; i < times.length; i++)
-    if (times[i]! >= started && times[i - 1]! <= ended && times[i]! - times[i - 1]! > gap) {
-      gap = times[i]! - times[i - 1]!;
-      gapAt = [times[i - 1]!, times[i]!];
-    }
+  const { gapMs, gapAt } = longestPause(
+    replies().map((m) => m.time),
+    started,
+    ended,
+  );
   return {
     sent,
     refused,
     refusedCount: [...refused.values()].reduce((a, b) => a + b, 0),
     lost: delivered.filter((c) => !counts.has(c)).length,
     twice: [...counts.values()].filter((n) => n > 1).length,
-    gapMs: Math.round(gap),
+    gapMs,
     slowestMs: Math.round(slowest),
     gapAt,
   };
@@ -123,4 +118,24 @@ export async function webhooksDuring(
 export function describeRefused(traffic: WebhookTraffic): string {
   if (traffic.refusedCount === 0) return '0';
   return `${traffic.refusedCount} (${[...traffic.refused].map(([why, n]) => `${why}: ${n}`).join(', ')})`;
+}
+
+/**
+ * The longest pause between two consecutive replies that touches [from, to] (epoch ms), and when its two replies
+ * were sent: what a release switch cost the people writing at the time.
+ */
+export function longestPause(
+  sentAt: number[],
+  from: number,
+  to: number,
+): { gapMs: number; gapAt: [number, number] } {
+  const times = [...sentAt].sort((a, b) => a - b);
+  let gap = 0;
+  let gapAt: [number, number] = [0, 0];
+  for (let i = 1; i < times.length; i++)
+    if (times[i]! >= from && times[i - 1]! <= to && times[i]! - times[i - 1]! > gap) {
+      gap = times[i]! - times[i - 1]!;
+      gapAt = [times[i - 1]!, times[i]!];
+    }
+  return { gapMs: Math.round(gap), gapAt };
 }
