@@ -22,8 +22,9 @@ export interface UnitOptions {
 }
 
 /**
- * Sized for a 1 GB VPS: the agent idles near 75 MB and stays far below this under load, while sshd, journald and
- * the kernel keep the rest. Above it the agent (not sshd) is the one the kernel stops, and systemd restarts it.
+ * Sized for a 1 GB VPS: the agent idles near 85 MB; the embedded engine's write buffer adds up to ~250 MB before it
+ * flushes (measured on the engine alone), and a burst of a thousand messages ~40 MB. sshd, journald and the kernel
+ * keep the rest. Above it the agent (not sshd) is the one the kernel stops, and systemd restarts it.
  */
 export const DEFAULT_MEMORY_MAX_MB = 600;
 
