@@ -11,6 +11,7 @@ export const AGENT_STATUS_ID = new RecordId('agent_status', 'current');
 export class AgentStatus {
   #timer: NodeJS.Timeout | undefined;
   #last = '';
+  #writing: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly db: Surreal,
@@ -26,21 +27,23 @@ export class AgentStatus {
   ) {}
 
   async start(): Promise<void> {
-    await this.db
-      .query(
-        // No `paused = paused ?? false`: inside UPSERT … SET this engine reads the record's fields as NONE, which
-        // would resume an agent the desktop paused; the field's DEFAULT covers a new row.
-        `UPSERT $id SET version = $version, started_at = time::now(), heartbeat_at = time::now(),
-           channels = $channels, has_owner = $has_owner, claude = $claude`,
-        {
-          id: AGENT_STATUS_ID,
-          version: this.version,
-          channels: this.#channels(),
-          has_owner: this.hasOwner(),
-          claude: this.#claude(),
-        },
-      )
-      .collect();
+    await this.#oneAtATime(() =>
+      this.db
+        .query(
+          // No `paused = paused ?? false`: inside UPSERT … SET this engine reads the record's fields as NONE, which
+          // would resume an agent the desktop paused; the field's DEFAULT covers a new row.
+          `UPSERT $id SET version = $version, started_at = time::now(), heartbeat_at = time::now(),
+             channels = $channels, has_owner = $has_owner, claude = $claude`,
+          {
+            id: AGENT_STATUS_ID,
+            version: this.version,
+            channels: this.#channels(),
+            has_owner: this.hasOwner(),
+            claude: this.#claude(),
+          },
+        )
+        .collect(),
+    );
     this.#timer = setInterval(
       () => void this.beat().catch((error) => this.log.warn({ err: error }, 'heartbeat failed')),
       HEARTBEAT_MS,
@@ -49,7 +52,21 @@ export class AgentStatus {
   }
 
   /** Writes the heartbeat, and the channel states when they changed. */
-  async beat(): Promise<void> {
+  beat(): Promise<void> {
+    return this.#oneAtATime(() => this.#write());
+  }
+
+  /**
+   * Runs writes one after the other, each reading the state when its turn comes: two writes at once may commit in
+   * either order, and an older state landing last (has_owner false after a claim) would stay until the next change.
+   */
+  #oneAtATime(write: () => Promise<unknown>): Promise<void> {
+    const next = this.#writing.then(write).then(() => {});
+    this.#writing = next.catch(() => {});
+    return next;
+  }
+
+  async #write(): Promise<void> {
     if (!this.mayWrite()) return;
     const channels = this.#channels();
     const hasOwner = this.hasOwner();
@@ -60,7 +77,6 @@ export class AgentStatus {
       [claude?.state, claude?.detail],
     ]);
     const changed = snapshot !== this.#last;
-    this.#last = snapshot;
     await this.db
       .query(
         changed
@@ -69,6 +85,8 @@ export class AgentStatus {
         { id: AGENT_STATUS_ID, channels, has_owner: hasOwner, claude },
       )
       .collect();
+    // Only once written: after a failed write the next one writes the whole state again.
+    this.#last = snapshot;
   }
 
   async stop(): Promise<void> {
