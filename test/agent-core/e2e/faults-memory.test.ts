@@ -19,9 +19,10 @@ import { eventually, sleep } from '../../helpers/wait.ts';
 
 const OWNER = 8100;
 const CHATS = Array.from({ length: 6 }, (_, i) => OWNER + i);
-// About 0.25 MB a conversation at Claude: 600 at once would need ~150 MB more than an idle agent.
+// About 0.1 MB of the group's private memory a conversation at Claude (measured: 580 held took it from 24 to ~90
+// MB), so 600 at once would take the agent past 70 % of this limit, where it holds new work back.
 const BURST = Array.from({ length: 600 }, (_, i) => OWNER + 100 + i);
-const LIMIT = 144 * 1024 * 1024;
+const LIMIT = 104 * 1024 * 1024;
 
 describe('memory pressure', { timeout: 300_000 }, () => {
   const telegram = new FakeTelegram();
@@ -158,7 +159,7 @@ describe('memory pressure', { timeout: 300_000 }, () => {
       .slice(sentBefore)
       .filter((s) => String(s.chat_id) === String(OWNER) && /running out of memory/.test(s.text));
     assert.equal(notice.length, 1, 'the owner was told once');
-    assert.match(notice[0]!.text, /144 MB/);
+    assert.match(notice[0]!.text, /104 MB/);
 
     await agent!.stop();
     agent = undefined;
