@@ -4,6 +4,7 @@
 import type { Surreal } from 'surrealdb';
 import { transcriptionCostUsd } from '../agent/pricing.ts';
 import type { TokenUsage } from '../contract/tables.ts';
+import { type OneAtATime, oneAtATime } from '../util/one-at-a-time.ts';
 import { dayKey, monthKey, type Spending } from './budget.ts';
 
 /**
@@ -12,14 +13,15 @@ import { dayKey, monthKey, type Spending } from './budget.ts';
  * up to 86 s to store and ~950 MB of memory). So the writes that touch the row run one at a time in this process
  * (the same 1000: 5–7 s, ~290 MB): each waits a few ms for the one before instead of retrying.
  */
-const usageWrites = new WeakMap<Surreal, Promise<unknown>>();
+const usageWrites = new WeakMap<Surreal, OneAtATime>();
 
 export function serialUsageWrite<T>(db: Surreal, write: () => Promise<T>): Promise<T> {
-  const next = (usageWrites.get(db) ?? Promise.resolve()).then(write, write);
-  // A failed write is its caller's error; the next one runs all the same.
-  const settled = next.catch(() => {});
-  usageWrites.set(db, settled);
-  return next;
+  let run = usageWrites.get(db);
+  if (!run) {
+    run = oneAtATime();
+    usageWrites.set(db, run);
+  }
+  return run(write);
 }
 
 /** Adds $usage ($requests calls) to the row of $day and the model; replies run it inside their transaction. */

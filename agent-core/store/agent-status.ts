@@ -4,6 +4,7 @@ import type { ClaudeHealth } from '../agent/claude.ts';
 import type { Channel } from '../channels/channel.ts';
 import type { ChannelName } from '../contract/tables.ts';
 import type { Logger } from '../log/logger.ts';
+import { oneAtATime } from '../util/one-at-a-time.ts';
 
 const HEARTBEAT_MS = 15_000;
 export const AGENT_STATUS_ID = new RecordId('agent_status', 'current');
@@ -11,7 +12,11 @@ export const AGENT_STATUS_ID = new RecordId('agent_status', 'current');
 export class AgentStatus {
   #timer: NodeJS.Timeout | undefined;
   #last = '';
-  #writing: Promise<void> = Promise.resolve();
+  /**
+   * Writes run one after the other, each reading the state when its turn comes: two writes at once may commit in
+   * either order, and an older state landing last (has_owner false after a claim) would stay until the next change.
+   */
+  readonly #oneAtATime = oneAtATime();
 
   constructor(
     private readonly db: Surreal,
@@ -54,16 +59,6 @@ export class AgentStatus {
   /** Writes the heartbeat, and the channel states when they changed. */
   beat(): Promise<void> {
     return this.#oneAtATime(() => this.#write());
-  }
-
-  /**
-   * Runs writes one after the other, each reading the state when its turn comes: two writes at once may commit in
-   * either order, and an older state landing last (has_owner false after a claim) would stay until the next change.
-   */
-  #oneAtATime(write: () => Promise<unknown>): Promise<void> {
-    const next = this.#writing.then(write).then(() => {});
-    this.#writing = next.catch(() => {});
-    return next;
   }
 
   async #write(): Promise<void> {
