@@ -338,13 +338,19 @@ export function createBackups(deps: BackupsDeps) {
     );
   }
 
-  async function due(): Promise<void> {
-    const s = schedule();
+  /** Whether the schedule, as the owner has it now, wants a backup (the folder's listing aside). */
+  function scheduleAllows(): boolean {
     const { mode, wizardStep, wizardDone } = deps.prefs.get();
-    if (!s.enabled || !mode || !(wizardDone || wizardStep === 'done') || tracker.state().running) return;
+    return schedule().enabled && !!mode && (wizardDone || wizardStep === 'done') && !tracker.state().running;
+  }
+
+  async function due(): Promise<void> {
+    if (!scheduleAllows()) return;
     listed = await list();
+    // Asked again after the listing: the owner may have turned the schedule off (or changed it) while it was read.
+    if (!scheduleAllows()) return;
     const newest = newestMade();
-    if (newest !== undefined && now().getTime() - newest < s.everyHours * 3_600_000) return;
+    if (newest !== undefined && now().getTime() - newest < schedule().everyHours * 3_600_000) return;
     await runBackup().catch((error) => deps.log('scheduled backup did not start', error));
   }
 
