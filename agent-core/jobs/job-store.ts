@@ -140,7 +140,10 @@ export async function disableJob(db: Surreal, job: RecordId, problem: string): P
     .collect();
 }
 
-/** Claims a slot; undefined when it was claimed before (a crash and restart, or two ticks racing). */
+/**
+ * Claims a slot; undefined when it was claimed before (a crash and restart, or two ticks racing) or the job is no
+ * longer on (cancelled or deleted since the due jobs were read).
+ */
 export async function claimSlot(
   db: Surreal,
   job: RecordId,
@@ -151,9 +154,12 @@ export async function claimSlot(
   try {
     return await transaction<RecordId>(
       db,
-      `LET $run = (CREATE job_run CONTENT { job: $job, slot: $slot, status: 'running', late: $late,
-         started_at: time::now() })[0].id;
-       UPDATE $job SET last_slot = $slot, next_run_at = $next, enabled = IF $next = NONE { false } ELSE { enabled };
+      // Only while the job is still on: it may have been cancelled or deleted since the due jobs were read.
+      `LET $on = $job.enabled = true;
+       LET $run = IF $on { (CREATE job_run CONTENT { job: $job, slot: $slot, status: 'running', late: $late,
+         started_at: time::now() })[0].id } ELSE { NONE };
+       IF $on { UPDATE $job SET last_slot = $slot, next_run_at = $next,
+         enabled = IF $next = NONE { false } ELSE { enabled } };
        RETURN $run;`,
       { job, slot, late, next },
     );
