@@ -12,6 +12,7 @@ import {
   type ProvisionAdapter,
 } from '../../src-main/services/provision-adapter.ts';
 import { createVault } from '../../src-main/services/vault.ts';
+import { VPS_ONLY_BACKUP_DEPS } from '../helpers/vps-only-backups.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'mono-schedule-off-'));
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -52,10 +53,7 @@ test('a schedule turned off while a scheduled look reads the folder makes no bac
     vault,
     prefs,
     provision,
-    agent: { status: () => ({ state: 'stopped' }) as never, stop: async () => {} },
-    local: { env: () => ({}), command: [], start: async () => {} },
-    move: { secrets: () => ({}), settings: () => ({}), followed: () => {} },
-    emit: () => {},
+    ...VPS_ONLY_BACKUP_DEPS,
     log: () => {},
     checkEveryMs: 20,
   });

@@ -13,6 +13,7 @@ import {
   type ProvisionAdapter,
 } from '../../src-main/services/provision-adapter.ts';
 import { createVault } from '../../src-main/services/vault.ts';
+import { VPS_ONLY_BACKUP_DEPS } from '../helpers/vps-only-backups.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'mono-give-up-'));
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -44,10 +45,7 @@ test('a backup that never ends is given up after its limit, and Back up now work
     vault,
     prefs,
     provision,
-    agent: { status: () => ({ state: 'stopped' }) as never, stop: async () => {} },
-    local: { env: () => ({}), command: [], start: async () => {} },
-    move: { secrets: () => ({}), settings: () => ({}), followed: () => {} },
-    emit: () => {},
+    ...VPS_ONLY_BACKUP_DEPS,
     log: (message) => logged.push(message),
     giveUpAfterMs: 1500,
   });

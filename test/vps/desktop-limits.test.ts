@@ -16,6 +16,7 @@ import { createPrefsStore } from '../../src-main/services/prefs.ts';
 import type { ProvisionEvent } from '../../src-main/services/provision-adapter.ts';
 import { createVpsProvision, VPS_INSTALL_STEPS } from '../../src-main/services/provision-vps.ts';
 import { createVault } from '../../src-main/services/vault.ts';
+import { VPS_ONLY_BACKUP_DEPS } from '../helpers/vps-only-backups.ts';
 import { type AgentFakes, FAKE_ANTHROPIC_KEY, FAKE_TELEGRAM_TOKEN, startAgentFakes } from './agent-fakes.ts';
 import {
   buildRelease,
@@ -129,10 +130,7 @@ describe('a backup that hangs on the VPS', { timeout: 600_000 }, () => {
       prefs,
       provision,
       // Only a VPS backup runs here: the local agent is never asked for.
-      agent: { status: () => ({ state: 'stopped' }) as never, stop: async () => {} },
-      local: { env: () => ({}), command: [], start: async () => {} },
-      move: { secrets: () => ({}), settings: () => ({}), followed: () => {} },
-      emit: () => {},
+      ...VPS_ONLY_BACKUP_DEPS,
       log: () => {},
     });
   });
