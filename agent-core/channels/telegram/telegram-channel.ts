@@ -229,17 +229,24 @@ export class TelegramChannel implements Channel {
     }
   }
 
-  async #poll(): Promise<void> {
-    let offset: number | undefined;
-    let failures = 0;
-    const api = await this.api();
+  /** Deletes the bot's webhook (keeping the updates Telegram holds); false when that failed too. */
+  async #clearWebhook(api: Api): Promise<boolean> {
     try {
-      // A webhook left over from another setup would make getUpdates fail with 409.
       await api.deleteWebhook({ drop_pending_updates: false }, this.#signal);
+      this.log.info('a telegram webhook was set (another setup?): deleted it to poll for updates');
+      return true;
     } catch (error) {
       if (!this.#stop.signal.aborted)
         this.log.warn({ reason: describe(error) }, 'could not clear the telegram webhook');
+      return false;
     }
+  }
+
+  async #poll(): Promise<void> {
+    let offset: number | undefined;
+    let failures = 0;
+    let webhookCleared = false;
+    const api = await this.api();
     while (!this.#stop.signal.aborted) {
       try {
         const updates = await api.getUpdates(
@@ -264,6 +271,13 @@ export class TelegramChannel implements Channel {
         this.#setState({ state: 'polling' });
       } catch (error) {
         if (this.#stop.signal.aborted) break;
+        // A webhook left over from another setup makes getUpdates fail with 409 until it is deleted. Deleted when
+        // Telegram says so, not before every start (a round trip each restart); once per start, so this agent
+        // does not fight another one that keeps setting it.
+        if (!webhookCleared && webhookActive(error)) {
+          webhookCleared = true;
+          if (await this.#clearWebhook(api)) continue;
+        }
         if (error instanceof InboundRefusedError) {
           this.#setState({ state: 'polling', detail: `paused: ${error.message}` });
           await sleep(error.retryAfterMs, this.#stop.signal);
@@ -284,6 +298,11 @@ export class TelegramChannel implements Channel {
     }
     this.#setState({ state: 'off' });
   }
+}
+
+/** Telegram refuses getUpdates while a webhook is set: 409 "can't use getUpdates method while webhook is active". */
+function webhookActive(error: unknown): boolean {
+  return isGrammyError(error) && error.error_code === 409 && /webhook is active/i.test(error.description);
 }
 
 // grammY's error classes, once it is loaded. Every API error comes after the load, so they are set by then.
