@@ -2,7 +2,9 @@
 // written to .incoming/ with its size capped while it streams (a sender cannot fill the disk past the limit,
 // whatever they declared), and moved into place only once it is complete; a crash leaves only .incoming/
 // leftovers, which the next start clears.
+
 import { createHash, randomBytes } from 'node:crypto';
+import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import { mkdir, open, readdir, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -66,14 +68,13 @@ export class MediaFiles {
         done(null, chunk);
       },
     });
+    const file = createWriteStream(path, { mode: 0o600 });
     try {
-      await pipeline(
-        Readable.from(body),
-        meter,
-        createWriteStream(path, { mode: 0o600 }),
-        ...(signal ? [{ signal }] : []),
-      );
+      await pipeline(Readable.from(body), meter, file, ...(signal ? [{ signal }] : []));
     } catch (error) {
+      // The pipeline can fail before the file is even open: removed only once the stream has opened (creating
+      // it) and closed, else the file would appear after the unlink and stay behind.
+      if (!file.closed) await once(file, 'close').catch(() => {});
       await unlink(path).catch(() => {});
       throw error;
     }
