@@ -49,9 +49,11 @@ const HTTP_RSS = { secondHalfMb: 12, totalMb: 32 };
  * glibc's defaults it grew in steps of tens of MB that never came back (first/second half +10/+21, −13/+38, +80/−3,
  * −9/+51 MB in four runs); with the allocator settings the agent is started with (two arenas, a fixed mmap
  * threshold) it measured +0.4/+6.9, +6.6/+2.4, +5.7/−5.7, +9.8/−7.2 and +15.6/+0.1 MB on this machine kind (the
- * last beside a soak and a VPS test).
+ * last beside a soak and a VPS test), and +1.1/+15.0 in a full suite run: the engine's write buffer filling with
+ * the valid traffic's writes can land in either half, so the second half's bound is 20 MB (the glibc runs above
+ * exceed it three times in four, and all four exceed the 24 MB in all).
  */
-const HUB_RSS = { secondHalfMb: 12, totalMb: 24 };
+const HUB_RSS = { secondHalfMb: 20, totalMb: 24 };
 /** Inputs sent before the baseline: the first of each kind loads code and sizes caches once. */
 const WARM_UP = 2_000;
 const OWNER = 4602;
