@@ -1,10 +1,23 @@
-// The parts of the desktop's backups a VPS-only test has no use for: no local agent to stop or start, nothing to
-// move, no window to tell. Spread into createBackups() beside the parts the test is about.
-import type { BackupsDeps } from '../../src-main/services/backups.ts';
+// The desktop's backups for a test about VPS backups alone: a fresh vault in the desktop's folder, and none of the
+// parts such a test has no use for (no local agent to stop or start, nothing to move, no window to tell).
+import { join } from 'node:path';
+import { type Backups, type BackupsDeps, createBackups } from '../../src-main/services/backups.ts';
+import { createVault } from '../../src-main/services/vault.ts';
 
-export const VPS_ONLY_BACKUP_DEPS: Pick<BackupsDeps, 'agent' | 'local' | 'move' | 'emit'> = {
-  agent: { status: () => ({ state: 'stopped' }) as never, stop: async () => {} },
-  local: { env: () => ({}), command: [], start: async () => {} },
-  move: { secrets: () => ({}), settings: () => ({}), followed: () => {} },
-  emit: () => {},
-};
+export async function vpsOnlyBackups(
+  dataDir: string,
+  parts: Pick<BackupsDeps, 'prefs' | 'provision' | 'log'> &
+    Partial<Pick<BackupsDeps, 'checkEveryMs' | 'giveUpAfterMs'>>,
+): Promise<Backups> {
+  const vault = createVault({ file: join(dataDir, 'vault.json') });
+  await vault.create('a passphrase for this test vault');
+  return createBackups({
+    dataDir,
+    vault,
+    agent: { status: () => ({ state: 'stopped' }) as never, stop: async () => {} },
+    local: { env: () => ({}), command: [], start: async () => {} },
+    move: { secrets: () => ({}), settings: () => ({}), followed: () => {} },
+    emit: () => {},
+    ...parts,
+  });
+}

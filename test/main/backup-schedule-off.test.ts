@@ -5,14 +5,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { createBackups } from '../../src-main/services/backups.ts';
 import { createPrefsStore } from '../../src-main/services/prefs.ts';
 import {
   createUnavailableProvision,
   type ProvisionAdapter,
 } from '../../src-main/services/provision-adapter.ts';
-import { createVault } from '../../src-main/services/vault.ts';
-import { VPS_ONLY_BACKUP_DEPS } from '../helpers/vps-only-backups.ts';
+import { vpsOnlyBackups } from '../helpers/vps-only-backups.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'mono-schedule-off-'));
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -46,17 +44,7 @@ test('a schedule turned off while a scheduled look reads the folder makes no bac
       return current;
     },
   };
-  const vault = createVault({ file: join(root, 'vault.json') });
-  await vault.create('a passphrase for this test vault');
-  const backups = createBackups({
-    dataDir: root,
-    vault,
-    prefs,
-    provision,
-    ...VPS_ONLY_BACKUP_DEPS,
-    log: () => {},
-    checkEveryMs: 20,
-  });
+  const backups = await vpsOnlyBackups(root, { prefs, provision, log: () => {}, checkEveryMs: 20 });
   backups.start();
   await new Promise((r) => setTimeout(r, 500));
   backups.stop();

@@ -6,14 +6,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import type { BackupOverview } from '../../src-main/ipc/contract.ts';
-import { type Backups, createBackups } from '../../src-main/services/backups.ts';
+import type { Backups } from '../../src-main/services/backups.ts';
 import { createPrefsStore } from '../../src-main/services/prefs.ts';
 import {
   createUnavailableProvision,
   type ProvisionAdapter,
 } from '../../src-main/services/provision-adapter.ts';
-import { createVault } from '../../src-main/services/vault.ts';
-import { VPS_ONLY_BACKUP_DEPS } from '../helpers/vps-only-backups.ts';
+import { vpsOnlyBackups } from '../helpers/vps-only-backups.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'mono-give-up-'));
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -37,15 +36,10 @@ test('a backup that never ends is given up after its limit, and Back up now work
   };
   const prefs = createPrefsStore(join(root, 'desktop.json'));
   prefs.update({ mode: 'vps', vps: { host: '192.0.2.1', port: 22, user: 'root', keyPath: '/dev/null' } });
-  const vault = createVault({ file: join(root, 'vault.json') });
-  await vault.create('a passphrase for this test vault');
   const logged: string[] = [];
-  const backups = createBackups({
-    dataDir: root,
-    vault,
+  const backups = await vpsOnlyBackups(root, {
     prefs,
     provision,
-    ...VPS_ONLY_BACKUP_DEPS,
     log: (message) => logged.push(message),
     giveUpAfterMs: 1500,
   });

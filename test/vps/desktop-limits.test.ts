@@ -10,13 +10,12 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Secret } from '../../agent-core/config/secret.ts';
 import type { BackupOverview, VpsTarget } from '../../src-main/ipc/contract.ts';
-import { type Backups, createBackups } from '../../src-main/services/backups.ts';
+import type { Backups } from '../../src-main/services/backups.ts';
 import { createInstallTracker } from '../../src-main/services/install.ts';
 import { createPrefsStore } from '../../src-main/services/prefs.ts';
 import type { ProvisionEvent } from '../../src-main/services/provision-adapter.ts';
 import { createVpsProvision, VPS_INSTALL_STEPS } from '../../src-main/services/provision-vps.ts';
-import { createVault } from '../../src-main/services/vault.ts';
-import { VPS_ONLY_BACKUP_DEPS } from '../helpers/vps-only-backups.ts';
+import { vpsOnlyBackups } from '../helpers/vps-only-backups.ts';
 import { type AgentFakes, FAKE_ANTHROPIC_KEY, FAKE_TELEGRAM_TOKEN, startAgentFakes } from './agent-fakes.ts';
 import {
   buildRelease,
@@ -122,17 +121,8 @@ describe('a backup that hangs on the VPS', { timeout: 600_000 }, () => {
 
     const prefs = createPrefsStore(join(await mkdtemp(join(tmpdir(), 'mono-hang-prefs-')), 'desktop.json'));
     prefs.update({ mode: 'vps', vps: target });
-    const vault = createVault({ file: join(home, 'vault.json') });
-    await vault.create('a passphrase for this test vault');
-    backups = createBackups({
-      dataDir: join(home, 'desktop'),
-      vault,
-      prefs,
-      provision,
-      // Only a VPS backup runs here: the local agent is never asked for.
-      ...VPS_ONLY_BACKUP_DEPS,
-      log: () => {},
-    });
+    // Only a VPS backup runs here: the local agent is never asked for.
+    backups = await vpsOnlyBackups(join(home, 'desktop'), { prefs, provision, log: () => {} });
   });
 
   after(async () => {
