@@ -21,9 +21,11 @@ if (files.length === 0) {
   process.exit(1);
 }
 const concurrency = process.env.MONO_TEST_CONCURRENCY ?? '2';
+// --test-force-exit: a file whose tests are done exits even if something it broke still holds the event loop (a
+// request the engine never answers, say), so a regression fails the run instead of hanging it.
 const result = spawnSync(
   process.execPath,
-  ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, ...files],
+  ['--import', 'tsx', '--test', '--test-force-exit', `--test-concurrency=${concurrency}`, ...files],
   { stdio: 'inherit', env: { ...process.env, MONO_LOG_LEVEL: process.env.MONO_LOG_LEVEL ?? 'warn' } },
 );
 process.exit(result.status ?? 1);

@@ -14,6 +14,7 @@ import type { Logger } from '../log/logger.ts';
 import { errorMessage } from '../util/error-message.ts';
 import type { Gate } from './gate.ts';
 import { decide, HUB_LIMITS, type HubRequest, idOf, notAllowed, notFound, type Recorded } from './rules.ts';
+import { SessionOrder } from './session-order.ts';
 
 interface ClientSession {
   /** The client's own id for it (undefined: the connection's default session). */
@@ -24,6 +25,8 @@ interface ClientSession {
   /** Session set-up asked for before signing in: answered by the hub, run once the session has signed in. */
   pending: { method: string; params: unknown[] | undefined }[];
   unroute: () => void;
+  /** When each of its requests may run (see session-order.ts). */
+  order: SessionOrder;
 }
 
 interface Request extends HubRequest {
@@ -87,23 +90,20 @@ export class HubConnection {
     this.#closed = true;
     await this.#ready.catch(() => {});
     for (const [txn, session] of this.#transactions) {
-      await this.#call({ method: 'cancel', params: [new Uuid(txn)], session: session.engine }).catch(
-        () => {},
-      );
+      await this.#call({ method: 'cancel', params: [new Uuid(txn)], session }).catch(() => {});
     }
     this.#transactions.clear();
     // Detaching a session does not stop its live queries: kill each one, from the session that owns it.
     for (const [id, live] of this.#lives) {
       live.unroute();
-      await this.#call({ method: 'kill', params: [new Uuid(id)], session: live.session.engine }).catch(
-        (error) =>
-          this.#log.debug({ err: error, live: id }, 'could not kill a closed connection’s live query'),
+      await this.#call({ method: 'kill', params: [new Uuid(id)], session: live.session }).catch((error) =>
+        this.#log.debug({ err: error, live: id }, 'could not kill a closed connection’s live query'),
       );
     }
     this.#lives.clear();
     for (const session of this.#sessions.values()) {
       session.unroute();
-      await this.#call({ method: 'detach', session: session.engine }).catch(() => {});
+      await this.#call({ method: 'detach', session }).catch(() => {});
     }
     this.#sessions.clear();
   }
@@ -202,7 +202,7 @@ export class HubConnection {
       this.#call({
         method: request.method,
         params: request.params,
-        session: session!.engine,
+        session: session!,
         ...(txnId ? { txn: new Uuid(txnId) } : {}),
       });
     let result: unknown;
@@ -248,7 +248,7 @@ export class HubConnection {
         if (first) this.onSignedIn();
         const held = session.pending;
         session.pending = [];
-        for (const { method, params } of held) await this.#call({ method, params, session: session.engine });
+        for (const { method, params } of held) await this.#call({ method, params, session });
         return;
       }
       case 'signed-out':
@@ -257,8 +257,7 @@ export class HubConnection {
         return;
       case 'transaction':
         // Began by a request still running when the connection closed: nobody will commit it.
-        if (this.#closed)
-          await this.#call({ method: 'cancel', params: [result], session: session.engine }).catch(() => {});
+        if (this.#closed) await this.#call({ method: 'cancel', params: [result], session }).catch(() => {});
         else this.#transactions.set(idOf(result) ?? String(result), session);
         return;
       case 'transaction-end':
@@ -312,7 +311,7 @@ export class HubConnection {
   #own(id: string, session: ClientSession): void {
     if (this.#closed) {
       // Started by a request that was still running when the connection closed: nobody will listen to it.
-      this.#call({ method: 'kill', params: [new Uuid(id)], session: session.engine }).catch(() => {});
+      this.#call({ method: 'kill', params: [new Uuid(id)], session }).catch(() => {});
       return;
     }
     if (this.#lives.has(id)) return;
@@ -330,14 +329,20 @@ export class HubConnection {
   }
 
   async #attach(client: Uuid | undefined): Promise<ClientSession> {
-    const engine = Uuid.v4();
-    await this.#call({ method: 'attach', session: engine });
+    const session: ClientSession = {
+      client,
+      engine: Uuid.v4(),
+      authenticated: false,
+      pending: [],
+      unroute: () => {},
+      order: new SessionOrder(),
+    };
+    await this.#call({ method: 'attach', session });
     if (this.#closed && client) {
-      await this.#call({ method: 'detach', session: engine });
+      await this.#call({ method: 'detach', session });
       throw new RpcRefusal(notFound('Connection'));
     }
-    const session: ClientSession = { client, engine, authenticated: false, pending: [], unroute: () => {} };
-    session.unroute = this.#engine.routeSession(engine, (notification) =>
+    session.unroute = this.#engine.routeSession(session.engine, (notification) =>
       this.#notify(notification, session),
     );
     this.#sessions.set(client ? (idOf(client) ?? '') : '', session);
@@ -349,14 +354,14 @@ export class HubConnection {
       if (live.session !== session) continue;
       live.unroute();
       this.#lives.delete(id);
-      await this.#call({ method: 'kill', params: [new Uuid(id)], session: session.engine }).catch(() => {});
+      await this.#call({ method: 'kill', params: [new Uuid(id)], session }).catch(() => {});
     }
     for (const [txn, owner] of this.#transactions) {
       if (owner === session) this.#transactions.delete(txn);
     }
     session.unroute();
     this.#sessions.delete(session.client ? (idOf(session.client) ?? '') : '');
-    await this.#call({ method: 'detach', session: session.engine });
+    await this.#call({ method: 'detach', session });
   }
 
   #notify(notification: LiveNotification, session: ClientSession): void {
@@ -368,17 +373,26 @@ export class HubConnection {
     this.#send({ result: session.client ? { ...rest, session: session.client } : rest });
   }
 
-  async #call(request: { method: string; params?: unknown[] | undefined; session: Uuid; txn?: Uuid }) {
+  /** Runs one request in one of this connection's engine sessions, in that session's order. */
+  async #call(request: {
+    method: string;
+    params?: unknown[] | undefined;
+    session: ClientSession;
+    txn?: Uuid;
+  }) {
     const frame: Record<string, unknown> = {
       id: `h${++this.#nextId}`,
       method: request.method,
-      session: request.session,
+      session: request.session.engine,
     };
     // Absent fields stay absent: CBOR would turn `undefined` into NONE, which the engine reads as a value.
     if (request.params !== undefined) frame.params = request.params;
     if (request.txn !== undefined) frame.txn = request.txn;
     const codec = this.#engine.codec;
-    const response = codec.decode(await this.#engine.executeRaw(codec.encode(frame)));
+    const encoded = codec.encode(frame);
+    const response = codec.decode(
+      await request.session.order.run(request.method, () => this.#engine.executeRaw(encoded)),
+    );
     const error = asRpcError(response);
     if (error) throw new RpcRefusal(error);
     return response as unknown;

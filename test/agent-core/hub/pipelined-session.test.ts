@@ -1,0 +1,120 @@
+// A client that sends its requests without waiting for answers, mixing session changes (`use`, `let`, `set`,
+// `unset`) with queries and selects on the same session: what the SDK does after a reconnect, and what anyone can
+// do on purpose. The embedded engine deadlocks a session when a state change runs beside another request of it
+// (see session-order.ts): every request must still be answered, once, and in effect in the order it was sent.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { Uuid } from 'surrealdb';
+import { Secret } from '../../../agent-core/config/secret.ts';
+import { openDatastore } from '../../../agent-core/db/datastore.ts';
+import type { Datastore } from '../../../agent-core/db/datastore-types.ts';
+import { type Hub, startHub } from '../../../agent-core/hub/server.ts';
+import { silentLogger } from '../../../agent-core/log/logger.ts';
+import { RawRpcClient } from './raw-client.ts';
+
+const USER = 'mono_desktop';
+const PASSWORD = 'hub-password-for-pipelined-sessions';
+const SIGNIN = [{ user: USER, pass: PASSWORD, ns: 'mono', db: 'agent' }];
+const ROUNDS = 25;
+/** Far longer than a round takes (a few ms); a deadlocked session never answers at all. */
+const ROUND_DEADLINE_MS = 10_000;
+let ds: Datastore;
+let hub: Hub;
+
+before(async () => {
+  ds = await openDatastore({ url: 'mem://', log: silentLogger });
+  await ds.db.query('DEFINE TABLE message SCHEMALESS; CREATE message:one SET text = "hi"').collect();
+  hub = await startHub(ds, {
+    listen: { host: '127.0.0.1', port: 0 },
+    credentials: { username: USER, password: new Secret(PASSWORD) },
+    log: silentLogger,
+  });
+  await hub.ready;
+});
+
+// Bounded: with a deadlocked session the hub's close would wait for it forever.
+after(
+  async () => {
+    await hub?.close();
+    await ds?.close();
+  },
+  { timeout: 15_000 },
+);
+
+type Answer = Awaited<ReturnType<RawRpcClient['call']>>;
+
+/** The first statement's result of a query answer (or what went wrong). */
+function firstResult(answer: Answer): unknown {
+  if (answer.error) return `error: ${answer.error.message}`;
+  const [first] = answer.result as { status: string; result: unknown }[];
+  return first?.status === 'OK' ? first.result : `ERR ${String(first?.result)}`;
+}
+
+/** One round on one session, every request sent before any answer is read. */
+function pipeline(client: RawRpcClient, round: number, session: Uuid | undefined) {
+  const extra = session ? { session } : {};
+  const send = (method: string, params?: unknown[]) => client.call(method, params, extra);
+  return {
+    setA: send('let', ['a', round]),
+    readA: send('query', ['RETURN $a']),
+    use: send('use', ['mono', 'agent']),
+    select: send('select', ['message']),
+    setB: send('set', ['b', `b${round}`]),
+    readB: send('query', ['RETURN $b']),
+    messages: send('query', ['SELECT VALUE text FROM message']),
+    unsetB: send('unset', ['b']),
+    readBAgain: send('query', ['RETURN $b']),
+    run: send('run', ['string::len', null, ['four']]),
+  };
+}
+
+test('requests pipelined on one session, state changes among them, are all answered once and in order', {
+  timeout: 120_000,
+}, async () => {
+  const client = new RawRpcClient(hub.address);
+  try {
+    assert.equal((await client.call('signin', SIGNIN)).error, undefined);
+    const attached = Uuid.v4();
+    assert.equal((await client.call('attach', undefined, { session: attached })).error, undefined);
+    assert.equal((await client.call('signin', SIGNIN, { session: attached })).error, undefined);
+
+    for (let round = 1; round <= ROUNDS; round++) {
+      const sessions = [undefined, attached].map((session) => pipeline(client, round, session));
+      const everything = sessions.flatMap((requests) => Object.entries(requests));
+      const answered = new Set<string>();
+      let timer: NodeJS.Timeout | undefined;
+      const allAnswered = await Promise.race([
+        Promise.all(
+          everything.map(([name, answer], i) => answer.then(() => answered.add(`${i}:${name}`))),
+        ).then(() => true),
+        new Promise<false>((resolve) => {
+          timer = setTimeout(() => resolve(false), ROUND_DEADLINE_MS);
+        }),
+      ]);
+      clearTimeout(timer);
+      const missing = everything.map(([name], i) => `${i}:${name}`).filter((key) => !answered.has(key));
+      assert.ok(allAnswered, `round ${round}: never answered: ${missing.join(', ')}`);
+
+      for (const requests of sessions) {
+        for (const name of ['setA', 'use', 'setB', 'unsetB'] as const)
+          assert.equal((await requests[name]).error, undefined, `round ${round}: ${name}`);
+        assert.equal(firstResult(await requests.readA), round, `round ${round}: RETURN $a after let`);
+        assert.equal(firstResult(await requests.readB), `b${round}`, `round ${round}: RETURN $b after set`);
+        assert.equal(
+          firstResult(await requests.readBAgain),
+          undefined,
+          `round ${round}: RETURN $b after unset`,
+        );
+        assert.deepEqual(firstResult(await requests.messages), ['hi']);
+        assert.deepEqual(
+          ((await requests.select).result as { text: string }[]).map((row) => row.text),
+          ['hi'],
+        );
+        assert.equal((await requests.run).result, 4, `round ${round}: run`);
+      }
+    }
+    assert.equal(client.strays, 0, 'no request answered twice, no answer to a request never sent');
+  } finally {
+    await client.close();
+  }
+});
