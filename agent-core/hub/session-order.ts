@@ -16,6 +16,7 @@ export const SESSION_STATE_METHODS: ReadonlySet<string> = new Set([
   'signin',
   'signup',
   'authenticate',
+  'refresh',
   'invalidate',
   'detach',
 ]);
