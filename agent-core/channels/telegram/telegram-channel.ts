@@ -273,10 +273,11 @@ export class TelegramChannel implements Channel {
         if (this.#stop.signal.aborted) break;
         // A webhook left over from another setup makes getUpdates fail with 409 until it is deleted. Deleted when
         // Telegram says so, not before every start (a round trip each restart); once per start, so this agent
-        // does not fight another one that keeps setting it.
+        // does not fight another one that keeps setting it. A delete that failed is tried again at the next 409,
+        // after the usual backoff.
         if (!webhookCleared && webhookActive(error)) {
-          webhookCleared = true;
-          if (await this.#clearWebhook(api)) continue;
+          webhookCleared = await this.#clearWebhook(api);
+          if (webhookCleared) continue;
         }
         if (error instanceof InboundRefusedError) {
           this.#setState({ state: 'polling', detail: `paused: ${error.message}` });

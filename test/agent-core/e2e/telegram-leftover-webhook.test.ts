@@ -39,12 +39,33 @@ describe('a telegram webhook left over from another setup', { timeout: 60_000 },
     assert.equal(channels?.telegram, 'polling');
   });
 
+  test('a delete Telegram refuses is tried again after the backoff, and the waiting message is answered once', async () => {
+    await suite.agent.stop();
+    telegram.webhook = { url: 'https://old-server.example/telegram', max_connections: 40 };
+    telegram.failNextWith('deleteWebhook', 1, { error_code: 500, description: 'Internal Server Error' });
+    const before = telegram.calls.length;
+    const answered = telegram.sent.length;
+    telegram.sendText({ chatId: OWNER, userId: OWNER, text: 'sent while the delete failed' });
+    await suite.agent.start();
+    const reply = (await telegram.waitForSent(answered + 1, { timeoutMs: 20_000 })).at(-1);
+    assert.match(reply!.text, /sent while the delete failed/);
+    assert.equal(telegram.webhook, undefined, 'the webhook is gone');
+    const deletes = telegram.calls
+      .slice(before)
+      .filter((c) => c.method === 'deleteWebhook')
+      .map((c) => c.status);
+    assert.deepEqual(deletes, [500, 200], 'refused once, then deleted');
+    await allowTimeForDuplicates();
+    assert.equal(telegram.sent.length, answered + 1, 'answered once');
+  });
+
   test('after a restart without a webhook, polling starts without deleting one', async () => {
     await suite.agent.stop();
     const before = telegram.calls.length;
     await suite.agent.start();
+    const answered = telegram.sent.length;
     telegram.sendText({ chatId: OWNER, userId: OWNER, text: 'after the restart' });
-    await telegram.waitForSent(2, { timeoutMs: 15_000 });
+    await telegram.waitForSent(answered + 1, { timeoutMs: 15_000 });
     const since = telegram.calls.slice(before).map((c) => c.method);
     assert.ok(since.includes('getUpdates'));
     assert.equal(since.includes('deleteWebhook'), false, `no deleteWebhook call: ${since.join(', ')}`);
