@@ -6,13 +6,12 @@ import { connect } from 'node:net';
 import { after, before, test } from 'node:test';
 import { CborCodec, RecordId, Uuid } from 'surrealdb';
 import { Secret } from '../../../agent-core/config/secret.ts';
-import { openDatastore } from '../../../agent-core/db/datastore.ts';
 import type { Datastore } from '../../../agent-core/db/datastore-types.ts';
 import { type Hub, startHub } from '../../../agent-core/hub/server.ts';
 import { silentLogger } from '../../../agent-core/log/logger.ts';
+import { startMemoryHub, USER } from './memory-hub.ts';
 import { RawRpcClient } from './raw-client.ts';
 
-const USER = 'mono_desktop';
 const PASSWORD = 'hub-password-for-hostile-tests';
 const SIGNIN = [{ user: USER, pass: PASSWORD, ns: 'mono', db: 'agent' }];
 let ds: Datastore;
@@ -63,14 +62,7 @@ function upgradeRequest(target: string, extra = ''): string {
 }
 
 before(async () => {
-  ds = await openDatastore({ url: 'mem://', log: silentLogger });
-  await ds.db.query('DEFINE TABLE message SCHEMALESS; CREATE message:one SET text = "hi"').collect();
-  hub = await startHub(ds, {
-    listen: { host: '127.0.0.1', port: 0 },
-    credentials: { username: USER, password: new Secret(PASSWORD) },
-    log: silentLogger,
-  });
-  await hub.ready;
+  ({ ds, hub } = await startMemoryHub(PASSWORD));
 });
 
 after(async () => {

@@ -1,18 +1,15 @@
 // A client that sends its requests without waiting for answers, mixing session changes (`use`, `let`, `set`,
-// `unset`) with queries and selects on the same session: what the SDK does after a reconnect, and what anyone can
+// `unset`) with queries and selects on the same session: what a client library may do, and what anyone can
 // do on purpose. The embedded engine deadlocks a session when a state change runs beside another request of it
 // (see session-order.ts): every request must still be answered, once, and in effect in the order it was sent.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { Uuid } from 'surrealdb';
-import { Secret } from '../../../agent-core/config/secret.ts';
-import { openDatastore } from '../../../agent-core/db/datastore.ts';
 import type { Datastore } from '../../../agent-core/db/datastore-types.ts';
-import { type Hub, startHub } from '../../../agent-core/hub/server.ts';
-import { silentLogger } from '../../../agent-core/log/logger.ts';
+import type { Hub } from '../../../agent-core/hub/server.ts';
+import { startMemoryHub, USER } from './memory-hub.ts';
 import { RawRpcClient } from './raw-client.ts';
 
-const USER = 'mono_desktop';
 const PASSWORD = 'hub-password-for-pipelined-sessions';
 const SIGNIN = [{ user: USER, pass: PASSWORD, ns: 'mono', db: 'agent' }];
 const ROUNDS = 25;
@@ -22,14 +19,7 @@ let ds: Datastore;
 let hub: Hub;
 
 before(async () => {
-  ds = await openDatastore({ url: 'mem://', log: silentLogger });
-  await ds.db.query('DEFINE TABLE message SCHEMALESS; CREATE message:one SET text = "hi"').collect();
-  hub = await startHub(ds, {
-    listen: { host: '127.0.0.1', port: 0 },
-    credentials: { username: USER, password: new Secret(PASSWORD) },
-    log: silentLogger,
-  });
-  await hub.ready;
+  ({ ds, hub } = await startMemoryHub(PASSWORD));
 });
 
 // Bounded: with a deadlocked session the hub's close would wait for it forever.
