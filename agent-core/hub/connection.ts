@@ -56,6 +56,8 @@ export class HubConnection {
   #requestsBeforeSignin = 0;
   #failedSignins = 0;
   #signingIn = false;
+  /** Frames of this connection being handled (see HUB_LIMITS.requestsInFlight). */
+  #inFlight = 0;
 
   /**
    * `userDefined`: settles once the hub user exists; nothing is answered before (sign-in would fail).
@@ -109,6 +111,16 @@ export class HubConnection {
   }
 
   async #onMessage(data: Buffer, isBinary: boolean): Promise<void> {
+    // Frames already read when the socket pauses still arrive: the bound is the limit plus at most one read's worth.
+    if (++this.#inFlight === HUB_LIMITS.requestsInFlight) this.#socket.pause();
+    try {
+      await this.#handleFrame(data, isBinary);
+    } finally {
+      if (this.#inFlight-- === HUB_LIMITS.requestsInFlight) this.#socket.resume();
+    }
+  }
+
+  async #handleFrame(data: Buffer, isBinary: boolean): Promise<void> {
     if (!this.authenticated) {
       if (data.byteLength > HUB_LIMITS.frameBeforeSignin) {
         this.#socket.close(1009, 'frame too large before sign-in');

@@ -23,6 +23,11 @@ export const HUB_LIMITS = {
   signinsAtOnce: 2,
   /** Largest frame once signed in. */
   frameAfterSignin: 16 * 1024 * 1024,
+  /**
+   * Requests of one connection being handled at once; past it the hub stops reading the connection until one is
+   * answered, so a client pipelining large frames waits in its own socket instead of in the agent's memory.
+   */
+  requestsInFlight: 32,
   /** `use`/`let`/`unset` requests held per session until it signs in. */
   heldPerSession: 8,
   /** Engine sessions per connection, its default session included. */

@@ -1,11 +1,13 @@
 // A client that sends its requests without waiting for answers, mixing session changes (`use`, `let`, `set`,
-// `unset`) with queries and selects on the same session: what a client library may do, and what anyone can
-// do on purpose. The embedded engine deadlocks a session when a state change runs beside another request of it
+// `unset`) with queries and selects on the same session, as any client may (by mistake or on purpose).
+// The embedded engine deadlocks a session when a state change runs beside another request of it
 // (see session-order.ts): every request must still be answered, once, and in effect in the order it was sent.
+// And a client pipelining hundreds of large frames at a slow engine: the hub reads no faster than it answers.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { Uuid } from 'surrealdb';
 import type { Datastore } from '../../../agent-core/db/datastore-types.ts';
+import { HUB_LIMITS } from '../../../agent-core/hub/rules.ts';
 import type { Hub } from '../../../agent-core/hub/server.ts';
 import { startMemoryHub, USER } from './memory-hub.ts';
 import { RawRpcClient } from './raw-client.ts';
@@ -105,6 +107,47 @@ test('requests pipelined on one session, state changes among them, are all answe
     }
     assert.equal(client.strays, 0, 'no request answered twice, no answer to a request never sent');
   } finally {
+    await client.close();
+  }
+});
+
+test('hundreds of large requests pipelined: all answered once, and the engine holds only a few dozen at a time', {
+  timeout: 120_000,
+}, async () => {
+  const client = new RawRpcClient(hub.address);
+  const engine = ds.engine!;
+  const execute = engine.executeRaw.bind(engine);
+  // Watches the real engine, made slow (each request held 300 ms first): how many of the hub's requests it holds at
+  // once. A slow engine is when a client's pipelined frames would pile up in the agent.
+  let running = 0;
+  let most = 0;
+  engine.executeRaw = async (...args) => {
+    most = Math.max(most, ++running);
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      return await execute(...args);
+    } finally {
+      running -= 1;
+    }
+  };
+  try {
+    assert.equal((await client.call('signin', SIGNIN)).error, undefined);
+    const text = 'x'.repeat(200 * 1024);
+    const answers = await Promise.all(
+      Array.from({ length: 300 }, () => client.call('query', ['RETURN string::len($text)', { text }])),
+    );
+    const lengths = answers.map(
+      (answer) => (answer.result as { result: unknown }[] | undefined)?.[0]?.result,
+    );
+    assert.deepEqual(new Set(lengths), new Set([text.length]), 'every request answered with its result');
+    assert.equal(client.strays, 0, 'none answered twice');
+    // A frame the socket had already read when the hub paused it still arrives: one more than the limit.
+    assert.ok(
+      most <= HUB_LIMITS.requestsInFlight + 1,
+      `the engine held ${most} requests of one client at once (limit ${HUB_LIMITS.requestsInFlight})`,
+    );
+  } finally {
+    engine.executeRaw = execute;
     await client.close();
   }
 });
