@@ -253,9 +253,10 @@ test('search finds a conversation by what was said in it, not only by its name',
 }, async () => {
   const { page, telegram } = stack;
   telegram.sendText({ ...ADA, text: 'Remember the lighthouse on Hiddensee?' });
+  // Exact: the agent's echo of it ("Echo: Remember …") may already be in the thread too.
   await page
     .getByTestId('thread')
-    .getByText('Remember the lighthouse on Hiddensee?')
+    .getByText('Remember the lighthouse on Hiddensee?', { exact: true })
     .waitFor({ timeout: 20_000 });
   await page.getByLabel('Search conversations').fill('LIGHTHOUSE');
   const hit = page.getByTestId('search-hit');
