@@ -10,7 +10,7 @@ import type { Datastore } from '../../../agent-core/db/datastore-types.ts';
 import { type Hub, startHub } from '../../../agent-core/hub/server.ts';
 import { silentLogger } from '../../../agent-core/log/logger.ts';
 import { startMemoryHub, USER } from './memory-hub.ts';
-import { RawRpcClient } from './raw-client.ts';
+import { firstResult, RawRpcClient } from './raw-client.ts';
 
 const PASSWORD = 'hub-password-for-hostile-tests';
 const SIGNIN = [{ user: USER, pass: PASSWORD, ns: 'mono', db: 'agent' }];
@@ -109,10 +109,7 @@ test('before sign-in: only signin, ping, health and version; signup, authenticat
 
 /** The first statement's result of a query, or its error message. */
 async function rows(c: RawRpcClient, sql: string, vars?: object): Promise<unknown> {
-  const answer = await c.call('query', vars ? [sql, vars] : [sql]);
-  if (answer.error) return answer.error.message;
-  const [first] = answer.result as { status: string; result: unknown }[];
-  return first?.status === 'OK' ? first.result : `ERR ${String(first?.result)}`;
+  return firstResult(await c.call('query', vars ? [sql, vars] : [sql]));
 }
 
 test('the hub user reads and writes mono/agent, and cannot define users, change schema or reach another database', {

@@ -10,7 +10,7 @@ import type { Datastore } from '../../../agent-core/db/datastore-types.ts';
 import { HUB_LIMITS } from '../../../agent-core/hub/rules.ts';
 import type { Hub } from '../../../agent-core/hub/server.ts';
 import { startMemoryHub, USER } from './memory-hub.ts';
-import { RawRpcClient } from './raw-client.ts';
+import { firstResult, RawRpcClient } from './raw-client.ts';
 
 const PASSWORD = 'hub-password-for-pipelined-sessions';
 const SIGNIN = [{ user: USER, pass: PASSWORD, ns: 'mono', db: 'agent' }];
@@ -32,15 +32,6 @@ after(
   },
   { timeout: 15_000 },
 );
-
-type Answer = Awaited<ReturnType<RawRpcClient['call']>>;
-
-/** The first statement's result of a query answer (or what went wrong). */
-function firstResult(answer: Answer): unknown {
-  if (answer.error) return `error: ${answer.error.message}`;
-  const [first] = answer.result as { status: string; result: unknown }[];
-  return first?.status === 'OK' ? first.result : `ERR ${String(first?.result)}`;
-}
 
 /** One round on one session, every request sent before any answer is read. */
 function pipeline(client: RawRpcClient, round: number, session: Uuid | undefined) {
@@ -136,9 +127,7 @@ test('hundreds of large requests pipelined: all answered once, and the engine ho
     const answers = await Promise.all(
       Array.from({ length: 300 }, () => client.call('query', ['RETURN string::len($text)', { text }])),
     );
-    const lengths = answers.map(
-      (answer) => (answer.result as { result: unknown }[] | undefined)?.[0]?.result,
-    );
+    const lengths = answers.map(firstResult);
     assert.deepEqual(new Set(lengths), new Set([text.length]), 'every request answered with its result');
     assert.equal(client.strays, 0, 'none answered twice');
     // A frame the socket had already read when the hub paused it still arrives: one more than the limit.

@@ -3,13 +3,20 @@
 import { CborCodec } from 'surrealdb';
 import { WebSocket } from 'ws';
 
+/** One answer of the hub, as `RawRpcClient.call` resolves it. */
+export type RpcAnswer = { result?: unknown; error?: { message: string; kind?: string } };
+
+/** The first statement's result of a query answer, or what went wrong (the error's message, or `ERR …`). */
+export function firstResult(answer: RpcAnswer): unknown {
+  if (answer.error) return answer.error.message;
+  const [first] = answer.result as { status: string; result: unknown }[];
+  return first?.status === 'OK' ? first.result : `ERR ${String(first?.result)}`;
+}
+
 export class RawRpcClient {
   readonly #codec = new CborCodec({});
   readonly #socket: WebSocket;
-  readonly #pending = new Map<
-    number,
-    (response: { result?: unknown; error?: { message: string; kind?: string } }) => void
-  >();
+  readonly #pending = new Map<number, (response: RpcAnswer) => void>();
   readonly opened: Promise<void>;
   readonly closed: Promise<void>;
   /** The WebSocket close code, once closed. */
@@ -57,9 +64,7 @@ export class RawRpcClient {
     await this.opened;
     if (this.#socket.readyState !== this.#socket.OPEN) return { error: { message: 'connection closed' } };
     const id = ++this.#nextId;
-    const answer = new Promise<{ result?: unknown; error?: { message: string; kind?: string } }>((resolve) =>
-      this.#pending.set(id, resolve),
-    );
+    const answer = new Promise<RpcAnswer>((resolve) => this.#pending.set(id, resolve));
     this.#socket.send(this.#codec.encode({ id, method, ...(params ? { params } : {}), ...extra }));
     return answer;
   }
