@@ -112,10 +112,10 @@ export class TelegramChannel implements Channel {
     this.#started();
     if (this.mode === 'webhook') {
       this.#setState({ state: 'webhook' });
-      // A token Telegram refuses, or no network, must not keep the agent down: it says so and keeps trying.
-      if (this.config.webhookUrl && !(await this.#setWebhook(this.config.webhookUrl))) {
-        this.#polling = this.#retryWebhook(this.config.webhookUrl);
-      }
+      // Registered in the background: deliveries (to the address Telegram already has) are taken meanwhile, and a
+      // token Telegram refuses, or no network, must not keep the agent down: it says so and keeps trying.
+      const url = this.config.webhookUrl;
+      if (url) this.#polling = this.#setWebhook(url).then((ok) => (ok ? undefined : this.#retryWebhook(url)));
       return;
     }
     this.#setState({ state: 'polling' });

@@ -5,7 +5,7 @@ import { agentEnv } from '../../helpers/agent-env.ts';
 import { AgentProcess, tempDataDir } from '../../helpers/agent-process.ts';
 import { AgentWithFakes } from '../../helpers/agent-with-fakes.ts';
 import { queryDataDir } from '../../helpers/inspect-datastore.ts';
-import { allowTimeForDuplicates } from '../../helpers/wait.ts';
+import { allowTimeForDuplicates, eventually } from '../../helpers/wait.ts';
 
 const SECRET = 'webhook-secret_for-tests';
 
@@ -92,7 +92,8 @@ describe('telegram over a webhook', { timeout: 60_000 }, () => {
       ),
     ).start();
     try {
-      assert.equal(telegram.webhook?.url, 'https://mono.example.org/telegram');
+      // Registered in the background once the agent is up.
+      await eventually(() => telegram.webhook?.url === 'https://mono.example.org/telegram', 'setWebhook');
       assert.equal(telegram.webhook?.secret_token, 'another-secret');
     } finally {
       await registering.stop();
