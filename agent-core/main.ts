@@ -2,10 +2,16 @@
 // Configuration from the environment; exit code 2 for bad configuration, 1 for a failed start or a crash.
 import { ConfigError, loadConfig } from './config/config.ts';
 import { openConfiguredDatastore } from './db/datastore.ts';
+import type { Datastore } from './db/datastore-types.ts';
+import { DatastoreLockedError } from './db/errors.ts';
+import { acceptHandOvers, preloadAndWaitForTurn, startedByHandOver } from './handover.ts';
+import { inheritedListenFd } from './http/listen-fd.ts';
 import { configuredSecrets, createLogger, type Logger } from './log/logger.ts';
 import { errorMessage } from './util/error-message.ts';
+import { sleep } from './util/sleep.ts';
 
 const SHUTDOWN_DEADLINE_MS = 5000;
+const HANDOVER = 'hand-over';
 
 async function main(): Promise<void> {
   let config: ReturnType<typeof loadConfig>;
@@ -26,10 +32,14 @@ async function main(): Promise<void> {
   // A bug in one turn must not take the agent down for everyone: log it loudly and carry on.
   process.on('unhandledRejection', (reason) => log.error({ err: reason }, 'unhandled promise rejection'));
   exitOnUncaught(log);
+  // Taken before anything can start a child process (the variables that name the socket are removed).
+  inheritedListenFd();
+  const handedOver = startedByHandOver();
+  if (handedOver) await preloadAndWaitForTurn(config, log);
   let agent: Awaited<ReturnType<typeof import('./agent-app.ts').startAgent>>;
   try {
     // The embedded engine opens on its own threads while the rest of the agent's code loads.
-    const opening = openConfiguredDatastore(config, log);
+    const opening = handedOver ? openOnceReleased(config, log) : openConfiguredDatastore(config, log);
     opening.catch(() => {}); // reported by startAgent below
     const { startAgent } = await import('./agent-app.ts');
     agent = await startAgent(config, log, opening);
@@ -42,20 +52,27 @@ async function main(): Promise<void> {
   }
 
   let stopping = false;
-  const shutdown = (signal: string) => {
-    if (stopping) return;
+  /** Drains and stops the agent; false if a stop had already begun. */
+  const stop = async (signal: string): Promise<boolean> => {
+    if (stopping) return false;
     stopping = true;
     log.info({ signal }, 'stopping');
-    // Whatever happens, the process is gone before systemd's or the user's patience runs out.
-    setTimeout(() => process.exit(0), SHUTDOWN_DEADLINE_MS).unref();
-    agent
+    // Whatever happens, the process is gone before systemd's or the user's patience runs out. A hand-over that
+    // never finished exits as a failure, so that systemd starts the service again.
+    setTimeout(() => process.exit(signal === HANDOVER ? 1 : 0), SHUTDOWN_DEADLINE_MS).unref();
+    await agent
       .stop(SHUTDOWN_DEADLINE_MS - 1000, { exiting: true })
-      .catch((error) => log.error({ err: error }, 'error while stopping'))
-      .finally(() => {
-        log.info('stopped');
-        process.exit(0);
-      });
+      .catch((error) => log.error({ err: error }, 'error while stopping'));
+    return true;
   };
+  const shutdown = (signal: string) => {
+    void stop(signal).then((stopped) => {
+      if (!stopped) return;
+      log.info('stopped');
+      process.exit(0);
+    });
+  };
+  if (config.pidFile) acceptHandOvers({ pidFile: config.pidFile, log, stop: () => stop(HANDOVER) });
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
   if (config.exitWithParent) {
@@ -63,6 +80,25 @@ async function main(): Promise<void> {
     process.stdin.once('end', () => shutdown('parent exited'));
     process.stdin.once('error', () => shutdown('parent exited'));
     process.stdin.resume();
+  }
+}
+
+/**
+ * After a hand-over the old release's engine lets go of the datastore's files only as its process exits (see
+ * DESIGN, known traps): try again until it has, for a bounded time.
+ */
+async function openOnceReleased(
+  config: Parameters<typeof openConfiguredDatastore>[0],
+  log: Logger,
+): Promise<Datastore> {
+  const until = Date.now() + 15_000;
+  for (;;) {
+    try {
+      return await openConfiguredDatastore(config, log);
+    } catch (error) {
+      if (!(error instanceof DatastoreLockedError) || Date.now() > until) throw error;
+      await sleep(5);
+    }
   }
 }
 

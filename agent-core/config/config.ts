@@ -35,6 +35,8 @@ export interface AgentConfig {
   features: FeatureConfig;
   /** MONO_EXIT_WITH_PARENT=1: stop when stdin closes (the desktop that started this agent is gone). */
   exitWithParent: boolean;
+  /** MONO_PID_FILE: the systemd unit's PIDFile=; set, the agent hands over to a new release on SIGUSR2 (handover.ts). */
+  pidFile?: string;
   faults: FaultConfig;
 }
 
@@ -158,6 +160,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AgentConfig {
     logLevel,
     features,
     exitWithParent: text('MONO_EXIT_WITH_PARENT') === '1',
+    ...(text('MONO_PID_FILE') ? { pidFile: text('MONO_PID_FILE') } : {}),
     faults,
   };
 }

@@ -5,6 +5,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../log/logger.ts';
+import { inheritedListenFd } from './listen-fd.ts';
 import { type Gate, Router } from './router.ts';
 
 export interface Health {
@@ -79,7 +80,7 @@ export function listen(
   let closing = false;
   // Under systemd socket activation (the VPS unit) the port is already open, passed as fd 3: it stays open
   // while the agent restarts, so a request arriving meanwhile waits instead of being refused.
-  const fd = systemdListenFd();
+  const fd = inheritedListenFd();
   // And then each connection serves one request: a kept-alive one that the stopping release closes just as the
   // client sends on it would cut that delivery (the client sees the connection closed); a new connection instead
   // waits in systemd's socket for the next release. Behind the TLS proxy this costs a loopback handshake.
@@ -139,14 +140,4 @@ export function listen(
     if (fd === undefined) server.listen(port, host, ready);
     else server.listen({ fd }, ready);
   });
-}
-
-/** The listening socket systemd passed to this process (LISTEN_FDS/LISTEN_PID, sd_listen_fds(3)), if any. */
-function systemdListenFd(): number | undefined {
-  const mine = process.env.LISTEN_PID === String(process.pid) && process.env.LISTEN_FDS === '1';
-  // Not for child processes: they did not get the socket.
-  delete process.env.LISTEN_PID;
-  delete process.env.LISTEN_FDS;
-  delete process.env.LISTEN_FDNAMES;
-  return mine ? 3 : undefined;
 }

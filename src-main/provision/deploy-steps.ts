@@ -271,10 +271,15 @@ export const switchRelease: DeployStep = async ({ session, reporter, plan }) => 
 
 export const restart: DeployStep = async (ctx) => {
   const { session, reporter } = ctx;
-  ctx.out.restarts = await reporter.run(`restart`, `Restarting ${LAYOUT.unitName}`, async () => {
-    const restarted = await session.run(restartCommand(), {
+  const what = ctx.plan.handOver
+    ? `Handing ${LAYOUT.unitName} over to ${ctx.plan.release} (a restart if the running agent cannot)`
+    : `Restarting ${LAYOUT.unitName}`;
+  ctx.out.restarts = await reporter.run(`restart`, what, async (note) => {
+    const restarted = await session.run(restartCommand('restart', { handOver: ctx.plan.handOver }), {
       hint: `systemd could not start the agent; see "mono logs ${session.name}".`,
     });
+    // done: the running agent handed over; refused: the new release failed before it stopped, so a restart.
+    if (ctx.plan.handOver) note({ handover: restarted.facts.handover ?? 'not offered' });
     return Number(restarted.facts.NRestarts ?? 0);
   });
 };

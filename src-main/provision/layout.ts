@@ -23,6 +23,8 @@ export const LAYOUT = {
   lockDir: '/var/lock/mono-deploy',
   runtimeDir: '/run/mono',
   hubSocket: '/run/mono/hub.sock',
+  /** The unit's PIDFile=: the agent's process, which may hand the service over to a new one (agent-core/handover.ts). */
+  pidFile: '/run/mono/agent.pid',
   user: 'mono',
   manifest: '.mono-manifest',
 } as const;

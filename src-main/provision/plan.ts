@@ -70,6 +70,12 @@ export interface DeployPlan {
   snapshot: boolean;
   switch: boolean;
   restart: boolean;
+  /**
+   * The running agent hands the service over to the new release instead of a restart (agent-core/handover.ts):
+   * only the release changes — the secrets and the unit (which its process inherits) stay, no snapshot stopped it,
+   * and it runs healthy. The restart step still restarts when the running agent cannot.
+   */
+  handOver: boolean;
   /** What `previous` points at once the new release is healthy. */
   previousAfter: string | undefined;
   /** After a failure: switch back (stages in order), stop a first install, or leave what was there. */
@@ -134,6 +140,7 @@ export function planDeploy(
       snapshot: false,
       switch: true,
       restart: true,
+      handOver: false,
       previousAfter: undefined,
       onFailure: 'stop',
       rollback: [],
@@ -159,6 +166,7 @@ export function planDeploy(
       snapshot: false,
       switch: false,
       restart: kind !== 'unchanged',
+      handOver: false,
       previousAfter: previousKept ? installed.previous : undefined,
       onFailure: kind === 'reconfigure' ? 'rollback' : 'leave',
       rollback: kind === 'reconfigure' ? [{ release: running, config: 'restore', restoreData: false }] : [],
@@ -184,6 +192,7 @@ export function planDeploy(
     snapshot,
     switch: true,
     restart: true,
+    handOver: !configChanges && !snapshot && installed.active === 'active' && installed.healthy,
     previousAfter: running,
     onFailure: 'rollback',
     rollback,

@@ -28,6 +28,8 @@ export interface Stage {
   /** The release the datastore snapshot must have been taken before to be put back. */
   snapshotFor?: string;
   channels: string[];
+  /** The running agent may hand over to this stage's release instead of a restart (see plan.ts). */
+  handOver?: boolean;
 }
 
 export function stageLabel(s: Pick<Stage, 'release' | 'oldConfig' | 'restoreData'>): string {
@@ -57,6 +59,7 @@ export async function runStages(
               oldConfig: stage.oldConfig,
               restoreData: stage.restoreData,
               snapshotFor: stage.snapshotFor,
+              handOver: stage.handOver,
             }),
           );
           const g = await gate(session, {

@@ -59,11 +59,11 @@ export async function rollback(options: RollbackOptions): Promise<RollbackResult
                 .filter(([, m]) => m !== 'off')
                 .map(([c]) => c)
             : remote.channels;
-        return { installed, channels };
+        return { installed, channels, healthy: probe.health?.status === 'ok' };
       },
       ({ installed }) => `current ${installed.current}, previous ${installed.previous}`,
     );
-    const { installed, channels } = seen;
+    const { installed, channels, healthy } = seen;
     const from = installed.current!;
     const to = installed.previous!;
     const settings = { port, timeoutMs: options.healthTimeoutMs ?? 30_000, bakeMs: options.bakeMs ?? 10_000 };
@@ -87,7 +87,8 @@ export async function rollback(options: RollbackOptions): Promise<RollbackResult
         lockToken: held.token,
       }),
     });
-    const there = await runStages(session, reporter, [stage(to, from)], settings);
+    // From a healthy release the switch is a hand-over (nothing but the release changes); else a restart.
+    const there = await runStages(session, reporter, [{ ...stage(to, from), handOver: healthy }], settings);
     await session.run(disarmGuardCommand());
     if (there.ok) return { host: reporter.host, from, to };
     // The previous release is not healthy: the one that ran before the rollback comes back.

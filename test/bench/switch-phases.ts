@@ -8,7 +8,7 @@ import type { AgentFakes } from '../vps/agent-fakes.ts';
 export interface SwitchPhases {
   /** Old release's last reply → systemd's `Stopping` (≤ 0: the last reply came after SIGTERM, from the drain). */
   toSigtermMs: number;
-  /** SIGTERM → the old agent's `stopped` line: its drain and closing. */
+  /** SIGTERM (or the hand-over's `stopping`) → the old agent's `stopped` line: its drain and closing. */
   drainMs: number;
   /** `stopped` → systemd's `Stopped`: the process's exit and systemd's clean-up of the unit. */
   exitMs: number;
@@ -16,6 +16,11 @@ export interface SwitchPhases {
   relaunchMs: number;
   /** `Started` → the new agent's `ready` line: Node's start, loading the bundle, opening the datastore. */
   startMs: number;
+  /**
+   * A hand-over instead of a restart (agent-core/handover.ts): the old agent's `stopped` → the new one's `ready`
+   * (its exit, the datastore opened by the new process, which had loaded beforehand); the three above are NaN.
+   */
+  handOverMs: number;
   /** `ready` → the new release's first reply. */
   firstReplyMs: number;
 }
@@ -25,30 +30,38 @@ export function switchPhases(journal: string, gap: [number, number]): SwitchPhas
   const lines = journal.split('\n').map((line) => ({ at: Number(line.split(' ')[0]) * 1000, line }));
   const first = (match: RegExp, after: number) =>
     lines.find((l) => l.at >= after && match.test(l.line))?.at ?? Number.NaN;
-  // The switch's SIGTERM: the last `Stopping` (systemd's) or `stopping` (the agent's) before the new release's
-  // first reply, whichever journald stamped first (it may receive the agent's line before systemd's own).
+  // The switch's SIGTERM: the last `Stopping` (systemd's) or `stopping` (the agent's) shortly before the new
+  // release's first reply, whichever journald stamped first (it may receive the agent's line before systemd's own).
+  // A hand-over has only the agent's.
   const last = (match: RegExp) =>
-    lines.filter((l) => l.at <= gap[1] && match.test(l.line)).at(-1)?.at ?? Number.NaN;
-  const stopping = Math.min(last(/Stopping mono-agent\.service/), last(/"msg":"stopping"/));
+    lines.filter((l) => l.at >= gap[0] - 5000 && l.at <= gap[1] && match.test(l.line)).at(-1)?.at ??
+    Number.NaN;
+  const stops = [last(/Stopping mono-agent\.service/), last(/"msg":"stopping"/)].filter(Number.isFinite);
+  const stopping = stops.length ? Math.min(...stops) : Number.NaN;
   const stopped = first(/"msg":"stopped"/, stopping);
   const unitStopped = first(/Stopped mono-agent\.service/, stopped);
-  const started = first(/Started mono-agent\.service/, unitStopped);
-  const ready = first(/"msg":"ready"/, started);
+  const handedOver = Number.isNaN(unitStopped) || unitStopped > gap[1];
+  const started = handedOver ? Number.NaN : first(/Started mono-agent\.service/, unitStopped);
+  const ready = first(/"msg":"ready"/, handedOver ? stopped : started);
   const ms = (a: number, b: number) => Math.round(b - a);
   return {
     toSigtermMs: ms(gap[0], stopping),
     drainMs: ms(stopping, stopped),
-    exitMs: ms(stopped, unitStopped),
+    exitMs: handedOver ? Number.NaN : ms(stopped, unitStopped),
     relaunchMs: ms(unitStopped, started),
     startMs: ms(started, ready),
+    handOverMs: handedOver ? ms(stopped, ready) : Number.NaN,
     firstReplyMs: ms(ready, gap[1]),
   };
 }
 
-/** One table cell: `drain 13 + exit 171 + relaunch 16 + start 703 + first reply 889`. */
+/** One table cell: `drain 13 + exit 171 + relaunch 16 + start 703 + first reply 889` (or `+ hand-over 120 +`). */
 export function describePhases(p: SwitchPhases): string {
   const sigterm = p.toSigtermMs > 0 ? `${p.toSigtermMs} to SIGTERM + ` : '';
-  return `${sigterm}drain ${p.drainMs} + exit ${p.exitMs} + relaunch ${p.relaunchMs} + start ${p.startMs} + first reply ${p.firstReplyMs}`;
+  const between = Number.isNaN(p.handOverMs)
+    ? `exit ${p.exitMs} + relaunch ${p.relaunchMs} + start ${p.startMs}`
+    : `hand-over to ready ${p.handOverMs}`;
+  return `${sigterm}drain ${p.drainMs} + ${between} + first reply ${p.firstReplyMs}`;
 }
 
 /** The journal from a little before the gap (for switchPhases and the trace). */

@@ -27,6 +27,8 @@ export class AgentProcess {
     readonly env: Record<string, string>,
     /** Another copy of the bundle (e.g. dist/ copied elsewhere, as on a VPS). */
     readonly bundle: string = AGENT_BUNDLE,
+    /** A program that starts Node in its place (e.g. systemd-socket-activate, which passes a listening socket). */
+    readonly launcher: string[] = [],
   ) {}
 
   get pid(): number | undefined {
@@ -35,7 +37,8 @@ export class AgentProcess {
 
   /** Starts the agent and resolves once it logged "ready" (rejects with its output if it exits first). */
   async start({ timeoutMs = 15_000 } = {}): Promise<this> {
-    const child = spawn(process.execPath, [this.bundle], {
+    const [program, ...args] = [...this.launcher, process.execPath, this.bundle];
+    const child = spawn(program!, args, {
       env: {
         PATH: process.env.PATH ?? '',
         HOME: process.env.HOME ?? '/root',

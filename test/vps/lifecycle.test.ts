@@ -172,7 +172,10 @@ describe('a VPS from install to uninstall', { timeout: 300_000 }, () => {
 
   it('updates to a new version, uploading only what changed; messages sent during it are all answered once', async () => {
     events.length = 0;
-    // Messages keep arriving through the whole update (the agent restarts in the middle of them).
+    const mainPid = async () =>
+      Number((await vps.must('systemctl show -p MainPID --value mono-agent')).trim());
+    const oldPid = await mainPid();
+    // Messages keep arriving through the whole update (the agent hands over in the middle of them).
     const during: number[] = [];
     let updating = true;
     const sending = (async () => {
@@ -205,6 +208,15 @@ describe('a VPS from install to uninstall', { timeout: 300_000 }, () => {
     assert.equal((await vps.must('readlink /opt/mono/previous')).trim(), `releases/${ids.v100}`);
     assert.equal((await vps.must('readlink /opt/mono/current')).trim(), `releases/${r.release}`);
     ids.v101 = r.release;
+    // No restart: the running agent handed the service over to the new release's process, which systemd follows
+    // (the kill -9 test below shows it restarts that one too).
+    const restart = events.find((e) => e.step === 'restart' && e.status === 'ok');
+    assert.equal(restart?.detail?.handover, 'done', JSON.stringify(restart));
+    const newPid = await mainPid();
+    assert.ok(newPid > 0 && newPid !== oldPid, `MainPID ${oldPid} → ${newPid}`);
+    assert.equal((await vps.ssh(`kill -0 ${oldPid}`)).code, 1, 'the old agent has exited');
+    assert.equal((await vps.must(`readlink /proc/${newPid}/cwd`)).trim(), `/opt/mono/releases/${r.release}`);
+    assert.equal((await vps.must('cat /run/mono/agent.pid')).trim(), String(newPid));
     assert.equal((await roundTrip('after the update')).length, 1);
   });
 

@@ -4,7 +4,14 @@ import { LAYOUT } from '../layout.ts';
 import { script, sh } from '../shell.ts';
 import { assertVersion } from './release.ts';
 import type { RemoteCommand } from './remote.ts';
-import { ensureEnabled, holdStarts, liftHold, serviceStateLines, socketLines } from './systemd.ts';
+import {
+  ensureEnabled,
+  handOverOrRestart,
+  holdStarts,
+  liftHold,
+  serviceStateLines,
+  socketLines,
+} from './systemd.ts';
 
 /** The files a rollback with the "old" configuration puts back (a missing one is removed again). */
 const CONFIG_FILES = [
@@ -102,6 +109,8 @@ export function rollbackStageCommand(options: {
    * never put back, since the release that failed never ran on this data (its copy did not complete).
    */
   snapshotFor?: string;
+  /** The running agent may hand over to the release (`mono rollback` from a healthy one); else a restart. */
+  handOver?: boolean;
 }): RemoteCommand {
   const rel = assertVersion(options.release);
   const prev = LAYOUT.previousConfigDir;
@@ -159,7 +168,9 @@ export function rollbackStageCommand(options: {
       socketLines(),
       restoring
         ? [...liftHold(), 'trap - EXIT', `systemctl start ${LAYOUT.unitName}`].join('\n')
-        : `systemctl restart ${LAYOUT.unitName}`,
+        : options.handOver
+          ? handOverOrRestart()
+          : `systemctl restart ${LAYOUT.unitName}`,
       serviceStateLines(),
     ),
   };

@@ -102,16 +102,41 @@ export function socketLines(): string {
 }
 
 /**
- * Starts the agent anew: stop what runs (a hanging release is killed after TimeoutStopSec), then start. With a
- * socket unit the port stays open throughout: connections wait for the new process.
+ * Hands the service over to the release `current` names (agent-core/handover.ts) when the running agent can: it
+ * names itself in the PID file and is the service's main process. SIGUSR2 makes it start the new release beside
+ * itself, stop once that one has loaded, and leave it as the main process; `handover=done` once systemd follows
+ * the new process. If the new release fails before the old one stops, the old one removes the PID file and keeps
+ * running: `handover=refused`, and a restart follows (the new release then fails there, where the gate sees it).
  */
-export function restartCommand(step = 'restart'): RemoteCommand {
+export function handOverOrRestart(): string {
+  const unit = LAYOUT.unitName;
+  const orRestart = `systemctl restart ${unit}`;
+  const mainPid = `systemctl show ${unit} -p MainPID --value`;
+  return [
+    `pid=$(${mainPid})`,
+    `if [ "\${pid:-0}" -gt 0 ] && [ "$(systemctl is-active ${unit})" = active ] && [ "$(cat ${LAYOUT.pidFile} 2>/dev/null)" = "$pid" ]; then`,
+    `kill -USR2 "$pid" || true`,
+    // Loading the new release is bounded by the agent (10 s), its drain by the stop deadline (5 s).
+    `i=0; while [ "$(${mainPid})" = "$pid" ] && [ -e ${LAYOUT.pidFile} ] && [ $i -lt 600 ]; do sleep 0.05; i=$((i+1)); done`,
+    `now=$(${mainPid})`,
+    `if [ "$now" != "$pid" ] && [ "\${now:-0}" -gt 0 ]; then echo handover=done; else echo handover=refused; ${orRestart}; fi`,
+    `else ${orRestart}; fi`,
+  ].join('\n');
+}
+
+/**
+ * Starts the agent anew: stop what runs (a hanging release is killed after TimeoutStopSec), then start. With a
+ * socket unit the port stays open throughout: connections wait for the new process. `handOver`: the running
+ * agent hands over to the new release instead where it can (nothing but the release changed).
+ */
+export function restartCommand(step = 'restart', options: { handOver?: boolean } = {}): RemoteCommand {
   return {
     step,
     root: true,
-    what: `restarting ${LAYOUT.unitName} (systemctl restart)`,
-    // Stopping a release that hangs takes TimeoutStopSec (10 s) before systemd kills it; starting is quick.
-    timeoutS: 60,
+    what: `restarting ${LAYOUT.unitName} (${options.handOver ? 'hand-over, else ' : ''}systemctl restart)`,
+    // Stopping a release that hangs takes TimeoutStopSec (10 s) before systemd kills it; starting is quick. A
+    // hand-over waits at most ~35 s for the new process before it restarts instead.
+    timeoutS: options.handOver ? 120 : 60,
     // A crash loop before (a failed release) must not leave systemd refusing our deliberate start.
     script: script(
       `systemctl reset-failed ${LAYOUT.unitName} 2>/dev/null || true`,
@@ -119,7 +144,7 @@ export function restartCommand(step = 'restart'): RemoteCommand {
       socketLines(),
       // After a datastore snapshot the agent is stopped and starts are held: lift the hold and start (joining a
       // start a queued connection began), rather than restart (which would stop that one mid-flight).
-      `if [ -e ${HOLD_FILE} ]; then ${liftHold().join('; ')}; systemctl start ${LAYOUT.unitName}; else systemctl restart ${LAYOUT.unitName}; fi`,
+      `if [ -e ${HOLD_FILE} ]; then ${liftHold().join('; ')}; systemctl start ${LAYOUT.unitName}; else ${options.handOver ? handOverOrRestart() : `systemctl restart ${LAYOUT.unitName}`}; fi`,
       serviceStateLines(),
     ),
   };

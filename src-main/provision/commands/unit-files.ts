@@ -41,6 +41,9 @@ StartLimitIntervalSec=0
 
 [Service]
 Type=simple
+# The agent hands the service over to a new release's process on SIGUSR2 (an update without a restart): it
+# writes that process's PID here before it exits, and systemd follows it as the main process.
+PIDFile=${L.pidFile}
 User=${L.user}
 Group=${L.user}
 WorkingDirectory=${L.current}
@@ -50,6 +53,7 @@ Environment=MONO_DATA_DIR=${L.dataDir}
 Environment=MONO_HTTP_HOST=127.0.0.1
 Environment=MONO_HTTP_PORT=${options.httpPort}
 Environment=MONO_HUB_SOCKET=${L.hubSocket}
+Environment=MONO_PID_FILE=${L.pidFile}
 ${Object.entries(ALLOCATOR_ENV)
   .map(([name, value]) => `Environment=${name}=${value}`)
   .join('\n')}

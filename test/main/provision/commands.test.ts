@@ -252,6 +252,9 @@ describe('secrets and unit', () => {
       'Environment=MONO_DATA_DIR=/var/lib/mono',
       'Environment=MONO_HTTP_HOST=127.0.0.1',
       'Environment=MONO_HUB_SOCKET=/run/mono/hub.sock',
+      // The agent names its process here and hands the service over to a new release's (handover.ts).
+      'PIDFile=/run/mono/agent.pid',
+      'Environment=MONO_PID_FILE=/run/mono/agent.pid',
       // Two malloc arenas and a fixed mmap threshold: the engine's memory comes back after large frames.
       'Environment=GLIBC_TUNABLES=glibc.malloc.arena_max=2:glibc.malloc.mmap_threshold=1048576:glibc.malloc.trim_threshold=4194304',
       'Restart=on-failure',
@@ -276,6 +279,17 @@ describe('secrets and unit', () => {
       restartCommand().script,
       /reset-failed mono-agent\.service[\s\S]*systemctl restart mono-agent\.service/,
     );
+    // A hand-over is offered only to a running agent named in the PID file; any other way ends in a restart.
+    const handOver = restartCommand('restart', { handOver: true }).script;
+    assert.match(
+      handOver,
+      /is-active mono-agent\.service\)" = active \] && \[ "\$\(cat \/run\/mono\/agent\.pid[^\n]*\nkill -USR2 "\$pid"/,
+    );
+    assert.match(
+      handOver,
+      /echo handover=refused; systemctl restart mono-agent\.service; fi\nelse systemctl restart/,
+    );
+    assert.doesNotMatch(restartCommand().script, /USR2/);
     const journal = journalCommand({ lines: 50, follow: true });
     assert.equal(journal.root, true);
     assert.equal(journal.script, 'exec journalctl -u mono-agent.service --no-pager -n 50 -o short-iso -f');

@@ -71,6 +71,7 @@ const cases: [string, Installed, typeof A, { sha256: string } | undefined, { sha
       unit: true,
       switch: true,
       restart: true,
+      handOver: false,
       snapshot: false,
       onFailure: 'stop',
       rollback: [],
@@ -91,7 +92,15 @@ const cases: [string, Installed, typeof A, { sha256: string } | undefined, { sha
     A,
     env1,
     unit1,
-    { kind: 'unchanged', upload: false, switch: false, restart: false, onFailure: 'leave', rollback: [] },
+    {
+      kind: 'unchanged',
+      upload: false,
+      switch: false,
+      restart: false,
+      handOver: false,
+      onFailure: 'leave',
+      rollback: [],
+    },
   ],
   [
     'same release installed but not healthy: restart only; a failure leaves it (never removes it)',
@@ -104,6 +113,7 @@ const cases: [string, Installed, typeof A, { sha256: string } | undefined, { sha
       upload: false,
       switch: false,
       restart: true,
+      handOver: false,
       onFailure: 'leave',
       removeOnFailure: false,
     },
@@ -120,11 +130,21 @@ const cases: [string, Installed, typeof A, { sha256: string } | undefined, { sha
       upload: true,
       reuseFrom: A.id,
       switch: true,
+      // Only the release changes: the running agent hands the service over to it.
+      handOver: true,
       previousAfter: A.id,
       onFailure: 'rollback',
       rollback: [{ release: A.id, config: 'keep', restoreData: false }],
       removeOnFailure: true,
     },
+  ],
+  [
+    'an update of a release that is not running healthy: restarted, never handed over by it',
+    running(A, { healthy: false, active: 'activating' }),
+    B,
+    env1,
+    unit1,
+    { kind: 'update', restart: true, handOver: false },
   ],
   [
     'new version: back to the running release, its old secrets kept for a second try',
@@ -135,6 +155,8 @@ const cases: [string, Installed, typeof A, { sha256: string } | undefined, { sha
     {
       kind: 'update',
       secrets: 'write',
+      // New secrets: the new process must read them, so a restart.
+      handOver: false,
       previousAfter: A.id,
       previousAfterRollback: 'old',
       rollback: [
@@ -153,6 +175,7 @@ const cases: [string, Installed, typeof A, { sha256: string } | undefined, { sha
       kind: 'update',
       snapshot: true,
       unit: true,
+      handOver: false,
       rollback: [
         { release: B.id, config: 'keep', restoreData: true },
         { release: B.id, config: 'restore', restoreData: false },
@@ -170,6 +193,7 @@ const cases: [string, Installed, typeof A, { sha256: string } | undefined, { sha
       upload: false,
       switch: false,
       restart: true,
+      handOver: false,
       onFailure: 'rollback',
       rollback: [{ release: A.id, config: 'restore', restoreData: false }],
       removeOnFailure: false,
@@ -181,7 +205,14 @@ const cases: [string, Installed, typeof A, { sha256: string } | undefined, { sha
     B,
     env1,
     unit1,
-    { kind: 'first-install', onFailure: 'stop', rollback: [], running: undefined, reuseFrom: undefined },
+    {
+      kind: 'first-install',
+      onFailure: 'stop',
+      rollback: [],
+      running: undefined,
+      reuseFrom: undefined,
+      handOver: false,
+    },
   ],
   [
     'the new release is already on the VPS (it was previous): not uploaded again, never removed on failure',
@@ -192,6 +223,7 @@ const cases: [string, Installed, typeof A, { sha256: string } | undefined, { sha
     {
       kind: 'update',
       upload: false,
+      handOver: true,
       removeOnFailure: false,
       previousAfter: B.id,
       previousAfterRollback: A.id,
