@@ -8,8 +8,9 @@ import { UserError } from '../ipc/dispatch.ts';
 import { SECRET_ENV, settingsEnv } from './agent-env.ts';
 import type { AgentSupervisor } from './agent-supervisor.ts';
 import type { AppStateView } from './app-state.ts';
+import { freePort } from './free-port.ts';
 import type { InstallTracker } from './install.ts';
-import { freePort, localServerStatus } from './local-mode.ts';
+import { localServerStatus } from './local-mode.ts';
 import type { PrefsStore } from './prefs.ts';
 import type { ProvisionAdapter } from './provision-adapter.ts';
 import { VPS_INSTALL_STEPS } from './provision-vps.ts';
@@ -33,6 +34,7 @@ export function createInstaller(deps: InstallerDeps) {
   const { vault, prefs, agent, sync, install, provision, log, appState } = deps;
 
   async function startLocal(): Promise<void> {
+    // Chosen once and kept, so a restarted agent's hub is found at the same address.
     if (!prefs.get().hubPort) prefs.update({ hubPort: await freePort() });
     await agent.start();
     sync.start();

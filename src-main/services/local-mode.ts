@@ -2,7 +2,6 @@
 // install steps the wizard shows while the desktop starts its own agent for the first time.
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { ALLOCATOR_ENV } from '../../agent-core/config/allocator.ts';
@@ -19,18 +18,6 @@ export const HUB_USER = 'mono_desktop';
 export function hubPassword(vault: Vault): Secret {
   if (!vault.has('hub_password')) vault.set('hub_password', randomBytes(24).toString('base64url'));
   return vault.get('hub_password') as Secret;
-}
-
-/** A free loopback port, chosen once and kept, so a restarted agent's hub is found at the same address. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** The local agent's data directory inside the desktop's folder. */

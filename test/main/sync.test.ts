@@ -1,7 +1,6 @@
 // Sync against a real db hub on an in-memory datastore, with the official SDK: sign in, live changes, the offline
 // state while the hub is gone, and after it returns: a new epoch, re-subscribed live queries, nothing missed.
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
 import { after, before, test } from 'node:test';
 import { Surreal } from 'surrealdb';
 import WebSocket from 'ws';
@@ -12,6 +11,7 @@ import { type Hub, startHub } from '../../agent-core/hub/server.ts';
 import { silentLogger } from '../../agent-core/log/logger.ts';
 import type { SyncStatus } from '../../src-main/ipc/contract.ts';
 import type { DbChange } from '../../src-main/ipc/db-change.ts';
+import { freePort } from '../../src-main/services/free-port.ts';
 import { createSync, type Sync } from '../../src-main/services/sync.ts';
 
 /** What the agent defines the hub user with; the desktop's target reads it at each connection, as from its vault. */
@@ -22,14 +22,6 @@ let port: number;
 let sync: Sync;
 const changes: DbChange[] = [];
 const statuses: SyncStatus[] = [];
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 async function eventually(check: () => boolean, what: string, ms = 15_000): Promise<void> {
   const deadline = Date.now() + ms;

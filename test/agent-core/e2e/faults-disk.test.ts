@@ -2,9 +2,9 @@
 // written beside its data. Nothing acknowledged is lost, nothing is answered twice, the engine never reaches the
 // wall (it aborts the process on a failed commit), the owner is told, and the agent carries on by itself.
 import assert from 'node:assert/strict';
-import { type AddressInfo, createServer } from 'node:net';
 import { join } from 'node:path';
 import { after, afterEach, before, describe, test } from 'node:test';
+import { freePort } from '../../../src-main/services/free-port.ts';
 import { FakeAnthropic } from '../../fakes/anthropic-server.ts';
 import { FakeTelegram } from '../../fakes/telegram-server.ts';
 import { agentEnv } from '../../helpers/agent-env.ts';
@@ -12,18 +12,6 @@ import { AgentProcess } from '../../helpers/agent-process.ts';
 import { queryDataDir } from '../../helpers/inspect-datastore.ts';
 import { SmallDisk } from '../../helpers/small-disk.ts';
 import { eventually, sleep } from '../../helpers/wait.ts';
-
-/** A port nothing listens on now (the agent's /healthz must be known before it logs "ready"). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 const OWNER = 9000;
 const CHATS = Array.from({ length: 20 }, (_, i) => OWNER + i);

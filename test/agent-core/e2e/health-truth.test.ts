@@ -2,9 +2,9 @@
 // Telegram out of reach each show as such, with the reason, and none of them takes the agent down.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { after, describe, test } from 'node:test';
 import { connectLocalHub } from '../../../agent-core/hub/local-client.ts';
+import { freePort } from '../../../src-main/services/free-port.ts';
 import { FakeAnthropic } from '../../fakes/anthropic-server.ts';
 import { FakeTelegram } from '../../fakes/telegram-server.ts';
 import { agentEnv } from '../../helpers/agent-env.ts';
@@ -20,15 +20,6 @@ async function until<T>(read: () => Promise<T>, ok: (value: T) => boolean, timeo
     if (Date.now() > deadline) throw new Error(`timed out; last value: ${JSON.stringify(value)}`);
     await new Promise((r) => setTimeout(r, 100));
   }
-}
-
-/** A loopback port nothing listens on (Telegram "out of reach"). */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 describe('health that tells the truth', { timeout: 90_000 }, () => {
@@ -109,7 +100,7 @@ describe('health that tells the truth', { timeout: 90_000 }, () => {
   });
 
   test('Telegram out of reach: "unreachable" at once, degraded only once it lasts', async () => {
-    const port = await closedPort();
+    const port = await freePort();
     const { process } = await agent({ TELEGRAM_API_ROOT: `http://127.0.0.1:${port}` });
     const { body } = await until(
       () => process.health(),
