@@ -52,14 +52,14 @@ export async function rollback(options: RollbackOptions): Promise<RollbackResult
           );
         const remote = await session.redactRemoteSecrets('inspect');
         const probe = installed.active === 'active' ? await probeHealth(session, port) : {};
+        const healthy = probe.health?.status === 'ok';
         // Going back must serve what runs now (or what the secrets turn on, if nothing healthy runs).
-        const channels =
-          probe.health?.status === 'ok'
-            ? Object.entries(probe.health.channels ?? {})
-                .filter(([, m]) => m !== 'off')
-                .map(([c]) => c)
-            : remote.channels;
-        return { installed, channels, healthy: probe.health?.status === 'ok' };
+        const channels = healthy
+          ? Object.entries(probe.health?.channels ?? {})
+              .filter(([, m]) => m !== 'off')
+              .map(([c]) => c)
+          : remote.channels;
+        return { installed, channels, healthy };
       },
       ({ installed }) => `current ${installed.current}, previous ${installed.previous}`,
     );

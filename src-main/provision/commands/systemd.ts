@@ -1,4 +1,5 @@
 // The commands that install and manage the agent's systemd units (their text: unit-files.ts).
+import { HANDOVER_SIGNAL } from '../../../agent-core/handover.ts';
 import { LAYOUT } from '../layout.ts';
 import { script } from '../shell.ts';
 import type { RemoteCommand } from './remote.ts';
@@ -115,7 +116,7 @@ export function handOverOrRestart(): string {
   return [
     `pid=$(${mainPid})`,
     `if [ "\${pid:-0}" -gt 0 ] && [ "$(systemctl is-active ${unit})" = active ] && [ "$(cat ${LAYOUT.pidFile} 2>/dev/null)" = "$pid" ]; then`,
-    `kill -USR2 "$pid" || true`,
+    `kill -${HANDOVER_SIGNAL.slice('SIG'.length)} "$pid" || true`,
     // Loading the new release is bounded by the agent (10 s), its drain by the stop deadline (5 s).
     `i=0; while [ "$(${mainPid})" = "$pid" ] && [ -e ${LAYOUT.pidFile} ] && [ $i -lt 600 ]; do sleep 0.05; i=$((i+1)); done`,
     `now=$(${mainPid})`,

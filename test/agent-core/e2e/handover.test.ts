@@ -24,6 +24,7 @@ import { FakeAnthropic } from '../../fakes/anthropic-server.ts';
 import { FakeTelegram } from '../../fakes/telegram-server.ts';
 import { agentEnv } from '../../helpers/agent-env.ts';
 import { AGENT_BUNDLE, AgentProcess, type LogLine, tempDataDir } from '../../helpers/agent-process.ts';
+import { alive } from '../../helpers/process-alive.ts';
 import { allowTimeForDuplicates, eventually, sleep } from '../../helpers/wait.ts';
 
 const run = promisify(execFile);
@@ -61,14 +62,6 @@ async function releaseTree(): Promise<ReleaseTree> {
   point('current');
   return { root, point, remove: () => rmSync(root, { recursive: true, force: true }) };
 }
-
-const alive = (pid: number) => {
-  try {
-    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
-  } catch {
-    return false;
-  }
-};
 
 const pidIn = (file: string) => {
   try {
