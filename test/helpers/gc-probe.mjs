@@ -9,5 +9,7 @@ const gc = vm.runInNewContext('gc');
 process.on('SIGUSR2', () => {
   gc();
   const { rss, heapUsed, heapTotal, external } = process.memoryUsage();
-  process.stderr.write(`GCPROBE ${JSON.stringify({ rss, heapUsed, heapTotal, external })}\n`);
+  // What of the heap is resident: V8 commits its young generation ahead of use, so heapTotal can exceed it.
+  const heapResident = v8.getHeapStatistics().total_physical_size;
+  process.stderr.write(`GCPROBE ${JSON.stringify({ rss, heapUsed, heapTotal, heapResident, external })}\n`);
 });
