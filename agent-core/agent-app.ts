@@ -297,6 +297,7 @@ async function assemble(
       db: datastore.url,
       channels: Object.fromEntries([...channels].map(([name, channel]) => [name, channel.state().state])),
       startup_ms: Date.now() - startedAt,
+      startup_parts_ms: parts.startTimes,
     },
     'ready',
   );

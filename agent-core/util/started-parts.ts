@@ -55,6 +55,8 @@ export class PartsStopError extends Error {
 export class StartedParts<S extends string> {
   readonly #stages: readonly S[];
   readonly #started: { name: string; stage: number; stop: Stop }[] = [];
+  /** How long each part took to start, ms, in the order they finished (the "ready" log line shows them). */
+  readonly startTimes: Record<string, number> = {};
   #stopping: Promise<PartStopFailure[]> | undefined;
 
   /** `stages`: the order stages stop in; a part's stage says which stop first (stop taking input before work). */
@@ -76,7 +78,16 @@ export class StartedParts<S extends string> {
   async startTogether<const P extends readonly PartSpec<S>[]>(parts: P): Promise<Started<P>> {
     if (this.#stopping)
       throw new Error(`cannot start ${parts.map((part) => part.name).join(', ')}: stopping`);
-    const results = await Promise.allSettled(parts.map(async (part) => part.start()));
+    const results = await Promise.allSettled(
+      parts.map(async (part) => {
+        const began = performance.now();
+        try {
+          return await part.start();
+        } finally {
+          this.startTimes[part.name] = Math.round((performance.now() - began) * 10) / 10;
+        }
+      }),
+    );
     let failed: { part: string; error: unknown } | undefined;
     results.forEach((result, index) => {
       const part = parts[index]!;

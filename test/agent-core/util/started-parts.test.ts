@@ -194,3 +194,28 @@ test('abandon, for a failure outside start(): stops what started and keeps a Par
   assert.deepEqual(events, ['start datastore', 'stop DATASTORE']);
   assert.equal(await parts.abandon('again', failure), failure);
 });
+
+test('each part start is timed, a failed one too (the "ready" log line shows where a start went)', async () => {
+  const parts = new StartedParts(STAGES);
+  const slow = (ms: number) => () => new Promise((resolve) => setTimeout(resolve, ms));
+  await parts.startTogether([
+    { name: 'schema', start: slow(40) },
+    { name: 'settings', start: () => 'at once' },
+  ]);
+  await parts.start({ name: 'hub', start: slow(15) });
+  await parts
+    .start({
+      name: 'channel',
+      start: async () => {
+        await slow(10)();
+        throw new Error('refused');
+      },
+    })
+    .catch(() => {});
+  assert.deepEqual(Object.keys(parts.startTimes).sort(), ['channel', 'hub', 'schema', 'settings']);
+  // Timers fire no earlier than asked (a millisecond of rounding aside).
+  assert.ok(parts.startTimes.schema! >= 39, `schema took ${parts.startTimes.schema} ms`);
+  assert.ok(parts.startTimes.hub! >= 14, `hub took ${parts.startTimes.hub} ms`);
+  assert.ok(parts.startTimes.channel! >= 9, `channel took ${parts.startTimes.channel} ms`);
+  assert.ok(parts.startTimes.settings! < parts.startTimes.schema!, 'parts started together are timed each');
+});
