@@ -8,7 +8,7 @@
 // it waits for the old one's lock) and starts. The listening socket is passed on, so webhooks wait in it.
 // Anything wrong before the old agent stops (the new bundle does not load, crashes, takes too long) leaves the
 // old agent running and the PID file removed: the deploy then falls back to a plain restart.
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { AgentConfig } from './config/config.ts';
@@ -94,6 +94,8 @@ async function handOver(options: HandOverOptions): Promise<void> {
   const listenFd = inheritedListenFd();
   let child: ChildProcess;
   try {
+    // Loaded here, not at start: every start would pay ~5 ms for a module only a hand-over uses.
+    const { spawn } = await import('node:child_process');
     child = spawn(process.execPath, [...process.execArgv, script], {
       // `current` resolved now: the new release (this process still runs in the one it started in).
       cwd: dirname(script),
