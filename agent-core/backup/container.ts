@@ -13,7 +13,7 @@ import {
   openingKey,
   sealChunk,
 } from './crypto.ts';
-import { BackupFileError, notABackup, tampered, truncated } from './errors.ts';
+import { BackupFileError, damagedHeader, notABackup, tampered, truncated } from './errors.ts';
 
 export const MAGIC = Buffer.from('MONO-BACKUP\n', 'ascii');
 export const FORMAT = 'mono-backup';
@@ -127,7 +127,8 @@ async function readPrefix(reader: ByteReader): Promise<{ header: BackupHeader; p
   const lengthBytes = await reader.read(4);
   if (!lengthBytes) throw truncated();
   const length = lengthBytes.readUInt32BE(0);
-  if (length > MAX_HEADER_BYTES) throw notABackup('its header is too large');
+  // Past the magic it is a MONO backup: what does not read from here on is damage, not another kind of file.
+  if (length > MAX_HEADER_BYTES) throw damagedHeader('it claims more bytes than a header has');
   const headerBytes = await reader.read(length);
   if (!headerBytes) throw truncated();
   return { header: parseHeader(headerBytes), prefix: Buffer.concat([MAGIC, lengthBytes, headerBytes]) };
@@ -166,9 +167,9 @@ function parseHeader(bytes: Buffer): BackupHeader {
   try {
     value = JSON.parse(bytes.toString('utf8')) as Partial<BackupHeader>;
   } catch {
-    throw notABackup('its header is not JSON');
+    throw damagedHeader('it is not JSON');
   }
-  if (value?.format !== FORMAT) throw notABackup('its header names another format');
+  if (value?.format !== FORMAT) throw damagedHeader('it names another format');
   if (value.version !== FORMAT_VERSION)
     throw new BackupFileError(
       'version',

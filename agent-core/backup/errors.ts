@@ -46,6 +46,10 @@ export class BackupFileError extends BackupError {
 export const notABackup = (detail: string) =>
   new BackupFileError('not-a-backup', `this is not a MONO backup file (${detail})`);
 
+/** The file starts as a MONO backup does, and its header then does not read. */
+export const damagedHeader = (detail: string) =>
+  new BackupFileError('header', `the backup file's header is damaged (${detail})`);
+
 export const truncated = () =>
   new BackupFileError(
     'truncated',

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { MAGIC } from '../../agent-core/backup/container.ts';
 import { Secret } from '../../agent-core/config/secret.ts';
 import { openDatastore } from '../../agent-core/db/datastore.ts';
 import { silentLogger } from '../../agent-core/log/logger.ts';
@@ -272,7 +273,10 @@ describe('backing up an agent and restoring it on a fresh VPS', { timeout: 900_0
       const made = await runMono(['backup', target, '-i', key.identity, '--out', plain], cliEnv());
       assert.equal(made.code, 0, made.stderr);
       const damaged = await readFile(plain);
-      damaged[Math.floor(damaged.length / 2)]! ^= 0x20;
+      // A byte of the records, halfway between the header's end (magic, length, JSON) and the file's: a small
+      // agent's header can be most of the file, and a damaged header is refused as 'header' instead.
+      const headerEnd = MAGIC.length + 4 + damaged.readUInt32BE(MAGIC.length);
+      damaged[headerEnd + Math.floor((damaged.length - headerEnd) / 2)]! ^= 0x20;
       const lines: Record<string, unknown>[] = [];
       const r = await session.run(agentRestoreCommand({ replace: true, bytes: damaged.length }), {
         stdin: damaged,
