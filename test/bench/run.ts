@@ -1,5 +1,5 @@
 // `npm run bench`: every benchmark in one run, each printed as a side-by-side table.
-// `npm run bench -- agent` runs only the named ones (agent, peers, provision, fleet, desktop, backup, media, soak);
+// `npm run bench -- agent` runs only the named ones (agent, peers, provision, fleet, desktop, backup, media, datastore, soak);
 // `peers` is the agent table with OpenClaw beside MONO (`--install` installs it into a cache outside the
 // repository first).
 import { existsSync } from 'node:fs';
@@ -42,6 +42,9 @@ const BENCHES: Record<string, () => Promise<Table | 'skip' | undefined>> = {
   },
   async media() {
     return optional('./media.ts');
+  },
+  async datastore() {
+    return optional('./datastore-memory.ts');
   },
   // Half an hour or more: only when named (`npm run bench -- soak [--minutes N]`).
   async soak() {

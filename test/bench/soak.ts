@@ -4,9 +4,10 @@
 // recurring jobs firing every minute and the desktop's live queries attached through the db hub. Every minute,
 // after a full garbage collection (test/helpers/gc-probe.mjs), resident memory and the JavaScript heap are
 // recorded; the figure that matters is the slope after warm-up (a least-squares line), in MB per 10 minutes.
-// `npm run bench -- soak` runs 30 minutes; `--minutes N` another length; `--without-desktop` leaves the live
-// queries out (to tell the engine's growth under them from the rest).
-import { mkdtempSync, rmSync } from 'node:fs';
+// `npm run bench -- soak` runs 30 minutes; `--minutes N` another length; `--rate N` another number of messages a
+// second (more data written sooner: the engine's memtable fills and flushes within the run, see the datastore bench);
+// `--without-desktop` leaves the live queries out (to tell the engine's growth under them from the rest).
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,8 +24,10 @@ import { BARE_NODE, MONO, type Running, stop, treeMb } from './subjects.ts';
 
 const OWNER = 1;
 const CONVERSATIONS = 300;
-/** Messages a second, spread over the conversations in turn (each writes every 30 s). */
-const RATE = 10;
+/** Messages a second by default, spread over the conversations in turn (each writes every 30 s). */
+const DEFAULT_RATE = 10;
+/** MONO sends to Telegram at most 20 a second (its limit for a bot): more would measure a growing reply queue. */
+const MAX_RATE = 18;
 /** Recurring jobs the owner sets up at the start, each firing every minute. */
 const JOBS = 5;
 /** Minutes left out of the slope: caches, the JIT and the datastore's files fill up first. */
@@ -41,6 +44,10 @@ interface Sample {
   minute: number;
   rss: number;
   heap: number;
+  /** Resident memory outside V8's heap (the engine's and Node's native memory, the binaries' pages), MB. */
+  outside: number;
+  /** SST files the datastore has written so far (memtable flushes and compactions; bare Node has none). */
+  sstWritten: number;
 }
 
 interface Soaked {
@@ -48,6 +55,8 @@ interface Soaked {
   telegram: FakeTelegram;
   samples: Sample[];
   probes: string[];
+  dataDir: string;
+  sstSeen: Set<string>;
   posted: number;
   refused: number;
 }
@@ -57,6 +66,10 @@ export async function bench(): Promise<{ title: string; columns: string[]; rows:
   const minutes = minutesArg > 0 ? Number(process.argv[minutesArg + 1]) : 30;
   if (!Number.isInteger(minutes) || minutes < WARM_UP_MINUTES + 3)
     throw new Error(`--minutes must be a whole number of at least ${WARM_UP_MINUTES + 3}`);
+  const rateArg = process.argv.indexOf('--rate');
+  const rate = rateArg > 0 ? Number(process.argv[rateArg + 1]) : DEFAULT_RATE;
+  if (!Number.isInteger(rate) || rate < 1 || rate > MAX_RATE)
+    throw new Error(`--rate must be a whole number from 1 to ${MAX_RATE} (messages a second)`);
 
   const anthropic = new FakeAnthropic({ strictAlternation: false, delayMs: 20 });
   anthropic.respond = (request, context) => {
@@ -106,7 +119,16 @@ export async function bench(): Promise<{ title: string; columns: string[]; rows:
       running.child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
         for (const line of chunk.split('\n')) if (line.startsWith('GCPROBE ')) probes.push(line);
       });
-      subjects.push({ running, telegram, samples: [], probes, posted: 0, refused: 0 });
+      subjects.push({
+        running,
+        telegram,
+        samples: [],
+        probes,
+        dataDir,
+        sstSeen: new Set(),
+        posted: 0,
+        refused: 0,
+      });
     }
     const mono = subjects[1]!;
     // The desktop's own sync code, with every table's live query attached, as while its window is open.
@@ -128,8 +150,8 @@ export async function bench(): Promise<{ title: string; columns: string[]; rows:
     let nextUpdate = 1_000;
     let tick = 0;
     const sender = setInterval(() => {
-      for (let i = 0; i < RATE; i++) {
-        const chat = 1_000 + ((tick * RATE + i) % CONVERSATIONS);
+      for (let i = 0; i < rate; i++) {
+        const chat = 1_000 + ((tick * rate + i) % CONVERSATIONS);
         for (const soaked of subjects) void post(soaked, chat, `soak ${tick}.${i}`, nextUpdate++);
       }
       tick++;
@@ -150,7 +172,7 @@ export async function bench(): Promise<{ title: string; columns: string[]; rows:
     }
     clearInterval(sender);
     await sleep(10_000);
-    return table(subjects, minutes, liveChanges);
+    return table(subjects, minutes, rate, liveChanges);
   } finally {
     await sync?.stop();
     for (const soaked of subjects) {
@@ -169,15 +191,22 @@ async function post(soaked: Soaked, chat: number, text: string, id: number): Pro
 }
 
 /** Resident memory and the heap after a full collection (the probe answers SIGUSR2 on stderr). */
-async function settled(soaked: Soaked): Promise<{ rss: number; heap: number }> {
+async function settled(soaked: Soaked): Promise<Omit<Sample, 'minute'>> {
   const seen = soaked.probes.length;
   soaked.running.child.kill('SIGUSR2');
   for (let i = 0; i < 100 && soaked.probes.length === seen; i++) await sleep(50);
   const probe = soaked.probes.at(-1);
-  const heapUsed = probe
-    ? (JSON.parse(probe.slice('GCPROBE '.length)) as { heapUsed: number }).heapUsed
-    : Number.NaN;
-  return { rss: treeMb(soaked.running.child.pid!), heap: heapUsed / 2 ** 20 };
+  const memory = probe
+    ? (JSON.parse(probe.slice('GCPROBE '.length)) as { rss: number; heapUsed: number; heapResident: number })
+    : { rss: Number.NaN, heapUsed: Number.NaN, heapResident: Number.NaN };
+  const sstables = join(soaked.dataDir, 'db', 'sstables');
+  if (existsSync(sstables)) for (const name of readdirSync(sstables)) soaked.sstSeen.add(name);
+  return {
+    rss: treeMb(soaked.running.child.pid!),
+    heap: memory.heapUsed / 2 ** 20,
+    outside: (memory.rss - memory.heapResident) / 2 ** 20,
+    sstWritten: soaked.sstSeen.size,
+  };
 }
 
 /** Least-squares slope of `value` over minutes, in MB per 10 minutes. */
@@ -194,7 +223,7 @@ function slopePer10Min(samples: Sample[], value: (s: Sample) => number): number 
   return (num / den) * 10;
 }
 
-function table(subjects: Soaked[], minutes: number, liveChanges: number) {
+function table(subjects: Soaked[], minutes: number, rate: number, liveChanges: number) {
   const names = subjects.map((s) => s.running.name);
   const each = (figure: (s: Soaked) => string | number) => subjects.map(figure);
   const warm = (s: Soaked) => s.samples.filter((sample) => sample.minute > WARM_UP_MINUTES);
@@ -204,9 +233,10 @@ function table(subjects: Soaked[], minutes: number, liveChanges: number) {
   const answered = (s: Soaked) => s.telegram.sent.length;
   // Shrinking is fine: only growth is drift.
   const flat = (slope: number) => (slope <= 1 ? 'yes' : 'no');
+  const mono = subjects[1]!;
   return {
     title:
-      `Soak: ${minutes} min, ${RATE} messages/s over ${CONVERSATIONS} conversations (history summarized past ` +
+      `Soak: ${minutes} min, ${rate} messages/s over ${CONVERSATIONS} conversations (history summarized past ` +
       `${HISTORY_LIMIT} turns), ${JOBS} jobs a minute${liveChanges > 0 ? " and the desktop's live queries" : ''} ` +
       `(MONO); slope after ` +
       `${WARM_UP_MINUTES} min of warm-up`,
@@ -233,6 +263,21 @@ function table(subjects: Soaked[], minutes: number, liveChanges: number) {
         flat(heapSlope(subjects[1]!)),
       ],
       ['RSS per minute', 'MB', ...each((s) => s.samples.map((x) => x.rss.toFixed(0)).join(' ')), '', ''],
+      [
+        "outside V8's heap per minute",
+        'MB',
+        ...each((s) => s.samples.map((x) => x.outside.toFixed(0)).join(' ')),
+        '',
+        '',
+      ],
+      [
+        'SST files written by each minute',
+        'count',
+        '–',
+        mono.samples.map((x) => x.sstWritten).join(' '),
+        '',
+        '',
+      ],
     ],
   };
 }
