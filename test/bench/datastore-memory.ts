@@ -53,7 +53,7 @@ async function child(): Promise<void> {
   });
   try {
     const body = 'x'.repeat(RECORD_BYTES);
-    const perStep = (STEP_MB * 2 ** 20) / RECORD_BYTES;
+    const perStep = Math.ceil((STEP_MB * 2 ** 20) / RECORD_BYTES);
     report({ writtenMb: 0, outsideMb: outside(), sstWritten: 0, msPerWrite: 0 });
     for (let written = STEP_MB; written <= TOTAL_MB; written += STEP_MB) {
       const started = performance.now();
