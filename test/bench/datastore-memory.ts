@@ -6,12 +6,13 @@
 // flushes, and resident memory outside V8's heap is read after every 10 MB written.
 // `npm run bench -- datastore`; a child process does the writing, so that glibc's tuning applies from its start.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import v8 from 'node:v8';
 import { ALLOCATOR_ENV } from '../../agent-core/config/allocator.ts';
+import { treeMb } from './subjects.ts';
 
 /** Megabytes of records written in all: enough for three flushes of SurrealKV's 100 MB memtable. */
 const TOTAL_MB = 400;
@@ -44,9 +45,8 @@ async function child(): Promise<void> {
     gc();
     return mb(process.memoryUsage().rss - v8.getHeapStatistics().total_physical_size);
   };
-  const fileMb = () => Number(/RssFile:\s+(\d+)/.exec(readFileSync('/proc/self/status', 'utf8'))?.[1]) / 1024;
   const report = (reading: Omit<Reading, 'fileMb'>) =>
-    process.stdout.write(`${JSON.stringify({ ...reading, fileMb: fileMb() })}\n`);
+    process.stdout.write(`${JSON.stringify({ ...reading, fileMb: treeMb(process.pid, 'RssFile') })}\n`);
   const datastore = await openDatastore({
     url: `surrealkv://${join(dir, 'db')}`,
     log: silentLogger,
@@ -97,16 +97,16 @@ function readings(): Promise<Reading[]> {
   );
 }
 
-/** The lowest reading after each flush: what the engine keeps once a full memtable has gone to disk. */
+/**
+ * The lowest reading of each cycle after a flush (readings with the same SST count, which only grows): what the
+ * engine keeps once a full memtable has gone to disk.
+ */
 function lowsAfterFlushes(all: Reading[]): number[] {
-  const lows: number[] = [];
-  for (let i = 1; i < all.length; i++) {
-    if (all[i]!.sstWritten === all[i - 1]!.sstWritten) continue;
-    const next = all.slice(i).findIndex((r, j) => j > 0 && r.sstWritten !== all[i]!.sstWritten);
-    const cycle = all.slice(i, next > 0 ? i + next : all.length);
-    lows.push(Math.min(...cycle.map((r) => r.outsideMb)));
-  }
-  return lows;
+  const lows = new Map<number, number>();
+  for (const { sstWritten, outsideMb } of all)
+    if (sstWritten > 0)
+      lows.set(sstWritten, Math.min(lows.get(sstWritten) ?? Number.POSITIVE_INFINITY, outsideMb));
+  return [...lows.values()];
 }
 
 export async function bench(): Promise<{ title: string; columns: string[]; rows: (string | number)[][] }> {

@@ -112,7 +112,7 @@ export async function stop(running: Running): Promise<void> {
 }
 
 /** Memory of a process and everything it started (OpenClaw runs helper processes), in MB. */
-export function treeMb(pid: number, field: 'VmRSS' | 'RssAnon' = 'VmRSS'): number {
+export function treeMb(pid: number, field: 'VmRSS' | 'RssAnon' | 'RssFile' = 'VmRSS'): number {
   const children = new Map<number, number[]>();
   for (const name of readdirSync('/proc')) {
     if (!/^\d+$/.test(name)) continue;
