@@ -2,6 +2,7 @@
 // and the fake Telegram and Anthropic servers. The tests run in order on one stack, as a user would.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { FAKE_ANTHROPIC_KEY } from '../fakes/anthropic-server.ts';
 import { FAKE_TELEGRAM_TOKEN, type TelegramCall } from '../fakes/telegram-server.ts';
 import { type Stack, screenshot, startStack } from './harness.ts';
@@ -180,7 +181,7 @@ test('a changed setting is used by the agent for the next message', {
     const last = anthropic.requests.slice(before).at(-1);
     if (last && JSON.stringify(last.system ?? '').includes('Captain Mono')) break;
     assert.ok(Date.now() < deadline, 'the agent did not use the new instructions');
-    await new Promise((r) => setTimeout(r, 100));
+    await sleep(100);
   }
 });
 
@@ -231,7 +232,10 @@ test('a one-off job runs, its answer reaches the chat and its run shows in the h
   await page.getByLabel('Name').fill('Water the plants');
   await page.getByLabel('What should your agent do?').fill('Remind me to water the plants.');
   await page.getByLabel('When').selectOption('once');
-  // This very minute: the scheduler catches up a slot it was not running for.
+  // This very minute: the scheduler catches up a slot it was not running for. Too near the minute's end, the
+  // form would see that minute pass before "Create job" (and rightly refuse it): start on a fresh minute then.
+  const leftOfMinute = 60_000 - (Date.now() % 60_000);
+  if (leftOfMinute < 15_000) await sleep(leftOfMinute + 200);
   const now = new Date(Date.now() - new Date().getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
   await page.getByLabel('Date and time').fill(now);
   await page.getByRole('button', { name: 'Create job' }).click();
@@ -314,7 +318,7 @@ test('pausing from the Server screen: people get a notice, the banner offers Res
   const answer = (call: TelegramCall) =>
     call.method === 'sendMessage' && String(call.params.text) === 'Echo: Anyone home?';
   await telegram.waitFor(answer, { timeoutMs: 20_000 });
-  await new Promise((r) => setTimeout(r, 3_000));
+  await sleep(3_000);
   assert.equal(telegram.calls.filter(answer).length, 1, 'answered exactly once');
 });
 
