@@ -1,5 +1,6 @@
 // `npm run bench`: every benchmark in one run, each printed as a side-by-side table.
-// `npm run bench -- agent` runs only the named ones (agent, peers, provision, fleet, desktop, backup, media, datastore, soak);
+// `npm run bench -- agent` runs only the named ones (agent, peers, provision, fleet, desktop, backup, media, datastore,
+// datastore-restarts, soak);
 // `peers` is the agent table with OpenClaw beside MONO (`--install` installs it into a cache outside the
 // repository first).
 import { existsSync } from 'node:fs';
@@ -45,6 +46,9 @@ const BENCHES: Record<string, () => Promise<Table | 'skip' | undefined>> = {
   },
   async datastore() {
     return optional('./datastore-memory.ts');
+  },
+  async 'datastore-restarts'() {
+    return optional('./datastore-restarts.ts');
   },
   // Half an hour or more: only when named (`npm run bench -- soak [--minutes N]`).
   async soak() {
