@@ -225,7 +225,7 @@ test('a job is created from the Jobs screen', { timeout: 30_000 }, async () => {
 });
 
 test('a one-off job runs, its answer reaches the chat and its run shows in the history', {
-  timeout: 60_000,
+  timeout: 75_000,
 }, async () => {
   const { page, telegram } = stack;
   await page.getByRole('button', { name: 'New job' }).click();
