@@ -13,8 +13,8 @@ import { fileURLToPath } from 'node:url';
 import { ALLOCATOR_ENV } from '../../agent-core/config/allocator.ts';
 
 const SESSION_FLAG = '--datastore-restarts-session';
-/** Restarts in all, and after which of them the reads are timed. */
-const RESTARTS = 120;
+/** Starts in all, and after which of them the reads are timed. */
+const STARTS = 120;
 const READ_AFTER = new Set([1, 10, 30, 60, 120]);
 const ROWS_PER_SESSION = 50;
 /**
@@ -111,19 +111,19 @@ export async function bench(): Promise<{ title: string; columns: string[]; rows:
     ]);
   try {
     let written = 0;
-    for (let restart = 1; restart <= RESTARTS; restart++) {
-      const read = READ_AFTER.has(restart);
+    for (let start = 1; start <= STARTS; start++) {
+      const read = READ_AFTER.has(start);
       const result = runSession(dir, read ? 'read' : 'write', written, ROWS_PER_SESSION);
       written += ROWS_PER_SESSION;
-      if (read) row(`after ${restart} restart${restart === 1 ? '' : 's'}`, result);
-      if (restart % 20 === 0)
+      if (read) row(`after ${start} start${start === 1 ? '' : 's'}`, result);
+      if (start % 20 === 0)
         process.stderr.write(
-          `bench: datastore restarts: ${restart} of ${RESTARTS}, ${sstFiles()} SST files\n`,
+          `bench: datastore restarts: ${start} of ${STARTS} starts, ${sstFiles()} SST files\n`,
         );
     }
     process.stderr.write('bench: datastore restarts: filling the memtable once (~110 MB)\n');
     runSession(dir, 'fill', written, FILL_ROWS);
-    // No rows of its own: the reads find what they found after the last restart.
+    // No rows of its own: the reads find what they found after the last start.
     row('the same rows after one memtable flush', runSession(dir, 'read', written, 0));
   } finally {
     rmSync(dir, { recursive: true, force: true });
