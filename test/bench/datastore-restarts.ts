@@ -1,12 +1,13 @@
 // Datastore restarts: what each start and stop of the agent leaves in its datastore, and what that costs later.
 // SurrealKV writes its memtable out as a new SST file at every clean close, so every restart (an update, a reboot,
 // the desktop opening its local agent) adds one; the engine merges them only when a full memtable (~100 MB of
-// writes) is flushed. Meanwhile a read that walks an index (a chat's history) has to look into every file.
+// writes) is flushed. Meanwhile a read that walks an index (a chat's history) has to look into every file. A start
+// after a crash replays the engine's log of what was not flushed, and holds it in memory again.
 // Each session here is its own process, as each start of the agent is: it opens the datastore with the agent's
 // openDatastore, writes a few message-like rows, and closes; at some points it also times the reads the agent makes.
 // `npm run bench -- datastore-restarts` (~3 minutes).
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,15 +24,19 @@ const ROWS_PER_SESSION = 50;
  */
 const FILL_ROWS = 37_000;
 const FILL_BYTES = 3 * 1024;
+/** Rows a session writes before it is killed (~60 MB, well under a memtable's worth): the next start replays them. */
+const CRASH_ROWS = 20_000;
 const READS = 200;
 const CHATS = 50;
 
-type Mode = 'write' | 'read' | 'fill';
+type Mode = 'write' | 'read' | 'fill' | 'crash';
 
 interface SessionResult {
   openMs: number;
   historyMs?: number;
   pointMs?: number;
+  /** Resident memory of the session once its reads are done. */
+  rssMb?: number;
 }
 
 async function session(dir: string, mode: Mode, from: number, rows: number) {
@@ -44,9 +49,11 @@ async function session(dir: string, mode: Mode, from: number, rows: number) {
   try {
     // As the agent's message_thread index: a chat's rows in time order.
     await db.query('DEFINE INDEX IF NOT EXISTS bench_thread ON bench_message FIELDS chat, at');
-    if (mode === 'fill') {
+    if (mode === 'fill' || mode === 'crash') {
       const filler = 'f'.repeat(FILL_BYTES);
       for (let i = 0; i < rows; i++) await db.query('CREATE bench_filler SET body = $filler', { filler });
+      // As a crash, an OOM kill or a power cut: nothing is flushed, the engine's log holds it all.
+      if (mode === 'crash') process.kill(process.pid, 'SIGKILL');
     } else {
       const body = 'm'.repeat(400);
       for (let at = from; at < from + rows; at++)
@@ -73,6 +80,7 @@ async function session(dir: string, mode: Mode, from: number, rows: number) {
       }
       result.historyMs = median(history);
       result.pointMs = median(point);
+      result.rssMb = process.memoryUsage().rss / 2 ** 20;
     }
   } finally {
     await datastore.close({ exiting: true });
@@ -93,6 +101,7 @@ function runSession(dir: string, mode: Mode, from: number, rows: number): Sessio
     env: { ...env, ...ALLOCATOR_ENV },
     encoding: 'utf8',
   });
+  if (mode === 'crash' && child.signal === 'SIGKILL') return { openMs: Number.NaN };
   if (child.status !== 0) throw new Error(`a datastore session exited with ${child.status}: ${child.stderr}`);
   return JSON.parse(child.stdout.trim().split('\n').at(-1)!) as SessionResult;
 }
@@ -100,6 +109,12 @@ function runSession(dir: string, mode: Mode, from: number, rows: number): Sessio
 export async function bench(): Promise<{ title: string; columns: string[]; rows: (string | number)[][] }> {
   const dir = mkdtempSync(join(tmpdir(), 'mono-datastore-restarts-'));
   const sstFiles = () => readdirSync(join(dir, 'db', 'sstables')).length;
+  const walMb = () =>
+    readdirSync(join(dir, 'db', 'wal')).reduce(
+      (sum, name) => sum + statSync(join(dir, 'db', 'wal', name)).size,
+      0,
+    ) /
+    2 ** 20;
   const rows: (string | number)[][] = [];
   const row = (when: string, result: SessionResult) =>
     rows.push([
@@ -108,6 +123,7 @@ export async function bench(): Promise<{ title: string; columns: string[]; rows:
       result.openMs.toFixed(1),
       result.historyMs!.toFixed(2),
       result.pointMs!.toFixed(2),
+      result.rssMb!.toFixed(0),
     ]);
   try {
     let written = 0;
@@ -125,6 +141,10 @@ export async function bench(): Promise<{ title: string; columns: string[]; rows:
     runSession(dir, 'fill', written, FILL_ROWS);
     // No rows of its own: the reads find what they found after the last start.
     row('the same rows after one memtable flush', runSession(dir, 'read', written, 0));
+    process.stderr.write('bench: datastore restarts: a start killed after ~60 MB of writes\n');
+    runSession(dir, 'crash', written, CRASH_ROWS);
+    const unflushed = walMb().toFixed(0);
+    row(`the start after one killed with ${unflushed} MB unflushed`, runSession(dir, 'read', written, 0));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -132,7 +152,14 @@ export async function bench(): Promise<{ title: string; columns: string[]; rows:
     title:
       `Datastore restarts: each start writes ${ROWS_PER_SESSION} message-like rows and stops (the agent's ` +
       `openDatastore, one process a start); reads timed as the agent makes them, median of ${READS}`,
-    columns: ['when', 'SST files', 'open (ms)', "a chat's last 20 rows (ms)", 'one row by id (ms)'],
+    columns: [
+      'when',
+      'SST files',
+      'open (ms)',
+      "a chat's last 20 rows (ms)",
+      'one row by id (ms)',
+      'RSS (MB)',
+    ],
     rows,
   };
 }
