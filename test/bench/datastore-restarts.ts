@@ -5,7 +5,7 @@
 // after a crash replays the engine's log of what was not flushed, and holds it in memory again.
 // Each session here is its own process, as each start of the agent is: it opens the datastore with the agent's
 // openDatastore, writes a few message-like rows, and closes; at some points it also times the reads the agent makes.
-// `npm run bench -- datastore-restarts` (~3 minutes).
+// `npm run bench -- datastore-restarts` (~4 minutes).
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
