@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { FAKE_ANTHROPIC_KEY, FakeAnthropic } from '../fakes/anthropic-server.ts';
 import { preciseNow } from '../fakes/http-util.ts';
 import { FAKE_TELEGRAM_TOKEN, FakeTelegram } from '../fakes/telegram-server.ts';
+import { percentile } from './stats.ts';
 import { BARE_NODE, MONO, type Running, type Subject, stop, treeMb } from './subjects.ts';
 
 /** The Telegram webhook secret every bench subject is started with. */
@@ -33,11 +34,6 @@ interface Figures {
   burstAnswered: number;
   burstTwice: number;
   burstDrainS: number;
-}
-
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
 /** Progress goes to stderr so the tables on stdout stay clean. */

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import v8 from 'node:v8';
 import { ALLOCATOR_ENV } from '../../agent-core/config/allocator.ts';
-import { treeMb } from './subjects.ts';
+import { cleanEnv, treeMb } from './subjects.ts';
 
 /** Megabytes of records written in all: enough for three flushes of SurrealKV's 100 MB memtable. */
 const TOTAL_MB = 400;
@@ -70,10 +70,9 @@ async function child(): Promise<void> {
 }
 
 function readings(): Promise<Reading[]> {
-  const { NODE_EXTRA_CA_CERTS: _, ...env } = process.env;
   const script = fileURLToPath(import.meta.url);
   const writer = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', script, CHILD_FLAG], {
-    env: { ...env, ...ALLOCATOR_ENV },
+    env: { ...cleanEnv, ...ALLOCATOR_ENV },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const lines: Reading[] = [];

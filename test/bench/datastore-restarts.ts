@@ -12,6 +12,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ALLOCATOR_ENV } from '../../agent-core/config/allocator.ts';
+import { median } from './stats.ts';
+import { cleanEnv } from './subjects.ts';
 
 const SESSION_FLAG = '--datastore-restarts-session';
 /** Starts in all, and after which of them the reads are timed. */
@@ -88,17 +90,12 @@ async function session(dir: string, mode: Mode, from: number, rows: number) {
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }
 
-function median(values: number[]): number {
-  return [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
-}
-
 /** One session in a process of its own, as one start of the agent. */
 function runSession(dir: string, mode: Mode, from: number, rows: number): SessionResult {
-  const { NODE_EXTRA_CA_CERTS: _, ...env } = process.env;
   const script = fileURLToPath(import.meta.url);
   const args = [SESSION_FLAG, dir, mode, String(from), String(rows)];
   const child = spawnSync(process.execPath, ['--import', 'tsx', script, ...args], {
-    env: { ...env, ...ALLOCATOR_ENV },
+    env: { ...cleanEnv, ...ALLOCATOR_ENV },
     encoding: 'utf8',
   });
   if (mode === 'crash' && child.signal === 'SIGKILL') return { openMs: Number.NaN };

@@ -11,6 +11,8 @@ import { FAKE_ANTHROPIC_KEY, FakeAnthropic } from '../fakes/anthropic-server.ts'
 import { preciseNow } from '../fakes/http-util.ts';
 import { FAKE_TELEGRAM_TOKEN, FakeTelegram } from '../fakes/telegram-server.ts';
 import { receiptJpeg, samplePdf } from '../helpers/media-samples.ts';
+import { median } from './stats.ts';
+import { cleanEnv } from './subjects.ts';
 
 const SECRET = 'bench-secret';
 const AGENT = fileURLToPath(new URL('../../agent-core/dist/mono-agent.js', import.meta.url));
@@ -23,15 +25,9 @@ function memoryMb(pid: number, field: 'VmRSS' | 'VmHWM'): number {
   return Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)![1]) / 1024;
 }
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
-}
-
 async function startAgent(env: Record<string, string>): Promise<{ child: ChildProcess; url: string }> {
-  const { NODE_EXTRA_CA_CERTS: _, ...clean } = process.env;
   const child = spawn(process.execPath, [AGENT], {
-    env: { ...clean, ...env, MONO_HTTP_PORT: '0', MONO_LOG_LEVEL: 'info' },
+    env: { ...cleanEnv, ...env, MONO_HTTP_PORT: '0', MONO_LOG_LEVEL: 'info' },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const url = await new Promise<string>((resolve, reject) => {

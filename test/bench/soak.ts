@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
 import { Secret } from '../../agent-core/config/secret.ts';
 import { TABLES } from '../../agent-core/contract/tables.ts';
+import { DATASTORE_DIR } from '../../agent-core/db/datastore.ts';
 import { createSync, type Sync } from '../../src-main/services/sync.ts';
 import { isToolResult } from '../agent-core/jobs/harness.ts';
 import { FAKE_ANTHROPIC_KEY, FakeAnthropic } from '../fakes/anthropic-server.ts';
@@ -199,7 +200,7 @@ async function settled(soaked: Soaked): Promise<Omit<Sample, 'minute'>> {
   const memory = probe
     ? (JSON.parse(probe.slice('GCPROBE '.length)) as { rss: number; heapUsed: number; heapResident: number })
     : { rss: Number.NaN, heapUsed: Number.NaN, heapResident: Number.NaN };
-  const sstables = join(soaked.dataDir, 'db', 'sstables');
+  const sstables = join(soaked.dataDir, DATASTORE_DIR, 'sstables');
   if (existsSync(sstables)) for (const name of readdirSync(sstables)) soaked.sstSeen.add(name);
   return {
     rss: treeMb(soaked.running.child.pid!),

@@ -27,7 +27,7 @@ export interface Subject {
 }
 
 // NODE_EXTRA_CA_CERTS costs every Node start ~40 ms on this machine: keep it out of the measurement.
-const { NODE_EXTRA_CA_CERTS: _, ...cleanEnv } = process.env;
+export const { NODE_EXTRA_CA_CERTS: _, ...cleanEnv } = process.env;
 
 /** `ownEnv`: what this subject's own launcher sets (MONO's systemd unit and desktop set the allocator's tuning). */
 function nodeSubject(name: string, script: string, ownEnv: Readonly<Record<string, string>> = {}): Subject {
