@@ -7,6 +7,7 @@ import type { ChannelState } from '../../../contract/tables.ts';
 import type { Logger } from '../../../log/logger.ts';
 import type { MediaSource } from '../../../media/attachments.ts';
 import { errorMessage } from '../../../util/error-message.ts';
+import { oneAtATime } from '../../../util/one-at-a-time.ts';
 import {
   type Channel,
   ChannelSendError,
@@ -67,6 +68,11 @@ export class WhatsAppLinkedChannel implements Channel {
   #reconnect: NodeJS.Timeout | undefined;
   #stopped = false;
   #generation = 0;
+  /**
+   * The link row's writes, in the order they happened: run together, a "logged out" write retried after a conflict
+   * could land after the new QR's and hide it from the desktop.
+   */
+  readonly #linkWrites = oneAtATime();
   /** The account's own JIDs (phone and LID form), known once open. */
   readonly #self = new Set<string>();
   /** Ids of messages MONO sent, so their echoes in the self chat are not taken for the owner's. */
@@ -320,7 +326,8 @@ export class WhatsAppLinkedChannel implements Channel {
 
   async #link(row: LinkRow): Promise<void> {
     if (!this.#context) return;
-    await writeLink(this.#context.db, row).catch((error) =>
+    const { db } = this.#context;
+    await this.#linkWrites(() => writeLink(db, row)).catch((error) =>
       this.log.warn({ err: error }, 'could not record the whatsapp link state'),
     );
   }
