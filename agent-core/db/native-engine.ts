@@ -65,7 +65,7 @@ export function loadNativeEngine(): RawEngineClass {
   if (cached) return cached;
   // Read by the engine when it first opens a datastore; set before it is loaded, while no other thread reads them.
   for (const [name, value] of Object.entries(ENGINE_ENV_DEFAULTS)) process.env[name] ??= value;
-  const addon = `surrealdb-node.${platformAddonName()}.node`;
+  const addon = addonName();
   const require = createRequire(import.meta.url);
   const tried: string[] = [];
   const causes: unknown[] = [];
@@ -85,6 +85,15 @@ export function loadNativeEngine(): RawEngineClass {
     }
   }
   throw new NativeEngineLoadError(addon, tried, causes);
+}
+
+/** The addon file that would be tried first and exists (the datastore bench loads it into a bare process). */
+export function nativeAddonFile(): string | undefined {
+  return candidateFiles(addonName()).find((file) => existsSync(file));
+}
+
+function addonName(): string {
+  return `surrealdb-node.${platformAddonName()}.node`;
 }
 
 /**

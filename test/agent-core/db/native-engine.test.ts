@@ -1,9 +1,16 @@
 // The hub's raw path into SurrealDB: fails when @surrealdb/node's hidden SurrealNodeEngine class or its RPC shape change.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { CborCodec, Uuid } from 'surrealdb';
-import { loadNativeEngine } from '../../../agent-core/db/native-engine.ts';
+import {
+  loadNativeEngine,
+  nativeAddonFile,
+  platformAddonName,
+} from '../../../agent-core/db/native-engine.ts';
 
 test('SurrealNodeEngine exists with connect, execute and notifications', { timeout: 20_000 }, async () => {
   const Engine = loadNativeEngine();
@@ -89,4 +96,27 @@ test('notifications name their session, which the hub routes by', { timeout: 20_
   } finally {
     engine.free();
   }
+});
+
+test('nativeAddonFile names the loadable addon, and NAPI_RS_NATIVE_LIBRARY_PATH only when that file exists', (t) => {
+  const saved = process.env.NAPI_RS_NATIVE_LIBRARY_PATH;
+  t.after(() => {
+    if (saved === undefined) delete process.env.NAPI_RS_NATIVE_LIBRARY_PATH;
+    else process.env.NAPI_RS_NATIVE_LIBRARY_PATH = saved;
+  });
+  delete process.env.NAPI_RS_NATIVE_LIBRARY_PATH;
+  const found = nativeAddonFile();
+  assert.ok(found && existsSync(found), `no addon found (${found})`);
+  assert.ok(found.endsWith(`surrealdb-node.${platformAddonName()}.node`), found);
+  const binding = createRequire(import.meta.url)(found) as { SurrealNodeEngine?: { connect?: unknown } };
+  assert.equal(typeof binding.SurrealNodeEngine?.connect, 'function');
+
+  const dir = mkdtempSync(join(tmpdir(), 'mono-addon-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  process.env.NAPI_RS_NATIVE_LIBRARY_PATH = join(dir, 'missing.node');
+  assert.equal(nativeAddonFile(), found);
+  const linked = join(dir, 'elsewhere.node');
+  symlinkSync(found, linked);
+  process.env.NAPI_RS_NATIVE_LIBRARY_PATH = linked;
+  assert.equal(nativeAddonFile(), linked);
 });
