@@ -5,7 +5,7 @@
 // datastore code (the agent's openDatastore, its engine settings and allocator tuning) takes 3 KB records as fast
 // as it can, through several flushes, and resident memory outside V8's heap is read after every 10 MB written.
 // Beside it, the same addon's RocksDB backend with small write buffers: the alternative whose buffers can be sized.
-// `npm run bench -- datastore [--mb N]` (N MB written into each engine; ~3 minutes for the default 400).
+// `npm run bench -- datastore [--mb N]` (N MB written into each engine; ~8 minutes for the default 400).
 // A child process does the writing, so that glibc's tuning applies from its start.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
