@@ -7,7 +7,8 @@
 // Beside it, the same addon's RocksDB backend with small write buffers: the alternative whose buffers can be sized.
 // `npm run bench -- datastore [--mb N]` (N MB written into each engine; ~8 minutes for the default 400).
 // A child process does the writing, so that glibc's tuning applies from its start.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -84,7 +85,8 @@ async function child(scheme: string, totalMb: number): Promise<void> {
   };
   const report = (reading: Omit<Reading, 'fileMb'>) =>
     process.stdout.write(`${JSON.stringify({ ...reading, fileMb: treeMb(process.pid, 'RssFile') })}\n`);
-  const datastore = await openDatastore({ url: `${scheme}://${join(dir, 'db')}`, log: silentLogger });
+  const dbDir = join(dir, 'db');
+  const datastore = await openDatastore({ url: `${scheme}://${dbDir}`, log: silentLogger });
   try {
     const body = 'x'.repeat(RECORD_BYTES);
     const perStep = Math.ceil((STEP_MB * 2 ** 20) / RECORD_BYTES);
@@ -94,7 +96,7 @@ async function child(scheme: string, totalMb: number): Promise<void> {
       for (let i = 0; i < perStep; i++)
         await datastore.db.query('CREATE bench_record SET body = $body', { body });
       const msPerWrite = (performance.now() - started) / perStep;
-      for (const name of sstNames(join(dir, 'db'))) seen.add(name);
+      for (const name of sstNames(dbDir)) seen.add(name);
       report({ writtenMb: written, outsideMb: outside(), sstWritten: seen.size, msPerWrite });
     }
   } finally {
@@ -132,35 +134,39 @@ function readings(engine: Engine, totalMb: number): Promise<Reading[]> {
   );
 }
 
-// A plain Node process (no tsx, no agent) that loads the addon, opens an empty datastore and sits for 2 s as the
-// agent bench's idle reading does: what any agent on this engine holds before its own code.
-const FLOOR_SCRIPT = String.raw`
-import { readFileSync } from 'node:fs';
+// A plain Node process (no tsx, no agent) that loads the addon and opens an empty datastore; read 2 s after it has
+// opened with the agent bench's own idle reading (treeMb): what any agent on this engine holds before its own code.
+const FLOOR_SCRIPT = `
 import { createRequire } from 'node:module';
 const [addon, url] = process.argv.slice(1);
 const { SurrealNodeEngine } = createRequire(process.cwd() + '/')(addon);
 globalThis.engine = await SurrealNodeEngine.connect(url, {});
-setTimeout(() => {
-  const status = readFileSync('/proc/self/status', 'utf8');
-  const mb = (field) => Number(new RegExp(field + ':\\s+(\\d+)').exec(status)[1]) / 1024;
-  process.stdout.write(JSON.stringify({ rss: mb('VmRSS'), anon: mb('RssAnon') }));
-  process.exit(0);
-}, 2000);
+process.stdout.write('open\\n');
+setInterval(() => {}, 60_000);
 `;
 
-function engineFloor(engine: Engine): { rss: number; anon: number } {
+async function engineFloor(engine: Engine): Promise<{ rss: number; anon: number }> {
   const addon = nativeAddonFile();
   if (!addon) throw new Error("SurrealDB's native addon was not found: run `npm install`");
   const dir = mkdtempSync(join(tmpdir(), 'mono-datastore-floor-'));
+  const floor = spawn(
+    process.execPath,
+    ['--input-type=module', '-e', FLOOR_SCRIPT, addon, `${engine.scheme}://${join(dir, 'db')}`],
+    {
+      env: { ...cleanEnv, ...ALLOCATOR_ENV, ...ENGINE_ENV_DEFAULTS, ...engine.env },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   try {
-    const run = spawnSync(
-      process.execPath,
-      ['--input-type=module', '-e', FLOOR_SCRIPT, addon, `${engine.scheme}://${join(dir, 'db')}`],
-      { env: { ...cleanEnv, ...ALLOCATOR_ENV, ...ENGINE_ENV_DEFAULTS, ...engine.env }, encoding: 'utf8' },
-    );
-    if (run.status !== 0) throw new Error(`the ${engine.name} floor process failed: ${run.stderr}`);
-    return JSON.parse(run.stdout) as { rss: number; anon: number };
+    await new Promise<void>((resolve, reject) => {
+      floor.stdout.once('data', () => resolve());
+      floor.once('exit', (code) => reject(new Error(`the ${engine.name} floor process exited with ${code}`)));
+    });
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    return { rss: treeMb(floor.pid!), anon: treeMb(floor.pid!, 'RssAnon') };
   } finally {
+    floor.kill('SIGKILL');
+    await once(floor, 'exit').catch(() => {});
     rmSync(dir, { recursive: true, force: true });
   }
 }
@@ -209,7 +215,8 @@ export async function bench(): Promise<{ title: string; columns: string[]; rows:
   if (!Number.isInteger(totalMb) || totalMb < 3 * WINDOW_MB || totalMb % STEP_MB !== 0)
     throw new Error(`--mb must be a whole number of at least ${3 * WINDOW_MB}, in steps of ${STEP_MB}`);
   const results: Summary[] = [];
-  const floors = ENGINES.map(engineFloor);
+  const floors = [];
+  for (const engine of ENGINES) floors.push(await engineFloor(engine));
   for (const engine of ENGINES) results.push(summary(await readings(engine, totalMb)));
   const [mono] = results;
   const fixed = (n: number) => n.toFixed(1);
