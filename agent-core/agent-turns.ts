@@ -102,6 +102,7 @@ export function buildTurnParts(deps: TurnPartsDeps) {
     startedAt: deps.startedAt,
     channels: () => Object.fromEntries([...channels].map(([name, channel]) => [name, channel.state().state])),
     tools: () => tools,
+    timezone: () => owner.timezone(),
   });
   const runner: TurnRunner = new TurnRunner({
     db,

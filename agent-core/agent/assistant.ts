@@ -135,7 +135,7 @@ export class Assistant {
     const first = await this.deps.budget.claimNotice(state.key);
     if (!first) return undefined;
     this.deps.log.warn({ period: state.period, spent: state.spent, cap: state.cap }, 'budget cap reached');
-    return budgetNotice(state);
+    return budgetNotice(state, this.deps.owner.timezone());
   }
 
   /** Stores a message for the owner and delivers it; false when MONO does not know where the owner is. */

@@ -3,6 +3,7 @@
 // by the ledger's reservations (ledger.ts); the owner is told once per period.
 import { RecordId, type Surreal } from 'surrealdb';
 import type { Settings } from '../agent/settings.ts';
+import { formatLocal, offsetMs } from '../jobs/local-time.ts';
 import { type BudgetState, type Caps, checkBudget, formatUsd, parseCap } from './budget.ts';
 import { SpendLedger } from './ledger.ts';
 import { spending } from './usage.ts';
@@ -46,11 +47,39 @@ export class BudgetGuard {
   }
 }
 
-export function budgetNotice(state: Extract<BudgetState, { over: true }>): string {
-  const when = state.period === 'day' ? 'tomorrow (00:00 UTC)' : 'on the 1st of next month (UTC)';
+export function budgetNotice(
+  state: Extract<BudgetState, { over: true }>,
+  timeZone: string,
+  now = new Date(),
+): string {
   return (
     `I've reached your ${state.period === 'day' ? 'daily' : 'monthly'} budget (${formatUsd(state.spent)} of ` +
-    `${formatUsd(state.cap)}), so I've stopped calling Claude. I'll be back ${when}, or right away if you ` +
-    `raise the cap, e.g. /budget ${state.period} ${Math.ceil(state.cap * 2)}.`
+    `${formatUsd(state.cap)}), so I've stopped calling Claude. I'll be back ${budgetResumes(state, timeZone, now)}, ` +
+    `or right away if you raise the cap, e.g. /budget ${state.period} ${Math.ceil(state.cap * 2)}.`
   );
+}
+
+/**
+ * When a spent budget starts over, in the owner's own time: "tomorrow at 01:00 your time (00:00 UTC)". Budgets count
+ * UTC days and months, which for most owners is not their midnight, so the local clock time is what tells them.
+ */
+export function budgetResumes(
+  state: Extract<BudgetState, { over: true }>,
+  timeZone: string,
+  now = new Date(),
+): string {
+  const at = formatLocal(state.resumesAt, timeZone); // "2026-11-26 01:00 (Thursday)"
+  const day = localDay(at, formatLocal(now, timeZone));
+  const utc = state.period === 'day' ? '00:00 UTC' : '00:00 UTC on the 1st';
+  if (offsetMs(state.resumesAt, timeZone) === 0) return `${day} at ${utc}`;
+  return `${day} at ${at.slice(11, 16)} your time (${utc})`;
+}
+
+/** "today", "tomorrow" or "on 2027-01-01 (Friday)": the date of `at` seen from `now`, both formatLocal strings. */
+function localDay(at: string, now: string): string {
+  const date = (local: string) => Date.parse(`${local.slice(0, 10)}T00:00:00Z`);
+  const days = Math.round((date(at) - date(now)) / 86_400_000);
+  if (days === 0) return 'today';
+  if (days === 1) return 'tomorrow';
+  return `on ${at.slice(0, 10)} ${at.slice(17)}`;
 }

@@ -3,7 +3,7 @@
 import type { Surreal } from 'surrealdb';
 import type { Settings } from '../agent/settings.ts';
 import { formatUsd } from '../budget/budget.ts';
-import { type BudgetGuard, DAILY_CAP_SETTING, MONTHLY_CAP_SETTING } from '../budget/guard.ts';
+import { type BudgetGuard, budgetResumes, DAILY_CAP_SETTING, MONTHLY_CAP_SETTING } from '../budget/guard.ts';
 import { spending } from '../budget/usage.ts';
 import type { ChannelState } from '../contract/tables.ts';
 import { listJobs } from '../jobs/job-store.ts';
@@ -38,6 +38,8 @@ export interface CommandDeps {
   startedAt: number;
   channels(): Record<string, ChannelState>;
   tools(): readonly AgentTool[];
+  /** The owner's IANA time zone: /budget says in it when a spent budget starts over. */
+  timezone(): string;
 }
 
 export class OwnerCommands {
@@ -124,7 +126,9 @@ export class OwnerCommands {
     return [
       `Today: ${formatUsd(spent.day)} of ${caps.dayUsd ? formatUsd(caps.dayUsd) : 'no cap'}`,
       `This month: ${formatUsd(spent.month)} of ${caps.monthUsd ? formatUsd(caps.monthUsd) : 'no cap'}`,
-      state.over ? `Over the ${state.period} cap: I am not calling Claude.` : 'Within budget.',
+      state.over
+        ? `Over the ${state.period} cap: I am not calling Claude until ${budgetResumes(state, this.deps.timezone())}.`
+        : 'Within budget.',
     ].join('\n');
   }
 

@@ -12,6 +12,12 @@ export function clock(iso: string): string {
   return new Date(iso).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' });
 }
 
+/** The next 00:00 UTC (when the agent's daily budget starts over) on this computer's clock, e.g. "01:00". */
+export function utcMidnightHere(now = new Date()): string {
+  const next = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + 1);
+  return clock(new Date(next).toISOString());
+}
+
 export function dayLabel(iso: string): string {
   return new Date(iso).toLocaleDateString(undefined, { weekday: 'long', day: 'numeric', month: 'long' });
 }

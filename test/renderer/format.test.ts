@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import { describeSchedule } from '../../src-renderer/features/jobs/schedule.ts';
 import { formatLogLine } from '../../src-renderer/features/server/log-line.ts';
 import { totalsByDay } from '../../src-renderer/features/usage/UsageChart.tsx';
-import { duration, initials, niceTicks, usd } from '../../src-renderer/lib/format.ts';
+import { duration, initials, niceTicks, usd, utcMidnightHere } from '../../src-renderer/lib/format.ts';
 import { fresher, isOlder } from '../../src-renderer/store/types.ts';
 
 test('money: nothing, a fraction of a cent, cents, dollars', () => {
@@ -12,6 +12,22 @@ test('money: nothing, a fraction of a cent, cents, dollars', () => {
   assert.equal(usd(0.0004), '<$0.01');
   assert.equal(usd(1.5), '$1.50');
   assert.equal(usd(250.4), '$250');
+});
+
+test('the daily budget starts over at the next 00:00 UTC, shown on this computer’s clock', () => {
+  const zone = process.env.TZ;
+  try {
+    const evening = new Date('2026-11-25T18:30:00Z');
+    process.env.TZ = 'Asia/Kolkata'; // UTC+5:30, no summer time
+    assert.match(utcMidnightHere(evening), /^05:30\b/);
+    process.env.TZ = 'America/Los_Angeles'; // UTC−8 in November
+    assert.match(utcMidnightHere(evening), /^(04:00\sPM|16:00)$/);
+    process.env.TZ = 'UTC';
+    assert.match(utcMidnightHere(new Date('2026-11-25T23:59:59Z')), /^(12:00\sAM|00:00)$/);
+  } finally {
+    if (zone === undefined) delete process.env.TZ;
+    else process.env.TZ = zone;
+  }
 });
 
 test('chart axes use round steps that cover the data', () => {

@@ -204,6 +204,10 @@ test('usage: thirty days of cost with the daily budget line, over-budget days st
   assert.equal(await chart.locator('rect.bar-over').count(), 2);
   await chart.getByText('daily budget $1.50').waitFor();
   await page.getByText('of $40.00 budget').waitFor();
+  // When the day starts over, on the owner's clock (the time itself: format.test.ts).
+  await page
+    .getByText(/^Leave empty for no limit\. Each day starts over at 00:00 UTC \(\d\d:\d\d( [AP]M)? here\)\.$/)
+    .waitFor();
   await page.locator('.screen').evaluate((el) => {
     el.scrollTop = 0;
   });

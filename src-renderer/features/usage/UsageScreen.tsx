@@ -3,7 +3,7 @@
 import { useEffect, useState } from 'react';
 import { Icon } from '../../components/icons.tsx';
 import { Button, Card, ErrorState, Field, PageHeader, Spinner } from '../../components/ui.tsx';
-import { tokens, usd } from '../../lib/format.ts';
+import { tokens, usd, utcMidnightHere } from '../../lib/format.ts';
 import { useAction } from '../../lib/use-action.ts';
 import { act, loaders, USAGE_DAYS } from '../../store/actions.ts';
 import { settingValue, useStore } from '../../store/store.ts';
@@ -133,7 +133,7 @@ function BudgetCard({ daily, monthly }: { daily?: number; monthly?: number }) {
       <div className="form form-grid">
         <Field
           label="Daily budget (USD)"
-          hint="Leave empty for no limit."
+          hint={`Leave empty for no limit. Each day starts over at 00:00 UTC (${utcMidnightHere()} here).`}
           error={invalid ? 'Enter an amount like 2.50.' : undefined}
         >
           {(id, note) => (

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { checkBudget, formatUsd, parseCap } from '../../../agent-core/budget/budget.ts';
-import { budgetNotice } from '../../../agent-core/budget/guard.ts';
+import { budgetNotice, budgetResumes } from '../../../agent-core/budget/guard.ts';
 import { addUsage } from '../../../agent-core/budget/usage.ts';
 
 const now = new Date('2026-11-25T18:30:00Z');
@@ -19,7 +19,11 @@ test('at the day cap: stopped until 00:00 UTC, with a key for telling the owner 
   assert.equal(state.period, 'day');
   assert.equal(state.key, 'day:2026-11-25');
   assert.deepEqual(state.resumesAt, new Date('2026-11-26T00:00:00Z'));
-  assert.match(budgetNotice(state), /daily budget \(\$1\.00 of \$1\.00\).*tomorrow.*\/budget day 2/s);
+  assert.equal(
+    budgetNotice(state, 'UTC', now),
+    "I've reached your daily budget ($1.00 of $1.00), so I've stopped calling Claude. I'll be back tomorrow at " +
+      '00:00 UTC, or right away if you raise the cap, e.g. /budget day 2.',
+  );
   // The next day is a new period with a new key.
   const tomorrow = checkBudget({ day: 1, month: 4 }, { dayUsd: 1 }, new Date('2026-11-26T00:00:01Z'));
   assert.equal(tomorrow.over && tomorrow.key, 'day:2026-11-26');
@@ -34,6 +38,43 @@ test('the month cap wins over the day cap and resumes on the 1st', () => {
   assert.equal(state.over && state.period, 'month');
   assert.equal(state.over && state.key, 'month:2026-12');
   assert.deepEqual(state.over && state.resumesAt, new Date('2027-01-01T00:00:00Z'));
+});
+
+test('the owner is told when the budget starts over in their own time: today, tomorrow or the date', () => {
+  // Local times as `TZ=<zone> date -d <instant>` prints them.
+  const day = checkBudget({ day: 1, month: 3 }, { dayUsd: 1 }, now); // 2026-11-25 18:30 UTC, resumes 2026-11-26 00:00 UTC
+  assert.ok(day.over);
+  const cases: [string, string][] = [
+    ['Europe/Berlin', 'tomorrow at 01:00 your time (00:00 UTC)'],
+    ['America/Los_Angeles', 'today at 16:00 your time (00:00 UTC)'], // 10:30 there
+    ['Asia/Tokyo', 'today at 09:00 your time (00:00 UTC)'], // 03:30 on the 26th there
+    ['Etc/UTC', 'tomorrow at 00:00 UTC'],
+  ];
+  for (const [zone, expected] of cases) assert.equal(budgetResumes(day, zone, now), expected, zone);
+
+  const midDecember = new Date('2026-12-15T12:00:00Z');
+  const month = checkBudget({ day: 0, month: 10 }, { monthUsd: 10 }, midDecember);
+  assert.ok(month.over);
+  assert.equal(
+    budgetResumes(month, 'Europe/Berlin', midDecember),
+    'on 2027-01-01 (Friday) at 01:00 your time (00:00 UTC on the 1st)',
+  );
+  assert.equal(
+    budgetResumes(month, 'America/Los_Angeles', midDecember),
+    'on 2026-12-31 (Thursday) at 16:00 your time (00:00 UTC on the 1st)',
+  );
+  // Summer time: Berlin is two hours ahead.
+  const midJune = new Date('2026-06-20T12:00:00Z');
+  const june = checkBudget({ day: 0, month: 10 }, { monthUsd: 10 }, midJune);
+  assert.ok(june.over);
+  assert.equal(
+    budgetResumes(june, 'Europe/Berlin', midJune),
+    'on 2026-07-01 (Wednesday) at 02:00 your time (00:00 UTC on the 1st)',
+  );
+  assert.match(
+    budgetNotice(june, 'Europe/Berlin', midJune),
+    /I'll be back on 2026-07-01 \(Wednesday\) at 02:00/,
+  );
 });
 
 test('caps from settings: positive numbers or numeric strings; anything else is no cap', () => {

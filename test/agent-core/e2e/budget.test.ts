@@ -31,10 +31,11 @@ describe('budget and owner commands', { timeout: 90_000 }, () => {
     await telegram.start();
     await anthropic.start();
     // Everyone may talk (`*`); the owner is named by the owner_chat setting, written while the agent is down.
+    // The owner lives in India (UTC+5:30 all year), where a UTC day starts at 05:30.
     const env = agentEnv(
       data.dir,
       { telegram, anthropic },
-      { MONO_ALLOW_TELEGRAM: '*', MONO_JOB_TICK_MS: '200' },
+      { MONO_ALLOW_TELEGRAM: '*', MONO_JOB_TICK_MS: '200', MONO_TIMEZONE: 'Asia/Kolkata' },
     );
     await (await new AgentProcess(env).start()).stop();
     await queryDataDir(
@@ -113,10 +114,16 @@ describe('budget and owner commands', { timeout: 90_000 }, () => {
   });
 
   test('at the daily cap: no more calls, the owner is told once, and raising the cap resumes', async () => {
-    assert.match(await ask('/budget day 0.000001'), /Today: \$0\.\d+ of \$0\.0000.*Over the day cap/s);
+    assert.match(
+      await ask('/budget day 0.000001'),
+      /Today: \$0\.\d+ of \$0\.0000.*Over the day cap: I am not calling Claude until (today|tomorrow) at 05:30 your time \(00:00 UTC\)\./s,
+    );
     const calls = anthropic.requests.length;
-    // Over the cap: the owner hears it once, with how to raise it.
-    assert.match(await ask('what is the weather?'), /reached your daily budget.*\/budget day/s);
+    // Over the cap: the owner hears it once, with when it starts over in their time and how to raise it.
+    assert.match(
+      await ask('what is the weather?'),
+      /reached your daily budget.*I'll be back (today|tomorrow) at 05:30 your time \(00:00 UTC\), or right away.*\/budget day/s,
+    );
     const sent = telegram.sent.length;
     telegram.sendText({ chatId: OWNER, userId: OWNER, text: 'hello again?' });
     // A contact hears why there is no answer (each time); the owner was told once.
