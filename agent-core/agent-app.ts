@@ -112,9 +112,13 @@ async function assemble(
     stop: (started) => started.stop(),
   });
   datastore.engine?.gate(diskWriteGate(guards.disk, datastore.engine.codec));
-  const startedOnFullDisk = await parts.start({
+  // On a full disk the start waits here, its own server answering on the agent's port; that server then serves the
+  // agent's routes (the http part below), so the socket systemd passed is never closed.
+  const waitedForDisk = await parts.start({
     name: 'disk space',
+    stage: 'intake',
     start: () => waitForDisk(guards.disk, config.http, log, VERSION),
+    stop: (server) => server?.close(),
   });
   await parts.start({ name: 'schema', start: () => applySchema(db, log) });
 
@@ -182,7 +186,7 @@ async function assemble(
     ownerChannel: () => owner.target()?.channel,
     timezone: () => owner.timezone(),
     outageNoticeAfterMs: config.faults.outageNoticeAfterMs,
-    startedOnFullDisk,
+    startedOnFullDisk: waitedForDisk !== undefined,
   });
   const hooks = new Hooks({
     db,
@@ -215,7 +219,11 @@ async function assemble(
     part({
       name: 'http',
       stage: 'intake',
-      start: () => listen(app, config.http.host, config.http.port),
+      start: async () => {
+        if (!waitedForDisk) return listen(app, config.http.host, config.http.port);
+        waitedForDisk.serve(app);
+        return waitedForDisk;
+      },
       stop: (started) => started.close(),
     }),
     { name: 'status', stage: 'datastore', start: () => status.start(), stop: () => status.stop() },

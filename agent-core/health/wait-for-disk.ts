@@ -2,20 +2,23 @@
 // the engine abort the process — a restart loop for as long as the disk stays full — the agent waits for space
 // before it starts anything, with a /healthz that says why meanwhile.
 import { statfsSync } from 'node:fs';
-import { createHttpApp, listen } from '../http/app.ts';
+import { createHttpApp, listen, type RunningServer } from '../http/app.ts';
 import type { Logger } from '../log/logger.ts';
 import { sleep } from '../util/sleep.ts';
 import type { DiskGuard } from './disk-guard.ts';
 import { formatBytes } from './disk-thresholds.ts';
 
-/** Resolves once there is room; true when it had to wait (the owner then hears that space is back). */
+/**
+ * Resolves once there is room: at once with undefined, or, when it had to wait (the owner then hears that space
+ * is back), with the server that answered meanwhile, still listening: the agent serves its routes on it.
+ */
 export async function waitForDisk(
   disk: DiskGuard,
   http: { host: string; port: number },
   log: Logger,
   version: string,
-): Promise<boolean> {
-  if (!disk.holding()) return false;
+): Promise<RunningServer | undefined> {
+  if (!disk.holding()) return undefined;
   const startedAt = Date.now();
   log.error(
     { free: formatBytes(disk.state.freeBytes) },
@@ -40,11 +43,12 @@ export async function waitForDisk(
   const server = await listen(app, http.host, http.port);
   try {
     await disk.room();
-  } finally {
+  } catch (error) {
     await server.close();
+    throw error;
   }
   log.info('disk space is back: starting');
-  return true;
+  return server;
 }
 
 /** Free space under which a failed start is blamed on the disk (the engine could not write its own files). */

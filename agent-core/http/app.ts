@@ -64,6 +64,13 @@ export function createHttpApp(deps: HttpDeps): Router {
 
 export interface RunningServer {
   address: { host: string; port: number };
+  /**
+   * Answers with `router` from the next request on, on the same socket. The start on a full disk hands its server
+   * over this way: closing a socket systemd passed would lose it (the next listen on fd 3 fails), and closing a
+   * port the agent bound would refuse whatever arrives before it is bound again.
+   */
+  serve(router: Router): void;
+  /** Stops accepting and drains (see below); a second call waits for the same close. */
   close(): Promise<void>;
 }
 
@@ -85,6 +92,8 @@ export function listen(
   // client sends on it would cut that delivery (the client sees the connection closed); a new connection instead
   // waits in systemd's socket for the next release. Behind the TLS proxy this costs a loopback handshake.
   const oneRequestPerConnection = fd !== undefined;
+  let current = router;
+  let closed: Promise<void> | undefined;
   return new Promise((resolve, reject) => {
     const server = createServer(
       {
@@ -95,7 +104,7 @@ export function listen(
         maxHeaderSize: bounds.maxHeaderBytes,
       },
       (request, response) => {
-        router
+        current
           .handle(request)
           .then((answer) => {
             // While closing, a request on a kept-alive connection is answered and its connection then closed.
@@ -120,21 +129,24 @@ export function listen(
     const ready = () => {
       server.off('error', failed);
       // Errors after listening (EMFILE when out of file descriptors, say) are logged, never thrown.
-      server.on('error', (error) => router.log.error({ err: error }, 'HTTP server error'));
+      server.on('error', (error) => current.log.error({ err: error }, 'HTTP server error'));
       resolve({
         address: { host, port: (server.address() as AddressInfo).port },
+        serve: (next) => {
+          current = next;
+        },
         // Stops accepting (under socket activation systemd keeps the port open: new connections wait for the
         // next process) and closes idle keep-alive connections; a request already read is still answered, so a
         // webhook the agent took in is never cut off. Past drainMs the rest are cut: the shutdown has a deadline.
         close: () =>
-          new Promise((done) => {
+          (closed ??= new Promise((done) => {
             closing = true;
             const cut = setTimeout(() => server.closeAllConnections(), bounds.drainMs);
             server.close(() => {
               clearTimeout(cut);
               done();
             });
-          }),
+          })),
       });
     };
     if (fd === undefined) server.listen(port, host, ready);

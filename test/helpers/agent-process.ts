@@ -116,6 +116,21 @@ export class AgentProcess {
 }
 
 /** A fresh data directory, removed by the returned cleanup. */
+/**
+ * A launcher for AgentProcess that runs the agent as the VPS's mono-agent.socket does: systemd-socket-activate holds
+ * the port and passes it as fd 3; like systemd, it starts the program at the first connection, with only the
+ * environment it is told to pass.
+ */
+export function socketActivation(port: number, env: Record<string, string>): string[] {
+  const passed = ['PATH', 'HOME', ...Object.keys(ALLOCATOR_ENV), ...Object.keys(env)];
+  return [
+    'systemd-socket-activate',
+    '--listen',
+    `127.0.0.1:${port}`,
+    ...passed.flatMap((name) => ['--setenv', name]),
+  ];
+}
+
 export function tempDataDir(prefix = 'mono-test-'): { dir: string; remove(): void } {
   const dir = mkdtempSync(join(tmpdir(), prefix));
   return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };

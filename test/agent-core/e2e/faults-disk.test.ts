@@ -4,11 +4,12 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, afterEach, before, describe, test } from 'node:test';
+import type { Health } from '../../../agent-core/http/app.ts';
 import { freePort } from '../../../src-main/services/free-port.ts';
 import { FakeAnthropic } from '../../fakes/anthropic-server.ts';
 import { FakeTelegram } from '../../fakes/telegram-server.ts';
 import { agentEnv } from '../../helpers/agent-env.ts';
-import { AgentProcess } from '../../helpers/agent-process.ts';
+import { AgentProcess, socketActivation } from '../../helpers/agent-process.ts';
 import { queryDataDir } from '../../helpers/inspect-datastore.ts';
 import { SmallDisk } from '../../helpers/small-disk.ts';
 import { eventually, sleep } from '../../helpers/wait.ts';
@@ -216,12 +217,14 @@ describe('a full disk', { timeout: 400_000 }, () => {
     );
     assert.ok(telegram.pendingUpdates >= 10, 'new messages wait at Telegram');
 
-    // A crash while full, and a restart (as systemd does) on the still-full disk: it comes up and waits, with
-    // /healthz saying why, instead of aborting in a loop.
+    // A crash while full, and a restart (as systemd does, with the port it holds passed as fd 3) on the still-full
+    // disk: it comes up and waits, with /healthz saying why, instead of aborting in a loop; once there is room it
+    // starts in the same process on that same socket.
     await agent.kill();
     exited = undefined;
     const port = await freePort();
-    agent = new AgentProcess({ ...env(), MONO_HTTP_PORT: String(port) });
+    const restartEnv = { ...env(), MONO_HTTP_PORT: String(port) };
+    agent = new AgentProcess(restartEnv, undefined, socketActivation(port, restartEnv));
     const starting = agent.start({ timeoutMs: 90_000 });
     starting.catch(() => {});
     void agent.exited().then((code) => (exited = code));
@@ -244,6 +247,10 @@ describe('a full disk', { timeout: 400_000 }, () => {
     const freed = Date.now();
     await disk.remove('backup.tar');
     await starting;
+    assert.equal(exited, undefined, `the agent started without exiting\n${agent.output().slice(-3000)}`);
+    // The port now answers for the agent itself (the waiting server's health names no channel).
+    const started = await fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.json() as Promise<Health>);
+    assert.equal(started.channels.telegram, 'polling', JSON.stringify(started));
     await eventually(answeredAll, 'every message to be answered once space came back', 60_000);
     const recoveryS = (Date.now() - freed) / 1000;
     await sleep(1500);

@@ -18,12 +18,17 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
-import { ALLOCATOR_ENV } from '../../../agent-core/config/allocator.ts';
 import { freePort } from '../../../src-main/services/free-port.ts';
 import { FakeAnthropic } from '../../fakes/anthropic-server.ts';
 import { FakeTelegram } from '../../fakes/telegram-server.ts';
 import { agentEnv } from '../../helpers/agent-env.ts';
-import { AGENT_BUNDLE, AgentProcess, type LogLine, tempDataDir } from '../../helpers/agent-process.ts';
+import {
+  AGENT_BUNDLE,
+  AgentProcess,
+  type LogLine,
+  socketActivation,
+  tempDataDir,
+} from '../../helpers/agent-process.ts';
 import { alive } from '../../helpers/process-alive.ts';
 import { allowTimeForDuplicates, eventually, sleep } from '../../helpers/wait.ts';
 
@@ -228,18 +233,10 @@ describe('hand-over with the listening socket from systemd (webhooks)', { timeou
   const setup = new HandOverSetup();
   before(async () => {
     const port = await freePort();
-    // systemd-socket-activate holds the port and passes it as fd 3, as the VPS's mono-agent.socket does; like
-    // systemd, it starts the program at the first connection, with only the environment it is told to pass.
     await setup.start(
       { MONO_HTTP_PORT: String(port), TELEGRAM_WEBHOOK_SECRET: SECRET },
       async (env, bundle) => {
-        const passed = ['PATH', 'HOME', ...Object.keys(ALLOCATOR_ENV), ...Object.keys(env)];
-        const starting = new AgentProcess(env, bundle, [
-          'systemd-socket-activate',
-          '--listen',
-          `127.0.0.1:${port}`,
-          ...passed.flatMap((name) => ['--setenv', name]),
-        ]).start();
+        const starting = new AgentProcess(env, bundle, socketActivation(port, env)).start();
         await eventually(
           () =>
             fetch(`http://127.0.0.1:${port}/healthz`).then(
