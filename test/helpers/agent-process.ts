@@ -115,7 +115,6 @@ export class AgentProcess {
   }
 }
 
-/** A fresh data directory, removed by the returned cleanup. */
 /**
  * A launcher for AgentProcess that runs the agent as the VPS's mono-agent.socket does: systemd-socket-activate holds
  * the port and passes it as fd 3; like systemd, it starts the program at the first connection, with only the
@@ -131,6 +130,7 @@ export function socketActivation(port: number, env: Record<string, string>): str
   ];
 }
 
+/** A fresh data directory, removed by the returned cleanup. */
 export function tempDataDir(prefix = 'mono-test-'): { dir: string; remove(): void } {
   const dir = mkdtempSync(join(tmpdir(), prefix));
   return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
