@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { FAKE_ANTHROPIC_KEY, FakeAnthropic } from '../fakes/anthropic-server.ts';
 import { preciseNow } from '../fakes/http-util.ts';
 import { FAKE_TELEGRAM_TOKEN, FakeTelegram } from '../fakes/telegram-server.ts';
+import { sleep } from '../helpers/wait.ts';
 import { percentile } from './stats.ts';
 import { BARE_NODE, MONO, type Running, type Subject, stop, treeMb } from './subjects.ts';
 
@@ -38,7 +39,6 @@ interface Figures {
 
 /** Progress goes to stderr so the tables on stdout stay clean. */
 const progress = (text: string) => process.stderr.write(`bench: ${text}\n`);
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
 
 /**
  * The latency run starts a message at most every this many ms (10 a second). MONO sends at the pace Telegram

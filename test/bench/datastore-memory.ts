@@ -16,6 +16,7 @@ import { fileURLToPath } from 'node:url';
 import v8 from 'node:v8';
 import { ALLOCATOR_ENV } from '../../agent-core/config/allocator.ts';
 import { ENGINE_ENV_DEFAULTS, nativeAddonFile } from '../../agent-core/db/native-engine.ts';
+import { sleep } from '../helpers/wait.ts';
 import { cleanEnv, treeMb } from './subjects.ts';
 
 /** Megabytes of records written into each engine by default: enough for three flushes of SurrealKV's memtable. */
@@ -162,7 +163,7 @@ async function engineFloor(engine: Engine): Promise<{ rss: number; anon: number 
       floor.stdout.once('data', () => resolve());
       floor.once('exit', (code) => reject(new Error(`the ${engine.name} floor process exited with ${code}`)));
     });
-    await new Promise((resolve) => setTimeout(resolve, 2000));
+    await sleep(2000);
     return { rss: treeMb(floor.pid!), anon: treeMb(floor.pid!, 'RssAnon') };
   } finally {
     floor.kill('SIGKILL');
@@ -215,7 +216,7 @@ export async function bench(): Promise<{ title: string; columns: string[]; rows:
   if (!Number.isInteger(totalMb) || totalMb < 3 * WINDOW_MB || totalMb % STEP_MB !== 0)
     throw new Error(`--mb must be a whole number of at least ${3 * WINDOW_MB}, in steps of ${STEP_MB}`);
   const results: Summary[] = [];
-  const floors = [];
+  const floors: { rss: number; anon: number }[] = [];
   for (const engine of ENGINES) floors.push(await engineFloor(engine));
   for (const engine of ENGINES) results.push(summary(await readings(engine, totalMb)));
   const [mono] = results;

@@ -11,6 +11,7 @@ import { FAKE_ANTHROPIC_KEY, FakeAnthropic } from '../fakes/anthropic-server.ts'
 import { preciseNow } from '../fakes/http-util.ts';
 import { FAKE_TELEGRAM_TOKEN, FakeTelegram } from '../fakes/telegram-server.ts';
 import { receiptJpeg, samplePdf } from '../helpers/media-samples.ts';
+import { sleep } from '../helpers/wait.ts';
 import { median } from './stats.ts';
 import { cleanEnv } from './subjects.ts';
 
@@ -104,7 +105,7 @@ export async function bench() {
     }),
   );
   const peakAfter = memoryMb(pid, 'VmHWM');
-  await new Promise((resolve) => setTimeout(resolve, 2000));
+  await sleep(2000);
   const rssAfter = memoryMb(pid, 'VmRSS');
   const last = anthropic.requests.at(-1);
   if (!last) throw new Error('no turn reached Claude: the figures would not be what they say');

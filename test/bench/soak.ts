@@ -20,6 +20,7 @@ import { isToolResult } from '../agent-core/jobs/harness.ts';
 import { FAKE_ANTHROPIC_KEY, FakeAnthropic } from '../fakes/anthropic-server.ts';
 import { echoResponder, lastUserText } from '../fakes/anthropic-types.ts';
 import { FAKE_TELEGRAM_TOKEN, FakeTelegram } from '../fakes/telegram-server.ts';
+import { sleep } from '../helpers/wait.ts';
 import { postWebhook, update, WEBHOOK_SECRET } from './agent.ts';
 import { BARE_NODE, MONO, type Running, stop, treeMb } from './subjects.ts';
 
@@ -39,7 +40,6 @@ const HUB = { user: 'desktop', pass: 'soak-hub-password-for-the-bench' };
 const GC_PROBE = fileURLToPath(new URL('../helpers/gc-probe.mjs', import.meta.url));
 
 const progress = (text: string) => process.stderr.write(`bench: soak: ${text}\n`);
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 interface Sample {
   minute: number;
