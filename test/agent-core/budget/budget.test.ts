@@ -42,35 +42,42 @@ test('the month cap wins over the day cap and resumes on the 1st', () => {
 
 test('the owner is told when the budget starts over in their own time: today, tomorrow or the date', () => {
   // Local times as `TZ=<zone> date -d <instant>` prints them.
-  const day = checkBudget({ day: 1, month: 3 }, { dayUsd: 1 }, now); // 2026-11-25 18:30 UTC, resumes 2026-11-26 00:00 UTC
-  assert.ok(day.over);
-  const cases: [string, string][] = [
-    ['Europe/Berlin', 'tomorrow at 01:00 your time (00:00 UTC)'],
-    ['America/Los_Angeles', 'today at 16:00 your time (00:00 UTC)'], // 10:30 there
-    ['Asia/Tokyo', 'today at 09:00 your time (00:00 UTC)'], // 03:30 on the 26th there
-    ['Etc/UTC', 'tomorrow at 00:00 UTC'],
-  ];
-  for (const [zone, expected] of cases) assert.equal(budgetResumes(day, zone, now), expected, zone);
-
   const midDecember = new Date('2026-12-15T12:00:00Z');
-  const month = checkBudget({ day: 0, month: 10 }, { monthUsd: 10 }, midDecember);
-  assert.ok(month.over);
-  assert.equal(
-    budgetResumes(month, 'Europe/Berlin', midDecember),
-    'on 2027-01-01 (Friday) at 01:00 your time (00:00 UTC on the 1st)',
-  );
-  assert.equal(
-    budgetResumes(month, 'America/Los_Angeles', midDecember),
-    'on 2026-12-31 (Thursday) at 16:00 your time (00:00 UTC on the 1st)',
-  );
-  // Summer time: Berlin is two hours ahead.
   const midJune = new Date('2026-06-20T12:00:00Z');
+  const cases: [Date, 'day' | 'month', string, string][] = [
+    // 2026-11-25 18:30 UTC: the day resumes 2026-11-26 00:00 UTC.
+    [now, 'day', 'Europe/Berlin', 'tomorrow at 01:00 your time (00:00 UTC)'],
+    [now, 'day', 'America/Los_Angeles', 'today at 16:00 your time (00:00 UTC)'], // 10:30 there
+    [now, 'day', 'Asia/Tokyo', 'today at 09:00 your time (00:00 UTC)'], // 03:30 on the 26th there
+    [now, 'day', 'Etc/UTC', 'tomorrow at 00:00 UTC'],
+    [
+      midDecember,
+      'month',
+      'Europe/Berlin',
+      'on 2027-01-01 (Friday) at 01:00 your time (00:00 UTC on the 1st)',
+    ],
+    [
+      midDecember,
+      'month',
+      'America/Los_Angeles',
+      'on 2026-12-31 (Thursday) at 16:00 your time (00:00 UTC on the 1st)',
+    ],
+    // Summer time: Berlin is two hours ahead.
+    [
+      midJune,
+      'month',
+      'Europe/Berlin',
+      'on 2026-07-01 (Wednesday) at 02:00 your time (00:00 UTC on the 1st)',
+    ],
+  ];
+  for (const [at, period, zone, expected] of cases) {
+    const caps = period === 'day' ? { dayUsd: 1 } : { monthUsd: 10 };
+    const state = checkBudget({ day: 1, month: 10 }, caps, at);
+    assert.ok(state.over && state.period === period, `${period} cap reached`);
+    assert.equal(budgetResumes(state, zone, at), expected, `${zone} at ${at.toISOString()}`);
+  }
   const june = checkBudget({ day: 0, month: 10 }, { monthUsd: 10 }, midJune);
   assert.ok(june.over);
-  assert.equal(
-    budgetResumes(june, 'Europe/Berlin', midJune),
-    'on 2026-07-01 (Wednesday) at 02:00 your time (00:00 UTC on the 1st)',
-  );
   assert.match(
     budgetNotice(june, 'Europe/Berlin', midJune),
     /I'll be back on 2026-07-01 \(Wednesday\) at 02:00/,
