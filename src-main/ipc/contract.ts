@@ -373,16 +373,19 @@ export const methods = {
     }),
     output: z.custom<BackupOverview>(),
   },
+  /** What changed (each field on its own), merged into the schedule as it is now. */
   'backup.setSchedule': {
-    input: z.object({
-      enabled: z.boolean(),
-      everyHours: z
-        .number()
-        .int()
-        .min(1)
-        .max(24 * 7),
-      keep: z.number().int().min(1).max(100),
-    }),
+    input: z
+      .object({
+        enabled: z.boolean(),
+        everyHours: z
+          .number()
+          .int()
+          .min(1)
+          .max(24 * 7),
+        keep: z.number().int().min(1).max(100),
+      })
+      .partial(),
     output: z.custom<BackupOverview>(),
   },
   'backup.move': { input: VpsTarget, output: z.custom<BackupOverview>() },

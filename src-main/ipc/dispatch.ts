@@ -45,6 +45,7 @@ const FIELD_LABELS: Record<string, string> = {
   days: 'Days',
   search: 'Search',
   hosts: 'Servers',
+  keep: 'Backups to keep',
 };
 
 /**

@@ -360,8 +360,14 @@ export function createBackups(deps: BackupsDeps) {
     restore: runRestore,
     move: runMove,
     uninstallOld: runUninstallOld,
-    async setSchedule(next: BackupSchedule): Promise<BackupOverview> {
-      deps.prefs.update({ backups: next });
+    /**
+     * Changes only what the owner changed. The switch and the number each send their own field: sent whole from
+     * what the screen showed, a quick second change carried the first one's old value back (turned off, then
+     * "keep 3" before the screen had redrawn: on again).
+     */
+    async setSchedule(change: Partial<BackupSchedule>): Promise<BackupOverview> {
+      const changed = Object.entries(change).filter(([, value]) => value !== undefined);
+      deps.prefs.update({ backups: { ...schedule(), ...Object.fromEntries(changed) } });
       prune();
       return refresh();
     },

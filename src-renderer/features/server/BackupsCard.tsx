@@ -80,7 +80,7 @@ export function BackupsCard() {
             aria-label="Backups to keep"
             value={schedule.keep}
             onChange={(e) =>
-              void call(() => mono.backup.setSchedule({ ...schedule, keep: Number(e.target.value) }))
+              void call(() => mono.backup.setSchedule({ keep: Number(e.target.value) }))
             }
           >
             {KEEP.map((n) => (
@@ -93,7 +93,7 @@ export function BackupsCard() {
             checked={schedule.enabled}
             label="Back up every day"
             onChange={(enabled) =>
-              void call(() => mono.backup.setSchedule({ ...schedule, enabled, everyHours: 24 }))
+              void call(() => mono.backup.setSchedule({ enabled, everyHours: 24 }))
             }
           />
         </div>
