@@ -13,7 +13,16 @@ import {
 import type { Logger } from '../log/logger.ts';
 import { errorMessage } from '../util/error-message.ts';
 import type { Gate } from './gate.ts';
-import { decide, HUB_LIMITS, type HubRequest, idOf, notAllowed, notFound, type Recorded } from './rules.ts';
+import {
+  decide,
+  HUB_LIMITS,
+  type HubRequest,
+  idOf,
+  invalid,
+  notAllowed,
+  notFound,
+  type Recorded,
+} from './rules.ts';
 import { SessionOrder } from './session-order.ts';
 
 interface ClientSession {
@@ -401,10 +410,26 @@ export class HubConnection {
     if (request.params !== undefined) frame.params = request.params;
     if (request.txn !== undefined) frame.txn = request.txn;
     const codec = this.#engine.codec;
-    const encoded = codec.encode(frame);
-    const response = codec.decode(
-      await request.session.order.run(request.method, () => this.#engine.executeRaw(encoded)),
-    );
+    let encoded: Uint8Array;
+    try {
+      encoded = codec.encode(frame);
+    } catch (error) {
+      // The SDK's encoder refuses some values its decoder accepts: a whole-number float past 2^64, like 1e300.
+      throw new RpcRefusal(invalid(`a parameter cannot be passed to the database: ${errorMessage(error)}`));
+    }
+    let answer: Uint8Array;
+    try {
+      answer = await request.session.order.run(request.method, () => this.#engine.executeRaw(encoded));
+    } catch (error) {
+      // The engine computed a value it cannot put in CBOR (RETURN /x/ is a Regex): the client's query, not a fault.
+      if (!/^Unsupported value type/.test(errorMessage(error))) throw error;
+      throw new RpcRefusal({
+        code: -32000,
+        kind: 'Serialization',
+        message: `the result holds a value the database cannot send (${errorMessage(error)}): return it as a string instead, e.g. <string> /x/`,
+      });
+    }
+    const response = codec.decode(answer);
     const error = asRpcError(response);
     if (error) throw new RpcRefusal(error);
     return response as unknown;

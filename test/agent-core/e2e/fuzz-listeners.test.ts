@@ -430,6 +430,12 @@ describe('every listener under hostile input (fuzz)', { timeout: 900_000 }, () =
     assert.equal(valid.strays, 0, 'and none twice');
     assert.deepEqual((probe.result as { result: unknown }[])[0]?.result, 'after the storm');
     assert.equal((await agent.health()).status, 200, 'the agent still runs and is healthy');
+    const internal = agent.logs.filter((line) => line.msg === 'db hub request failed');
+    assert.deepEqual(
+      internal.slice(0, 5).map((line) => JSON.stringify(line.err)),
+      [],
+      'hostile input gets a refusal that says what is wrong, never an internal error',
+    );
     assertMemory(memory);
   });
 });

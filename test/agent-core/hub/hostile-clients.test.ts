@@ -3,12 +3,13 @@
 // against the datastore itself: no namespace, user, schema or row appears that the attacker asked for.
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
+import { Writable } from 'node:stream';
 import { after, before, test } from 'node:test';
 import { CborCodec, RecordId, Uuid } from 'surrealdb';
 import { Secret } from '../../../agent-core/config/secret.ts';
 import type { Datastore } from '../../../agent-core/db/datastore-types.ts';
 import { type Hub, startHub } from '../../../agent-core/hub/server.ts';
-import { silentLogger } from '../../../agent-core/log/logger.ts';
+import { createLogger, silentLogger } from '../../../agent-core/log/logger.ts';
 import { startMemoryHub, USER } from './memory-hub.ts';
 import { firstResult, RawRpcClient } from './raw-client.ts';
 
@@ -323,5 +324,68 @@ test('connections past the cap are refused with 503 until one closes', { timeout
     assert.deepEqual(await rows(later, 'RETURN 1'), 1);
   } finally {
     await capped.close();
+  }
+});
+
+test('values the database cannot take or send get a refusal that says so, not an internal error, and the session goes on', {
+  timeout: 30_000,
+}, async () => {
+  const lines: { level: number; msg: string }[] = [];
+  const destination = new Writable({
+    write(chunk, _encoding, done) {
+      lines.push(JSON.parse(String(chunk)));
+      done();
+    },
+  });
+  const logged = await startHub(ds, {
+    listen: { host: '127.0.0.1', port: 0 },
+    credentials: { username: USER, password: new Secret(PASSWORD) },
+    log: createLogger({ level: 'debug', destination }),
+  });
+  try {
+    await logged.ready;
+    const c = await signedIn(logged.address);
+    // A regex is a value SurrealQL computes but the engine cannot put in CBOR.
+    const regex = await c.call('query', ['RETURN /x/']);
+    assert.equal(regex.error?.kind, 'Serialization');
+    assert.match(regex.error?.message ?? '', /cannot send \(Unsupported value type: Regex\).*<string>/);
+    assert.deepEqual(await rows(c, 'RETURN <string> /x/'), '/x/', 'the way out the message gives works');
+
+    // A float of 1e300 is valid CBOR the SDK's encoder cannot write again (a whole number past 2^64). Sent as a
+    // marker float, swapped for 1e300 in the frame.
+    const float64 = (n: number) => {
+      const bytes = Buffer.alloc(9);
+      bytes[0] = 0xfb;
+      bytes.writeDoubleBE(n, 1);
+      return bytes;
+    };
+    const marker = float64(1.0000000000000002);
+    const huge = (frame: Uint8Array) => {
+      const bytes = Buffer.from(frame);
+      const at = bytes.indexOf(marker);
+      assert.ok(at > 0, 'the marker is in the frame');
+      float64(1e300).copy(bytes, at);
+      return bytes;
+    };
+    for (const [method, params] of [
+      ['query', ['RETURN $x', { x: 1.0000000000000002 }]],
+      ['let', ['x', 1.0000000000000002]],
+      ['select', [1.0000000000000002]],
+    ] as const) {
+      const answer = await c.callEdited(huge, method, [...params]);
+      assert.equal(answer.error?.kind, 'InvalidParams', `${method}: ${JSON.stringify(answer)}`);
+      assert.equal(
+        answer.error?.message,
+        'a parameter cannot be passed to the database: Number too big to be encoded',
+      );
+    }
+    assert.deepEqual(await rows(c, 'RETURN 1'), 1, 'still signed in, still served');
+    assert.deepEqual(
+      lines.filter((line) => line.level >= 50).map((line) => line.msg),
+      [],
+      'nothing logged as an error: the input is the client’s, not a fault of the agent',
+    );
+  } finally {
+    await logged.close();
   }
 });
