@@ -18,6 +18,11 @@ export function utcMidnightHere(now = new Date()): string {
   return clock(new Date(next).toISOString());
 }
 
+/** Whether two times fall on one day of this computer's calendar (the day a thread's day line names). */
+export function sameDayHere(a: string, b: string): boolean {
+  return new Date(a).toDateString() === new Date(b).toDateString();
+}
+
 export function dayLabel(iso: string): string {
   return new Date(iso).toLocaleDateString(undefined, { weekday: 'long', day: 'numeric', month: 'long' });
 }

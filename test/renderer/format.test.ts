@@ -4,7 +4,14 @@ import { test } from 'node:test';
 import { describeSchedule } from '../../src-renderer/features/jobs/schedule.ts';
 import { formatLogLine } from '../../src-renderer/features/server/log-line.ts';
 import { totalsByDay } from '../../src-renderer/features/usage/UsageChart.tsx';
-import { duration, initials, niceTicks, usd, utcMidnightHere } from '../../src-renderer/lib/format.ts';
+import {
+  duration,
+  initials,
+  niceTicks,
+  sameDayHere,
+  usd,
+  utcMidnightHere,
+} from '../../src-renderer/lib/format.ts';
 import { fresher, isOlder } from '../../src-renderer/store/types.ts';
 
 test('money: nothing, a fraction of a cent, cents, dollars', () => {
@@ -14,20 +21,37 @@ test('money: nothing, a fraction of a cent, cents, dollars', () => {
   assert.equal(usd(250.4), '$250');
 });
 
-test('the daily budget starts over at the next 00:00 UTC, shown on this computer’s clock', () => {
-  const zone = process.env.TZ;
+/** Runs `check` with this process's clock in `zone` (Node reads TZ again when it changes). */
+function inZone(zone: string, check: () => void): void {
+  const before = process.env.TZ;
+  process.env.TZ = zone;
   try {
-    const evening = new Date('2026-11-25T18:30:00Z');
-    process.env.TZ = 'Asia/Kolkata'; // UTC+5:30, no summer time
-    assert.match(utcMidnightHere(evening), /^05:30\b/);
-    process.env.TZ = 'America/Los_Angeles'; // UTC−8 in November
-    assert.match(utcMidnightHere(evening), /^(04:00\sPM|16:00)$/);
-    process.env.TZ = 'UTC';
-    assert.match(utcMidnightHere(new Date('2026-11-25T23:59:59Z')), /^(12:00\sAM|00:00)$/);
+    check();
   } finally {
-    if (zone === undefined) delete process.env.TZ;
-    else process.env.TZ = zone;
+    if (before === undefined) delete process.env.TZ;
+    else process.env.TZ = before;
   }
+}
+
+test('the daily budget starts over at the next 00:00 UTC, shown on this computer’s clock', () => {
+  const evening = new Date('2026-11-25T18:30:00Z');
+  inZone('Asia/Kolkata', () => assert.match(utcMidnightHere(evening), /^05:30\b/)); // UTC+5:30, no summer time
+  inZone('America/Los_Angeles', () => assert.match(utcMidnightHere(evening), /^(04:00\sPM|16:00)$/)); // UTC−8
+  inZone('UTC', () => assert.match(utcMidnightHere(new Date('2026-11-25T23:59:59Z')), /^(12:00\sAM|00:00)$/));
+});
+
+test('a thread draws a day line where the day changes on this computer’s calendar, not at 00:00 UTC', () => {
+  inZone('Europe/Berlin', () => {
+    // 00:30 and 01:10 on 7 December in Berlin: one day, though UTC has 6 and 7 December.
+    assert.equal(sameDayHere('2026-12-06T23:30:00Z', '2026-12-07T00:10:00Z'), true);
+    // 22:00 on the 6th and 00:30 on the 7th in Berlin: two days, though both are 6 December in UTC.
+    assert.equal(sameDayHere('2026-12-06T21:00:00Z', '2026-12-06T23:30:00Z'), false);
+  });
+  inZone('America/Los_Angeles', () => {
+    // 12:00 and 17:00 on 6 December in Los Angeles.
+    assert.equal(sameDayHere('2026-12-06T20:00:00Z', '2026-12-07T01:00:00Z'), true);
+    assert.equal(sameDayHere('2026-12-07T07:59:00Z', '2026-12-07T08:01:00Z'), false);
+  });
 });
 
 test('chart axes use round steps that cover the data', () => {

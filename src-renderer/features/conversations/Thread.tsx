@@ -6,7 +6,7 @@ import { useEffect, useLayoutEffect, useRef, useState } from 'react';
 import type { ConversationRow, MessageRow } from '../../../agent-core/contract/tables.ts';
 import { Icon } from '../../components/icons.tsx';
 import { EmptyState, ErrorState, Spinner } from '../../components/ui.tsx';
-import { dayLabel, initials } from '../../lib/format.ts';
+import { dayLabel, initials, sameDayHere } from '../../lib/format.ts';
 import { openThread } from '../../store/actions.ts';
 import { useStore } from '../../store/store.ts';
 import { MessageBubble } from './MessageBubble.tsx';
@@ -106,7 +106,7 @@ export function Thread({
           {virtualizer.getVirtualItems().map((item) => {
             const message = messages[item.index] as MessageRow;
             const previous = messages[item.index - 1];
-            const newDay = !previous || previous.created_at.slice(0, 10) !== message.created_at.slice(0, 10);
+            const newDay = !previous || !sameDayHere(previous.created_at, message.created_at);
             return (
               <div
                 key={item.key}

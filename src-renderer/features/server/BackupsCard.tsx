@@ -79,9 +79,7 @@ export function BackupsCard() {
             className="backups-keep"
             aria-label="Backups to keep"
             value={schedule.keep}
-            onChange={(e) =>
-              void call(() => mono.backup.setSchedule({ keep: Number(e.target.value) }))
-            }
+            onChange={(e) => void call(() => mono.backup.setSchedule({ keep: Number(e.target.value) }))}
           >
             {KEEP.map((n) => (
               <option key={n} value={n}>
@@ -92,9 +90,7 @@ export function BackupsCard() {
           <Switch
             checked={schedule.enabled}
             label="Back up every day"
-            onChange={(enabled) =>
-              void call(() => mono.backup.setSchedule({ enabled, everyHours: 24 }))
-            }
+            onChange={(enabled) => void call(() => mono.backup.setSchedule({ enabled, everyHours: 24 }))}
           />
         </div>
       )}
