@@ -295,6 +295,6 @@ function notServed(method: string): RpcErrorObject {
   };
 }
 
-export function invalid(message: string): RpcErrorObject {
+function invalid(message: string): RpcErrorObject {
   return { code: -32602, kind: 'InvalidParams', message };
 }

@@ -61,21 +61,11 @@ export class RawRpcClient {
   }
 
   async call(method: string, params?: unknown[], extra: Record<string, unknown> = {}) {
-    return this.callEdited((frame) => frame, method, params, extra);
-  }
-
-  /** A call whose encoded frame `edit` changes before it goes out: CBOR the SDK's encoder would not write. */
-  async callEdited(
-    edit: (frame: Uint8Array) => Uint8Array,
-    method: string,
-    params?: unknown[],
-    extra: Record<string, unknown> = {},
-  ): Promise<RpcAnswer> {
     await this.opened;
     if (this.#socket.readyState !== this.#socket.OPEN) return { error: { message: 'connection closed' } };
     const id = ++this.#nextId;
     const answer = new Promise<RpcAnswer>((resolve) => this.#pending.set(id, resolve));
-    this.#socket.send(edit(this.#codec.encode({ id, method, ...(params ? { params } : {}), ...extra })));
+    this.#socket.send(this.#codec.encode({ id, method, ...(params ? { params } : {}), ...extra }));
     return answer;
   }
 
