@@ -175,9 +175,15 @@ export function createVault(deps: VaultDeps): Vault {
     return run;
   }
 
-  async function sealAll(passphrase: string, values: Record<string, string>): Promise<void> {
+  /**
+   * Seals what `read` returns under a key derived from `passphrase`, and saves it. `read` runs after the slow
+   * derivation, with no await before the save: set, delete and reset stay synchronous and outside `serial`, so
+   * entries read any earlier could be stale — a write made meanwhile would be lost.
+   */
+  async function sealAll(passphrase: string, read: () => Record<string, string>): Promise<void> {
     const kdf = newKdfParams();
     const derived = await deriveKey(passphrase, kdf);
+    const values = read();
     const entries: Record<string, string> = {};
     for (const [name, value] of Object.entries(values)) {
       entries[name] = seal(derived, value, entryContext(name)).toString('base64');
@@ -225,7 +231,7 @@ export function createVault(deps: VaultDeps): Vault {
         const state = status().state;
         if (state !== 'setup') throw new VaultError('A passphrase is already set. Change it instead.');
         checkPassphrase(passphrase);
-        await sealAll(passphrase, readUnprotectedEntries());
+        await sealAll(passphrase, readUnprotectedEntries);
         destroyLegacyKeyFile();
       }),
     unlock: (passphrase) =>
@@ -236,12 +242,21 @@ export function createVault(deps: VaultDeps): Vault {
     changePassphrase: (current, next) =>
       serial(async () => {
         checkPassphrase(next);
+        const verified = data.protection;
         const oldKey = await verify(current);
-        const values: Record<string, string> = {};
-        for (const [name, stored] of Object.entries(data.entries)) {
-          values[name] = unseal(oldKey, Buffer.from(stored, 'base64'), entryContext(name));
-        }
-        await sealAll(next, values);
+        await sealAll(next, () => {
+          // Reset meanwhile (only it and sealAll replace the protection): the keys stay forgotten, not sealed again.
+          if (data.protection !== verified) {
+            throw new VaultError(
+              'Your keys were forgotten while the passphrase was changing. Set a new passphrase.',
+            );
+          }
+          const values: Record<string, string> = {};
+          for (const [name, stored] of Object.entries(data.entries)) {
+            values[name] = unseal(oldKey, Buffer.from(stored, 'base64'), entryContext(name));
+          }
+          return values;
+        });
       }),
     reset() {
       key = undefined;

@@ -257,6 +257,63 @@ test('changing the passphrase re-seals everything; forgetting it starts over wit
   assert.doesNotMatch(everythingOnDisk(dir), /very-secret-claude/);
 });
 
+test('keys set or deleted while the passphrase changes are kept, sealed under the new passphrase', async () => {
+  const file = join(freshDir(), 'vault.json');
+  const vault = createVault({ file });
+  await vault.create(PASSPHRASE);
+  vault.set('anthropic_api_key', CLAUDE);
+  const doomed = Array.from({ length: 200 }, (_, i) => `doomed_${i}`);
+  for (const name of doomed) vault.set(name, `value of ${name}`);
+
+  let changing = true;
+  const change = vault.changePassphrase(PASSPHRASE, 'a brand new passphrase').finally(() => {
+    changing = false;
+  });
+  // A write every 20 ms for as long as the change runs (two scrypt derivations), as the UI, the first
+  // backup or the installer may do: some land after the change has read the entries.
+  const added: string[] = [];
+  const deleted: string[] = [];
+  while (changing) {
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    if (!changing) break;
+    const name = `added_${added.length}`;
+    vault.set(name, `value of ${name}`);
+    added.push(name);
+    const gone = doomed[deleted.length];
+    if (gone) {
+      vault.delete(gone);
+      deleted.push(gone);
+    }
+  }
+  await change;
+  assert.ok(added.length >= 2, 'the writes ran while the change did');
+
+  const reopened = createVault({ file });
+  await assert.rejects(reopened.unlock(PASSPHRASE), /not right/);
+  await reopened.unlock('a brand new passphrase');
+  assert.equal(reopened.get('anthropic_api_key')?.reveal(), CLAUDE);
+  for (const name of added) assert.equal(reopened.get(name)?.reveal(), `value of ${name}`, name);
+  for (const name of deleted) assert.equal(reopened.has(name), false, name);
+  for (const name of doomed.slice(deleted.length))
+    assert.equal(reopened.get(name)?.reveal(), `value of ${name}`);
+  assert.deepEqual(vault.names().sort(), reopened.names().sort());
+});
+
+test('forgetting the keys while the passphrase changes is not undone by the change', async () => {
+  const file = join(freshDir(), 'vault.json');
+  const vault = createVault({ file });
+  await vault.create(PASSPHRASE);
+  vault.set('anthropic_api_key', CLAUDE);
+  const change = vault.changePassphrase(PASSPHRASE, 'a brand new passphrase');
+  await new Promise((resolve) => setImmediate(resolve));
+  vault.reset();
+  await assert.rejects(change, VaultError);
+  for (const seen of [vault, createVault({ file })]) {
+    assert.equal(seen.status().state, 'setup');
+    assert.deepEqual(seen.names(), []);
+  }
+});
+
 test('a vault sealed by a keyring that is gone says what to do instead of failing oddly', () => {
   const dir = freshDir();
   const file = join(dir, 'vault.json');
