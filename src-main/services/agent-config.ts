@@ -20,6 +20,13 @@ export type Applied = { applied: 'restarted' | 'sent' | 'saved' };
 
 export interface AgentConfig {
   apply(change: ConfigChange): Promise<Applied>;
+  /**
+   * Runs anything else that restarts the agent or re-applies its environment (the speech-to-text settings, a
+   * restart from the Server screen) in apply's queue, with no rollback of its own. Outside it, a restart while a
+   * change's restart is still starting kills that start, and the change rolls back a good value for a failure that
+   * was not its own (the voice-notes key, saved and then "Use this service" before the agent was back).
+   */
+  oneAtATime<T>(work: () => Promise<T>): Promise<T>;
 }
 
 export function createAgentConfig(deps: {
@@ -29,8 +36,15 @@ export function createAgentConfig(deps: {
   log(message: string, error?: unknown): void;
 }): AgentConfig {
   const { vault, prefs } = deps;
-  // One change at a time: a second one while the first is being applied would revert to a half-state.
+  // One change at a time: a second one while the first is being applied would revert to a half-state, and its
+  // restart would kill the first one's start, which the first then takes for its own failure.
   let queue: Promise<unknown> = Promise.resolve();
+
+  function oneAtATime<T>(work: () => Promise<T>): Promise<T> {
+    const run = queue.then(work);
+    queue = run.catch(() => {});
+    return run;
+  }
 
   async function apply(change: ConfigChange): Promise<Applied> {
     const previousSecrets = Object.fromEntries(
@@ -67,13 +81,7 @@ export function createAgentConfig(deps: {
     }
   }
 
-  return {
-    apply(change) {
-      const run = queue.then(() => apply(change));
-      queue = run.catch(() => {});
-      return run;
-    },
-  };
+  return { apply: (change) => oneAtATime(() => apply(change)), oneAtATime };
 }
 
 function reasonOf(error: unknown): string {

@@ -279,7 +279,7 @@ export function createAppServices(deps: AppServicesDeps) {
     ...datastoreHandlers({ data, sync }),
     ...ownerHandlers({ data, prefs }),
     ...chatHandlers({ chat: createChatData(sync) }),
-    ...mediaHandlers({ vault, prefs, sync, appState, installer }),
+    ...mediaHandlers({ vault, prefs, sync, appState, installer, config }),
     ...serverHandlers({
       prefs,
       agent,
@@ -291,6 +291,7 @@ export function createAppServices(deps: AppServicesDeps) {
       health,
       serverStatus,
       openDataFolder: () => openFolder(localAgentDir(deps.dataDir), deps.openPath),
+      config,
     }),
     ...backupHandlers({ backups }),
     ...fleetHandlers({ fleet }),

@@ -30,6 +30,8 @@ const handlers = mediaHandlers({
       return { applied: 'restarted' };
     },
   },
+  // The queue itself is tested with the real agent-config in agent-config-queue.test.ts.
+  config: { oneAtATime: (work) => work() },
 });
 
 before(async () => {

@@ -72,6 +72,7 @@ before(async () => {
     sync,
     appState: { publish: () => ({}) as never },
     installer: { applyAgentEnv: async () => ({ applied: 'restarted' }) },
+    config: { oneAtATime: (work) => work() },
   })['media.preview'];
 });
 

@@ -5,6 +5,7 @@ import { RecordId } from 'surrealdb';
 import type { Secret } from '../../../agent-core/config/secret.ts';
 import { SttError, transcribe } from '../../../agent-core/media/stt.ts';
 import { type HandlersFor, UserError } from '../../ipc/dispatch.ts';
+import type { AgentConfig } from '../agent-config.ts';
 import type { AppStateView } from '../app-state.ts';
 import type { Installer } from '../installer.ts';
 import type { PrefsStore } from '../prefs.ts';
@@ -17,13 +18,17 @@ export function mediaHandlers(deps: {
   sync: Pick<Sync, 'query'>;
   appState: Pick<AppStateView, 'publish'>;
   installer: Pick<Installer, 'applyAgentEnv'>;
+  config: Pick<AgentConfig, 'oneAtATime'>;
 }): HandlersFor<'stt' | 'media'> {
   return {
-    'stt.configure': async (settings) => {
-      deps.prefs.update({ stt: settings ?? undefined });
-      deps.appState.publish();
-      return deps.installer.applyAgentEnv();
-    },
+    // In turn with the other agent changes (the key is saved just before, often while the agent is still starting
+    // with it); the settings are changed in turn too, so each restart runs with the changes made before it.
+    'stt.configure': (settings) =>
+      deps.config.oneAtATime(async () => {
+        deps.prefs.update({ stt: settings ?? undefined });
+        deps.appState.publish();
+        return deps.installer.applyAgentEnv();
+      }),
     'stt.test': async ({ url, model }) => {
       const apiKey = deps.vault.get('stt_api_key') as Secret | undefined;
       const started = performance.now();

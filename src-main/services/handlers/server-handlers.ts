@@ -1,6 +1,7 @@
 // The agent wherever it runs: its status, updates and rollback, its log, and pausing it.
 import type { ServerStatus } from '../../ipc/contract.ts';
 import { type HandlersFor, UserError } from '../../ipc/dispatch.ts';
+import type { AgentConfig } from '../agent-config.ts';
 import type { AgentSupervisor } from '../agent-supervisor.ts';
 import type { HealthWatch } from '../health-watch.ts';
 import type { InstallTracker } from '../install.ts';
@@ -21,8 +22,9 @@ export function serverHandlers(deps: {
   health: Pick<HealthWatch, 'current'>;
   serverStatus(): Promise<ServerStatus>;
   openDataFolder(): Promise<boolean>;
+  config: Pick<AgentConfig, 'oneAtATime'>;
 }): HandlersFor<'server' | 'agent'> {
-  const { prefs, agent, provision, install, installer, journal, pause, serverStatus } = deps;
+  const { prefs, agent, provision, install, installer, journal, pause, serverStatus, config } = deps;
   return {
     'server.status': serverStatus,
     'server.update': async () => {
@@ -52,7 +54,9 @@ export function serverHandlers(deps: {
         throw new UserError(
           'An agent on a VPS is restarted by updating it, or with systemctl on the server.',
         );
-      await agent.restart();
+      // In turn with the agent changes: restarting while a new key's start is under way would kill it, and the
+      // key would be rolled back as if the agent had refused it.
+      await config.oneAtATime(() => agent.restart());
       return serverStatus();
     },
     'server.logs': async ({ limit }) => {
