@@ -14,6 +14,17 @@ export const serviceName = (name: string) => SERVICE_NAMES[name] ?? name;
 
 const clock = (at: number, timeZone: string) => formatLocal(new Date(at), timeZone).slice(11, 16);
 
+/**
+ * "from 22:00 to 23:15" within one local day; across days each end carries its date, as formatLocal writes it
+ * ("from 2026-12-07 22:00 (Monday) to 2026-12-09 08:00 (Wednesday)"): the clock times alone read as 10 hours.
+ */
+function fromTo(since: number, until: number, timeZone: string): string {
+  const from = formatLocal(new Date(since), timeZone);
+  const to = formatLocal(new Date(until), timeZone);
+  if (from.slice(0, 10) === to.slice(0, 10)) return `from ${from.slice(11, 16)} to ${to.slice(11, 16)}`;
+  return `from ${from} to ${to}`;
+}
+
 export const diskLow = (freeBytes: number, totalBytes: number) =>
   `My server's disk is nearly full (${formatBytes(freeBytes)} free of ${formatBytes(totalBytes)}). ` +
   `I've stopped taking new messages for now — Telegram and WhatsApp keep them and deliver them again later — ` +
@@ -29,7 +40,7 @@ export const outageNow = (service: string, since: number, timeZone: string, wait
   `answered when it's back; I keep trying.`;
 
 export const outageOver = (service: string, since: number, until: number, timeZone: string) =>
-  `${capitalise(serviceName(service))} was unreachable from ${clock(since, timeZone)} to ${clock(until, timeZone)}. ` +
+  `${capitalise(serviceName(service))} was unreachable ${fromTo(since, until, timeZone)}. ` +
   `The messages that waited are being answered now.`;
 
 export const memoryKill = (limitBytes: number | undefined) =>

@@ -67,7 +67,14 @@ export function machineTimeZone(): string {
   return machineZone;
 }
 
-/** "2026-11-26T09:00" in Europe/Berlin → the instant; a string with Z or an offset is taken as is. */
+const DAY_MS = 86_400_000;
+
+/**
+ * "2026-11-26T09:00" in Europe/Berlin → the instant; a string with Z or an offset is taken as is. Around daylight
+ * saving changes it does what Temporal calls 'compatible' (as java.time does): a wall time that occurs twice (the
+ * clocks go back) is its earlier instant; one that never occurs (the clocks go forward) is read with the offset from
+ * before the change, so it moves forward by the gap (02:30 in a one-hour gap → 03:30).
+ */
 export function localToInstant(value: string, timeZone: string): Date | undefined {
   const text = value.trim();
   if (WITH_OFFSET.test(text)) {
@@ -79,10 +86,12 @@ export function localToInstant(value: string, timeZone: string): Date | undefine
   const [y, mo, d, h, mi, s] = match.slice(1).map((part) => Number(part ?? 0)) as number[];
   const wall = Date.UTC(y!, mo! - 1, d!, h!, mi!, s!);
   if (Number.isNaN(wall)) return undefined;
-  // The offset at the guessed instant, then again at the corrected one (they differ around DST changes).
-  let instant = wall - offsetMs(new Date(wall), timeZone);
-  instant = wall - offsetMs(new Date(instant), timeZone);
-  return new Date(instant);
+  // The offsets a day either side are the ones before and after any change near this wall time. A candidate is
+  // right if its own offset gives back the wall time: none in a gap, both in an overlap (the earlier wins).
+  const before = wall - offsetMs(new Date(wall - DAY_MS), timeZone);
+  const after = wall - offsetMs(new Date(wall + DAY_MS), timeZone);
+  const exact = [before, after].filter((instant) => instant + offsetMs(new Date(instant), timeZone) === wall);
+  return new Date(exact.length > 0 ? Math.min(...exact) : before);
 }
 
 /** How far the zone's wall clock is ahead of UTC at this instant. */

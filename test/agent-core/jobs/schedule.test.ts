@@ -106,3 +106,41 @@ test('local wall-clock times become instants, across daylight saving changes', (
   assert.equal(localToInstant('tomorrow at 9', 'UTC'), undefined);
   assert.equal(formatLocal(at('2026-11-26T08:00:00Z'), 'Europe/Berlin'), '2026-11-26 09:00 (Thursday)');
 });
+
+test("a wall time the clocks skip or repeat is read as Temporal's 'compatible' does, in every zone", () => {
+  // Expected instants worked out by hand from the zones' rules and checked against glibc's tzdata
+  // (TZ=<zone> date -d @<epoch>): a gap is read with the offset from before it (02:30 → 03:30 new time), an
+  // overlap gives its earlier instant (still summer time).
+  const cases: [zone: string, wall: string, instant: string, what: string][] = [
+    // America/New_York: EST −5 → EDT −4 at 02:00 on 8 March 2026; back at 02:00 EDT on 1 November.
+    ['America/New_York', '2026-03-08T01:59', '2026-03-08T06:59:00Z', 'last minute before the gap (EST)'],
+    ['America/New_York', '2026-03-08T02:30', '2026-03-08T07:30:00Z', 'gap → 03:30 EDT'],
+    ['America/New_York', '2026-03-08T03:30', '2026-03-08T07:30:00Z', 'after the gap (EDT)'],
+    ['America/New_York', '2026-11-01T01:30', '2026-11-01T05:30:00Z', 'overlap → 01:30 EDT, not EST'],
+    ['America/New_York', '2026-11-01T02:00', '2026-11-01T07:00:00Z', 'after the overlap (EST)'],
+    ['America/Chicago', '2026-03-08T02:30', '2026-03-08T08:30:00Z', 'gap → 03:30 CDT'],
+    // America/Los_Angeles: PST −8 → PDT −7, same dates.
+    ['America/Los_Angeles', '2026-03-08T02:30', '2026-03-08T10:30:00Z', 'gap → 03:30 PDT'],
+    ['America/Los_Angeles', '2026-11-01T01:30', '2026-11-01T08:30:00Z', 'overlap → 01:30 PDT, not PST'],
+    ['America/Los_Angeles', '2026-07-04T09:00', '2026-07-04T16:00:00Z', 'summer (PDT)'],
+    // Europe/Berlin: CET +1 → CEST +2 at 02:00 on 29 March 2026; back at 03:00 CEST on 25 October.
+    ['Europe/Berlin', '2026-03-29T02:00', '2026-03-29T01:00:00Z', 'start of the gap → 03:00 CEST'],
+    ['Europe/Berlin', '2026-03-29T02:30', '2026-03-29T01:30:00Z', 'gap → 03:30 CEST'],
+    ['Europe/Berlin', '2026-03-29T03:00', '2026-03-29T01:00:00Z', 'after the gap (CEST)'],
+    ['Europe/Berlin', '2026-10-25T02:30', '2026-10-25T00:30:00Z', 'overlap → 02:30 CEST, not CET'],
+    ['Europe/Berlin', '2026-10-25T03:00', '2026-10-25T02:00:00Z', 'after the overlap (CET)'],
+    // Australia/Sydney: AEST +10 → AEDT +11 at 02:00 on 4 October 2026; back at 03:00 AEDT on 5 April.
+    ['Australia/Sydney', '2026-10-04T02:30', '2026-10-03T16:30:00Z', 'gap → 03:30 AEDT'],
+    ['Australia/Sydney', '2026-04-05T02:30', '2026-04-04T15:30:00Z', 'overlap → 02:30 AEDT, not AEST'],
+    ['Australia/Sydney', '2026-01-15T09:00', '2026-01-14T22:00:00Z', 'summer (AEDT)'],
+    ['Australia/Sydney', '2026-07-15T09:00', '2026-07-14T23:00:00Z', 'winter (AEST)'],
+    // Australia/Lord_Howe: +10:30 → +11 at 02:00 on 4 October 2026 (a 30-minute gap); back at 02:00 on 5 April.
+    ['Australia/Lord_Howe', '2026-10-04T02:15', '2026-10-03T15:45:00Z', 'gap → 02:45 (+11)'],
+    ['Australia/Lord_Howe', '2026-04-05T01:45', '2026-04-04T14:45:00Z', 'overlap → 01:45 (+11), not +10:30'],
+    // Asia/Kolkata: +5:30 all year.
+    ['Asia/Kolkata', '2026-03-29T02:30', '2026-03-28T21:00:00Z', 'no daylight saving'],
+  ];
+  for (const [zone, wall, instant, what] of cases) {
+    assert.deepEqual(localToInstant(wall, zone), at(instant), `${wall} in ${zone} (${what})`);
+  }
+});
