@@ -113,9 +113,9 @@ export class OwnerCommands {
         await this.deps.settings.set(key, null);
         return `The ${period === 'day' ? 'daily' : 'monthly'} cap is off.`;
       }
-      const value = Number(amount?.replace(/^\$/, ''));
-      if (!Number.isFinite(value) || value <= 0)
-        return `Give the cap in US dollars, e.g. /budget ${period} ${period === 'day' ? 5 : 50}, or /budget ${period} off.`;
+      const value = parseUsd(amount);
+      if (value === undefined)
+        return `Give the cap in US dollars and cents, up to $${MAX_CAP_USD.toLocaleString('en-US')}, e.g. /budget ${period} ${period === 'day' ? 5 : 50} or /budget ${period} ${period === 'day' ? '2.50' : '50.50'}, or /budget ${period} off.`;
       await this.deps.settings.set(key, value);
     } else if (period !== undefined) {
       return 'Use /budget, /budget day <usd>, /budget month <usd>, or /budget day off.';
@@ -137,6 +137,23 @@ export class OwnerCommands {
     if (jobs.length === 0) return 'No scheduled jobs or reminders.';
     return jobs.map((job) => `• ${job.name} — ${job.when} (${job.id})`).join('\n');
   }
+}
+
+/** The highest cap /budget sets: far above any real spending, and every amount up to it is stored exactly. */
+export const MAX_CAP_USD = 1_000_000;
+
+/**
+ * A cap as the owner writes it: a plain decimal amount in dollars ("5", "$12.50", ".5"), above 0 and at most
+ * MAX_CAP_USD, and one the /budget reply shows exactly (cents; below a cent, up to four decimals); undefined for
+ * anything else. Number() alone took "0x10" as 16, "1e-300" as a cap shown as $0.0000, and "1e16" as a cap no
+ * one means (and then past what the datastore stores exactly).
+ */
+export function parseUsd(text: string | undefined): number | undefined {
+  const match = /^\$?(\d*(?:\.\d{1,4})?)$/.exec(text ?? '');
+  if (!match || !/\d/.test(match[1]!)) return undefined;
+  const value = Number(match[1]);
+  if (!(value > 0 && value <= MAX_CAP_USD)) return undefined;
+  return Number(formatUsd(value).slice(1)) === value ? value : undefined;
 }
 
 function formatDuration(seconds: number): string {

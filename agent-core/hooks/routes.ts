@@ -1,5 +1,6 @@
 // POST /hooks/stripe and POST /hooks/<name>: body limit (413), signature over the raw body (401, nothing stored),
-// then the rate limit per source (429) — counted for authenticated deliveries only, so a flood of forged requests
+// JSON nested deeper than any sender nests (422, nothing stored: the datastore could not hold it), then the rate
+// limit per source (429) — counted for authenticated deliveries only, so a flood of forged requests
 // never blocks the real ones — store deduplicated on what the signature covers, answer 200, then tell the owner
 // (Stripe: a fixed summary; generic hooks: Claude with the hook's prompt template and no tools, since the body is
 // untrusted). What the owner is told is a notice, never the assistant's own words in their history.
@@ -17,6 +18,7 @@ import { conversationId } from '../store/messages.ts';
 import { errorMessage } from '../util/error-message.ts';
 import { type EventRecord, settleEvent, storeEvent, unsettledEvents } from './events.ts';
 import { type HookDefinition, hookDefinition, renderPrompt } from './generic.ts';
+import { jsonDepth, MAX_HOOK_JSON_DEPTH } from './json-depth.ts';
 import { RateLimiter } from './rate-limit.ts';
 import { verifyBearer, verifyHmac } from './signature.ts';
 import { type StripeEvent, StripeSignatureError, summarizeStripe, verifyStripe } from './stripe.ts';
@@ -31,6 +33,16 @@ export interface HookDeps {
 
 /** Refused deliveries are logged at most once a minute per hook, with the count (a flood must not flood the log). */
 const REFUSAL_LOG_MS = 60_000;
+
+/** Why a delivery was refused: what the sender is answered, and the log line (at warn) that says so. */
+const REFUSALS = {
+  signature: { status: 401, body: 'bad signature', log: 'webhook refused: bad signature' },
+  depth: {
+    status: 422,
+    body: `payload nested too deeply: at most ${MAX_HOOK_JSON_DEPTH} levels of arrays and objects are accepted`,
+    log: 'webhook refused: payload nested too deeply',
+  },
+} as const;
 
 export class Hooks {
   readonly #limiter: RateLimiter;
@@ -73,15 +85,16 @@ export class Hooks {
         event = { externalId: stripe.id, type: stripe.type, payload: stripe };
       } catch (error) {
         if (!(error instanceof StripeSignatureError)) throw error;
-        return this.#refuse(name, error.message);
+        return this.#refuse(name, 'signature', error.message);
       }
+      if (tooDeep(raw.toString('utf8'))) return this.#refuse(name, 'depth', 'nested too deeply');
     } else {
       const def = definition!;
       const ok =
         def.auth === 'bearer'
           ? verifyBearer(request.header('authorization'), secret.reveal())
           : verifyHmac(raw, request.header(def.signatureHeader), secret.reveal());
-      if (!ok) return this.#refuse(name, 'bad signature');
+      if (!ok) return this.#refuse(name, 'signature', 'bad signature');
       const text = raw.toString('utf8');
       let payload: unknown = text;
       try {
@@ -89,6 +102,8 @@ export class Hooks {
       } catch {
         // Not JSON: kept as text.
       }
+      if (typeof payload === 'object' && payload !== null && tooDeep(text))
+        return this.#refuse(name, 'depth', 'nested too deeply');
       event = {
         // What the signature covers, not a header beside it: a captured delivery replayed with a fresh
         // X-Event-Id is the same event. (A sender that posts the very same bytes twice is heard once.)
@@ -118,20 +133,19 @@ export class Hooks {
     return { status: 200, body: { ok: true, duplicate: !stored.isNew } };
   }
 
-  #refuse(name: string, reason: string): HttpResponse {
+  #refuse(name: string, why: keyof typeof REFUSALS, reason: string): HttpResponse {
+    const refusal = REFUSALS[why];
     const now = Date.now();
-    const refusals = this.#refusals.get(name) ?? { count: 0, loggedAt: 0 };
+    const key = `${why}:${name}`;
+    const refusals = this.#refusals.get(key) ?? { count: 0, loggedAt: 0 };
     refusals.count += 1;
     if (now - refusals.loggedAt >= REFUSAL_LOG_MS) {
-      this.deps.log.warn(
-        { hook: name, reason: printable(reason), refused: refusals.count },
-        'webhook refused: bad signature',
-      );
+      this.deps.log.warn({ hook: name, reason: printable(reason), refused: refusals.count }, refusal.log);
       refusals.count = 0;
       refusals.loggedAt = now;
     }
-    this.#refusals.set(name, refusals);
-    return { status: 401, body: 'bad signature' };
+    this.#refusals.set(key, refusals);
+    return { status: refusal.status, body: refusal.body };
   }
 
   #process(event: EventRecord): void {
@@ -189,6 +203,11 @@ export class Hooks {
     // A notice: written from untrusted data, it never enters the history as the assistant's own words.
     await assistant.notifyOwner(summary, 'notice', processedStatement(event, summary));
   }
+}
+
+/** True for a body nested past what is stored: the engine refuses ~200 levels, JSON.stringify overflows later. */
+function tooDeep(text: string): boolean {
+  return jsonDepth(text, MAX_HOOK_JSON_DEPTH) > MAX_HOOK_JSON_DEPTH;
 }
 
 /** Settles an event in the transaction that stores what the owner is told: a restart never tells them twice. */

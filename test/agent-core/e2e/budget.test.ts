@@ -115,8 +115,8 @@ describe('budget and owner commands', { timeout: 90_000 }, () => {
 
   test('at the daily cap: no more calls, the owner is told once, and raising the cap resumes', async () => {
     assert.match(
-      await ask('/budget day 0.000001'),
-      /Today: \$0\.\d+ of \$0\.0000.*Over the day cap: I am not calling Claude until (today|tomorrow) at 05:30 your time \(00:00 UTC\)\./s,
+      await ask('/budget day 0.0001'),
+      /Today: \$0\.\d+ of \$0\.0001.*Over the day cap: I am not calling Claude until (today|tomorrow) at 05:30 your time \(00:00 UTC\)\./s,
     );
     const calls = anthropic.requests.length;
     // Over the cap: the owner hears it once, with when it starts over in their time and how to raise it.

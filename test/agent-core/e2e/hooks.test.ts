@@ -1,6 +1,7 @@
 // Webhooks through the built agent: Stripe (signed by the official library's test helper, forged, duplicate,
 // ignored types) and generic hooks (HMAC, bearer, 401, 404, 413, 429), tried as an attacker would: a replay with a
-// fresh event id, a flood of forged deliveries while a real one arrives. Refused requests store nothing.
+// fresh event id, a flood of forged deliveries while a real one arrives, bodies nested past what the datastore
+// holds. Refused requests store nothing.
 import assert from 'node:assert/strict';
 import { createHash, createHmac } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
@@ -17,6 +18,11 @@ const OWNER = 4401;
 const STRIPE_SECRET = 'whsec_mono_test_signing_secret';
 const DEPLOY_SECRET = 'deploy-hook-secret-0123456789';
 const ALERT_TOKEN = 'alert-hook-bearer-token-0123456789';
+/** Signed deliveries the nesting test sends that are stored: 64 levels (the most), brackets in a string or in text. */
+const AT_LIMIT = `${'{"a":'.repeat(63)}{"type":"deep"}${'}'.repeat(63)}`;
+const IN_STRING = JSON.stringify({ type: 'deploy.note', text: '['.repeat(3000) });
+const NOT_JSON = `${'['.repeat(3000)} not json`;
+const AFTER_DEEP = JSON.stringify({ type: 'deploy.finished', app: 'after-deep' });
 
 describe('webhooks', { timeout: 90_000 }, () => {
   const telegram = new FakeTelegram();
@@ -54,7 +60,7 @@ describe('webhooks', { timeout: 90_000 }, () => {
         MONO_HOOK_SECRET_DEPLOYS: DEPLOY_SECRET,
         MONO_HOOK_SECRET_ALERTS: ALERT_TOKEN,
         MONO_HOOK_SECRET_FLOOD: ALERT_TOKEN,
-        MONO_HOOK_MAX_BYTES: '4096',
+        MONO_HOOK_MAX_BYTES: '32768',
         MONO_HOOK_RATE_PER_MIN: '20',
       },
     );
@@ -167,7 +173,7 @@ describe('webhooks', { timeout: 90_000 }, () => {
   });
 
   test('too large → 413; forged floods never use up the rate; real deliveries past it → 429', async () => {
-    const big = JSON.stringify({ pad: 'x'.repeat(5000) });
+    const big = JSON.stringify({ pad: 'x'.repeat(33_000) });
     const signature = createHmac('sha256', DEPLOY_SECRET).update(big).digest('hex');
     assert.equal((await post('/hooks/deploys', big, { 'x-signature-256': signature })).status, 413);
 
@@ -205,6 +211,77 @@ describe('webhooks', { timeout: 90_000 }, () => {
     assert.ok(
       floodAccepted >= 20 && floodAccepted <= 20 + refills,
       `${floodAccepted} accepted, rate 20 + ${refills} refills`,
+    );
+  });
+
+  test('signed bodies nested past 64 levels → 422, nothing stored, no error logged; at 64 still accepted', async () => {
+    const sign = (body: string) => `sha256=${createHmac('sha256', DEPLOY_SECRET).update(body).digest('hex')}`;
+    const arrays = (depth: number) => `${'['.repeat(depth)}${']'.repeat(depth)}`;
+    const objects = (depth: number) => `${'{"a":'.repeat(depth - 1)}{"type":"deep"}${'}'.repeat(depth - 1)}`;
+    const logged = agent.logs.length;
+    // Each under the 32 KiB body limit: the depth is what refuses them. 500 levels passed the signature and made
+    // the engine fail (RecursionLimitExceeded, a 500); some 3000 overflowed the stack.
+    const deep = [
+      arrays(65),
+      arrays(500),
+      objects(500),
+      arrays(5000),
+      objects(5000),
+      `{"type":"x","n":${arrays(200)}}`,
+    ];
+    for (const body of deep) {
+      for (const [path, auth] of [
+        ['/hooks/deploys', { 'x-signature-256': sign(body) }],
+        ['/hooks/alerts', { authorization: `Bearer ${ALERT_TOKEN}` }],
+      ] as const) {
+        const response = await post(path, body, auth);
+        assert.equal(response.status, 422, `${path}, ${body.length} bytes`);
+        assert.match(await response.text(), /^payload nested too deeply: at most 64 levels/);
+      }
+    }
+    // A Stripe event signed with the endpoint's secret, deep inside data.object: refused the same way.
+    const deepStripe = stripeEvent('evt_deep', 'payment_intent.succeeded', {
+      metadata: JSON.parse(arrays(300)),
+    });
+    const refused = await post('/hooks/stripe', deepStripe.payload, {
+      'stripe-signature': deepStripe.signature,
+    });
+    assert.equal(refused.status, 422);
+
+    // Exactly at the limit: stored and handled like any other event.
+    const accepted = await post('/hooks/deploys', AT_LIMIT, { 'x-signature-256': sign(AT_LIMIT) });
+    assert.deepEqual(await accepted.json(), { ok: true, duplicate: false });
+    // Brackets inside strings are text, and a body that is not JSON is kept as text, however many it has.
+    for (const body of [IN_STRING, NOT_JSON]) {
+      const response = await post('/hooks/deploys', body, { 'x-signature-256': sign(body) });
+      assert.deepEqual(await response.json(), { ok: true, duplicate: false });
+    }
+    // And the sender's next, ordinary delivery goes through as before.
+    const after = await post('/hooks/deploys', AFTER_DEEP, { 'x-signature-256': sign(AFTER_DEEP) });
+    assert.deepEqual(await after.json(), { ok: true, duplicate: false });
+    // Told after the flood's replies, at Telegram's pace of one a second in a chat.
+    await eventually(
+      () => ownerMessages().find((s) => s.text.includes('after-deep')),
+      'the next event handled',
+      60_000,
+    );
+
+    const lines = agent.logs.slice(logged);
+    assert.deepEqual(
+      lines.filter((line) => line.level >= 50).map((line) => line.msg),
+      [],
+      'no error-level log line for a sender’s body',
+    );
+    assert.deepEqual(
+      lines
+        .filter((line) => line.msg === 'webhook refused: payload nested too deeply')
+        .map((l) => [l.level, l.hook]),
+      [
+        [40, 'deploys'],
+        [40, 'alerts'],
+        [40, 'stripe'],
+      ],
+      'logged at warn, once a minute per hook',
     );
   });
 
@@ -249,6 +326,10 @@ describe('webhooks', { timeout: 90_000 }, () => {
         'stripe:evt_cust_1:ignored',
         `deploys:${bodyHash(deployBody)}:processed`,
         `alerts:${bodyHash(deployBody)}:processed`,
+        `deploys:${bodyHash(AT_LIMIT)}:processed`,
+        `deploys:${bodyHash(IN_STRING)}:processed`,
+        `deploys:${bodyHash(NOT_JSON)}:processed`,
+        `deploys:${bodyHash(AFTER_DEEP)}:processed`,
         `deploys:${bodyHash(crashBody)}:processed`,
       ],
     );
