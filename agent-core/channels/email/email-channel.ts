@@ -9,11 +9,11 @@ import { errorMessage } from '../../util/error-message.ts';
 import { type Channel, ChannelSendError, type Receive } from '../channel.ts';
 import type { ChannelContext } from '../channel-setup.ts';
 import type { EmailConfig } from './config.ts';
-import { type ImapClientFactory, ImapWatcher } from './imap-watcher.ts';
+import { type ImapClientFactory, ImapWatcher, type SkippedMail } from './imap-watcher.ts';
 import { type MailRecord, mailsToTriage, recordMailNotice, settleMail } from './mail-store.ts';
 import { EmailSendError, Mailer } from './mailer.ts';
 import { AccessTokens } from './oauth.ts';
-import { mailNotice, triageMail } from './triage.ts';
+import { mailNotice, skippedMailNotice, triageMail } from './triage.ts';
 
 export interface EmailChannelOptions {
   /** Where readable attachments of new mail are kept (the data directory's media folder). */
@@ -67,6 +67,7 @@ export class EmailChannel implements Channel {
       log: this.log,
       credentials: () => this.credentials(),
       onNewMail: () => this.#queueTriage(),
+      onMailSkipped: (mail) => this.#queueSkipped(mail),
       onState: (state) => this.#setState(state),
       onAuthFailed: () => this.#tokens?.invalidate(),
       ...(this.options.files ? { files: this.options.files } : {}),
@@ -107,6 +108,31 @@ export class EmailChannel implements Channel {
     this.#triage = this.#triage
       .then(() => this.#triageAll())
       .catch((error) => this.log.warn({ err: error }, 'mail triage failed'));
+  }
+
+  /** The owner hears of a mail that could not be stored (after the notices of the mail stored before it). */
+  #queueSkipped(mail: SkippedMail): void {
+    this.#triage = this.#triage
+      .then(() => this.#tellSkipped(mail))
+      .catch((error) => this.log.warn({ err: error }, 'could not tell the owner about a mail passed over'));
+  }
+
+  async #tellSkipped(mail: SkippedMail): Promise<void> {
+    const context = this.#context!;
+    const text = skippedMailNotice(mail);
+    const target = this.#target();
+    if (!target) {
+      // Nowhere to tell the owner: the channel's state says it (as it says that a chat to tell is missing).
+      this.#setState({ state: this.#state.state, detail: text });
+      return;
+    }
+    const notice = await recordOutbound(context.db, {
+      channel: target.channel,
+      chatId: target.chatId,
+      role: 'notice',
+      text,
+    });
+    context.deliver(notice, target.chatId);
   }
 
   async #triageAll(): Promise<void> {

@@ -1,7 +1,21 @@
 // Mail in the datastore: the UID cursor per mailbox, new mail stored once (Message-ID), triage results, and the
 // notice to the owner created exactly once per mail (claimed in the same transaction that creates it).
-import { RecordId, type Surreal } from 'surrealdb';
+import {
+  AuthenticationError,
+  CallTerminatedError,
+  ConnectionUnavailableError,
+  HttpConnectionError,
+  InvalidSessionError,
+  MissingNamespaceDatabaseError,
+  QueryError,
+  ReconnectExhaustionError,
+  ReconnectIterationError,
+  RecordId,
+  type Surreal,
+  UnexpectedConnectionError,
+} from 'surrealdb';
 import type { ChannelName, TokenUsage } from '../../contract/tables.ts';
+import { isDiskFullError } from '../../health/disk-thresholds.ts';
 import { conversationId, type MessageRecord } from '../../store/messages.ts';
 import { transaction } from '../../store/transaction.ts';
 import type { MailFile } from './mail-files.ts';
@@ -66,9 +80,113 @@ export async function storeMail(
   uid: number,
   mail: ParsedMail,
 ): Promise<{ id: RecordId; isNew: boolean }> {
+  return transaction(db, STORE_MAIL, storeVars(mailbox, uidvalidity, uid, mail));
+}
+
+/**
+ * storeMail once more, after it failed: resolves as storeMail does when it works this time, or throws the error
+ * of the statement that failed (storeMail's error is the engine's "not executed due to a failed transaction").
+ */
+export async function storeMailOnce(
+  db: Surreal,
+  mailbox: string,
+  uidvalidity: number,
+  uid: number,
+  mail: ParsedMail,
+): Promise<{ id: RecordId; isNew: boolean }> {
+  const responses = await db
+    .query(`BEGIN;\n${STORE_MAIL}\nCOMMIT;`, storeVars(mailbox, uidvalidity, uid, mail))
+    .responses();
+  const failed = responses.flatMap((response) => (response.success ? [] : [response.error]));
+  // As transaction(): the RETURN is the result before COMMIT's.
+  const returned = responses[responses.length - 2];
+  if (failed.length === 0 && returned?.success) return returned.result as { id: RecordId; isNew: boolean };
+  // Statements before the one that failed were "not executed", the ones after "cancelled".
+  throw (
+    failed.find((error) => !(error instanceof QueryError && (error.isNotExecuted || error.isCancelled))) ??
+    failed[0] ??
+    new Error('storing the mail returned nothing')
+  );
+}
+
+/** What is kept of a mail the datastore would not store: enough for the owner and the model to find it. */
+export interface UnstoredMail {
+  messageId: string;
+  fromAddress: string;
+  fromName: string;
+  subject: string;
+  /** When the mail arrived. */
+  date: Date;
+}
+
+/**
+ * Records a mail that could not be stored as `failed` (with why, and without its text) and moves the cursor past
+ * it, atomically, so the mailbox goes on with the next mail; never triaged. Like storeMail, a Message-ID already
+ * stored only moves the cursor.
+ */
+export async function recordUnstoredMail(
+  db: Surreal,
+  mailbox: string,
+  uidvalidity: number,
+  uid: number,
+  mail: UnstoredMail,
+  reason: string,
+): Promise<{ id: RecordId; isNew: boolean }> {
   return transaction(
     db,
     `LET $existing = (SELECT VALUE id FROM mail WHERE message_id = $mail.messageId LIMIT 1)[0];
+     IF $existing = NONE {
+       CREATE $id CONTENT {
+         mailbox: $mailbox, uid: $uid, uidvalidity: $uidvalidity, message_id: $mail.messageId,
+         from_address: $mail.fromAddress, from_name: $mail.fromName, subject: $mail.subject, date: $mail.date,
+         text: '', status: 'failed', error: $error, summary: $summary, created_at: time::now()
+       };
+     };
+     ${CURSOR_UPSERT}
+     RETURN { id: $existing ?? $id, isNew: $existing = NONE };`,
+    {
+      id: new RecordId('mail', [mailbox, uidvalidity, uid]),
+      cursor: cursorId(mailbox),
+      mailbox,
+      uidvalidity,
+      uid,
+      mail,
+      error: `could not be stored: ${reason}`.slice(0, 1000),
+      summary: 'MONO could not store this mail (see error); it is still in the mailbox.',
+    },
+  );
+}
+
+/**
+ * True when the datastore itself is what failed (gone, closed, disk full, timed out, a conflict), so any mail
+ * would fail now and succeed later: the mail must be fetched again, never skipped. Judged by the error's class,
+ * and by the text only for the disk's errno and a conflict inside a transaction (as the SDK's retry judges it).
+ */
+export function datastoreUnavailable(error: unknown): boolean {
+  if (
+    error instanceof ConnectionUnavailableError ||
+    error instanceof CallTerminatedError ||
+    error instanceof ReconnectExhaustionError ||
+    error instanceof ReconnectIterationError ||
+    error instanceof UnexpectedConnectionError ||
+    error instanceof HttpConnectionError ||
+    error instanceof AuthenticationError ||
+    error instanceof InvalidSessionError ||
+    error instanceof MissingNamespaceDatabaseError
+  )
+    return true;
+  if (error instanceof QueryError && (error.isTimedOut || error.isCancelled || error.isTransactionConflict))
+    return true;
+  return (
+    isDiskFullError(error) ||
+    (error instanceof Error && /transaction conflict|can be retried/i.test(error.message))
+  );
+}
+
+const CURSOR_UPSERT = `UPSERT $cursor SET mailbox = $mailbox, uidvalidity = $uidvalidity,
+       last_uid = IF last_uid > $uid { last_uid } ELSE { $uid }, updated_at = time::now();`;
+
+const STORE_MAIL = `LET $existing = (SELECT VALUE id FROM mail WHERE message_id = $mail.messageId LIMIT 1)[0];
      IF $existing = NONE {
        CREATE $id CONTENT {
          mailbox: $mailbox, uid: $uid, uidvalidity: $uidvalidity, message_id: $mail.messageId,
@@ -79,19 +197,19 @@ export async function storeMail(
          status: 'new', created_at: time::now()
        };
      };
-     UPSERT $cursor SET mailbox = $mailbox, uidvalidity = $uidvalidity,
-       last_uid = IF last_uid > $uid { last_uid } ELSE { $uid }, updated_at = time::now();
-     RETURN { id: $existing ?? $id, isNew: $existing = NONE };`,
-    {
-      id: new RecordId('mail', [mailbox, uidvalidity, uid]),
-      cursor: cursorId(mailbox),
-      mailbox,
-      uidvalidity,
-      uid,
-      // The attachments' bytes are in the kept files, not in the row.
-      mail: { ...mail, parts: undefined },
-    },
-  );
+     ${CURSOR_UPSERT}
+     RETURN { id: $existing ?? $id, isNew: $existing = NONE };`;
+
+function storeVars(mailbox: string, uidvalidity: number, uid: number, mail: ParsedMail) {
+  return {
+    id: new RecordId('mail', [mailbox, uidvalidity, uid]),
+    cursor: cursorId(mailbox),
+    mailbox,
+    uidvalidity,
+    uid,
+    // The attachments' bytes are in the kept files, not in the row; the claimed date only goes to the log.
+    mail: { ...mail, parts: undefined, claimedDate: undefined },
+  };
 }
 
 export async function mailsToTriage(db: Surreal): Promise<MailRecord[]> {

@@ -5,6 +5,8 @@ import type { MailFile, MailPart } from './mail-files.ts';
 const MAX_TEXT = 20_000;
 /** Attachment types worth keeping for Claude (the bytes decide after that; senders' types are often generic). */
 const READABLE_TYPES = /^(image\/|application\/pdf|text\/plain|application\/octet-stream)/i;
+/** A Date header this far ahead of now is a wrong clock or a trick to stay on top of the list, not a date. */
+const MAX_AHEAD_MS = 86_400_000;
 
 export interface ParsedMail {
   messageId: string;
@@ -14,7 +16,10 @@ export interface ParsedMail {
   to: string[];
   cc: string[];
   subject: string;
+  /** When the mail was sent, as its Date header says; the time it arrived when that is absurd or missing. */
   date: Date;
+  /** The Date header, when it was absurd and `date` is the time the mail arrived instead (for the log). */
+  claimedDate?: string;
   text: string;
   inReplyTo?: string;
   references: string[];
@@ -43,6 +48,7 @@ export async function parseMail(source: Buffer, fallbackId: string, receivedAt?:
     /^(bulk|list|junk)$/i.test(String(headers.get('precedence') ?? '')) ||
     /^(no-?reply|mailer-daemon|notifications?)@/i.test(from?.address ?? '');
   const replyTo = firstAddress(mail.replyTo)?.address;
+  const date = sentDate(mail.date, receivedAt);
   return {
     messageId: (mail.messageId ?? fallbackId).slice(0, 500),
     fromAddress: (from?.address ?? '').toLowerCase(),
@@ -51,7 +57,8 @@ export async function parseMail(source: Buffer, fallbackId: string, receivedAt?:
     to: addresses(mail.to),
     cc: addresses(mail.cc),
     subject: (mail.subject ?? '(no subject)').slice(0, 500),
-    date: mail.date ?? receivedAt ?? new Date(),
+    date,
+    ...(mail.date && date !== mail.date ? { claimedDate: dateHeader(mail.headerLines) } : {}),
     text: text.length > MAX_TEXT ? `${text.slice(0, MAX_TEXT)}…` : text,
     ...(mail.inReplyTo ? { inReplyTo: mail.inReplyTo } : {}),
     references: references.slice(-50),
@@ -65,6 +72,27 @@ export async function parseMail(source: Buffer, fallbackId: string, receivedAt?:
       })),
     bulk,
   };
+}
+
+/**
+ * The sender's date when it is plausible, else the time the mail arrived (the server's), else now. Anyone can
+ * write any Date header: year 270000 parses but the datastore cannot hold it (its datetimes end in year 262142),
+ * and a date before 1970 or days ahead would sort the mail to the bottom or keep it on top of every list.
+ */
+export function sentDate(claimed: Date | undefined, receivedAt: Date | undefined, now = Date.now()): Date {
+  if (claimed && plausible(claimed, now)) return claimed;
+  if (receivedAt && plausible(receivedAt, now)) return receivedAt;
+  return new Date(now);
+}
+
+function plausible(date: Date, now: number): boolean {
+  const time = date.getTime();
+  return Number.isFinite(time) && time > 0 && time <= now + MAX_AHEAD_MS;
+}
+
+function dateHeader(lines: readonly { key: string; line: string }[]): string {
+  const line = lines.find((header) => header.key === 'date')?.line ?? '';
+  return line.replace(/^date:\s*/i, '').slice(0, 200);
 }
 
 function firstAddress(value: AddressObject | AddressObject[] | undefined) {

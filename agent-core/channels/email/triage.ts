@@ -90,3 +90,22 @@ export function mailNotice(
       : mail.from_address;
   return `📧 New mail from ${from}: "${mail.subject}"\n${summary}\n\nTell me if I should reply or draft an answer.`;
 }
+
+/** What the owner reads about a mail that could not be stored, so was passed over: it is still in the mailbox. */
+export function skippedMailNotice(mail: {
+  fromAddress: string;
+  fromName: string;
+  subject: string;
+  reason: string;
+}): string {
+  const from = !mail.fromAddress
+    ? 'an unknown sender'
+    : mail.fromName && mail.fromName !== mail.fromAddress
+      ? `${mail.fromName} <${mail.fromAddress}>`
+      : mail.fromAddress;
+  const reason = mail.reason.length > 300 ? `${mail.reason.slice(0, 300)}…` : mail.reason;
+  return (
+    `📧 A mail from ${from} ("${mail.subject}") could not be stored, so I passed it over and went on with ` +
+    `the next ones. It is still in your mailbox; read it there. (${reason})`
+  );
+}

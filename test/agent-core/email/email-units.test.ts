@@ -3,11 +3,14 @@
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { describe, test } from 'node:test';
+import { ConnectionUnavailableError } from 'surrealdb';
 import { loadEmail } from '../../../agent-core/channels/email/config.ts';
+import { describeImapError, MailStoreError } from '../../../agent-core/channels/email/imap-watcher.ts';
+import { datastoreUnavailable } from '../../../agent-core/channels/email/mail-store.ts';
 import { buildReply } from '../../../agent-core/channels/email/mailer.ts';
 import { AccessTokens, OAuthError } from '../../../agent-core/channels/email/oauth.ts';
-import { parseMail } from '../../../agent-core/channels/email/parse.ts';
-import { mailNotice, parseVerdict } from '../../../agent-core/channels/email/triage.ts';
+import { parseMail, sentDate } from '../../../agent-core/channels/email/parse.ts';
+import { mailNotice, parseVerdict, skippedMailNotice } from '../../../agent-core/channels/email/triage.ts';
 import { Secret } from '../../../agent-core/config/secret.ts';
 
 const load = (env: Record<string, string>) => {
@@ -100,6 +103,54 @@ describe('mail parsing, threading and triage', () => {
     assert.equal(mail.inReplyTo, '<root@example.org>');
     assert.deepEqual(mail.references, ['<root@example.org>']);
     assert.equal(mail.bulk, false);
+  });
+  test('a Date the datastore cannot hold, or an absurd one, gives way to the time the mail arrived', async () => {
+    const arrived = new Date(Date.now() - 60_000);
+    const raw = (date: string) =>
+      Buffer.from(`From: x@example.com\r\nSubject: s\r\nDate: ${date}\r\nMessage-ID: <d@x>\r\n\r\nhi\r\n`);
+    // Year 270000 parses, but the datastore's datetimes end in year 262142: the mail could never be stored.
+    const far = await parseMail(raw('Sat, 1 Jan 270000 00:00:00 +0000'), '<f@x>', arrived);
+    assert.equal(far.date.getTime(), arrived.getTime());
+    assert.equal(far.claimedDate, 'Sat, 1 Jan 270000 00:00:00 +0000');
+    const epoch = await parseMail(raw('Thu, 1 Jan 1970 00:00:00 +0000'), '<f@x>', arrived);
+    assert.equal(epoch.date.getTime(), arrived.getTime());
+    const sent = new Date(Date.now() - 3_600_000);
+    sent.setMilliseconds(0);
+    const fine = await parseMail(raw(sent.toUTCString()), '<f@x>', arrived);
+    assert.equal(fine.date.getTime(), sent.getTime());
+    assert.equal(fine.claimedDate, undefined);
+    const now = Date.UTC(2026, 5, 1);
+    const hourAhead = new Date(now + 3_600_000);
+    assert.equal(sentDate(hourAhead, undefined, now), hourAhead, 'a clock an hour fast is believed');
+    const came = new Date(now - 60_000);
+    assert.equal(sentDate(new Date(now + 3 * 86_400_000), came, now), came, 'days ahead is not');
+    assert.equal(sentDate(new Date(Number.NaN), undefined, now).getTime(), now);
+    assert.equal(
+      sentDate(new Date(8.46e15), new Date(8.46e15), now).getTime(),
+      now,
+      'an absurd arrival time too',
+    );
+  });
+  test('only a failing datastore keeps a mail waiting; a mail the datastore refuses is passed over', () => {
+    assert.equal(datastoreUnavailable(new ConnectionUnavailableError()), true);
+    assert.equal(datastoreUnavailable(new Error('No space left on device (os error 28)')), true);
+    assert.equal(datastoreUnavailable(new Error('Expected a valid Datetime value')), false);
+    assert.equal(datastoreUnavailable(new Error("Found 'x' for field `subject`")), false);
+    const config = { imap: { host: 'imap.example.org', port: 993 } } as Parameters<
+      typeof describeImapError
+    >[1];
+    const shown = describeImapError(new MailStoreError(new Error('engine busy')), config);
+    assert.match(shown, /the datastore fails \(engine busy\)/);
+    assert.doesNotMatch(shown, /^IMAP/);
+    assert.match(
+      skippedMailNotice({
+        fromAddress: 'x@example.com',
+        fromName: 'X',
+        subject: 'Hello',
+        reason: 'Expected a valid Datetime value',
+      }),
+      /A mail from X <x@example.com> \("Hello"\) could not be stored.*still in your mailbox.*\(Expected a valid Datetime value\)/s,
+    );
   });
   test('a reply goes to Reply-To, keeps the thread, and reply-all leaves out the owner', () => {
     const original = {

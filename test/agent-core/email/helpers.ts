@@ -37,13 +37,15 @@ export function rawMail(input: {
   messageId?: string;
   references?: string;
   headers?: string[];
+  /** The Date header as written (default: now). */
+  date?: string;
 }): string {
   const id = input.messageId ?? `<m${Date.now()}.${counter++}@sender.example>`;
   return [
     `From: ${input.from}`,
     `To: Owner <${OWNER_MAIL}>`,
     `Subject: ${input.subject}`,
-    `Date: ${new Date().toUTCString()}`,
+    `Date: ${input.date ?? new Date().toUTCString()}`,
     `Message-ID: ${id}`,
     ...(input.references ? [`References: ${input.references}`] : []),
     ...(input.headers ?? []),

@@ -1,8 +1,10 @@
 // The email channel against a real Dovecot and an SMTP sink: new mail stored once with the UID cursor, the
 // owner told once with a summary, mail that arrived while stopped handled after start, threaded replies and
-// drafts, and a wrong password shown with what to do.
+// drafts, a wrong password shown with what to do, and a mail that cannot be stored never stopping the mail after it.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { ImapFlow } from 'imapflow';
+import type { Surreal } from 'surrealdb';
 import type { ChannelContext } from '../../../agent-core/channels/channel-setup.ts';
 import { EmailChannel } from '../../../agent-core/channels/email/email-channel.ts';
 import { emailTools } from '../../../agent-core/channels/email/tools.ts';
@@ -63,6 +65,22 @@ describe('email channel with Dovecot', { skip: dovecotMissing(), timeout: 60_000
     await until(() => channel.state().state === 'connected', 'connected');
     return channel;
   };
+  /** A channel whose IMAP connections are counted (a reconnect loop shows as more than one). */
+  const countedChannel = async (db: Surreal = ds.db) => {
+    const counted = { connections: 0 };
+    const channel = new EmailChannel(emailConfig(dovecot, smtp), log, {
+      backoffMs: 50,
+      createClient: (options) => {
+        counted.connections++;
+        return new ImapFlow(options);
+      },
+    });
+    channel.attach({ ...context(), db });
+    await channel.start(async () => {});
+    await until(() => channel.state().state === 'connected', 'connected');
+    return { channel, counted };
+  };
+  const noticesSince = (from: number) => delivered.slice(from).map((d) => d.message.text);
   const mails = async () =>
     (await ds.db.query('SELECT * FROM mail ORDER BY uid').collect<[Record<string, unknown>[]]>())[0];
 
@@ -335,6 +353,132 @@ describe('email channel with Dovecot', { skip: dovecotMissing(), timeout: 60_000
         source: { type: 'base64', media_type: 'image/jpeg', data: receiptJpeg().toString('base64') },
       },
     ]);
+  });
+
+  test('a mail dated in year 270000 does not stop the mail after it: dated when it arrived, all announced', async () => {
+    const { channel, counted } = await countedChannel();
+    const from = delivered.length;
+    const arrival = Date.now();
+    await deliverMail(dovecot, [
+      rawMail({
+        from: 'Fay <fay@example.com>',
+        subject: 'First of three',
+        text: 'one',
+        date: new Date(arrival - 120_000).toUTCString(),
+      }),
+      // The datastore holds datetimes up to year 262142: this Date header used to stop the mailbox for good.
+      rawMail({
+        from: 'Stranger <stranger@example.net>',
+        subject: 'From the far future',
+        text: 'two',
+        date: 'Sat, 1 Jan 270000 00:00:00 +0000',
+      }),
+      rawMail({
+        from: 'Gus <gus@example.com>',
+        subject: 'Third of three',
+        text: 'three',
+        date: new Date(arrival - 60_000).toUTCString(),
+      }),
+    ]);
+    await until(() => delivered.length >= from + 3, 'all three announced');
+    await channel.idle();
+    const notices = noticesSince(from);
+    const first = notices.findIndex((text) => text.includes('First of three'));
+    const third = notices.findIndex((text) => text.includes('Third of three'));
+    assert.ok(first >= 0 && third > first, `in order: ${notices.join(' | ')}`);
+    assert.ok(notices.some((text) => text.includes('From the far future')));
+    const far = (await mails()).find((r) => r.subject === 'From the far future')!;
+    assert.equal(far.status, 'notified');
+    const date = new Date(far.date as Date).getTime();
+    assert.ok(Math.abs(date - arrival) < 60_000, `dated when it arrived: ${new Date(date).toISOString()}`);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    assert.equal(counted.connections, 1, 'no reconnects');
+    assert.deepEqual(channel.state(), { state: 'connected' });
+    await channel.stop();
+  });
+
+  test('a mail the datastore refuses is recorded as failed, the owner told, and the mail after it handled', async () => {
+    // Any refusal of the engine stands in here: a rule the mail's subject breaks (the real schema is put back).
+    await ds.db
+      .query(
+        "DEFINE FIELD OVERWRITE subject ON mail TYPE string ASSERT !string::contains($value, 'REFUSED-BY-RULE')",
+      )
+      .collect();
+    try {
+      const { channel, counted } = await countedChannel();
+      const from = delivered.length;
+      await deliverMail(dovecot, [
+        rawMail({ from: 'Hal <hal@example.com>', subject: 'Before the refused one', text: 'a' }),
+        rawMail({ from: 'Ivy <ivy@example.net>', subject: 'REFUSED-BY-RULE', text: 'b' }),
+        rawMail({ from: 'Jo <jo@example.com>', subject: 'After the refused one', text: 'c' }),
+      ]);
+      await until(() => delivered.length >= from + 3, 'two notices and one about the refused mail');
+      await channel.idle();
+      const notices = noticesSince(from);
+      assert.ok(notices.some((text) => text.includes('Before the refused one')));
+      assert.ok(notices.some((text) => text.includes('After the refused one')));
+      const skipped = notices.find((text) => text.includes('could not be stored'));
+      assert.match(
+        skipped ?? notices.join(' | '),
+        /A mail from Ivy <ivy@example.net> \("REFUSED-BY-RULE"\) could not be stored.*still in your mailbox/s,
+      );
+      // Not even its subject could be stored: the row keeps where it is, when it came, and why.
+      const row = (await mails()).find((r) => String(r.error ?? '').includes('REFUSED-BY-RULE'))!;
+      assert.equal(row.status, 'failed');
+      assert.equal(row.subject, '(could not be stored)');
+      assert.match(String(row.error), /^could not be stored: Found 'REFUSED-BY-RULE' for field `subject`/);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      assert.equal(counted.connections, 1, 'no reconnects');
+      assert.deepEqual(channel.state(), { state: 'connected' });
+      await channel.stop();
+      // A restart neither fetches it again nor tells the owner twice.
+      const count = delivered.length;
+      const again = await startChannel();
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      await again.idle();
+      assert.equal(delivered.length, count);
+      await again.stop();
+    } finally {
+      await ds.db.query('DEFINE FIELD OVERWRITE subject ON mail TYPE string').collect();
+    }
+  });
+
+  test('while the datastore fails, mail waits on the server (not passed over) and the state says why', async () => {
+    let failing = false;
+    const refuse = () => Promise.reject(new Error('the engine is busy (test)'));
+    // Every transaction fails (storing, and recording a mail as failed); reads work.
+    const flaky = new Proxy(ds.db, {
+      get(target, key) {
+        const value = Reflect.get(target, key, target);
+        if (key !== 'query') return typeof value === 'function' ? value.bind(target) : value;
+        return (sql: string, vars?: Record<string, unknown>) =>
+          failing && sql.startsWith('BEGIN')
+            ? { collect: refuse, responses: refuse }
+            : target.query(sql, vars);
+      },
+    });
+    const { channel, counted } = await countedChannel(flaky);
+    const from = delivered.length;
+    failing = true;
+    await deliverMail(dovecot, [
+      rawMail({ from: 'Kim <kim@example.com>', subject: 'While the datastore fails', text: 'd' }),
+    ]);
+    await until(() => channel.state().state === 'error', 'error state');
+    const detail = channel.state().detail ?? '';
+    assert.match(detail, /New mail cannot be stored: the datastore fails \(the engine is busy \(test\)\)/);
+    assert.doesNotMatch(detail, /IMAP server closed/);
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    assert.ok(counted.connections <= 7, `retries back off: ${counted.connections} connections in 1.5 s`);
+    assert.equal((await mails()).filter((r) => r.subject === 'While the datastore fails').length, 0);
+    assert.equal(delivered.length, from);
+    failing = false;
+    await until(() => delivered.length === from + 1, 'stored and announced once it works', 15_000);
+    assert.match(delivered.at(-1)!.message.text, /While the datastore fails/);
+    const row = (await mails()).find((r) => r.subject === 'While the datastore fails')!;
+    assert.equal(row.status, 'notified');
+    await until(() => channel.state().state === 'connected', 'connected again');
+    await channel.idle();
+    await channel.stop();
   });
 
   test('a wrong password shows in the state with what to do', async () => {
