@@ -13,6 +13,7 @@ import type {
   UsageRow,
   WhatsAppLinkRow,
 } from '../../agent-core/contract/tables.ts';
+import { isTimeZone } from '../../agent-core/jobs/local-time.ts';
 import type { DbChange } from './db-change.ts';
 import { FleetDeploy, FleetHosts, type FleetState, FleetTrust } from './fleet-contract.ts';
 import {
@@ -278,16 +279,28 @@ export const methods = {
   },
   'setting.list': { input: none, output: z.custom<SettingRow[]>() },
   'setting.set': {
-    input: z.object({
-      key: z.string().regex(/^[a-z][a-z0-9_]{0,63}$/, 'Setting keys are lower_snake_case.'),
-      value: z.union([
-        z.string().max(20000),
-        z.number(),
-        z.boolean(),
-        z.null(),
-        z.array(z.string().max(200)),
-      ]),
-    }),
+    input: z
+      .object({
+        key: z.string().regex(/^[a-z][a-z0-9_]{0,63}$/, 'Setting keys are lower_snake_case.'),
+        value: z.union([
+          z.string().max(20000),
+          z.number(),
+          z.boolean(),
+          z.null(),
+          z.array(z.string().max(200)),
+        ]),
+      })
+      .superRefine(({ key, value }, ctx) => {
+        const budget = key === 'budget_daily_usd' || key === 'budget_monthly_usd';
+        if (budget && value !== null && !(typeof value === 'number' && value >= 0 && value <= 1_000_000))
+          ctx.addIssue({
+            code: 'custom',
+            path: ['value'],
+            message: 'A budget is an amount in US dollars from 0 to 1,000,000, or empty for no limit.',
+          });
+        if (key === 'timezone' && value !== null && !(typeof value === 'string' && isTimeZone(value)))
+          ctx.addIssue({ code: 'custom', path: ['value'], message: 'Choose a time zone from the list.' });
+      }),
     output: z.custom<{ ok: true }>(),
   },
   /** Checked for its format, tested against its service, then applied — or put back if the agent will not start. */
@@ -326,7 +339,7 @@ export const methods = {
           .regex(/^(\S+\s+){4}\S+$/, 'A schedule has five fields, e.g. "0 8 * * *" for 8:00 every day.')
           .optional(),
         runAt: z.string().datetime({ offset: true }).optional(),
-        timezone: z.string().min(1).max(64),
+        timezone: z.string().min(1).max(64).refine(isTimeZone, 'Choose a time zone from the list.'),
         conversation: id('conversation'),
       })
       .refine((j) => Boolean(j.cron) !== Boolean(j.runAt), 'Choose either a schedule or a single time.'),

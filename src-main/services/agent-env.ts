@@ -29,9 +29,15 @@ export function secretsEnv(vault: Vault, skip: string[] = []): Record<string, st
   return env;
 }
 
-/** What the owner chose that the agent reads from its environment (nothing secret): the model, WhatsApp's mode. */
+/**
+ * What the owner chose that the agent reads from its environment (nothing secret): the model, WhatsApp's mode, and
+ * the owner's time zone as this computer has it. A VPS runs on UTC: without it "remind me at 9" from Berlin meant
+ * 09:00 UTC. The `timezone` setting (Integrations → Time zone) still wins.
+ */
 export function settingsEnv(prefs: Prefs): Record<string, string> {
   const env: Record<string, string> = {};
+  const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  if (zone) env.MONO_TIMEZONE = zone;
   if (prefs.claude?.model) env.MONO_MODEL = prefs.claude.model;
   const whatsapp = prefs.whatsapp;
   if (whatsapp?.mode === 'cloud' && whatsapp.phoneNumberId)

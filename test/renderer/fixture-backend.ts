@@ -220,6 +220,8 @@ export async function startFixture(options: FixtureOptions = {}) {
   });
   return {
     bridge,
+    /** The scripted handlers, as MONO's services would answer (call them through dispatch for the IPC checks). */
+    handlers,
     calls,
     conversations,
     thread,

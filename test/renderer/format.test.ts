@@ -90,6 +90,14 @@ test('schedules and durations read like a person wrote them', () => {
   assert.equal(describeSchedule({ cron: '0 9 * * 1-5' }), 'Weekdays at 09:00');
   assert.equal(describeSchedule({ cron: '*/5 * * * *' }), 'Schedule */5 * * * *');
   assert.equal(describeSchedule({ interval_s: 900 }), 'Every 15 min');
+  // A job's hours are its zone's: named when this computer's clock is another one.
+  const berlin = { cron: '0 8 * * *', timezone: 'Europe/Berlin' };
+  assert.equal(describeSchedule(berlin, 'Europe/Berlin'), 'Every day at 08:00');
+  assert.equal(describeSchedule(berlin, 'America/New_York'), 'Every day at 08:00 (Europe/Berlin)');
+  assert.equal(
+    describeSchedule({ cron: '0 9 * * 1-5', timezone: 'UTC' }, 'Asia/Tokyo'),
+    'Weekdays at 09:00 (UTC)',
+  );
   assert.equal(duration(3 * 86_400 + 7200), '3 d 2 h');
   assert.equal(duration(42), '42 s');
   assert.equal(initials('Ada Lovelace'), 'AL');

@@ -3,6 +3,8 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
+import { dispatch } from '../../src-main/ipc/dispatch.ts';
+import { eventually } from '../helpers/wait.ts';
 import { type Fixture, startFixture } from './fixture-backend.ts';
 import { ensureRendererBuilt, launchChromium, screenshot } from './harness.ts';
 
@@ -212,6 +214,63 @@ test('usage: thirty days of cost with the daily budget line, over-budget days st
     el.scrollTop = 0;
   });
   await screenshot(page, 'usage-30-days');
+});
+
+test('budgets: a cap changed in chat while the card is open shows there, and saving the other leaves it as set', {
+  timeout: 30_000,
+}, async () => {
+  await page.getByRole('link', { name: /Usage/ }).click();
+  const daily = page.getByLabel('Daily budget (USD)');
+  const monthly = page.getByLabel('Monthly budget (USD)');
+  await daily.waitFor();
+  assert.equal(await daily.inputValue(), '1.5');
+  // The owner sends /budget day 3 in chat: the setting changes under the open card.
+  await fixture.handlers['setting.set']({ key: 'budget_daily_usd', value: 3 });
+  await eventually(async () => (await daily.inputValue()) === '3', 'the new daily cap shown');
+  const before = fixture.settingWrites.length;
+  await monthly.fill('55');
+  await page.getByRole('button', { name: 'Save budgets' }).click();
+  await page.getByText('Budgets applied').waitFor();
+  assert.deepEqual(fixture.settingWrites.slice(before), [{ key: 'budget_monthly_usd', value: 55 }]);
+  // What is not an amount in dollars is refused before anything is sent.
+  for (const typed of ['1e16', '0x10', '2000000', '-1']) {
+    await daily.fill(typed);
+    await page.getByText('Enter an amount like 2.50 (at most 1,000,000).').waitFor();
+    assert.equal(await page.getByRole('button', { name: 'Save budgets' }).isDisabled(), true, typed);
+  }
+  await daily.fill('3');
+});
+
+test('integrations: the owner’s time zone is this computer’s until another is chosen, and is the agent’s setting', {
+  timeout: 30_000,
+}, async () => {
+  await page.getByRole('link', { name: /Integrations/ }).click();
+  const zone = page.getByLabel('Your time zone');
+  await zone.waitFor();
+  const here = await page.evaluate(() => Intl.DateTimeFormat().resolvedOptions().timeZone);
+  await eventually(async () => (await zone.inputValue()) === here, 'this computer’s zone while none is set');
+  assert.equal(await zone.locator('option:checked').textContent(), `${here} (this computer)`);
+  const before = fixture.settingWrites.length;
+  await zone.selectOption('Asia/Tokyo');
+  await eventually(() => fixture.settingWrites.length > before, 'the setting written');
+  assert.deepEqual(fixture.settingWrites.slice(before), [{ key: 'timezone', value: 'Asia/Tokyo' }]);
+  await eventually(async () => (await zone.inputValue()) === 'Asia/Tokyo', 'the chosen zone shown');
+  // A zone or a budget the desktop cannot use is refused at its door, saying what to do; nothing is written.
+  const writes = fixture.settingWrites.length;
+  const zoneRefused = await dispatch(fixture.handlers, 'setting.set', {
+    key: 'timezone',
+    value: 'Europe/Berlinn',
+  });
+  assert.deepEqual(zoneRefused, {
+    ok: false,
+    error: { name: 'ValidationError', message: 'Choose a time zone from the list.' },
+  });
+  const capRefused = await dispatch(fixture.handlers, 'setting.set', {
+    key: 'budget_daily_usd',
+    value: 1e16,
+  });
+  assert.match(JSON.stringify(capRefused), /A budget is an amount in US dollars from 0 to 1,000,000/);
+  assert.equal(fixture.settingWrites.length, writes);
 });
 
 test('an agent set up on this computer moves to a VPS: the new server’s key is compared before anything is sent', {

@@ -13,6 +13,7 @@ import { FilesCard } from './FilesCard.tsx';
 import { SecretForm } from './SecretForm.tsx';
 import { ServiceBadge, ServiceFix } from './ServiceState.tsx';
 import { SpeechCard } from './SpeechCard.tsx';
+import { TimeZoneCard } from './TimeZoneCard.tsx';
 import { WhatsAppCard } from './WhatsAppCard.tsx';
 
 export function IntegrationsScreen() {
@@ -60,6 +61,7 @@ export function IntegrationsScreen() {
         <WhatsAppCard />
         <SpeechCard />
         <FilesCard />
+        <TimeZoneCard />
         <Card
           title="Stripe"
           actions={<ServiceBadge part="stripe" configured={isSet('stripe_webhook_secret')} />}

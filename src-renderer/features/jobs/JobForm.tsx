@@ -4,6 +4,7 @@ import type { ConversationRow } from '../../../agent-core/contract/tables.ts';
 import { Icon } from '../../components/icons.tsx';
 import { Button, Card, Field } from '../../components/ui.tsx';
 import { mono } from '../../lib/mono.ts';
+import { thisComputersTimeZone } from '../../lib/time-zone.ts';
 import { useAction } from '../../lib/use-action.ts';
 import { act } from '../../store/actions.ts';
 import { useStore } from '../../store/store.ts';
@@ -49,7 +50,7 @@ export function JobForm({ onDone }: { onDone: () => void }) {
         name,
         prompt,
         ...schedule,
-        timezone: Intl.DateTimeFormat().resolvedOptions().timeZone,
+        timezone: thisComputersTimeZone(),
         conversation: conversation || (conversations[0]?.id ?? ''),
       });
       onDone();

@@ -109,22 +109,44 @@ function Stat({ label, value, sub }: { label: string; value: string; sub: string
   );
 }
 
+/** The most a budget field takes (the agent's /budget command has the same ceiling). */
+const MOST_USD = 1_000_000;
+
+/** A cap as its field shows it: empty for none. */
+function shown(capUsd?: number): string {
+  return capUsd ? String(capUsd) : '';
+}
+
 function BudgetCard({ daily, monthly }: { daily?: number; monthly?: number }) {
-  const [form, setForm] = useState({
-    daily: daily ? String(daily) : '',
-    monthly: monthly ? String(monthly) : '',
-  });
+  const [form, setForm] = useState({ daily: shown(daily), monthly: shown(monthly) });
+  // Only what the owner edited is saved: a cap changed meanwhile in chat (/budget) or another window shows here and
+  // is not written back over with the value this card first showed.
+  const [edited, setEdited] = useState({ daily: false, monthly: false });
+  useEffect(() => {
+    if (!edited.daily) setForm((f) => ({ ...f, daily: shown(daily) }));
+  }, [daily, edited.daily]);
+  useEffect(() => {
+    if (!edited.monthly) setForm((f) => ({ ...f, monthly: shown(monthly) }));
+  }, [monthly, edited.monthly]);
   const { busy, error, run } = useAction();
   const [saved, setSaved] = useState(false);
   const parse = (v: string) => (v.trim() === '' ? null : Number(v));
-  const invalid = [form.daily, form.monthly].some((v) => v.trim() !== '' && !(Number(v) >= 0));
+  const invalid = [form.daily, form.monthly].some(
+    (v) => v.trim() !== '' && !(/^\d+(\.\d+)?$/.test(v.trim()) && Number(v) <= MOST_USD),
+  );
+  const change = (field: 'daily' | 'monthly', value: string) => {
+    setForm((f) => ({ ...f, [field]: value }));
+    setEdited((e) => ({ ...e, [field]: true }));
+    setSaved(false);
+  };
 
   const save = () =>
     void run(async () => {
       await Promise.all([
-        act.setSetting('budget_daily_usd', parse(form.daily)),
-        act.setSetting('budget_monthly_usd', parse(form.monthly)),
+        edited.daily && act.setSetting('budget_daily_usd', parse(form.daily)),
+        edited.monthly && act.setSetting('budget_monthly_usd', parse(form.monthly)),
       ]);
+      setEdited({ daily: false, monthly: false });
       setSaved(true);
     });
 
@@ -134,7 +156,7 @@ function BudgetCard({ daily, monthly }: { daily?: number; monthly?: number }) {
         <Field
           label="Daily budget (USD)"
           hint={`Leave empty for no limit. Each day starts over at 00:00 UTC (${utcMidnightHere()} here).`}
-          error={invalid ? 'Enter an amount like 2.50.' : undefined}
+          error={invalid ? 'Enter an amount like 2.50 (at most 1,000,000).' : undefined}
         >
           {(id, note) => (
             <input
@@ -143,10 +165,7 @@ function BudgetCard({ daily, monthly }: { daily?: number; monthly?: number }) {
               inputMode="decimal"
               placeholder="e.g. 2"
               value={form.daily}
-              onChange={(e) => {
-                setForm({ ...form, daily: e.target.value });
-                setSaved(false);
-              }}
+              onChange={(e) => change('daily', e.target.value)}
             />
           )}
         </Field>
@@ -162,10 +181,7 @@ function BudgetCard({ daily, monthly }: { daily?: number; monthly?: number }) {
               inputMode="decimal"
               placeholder="e.g. 40"
               value={form.monthly}
-              onChange={(e) => {
-                setForm({ ...form, monthly: e.target.value });
-                setSaved(false);
-              }}
+              onChange={(e) => change('monthly', e.target.value)}
             />
           )}
         </Field>
