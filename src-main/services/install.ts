@@ -18,7 +18,8 @@ export function createInstallTracker(emit: (state: InstallState) => void): Insta
     state = next;
     emit(state);
   };
-  const stamp = (line: string) => `${new Date().toISOString().slice(11, 19)}  ${line}`;
+  // This computer's clock (HH:MM:SS), as the desktop shows every other time.
+  const stamp = (line: string) => `${new Date().toTimeString().slice(0, 8)}  ${line}`;
 
   return {
     state: () => state,

@@ -104,14 +104,19 @@ test('schedules and durations read like a person wrote them', () => {
   assert.equal(initials(''), '?');
 });
 
-test('log lines: pino JSON alone or behind the journal prefix reads as time, level, message, fields', () => {
+test('log lines: pino JSON alone or behind the journal prefix reads as time here, level, message, fields', () => {
   const json =
     '{"level":30,"time":"2030-01-01T08:41:52.238Z","name":"mono-agent","version":"7.7.7","msg":"ready"}';
-  assert.equal(formatLogLine(json), '08:41:52 info  ready version=7.7.7');
-  assert.equal(
-    formatLogLine(`2030-01-01T08:41:52+0000 vps mono-agent[313]: ${json}`),
-    '08:41:52 info  ready version=7.7.7',
-  );
+  inZone('UTC', () => assert.equal(formatLogLine(json), '08:41:52 info  ready version=7.7.7'));
+  // The agent logs in UTC; the desktop shows its own clock, as for messages and jobs (New York: UTC−5 in January).
+  inZone('America/New_York', () => {
+    assert.equal(formatLogLine(json), '03:41:52 info  ready version=7.7.7');
+    assert.equal(
+      formatLogLine(`2030-01-01T08:41:52+0000 vps mono-agent[313]: ${json}`),
+      '03:41:52 info  ready version=7.7.7',
+    );
+    assert.equal(formatLogLine('{"level":30,"time":1893487312238,"msg":"ready"}'), '03:41:52 info  ready');
+  });
   assert.equal(formatLogLine('Started mono-agent.service.'), 'Started mono-agent.service.');
   assert.equal(formatLogLine('broken {json'), 'broken {json');
 });

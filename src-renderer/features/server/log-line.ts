@@ -1,5 +1,5 @@
 // One agent log line for people: pino's JSON (alone, or after journald's "time host unit[pid]:" prefix) becomes
-// "time level message key=value"; anything else is shown as it is.
+// "time level message key=value", the time on this computer's clock; anything else is shown as it is.
 const LEVELS: Record<number, string> = {
   10: 'trace',
   20: 'debug',
@@ -8,6 +8,12 @@ const LEVELS: Record<number, string> = {
   50: 'error',
   60: 'fatal',
 };
+
+/** HH:MM:SS on this computer's clock, as every other time on the desktop (the agent logs in UTC). */
+function clockHere(at: Date): string {
+  if (Number.isNaN(at.getTime())) return '';
+  return [at.getHours(), at.getMinutes(), at.getSeconds()].map((n) => String(n).padStart(2, '0')).join(':');
+}
 
 export function formatLogLine(line: string): string {
   const start = line.indexOf('{');
@@ -19,12 +25,7 @@ export function formatLogLine(line: string): string {
     return line;
   }
   const { time, level, msg, name: _name, pid: _pid, hostname: _host, ...rest } = record;
-  const when =
-    typeof time === 'string'
-      ? time.slice(11, 19)
-      : typeof time === 'number'
-        ? new Date(time).toISOString().slice(11, 19)
-        : '';
+  const when = typeof time === 'string' || typeof time === 'number' ? clockHere(new Date(time)) : '';
   const extra = Object.entries(rest)
     .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
     .join(' ');
