@@ -375,7 +375,7 @@ export class TurnRunner {
       // The budget had no room for a call (reserved before it went out): as if the cap had been reached before.
       if (error instanceof BudgetExceededError)
         return this.#overBudget(message, channel, isOwner, error.state);
-      const reason = error instanceof ClaudeError ? error.message : String(error);
+      const reason = errorMessage(error);
       log.error({ message: id.toString(), reason }, 'Claude could not answer');
       const fileRefused = error instanceof ClaudeError && error.status === 400 && (built?.files ?? 0) > 0;
       return this.#reply(message, channel, {

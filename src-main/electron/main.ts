@@ -14,6 +14,7 @@ import {
   Tray,
   utilityProcess,
 } from 'electron';
+import { errorMessage } from '../../agent-core/util/error-message.ts';
 import { ipcEventName } from '../ipc/api.ts';
 import type { EventName, EventPayloads } from '../ipc/contract.ts';
 import { createAppServices } from '../services/app-services.ts';
@@ -118,7 +119,8 @@ if (!app.requestSingleInstanceLock()) {
   }
 
   function log(message: string, error?: unknown): void {
-    console.error(`mono: ${message}`, error instanceof Error ? redact(error.message) : '');
+    // errorMessage: the SurrealDB SDK throws plain objects with a message, which `instanceof Error` left unsaid.
+    console.error(`mono: ${message}`, error === undefined ? '' : redact(errorMessage(error)));
   }
 
   /** A tray action failed: say so where the owner looks next (the window shows the state and the reason). */

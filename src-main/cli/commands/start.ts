@@ -43,6 +43,7 @@ export async function run(argv: string[]): Promise<number> {
   const { startBrowserApp } = await import('../../bridge/browser-app.ts');
   const { installLastResort } = await import('../last-resort.ts');
   const { askHidden, canAsk } = await import('../hidden-input.ts');
+  const { errorMessage } = await import('../../../agent-core/util/error-message.ts');
   const version = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version as string;
   let app: Awaited<ReturnType<typeof startBrowserApp>> | undefined;
   installLastResort(process, {
@@ -78,7 +79,7 @@ export async function run(argv: string[]): Promise<number> {
     }),
     log: (message, error) =>
       console.error(
-        `mono: ${message}${error instanceof Error ? `: ${app?.services.vault.redact(error.message) ?? error.message}` : ''}`,
+        `mono: ${message}${error === undefined ? '' : `: ${app?.services.vault.redact(errorMessage(error)) ?? errorMessage(error)}`}`,
       ),
   });
   console.log(`\n  MONO is running. Open this address in your browser:\n\n    ${app.bridge.openUrl}\n`);
