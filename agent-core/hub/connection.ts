@@ -260,7 +260,14 @@ export class HubConnection {
         if (first) this.onSignedIn();
         const held = session.pending;
         session.pending = [];
-        for (const { method, params } of held) await this.#call({ method, params, session });
+        // Each was answered when it was held, as the engine answers them before sign-in: one the engine refuses
+        // now (a protected variable) cannot be told to the client, and must neither fail the sign-in that worked
+        // nor keep the ones after it from running.
+        for (const { method, params } of held) {
+          await this.#call({ method, params, session }).catch((error: unknown) =>
+            this.#log.debug({ err: error, method }, 'db hub: a request held until sign-in was refused'),
+          );
+        }
         return;
       }
       case 'signed-out':

@@ -118,6 +118,19 @@ test('nothing but sign-in works before signing in', { timeout: 30_000 }, async (
   } finally {
     await raw.close();
   }
+  // A held request the engine refuses when it runs (a protected variable) was answered when held: it neither fails
+  // the sign-in that worked nor keeps the requests held after it from running.
+  const odd = new RawRpcClient(hub.address);
+  try {
+    assert.equal((await odd.call('let', ['session', 1])).error, undefined);
+    assert.equal((await odd.call('let', ['after', 'kept'])).error, undefined);
+    const signin = await odd.call('signin', [{ user: USER, pass: PASSWORD, ns: 'mono', db: 'agent' }]);
+    assert.equal(signin.error, undefined, JSON.stringify(signin.error));
+    const [kept] = (await odd.call('query', ['RETURN $after'])).result as { result: unknown }[];
+    assert.equal(kept?.result, 'kept');
+  } finally {
+    await odd.close();
+  }
 });
 
 test('the agent’s own connection keeps root rights next to the hub user', { timeout: 10_000 }, async () => {
