@@ -25,6 +25,9 @@ export interface DueSlot {
   next: Date | undefined;
 }
 
+/** The longest interval between runs of a recurring job: a year. */
+const MAX_INTERVAL_S = 365 * 86_400;
+
 /** An actionable problem with the schedule, or undefined when it is usable. */
 export function scheduleProblem(schedule: Schedule): string | undefined {
   const kinds = [schedule.cron, schedule.intervalS, schedule.runAt].filter((v) => v !== undefined).length;
@@ -40,6 +43,9 @@ export function scheduleProblem(schedule: Schedule): string | undefined {
   }
   if (schedule.intervalS !== undefined && (!Number.isInteger(schedule.intervalS) || schedule.intervalS < 60))
     return 'The interval must be a whole number of seconds, at least 60.';
+  // Longer would be a date past what the datastore holds ("The provided date is invalid" for 1e12 minutes).
+  if (schedule.intervalS !== undefined && schedule.intervalS > MAX_INTERVAL_S)
+    return 'The interval can be at most a year (525600 minutes); for rarer jobs give a cron or a run_at.';
   if (schedule.runAt !== undefined) {
     if (Number.isNaN(schedule.runAt.getTime())) return 'run_at is not a valid time.';
     if (schedule.runAt.getTime() < schedule.createdAt.getTime() - PAST_GRACE_MS) {

@@ -76,6 +76,8 @@ test('unusable schedules are refused with what to do', () => {
   assert.match(scheduleProblem({ ...base, cron: '* * * * * *' })!, /five fields/);
   assert.match(scheduleProblem({ ...base, cron: '99 * * * *' })!, /not valid/);
   assert.match(scheduleProblem({ ...base, intervalS: 10 })!, /at least 60/);
+  assert.match(scheduleProblem({ ...base, intervalS: 6e13 })!, /at most a year \(525600 minutes\)/);
+  assert.equal(scheduleProblem({ ...base, intervalS: 365 * 86_400 }), undefined, 'a yearly reminder');
   assert.match(scheduleProblem({ ...base, cron: '0 8 * * 1', intervalS: 3600 })!, /exactly one/);
   assert.equal(scheduleProblem({ ...base, cron: '0 8 * * 1' }), undefined);
 });
