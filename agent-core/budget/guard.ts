@@ -3,13 +3,12 @@
 // by the ledger's reservations (ledger.ts); the owner is told once per period.
 import { RecordId, type Surreal } from 'surrealdb';
 import type { Settings } from '../agent/settings.ts';
+import { DAILY_CAP_SETTING, MONTHLY_CAP_SETTING } from '../contract/budget-caps.ts';
 import { formatLocal, offsetMs } from '../jobs/local-time.ts';
 import { type BudgetState, type Caps, checkBudget, formatUsd, parseCap } from './budget.ts';
 import { SpendLedger } from './ledger.ts';
 import { spending } from './usage.ts';
 
-export const DAILY_CAP_SETTING = 'budget_daily_usd';
-export const MONTHLY_CAP_SETTING = 'budget_monthly_usd';
 const STATUS_ID = new RecordId('agent_status', 'current');
 
 export class BudgetGuard {

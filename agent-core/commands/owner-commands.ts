@@ -3,8 +3,9 @@
 import type { Surreal } from 'surrealdb';
 import type { Settings } from '../agent/settings.ts';
 import { formatUsd } from '../budget/budget.ts';
-import { type BudgetGuard, budgetResumes, DAILY_CAP_SETTING, MONTHLY_CAP_SETTING } from '../budget/guard.ts';
+import { type BudgetGuard, budgetResumes } from '../budget/guard.ts';
 import { spending } from '../budget/usage.ts';
+import { DAILY_CAP_SETTING, MAX_CAP_USD, MONTHLY_CAP_SETTING } from '../contract/budget-caps.ts';
 import type { ChannelState } from '../contract/tables.ts';
 import { listJobs } from '../jobs/job-store.ts';
 import { decideActions } from '../tools/confirmations.ts';
@@ -138,9 +139,6 @@ export class OwnerCommands {
     return jobs.map((job) => `• ${job.name} — ${job.when} (${job.id})`).join('\n');
   }
 }
-
-/** The highest cap /budget sets: far above any real spending, and every amount up to it is stored exactly. */
-export const MAX_CAP_USD = 1_000_000;
 
 /**
  * A cap as the owner writes it: a plain decimal amount in dollars ("5", "$12.50", ".5"), above 0 and at most

@@ -1,6 +1,11 @@
 // The one IPC contract between the renderer and the main-process services: method names, zod schemas, and the
 // `window.mono` type derived from them. The preload, the bridge and the renderer all derive from this module.
 import { z } from 'zod';
+import {
+  DAILY_CAP_SETTING,
+  MAX_CAP_USD,
+  MONTHLY_CAP_SETTING,
+} from '../../agent-core/contract/budget-caps.ts';
 import { MAX_CHAT_TEXT } from '../../agent-core/contract/desktop-chat.ts';
 import type { OwnerRow } from '../../agent-core/contract/owners.ts';
 import type {
@@ -291,8 +296,8 @@ export const methods = {
         ]),
       })
       .superRefine(({ key, value }, ctx) => {
-        const budget = key === 'budget_daily_usd' || key === 'budget_monthly_usd';
-        if (budget && value !== null && !(typeof value === 'number' && value >= 0 && value <= 1_000_000))
+        const budget = key === DAILY_CAP_SETTING || key === MONTHLY_CAP_SETTING;
+        if (budget && value !== null && !(typeof value === 'number' && value >= 0 && value <= MAX_CAP_USD))
           ctx.addIssue({
             code: 'custom',
             path: ['value'],

@@ -7,7 +7,7 @@ import { useAction } from '../../lib/use-action.ts';
 import { act } from '../../store/actions.ts';
 import { settingValue, useStore } from '../../store/store.ts';
 
-export const TIMEZONE_SETTING = 'timezone';
+const TIMEZONE_SETTING = 'timezone';
 
 export function TimeZoneCard() {
   const settings = useStore((s) => s.settings);

@@ -1,6 +1,11 @@
 // Usage: tokens and cost per day as a chart, today's and this month's totals (web searches and transcribed voice
 // notes too), and the budget caps the agent stops at (settings it applies live).
 import { useEffect, useState } from 'react';
+import {
+  DAILY_CAP_SETTING,
+  MAX_CAP_USD,
+  MONTHLY_CAP_SETTING,
+} from '../../../agent-core/contract/budget-caps.ts';
 import { Icon } from '../../components/icons.tsx';
 import { Button, Card, ErrorState, Field, PageHeader, Spinner } from '../../components/ui.tsx';
 import { tokens, usd, utcMidnightHere } from '../../lib/format.ts';
@@ -23,8 +28,8 @@ export function UsageScreen() {
   const today = data.at(-1);
   const month = new Date().toISOString().slice(0, 7);
   const monthCost = usage.items.filter((r) => r.day.startsWith(month)).reduce((n, r) => n + r.cost_usd, 0);
-  const daily = Number(settingValue(settings.items, 'budget_daily_usd', 0)) || undefined;
-  const monthly = Number(settingValue(settings.items, 'budget_monthly_usd', 0)) || undefined;
+  const daily = Number(settingValue(settings.items, DAILY_CAP_SETTING, 0)) || undefined;
+  const monthly = Number(settingValue(settings.items, MONTHLY_CAP_SETTING, 0)) || undefined;
   const extrasToday = lookupsAndVoice(usage.items, today?.day ?? month);
   const extrasMonth = lookupsAndVoice(usage.items, month);
 
@@ -109,9 +114,6 @@ function Stat({ label, value, sub }: { label: string; value: string; sub: string
   );
 }
 
-/** The most a budget field takes (the agent's /budget command has the same ceiling). */
-const MOST_USD = 1_000_000;
-
 /** A cap as its field shows it: empty for none. */
 function shown(capUsd?: number): string {
   return capUsd ? String(capUsd) : '';
@@ -132,7 +134,7 @@ function BudgetCard({ daily, monthly }: { daily?: number; monthly?: number }) {
   const [saved, setSaved] = useState(false);
   const parse = (v: string) => (v.trim() === '' ? null : Number(v));
   const invalid = [form.daily, form.monthly].some(
-    (v) => v.trim() !== '' && !(/^\d+(\.\d+)?$/.test(v.trim()) && Number(v) <= MOST_USD),
+    (v) => v.trim() !== '' && !(/^\d+(\.\d+)?$/.test(v.trim()) && Number(v) <= MAX_CAP_USD),
   );
   const change = (field: 'daily' | 'monthly', value: string) => {
     setForm((f) => ({ ...f, [field]: value }));
@@ -143,8 +145,8 @@ function BudgetCard({ daily, monthly }: { daily?: number; monthly?: number }) {
   const save = () =>
     void run(async () => {
       await Promise.all([
-        edited.daily && act.setSetting('budget_daily_usd', parse(form.daily)),
-        edited.monthly && act.setSetting('budget_monthly_usd', parse(form.monthly)),
+        edited.daily && act.setSetting(DAILY_CAP_SETTING, parse(form.daily)),
+        edited.monthly && act.setSetting(MONTHLY_CAP_SETTING, parse(form.monthly)),
       ]);
       setEdited({ daily: false, monthly: false });
       setSaved(true);

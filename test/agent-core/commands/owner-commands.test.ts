@@ -4,8 +4,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Settings } from '../../../agent-core/agent/settings.ts';
-import { BudgetGuard, DAILY_CAP_SETTING, MONTHLY_CAP_SETTING } from '../../../agent-core/budget/guard.ts';
+import { BudgetGuard } from '../../../agent-core/budget/guard.ts';
 import { OwnerCommands, parseCommand } from '../../../agent-core/commands/owner-commands.ts';
+import { DAILY_CAP_SETTING, MONTHLY_CAP_SETTING } from '../../../agent-core/contract/budget-caps.ts';
 import { silentLogger } from '../../../agent-core/log/logger.ts';
 import type { ToolContext } from '../../../agent-core/tools/tool.ts';
 import { datastoreWithSchema } from '../../helpers/schema-datastore.ts';
