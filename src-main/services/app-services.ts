@@ -217,6 +217,7 @@ export function createAppServices(deps: AppServicesDeps) {
       env: localEnv,
       command: deps.agentCommand ?? [process.execPath, deps.agentPath],
       start: () => installer.startLocal(),
+      inTurn: config.oneAtATime,
     },
     move: {
       secrets: () => installer.vpsSecrets(),

@@ -35,8 +35,16 @@ export interface BackupsDeps {
   prefs: PrefsStore;
   agent: Pick<AgentSupervisor, 'status' | 'stop'>;
   provision: ProvisionAdapter;
-  /** The local agent: its environment, how to run its bundle, and starting it again after a restore. */
-  local: { env(): Record<string, string>; command: string[]; start(): Promise<void> };
+  /**
+   * The local agent: its environment, how to run its bundle, starting it again after a restore, and `inTurn`, which
+   * runs work in turn with the other changes that restart it (agent-config.ts's queue).
+   */
+  local: {
+    env(): Record<string, string>;
+    command: string[];
+    start(): Promise<void>;
+    inTurn<T>(work: () => Promise<T>): Promise<T>;
+  };
   move: Omit<MoveDeps, 'provision' | 'prefs' | 'passphrase' | 'folder' | 'tracker' | 'now'>;
   emit(overview: BackupOverview): void;
   log(message: string, error?: unknown): void;
@@ -263,31 +271,34 @@ export function createBackups(deps: BackupsDeps) {
         step,
         message: step === 'health' ? 'Check that your agent answers' : (RESTORE_MESSAGES[step] ?? step),
       })),
-      async () => {
-        onEvent({ step: 'stop', status: 'running', message: 'Stopping your agent' });
-        await deps.agent.stop();
-        onEvent({ step: 'stop', status: 'done', message: 'Your agent is stopped' });
-        let r: Awaited<ReturnType<typeof restore>>;
-        try {
-          r = await restore({
-            env: deps.local.env(),
-            file,
-            passphrase: passphrase(),
-            replace: true,
-            localAgent: deps.local.command,
-            onProgress: (event) => onEvent(toEvent(event)),
-          });
-        } finally {
-          // Restored or not, the agent runs again: a refused restore left its data as it was.
-          onEvent({ step: 'start', status: 'running', message: 'Starting your agent' });
-          await deps.local.start();
-          onEvent({ step: 'start', status: 'done', message: 'Your agent is running' });
-        }
-        onEvent({ step: 'health', status: 'running', message: 'Checking that your agent answers' });
-        const health = await waitForLocalHealth(() => deps.agent.status(), deps.healthTimeoutMs ?? 30_000);
-        onEvent({ step: 'health', status: 'done', message: health });
-        return restoredText(r.counts, r.replaced);
-      },
+      // In turn with the other changes to the agent: a key saved or Restart pressed meanwhile would start the
+      // agent on the data the restore is replacing; it waits, and runs on the restored data.
+      () =>
+        deps.local.inTurn(async () => {
+          onEvent({ step: 'stop', status: 'running', message: 'Stopping your agent' });
+          await deps.agent.stop();
+          onEvent({ step: 'stop', status: 'done', message: 'Your agent is stopped' });
+          let r: Awaited<ReturnType<typeof restore>>;
+          try {
+            r = await restore({
+              env: deps.local.env(),
+              file,
+              passphrase: passphrase(),
+              replace: true,
+              localAgent: deps.local.command,
+              onProgress: (event) => onEvent(toEvent(event)),
+            });
+          } finally {
+            // Restored or not, the agent runs again: a refused restore left its data as it was.
+            onEvent({ step: 'start', status: 'running', message: 'Starting your agent' });
+            await deps.local.start();
+            onEvent({ step: 'start', status: 'done', message: 'Your agent is running' });
+          }
+          onEvent({ step: 'health', status: 'running', message: 'Checking that your agent answers' });
+          const health = await waitForLocalHealth(() => deps.agent.status(), deps.healthTimeoutMs ?? 30_000);
+          onEvent({ step: 'health', status: 'done', message: health });
+          return restoredText(r.counts, r.replaced);
+        }),
       giveUpRestoreMs(file),
     );
   }
@@ -434,7 +445,8 @@ export const MOVE_STEPS: { step: string; message: string }[] = [
 
 /** The agent on this computer as where a move starts: stopped, backed up with its datastore closed. */
 export function localMoveSource(
-  o: Pick<BackupsDeps, 'dataDir' | 'agent' | 'local'> & {
+  o: Pick<BackupsDeps, 'dataDir' | 'agent'> & {
+    local: Pick<BackupsDeps['local'], 'env' | 'command' | 'start'>;
     provision: Pick<BackupsDeps['provision'], 'installLinkedDevice'>;
   },
 ): MoveSource {

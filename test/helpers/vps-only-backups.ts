@@ -15,7 +15,7 @@ export async function vpsOnlyBackups(
     dataDir,
     vault,
     agent: { status: () => ({ state: 'stopped' }) as never, stop: async () => {} },
-    local: { env: () => ({}), command: [], start: async () => {} },
+    local: { env: () => ({}), command: [], start: async () => {}, inTurn: (work) => work() },
     move: { secrets: () => ({}), settings: () => ({}), followed: () => {} },
     emit: () => {},
     ...parts,

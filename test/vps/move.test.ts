@@ -190,7 +190,7 @@ describe('moving the agent to another VPS', { timeout: 900_000 }, () => {
       prefs,
       provision,
       agent: { status: () => ({ state: 'stopped', restarts: 0 }), stop: async () => {} },
-      local: { env: () => ({}), command: [], start: async () => {} },
+      local: { env: () => ({}), command: [], start: async () => {}, inTurn: (work) => work() },
       move: { secrets: () => secrets, settings: () => ({}), followed: () => {} },
       emit: () => {},
       log: () => {},

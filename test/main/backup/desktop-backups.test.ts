@@ -6,6 +6,7 @@ import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { BackupOverview } from '../../../src-main/ipc/contract.ts';
+import { createAgentConfig } from '../../../src-main/services/agent-config.ts';
 import { createAgentSupervisor, nodeSpawnAgent } from '../../../src-main/services/agent-supervisor.ts';
 import { type Backups, createBackups } from '../../../src-main/services/backups.ts';
 import { fetchHealth, localAgentDir } from '../../../src-main/services/local-mode.ts';
@@ -16,6 +17,7 @@ import { FakeAnthropic } from '../../fakes/anthropic-server.ts';
 import { FakeTelegram } from '../../fakes/telegram-server.ts';
 import { agentEnv } from '../../helpers/agent-env.ts';
 import { AGENT_BUNDLE, tempDataDir } from '../../helpers/agent-process.ts';
+import { eventually } from '../../helpers/wait.ts';
 
 const HOUR = 3_600_000;
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -45,6 +47,13 @@ describe('the desktop’s backups of the agent on this computer', { timeout: 300
   const agent = createAgentSupervisor({ spawn: nodeSpawnAgent(), agentPath: AGENT_BUNDLE, env });
   const prefs = createPrefsStore(join(desktop.dir, 'desktop.json'));
   const vault = createVault({ file: join(desktop.dir, 'vault.json') });
+  // The queue the desktop's agent changes take turns in (a Restart from the Server screen, a key saved).
+  const changes = createAgentConfig({
+    vault,
+    prefs,
+    installer: { applyAgentEnv: async () => ({}) as never },
+    log: () => {},
+  });
   let backups: Backups;
 
   /** The backups folder's files, newest first (as the desktop names them). */
@@ -89,6 +98,7 @@ describe('the desktop’s backups of the agent on this computer', { timeout: 300
         start: async () => {
           await agent.start();
         },
+        inTurn: changes.oneAtATime,
       },
       move: { secrets: () => ({}), settings: () => ({}), followed: () => {} },
       emit: () => {},
@@ -185,6 +195,33 @@ describe('the desktop’s backups of the agent on this computer', { timeout: 300
     await talk(504, 'after the restore');
     const history = JSON.stringify(anthropic.requests.at(-1)?.messages);
     assert.match(history, /after the restore/);
+  });
+
+  test('a Restart pressed during a Restore waits for it: the restore ends well, the agent runs the restored data', async () => {
+    const [kept] = files();
+    await talk(505, 'said after the last backup, again');
+    const started = await agent.status();
+    await backups.restore(kept!);
+    // Pressed while the restore has stopped the agent and replaces its data.
+    await eventually(() => agent.status().state === 'stopped', 'the restore stopped the agent');
+    const restarting = changes.oneAtATime(() => agent.restart());
+    let restartedAt = 0;
+    void restarting.then(() => (restartedAt = Date.now()));
+    const o = await settled(() => true);
+    const restoredAt = Date.now();
+    await restarting;
+    assert.equal(o.progress?.error, undefined, JSON.stringify(o.progress?.error));
+    assert.deepEqual(
+      o.progress?.steps.map((s) => s.status),
+      ['done', 'done', 'done', 'done', 'done', 'done'],
+    );
+    assert.ok(restartedAt > 0 && restartedAt >= restoredAt - 1000, 'the restart came after the restore');
+    assert.notEqual(agent.status().pid, started.pid);
+    assert.equal(agent.status().state, 'running');
+    // The restored data: what was said after the backup is not in the next request's history.
+    await talk(505, 'after the restore and the restart');
+    const history = JSON.stringify(anthropic.requests.at(-1)?.messages);
+    assert.doesNotMatch(history, /said after the last backup, again/);
   });
 
   test('a restored agent that does not become healthy is said so, with what it reports', async () => {

@@ -71,7 +71,7 @@ describe('removing MONO from the old server after a move', () => {
       prefs,
       agent: { status: () => ({ state: 'stopped', restarts: 0 }), stop: async () => {} },
       provision,
-      local: { env: () => ({}), command: [], start: async () => {} },
+      local: { env: () => ({}), command: [], start: async () => {}, inTurn: (work) => work() },
       move: { secrets: () => ({}), settings: () => ({}), followed: () => calls.push('follow') },
       emit: () => {},
       log: () => {},
