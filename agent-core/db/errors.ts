@@ -1,5 +1,13 @@
 // Named errors of the datastore layer; each message says what happened and what the user can do about it.
 
+/**
+ * A transaction conflict, safe to run again. Inside BEGIN … COMMIT the engine reports it as a plain statement
+ * error ("Query not executed: Transaction conflict … can be retried"), which the SDK's own check does not know.
+ */
+export function isTransactionConflict(error: unknown): boolean {
+  return error instanceof Error && /transaction conflict|can be retried/i.test(error.message);
+}
+
 /** The data directory is held by another process (SurrealKV's LOCK file). */
 export class DatastoreLockedError extends Error {
   override readonly name = 'DatastoreLockedError';

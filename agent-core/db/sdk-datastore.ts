@@ -11,7 +11,7 @@ import {
   safeUrl,
 } from './datastore-types.ts';
 import { EMBEDDED_PROTOCOL, embeddedEngines } from './embedded-engine.ts';
-import { DatastoreOpenError, RemoteDatastoreError } from './errors.ts';
+import { DatastoreOpenError, isTransactionConflict, RemoteDatastoreError } from './errors.ts';
 import type { RawEngine } from './native-engine.ts';
 import { SharedEngine } from './shared-engine.ts';
 
@@ -27,10 +27,7 @@ const CONFLICT_RETRY = {
   retryDelayMax: 1000,
   retryDelayMultiplier: 2,
   retryDelayJitter: 0.5,
-  // Inside BEGIN … COMMIT the engine reports the conflict as a plain statement error ("Query not executed:
-  // Transaction conflict … can be retried"), which the SDK's default predicate does not recognise.
-  retryable: (error: unknown) =>
-    error instanceof Error && /transaction conflict|can be retried/i.test(error.message),
+  retryable: isTransactionConflict,
 };
 
 /** The agent's own SDK connection to an embedded engine that is open, sharing it with the db hub. */

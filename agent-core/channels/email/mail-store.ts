@@ -15,6 +15,7 @@ import {
   UnexpectedConnectionError,
 } from 'surrealdb';
 import type { ChannelName, TokenUsage } from '../../contract/tables.ts';
+import { isTransactionConflict } from '../../db/errors.ts';
 import { isDiskFullError } from '../../health/disk-thresholds.ts';
 import { conversationId, type MessageRecord } from '../../store/messages.ts';
 import { transaction } from '../../store/transaction.ts';
@@ -177,10 +178,7 @@ export function datastoreUnavailable(error: unknown): boolean {
     return true;
   if (error instanceof QueryError && (error.isTimedOut || error.isCancelled || error.isTransactionConflict))
     return true;
-  return (
-    isDiskFullError(error) ||
-    (error instanceof Error && /transaction conflict|can be retried/i.test(error.message))
-  );
+  return isDiskFullError(error) || isTransactionConflict(error);
 }
 
 const CURSOR_UPSERT = `UPSERT $cursor SET mailbox = $mailbox, uidvalidity = $uidvalidity,
