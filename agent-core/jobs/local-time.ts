@@ -59,11 +59,16 @@ export function isTimeZone(value: string): boolean {
   }
 }
 
+/** This machine's time zone as it is now (the desktop asks each time: its owner may travel with it). */
+export function currentTimeZone(): string {
+  return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
+}
+
 let machineZone: string | undefined;
 
-/** This machine's time zone, asked of ICU only when first needed (loading its zone data is slow). */
+/** This machine's time zone for the agent, asked of ICU only when first needed (loading its zone data is slow). */
 export function machineTimeZone(): string {
-  machineZone ??= Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
+  machineZone ??= currentTimeZone();
   return machineZone;
 }
 

@@ -1,5 +1,6 @@
 // The agent's environment as the desktop configures it, for both places it runs: secrets from the vault (by
 // their env names) and the non-secret choices from prefs (WhatsApp mode and ids).
+import { currentTimeZone } from '../../agent-core/jobs/local-time.ts';
 import type { Prefs } from './prefs.ts';
 import type { Vault } from './vault.ts';
 
@@ -36,8 +37,7 @@ export function secretsEnv(vault: Vault, skip: string[] = []): Record<string, st
  */
 export function settingsEnv(prefs: Prefs): Record<string, string> {
   const env: Record<string, string> = {};
-  const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
-  if (zone) env.MONO_TIMEZONE = zone;
+  env.MONO_TIMEZONE = currentTimeZone();
   if (prefs.claude?.model) env.MONO_MODEL = prefs.claude.model;
   const whatsapp = prefs.whatsapp;
   if (whatsapp?.mode === 'cloud' && whatsapp.phoneNumberId)

@@ -1,8 +1,4 @@
-// Time zones as the desktop offers them: this computer's, and every IANA zone it knows for the owner to choose.
-
-export function thisComputersTimeZone(): string {
-  return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
-}
+// Time zones as the desktop offers them: every IANA zone this computer knows, for the owner to choose.
 
 /** Every zone this computer knows, sorted, with UTC (which Intl leaves out) and `current` (if it knows none such). */
 export function timeZoneChoices(current: string): string[] {

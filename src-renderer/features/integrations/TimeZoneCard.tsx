@@ -1,8 +1,10 @@
 // The owner's time zone (the agent's `timezone` setting, applied live): reminders and scheduled jobs set in chat,
 // the times the agent tells, /jobs and the budget notice use it. Unset, the agent uses the time zone this computer
 // had when MONO was installed or last updated on the server (a VPS itself runs on UTC).
+
+import { currentTimeZone } from '../../../agent-core/jobs/local-time.ts';
 import { Card } from '../../components/ui.tsx';
-import { thisComputersTimeZone, timeZoneChoices } from '../../lib/time-zone.ts';
+import { timeZoneChoices } from '../../lib/time-zone.ts';
 import { useAction } from '../../lib/use-action.ts';
 import { act } from '../../store/actions.ts';
 import { settingValue, useStore } from '../../store/store.ts';
@@ -12,7 +14,7 @@ const TIMEZONE_SETTING = 'timezone';
 export function TimeZoneCard() {
   const settings = useStore((s) => s.settings);
   const { busy, error, run } = useAction();
-  const here = thisComputersTimeZone();
+  const here = currentTimeZone();
   const chosen = settingValue<unknown>(settings.items, TIMEZONE_SETTING, null);
   const current = typeof chosen === 'string' && chosen ? chosen : here;
   return (

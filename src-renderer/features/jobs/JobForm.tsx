@@ -1,10 +1,10 @@
 // Creating a job: what to do, when (every day at a time, a custom schedule, or once), and which chat gets it.
 import { useEffect, useState } from 'react';
 import type { ConversationRow } from '../../../agent-core/contract/tables.ts';
+import { currentTimeZone } from '../../../agent-core/jobs/local-time.ts';
 import { Icon } from '../../components/icons.tsx';
 import { Button, Card, Field } from '../../components/ui.tsx';
 import { mono } from '../../lib/mono.ts';
-import { thisComputersTimeZone } from '../../lib/time-zone.ts';
 import { useAction } from '../../lib/use-action.ts';
 import { act } from '../../store/actions.ts';
 import { useStore } from '../../store/store.ts';
@@ -50,7 +50,7 @@ export function JobForm({ onDone }: { onDone: () => void }) {
         name,
         prompt,
         ...schedule,
-        timezone: thisComputersTimeZone(),
+        timezone: currentTimeZone(),
         conversation: conversation || (conversations[0]?.id ?? ''),
       });
       onDone();

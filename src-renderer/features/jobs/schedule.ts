@@ -1,10 +1,10 @@
 // A job's schedule in words ("Every day at 07:30"), from its cron, interval or one-off time.
 import type { JobRow } from '../../../agent-core/contract/tables.ts';
-import { thisComputersTimeZone } from '../../lib/time-zone.ts';
+import { currentTimeZone } from '../../../agent-core/jobs/local-time.ts';
 
 export function describeSchedule(
   job: Pick<JobRow, 'cron' | 'run_at' | 'interval_s'> & { timezone?: string },
-  here = thisComputersTimeZone(),
+  here = currentTimeZone(),
 ): string {
   if (job.run_at)
     return `Once, ${new Date(job.run_at).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' })}`;
