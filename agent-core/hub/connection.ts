@@ -414,11 +414,12 @@ export class HubConnection {
       answer = await request.session.order.run(request.method, () => this.#engine.executeRaw(encoded));
     } catch (error) {
       // The engine computed a value it cannot put in CBOR (RETURN /x/ is a Regex): the client's query, not a fault.
-      if (!/^Unsupported value type/.test(errorMessage(error))) throw error;
+      const reason = errorMessage(error);
+      if (!/^Unsupported value type/.test(reason)) throw error;
       throw new RpcRefusal({
         code: -32000,
         kind: 'Serialization',
-        message: `the result holds a value the database cannot send (${errorMessage(error)}): return it as a string instead, e.g. <string> /x/`,
+        message: `the result holds a value the database cannot send (${reason}): return it as a string instead, e.g. <string> /x/`,
       });
     }
     const response = codec.decode(answer);

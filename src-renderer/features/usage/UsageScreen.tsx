@@ -125,11 +125,11 @@ function BudgetCard({ daily, monthly }: { daily?: number; monthly?: number }) {
   // is not written back over with the value this card first showed.
   const [edited, setEdited] = useState({ daily: false, monthly: false });
   useEffect(() => {
-    if (!edited.daily) setForm((f) => ({ ...f, daily: shown(daily) }));
-  }, [daily, edited.daily]);
-  useEffect(() => {
-    if (!edited.monthly) setForm((f) => ({ ...f, monthly: shown(monthly) }));
-  }, [monthly, edited.monthly]);
+    setForm((f) => ({
+      daily: edited.daily ? f.daily : shown(daily),
+      monthly: edited.monthly ? f.monthly : shown(monthly),
+    }));
+  }, [daily, monthly, edited.daily, edited.monthly]);
   const { busy, error, run } = useAction();
   const [saved, setSaved] = useState(false);
   const parse = (v: string) => (v.trim() === '' ? null : Number(v));
