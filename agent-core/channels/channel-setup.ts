@@ -6,7 +6,7 @@ import type { ChatTarget } from '../agent/owner.ts';
 import type { Allowlist } from '../config/values.ts';
 import type { ChannelName } from '../contract/tables.ts';
 import type { Router } from '../http/router.ts';
-import type { MessageRecord } from '../store/messages.ts';
+import { type MessageRecord, recordOutbound } from '../store/messages.ts';
 import type { AgentTool } from '../tools/tool.ts';
 import type { Channel } from './channel.ts';
 
@@ -34,4 +34,15 @@ export interface ChannelContext {
   claude?: ClaudeClient;
   /** False while the owner paused the agent or the budget is spent: no calls to Claude then. */
   mayUseClaude(): Promise<boolean>;
+}
+
+/** Tells the owner something from a channel: the notice is stored first, then delivered. */
+export async function sendNotice(context: ChannelContext, target: ChatTarget, text: string): Promise<void> {
+  const notice = await recordOutbound(context.db, {
+    channel: target.channel,
+    chatId: target.chatId,
+    role: 'notice',
+    text,
+  });
+  context.deliver(notice, target.chatId);
 }

@@ -4,10 +4,9 @@
 import type { ChannelName, ChannelState } from '../../contract/tables.ts';
 import type { Logger } from '../../log/logger.ts';
 import type { MediaFiles } from '../../media/files.ts';
-import { recordOutbound } from '../../store/messages.ts';
 import { errorMessage } from '../../util/error-message.ts';
 import { type Channel, ChannelSendError, type Receive } from '../channel.ts';
-import type { ChannelContext } from '../channel-setup.ts';
+import { type ChannelContext, sendNotice } from '../channel-setup.ts';
 import type { EmailConfig } from './config.ts';
 import { type ImapClientFactory, ImapWatcher, type SkippedMail } from './imap-watcher.ts';
 import { type MailRecord, mailsToTriage, recordMailNotice, settleMail } from './mail-store.ts';
@@ -126,13 +125,7 @@ export class EmailChannel implements Channel {
       this.#setState({ state: this.#state.state, detail: text });
       return;
     }
-    const notice = await recordOutbound(context.db, {
-      channel: target.channel,
-      chatId: target.chatId,
-      role: 'notice',
-      text,
-    });
-    context.deliver(notice, target.chatId);
+    await sendNotice(context, target, text);
   }
 
   async #triageAll(): Promise<void> {
@@ -192,13 +185,11 @@ export class EmailChannel implements Channel {
     this.log.warn({ skipped: backlog.length }, 'large mail backlog: only the latest mails are triaged');
     const target = this.#target();
     if (!target) return;
-    const notice = await recordOutbound(db, {
-      channel: target.channel,
-      chatId: target.chatId,
-      role: 'notice',
-      text: `📧 ${backlog.length} older mails arrived while I was away; I only looked at the latest ${limit}. The rest are in your mailbox as usual.`,
-    });
-    this.#context!.deliver(notice, target.chatId);
+    await sendNotice(
+      this.#context!,
+      target,
+      `📧 ${backlog.length} older mails arrived while I was away; I only looked at the latest ${limit}. The rest are in your mailbox as usual.`,
+    );
   }
 
   #target(): { channel: ChannelName; chatId: string } | undefined {

@@ -1,7 +1,6 @@
 // Tells the owner something about the WhatsApp link on another channel (WhatsApp itself may be what is down).
 import type { Logger } from '../../../log/logger.ts';
-import { recordOutbound } from '../../../store/messages.ts';
-import type { ChannelContext } from '../../channel-setup.ts';
+import { type ChannelContext, sendNotice } from '../../channel-setup.ts';
 
 export async function noticeToOwner(
   context: ChannelContext | undefined,
@@ -14,13 +13,7 @@ export async function noticeToOwner(
     return;
   }
   try {
-    const notice = await recordOutbound(context.db, {
-      channel: target.channel,
-      chatId: target.chatId,
-      role: 'notice',
-      text,
-    });
-    context.deliver(notice, target.chatId);
+    await sendNotice(context, target, text);
   } catch (error) {
     log.warn({ err: error }, 'could not tell the owner about the whatsapp link');
   }
